@@ -1,0 +1,47 @@
+# Roadmap Tracker. `make run` and `make test` are all a newcomer needs; see README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-stamp
+MANAGE := $(BIN)/python manage.py
+# Local development runs with DEBUG on unless the environment says otherwise.
+DEV := DEBUG=$${DEBUG:-true}
+
+.PHONY: install run test lint format check-deploy clean
+
+# Re-installs whenever pyproject.toml changes.
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(DEV) $(MANAGE) migrate --no-input
+	$(DEV) $(MANAGE) load_roadmap
+	$(DEV) $(MANAGE) create_local_admin
+	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
+
+# Runs against DATABASE_URL when set (PostgreSQL in CI), else a throwaway SQLite database.
+test: $(INSTALLED)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(DEV) $(MANAGE) makemigrations --check --dry-run
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The production settings, as an operator would set them, must pass Django's deployment checks.
+check-deploy: $(INSTALLED)
+	DEBUG=false ALLOWED_HOSTS=roadmap.example.org \
+	SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
