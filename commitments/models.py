@@ -1,0 +1,482 @@
+"""The Roadmap's commitments, where they come from, and their status over time.
+
+A commitment's current status is denormalised onto the commitment so that lists and dashboards
+never have to look at the history; `commitments.services.record_status_update` is the only code
+that writes it, in the same transaction as the status update it derives from.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    """Where a commitment stands. `not_assessed` is never recorded by anyone: it is what a
+    commitment shows until its first status update."""
+
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+    NOT_STARTED = "not_started", "Not started"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    COMPLETED = "completed", "Completed"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+    @classmethod
+    def assessments(cls):
+        """The statuses an analyst can record."""
+        return [(value, label) for value, label in cls.choices if value != cls.NOT_ASSESSED]
+
+
+def _slug_field(**kwargs):
+    return models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text="Stable identifier used in URLs and the API.",
+        **kwargs,
+    )
+
+
+class SourceDocument(models.Model):
+    slug = _slug_field()
+    short_name = models.CharField(max_length=100, help_text="How analysts refer to it.")
+    title = models.CharField(max_length=300, help_text="Full title as published.")
+    issuer = models.CharField(max_length=300, help_text="Who adopted or published it.")
+    issued_on = models.DateField(
+        help_text="Date of adoption. No status update can be dated before it."
+    )
+    url = models.URLField(
+        "URL", max_length=500, blank=True, help_text="Where the text is published."
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["issued_on", "short_name"]
+        verbose_name = "source document"
+
+    def __str__(self):
+        return f"{self.short_name} ({self.issued_on:%d %b %Y})"
+
+
+class Pillar(models.Model):
+    """A line of effort of the Roadmap: military, humanitarian, stabilization, ..."""
+
+    slug = _slug_field()
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    display_order = models.PositiveSmallIntegerField(
+        default=0, help_text="Pillars are listed in this order (lowest first)."
+    )
+
+    class Meta:
+        ordering = ["display_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Theme(models.Model):
+    """A cross-cutting tag, such as foreign terrorist fighters or gender and women's inclusion."""
+
+    slug = _slug_field()
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Place(models.Model):
+    class Kind(models.TextChoices):
+        GLOBAL = "global", "Global"
+        REGION = "region", "Region"
+        COUNTRY = "country", "Country"
+        AREA = "area", "Area within a country"
+
+    slug = _slug_field()
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The wider place this one lies in, e.g. Syria for northeast Syria.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["global", "region", "country", "area"]),
+                name="place_kind_valid",
+                violation_error_message="Choose a kind of place from the list.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="place_not_own_parent",
+                violation_error_message="A place cannot lie within itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": "A place cannot lie within itself."})
+            ancestor = ancestor.parent
+
+
+class Partner(models.Model):
+    """An organisation or body the Roadmap names as working with the Coalition."""
+
+    class Kind(models.TextChoices):
+        INTERNATIONAL_ORGANISATION = "international_organisation", "International organisation"
+        COALITION_BODY = "coalition_body", "Coalition body"
+        GOVERNMENT = "government", "Government or state institution"
+        LOCAL_PARTNER = "local_partner", "Local partner"
+
+    slug = _slug_field()
+    name = models.CharField(max_length=150, unique=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "international_organisation",
+                        "coalition_body",
+                        "government",
+                        "local_partner",
+                    ]
+                ),
+                name="partner_kind_valid",
+                violation_error_message="Choose a kind of partner from the list.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AddDays(models.Func):
+    """A date plus a whole number of days, computed in the database. (Django cannot multiply
+    a column by an interval on SQLite, so the date arithmetic is spelled out per backend.)"""
+
+    arity = 2
+    output_field = models.DateField()
+    template = "(%(expressions)s)"
+    arg_joiner = " + "  # PostgreSQL: date + integer is a date.
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="DATE(%(expressions)s || ' days')",
+            arg_joiner=", '+' || ",
+            **extra_context,
+        )
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def _review_due(self):
+        """The date by which a commitment needs a new assessment: its latest as-of date plus
+        its own cadence, or the project-wide STALE_AFTER_DAYS when it has none."""
+        cadence = Coalesce(F("update_cadence_days"), Value(settings.STALE_AFTER_DAYS))
+        return AddDays(F("current_as_of"), cadence)
+
+    def _stale_q(self, today=None):
+        today = today or timezone.localdate()
+        return Q(current_as_of__isnull=True) | Q(review_due__lt=today)
+
+    def stale(self, today=None):
+        """Commitments never assessed, or whose latest assessment is older than their cadence."""
+        return self.alias(review_due=self._review_due()).filter(self._stale_q(today))
+
+    def fresh(self, today=None):
+        return self.alias(review_due=self._review_due()).exclude(self._stale_q(today))
+
+    def with_is_stale(self, today=None):
+        """Annotates `is_stale_flag`, for ordering and counting in the database."""
+        return self.alias(review_due=self._review_due()).annotate(
+            is_stale_flag=models.Case(
+                models.When(self._stale_q(today), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+class Commitment(models.Model):
+    """One undertaking of a source document, quoted verbatim, with its current status."""
+
+    Status = Status
+
+    code = models.CharField(
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z]{2,6}-[0-9]+(\.[0-9]+)*$",
+                "Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3.",
+            )
+        ],
+        help_text="Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). "
+        "It never changes once created.",
+    )
+    title = models.CharField(max_length=200, help_text="Short title for lists.")
+    text = models.TextField(help_text="The commitment, quoted verbatim from its source.")
+    source_document = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="commitments"
+    )
+    paragraph = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)],
+        help_text="Paragraph of the source document the text is quoted from (first = 1).",
+    )
+    pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="commitments")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="Set when this commitment is one of several tools listed by a wider one.",
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="commitments")
+    places = models.ManyToManyField(Place, blank=True, related_name="commitments")
+    partners = models.ManyToManyField(Partner, blank=True, related_name="commitments")
+    target_date = models.DateField(
+        null=True, blank=True, help_text="When it should be achieved, if set."
+    )
+    update_cadence_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="How often it should be assessed, in days. Empty: the project default "
+        "(STALE_AFTER_DAYS).",
+    )
+
+    # The current status, kept by services.record_status_update only.
+    current_status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NOT_ASSESSED, editable=False
+    )
+    current_progress = models.PositiveSmallIntegerField(null=True, editable=False)
+    current_as_of = models.DateField(null=True, editable=False)
+    last_update_at = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="When a status update was last recorded, even a back-dated one.",
+    )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up by one on every edit of the commitment."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source_document_id", "paragraph", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paragraph__gte=1),
+                name="commitment_paragraph_positive",
+                violation_error_message="Paragraphs are numbered from 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(update_cadence_days__isnull=True) | Q(update_cadence_days__gte=1),
+                name="commitment_cadence_positive",
+                violation_error_message="The update cadence is at least one day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_progress__isnull=True)
+                | Q(current_progress__gte=0, current_progress__lte=100),
+                name="commitment_current_progress_0_100",
+                violation_error_message="Progress is a percentage from 0 to 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_status__in=Status.values),
+                name="commitment_current_status_valid",
+                violation_error_message="Choose a status from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_status=Status.NOT_ASSESSED, current_as_of__isnull=True)
+                | (~Q(current_status=Status.NOT_ASSESSED) & Q(current_as_of__isnull=False)),
+                name="commitment_assessed_iff_as_of",
+                violation_error_message="A commitment has an as-of date exactly when it has been assessed.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="commitment_not_own_parent",
+                violation_error_message="A commitment cannot be its own parent.",
+            ),
+        ]
+        indexes = [
+            # Filtering by current status (API and admin filters, the "needs attention" list).
+            models.Index(fields=["current_status"], name="commitment_status_idx"),
+            # The stale filter compares the latest as-of date with a cut-off.
+            models.Index(fields=["current_as_of"], name="commitment_as_of_idx"),
+            # "Updated since" filters and ordering by last update.
+            models.Index(fields=["last_update_at"], name="commitment_last_update_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("admin:commitments_commitment_change", args=[self.pk])
+
+    @property
+    def stale_after_days(self):
+        return self.update_cadence_days or settings.STALE_AFTER_DAYS
+
+    def is_stale(self, today=None):
+        if self.current_as_of is None:
+            return True
+        today = today or timezone.localdate()
+        return self.current_as_of + timedelta(days=self.stale_after_days) < today
+
+    def clean(self):
+        if self.parent_id is None:
+            return
+        ancestor = self.parent
+        while ancestor is not None:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError(
+                    {"parent": "A commitment cannot be its own parent or ancestor."}
+                )
+            ancestor = ancestor.parent
+
+
+class StatusUpdate(models.Model):
+    """An analyst's assessment of one commitment at a date. Never edited or deleted: a
+    correction is a new update that names the one it corrects."""
+
+    Status = Status
+
+    class Confidence(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="status_updates"
+    )
+    status = models.CharField(max_length=20, choices=Status.assessments())
+    progress = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percentage done, 0 to 100, if it can be measured.",
+    )
+    as_of = models.DateField(
+        "as of", help_text="The date the assessment describes. Not in the future."
+    )
+    summary = models.TextField(help_text="What happened and why the status is what it is.")
+    evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
+    evidence_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the evidence comes from, e.g. a report's title.",
+    )
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        help_text="The earlier update of the same commitment that this one corrects, if any.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="status_updates"
+    )
+    created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-as_of", "-created_at", "-id"]
+        verbose_name = "status update"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__gte=0, progress__lte=100),
+                name="statusupdate_progress_0_100",
+                violation_error_message="Progress is a percentage from 0 to 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[value for value, _ in Status.assessments()]),
+                name="statusupdate_status_valid",
+                violation_error_message="Choose a status from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=["", "low", "medium", "high"]),
+                name="statusupdate_confidence_valid",
+                violation_error_message="Choose low, medium or high confidence, or leave it empty.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(summary=""),
+                name="statusupdate_summary_not_empty",
+                violation_error_message="Write a summary of the assessment.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.COMPLETED) | Q(progress__isnull=True) | Q(progress=100),
+                name="statusupdate_completed_is_100",
+                violation_error_message="A completed commitment is 100% done: set progress to 100 or leave it empty.",
+            ),
+        ]
+        indexes = [
+            # A commitment's history, newest first (admin inline, API history).
+            models.Index(
+                F("commitment"),
+                F("as_of").desc(),
+                F("created_at").desc(),
+                name="statusupdate_history_idx",
+            ),
+            # The feed of all updates, most recently recorded first.
+            models.Index(F("created_at").desc(), name="statusupdate_feed_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.commitment.code}: {self.get_status_display()} as of {self.as_of:%d %b %Y}"
+
+    def clean(self):
+        errors = {}
+        if self.summary is not None and not self.summary.strip():
+            errors["summary"] = "Write a summary of the assessment."
+        if self.as_of is not None:
+            today = timezone.localdate()
+            if self.as_of > today:
+                errors["as_of"] = (
+                    f"The assessment date cannot be in the future (today is {today:%Y-%m-%d})."
+                )
+            elif self.commitment_id is not None:
+                document = self.commitment.source_document
+                if self.as_of < document.issued_on:
+                    errors["as_of"] = (
+                        f"The assessment date cannot be before {document.short_name} was issued "
+                        f"({document.issued_on:%Y-%m-%d})."
+                    )
+        if self.status == Status.COMPLETED and self.progress is not None and self.progress < 100:
+            errors["progress"] = (
+                "A completed commitment is 100% done: set progress to 100 or leave it empty."
+            )
+        if self.corrects_id is not None and self.corrects.commitment_id != self.commitment_id:
+            errors["corrects"] = "A correction must correct an update of the same commitment."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,100 @@
+"""Every write of the domain, one function per business action.
+
+The admin, the API, the importers and the tests all call these, so validation and the
+derived current status cannot differ between them.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from commitments.models import Commitment, StatusUpdate
+
+# The fields of a commitment that people edit; the current-status fields are derived from its
+# history and are never written from a form.
+COMMITMENT_EDITABLE_FIELDS = [
+    "title",
+    "text",
+    "source_document",
+    "paragraph",
+    "pillar",
+    "parent",
+    "target_date",
+    "update_cadence_days",
+]
+
+
+@transaction.atomic
+def record_status_update(
+    *,
+    commitment: Commitment,
+    author,
+    status: str,
+    as_of,
+    summary: str,
+    progress: int | None = None,
+    evidence_url: str = "",
+    evidence_source: str = "",
+    confidence: str = "",
+    corrects: StatusUpdate | None = None,
+) -> StatusUpdate:
+    """Appends a status update to a commitment's history and, when it is the newest assessment
+    (latest `as_of`, ties going to the latest recorded), makes it the commitment's current status.
+
+    Raises django.core.exceptions.ValidationError, with nothing written, when the update is invalid.
+    """
+    # Lock the commitment so that concurrent updates of it are applied one after another and
+    # the current status always ends up derived from the whole history.
+    locked = (
+        Commitment.objects.select_for_update()
+        .select_related("source_document")
+        .get(pk=commitment.pk)
+    )
+    update = StatusUpdate(
+        commitment=locked,
+        author=author,
+        status=status,
+        as_of=as_of,
+        summary=(summary or "").strip(),
+        progress=progress,
+        evidence_url=evidence_url,
+        evidence_source=evidence_source,
+        confidence=confidence,
+        corrects=corrects,
+        created_at=timezone.now(),
+    )
+    update.full_clean()
+    update.save()
+
+    current = {"last_update_at": update.created_at}
+    if locked.current_as_of is None or update.as_of >= locked.current_as_of:
+        current |= {
+            "current_status": update.status,
+            "current_progress": update.progress,
+            "current_as_of": update.as_of,
+        }
+    Commitment.objects.filter(pk=locked.pk).update(**current)
+    for field, value in current.items():
+        setattr(commitment, field, value)
+    return update
+
+
+@transaction.atomic
+def save_commitment(commitment: Commitment) -> Commitment:
+    """Creates a commitment, or saves the edits made to one and moves its version on by one.
+
+    Only the editable fields are written, so an edit never overwrites the current status that
+    a status update recorded in the meantime. Many-to-many fields are saved by the caller
+    (the admin's save_related, a serializer), as Django requires the row to exist first.
+    """
+    commitment.full_clean(exclude=["themes", "places", "partners"])
+    now = timezone.now()
+    if commitment._state.adding:
+        commitment.created_at = commitment.updated_at = now
+        commitment.save(force_insert=True)
+        return commitment
+    commitment.updated_at = now
+    commitment.save(update_fields=[*COMMITMENT_EDITABLE_FIELDS, "updated_at"])
+    Commitment.objects.filter(pk=commitment.pk).update(version=F("version") + 1)
+    commitment.refresh_from_db(fields=["version"])
+    return commitment
