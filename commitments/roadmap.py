@@ -1,0 +1,240 @@
+"""Loads the Roadmap's reference data and commitments from the reviewed data file.
+
+The data file (commitments/data/paris_roadmap.yaml) is the reference for the Roadmap's own
+commitments: loading it creates what is missing and brings changed rows back to the file, and
+loading it again changes nothing. Status history is never touched. A file with any error is
+rejected whole, with every error named by its entry, and nothing is written.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+
+from commitments.models import Commitment, Partner, Pillar, Place, SourceDocument, Theme
+from commitments.services import save_commitment
+
+DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "paris_roadmap.yaml"
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    model: type
+    key: str
+    fields: tuple[str, ...]
+    # file key -> (model field, section it refers to)
+    references: dict[str, tuple[str, str]] = field(default_factory=dict)
+    many: dict[str, str] = field(default_factory=dict)  # many-to-many field -> section
+
+    @property
+    def keys(self):
+        return {self.key, *self.fields, *self.references, *self.many}
+
+
+SECTIONS = (
+    Section(
+        "documents",
+        SourceDocument,
+        "slug",
+        ("short_name", "title", "issuer", "issued_on", "url", "description"),
+    ),
+    Section("pillars", Pillar, "slug", ("name", "description", "display_order")),
+    Section("themes", Theme, "slug", ("name", "description")),
+    Section("places", Place, "slug", ("name", "kind"), references={"parent": ("parent", "places")}),
+    Section("partners", Partner, "slug", ("name", "kind", "description")),
+    Section(
+        "commitments",
+        Commitment,
+        "code",
+        ("title", "text", "paragraph", "target_date", "update_cadence_days"),
+        references={
+            "document": ("source_document", "documents"),
+            "pillar": ("pillar", "pillars"),
+            "parent": ("parent", "commitments"),
+        },
+        many={"themes": "themes", "places": "places", "partners": "partners"},
+    ),
+)
+
+
+class RoadmapDataError(Exception):
+    def __init__(self, path, errors):
+        self.errors = errors
+        listed = "\n".join(f"  - {error}" for error in errors)
+        super().__init__(f"{path} has {len(errors)} error(s); nothing was written:\n{listed}")
+
+
+@dataclass
+class LoadReport:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+
+    @property
+    def changed_anything(self):
+        return bool(self.created or self.updated)
+
+    def lines(self):
+        for section in SECTIONS:
+            name = section.name
+            yield (
+                f"{name}: {self.created[name]} created, {self.updated[name]} updated, "
+                f"{self.unchanged[name]} unchanged"
+            )
+
+
+def load_roadmap(path=DEFAULT_DATA_FILE) -> LoadReport:
+    path = Path(path)
+    data = _read(path)
+    errors = _check_structure(data)
+    if errors:
+        raise RoadmapDataError(path, errors)
+    report = LoadReport()
+    with transaction.atomic():
+        errors = _write(data, report)
+        if errors:
+            # Leaving the block with an exception rolls back everything written so far.
+            raise RoadmapDataError(path, errors)
+    return report
+
+
+def _read(path):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RoadmapDataError(path, [f"cannot read the file: {error.strerror}"]) from error
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise RoadmapDataError(path, [f"not valid YAML: {error}"]) from error
+    if not isinstance(data, dict):
+        raise RoadmapDataError(path, ["the file must be a mapping of sections"])
+    return data
+
+
+def _label(section, index, entry):
+    key = entry.get(section.key) if isinstance(entry, dict) else None
+    return f"{section.name}[{index}]" + (f" ({key})" if key else "")
+
+
+def _check_structure(data):
+    """Checks what the models cannot: the file's shape, duplicate keys and references."""
+    errors = []
+    unknown_sections = set(data) - {section.name for section in SECTIONS}
+    errors += [f"unknown section '{name}'" for name in sorted(unknown_sections)]
+    seen = {}
+    for section in SECTIONS:
+        entries = data.get(section.name)
+        if not isinstance(entries, list):
+            errors.append(f"section '{section.name}' is missing or is not a list")
+            continue
+        seen[section.name] = set()
+        for index, entry in enumerate(entries):
+            label = _label(section, index, entry)
+            if not isinstance(entry, dict):
+                errors.append(f"{label}: each entry must be a mapping of fields")
+                continue
+            missing = section.keys - set(entry)
+            unknown = set(entry) - section.keys
+            errors += [f"{label}: missing field '{name}'" for name in sorted(missing)]
+            errors += [f"{label}: unknown field '{name}'" for name in sorted(unknown)]
+            key = entry.get(section.key)
+            if key in seen[section.name]:
+                errors.append(f"{label}: {section.key} '{key}' is listed twice")
+            for file_key, (_, target) in section.references.items():
+                value = entry.get(file_key)
+                if value is not None and value not in seen.get(target, ()):
+                    where = "before it" if target == section.name else f"in '{target}'"
+                    errors.append(f"{label}: {file_key} '{value}' is not listed {where}")
+            for file_key, target in section.many.items():
+                values = entry.get(file_key)
+                if not isinstance(values, list):
+                    errors.append(f"{label}: {file_key} must be a list (may be empty)")
+                    continue
+                errors += [
+                    f"{label}: {file_key} '{value}' is not listed in '{target}'"
+                    for value in values
+                    if value not in seen.get(target, ())
+                ]
+            seen[section.name].add(key)
+    return errors
+
+
+def _write(data, report):
+    """Creates or updates every entry, collecting each entry's validation errors."""
+    errors = []
+    saved = {}  # section name -> key -> saved instance
+    for section in SECTIONS:
+        saved[section.name] = {}
+        existing = section.model.objects.in_bulk(
+            [entry[section.key] for entry in data[section.name]], field_name=section.key
+        )
+        for index, entry in enumerate(data[section.name]):
+            key = entry[section.key]
+            instance = existing.get(key) or section.model(**{section.key: key})
+            wanted = {name: entry[name] for name in section.fields}
+            for file_key, (model_field, target) in section.references.items():
+                wanted[model_field] = saved[target].get(entry[file_key])
+            before = _values(instance, wanted)
+            for name, value in wanted.items():
+                setattr(instance, name, "" if value is None and _is_text(instance, name) else value)
+            try:
+                _save(instance, section, before)
+                changed_many = _set_many(instance, section, entry, saved)
+            except ValidationError as error:
+                errors += [
+                    f"{_label(section, index, entry)}: "
+                    + ("" if name == NON_FIELD_ERRORS else f"{name}: ")
+                    + message
+                    for name, messages in error.message_dict.items()
+                    for message in messages
+                ]
+                continue
+            saved[section.name][key] = instance
+            if key not in existing:
+                report.created[section.name] += 1
+            elif changed_many or before != _values(instance, wanted):
+                report.updated[section.name] += 1
+            else:
+                report.unchanged[section.name] += 1
+    return errors
+
+
+def _values(instance, names):
+    """The instance's values of these fields, foreign keys as ids (which never query)."""
+    return {name: getattr(instance, instance._meta.get_field(name).attname) for name in names}
+
+
+def _is_text(instance, name):
+    field_ = instance._meta.get_field(name)
+    return not field_.null and field_.get_internal_type() in {"CharField", "TextField", "URLField"}
+
+
+def _save(instance, section, before):
+    many = list(section.many)
+    if instance.pk is not None:
+        # full_clean converts the file's values to the fields' types, so the comparison is
+        # between like values.
+        instance.full_clean(exclude=many)
+        if before == _values(instance, before):
+            return
+    if isinstance(instance, Commitment):
+        save_commitment(instance)
+    else:
+        instance.full_clean(exclude=many)
+        instance.save()
+
+
+def _set_many(instance, section, entry, saved):
+    changed = False
+    for name, target in section.many.items():
+        wanted = {saved[target][key].pk for key in entry[name] if key in saved[target]}
+        manager = getattr(instance, name)
+        if set(manager.values_list("pk", flat=True)) != wanted:
+            manager.set(wanted)
+            changed = True
+    return changed
