@@ -1,0 +1,326 @@
+"""The analysts' admin: where commitments are maintained and status updates recorded."""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from commitments.models import (
+    Commitment,
+    Partner,
+    Pillar,
+    Place,
+    SourceDocument,
+    Status,
+    StatusUpdate,
+    Theme,
+)
+from commitments.services import record_status_update, save_commitment
+
+# Text is always shown next to the colour, so the status reads without colour vision.
+STATUS_COLOURS = {
+    Status.NOT_ASSESSED: "#6b7280",
+    Status.NOT_STARTED: "#4b5563",
+    Status.ON_TRACK: "#15803d",
+    Status.AT_RISK: "#b45309",
+    Status.OFF_TRACK: "#b91c1c",
+    Status.COMPLETED: "#1d4ed8",
+    Status.DISCONTINUED: "#374151",
+}
+
+
+# Evidence and document links are typed without a scheme more often than not; assume https.
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def status_badge(status, label):
+    return format_html(
+        '<span class="status-badge" style="background:{};color:#fff;padding:1px 6px;'
+        'border-radius:8px;white-space:nowrap">{}</span>',
+        STATUS_COLOURS[status],
+        label,
+    )
+
+
+class StaleListFilter(admin.SimpleListFilter):
+    title = "stale"
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Stale (needs an update)"), ("no", "Up to date")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.stale()
+        if self.value() == "no":
+            return queryset.fresh()
+        return queryset
+
+
+class StatusHistoryInline(admin.TabularInline):
+    """The commitment's status history, newest first, read-only: it is append-only."""
+
+    model = StatusUpdate
+    fk_name = "commitment"
+    verbose_name_plural = "status history (newest first)"
+    fields = [
+        "as_of",
+        "status_display",
+        "progress",
+        "summary",
+        "confidence",
+        "author",
+        "created_at",
+    ]
+    readonly_fields = fields
+    ordering = ["-as_of", "-created_at", "-id"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "commitment")
+
+    @admin.display(description="status")
+    def status_display(self, update):
+        return status_badge(update.status, update.get_status_display())
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "title",
+        "pillar",
+        "status_display",
+        "progress_display",
+        "current_as_of",
+        "last_update_at",
+        "stale_display",
+    ]
+    list_display_links = ["code", "title"]
+    list_filter = [
+        "pillar",
+        ("current_status", admin.ChoicesFieldListFilter),
+        StaleListFilter,
+        "places",
+        "themes",
+        "partners",
+        "source_document",
+    ]
+    list_select_related = ["pillar"]
+    search_fields = ["code", "title", "text"]
+    ordering = ["source_document_id", "paragraph", "code"]
+    list_per_page = 50
+    autocomplete_fields = ["parent"]
+    filter_horizontal = ["themes", "places", "partners"]
+    readonly_fields = [
+        "status_display",
+        "progress_display",
+        "current_as_of",
+        "last_update_at",
+        "stale_display",
+        "version",
+        "created_at",
+        "updated_at",
+        "record_update_link",
+    ]
+    fieldsets = [
+        (None, {"fields": ["code", "title", "pillar", "parent"]}),
+        ("Source", {"fields": ["text", "source_document", "paragraph"]}),
+        (
+            "Current status",
+            {
+                "description": "Derived from the status history below. Record a new status "
+                "update to change it.",
+                "fields": [
+                    "status_display",
+                    "progress_display",
+                    "current_as_of",
+                    "last_update_at",
+                    "stale_display",
+                    "record_update_link",
+                ],
+            },
+        ),
+        ("Scope", {"fields": ["themes", "places", "partners"]}),
+        ("Schedule", {"fields": ["target_date", "update_cadence_days"]}),
+        ("Record", {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
+    ]
+    inlines = [StatusHistoryInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is the commitment's stable identifier, quoted in reports and URLs.
+        if obj is not None:
+            return ["code", *self.readonly_fields]
+        return self.readonly_fields
+
+    @admin.display(description="status", ordering="current_status")
+    def status_display(self, commitment):
+        return status_badge(commitment.current_status, commitment.get_current_status_display())
+
+    @admin.display(description="progress", ordering="current_progress")
+    def progress_display(self, commitment):
+        if commitment.current_progress is None:
+            return "—"
+        return f"{commitment.current_progress}%"
+
+    @admin.display(description="stale", boolean=True)
+    def stale_display(self, commitment):
+        return commitment.is_stale()
+
+    @admin.display(description="new status update")
+    def record_update_link(self, commitment):
+        if commitment.pk is None:
+            return "Save the commitment first."
+        url = reverse("admin:commitments_statusupdate_add")
+        return format_html(
+            '<a class="button" href="{}?{}">Record a status update</a>',
+            url,
+            urlencode({"commitment": commitment.pk}),
+        )
+
+    def save_model(self, request, obj, form, change):
+        save_commitment(obj)
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(admin.ModelAdmin):
+    """Add and view only: a status update is never changed or deleted, by anyone."""
+
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+
+    list_display = [
+        "commitment",
+        "status_display",
+        "progress",
+        "as_of",
+        "confidence",
+        "author",
+        "created_at",
+    ]
+    list_filter = [
+        ("status", admin.ChoicesFieldListFilter),
+        "confidence",
+        "commitment__pillar",
+        "as_of",
+        "created_at",
+    ]
+    list_select_related = ["commitment", "author"]
+    search_fields = ["commitment__code", "commitment__title", "summary", "evidence_source"]
+    date_hierarchy = "as_of"
+    autocomplete_fields = ["commitment", "corrects"]
+    fields = [
+        "commitment",
+        "status",
+        "progress",
+        "as_of",
+        "summary",
+        "confidence",
+        "evidence_url",
+        "evidence_source",
+        "corrects",
+    ]
+    readonly_fields = ["author", "created_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.fields
+        return [*self.fields, "author", "created_at"]
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, update):
+        return status_badge(update.status, update.get_status_display())
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("as_of", timezone.localdate())
+        return initial
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        update = record_status_update(
+            author=request.user, **{name: form.cleaned_data[name] for name in self.fields}
+        )
+        # The admin goes on to log and redirect with the object it passed in.
+        obj.pk = update.pk
+        obj.refresh_from_db()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_addanother" in request.POST or "_continue" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            f"Recorded: {obj}. The commitment now shows "
+            f"“{obj.commitment.get_current_status_display()}”.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:commitments_commitment_change", args=[obj.commitment_id])
+        )
+
+
+class CommitmentCountAdmin(admin.ModelAdmin):
+    """Reference data, listed with how many commitments use each entry."""
+
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(commitment_total=Count("commitments"))
+
+    @admin.display(description="commitments", ordering="commitment_total")
+    def commitment_count(self, obj):
+        return obj.commitment_total
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(CommitmentCountAdmin):
+    list_display = ["short_name", "title", "issuer", "issued_on", "commitment_count"]
+    search_fields = ["short_name", "title", "issuer"]
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    prepopulated_fields = {"slug": ["short_name"]}
+    date_hierarchy = "issued_on"
+
+
+@admin.register(Pillar)
+class PillarAdmin(CommitmentCountAdmin):
+    list_display = ["name", "slug", "display_order", "commitment_count"]
+    list_editable = ["display_order"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(CommitmentCountAdmin):
+    list_display = ["name", "slug", "commitment_count"]
+
+
+@admin.register(Place)
+class PlaceAdmin(CommitmentCountAdmin):
+    list_display = ["name", "kind", "parent", "commitment_count"]
+    list_filter = ["kind"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(CommitmentCountAdmin):
+    list_display = ["name", "kind", "commitment_count"]
+    list_filter = ["kind"]

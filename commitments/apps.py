@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CommitmentsConfig(AppConfig):
+    name = "commitments"
+    verbose_name = "Roadmap commitments"
+
+    def ready(self):
+        from commitments.roles import sync_roles_after_migrate
+
+        # Roles need this app's permissions, which Django creates after each migrate; syncing
+        # right after it means every database, including each test database, has the roles.
+        post_migrate.connect(sync_roles_after_migrate, sender=self)

@@ -1,0 +1,47 @@
+"""The analysts' roles, as Django groups with exactly these permissions.
+
+Staff users (is_staff) get their rights from one of these groups. No role may change or delete
+a status update: history is append-only, and the admin refuses it even to superusers.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+REFERENCE_MODELS = ["sourcedocument", "pillar", "theme", "place", "partner"]
+ALL_MODELS = ["commitment", "statusupdate", *REFERENCE_MODELS]
+
+VIEWER = "Viewer"
+ANALYST = "Analyst"
+EDITOR = "Editor"
+
+_view = [f"view_{model}" for model in ALL_MODELS]
+ROLE_PERMISSIONS = {
+    VIEWER: _view,
+    ANALYST: [*_view, "add_statusupdate"],
+    EDITOR: [
+        *_view,
+        "add_statusupdate",
+        "add_commitment",
+        "change_commitment",
+        *(f"{action}_{model}" for model in REFERENCE_MODELS for action in ("add", "change")),
+    ],
+}
+
+
+def sync_roles():
+    """Creates the role groups and sets their permissions to exactly ROLE_PERMISSIONS.
+    Idempotent; permissions granted to a role by hand are removed."""
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = Permission.objects.filter(
+            content_type__app_label="commitments", codename__in=codenames
+        )
+        missing = set(codenames) - {permission.codename for permission in permissions}
+        if missing:
+            raise LookupError(f"Role {name} names unknown permissions: {sorted(missing)}")
+        group.permissions.set(permissions)
+
+
+def sync_roles_after_migrate(sender, using="default", **kwargs):
+    # Migrating backwards to zero leaves no permissions to grant.
+    if Permission.objects.using(using).filter(content_type__app_label="commitments").exists():
+        sync_roles()

@@ -1,0 +1,233 @@
+"""The analysts' working screens: the commitments changelist, a commitment's page, and the
+status update form."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.models import Commitment, Partner, Pillar, Place, StatusUpdate, Theme
+from tests.factories import CommitmentFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:commitments_commitment_changelist")
+
+
+def codes_listed(response):
+    return [commitment.code for commitment in response.context["cl"].result_list]
+
+
+def test_the_changelist_shows_status_progress_last_update_and_staleness(
+    client, analyst, roadmap, record
+):
+    commitment = Commitment.objects.get(code="MIL-3")
+    record(commitment, status="at_risk", progress=35, as_of=timezone.localdate())
+    client.force_login(analyst)
+
+    page = client.get(CHANGELIST).content.decode()
+
+    row = page[page.index(">MIL-3<") :]
+    row = row[: row.index("</tr>")]
+    assert "At risk" in row
+    assert "35%" in row
+    assert "Build Iraqi Security Forces capacity" in row
+    assert 'alt="False"' in row  # not stale: assessed today
+    assert 'alt="True"' in page  # the never-assessed commitments are
+
+
+def test_the_changelist_runs_the_same_number_of_queries_for_any_number_of_commitments(
+    client, analyst, roadmap, record, django_assert_num_queries
+):
+    client.force_login(analyst)
+    # Expect 12 queries: the session, the user, the user's permissions (2: through groups and
+    # directly), the choices of five list filters (pillar, places, themes, partners, source
+    # document), the filtered and total counts, and the page of commitments joined with pillars.
+    with django_assert_num_queries(12):
+        client.get(CHANGELIST)
+
+    for commitment in Commitment.objects.all():
+        record(commitment, status="on_track", progress=50)
+    CommitmentFactory.create_batch(20)
+    with django_assert_num_queries(12):
+        client.get(CHANGELIST)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            lambda: f"pillar__id__exact={Pillar.objects.get(slug='military').pk}",
+            ["MIL-1", "MIL-2", "MIL-3"],
+        ),
+        (lambda: "current_status__exact=at_risk", ["FTF-2"]),
+        (
+            lambda: f"places__id__exact={Place.objects.get(slug='northeast-syria').pk}",
+            ["STB-2", "POL-5"],
+        ),
+        (
+            lambda: f"themes__id__exact={Theme.objects.get(slug='criminal-justice').pk}",
+            ["GLB-2", "GLB-2.5"],
+        ),
+        (lambda: f"partners__id__exact={Partner.objects.get(slug='nato').pk}", ["MIL-3"]),
+        (lambda: "q=INTERPOL", ["FTF-2"]),
+        (lambda: "q=GLB-2.", ["GLB-2.1", "GLB-2.2", "GLB-2.3", "GLB-2.4", "GLB-2.5"]),
+    ],
+)
+def test_the_changelist_filters_and_searches(client, analyst, roadmap, record, query, expected):
+    record(Commitment.objects.get(code="FTF-2"), status="at_risk")
+    client.force_login(analyst)
+
+    response = client.get(f"{CHANGELIST}?{query()}")
+
+    assert codes_listed(response) == expected
+
+
+def test_the_stale_filter_separates_commitments_that_need_an_update(
+    client, analyst, roadmap, record
+):
+    record(Commitment.objects.get(code="MIL-1"), as_of=timezone.localdate())
+    client.force_login(analyst)
+
+    assert codes_listed(client.get(f"{CHANGELIST}?stale=no")) == ["MIL-1"]
+    assert "MIL-1" not in codes_listed(client.get(f"{CHANGELIST}?stale=yes"))
+    assert len(codes_listed(client.get(f"{CHANGELIST}?stale=yes"))) == 28
+
+
+def test_the_commitment_page_shows_its_text_source_and_history_newest_first(
+    client, analyst, roadmap, record
+):
+    commitment = Commitment.objects.get(code="POL-4")
+    record(commitment, status="on_track", as_of=datetime.date(2023, 5, 1), summary="Talks resumed.")
+    record(
+        commitment, status="off_track", as_of=datetime.date(2024, 2, 1), summary="Talks stalled."
+    )
+    record(
+        commitment, status="not_started", as_of=datetime.date(2021, 1, 1), summary="No talks yet."
+    )
+    client.force_login(analyst)
+
+    page = client.get(
+        reverse("admin:commitments_commitment_change", args=[commitment.pk])
+    ).content.decode()
+
+    assert "based on UN Security Council 2254" in page
+    assert "Paris Roadmap" in page
+    assert page.index("Talks stalled.") < page.index("Talks resumed.") < page.index("No talks yet.")
+    add_url = reverse("admin:commitments_statusupdate_add")
+    assert f'href="{add_url}?commitment={commitment.pk}"' in page
+    assert "Record a status update" in page
+
+
+def test_the_status_update_form_starts_from_the_commitment_and_today(client, analyst, commitment):
+    client.force_login(analyst)
+
+    response = client.get(
+        reverse("admin:commitments_statusupdate_add"), {"commitment": commitment.pk}
+    )
+
+    form = response.context["adminform"].form
+    assert form.initial["commitment"] == str(commitment.pk)
+    assert form.initial["as_of"] == timezone.localdate()
+    assert "author" not in form.fields
+
+
+def test_recording_from_the_admin_returns_to_the_commitment_with_its_new_status(
+    client, analyst, commitment
+):
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("admin:commitments_statusupdate_add"),
+        {
+            "commitment": commitment.pk,
+            "status": "at_risk",
+            "progress": "20",
+            "as_of": timezone.localdate().isoformat(),
+            "summary": "Funding gap widened.",
+            "confidence": "high",
+            "evidence_url": "reliefweb.int/report/iraq",
+            "evidence_source": "OCHA funding update",
+            "corrects": "",
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:commitments_commitment_change", args=[commitment.pk]
+    )
+    assert "now shows “At risk”" in response.content.decode()
+    update = StatusUpdate.objects.get()
+    assert (update.author, update.evidence_url) == (analyst, "https://reliefweb.int/report/iraq")
+    commitment.refresh_from_db()
+    assert (commitment.current_status, commitment.current_progress) == ("at_risk", 20)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"progress": "150"}, "Ensure this value is less than or equal to 100."),
+        ({"status": "completed", "progress": "80"}, "set progress to 100 or leave it empty"),
+        ({"summary": "   "}, "This field is required."),
+        ({"as_of": "2999-01-01"}, "cannot be in the future"),
+        ({"evidence_url": "http://"}, "Enter a valid URL."),
+    ],
+)
+def test_an_invalid_status_update_in_the_admin_shows_the_error_and_saves_nothing(
+    client, analyst, commitment, fields, message
+):
+    client.force_login(analyst)
+    data = {
+        "commitment": commitment.pk,
+        "status": "on_track",
+        "progress": "",
+        "as_of": "2024-01-01",
+        "summary": "Fine.",
+        "confidence": "",
+        "evidence_url": "",
+        "evidence_source": "",
+        "corrects": "",
+        **fields,
+    }
+
+    response = client.post(reverse("admin:commitments_statusupdate_add"), data)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not StatusUpdate.objects.exists()
+
+
+def test_the_code_of_a_commitment_cannot_be_changed_in_the_admin(client, editor, commitment):
+    client.force_login(editor)
+    original = commitment.code
+
+    response = client.get(reverse("admin:commitments_commitment_change", args=[commitment.pk]))
+
+    assert "code" not in response.context["adminform"].form.fields
+    assert original in response.content.decode()
+
+
+def test_the_commitment_page_runs_the_same_number_of_queries_however_long_its_history(
+    client, analyst, commitment, record
+):
+    client.force_login(analyst)
+    url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
+    record(commitment)
+    client.get(url)
+    with django_capture() as short_history:
+        client.get(url)
+
+    for day in range(1, 20):
+        record(commitment, as_of=datetime.date(2023, 1, day))
+    with django_capture() as long_history:
+        client.get(url)
+
+    assert len(long_history) == len(short_history)
+
+
+def django_capture():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    return CaptureQueriesContext(connection)
