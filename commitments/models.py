@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,6 +57,7 @@ class SourceDocument(models.Model):
         "URL", max_length=500, blank=True, help_text="Where the text is published."
     )
     description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["issued_on", "short_name"]
@@ -74,6 +76,7 @@ class Pillar(models.Model):
     display_order = models.PositiveSmallIntegerField(
         default=0, help_text="Pillars are listed in this order (lowest first)."
     )
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["display_order", "name"]
@@ -88,6 +91,7 @@ class Theme(models.Model):
     slug = _slug_field()
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -114,6 +118,7 @@ class Place(models.Model):
         related_name="children",
         help_text="The wider place this one lies in, e.g. Syria for northeast Syria.",
     )
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -154,6 +159,7 @@ class Partner(models.Model):
     name = models.CharField(max_length=150, unique=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)
     description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -195,29 +201,29 @@ class AddDays(models.Func):
         )
 
 
+def stale_q(today=None, prefix=""):
+    """The condition "stale" on commitments, or on related commitments with a prefix such as
+    "commitments__": never assessed, or not since the latest as-of date plus the commitment's
+    cadence (the project-wide STALE_AFTER_DAYS when it has none)."""
+    today = today or timezone.localdate()
+    cadence = Coalesce(F(f"{prefix}update_cadence_days"), Value(settings.STALE_AFTER_DAYS))
+    review_due = AddDays(F(f"{prefix}current_as_of"), cadence)
+    return Q(**{f"{prefix}current_as_of__isnull": True}) | Q(LessThan(review_due, today))
+
+
 class CommitmentQuerySet(models.QuerySet):
-    def _review_due(self):
-        """The date by which a commitment needs a new assessment: its latest as-of date plus
-        its own cadence, or the project-wide STALE_AFTER_DAYS when it has none."""
-        cadence = Coalesce(F("update_cadence_days"), Value(settings.STALE_AFTER_DAYS))
-        return AddDays(F("current_as_of"), cadence)
-
-    def _stale_q(self, today=None):
-        today = today or timezone.localdate()
-        return Q(current_as_of__isnull=True) | Q(review_due__lt=today)
-
     def stale(self, today=None):
         """Commitments never assessed, or whose latest assessment is older than their cadence."""
-        return self.alias(review_due=self._review_due()).filter(self._stale_q(today))
+        return self.filter(stale_q(today))
 
     def fresh(self, today=None):
-        return self.alias(review_due=self._review_due()).exclude(self._stale_q(today))
+        return self.exclude(stale_q(today))
 
     def with_is_stale(self, today=None):
         """Annotates `is_stale_flag`, for ordering and counting in the database."""
-        return self.alias(review_due=self._review_due()).annotate(
+        return self.annotate(
             is_stale_flag=models.Case(
-                models.When(self._stale_q(today), then=Value(True)),
+                models.When(stale_q(today), then=Value(True)),
                 default=Value(False),
                 output_field=models.BooleanField(),
             )

@@ -80,21 +80,30 @@ def record_status_update(
 
 
 @transaction.atomic
-def save_commitment(commitment: Commitment) -> Commitment:
+def save_commitment(
+    commitment: Commitment, *, themes=None, places=None, partners=None, validated=False
+) -> Commitment:
     """Creates a commitment, or saves the edits made to one and moves its version on by one.
 
     Only the editable fields are written, so an edit never overwrites the current status that
-    a status update recorded in the meantime. Many-to-many fields are saved by the caller
-    (the admin's save_related, a serializer), as Django requires the row to exist first.
+    a status update recorded in the meantime. Themes, places and partners are replaced when
+    given; the admin saves them itself (save_related) after this.
+
+    Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid;
+    `validated=True` skips the check for a caller that has just run it.
     """
-    commitment.full_clean(exclude=["themes", "places", "partners"])
+    if not validated:
+        commitment.full_clean(exclude=["themes", "places", "partners"])
     now = timezone.now()
     if commitment._state.adding:
         commitment.created_at = commitment.updated_at = now
         commitment.save(force_insert=True)
-        return commitment
-    commitment.updated_at = now
-    commitment.save(update_fields=[*COMMITMENT_EDITABLE_FIELDS, "updated_at"])
-    Commitment.objects.filter(pk=commitment.pk).update(version=F("version") + 1)
-    commitment.refresh_from_db(fields=["version"])
+    else:
+        commitment.updated_at = now
+        commitment.save(update_fields=[*COMMITMENT_EDITABLE_FIELDS, "updated_at"])
+        Commitment.objects.filter(pk=commitment.pk).update(version=F("version") + 1)
+        commitment.refresh_from_db(fields=["version"])
+    for name, values in [("themes", themes), ("places", places), ("partners", partners)]:
+        if values is not None:
+            getattr(commitment, name).set(values)
     return commitment
