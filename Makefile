@@ -32,6 +32,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV) $(MANAGE) makemigrations --check --dry-run
+	$(DEV) $(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

@@ -39,7 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
+    "django_filters",
     "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "commitments",
 ]
 
@@ -47,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -83,6 +89,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # failed health check instead of an error on the next request.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Shared cache (throttling now, cached reads later): Redis via CACHE_URL, e.g.
+# redis://127.0.0.1:6379/0; in-process memory when unset.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -142,3 +152,64 @@ LOGGING = {
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=90)
 if STALE_AFTER_DAYS < 1:
     raise ImproperlyConfigured("STALE_AFTER_DAYS must be a whole number of days, at least 1.")
+
+# The API: /api/v1/, see commitments/api/.
+ROADMAP_PUBLIC_READ = env.bool("ROADMAP_PUBLIC_READ", default=True)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["commitments.api.permissions.ReadOrModelPermission"],
+    "DEFAULT_PARSER_CLASSES": ["commitments.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "commitments.api.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON", default="120/minute"),
+        "user": env.str("THROTTLE_USER", default="1200/minute"),
+    },
+    "EXCEPTION_HANDLER": "commitments.api.exceptions.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# API tokens: stored hashed, shown once when created in the admin, revoked by deleting them.
+REST_KNOX = {
+    "TOKEN_TTL": None,  # expiry is chosen per token in the admin
+    "TOKEN_PREFIX": "rt_",  # lets secret scanners recognise a leaked token
+    "AUTO_REFRESH": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Roadmap Tracker API",
+    "DESCRIPTION": (
+        "Commitments of the Paris Roadmap (Global Coalition to Defeat Daesh/ISIS, 25 June 2019) "
+        "and their status over time. Reads are public unless the deployment says otherwise; "
+        "writes need a token (`Authorization: Token <token>`) or a session of a user with the "
+        "right role."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "commitments.models.Status",
+        "AssessmentStatusEnum": "commitments.models.Status.assessments",
+    },
+}
+
+# Dashboards on other origins may read the API; nothing else is shared across origins.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After"]

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Roadmap Tracker"
@@ -8,6 +8,7 @@ admin.site.index_title = "Paris Roadmap commitments"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("commitments.api.urls")),
     # Until the dashboard lands, the admin is the product's front door.
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
+from knox.models import AuthToken
 
 from commitments.models import (
     Commitment,
@@ -324,3 +326,24 @@ class PlaceAdmin(CommitmentCountAdmin):
 class PartnerAdmin(CommitmentCountAdmin):
     list_display = ["name", "kind", "commitment_count"]
     list_filter = ["kind"]
+
+
+# API tokens (django-rest-knox): only a hash is stored, so the token is shown once, when it
+# is created here. Deleting a token revokes it at once.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(KnoxAuthTokenAdmin):
+    list_display = ["token_key", "user", "created", "expiry"]
+    list_select_related = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        admin.ModelAdmin.save_model(self, request, obj, form, change)
+        if not change:
+            self.message_user(
+                request,
+                f"API token for {obj.user}: {form.token} — copy it now, it is not shown again "
+                "(only a hash is kept). Send it as the header 'Authorization: Token <token>'.",
+                messages.WARNING,
+            )

@@ -2,7 +2,10 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core import serializers
+from django.db import transaction
 
+from commitments.models import Commitment, Partner, Pillar, Place, SourceDocument, Theme
 from commitments.roadmap import load_roadmap
 from commitments.roles import ANALYST, EDITOR, VIEWER
 from commitments.services import record_status_update
@@ -13,18 +16,35 @@ from tests.factories import CommitmentFactory, UserFactory
 def _test_settings(settings):
     # A deliberately slow password hash protects real users; test users need none of it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Production serves hashed static files from `collectstatic`'s manifest; tests render
-    # pages without running it.
+    # Production serves hashed static files from `collectstatic`'s manifest; tests serve
+    # them from the apps' folders without running it.
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
 
+@pytest.fixture(scope="session")
+def _roadmap_rows(django_db_setup, django_db_blocker):
+    """The rows load_roadmap writes, loaded once per test run and kept in memory."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_roadmap()
+        models = (SourceDocument, Pillar, Theme, Place, Partner, Commitment)
+        rows = serializers.serialize(
+            "python", [row for model in models for row in model.objects.order_by("pk")]
+        )
+        transaction.set_rollback(True)
+    return rows
+
+
 @pytest.fixture
-def roadmap(db):
-    """The Paris Roadmap as shipped: documents, reference data and commitments."""
-    load_roadmap()
+def roadmap(db, _roadmap_rows):
+    """The Paris Roadmap as shipped: documents, reference data and commitments, as
+    load_roadmap writes them (copied from one real load, which is slow to repeat)."""
+    for row in serializers.deserialize("python", _roadmap_rows):
+        row.save()
 
 
 @pytest.fixture
@@ -73,3 +93,21 @@ def record(analyst):
         return record_status_update(commitment=commitment, **fields)
 
     return record
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def token_for():
+    """A fresh API token for a user, as the admin would create it."""
+    from knox.models import AuthToken
+
+    def token_for(user):
+        return AuthToken.objects.create(user=user)[1]
+
+    return token_for

@@ -1,0 +1,40 @@
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class NotModified(APIException):
+    """Raised before a response is built when the client's copy is current."""
+
+    status_code = status.HTTP_304_NOT_MODIFIED
+
+    def __init__(self, etag):
+        super().__init__()
+        self.etag = etag
+
+
+def exception_handler(exc, context):
+    """Every API error is JSON with a message a person can act on; the domain's own
+    ValidationErrors (raised by the services) become 400s with field errors."""
+    if isinstance(exc, NotModified):
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": exc.etag})
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        exc = NotFound(str(exc) or "Not found.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error in the API", exc_info=exc)
+        return Response(
+            {"detail": "Something went wrong on our side; it has been logged. Please try again."},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    return response

@@ -1,0 +1,164 @@
+"""Query filters of the API. Every filter validates its values: an unknown pillar, status or
+ordering is a 400 that names the bad value, never a silently empty list."""
+
+from django.db.models import Exists, F, OuterRef, Q
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
+
+from commitments.models import Commitment, Partner, Pillar, Place, Status, StatusUpdate, Theme
+
+
+def by_slugs(**kwargs):
+    """A filter on one or more slugs (or codes), each checked against the database. The schema
+    is spelled out because drf-spectacular cannot follow `to_field_name` through a relation."""
+    schema = {"type": "string", "description": kwargs["help_text"]}
+    return extend_schema_field(schema)(filters.ModelMultipleChoiceFilter(**kwargs))
+
+
+def _linked_to(through, column, values):
+    return Exists(through.objects.filter(commitment_id=OuterRef("pk"), **{f"{column}__in": values}))
+
+
+class NullsLastOrderingFilter(filters.OrderingFilter):
+    """Never-assessed commitments sort after assessed ones in either direction, on every
+    database; the code breaks ties so that pages are stable."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = []
+        for param in value:
+            descending = param.startswith("-")
+            expression = F(self.param_map[param.lstrip("-")])
+            ordering.append(
+                expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+            )
+        return qs.order_by(*ordering, "code")
+
+
+class CommitmentFilter(filters.FilterSet):
+    pillar = by_slugs(
+        field_name="pillar__slug",
+        queryset=Pillar.objects.all(),
+        to_field_name="slug",
+        distinct=False,
+        help_text="Pillar slug; repeat for several (?pillar=military&pillar=political).",
+    )
+    status = filters.MultipleChoiceFilter(
+        field_name="current_status",
+        choices=Status.choices,
+        distinct=False,
+        help_text="Current status; repeat for several.",
+    )
+    place = by_slugs(
+        field_name="places",
+        queryset=Place.objects.all(),
+        to_field_name="slug",
+        method="filter_place",
+        help_text="Place slug; a place includes the places within it (syria finds northeast Syria). "
+        "Repeat for several.",
+    )
+    theme = by_slugs(
+        field_name="themes",
+        queryset=Theme.objects.all(),
+        to_field_name="slug",
+        method="filter_theme",
+        help_text="Theme slug; repeat for several.",
+    )
+    partner = by_slugs(
+        field_name="partners",
+        queryset=Partner.objects.all(),
+        to_field_name="slug",
+        method="filter_partner",
+        help_text="Partner slug; repeat for several.",
+    )
+    stale = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_stale",
+        help_text="true: only commitments that need a new assessment; false: only up-to-date ones.",
+    )
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="last_update_at",
+        lookup_expr="gte",
+        help_text="ISO 8601 date or time: commitments with a status update recorded since then.",
+    )
+    search = filters.CharFilter(
+        method="filter_search", help_text="Words in the code, title or text."
+    )
+    ordering = NullsLastOrderingFilter(
+        fields=[
+            ("code", "code"),
+            ("title", "title"),
+            ("last_update_at", "last_update_at"),
+            ("current_progress", "progress"),
+        ],
+        help_text="code, title, last_update_at or progress; prefix with - for descending.",
+    )
+
+    class Meta:
+        model = Commitment
+        fields = []
+
+    def filter_place(self, queryset, name, places):
+        if not places:
+            return queryset
+        # Places nest at most four deep (global, region, country, area).
+        within = (
+            Q(place__in=places) | Q(place__parent__in=places) | Q(place__parent__parent__in=places)
+            | Q(place__parent__parent__parent__in=places)
+        )  # fmt: skip
+        through = Commitment.places.through
+        return queryset.filter(Exists(through.objects.filter(within, commitment_id=OuterRef("pk"))))
+
+    def filter_theme(self, queryset, name, themes):
+        return (
+            queryset.filter(_linked_to(Commitment.themes.through, "theme", themes))
+            if themes
+            else queryset
+        )
+
+    def filter_partner(self, queryset, name, partners):
+        if not partners:
+            return queryset
+        return queryset.filter(_linked_to(Commitment.partners.through, "partner", partners))
+
+    def filter_stale(self, queryset, name, value):
+        return queryset.stale() if value == "true" else queryset.fresh()
+
+    def filter_search(self, queryset, name, value):
+        query = Q()
+        for word in value.split():
+            query &= Q(code__icontains=word) | Q(title__icontains=word) | Q(text__icontains=word)
+        return queryset.filter(query)
+
+
+class StatusUpdateFilter(filters.FilterSet):
+    since = filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Recorded at or after (ISO 8601)."
+    )
+    until = filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="Recorded before (ISO 8601)."
+    )
+    pillar = by_slugs(
+        field_name="commitment__pillar__slug",
+        queryset=Pillar.objects.all(),
+        to_field_name="slug",
+        distinct=False,
+        help_text="Pillar slug of the commitment; repeat for several.",
+    )
+    status = filters.MultipleChoiceFilter(
+        choices=Status.assessments(),
+        distinct=False,
+        help_text="Status recorded; repeat for several.",
+    )
+    commitment = by_slugs(
+        field_name="commitment__code",
+        queryset=Commitment.objects.all(),
+        to_field_name="code",
+        distinct=False,
+        help_text="Commitment code; repeat for several.",
+    )
+
+    class Meta:
+        model = StatusUpdate
+        fields = []

@@ -1,0 +1,29 @@
+import io
+
+from django.conf import settings
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.parsers import JSONParser
+
+
+class RequestBodyTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self):
+        super().__init__(
+            f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes. "
+            "Send one status update or commitment per request."
+        )
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON, refused with 413 beyond API_MAX_BODY_BYTES. DRF reads the request stream itself,
+    past Django's DATA_UPLOAD_MAX_MEMORY_SIZE check, so the limit is enforced here."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.API_MAX_BODY_BYTES
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise RequestBodyTooLarge()
+        return super().parse(io.BytesIO(body), media_type, parser_context)

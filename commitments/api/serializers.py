@@ -1,0 +1,392 @@
+"""The API's representations. Reads and writes have serializers of their own, so that the
+documentation shows dashboards exactly what they get and scripts exactly what they may send."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from commitments.models import (
+    Commitment,
+    Partner,
+    Pillar,
+    Place,
+    SourceDocument,
+    Status,
+    StatusUpdate,
+    Theme,
+)
+from commitments.services import record_status_update, save_commitment
+
+
+class RefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Commitments in the group.")
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Commitments per current status; every status is present, zero included.",
+    )
+    average_progress = serializers.FloatField(
+        allow_null=True, help_text="Mean progress of the commitments that report one; null if none."
+    )
+    stale = serializers.IntegerField(help_text="Commitments that need a new assessment.")
+
+
+class PillarSerializer(serializers.ModelSerializer):
+    commitments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pillar
+        fields = ["slug", "name", "description", "display_order", "commitments"]
+
+    @extend_schema_field(StatusCountsSerializer)
+    def get_commitments(self, pillar):
+        return StatusCountsSerializer(pillar.status_counts).data
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["slug", "name", "description"]
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Place
+        fields = ["slug", "name", "kind", "parent"]
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Partner
+        fields = ["slug", "name", "kind", "description"]
+
+
+class SourceDocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SourceDocument
+        fields = ["slug", "short_name", "title", "issuer", "issued_on", "url", "description"]
+
+
+class SourceSerializer(serializers.Serializer):
+    document = serializers.SlugField(source="source_document.slug")
+    title = serializers.CharField(source="source_document.title")
+    paragraph = serializers.IntegerField()
+    url = serializers.URLField(source="source_document.url", allow_blank=True)
+
+
+class CurrentStatusFields(serializers.Serializer):
+    """A commitment's current status, under the names dashboards use."""
+
+    status = serializers.ChoiceField(
+        choices=Status.choices, source="current_status", read_only=True
+    )
+    status_label = serializers.CharField(source="get_current_status_display", read_only=True)
+    progress = serializers.IntegerField(source="current_progress", allow_null=True, read_only=True)
+    as_of = serializers.DateField(source="current_as_of", allow_null=True, read_only=True)
+
+
+class CommitmentSerializer(CurrentStatusFields, serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:commitment-detail", lookup_field="code"
+    )
+    updates_url = serializers.SerializerMethodField()
+    pillar = RefSerializer()
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    children = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    themes = RefSerializer(many=True)
+    places = RefSerializer(many=True)
+    partners = RefSerializer(many=True)
+    source = SourceSerializer(source="*")
+    is_stale = serializers.BooleanField()
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "code",
+            "url",
+            "title",
+            "text",
+            "pillar",
+            "parent",
+            "children",
+            "themes",
+            "places",
+            "partners",
+            "source",
+            "status",
+            "status_label",
+            "progress",
+            "as_of",
+            "last_update_at",
+            "is_stale",
+            "target_date",
+            "update_cadence_days",
+            "version",
+            "updates_url",
+        ]
+        read_only_fields = fields
+
+    def get_updates_url(self, commitment) -> str:
+        return reverse(
+            "api:commitment-updates",
+            kwargs={"code": commitment.code},
+            request=self.context.get("request"),
+        )
+
+
+class StatusUpdateSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:update-detail")
+    commitment = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    commitment_url = serializers.HyperlinkedRelatedField(
+        source="commitment", view_name="api:commitment-detail", lookup_field="code", read_only=True
+    )
+    status_label = serializers.CharField(source="get_status_display")
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StatusUpdate
+        fields = [
+            "id",
+            "url",
+            "commitment",
+            "commitment_url",
+            "status",
+            "status_label",
+            "progress",
+            "as_of",
+            "summary",
+            "evidence_url",
+            "evidence_source",
+            "confidence",
+            "corrects",
+            "author",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_author(self, update) -> str:
+        return update.author.get_full_name() or update.author.get_username()
+
+
+class ChildSerializer(CurrentStatusFields, serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:commitment-detail", lookup_field="code"
+    )
+
+    class Meta:
+        model = Commitment
+        fields = ["code", "url", "title", "status", "status_label", "progress", "as_of"]
+        read_only_fields = fields
+
+
+class CommitmentDetailSerializer(CommitmentSerializer):
+    children = serializers.SerializerMethodField()
+    latest_updates = serializers.SerializerMethodField()
+
+    class Meta(CommitmentSerializer.Meta):
+        fields = [*CommitmentSerializer.Meta.fields, "latest_updates"]
+        read_only_fields = fields
+
+    @extend_schema_field(ChildSerializer(many=True))
+    def get_children(self, commitment):
+        return ChildSerializer(commitment.child_rows, many=True, context=self.context).data
+
+    @extend_schema_field(StatusUpdateSerializer(many=True))
+    def get_latest_updates(self, commitment):
+        return StatusUpdateSerializer(
+            commitment.latest_updates, many=True, context=self.context
+        ).data
+
+
+class CommitmentCSVSerializer(CurrentStatusFields, serializers.ModelSerializer):
+    pillar = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    places = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    partners = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    document = serializers.SlugRelatedField(
+        source="source_document", slug_field="slug", read_only=True
+    )
+    is_stale = serializers.BooleanField()
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "code",
+            "title",
+            "pillar",
+            "parent",
+            "status",
+            "progress",
+            "as_of",
+            "last_update_at",
+            "is_stale",
+            "target_date",
+            "update_cadence_days",
+            "themes",
+            "places",
+            "partners",
+            "document",
+            "paragraph",
+            "text",
+        ]
+        read_only_fields = fields
+
+
+class StatusUpdateCSVSerializer(StatusUpdateSerializer):
+    class Meta(StatusUpdateSerializer.Meta):
+        fields = [
+            name
+            for name in StatusUpdateSerializer.Meta.fields
+            if name not in {"url", "commitment_url"}
+        ]
+        read_only_fields = fields
+
+
+class StrictWriteSerializer(serializers.ModelSerializer):
+    """Refuses fields it does not accept, instead of silently ignoring them: a client that
+    tries to set an author, a code or a version learns that it cannot."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = set(data) - {
+                name for name, field in self.fields.items() if not field.read_only
+            }
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: ["This field cannot be set here."]
+                        if name in self.server_set_fields
+                        else ["Unknown field."]
+                        for name in sorted(unknown)
+                    }
+                )
+        return super().to_internal_value(data)
+
+    server_set_fields = set()
+
+
+class StatusUpdateWriteSerializer(StrictWriteSerializer):
+    corrects = serializers.PrimaryKeyRelatedField(
+        queryset=StatusUpdate.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of the earlier update of this commitment that this one corrects.",
+    )
+
+    server_set_fields = {"id", "author", "created_at", "commitment", "url", "status_label"}
+
+    class Meta:
+        model = StatusUpdate
+        fields = [
+            "status",
+            "progress",
+            "as_of",
+            "summary",
+            "evidence_url",
+            "evidence_source",
+            "confidence",
+            "corrects",
+        ]
+        extra_kwargs = {"summary": {"trim_whitespace": True}}
+
+    def create(self, validated_data):
+        return record_status_update(**validated_data)
+
+
+class CommitmentCreateSerializer(StrictWriteSerializer):
+    """A commitment from another source document; the Roadmap's own come from its data file."""
+
+    source_document = serializers.SlugRelatedField(
+        slug_field="slug", queryset=SourceDocument.objects.all()
+    )
+    pillar = serializers.SlugRelatedField(slug_field="slug", queryset=Pillar.objects.all())
+    parent = serializers.SlugRelatedField(
+        slug_field="code", queryset=Commitment.objects.all(), required=False, allow_null=True
+    )
+    themes = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Theme.objects.all(), many=True, required=False
+    )
+    places = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Place.objects.all(), many=True, required=False
+    )
+    partners = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Partner.objects.all(), many=True, required=False
+    )
+
+    server_set_fields = {
+        "id",
+        "version",
+        "status",
+        "progress",
+        "as_of",
+        "last_update_at",
+        "created_at",
+    }
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "code",
+            "title",
+            "text",
+            "source_document",
+            "paragraph",
+            "pillar",
+            "parent",
+            "themes",
+            "places",
+            "partners",
+            "target_date",
+            "update_cadence_days",
+        ]
+
+    def create(self, validated_data):
+        tags = {name: validated_data.pop(name, None) for name in ("themes", "places", "partners")}
+        return save_commitment(Commitment(**validated_data), **tags)
+
+    def update(self, commitment, validated_data):
+        tags = {name: validated_data.pop(name, None) for name in ("themes", "places", "partners")}
+        for name, value in validated_data.items():
+            setattr(commitment, name, value)
+        return save_commitment(commitment, **tags)
+
+
+class CommitmentUpdateSerializer(CommitmentCreateSerializer):
+    """What can change in a commitment; its code, text and source never do."""
+
+    server_set_fields = {
+        *CommitmentCreateSerializer.server_set_fields,
+        "code",
+        "text",
+        "source_document",
+        "paragraph",
+        "pillar",
+    }
+
+    class Meta(CommitmentCreateSerializer.Meta):
+        fields = [
+            "title",
+            "parent",
+            "themes",
+            "places",
+            "partners",
+            "target_date",
+            "update_cadence_days",
+        ]
+
+
+class SummarySerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    average_progress = serializers.FloatField(allow_null=True)
+    stale = serializers.IntegerField()
+    latest_update_at = serializers.DateTimeField(allow_null=True)
+    pillars = PillarSerializer(many=True)

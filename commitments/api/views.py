@@ -1,0 +1,335 @@
+"""API v1 views: thin, reading through the selectors and writing through the services."""
+
+import hashlib
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.http import http_date, parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from commitments.api import serializers
+from commitments.api.exceptions import NotModified
+from commitments.api.filters import CommitmentFilter, StatusUpdateFilter
+from commitments.api.pagination import FeedPagination
+from commitments.api.renderers import CSVRenderer
+from commitments.models import (
+    Commitment,
+    Partner,
+    Pillar,
+    Place,
+    SourceDocument,
+    StatusUpdate,
+    Theme,
+)
+from commitments.selectors import attach_related, data_version, roadmap_summary
+
+LATEST_UPDATES_IN_DETAIL = 10
+
+CSV_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv"],
+    description="csv: every matching row as a spreadsheet-ready CSV, unpaginated.",
+)
+
+
+class ConditionalGetMixin:
+    """ETag and Last-Modified on every GET. The ETag is derived from a one-query fingerprint
+    of the data (selectors.data_version), so a client whose copy is current gets a 304
+    before the response is built."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
+        self.etag = None
+        if request.method not in ("GET", "HEAD"):
+            return
+        fingerprint, self.last_modified = data_version()
+        variant = "|".join(
+            [
+                fingerprint,
+                request.get_full_path(),
+                request.accepted_renderer.format,
+                str(timezone.localdate()),  # staleness changes with the date
+                str(request.user.pk),  # the browsable page names its user
+            ]
+        )
+        self.etag = '"' + hashlib.sha256(variant.encode()).hexdigest()[:32] + '"'
+        if self.etag in parse_etags(request.headers.get("If-None-Match", "")):
+            raise NotModified(self.etag)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "etag", None) and response.status_code == status.HTTP_200_OK:
+            response["ETag"] = self.etag
+            if self.last_modified:
+                response["Last-Modified"] = http_date(self.last_modified.timestamp())
+        return response
+
+
+class CSVExportMixin:
+    """`?format=csv` on a list gives every matching row, unpaginated."""
+
+    def get_renderers(self):
+        renderers = [JSONRenderer(), BrowsableAPIRenderer()]
+        if self.action == "list":
+            renderers.append(CSVRenderer())
+        return renderers
+
+    @property
+    def wants_csv(self):
+        return (
+            getattr(self.request, "accepted_renderer", None)
+            and self.request.accepted_renderer.format == "csv"
+        )
+
+    def paginate_queryset(self, queryset):
+        return None if self.wants_csv else super().paginate_queryset(queryset)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.wants_csv and response.status_code == status.HTTP_200_OK:
+            response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
+        return response
+
+
+class ReferenceViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+    """Reference lists are short: they come whole, without pages."""
+
+    lookup_field = "slug"
+    pagination_class = None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Pillars (lines of effort) with their commitments by current status"
+    ),
+    retrieve=extend_schema(summary="One pillar with its commitments by current status"),
+)
+class PillarViewSet(ReferenceViewSet):
+    queryset = Pillar.objects.all()
+    serializer_class = serializers.PillarSerializer
+
+    def _pillars(self):
+        pillars = []
+        for pillar, counts in roadmap_summary().pillars:
+            pillar.status_counts = counts
+            pillars.append(pillar)
+        return pillars
+
+    def list(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self._pillars(), many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        for pillar in self._pillars():
+            if pillar.slug == kwargs["slug"]:
+                return Response(self.get_serializer(pillar).data)
+        raise NotFound(f"No pillar '{kwargs['slug']}'. See /api/v1/pillars/ for the list.")
+
+
+@extend_schema_view(list=extend_schema(summary="Themes (cross-cutting tags)"))
+class ThemeViewSet(ReferenceViewSet):
+    queryset = Theme.objects.all()
+    serializer_class = serializers.ThemeSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Places, each with the slug of the place it lies in")
+)
+class PlaceViewSet(ReferenceViewSet):
+    queryset = Place.objects.select_related("parent")
+    serializer_class = serializers.PlaceSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Partners: organisations and bodies the Roadmap names")
+)
+class PartnerViewSet(ReferenceViewSet):
+    queryset = Partner.objects.all()
+    serializer_class = serializers.PartnerSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Source documents commitments are quoted from"))
+class SourceDocumentViewSet(ReferenceViewSet):
+    queryset = SourceDocument.objects.all()
+    serializer_class = serializers.SourceDocumentSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Commitments, filtered, searched and ordered", parameters=[CSV_PARAMETER]
+    ),
+    retrieve=extend_schema(
+        summary="One commitment, with its children and latest status updates",
+        responses=serializers.CommitmentDetailSerializer,
+    ),
+    create=extend_schema(
+        summary="Add a commitment from another source document (Editors)",
+        request=serializers.CommitmentCreateSerializer,
+        responses={201: serializers.CommitmentDetailSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a commitment's title, schedule, parent or tags (Editors)",
+        request=serializers.CommitmentUpdateSerializer,
+        responses=serializers.CommitmentDetailSerializer,
+    ),
+)
+class CommitmentViewSet(
+    CSVExportMixin,
+    ConditionalGetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    queryset = Commitment.objects.select_related("pillar", "source_document", "parent")
+    lookup_field = "code"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = CommitmentFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    csv_columns = list(serializers.CommitmentCSVSerializer.Meta.fields)
+    csv_filename = "commitments.csv"
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return serializers.CommitmentCreateSerializer
+        if self.action == "partial_update":
+            return serializers.CommitmentUpdateSerializer
+        if self.action == "retrieve":
+            return serializers.CommitmentDetailSerializer
+        if self.wants_csv:
+            return serializers.CommitmentCSVSerializer
+        return serializers.CommitmentSerializer
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as error:
+            raise NotFound(
+                f"No commitment with code '{self.kwargs['code']}'. Codes look like MIL-1 or GLB-2.3."
+            ) from error
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = attach_related(queryset if page is None else page)
+        data = self.get_serializer(rows, many=True).data
+        return Response(data) if page is None else self.get_paginated_response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._detail(self.get_object()))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        commitment = serializer.save()
+        data = self._detail(self.get_queryset().get(pk=commitment.pk))
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        commitment = serializer.save()
+        return Response(self._detail(self.get_queryset().get(pk=commitment.pk)))
+
+    def _detail(self, commitment):
+        attach_related([commitment])
+        commitment.child_rows = list(Commitment.objects.filter(parent=commitment).order_by("code"))
+        commitment.latest_updates = list(
+            commitment.status_updates.select_related("author")[:LATEST_UPDATES_IN_DETAIL]
+        )
+        return serializers.CommitmentDetailSerializer(
+            commitment, context=self.get_serializer_context()
+        ).data
+
+
+@extend_schema_view(
+    get=extend_schema(summary="A commitment's full status history, newest assessment first"),
+    post=extend_schema(
+        summary="Record a status update (Analysts, Editors)",
+        request=serializers.StatusUpdateWriteSerializer,
+        responses={201: serializers.StatusUpdateSerializer},
+    ),
+)
+class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
+    queryset = StatusUpdate.objects.select_related("commitment", "author")
+
+    @cached_property
+    def commitment(self):
+        return get_object_or_404(Commitment, code=self.kwargs["code"])
+
+    def get_queryset(self):
+        return super().get_queryset().filter(commitment=self.commitment)
+
+    def get_serializer_class(self):
+        if self.request.method == "POST":
+            return serializers.StatusUpdateWriteSerializer
+        return serializers.StatusUpdateSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        update = serializer.save(commitment=self.commitment, author=request.user)
+        data = serializers.StatusUpdateSerializer(
+            update, context=self.get_serializer_context()
+        ).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Feed of all status updates, most recently recorded first",
+        parameters=[CSV_PARAMETER],
+    ),
+    retrieve=extend_schema(summary="One status update"),
+)
+class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = StatusUpdate.objects.select_related("commitment", "author")
+    filterset_class = StatusUpdateFilter
+    pagination_class = FeedPagination
+    csv_columns = list(serializers.StatusUpdateCSVSerializer.Meta.fields)
+    csv_filename = "status-updates.csv"
+
+    def get_serializer_class(self):
+        return (
+            serializers.StatusUpdateCSVSerializer
+            if self.wants_csv
+            else serializers.StatusUpdateSerializer
+        )
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # The CSV has no cursor to order it; give it the feed's order.
+        return queryset.order_by(*FeedPagination.ordering) if self.wants_csv else queryset
+
+
+class SummaryView(ConditionalGetMixin, APIView):
+    queryset = Commitment.objects.none()  # for the permission class: reads only
+
+    @extend_schema(
+        summary="The Roadmap at a glance: commitments by status, per pillar, staleness",
+        responses=serializers.SummarySerializer,
+    )
+    def get(self, request):
+        summary = roadmap_summary()
+        pillars = []
+        for pillar, counts in summary.pillars:
+            pillar.status_counts = counts
+            pillars.append(pillar)
+        overall = summary.overall
+        data = {
+            "generated_at": timezone.now(),
+            "total": overall.total,
+            "by_status": overall.by_status,
+            "average_progress": overall.average_progress,
+            "stale": overall.stale,
+            "latest_update_at": summary.latest_update_at,
+            "pillars": pillars,
+        }
+        return Response(serializers.SummarySerializer(data).data)

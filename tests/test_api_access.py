@@ -1,0 +1,195 @@
+"""Who may do what through the API: anonymous, a token without permission, Viewer, Analyst,
+Editor, on every endpoint and method; and with ROADMAP_PUBLIC_READ=false."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from commitments.models import Commitment, StatusUpdate
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+READS = [
+    "/api/v1/",
+    "/api/v1/pillars/",
+    "/api/v1/pillars/military/",
+    "/api/v1/themes/",
+    "/api/v1/places/",
+    "/api/v1/partners/",
+    "/api/v1/documents/",
+    "/api/v1/commitments/",
+    "/api/v1/commitments/MIL-1/",
+    "/api/v1/commitments/MIL-1/updates/",
+    "/api/v1/updates/",
+    "/api/v1/summary/",
+    "/api/v1/schema/",
+    "/api/v1/docs/",
+]
+
+NEW_COMMITMENT = {
+    "code": "EXT-1",
+    "title": "An undertaking from the Guiding Principles",
+    "text": "The Coalition will act.",
+    "source_document": "kuwait-guiding-principles-2018",
+    "paragraph": 2,
+    "pillar": "political",
+    "themes": ["coalition-cohesion"],
+}
+NEW_UPDATE = {"status": "on_track", "as_of": "2024-03-01", "summary": "On track."}
+
+# role -> (POST an update, POST a commitment, PATCH a commitment)
+WRITES = {
+    "anonymous": (401, 401, 401),
+    "no permission": (403, 403, 403),
+    "viewer": (403, 403, 403),
+    "analyst": (201, 403, 403),
+    "editor": (201, 201, 200),
+}
+
+
+@pytest.fixture
+def client_as(roadmap, viewer, analyst, editor, token_for):
+    users = {
+        "no permission": UserFactory(username="outsider", is_staff=False),
+        "viewer": viewer,
+        "analyst": analyst,
+        "editor": editor,
+    }
+
+    def client_as(role):
+        client = APIClient()
+        if role != "anonymous":
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(users[role])}")
+        return client
+
+    return client_as
+
+
+@pytest.mark.parametrize("role", list(WRITES))
+@pytest.mark.parametrize("url", READS)
+def test_everyone_reads_when_reads_are_public(client_as, role, url):
+    assert client_as(role).get(url).status_code == 200
+
+
+@pytest.mark.parametrize("role", list(WRITES))
+def test_writes_need_the_role_that_grants_them(client_as, role):
+    expected_update, expected_create, expected_patch = WRITES[role]
+    client = client_as(role)
+
+    posted = client.post("/api/v1/commitments/MIL-1/updates/", NEW_UPDATE, format="json")
+    created = client.post("/api/v1/commitments/", NEW_COMMITMENT, format="json")
+    patched = client.patch("/api/v1/commitments/MIL-2/", {"title": "Renamed"}, format="json")
+
+    assert (posted.status_code, created.status_code, patched.status_code) == (
+        expected_update,
+        expected_create,
+        expected_patch,
+    )
+    assert StatusUpdate.objects.count() == (1 if expected_update == 201 else 0)
+    assert Commitment.objects.filter(code="EXT-1").exists() == (expected_create == 201)
+    assert (Commitment.objects.get(code="MIL-2").title == "Renamed") == (expected_patch == 200)
+    if role == "anonymous":
+        assert posted.json() == {"detail": "Authentication credentials were not provided."}
+        assert posted["WWW-Authenticate"] == "Token"
+    elif expected_update == 403:
+        assert posted.json() == {"detail": "You do not have permission to perform this action."}
+
+
+@pytest.mark.parametrize("role", list(WRITES))
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("put", "/api/v1/commitments/MIL-1/"),
+        ("delete", "/api/v1/commitments/MIL-1/"),
+        ("post", "/api/v1/pillars/"),
+        ("delete", "/api/v1/pillars/military/"),
+        ("post", "/api/v1/updates/"),
+        ("put", "/api/v1/updates/1/"),
+        ("delete", "/api/v1/updates/1/"),
+        ("post", "/api/v1/summary/"),
+    ],
+)
+def test_nothing_else_is_writable_by_anyone(client_as, role, method, url):
+    response = getattr(client_as(role), method)(url, {}, format="json")
+
+    assert response.status_code in {401, 403, 404, 405}
+    if role in {"analyst", "editor"}:
+        assert response.status_code in {403, 405}
+        assert response.json()["detail"]
+
+
+def test_an_editor_is_told_which_methods_a_commitment_allows(client_as):
+    response = client_as("editor").put("/api/v1/commitments/MIL-1/", {}, format="json")
+
+    assert response.status_code == 405
+    assert response.json() == {"detail": 'Method "PUT" not allowed.'}
+
+
+@pytest.mark.parametrize("role", list(WRITES))
+@pytest.mark.parametrize("url", READS)
+def test_private_reads_need_any_authenticated_user(client_as, settings, role, url):
+    settings.ROADMAP_PUBLIC_READ = False
+
+    response = client_as(role).get(url)
+
+    if role == "anonymous" and url not in {"/api/v1/schema/", "/api/v1/docs/"}:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 200
+
+
+def test_a_revoked_token_no_longer_works(api, analyst, token_for):
+    from knox.models import AuthToken
+
+    token = token_for(analyst)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/summary/").status_code == 200
+
+    AuthToken.objects.filter(user=analyst).delete()
+
+    assert api.get("/api/v1/summary/").status_code == 401
+    assert api.get("/api/v1/summary/").json() == {"detail": "Invalid token."}
+
+
+def test_tokens_are_stored_hashed(analyst, token_for):
+    from knox.models import AuthToken
+
+    token = token_for(analyst)
+
+    stored = AuthToken.objects.get(user=analyst)
+    assert token not in (stored.digest, stored.token_key)
+    assert token.startswith("rt_")
+
+
+def test_a_browser_session_may_write_with_a_csrf_token(analyst, commitment):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(analyst)
+
+    refused = client.post(
+        f"/api/v1/commitments/{commitment.code}/updates/", NEW_UPDATE, format="json"
+    )
+
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+
+
+def test_the_author_is_the_token_holder_whatever_the_body_says(client_as, analyst):
+    response = client_as("analyst").post(
+        "/api/v1/commitments/MIL-1/updates/", {**NEW_UPDATE, "author": "editor"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"author": ["This field cannot be set here."]}
+
+
+def test_an_admin_creates_a_token_and_sees_it_once(admin_client, analyst):
+    response = admin_client.post(
+        "/admin/knox/authtoken/add/", {"user": analyst.pk, "expiry": ""}, follow=True
+    )
+
+    message = next(str(m) for m in response.context["messages"])
+    token = message.split(": ")[1].split(" ")[0]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/summary/").status_code == 200
+    assert token not in admin_client.get("/admin/knox/authtoken/").content.decode()

@@ -1,0 +1,88 @@
+"""The API's query counts are fixed: they do not grow with the page size or the data."""
+
+import datetime
+
+import pytest
+
+from commitments.models import Commitment
+from tests.factories import CommitmentFactory, PlaceFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lots(roadmap, record):
+    """Every commitment tagged, assessed several times, and more commitments than a page."""
+    theme, place = ThemeFactory(), PlaceFactory()
+    pillar = Commitment.objects.get(code="MIL-1").pillar
+    document = Commitment.objects.get(code="MIL-1").source_document
+    extra = CommitmentFactory.create_batch(180, pillar=pillar, source_document=document)
+    for commitment in extra:
+        commitment.themes.add(theme)
+        commitment.places.add(place)
+    for commitment in Commitment.objects.all()[:40]:
+        for day in (1, 2, 3):
+            record(commitment, as_of=datetime.date(2024, 1, day))
+
+
+@pytest.mark.parametrize("page_size", [5, 50, 200])
+def test_the_commitments_list_takes_3_queries_whatever_the_page_size(
+    api, lots, page_size, django_assert_num_queries
+):
+    # Expect 3 queries: the data fingerprint (ETag), the count, and the page of commitments
+    # with pillar, document and parent joined; plus 1, the union of their themes, places,
+    # partners and children.
+    with django_assert_num_queries(4):
+        response = api.get("/api/v1/commitments/", {"page_size": page_size})
+    assert len(response.json()["results"]) == page_size
+
+
+def test_the_csv_export_takes_the_same_queries_for_every_row(api, lots, django_assert_num_queries):
+    # Expect 3 queries: fingerprint, all matching commitments, the union of their relations.
+    with django_assert_num_queries(3):
+        api.get("/api/v1/commitments/", {"format": "csv"})
+
+
+def test_a_filtered_list_adds_one_query_per_filter_that_names_rows(
+    api, lots, django_assert_num_queries
+):
+    # Expect 4 queries as unfiltered, plus 1 to check that the pillar slug exists.
+    with django_assert_num_queries(5):
+        response = api.get(
+            "/api/v1/commitments/", {"pillar": "military", "stale": "true", "search": "e"}
+        )
+    assert response.json()["count"] > 50
+
+
+@pytest.mark.parametrize("code", ["MIL-1", "GLB-2"])
+def test_a_commitment_detail_takes_5_queries(api, lots, code, django_assert_num_queries):
+    # Expect 5 queries: fingerprint, the commitment (joined with pillar, document, parent),
+    # the union of its relations, its children, its latest updates with their authors.
+    with django_assert_num_queries(5):
+        assert api.get(f"/api/v1/commitments/{code}/").status_code == 200
+
+
+@pytest.mark.parametrize("page_size", [5, 50, 200])
+def test_the_updates_feed_takes_2_queries_whatever_the_page_size(
+    api, lots, page_size, django_assert_num_queries
+):
+    # Expect 2 queries: fingerprint, and the page of updates joined with commitment and author.
+    with django_assert_num_queries(2):
+        api.get("/api/v1/updates/", {"page_size": page_size})
+
+
+def test_a_commitments_history_takes_4_queries(api, lots, django_assert_num_queries):
+    # Expect 4 queries: fingerprint, the commitment, the count, the page with authors.
+    with django_assert_num_queries(4):
+        api.get("/api/v1/commitments/MIL-1/updates/")
+
+
+def test_the_summary_takes_2_queries(api, lots, django_assert_num_queries):
+    # Expect 2 queries: fingerprint, and the counts grouped by pillar and status.
+    with django_assert_num_queries(2):
+        api.get("/api/v1/summary/")
+
+
+def test_the_pillars_take_2_queries(api, lots, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        api.get("/api/v1/pillars/")
