@@ -1,0 +1,126 @@
+"""Editors add commitments from other documents and change what may change of one."""
+
+import pytest
+
+from commitments.models import Commitment
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/commitments/"
+
+NEW = {
+    "code": "KGP-1",
+    "title": "Sustain the Coalition's stabilization support",
+    "text": "The Coalition will continue to support stabilization in liberated areas.",
+    "source_document": "kuwait-guiding-principles-2018",
+    "paragraph": 4,
+    "pillar": "stabilization",
+    "themes": ["governance"],
+    "places": ["iraq", "syria"],
+    "partners": ["united-nations"],
+    "update_cadence_days": 30,
+}
+
+
+@pytest.fixture
+def as_editor(api, roadmap, editor, token_for):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(editor)}")
+    return api
+
+
+def test_an_editor_adds_a_commitment_from_another_document(as_editor):
+    response = as_editor.post(LIST, NEW, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response["Location"] == "http://testserver/api/v1/commitments/KGP-1/"
+    body = response.json()
+    assert (body["status"], body["version"], body["update_cadence_days"]) == ("not_assessed", 1, 30)
+    assert [place["slug"] for place in body["places"]] == ["iraq", "syria"]
+    assert body["source"]["document"] == "kuwait-guiding-principles-2018"
+    assert as_editor.get(response["Location"]).json() == body
+
+
+def test_an_editor_changes_title_schedule_parent_and_tags(as_editor):
+    response = as_editor.patch(
+        f"{LIST}GLB-3/",
+        {"title": "Fund capacity projects", "target_date": "2027-06-30", "parent": "GLB-2", "themes": [], "places": ["mali"]},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["title"], body["target_date"], body["parent"], body["version"]) == (
+        "Fund capacity projects",
+        "2027-06-30",
+        "GLB-2",
+        2,
+    )
+    assert (body["themes"], body["places"]) == ([], [{"slug": "mali", "name": "Mali"}])
+    assert Commitment.objects.get(code="GLB-3").partners.count() == 0
+
+
+def test_a_patch_leaves_unnamed_fields_alone(as_editor):
+    before = as_editor.get(f"{LIST}MIL-3/").json()
+
+    after = as_editor.patch(f"{LIST}MIL-3/", {"update_cadence_days": 14}, format="json").json()
+
+    assert after["update_cadence_days"] == 14
+    assert {key: value for key, value in after.items() if key not in {"update_cadence_days", "version"}} == {
+        key: value for key, value in before.items() if key not in {"update_cadence_days", "version"}
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({"code": "MIL-9"}, {"code": ["This field cannot be set here."]}),
+        ({"text": "Rewritten."}, {"text": ["This field cannot be set here."]}),
+        ({"version": 7}, {"version": ["This field cannot be set here."]}),
+        ({"status": "completed"}, {"status": ["This field cannot be set here."]}),
+        ({"parent": "MIL-3"}, {"parent": ["A commitment cannot be its own parent or ancestor."]}),
+        ({"parent": "NOPE-1"}, {"parent": ["Object with code=NOPE-1 does not exist."]}),
+        ({"themes": ["weather"]}, {"themes": ["Object with slug=weather does not exist."]}),
+        ({"update_cadence_days": 0}, {"update_cadence_days": ["Ensure this value is greater than or equal to 1."]}),
+        ({"target_date": "next year"}, {"target_date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}),
+        ({"title": ""}, {"title": ["This field may not be blank."]}),
+    ],
+)
+def test_a_bad_patch_is_a_400_and_changes_nothing(as_editor, change, errors):
+    before = Commitment.objects.get(code="MIL-3")
+
+    response = as_editor.patch(f"{LIST}MIL-3/", change, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == errors
+    after = Commitment.objects.get(code="MIL-3")
+    assert (after.title, after.version, after.parent_id, after.update_cadence_days) == (
+        before.title,
+        before.version,
+        before.parent_id,
+        before.update_cadence_days,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({"code": "MIL-1"}, {"code": ["commitment with this code already exists."]}),
+        ({"code": "kgp 1"}, {"code": ["Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3."]}),
+        ({"pillar": "navy"}, {"pillar": ["Object with slug=navy does not exist."]}),
+        ({"paragraph": 0}, {"paragraph": ["Ensure this value is greater than or equal to 1."]}),
+        ({"last_update_at": "2024-01-01T00:00:00Z"}, {"last_update_at": ["This field cannot be set here."]}),
+    ],
+)
+def test_a_bad_new_commitment_is_a_400_and_nothing_is_written(as_editor, change, errors):
+    response = as_editor.post(LIST, {**NEW, **change}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == errors
+    assert not Commitment.objects.filter(code__in=["KGP-1", "kgp 1"]).exists()
+
+
+@pytest.mark.parametrize("missing", ["code", "title", "text", "source_document", "paragraph", "pillar"])
+def test_a_new_commitment_names_its_missing_fields(as_editor, missing):
+    response = as_editor.post(LIST, {key: value for key, value in NEW.items() if key != missing}, format="json")
+
+    assert response.json() == {missing: ["This field is required."]}
