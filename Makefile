@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format check-deploy clean
+.PHONY: install run test lint format check-deploy screenshot clean
 
 # Re-installs whenever pyproject.toml changes.
 $(INSTALLED): pyproject.toml
@@ -43,6 +43,10 @@ check-deploy: $(INSTALLED)
 	DEBUG=false ALLOWED_HOSTS=roadmap.example.org \
 	SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+# Redraws docs/dashboard.png from the illustrative history in tests/scenario.py.
+screenshot: $(INSTALLED)
+	$(BIN)/pytest -m screenshot tests/test_dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from commitments.views import dashboard
 
 admin.site.site_header = "Roadmap Tracker"
 admin.site.site_title = "Roadmap Tracker admin"
@@ -9,6 +10,6 @@ admin.site.index_title = "Paris Roadmap commitments"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("commitments.api.urls")),
-    # Until the dashboard lands, the admin is the product's front door.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", dashboard, name="dashboard"),
+    path("commitments/<str:code>/", dashboard, name="commitment"),
 ]

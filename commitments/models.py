@@ -347,7 +347,7 @@ class Commitment(models.Model):
         return f"{self.code} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("admin:commitments_commitment_change", args=[self.pk])
+        return reverse("commitment", args=[self.code])
 
     @property
     def stale_after_days(self):

@@ -5,6 +5,7 @@ Each function runs a fixed number of queries, whatever the amount of data.
 
 import hashlib
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import CharField, Count, F, Max, Sum, Value
 
@@ -83,7 +84,9 @@ class StatusCounts:
     def average_progress(self):
         if not self.progress_reported:
             return None
-        return round(self.progress_sum / self.progress_reported, 1)
+        # Half up, as a dashboard in JavaScript (Math.round) would round it too.
+        mean = Decimal(self.progress_sum) / Decimal(self.progress_reported)
+        return float(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
     def add(self, row):
         self.total += row["total"]

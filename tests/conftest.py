@@ -111,3 +111,6 @@ def token_for():
         return AuthToken.objects.create(user=user)[1]
 
     return token_for
+
+
+from tests.browser import browser, page  # noqa: E402, F401  (fixtures for the browser tests)

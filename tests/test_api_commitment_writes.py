@@ -43,7 +43,13 @@ def test_an_editor_adds_a_commitment_from_another_document(as_editor):
 def test_an_editor_changes_title_schedule_parent_and_tags(as_editor):
     response = as_editor.patch(
         f"{LIST}GLB-3/",
-        {"title": "Fund capacity projects", "target_date": "2027-06-30", "parent": "GLB-2", "themes": [], "places": ["mali"]},
+        {
+            "title": "Fund capacity projects",
+            "target_date": "2027-06-30",
+            "parent": "GLB-2",
+            "themes": [],
+            "places": ["mali"],
+        },
         format="json",
     )
 
@@ -65,7 +71,9 @@ def test_a_patch_leaves_unnamed_fields_alone(as_editor):
     after = as_editor.patch(f"{LIST}MIL-3/", {"update_cadence_days": 14}, format="json").json()
 
     assert after["update_cadence_days"] == 14
-    assert {key: value for key, value in after.items() if key not in {"update_cadence_days", "version"}} == {
+    assert {
+        key: value for key, value in after.items() if key not in {"update_cadence_days", "version"}
+    } == {
         key: value for key, value in before.items() if key not in {"update_cadence_days", "version"}
     }
 
@@ -80,8 +88,18 @@ def test_a_patch_leaves_unnamed_fields_alone(as_editor):
         ({"parent": "MIL-3"}, {"parent": ["A commitment cannot be its own parent or ancestor."]}),
         ({"parent": "NOPE-1"}, {"parent": ["Object with code=NOPE-1 does not exist."]}),
         ({"themes": ["weather"]}, {"themes": ["Object with slug=weather does not exist."]}),
-        ({"update_cadence_days": 0}, {"update_cadence_days": ["Ensure this value is greater than or equal to 1."]}),
-        ({"target_date": "next year"}, {"target_date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}),
+        (
+            {"update_cadence_days": 0},
+            {"update_cadence_days": ["Ensure this value is greater than or equal to 1."]},
+        ),
+        (
+            {"target_date": "next year"},
+            {
+                "target_date": [
+                    "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+                ]
+            },
+        ),
         ({"title": ""}, {"title": ["This field may not be blank."]}),
     ],
 )
@@ -105,10 +123,16 @@ def test_a_bad_patch_is_a_400_and_changes_nothing(as_editor, change, errors):
     ("change", "errors"),
     [
         ({"code": "MIL-1"}, {"code": ["commitment with this code already exists."]}),
-        ({"code": "kgp 1"}, {"code": ["Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3."]}),
+        (
+            {"code": "kgp 1"},
+            {"code": ["Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3."]},
+        ),
         ({"pillar": "navy"}, {"pillar": ["Object with slug=navy does not exist."]}),
         ({"paragraph": 0}, {"paragraph": ["Ensure this value is greater than or equal to 1."]}),
-        ({"last_update_at": "2024-01-01T00:00:00Z"}, {"last_update_at": ["This field cannot be set here."]}),
+        (
+            {"last_update_at": "2024-01-01T00:00:00Z"},
+            {"last_update_at": ["This field cannot be set here."]},
+        ),
     ],
 )
 def test_a_bad_new_commitment_is_a_400_and_nothing_is_written(as_editor, change, errors):
@@ -119,8 +143,12 @@ def test_a_bad_new_commitment_is_a_400_and_nothing_is_written(as_editor, change,
     assert not Commitment.objects.filter(code__in=["KGP-1", "kgp 1"]).exists()
 
 
-@pytest.mark.parametrize("missing", ["code", "title", "text", "source_document", "paragraph", "pillar"])
+@pytest.mark.parametrize(
+    "missing", ["code", "title", "text", "source_document", "paragraph", "pillar"]
+)
 def test_a_new_commitment_names_its_missing_fields(as_editor, missing):
-    response = as_editor.post(LIST, {key: value for key, value in NEW.items() if key != missing}, format="json")
+    response = as_editor.post(
+        LIST, {key: value for key, value in NEW.items() if key != missing}, format="json"
+    )
 
     assert response.json() == {missing: ["This field is required."]}

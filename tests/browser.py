@@ -1,0 +1,78 @@
+"""Playwright driving Debian's Chromium (Playwright's own browser download is not reachable)."""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: install Debian's chromium package.")
+        pytest.skip("Chromium is not installed: apt-get install chromium (see README).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageProblems:
+    """Console errors, failed requests and error responses seen by a page. A request the
+    browser abandons because the page navigated away is not a failure."""
+
+    def __init__(self, page):
+        self.items = []
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error" and self.items.append(f"console: {message.text}")
+            ),
+        )
+        page.on("pageerror", lambda error: self.items.append(f"page error: {error}"))
+        page.on("requestfailed", self._failed)
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400 and self.items.append(f"{response.status}: {response.url}")
+            ),
+        )
+
+    def _failed(self, request):
+        if request.failure != "net::ERR_ABORTED":
+            self.items.append(f"failed: {request.url} ({request.failure})")
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh page on the live server; the test fails if the page logged any problem."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.problems = PageProblems(page)
+    yield page
+    problems = page.problems.items
+    context.close()
+    assert problems == [], problems
+
+
+def wait_until_drawn(page):
+    page.wait_for_selector("main[aria-busy=false]")
+
+
+def wait_for_results(page):
+    """After a filter changed: until the filtered view is drawn."""
+    page.wait_for_selector("#results[aria-busy=false]")

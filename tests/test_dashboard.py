@@ -1,0 +1,267 @@
+"""The dashboard in a real browser: it shows what the API says, filters through the URL,
+shows a commitment's history, never runs analyst text as HTML, and says plainly when there is
+nothing to show or the API cannot be reached."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from commitments.models import Commitment
+from tests.browser import wait_for_results, wait_until_drawn
+from tests.scenario import record_illustrative_history
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def history(roadmap, analyst):
+    record_illustrative_history(analyst)
+
+
+def api(path):
+    response = Client().get(f"/api/v1/{path}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def text(page, selector):
+    return page.locator(selector).inner_text().strip()
+
+
+def test_the_overview_shows_the_numbers_of_the_api(page, history):
+    summary = api("summary/")
+
+    page.goto("/")
+    wait_until_drawn(page)
+
+    assert text(page, "[data-total=commitments]") == str(summary["total"])
+    assert text(page, "[data-total=attention]") == str(
+        summary["by_status"]["at_risk"] + summary["by_status"]["off_track"]
+    )
+    assert text(page, "[data-total=stale]") == str(summary["stale"])
+    assert text(page, "[data-total=progress]") == f"{summary['average_progress']}%"
+    for pillar in summary["pillars"]:
+        row = page.locator(f"tr[data-pillar={pillar['slug']}]")
+        counts = pillar["commitments"]
+        assert row.locator("[data-count=total]").inner_text() == f"{counts['total']} commitments"
+        assert row.locator("[data-count=stale]").inner_text() == str(counts["stale"])
+        assert row.locator("[data-count=progress]").inner_text() == (
+            "—" if counts["average_progress"] is None else f"{counts['average_progress']:g}%"
+        )
+        segments = row.locator(".stacked-bar .segment").all_inner_texts()
+        assert sorted(map(int, segments)) == sorted(n for n in counts["by_status"].values() if n)
+
+
+def test_needs_attention_lists_off_track_then_at_risk_then_stale(page, history):
+    page.goto("/")
+    wait_until_drawn(page)
+
+    statuses = page.locator("#attention li .badge").all_inner_texts()
+    off, risk = statuses.count("Off track"), statuses.count("At risk")
+    assert statuses[:off] == ["Off track"] * off
+    assert statuses[off : off + risk] == ["At risk"] * risk
+    assert off + risk == sum(
+        1 for c in api("commitments/?status=off_track&status=at_risk")["results"]
+    )
+
+
+def test_latest_updates_come_from_the_feed(page, history):
+    feed = api("updates/?page_size=8")["results"]
+
+    page.goto("/")
+    wait_until_drawn(page)
+
+    items = page.locator("#latest li")
+    assert items.count() == len(feed)
+    assert items.nth(0).locator(".summary").inner_text() == feed[0]["summary"]
+
+
+def test_filters_change_the_view_and_the_url(page, history):
+    page.goto("/")
+    wait_until_drawn(page)
+
+    page.select_option("#filter-pillar", "military")
+    page.wait_for_url(re.compile(r"\?pillar=military$"))
+    wait_for_results(page)
+    assert page.locator("#pillars tbody tr").count() == 1
+    codes = page.locator("#commitments tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.code)"
+    )
+    assert codes == [item["code"] for item in api("commitments/?pillar=military")["results"]]
+
+    page.select_option("#filter-place", "syria")
+    page.wait_for_url(re.compile(r"\?pillar=military&place=syria$"))
+    page.wait_for_function("document.querySelectorAll('#commitments tbody tr').length === 1")
+
+    page.go_back()
+    page.wait_for_url(re.compile(r"\?pillar=military$"))
+    page.wait_for_function("document.querySelectorAll('#commitments tbody tr').length === 3")
+    assert page.locator("#filter-place").input_value() == ""
+
+
+def test_a_shared_link_opens_the_filtered_view(page, history):
+    page.goto("/?status=on_track&place=iraq")
+    wait_until_drawn(page)
+
+    assert page.locator("#filter-status").input_value() == "on_track"
+    codes = page.locator("#commitments tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.code)"
+    )
+    assert codes == [
+        item["code"] for item in api("commitments/?status=on_track&place=iraq")["results"]
+    ]
+
+
+def test_a_filter_with_no_match_says_so(page, history):
+    page.goto("/?pillar=military&status=completed")
+    wait_until_drawn(page)
+
+    assert "No commitment matches these filters." in text(page, "#commitments")
+    page.click("text=Clear filters")
+    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_function("document.querySelectorAll('#commitments tbody tr').length === 29")
+
+
+def test_a_commitment_page_shows_its_text_source_and_history(page, history):
+    updates = api("commitments/MIL-3/updates/")["results"]
+
+    page.goto("/")
+    wait_until_drawn(page)
+    page.click("#commitments a:text-is('MIL-3')")
+    page.wait_for_url("**/commitments/MIL-3/")
+    wait_until_drawn(page)
+
+    assert "These forces will continue to build the capacity" in text(page, "blockquote")
+    assert text(page, ".quote figcaption").endswith("Paris Roadmap, paragraph 6")
+    assert page.locator(".timeline .summary").all_inner_texts() == [
+        update["summary"] for update in updates
+    ]
+    assert page.locator(".progress-chart circle").count() == 3
+    assert text(page, "[data-field=status]") == "On track"
+    assert {"NATO", "European Union", "Iraqi Security Forces"} <= set(
+        page.locator(".tag-lists li").all_inner_texts()
+    )
+
+
+def test_an_unknown_commitment_says_so(page, roadmap):
+    page.goto("/commitments/NOPE-1/")
+    wait_until_drawn(page)
+
+    assert "No commitment with code 'NOPE-1'" in text(page, "main")
+    page.problems.items.clear()  # the API's 404 is the point of this test
+
+
+def test_analyst_text_is_shown_as_text_never_run(page, roadmap, record):
+    record(
+        Commitment.objects.get(code="MIL-1"),
+        summary='<script>window.hacked = 1</script><b>bold</b> <img src=x onerror="window.hacked = 2">',
+    )
+
+    page.goto("/")
+    wait_until_drawn(page)
+
+    summary = page.locator("#latest .summary").first
+    assert (
+        summary.inner_text()
+        == '<script>window.hacked = 1</script><b>bold</b> <img src=x onerror="window.hacked = 2">'
+    )
+    assert summary.locator("b, script, img").count() == 0
+    assert page.evaluate("window.hacked") is None
+    page.goto("/commitments/MIL-1/")
+    wait_until_drawn(page)
+    assert page.locator(".timeline .summary b").count() == 0
+    assert page.evaluate("window.hacked") is None
+
+
+def test_a_roadmap_without_updates_says_every_commitment_is_not_assessed(page, roadmap):
+    page.goto("/")
+    wait_until_drawn(page)
+
+    assert "No status updates have been recorded yet" in text(page, "#latest")
+    assert set(page.locator("#commitments tbody .badge").all_inner_texts()) == {"Not assessed"}
+    assert text(page, "[data-total=latest]") == "—"
+
+
+def test_an_unreachable_api_is_said_plainly_with_a_way_to_retry(page, history):
+    page.route("**/api/v1/**", lambda route: route.abort())
+
+    page.goto("/")
+    page.wait_for_selector("[role=alert]")
+
+    assert "could not be reached" in text(page, "[role=alert]")
+    page.unroute("**/api/v1/**")
+    page.problems.items.clear()  # the failed requests are the point of this test
+    page.click("text=Try again")
+    wait_until_drawn(page)
+    assert page.locator("#pillars").is_visible()
+
+
+def test_with_private_reads_a_visitor_is_asked_to_sign_in_and_a_user_sees_the_roadmap(
+    page, history, settings, viewer
+):
+    settings.ROADMAP_PUBLIC_READ = False
+
+    page.goto("/")
+    page.wait_for_selector("[role=alert]")
+    assert "signed-in users only" in text(page, "[role=alert]")
+    page.problems.items.clear()  # the API's 401 is the point of this part
+
+    client = Client()
+    client.force_login(viewer)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": page.url}]
+    )
+    page.goto("/")
+    wait_until_drawn(page)
+    assert text(page, "[data-total=commitments]") == "29"
+
+
+def test_the_filters_work_from_the_keyboard(page, history):
+    page.goto("/")
+    wait_until_drawn(page)
+
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "filter-pillar":
+            break
+    assert page.evaluate("document.activeElement.id") == "filter-pillar"
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url(re.compile(r"\?pillar=military$"))
+
+
+@pytest.mark.parametrize("width", [360, 1920])
+def test_the_overview_fits_small_and_large_screens(page, history, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/")
+    wait_until_drawn(page)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.locator("#pillars").is_visible()
+
+
+def test_staff_see_a_link_to_the_admin(page, roadmap, analyst):
+    page.goto("/")
+    wait_until_drawn(page)
+    assert page.locator("nav >> text=Admin").count() == 0
+
+    client = Client()
+    client.force_login(analyst)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": page.url}]
+    )
+    page.goto("/")
+    page.click("nav >> text=Admin")
+    page.wait_for_url("**/admin/")
+
+
+@pytest.mark.screenshot
+def test_save_a_screenshot_of_the_overview(page, history):
+    from pathlib import Path
+
+    page.set_viewport_size({"width": 1366, "height": 1000})
+    page.goto("/")
+    wait_until_drawn(page)
+    path = Path(__file__).resolve().parents[1] / "docs" / "dashboard.png"
+    path.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(path), full_page=False)
