@@ -113,4 +113,4 @@ def token_for():
     return token_for
 
 
-from tests.browser import browser, page  # noqa: E402, F401  (fixtures for the browser tests)
+from tests.browser import _erasable_history, browser, page  # noqa: E402, F401  (browser fixtures)
