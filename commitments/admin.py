@@ -1,5 +1,6 @@
 """The analysts' admin: where commitments are maintained and status updates recorded."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
@@ -10,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
+from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.models import (
     Commitment,
@@ -21,7 +23,12 @@ from commitments.models import (
     StatusUpdate,
     Theme,
 )
-from commitments.services import record_status_update, save_commitment
+from commitments.services import (
+    COMMITMENT_EDITABLE_FIELDS,
+    StaleVersion,
+    record_status_update,
+    save_commitment,
+)
 
 # Text is always shown next to the colour, so the status reads without colour vision.
 STATUS_COLOURS = {
@@ -101,8 +108,40 @@ class StatusHistoryInline(admin.TabularInline):
         return False
 
 
+STALE_EDIT = (
+    "This commitment was changed by someone else since you opened it (it is now at version "
+    "{version}). Nothing was saved: reload the page to see their changes, then make yours again."
+)
+
+
+class CommitmentForm(forms.ModelForm):
+    """Carries the version the editor opened, so that a save cannot silently overwrite an edit
+    made in the meantime."""
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Commitment
+        fields = ["code", *COMMITMENT_EDITABLE_FIELDS, "themes", "places", "partners"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get("opened_version")
+        if self.instance.pk is not None and opened is not None:
+            current = Commitment.objects.values_list("version", flat=True).get(pk=self.instance.pk)
+            if opened != current:
+                raise forms.ValidationError(STALE_EDIT.format(version=current), code="stale")
+        return cleaned
+
+
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(SimpleHistoryAdmin):
+    form = CommitmentForm
     list_display = [
         "code",
         "title",
@@ -141,7 +180,7 @@ class CommitmentAdmin(admin.ModelAdmin):
         "record_update_link",
     ]
     fieldsets = [
-        (None, {"fields": ["code", "title", "pillar", "parent"]}),
+        (None, {"fields": ["code", "title", "pillar", "parent", "opened_version"]}),
         ("Source", {"fields": ["text", "source_document", "paragraph"]}),
         (
             "Current status",
@@ -196,7 +235,18 @@ class CommitmentAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        save_commitment(obj)
+        # The form checked the version already; the service checks it again under a row
+        # lock, for two saves in the same instant.
+        save_commitment(obj, expected_version=form.cleaned_data.get("opened_version"))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleVersion as stale:
+            self.message_user(
+                request, STALE_EDIT.format(version=stale.current_version), messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(StatusUpdate)
@@ -280,7 +330,7 @@ class StatusUpdateAdmin(admin.ModelAdmin):
         )
 
 
-class CommitmentCountAdmin(admin.ModelAdmin):
+class CommitmentCountAdmin(SimpleHistoryAdmin):
     """Reference data, listed with how many commitments use each entry."""
 
     search_fields = ["name"]

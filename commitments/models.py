@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class Status(models.TextChoices):
@@ -58,6 +59,7 @@ class SourceDocument(models.Model):
     )
     description = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["issued_on", "short_name"]
@@ -77,6 +79,7 @@ class Pillar(models.Model):
         default=0, help_text="Pillars are listed in this order (lowest first)."
     )
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["display_order", "name"]
@@ -92,6 +95,7 @@ class Theme(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -119,6 +123,7 @@ class Place(models.Model):
         help_text="The wider place this one lies in, e.g. Syria for northeast Syria.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -160,6 +165,7 @@ class Partner(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     description = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -295,6 +301,13 @@ class Commitment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    # Who changed what and when. The current status is left out: its own history is the
+    # status updates, which are never changed.
+    history = HistoricalRecords(
+        excluded_fields=["current_status", "current_progress", "current_as_of", "last_update_at"],
+        m2m_fields=["themes", "places", "partners"],
+    )
 
     objects = CommitmentQuerySet.as_manager()
 

@@ -222,6 +222,7 @@ def _save(instance, section, before):
     instance.full_clean(exclude=many)
     if instance.pk is not None and before == _values(instance, before):
         return
+    instance._change_reason = "load_roadmap"  # shown in the object's history
     if isinstance(instance, Commitment):
         save_commitment(instance, validated=True)
     else:

@@ -6,8 +6,9 @@ Each function runs a fixed number of queries, whatever the amount of data.
 import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
-from django.db.models import CharField, Count, F, Max, Sum, Value
+from django.db.models import CharField, Count, F, Max, Q, Sum, Value
 
 from commitments.models import (
     Commitment,
@@ -175,3 +176,86 @@ def data_version():
     fingerprint = hashlib.sha256(repr(rows).encode()).hexdigest()[:32]
     changed = [timestamp for timestamp, _ in rows if timestamp is not None]
     return fingerprint, max(changed, default=None)
+
+
+HISTORY_CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+RELATED_BY_NAME = {
+    "pillar": (Pillar, "slug"),
+    "source_document": (SourceDocument, "slug"),
+    "parent": (Commitment, "code"),
+    "themes": (Theme, "slug"),
+    "places": (Place, "slug"),
+    "partners": (Partner, "slug"),
+}
+
+
+@dataclass
+class HistoricalChange:
+    record: object
+    changes: list  # of (field, before, after)
+
+
+def changes_of(records, history):
+    """What each historical record of a commitment changed since the one before it, with
+    related rows named by slug or code. `records` is a newest-first slice of `history`."""
+    records = list(records)
+    if not records:
+        return []
+    last = records[-1]
+    older = history.filter(
+        Q(history_date__lt=last.history_date)
+        | Q(history_date=last.history_date, history_id__lt=last.history_id)
+    ).first()
+    chain = [*records, older]
+    deltas = [
+        record.diff_against(previous, excluded_fields=["updated_at", "version"]).changes
+        if previous is not None and record.history_type != "+"
+        else []
+        for record, previous in pairwise(chain)
+    ]
+    names = _names_of(change for delta in deltas for change in delta)
+    return [
+        HistoricalChange(
+            record=record,
+            changes=[
+                (change.field, names(change.field, change.old), names(change.field, change.new))
+                for change in delta
+            ],
+        )
+        for record, delta in zip(records, deltas, strict=True)
+    ]
+
+
+def _names_of(changes):
+    """A function naming the related rows in these changes, looked up in one query per model."""
+    wanted = {}
+    for change in changes:
+        if change.field in RELATED_BY_NAME:
+            for value in (change.old, change.new):
+                wanted.setdefault(change.field, set()).update(_related_ids(change.field, value))
+    known = {
+        field: dict(
+            RELATED_BY_NAME[field][0]
+            .objects.filter(pk__in=ids)
+            .values_list("pk", RELATED_BY_NAME[field][1])
+        )
+        for field, ids in wanted.items()
+    }
+
+    def name(field, value):
+        if field not in RELATED_BY_NAME:
+            return value
+        if isinstance(value, list):
+            return sorted(known[field].get(pk, f"#{pk}") for pk in _related_ids(field, value))
+        return None if value is None else known[field].get(value, f"#{value}")
+
+    return name
+
+
+def _related_ids(field, value):
+    if value is None:
+        return []
+    if isinstance(value, list):  # many-to-many: rows of the link table
+        column = RELATED_BY_NAME[field][0]._meta.model_name
+        return [row[column] for row in value]
+    return [value]

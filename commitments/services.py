@@ -5,7 +5,6 @@ derived current status cannot differ between them.
 """
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from commitments.models import Commitment, StatusUpdate
@@ -22,6 +21,14 @@ COMMITMENT_EDITABLE_FIELDS = [
     "target_date",
     "update_cadence_days",
 ]
+
+
+class StaleVersion(Exception):
+    """The commitment was changed by someone else since the editor read it."""
+
+    def __init__(self, current_version):
+        super().__init__(f"The commitment is at version {current_version} now.")
+        self.current_version = current_version
 
 
 @transaction.atomic
@@ -81,10 +88,18 @@ def record_status_update(
 
 @transaction.atomic
 def save_commitment(
-    commitment: Commitment, *, themes=None, places=None, partners=None, validated=False
+    commitment: Commitment,
+    *,
+    expected_version: int | None = None,
+    themes=None,
+    places=None,
+    partners=None,
+    validated=False,
 ) -> Commitment:
     """Creates a commitment, or saves the edits made to one and moves its version on by one.
 
+    With `expected_version`, the edit is refused with StaleVersion when someone else saved the
+    commitment since the editor read that version: no edit silently overwrites another.
     Only the editable fields are written, so an edit never overwrites the current status that
     a status update recorded in the meantime. Themes, places and partners are replaced when
     given; the admin saves them itself (save_related) after this.
@@ -99,10 +114,15 @@ def save_commitment(
         commitment.created_at = commitment.updated_at = now
         commitment.save(force_insert=True)
     else:
+        # The row lock makes concurrent edits of one commitment take turns, so exactly one of
+        # two editors holding the same version wins.
+        current = Commitment.objects.select_for_update().values_list("version", flat=True)
+        current_version = current.get(pk=commitment.pk)
+        if expected_version is not None and expected_version != current_version:
+            raise StaleVersion(current_version)
+        commitment.version = current_version + 1
         commitment.updated_at = now
-        commitment.save(update_fields=[*COMMITMENT_EDITABLE_FIELDS, "updated_at"])
-        Commitment.objects.filter(pk=commitment.pk).update(version=F("version") + 1)
-        commitment.refresh_from_db(fields=["version"])
+        commitment.save(update_fields=[*COMMITMENT_EDITABLE_FIELDS, "updated_at", "version"])
     for name, values in [("themes", themes), ("places", places), ("partners", partners)]:
         if values is not None:
             getattr(commitment, name).set(values)

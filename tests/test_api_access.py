@@ -78,7 +78,10 @@ def test_writes_need_the_role_that_grants_them(client_as, role):
 
     posted = client.post("/api/v1/commitments/MIL-1/updates/", NEW_UPDATE, format="json")
     created = client.post("/api/v1/commitments/", NEW_COMMITMENT, format="json")
-    patched = client.patch("/api/v1/commitments/MIL-2/", {"title": "Renamed"}, format="json")
+    etag = client.get("/api/v1/commitments/MIL-2/")["ETag"]
+    patched = client.patch(
+        "/api/v1/commitments/MIL-2/", {"title": "Renamed"}, format="json", HTTP_IF_MATCH=etag
+    )
 
     assert (posted.status_code, created.status_code, patched.status_code) == (
         expected_update,

@@ -28,6 +28,12 @@ def as_editor(api, roadmap, editor, token_for):
     return api
 
 
+def patch(api, code, body):
+    """A PATCH as a careful client sends it: with the ETag of its last read in If-Match."""
+    etag = api.get(f"{LIST}{code}/")["ETag"]
+    return api.patch(f"{LIST}{code}/", body, format="json", HTTP_IF_MATCH=etag)
+
+
 def test_an_editor_adds_a_commitment_from_another_document(as_editor):
     response = as_editor.post(LIST, NEW, format="json")
 
@@ -41,8 +47,9 @@ def test_an_editor_adds_a_commitment_from_another_document(as_editor):
 
 
 def test_an_editor_changes_title_schedule_parent_and_tags(as_editor):
-    response = as_editor.patch(
-        f"{LIST}GLB-3/",
+    response = patch(
+        as_editor,
+        "GLB-3",
         {
             "title": "Fund capacity projects",
             "target_date": "2027-06-30",
@@ -50,7 +57,6 @@ def test_an_editor_changes_title_schedule_parent_and_tags(as_editor):
             "themes": [],
             "places": ["mali"],
         },
-        format="json",
     )
 
     assert response.status_code == 200, response.json()
@@ -68,7 +74,7 @@ def test_an_editor_changes_title_schedule_parent_and_tags(as_editor):
 def test_a_patch_leaves_unnamed_fields_alone(as_editor):
     before = as_editor.get(f"{LIST}MIL-3/").json()
 
-    after = as_editor.patch(f"{LIST}MIL-3/", {"update_cadence_days": 14}, format="json").json()
+    after = patch(as_editor, "MIL-3", {"update_cadence_days": 14}).json()
 
     assert after["update_cadence_days"] == 14
     assert {
@@ -106,7 +112,7 @@ def test_a_patch_leaves_unnamed_fields_alone(as_editor):
 def test_a_bad_patch_is_a_400_and_changes_nothing(as_editor, change, errors):
     before = Commitment.objects.get(code="MIL-3")
 
-    response = as_editor.patch(f"{LIST}MIL-3/", change, format="json")
+    response = patch(as_editor, "MIL-3", change)
 
     assert response.status_code == 400
     assert response.json() == errors
@@ -152,3 +158,63 @@ def test_a_new_commitment_names_its_missing_fields(as_editor, missing):
     )
 
     assert response.json() == {missing: ["This field is required."]}
+
+
+def test_a_patch_without_if_match_is_a_428_and_changes_nothing(as_editor):
+    response = as_editor.patch(f"{LIST}MIL-3/", {"title": "Blind write"}, format="json")
+
+    assert response.status_code == 428
+    assert "Send If-Match with the ETag of your last GET" in response.json()["detail"]
+    assert Commitment.objects.get(code="MIL-3").title != "Blind write"
+
+
+def test_a_patch_from_a_stale_read_is_a_412_with_the_current_version(as_editor):
+    stale_etag = as_editor.get(f"{LIST}MIL-3/")["ETag"]
+    assert patch(as_editor, "MIL-3", {"title": "First editor"}).status_code == 200
+
+    response = as_editor.patch(
+        f"{LIST}MIL-3/", {"title": "Second editor"}, format="json", HTTP_IF_MATCH=stale_etag
+    )
+
+    assert response.status_code == 412
+    assert response.json()["current_version"] == 2
+    assert "changed by someone else since you read it" in response.json()["detail"]
+    assert Commitment.objects.get(code="MIL-3").title == "First editor"
+
+
+def test_the_etag_of_a_patch_answer_allows_the_next_edit(as_editor):
+    first = patch(as_editor, "MIL-3", {"title": "Once"})
+
+    second = as_editor.patch(
+        f"{LIST}MIL-3/", {"title": "Twice"}, format="json", HTTP_IF_MATCH=first["ETag"]
+    )
+
+    assert first["ETag"].startswith('"v2-')
+    assert (second.status_code, second.json()["version"]) == (200, 3)
+
+
+def test_a_status_update_recorded_meanwhile_does_not_make_an_edit_stale(as_editor, record):
+    etag = as_editor.get(f"{LIST}MIL-3/")["ETag"]
+    record(Commitment.objects.get(code="MIL-3"))
+
+    response = as_editor.patch(
+        f"{LIST}MIL-3/", {"title": "Still mine"}, format="json", HTTP_IF_MATCH=etag
+    )
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("header", ['"not-ours"', "v2", 'W/"abc"'])
+def test_an_if_match_that_is_not_our_etag_is_a_412(as_editor, header):
+    response = as_editor.patch(f"{LIST}MIL-3/", {"title": "x"}, format="json", HTTP_IF_MATCH=header)
+
+    assert response.status_code == 412
+    assert "If-Match must be the ETag" in response.json()["detail"]
+
+
+def test_if_match_star_overwrites_deliberately(as_editor):
+    response = as_editor.patch(
+        f"{LIST}MIL-3/", {"title": "Whatever was there"}, format="json", HTTP_IF_MATCH="*"
+    )
+
+    assert response.status_code == 200

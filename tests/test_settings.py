@@ -15,7 +15,8 @@ def manage(*args, **env):
         name: value
         for name, value in os.environ.items()
         # The test run's own configuration is not the one under test.
-        if name not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if name
+        not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
         and not name.startswith("SECURE_")
     }
     environment["DATABASE_URL"] = "sqlite:///:memory:"

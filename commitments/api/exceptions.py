@@ -21,6 +21,20 @@ class NotModified(APIException):
         self.etag = etag
 
 
+class PreconditionRequired(APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+    def __init__(self, detail, current_version):
+        super().__init__(detail)
+        self.current_version = current_version
+
+
 def exception_handler(exc, context):
     """Every API error is JSON with a message a person can act on; the domain's own
     ValidationErrors (raised by the services) become 400s with field errors."""
@@ -31,6 +45,8 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = NotFound(str(exc) or "Not found.")
     response = drf_exception_handler(exc, context)
+    if isinstance(exc, PreconditionFailed) and exc.current_version is not None:
+        response.data["current_version"] = exc.current_version
     if response is None:
         logger.exception("Unhandled error in the API", exc_info=exc)
         return Response(

@@ -15,6 +15,7 @@ from commitments.models import (
     StatusUpdate,
     Theme,
 )
+from commitments.selectors import HISTORY_CHANGE_TYPES
 from commitments.services import record_status_update, save_commitment
 
 
@@ -353,9 +354,10 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
 
     def update(self, commitment, validated_data):
         tags = {name: validated_data.pop(name, None) for name in ("themes", "places", "partners")}
+        expected_version = validated_data.pop("expected_version", None)
         for name, value in validated_data.items():
             setattr(commitment, name, value)
-        return save_commitment(commitment, **tags)
+        return save_commitment(commitment, expected_version=expected_version, **tags)
 
 
 class CommitmentUpdateSerializer(CommitmentCreateSerializer):
@@ -380,6 +382,34 @@ class CommitmentUpdateSerializer(CommitmentCreateSerializer):
             "target_date",
             "update_cadence_days",
         ]
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    before = serializers.JSONField(help_text="Related rows by slug or code; lists for tags.")
+    after = serializers.JSONField()
+
+    def to_representation(self, change):
+        field, before, after = change
+        return super().to_representation({"field": field, "before": before, "after": after})
+
+
+class HistoricalChangeSerializer(serializers.Serializer):
+    """One change to a commitment: who, when, and each field before and after."""
+
+    version = serializers.IntegerField(source="record.version")
+    changed_at = serializers.DateTimeField(source="record.history_date")
+    changed_by = serializers.SerializerMethodField()
+    change = serializers.SerializerMethodField()
+    reason = serializers.CharField(source="record.history_change_reason", allow_null=True)
+    changes = FieldChangeSerializer(many=True)
+
+    def get_changed_by(self, change) -> str | None:
+        user = change.record.history_user
+        return None if user is None else (user.get_full_name() or user.get_username())
+
+    def get_change(self, change) -> str:
+        return HISTORY_CHANGE_TYPES[change.record.history_type]
 
 
 class SummarySerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 """API v1 views: thin, reading through the selectors and writing through the services."""
 
 import hashlib
+import re
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -10,13 +11,14 @@ from django.utils.http import http_date, parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api import serializers
-from commitments.api.exceptions import NotModified
+from commitments.api.exceptions import NotModified, PreconditionFailed, PreconditionRequired
 from commitments.api.filters import CommitmentFilter, StatusUpdateFilter
 from commitments.api.pagination import FeedPagination
 from commitments.api.renderers import CSVRenderer
@@ -29,7 +31,8 @@ from commitments.models import (
     StatusUpdate,
     Theme,
 )
-from commitments.selectors import attach_related, data_version, roadmap_summary
+from commitments.selectors import attach_related, changes_of, data_version, roadmap_summary
+from commitments.services import StaleVersion
 
 LATEST_UPDATES_IN_DETAIL = 10
 
@@ -41,34 +44,52 @@ CSV_PARAMETER = OpenApiParameter(
 )
 
 
+VERSIONED_ETAG = re.compile(r'^(?:W/)?"v(?P<version>[0-9]+)-(?P<fingerprint>[0-9a-f]+)"$')
+
+
+def fingerprint_of(etag):
+    """The data-fingerprint part of one of our ETags ("<fp>" or "v<version>-<fp>")."""
+    match = VERSIONED_ETAG.match(etag)
+    return match["fingerprint"] if match else etag.removeprefix("W/").strip('"')
+
+
 class ConditionalGetMixin:
     """ETag and Last-Modified on every GET. The ETag is derived from a one-query fingerprint
     of the data (selectors.data_version), so a client whose copy is current gets a 304
-    before the response is built."""
+    before the response is built. A commitment's ETag also carries its version
+    ("v3-<fingerprint>"), which If-Match checks before an edit."""
+
+    etag_version = None
+    fingerprint = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
-        self.etag = None
+        self.fingerprint = None
         if request.method not in ("GET", "HEAD"):
             return
-        fingerprint, self.last_modified = data_version()
+        self.fingerprint = self._fingerprint(request)
+        for etag in parse_etags(request.headers.get("If-None-Match", "")):
+            if fingerprint_of(etag) == self.fingerprint:
+                raise NotModified(etag)
+
+    def _fingerprint(self, request):
+        data, self.last_modified = data_version()
         variant = "|".join(
             [
-                fingerprint,
+                data,
                 request.get_full_path(),
                 request.accepted_renderer.format,
                 str(timezone.localdate()),  # staleness changes with the date
                 str(request.user.pk),  # the browsable page names its user
             ]
         )
-        self.etag = '"' + hashlib.sha256(variant.encode()).hexdigest()[:32] + '"'
-        if self.etag in parse_etags(request.headers.get("If-None-Match", "")):
-            raise NotModified(self.etag)
+        return hashlib.sha256(variant.encode()).hexdigest()[:32]
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if getattr(self, "etag", None) and response.status_code == status.HTTP_200_OK:
-            response["ETag"] = self.etag
+        if self.fingerprint and response.status_code == status.HTTP_200_OK:
+            version = f"v{self.etag_version}-" if self.etag_version else ""
+            response["ETag"] = f'"{version}{self.fingerprint}"'
             if self.last_modified:
                 response["Last-Modified"] = http_date(self.last_modified.timestamp())
         return response
@@ -203,6 +224,8 @@ class CommitmentViewSet(
             return serializers.CommitmentUpdateSerializer
         if self.action == "retrieve":
             return serializers.CommitmentDetailSerializer
+        if self.action == "history":
+            return serializers.HistoricalChangeSerializer
         if self.wants_csv:
             return serializers.CommitmentCSVSerializer
         return serializers.CommitmentSerializer
@@ -223,7 +246,9 @@ class CommitmentViewSet(
         return Response(data) if page is None else self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self._detail(self.get_object()))
+        commitment = self.get_object()
+        self.etag_version = commitment.version
+        return Response(self._detail(commitment))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -233,10 +258,54 @@ class CommitmentViewSet(
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
     def update(self, request, *args, **kwargs):
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        commitment = self.get_object()
+        expected_version = self._version_from_if_match(request)
+        serializer = self.get_serializer(commitment, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        commitment = serializer.save()
+        try:
+            commitment = serializer.save(expected_version=expected_version)
+        except StaleVersion as stale:
+            raise PreconditionFailed(
+                f"Commitment {commitment.code} was changed by someone else since you read it: it "
+                f"is at version {stale.current_version} now. GET it again, then send your change "
+                "with its new ETag in If-Match.",
+                current_version=stale.current_version,
+            ) from stale
+        # The new ETag, so that the editor can edit again without reading again.
+        self.fingerprint, self.etag_version = self._fingerprint(request), commitment.version
         return Response(self._detail(self.get_queryset().get(pk=commitment.pk)))
+
+    @staticmethod
+    def _version_from_if_match(request):
+        """The version the client read, from the ETag it sends in If-Match (None for "*")."""
+        header = request.headers.get("If-Match", "").strip()
+        if not header:
+            raise PreconditionRequired(
+                "Send If-Match with the ETag of your last GET of this commitment, so that your "
+                "change cannot overwrite someone else's."
+            )
+        if header == "*":
+            return None
+        match = VERSIONED_ETAG.match(header)
+        if not match:
+            raise PreconditionFailed(
+                'If-Match must be the ETag of a GET of this commitment, such as "v3-0123abcd...".',
+                current_version=None,
+            )
+        return int(match["version"])
+
+    @extend_schema(
+        summary="Who changed this commitment, when, and what (before and after)",
+        responses=serializers.HistoricalChangeSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], url_path="history")
+    def history(self, request, *args, **kwargs):
+        commitment = self.get_object()
+        records = commitment.history.select_related("history_user")
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(
+            serializers.HistoricalChangeSerializer(changes_of(page, records), many=True).data
+        )
 
     def _detail(self, commitment):
         attach_related([commitment])

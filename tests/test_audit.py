@@ -1,0 +1,149 @@
+"""Every change to commitments and reference data is recorded: who, when, what before and
+after, through the admin, the API and the loader alike."""
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import Commitment, Pillar
+from commitments.roadmap import load_roadmap
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loaded(db):
+    """The Roadmap as the real loader writes it, history included."""
+    load_roadmap()
+
+
+def etag_of(api, code):
+    return api.get(f"/api/v1/commitments/{code}/")["ETag"]
+
+
+def test_the_loader_records_each_creation_with_its_reason(api, loaded):
+    history = api.get("/api/v1/commitments/MIL-1/history/").json()["results"]
+
+    created = history[-1]
+    assert {
+        key: created[key] for key in ("version", "changed_by", "change", "reason", "changes")
+    } == {
+        "version": 1,
+        "changed_by": None,
+        "change": "created",
+        "reason": "load_roadmap",
+        "changes": [],
+    }
+    # Its places and partners are set after the row exists: a change each, named by slug.
+    assert {record["reason"] for record in history} == {"load_roadmap"}
+    assert {"field": "places", "before": [], "after": ["iraq", "syria"]} in [
+        change for record in history for change in record["changes"]
+    ]
+
+
+def test_an_api_edit_is_recorded_with_its_author_and_each_field_before_and_after(
+    api, loaded, editor, token_for
+):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(editor)}")
+
+    response = api.patch(
+        "/api/v1/commitments/MIL-3/",
+        {"title": "Train the Iraqi Security Forces", "update_cadence_days": 30, "parent": "MIL-1"},
+        format="json",
+        HTTP_IF_MATCH=etag_of(api, "MIL-3"),
+    )
+    assert response.status_code == 200, response.json()
+
+    latest = api.get("/api/v1/commitments/MIL-3/history/").json()["results"][0]
+    assert (latest["version"], latest["changed_by"], latest["change"]) == (2, "editor", "changed")
+    assert sorted(latest["changes"], key=lambda change: change["field"]) == [
+        {"field": "parent", "before": None, "after": "MIL-1"},
+        {
+            "field": "title",
+            "before": "Build Iraqi Security Forces capacity with NATO and the EU",
+            "after": "Train the Iraqi Security Forces",
+        },
+        {"field": "update_cadence_days", "before": None, "after": 30},
+    ]
+
+
+def test_a_change_of_tags_is_recorded_by_slug(api, loaded, editor, token_for):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(editor)}")
+
+    api.patch(
+        "/api/v1/commitments/MIL-3/",
+        {"partners": ["nato"]},
+        format="json",
+        HTTP_IF_MATCH=etag_of(api, "MIL-3"),
+    )
+
+    changes = [
+        change
+        for record in api.get("/api/v1/commitments/MIL-3/history/").json()["results"]
+        for change in record["changes"]
+    ]
+    assert {
+        "field": "partners",
+        "before": ["european-union", "iraqi-security-forces", "nato"],
+        "after": ["nato"],
+    } in changes
+
+
+def test_an_admin_edit_is_recorded_and_shown_on_the_objects_history_page(client, loaded, editor):
+    commitment = Commitment.objects.get(code="POL-7")
+    client.force_login(editor)
+    form = (
+        client.get(reverse("admin:commitments_commitment_change", args=[commitment.pk]))
+        .context["adminform"]
+        .form
+    )
+    data = {name: form[name].value() for name in form.fields}
+    data |= {
+        "title": "Keep the Coalition's format",
+        "parent": "",
+        "target_date": "",
+        "update_cadence_days": "",
+        "themes": [theme.pk for theme in commitment.themes.all()],
+        "places": [place.pk for place in commitment.places.all()],
+        "partners": [partner.pk for partner in commitment.partners.all()],
+        "status_updates-TOTAL_FORMS": 0,
+        "status_updates-INITIAL_FORMS": 0,
+    }
+
+    response = client.post(
+        reverse("admin:commitments_commitment_change", args=[commitment.pk]), data
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    page = client.get(
+        reverse("admin:commitments_commitment_history", args=[commitment.pk])
+    ).content.decode()
+    assert "Keep the Coalition&#x27;s format" in page
+    assert "Preserve and harness the Coalition format and its expertise" in page
+    assert ">editor<" in page
+
+
+def test_reference_data_changes_are_recorded_too(client, loaded, editor):
+    pillar = Pillar.objects.get(slug="military")
+    client.force_login(editor)
+
+    client.post(
+        reverse("admin:commitments_pillar_change", args=[pillar.pk]),
+        {
+            "slug": "military",
+            "name": "Military engagement",
+            "description": pillar.description,
+            "display_order": 1,
+        },
+    )
+
+    latest = pillar.history.first()
+    assert (latest.name, latest.history_user, latest.history_type) == (
+        "Military engagement",
+        editor,
+        "~",
+    )
+    assert latest.diff_against(latest.prev_record).changed_fields == ["name"]
+
+
+def test_history_of_an_unknown_commitment_is_a_404(api, loaded):
+    assert api.get("/api/v1/commitments/NOPE-1/history/").status_code == 404
