@@ -265,3 +265,29 @@ def test_save_a_screenshot_of_the_overview(page, history):
     path = Path(__file__).resolve().parents[1] / "docs" / "dashboard.png"
     path.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(path), full_page=False)
+
+
+def test_the_api_docs_load_under_the_content_security_policy(page, roadmap):
+    response = page.goto("/api/v1/docs/")
+
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "Roadmap Tracker API" in page.locator(".swagger-ui .info .title").inner_text()
+    page.click("text=/api/v1/summary/")
+    page.wait_for_selector("text=Try it out")
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/", "/admin/commitments/commitment/", "/admin/commitments/statusupdate/add/"]
+)
+def test_the_admin_works_under_the_content_security_policy(page, roadmap, editor, url):
+    client = Client()
+    client.force_login(editor)
+    page.goto("/")
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": page.url}]
+    )
+
+    page.goto(url)
+
+    assert page.locator("#content").is_visible()

@@ -1,12 +1,15 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from commitments.middleware import unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,8 @@ class PreconditionFailed(APIException):
 def exception_handler(exc, context):
     """Every API error is JSON with a message a person can act on; the domain's own
     ValidationErrors (raised by the services) become 400s with field errors."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return unavailable_response(context["request"])
     if isinstance(exc, NotModified):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": exc.etag})
     if isinstance(exc, DjangoValidationError):

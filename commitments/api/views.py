@@ -6,6 +6,7 @@ import re
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import http_date, parse_etags
 from drf_spectacular.types import OpenApiTypes
@@ -87,6 +88,10 @@ class ConditionalGetMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization"])
+        if request.user and request.user.is_authenticated:
+            # What a signed-in user or token holder reads stays out of every cache.
+            patch_cache_control(response, private=True, no_store=True)
         if self.fingerprint and response.status_code == status.HTTP_200_OK:
             version = f"v{self.etag_version}-" if self.etag_version else ""
             response["ETag"] = f'"{version}{self.fingerprint}"'

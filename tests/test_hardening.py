@@ -1,0 +1,112 @@
+"""Secure by default: headers on every response, no caching of what a user reads, no
+traceback with DEBUG off, forged hosts refused, and health endpoints for the operator."""
+
+import pytest
+from django.db import OperationalError
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/commitments/MIL-1/", "/api/v1/summary/", "/api/v1/docs/", "/admin/login/", "/healthz"],
+)
+def test_every_response_carries_the_security_headers(client, url):
+    response = client.get(url)
+
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_the_dashboard_allows_no_inline_style_or_script(client):
+    policy = client.get("/")["Content-Security-Policy"]
+
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+
+
+def test_what_a_signed_in_user_reads_is_never_stored_in_a_cache(api, roadmap, viewer, token_for):
+    anonymous = api.get("/api/v1/summary/")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(viewer)}")
+    authenticated = api.get("/api/v1/summary/")
+
+    assert "no-store" not in anonymous.get("Cache-Control", "")
+    assert "no-store" in authenticated["Cache-Control"]
+    assert "private" in authenticated["Cache-Control"]
+    assert "Authorization" in authenticated["Vary"]
+
+
+def test_a_forged_host_header_is_a_400(client):
+    response = client.get("/", HTTP_HOST="evil.example.com")
+
+    assert response.status_code == 400
+    assert b"Traceback" not in response.content
+
+
+def test_a_server_error_shows_a_plain_page_without_a_traceback(db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("commitments.views.render", broken)
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/")
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong on our side" in page
+    assert "secret internals" not in page
+    assert "Traceback" not in page
+
+
+def test_an_unknown_page_is_a_plain_404(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "This page does not exist" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type", "text"),
+    [
+        ("/api/v1/summary/", "application/json", '"detail": "The database is unavailable'),
+        ("/", "text/html", "Back in a moment"),
+    ],
+)
+def test_while_the_database_is_unreachable_requests_get_a_503_to_retry(
+    db, monkeypatch, url, content_type, text
+):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("commitments.api.views.roadmap_summary", unreachable)
+    monkeypatch.setattr("commitments.views.render", unreachable)
+
+    response = Client(raise_request_exception=False).get(url)
+
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith(content_type)
+    assert response["Retry-After"] == "5"
+    assert text in response.content.decode().replace("\\n", "")
+
+
+def test_healthz_says_the_process_is_up(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_says_the_database_answers(client):
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_the_favicon_is_served_by_the_project(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/static/dashboard/favicon.svg"
