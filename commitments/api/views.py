@@ -4,7 +4,6 @@ import hashlib
 import re
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
@@ -52,6 +51,10 @@ def fingerprint_of(etag):
     """The data-fingerprint part of one of our ETags ("<fp>" or "v<version>-<fp>")."""
     match = VERSIONED_ETAG.match(etag)
     return match["fingerprint"] if match else etag.removeprefix("W/").strip('"')
+
+
+def no_such_commitment(code):
+    return f"No commitment with code '{code}'. Codes look like MIL-1 or GLB-2.3."
 
 
 class ConditionalGetMixin:
@@ -239,9 +242,7 @@ class CommitmentViewSet(
         try:
             return super().get_object()
         except Http404 as error:
-            raise NotFound(
-                f"No commitment with code '{self.kwargs['code']}'. Codes look like MIL-1 or GLB-2.3."
-            ) from error
+            raise NotFound(no_such_commitment(self.kwargs["code"])) from error
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -336,7 +337,10 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
 
     @cached_property
     def commitment(self):
-        return get_object_or_404(Commitment, code=self.kwargs["code"])
+        try:
+            return Commitment.objects.get(code=self.kwargs["code"])
+        except Commitment.DoesNotExist as error:
+            raise NotFound(no_such_commitment(self.kwargs["code"])) from error
 
     def get_queryset(self):
         return super().get_queryset().filter(commitment=self.commitment)
