@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format check-deploy screenshot clean
+.PHONY: install run test lint format check-deploy fuzz fault-test screenshot clean
 
 # Re-installs whenever pyproject.toml changes.
 $(INSTALLED): pyproject.toml
@@ -43,6 +43,14 @@ check-deploy: $(INSTALLED)
 	DEBUG=false ALLOWED_HOSTS=roadmap.example.org \
 	SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+# Fuzzes the API from its OpenAPI schema (schemathesis) against gunicorn on PostgreSQL.
+fuzz: $(INSTALLED)
+	cd reliability && ../$(BIN)/python fuzz.py
+
+# Stops and restarts the local PostgreSQL under load: run it on a machine of your own.
+fault-test: $(INSTALLED)
+	cd reliability && ../$(BIN)/python pg_restart.py
 
 # Redraws docs/dashboard.png from the illustrative history in tests/scenario.py.
 screenshot: $(INSTALLED)

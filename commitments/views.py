@@ -2,8 +2,9 @@
 static/dashboard/dashboard.js from the public API, as any other dashboard would."""
 
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 
 
@@ -14,6 +15,12 @@ def dashboard(request, code=None):
         "commitment_code": code or "",
     }
     return render(request, "dashboard.html", context)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page, the admin's included. (Resolved per request:
+    the hashed static name exists only once collectstatic has run.)"""
+    return HttpResponsePermanentRedirect(static("dashboard/favicon.svg"))
 
 
 def healthz(request):

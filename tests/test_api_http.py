@@ -141,3 +141,17 @@ def test_the_docs_page_loads_its_assets_from_this_site(client):
     asset = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert asset.status_code == 200
     asset.close()
+
+
+def test_the_schema_says_what_may_be_null_and_how_the_feed_pages():
+    # Regressions from fuzzing (reliability/fuzz.py): answers broke the schema where a parent
+    # was null, and the feed's cursor pages were described as numbered pages with a count.
+    from drf_spectacular.generators import SchemaGenerator
+
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+    assert components["Commitment"]["properties"]["parent"]["nullable"] is True
+    assert components["CommitmentDetail"]["properties"]["parent"]["nullable"] is True
+    assert components["Place"]["properties"]["parent"]["nullable"] is True
+    assert "count" not in components["PaginatedFeedStatusUpdateList"]["properties"]
+    assert "count" in components["PaginatedStatusUpdateList"]["properties"]

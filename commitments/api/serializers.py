@@ -1,7 +1,7 @@
 """The API's representations. Reads and writes have serializers of their own, so that the
 documentation shows dashboards exactly what they get and scripts exactly what they may send."""
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -55,7 +55,7 @@ class ThemeSerializer(serializers.ModelSerializer):
 
 
 class PlaceSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Place
@@ -98,7 +98,7 @@ class CommitmentSerializer(CurrentStatusFields, serializers.ModelSerializer):
     )
     updates_url = serializers.SerializerMethodField()
     pillar = RefSerializer()
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     children = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     themes = RefSerializer(many=True)
     places = RefSerializer(many=True)
@@ -238,6 +238,12 @@ class CommitmentCSVSerializer(CurrentStatusFields, serializers.ModelSerializer):
             "text",
         ]
         read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="FeedStatusUpdate")
+class FeedStatusUpdateSerializer(StatusUpdateSerializer):
+    """The same update, in the feed: its own schema name, because the feed's pages are cursor
+    pages (no count) where a commitment's history has numbered pages."""
 
 
 class StatusUpdateCSVSerializer(StatusUpdateSerializer):

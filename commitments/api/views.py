@@ -375,11 +375,9 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
     csv_filename = "status-updates.csv"
 
     def get_serializer_class(self):
-        return (
-            serializers.StatusUpdateCSVSerializer
-            if self.wants_csv
-            else serializers.StatusUpdateSerializer
-        )
+        if self.wants_csv:
+            return serializers.StatusUpdateCSVSerializer
+        return serializers.FeedStatusUpdateSerializer
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -1,0 +1,74 @@
+"""A production-like instance for the reliability scripts: its own PostgreSQL database, the
+Roadmap loaded, an Analyst's API token, and gunicorn on a loopback port."""
+
+import contextlib
+import os
+import secrets
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / ".venv" / "bin"
+
+
+def environment(database):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "THROTTLE_ANON": "100000/minute",
+        "THROTTLE_USER": "100000/minute",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def manage(env, *args, stdin=None):
+    return subprocess.run(
+        [str(BIN / "python"), "manage.py", *args],
+        check=True, cwd=ROOT, env=env, capture_output=True, text=True, input=stdin,
+    ).stdout  # fmt: skip
+
+
+def prepare(database, env, role="Analyst"):
+    """A fresh database with the Roadmap; returns an API token of a user with `role`."""
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
+    subprocess.run([*psql, "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=True)
+    subprocess.run([*psql, "-c", f"CREATE DATABASE {database}"], check=True)
+    manage(env, "migrate", "--no-input")
+    manage(env, "collectstatic", "--no-input")
+    manage(env, "load_roadmap")
+    script = (
+        "from django.contrib.auth.models import Group, User; from knox.models import AuthToken;"
+        f"u = User.objects.create_user('{role.lower()}-robot', is_staff=True);"
+        f"u.groups.add(Group.objects.get(name='{role}'));"
+        "print(AuthToken.objects.create(user=u)[1])"
+    )
+    return manage(env, "shell", "-c", script).strip().splitlines()[-1]
+
+
+@contextlib.contextmanager
+def gunicorn(env, port, log_name):
+    log = (ROOT / "var" / log_name).open("w")
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "coalition.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "30"],
+        cwd=ROOT, env=env, stdout=log, stderr=log,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2),
+            ):
+                break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
