@@ -50,10 +50,11 @@ def record_status_update(
 
     Raises django.core.exceptions.ValidationError, with nothing written, when the update is invalid.
     """
-    # Lock the commitment so that concurrent updates of it are applied one after another and
-    # the current status always ends up derived from the whole history.
+    # Lock the commitment (only it: not the document joined for validation) so that
+    # concurrent updates of it are applied one after another and the current status always
+    # ends up derived from the whole history.
     locked = (
-        Commitment.objects.select_for_update()
+        Commitment.objects.select_for_update(of=("self",))
         .select_related("source_document")
         .get(pk=commitment.pk)
     )
