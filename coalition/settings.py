@@ -153,6 +153,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Load balancers probe health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Content-Security-Policy: every script, style, image and font comes from this site; no page
 # may be framed. The dashboard and the API docs are built to need nothing more.
@@ -193,7 +195,7 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "commitments.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["commitments.api.permissions.ReadOrModelPermission"],
@@ -247,6 +249,9 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After"]
+
+# History is for reading: a correction is a new edit, made and recorded like any other.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Admin logins: after AXES_FAILURE_LIMIT failures for one username from one address, further
 # attempts are refused for AXES_COOLOFF_HOURS (`manage.py axes_reset` lifts a lockout early).

@@ -25,6 +25,7 @@ from commitments.models import (
 )
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
+    COMMITMENT_SOURCE_FIELDS,
     StaleVersion,
     record_status_update,
     save_commitment,
@@ -122,7 +123,14 @@ class CommitmentForm(forms.ModelForm):
 
     class Meta:
         model = Commitment
-        fields = ["code", *COMMITMENT_EDITABLE_FIELDS, "themes", "places", "partners"]
+        fields = [
+            "code",
+            *COMMITMENT_SOURCE_FIELDS,
+            *COMMITMENT_EDITABLE_FIELDS,
+            "themes",
+            "places",
+            "partners",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -204,9 +212,10 @@ class CommitmentAdmin(SimpleHistoryAdmin):
     inlines = [StatusHistoryInline]
 
     def get_readonly_fields(self, request, obj=None):
-        # The code is the commitment's stable identifier, quoted in reports and URLs.
+        # The code is the commitment's stable identifier, quoted in reports and URLs; the text
+        # and its source are what the commitment is. Both are fixed once it exists.
         if obj is not None:
-            return ["code", *self.readonly_fields]
+            return ["code", *COMMITMENT_SOURCE_FIELDS, *self.readonly_fields]
         return self.readonly_fields
 
     @admin.display(description="status", ordering="current_status")
@@ -335,6 +344,13 @@ class CommitmentCountAdmin(SimpleHistoryAdmin):
 
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    # A slug is a stable identifier, in shared links and in the Roadmap's data file.
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug"] if obj is not None else []
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None else self.prepopulated_fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(commitment_total=Count("commitments"))

@@ -37,6 +37,17 @@ class Status(models.TextChoices):
         return [(value, label) for value, label in cls.choices if value != cls.NOT_ASSESSED]
 
 
+def _ancestor_ids(node):
+    """The ids of a node's parent, its parent's parent, and so on. Stops at a cycle, should one
+    ever exist, instead of looping."""
+    seen = []
+    ancestor = node.parent
+    while ancestor is not None and ancestor.pk not in seen:
+        seen.append(ancestor.pk)
+        ancestor = ancestor.parent
+    return seen
+
+
 def _slug_field(**kwargs):
     return models.SlugField(
         max_length=60,
@@ -144,11 +155,8 @@ class Place(models.Model):
         return self.name
 
     def clean(self):
-        ancestor = self.parent
-        while ancestor is not None:
-            if ancestor.pk == self.pk and self.pk is not None:
-                raise ValidationError({"parent": "A place cannot lie within itself."})
-            ancestor = ancestor.parent
+        if self.pk is not None and self.pk in _ancestor_ids(self):
+            raise ValidationError({"parent": "A place cannot lie within itself."})
 
 
 class Partner(models.Model):
@@ -373,15 +381,8 @@ class Commitment(models.Model):
         return self.current_as_of + timedelta(days=self.stale_after_days) < today
 
     def clean(self):
-        if self.parent_id is None:
-            return
-        ancestor = self.parent
-        while ancestor is not None:
-            if self.pk is not None and ancestor.pk == self.pk:
-                raise ValidationError(
-                    {"parent": "A commitment cannot be its own parent or ancestor."}
-                )
-            ancestor = ancestor.parent
+        if self.pk is not None and self.pk in _ancestor_ids(self):
+            raise ValidationError({"parent": "A commitment cannot be its own parent or ancestor."})
 
 
 class StatusUpdate(models.Model):

@@ -1,9 +1,11 @@
 """Loads the Roadmap's reference data and commitments from the reviewed data file.
 
-The data file (commitments/data/paris_roadmap.yaml) is the reference for the Roadmap's own
-commitments: loading it creates what is missing and brings changed rows back to the file, and
-loading it again changes nothing. Status history is never touched. A file with any error is
-rejected whole, with every error named by its entry, and nothing is written.
+The data file (commitments/data/paris_roadmap.yaml) holds the Roadmap's own commitments as
+published. Loading it creates what is missing; rows that exist are left as analysts and
+editors keep them, and where they differ from the file the report says so. With sync=True
+(`load_roadmap --sync`) those rows are brought back to the file instead. Loading again changes
+nothing; status history is never touched. A file with any error is rejected whole, with every
+error named by its entry, and nothing is written.
 """
 
 from collections import Counter
@@ -15,7 +17,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from commitments.models import Commitment, Partner, Pillar, Place, SourceDocument, Theme
-from commitments.services import save_commitment
+from commitments.services import (
+    COMMITMENT_EDITABLE_FIELDS,
+    COMMITMENT_SOURCE_FIELDS,
+    save_commitment,
+)
 
 DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "paris_roadmap.yaml"
 
@@ -73,6 +79,8 @@ class LoadReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
+    # Rows left as they are although they differ from the file: "MIL-3 (title, themes)".
+    differing: dict = field(default_factory=dict)
 
     @property
     def changed_anything(self):
@@ -81,13 +89,18 @@ class LoadReport:
     def lines(self):
         for section in SECTIONS:
             name = section.name
+            kept = len(self.differing.get(name, []))
             yield (
                 f"{name}: {self.created[name]} created, {self.updated[name]} updated, "
                 f"{self.unchanged[name]} unchanged"
+                + (f", {kept} kept although they differ from the file" if kept else "")
             )
+        for name, rows in self.differing.items():
+            for row in rows:
+                yield f"  kept as edited: {name} {row}"
 
 
-def load_roadmap(path=DEFAULT_DATA_FILE) -> LoadReport:
+def load_roadmap(path=DEFAULT_DATA_FILE, *, sync=False) -> LoadReport:
     path = Path(path)
     data = _read(path)
     errors = _check_structure(data)
@@ -95,7 +108,7 @@ def load_roadmap(path=DEFAULT_DATA_FILE) -> LoadReport:
         raise RoadmapDataError(path, errors)
     report = LoadReport()
     with transaction.atomic():
-        errors = _write(data, report)
+        errors = _write(data, report, sync)
         if errors:
             # Leaving the block with an exception rolls back everything written so far.
             raise RoadmapDataError(path, errors)
@@ -119,7 +132,7 @@ def _read(path):
 
 def _label(section, index, entry):
     key = entry.get(section.key) if isinstance(entry, dict) else None
-    return f"{section.name}[{index}]" + (f" ({key})" if key else "")
+    return f"{section.name}[{index}]" + (f" ({key})" if isinstance(key, str) and key else "")
 
 
 def _check_structure(data):
@@ -143,6 +156,19 @@ def _check_structure(data):
             unknown = set(entry) - section.keys
             errors += [f"{label}: missing field '{name}'" for name in sorted(missing)]
             errors += [f"{label}: unknown field '{name}'" for name in sorted(unknown)]
+            not_text = [
+                name
+                for name in [section.key, *section.references]
+                if entry.get(name) is not None and not isinstance(entry.get(name), str)
+            ] + [
+                name
+                for name in section.many
+                if isinstance(entry.get(name), list)
+                and not all(isinstance(value, str) for value in entry[name])
+            ]
+            if not_text:
+                errors += [f"{label}: {name} must be text (a slug or code)" for name in not_text]
+                continue
             key = entry.get(section.key)
             if key in seen[section.name]:
                 errors.append(f"{label}: {section.key} '{key}' is listed twice")
@@ -165,8 +191,9 @@ def _check_structure(data):
     return errors
 
 
-def _write(data, report):
-    """Creates or updates every entry, collecting each entry's validation errors."""
+def _write(data, report, sync):
+    """Creates every missing entry and, with sync, updates the ones that differ; collects each
+    entry's validation errors."""
     errors = []
     saved = {}  # section name -> key -> saved instance
     for section in SECTIONS:
@@ -183,26 +210,50 @@ def _write(data, report):
             before = _values(instance, wanted)
             for name, value in wanted.items():
                 setattr(instance, name, "" if value is None and _is_text(instance, name) else value)
+            tags = {
+                name: {saved[target][slug].pk for slug in entry[name] if slug in saved[target]}
+                for name, target in section.many.items()
+            }
             try:
-                _save(instance, section, before)
-                changed_many = _set_many(instance, section, entry, saved)
+                # full_clean converts the file's values to the fields' types, so that an
+                # unchanged entry compares equal to its row.
+                instance.full_clean(exclude=list(section.many))
             except ValidationError as error:
-                errors += [
-                    f"{_label(section, index, entry)}: "
-                    + ("" if name == NON_FIELD_ERRORS else f"{name}: ")
-                    + message
-                    for name, messages in error.message_dict.items()
-                    for message in messages
-                ]
+                errors += _messages(section, index, entry, error)
                 continue
             saved[section.name][key] = instance
-            if key not in existing:
+            if instance.pk is None:
+                _save(instance, tags)
                 report.created[section.name] += 1
-            elif changed_many or before != _values(instance, wanted):
+                continue
+            differences = [
+                name for name in wanted if before[name] != _values(instance, [name])[name]
+            ]
+            differences += [
+                name
+                for name, pks in tags.items()
+                if set(getattr(instance, name).values_list("pk", flat=True)) != pks
+            ]
+            if not differences:
+                report.unchanged[section.name] += 1
+            elif sync:
+                _save(instance, tags)
                 report.updated[section.name] += 1
             else:
-                report.unchanged[section.name] += 1
+                report.differing.setdefault(section.name, []).append(
+                    f"{key} ({', '.join(differences)})"
+                )
     return errors
+
+
+def _messages(section, index, entry, error):
+    return [
+        f"{_label(section, index, entry)}: "
+        + ("" if name == NON_FIELD_ERRORS else f"{name}: ")
+        + message
+        for name, messages in error.message_dict.items()
+        for message in messages
+    ]
 
 
 def _values(instance, names):
@@ -215,26 +266,14 @@ def _is_text(instance, name):
     return not field_.null and field_.get_internal_type() in {"CharField", "TextField", "URLField"}
 
 
-def _save(instance, section, before):
-    many = list(section.many)
-    # full_clean converts the file's values to the fields' types, so that an unchanged entry
-    # compares equal to its row.
-    instance.full_clean(exclude=many)
-    if instance.pk is not None and before == _values(instance, before):
-        return
+def _save(instance, tags):
     instance._change_reason = "load_roadmap"  # shown in the object's history
     if isinstance(instance, Commitment):
-        save_commitment(instance, validated=True)
+        save_commitment(
+            instance,
+            validated=True,
+            fields=[*COMMITMENT_SOURCE_FIELDS, *COMMITMENT_EDITABLE_FIELDS],
+            **tags,
+        )
     else:
         instance.save()
-
-
-def _set_many(instance, section, entry, saved):
-    changed = False
-    for name, target in section.many.items():
-        wanted = {saved[target][key].pk for key in entry[name] if key in saved[target]}
-        manager = getattr(instance, name)
-        if set(manager.values_list("pk", flat=True)) != wanted:
-            manager.set(wanted)
-            changed = True
-    return changed

@@ -9,18 +9,12 @@ from django.utils import timezone
 
 from commitments.models import Commitment, StatusUpdate
 
-# The fields of a commitment that people edit; the current-status fields are derived from its
-# history and are never written from a form.
-COMMITMENT_EDITABLE_FIELDS = [
-    "title",
-    "text",
-    "source_document",
-    "paragraph",
-    "pillar",
-    "parent",
-    "target_date",
-    "update_cadence_days",
-]
+# What a commitment is quotes its source: set when it is created, never edited after (only the
+# Roadmap's data file, loaded with --sync, may correct them).
+COMMITMENT_SOURCE_FIELDS = ["text", "source_document", "paragraph", "pillar"]
+# What Editors maintain. The current-status fields are derived from the status history and are
+# never written here.
+COMMITMENT_EDITABLE_FIELDS = ["title", "parent", "target_date", "update_cadence_days"]
 
 
 class StaleVersion(Exception):
@@ -92,6 +86,7 @@ def save_commitment(
     commitment: Commitment,
     *,
     expected_version: int | None = None,
+    fields=COMMITMENT_EDITABLE_FIELDS,
     themes=None,
     places=None,
     partners=None,
@@ -101,8 +96,9 @@ def save_commitment(
 
     With `expected_version`, the edit is refused with StaleVersion when someone else saved the
     commitment since the editor read that version: no edit silently overwrites another.
-    Only the editable fields are written, so an edit never overwrites the current status that
-    a status update recorded in the meantime. Themes, places and partners are replaced when
+    Only `fields` are written (by default the editable ones; an API edit names just those it
+    changes), so an edit never overwrites the current status that a status update recorded in
+    the meantime, nor a field someone else changed. Themes, places and partners are replaced when
     given; the admin saves them itself (save_related) after this.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid;
@@ -123,7 +119,7 @@ def save_commitment(
             raise StaleVersion(current_version)
         commitment.version = current_version + 1
         commitment.updated_at = now
-        commitment.save(update_fields=[*COMMITMENT_EDITABLE_FIELDS, "updated_at", "version"])
+        commitment.save(update_fields=[*fields, "updated_at", "version"])
     for name, values in [("themes", themes), ("places", places), ("partners", partners)]:
         if values is not None:
             getattr(commitment, name).set(values)

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import serializers
 from django.db import transaction
+from django.test import override_settings
 
 from commitments.models import Commitment, Partner, Pillar, Place, SourceDocument, Theme
 from commitments.roadmap import load_roadmap
@@ -43,8 +44,11 @@ def _roadmap_rows(django_db_setup, django_db_blocker):
 def roadmap(db, _roadmap_rows):
     """The Paris Roadmap as shipped: documents, reference data and commitments, as
     load_roadmap writes them (copied from one real load, which is slow to repeat)."""
-    for row in serializers.deserialize("python", _roadmap_rows):
-        row.save()
+    # The audit trail of this copy is not under test (tests/test_audit.py loads for real), and
+    # recording it would make every test that needs the Roadmap slower.
+    with override_settings(SIMPLE_HISTORY_ENABLED=False):
+        for row in serializers.deserialize("python", _roadmap_rows):
+            row.save()
 
 
 @pytest.fixture

@@ -400,3 +400,27 @@ def test_the_admin_says_when_a_commitment_was_changed_by_someone_else_since_it_w
     assert "changed by someone else since you opened it" in response.content.decode()
     commitment.refresh_from_db()
     assert (commitment.title, commitment.version) == ("Their edit", 2)
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/commitments/?updated_since=0001-01-01T00:00:00%2B05:00", "updated_since"),
+        ("/api/v1/updates/?since=9999-12-31T23:59:59-05:00", "since"),
+        ("/api/v1/updates/?until=0001-01-01T00:00:00%2B01:00", "until"),
+    ],
+)
+def test_a_date_beyond_what_the_database_stores_is_a_400(api, roadmap, url, field):
+    # Found in review: on SQLite these overflowed into a server error.
+    response = api.get(url)
+
+    assert response.status_code == 400
+    assert response.json() == {field: ["Enter a date and time between the years 1 and 9999."]}
+
+
+def test_a_token_that_is_not_text_is_a_401(api, roadmap):
+    # Found in review: django-rest-knox failed with a server error on a non-UTF-8 header.
+    response = api.get("/api/v1/summary/", HTTP_AUTHORIZATION=b"Token \xff\xfe".decode("latin-1"))
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}

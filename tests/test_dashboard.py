@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from commitments.models import Commitment
 from tests.browser import wait_for_results, wait_until_drawn
@@ -92,11 +93,11 @@ def test_filters_change_the_view_and_the_url(page, history):
 
     page.select_option("#filter-place", "syria")
     page.wait_for_url(re.compile(r"\?pillar=military&place=syria$"))
-    page.wait_for_function("document.querySelectorAll('#commitments tbody tr').length === 1")
+    expect(page.locator("#commitments tbody tr")).to_have_count(1)
 
     page.go_back()
     page.wait_for_url(re.compile(r"\?pillar=military$"))
-    page.wait_for_function("document.querySelectorAll('#commitments tbody tr').length === 3")
+    expect(page.locator("#commitments tbody tr")).to_have_count(3)
     assert page.locator("#filter-place").input_value() == ""
 
 
@@ -120,7 +121,7 @@ def test_a_filter_with_no_match_says_so(page, history):
     assert "No commitment matches these filters." in text(page, "#commitments")
     page.click("text=Clear filters")
     page.wait_for_url(re.compile(r"/$"))
-    page.wait_for_function("document.querySelectorAll('#commitments tbody tr').length === 29")
+    expect(page.locator("#commitments tbody tr")).to_have_count(29)
 
 
 def test_a_commitment_page_shows_its_text_source_and_history(page, history):

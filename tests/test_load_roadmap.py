@@ -19,6 +19,7 @@ from commitments.models import (
     Theme,
 )
 from commitments.roadmap import DEFAULT_DATA_FILE, RoadmapDataError, load_roadmap
+from commitments.services import save_commitment
 
 pytestmark = pytest.mark.django_db
 
@@ -123,19 +124,47 @@ def test_loading_again_changes_nothing_and_keeps_status_history(roadmap, record)
     assert list(StatusUpdate.objects.all()) == [update]
 
 
-def test_loading_brings_an_edited_commitment_back_to_the_file(roadmap):
+def edit_mil_1():
     commitment = Commitment.objects.get(code="MIL-1")
     original_title = commitment.title
-    Commitment.objects.filter(pk=commitment.pk).update(title="Renamed by hand")
-    commitment.themes.add(Theme.objects.get(slug="communications"))
+    commitment.title = "Renamed by an editor"
+    commitment.update_cadence_days = 30
+    save_commitment(commitment, themes=[Theme.objects.get(slug="communications")])
+    return original_title
+
+
+def test_loading_again_keeps_what_editors_changed_and_says_where_it_differs(roadmap):
+    edit_mil_1()
 
     report = load_roadmap()
 
+    commitment = Commitment.objects.get(code="MIL-1")
+    assert (commitment.title, commitment.update_cadence_days, commitment.version) == (
+        "Renamed by an editor",
+        30,
+        2,
+    )
+    assert report.differing == {"commitments": ["MIL-1 (title, update_cadence_days, themes)"]}
+    assert not report.changed_anything
+    assert "  kept as edited: commitments MIL-1 (title, update_cadence_days, themes)" in list(
+        report.lines()
+    )
+
+
+def test_loading_with_sync_brings_an_edited_commitment_back_to_the_file(roadmap):
+    original_title = edit_mil_1()
+
+    report = load_roadmap(sync=True)
+
     assert report.updated["commitments"] == 1
-    commitment.refresh_from_db()
-    assert commitment.title == original_title
+    commitment = Commitment.objects.get(code="MIL-1")
+    assert (commitment.title, commitment.update_cadence_days, commitment.version) == (
+        original_title,
+        None,
+        3,
+    )
     assert not commitment.themes.filter(slug="communications").exists()
-    assert commitment.version == 2
+    assert commitment.history.first().history_change_reason == "load_roadmap"
 
 
 def test_the_command_reports_what_it_did(db):
@@ -216,6 +245,18 @@ def break_code(data, which, **fields):
             "documents[0] (paris-roadmap-2019): issued_on:",
         ),
         (lambda d: {**d, "pillars": "military"}, "section 'pillars' is missing or is not a list"),
+        (
+            lambda d: break_code(d, "MIL-2", code=["MIL-2"]),
+            "commitments[2]: code must be text (a slug or code)",
+        ),
+        (
+            lambda d: break_code(d, "MIL-2", pillar={"slug": "military"}),
+            "commitments[2] (MIL-2): pillar must be text",
+        ),
+        (
+            lambda d: break_code(d, "MIL-2", themes=[["governance"]]),
+            "commitments[2] (MIL-2): themes must be text",
+        ),
     ],
 )
 def test_a_bad_data_file_is_rejected_whole_naming_the_entry(tmp_path, breakage, message):

@@ -1,11 +1,30 @@
 """Query filters of the API. Every filter validates its values: an unknown pillar, status or
 ordering is a 400 that names the bad value, never a silently empty list."""
 
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from commitments.models import Commitment, Partner, Pillar, Place, Status, StatusUpdate, Theme
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 date or time that the database can store: years 1 to 9999 in UTC too."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return value if value is None else value.astimezone(datetime.UTC)
+        except OverflowError as error:
+            raise ValidationError("Enter a date and time between the years 1 and 9999.") from error
+
+
+class InstantFilter(filters.IsoDateTimeFilter):
+    field_class = InstantField
 
 
 def by_slugs(**kwargs):
@@ -77,7 +96,7 @@ class CommitmentFilter(filters.FilterSet):
         method="filter_stale",
         help_text="true: only commitments that need a new assessment; false: only up-to-date ones.",
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = InstantFilter(
         field_name="last_update_at",
         lookup_expr="gte",
         help_text="ISO 8601 date or time: commitments with a status update recorded since then.",
@@ -133,10 +152,10 @@ class CommitmentFilter(filters.FilterSet):
 
 
 class StatusUpdateFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(
+    since = InstantFilter(
         field_name="created_at", lookup_expr="gte", help_text="Recorded at or after (ISO 8601)."
     )
-    until = filters.IsoDateTimeFilter(
+    until = InstantFilter(
         field_name="created_at", lookup_expr="lt", help_text="Recorded before (ISO 8601)."
     )
     pillar = by_slugs(

@@ -363,7 +363,9 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
         expected_version = validated_data.pop("expected_version", None)
         for name, value in validated_data.items():
             setattr(commitment, name, value)
-        return save_commitment(commitment, expected_version=expected_version, **tags)
+        return save_commitment(
+            commitment, expected_version=expected_version, fields=list(validated_data), **tags
+        )
 
 
 class CommitmentUpdateSerializer(CommitmentCreateSerializer):

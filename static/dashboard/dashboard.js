@@ -397,11 +397,16 @@ async function renderOverview() {
   const latest = await getJSON(`${API}updates/?page_size=8`);
   const results = el("div", { id: "results", "aria-live": "polite" });
 
+  let latestRequest = 0;
+
   async function show(filters, { push } = { push: false }) {
     const url = `${window.location.pathname}${query(filters)}`;
     if (push) window.history.pushState(filters, "", url);
     results.setAttribute("aria-busy", "true");
+    const request = ++latestRequest;
     const commitments = await getAll(`${API}commitments/${query({ ...filters, page_size: 200 })}`);
+    // A slower answer to an earlier filter must not replace the view of a later one.
+    if (request !== latestRequest) return;
     results.replaceChildren(
       renderPillars(reference.pillars, commitments),
       renderAttention(commitments),
