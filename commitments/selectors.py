@@ -100,7 +100,7 @@ class StatusCounts:
 @dataclass
 class RoadmapSummary:
     overall: StatusCounts
-    pillars: list  # of (Pillar, StatusCounts), in display order
+    pillars: list  # of Pillar, in display order, each with its `status_counts`
     latest_update_at: object
 
 
@@ -130,10 +130,11 @@ def roadmap_summary(today=None) -> RoadmapSummary:
                 description=row["description"],
                 display_order=row["display_order"],
             )
-            pillars[row["id"]] = (pillar, StatusCounts())
+            pillar.status_counts = StatusCounts()
+            pillars[row["id"]] = pillar
         if row["status"] is None:  # a pillar without commitments
             continue
-        pillars[row["id"]][1].add(row)
+        pillars[row["id"]].status_counts.add(row)
         overall.add(row)
         if row["latest"] and (latest is None or row["latest"] > latest):
             latest = row["latest"]

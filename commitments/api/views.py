@@ -146,18 +146,11 @@ class PillarViewSet(ReferenceViewSet):
     queryset = Pillar.objects.all()
     serializer_class = serializers.PillarSerializer
 
-    def _pillars(self):
-        pillars = []
-        for pillar, counts in roadmap_summary().pillars:
-            pillar.status_counts = counts
-            pillars.append(pillar)
-        return pillars
-
     def list(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self._pillars(), many=True).data)
+        return Response(self.get_serializer(roadmap_summary().pillars, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        for pillar in self._pillars():
+        for pillar in roadmap_summary().pillars:
             if pillar.slug == kwargs["slug"]:
                 return Response(self.get_serializer(pillar).data)
         raise NotFound(f"No pillar '{kwargs['slug']}'. See /api/v1/pillars/ for the list.")
@@ -394,10 +387,6 @@ class SummaryView(ConditionalGetMixin, APIView):
     )
     def get(self, request):
         summary = roadmap_summary()
-        pillars = []
-        for pillar, counts in summary.pillars:
-            pillar.status_counts = counts
-            pillars.append(pillar)
         overall = summary.overall
         data = {
             "generated_at": timezone.now(),
@@ -406,6 +395,6 @@ class SummaryView(ConditionalGetMixin, APIView):
             "average_progress": overall.average_progress,
             "stale": overall.stale,
             "latest_update_at": summary.latest_update_at,
-            "pillars": pillars,
+            "pillars": summary.pillars,
         }
         return Response(serializers.SummarySerializer(data).data)
