@@ -1,8 +1,9 @@
 """The Roadmap's commitments, where they come from, and their status over time.
 
 A commitment's current status is denormalised onto the commitment so that lists and dashboards
-never have to look at the history; `commitments.services.record_status_update` is the only code
-that writes it, in the same transaction as the status update it derives from.
+never have to look at the history; `commitments.services` (record_status_update, and
+import_status_updates for a CSV file) is the only code that writes it, in the same transaction
+as the status updates it derives from.
 """
 
 from datetime import timedelta
@@ -293,7 +294,7 @@ class Commitment(models.Model):
         "(STALE_AFTER_DAYS).",
     )
 
-    # The current status, kept by services.record_status_update only.
+    # The current status, kept by services.record_status_update and import_status_updates only.
     current_status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.NOT_ASSESSED, editable=False
     )

@@ -1,0 +1,398 @@
+"""Status updates from a CSV file (`manage.py import_updates`): reading the file and checking
+every row. The one write is `commitments.services.import_status_updates`, which has the rows
+checked here before it writes anything.
+
+The rows are checked against the same rules as StatusUpdate's field validators, constraints and
+clean(); the choices, lengths and validators are read from the model, not copied, so that a
+rule changed there changes here, and the database's constraints remain the last line of defence.
+They are checked in plain Python rather than with full_clean(), which is far too slow for files
+of hundreds of thousands of rows, and column by column: each rule runs once per distinct value
+(a file holds a few dozen codes and statuses, a few thousand dates), and the rows are gone
+through one by one only to name those at fault.
+"""
+
+import copy
+import csv
+import datetime
+import io
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.utils import timezone
+
+from commitments.models import Commitment, Status, StatusUpdate
+
+REQUIRED_COLUMNS = ("commitment", "status", "as_of", "summary")
+OPTIONAL_COLUMNS = ("progress", "evidence_url", "evidence_source", "confidence")
+BAD_ROWS_SHOWN = 10
+PROGRESS_EVERY = 10_000  # rows between two calls of a progress callback
+
+_field = StatusUpdate._meta.get_field
+STATUSES = [value for value, _label in _field("status").choices]
+CONFIDENCES = [value for value, _label in _field("confidence").choices]
+PROGRESS_MIN = max(v.limit_value for v in _field("progress").validators if isinstance(v, MinValueValidator))  # fmt: skip
+PROGRESS_MAX = min(v.limit_value for v in _field("progress").validators if isinstance(v, MaxValueValidator))  # fmt: skip
+SUMMARY_MAX_LENGTH = _field("summary").max_length  # None: a TextField, as long as it needs
+EVIDENCE_URL_MAX_LENGTH = _field("evidence_url").max_length
+EVIDENCE_SOURCE_MAX_LENGTH = _field("evidence_source").max_length
+# The evidence URL field's own validator, with its pattern compiled once rather than reached
+# through Django's lazy wrapper on every call, which is a third of its time.
+_url_validator = copy.copy(next(v for v in _field("evidence_url").validators if isinstance(v, URLValidator)))  # fmt: skip
+_url_validator.regex = re.compile(_url_validator.regex.pattern, _url_validator.regex.flags)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported, and nothing was written. The message says what to fix."""
+
+    def __init__(self, problem):
+        super().__init__(f"Nothing imported: {problem}")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file's header and rows of cells, and the line of the file each row starts on (a
+    quoted cell may span lines)."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+
+
+@dataclass(frozen=True)
+class NewUpdates:
+    """Checked rows, in file order, as a column per StatusUpdate field."""
+
+    commitment_id: tuple[int, ...]
+    status: tuple[str, ...]
+    progress: tuple[int | None, ...]
+    as_of: tuple[datetime.date, ...]
+    summary: tuple[str, ...]
+    evidence_url: tuple[str, ...]
+    evidence_source: tuple[str, ...]
+    confidence: tuple[str, ...]
+
+    def __len__(self):
+        return len(self.status)
+
+    @classmethod
+    def field_names(cls):
+        return [field.name for field in fields(cls)]
+
+    def columns(self):
+        return [getattr(self, name) for name in self.field_names()]
+
+
+def read_csv(path, *, progress=None) -> Table:
+    """Reads a CSV file in UTF-8 (a byte order mark is allowed), leaving out blank rows.
+    `progress("reading", line, lines)`, when given, is called as it goes."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportRefused(f"cannot read {path}: {error.strerror}.") from error
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportRefused(
+            f"{path} is not UTF-8 text (line {line}). Save it as CSV UTF-8 and import it again."
+        ) from error
+    if (nul := data.find(b"\x00")) >= 0:
+        # No database text can hold one, and a file full of them is usually UTF-16.
+        line = data.count(b"\n", 0, nul) + 1
+        raise ImportRefused(
+            f"{path} contains NUL characters (line {line}). Save it as CSV UTF-8 and import "
+            f"it again."
+        )
+    total = data.count(b"\n") + 1
+    # Decoded as it is read, rather than held whole in a StringIO, which takes four bytes a
+    # character.
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
+    rows, lines = [], []
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ImportRefused(f"{path} is empty: its first line must be a header. {_COLUMNS}")
+        last_line = reader.line_num
+        for cells in reader:
+            # Spreadsheets save empty rows as lines of commas.
+            if any(cells):
+                rows.append(cells)
+                lines.append(last_line + 1)
+            last_line = reader.line_num
+            if progress and not len(rows) % PROGRESS_EVERY:
+                progress("reading", last_line, total)
+    except csv.Error as error:
+        raise ImportRefused(f"{path}, line {reader.line_num}: {error}.") from error
+    if progress:
+        progress("reading", total, total)
+    return Table(str(path), [name.strip().lower() for name in header], rows, lines)
+
+
+_COLUMNS = (
+    f"The columns are {', '.join(REQUIRED_COLUMNS)}, and optionally "
+    f"{', '.join(OPTIONAL_COLUMNS)}, in any order."
+)
+
+
+def check_rows(table: Table, *, progress=None) -> NewUpdates:
+    """Checks every row of the table, and gives them back as new updates when all are valid.
+
+    Raises ImportRefused naming the columns at fault, or else the first BAD_ROWS_SHOWN bad rows
+    by line, each with what to fix, and how many rows are bad in all.
+    `progress("checking", rules, total)`, when given, is called as the rules are checked.
+    """
+    positions = _column_positions(table)
+    if not table.rows:
+        raise ImportRefused(f"{table.name} has a header but no rows.")
+    width = len(table.columns)
+    misshapen = {row for row, cells in enumerate(table.rows) if len(cells) != width}
+    rows = table.rows
+    if misshapen:
+        blank = [""] * width  # what is read from them: they are reported as misshapen only
+        rows = [blank if row in misshapen else cells for row, cells in enumerate(rows)]
+    # One column per StatusUpdate field, each cell stripped; an absent column is all empty.
+    absent = ("",) * len(rows)
+    cells = [*zip(*rows, strict=True), absent]
+    codes, statuses, as_ofs, summaries, progresses, urls, sources, confidences = (
+        tuple(map(str.strip, cells[position])) for position in positions
+    )
+
+    commitments = {
+        code: (pk, issued_on, document)
+        # The whole table, in one query: a roadmap's worth of commitments, and no need to pass
+        # every code of a big file as a parameter.
+        for code, pk, issued_on, document in Commitment.objects.values_list(
+            "code", "pk", "source_document__issued_on", "source_document__short_name"
+        )
+    }
+    today = timezone.localdate()
+    # The typed value of each distinct cell, or what is wrong with it.
+    dates = {text: _date(text) for text in set(as_ofs)}
+    percents = {text: _percent(text) for text in set(progresses)}
+
+    def completed_problem(pair):
+        return _completed_problem(pair[0], percents[pair[1]])
+
+    def issued_problem(pair):
+        return _issued_problem(commitments.get(pair[0]), dates[pair[1]])
+
+    # Each rule: what is wrong with a cell (or a pair of cells), and the column(s) to read.
+    rules = [
+        # The foreign key.
+        (lambda code: _commitment_problem(code, commitments), codes),
+        # statusupdate_status_valid: the statuses an analyst can record.
+        (_status_problem, statuses),
+        # statusupdate_progress_0_100 and the field's validators; empty: not measured.
+        (lambda text: _problem(percents[text]), progresses),
+        # statusupdate_completed_is_100, and clean().
+        (completed_problem, statuses, progresses),
+        # The field, and clean(): a date, not in the future...
+        (lambda text: _problem(dates[text]) or _future_problem(dates[text], today), as_ofs),
+        # ... nor before the commitment's source document was issued (clean()).
+        (issued_problem, codes, as_ofs),
+        # statusupdate_summary_not_empty, and clean() (the service strips it too).
+        (_summary_problem, summaries),
+        # The URL field's validators (an empty one is allowed), and the lengths of fields.
+        (_url_problem, urls),
+        (_source_problem, sources),
+        # statusupdate_confidence_valid; empty is allowed.
+        (_confidence_problem, confidences),
+    ]
+    checks = []
+    for done, (problem_of, *columns) in enumerate(rules, start=1):
+        checks.append(_Check(problem_of, *columns))
+        if progress:
+            progress("checking", done, len(rules))
+    failed = [check for check in checks if check.problems]
+    if failed or misshapen:
+        _refuse(table, misshapen, failed)
+    ids = {code: pk for code, (pk, _issued_on, _document) in commitments.items()}
+    return NewUpdates(
+        commitment_id=tuple(map(ids.__getitem__, codes)),
+        status=statuses,
+        progress=tuple(map(percents.__getitem__, progresses)),
+        as_of=tuple(map(dates.__getitem__, as_ofs)),
+        summary=summaries,
+        evidence_url=urls,
+        evidence_source=sources,
+        confidence=confidences,
+    )
+
+
+class _Check:
+    """A rule over a column, or over pairs of cells of two columns: the problem of each distinct
+    value found once, and kept for the values that have one."""
+
+    def __init__(self, problem_of, column, other_column=None):
+        self.columns = (column,) if other_column is None else (column, other_column)
+        values = (
+            set(column) if other_column is None else set(zip(column, other_column, strict=True))
+        )
+        problems = ((value, problem_of(value)) for value in values)
+        self.problems = {value: problem for value, problem in problems if problem}
+
+    def problem(self, row):
+        cells = tuple(column[row] for column in self.columns)
+        return self.problems.get(cells if len(cells) > 1 else cells[0])
+
+
+def _refuse(table, misshapen, failed):
+    bad, shown = 0, []
+    width = len(table.columns)
+    for row, line in enumerate(table.lines):
+        if row in misshapen:
+            cells = len(table.rows[row])
+            problems = [
+                f"{cells} cell{'s' if cells > 1 else ''} where the header has {width}: quote "
+                f"a value that contains a comma"
+            ]
+        else:
+            problems = [problem for check in failed if (problem := check.problem(row))]
+        if problems:
+            bad += 1
+            if len(shown) < BAD_ROWS_SHOWN:
+                shown.append(f"Line {line}: {'; '.join(problems)}.")
+    first = f"; the first {BAD_ROWS_SHOWN}" if bad > BAD_ROWS_SHOWN else ""
+    heading = f"{bad} bad row{'s' if bad > 1 else ''} in {table.name}{first}:"
+    raise ImportRefused("\n".join([heading, *shown]))
+
+
+def _column_positions(table):
+    """Where each column of NewUpdates is in a row; an absent optional column is read from one
+    past the last."""
+    columns = table.columns
+    problems = []
+    if "corrects" in columns:
+        problems.append(
+            "corrections cannot be imported: record each in the admin or the API, which ask "
+            "for the update it corrects"
+        )
+    known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "corrects")
+    if unknown := [name for name in columns if name not in known]:
+        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_names(unknown)}")
+    if missing := [name for name in REQUIRED_COLUMNS if name not in columns]:
+        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
+    if twice := sorted({name for name in columns if columns.count(name) > 1}):
+        problems.append(f"column{'s' if len(twice) > 1 else ''} {_names(twice)} more than once")
+    if problems:
+        raise ImportRefused(f"{table.name}: {'; '.join(problems)}. {_COLUMNS}")
+    return [
+        columns.index(name) if name in columns else len(columns)
+        for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    ]
+
+
+def _names(names):
+    return ", ".join(repr(name) for name in names)
+
+
+def _shown(value):
+    """A value quoted for a message, cut short when long."""
+    return repr(value if len(value) <= 40 else value[:39] + "…")
+
+
+def _commitment_problem(code, commitments):
+    if not code:
+        return "commitment is empty: give a commitment's code, such as MIL-1"
+    if code not in commitments:
+        return f"no commitment with code {_shown(code)}"
+    return None
+
+
+def _status_problem(status):
+    if status not in STATUSES:
+        return f"status {_shown(status)} is not one of {', '.join(STATUSES)}"
+    return None
+
+
+def _percent(text):
+    """The progress a cell gives (None when empty), or what is wrong with it."""
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and PROGRESS_MIN <= int(text) <= PROGRESS_MAX:
+        return int(text)
+    return (
+        f"progress {_shown(text)} is not a whole number from {PROGRESS_MIN} to {PROGRESS_MAX}, "
+        f"nor empty"
+    )
+
+
+def _completed_problem(status, percent):
+    if status == Status.COMPLETED and isinstance(percent, int) and percent < PROGRESS_MAX:
+        return (
+            f"a completed commitment is {PROGRESS_MAX}% done: set progress to {PROGRESS_MAX} "
+            f"or leave it empty"
+        )
+    return None
+
+
+def _date(text):
+    """The date a cell gives as YYYY-MM-DD, or what is wrong with it."""
+    if not text:
+        return "as_of is empty: give the date the assessment describes, as YYYY-MM-DD"
+    if _DATE.fullmatch(text):
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            pass
+    return f"as_of {_shown(text)} is not a date as YYYY-MM-DD"
+
+
+def _problem(value):
+    """What is wrong with a cell, when reading it gave a problem rather than a value."""
+    return value if isinstance(value, str) else None
+
+
+def _future_problem(date, today):
+    if isinstance(date, datetime.date) and date > today:
+        return f"as_of {date} is in the future (today is {today})"
+    return None
+
+
+def _issued_problem(commitment, date):
+    if commitment is None or isinstance(date, str):
+        return None  # said by the checks of the code and of the date
+    _pk, issued_on, document = commitment
+    if date < issued_on:
+        return f"as_of {date} is before {document} was issued ({issued_on})"
+    return None
+
+
+def _summary_problem(summary):
+    if not summary:
+        return "summary is empty: say what happened and why the status is what it is"
+    return _length_problem("summary", summary, SUMMARY_MAX_LENGTH)
+
+
+def _url_problem(url):
+    if not url:
+        return None
+    if problem := _length_problem("evidence_url", url, EVIDENCE_URL_MAX_LENGTH):
+        return problem
+    try:
+        _url_validator(url)
+    except ValidationError:
+        return f"evidence_url {_shown(url)} is not a valid URL"
+    return None
+
+
+def _source_problem(source):
+    return _length_problem("evidence_source", source, EVIDENCE_SOURCE_MAX_LENGTH)
+
+
+def _length_problem(column, text, max_length):
+    if max_length is not None and len(text) > max_length:
+        return f"{column} has {len(text)} characters, more than the {max_length} allowed"
+    return None
+
+
+def _confidence_problem(confidence):
+    if confidence and confidence not in CONFIDENCES:
+        return f"confidence {_shown(confidence)} is not one of {', '.join(CONFIDENCES)}, nor empty"
+    return None

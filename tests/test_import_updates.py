@@ -1,0 +1,508 @@
+"""Importing status updates from a CSV file: all or nothing, each bad row named by its line with
+what to fix, and every commitment left as recording the rows one by one would leave it."""
+
+import csv
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.db.models import Max
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from commitments.models import Commitment, StatusUpdate
+from commitments.services import record_status_update
+from tests.factories import UserFactory
+
+# Every import here is by the analyst, unless a test says otherwise.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analyst")]
+
+COLUMNS = [
+    "commitment", "status", "as_of", "summary",
+    "progress", "evidence_url", "evidence_source", "confidence",
+]  # fmt: skip
+ROW = {
+    "commitment": "MIL-1",
+    "status": "on_track",
+    "as_of": "2024-01-15",
+    "summary": "Training continued as planned.",
+}
+STATUSES = "not_started, on_track, at_risk, off_track, completed, discontinued"
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Writes rows (dicts by column) under a header, as a spreadsheet would save them."""
+
+    def write_csv(*rows, columns=COLUMNS, encoding="utf-8"):
+        path = tmp_path / "updates.csv"
+        with path.open("w", encoding=encoding, newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(columns)
+            writer.writerows([row.get(column, "") for column in columns] for row in rows)
+        return path
+
+    return write_csv
+
+
+def import_updates(path, author="analyst", stderr=None):
+    stdout = StringIO()
+    call_command(
+        "import_updates", str(path), author=author, stdout=stdout, stderr=stderr or StringIO()
+    )
+    return stdout.getvalue()
+
+
+def current(code):
+    commitment = Commitment.objects.get(code=code)
+    return commitment.current_status, commitment.current_progress, commitment.current_as_of
+
+
+def test_it_imports_every_row_and_sets_each_commitments_current_status(roadmap, analyst, write_csv):
+    path = write_csv(
+        {**ROW, "progress": "40", "evidence_url": "https://example.org/report",
+         "evidence_source": "Progress report", "confidence": "high"},
+        {**ROW, "status": "at_risk", "as_of": "2024-03-01", "progress": "45",
+         "summary": "  Funding gap for the next cycle.  "},
+        {**ROW, "commitment": "FTF-1", "status": "completed", "as_of": "2024-02-01",
+         "progress": "100"},
+    )  # fmt: skip
+
+    output = import_updates(path)
+
+    assert output.startswith("Imported 3 status updates for 2 commitments in ")
+    assert output.endswith(" rows/s).\n")
+    assert current("MIL-1") == ("at_risk", 45, datetime.date(2024, 3, 1))
+    assert current("FTF-1") == ("completed", 100, datetime.date(2024, 2, 1))
+    assert current("MIL-2") == ("not_assessed", None, None)
+    first = StatusUpdate.objects.get(commitment__code="MIL-1", as_of=datetime.date(2024, 1, 15))
+    assert (first.status, first.summary, first.evidence_url, first.evidence_source) == (
+        "on_track",
+        "Training continued as planned.",
+        "https://example.org/report",
+        "Progress report",
+    )
+    assert (first.confidence, first.author, first.corrects) == ("high", analyst, None)
+    assert StatusUpdate.objects.get(progress=45).summary == "Funding gap for the next cycle."
+    latest = StatusUpdate.objects.filter(commitment__code="MIL-1").latest("created_at")
+    assert Commitment.objects.get(code="MIL-1").last_update_at == latest.created_at
+
+
+def test_every_row_is_recorded_at_the_time_of_the_import_and_in_file_order(roadmap, write_csv):
+    path = write_csv(*({**ROW, "summary": f"Row {number}."} for number in range(1, 6)))
+    before = timezone.now()
+
+    import_updates(path)
+
+    updates = list(StatusUpdate.objects.order_by("id"))
+    assert [update.summary for update in updates] == [f"Row {n}." for n in range(1, 6)]
+    # One after another, as if recorded one by one: each has its own place in the feed.
+    times = [update.created_at for update in updates]
+    assert times == sorted(set(times))
+    assert before <= times[0]
+    assert times[-1] <= timezone.now()
+
+
+def test_the_feed_pages_through_a_large_import_without_repeating_a_row(roadmap, write_csv, api):
+    rows = 1_250  # more than the feed's cursor could tell apart if they shared their time
+    import_updates(write_csv(*({**ROW, "summary": f"Row {n}."} for n in range(rows))))
+
+    seen, url = [], "/api/v1/updates/?page_size=200"
+    while url:
+        page = api.get(url).json()
+        seen += [update["id"] for update in page["results"]]
+        url = page["next"]
+
+    assert len(seen) == len(set(seen)) == rows
+
+
+# The file: ties on as_of within the file and with the history, back-dated rows, and a row older
+# than what its commitment already has.
+FILE_ROWS = [
+    ("MIL-1", "on_track", "2024-02-01", "40", "First of the day."),
+    ("MIL-1", "at_risk", "2024-02-01", "35", "Same day, later in the file."),
+    ("MIL-1", "off_track", "2024-01-01", "", "Back-dated."),
+    ("MIL-2", "on_track", "2024-01-10", "50", "Older than what MIL-2 already has."),
+    ("MIL-3", "completed", "2024-03-01", "100", "Done."),
+    ("MIL-3", "not_started", "2024-03-01", "", "Same day as done, later in the file."),
+    ("FTF-1", "on_track", "2024-05-01", "70", "Same day as what FTF-1 already has."),
+    ("MIL-1", "completed", "2023-12-01", "", "Back-dated again."),
+]
+
+
+def test_importing_leaves_what_recording_each_row_in_file_order_would(
+    roadmap, analyst, record, write_csv
+):
+    record(
+        Commitment.objects.get(code="MIL-2"),
+        status="off_track",
+        progress=10,
+        as_of=datetime.date(2024, 6, 1),
+    )
+    record(Commitment.objects.get(code="FTF-1"), status="at_risk", as_of=datetime.date(2024, 5, 1))
+    record(Commitment.objects.get(code="HUM-1"), as_of=datetime.date(2024, 4, 1))
+    codes = ["MIL-1", "MIL-2", "MIL-3", "FTF-1", "HUM-1", "STB-1"]
+
+    def state():
+        commitments = Commitment.objects.filter(code__in=codes).annotate(
+            latest_recorded=Max("status_updates__created_at")
+        )
+        return {
+            commitment.code: (
+                commitment.current_status,
+                commitment.current_progress,
+                commitment.current_as_of,
+                commitment.last_update_at == commitment.latest_recorded,
+                list(
+                    commitment.status_updates.values_list("status", "progress", "as_of", "summary")
+                ),
+            )
+            for commitment in commitments
+        }
+
+    with transaction.atomic():
+        for code, status, as_of, progress, summary in FILE_ROWS:
+            record_status_update(
+                commitment=Commitment.objects.get(code=code),
+                author=analyst,
+                status=status,
+                as_of=datetime.date.fromisoformat(as_of),
+                summary=summary,
+                progress=int(progress) if progress else None,
+            )
+        recorded_one_by_one = state()
+        transaction.set_rollback(True)
+    columns = ["commitment", "status", "as_of", "progress", "summary"]
+    rows = [dict(zip(columns, row, strict=True)) for row in FILE_ROWS]
+    import_updates(write_csv(*rows, columns=columns))
+
+    assert state() == recorded_one_by_one
+    assert current("MIL-1") == ("at_risk", 35, datetime.date(2024, 2, 1))
+    assert current("MIL-2") == ("off_track", 10, datetime.date(2024, 6, 1))
+    assert current("MIL-3") == ("not_started", None, datetime.date(2024, 3, 1))
+    assert current("FTF-1") == ("on_track", 70, datetime.date(2024, 5, 1))
+
+
+def test_text_is_stored_exactly_as_written(roadmap, write_csv):
+    summary = 'Two lines,\r\nwith a\ttab, a backslash \\ and "quotes".\n\\N is not empty.'
+    source = "C:\\reports\\2024 \\t"
+    url = "https://example.org/a\\b?q=1"
+
+    import_updates(
+        write_csv({**ROW, "summary": summary, "evidence_source": source, "evidence_url": url})
+    )
+
+    update = StatusUpdate.objects.get()
+    assert (update.summary, update.evidence_source, update.evidence_url) == (summary, source, url)
+
+
+def test_a_bad_row_in_the_middle_is_named_by_its_line_and_nothing_is_written(
+    roadmap, record, write_csv
+):
+    record(Commitment.objects.get(code="MIL-2"))
+    before = list(StatusUpdate.objects.values_list("id", flat=True))
+    path = write_csv(ROW, ROW, ROW, {**ROW, "status": "done"}, ROW, ROW)
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == (
+        f"Nothing imported: 1 bad row in {path}:\nLine 5: status 'done' is not one of {STATUSES}."
+    )
+    assert list(StatusUpdate.objects.values_list("id", flat=True)) == before
+    assert current("MIL-1") == ("not_assessed", None, None)
+    assert Commitment.objects.get(code="MIL-1").last_update_at is None
+
+
+def test_it_names_the_first_ten_bad_rows_and_counts_them_all(roadmap, write_csv):
+    rows = [ROW] * 40
+    for index in range(5, 30):
+        rows[index] = {**ROW, "commitment": f"MIL-{100 + index}"}
+    rows[7] = {**ROW, "status": "done", "progress": "150", "commitment": "MIL-99"}
+    path = write_csv(*rows)
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    heading, *shown = str(refused.value).split("\n")
+    assert heading == f"Nothing imported: 25 bad rows in {path}; the first 10:"
+    assert len(shown) == 10
+    assert shown[0] == "Line 7: no commitment with code 'MIL-105'."
+    assert shown[2] == (
+        f"Line 9: no commitment with code 'MIL-99'; status 'done' is not one of {STATUSES}; "
+        "progress '150' is not a whole number from 0 to 100, nor empty."
+    )
+    assert shown[-1] == "Line 16: no commitment with code 'MIL-114'."
+    assert StatusUpdate.objects.count() == 0
+
+
+TOMORROW = object()  # resolved at test time, in the project's time zone
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        ({"commitment": "MIL-99"}, "no commitment with code 'MIL-99'"),
+        ({"commitment": ""}, "commitment is empty: give a commitment's code, such as MIL-1"),
+        ({"status": "done"}, f"status 'done' is not one of {STATUSES}"),
+        ({"status": "not_assessed"}, f"status 'not_assessed' is not one of {STATUSES}"),
+        ({"status": "On track"}, f"status 'On track' is not one of {STATUSES}"),
+        ({"progress": "101"}, "progress '101' is not a whole number from 0 to 100, nor empty"),
+        ({"progress": "-1"}, "progress '-1' is not a whole number from 0 to 100, nor empty"),
+        ({"progress": "50.5"}, "progress '50.5' is not a whole number from 0 to 100, nor empty"),
+        ({"progress": "half"}, "progress 'half' is not a whole number from 0 to 100, nor empty"),
+        (
+            {"status": "completed", "progress": "90"},
+            "a completed commitment is 100% done: set progress to 100 or leave it empty",
+        ),
+        ({"as_of": ""}, "as_of is empty: give the date the assessment describes, as YYYY-MM-DD"),
+        ({"as_of": "15/01/2024"}, "as_of '15/01/2024' is not a date as YYYY-MM-DD"),
+        ({"as_of": "20240115"}, "as_of '20240115' is not a date as YYYY-MM-DD"),
+        ({"as_of": "2024-02-30"}, "as_of '2024-02-30' is not a date as YYYY-MM-DD"),
+        ({"as_of": TOMORROW}, "as_of {tomorrow} is in the future (today is {today})"),
+        (
+            {"as_of": "2019-06-24"},
+            "as_of 2019-06-24 is before Paris Roadmap was issued (2019-06-25)",
+        ),
+        (
+            {"summary": " \n "},
+            "summary is empty: say what happened and why the status is what it is",
+        ),
+        ({"evidence_url": "not a url"}, "evidence_url 'not a url' is not a valid URL"),
+        (
+            {"evidence_url": "ftp:/example.org"},
+            "evidence_url 'ftp:/example.org' is not a valid URL",
+        ),
+        (
+            {"evidence_url": "https://example.org/" + "a" * 481},
+            "evidence_url has 501 characters, more than the 500 allowed",
+        ),
+        (
+            {"evidence_source": "x" * 301},
+            "evidence_source has 301 characters, more than the 300 allowed",
+        ),
+        (
+            {"confidence": "certain"},
+            "confidence 'certain' is not one of low, medium, high, nor empty",
+        ),
+    ],
+)
+def test_a_row_that_breaks_a_rule_of_status_updates_is_refused_with_what_to_fix(
+    roadmap, write_csv, cells, problem
+):
+    if cells.get("as_of") is TOMORROW:
+        today = timezone.localdate()
+        tomorrow = today + datetime.timedelta(days=1)
+        cells, problem = {"as_of": f"{tomorrow}"}, problem.format(today=today, tomorrow=tomorrow)
+    path = write_csv(ROW, {**ROW, **cells})
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert f"\nLine 3: {problem}" in str(refused.value)
+    assert StatusUpdate.objects.count() == 0
+
+
+def test_values_at_the_limits_are_accepted_and_pass_the_models_validation(roadmap, write_csv):
+    path = write_csv(
+        {**ROW, "progress": "0", "confidence": "low"},
+        {**ROW, "progress": "100", "status": "completed"},
+        {**ROW, "status": "completed"},
+        {**ROW, "as_of": f"{timezone.localdate()}", "status": "discontinued"},
+        {**ROW, "as_of": "2019-06-25", "status": "not_started"},
+        {**ROW, "evidence_url": "https://example.org/" + "a" * 480, "evidence_source": "x" * 300},
+        {**ROW, "commitment": " MIL-2 ", "status": " off_track ", "progress": " 7 "},
+    )
+
+    import_updates(path)
+
+    assert StatusUpdate.objects.count() == 7
+    for update in StatusUpdate.objects.all():
+        update.full_clean()
+    assert current("MIL-2") == ("off_track", 7, datetime.date(2024, 1, 15))
+
+
+def test_the_optional_columns_may_be_left_out(roadmap, write_csv):
+    import_updates(write_csv(ROW, columns=["summary", "as_of", "commitment", "status"]))
+
+    update = StatusUpdate.objects.get()
+    assert (update.progress, update.evidence_url, update.evidence_source, update.confidence) == (
+        None,
+        "",
+        "",
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("columns", "problem"),
+    [
+        (["commitment", "status", "summary"], "missing column 'as_of'"),
+        (
+            ["code", "status", "as_of", "summary"],
+            "unknown column 'code'; missing column 'commitment'",
+        ),
+        ([*COLUMNS, "notes", "author"], "unknown columns 'notes', 'author'"),
+        (
+            [*COLUMNS, "corrects"],
+            "corrections cannot be imported: record each in the admin or the API, which ask for "
+            "the update it corrects",
+        ),
+        ([*COLUMNS, "status"], "column 'status' more than once"),
+    ],
+)
+def test_missing_and_unknown_columns_are_named(roadmap, write_csv, columns, problem):
+    path = write_csv(ROW, columns=columns)
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == (
+        f"Nothing imported: {path}: {problem}. The columns are commitment, status, as_of, "
+        "summary, and optionally progress, evidence_url, evidence_source, confidence, in any order."
+    )
+    assert StatusUpdate.objects.count() == 0
+
+
+def test_a_row_with_more_cells_than_the_header_is_named(roadmap, tmp_path):
+    path = tmp_path / "updates.csv"
+    path.write_text(
+        "commitment,status,as_of,summary\n"
+        "MIL-1,on_track,2024-01-15,Training continued.\n"
+        "MIL-1,on_track,2024-01-16,Training continued, as planned.\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value).endswith(
+        "\nLine 3: 5 cells where the header has 4: quote a value that contains a comma."
+    )
+
+
+def test_lines_are_counted_across_quoted_line_breaks_and_blank_lines(roadmap, tmp_path):
+    path = tmp_path / "updates.csv"
+    path.write_text(
+        "commitment,status,as_of,summary\n"
+        'MIL-1,on_track,2024-01-15,"First paragraph.\n\nSecond paragraph."\n'
+        "\n"
+        ",,,\n"
+        "MIL-1,done,2024-01-16,Training continued.\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert "\nLine 7: status 'done'" in str(refused.value)
+
+
+def test_a_header_without_rows_imports_nothing(roadmap, write_csv):
+    path = write_csv()
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == f"Nothing imported: {path} has a header but no rows."
+
+
+def test_an_empty_file_is_refused(roadmap, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="empty: its first line must be a header"):
+        import_updates(path)
+
+
+def test_a_missing_file_is_refused(roadmap, tmp_path):
+    path = tmp_path / "nowhere.csv"
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == f"Nothing imported: cannot read {path}: No such file or directory."
+
+
+def test_a_byte_order_mark_is_allowed(roadmap, write_csv):
+    import_updates(write_csv(ROW, encoding="utf-8-sig"))
+
+    assert current("MIL-1") == ("on_track", None, datetime.date(2024, 1, 15))
+
+
+def test_a_file_in_another_encoding_is_refused_with_its_line(roadmap, write_csv):
+    path = write_csv(ROW, {**ROW, "summary": "Réunion reportée."}, encoding="latin-1")
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == (
+        f"Nothing imported: {path} is not UTF-8 text (line 3). Save it as CSV UTF-8 and import "
+        "it again."
+    )
+
+
+def test_a_file_in_utf_16_is_refused(roadmap, write_csv):
+    path = write_csv(ROW, encoding="utf-16-le")
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == (
+        f"Nothing imported: {path} contains NUL characters (line 1). Save it as CSV UTF-8 and "
+        "import it again."
+    )
+
+
+def test_the_author_must_be_an_active_user(roadmap, write_csv):
+    UserFactory(username="gone", is_active=False)
+    path = write_csv(ROW)
+
+    with pytest.raises(CommandError, match=r"^Nothing imported: there is no user 'nobody'"):
+        import_updates(path, author="nobody")
+    with pytest.raises(CommandError, match=r"^Nothing imported: user 'gone' is inactive"):
+        import_updates(path, author="gone")
+    assert StatusUpdate.objects.count() == 0
+
+
+def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(
+    roadmap, analyst, write_csv, django_assert_max_num_queries
+):
+    codes = ["MIL-1", "MIL-2", "FTF-1", "HUM-1"]
+    queries = []
+    for rows in (4, 400):
+        path = write_csv(*({**ROW, "commitment": codes[n % 4]} for n in range(rows)))
+        # The author, the commitments' codes, the lock, the insert (COPY, on PostgreSQL, is not
+        # counted) and the current status, inside a savepoint.
+        with django_assert_max_num_queries(7), CaptureQueriesContext(connection) as captured:
+            import_updates(path)
+        queries.append(len(captured))
+
+    assert queries[0] == queries[1]
+    assert StatusUpdate.objects.count() == 404
+
+
+def test_no_progress_bar_is_drawn_when_the_output_is_not_a_terminal(roadmap, write_csv):
+    stderr = StringIO()
+
+    import_updates(write_csv(ROW), stderr=stderr)
+
+    assert stderr.getvalue() == ""
+
+
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_progress_bar_is_drawn_on_a_terminal(roadmap, write_csv):
+    stderr = Terminal()
+
+    import_updates(write_csv(ROW, ROW), stderr=stderr)
+
+    drawn = stderr.getvalue()
+    assert "\rreading  [" in drawn
+    assert "\rchecking [" in drawn
+    assert drawn.endswith("\rwriting  [##############################] 100%  2/2\n")
