@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format check-deploy fuzz fault-test screenshot clean
+.PHONY: install run test lint format check-deploy fuzz fault-test bench screenshot clean
 
 # Re-installs whenever pyproject.toml changes.
 $(INSTALLED): pyproject.toml
@@ -51,6 +51,13 @@ fuzz: $(INSTALLED)
 # Stops and restarts the local PostgreSQL under load: run it on a machine of your own.
 fault-test: $(INSTALLED)
 	cd reliability && ../$(BIN)/python pg_restart.py
+
+# The benchmark: the API against a hand-written baseline at 1k and 10k commitments (10k and 1M
+# status updates) on the local PostgreSQL and Redis, loaded by wrk; writes docs/performance.md.
+# About 10 minutes. A quick look: make bench BENCH_ARGS="--sizes S --duration 2 --no-write"
+bench: $(INSTALLED)
+	@command -v wrk > /dev/null || (apt-get update -qq && apt-get install -y -qq wrk > /dev/null)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Redraws docs/dashboard.png from the illustrative history in tests/scenario.py.
 screenshot: $(INSTALLED)

@@ -105,9 +105,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-# Shared cache (throttling now, cached reads later): Redis via CACHE_URL, e.g.
+# Shared cache (throttle counts and the Roadmap summary): Redis via CACHE_URL, e.g.
 # redis://127.0.0.1:6379/0; in-process memory when unset.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "coalition.redis_cache.RedisCache"  # reuses its clients
+# How long a computed summary is kept. Any write changes its key, so this only bounds memory.
+SUMMARY_CACHE_SECONDS = env.int("SUMMARY_CACHE_SECONDS", default=3600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -201,15 +205,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["commitments.api.permissions.ReadOrModelPermission"],
     "DEFAULT_PARSER_CLASSES": ["commitments.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "commitments.api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["commitments.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "commitments.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "commitments.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/minute"),

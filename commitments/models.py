@@ -363,6 +363,11 @@ class Commitment(models.Model):
             models.Index(fields=["current_as_of"], name="commitment_as_of_idx"),
             # "Updated since" filters and ordering by last update.
             models.Index(fields=["last_update_at"], name="commitment_last_update_idx"),
+            # The default order of every list (Meta.ordering): a page is read off this index
+            # instead of sorting the whole table for each page.
+            models.Index(
+                fields=["source_document", "paragraph", "code"], name="commitment_list_order_idx"
+            ),
         ]
 
     def __str__(self):
@@ -386,6 +391,15 @@ class Commitment(models.Model):
             raise ValidationError({"parent": "A commitment cannot be its own parent or ancestor."})
 
 
+class StatusUpdateQuerySet(models.QuerySet):
+    def for_display(self):
+        """Joined with what an update shows of its commitment (the code) and of its author (the
+        names), and no more: commitment texts and password hashes stay in the database."""
+        own = [field.name for field in StatusUpdate._meta.concrete_fields]
+        shown = ["commitment__code", "author__username", "author__first_name", "author__last_name"]
+        return self.select_related("commitment", "author").only(*own, *shown)
+
+
 class StatusUpdate(models.Model):
     """An analyst's assessment of one commitment at a date. Never edited or deleted: a
     correction is a new update that names the one it corrects."""
@@ -397,6 +411,8 @@ class StatusUpdate(models.Model):
         MEDIUM = "medium", "Medium"
         HIGH = "high", "High"
 
+    # Its own index duplicates the start of statusupdate_history_idx, but dropping it would
+    # make SQLite rebuild the table, and a rebuilt table loses its triggers (migrations 0003, 0005).
     commitment = models.ForeignKey(
         Commitment, on_delete=models.PROTECT, related_name="status_updates"
     )
@@ -431,6 +447,8 @@ class StatusUpdate(models.Model):
     )
     created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
 
+    objects = StatusUpdateQuerySet.as_manager()
+
     class Meta:
         ordering = ["-as_of", "-created_at", "-id"]
         verbose_name = "status update"
@@ -462,15 +480,19 @@ class StatusUpdate(models.Model):
             ),
         ]
         indexes = [
-            # A commitment's history, newest first (admin inline, API history).
+            # A commitment's history in Meta.ordering, newest first (detail's latest updates,
+            # the updates of one commitment, the admin inline): read off the index, however
+            # long the history. It also serves every lookup by commitment.
             models.Index(
                 F("commitment"),
                 F("as_of").desc(),
                 F("created_at").desc(),
+                F("id").desc(),
                 name="statusupdate_history_idx",
             ),
-            # The feed of all updates, most recently recorded first.
-            models.Index(F("created_at").desc(), name="statusupdate_feed_idx"),
+            # The feed of all updates in its cursor's order, most recently recorded first: the
+            # first page and a deep cursor both start from the index.
+            models.Index(F("created_at").desc(), F("id").desc(), name="statusupdate_feed_idx"),
         ]
 
     def __str__(self):
@@ -501,3 +523,23 @@ class StatusUpdate(models.Model):
             errors["corrects"] = "A correction must correct an update of the same commitment."
         if errors:
             raise ValidationError(errors)
+
+
+class DataVersion(models.Model):
+    """A single row that moves on with every write to what the API shows: database triggers
+    (migration 0005) bump it after any INSERT, UPDATE or DELETE of commitments, status updates,
+    reference data, tags and users, whoever writes (the app, an import, a database shell).
+
+    Reading it is one primary-key lookup, so every API read can afford it: it makes the ETags
+    (a 304 costs this one query) and the keys of the shared cache (selectors.data_version)."""
+
+    number = models.BigIntegerField(default=0)
+    # Wall-clock time of the latest bump; with the number it tells apart two states that share
+    # a number, as after a database restore.
+    changed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self):
+        return f"data version {self.number}"

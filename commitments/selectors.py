@@ -3,71 +3,94 @@
 Each function runs a fixed number of queries, whatever the amount of data.
 """
 
-import hashlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
+from operator import attrgetter
+from typing import NamedTuple
 
-from django.db.models import CharField, Count, F, Max, Q, Sum, Value
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, Max, Q, Sum
+from django.utils import timezone
 
 from commitments.models import (
     Commitment,
+    DataVersion,
     Partner,
     Pillar,
     Place,
     SourceDocument,
     Status,
-    StatusUpdate,
     Theme,
     stale_q,
 )
 
 
+class Tag(NamedTuple):
+    slug: str
+    name: str
+
+
+class Child(NamedTuple):
+    code: str
+    title: str
+
+
+class Related(NamedTuple):
+    themes: list
+    places: list
+    partners: list
+    children: list
+
+
+def _related_sql(count):
+    """Themes, places, partners (each by name) and children (by code) of `count` commitments,
+    as (kind, commitment id, slug or code, name or title) rows."""
+    ids = ", ".join(["%s"] * count)
+    table = Commitment._meta.db_table
+    parts = [
+        f"SELECT '{kind}', link.commitment_id, tag.slug, tag.name FROM {through._meta.db_table} link"
+        f" JOIN {model._meta.db_table} tag ON tag.id = link.{model._meta.model_name}_id"
+        f" WHERE link.commitment_id IN ({ids})"
+        for kind, model, through in [
+            ("themes", Theme, Commitment.themes.through),
+            ("places", Place, Commitment.places.through),
+            ("partners", Partner, Commitment.partners.through),
+        ]
+    ]
+    parts.append(
+        f"SELECT 'children', parent_id, code, title FROM {table} WHERE parent_id IN ({ids})"
+    )
+    return " UNION ALL ".join(parts), len(parts)
+
+
 def attach_related(commitments):
-    """Fills the themes, places, partners and children of a page of commitments in one query
-    (a UNION over the three link tables and the children), where prefetch_related would take
-    four. Afterwards `commitment.themes.all()` and the others read from memory."""
+    """Fills `commitment.related` (themes, places, partners and children) for a page of
+    commitments, in one query: a UNION over the three link tables and the children, where
+    prefetch_related would take four. Rows are light tuples, not model instances, and the SQL
+    is written out: building model instances and the ORM's UNION took longer than the query.
+    `commitment.themes.all()` and the others read the same rows afterwards."""
     commitments = list(commitments)
-    by_id = {commitment.pk: commitment for commitment in commitments}
-    if not by_id:
+    if not commitments:
         return commitments
-    ids = list(by_id)
-
-    def rows(queryset, kind, owner, related_id, slug, name):
-        return queryset.order_by().values_list(
-            Value(kind, output_field=CharField()), F(owner), F(related_id), F(slug), F(name)
+    by_id = {commitment.pk: commitment for commitment in commitments}
+    related = {pk: Related([], [], [], []) for pk in by_id}
+    sql, repeat = _related_sql(len(by_id))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(by_id) * repeat)
+        for kind, owner_id, slug, name in cursor.fetchall():
+            row = Child(slug, name) if kind == "children" else Tag(slug, name)
+            getattr(related[owner_id], kind).append(row)
+    for pk, commitment in by_id.items():
+        for rows in related[pk][:3]:
+            rows.sort(key=attrgetter("name"))
+        related[pk].children.sort(key=attrgetter("code"))
+        commitment.related = related[pk]
+        commitment.__dict__.setdefault("_prefetched_objects_cache", {}).update(
+            related[pk]._asdict()
         )
-
-    union = rows(
-        Commitment.themes.through.objects.filter(commitment_id__in=ids),
-        "themes", "commitment_id", "theme_id", "theme__slug", "theme__name",
-    ).union(
-        rows(
-            Commitment.places.through.objects.filter(commitment_id__in=ids),
-            "places", "commitment_id", "place_id", "place__slug", "place__name",
-        ),
-        rows(
-            Commitment.partners.through.objects.filter(commitment_id__in=ids),
-            "partners", "commitment_id", "partner_id", "partner__slug", "partner__name",
-        ),
-        rows(Commitment.objects.filter(parent_id__in=ids), "children", "parent_id", "id", "code", "title"),
-        all=True,
-    )  # fmt: skip
-    related = {
-        kind: {pk: [] for pk in ids} for kind in ("themes", "places", "partners", "children")
-    }
-    models = {"themes": Theme, "places": Place, "partners": Partner}
-    for kind, owner_id, related_id, slug, name in union:
-        if kind == "children":
-            item = Commitment(pk=related_id, code=slug, title=name, parent_id=owner_id)
-        else:
-            item = models[kind](pk=related_id, slug=slug, name=name)
-        related[kind][owner_id].append(item)
-    for kind, lists in related.items():
-        sort_key = (lambda item: item.code) if kind == "children" else (lambda item: item.name)
-        for owner_id, items in lists.items():
-            cache = by_id[owner_id].__dict__.setdefault("_prefetched_objects_cache", {})
-            cache[kind] = sorted(items, key=sort_key)
     return commitments
 
 
@@ -141,42 +164,27 @@ def roadmap_summary(today=None) -> RoadmapSummary:
     return RoadmapSummary(overall=overall, pillars=list(pillars.values()), latest_update_at=latest)
 
 
+def cached(name, data_fingerprint, compute):
+    """compute() through the shared cache (Redis in production), under a key that holds the
+    data's fingerprint (data_version), today's date and the staleness setting: any write, from
+    any process, makes a new key, so a cached value is never older than the data the request
+    saw. Old keys are left to expire."""
+    key = f"{name}:{data_fingerprint}:{timezone.localdate()}:{settings.STALE_AFTER_DAYS}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=settings.SUMMARY_CACHE_SECONDS)
+    return value
+
+
 def data_version():
-    """A fingerprint of everything the API shows, and the time of the latest change, in one
-    query. Any write moves a timestamp or a count; status updates are insert-only, so their
-    highest id tells their number too."""
-
-    def one_row(queryset, changed, counted):
-        # Grouping by a constant makes one row per table, which a UNION can combine.
-        return (
-            queryset.order_by()
-            .annotate(table=Value(1))
-            .values("table")
-            .annotate(changed=Max(changed), counted=counted)
-            .values_list("changed", "counted")
-        )
-
-    def latest(queryset):
-        return one_row(queryset, "updated_at", Count("pk"))
-
-    def highest(queryset, changed, counted):
-        return one_row(queryset, changed, Max(counted))
-
-    rows = list(
-        latest(Commitment.objects).union(
-            highest(Commitment.objects, "last_update_at", "version"),
-            highest(StatusUpdate.objects, "created_at", "id"),
-            latest(Pillar.objects),
-            latest(Theme.objects),
-            latest(Place.objects),
-            latest(Partner.objects),
-            latest(SourceDocument.objects),
-            all=True,
-        )
-    )
-    fingerprint = hashlib.sha256(repr(rows).encode()).hexdigest()[:32]
-    changed = [timestamp for timestamp, _ in rows if timestamp is not None]
-    return fingerprint, max(changed, default=None)
+    """A fingerprint of everything the API shows, and the time of the latest change: the data
+    version row that database triggers move on with every write (models.DataVersion), read
+    by primary key. Every API read runs it, for its ETag and its cache keys."""
+    number, changed_at = DataVersion.objects.filter(pk=1).values_list(
+        "number", "changed_at"
+    ).first() or (0, None)
+    return f"{number}-{changed_at.timestamp() if changed_at else 0}", changed_at
 
 
 HISTORY_CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}

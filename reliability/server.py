@@ -53,11 +53,14 @@ def prepare(database, env, role="Analyst"):
 
 
 @contextlib.contextmanager
-def gunicorn(env, port, log_name):
+def gunicorn(env, port, log_name, app="coalition.wsgi", cwd=ROOT, workers=2):
+    """Serves `app` (the project, by default) with gunicorn's sync workers on a loopback port
+    until the block ends; yields its base URL once /healthz answers."""
+    (ROOT / "var").mkdir(exist_ok=True)
     log = (ROOT / "var" / log_name).open("w")
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "coalition.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "30"],
-        cwd=ROOT, env=env, stdout=log, stderr=log,
+        [str(BIN / "gunicorn"), app, "-b", f"127.0.0.1:{port}", "-w", str(workers), "--timeout", "30"],
+        cwd=cwd, env=env, stdout=log, stderr=log,
     )  # fmt: skip
     try:
         for _ in range(100):

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group
 from django.core import serializers
+from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
@@ -15,6 +16,8 @@ from tests.factories import CommitmentFactory, UserFactory
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
+    # Each test starts with an empty cache: no throttle counts or cached reads of another.
+    cache.clear()
     # A deliberately slow password hash protects real users; test users need none of it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Production serves hashed static files from `collectstatic`'s manifest; tests serve

@@ -1,7 +1,28 @@
 import csv
 import io
 
+import orjson
+from rest_framework import renderers
 from rest_framework.renderers import BaseRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's compact UTF-8 JSON, encoded by orjson: several times faster than the standard
+    library's encoder on a page of commitments. What orjson does not know (lazy translations,
+    decimals) goes through DRF's own encoder; an indented response (asked for with
+    `; indent=`) is left to DRF."""
+
+    _default = staticmethod(JSONEncoder().default)
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type, renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        body = orjson.dumps(data, default=self._default)
+        # As DRF does: these two line separators are valid JSON but break JavaScript source.
+        return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
 
 
 class CSVRenderer(BaseRenderer):

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,7 +21,7 @@ from commitments.api import serializers
 from commitments.api.exceptions import NotModified, PreconditionFailed, PreconditionRequired
 from commitments.api.filters import CommitmentFilter, StatusUpdateFilter
 from commitments.api.pagination import FeedPagination
-from commitments.api.renderers import CSVRenderer
+from commitments.api.renderers import CSVRenderer, JSONRenderer
 from commitments.models import (
     Commitment,
     Partner,
@@ -31,7 +31,13 @@ from commitments.models import (
     StatusUpdate,
     Theme,
 )
-from commitments.selectors import attach_related, changes_of, data_version, roadmap_summary
+from commitments.selectors import (
+    attach_related,
+    cached,
+    changes_of,
+    data_version,
+    roadmap_summary,
+)
 from commitments.services import StaleVersion
 
 LATEST_UPDATES_IN_DETAIL = 10
@@ -65,6 +71,7 @@ class ConditionalGetMixin:
 
     etag_version = None
     fingerprint = None
+    data_fingerprint = None  # of the data alone (selectors.data_version), for cache keys
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
@@ -78,6 +85,7 @@ class ConditionalGetMixin:
 
     def _fingerprint(self, request):
         data, self.last_modified = data_version()
+        self.data_fingerprint = data
         variant = "|".join(
             [
                 data,
@@ -147,13 +155,20 @@ class PillarViewSet(ReferenceViewSet):
     serializer_class = serializers.PillarSerializer
 
     def list(self, request, *args, **kwargs):
-        return Response(self.get_serializer(roadmap_summary().pillars, many=True).data)
+        return Response(self._pillars())
 
     def retrieve(self, request, *args, **kwargs):
-        for pillar in roadmap_summary().pillars:
-            if pillar.slug == kwargs["slug"]:
-                return Response(self.get_serializer(pillar).data)
+        for pillar in self._pillars():
+            if pillar["slug"] == kwargs["slug"]:
+                return Response(pillar)
         raise NotFound(f"No pillar '{kwargs['slug']}'. See /api/v1/pillars/ for the list.")
+
+    def _pillars(self):
+        return cached(
+            "api-pillars",
+            self.data_fingerprint,
+            lambda: self.get_serializer(roadmap_summary().pillars, many=True).data,
+        )
 
 
 @extend_schema_view(list=extend_schema(summary="Themes (cross-cutting tags)"))
@@ -310,7 +325,7 @@ class CommitmentViewSet(
         attach_related([commitment])
         commitment.child_rows = list(Commitment.objects.filter(parent=commitment).order_by("code"))
         commitment.latest_updates = list(
-            commitment.status_updates.select_related("author")[:LATEST_UPDATES_IN_DETAIL]
+            commitment.status_updates.for_display()[:LATEST_UPDATES_IN_DETAIL]
         )
         return serializers.CommitmentDetailSerializer(
             commitment, context=self.get_serializer_context()
@@ -326,7 +341,7 @@ class CommitmentViewSet(
     ),
 )
 class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
-    queryset = StatusUpdate.objects.select_related("commitment", "author")
+    queryset = StatusUpdate.objects.for_display()
 
     @cached_property
     def commitment(self):
@@ -361,7 +376,7 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
     retrieve=extend_schema(summary="One status update"),
 )
 class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = StatusUpdate.objects.select_related("commitment", "author")
+    queryset = StatusUpdate.objects.for_display()
     filterset_class = StatusUpdateFilter
     pagination_class = FeedPagination
     csv_columns = list(serializers.StatusUpdateCSVSerializer.Meta.fields)
@@ -386,10 +401,16 @@ class SummaryView(ConditionalGetMixin, APIView):
         responses=serializers.SummarySerializer,
     )
     def get(self, request):
+        data = cached("api-summary", self.data_fingerprint, self._summary)
+        # The figures may come from the cache; the time is this response's.
+        return Response({**data, "generated_at": serializers.format_datetime(timezone.now())})
+
+    @staticmethod
+    def _summary():
         summary = roadmap_summary()
         overall = summary.overall
         data = {
-            "generated_at": timezone.now(),
+            "generated_at": None,  # set per response
             "total": overall.total,
             "by_status": overall.by_status,
             "average_progress": overall.average_progress,
@@ -397,4 +418,4 @@ class SummaryView(ConditionalGetMixin, APIView):
             "latest_update_at": summary.latest_update_at,
             "pillars": summary.pillars,
         }
-        return Response(serializers.SummarySerializer(data).data)
+        return serializers.SummarySerializer(data).data

@@ -4,6 +4,8 @@ which a test run uses to empty tables, is left to the database owner.)"""
 
 from django.db import migrations
 
+from commitments.migration_sql import run
+
 MESSAGE = "status updates are append-only: record a correction instead"
 
 POSTGRESQL = [
@@ -39,14 +41,6 @@ SQLITE_REVERSE = [
     "DROP TRIGGER commitments_statusupdate_no_update;",
     "DROP TRIGGER commitments_statusupdate_no_delete;",
 ]
-
-
-def run(statements_by_vendor):
-    def apply(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement, params=None)
-
-    return apply
 
 
 class Migration(migrations.Migration):

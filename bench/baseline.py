@@ -1,0 +1,333 @@
+"""The benchmark's baseline: the practical limit of this machine for the API's reads.
+
+A bare WSGI application that answers the benchmarked requests with the same JSON as the API,
+from hand-written SQL over one psycopg2 connection per worker, encoded with orjson. No
+framework, no middleware, no authentication, no validation of parameters beyond what the
+benchmark sends: it is what the API would cost if it did nothing but its queries and its JSON.
+Served by gunicorn exactly like the app: `gunicorn baseline:application` from bench/.
+
+Each response carries X-Queries, the number of SQL statements it ran.
+"""
+
+import base64
+import datetime
+import os
+import urllib.parse
+from decimal import ROUND_HALF_UP, Decimal
+
+import orjson
+import psycopg2
+
+PAGE_SIZE = 50
+STALE_AFTER_DAYS = int(os.environ.get("STALE_AFTER_DAYS", "180"))
+HOST = "http://127.0.0.1"  # overwritten per request from the Host header
+LABELS = {
+    "not_assessed": "Not assessed",
+    "not_started": "Not started",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "completed": "Completed",
+    "discontinued": "Discontinued",
+}
+_connection = None
+
+
+def connection():
+    global _connection
+    if _connection is None or _connection.closed:
+        _connection = psycopg2.connect(os.environ["BASELINE_DSN"])
+        _connection.autocommit = True
+    return _connection
+
+
+class Queries:
+    def __init__(self):
+        self.cursor = connection().cursor()
+        self.count = 0
+
+    def all(self, sql, params=()):
+        self.count += 1
+        self.cursor.execute(sql, params)
+        return self.cursor.fetchall()
+
+
+COMMITMENT_COLUMNS = """
+    c.id, c.code, c.title, c.text, c.paragraph, c.current_status, c.current_progress,
+    c.current_as_of, c.last_update_at, c.target_date, c.update_cadence_days, c.version,
+    p.slug, p.name, d.slug, d.title, d.url, parent.code
+"""
+COMMITMENT_JOINS = """
+    FROM commitments_commitment c
+    JOIN commitments_pillar p ON p.id = c.pillar_id
+    JOIN commitments_sourcedocument d ON d.id = c.source_document_id
+    LEFT JOIN commitments_commitment parent ON parent.id = c.parent_id
+"""
+RELATED = """
+    SELECT 'themes', l.commitment_id, t.slug, t.name FROM commitments_commitment_themes l
+      JOIN commitments_theme t ON t.id = l.theme_id WHERE l.commitment_id = ANY(%(ids)s)
+    UNION ALL
+    SELECT 'places', l.commitment_id, t.slug, t.name FROM commitments_commitment_places l
+      JOIN commitments_place t ON t.id = l.place_id WHERE l.commitment_id = ANY(%(ids)s)
+    UNION ALL
+    SELECT 'partners', l.commitment_id, t.slug, t.name FROM commitments_commitment_partners l
+      JOIN commitments_partner t ON t.id = l.partner_id WHERE l.commitment_id = ANY(%(ids)s)
+    UNION ALL
+    SELECT 'children', parent_id, code, title FROM commitments_commitment
+      WHERE parent_id = ANY(%(ids)s)
+"""
+UPDATE_SELECT = """
+    SELECT u.id, c.code, u.status, u.progress, u.as_of, u.summary, u.evidence_url,
+           u.evidence_source, u.confidence, u.corrects_id, a.first_name, a.last_name,
+           a.username, u.created_at
+    FROM commitments_statusupdate u
+    JOIN commitments_commitment c ON c.id = u.commitment_id
+    JOIN auth_user a ON a.id = u.author_id
+"""
+
+
+def is_stale(as_of, cadence, today):
+    return as_of is None or as_of + datetime.timedelta(days=cadence or STALE_AFTER_DAYS) < today
+
+
+def commitments_json(queries, rows):
+    ids = [row[0] for row in rows]
+    related = {
+        commitment_id: {"themes": [], "places": [], "partners": [], "children": []}
+        for commitment_id in ids
+    }
+    if ids:
+        for kind, owner, slug, name in queries.all(RELATED, {"ids": ids}):
+            related[owner][kind].append({"slug": slug, "name": name})
+    today = datetime.datetime.now(datetime.UTC).date()
+    results = []
+    for (commitment_id, code, title, text, paragraph, status, progress, as_of, last_update_at,
+         target_date, cadence, version, pillar_slug, pillar_name, document_slug, document_title,
+         document_url, parent) in rows:  # fmt: skip
+        tags = related[commitment_id]
+        url = f"{HOST}/api/v1/commitments/{urllib.parse.quote(code)}/"
+        results.append(
+            {
+                "code": code,
+                "url": url,
+                "title": title,
+                "text": text,
+                "pillar": {"slug": pillar_slug, "name": pillar_name},
+                "parent": parent,
+                "children": sorted(child["slug"] for child in tags["children"]),
+                "themes": sorted(tags["themes"], key=lambda tag: tag["name"]),
+                "places": sorted(tags["places"], key=lambda tag: tag["name"]),
+                "partners": sorted(tags["partners"], key=lambda tag: tag["name"]),
+                "source": {
+                    "document": document_slug,
+                    "title": document_title,
+                    "paragraph": paragraph,
+                    "url": document_url,
+                },
+                "status": status,
+                "status_label": LABELS[status],
+                "progress": progress,
+                "as_of": as_of,
+                "last_update_at": last_update_at,
+                "is_stale": is_stale(as_of, cadence, today),
+                "target_date": target_date,
+                "update_cadence_days": cadence,
+                "version": version,
+                "updates_url": f"{url}updates/",
+            }
+        )
+    return results
+
+
+def update_json(row):
+    (update_id, code, status, progress, as_of, summary, evidence_url, evidence_source,
+     confidence, corrects, first_name, last_name, username, created_at) = row  # fmt: skip
+    return {
+        "id": update_id,
+        "url": f"{HOST}/api/v1/updates/{update_id}/",
+        "commitment": code,
+        "commitment_url": f"{HOST}/api/v1/commitments/{code}/",
+        "status": status,
+        "status_label": LABELS[status],
+        "progress": progress,
+        "as_of": as_of,
+        "summary": summary,
+        "evidence_url": evidence_url,
+        "evidence_source": evidence_source,
+        "confidence": confidence,
+        "corrects": corrects,
+        "author": f"{first_name} {last_name}".strip() or username,
+        "created_at": created_at,
+    }
+
+
+def commitment_list(queries, query):
+    where, params = ["TRUE"], {}
+    if "pillar" in query:
+        where.append("p.slug = ANY(%(pillars)s)")
+        params["pillars"] = query["pillar"]
+    if "status" in query:
+        where.append("c.current_status = ANY(%(statuses)s)")
+        params["statuses"] = query["status"]
+    for number, word in enumerate(" ".join(query.get("search", [])).split()):
+        where.append(
+            f"(c.code ILIKE %(w{number})s OR c.title ILIKE %(w{number})s"
+            f" OR c.text ILIKE %(w{number})s)"
+        )
+        params[f"w{number}"] = f"%{word}%"
+    condition = " AND ".join(where)
+    page = int(query.get("page", ["1"])[0])
+    # The count joins the pillar only to filter by it.
+    joins = "JOIN commitments_pillar p ON p.id = c.pillar_id" if "pillar" in query else ""
+    (count,) = queries.all(
+        f"SELECT count(*) FROM commitments_commitment c {joins} WHERE {condition}", params
+    )[0]
+    rows = queries.all(
+        f"SELECT {COMMITMENT_COLUMNS} {COMMITMENT_JOINS} WHERE {condition}"
+        " ORDER BY c.source_document_id, c.paragraph, c.code LIMIT %(limit)s OFFSET %(offset)s",
+        {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+    )
+    base = f"{HOST}/api/v1/commitments/?"
+
+    def link(number):
+        return base + urllib.parse.urlencode({**query, "page": [number]}, doseq=True)
+
+    return {
+        "count": count,
+        "next": link(page + 1) if page * PAGE_SIZE < count else None,
+        "previous": link(page - 1) if page > 1 else None,
+        "results": commitments_json(queries, rows),
+    }
+
+
+def commitment_detail(queries, code):
+    rows = queries.all(f"SELECT {COMMITMENT_COLUMNS} {COMMITMENT_JOINS} WHERE c.code = %s", [code])
+    if not rows:
+        return None
+    (data,) = commitments_json(queries, rows)
+    children = queries.all(
+        "SELECT code, title, current_status, current_progress, current_as_of"
+        " FROM commitments_commitment WHERE parent_id = %s ORDER BY code",
+        [rows[0][0]],
+    )
+    data["children"] = [
+        {"code": child, "url": f"{HOST}/api/v1/commitments/{child}/", "title": title,
+         "status": status, "status_label": LABELS[status], "progress": progress, "as_of": as_of}
+        for child, title, status, progress, as_of in children
+    ]  # fmt: skip
+    updates = queries.all(
+        f"{UPDATE_SELECT} WHERE u.commitment_id = %s"
+        " ORDER BY u.as_of DESC, u.created_at DESC, u.id DESC LIMIT 10",
+        [rows[0][0]],
+    )
+    data["latest_updates"] = [update_json(row) for row in updates]
+    return data
+
+
+def feed(queries, query):
+    """Newest first, 50 a page; the cursor is Django REST framework's (`p` is a position)."""
+    position = None
+    if "cursor" in query:
+        decoded = base64.b64decode(query["cursor"][0]).decode()
+        position = urllib.parse.parse_qs(decoded)["p"][0]
+    rows = queries.all(
+        f"{UPDATE_SELECT} WHERE %(position)s::timestamptz IS NULL OR u.created_at < %(position)s"
+        " ORDER BY u.created_at DESC, u.id DESC LIMIT %(limit)s",
+        {"position": position, "limit": PAGE_SIZE + 1},
+    )
+    results = [update_json(row) for row in rows[:PAGE_SIZE]]
+    following = None
+    if len(rows) > PAGE_SIZE:
+        cursor = base64.b64encode(f"p={results[-1]['created_at']}".encode()).decode()
+        following = f"{HOST}/api/v1/updates/?cursor={urllib.parse.quote(cursor)}"
+    return {"next": following, "previous": None, "results": results}
+
+
+def summary(queries):
+    rows = queries.all(
+        """
+        SELECT p.slug, p.name, p.description, p.display_order, c.current_status, count(c.id),
+               count(c.id) FILTER (WHERE c.current_as_of IS NULL OR c.current_as_of
+                   + coalesce(c.update_cadence_days, %(days)s) < current_date),
+               sum(c.current_progress), count(c.current_progress), max(c.last_update_at)
+        FROM commitments_pillar p LEFT JOIN commitments_commitment c ON c.pillar_id = p.id
+        GROUP BY p.id, c.current_status ORDER BY p.display_order, p.name
+        """,
+        {"days": STALE_AFTER_DAYS},
+    )
+
+    def counts():
+        return {
+            "total": 0,
+            "by_status": dict.fromkeys(LABELS, 0),
+            "stale": 0,
+            "sum": 0,
+            "reported": 0,
+        }
+
+    overall, pillars, latest = counts(), {}, None
+    for slug, name, description, order, status, total, stale, progress, reported, last in rows:
+        pillar = pillars.setdefault(slug, {"slug": slug, "name": name, "description": description,
+                                           "display_order": order, "commitments": counts()})  # fmt: skip
+        if status is None:
+            continue
+        for group in (pillar["commitments"], overall):
+            group["total"] += total
+            group["by_status"][status] += total
+            group["stale"] += stale
+            group["sum"] += progress or 0
+            group["reported"] += reported
+        if last is not None and (latest is None or last > latest):
+            latest = last
+
+    def finish(group):
+        reported, total = group.pop("reported"), group.pop("sum")
+        mean = Decimal(total) / Decimal(reported) if reported else None
+        group["average_progress"] = (
+            float(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if reported else None
+        )
+        return group
+
+    for pillar in pillars.values():
+        finish(pillar["commitments"])
+    return {
+        "generated_at": datetime.datetime.now(datetime.UTC),
+        **finish(overall),
+        "latest_update_at": latest,
+        "pillars": list(pillars.values()),
+    }
+
+
+def application(environ, start_response):
+    global HOST
+    HOST = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
+    path = environ["PATH_INFO"]
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    if path == "/healthz":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+    queries = Queries()
+    if path == "/api/v1/commitments/":
+        data = commitment_list(queries, query)
+    elif path.startswith("/api/v1/commitments/"):
+        data = commitment_detail(queries, urllib.parse.unquote(path.split("/")[4]))
+    elif path == "/api/v1/updates/":
+        data = feed(queries, query)
+    elif path == "/api/v1/summary/":
+        data = summary(queries)
+    else:
+        data = None
+    queries.cursor.close()
+    if data is None:
+        start_response("404 Not Found", [("Content-Type", "application/json")])
+        return [b'{"detail": "Not found."}']
+    body = orjson.dumps(data)
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("X-Queries", str(queries.count)),
+        ],
+    )
+    return [body]

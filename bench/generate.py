@@ -1,0 +1,325 @@
+"""Deterministic synthetic data for the benchmark, written to PostgreSQL with COPY.
+
+    S: 1,000 commitments and about 10,000 status updates
+    M: 10,000 commitments and about 1,000,000 status updates
+
+Both have 5 pillars, 20 places (global, regions, countries, areas), 40 themes and 12 partners.
+The history is skewed as a real one would be: a few "hot" commitments carry thousands of
+updates, most carry tens, some none. Two commitments are named for the benchmark's scenarios:
+HOT-1 has the longest history, FEW-1 exactly five updates.
+
+The same seed always gives the same rows, so two runs measure the same data. The schema comes
+from the project's own migrations; the rows are written as the services would leave them
+(the current status is the latest assessment of each commitment).
+"""
+
+import contextlib
+import datetime
+import io
+import random
+import time
+from dataclasses import dataclass
+
+import psycopg2
+
+SEED = 20190625
+EPOCH = datetime.date(2019, 7, 1)  # the first assessments follow the Roadmap of 25 June 2019
+LAST_DAY = datetime.date(2026, 10, 31)
+STATUSES = ["not_started", "on_track", "at_risk", "off_track", "completed", "discontinued"]
+PILLARS = ["military", "humanitarian", "stabilization", "political", "global-networks"]
+REGIONS = {
+    "middle-east": ["iraq", "syria", "jordan", "lebanon", "turkey"],
+    "africa": ["nigeria", "mali", "somalia", "mozambique", "libya"],
+    "asia": ["afghanistan", "philippines", "indonesia"],
+}
+AREAS = {"syria": ["northeast-syria"], "iraq": ["ninewa"]}
+WORDS = [
+    "coalition",
+    "partners",
+    "stabilization",
+    "support",
+    "funding",
+    "detention",
+    "camps",
+    "returnees",
+    "forces",
+    "training",
+    "border",
+    "security",
+    "prosecution",
+    "reintegration",
+    "humanitarian",
+    "access",
+    "reconstruction",
+    "governance",
+    "communications",
+    "networks",
+    "finance",
+    "women",
+    "inclusion",
+    "assessment",
+    "progress",
+    "delayed",
+    "report",
+    "mission",
+    "province",
+    "council",
+    "programme",
+    "donors",
+    "pledge",
+    "delivered",
+    "review",
+    "monitoring",
+]
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    commitments: int
+    updates: int
+    hot: int  # commitments with a long history
+    hot_updates: int  # updates of each of them
+
+
+SIZES = {
+    "S": Size("S", commitments=1_000, updates=10_000, hot=5, hot_updates=1_000),
+    "M": Size("M", commitments=10_000, updates=1_000_000, hot=20, hot_updates=5_000),
+}
+HOT_CODE = "HOT-1"
+FEW_CODE = "FEW-1"
+FEW_UPDATES = 5
+
+
+def sentence(rng, words):
+    return " ".join(rng.choices(WORDS, k=words)).capitalize() + "."
+
+
+class Copy:
+    """Rows for one table, written with COPY in PostgreSQL's text format. The generated text
+    has no tab, newline or backslash, so no value needs escaping."""
+
+    def __init__(self, cursor, table, columns):
+        self.cursor, self.table, self.columns = cursor, table, columns
+        self.buffer = io.StringIO()
+        self.rows = 0
+
+    def add(self, *values):
+        self.buffer.write("\t".join(r"\N" if value is None else str(value) for value in values))
+        self.buffer.write("\n")
+        self.rows += 1
+
+    def send(self):
+        self.buffer.seek(0)
+        columns = ", ".join(self.columns)
+        self.cursor.copy_expert(f"COPY {self.table} ({columns}) FROM STDIN", self.buffer)
+        return self.rows
+
+
+def update_counts(size, rng):
+    """How many updates each commitment gets: the hot ones first, FEW-1 five, about one in
+    twenty none, the rest spread around the mean."""
+    ordinary = size.commitments - size.hot - 1
+    mean = (size.updates - size.hot * size.hot_updates - FEW_UPDATES) / ordinary
+    counts = [size.hot_updates] * size.hot + [FEW_UPDATES]
+    for _ in range(ordinary):
+        counts.append(0 if rng.random() < 0.05 else rng.randint(1, round(2 * mean / 0.95) - 1))
+    return counts
+
+
+def code_of(index, size):
+    if index < size.hot:
+        return f"HOT-{index + 1}"
+    if index == size.hot:
+        return FEW_CODE
+    return f"BEN-{index + 1}"
+
+
+def generate(dsn, size, out=print):
+    """Fills the (migrated, empty) database at `dsn` with data of `size`; returns the seconds
+    it took, ANALYZE included."""
+    rng = random.Random(SEED)
+    started = time.perf_counter()
+    now = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    connection = psycopg2.connect(dsn)
+    with connection, connection.cursor() as cursor:
+        # A bulk load, as pg_restore does it: the generated rows are consistent by
+        # construction, so foreign keys are not checked row by row, and the indexes of the
+        # status updates are built once at the end rather than kept up row by row.
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        cursor.execute(
+            "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name,"
+            " email, is_staff, is_active, date_joined)"
+            " VALUES ('!', false, 'bench-analyst', 'Bench', 'Analyst', '', true, true, %s)"
+            " RETURNING id",
+            [now],
+        )
+        author = cursor.fetchone()[0]
+        reference = reference_data(cursor, now)
+        counts = update_counts(size, rng)
+        commitments = Copy(
+            cursor,
+            "commitments_commitment",
+            ["id", "code", "title", "text", "paragraph", "current_status", "current_progress",
+             "current_as_of", "last_update_at", "version", "created_at", "updated_at",
+             "parent_id", "pillar_id", "source_document_id", "update_cadence_days"],
+        )  # fmt: skip
+        links = {
+            kind: Copy(cursor, f"commitments_commitment_{kind}", ["commitment_id", f"{kind[:-1]}_id"])
+            for kind in ("themes", "places", "partners")
+        }  # fmt: skip
+        updates = []
+        summaries = [sentence(rng, rng.randint(8, 30)) for _ in range(2_000)]
+        span = (LAST_DAY - EPOCH).days
+        for index, count in enumerate(counts):
+            commitment_id = index + 1
+            history = []
+            for _ in range(count):
+                as_of = EPOCH + datetime.timedelta(days=rng.randrange(span))
+                status = rng.choice(STATUSES)
+                progress = 100 if status == "completed" else rng.choice([None, *range(0, 100, 5)])
+                recorded = datetime.datetime.combine(
+                    as_of, datetime.time(), datetime.UTC
+                ) + datetime.timedelta(seconds=rng.randrange(3 * 86_400))
+                history.append((recorded, commitment_id, status, progress, as_of))
+            updates.extend(history)
+            if history:
+                latest = max(history, key=lambda row: (row[4], row[0]))
+                current = (latest[2], latest[3], latest[4], max(row[0] for row in history))
+            else:
+                current = ("not_assessed", None, None, None)
+            pillar = reference["pillar"][index % len(reference["pillar"])]
+            # Every tenth commitment is one of the tools listed by the one before it.
+            parent = commitment_id - 1 if index % 10 == 9 and index > size.hot + 1 else None
+            commitments.add(
+                commitment_id, code_of(index, size), sentence(rng, 6)[:200],
+                " ".join(sentence(rng, 20) for _ in range(3)), index // 10 + 1, *current, 1,
+                now, now, parent, pillar, rng.choice(reference["sourcedocument"]),
+                rng.choice([None, None, 90, 180]),
+            )  # fmt: skip
+            for kind, many in (("themes", 3), ("places", 2), ("partners", 1)):
+                for related in rng.sample(reference[kind[:-1]], rng.randint(0, many) or 1):
+                    links[kind].add(commitment_id, related)
+        commitments.send()
+        for link in links.values():
+            link.send()
+        # Ids follow the order of recording, as they would in a live system.
+        updates.sort()
+        rows = Copy(
+            cursor,
+            "commitments_statusupdate",
+            ["created_at", "commitment_id", "status", "progress", "as_of", "summary",
+             "evidence_url", "evidence_source", "confidence", "author_id"],
+        )  # fmt: skip
+        for number, (recorded, commitment_id, status, progress, as_of) in enumerate(updates):
+            rows.add(
+                recorded.isoformat(), commitment_id, status, progress, as_of,
+                summaries[number % len(summaries)],
+                f"https://example.org/reports/{number}" if number % 4 == 0 else "",
+                "Field report" if number % 3 == 0 else "", ("", "low", "medium", "high")[number % 4],
+                author,
+            )  # fmt: skip
+        with indexes_built_after(cursor, "commitments_statusupdate"):
+            rows.send()
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('commitments_commitment', 'id'), %s)",
+            [len(counts)],
+        )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")  # fresh statistics and visibility map, as autovacuum would
+    connection.close()
+    seconds = time.perf_counter() - started
+    out(
+        f"  size {size.name}: {len(counts):,} commitments, {len(updates):,} status updates in {seconds:.1f} s"
+    )
+    return seconds
+
+
+@contextlib.contextmanager
+def indexes_built_after(cursor, table):
+    """Drops the table's secondary indexes, runs the block, and creates them again."""
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s"
+        " AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    yield
+    for _, definition in indexes:
+        cursor.execute(definition)
+
+
+def reference_data(cursor, now):
+    """Documents, pillars, themes, places and partners; returns their ids by table."""
+    ids = {}
+
+    def insert(table, rows):
+        columns = list(rows[0])
+        cursor.execute(
+            f"INSERT INTO commitments_{table} ({', '.join(columns)}, updated_at) VALUES "
+            + ", ".join(["(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"] * len(rows))
+            + " RETURNING id",
+            [value for row in rows for value in [*row.values(), now]],
+        )
+        ids[table] = [row[0] for row in cursor.fetchall()]
+        return ids[table]
+
+    insert(
+        "sourcedocument",
+        [
+            {"slug": f"bench-{n}", "short_name": f"Bench {n}", "title": f"Benchmark document {n}",
+             "issuer": "Benchmark", "issued_on": datetime.date(2019, 6, 25),
+             "url": "", "description": ""}
+            for n in (1, 2, 3)
+        ],
+    )  # fmt: skip
+    insert(
+        "pillar",
+        [
+            {"slug": slug, "name": slug.replace("-", " ").title(), "description": "",
+             "display_order": order}
+            for order, slug in enumerate(PILLARS, start=1)
+        ],
+    )  # fmt: skip
+    insert(
+        "theme",
+        [{"slug": f"theme-{n}", "name": f"Theme {n:02}", "description": ""} for n in range(1, 41)],
+    )
+    insert(
+        "partner",
+        [
+            {"slug": f"partner-{n}", "name": f"Partner {n:02}", "kind": "government",
+             "description": ""}
+            for n in range(1, 13)
+        ],
+    )  # fmt: skip
+    places = []
+    (world,) = insert("place", [{"slug": "global", "name": "Global", "kind": "global"}])
+    for region, countries in REGIONS.items():
+        (region_id,) = insert(
+            "place",
+            [{"slug": region, "name": region.title(), "kind": "region", "parent_id": world}],
+        )
+        country_ids = insert(
+            "place",
+            [
+                {"slug": c, "name": c.title(), "kind": "country", "parent_id": region_id}
+                for c in countries
+            ],
+        )
+        places += [world, region_id, *country_ids]
+        for country, country_id in zip(countries, country_ids, strict=True):
+            if country in AREAS:
+                places += insert(
+                    "place",
+                    [
+                        {"slug": a, "name": a.title(), "kind": "area", "parent_id": country_id}
+                        for a in AREAS[country]
+                    ],
+                )
+    ids["place"] = sorted(set(places))
+    return ids

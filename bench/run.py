@@ -1,0 +1,341 @@
+"""The benchmark (make bench): the API against a hand-written baseline, at two data sizes.
+
+For each size (S, then M): a fresh PostgreSQL database is migrated and filled by generate.py;
+the app (gunicorn, DEBUG off, as in production) and the baseline (baseline.py, the same
+gunicorn) are served on loopback; wrk loads each scenario for a fixed time, the app and then
+the baseline; inspect_queries.py counts the queries of each scenario and EXPLAINs them. Then
+the bulk import of status updates is timed on the M database.
+
+Prints one table per size, the scaling p50(M)/p50(S) and the goals of the performance issue,
+and writes them to docs/performance.md with a description of the machine.
+
+    python bench/run.py [--sizes S,M] [--duration SECONDS] [--connections N] [--no-write]
+"""
+
+import argparse
+import base64
+import contextlib
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(ROOT / "reliability"), str(BENCH)]
+
+import generate  # noqa: E402
+from server import BIN, environment, gunicorn, manage  # noqa: E402
+
+APP_PORT, BASELINE_PORT = 8771, 8772
+WORKERS = 2  # gunicorn sync workers, for the app and the baseline alike: one per core
+REPORT = ROOT / "docs" / "performance.md"
+PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
+
+# Goals of the performance issue, checked on the figures of size M.
+P50_RATIO_MAX, THROUGHPUT_RATIO_MIN, SUMMARY_RATIO_MAX = 2.0, 0.5, 1.5
+SCALING_MAX, REVALIDATION_MAX = 1.2, 0.3
+SCALING_SCENARIOS = [
+    "list",
+    "list_filtered",
+    "search",
+    "detail_few",
+    "detail_hot",
+    "feed",
+    "feed_deep",
+]
+
+
+def database_url(database):
+    return f"postgres://postgres@127.0.0.1:5432/{database}"
+
+
+def fresh_database(database, env, size):
+    subprocess.run([*PSQL, "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=True)
+    subprocess.run([*PSQL, "-c", f"CREATE DATABASE {database}"], check=True)
+    manage(env, "migrate", "--no-input")
+    return generate.generate(database_url(database).replace("postgres://", "postgresql://"), size)
+
+
+def scenarios(database):
+    """Scenario name -> (path, extra headers), chosen on this database's data."""
+
+    def one(sql):
+        out = subprocess.run([*PSQL, "-d", database, "-At", "-c", sql], check=True,
+                             capture_output=True, text=True).stdout  # fmt: skip
+        return out.strip()
+
+    commitments = int(one("SELECT count(*) FROM commitments_commitment"))
+    updates = int(one("SELECT count(*) FROM commitments_statusupdate"))
+    # 90% of the way down the feed; the cursor is the one Django REST framework would hand out.
+    position = one(
+        "SELECT created_at FROM commitments_statusupdate ORDER BY created_at DESC, id DESC"
+        f" OFFSET {updates * 9 // 10} LIMIT 1"
+    )
+    position = str(datetime.datetime.fromisoformat(position).astimezone(datetime.UTC))
+    cursor = base64.b64encode(urllib.parse.urlencode({"p": position}).encode()).decode()
+    return {
+        "list": ("/api/v1/commitments/", {}),
+        "list_filtered": ("/api/v1/commitments/?pillar=military&status=on_track", {}),
+        "search": ("/api/v1/commitments/?search=reintegration", {}),
+        "deep_page": (f"/api/v1/commitments/?page={commitments // 50 - 1}", {}),
+        "detail_few": (f"/api/v1/commitments/{generate.FEW_CODE}/", {}),
+        "detail_hot": (f"/api/v1/commitments/{generate.HOT_CODE}/", {}),
+        "feed": ("/api/v1/updates/", {}),
+        "feed_deep": (f"/api/v1/updates/?{urllib.parse.urlencode({'cursor': cursor})}", {}),
+        "summary": ("/api/v1/summary/", {}),
+        "revalidation": ("/api/v1/commitments/", {"If-None-Match": "<etag>"}),
+    }
+
+
+def etag_of(url):
+    with urllib.request.urlopen(url) as response:
+        return response.headers["ETag"]
+
+
+WRK_LINE = {
+    "throughput": re.compile(r"Requests/sec:\s+([0-9.]+)"),
+    "p50": re.compile(r"^\s+50%\s+([0-9.]+)(us|ms|s)\s*$", re.M),
+    "p99": re.compile(r"^\s+99%\s+([0-9.]+)(us|ms|s)\s*$", re.M),
+    "errors": re.compile(r"Non-2xx or 3xx responses:\s+([0-9]+)"),
+}
+TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url, headers, duration, connections):
+    """Loads `url` with wrk (after a one-second warm-up); returns req/s, p50 and p99 in ms."""
+    command = ["wrk", "-t1", f"-c{connections}", "--latency", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    subprocess.run([*command, "-d1s", url], check=True, capture_output=True)
+    output = subprocess.run(
+        [*command, f"-d{duration}s", url], check=True, capture_output=True, text=True
+    ).stdout
+    errors = WRK_LINE["errors"].search(output)
+    if errors:
+        sys.exit(f"{url}: {errors[1]} responses were errors; see var/bench-*.log\n{output}")
+    result = {"throughput": float(WRK_LINE["throughput"].search(output)[1])}
+    for name in ("p50", "p99"):
+        value, unit = WRK_LINE[name].search(output).groups()
+        result[name] = float(value) * TO_MS[unit]
+    return result
+
+
+def header(url, name):
+    with urllib.request.urlopen(url) as response:
+        return response.headers[name]
+
+
+def measure_size(size, duration, connections):
+    database = f"bench_{size.name.lower()}"
+    env = {
+        **environment(database),
+        "STALE_AFTER_DAYS": "180",
+        "ROADMAP_PUBLIC_READ": "true",
+        # As in production: throttle counts and the summary in the local Redis.
+        "CACHE_URL": "redis://127.0.0.1:6379/3",
+    }
+    print(f"Size {size.name}: generating into {database}...", flush=True)
+    load_seconds = fresh_database(database, env, size)
+    chosen = scenarios(database)
+    results = {}
+    baseline_env = {
+        **env,
+        "BASELINE_DSN": database_url(database).replace("postgres://", "postgresql://"),
+    }
+    with (
+        gunicorn(env, APP_PORT, f"bench-app-{size.name}.log", workers=WORKERS) as app,
+        gunicorn(baseline_env, BASELINE_PORT, f"bench-baseline-{size.name}.log",
+                 app="baseline:application", cwd=BENCH, workers=WORKERS) as baseline,
+    ):  # fmt: skip
+        etag = etag_of(app + chosen["revalidation"][0])
+        chosen["revalidation"] = (chosen["revalidation"][0], {"If-None-Match": etag})
+        inspected = json.loads(
+            subprocess.run(
+                [str(BIN / "python"), str(BENCH / "inspect_queries.py"), json.dumps(chosen)],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env=env,
+            ).stdout
+        )
+        # The app and the baseline take turns, scenario by scenario, so that a change in the
+        # machine's speed during the run touches both alike.
+        for name, (path, headers) in chosen.items():
+            results[name] = {
+                "app": wrk(app + path, headers, duration, connections),
+                **inspected[name],
+            }
+            # The baseline has no ETags: the revalidation goal compares the app with itself.
+            if name != "revalidation":
+                results[name]["baseline"] = wrk(baseline + path, headers, duration, connections)
+                results[name]["baseline_queries"] = int(header(baseline + path, "X-Queries"))
+            print(f"  {name:14} {results[name]}", flush=True)
+    return {"load_seconds": load_seconds, "database": database, "env": env, "results": results}
+
+
+def import_rate(env):
+    """Rows per second of `manage.py import_updates` on the M database, from bench/import_updates.py."""
+    output = subprocess.run(
+        [str(BIN / "python"), str(BENCH / "import_updates.py")],
+        check=True, capture_output=True, text=True, cwd=ROOT, env=env,
+    ).stdout  # fmt: skip
+    print(output.strip())
+    return output.strip().splitlines()[-1]
+
+
+def ratio(numerator, denominator):
+    return numerator / denominator if denominator else float("nan")
+
+
+def tables(measured):
+    lines = []
+    for size_name, run in measured.items():
+        lines += [
+            f"### Size {size_name} ({run['counts']}; generated in {run['load_seconds']:.1f} s)",
+            "",
+            "| scenario | req/s | p50 ms | p99 ms | baseline req/s | baseline p50 ms | p50 ÷ baseline "
+            "| req/s ÷ baseline | queries (baseline) | seq scans of updates |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, result in run["results"].items():
+            app, base = result["app"], result.get("baseline")
+            lines.append(
+                f"| {name} | {app['throughput']:.0f} | {app['p50']:.2f} | {app['p99']:.2f} | "
+                + (
+                    f"{base['throughput']:.0f} | {base['p50']:.2f} | "
+                    f"{ratio(app['p50'], base['p50']):.2f}x | "
+                    f"{ratio(app['throughput'], base['throughput']):.2f}x | "
+                    f"{result['queries']} ({result['baseline_queries']}) | "
+                    if base
+                    else f"— | — | — | — | {result['queries']} (—) | "
+                )
+                + f"{result['sequential_scans']} of {result['reads_updates']} |"
+            )
+        lines.append("")
+    return lines
+
+
+def goals(measured):
+    """The issue's goals, each with its figure and a verdict."""
+    lines = []
+    m = measured.get("M")
+    if m:
+        for name, result in m["results"].items():
+            base = result.get("baseline")
+            if not base:
+                continue
+            p50 = ratio(result["app"]["p50"], base["p50"])
+            throughput = ratio(result["app"]["throughput"], base["throughput"])
+            limit = SUMMARY_RATIO_MAX if name == "summary" else P50_RATIO_MAX
+            ok = p50 <= limit and (name == "summary" or throughput >= THROUGHPUT_RATIO_MIN)
+            lines.append(
+                f"- {'met' if ok else 'MISSED'}: {name} at M, p50 {p50:.2f}x the baseline "
+                f"(goal ≤ {limit}x), throughput {throughput:.2f}x (goal ≥ {THROUGHPUT_RATIO_MIN}x"
+                f"{', not a goal for the summary' if name == 'summary' else ''})"
+            )
+        revalidation = ratio(
+            m["results"]["revalidation"]["app"]["p50"], m["results"]["list"]["app"]["p50"]
+        )
+        lines.append(
+            f"- {'met' if revalidation <= REVALIDATION_MAX else 'MISSED'}: a 304 revalidation of "
+            f"the list costs {revalidation:.2f}x its full 200 at p50 (goal ≤ {REVALIDATION_MAX}x)"
+        )
+        scans = sum(result["sequential_scans"] for result in m["results"].values())
+        lines.append(
+            f"- {'met' if scans == 0 else 'MISSED'}: {scans} sequential scans of the status-update "
+            "table in the plans of every scenario's queries at M (EXPLAIN; goal 0)"
+        )
+    if "S" in measured and m:
+        for name in SCALING_SCENARIOS:
+            scaling = ratio(
+                m["results"][name]["app"]["p50"], measured["S"]["results"][name]["app"]["p50"]
+            )
+            lines.append(
+                f"- {'met' if scaling <= SCALING_MAX else 'MISSED'}: {name} p50(M)/p50(S) = "
+                f"{scaling:.2f} (goal ≤ {SCALING_MAX})"
+            )
+    return lines
+
+
+def machine():
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor(),
+    )  # fmt: skip
+    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))  # fmt: skip
+    postgres = subprocess.run([*PSQL, "-At", "-c", "SHOW server_version"], capture_output=True,
+                              text=True).stdout.strip()  # fmt: skip
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {int(memory) // 1024**2} GiB; PostgreSQL {postgres} on "
+        f"the same machine; Python {platform.python_version()}; wrk {wrk_version}"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="S,M")
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 10)))
+    parser.add_argument("--connections", type=int, default=WORKERS)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
+    options = parser.parse_args()
+    measured = {}
+    for name in options.sizes.split(","):
+        size = generate.SIZES[name]
+        measured[name] = measure_size(size, options.duration, options.connections)
+        measured[name]["counts"] = (
+            f"{size.commitments:,} commitments, ~{size.updates:,} status updates"
+        )
+    imported = (
+        import_rate(measured["M"]["env"]) if "M" in measured else "not measured (size M not run)"
+    )
+    summary = [
+        "# Performance",
+        "",
+        f"Measured by `make bench` on {datetime.datetime.now(datetime.UTC).date():%Y-%m-%d}: {machine()}.",
+        f"Each scenario is loaded by wrk for {options.duration} s with {options.connections} "
+        f"connections (after a 1 s warm-up); the app and the baseline each run {WORKERS} gunicorn "
+        "sync workers. Latencies in milliseconds. Queries are counted per request in Django "
+        "(the baseline's in its own header). The 304 revalidation has no baseline: its goal "
+        "compares it with the full list.",
+        "",
+        *tables(measured),
+        "## Goals",
+        "",
+        *goals(measured),
+        "",
+        "## Bulk import",
+        "",
+        f"- {imported}",
+        "",
+    ]
+    text = "\n".join(summary)
+    print("\n" + text)
+    if not options.no_write:
+        REPORT.write_text(text + "\n" + REPORT_TAIL)
+        print(f"Written to {REPORT.relative_to(ROOT)}.")
+
+
+REPORT_TAIL = """
+## How to read and repeat this
+
+`make bench` reruns all of it (about ten minutes: the databases `bench_s` and `bench_m` are
+dropped and filled again). `make bench BENCH_ARGS="--sizes S --duration 3"` is a quick look.
+The data are generated by `bench/generate.py` from a fixed seed; the baseline is
+`bench/baseline.py`. Figures from a shared or busy machine vary from run to run by 10-20%;
+the ratios, measured in the same run, vary less.
+"""
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

@@ -1,0 +1,109 @@
+"""The summary is computed once per state of the data and kept in the shared cache: every
+process reads it from there, and no write leaves a stale summary behind."""
+
+import datetime
+import uuid
+
+import pytest
+import redis
+from django.core.cache import cache, caches
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+from coalition.redis_cache import RedisCache
+from commitments.models import Commitment, Pillar, StatusUpdate
+
+pytestmark = pytest.mark.django_db
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_is_up():
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture(params=["in-process memory", "redis"])
+def shared_cache(request):
+    """The cache as configured by default, and as in production (CACHE_URL=redis://...)."""
+    if request.param == "in-process memory":
+        yield cache
+        return
+    if not _redis_is_up():
+        pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
+    backend = {
+        "BACKEND": "coalition.redis_cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"test-{uuid.uuid4()}",  # this test's keys only
+    }
+    with override_settings(CACHES={"default": backend}):
+        yield cache
+        cache.clear()
+
+
+def counts(api):
+    summary = api.get("/api/v1/summary/").json()
+    return summary["by_status"], {pillar["slug"]: pillar["name"] for pillar in summary["pillars"]}
+
+
+def test_the_summary_is_computed_once_per_state_of_the_data(
+    roadmap, api, shared_cache, django_assert_num_queries
+):
+    counts(api)
+    with django_assert_num_queries(1):  # the data version; the figures come from the cache
+        counts(api)
+
+
+def test_a_recorded_status_update_shows_at_once(roadmap, api, record, shared_cache):
+    by_status, _ = counts(api)
+    record(Commitment.objects.get(code="MIL-1"), status="at_risk")
+    after, _ = counts(api)
+    assert after["at_risk"] == by_status["at_risk"] + 1
+    assert after["not_assessed"] == by_status["not_assessed"] - 1
+
+
+def test_a_write_outside_the_app_shows_at_once(roadmap, api, analyst, shared_cache):
+    # As an import or a database shell would write: no signal, no service, only SQL.
+    counts(api)
+    commitment = Commitment.objects.get(code="MIL-1")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Commitment._meta.db_table} SET current_status = 'off_track',"
+            " current_as_of = %s WHERE id = %s",
+            [datetime.date(2024, 1, 1), commitment.pk],
+        )
+    by_status, _ = counts(api)
+    assert by_status["off_track"] == 1
+
+
+def test_a_renamed_pillar_shows_at_once(roadmap, api, shared_cache):
+    counts(api)
+    api.get("/api/v1/pillars/")
+    Pillar.objects.filter(slug="military").update(name="Defence")
+    _, names = counts(api)
+    assert names["military"] == "Defence"
+    assert api.get("/api/v1/pillars/military/").json()["name"] == "Defence"
+
+
+def test_staleness_follows_the_setting(roadmap, api, record, shared_cache, settings):
+    record(
+        Commitment.objects.get(code="MIL-1"),
+        as_of=timezone.localdate() - datetime.timedelta(days=40),
+    )
+    settings.STALE_AFTER_DAYS = 90
+    fresh = api.get("/api/v1/summary/").json()["stale"]
+    settings.STALE_AFTER_DAYS = 30
+    assert api.get("/api/v1/summary/").json()["stale"] == fresh + 1
+
+
+def test_the_redis_backend_keeps_one_client(shared_cache):
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("in-process memory has no client")
+    client = backend._cache.get_client()
+    assert backend._cache.get_client(write=True) is client
+    shared_cache.set("answer", 42)
+    assert shared_cache.get("answer") == 42
+    assert StatusUpdate.objects.count() == 0  # nothing else was written
