@@ -119,7 +119,7 @@ def import_status_updates(table: Table, *, author, progress=None) -> ImportResul
         ]
         write = _copy if connection.vendor == "postgresql" else _insert
         write(updates, author=author, recorded_at=recorded_at, progress=progress)
-        _derive_current_status(commitment_ids, recorded_since=started)
+        _derive_current_status(commitment_ids, last_update_at=recorded_at[-1])
     return ImportResult(len(updates), len(commitment_ids))
 
 
@@ -218,11 +218,12 @@ def _reporting(rows, total, progress):
             progress("writing", done, total)
 
 
-def _derive_current_status(commitment_ids, *, recorded_since):
+def _derive_current_status(commitment_ids, *, last_update_at):
     """Sets each commitment's current status from its whole history: the update with the latest
     as-of date, ties going to the latest recorded (and then the highest id), which is the state
-    record_status_update keeps one update at a time; and its last-update time, from its rows
-    of this import (recorded since `recorded_since`).
+    record_status_update keeps one update at a time. Its last-update time is the end of the
+    import, when its last row was recorded give or take the import's fraction of a second:
+    finding each one's own last row would read the history of every commitment again.
 
     One statement on every database. Its subqueries are a few reads of statusupdate_history_idx
     per commitment, however long its history, where a DISTINCT ON over the history would read all
@@ -234,11 +235,7 @@ def _derive_current_status(commitment_ids, *, recorded_since):
         current_status=Subquery(latest.values("status")[:1]),
         current_progress=Subquery(latest.values("progress")[:1]),
         current_as_of=Subquery(latest.values("as_of")[:1]),
-        last_update_at=Subquery(
-            StatusUpdate.objects.filter(commitment=OuterRef("pk"), created_at__gte=recorded_since)
-            .order_by("-created_at")
-            .values("created_at")[:1]
-        ),
+        last_update_at=last_update_at,
     )
 
 
