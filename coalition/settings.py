@@ -212,7 +212,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "commitments.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "commitments.api.throttling.AnonRateThrottle",
         "commitments.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

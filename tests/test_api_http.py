@@ -155,3 +155,18 @@ def test_the_schema_says_what_may_be_null_and_how_the_feed_pages():
     assert components["Place"]["properties"]["parent"]["nullable"] is True
     assert "count" not in components["PaginatedFeedStatusUpdateList"]["properties"]
     assert "count" in components["PaginatedStatusUpdateList"]["properties"]
+
+
+def test_the_limit_holds_for_signed_in_users_and_each_client_separately(
+    api, roadmap, viewer, monkeypatch
+):
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "3/minute"}
+    )
+    api.force_authenticate(viewer)
+    statuses = [api.get("/api/v1/summary/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+    api.force_authenticate(None)  # an anonymous client has a count of its own
+    statuses = [api.get("/api/v1/summary/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
