@@ -77,6 +77,8 @@ class DirectRepresentation:
 
 # Dates and times exactly as the declared fields give them.
 _DATE, _DATETIME = serializers.DateField(), serializers.DateTimeField()
+# get_FOO_display() flattens the choices at every call.
+STATUS_LABELS = {value: str(label) for value, label in Status.choices}
 
 
 def format_date(value):
@@ -229,7 +231,7 @@ class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializer
                 "url": document.url,
             },
             "status": commitment.current_status,
-            "status_label": commitment.get_current_status_display(),
+            "status_label": STATUS_LABELS[commitment.current_status],
             "progress": commitment.current_progress,
             "as_of": format_date(commitment.current_as_of),
             "last_update_at": format_datetime(commitment.last_update_at),
@@ -282,7 +284,7 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
             "commitment": code,
             "commitment_url": self.links.commitment(code),
             "status": update.status,
-            "status_label": update.get_status_display(),
+            "status_label": STATUS_LABELS[update.status],
             "progress": update.progress,
             "as_of": format_date(update.as_of),
             "summary": update.summary,
