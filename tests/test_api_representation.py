@@ -78,3 +78,12 @@ def test_links_quote_what_a_path_cannot_hold_as_is(context):
     assert links.commitment("MIL-1") == "http://testserver/api/v1/commitments/MIL-1/"
     assert links.updates("A B") == "http://testserver/api/v1/commitments/A%20B/updates/"
     assert links.update(7) == "http://testserver/api/v1/updates/7/"
+
+
+def test_a_commitment_read_on_its_own_gets_its_relations_too(history, context):
+    commitment = Commitment.objects.get(code="GLB-2")  # not through attach_related
+    data = serializers.CommitmentSerializer(commitment, context=context).data
+    assert data["children"] == sorted(
+        Commitment.objects.filter(parent=commitment).values_list("code", flat=True)
+    )
+    assert data["children"]

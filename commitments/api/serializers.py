@@ -17,7 +17,7 @@ from commitments.models import (
     StatusUpdate,
     Theme,
 )
-from commitments.selectors import HISTORY_CHANGE_TYPES
+from commitments.selectors import HISTORY_CHANGE_TYPES, attach_related
 from commitments.services import record_status_update, save_commitment
 
 
@@ -211,8 +211,10 @@ class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializer
         return self.links.updates(commitment.code)
 
     def represent(self, commitment):
-        """From a commitment that went through selectors.attach_related."""
-        document, related = commitment.source_document, commitment.related
+        document = commitment.source_document
+        related = getattr(commitment, "related", None)
+        if related is None:  # not read with a page through selectors.attach_related
+            related = attach_related([commitment])[0].related
         return {
             "code": commitment.code,
             "url": self.links.commitment(commitment.code),
