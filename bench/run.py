@@ -2,9 +2,9 @@
 
 For each size (S, then M): a fresh PostgreSQL database is migrated and filled by generate.py;
 the app (gunicorn, DEBUG off, as in production) and the baseline (baseline.py, the same
-gunicorn) are served on loopback; wrk loads each scenario for a fixed time, the app and then
-the baseline; inspect_queries.py counts the queries of each scenario and EXPLAINs them. Then
-the bulk import of status updates is timed on the M database.
+gunicorn) are served on loopback; wrk loads each scenario for a fixed time, the app and the
+baseline in turn; inspect_queries.py counts the queries of each scenario and EXPLAINs them.
+Then the bulk import of status updates is timed on the M database.
 
 Prints one table per size, the scaling p50(M)/p50(S) and the goals of the performance issue,
 and writes them to docs/performance.md with a description of the machine.
