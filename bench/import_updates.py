@@ -20,16 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from generate import SEED, STATUSES, WORDS  # the read benchmark's data, same vocabulary
+
 ROOT = Path(__file__).resolve().parent.parent
-SEED = 20190625
 LAST_DAY = datetime.date(2025, 12, 31)
-STATUSES = ["not_started", "on_track", "at_risk", "off_track", "completed", "discontinued"]
-WORDS = [
-    "coalition", "partners", "stabilization", "support", "funding", "detention", "camps",
-    "returnees", "forces", "training", "border", "security", "prosecution", "reintegration",
-    "humanitarian", "access", "reconstruction", "governance", "communications", "networks",
-    "finance", "assessment", "progress", "delayed", "report", "mission",
-]  # fmt: skip
 REPORTS = [f"https://reports.example.org/{year}/{n:03d}.pdf" for year in range(2019, 2026) for n in range(40)]  # fmt: skip
 
 

@@ -228,8 +228,9 @@ def _derive_current_status(commitment_ids, *, last_update_at):
     One statement on every database. Its subqueries are a few reads of statusupdate_history_idx
     per commitment, however long its history, where a DISTINCT ON over the history would read all
     of it at every import."""
+    # Newest assessment first: the model's own order, which statusupdate_history_idx serves.
     latest = StatusUpdate.objects.filter(commitment=OuterRef("pk")).order_by(
-        "-as_of", "-created_at", "-id"
+        *StatusUpdate._meta.ordering
     )
     Commitment.objects.filter(pk__in=commitment_ids).update(
         current_status=Subquery(latest.values("status")[:1]),

@@ -164,11 +164,7 @@ class PillarViewSet(ReferenceViewSet):
         raise NotFound(f"No pillar '{kwargs['slug']}'. See /api/v1/pillars/ for the list.")
 
     def _pillars(self):
-        return cached(
-            "api-pillars",
-            self.data_fingerprint,
-            lambda: self.get_serializer(roadmap_summary().pillars, many=True).data,
-        )
+        return cached_summary(self.data_fingerprint)["pillars"]
 
 
 @extend_schema_view(list=extend_schema(summary="Themes (cross-cutting tags)"))
@@ -393,20 +389,11 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
         return queryset.order_by(*FeedPagination.ordering) if self.wants_csv else queryset
 
 
-class SummaryView(ConditionalGetMixin, APIView):
-    queryset = Commitment.objects.none()  # for the permission class: reads only
+def cached_summary(data_fingerprint):
+    """The summary's representation, computed once per state of the data; the pillars'
+    endpoints serve its `pillars`."""
 
-    @extend_schema(
-        summary="The Roadmap at a glance: commitments by status, per pillar, staleness",
-        responses=serializers.SummarySerializer,
-    )
-    def get(self, request):
-        data = cached("api-summary", self.data_fingerprint, self._summary)
-        # The figures may come from the cache; the time is this response's.
-        return Response({**data, "generated_at": serializers.format_datetime(timezone.now())})
-
-    @staticmethod
-    def _summary():
+    def compute():
         summary = roadmap_summary()
         overall = summary.overall
         data = {
@@ -419,3 +406,18 @@ class SummaryView(ConditionalGetMixin, APIView):
             "pillars": summary.pillars,
         }
         return serializers.SummarySerializer(data).data
+
+    return cached("api-summary", data_fingerprint, compute)
+
+
+class SummaryView(ConditionalGetMixin, APIView):
+    queryset = Commitment.objects.none()  # for the permission class: reads only
+
+    @extend_schema(
+        summary="The Roadmap at a glance: commitments by status, per pillar, staleness",
+        responses=serializers.SummarySerializer,
+    )
+    def get(self, request):
+        data = cached_summary(self.data_fingerprint)
+        # The figures may come from the cache; the time is this response's.
+        return Response({**data, "generated_at": serializers.format_datetime(timezone.now())})
