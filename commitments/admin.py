@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -22,6 +23,7 @@ from commitments.models import (
     Status,
     StatusUpdate,
     Theme,
+    search_words,
 )
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
@@ -54,6 +56,18 @@ def status_badge(status, label):
         STATUS_COLOURS[status],
         label,
     )
+
+
+class BoundedSearch:
+    """Refuses, with a message, a search too long for the database to run (search_words)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            search_words(search_term)
+        except ValidationError as error:
+            self.message_user(request, error.messages[0], messages.ERROR)
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
 
 
 class StaleListFilter(admin.SimpleListFilter):
@@ -148,7 +162,7 @@ class CommitmentForm(forms.ModelForm):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(SimpleHistoryAdmin):
+class CommitmentAdmin(BoundedSearch, SimpleHistoryAdmin):
     form = CommitmentForm
     list_display = [
         "code",
@@ -259,7 +273,7 @@ class CommitmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(admin.ModelAdmin):
+class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     """Add and view only: a status update is never changed or deleted, by anyone."""
 
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
@@ -339,7 +353,7 @@ class StatusUpdateAdmin(admin.ModelAdmin):
         )
 
 
-class CommitmentCountAdmin(SimpleHistoryAdmin):
+class CommitmentCountAdmin(BoundedSearch, SimpleHistoryAdmin):
     """Reference data, listed with how many commitments use each entry."""
 
     search_fields = ["name"]

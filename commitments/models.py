@@ -6,7 +6,7 @@ import_status_updates for a CSV file) is the only code that writes it, in the sa
 as the status updates it derives from.
 """
 
-from datetime import timedelta
+import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +38,32 @@ class Status(models.TextChoices):
         return [(value, label) for value, label in cls.choices if value != cls.NOT_ASSESSED]
 
 
+# Bounds of what a user can set: beyond them a value is a typo, and unbounded integers and dates
+# reach arithmetic that overflows (staleness adds the cadence to a date).
+MAX_CADENCE_DAYS = 3650  # ten years
+MAX_PARAGRAPH = 9999
+MAX_DISPLAY_ORDER = 32767
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2099, 12, 31)
+
+
+def _date_in_range(field):
+    return Q(**{f"{field}__isnull": True}) | Q(
+        **{f"{field}__gte": EARLIEST_DATE, f"{field}__lte": LATEST_DATE}
+    )
+
+
+def _date_range_message(label):
+    return f"{label} must lie between {EARLIEST_DATE:%d %b %Y} and {LATEST_DATE:%d %b %Y}."
+
+
+def _date_validators(label):
+    return [
+        MinValueValidator(EARLIEST_DATE, _date_range_message(label)),
+        MaxValueValidator(LATEST_DATE, _date_range_message(label)),
+    ]
+
+
 def _ancestor_ids(node):
     """The ids of a node's parent, its parent's parent, and so on. Stops at a cycle, should one
     ever exist, instead of looping."""
@@ -64,7 +90,8 @@ class SourceDocument(models.Model):
     title = models.CharField(max_length=300, help_text="Full title as published.")
     issuer = models.CharField(max_length=300, help_text="Who adopted or published it.")
     issued_on = models.DateField(
-        help_text="Date of adoption. No status update can be dated before it."
+        validators=_date_validators("The date of adoption"),
+        help_text="Date of adoption. No status update can be dated before it.",
     )
     url = models.URLField(
         "URL", max_length=500, blank=True, help_text="Where the text is published."
@@ -76,6 +103,13 @@ class SourceDocument(models.Model):
     class Meta:
         ordering = ["issued_on", "short_name"]
         verbose_name = "source document"
+        constraints = [
+            models.CheckConstraint(
+                condition=_date_in_range("issued_on"),
+                name="sourcedocument_issued_on_range",
+                violation_error_message=_date_range_message("The date of adoption"),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.short_name} ({self.issued_on:%d %b %Y})"
@@ -88,13 +122,22 @@ class Pillar(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     display_order = models.PositiveSmallIntegerField(
-        default=0, help_text="Pillars are listed in this order (lowest first)."
+        default=0,
+        validators=[MaxValueValidator(MAX_DISPLAY_ORDER)],
+        help_text="Pillars are listed in this order (lowest first).",
     )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["display_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(display_order__gte=0, display_order__lte=MAX_DISPLAY_ORDER),
+                name="pillar_display_order_range",
+                violation_error_message=f"The display order is a number from 0 to {MAX_DISPLAY_ORDER}.",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -226,7 +269,33 @@ def stale_q(today=None, prefix=""):
     return Q(**{f"{prefix}current_as_of__isnull": True}) | Q(LessThan(review_due, today))
 
 
+# A search matches every word; each word is one more condition on three columns, and SQLite
+# refuses a statement whose expression tree is too deep (a few hundred words).
+SEARCH_MAX_WORDS = 10
+SEARCH_MAX_LENGTH = 200
+
+
+def search_words(text):
+    """The words of a search, or ValidationError when there are too many to run."""
+    words = text.split()
+    if len(text) > SEARCH_MAX_LENGTH or len(words) > SEARCH_MAX_WORDS:
+        raise ValidationError(
+            f"Search for at most {SEARCH_MAX_WORDS} words and {SEARCH_MAX_LENGTH} characters "
+            f"(this search has {len(words)} words and {len(text)} characters).",
+            code="search_too_long",
+        )
+    return words
+
+
 class CommitmentQuerySet(models.QuerySet):
+    def search(self, text):
+        """Commitments whose code, title or text contains every word of `text` (any case).
+        Raises ValidationError for a search beyond SEARCH_MAX_WORDS or SEARCH_MAX_LENGTH."""
+        query = Q()
+        for word in search_words(text):
+            query &= Q(code__icontains=word) | Q(title__icontains=word) | Q(text__icontains=word)
+        return self.filter(query)
+
     def stale(self, today=None):
         """Commitments never assessed, or whose latest assessment is older than their cadence."""
         return self.filter(stale_q(today))
@@ -268,7 +337,7 @@ class Commitment(models.Model):
         SourceDocument, on_delete=models.PROTECT, related_name="commitments"
     )
     paragraph = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PARAGRAPH)],
         help_text="Paragraph of the source document the text is quoted from (first = 1).",
     )
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="commitments")
@@ -284,12 +353,15 @@ class Commitment(models.Model):
     places = models.ManyToManyField(Place, blank=True, related_name="commitments")
     partners = models.ManyToManyField(Partner, blank=True, related_name="commitments")
     target_date = models.DateField(
-        null=True, blank=True, help_text="When it should be achieved, if set."
+        null=True,
+        blank=True,
+        validators=_date_validators("The target date"),
+        help_text="When it should be achieved, if set.",
     )
     update_cadence_days = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CADENCE_DAYS)],
         help_text="How often it should be assessed, in days. Empty: the project default "
         "(STALE_AFTER_DAYS).",
     )
@@ -324,14 +396,20 @@ class Commitment(models.Model):
         ordering = ["source_document_id", "paragraph", "code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(paragraph__gte=1),
-                name="commitment_paragraph_positive",
-                violation_error_message="Paragraphs are numbered from 1.",
+                condition=Q(paragraph__gte=1, paragraph__lte=MAX_PARAGRAPH),
+                name="commitment_paragraph_range",
+                violation_error_message=f"Paragraphs are numbered from 1 to {MAX_PARAGRAPH}.",
             ),
             models.CheckConstraint(
-                condition=Q(update_cadence_days__isnull=True) | Q(update_cadence_days__gte=1),
-                name="commitment_cadence_positive",
-                violation_error_message="The update cadence is at least one day.",
+                condition=Q(update_cadence_days__isnull=True)
+                | Q(update_cadence_days__gte=1, update_cadence_days__lte=MAX_CADENCE_DAYS),
+                name="commitment_cadence_range",
+                violation_error_message=f"The update cadence is from 1 to {MAX_CADENCE_DAYS} days.",
+            ),
+            models.CheckConstraint(
+                condition=_date_in_range("target_date"),
+                name="commitment_target_date_range",
+                violation_error_message=_date_range_message("The target date"),
             ),
             models.CheckConstraint(
                 condition=Q(current_progress__isnull=True)
@@ -384,7 +462,8 @@ class Commitment(models.Model):
         if self.current_as_of is None:
             return True
         today = today or timezone.localdate()
-        return self.current_as_of + timedelta(days=self.stale_after_days) < today
+        # A difference of dates cannot overflow, where a date plus a cadence could.
+        return (today - self.current_as_of).days > self.stale_after_days
 
     def clean(self):
         if self.pk is not None and self.pk in _ancestor_ids(self):

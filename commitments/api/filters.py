@@ -9,7 +9,18 @@ from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
-from commitments.models import Commitment, Partner, Pillar, Place, Status, StatusUpdate, Theme
+from commitments.models import (
+    SEARCH_MAX_LENGTH,
+    SEARCH_MAX_WORDS,
+    Commitment,
+    Partner,
+    Pillar,
+    Place,
+    Status,
+    StatusUpdate,
+    Theme,
+    search_words,
+)
 
 
 class InstantField(IsoDateTimeField):
@@ -114,7 +125,10 @@ class CommitmentFilter(filters.FilterSet):
         help_text="ISO 8601 date or time: commitments with a status update recorded since then.",
     )
     search = filters.CharFilter(
-        method="filter_search", help_text="Words in the code, title or text."
+        method="filter_search",
+        validators=[search_words],
+        help_text=f"Words in the code, title or text, all of them: at most {SEARCH_MAX_WORDS} "
+        f"words and {SEARCH_MAX_LENGTH} characters.",
     )
     ordering = NullsLastOrderingFilter(
         fields=[
@@ -157,10 +171,7 @@ class CommitmentFilter(filters.FilterSet):
         return queryset.stale() if value == "true" else queryset.fresh()
 
     def filter_search(self, queryset, name, value):
-        query = Q()
-        for word in value.split():
-            query &= Q(code__icontains=word) | Q(title__icontains=word) | Q(text__icontains=word)
-        return queryset.filter(query)
+        return queryset.search(value)
 
 
 class StatusUpdateFilter(filters.FilterSet):
