@@ -146,6 +146,13 @@ STORAGES = {
 if proxy_header := env.str("SECURE_PROXY_SSL_HEADER", default=""):
     SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+# How many proxies of the operator's own stand in front of the app. The client's address, which
+# the API's rate limits and the admin's login lockouts count by, is the one the outermost of
+# them saw: the TRUSTED_PROXY_COUNT-th address from the end of X-Forwarded-For. 0 (the default)
+# ignores the header, which anyone can forge, and uses the connection's own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is a number of proxies: 0 or more.")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
@@ -190,8 +197,9 @@ LOGGING = {
 # A commitment without its own update cadence is stale when its latest assessment is older
 # than this many days.
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=90)
-if STALE_AFTER_DAYS < 1:
-    raise ImproperlyConfigured("STALE_AFTER_DAYS must be a whole number of days, at least 1.")
+# The same bounds as a commitment's own cadence (commitments.models.MAX_CADENCE_DAYS).
+if not 1 <= STALE_AFTER_DAYS <= 3650:
+    raise ImproperlyConfigured("STALE_AFTER_DAYS must be a whole number of days, from 1 to 3650.")
 
 # The API: /api/v1/, see commitments/api/.
 ROADMAP_PUBLIC_READ = env.bool("ROADMAP_PUBLIC_READ", default=True)
@@ -254,6 +262,10 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After"]
 
+# Messages live in the session, not in a cookie: a new API token is shown once as a message, and
+# must not travel back and forth in a cookie the browser keeps.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # History is for reading: a correction is a new edit, made and recorded like any other.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
@@ -263,9 +275,5 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Behind a proxy, the client's address is in X-Forwarded-For: set AXES_PROXY_COUNT to the
-# number of proxies in front of the app.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client's address as the API's throttles see it (TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "commitments.client_address.client_address"

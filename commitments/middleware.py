@@ -25,7 +25,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.warning("Database unavailable: %s", exception)
+        logger.error("Answered 503, database unavailable: %s", exception, exc_info=exception)
         return unavailable_response(request)
 
 

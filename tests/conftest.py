@@ -31,6 +31,18 @@ def _test_settings(settings):
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """PostgreSQL refuses to TRUNCATE the status history (migration 0008) unless the session
+    says it means it; pytest-django empties the tables with TRUNCATE after a transactional test,
+    so the test run's own connections say so."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["options"] = "-c roadmap.allow_truncate=on"
+
+
+@pytest.fixture(scope="session")
 def _roadmap_rows(django_db_setup, django_db_blocker):
     """The rows load_roadmap writes, loaded once per test run and kept in memory."""
     with django_db_blocker.unblock(), transaction.atomic():

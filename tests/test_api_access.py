@@ -209,3 +209,72 @@ def test_an_admin_creates_a_token_and_sees_it_once(admin_client, analyst):
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/summary/").status_code == 200
     assert token not in admin_client.get("/admin/knox/authtoken/").content.decode()
+
+
+def test_a_new_token_never_travels_in_a_cookie(admin_client, analyst):
+    # Cookie-based messages would carry the token to the browser and back in a cookie.
+    created = admin_client.post("/admin/knox/authtoken/add/", {"user": analyst.pk, "expiry": ""})
+    shown = admin_client.get(created["Location"])
+
+    token = next(str(m) for m in shown.context["messages"]).split(": ")[1].split(" ")[0]
+    assert token.startswith("rt_")
+    assert token in shown.content.decode()
+    cookies = [
+        cookie.value for response in (created, shown) for cookie in response.cookies.values()
+    ]
+    assert not any(token in value for value in cookies)
+    assert "messages" not in admin_client.cookies
+
+
+@pytest.fixture
+def nameless_work(roadmap, record, token_for):
+    """An update recorded and a commitment changed by people who gave no names."""
+    recorder = UserFactory(username="jdoe.login")
+    changer = UserFactory(username="ed.login", is_superuser=True)
+    commitment = Commitment.objects.get(code="MIL-1")
+    record(commitment, author=recorder)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(changer)}")
+    etag = api.get("/api/v1/commitments/MIL-1/")["ETag"]
+    response = api.patch(
+        "/api/v1/commitments/MIL-1/", {"title": "Renamed"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert response.status_code == 200
+    return commitment
+
+
+PEOPLE_SHOWN = [
+    "/api/v1/commitments/MIL-1/",
+    "/api/v1/commitments/MIL-1/updates/",
+    "/api/v1/commitments/MIL-1/history/",
+    "/api/v1/updates/",
+    "/api/v1/updates/?format=csv",
+]
+
+
+@pytest.mark.parametrize("path", PEOPLE_SHOWN)
+def test_anonymous_readers_never_see_login_names(api, nameless_work, path):
+    body = api.get(path).content.decode()
+
+    assert "jdoe.login" not in body
+    assert "ed.login" not in body
+    assert "Analyst" in body or "Editor" in body
+
+
+def test_staff_readers_see_the_login_name_of_someone_without_a_name(
+    api, nameless_work, viewer, token_for
+):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(viewer)}")
+
+    update = api.get("/api/v1/updates/").json()["results"][0]
+    change = api.get("/api/v1/commitments/MIL-1/history/").json()["results"][0]
+
+    assert (update["author"], change["changed_by"]) == ("jdoe.login", "ed.login")
+
+
+def test_a_person_with_a_name_is_shown_by_it_to_everyone(api, roadmap, record, analyst):
+    analyst.first_name, analyst.last_name = "Amal", "Haddad"
+    analyst.save()
+    record(Commitment.objects.get(code="MIL-1"))
+
+    assert api.get("/api/v1/updates/").json()["results"][0]["author"] == "Amal Haddad"

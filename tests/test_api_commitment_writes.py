@@ -99,6 +99,18 @@ def test_a_patch_leaves_unnamed_fields_alone(as_editor):
             {"update_cadence_days": ["Ensure this value is greater than or equal to 1."]},
         ),
         (
+            {"update_cadence_days": 3651},
+            {"update_cadence_days": ["Ensure this value is less than or equal to 3650."]},
+        ),
+        (
+            {"update_cadence_days": 10**15},
+            {"update_cadence_days": ["Ensure this value is less than or equal to 3650."]},
+        ),
+        (
+            {"target_date": "9999-12-31"},
+            {"target_date": ["The target date must lie between 01 Jan 1900 and 31 Dec 2099."]},
+        ),
+        (
             {"target_date": "next year"},
             {
                 "target_date": [
@@ -204,17 +216,50 @@ def test_a_status_update_recorded_meanwhile_does_not_make_an_edit_stale(as_edito
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("header", ['"not-ours"', "v2", 'W/"abc"'])
+@pytest.mark.parametrize(
+    "header",
+    [
+        '"not-ours"',
+        "v2",
+        'W/"abc"',
+        # The current version with garbage for the rest: once accepted.
+        '"v1-0000000000000000-0123abcd"',
+        '"v1-garbage"',
+    ],
+)
 def test_an_if_match_that_is_not_our_etag_is_a_412(as_editor, header):
     response = as_editor.patch(f"{LIST}MIL-3/", {"title": "x"}, format="json", HTTP_IF_MATCH=header)
 
     assert response.status_code == 412
     assert "If-Match must be the ETag" in response.json()["detail"]
+    assert Commitment.objects.get(code="MIL-3").version == 1
 
 
-def test_if_match_star_overwrites_deliberately(as_editor):
+def test_an_etag_of_another_commitment_is_not_accepted(as_editor):
+    other = as_editor.get(f"{LIST}MIL-1/")["ETag"]
+
+    response = as_editor.patch(f"{LIST}MIL-3/", {"title": "x"}, format="json", HTTP_IF_MATCH=other)
+
+    assert response.status_code == 412
+
+
+def test_if_match_star_is_refused_with_a_428(as_editor):
     response = as_editor.patch(
         f"{LIST}MIL-3/", {"title": "Whatever was there"}, format="json", HTTP_IF_MATCH="*"
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 428
+    assert "If-Match: * is not accepted" in response.json()["detail"]
+    assert Commitment.objects.get(code="MIL-3").title != "Whatever was there"
+
+
+def test_the_longest_cadence_keeps_every_read_working(as_editor, analyst, record):
+    # A cadence of 10**15 days was once accepted, and after one assessment the staleness
+    # arithmetic overflowed: the list, the CSV and the detail answered 500 for everyone.
+    record(Commitment.objects.get(code="MIL-3"))
+    assert patch(as_editor, "MIL-3", {"update_cadence_days": 3650}).status_code == 200
+
+    reads = [f"{LIST}?stale=true", f"{LIST}?format=csv", f"{LIST}MIL-3/", "/api/v1/summary/"]
+
+    assert [as_editor.get(path).status_code for path in reads] == [200] * 4
+    assert as_editor.get(f"{LIST}MIL-3/").json()["is_stale"] is False

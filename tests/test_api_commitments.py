@@ -77,7 +77,7 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
                 "evidence_source": "",
                 "confidence": "",
                 "corrects": None,
-                "author": "analyst",
+                "author": "Analyst",  # no name given: the public sees the role, not the login
                 "created_at": DateTimeField().to_representation(update.created_at),
             }
         ],

@@ -170,3 +170,37 @@ def test_the_limit_holds_for_signed_in_users_and_each_client_separately(
     api.force_authenticate(None)  # an anonymous client has a count of its own
     statuses = [api.get("/api/v1/summary/").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+@pytest.fixture
+def three_anonymous_requests_a_minute(monkeypatch):
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "1000/minute"}
+    )
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_rate_limit(
+    api, roadmap, three_anonymous_requests_a_minute
+):
+    statuses = [
+        api.get("/api/v1/summary/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(4)
+    ]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_behind_trusted_proxies_the_outermost_proxy_tells_the_client_apart(
+    api, roadmap, settings, three_anonymous_requests_a_minute
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def get(client_address, forged="203.0.113.9"):
+        # Our one proxy appends the address it saw; whatever came before it is the client's.
+        header = f"{forged}, {client_address}"
+        return api.get("/api/v1/summary/", HTTP_X_FORWARDED_FOR=header).status_code
+
+    first = [get("192.0.2.1", forged=f"198.51.100.{n}") for n in range(4)]
+
+    assert first == [200, 200, 200, 429]
+    assert get("192.0.2.2") == 200

@@ -279,6 +279,24 @@ API_CASES = [
         "JSON parse error",
     ),
     (
+        "deeply nested JSON",
+        "post",
+        "/api/v1/commitments/MIL-1/updates/",
+        "[" * 20_000 + "]" * 20_000,
+        "application/json",
+        400,
+        "nested too deeply",
+    ),
+    (
+        "edit: a cadence beyond ten years",
+        "patch",
+        "/api/v1/commitments/MIL-1/",
+        {"update_cadence_days": 10**15},
+        None,
+        400,
+        "less than or equal to 3650",
+    ),
+    (
         "edit: unknown code",
         "patch",
         "/api/v1/commitments/NOPE-9/",
@@ -424,3 +442,43 @@ def test_a_token_that_is_not_text_is_a_401(api, roadmap):
 
     assert response.status_code == 401
     assert response.json() == {"detail": "Invalid token."}
+
+
+@pytest.mark.parametrize(
+    "search",
+    ["word " * 999, "x" * 201],
+    ids=["999 words", "201 characters"],
+)
+def test_a_search_too_long_to_run_is_a_400_that_says_the_limits(api, roadmap, search):
+    # 999 words once made SQLite refuse the query (expression tree too large): a 503.
+    response = api.get("/api/v1/commitments/", {"search": search})
+
+    assert response.status_code == 400
+    assert "at most 10 words and 200 characters" in messages(response.json())
+
+
+def test_the_admin_refuses_a_search_too_long_to_run_with_a_message(client, roadmap, viewer):
+    client.force_login(viewer)
+
+    response = client.get("/admin/commitments/commitment/", {"q": "word " * 999}, follow=True)
+
+    assert response.status_code == 200
+    assert "Search for at most 10 words" in response.content.decode()
+
+
+def test_every_503_of_the_api_is_logged_with_its_cause(api, roadmap, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    from commitments.api import views
+
+    def refused(*args, **kwargs):
+        raise OperationalError("Expression tree is too large (maximum depth 1000)")
+
+    monkeypatch.setattr(views, "roadmap_summary", refused)
+
+    response = api.get("/api/v1/summary/")
+
+    assert response.status_code == 503
+    logged = [record for record in caplog.records if record.name == "commitments.api.exceptions"]
+    assert "Expression tree is too large" in logged[-1].getMessage()
+    assert logged[-1].exc_info is not None

@@ -1,6 +1,8 @@
 """Editing a commitment: its version moves on, and the status it derives from its history is
 never overwritten by an edit."""
 
+import datetime
+
 import pytest
 
 from commitments.models import Commitment
@@ -56,7 +58,10 @@ def test_an_edit_opened_before_a_status_update_does_not_undo_it(commitment, reco
     [
         ({"code": "mil 1"}, "code", "Use an uppercase prefix"),
         ({"paragraph": 0}, "paragraph", "greater than or equal to 1"),
+        ({"paragraph": 10_000}, "paragraph", "less than or equal to 9999"),
         ({"update_cadence_days": 0}, "update_cadence_days", "greater than or equal to 1"),
+        ({"update_cadence_days": 3651}, "update_cadence_days", "less than or equal to 3650"),
+        ({"target_date": datetime.date(1, 1, 1)}, "target_date", "between 01 Jan 1900"),
         ({"title": ""}, "title", "cannot be blank"),
     ],
 )
@@ -82,3 +87,18 @@ def test_a_commitment_cannot_be_its_own_ancestor(commitment):
 
     with pytest.raises(ValidationError, match="its own parent or ancestor"):
         save_commitment(commitment)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("update_cadence_days", 3651),
+        ("paragraph", 10_000),
+        ("target_date", datetime.date(2100, 1, 1)),
+    ],
+)
+def test_the_database_refuses_numbers_and_dates_out_of_bounds(commitment, column, value):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Commitment.objects.filter(pk=commitment.pk).update(**{column: value})

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from commitments.models import Commitment, DataVersion, Pillar, StatusUpdate, Theme
 from commitments.selectors import data_version
@@ -93,3 +94,21 @@ def test_it_comes_back_when_its_row_is_gone(roadmap, record, moved_on):
     assert data_version() == ("0-0", None)
     with moved_on():
         record(Commitment.objects.get(code="MIL-1"))
+
+
+def test_a_staff_login_leaves_it_and_the_public_etags_alone(
+    roadmap, client, api, analyst, moved_on
+):
+    # A login writes last_login, which no API shows: anonymous readers must not be able to watch
+    # staff log in through the summary's ETag and Last-Modified.
+    before = api.get("/api/v1/summary/")
+
+    with moved_on(expect=False):
+        response = client.post(
+            reverse("admin:login"),
+            {"username": analyst.username, "password": "correct horse battery staple"},
+        )
+    after = api.get("/api/v1/summary/")
+
+    assert response.status_code == 302
+    assert (after["ETag"], after["Last-Modified"]) == (before["ETag"], before["Last-Modified"])

@@ -9,8 +9,10 @@ LOGIN = reverse("admin:login")
 PASSWORD = "correct horse battery staple"  # the factories' password
 
 
-def attempt(client, password):
-    return client.post(LOGIN, {"username": "analyst", "password": password, "next": "/admin/"})
+def attempt(client, password, **headers):
+    return client.post(
+        LOGIN, {"username": "analyst", "password": password, "next": "/admin/"}, **headers
+    )
 
 
 def test_a_login_is_locked_after_five_failures_even_with_the_right_password(
@@ -44,3 +46,23 @@ def test_the_lockout_is_per_username(client, analyst, editor):
     response = client.post(LOGIN, {"username": "editor", "password": PASSWORD, "next": "/admin/"})
 
     assert response.status_code == 302
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(client, analyst):
+    for n in range(5):
+        attempt(client, f"guess {n}", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+
+    assert attempt(client, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.99").status_code == 429
+
+
+def test_behind_a_trusted_proxy_one_client_locked_out_leaves_the_others_in(
+    client, analyst, settings
+):
+    # Every request comes from the proxy's address: without TRUSTED_PROXY_COUNT one guesser
+    # would lock everybody out.
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(5):
+        attempt(client, f"guess {n}", HTTP_X_FORWARDED_FOR="192.0.2.66")
+
+    assert attempt(client, PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.66").status_code == 429
+    assert attempt(client, PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.1").status_code == 302

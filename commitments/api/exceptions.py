@@ -42,6 +42,9 @@ def exception_handler(exc, context):
     """Every API error is JSON with a message a person can act on; the domain's own
     ValidationErrors (raised by the services) become 400s with field errors."""
     if isinstance(exc, OperationalError | InterfaceError):
+        # Not only an outage ends here (a query the database cannot run does too): the real
+        # cause goes to the log, the client gets a 503 it may retry.
+        logger.error("The API answered 503: %s", exc, exc_info=exc)
         return unavailable_response(context["request"])
     if isinstance(exc, NotModified):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": exc.etag})

@@ -2,7 +2,7 @@ import io
 
 from django.conf import settings
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 
 
@@ -26,4 +26,11 @@ class BoundedJSONParser(JSONParser):
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise RequestBodyTooLarge()
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError as error:
+            # Python's JSON decoder recurses once per level of nesting: a small body of
+            # [[[[...]]]] would otherwise end in a server error.
+            raise ParseError(
+                "JSON parse error - the body is nested too deeply. Send one flat object."
+            ) from error

@@ -81,6 +81,23 @@ _DATE, _DATETIME = serializers.DateField(), serializers.DateTimeField()
 STATUS_LABELS = {value: str(label) for value, label in Status.choices}
 
 
+def person_name(user, *, reader, acting_as):
+    """How the API names a person to `reader`: by their full name. Without one, staff readers
+    see the login name and everyone else the role the person acted in (`acting_as`): login
+    names are half of a login, and no business of the public."""
+    name = user.get_full_name()
+    if name:
+        return name
+    if reader is not None and reader.is_authenticated and reader.is_staff:
+        return user.get_username()
+    return acting_as
+
+
+def _reader(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
 def format_date(value):
     return _DATE.to_representation(value) if value else None
 
@@ -276,7 +293,9 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_author(self, update) -> str:
-        return update.author.get_full_name() or update.author.get_username()
+        if "_reader" not in self.__dict__:
+            self._reader = _reader(self)
+        return person_name(update.author, reader=self._reader, acting_as="Analyst")
 
     def represent(self, update):
         code = update.commitment.code
@@ -545,7 +564,7 @@ class HistoricalChangeSerializer(serializers.Serializer):
 
     def get_changed_by(self, change) -> str | None:
         user = change.record.history_user
-        return None if user is None else (user.get_full_name() or user.get_username())
+        return None if user is None else person_name(user, reader=_reader(self), acting_as="Editor")
 
     def get_change(self, change) -> str:
         return HISTORY_CHANGE_TYPES[change.record.history_type]

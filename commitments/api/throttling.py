@@ -9,6 +9,8 @@ turn of a window, which is fine for protecting the service.
 
 from rest_framework import throttling
 
+from commitments.client_address import client_address
+
 
 class CountingThrottle(throttling.SimpleRateThrottle):
     def allow_request(self, request, view):
@@ -34,6 +36,11 @@ class CountingThrottle(throttling.SimpleRateThrottle):
 
     def wait(self):
         return self.retry_after
+
+    def get_ident(self, request):
+        # DRF's own believes the whole X-Forwarded-For header unless NUM_PROXIES is set, so
+        # every forged address got a bucket of its own.
+        return client_address(request)
 
 
 class AnonRateThrottle(CountingThrottle, throttling.AnonRateThrottle):

@@ -6,6 +6,7 @@ import re
 from django.http import Http404
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.http import http_date, parse_etags
 from drf_spectacular.types import OpenApiTypes
@@ -50,11 +51,20 @@ CSV_PARAMETER = OpenApiParameter(
 )
 
 
-VERSIONED_ETAG = re.compile(r'^(?:W/)?"v(?P<version>[0-9]+)-(?P<fingerprint>[0-9a-f]+)"$')
+VERSIONED_ETAG = re.compile(
+    r'^(?:W/)?"v(?P<version>[0-9]+)-(?P<seal>[0-9a-f]{16})-(?P<fingerprint>[0-9a-f]+)"$'
+)
+
+
+def version_seal(commitment_pk, version):
+    """What proves that a commitment's ETag ("v3-<seal>-<fingerprint>") names a version this
+    API handed out for this commitment: a keyed hash (SECRET_KEY) of both, so that If-Match
+    cannot be forged from a version number and garbage."""
+    return salted_hmac("commitment-etag", f"{commitment_pk}:{version}").hexdigest()[:16]
 
 
 def fingerprint_of(etag):
-    """The data-fingerprint part of one of our ETags ("<fp>" or "v<version>-<fp>")."""
+    """The data-fingerprint part of one of our ETags ("<fp>" or "v<version>-<seal>-<fp>")."""
     match = VERSIONED_ETAG.match(etag)
     return match["fingerprint"] if match else etag.removeprefix("W/").strip('"')
 
@@ -66,10 +76,10 @@ def no_such_commitment(code):
 class ConditionalGetMixin:
     """ETag and Last-Modified on every GET. The ETag is derived from a one-query fingerprint
     of the data (selectors.data_version), so a client whose copy is current gets a 304
-    before the response is built. A commitment's ETag also carries its version
-    ("v3-<fingerprint>"), which If-Match checks before an edit."""
+    before the response is built. A commitment's ETag also carries its version, sealed
+    ("v3-<seal>-<fingerprint>"), which If-Match checks before an edit."""
 
-    etag_version = None
+    etag_version = None  # "v3-<seal>-" on a commitment's own responses
     fingerprint = None
     data_fingerprint = None  # of the data alone (selectors.data_version), for cache keys
 
@@ -104,8 +114,7 @@ class ConditionalGetMixin:
             # What a signed-in user or token holder reads stays out of every cache.
             patch_cache_control(response, private=True, no_store=True)
         if self.fingerprint and response.status_code == status.HTTP_200_OK:
-            version = f"v{self.etag_version}-" if self.etag_version else ""
-            response["ETag"] = f'"{version}{self.fingerprint}"'
+            response["ETag"] = f'"{self.etag_version or ""}{self.fingerprint}"'
             if self.last_modified:
                 response["Last-Modified"] = http_date(self.last_modified.timestamp())
         return response
@@ -257,7 +266,7 @@ class CommitmentViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         commitment = self.get_object()
-        self.etag_version = commitment.version
+        self.etag_version = self._etag_version(commitment)
         return Response(self._detail(commitment))
 
     def create(self, request, *args, **kwargs):
@@ -269,7 +278,7 @@ class CommitmentViewSet(
 
     def update(self, request, *args, **kwargs):
         commitment = self.get_object()
-        expected_version = self._version_from_if_match(request)
+        expected_version = self._version_from_if_match(request, commitment)
         serializer = self.get_serializer(commitment, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
@@ -282,24 +291,33 @@ class CommitmentViewSet(
                 current_version=stale.current_version,
             ) from stale
         # The new ETag, so that the editor can edit again without reading again.
-        self.fingerprint, self.etag_version = self._fingerprint(request), commitment.version
+        self.fingerprint = self._fingerprint(request)
+        self.etag_version = self._etag_version(commitment)
         return Response(self._detail(self.get_queryset().get(pk=commitment.pk)))
 
     @staticmethod
-    def _version_from_if_match(request):
-        """The version the client read, from the ETag it sends in If-Match (None for "*")."""
+    def _etag_version(commitment):
+        return f"v{commitment.version}-{version_seal(commitment.pk, commitment.version)}-"
+
+    @staticmethod
+    def _version_from_if_match(request, commitment):
+        """The version the client read, from the ETag of a GET of this commitment that it
+        sends in If-Match. `*` is refused: it would skip the very check If-Match is for."""
         header = request.headers.get("If-Match", "").strip()
-        if not header:
+        if not header or header == "*":
             raise PreconditionRequired(
                 "Send If-Match with the ETag of your last GET of this commitment, so that your "
-                "change cannot overwrite someone else's."
+                "change cannot overwrite someone else's (If-Match: * is not accepted)."
             )
-        if header == "*":
-            return None
         match = VERSIONED_ETAG.match(header)
-        if not match:
+        if (
+            not match
+            or header.startswith("W/")
+            or match["seal"] != version_seal(commitment.pk, int(match["version"]))
+        ):
             raise PreconditionFailed(
-                'If-Match must be the ETag of a GET of this commitment, such as "v3-0123abcd...".',
+                "If-Match must be the ETag of a GET of this commitment, exactly as this API sent "
+                'it, such as "v3-0123456789abcdef-0123abcd...".',
                 current_version=None,
             )
         return int(match["version"])
@@ -314,7 +332,9 @@ class CommitmentViewSet(
         records = commitment.history.select_related("history_user")
         page = self.paginate_queryset(records)
         return self.get_paginated_response(
-            serializers.HistoricalChangeSerializer(changes_of(page, records), many=True).data
+            serializers.HistoricalChangeSerializer(
+                changes_of(page, records), many=True, context=self.get_serializer_context()
+            ).data
         )
 
     def _detail(self, commitment):
