@@ -87,18 +87,3 @@ def test_a_commitment_cannot_be_its_own_ancestor(commitment):
 
     with pytest.raises(ValidationError, match="its own parent or ancestor"):
         save_commitment(commitment)
-
-
-@pytest.mark.parametrize(
-    ("column", "value"),
-    [
-        ("update_cadence_days", 3651),
-        ("paragraph", 10_000),
-        ("target_date", datetime.date(2100, 1, 1)),
-    ],
-)
-def test_the_database_refuses_numbers_and_dates_out_of_bounds(commitment, column, value):
-    from django.db import IntegrityError, transaction
-
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Commitment.objects.filter(pk=commitment.pk).update(**{column: value})

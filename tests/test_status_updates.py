@@ -194,8 +194,11 @@ def test_the_database_refuses_updates_that_skip_validation(commitment, analyst, 
         ({"current_progress": 101}, "commitment_current_progress_0_100"),
         ({"current_status": "on_track"}, "commitment_assessed_iff_as_of"),
         ({"current_status": "nonsense", "current_as_of": JAN}, "commitment_current_status_valid"),
-        ({"paragraph": 0}, "commitment_paragraph_positive"),
-        ({"update_cadence_days": 0}, "commitment_cadence_positive"),
+        ({"paragraph": 0}, "commitment_paragraph_range"),
+        ({"update_cadence_days": 0}, "commitment_cadence_range"),
+        ({"update_cadence_days": 3651}, "commitment_cadence_range"),
+        ({"paragraph": 10_000}, "commitment_paragraph_range"),
+        ({"target_date": datetime.date(2100, 1, 1)}, "commitment_target_date_range"),
     ],
 )
 def test_the_database_refuses_inconsistent_commitments(commitment, fields, constraint):
