@@ -106,6 +106,51 @@ def format_datetime(value):
     return _DATETIME.to_representation(value) if value else None
 
 
+def blank_as_null(text):
+    """Optional text left empty is stored as "" and sent as null: one rule for every optional
+    field, so that a typed client never meets an empty string where it expects a URL or a
+    choice."""
+    return text or None
+
+
+class BlankAsNull:
+    """An optional text field of a read serializer: null when empty, and declared nullable."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return blank_as_null(super().to_representation(value) if value else "")
+
+
+class OptionalCharField(BlankAsNull, serializers.CharField):
+    pass
+
+
+class OptionalURLField(BlankAsNull, serializers.URLField):
+    pass
+
+
+class OptionalChoiceField(BlankAsNull, serializers.ChoiceField):
+    pass
+
+
+class NullAsBlank:
+    """An optional text field of a write serializer: null is accepted and stored as "" (the
+    way the admin stores an empty field), so that a client may send back what it read."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        return "" if data is None else super().to_internal_value(data)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return True, ""
+        return super().validate_empty_values(data)
+
+
 class RefSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
@@ -124,6 +169,7 @@ class StatusCountsSerializer(serializers.Serializer):
 
 
 class PillarSerializer(serializers.ModelSerializer):
+    description = OptionalCharField()
     commitments = serializers.SerializerMethodField()
 
     class Meta:
@@ -136,6 +182,8 @@ class PillarSerializer(serializers.ModelSerializer):
 
 
 class ThemeSerializer(serializers.ModelSerializer):
+    description = OptionalCharField()
+
     class Meta:
         model = Theme
         fields = ["slug", "name", "description"]
@@ -150,12 +198,17 @@ class PlaceSerializer(serializers.ModelSerializer):
 
 
 class PartnerSerializer(serializers.ModelSerializer):
+    description = OptionalCharField()
+
     class Meta:
         model = Partner
         fields = ["slug", "name", "kind", "description"]
 
 
 class SourceDocumentSerializer(serializers.ModelSerializer):
+    url = OptionalURLField(help_text="Where the text is published; null if unknown.")
+    description = OptionalCharField()
+
     class Meta:
         model = SourceDocument
         fields = ["slug", "short_name", "title", "issuer", "issued_on", "url", "description"]
@@ -165,7 +218,7 @@ class SourceSerializer(serializers.Serializer):
     document = serializers.SlugField(source="source_document.slug")
     title = serializers.CharField(source="source_document.title")
     paragraph = serializers.IntegerField()
-    url = serializers.URLField(source="source_document.url", allow_blank=True)
+    url = OptionalURLField(source="source_document.url", help_text="null if unknown.")
 
 
 class CurrentStatusFields(serializers.Serializer):
@@ -184,6 +237,8 @@ def _refs(tags):
 
 
 class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializers.ModelSerializer):
+    """A commitment of the Roadmap (or of another document), quoted from its source, with its current status."""
+
     url = serializers.HyperlinkedIdentityField(
         view_name="api:commitment-detail", lookup_field="code"
     )
@@ -247,7 +302,7 @@ class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializer
                 "document": document.slug,
                 "title": document.title,
                 "paragraph": commitment.paragraph,
-                "url": document.url,
+                "url": blank_as_null(document.url),
             },
             "status": commitment.current_status,
             "status_label": STATUS_LABELS[commitment.current_status],
@@ -263,12 +318,17 @@ class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializer
 
 
 class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
+    """An assessment of one commitment at a date. Never changed once recorded."""
+
     url = serializers.HyperlinkedIdentityField(view_name="api:update-detail")
     commitment = serializers.SlugRelatedField(slug_field="code", read_only=True)
     commitment_url = serializers.HyperlinkedRelatedField(
         source="commitment", view_name="api:commitment-detail", lookup_field="code", read_only=True
     )
     status_label = serializers.CharField(source="get_status_display")
+    evidence_url = OptionalURLField()
+    evidence_source = OptionalCharField()
+    confidence = OptionalChoiceField(choices=StatusUpdate.Confidence.choices)
     author = serializers.SerializerMethodField()
 
     class Meta:
@@ -309,9 +369,9 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
             "progress": update.progress,
             "as_of": format_date(update.as_of),
             "summary": update.summary,
-            "evidence_url": update.evidence_url,
-            "evidence_source": update.evidence_source,
-            "confidence": update.confidence,
+            "evidence_url": blank_as_null(update.evidence_url),
+            "evidence_source": blank_as_null(update.evidence_source),
+            "confidence": blank_as_null(update.confidence),
             "corrects": update.corrects_id,
             "author": self.get_author(update),
             "created_at": format_datetime(update.created_at),
@@ -319,6 +379,8 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
 
 
 class ChildSerializer(CurrentStatusFields, serializers.ModelSerializer):
+    """A commitment listed by a wider one, with its current status."""
+
     url = serializers.HyperlinkedIdentityField(
         view_name="api:commitment-detail", lookup_field="code"
     )
@@ -330,6 +392,8 @@ class ChildSerializer(CurrentStatusFields, serializers.ModelSerializer):
 
 
 class CommitmentDetailSerializer(CommitmentSerializer):
+    """A commitment with its children and its latest status updates."""
+
     children = serializers.SerializerMethodField()
     latest_updates = serializers.SerializerMethodField()
 
@@ -392,8 +456,10 @@ class CommitmentCSVSerializer(CurrentStatusFields, serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="FeedStatusUpdate")
 class FeedStatusUpdateSerializer(StatusUpdateSerializer):
-    """The same update, in the feed: its own schema name, because the feed's pages are cursor
-    pages (no count) where a commitment's history has numbered pages."""
+    """A status update, as the feed lists it."""
+
+    # Its own schema name, because the feed's pages are cursor pages (no count) where a
+    # commitment's history has numbered pages.
 
 
 class StatusUpdateCSVSerializer(StatusUpdateSerializer):
@@ -429,7 +495,28 @@ class StrictWriteSerializer(serializers.ModelSerializer):
     server_set_fields = set()
 
 
+class OptionalURLInput(NullAsBlank, serializers.URLField):
+    pass
+
+
+class OptionalCharInput(NullAsBlank, serializers.CharField):
+    pass
+
+
+class OptionalChoiceInput(NullAsBlank, serializers.ChoiceField):
+    pass
+
+
 class StatusUpdateWriteSerializer(StrictWriteSerializer):
+    """A new status update. Unknown fields, and fields the server sets, are refused."""
+
+    evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
+    evidence_source = OptionalCharInput(
+        max_length=300,
+        allow_blank=True,
+        help_text="Where the evidence comes from, e.g. a report's title.",
+    )
+    confidence = OptionalChoiceInput(choices=StatusUpdate.Confidence.choices, allow_blank=True)
     corrects = serializers.PrimaryKeyRelatedField(
         queryset=StatusUpdate.objects.all(),
         required=False,
