@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that it compresses what every later middleware has written.
+    "commitments.middleware.APICompressionMiddleware",
     "commitments.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -218,7 +220,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["commitments.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "commitments.api.pagination.PageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "commitments.api.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "commitments.api.throttling.AnonRateThrottle",
         "commitments.api.throttling.UserRateThrottle",
@@ -242,11 +244,29 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Roadmap Tracker API",
     "DESCRIPTION": (
         "Commitments of the Paris Roadmap (Global Coalition to Defeat Daesh/ISIS, 25 June 2019) "
-        "and their status over time. Reads are public unless the deployment says otherwise; "
-        "writes need a token (`Authorization: Token <token>`) or a session of a user with the "
-        "right role."
+        "and their status over time.\n\n"
+        "**Access.** Reads are public unless the deployment keeps them private. Writes need an "
+        "API token (`Authorization: Bearer <token>`; `Token <token>` works too) or a signed-in "
+        "session of a user whose role allows them.\n\n"
+        "**Conventions.** Absent optional values are `null`. Every GET carries an `ETag` and "
+        "`Last-Modified` and answers 304 to `If-None-Match` or `If-Modified-Since`. Errors are "
+        "JSON: a `detail`, or messages per field for a 400. Lists are paged (`page`, "
+        "`page_size` up to 200); the feed of updates pages with a cursor."
     ),
     "VERSION": "1",
+    "SERVERS": [{"url": "/", "description": "This deployment"}],
+    "LICENSE": {"name": "Data: the Coalition's public statements; see the README"},
+    "CONTACT": {"name": "Roadmap Tracker maintainers"},
+    "TAGS": [
+        {"name": "commitments", "description": "The Roadmap's commitments and their status."},
+        {"name": "updates", "description": "Status updates: assessments, newest first."},
+        {"name": "summary", "description": "The Roadmap at a glance."},
+        {"name": "reference", "description": "Pillars, themes, places, partners, documents."},
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "commitments.api.schema.declare_http_contract",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,5 +1,6 @@
 """API v1 views: thin, reading through the selectors and writing through the services."""
 
+import datetime
 import hashlib
 import re
 
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
-from django.utils.http import http_date, parse_etags
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
@@ -47,7 +48,7 @@ CSV_PARAMETER = OpenApiParameter(
     "format",
     OpenApiTypes.STR,
     enum=["json", "csv"],
-    description="csv: every matching row as a spreadsheet-ready CSV, unpaginated.",
+    description="csv: every matching row as CSV, not paged, ready for a spreadsheet.",
 )
 
 
@@ -94,29 +95,43 @@ class ConditionalGetMixin:
                 raise NotModified(etag)
 
     def _fingerprint(self, request):
-        data, self.last_modified = data_version()
+        data, changed_at = data_version()
         self.data_fingerprint = data
+        # Staleness moves on at midnight: what the data says may change then without a write.
+        today = timezone.localdate()
+        day_began = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+        self.last_modified = max(changed_at, day_began) if changed_at else day_began
         variant = "|".join(
             [
                 data,
                 request.get_full_path(),
                 request.accepted_renderer.format,
-                str(timezone.localdate()),  # staleness changes with the date
+                str(today),
                 str(request.user.pk),  # the browsable page names its user
             ]
         )
         return hashlib.sha256(variant.encode()).hexdigest()[:32]
 
+    def _not_modified_since(self, request):
+        """If-Modified-Since, when the client sent no If-None-Match (which decides when sent)."""
+        if "If-None-Match" in request.headers:
+            return False
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        return since is not None and int(self.last_modified.timestamp()) <= since
+
     def finalize_response(self, request, response, *args, **kwargs):
+        ok = self.fingerprint and response.status_code == status.HTTP_200_OK
+        if ok and self._not_modified_since(request):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization"])
         if request.user and request.user.is_authenticated:
             # What a signed-in user or token holder reads stays out of every cache.
             patch_cache_control(response, private=True, no_store=True)
-        if self.fingerprint and response.status_code == status.HTTP_200_OK:
-            response["ETag"] = f'"{self.etag_version or ""}{self.fingerprint}"'
-            if self.last_modified:
-                response["Last-Modified"] = http_date(self.last_modified.timestamp())
+        if self.fingerprint and response.status_code in (200, 304):
+            # A 304 for If-None-Match already names the ETag the client sent.
+            response.setdefault("ETag", f'"{self.etag_version or ""}{self.fingerprint}"')
+            response["Last-Modified"] = http_date(self.last_modified.timestamp())
         return response
 
 
@@ -155,9 +170,16 @@ class ReferenceViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Pillars (lines of effort) with their commitments by current status"
+        summary="Pillars, with their commitments counted by status",
+        description="The Roadmap's lines of effort (military, humanitarian, stabilization, "
+        "...), in display order, each with its commitments counted by current status.",
+        tags=["reference"],
     ),
-    retrieve=extend_schema(summary="One pillar with its commitments by current status"),
+    retrieve=extend_schema(
+        summary="One pillar, with its commitments counted by status",
+        description="A pillar by its slug, with its commitments counted by current status.",
+        tags=["reference"],
+    ),
 )
 class PillarViewSet(ReferenceViewSet):
     queryset = Pillar.objects.all()
@@ -176,14 +198,32 @@ class PillarViewSet(ReferenceViewSet):
         return cached_summary(self.data_fingerprint)["pillars"]
 
 
-@extend_schema_view(list=extend_schema(summary="Themes (cross-cutting tags)"))
+@extend_schema_view(
+    list=extend_schema(
+        summary="Themes",
+        description="Cross-cutting tags such as foreign terrorist fighters; filter commitments "
+        "and updates with `theme=<slug>`.",
+        tags=["reference"],
+    ),
+    retrieve=extend_schema(
+        summary="One theme", description="A theme by its slug.", tags=["reference"]
+    ),
+)
 class ThemeViewSet(ReferenceViewSet):
     queryset = Theme.objects.all()
     serializer_class = serializers.ThemeSerializer
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Places, each with the slug of the place it lies in")
+    list=extend_schema(
+        summary="Places",
+        description="Places commitments concern, each with the slug of the place it lies in "
+        "(`parent`); a `place=<slug>` filter includes the places within it.",
+        tags=["reference"],
+    ),
+    retrieve=extend_schema(
+        summary="One place", description="A place by its slug.", tags=["reference"]
+    ),
 )
 class PlaceViewSet(ReferenceViewSet):
     queryset = Place.objects.select_related("parent")
@@ -191,14 +231,32 @@ class PlaceViewSet(ReferenceViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Partners: organisations and bodies the Roadmap names")
+    list=extend_schema(
+        summary="Partners",
+        description="Organisations and bodies the Roadmap names as working with the Coalition.",
+        tags=["reference"],
+    ),
+    retrieve=extend_schema(
+        summary="One partner", description="A partner by its slug.", tags=["reference"]
+    ),
 )
 class PartnerViewSet(ReferenceViewSet):
     queryset = Partner.objects.all()
     serializer_class = serializers.PartnerSerializer
 
 
-@extend_schema_view(list=extend_schema(summary="Source documents commitments are quoted from"))
+@extend_schema_view(
+    list=extend_schema(
+        summary="Source documents",
+        description="The documents commitments are quoted from, with where each is published.",
+        tags=["reference"],
+    ),
+    retrieve=extend_schema(
+        summary="One source document",
+        description="A source document by its slug.",
+        tags=["reference"],
+    ),
+)
 class SourceDocumentViewSet(ReferenceViewSet):
     queryset = SourceDocument.objects.all()
     serializer_class = serializers.SourceDocumentSerializer
@@ -206,19 +264,29 @@ class SourceDocumentViewSet(ReferenceViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Commitments, filtered, searched and ordered", parameters=[CSV_PARAMETER]
+        summary="List commitments",
+        description="Commitments with their current status, in Roadmap order unless `ordering` "
+        "says otherwise, 50 a page. Every filter may be combined; a repeated filter matches any "
+        "of its values. `format=csv` gives every matching row as CSV instead of a page.",
+        parameters=[CSV_PARAMETER],
     ),
     retrieve=extend_schema(
-        summary="One commitment, with its children and latest status updates",
+        summary="Get a commitment",
+        description="One commitment by its code, with its children and its ten latest status "
+        "updates. Its ETag is what a change (PATCH) sends back in If-Match.",
         responses=serializers.CommitmentDetailSerializer,
     ),
     create=extend_schema(
-        summary="Add a commitment from another source document (Editors)",
+        summary="Add a commitment (Editors)",
+        description="A commitment quoted from a source document other than the Roadmap (the "
+        "Roadmap's own come with the application). Its code, text and source never change.",
         request=serializers.CommitmentCreateSerializer,
         responses={201: serializers.CommitmentDetailSerializer},
     ),
     partial_update=extend_schema(
-        summary="Change a commitment's title, schedule, parent or tags (Editors)",
+        summary="Change a commitment (Editors)",
+        description="Its title, target date, cadence, parent, themes, places or partners; "
+        "send only what changes, with If-Match.",
         request=serializers.CommitmentUpdateSerializer,
         responses=serializers.CommitmentDetailSerializer,
     ),
@@ -309,12 +377,9 @@ class CommitmentViewSet(
                 "Send If-Match with the ETag of your last GET of this commitment, so that your "
                 "change cannot overwrite someone else's (If-Match: * is not accepted)."
             )
+        # A weak ETag is the same one, of a compressed response (APICompressionMiddleware).
         match = VERSIONED_ETAG.match(header)
-        if (
-            not match
-            or header.startswith("W/")
-            or match["seal"] != version_seal(commitment.pk, int(match["version"]))
-        ):
+        if not match or match["seal"] != version_seal(commitment.pk, int(match["version"])):
             raise PreconditionFailed(
                 "If-Match must be the ETag of a GET of this commitment, exactly as this API sent "
                 'it, such as "v3-0123456789abcdef-0123abcd...".',
@@ -323,10 +388,13 @@ class CommitmentViewSet(
         return int(match["version"])
 
     @extend_schema(
-        summary="Who changed this commitment, when, and what (before and after)",
+        summary="A commitment's change history",
+        description="Who changed the commitment, when, and each field before and after, newest "
+        "first. (Its status history is its status updates.)",
         responses=serializers.HistoricalChangeSerializer(many=True),
+        filters=False,
     )
-    @action(detail=True, methods=["get"], url_path="history")
+    @action(detail=True, methods=["get"], url_path="history", filter_backends=[])
     def history(self, request, *args, **kwargs):
         commitment = self.get_object()
         records = commitment.history.select_related("history_user")
@@ -349,11 +417,20 @@ class CommitmentViewSet(
 
 
 @extend_schema_view(
-    get=extend_schema(summary="A commitment's full status history, newest assessment first"),
+    get=extend_schema(
+        summary="A commitment's status updates",
+        description="Its whole status history, newest assessment first (by as-of date, then "
+        "by time recorded), 50 a page.",
+        tags=["updates"],
+    ),
     post=extend_schema(
         summary="Record a status update (Analysts, Editors)",
+        description="An assessment of the commitment at a date (not in the future). The "
+        "commitment's current status follows the update with the latest as-of date. Updates "
+        "are never changed: a correction is a new update that names the one it `corrects`.",
         request=serializers.StatusUpdateWriteSerializer,
         responses={201: serializers.StatusUpdateSerializer},
+        tags=["updates"],
     ),
 )
 class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
@@ -386,10 +463,16 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Feed of all status updates, most recently recorded first",
+        summary="Feed of status updates",
+        description="Status updates of every commitment, most recently recorded first, 50 a "
+        "page: follow `next` (a cursor) to page on. `format=csv` gives every matching update as "
+        "CSV instead.",
         parameters=[CSV_PARAMETER],
     ),
-    retrieve=extend_schema(summary="One status update"),
+    retrieve=extend_schema(
+        summary="Get a status update",
+        description="One status update by its id, as the `Location` of its creation names it.",
+    ),
 )
 class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = StatusUpdate.objects.for_display()
@@ -434,10 +517,13 @@ class SummaryView(ConditionalGetMixin, APIView):
     queryset = Commitment.objects.none()  # for the permission class: reads only
 
     @extend_schema(
-        summary="The Roadmap at a glance: commitments by status, per pillar, staleness",
+        summary="The Roadmap at a glance",
+        description="Commitments counted by current status, overall and per pillar, with "
+        "average progress and how many need a new assessment.",
         responses=serializers.SummarySerializer,
     )
     def get(self, request):
         data = cached_summary(self.data_fingerprint)
-        # The figures may come from the cache; the time is this response's.
-        return Response({**data, "generated_at": serializers.format_datetime(timezone.now())})
+        # The time the figures are as of, the same for every response with the same ETag.
+        generated_at = serializers.format_datetime(self.last_modified)
+        return Response({**data, "generated_at": generated_at})

@@ -1,0 +1,181 @@
+"""The OpenAPI schema's account of what every operation of the API does over HTTP, beyond its
+200/201 body: errors and their bodies, conditional requests and their headers, anonymous reads,
+the CSV form of lists. The views behave this way for every operation, so it is stated here once
+(a drf-spectacular postprocessing hook) instead of on each view; tests/test_api_contract.py and
+the response validation of the whole test suite hold both to it."""
+
+from drf_spectacular import openapi
+
+# Error bodies: a `detail` message, or a message list per field (400).
+ERROR = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for a person to read."}
+    },
+    "required": ["detail"],
+}
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": "Messages per field (`non_field_errors` for the request as a whole), or a "
+    "`detail` for a request that could not be read at all (malformed JSON).",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+PRECONDITION_FAILED = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "current_version": {
+            "type": "integer",
+            "nullable": True,
+            "description": "The commitment's version now, when the If-Match named an older one.",
+        },
+    },
+    "required": ["detail"],
+}
+
+HEADERS = {
+    "ETag": {
+        "description": "Identifies this representation: send it in If-None-Match to revalidate, "
+        "and, for a commitment, in If-Match to change it.",
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {
+        "description": "When the data last changed (or the day began: staleness moves at "
+        "midnight); send it in If-Modified-Since to revalidate.",
+        "schema": {"type": "string"},
+    },
+    "Location": {"description": "The URL of what was created.", "schema": {"type": "string"}},
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer"},
+    },
+}
+
+PARAMETERS = {
+    "If-None-Match": {
+        "in": "header",
+        "name": "If-None-Match",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "The ETag of your copy: 304 without a body when it is still current.",
+    },
+    "If-Modified-Since": {
+        "in": "header",
+        "name": "If-Modified-Since",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "The Last-Modified of your copy (an HTTP date): 304 when nothing changed "
+        "since. If-None-Match, when sent too, decides.",
+    },
+    "If-Match": {
+        "in": "header",
+        "name": "If-Match",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "The ETag of your last GET of this commitment, exactly as received. A "
+        "change since then is a 412; `*` is not accepted (428).",
+    },
+}
+
+
+def _error(description, schema="Error", headers=()):
+    response = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+    if headers:
+        response["headers"] = {name: HEADERS[name] for name in headers}
+    return response
+
+
+COMMON_ERRORS = {
+    "401": _error("The token or session is not valid."),
+    "403": _error(
+        "Not allowed: reads need a signed-in user where the deployment keeps them private; "
+        "writes need the role's permission."
+    ),
+    "404": _error("No such resource, or no such page."),
+    "406": _error("The Accept header asks for a representation the API does not give."),
+    "429": _error("Too many requests from this client.", headers=["Retry-After"]),
+    "500": _error("An error on the server's side; it has been logged."),
+    "503": _error("The database is unavailable for a moment.", headers=["Retry-After"]),
+}
+WRITE_ERRORS = {
+    "413": _error("The body is larger than the server accepts."),
+    "415": _error("The body is not JSON."),
+}
+PATCH_ERRORS = {
+    "412": _error(
+        "If-Match is not an ETag of this commitment, or the commitment changed since.",
+        schema="PreconditionFailed",
+    ),
+    "428": _error("If-Match is missing (or `*`)."),
+}
+NOT_MODIFIED = {
+    "description": "Your copy (If-None-Match or If-Modified-Since) is current; no body.",
+    "headers": {"ETag": HEADERS["ETag"]},
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Operations are described by what their views declare with extend_schema, written for
+    the developers of clients. drf-spectacular would otherwise publish the views' docstrings,
+    which are written for the maintainers of this code."""
+
+    def get_description(self):
+        return ""
+
+
+def declare_http_contract(result, generator, request, public):
+    """drf-spectacular postprocessing hook: see the module's docstring."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(
+        Error=ERROR, ValidationError=VALIDATION_ERROR, PreconditionFailed=PRECONDITION_FAILED
+    )
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            _declare(operation, method, path)
+    return result
+
+
+def _declare(operation, method, path):
+    responses = operation.setdefault("responses", {})
+    parameters = operation.setdefault("parameters", [])
+    for parameter in parameters:
+        # Several values are sent by repeating the parameter, which the server accepts for every
+        # list parameter (ordering takes commas as well).
+        if parameter.get("in") == "query" and parameter["schema"].get("type") == "array":
+            parameter.update(style="form", explode=True)
+    for status, response in responses.items():
+        content = response.get("content", {})
+        # Lists that also come as CSV: the CSV is text, not the paginated JSON.
+        if "text/csv" in content:
+            content["text/csv"] = {
+                "schema": {
+                    "type": "string",
+                    "description": "Every matching row (not paged), one line per row, a header "
+                    "line first.",
+                }
+            }
+        if method == "get" and status == "200":
+            response["headers"] = {name: HEADERS[name] for name in ("ETag", "Last-Modified")}
+        if status == "201":
+            response["headers"] = {"Location": HEADERS["Location"]}
+        if method == "patch" and status == "200":
+            response["headers"] = {"ETag": HEADERS["ETag"]}
+    responses.update(COMMON_ERRORS)
+    responses["400"] = _error("A parameter or the body is not valid.", schema="ValidationError")
+    if method == "get":
+        responses["304"] = NOT_MODIFIED
+        parameters += [PARAMETERS["If-None-Match"], PARAMETERS["If-Modified-Since"]]
+        # Reads are public unless the deployment says otherwise: no credentials is an option.
+        security = operation.setdefault("security", [])
+        if {} not in security:
+            security.append({})
+    else:
+        responses.update(WRITE_ERRORS)
+    if method == "patch":
+        responses.update(PATCH_ERRORS)
+        parameters.append(PARAMETERS["If-Match"])
+    operation["responses"] = dict(sorted(responses.items()))
