@@ -28,6 +28,13 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Every API response a test sees must be what the OpenAPI schema says (before compression).
+    middleware = list(settings.MIDDLEWARE)
+    middleware.insert(
+        middleware.index("commitments.middleware.APICompressionMiddleware") + 1,
+        "tests.openapi_validation.OpenAPIResponseValidationMiddleware",
+    )
+    settings.MIDDLEWARE = middleware
 
 
 @pytest.fixture(scope="session")

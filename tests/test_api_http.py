@@ -130,7 +130,7 @@ def test_the_openapi_schema_generates_without_warnings(tmp_path):
 
     schema = (tmp_path / "schema.yaml").read_text()
     assert "/api/v1/commitments/{code}/updates/:" in schema
-    assert "knoxApiToken" in schema
+    assert "tokenAuth" in schema
 
 
 def test_the_docs_page_loads_its_assets_from_this_site(client):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
+from django_filters.widgets import CSVWidget
 from drf_spectacular.utils import extend_schema_field
 
 from commitments.models import (
@@ -34,8 +35,26 @@ class InstantField(IsoDateTimeField):
             raise ValidationError("Enter a date and time between the years 1 and 9999.") from error
 
 
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+        "description": "A date (midnight, server time) or a date and time (ISO 8601).",
+    }
+)
 class InstantFilter(filters.IsoDateTimeFilter):
     field_class = InstantField
+
+
+class RepeatedOrCommaSeparated(CSVWidget):
+    """Values given as ?ordering=a,b or as ?ordering=a&ordering=b (what generated clients
+    send), in the order given. django-filter's own CSV widget keeps only the last of repeated
+    parameters, silently."""
+
+    def value_from_datadict(self, data, files, name):
+        if name not in data:
+            return None
+        values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+        return [part for value in values for part in value.split(",")]
 
 
 class FilterBackend(filters.DjangoFilterBackend):
@@ -57,8 +76,46 @@ def by_slugs(**kwargs):
     return extend_schema_field(schema)(filters.ModelMultipleChoiceFilter(**kwargs))
 
 
-def _linked_to(through, column, values):
-    return Exists(through.objects.filter(commitment_id=OuterRef("pk"), **{f"{column}__in": values}))
+def _linked_to(through, column, values, commitment="pk"):
+    """Rows whose commitment (the field `commitment` of the filtered rows) is linked to any of
+    `values`."""
+    return Exists(
+        through.objects.filter(commitment_id=OuterRef(commitment), **{f"{column}__in": values})
+    )
+
+
+def _within_places(places, commitment="pk"):
+    """Rows whose commitment concerns any of `places` or a place within one of them."""
+    # Places nest at most four deep (global, region, country, area).
+    within = (
+        Q(place__in=places) | Q(place__parent__in=places) | Q(place__parent__parent__in=places)
+        | Q(place__parent__parent__parent__in=places)
+    )  # fmt: skip
+    through = Commitment.places.through
+    return Exists(through.objects.filter(within, commitment_id=OuterRef(commitment)))
+
+
+def place_filter(**kwargs):
+    return by_slugs(
+        field_name="places",
+        queryset=Place.objects.all(),
+        to_field_name="slug",
+        method="filter_place",
+        help_text="Place slug; a place includes the places within it (syria finds northeast "
+        "Syria). Repeat for several.",
+        **kwargs,
+    )
+
+
+def theme_filter(**kwargs):
+    return by_slugs(
+        field_name="themes",
+        queryset=Theme.objects.all(),
+        to_field_name="slug",
+        method="filter_theme",
+        help_text="Theme slug; repeat for several.",
+        **kwargs,
+    )
 
 
 class NullsLastOrderingFilter(filters.OrderingFilter):
@@ -92,21 +149,16 @@ class CommitmentFilter(filters.FilterSet):
         distinct=False,
         help_text="Current status; repeat for several.",
     )
-    place = by_slugs(
-        field_name="places",
-        queryset=Place.objects.all(),
-        to_field_name="slug",
-        method="filter_place",
-        help_text="Place slug; a place includes the places within it (syria finds northeast Syria). "
-        "Repeat for several.",
+    code = by_slugs(
+        field_name="code",
+        queryset=Commitment.objects.all(),
+        to_field_name="code",
+        distinct=False,
+        help_text="Commitment code; repeat for several commitments in one read "
+        "(?code=MIL-1&code=POL-3).",
     )
-    theme = by_slugs(
-        field_name="themes",
-        queryset=Theme.objects.all(),
-        to_field_name="slug",
-        method="filter_theme",
-        help_text="Theme slug; repeat for several.",
-    )
+    place = place_filter()
+    theme = theme_filter()
     partner = by_slugs(
         field_name="partners",
         queryset=Partner.objects.all(),
@@ -137,7 +189,9 @@ class CommitmentFilter(filters.FilterSet):
             ("last_update_at", "last_update_at"),
             ("current_progress", "progress"),
         ],
-        help_text="code, title, last_update_at or progress; prefix with - for descending.",
+        widget=RepeatedOrCommaSeparated,
+        help_text="code, title, last_update_at or progress; prefix with - for descending. "
+        "Repeat the parameter (or separate with commas) to sort by several.",
     )
 
     class Meta:
@@ -145,22 +199,12 @@ class CommitmentFilter(filters.FilterSet):
         fields = []
 
     def filter_place(self, queryset, name, places):
-        if not places:
-            return queryset
-        # Places nest at most four deep (global, region, country, area).
-        within = (
-            Q(place__in=places) | Q(place__parent__in=places) | Q(place__parent__parent__in=places)
-            | Q(place__parent__parent__parent__in=places)
-        )  # fmt: skip
-        through = Commitment.places.through
-        return queryset.filter(Exists(through.objects.filter(within, commitment_id=OuterRef("pk"))))
+        return queryset.filter(_within_places(places)) if places else queryset
 
     def filter_theme(self, queryset, name, themes):
-        return (
-            queryset.filter(_linked_to(Commitment.themes.through, "theme", themes))
-            if themes
-            else queryset
-        )
+        if not themes:
+            return queryset
+        return queryset.filter(_linked_to(Commitment.themes.through, "theme", themes))
 
     def filter_partner(self, queryset, name, partners):
         if not partners:
@@ -200,7 +244,19 @@ class StatusUpdateFilter(filters.FilterSet):
         distinct=False,
         help_text="Commitment code; repeat for several.",
     )
+    place = place_filter()
+    theme = theme_filter()
 
     class Meta:
         model = StatusUpdate
         fields = []
+
+    # As on commitments, through each update's commitment.
+    def filter_place(self, queryset, name, places):
+        return queryset.filter(_within_places(places, "commitment_id")) if places else queryset
+
+    def filter_theme(self, queryset, name, themes):
+        if not themes:
+            return queryset
+        through = Commitment.themes.through
+        return queryset.filter(_linked_to(through, "theme", themes, "commitment_id"))

@@ -1,16 +1,44 @@
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
+class PageSizeChecked:
+    """A page_size that is not a whole number from 1 up is a 400, like every bad parameter;
+    DRF's own ignores it silently."""
+
     max_page_size = 200
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"A whole number from 1 to {self.max_page_size} (larger asks are "
+                        f"served {self.max_page_size})."
+                    ]
+                }
+            )
+        return super().get_page_size(request)
 
-class FeedPagination(pagination.CursorPagination):
+
+class PageNumberPagination(PageSizeChecked, pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+
+
+class FeedPagination(PageSizeChecked, pagination.CursorPagination):
     """Newest first; a cursor stays valid while new updates arrive, unlike a page number."""
 
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 200
     ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound as error:
+            # A cursor is something the client sent wrong, not a resource that is missing.
+            raise ValidationError(
+                {self.cursor_query_param: ["Not a cursor of this feed: follow `next` links."]}
+            ) from error

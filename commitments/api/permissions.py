@@ -2,14 +2,19 @@ from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 
 
+def may_read(request):
+    return settings.ROADMAP_PUBLIC_READ or bool(request.user and request.user.is_authenticated)
+
+
 class ReadOrModelPermission(DjangoModelPermissions):
     """Reads are public, or need any authenticated user when ROADMAP_PUBLIC_READ is off.
     Writes need the model permission of the view's model: add_statusupdate to record a status
-    update (Analysts, Editors), add/change_commitment to maintain commitments (Editors)."""
+    update (Analysts, Editors), add/change_commitment to maintain commitments (Editors).
+
+    A method the resource does not allow at all is let through to whoever may read it, so that
+    they learn it with a 405 (and its Allow header), not a 403 that suggests another role could."""
 
     def has_permission(self, request, view):
-        if request.method in SAFE_METHODS:
-            return settings.ROADMAP_PUBLIC_READ or bool(
-                request.user and request.user.is_authenticated
-            )
+        if request.method in SAFE_METHODS or request.method not in view.allowed_methods:
+            return may_read(request)
         return super().has_permission(request, view)

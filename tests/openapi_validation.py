@@ -1,0 +1,85 @@
+"""Every response the test suite gets from /api/v1/ is checked against the OpenAPI schema, with
+formats (uri, date, date-time) and nullability, error responses included: a test that meets a
+response the schema does not describe fails, whatever it asserts itself.
+
+The check is a middleware that conftest.py adds to the test run's settings, so it sees the
+responses of the test client, the API client and the browser tests' live server alike, before
+they are compressed. It uses openapi-core, the maintained validator of OpenAPI 3 documents."""
+
+import functools
+
+from openapi_core import Config, OpenAPI
+from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+
+CHECKED_PREFIX = "/api/v1/"
+# The schema and its viewer describe the API; they are not part of it.
+UNCHECKED_PREFIXES = ("/api/v1/schema/", "/api/v1/docs/")
+
+
+class ResponseBreaksSchema(AssertionError):
+    pass
+
+
+@functools.cache
+def api_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    # The CSV exports are declared as text; openapi-core reads only JSON bodies by itself.
+    config = Config(extra_media_type_deserializers={"text/csv": _text})
+    return OpenAPI.from_dict(schema, config=config)
+
+
+def _text(body, charset="utf-8", **parameters):
+    return body.decode(charset)
+
+
+class _Request(DjangoOpenAPIRequest):
+    # DRF's router writes regular expressions, which openapi-core cannot turn into the schema's
+    # path templates; without a pattern it matches the path itself against them.
+    @property
+    def path_pattern(self):
+        return None
+
+
+def is_checked(request, response):
+    return (
+        request.path.startswith(CHECKED_PREFIX)
+        # The root is DRF's index of links, for people exploring the API in a browser.
+        and request.path != CHECKED_PREFIX
+        and not request.path.startswith(UNCHECKED_PREFIXES)
+        and request.method != "HEAD"
+        # The browsable API's HTML pages are a convenience for people, not the contract.
+        and not response.get("Content-Type", "").startswith("text/html")
+    )
+
+
+def check_response(request, response):
+    try:
+        api_schema().validate_response(_Request(request), DjangoOpenAPIResponse(response))
+    except PathNotFound:
+        if response.status_code != 404:
+            raise
+    except OperationNotFound:
+        # A method the schema does not list for a path is one the API refuses: 405, or 401/403
+        # to a client that may not even read it.
+        if response.status_code not in (401, 403, 405):
+            raise
+    except Exception as error:
+        raise ResponseBreaksSchema(
+            f"{request.method} {request.get_full_path()} answered {response.status_code} "
+            f"with a response the OpenAPI schema does not describe: {error!r} "
+            f"{getattr(error, '__cause__', None)!r}\n{response.content[:500]!r}"
+        ) from error
+
+
+class OpenAPIResponseValidationMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if is_checked(request, response):
+            check_response(request, response)
+        return response
