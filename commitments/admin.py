@@ -343,14 +343,18 @@ class CommitmentCountAdmin(SimpleHistoryAdmin):
     """Reference data, listed with how many commitments use each entry."""
 
     search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+    # What a new entry's slug is typed from. Deliberately not the `prepopulated_fields`
+    # attribute: simple_history's version page reads that attribute instead of
+    # get_prepopulated_fields, for an existing entry whose slug is read-only, hence not in its
+    # form, and the page failed (KeyError: 'slug').
+    slug_from = "name"
 
     # A slug is a stable identifier, in shared links and in the Roadmap's data file.
     def get_readonly_fields(self, request, obj=None):
         return ["slug"] if obj is not None else []
 
     def get_prepopulated_fields(self, request, obj=None):
-        return {} if obj is not None else self.prepopulated_fields
+        return {} if obj is not None else {"slug": [self.slug_from]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(commitment_total=Count("commitments"))
@@ -365,7 +369,7 @@ class SourceDocumentAdmin(CommitmentCountAdmin):
     list_display = ["short_name", "title", "issuer", "issued_on", "commitment_count"]
     search_fields = ["short_name", "title", "issuer"]
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    prepopulated_fields = {"slug": ["short_name"]}
+    slug_from = "short_name"
     date_hierarchy = "issued_on"
 
 
