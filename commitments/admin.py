@@ -7,8 +7,10 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
@@ -147,8 +149,25 @@ class CommitmentForm(forms.ModelForm):
         return cleaned
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The admin of a model whose history is kept: its history pages show, and never write.
+
+    simple_history's page of one version shows the change form filled in with that version,
+    and saves it when it is POSTed back, for anyone who may merely view the object: a Viewer
+    could edit through it, and SIMPLE_HISTORY_REVERT_DISABLED only hides the button. So the
+    history list and its versions answer GET and HEAD, and 405 to anything else."""
+
+    @method_decorator(require_safe)
+    def history_view(self, request, object_id, extra_context=None):
+        return super().history_view(request, object_id, extra_context)
+
+    @method_decorator(require_safe)
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Commitment)
-class CommitmentAdmin(SimpleHistoryAdmin):
+class CommitmentAdmin(HistoryAdmin):
     form = CommitmentForm
     list_display = [
         "code",
@@ -339,7 +358,7 @@ class StatusUpdateAdmin(admin.ModelAdmin):
         )
 
 
-class CommitmentCountAdmin(SimpleHistoryAdmin):
+class CommitmentCountAdmin(HistoryAdmin):
     """Reference data, listed with how many commitments use each entry."""
 
     search_fields = ["name"]
