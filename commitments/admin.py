@@ -8,8 +8,10 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
@@ -161,8 +163,25 @@ class CommitmentForm(forms.ModelForm):
         return cleaned
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The admin of a model whose history is kept: its history pages show, and never write.
+
+    simple_history's page of one version shows the change form filled in with that version,
+    and saves it when it is POSTed back, for anyone who may merely view the object: a Viewer
+    could edit through it, and SIMPLE_HISTORY_REVERT_DISABLED only hides the button. So the
+    history list and its versions answer GET and HEAD, and 405 to anything else."""
+
+    @method_decorator(require_safe)
+    def history_view(self, request, object_id, extra_context=None):
+        return super().history_view(request, object_id, extra_context)
+
+    @method_decorator(require_safe)
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Commitment)
-class CommitmentAdmin(BoundedSearch, SimpleHistoryAdmin):
+class CommitmentAdmin(BoundedSearch, HistoryAdmin):
     form = CommitmentForm
     list_display = [
         "code",
@@ -353,18 +372,22 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         )
 
 
-class CommitmentCountAdmin(BoundedSearch, SimpleHistoryAdmin):
+class CommitmentCountAdmin(BoundedSearch, HistoryAdmin):
     """Reference data, listed with how many commitments use each entry."""
 
     search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+    # What a new entry's slug is typed from. Deliberately not the `prepopulated_fields`
+    # attribute: simple_history's version page reads that attribute instead of
+    # get_prepopulated_fields, for an existing entry whose slug is read-only, hence not in its
+    # form, and the page failed (KeyError: 'slug').
+    slug_from = "name"
 
     # A slug is a stable identifier, in shared links and in the Roadmap's data file.
     def get_readonly_fields(self, request, obj=None):
         return ["slug"] if obj is not None else []
 
     def get_prepopulated_fields(self, request, obj=None):
-        return {} if obj is not None else self.prepopulated_fields
+        return {} if obj is not None else {"slug": [self.slug_from]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(commitment_total=Count("commitments"))
@@ -379,7 +402,7 @@ class SourceDocumentAdmin(CommitmentCountAdmin):
     list_display = ["short_name", "title", "issuer", "issued_on", "commitment_count"]
     search_fields = ["short_name", "title", "issuer"]
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    prepopulated_fields = {"slug": ["short_name"]}
+    slug_from = "short_name"
     date_hierarchy = "issued_on"
 
 

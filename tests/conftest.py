@@ -1,40 +1,73 @@
 import datetime
+from types import SimpleNamespace
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import serializers
 from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
+from knox.models import AuthToken
 
-from commitments.models import Commitment, Partner, Pillar, Place, SourceDocument, Theme
+from commitments.models import (
+    Commitment,
+    Partner,
+    Pillar,
+    Place,
+    SourceDocument,
+    StatusUpdate,
+    Theme,
+)
 from commitments.roadmap import load_roadmap
 from commitments.roles import ANALYST, EDITOR, VIEWER
 from commitments.services import record_status_update
-from tests.factories import CommitmentFactory, UserFactory
+from tests.factories import (
+    CommitmentFactory,
+    PartnerFactory,
+    PillarFactory,
+    PlaceFactory,
+    SourceDocumentFactory,
+    ThemeFactory,
+    UserFactory,
+)
+
+
+def _test_only_settings():
+    return {
+        # A deliberately slow password hash protects real users; test users need none of it.
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # Production serves hashed static files from `collectstatic`'s manifest; tests serve
+        # them from the apps' folders without running it.
+        "WHITENOISE_USE_FINDERS": True,
+        "WHITENOISE_AUTOREFRESH": True,
+        "STORAGES": {
+            **django_settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        # Every API response a test sees must be what the OpenAPI schema says (checked before
+        # it is compressed).
+        "MIDDLEWARE": _with_response_validation(django_settings.MIDDLEWARE),
+    }
+
+
+def _with_response_validation(middleware):
+    middleware = list(middleware)
+    middleware.insert(
+        middleware.index("commitments.middleware.APICompressionMiddleware") + 1,
+        "tests.openapi_validation.OpenAPIResponseValidationMiddleware",
+    )
+    return middleware
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     # Each test starts with an empty cache: no throttle counts or cached reads of another.
     cache.clear()
-    # A deliberately slow password hash protects real users; test users need none of it.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Production serves hashed static files from `collectstatic`'s manifest; tests serve
-    # them from the apps' folders without running it.
-    settings.WHITENOISE_USE_FINDERS = True
-    settings.WHITENOISE_AUTOREFRESH = True
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # Every API response a test sees must be what the OpenAPI schema says (before compression).
-    middleware = list(settings.MIDDLEWARE)
-    middleware.insert(
-        middleware.index("commitments.middleware.APICompressionMiddleware") + 1,
-        "tests.openapi_validation.OpenAPIResponseValidationMiddleware",
-    )
-    settings.MIDDLEWARE = middleware
+    for name, value in _test_only_settings().items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +135,70 @@ def editor(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture(scope="module")
+def one_of_each(django_db_setup, django_db_blocker):
+    """A user of every role (`users`: viewer, analyst, editor, superuser, not_staff, and None
+    for anonymous) and a row of every model the admin registers (`rows`, by model), written
+    once for the module that asks and rolled back after it. Each test's own transaction nests
+    inside this one and is rolled back as usual (so it is not for transactional tests)."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(**_test_only_settings()),
+        transaction.atomic(),
+    ):
+        users = {
+            "viewer": _member_of(VIEWER),
+            "analyst": _member_of(ANALYST),
+            "editor": _member_of(EDITOR),
+            "superuser": UserFactory(username="root", is_superuser=True),
+            "not_staff": UserFactory(username="outsider", is_staff=False),
+            "anonymous": None,
+        }
+        # The user and group that the user and group pages show: not one of the above.
+        bystander = UserFactory(username="bystander")
+        group = Group.objects.create(name="Bystanders")
+        bystander.groups.add(group)
+        # Nothing refers to the rows shown, so that the database would let them be deleted:
+        # the status update is of another commitment, with a document and pillar of its own.
+        commitment = CommitmentFactory()
+        commitment.themes.add(ThemeFactory())
+        commitment.places.add(PlaceFactory())
+        commitment.partners.add(PartnerFactory())
+        update = record_status_update(
+            commitment=CommitmentFactory(),
+            author=users["analyst"],
+            status="on_track",
+            as_of=datetime.date(2024, 1, 15),
+            summary="Progress reported by partners.",
+        )
+        access = {
+            "username": "bystander",
+            "ip_address": "203.0.113.7",
+            "user_agent": "pytest",
+            "http_accept": "*/*",
+            "path_info": "/admin/login/",
+        }
+        rows = {
+            get_user_model(): bystander,
+            Group: group,
+            AuthToken: AuthToken.objects.create(user=bystander)[0],
+            Commitment: commitment,
+            StatusUpdate: update,
+            SourceDocument: SourceDocumentFactory(),
+            Pillar: PillarFactory(),
+            Theme: commitment.themes.get(),
+            Place: commitment.places.get(),
+            Partner: commitment.partners.get(),
+            AccessAttempt: AccessAttempt.objects.create(
+                **access, get_data="", post_data="", failures_since_start=1
+            ),
+            AccessLog: AccessLog.objects.create(**access),
+            AccessFailureLog: AccessFailureLog.objects.create(**access),
+        }
+        yield SimpleNamespace(users=users, rows=rows)
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

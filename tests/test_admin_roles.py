@@ -11,6 +11,13 @@ from django.urls import reverse
 
 from commitments.models import Commitment, Pillar, StatusUpdate
 from commitments.roles import ROLE_PERMISSIONS, sync_roles
+from tests.factories import (
+    PartnerFactory,
+    PillarFactory,
+    PlaceFactory,
+    SourceDocumentFactory,
+    ThemeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +82,46 @@ def test_every_role_sees_commitments_and_their_history(
         == expected
     )
     assert client.get(reverse("admin:commitments_statusupdate_changelist")).status_code == expected
+
+
+REFERENCE_FACTORIES = [
+    SourceDocumentFactory,
+    PillarFactory,
+    ThemeFactory,
+    PlaceFactory,
+    PartnerFactory,
+]
+
+
+@pytest.mark.parametrize("factory", REFERENCE_FACTORIES)
+@pytest.mark.parametrize("role", ["viewer", "analyst", "editor", "superuser"])
+def test_every_role_opens_a_version_in_the_history_of_reference_data(client, users, role, factory):
+    entry = factory()
+    opts = entry._meta
+    url = reverse(
+        f"admin:{opts.app_label}_{opts.model_name}_simple_history",
+        args=[entry.pk, entry.history.get().history_id],
+    )
+    client.force_login(users[role])
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert entry.slug in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("model", "typed_from"),
+    [("sourcedocument", "short_name"), ("pillar", "name"), ("place", "name")],
+)
+def test_a_new_entrys_slug_is_typed_from_its_name(client, editor, model, typed_from):
+    client.force_login(editor)
+
+    response = client.get(reverse(f"admin:commitments_{model}_add"))
+
+    [prepopulated] = response.context["adminform"].prepopulated_fields
+    assert prepopulated["field"].name == "slug"
+    assert [field.name for field in prepopulated["dependencies"]] == [typed_from]
 
 
 @pytest.mark.parametrize(
