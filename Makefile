@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
+SCHEMA := docs/openapi.yaml
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format check-deploy fuzz fault-test bench screenshot clean
+.PHONY: install run test lint format schema check-deploy fuzz fault-test bench screenshot clean
 
 # Re-installs whenever pyproject.toml changes.
 $(INSTALLED): pyproject.toml
@@ -37,6 +38,11 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Writes the OpenAPI schema that is committed, which clients are generated from;
+# tests/test_openapi_contract.py fails when the code's schema differs from it.
+schema: $(INSTALLED)
+	$(DEV) $(MANAGE) spectacular --validate --fail-on-warn --file $(SCHEMA)
 
 # The production settings, as an operator would set them, must pass Django's deployment checks.
 check-deploy: $(INSTALLED)
