@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
+# The npm tools of package.json: the OpenAPI linter, the TypeScript generator and checker.
+NODE_INSTALLED := node_modules/.installed
+NODE_BIN := node_modules/.bin
 SCHEMA := docs/openapi.yaml
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
@@ -17,7 +20,12 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
-install: $(INSTALLED)
+# Re-installs whenever package.json or its lock changes; `npm ci` installs the lock exactly.
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_INSTALLED)
+
+install: $(INSTALLED) $(NODE_INSTALLED)
 
 run: $(INSTALLED)
 	$(DEV) $(MANAGE) migrate --no-input
@@ -29,11 +37,12 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(INSTALLED)
+lint: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV) $(MANAGE) makemigrations --check --dry-run
 	$(DEV) $(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(NODE_BIN)/redocly lint --format stylish $(SCHEMA)
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
@@ -70,4 +79,4 @@ screenshot: $(INSTALLED)
 	$(BIN)/pytest -m screenshot tests/test_dashboard.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache *.egg-info
