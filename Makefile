@@ -7,11 +7,14 @@ MANAGE := $(BIN)/python manage.py
 # The npm tools of package.json: the OpenAPI linter, the TypeScript generator and checker.
 NODE_INSTALLED := node_modules/.installed
 NODE_BIN := node_modules/.bin
+# Generated clients (git-ignored); the schema they come from is the committed one.
 SCHEMA := docs/openapi.yaml
+CLIENTS := var/clients
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format schema check-deploy fuzz fault-test bench screenshot clean
+.PHONY: install run test lint format schema clients check-deploy fuzz fault-test bench \
+	screenshot clean
 
 # Re-installs whenever pyproject.toml changes.
 $(INSTALLED): pyproject.toml
@@ -53,6 +56,20 @@ format: $(INSTALLED)
 schema: $(INSTALLED)
 	$(DEV) $(MANAGE) spectacular --validate --fail-on-warn --file $(SCHEMA)
 
+# Generates a Python client (openapi-python-client) and TypeScript types (openapi-typescript)
+# from the committed schema into $(CLIENTS); a warning from either fails. openapi-typescript
+# runs in its output folder so that it checks the schema with its own rules (not the lint's
+# redocly.yaml, which would fail the clients for what make lint reports), and it writes
+# nothing but its warnings and errors to stderr.
+clients: $(INSTALLED) $(NODE_INSTALLED)
+	rm -rf $(CLIENTS) && mkdir -p $(CLIENTS)/typescript
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/openapi-python-client generate --path $(SCHEMA) \
+		--meta none --output-path $(CLIENTS)/python/roadmap_client --fail-on-warning
+	cd $(CLIENTS)/typescript && $(abspath $(NODE_BIN))/openapi-typescript \
+		$(abspath $(SCHEMA)) -o schema.d.ts 2> stderr.txt || { cat stderr.txt; exit 1; }
+	@if [ -s $(CLIENTS)/typescript/stderr.txt ]; then cat $(CLIENTS)/typescript/stderr.txt; \
+		echo "openapi-typescript warned"; exit 1; fi
+
 # The production settings, as an operator would set them, must pass Django's deployment checks.
 check-deploy: $(INSTALLED)
 	DEBUG=false ALLOWED_HOSTS=roadmap.example.org \
@@ -79,4 +96,4 @@ screenshot: $(INSTALLED)
 	$(BIN)/pytest -m screenshot tests/test_dashboard.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) node_modules $(CLIENTS) .pytest_cache .ruff_cache *.egg-info
