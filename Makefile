@@ -13,8 +13,8 @@ CLIENTS := var/clients
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format schema clients check-deploy fuzz fault-test bench \
-	screenshot clean
+.PHONY: install run test lint format schema clients client-test check-deploy fuzz fault-test \
+	bench screenshot clean
 
 # Re-installs whenever pyproject.toml changes.
 $(INSTALLED): pyproject.toml
@@ -69,6 +69,16 @@ clients: $(INSTALLED) $(NODE_INSTALLED)
 		$(abspath $(SCHEMA)) -o schema.d.ts 2> stderr.txt || { cat stderr.txt; exit 1; }
 	@if [ -s $(CLIENTS)/typescript/stderr.txt ]; then cat $(CLIENTS)/typescript/stderr.txt; \
 		echo "openapi-typescript warned"; exit 1; fi
+
+# The generated clients used as their users would: TypeScript's checker on a file that holds
+# the contract in types, and the Python client against gunicorn (reliability/generated_client.py).
+# Both run, and either failing fails.
+client-test: clients
+	@status=0; \
+	$(NODE_BIN)/tsc --noEmit --strict --target es2022 --module esnext --moduleResolution bundler \
+		reliability/generated_types.ts || status=1; \
+	cd reliability && ../$(BIN)/python generated_client.py || status=1; \
+	exit $$status
 
 # The production settings, as an operator would set them, must pass Django's deployment checks.
 check-deploy: $(INSTALLED)
