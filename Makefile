@@ -75,8 +75,8 @@ clients: $(INSTALLED) $(NODE_INSTALLED)
 # Both run, and either failing fails.
 client-test: clients
 	@status=0; \
-	$(NODE_BIN)/tsc --noEmit --strict --target es2022 --module esnext --moduleResolution bundler \
-		reliability/generated_types.ts || status=1; \
+	$(NODE_BIN)/tsc --noEmit --strict --target es2022 --lib es2022 --module esnext \
+		--moduleResolution bundler reliability/generated_types.ts || status=1; \
 	cd reliability && ../$(BIN)/python generated_client.py || status=1; \
 	exit $$status
 
