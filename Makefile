@@ -4,10 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
+# The npm tools of package.json: the OpenAPI linter, the TypeScript generator and checker.
+NODE_INSTALLED := node_modules/.installed
+NODE_BIN := node_modules/.bin
+# Generated clients (git-ignored); the schema they come from is the committed one.
+SCHEMA := docs/openapi.yaml
+CLIENTS := var/clients
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format check-deploy fuzz fault-test bench screenshot clean
+.PHONY: install run test lint format schema clients client-test check-deploy fuzz fault-test \
+	bench screenshot clean
 
 # Re-installs whenever pyproject.toml changes.
 $(INSTALLED): pyproject.toml
@@ -16,7 +23,12 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
-install: $(INSTALLED)
+# Re-installs whenever package.json or its lock changes; `npm ci` installs the lock exactly.
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_INSTALLED)
+
+install: $(INSTALLED) $(NODE_INSTALLED)
 
 run: $(INSTALLED)
 	$(DEV) $(MANAGE) migrate --no-input
@@ -28,15 +40,45 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(INSTALLED)
+lint: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV) $(MANAGE) makemigrations --check --dry-run
 	$(DEV) $(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(NODE_BIN)/redocly lint --format stylish $(SCHEMA)
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Writes the OpenAPI schema that is committed, which clients are generated from;
+# tests/test_openapi_contract.py fails when the code's schema differs from it.
+schema: $(INSTALLED)
+	$(DEV) $(MANAGE) spectacular --validate --fail-on-warn --file $(SCHEMA)
+
+# Generates a Python client (openapi-python-client) and TypeScript types (openapi-typescript)
+# from the committed schema into $(CLIENTS); a warning from either fails. openapi-typescript
+# runs in its output folder so that it checks the schema with its own rules (not the lint's
+# redocly.yaml, which would fail the clients for what make lint reports), and it writes
+# nothing but its warnings and errors to stderr.
+clients: $(INSTALLED) $(NODE_INSTALLED)
+	rm -rf $(CLIENTS) && mkdir -p $(CLIENTS)/typescript
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/openapi-python-client generate --path $(SCHEMA) \
+		--meta none --output-path $(CLIENTS)/python/roadmap_client --fail-on-warning
+	cd $(CLIENTS)/typescript && $(abspath $(NODE_BIN))/openapi-typescript \
+		$(abspath $(SCHEMA)) -o schema.d.ts 2> stderr.txt || { cat stderr.txt; exit 1; }
+	@if [ -s $(CLIENTS)/typescript/stderr.txt ]; then cat $(CLIENTS)/typescript/stderr.txt; \
+		echo "openapi-typescript warned"; exit 1; fi
+
+# The generated clients used as their users would: TypeScript's checker on a file that holds
+# the contract in types, and the Python client against gunicorn (reliability/generated_client.py).
+# Both run, and either failing fails.
+client-test: clients
+	@status=0; \
+	$(NODE_BIN)/tsc --noEmit --strict --target es2022 --lib es2022 --module esnext \
+		--moduleResolution bundler reliability/generated_types.ts || status=1; \
+	cd reliability && ../$(BIN)/python generated_client.py || status=1; \
+	exit $$status
 
 # The production settings, as an operator would set them, must pass Django's deployment checks.
 check-deploy: $(INSTALLED)
@@ -64,4 +106,4 @@ screenshot: $(INSTALLED)
 	$(BIN)/pytest -m screenshot tests/test_dashboard.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) node_modules $(CLIENTS) .pytest_cache .ruff_cache *.egg-info

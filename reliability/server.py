@@ -1,22 +1,26 @@
-"""A production-like instance for the reliability scripts: its own PostgreSQL database, the
-Roadmap loaded, an Analyst's API token, and gunicorn on a loopback port."""
+"""A production-like instance for the reliability scripts: its own database (PostgreSQL, or an
+SQLite file), the Roadmap loaded, an API token of a user with a role, and gunicorn on a
+loopback port."""
 
 import contextlib
 import os
 import secrets
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = ROOT / ".venv" / "bin"
+# The virtualenv these scripts run in (make runs them with its python) has gunicorn and the rest.
+BIN = Path(sys.executable).parent
 
 
-def environment(database):
+def environment(database, database_url=None):
+    """The production settings, on the local PostgreSQL's `database` or at `database_url`."""
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "DATABASE_URL": database_url or f"postgres://postgres@127.0.0.1:5432/{database}",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -36,10 +40,16 @@ def manage(env, *args, stdin=None):
 
 
 def prepare(database, env, role="Analyst"):
-    """A fresh database with the Roadmap; returns an API token of a user with `role`."""
+    """A fresh PostgreSQL database with the Roadmap; returns an API token of a user with `role`."""
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
     subprocess.run([*psql, "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=True)
     subprocess.run([*psql, "-c", f"CREATE DATABASE {database}"], check=True)
+    return populate(env, role)
+
+
+def populate(env, role="Analyst"):
+    """Migrates the empty database of `env` and loads the Roadmap; returns an API token of a
+    user with `role`."""
     manage(env, "migrate", "--no-input")
     manage(env, "collectstatic", "--no-input")
     manage(env, "load_roadmap")
