@@ -42,3 +42,11 @@ class FeedPagination(PageSizeChecked, pagination.CursorPagination):
             raise ValidationError(
                 {self.cursor_query_param: ["Not a cursor of this feed: follow `next` links."]}
             ) from error
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        # DRF's own example of a cursor link ends in a stray quote, which is not a URI.
+        for link in ("next", "previous"):
+            example = response["properties"][link].get("example", "")
+            response["properties"][link]["example"] = example.rstrip('"')
+        return response
