@@ -447,6 +447,6 @@ class ApiTokenAdmin(KnoxAuthTokenAdmin):
             self.message_user(
                 request,
                 f"API token for {obj.user}: {form.token} — copy it now, it is not shown again "
-                "(only a hash is kept). Send it as the header 'Authorization: Token <token>'.",
+                "(only a hash is kept). Send it as the header 'Authorization: Bearer <token>'.",
                 messages.WARNING,
             )
