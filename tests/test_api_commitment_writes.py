@@ -140,7 +140,7 @@ def test_a_bad_patch_is_a_400_and_changes_nothing(as_editor, change, errors):
 @pytest.mark.parametrize(
     ("change", "errors"),
     [
-        ({"code": "MIL-1"}, {"code": ["commitment with this code already exists."]}),
+        ({"code": "MIL-1"}, {"code": ["A commitment with this code already exists."]}),
         (
             {"code": "kgp 1"},
             {"code": ["Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3."]},
