@@ -236,4 +236,16 @@ def token_for():
     return token_for
 
 
+@pytest.fixture
+def uniqueness_checks_miss(monkeypatch):
+    """Every check for a duplicate before a write (the serializer's, the form's, full_clean's)
+    finds none, as when a rival's row is committed after the check ran: the database's unique
+    constraint is then all that stands in the way, as in a race."""
+    from django.db.models import Model
+    from rest_framework.validators import UniqueValidator
+
+    monkeypatch.setattr(UniqueValidator, "__call__", lambda self, value, serializer_field: None)
+    monkeypatch.setattr(Model, "validate_unique", lambda self, exclude=None: None)
+
+
 from tests.browser import _erasable_history, browser, page  # noqa: E402, F401  (browser fixtures)

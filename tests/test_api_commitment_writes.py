@@ -161,6 +161,22 @@ def test_a_bad_new_commitment_is_a_400_and_nothing_is_written(as_editor, change,
     assert not Commitment.objects.filter(code__in=["KGP-1", "kgp 1"]).exists()
 
 
+def test_a_code_taken_between_the_check_and_the_write_is_a_400_and_nothing_is_written(
+    as_editor, uniqueness_checks_miss
+):
+    # Found by the security test (finding 6): two creates of one code at the same moment both
+    # passed the check, and the second was a 500 on PostgreSQL.
+    taken = Commitment.objects.get(code="MIL-1")
+    before = (Commitment.objects.count(), Commitment.history.count())
+
+    response = as_editor.post(LIST, {**NEW, "code": "MIL-1"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"code": ["A commitment with this code already exists."]}
+    assert (Commitment.objects.count(), Commitment.history.count()) == before
+    assert Commitment.objects.get(code="MIL-1").title == taken.title
+
+
 @pytest.mark.parametrize(
     "missing", ["code", "title", "text", "source_document", "paragraph", "pillar"]
 )

@@ -102,3 +102,33 @@ def test_of_two_edits_of_one_read_exactly_one_wins(roadmap, editor, token_for):
     commitment = Commitment.objects.get(code="MIL-2")
     winner = "Editor A's title" if statuses[0] == 200 else "Editor B's title"
     assert (commitment.title, commitment.version) == (winner, 2)
+
+
+def test_of_two_creates_of_one_code_at_once_one_is_created_and_one_is_a_400(
+    roadmap, editor, token_for
+):
+    # Found by the security test (finding 6): the second was a 500 on PostgreSQL.
+    token = token_for(editor)
+
+    def create(title):
+        return lambda: client_with(token).post(
+            "/api/v1/commitments/",
+            {
+                "code": "KGP-1",
+                "title": title,
+                "text": "The Coalition will continue to support stabilization.",
+                "source_document": "kuwait-guiding-principles-2018",
+                "paragraph": 4,
+                "pillar": "stabilization",
+            },
+            format="json",
+        )
+
+    responses = at_once([create("Editor A's"), create("Editor B's")])
+
+    assert sorted(response.status_code for response in responses) == [201, 400]
+    created, refused = sorted(responses, key=lambda response: response.status_code)
+    assert refused.json() == {"code": ["A commitment with this code already exists."]}
+    assert list(Commitment.objects.filter(code="KGP-1").values_list("title", flat=True)) == [
+        created.json()["title"]
+    ]
