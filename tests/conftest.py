@@ -71,15 +71,25 @@ def _test_settings(settings):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """PostgreSQL refuses to TRUNCATE the status history (migration 0008) unless the session
-    says it means it; pytest-django empties the tables with TRUNCATE after a transactional test,
-    so the test run's own connections say so."""
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """The test database, as the tests need it.
+
+    PostgreSQL refuses to TRUNCATE the status history (migration 0008) unless the session says
+    it means it; pytest-django empties the tables with TRUNCATE after a transactional test, so
+    the test run's own connections say so.
+
+    SQLite: a file of this run's own instead of Django's shared-cache memory database, where a
+    second connection (tests/test_concurrency.py's threads) finds a table locked and is refused
+    at once instead of waiting for the write lock."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.postgresql":
         database.setdefault("OPTIONS", {})["options"] = "-c roadmap.allow_truncate=on"
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
 
 
 @pytest.fixture(scope="session")
