@@ -106,6 +106,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # failed health check instead of an error on the next request.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has one writer at a time. Each transaction takes the write lock when it begins:
+    # one that reads first and writes later cannot wait for the lock, SQLite refuses it at
+    # once ("database is locked") rather than risk a deadlock. Writers then wait their turn, up
+    # to the timeout in seconds (below gunicorn's 30-second worker timeout), and the WAL
+    # journal lets reads go on while a write commits. Options in DATABASE_URL take precedence.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 # Shared cache (throttle counts and the Roadmap summary): Redis via CACHE_URL, e.g.
 # redis://127.0.0.1:6379/0; in-process memory when unset.

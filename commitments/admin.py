@@ -16,6 +16,7 @@ from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
+from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import (
     Commitment,
     Partner,
@@ -125,6 +126,39 @@ class StatusHistoryInline(admin.TabularInline):
         return False
 
 
+class RefusesDuplicates:
+    """A save refused by a unique constraint, because someone else saved the same code or slug
+    after the form was checked, shows the form again with the error on the field, as the
+    form's own check would have, instead of a server error."""
+
+    def save_model(self, request, obj, form, change):
+        with unique_violations_refused():
+            super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except UniqueViolation as refusal:
+            # Nothing was saved (the admin's transaction rolled back): the same request again,
+            # with a form that carries the refusal, so that what was typed is kept.
+            request.unique_violation = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "unique_violation", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                self.add_error(None, refusal)
+                return cleaned
+
+        return RefusedForm
+
+
 STALE_EDIT = (
     "This commitment was changed by someone else since you opened it (it is now at version "
     "{version}). Nothing was saved: reload the page to see their changes, then make yours again."
@@ -181,7 +215,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(BoundedSearch, HistoryAdmin):
+class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     form = CommitmentForm
     list_display = [
         "code",
@@ -372,7 +406,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         )
 
 
-class CommitmentCountAdmin(BoundedSearch, HistoryAdmin):
+class CommitmentCountAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     """Reference data, listed with how many commitments use each entry."""
 
     search_fields = ["name"]

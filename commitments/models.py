@@ -322,6 +322,8 @@ class Commitment(models.Model):
     code = models.CharField(
         max_length=20,
         unique=True,
+        # Said once for every check of a duplicate: the API's, the admin's and the database's.
+        error_messages={"unique": "A commitment with this code already exists."},
         validators=[
             RegexValidator(
                 r"^[A-Z]{2,6}-[0-9]+(\.[0-9]+)*$",

@@ -14,6 +14,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from commitments.imports import NewUpdates, Table, check_rows
+from commitments.integrity import unique_violations_refused
 from commitments.models import Commitment, StatusUpdate
 
 # What a commitment is quotes its source: set when it is created, never edited after (only the
@@ -240,6 +241,7 @@ def _derive_current_status(commitment_ids, *, last_update_at):
     )
 
 
+@unique_violations_refused()
 @transaction.atomic
 def save_commitment(
     commitment: Commitment,
@@ -261,7 +263,8 @@ def save_commitment(
     given; the admin saves them itself (save_related) after this.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid;
-    `validated=True` skips the check for a caller that has just run it.
+    `validated=True` skips the check for a caller that has just run it. A code that someone else
+    took between the check and the write is refused the same way (integrity.UniqueViolation).
     """
     if not validated:
         commitment.full_clean(exclude=["themes", "places", "partners"])

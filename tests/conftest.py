@@ -71,15 +71,25 @@ def _test_settings(settings):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """PostgreSQL refuses to TRUNCATE the status history (migration 0008) unless the session
-    says it means it; pytest-django empties the tables with TRUNCATE after a transactional test,
-    so the test run's own connections say so."""
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """The test database, as the tests need it.
+
+    PostgreSQL refuses to TRUNCATE the status history (migration 0008) unless the session says
+    it means it; pytest-django empties the tables with TRUNCATE after a transactional test, so
+    the test run's own connections say so.
+
+    SQLite: a file of this run's own instead of Django's shared-cache memory database, where a
+    second connection (tests/test_concurrency.py's threads) finds a table locked and is refused
+    at once instead of waiting for the write lock."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.postgresql":
         database.setdefault("OPTIONS", {})["options"] = "-c roadmap.allow_truncate=on"
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -234,6 +244,18 @@ def token_for():
         return AuthToken.objects.create(user=user)[1]
 
     return token_for
+
+
+@pytest.fixture
+def uniqueness_checks_miss(monkeypatch):
+    """Every check for a duplicate before a write (the serializer's, the form's, full_clean's)
+    finds none, as when a rival's row is committed after the check ran: the database's unique
+    constraint is then all that stands in the way, as in a race."""
+    from django.db.models import Model
+    from rest_framework.validators import UniqueValidator
+
+    monkeypatch.setattr(UniqueValidator, "__call__", lambda self, value, serializer_field: None)
+    monkeypatch.setattr(Model, "validate_unique", lambda self, exclude=None: None)
 
 
 from tests.browser import _erasable_history, browser, page  # noqa: E402, F401  (browser fixtures)

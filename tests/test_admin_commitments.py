@@ -7,7 +7,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.models import Commitment, Partner, Pillar, Place, StatusUpdate, Theme
+from commitments.models import (
+    Commitment,
+    Partner,
+    Pillar,
+    Place,
+    SourceDocument,
+    StatusUpdate,
+    Theme,
+)
 from tests.factories import CommitmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +214,49 @@ def test_the_code_of_a_commitment_cannot_be_changed_in_the_admin(client, editor,
 
     assert "code" not in response.context["adminform"].form.fields
     assert original in response.content.decode()
+
+
+def a_new_commitment_coded(code):
+    return {
+        "code": code,
+        "title": "Sustain stabilization support",
+        "text": "The Coalition will continue to support stabilization in liberated areas.",
+        "source_document": SourceDocument.objects.get(slug="kuwait-guiding-principles-2018").pk,
+        "paragraph": "4",
+        "pillar": Pillar.objects.get(slug="stabilization").pk,
+        "status_updates-TOTAL_FORMS": "0",
+        "status_updates-INITIAL_FORMS": "0",
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "form", "field", "error"),
+    [
+        (
+            Commitment,
+            lambda: a_new_commitment_coded("MIL-1"),
+            "code",
+            "A commitment with this code already exists.",
+        ),
+        (
+            Theme,
+            lambda: {"slug": "governance", "name": "Good government", "description": ""},
+            "slug",
+            "Theme with this Slug already exists.",
+        ),
+    ],
+)
+def test_a_duplicate_saved_by_someone_else_after_the_check_shows_the_form_again_with_the_error(
+    client, editor, roadmap, uniqueness_checks_miss, model, form, field, error
+):
+    client.force_login(editor)
+    before = model.objects.count()
+
+    response = client.post(reverse(f"admin:commitments_{model._meta.model_name}_add"), form())
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {field: [error]}
+    assert model.objects.count() == before
 
 
 def test_the_commitment_page_runs_the_same_number_of_queries_however_long_its_history(

@@ -140,7 +140,7 @@ def test_a_bad_patch_is_a_400_and_changes_nothing(as_editor, change, errors):
 @pytest.mark.parametrize(
     ("change", "errors"),
     [
-        ({"code": "MIL-1"}, {"code": ["commitment with this code already exists."]}),
+        ({"code": "MIL-1"}, {"code": ["A commitment with this code already exists."]}),
         (
             {"code": "kgp 1"},
             {"code": ["Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3."]},
@@ -159,6 +159,22 @@ def test_a_bad_new_commitment_is_a_400_and_nothing_is_written(as_editor, change,
     assert response.status_code == 400
     assert response.json() == errors
     assert not Commitment.objects.filter(code__in=["KGP-1", "kgp 1"]).exists()
+
+
+def test_a_code_taken_between_the_check_and_the_write_is_a_400_and_nothing_is_written(
+    as_editor, uniqueness_checks_miss
+):
+    # Found by the security test (finding 6): two creates of one code at the same moment both
+    # passed the check, and the second was a 500 on PostgreSQL.
+    taken = Commitment.objects.get(code="MIL-1")
+    before = (Commitment.objects.count(), Commitment.history.count())
+
+    response = as_editor.post(LIST, {**NEW, "code": "MIL-1"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"code": ["A commitment with this code already exists."]}
+    assert (Commitment.objects.count(), Commitment.history.count()) == before
+    assert Commitment.objects.get(code="MIL-1").title == taken.title
 
 
 @pytest.mark.parametrize(

@@ -60,3 +60,19 @@ def test_production_settings_pass_the_deployment_checks():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_on_sqlite_writers_wait_their_turn_while_reads_go_on(tmp_path):
+    # Found by the security test (finding 7): concurrent writes were 503s "database is locked".
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "--command",
+        "from django.db import connection; cursor = connection.cursor(); "
+        "print(cursor.execute('PRAGMA journal_mode').fetchone()[0], connection.transaction_mode, "
+        "cursor.execute('PRAGMA busy_timeout').fetchone()[0])",
+        DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+
+    assert result.stdout.split() == ["wal", "IMMEDIATE", "20000"]

@@ -1,7 +1,7 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from commitments.integrity import unique_violation
 from commitments.middleware import unavailable_response
 
 logger = logging.getLogger(__name__)
@@ -40,12 +41,16 @@ class PreconditionFailed(APIException):
 
 def exception_handler(exc, context):
     """Every API error is JSON with a message a person can act on; the domain's own
-    ValidationErrors (raised by the services) become 400s with field errors."""
+    ValidationErrors (raised by the services) and unique-constraint violations become 400s
+    with field errors."""
     if isinstance(exc, OperationalError | InterfaceError):
         # Not only an outage ends here (a query the database cannot run does too): the real
         # cause goes to the log, the client gets a 503 it may retry.
         logger.error("The API answered 503: %s", exc, exc_info=exc)
         return unavailable_response(context["request"])
+    if isinstance(exc, IntegrityError) and (refusal := unique_violation(exc)):
+        # A write that no service wraps: a duplicate is the client's mistake all the same.
+        exc = refusal
     if isinstance(exc, NotModified):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": exc.etag})
     if isinstance(exc, DjangoValidationError):
