@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.urls import reverse
@@ -473,12 +473,29 @@ class Commitment(models.Model):
 
 
 class StatusUpdateQuerySet(models.QuerySet):
+    def standing(self):
+        """Updates that no correction has replaced: the history a commitment's current status
+        is derived from. A correction stands in for the update it corrects, at the as-of date
+        the correction states (by default the corrected update's own)."""
+        return self.exclude(Exists(StatusUpdate.objects.filter(corrects=OuterRef("pk"))))
+
+    def superseded(self):
+        """Updates a later correction has replaced."""
+        return self.filter(Exists(StatusUpdate.objects.filter(corrects=OuterRef("pk"))))
+
     def for_display(self):
         """Joined with what an update shows of its commitment (the code) and of its author (the
-        names), and no more: commitment texts and password hashes stay in the database."""
+        names), and no more: commitment texts and password hashes stay in the database. Each
+        carries `corrected_by_id`, the correction that replaced it, if any (an index read of
+        StatusUpdate.corrects per row)."""
         own = [field.name for field in StatusUpdate._meta.concrete_fields]
         shown = ["commitment__code", "author__username", "author__first_name", "author__last_name"]
-        return self.select_related("commitment", "author").only(*own, *shown)
+        return self.select_related("commitment", "author").only(*own, *shown).with_corrected_by()
+
+    def with_corrected_by(self):
+        """Annotates `corrected_by_id`: the correction that replaced each update, or None."""
+        correction = StatusUpdate.objects.filter(corrects=OuterRef("pk")).values("pk")[:1]
+        return self.annotate(corrected_by_id=Subquery(correction))
 
 
 class StatusUpdate(models.Model):
@@ -600,8 +617,14 @@ class StatusUpdate(models.Model):
             errors["progress"] = (
                 "A completed commitment is 100% done: set progress to 100 or leave it empty."
             )
-        if self.corrects_id is not None and self.corrects.commitment_id != self.commitment_id:
-            errors["corrects"] = "A correction must correct an update of the same commitment."
+        if self.corrects_id is not None:
+            if self.corrects.commitment_id != self.commitment_id:
+                errors["corrects"] = "A correction must correct an update of the same commitment."
+            elif correction := self.corrects.corrections.exclude(pk=self.pk).first():
+                errors["corrects"] = (
+                    f"Update #{self.corrects_id} was already corrected by update "
+                    f"#{correction.pk}: correct that one instead."
+                )
         if errors:
             raise ValidationError(errors)
 

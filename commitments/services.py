@@ -49,6 +49,8 @@ def record_status_update(
 ) -> StatusUpdate:
     """Appends a status update to a commitment's history and, when it is the newest assessment
     (latest `as_of`, ties going to the latest recorded), makes it the commitment's current status.
+    A correction (`corrects`) replaces the update it corrects: the current status is then the
+    newest of the updates that no correction has replaced (StatusUpdateQuerySet.standing).
 
     Raises django.core.exceptions.ValidationError, with nothing written, when the update is invalid.
     """
@@ -77,7 +79,16 @@ def record_status_update(
     update.save()
 
     current = {"last_update_at": update.created_at}
-    if locked.current_as_of is None or update.as_of >= locked.current_as_of:
+    if corrects is not None:
+        # The corrected update no longer counts, and it may have been the current one: the
+        # newest of the updates still standing is, whatever the order they were recorded in.
+        newest = StatusUpdate.objects.filter(commitment=locked).standing().first()
+        current |= {
+            "current_status": newest.status,
+            "current_progress": newest.progress,
+            "current_as_of": newest.as_of,
+        }
+    elif locked.current_as_of is None or update.as_of >= locked.current_as_of:
         current |= {
             "current_status": update.status,
             "current_progress": update.progress,
@@ -220,9 +231,9 @@ def _reporting(rows, total, progress):
 
 
 def _derive_current_status(commitment_ids, *, last_update_at):
-    """Sets each commitment's current status from its whole history: the update with the latest
-    as-of date, ties going to the latest recorded (and then the highest id), which is the state
-    record_status_update keeps one update at a time. Its last-update time is the end of the
+    """Sets each commitment's current status from its standing history (what no correction
+    replaced): the update with the latest as-of date, ties going to the latest recorded (and
+    then the highest id), which is the state record_status_update keeps one update at a time. Its last-update time is the end of the
     import, when its last row was recorded give or take the import's fraction of a second:
     finding each one's own last row would read the history of every commitment again.
 
@@ -230,8 +241,10 @@ def _derive_current_status(commitment_ids, *, last_update_at):
     per commitment, however long its history, where a DISTINCT ON over the history would read all
     of it at every import."""
     # Newest assessment first: the model's own order, which statusupdate_history_idx serves.
-    latest = StatusUpdate.objects.filter(commitment=OuterRef("pk")).order_by(
-        *StatusUpdate._meta.ordering
+    latest = (
+        StatusUpdate.objects.filter(commitment=OuterRef("pk"))
+        .standing()
+        .order_by(*StatusUpdate._meta.ordering)
     )
     Commitment.objects.filter(pk__in=commitment_ids).update(
         current_status=Subquery(latest.values("status")[:1]),

@@ -508,3 +508,19 @@ def test_a_progress_bar_is_drawn_on_a_terminal(roadmap, write_csv):
     assert "\rreading  [" in drawn
     assert "\rchecking [" in drawn
     assert drawn.endswith("\rwriting  [##############################] 100%  2/2\n")
+
+
+def test_an_import_never_brings_back_an_update_a_correction_replaced(roadmap, analyst, write_csv):
+    commitment = Commitment.objects.get(code="MIL-1")
+    wrong = record_status_update(
+        commitment=commitment, author=analyst, status="completed",
+        as_of=datetime.date(2024, 5, 1), summary="Recorded too early.",
+    )  # fmt: skip
+    record_status_update(
+        commitment=commitment, author=analyst, status="on_track", as_of=datetime.date(2024, 2, 1),
+        summary="Not completed: on track as of February.", corrects=wrong,
+    )  # fmt: skip
+
+    import_updates(write_csv({**ROW, "status": "at_risk", "as_of": "2024-03-01"}))
+
+    assert current("MIL-1") == ("at_risk", None, datetime.date(2024, 3, 1))

@@ -106,6 +106,68 @@ def test_a_correction_names_the_update_it_corrects(commitment, record):
     assert commitment.current_status == "at_risk"
 
 
+# The rule for corrections: a correction stands in for the update it corrects, at the as-of
+# date the correction states (the corrected update's own, unless it states another), and the
+# current status never comes from an update a correction replaced.
+OCT_1, OCT_15, NOV_1, SEP_20 = (
+    datetime.date(2024, m, d) for m, d in [(10, 1), (10, 15), (11, 1), (9, 20)]
+)
+
+
+@pytest.mark.parametrize(
+    ("correction_as_of", "expected"),
+    [
+        (NOV_1, ("off_track", NOV_1)),  # the corrected update's own date: the correction is current
+        (OCT_15, ("off_track", OCT_15)),  # an earlier date, still the newest standing update
+        (SEP_20, ("at_risk", OCT_1)),  # older than October's: October's is the newest standing
+    ],
+)
+def test_a_corrected_update_never_stays_the_current_status(
+    commitment, record, correction_as_of, expected
+):
+    record(commitment, status="at_risk", as_of=OCT_1)
+    wrong = record(commitment, status="on_track", as_of=NOV_1)
+
+    record(commitment, status="off_track", as_of=correction_as_of, corrects=wrong)
+
+    commitment.refresh_from_db()
+    assert (commitment.current_status, commitment.current_as_of) == expected
+
+
+def test_correcting_an_older_update_leaves_the_current_status_alone(commitment, record):
+    old = record(commitment, status="at_risk", as_of=OCT_1)
+    record(commitment, status="on_track", as_of=NOV_1)
+
+    record(commitment, status="off_track", as_of=OCT_1, corrects=old)
+
+    commitment.refresh_from_db()
+    assert (commitment.current_status, commitment.current_as_of) == ("on_track", NOV_1)
+
+
+def test_an_update_corrected_once_is_corrected_through_its_correction(commitment, record):
+    wrong = record(commitment, as_of=OCT_1)
+    correction = record(commitment, as_of=OCT_1, corrects=wrong)
+
+    with pytest.raises(ValidationError) as refused:
+        record(commitment, as_of=OCT_1, corrects=wrong)
+
+    assert refused.value.message_dict["corrects"] == [
+        f"Update #{wrong.pk} was already corrected by update #{correction.pk}: correct that one "
+        "instead."
+    ]
+
+
+def test_the_standing_history_leaves_out_what_corrections_replaced(commitment, record):
+    wrong = record(commitment, as_of=OCT_1)
+    correction = record(commitment, as_of=OCT_1, corrects=wrong)
+    other = record(commitment, as_of=NOV_1)
+
+    standing = StatusUpdate.objects.filter(commitment=commitment).standing()
+
+    assert list(standing) == [other, correction]
+    assert list(StatusUpdate.objects.superseded()) == [wrong]
+
+
 TOMORROW = object()  # resolved at test time, in the project's time zone
 
 
