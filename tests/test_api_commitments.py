@@ -77,6 +77,7 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
                 "evidence_source": None,
                 "confidence": None,
                 "corrects": None,
+                "corrected_by": None,
                 "author": "Analyst",  # no name given: the public sees the role, not the login
                 "created_at": DateTimeField().to_representation(update.created_at),
             }

@@ -84,6 +84,21 @@ def test_a_correction_names_the_update_it_corrects(as_analyst, commitment, recor
     assert response.json()["corrects"] == wrong.pk
 
 
+def test_a_corrected_update_names_its_correction_wherever_it_is_read(api, commitment, record):
+    wrong = record(commitment, status="completed", progress=100)
+    correction = record(commitment, status="at_risk", summary="Not done.", corrects=wrong)
+
+    reads = [
+        api.get(f"/api/v1/updates/{wrong.pk}/").json(),
+        api.get(history_url(commitment)).json()["results"][1],
+        api.get("/api/v1/updates/").json()["results"][1],
+        api.get(f"/api/v1/commitments/{commitment.code}/").json()["latest_updates"][1],
+    ]
+
+    assert [read["corrected_by"] for read in reads] == [correction.pk] * 4
+    assert api.get(f"/api/v1/updates/{correction.pk}/").json()["corrected_by"] is None
+
+
 def tomorrow():
     return (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 

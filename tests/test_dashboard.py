@@ -145,6 +145,34 @@ def test_a_commitment_page_shows_its_text_source_and_history(page, history):
     )
 
 
+def test_a_corrected_update_is_marked_superseded_and_left_out_of_the_chart(page, roadmap, record):
+    import datetime
+
+    commitment = Commitment.objects.get(code="MIL-1")
+    record(commitment, status="on_track", progress=30, as_of=datetime.date(2024, 1, 15))
+    wrong = record(commitment, status="on_track", progress=90, as_of=datetime.date(2024, 3, 1))
+    correction = record(
+        commitment,
+        status="at_risk",
+        progress=40,
+        as_of=datetime.date(2024, 3, 1),
+        summary="Correction: 40%, not 90%.",
+        corrects=wrong,
+    )
+
+    page.goto("/commitments/MIL-1/")
+    wait_until_drawn(page)
+
+    superseded = page.locator(f".timeline li[data-update='{wrong.pk}']")
+    assert superseded.get_attribute("class") == "superseded"
+    assert f"corrected by a later update (#{correction.pk})" in superseded.inner_text()
+    assert f"corrects update #{wrong.pk}" in text(
+        page, f".timeline li[data-update='{correction.pk}']"
+    )
+    assert page.locator(".progress-chart circle").count() == 2  # 30% and 40%, not 90%
+    assert text(page, "[data-field=status]") == "At risk"
+
+
 def test_an_unknown_commitment_says_so(page, roadmap):
     page.goto("/commitments/NOPE-1/")
     wait_until_drawn(page)

@@ -329,6 +329,13 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
     evidence_url = OptionalURLField()
     evidence_source = OptionalCharField()
     confidence = OptionalChoiceField(choices=StatusUpdate.Confidence.choices)
+    corrected_by = serializers.IntegerField(
+        source="corrected_by_id",
+        allow_null=True,
+        read_only=True,
+        help_text="Id of the later update that corrects this one, which then no longer counts "
+        "(superseded); null while it stands.",
+    )
     author = serializers.SerializerMethodField()
 
     class Meta:
@@ -347,6 +354,7 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
             "evidence_source",
             "confidence",
             "corrects",
+            "corrected_by",
             "author",
             "created_at",
         ]
@@ -373,6 +381,8 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
             "evidence_source": blank_as_null(update.evidence_source),
             "confidence": blank_as_null(update.confidence),
             "corrects": update.corrects_id,
+            # A just-recorded update, not read through for_display, is corrected by nothing yet.
+            "corrected_by": getattr(update, "corrected_by_id", None),
             "author": self.get_author(update),
             "created_at": format_datetime(update.created_at),
         }

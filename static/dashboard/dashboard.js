@@ -445,10 +445,10 @@ function tagList(title, items) {
   return el("div", { class: "tags" }, el("h3", {}, title), items.length ? el("ul", {}, items.map((item) => el("li", {}, item.name))) : el("p", {}, "None named."));
 }
 
-/** Progress over time, as a line through each reported value. */
+/** Progress over time, as a line through each reported value that a correction did not replace. */
 function progressChart(updates) {
   const points = updates
-    .filter((update) => update.progress !== null)
+    .filter((update) => update.progress !== null && update.corrected_by === null)
     .map((update) => ({ date: new Date(`${update.as_of}T00:00:00`), progress: update.progress, as_of: update.as_of }))
     .sort((a, b) => a.date - b.date);
   if (!points.length) return null;
@@ -479,9 +479,11 @@ function renderTimeline(updates) {
     { class: "timeline" },
     updates.map((update) => {
       const evidence = safeUrl(update.evidence_url);
+      const superseded = update.corrected_by !== null;
       return el(
         "li",
-        { "data-update": update.id },
+        { "data-update": update.id, class: superseded ? "superseded" : null },
+        superseded ? el("p", { class: "superseded-note" }, `Superseded: corrected by a later update (#${update.corrected_by}).`) : null,
         el("p", { class: "update-head" }, el("time", { datetime: update.as_of }, formatDate(update.as_of)), " ", statusBadge(update.status, update.status_label), update.progress !== null ? el("span", { class: "progress" }, `${update.progress}%`) : null),
         el("p", { class: "summary" }, update.summary),
         el(
@@ -489,7 +491,7 @@ function renderTimeline(updates) {
           { class: "meta" },
           `Recorded ${formatDate(update.created_at)} by ${update.author}`,
           update.confidence ? ` · ${update.confidence} confidence` : "",
-          update.corrects ? ` · corrects an earlier update` : "",
+          update.corrects ? ` · corrects update #${update.corrects}` : "",
           evidence || update.evidence_source ? " · Evidence: " : "",
           evidence ? el("a", { href: evidence, rel: "noopener noreferrer" }, update.evidence_source || evidence) : update.evidence_source,
         ),
