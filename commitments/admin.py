@@ -28,6 +28,7 @@ from commitments.models import (
     Theme,
     search_words,
 )
+from commitments.selectors import current_status_after
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
     COMMITMENT_SOURCE_FIELDS,
@@ -58,6 +59,33 @@ def status_badge(status, label):
         'border-radius:8px;white-space:nowrap">{}</span>',
         STATUS_COLOURS[status],
         label,
+    )
+
+
+def correction_note(update):
+    """Where an update stands among corrections: superseded (a later update corrects it), a
+    correction itself, or nothing to say."""
+    corrected_by = getattr(update, "corrected_by_id", None)
+    if corrected_by is not None:
+        return format_html('<strong class="superseded">Superseded</strong> by #{}', corrected_by)
+    if update.corrects_id is not None:
+        return f"Corrects #{update.corrects_id}"
+    return ""
+
+
+def correct_link(update):
+    url = reverse("admin:commitments_statusupdate_add")
+    return format_html(
+        '<a href="{}?{}">Correct this update</a>', url, urlencode({"correct": update.pk})
+    )
+
+
+def update_choice_label(update):
+    """How an update is told apart from its neighbours in a list of choices."""
+    author = update.author.get_full_name() or update.author.get_username()
+    return (
+        f"#{update.pk} · {update.get_status_display()} as of {update.as_of:%d %b %Y} · by "
+        f"{author}, recorded {timezone.localtime(update.created_at):%d %b %Y %H:%M}"
     )
 
 
@@ -102,19 +130,36 @@ class StatusHistoryInline(admin.TabularInline):
         "confidence",
         "author",
         "created_at",
+        "correction_display",
     ]
-    readonly_fields = fields
+    readonly_fields = [*fields, "correct_link_display"]
     ordering = ["-as_of", "-created_at", "-id"]
     extra = 0
     can_delete = False
     show_change_link = True
 
+    def get_fields(self, request, obj=None):
+        # Only those who may record an update are offered to correct one.
+        if request.user.has_perm("commitments.add_statusupdate"):
+            return [*self.fields, "correct_link_display"]
+        return self.fields
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author", "commitment")
+        return (
+            super().get_queryset(request).select_related("author", "commitment").with_corrected_by()
+        )
 
     @admin.display(description="status")
     def status_display(self, update):
         return status_badge(update.status, update.get_status_display())
+
+    @admin.display(description="correction")
+    def correction_display(self, update):
+        return correction_note(update)
+
+    @admin.display(description="")
+    def correct_link_display(self, update):
+        return correct_link(update)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -325,12 +370,85 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
+# What a correction's form starts from: the corrected update's values, its as-of date included
+# (a correction describes the same moment unless the analyst says otherwise).
+CORRECTION_STARTS_FROM = [
+    "status",
+    "progress",
+    "as_of",
+    "summary",
+    "confidence",
+    "evidence_url",
+    "evidence_source",
+]
+
+
+class StatusUpdateForm(forms.ModelForm):
+    """A new status update. A correction names the update it corrects among the standing
+    updates of the same commitment, each told apart by number, author and time recorded; and
+    a correction that would change the commitment's current status must be confirmed, with
+    what it would show said in words, since nothing recorded can be undone."""
+
+    confirm_current_status = forms.BooleanField(
+        required=False,
+        label="Yes, make this the current status",
+        help_text="Asked only when a correction would change what the commitment shows.",
+    )
+
+    # No Meta: StatusUpdateAdmin builds the model form from its `fields` and overrides.
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "corrects" in self.fields:
+            commitment = self.data.get("commitment") or self.initial.get("commitment")
+            corrects = self.fields["corrects"]
+            corrects.queryset = (
+                StatusUpdate.objects.filter(commitment=commitment or None)
+                .standing()
+                .select_related("author")
+            )
+            corrects.label_from_instance = update_choice_label
+            corrects.help_text = (
+                "The update of this commitment that this one corrects, if any: it then no longer "
+                "counts. Use “Correct this update” on the update to start from its values."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        commitment, corrects = cleaned.get("commitment"), cleaned.get("corrects")
+        if corrects is None or commitment is None or self.errors:
+            return cleaned
+        after = current_status_after(
+            commitment,
+            status=cleaned["status"],
+            progress=cleaned.get("progress"),
+            as_of=cleaned["as_of"],
+            corrects=corrects,
+        )
+        before = (commitment.current_status, commitment.current_progress, commitment.current_as_of)
+        if tuple(after) != before and not cleaned.get("confirm_current_status"):
+            label = dict(Status.choices)
+            self.add_error(
+                "confirm_current_status",
+                f"This will make {commitment.code} “{label[after.status]}” as of "
+                f"{after.as_of:%d %b %Y} — current: “{commitment.get_current_status_display()}”"
+                + (
+                    f" as of {commitment.current_as_of:%d %b %Y}"
+                    if commitment.current_as_of
+                    else ""
+                )
+                + ". Check the status and the date, then tick the box to confirm.",
+            )
+        return cleaned
+
+
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     """Add and view only: a status update is never changed or deleted, by anyone."""
 
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
 
+    form = StatusUpdateForm
     list_display = [
         "commitment",
         "status_display",
@@ -339,6 +457,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         "confidence",
         "author",
         "created_at",
+        "correction_display",
     ]
     list_filter = [
         ("status", admin.ChoicesFieldListFilter),
@@ -350,7 +469,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     list_select_related = ["commitment", "author"]
     search_fields = ["commitment__code", "commitment__title", "summary", "evidence_source"]
     date_hierarchy = "as_of"
-    autocomplete_fields = ["commitment", "corrects"]
+    autocomplete_fields = ["commitment"]
     fields = [
         "commitment",
         "status",
@@ -362,21 +481,41 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         "evidence_source",
         "corrects",
     ]
-    readonly_fields = ["author", "created_at"]
+    readonly_fields = ["author", "created_at", "correction_display", "correct_link_display"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return self.fields
-        return [*self.fields, "author", "created_at"]
+            return [*self.fields, "confirm_current_status"]
+        shown = [*self.fields, "author", "created_at", "correction_display"]
+        if self.has_add_permission(request):
+            shown.append("correct_link_display")
+        return shown
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_corrected_by()
 
     @admin.display(description="status", ordering="status")
     def status_display(self, update):
         return status_badge(update.status, update.get_status_display())
 
+    @admin.display(description="correction")
+    def correction_display(self, update):
+        return correction_note(update)
+
+    @admin.display(description="correct it")
+    def correct_link_display(self, update):
+        return correct_link(update)
+
     def get_changeform_initial_data(self, request):
+        """The add form: empty but for today's date; or, to correct an update (?correct=<id>),
+        that update's own values, its as-of date included, and `corrects` set to it."""
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("as_of", timezone.localdate())
-        return initial
+        original = StatusUpdate.objects.filter(pk=request.GET.get("correct") or None).first()
+        if original is None:
+            initial.setdefault("as_of", timezone.localdate())
+            return initial
+        copied = {name: getattr(original, name) for name in CORRECTION_STARTS_FROM}
+        return {**initial, **copied, "commitment": original.commitment_id, "corrects": original.pk}
 
     def has_change_permission(self, request, obj=None):
         return False

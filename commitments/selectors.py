@@ -23,6 +23,7 @@ from commitments.models import (
     Place,
     SourceDocument,
     Status,
+    StatusUpdate,
     Theme,
     stale_q,
 )
@@ -268,3 +269,22 @@ def _related_ids(field, value):
         column = RELATED_BY_NAME[field][0]._meta.model_name
         return [row[column] for row in value]
     return [value]
+
+
+class CurrentStatus(NamedTuple):
+    status: str
+    progress: int | None
+    as_of: object  # a date, or None when never assessed
+
+
+def current_status_after(commitment, *, status, progress, as_of, corrects=None) -> CurrentStatus:
+    """The current status `commitment` would show once an update with these values is recorded
+    (services.record_status_update's rule, without writing): the newest standing update, the
+    new one winning ties as the latest recorded, and `corrects` no longer counting."""
+    standing = StatusUpdate.objects.filter(commitment=commitment).standing()
+    if corrects is not None:
+        standing = standing.exclude(pk=corrects.pk)
+    newest = standing.first()
+    if newest is None or as_of >= newest.as_of:
+        return CurrentStatus(status, progress, as_of)
+    return CurrentStatus(newest.status, newest.progress, newest.as_of)
