@@ -75,17 +75,23 @@ def main():
 
     django.setup()
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
 
     from commitments.models import Commitment
+    from commitments.roles import ANALYST
 
     commitments = list(
         Commitment.objects.order_by("code").values_list("code", "source_document__issued_on")
     )
     if not commitments:
         sys.exit("The database has no commitments: run migrate and load_roadmap first.")
-    get_user_model().objects.get_or_create(username="bench-importer", defaults={"is_staff": True})
+    importer, _ = get_user_model().objects.get_or_create(
+        username="bench-importer", defaults={"is_staff": True}
+    )
+    # The author of an import must be allowed to record status updates.
+    importer.groups.add(Group.objects.get(name=ANALYST))
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "updates.csv"

@@ -162,6 +162,9 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
     codes, statuses, as_ofs, summaries, progresses, urls, sources, confidences = (
         tuple(map(str.strip, cells[position])) for position in positions
     )
+    # A status or confidence may be written as the admin shows it ("At risk", "Medium").
+    statuses = _as_values(statuses, _field("status").choices)
+    confidences = _as_values(confidences, _field("confidence").choices)
 
     commitments = {
         code: (pk, issued_on, document)
@@ -223,6 +226,14 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
         evidence_source=sources,
         confidence=confidences,
     )
+
+
+def _as_values(cells, choices):
+    """Each cell as the value of a choice, when it names one by value or label in any case;
+    anything else as it was, for the checks to refuse."""
+    names = {name.casefold(): value for value, label in choices for name in (value, str(label))}
+    converted = {text: names.get(text.casefold(), text) for text in set(cells)}
+    return tuple(map(converted.__getitem__, cells))
 
 
 class _Check:

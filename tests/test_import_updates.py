@@ -250,7 +250,7 @@ TOMORROW = object()  # resolved at test time, in the project's time zone
         ({"commitment": ""}, "commitment is empty: give a commitment's code, such as MIL-1"),
         ({"status": "done"}, f"status 'done' is not one of {STATUSES}"),
         ({"status": "not_assessed"}, f"status 'not_assessed' is not one of {STATUSES}"),
-        ({"status": "On track"}, f"status 'On track' is not one of {STATUSES}"),
+        ({"status": "On track!"}, f"status 'On track!' is not one of {STATUSES}"),
         ({"progress": "101"}, "progress '101' is not a whole number from 0 to 100, nor empty"),
         ({"progress": "-1"}, "progress '-1' is not a whole number from 0 to 100, nor empty"),
         ({"progress": "50.5"}, "progress '50.5' is not a whole number from 0 to 100, nor empty"),
@@ -458,6 +458,39 @@ def test_a_file_in_utf_16_is_refused(roadmap, write_csv):
     )
 
 
+def test_statuses_and_confidences_may_be_written_as_the_admin_shows_them(roadmap, write_csv):
+    path = write_csv(
+        {**ROW, "status": "At risk", "confidence": "Medium"},
+        {**ROW, "commitment": "FTF-1", "status": "OFF TRACK", "confidence": "high"},
+    )
+
+    output = import_updates(path)
+
+    assert output.startswith("Imported 2 status updates for 2 commitments in ")
+    assert sorted(StatusUpdate.objects.values_list("status", "confidence")) == [
+        ("at_risk", "medium"),
+        ("off_track", "high"),
+    ]
+
+
+def test_one_update_for_one_commitment_is_said_in_the_singular(roadmap, write_csv):
+    assert import_updates(write_csv(ROW)).startswith(
+        "Imported 1 status update for 1 commitment in "
+    )
+
+
+def test_the_author_must_be_allowed_to_record_updates(roadmap, write_csv, viewer):
+    # A Viewer's update would be published all the same: refused, as in the admin and the API.
+    with pytest.raises(CommandError) as refused:
+        import_updates(write_csv(ROW), author="viewer")
+
+    assert str(refused.value) == (
+        "Nothing imported: user 'viewer' may not record status updates (--author); choose an "
+        "Analyst or an Editor."
+    )
+    assert StatusUpdate.objects.count() == 0
+
+
 def test_the_author_must_be_an_active_user(roadmap, write_csv):
     UserFactory(username="gone", is_active=False)
     path = write_csv(ROW)
@@ -476,9 +509,10 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(
     queries = []
     for rows in (4, 400):
         path = write_csv(*({**ROW, "commitment": codes[n % 4]} for n in range(rows)))
-        # The author, the commitments' codes, the lock, the insert (COPY, on PostgreSQL, is not
-        # counted) and the current status, inside a savepoint.
-        with django_assert_max_num_queries(7), CaptureQueriesContext(connection) as captured:
+        # The author and their permissions (2: direct and through groups), the commitments'
+        # codes, the lock, the insert (COPY, on PostgreSQL, is not counted) and the current
+        # status, inside a savepoint.
+        with django_assert_max_num_queries(9), CaptureQueriesContext(connection) as captured:
             import_updates(path)
         queries.append(len(captured))
 

@@ -25,7 +25,8 @@ class Command(BaseCommand):
             "--author",
             required=True,
             metavar="USERNAME",
-            help="The active user the updates are recorded as.",
+            help="The active user the updates are recorded as; they must be allowed to record "
+            "status updates (an Analyst or an Editor).",
         )
 
     def handle(self, *args, file, author, **options):
@@ -42,12 +43,18 @@ class Command(BaseCommand):
             if bar:
                 bar.close()
         seconds = time.monotonic() - started
+        updates = _counted(result.updates, "status update")
+        commitments = _counted(result.commitments, "commitment")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {result.updates} status updates for {result.commitments} commitments "
-                f"in {seconds:.1f} s ({result.updates / seconds:.0f} rows/s)."
+                f"Imported {updates} for {commitments} in {seconds:.1f} s "
+                f"({result.updates / seconds:.0f} rows/s)."
             )
         )
+
+
+def _counted(number, noun):
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _active_user(username):
@@ -57,6 +64,13 @@ def _active_user(username):
         raise CommandError(f"Nothing imported: there is no user {username!r} (--author).")
     if not user.is_active:
         raise CommandError(f"Nothing imported: user {username!r} is inactive (--author).")
+    # The same right as in the admin and the API: an update by someone who may not record one
+    # would be published all the same.
+    if not user.has_perm("commitments.add_statusupdate"):
+        raise CommandError(
+            f"Nothing imported: user {username!r} may not record status updates (--author); "
+            "choose an Analyst or an Editor."
+        )
     return user
 
 
