@@ -1,6 +1,7 @@
 """The analysts' admin: where commitments are maintained and status updates recorded."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import (
+    MAX_CADENCE_DAYS,
     Commitment,
     Partner,
     Pillar,
@@ -87,6 +89,13 @@ def update_choice_label(update):
         f"#{update.pk} · {update.get_status_display()} as of {update.as_of:%d %b %Y} · by "
         f"{author}, recorded {timezone.localtime(update.created_at):%d %b %Y %H:%M}"
     )
+
+
+def _due(commitment):
+    every = f"due every {commitment.stale_after_days} days"
+    if commitment.current_as_of is None:
+        return f"Not assessed yet; {every}."
+    return f"Last assessed as of {commitment.current_as_of:%d %b %Y}; {every}."
 
 
 class BoundedSearch:
@@ -231,6 +240,12 @@ class CommitmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["opened_version"].initial = self.instance.version
+        if "update_cadence_days" in self.fields:
+            # Said to analysts in days, not in the name of a setting.
+            self.fields["update_cadence_days"].help_text = (
+                f"How often it should be assessed, in days (1 to {MAX_CADENCE_DAYS}). Empty: "
+                f"every {settings.STALE_AFTER_DAYS} days, the default."
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -283,7 +298,9 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "source_document",
     ]
     list_select_related = ["pillar"]
-    search_fields = ["code", "title", "text"]
+    # Every word of a search must be found in one of these (Django's admin search): "foreign
+    # terrorist fighters information sharing" finds FTF-2 through its themes.
+    search_fields = ["code", "title", "text", "themes__name", "places__name", "partners__name"]
     ordering = ["source_document_id", "paragraph", "code"]
     list_per_page = 50
     autocomplete_fields = ["parent"]
@@ -340,9 +357,34 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             return "—"
         return f"{commitment.current_progress}%"
 
-    @admin.display(description="stale", boolean=True)
+    @admin.display(description="assessment")
     def stale_display(self, commitment):
-        return commitment.is_stale()
+        """A warning when a new assessment is due, as the dashboard words it; nothing when the
+        commitment is up to date (or not saved yet)."""
+        if commitment.pk is None:
+            return ""
+        overdue = commitment.days_overdue()
+        if overdue is None:
+            text = "Never assessed"
+        elif overdue > 0:
+            text = f"Needs assessment — {overdue} day{'s' if overdue > 1 else ''} overdue"
+        else:
+            return ""
+        return format_html(
+            '<span class="stale-badge" title="{}">⚠ {}</span>', _due(commitment), text
+        )
+
+    @admin.display(description="")
+    def record_link(self, commitment):
+        url = reverse("admin:commitments_statusupdate_add")
+        return format_html(
+            '<a href="{}?{}">Record update</a>', url, urlencode({"commitment": commitment.pk})
+        )
+
+    def get_list_display(self, request):
+        if request.user.has_perm("commitments.add_statusupdate"):
+            return [*self.list_display, "record_link"]
+        return self.list_display
 
     @admin.display(description="new status update")
     def record_update_link(self, commitment):

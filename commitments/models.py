@@ -460,12 +460,18 @@ class Commitment(models.Model):
     def stale_after_days(self):
         return self.update_cadence_days or settings.STALE_AFTER_DAYS
 
-    def is_stale(self, today=None):
+    def days_overdue(self, today=None):
+        """Days since a new assessment fell due (0 or fewer: not due yet); None when the
+        commitment has never been assessed."""
         if self.current_as_of is None:
-            return True
+            return None
         today = today or timezone.localdate()
         # A difference of dates cannot overflow, where a date plus a cadence could.
-        return (today - self.current_as_of).days > self.stale_after_days
+        return (today - self.current_as_of).days - self.stale_after_days
+
+    def is_stale(self, today=None):
+        overdue = self.days_overdue(today)
+        return overdue is None or overdue > 0
 
     def clean(self):
         if self.pk is not None and self.pk in _ancestor_ids(self):
