@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from commitments.views import dashboard, favicon, healthz, readyz
 
+handler403 = "commitments.views.permission_denied"
+
 admin.site.site_header = "Roadmap Tracker"
 admin.site.site_title = "Roadmap Tracker admin"
 admin.site.index_title = "Paris Roadmap commitments"

@@ -340,6 +340,18 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     ]
     inlines = [StatusHistoryInline]
 
+    def get_fieldsets(self, request, obj=None):
+        # Controls a role cannot use are not offered: no "Record" for a Viewer.
+        if request.user.has_perm("commitments.add_statusupdate"):
+            return self.fieldsets
+        return [
+            (
+                name,
+                {**options, "fields": [f for f in options["fields"] if f != "record_update_link"]},
+            )
+            for name, options in self.fieldsets
+        ]
+
     def get_readonly_fields(self, request, obj=None):
         # The code is the commitment's stable identifier, quoted in reports and URLs; the text
         # and its source are what the commitment is. Both are fixed once it exists.

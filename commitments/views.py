@@ -1,11 +1,15 @@
-"""The dashboard pages. They render a shell; the page itself is drawn by
-static/dashboard/dashboard.js from the public API, as any other dashboard would."""
+"""The dashboard pages (they render a shell; the page itself is drawn by
+static/dashboard/dashboard.js from the public API, as any other dashboard would), health checks,
+and the page that says why an action is refused."""
 
+from django.contrib import admin
 from django.db import DatabaseError, connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+
+from commitments.roles import ROLE_PERMISSIONS
 
 
 def dashboard(request, code=None):
@@ -40,3 +44,33 @@ def readyz(request):
             status=503,
         )
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+ACTIONS = {"add": "add", "change": "change", "delete": "delete", "history": "view"}
+
+
+def permission_denied(request, exception=None):
+    """A refusal said in words. In the admin, inside its layout, with the role the action needs
+    (from commitments.roles, which defines the roles); elsewhere, a plain page."""
+    if not request.path.startswith("/admin/") or not request.user.is_staff:
+        return render(request, "403.html", status=403)
+    match = request.resolver_match
+    action, model = _admin_action(match.url_name if match else "")
+    roles = [
+        role for role, codenames in ROLE_PERMISSIONS.items() if f"{action}_{model}" in codenames
+    ]
+    context = {
+        **admin.site.each_context(request),
+        "title": "Not allowed",
+        "needed": " or ".join(roles) if roles else "a superuser",
+        "yours": ", ".join(request.user.groups.values_list("name", flat=True)) or "no role",
+    }
+    return render(request, "admin/403.html", context, status=403)
+
+
+def _admin_action(url_name):
+    """("add", "statusupdate") for "commitments_statusupdate_add", and so on."""
+    parts = (url_name or "").split("_")
+    if len(parts) >= 3 and parts[0] == "commitments" and parts[-1] in ACTIONS:
+        return ACTIONS[parts[-1]], parts[1]
+    return "", ""

@@ -276,3 +276,25 @@ def test_status_updates_can_be_back_dated_no_earlier_than_the_source_document(
     assert response.status_code == 200
     assert "cannot be before" in response.content.decode()
     assert not StatusUpdate.objects.exists()
+
+
+def test_a_refusal_is_shown_in_the_admin_saying_which_role_it_needs(client, viewer, commitment):
+    client.force_login(viewer)
+
+    response = client.get(reverse("admin:commitments_statusupdate_add"))
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert 'id="site-name"' in page  # the admin's own layout
+    assert "This needs the <strong>Analyst or Editor</strong> role. Your role: Viewer." in page
+
+
+def test_a_viewer_is_not_offered_to_record_an_update(client, viewer, analyst, commitment):
+    page = reverse("admin:commitments_commitment_change", args=[commitment.pk])
+
+    client.force_login(viewer)
+    offered_to_viewer = "Record a status update" in client.get(page).content.decode()
+    client.force_login(analyst)
+    offered_to_analyst = "Record a status update" in client.get(page).content.decode()
+
+    assert (offered_to_viewer, offered_to_analyst) == (False, True)
