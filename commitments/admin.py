@@ -1,21 +1,27 @@
 """The analysts' admin: where commitments are maintained and status updates recorded."""
 
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.text import capfirst
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_safe
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import (
@@ -64,6 +70,16 @@ def status_badge(status, label):
     )
 
 
+def person_name(user):
+    """A person as the admin names them: by their name, as the dashboard does."""
+    return user.get_full_name() or user.get_username()
+
+
+def person(user):
+    """A person's name, with their login name on hover (the admin is for staff only)."""
+    return format_html('<span title="login: {}">{}</span>', user.get_username(), person_name(user))
+
+
 def correction_note(update):
     """Where an update stands among corrections: superseded (a later update corrects it), a
     correction itself, or nothing to say."""
@@ -84,7 +100,7 @@ def correct_link(update):
 
 def update_choice_label(update):
     """How an update is told apart from its neighbours in a list of choices."""
-    author = update.author.get_full_name() or update.author.get_username()
+    author = person_name(update.author)
     return (
         f"#{update.pk} · {update.get_status_display()} as of {update.as_of:%d %b %Y} · by "
         f"{author}, recorded {timezone.localtime(update.created_at):%d %b %Y %H:%M}"
@@ -137,7 +153,7 @@ class StatusHistoryInline(admin.TabularInline):
         "progress",
         "summary",
         "confidence",
-        "author",
+        "author_display",
         "created_at",
         "correction_display",
     ]
@@ -169,6 +185,10 @@ class StatusHistoryInline(admin.TabularInline):
     @admin.display(description="")
     def correct_link_display(self, update):
         return correct_link(update)
+
+    @admin.display(description="author")
+    def author_display(self, update):
+        return person(update.author)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -257,21 +277,89 @@ class CommitmentForm(forms.ModelForm):
         return cleaned
 
 
+class ReadableChanges(HistoricalRecordContextHelper):
+    """Values of a change as an analyst reads them: "none" for nothing, a list of names for
+    tags, the label of a choice; not Python's None and [] (simple_history's display)."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if isinstance(value, list):
+            return ", ".join(sorted(map(str, value))) or "none"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        return _readable(value)
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """The admin of a model whose history is kept: its history pages show, and never write.
 
     simple_history's page of one version shows the change form filled in with that version,
     and saves it when it is POSTed back, for anyone who may merely view the object: a Viewer
     could edit through it, and SIMPLE_HISTORY_REVERT_DISABLED only hides the button. So the
-    history list and its versions answer GET and HEAD, and 405 to anything else."""
+    history list and its versions answer GET and HEAD, and 405 to anything else; and a version
+    is shown as what it is, a read-only record of the past (admin/past_version.html), not as a
+    form."""
+
+    object_history_list_template = "admin/history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
 
     @method_decorator(require_safe)
     def history_view(self, request, object_id, extra_context=None):
-        return super().history_view(request, object_id, extra_context)
+        extra = {"can_open_users": request.user.has_perm("auth.view_user")}
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
 
     @method_decorator(require_safe)
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        history = self.model.history.model
+        record = get_object_or_404(history, **{"id": object_id, "history_id": version_id})
+        current = self.get_queryset(request).filter(pk=object_id).first()
+        if not self.has_view_or_change_permission(request, current or record.instance):
+            raise PermissionDenied
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{record.instance} as it was on {localtime(record.history_date):%d %b %Y %H:%M}",
+            "opts": opts,
+            "record": record,
+            "saved_by": person_name(record.history_user) if record.history_user else "the system",
+            "fields": list(self.past_version_fields(record)),
+            "history_url": reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_history", args=[object_id]
+            ),
+            "change_url": reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]
+            ),
+        }
+        return render(request, "admin/past_version.html", {**context, **(extra_context or {})})
+
+    def past_version_fields(self, record):
+        """(label, value) for each field of a historical record, as an analyst reads it."""
+        history = self.model.history.model
+        for field in self.model._meta.concrete_fields:
+            name = field.name
+            if name == "id" or not hasattr(record, field.attname):
+                continue  # not recorded (the current status, say)
+            value = getattr(record, name, None) if field.is_relation else getattr(record, name)
+            if field.choices:
+                value = dict(field.flatchoices).get(value, value)
+            yield capfirst(field.verbose_name), _readable(value)
+        for field in getattr(history, "_history_m2m_fields", []):
+            target = field.remote_field.model._meta.model_name
+            names = sorted(str(getattr(row, target)) for row in getattr(record, field.name).all())
+            yield capfirst(field.verbose_name), ", ".join(names) or "none"
+
+
+def _readable(value):
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, datetime.datetime):
+        return f"{localtime(value):%d %b %Y %H:%M}"
+    if isinstance(value, datetime.date):
+        return f"{value:%d %b %Y}"
+    return value
 
 
 @admin.register(Commitment)
@@ -339,6 +427,11 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         ("Record", {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
     ]
     inlines = [StatusHistoryInline]
+
+    def history_view(self, request, object_id, extra_context=None):
+        # A commitment's story is its edits and its assessments: both on one page.
+        updates = StatusUpdate.objects.filter(commitment_id=object_id).for_display()
+        return super().history_view(request, object_id, {"status_updates": updates})
 
     def get_fieldsets(self, request, obj=None):
         # Controls a role cannot use are not offered: no "Record" for a Viewer.
@@ -509,7 +602,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         "progress",
         "as_of",
         "confidence",
-        "author",
+        "author_display",
         "created_at",
         "correction_display",
     ]
@@ -535,12 +628,12 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         "evidence_source",
         "corrects",
     ]
-    readonly_fields = ["author", "created_at", "correction_display", "correct_link_display"]
+    readonly_fields = ["author_display", "created_at", "correction_display", "correct_link_display"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return [*self.fields, "confirm_current_status"]
-        shown = [*self.fields, "author", "created_at", "correction_display"]
+        shown = [*self.fields, "author_display", "created_at", "correction_display"]
         if self.has_add_permission(request):
             shown.append("correct_link_display")
         return shown
@@ -559,6 +652,10 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     @admin.display(description="correct it")
     def correct_link_display(self, update):
         return correct_link(update)
+
+    @admin.display(description="author", ordering="author__last_name")
+    def author_display(self, update):
+        return person(update.author)
 
     def get_changeform_initial_data(self, request):
         """The add form: empty but for today's date; or, to correct an update (?correct=<id>),

@@ -289,6 +289,11 @@ def posts_of(response, kind, rows, model):
     if kind == "delete" and response.status_code == 200:
         deletes = not (context["perms_lacking"] or context["protected"])
         return [Post(action, confirm[0].data, response.wsgi_request.path if deletes else None)]
+    if form is None and kind == "simple_history":
+        # A version is shown as a read-only record, with no form; what simple_history's own
+        # page posted was the change form filled in with the version: post that.
+        model_admin = admin.site._registry[model]
+        form = model_admin.get_form(response.wsgi_request, rows[model])(instance=rows[model])
     if form is None:
         return confirm
     view_only = kind == "change" and not form.fields

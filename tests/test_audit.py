@@ -147,3 +147,81 @@ def test_reference_data_changes_are_recorded_too(client, loaded, editor):
 
 def test_history_of_an_unknown_commitment_is_a_404(api, loaded):
     assert api.get("/api/v1/commitments/NOPE-1/history/").status_code == 404
+
+
+@pytest.fixture
+def edited(client, loaded, editor, record):
+    """MIL-3 with a target date and Global added to its places by an Editor in the admin, and
+    a status update recorded."""
+    from commitments.models import Place
+
+    commitment = Commitment.objects.get(code="MIL-3")
+    client.force_login(editor)
+    form = (
+        client.get(reverse("admin:commitments_commitment_change", args=[commitment.pk]))
+        .context["adminform"]
+        .form
+    )
+    data = {name: form[name].value() for name in form.fields}
+    data |= {
+        "parent": "",
+        "target_date": "2027-06-30",
+        "update_cadence_days": "",
+        "themes": [theme.pk for theme in commitment.themes.all()],
+        "places": [
+            *commitment.places.values_list("pk", flat=True),
+            Place.objects.get(slug="global").pk,
+        ],
+        "partners": [partner.pk for partner in commitment.partners.all()],
+        "status_updates-TOTAL_FORMS": 0,
+        "status_updates-INITIAL_FORMS": 0,
+    }
+    response = client.post(
+        reverse("admin:commitments_commitment_change", args=[commitment.pk]), data
+    )
+    assert response.status_code == 302
+    record(commitment, status="at_risk", summary="Slower than planned.")
+    return commitment
+
+
+def test_the_history_page_reads_as_words_with_the_status_updates_beside(client, edited):
+    page = client.get(
+        reverse("admin:commitments_commitment_history", args=[edited.pk])
+    ).content.decode()
+
+    assert "Target date:</strong> none → 30 Jun 2027" in page
+    assert "Places:</strong> Iraq → Global, Iraq" in page
+    assert "None" not in page and "[]" not in page
+    assert '<table id="status-history">' in page
+    assert "At risk" in page
+
+
+def test_people_on_the_history_link_to_their_page_only_for_those_who_may_open_it(
+    client, edited, editor, superuser
+):
+    history = reverse("admin:commitments_commitment_history", args=[edited.pk])
+    user_page = reverse("admin:auth_user_change", args=[editor.pk])
+
+    shown_to_editor = client.get(history).content.decode()
+    client.force_login(superuser)
+    shown_to_superuser = client.get(history).content.decode()
+
+    assert user_page not in shown_to_editor
+    assert 'title="login: editor"' in shown_to_editor
+    assert user_page in shown_to_superuser
+
+
+def test_a_past_version_is_a_read_only_record_without_todays_status(client, edited, viewer):
+    first = edited.history.order_by("history_id").first()
+    client.force_login(viewer)
+
+    response = client.get(
+        reverse("admin:commitments_commitment_simple_history", args=[edited.pk, first.history_id])
+    )
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert "A past version, read-only." in page
+    assert "<input" not in page.split('id="content-main"')[1]
+    assert "At risk" not in page  # today's status is not shown as then's
+    assert "Build Iraqi Security Forces capacity" in page
