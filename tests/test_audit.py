@@ -191,7 +191,8 @@ def test_the_history_page_reads_as_words_with_the_status_updates_beside(client, 
 
     assert "Target date:</strong> none → 30 Jun 2027" in page
     assert "Places:</strong> Iraq → Global, Iraq" in page
-    assert "None" not in page and "[]" not in page
+    assert "None" not in page
+    assert "[]" not in page
     assert '<table id="status-history">' in page
     assert "At risk" in page
 
