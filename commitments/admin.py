@@ -44,6 +44,7 @@ from commitments.services import (
     record_status_update,
     save_commitment,
 )
+from commitments.source_texts import paragraphs_of
 
 # Text is always shown next to the colour, so the status reads without colour vision.
 STATUS_COLOURS = {
@@ -239,9 +240,18 @@ STALE_EDIT = (
 )
 
 
+INHERITED_FROM_PARENT = ["pillar", "source_document", "paragraph"]
+FIXED_ONCE_SAVED = (
+    "The text, its source document and paragraph, and the pillar (above) are fixed once the "
+    "commitment is saved: check them now. The text must quote the paragraph word for word."
+)
+
+
 class CommitmentForm(forms.ModelForm):
     """Carries the version the editor opened, so that a save cannot silently overwrite an edit
-    made in the meantime."""
+    made in the meantime. A new commitment with a parent takes the parent's pillar, document
+    and paragraph where they are left empty, and its text must quote its paragraph verbatim
+    when the document's text ships with the project (source_texts)."""
 
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -260,6 +270,11 @@ class CommitmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["opened_version"].initial = self.instance.version
+        if self.instance.pk is None:
+            for name in INHERITED_FROM_PARENT:
+                if name in self.fields:
+                    self.fields[name].required = False
+                    self.fields[name].help_text += " Empty: the parent's."
         if "update_cadence_days" in self.fields:
             # Said to analysts in days, not in the name of a setting.
             self.fields["update_cadence_days"].help_text = (
@@ -269,12 +284,46 @@ class CommitmentForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk is None:
+            self._inherit_from_parent(cleaned)
+            self._check_the_quote(cleaned)
         opened = cleaned.get("opened_version")
         if self.instance.pk is not None and opened is not None:
             current = Commitment.objects.values_list("version", flat=True).get(pk=self.instance.pk)
             if opened != current:
                 raise forms.ValidationError(STALE_EDIT.format(version=current), code="stale")
         return cleaned
+
+    def _inherit_from_parent(self, cleaned):
+        parent = cleaned.get("parent")
+        for name in INHERITED_FROM_PARENT:
+            if name not in self.fields or cleaned.get(name) is not None or name in self.errors:
+                continue
+            if parent is None:
+                self.add_error(name, "This field is required (or choose a parent to take it from).")
+            else:
+                cleaned[name] = getattr(parent, name)
+                setattr(self.instance, name, cleaned[name])
+
+    def _check_the_quote(self, cleaned):
+        document, paragraph, text = (
+            cleaned.get(name) for name in ("source_document", "paragraph", "text")
+        )
+        if document is None or paragraph is None or not text:
+            return
+        paragraphs = paragraphs_of(document.slug)
+        if paragraphs is None:
+            return  # a document whose text is not shipped: not checked
+        if paragraph not in paragraphs:
+            self.add_error(
+                "paragraph", f"{document.short_name} has paragraphs 1 to {len(paragraphs)}."
+            )
+        elif " ".join(text.split()) not in paragraphs[paragraph]:
+            self.add_error(
+                "text",
+                f"This is not a verbatim quote of paragraph {paragraph} of {document.short_name}: "
+                "copy the words exactly as published, or check the paragraph number.",
+            )
 
 
 class ReadableChanges(HistoricalRecordContextHelper):
@@ -365,17 +414,18 @@ def _readable(value):
 @admin.register(Commitment)
 class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     form = CommitmentForm
+    # Fits a 1280-pixel screen: long titles are cut short (whole on hover and on the page).
     list_display = [
+        "paragraph_display",
         "code",
-        "title",
+        "title_display",
         "pillar",
         "status_display",
         "progress_display",
         "current_as_of",
-        "last_update_at",
         "stale_display",
     ]
-    list_display_links = ["code", "title"]
+    list_display_links = ["code", "title_display"]
     list_filter = [
         "pillar",
         ("current_status", admin.ChoicesFieldListFilter),
@@ -403,6 +453,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "created_at",
         "updated_at",
         "record_update_link",
+        "add_child_link",
     ]
     fieldsets = [
         (None, {"fields": ["code", "title", "pillar", "parent", "opened_version"]}),
@@ -428,21 +479,53 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     ]
     inlines = [StatusHistoryInline]
 
+    class Media:
+        css = {"all": ["commitments/admin.css"]}
+
+    def get_changeform_initial_data(self, request):
+        """A child (?parent=<id>, "Add a child commitment") starts from its parent's pillar,
+        document and paragraph."""
+        initial = super().get_changeform_initial_data(request)
+        parent = Commitment.objects.filter(pk=request.GET.get("parent") or None).first()
+        if parent is not None:
+            initial |= {
+                name: getattr(parent, f"{name}_id", None) or getattr(parent, name)
+                for name in INHERITED_FROM_PARENT
+            }
+        return initial
+
     def history_view(self, request, object_id, extra_context=None):
         # A commitment's story is its edits and its assessments: both on one page.
         updates = StatusUpdate.objects.filter(commitment_id=object_id).for_display()
         return super().history_view(request, object_id, {"status_updates": updates})
 
     def get_fieldsets(self, request, obj=None):
+        fieldsets = self.fieldsets
+        if obj is None:
+            # Said before saving, since it cannot be undone after; nothing derived yet.
+            fieldsets = [
+                (
+                    name,
+                    {**options, "description": FIXED_ONCE_SAVED} if name == "Source" else options,
+                )
+                for name, options in fieldsets
+                if name not in {"Current status", "Record"}
+            ]
+        elif request.user.has_perm("commitments.add_commitment"):
+            (name, options), *rest = fieldsets
+            fieldsets = [
+                (name, {**options, "fields": [*options["fields"], "add_child_link"]}),
+                *rest,
+            ]
         # Controls a role cannot use are not offered: no "Record" for a Viewer.
         if request.user.has_perm("commitments.add_statusupdate"):
-            return self.fieldsets
+            return fieldsets
         return [
             (
                 name,
                 {**options, "fields": [f for f in options["fields"] if f != "record_update_link"]},
             )
-            for name, options in self.fieldsets
+            for name, options in fieldsets
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -451,6 +534,21 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         if obj is not None:
             return ["code", *COMMITMENT_SOURCE_FIELDS, *self.readonly_fields]
         return self.readonly_fields
+
+    @admin.display(description="¶", ordering="paragraph")
+    def paragraph_display(self, commitment):
+        """Where the commitment stands in its document: the list is in Roadmap order."""
+        return commitment.paragraph
+
+    @admin.display(description="title", ordering="title")
+    def title_display(self, commitment):
+        return format_html(
+            '<span class="cut-short" title="{}">{}</span>', commitment.title, commitment.title
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"title": "Commitments, in Roadmap order (document, then paragraph)"}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
 
     @admin.display(description="status", ordering="current_status")
     def status_display(self, commitment):
@@ -490,6 +588,15 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         if request.user.has_perm("commitments.add_statusupdate"):
             return [*self.list_display, "record_link"]
         return self.list_display
+
+    @admin.display(description="children")
+    def add_child_link(self, commitment):
+        url = reverse("admin:commitments_commitment_add")
+        return format_html(
+            '<a href="{}?{}">Add a child commitment</a> (one of several tools it lists)',
+            url,
+            urlencode({"parent": commitment.pk}),
+        )
 
     @admin.display(description="new status update")
     def record_update_link(self, commitment):
@@ -593,11 +700,14 @@ class StatusUpdateForm(forms.ModelForm):
 class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     """Add and view only: a status update is never changed or deleted, by anyone."""
 
+    class Media:
+        css = {"all": ["commitments/admin.css"]}
+
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
 
     form = StatusUpdateForm
     list_display = [
-        "commitment",
+        "commitment_display",
         "status_display",
         "progress",
         "as_of",
@@ -606,6 +716,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         "created_at",
         "correction_display",
     ]
+    list_display_links = ["commitment_display"]
     list_filter = [
         ("status", admin.ChoicesFieldListFilter),
         "confidence",
@@ -648,6 +759,13 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     @admin.display(description="correction")
     def correction_display(self, update):
         return correction_note(update)
+
+    @admin.display(description="commitment", ordering="commitment__code")
+    def commitment_display(self, update):
+        title = update.commitment.title
+        return format_html(
+            '{} <span class="cut-short" title="{}">{}</span>', update.commitment.code, title, title
+        )
 
     @admin.display(description="correct it")
     def correct_link_display(self, update):

@@ -341,3 +341,97 @@ def test_the_cadence_is_explained_in_days_not_in_a_setting_name(client, editor, 
 
     assert "Empty: every 90 days, the default." in page
     assert "STALE_AFTER_DAYS" not in page
+
+
+def test_the_list_says_it_is_in_roadmap_order_and_is(client, viewer, roadmap):
+    client.force_login(viewer)
+
+    response = client.get(CHANGELIST)
+
+    page = response.content.decode()
+    assert "Commitments, in Roadmap order (document, then paragraph)" in page
+    listed = [(c.source_document_id, c.paragraph) for c in response.context["cl"].result_list]
+    assert listed == sorted(listed)
+
+
+CHILD = {
+    "code": "GLB-2.9",
+    "title": "Arrest, prosecute and imprison terrorists",
+    "text": "arresting, prosecuting and imprisoning terrorists",
+    "themes": [],
+    "places": [],
+    "partners": [],
+    "target_date": "",
+    "update_cadence_days": "",
+    "status_updates-TOTAL_FORMS": 0,
+    "status_updates-INITIAL_FORMS": 0,
+}
+
+
+def test_a_child_starts_from_its_parents_pillar_document_and_paragraph(client, editor, roadmap):
+    parent = Commitment.objects.get(code="GLB-2")
+    client.force_login(editor)
+
+    form = (
+        client.get(reverse("admin:commitments_commitment_add"), {"parent": parent.pk})
+        .context["adminform"]
+        .form
+    )
+    created = client.post(
+        reverse("admin:commitments_commitment_add"),
+        {**CHILD, "parent": parent.pk, "pillar": "", "source_document": "", "paragraph": ""},
+    )
+
+    assert {name: form.initial[name] for name in ("pillar", "source_document", "paragraph")} == {
+        "pillar": parent.pillar_id,
+        "source_document": parent.source_document_id,
+        "paragraph": 10,
+    }
+    assert created.status_code == 302
+    child = Commitment.objects.get(code="GLB-2.9")
+    assert (child.parent, child.pillar, child.paragraph) == (parent, parent.pillar, 10)
+
+
+def test_a_new_commitments_text_must_quote_its_paragraph_verbatim(client, editor, roadmap):
+    parent = Commitment.objects.get(code="GLB-2")
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:commitments_commitment_add"),
+        {
+            **CHILD,
+            "text": "arresting and prosecuting terrorists",
+            "parent": parent.pk,
+            "pillar": parent.pillar_id,
+            "source_document": parent.source_document_id,
+            "paragraph": 10,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["text"] == [
+        "This is not a verbatim quote of paragraph 10 of Paris Roadmap: copy the words exactly as "
+        "published, or check the paragraph number."
+    ]
+    assert not Commitment.objects.filter(code="GLB-2.9").exists()
+
+
+def test_the_add_form_warns_what_is_fixed_once_saved(client, editor, roadmap):
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:commitments_commitment_add")).content.decode()
+
+    assert "are fixed once the commitment is saved: check them now" in page
+
+
+def test_an_editor_is_offered_to_add_a_child_and_a_viewer_is_not(client, editor, viewer, roadmap):
+    parent = Commitment.objects.get(code="GLB-2")
+    page = reverse("admin:commitments_commitment_change", args=[parent.pk])
+    link = f'{reverse("admin:commitments_commitment_add")}?parent={parent.pk}'
+
+    client.force_login(editor)
+    offered = link in client.get(page).content.decode()
+    client.force_login(viewer)
+    offered_to_viewer = link in client.get(page).content.decode()
+
+    assert (offered, offered_to_viewer) == (True, False)

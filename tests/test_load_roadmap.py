@@ -20,17 +20,17 @@ from commitments.models import (
 )
 from commitments.roadmap import DEFAULT_DATA_FILE, RoadmapDataError, load_roadmap
 from commitments.services import save_commitment
+from commitments.source_texts import SHIPPED_TEXTS, paragraphs_of
 
 pytestmark = pytest.mark.django_db
 
-STATEMENT = DEFAULT_DATA_FILE.parent / "paris-roadmap-2019-06-25.txt"
+STATEMENT = SHIPPED_TEXTS["paris-roadmap-2019"]
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "paris-roadmap-2019-06-25.txt"
 
 
 def paragraphs():
     """The statement's paragraphs, numbered from "We, the Political Directors ..." = 1."""
-    _title, *body = STATEMENT.read_text(encoding="utf-8").strip().split("\n\n")
-    return dict(enumerate(body, start=1))
+    return paragraphs_of("paris-roadmap-2019")
 
 
 def sentences(paragraph):
