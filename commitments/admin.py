@@ -179,7 +179,7 @@ class StatusHistoryInline(admin.TabularInline):
     def status_display(self, update):
         return status_badge(update.status, update.get_status_display())
 
-    @admin.display(description="correction")
+    @admin.display(description="correction", empty_value="")
     def correction_display(self, update):
         return correction_note(update)
 
@@ -422,7 +422,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "pillar",
         "status_display",
         "progress_display",
-        "current_as_of",
+        "as_of_display",
         "stale_display",
     ]
     list_display_links = ["code", "title_display"]
@@ -535,6 +535,10 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             return ["code", *COMMITMENT_SOURCE_FIELDS, *self.readonly_fields]
         return self.readonly_fields
 
+    @admin.display(description="as of", ordering="current_as_of", empty_value="—")
+    def as_of_display(self, commitment):
+        return commitment.current_as_of
+
     @admin.display(description="¶", ordering="paragraph")
     def paragraph_display(self, commitment):
         """Where the commitment stands in its document: the list is in Roadmap order."""
@@ -560,7 +564,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             return "—"
         return f"{commitment.current_progress}%"
 
-    @admin.display(description="assessment")
+    @admin.display(description="assessment", empty_value="")
     def stale_display(self, commitment):
         """A warning when a new assessment is due, as the dashboard words it; nothing when the
         commitment is up to date (or not saved yet)."""
@@ -581,7 +585,10 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     def record_link(self, commitment):
         url = reverse("admin:commitments_statusupdate_add")
         return format_html(
-            '<a href="{}?{}">Record update</a>', url, urlencode({"commitment": commitment.pk})
+            '<a href="{}?{}" title="Record a status update of {}">Record</a>',
+            url,
+            urlencode({"commitment": commitment.pk}),
+            commitment.code,
         )
 
     def get_list_display(self, request):
@@ -662,6 +669,9 @@ class StatusUpdateForm(forms.ModelForm):
                 .select_related("author")
             )
             corrects.label_from_instance = update_choice_label
+            # A correction corrects an update already recorded: adding one from here makes no
+            # sense.
+            corrects.widget.can_add_related = False
             corrects.help_text = (
                 "The update of this commitment that this one corrects, if any: it then no longer "
                 "counts. Use “Correct this update” on the update to start from its values."
@@ -711,7 +721,6 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         "status_display",
         "progress",
         "as_of",
-        "confidence",
         "author_display",
         "created_at",
         "correction_display",
@@ -756,7 +765,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     def status_display(self, update):
         return status_badge(update.status, update.get_status_display())
 
-    @admin.display(description="correction")
+    @admin.display(description="correction", empty_value="")
     def correction_display(self, update):
         return correction_note(update)
 

@@ -427,7 +427,7 @@ def test_the_add_form_warns_what_is_fixed_once_saved(client, editor, roadmap):
 def test_an_editor_is_offered_to_add_a_child_and_a_viewer_is_not(client, editor, viewer, roadmap):
     parent = Commitment.objects.get(code="GLB-2")
     page = reverse("admin:commitments_commitment_change", args=[parent.pk])
-    link = f'{reverse("admin:commitments_commitment_add")}?parent={parent.pk}'
+    link = f"{reverse('admin:commitments_commitment_add')}?parent={parent.pk}"
 
     client.force_login(editor)
     offered = link in client.get(page).content.decode()
