@@ -1,4 +1,4 @@
-"""The analysts' day in the admin, in a real browser at 1280×900: correcting an update, the
+"""The analysts' day in the admin, in a real browser at 1280 by 900 pixels: correcting an update, the
 overdue badge, lists that fit the screen, and no control a role cannot use. Each test saves a
 screenshot under var/screenshots/ for a person to look at."""
 
