@@ -618,8 +618,10 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         # The form checked the version already; the service checks it again under a row
-        # lock, for two saves in the same instant.
-        save_commitment(obj, expected_version=form.cleaned_data.get("opened_version"))
+        # lock, for two saves in the same instant. It sets the tags too, so that the save is
+        # one entry in the history (the admin's own save_related then finds nothing to change).
+        tags = {name: form.cleaned_data[name] for name in ("themes", "places", "partners")}
+        save_commitment(obj, expected_version=form.cleaned_data.get("opened_version"), **tags)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from commitments.imports import NewUpdates, Table, check_rows
@@ -273,7 +274,7 @@ def save_commitment(
     Only `fields` are written (by default the editable ones; an API edit names just those it
     changes), so an edit never overwrites the current status that a status update recorded in
     the meantime, nor a field someone else changed. Themes, places and partners are replaced when
-    given; the admin saves them itself (save_related) after this.
+    given. The save is one entry in the commitment's history, whatever it changed.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid;
     `validated=True` skips the check for a caller that has just run it. A code that someone else
@@ -281,6 +282,21 @@ def save_commitment(
     """
     if not validated:
         commitment.full_clean(exclude=["themes", "places", "partners"])
+    adding = commitment._state.adding
+    # One entry in the commitment's history for the whole save, its tags included: left to
+    # itself, simple_history writes one for the row and one more for each tag field set.
+    commitment.skip_history_when_saving = True
+    try:
+        _save_commitment_rows(commitment, expected_version, fields, themes, places, partners)
+    finally:
+        del commitment.skip_history_when_saving
+    post_save.send(
+        sender=Commitment, instance=commitment, created=adding, using=commitment._state.db
+    )
+    return commitment
+
+
+def _save_commitment_rows(commitment, expected_version, fields, themes, places, partners):
     now = timezone.now()
     if commitment._state.adding:
         commitment.created_at = commitment.updated_at = now
@@ -298,4 +314,3 @@ def save_commitment(
     for name, values in [("themes", themes), ("places", places), ("partners", partners)]:
         if values is not None:
             getattr(commitment, name).set(values)
-    return commitment
