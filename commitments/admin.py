@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
@@ -92,11 +92,15 @@ def correction_note(update):
     return ""
 
 
+def add_form_link(model_name, text, query, **attributes):
+    """A link to the admin's add form of `model_name`, filled in from `query`."""
+    url = f"{reverse(f'admin:commitments_{model_name}_add')}?{urlencode(query)}"
+    extra = format_html_join("", ' {}="{}"', attributes.items())
+    return format_html('<a href="{}"{}>{}</a>', url, extra, text)
+
+
 def correct_link(update):
-    url = reverse("admin:commitments_statusupdate_add")
-    return format_html(
-        '<a href="{}?{}">Correct this update</a>', url, urlencode({"correct": update.pk})
-    )
+    return add_form_link("statusupdate", "Correct this update", {"correct": update.pk})
 
 
 def update_choice_label(update):
@@ -583,13 +587,8 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
 
     @admin.display(description="")
     def record_link(self, commitment):
-        url = reverse("admin:commitments_statusupdate_add")
-        return format_html(
-            '<a href="{}?{}" title="Record a status update of {}">Record</a>',
-            url,
-            urlencode({"commitment": commitment.pk}),
-            commitment.code,
-        )
+        title = f"Record a status update of {commitment.code}"
+        return add_form_link("statusupdate", "Record", {"commitment": commitment.pk}, title=title)
 
     def get_list_display(self, request):
         if request.user.has_perm("commitments.add_statusupdate"):
@@ -598,23 +597,15 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
 
     @admin.display(description="children")
     def add_child_link(self, commitment):
-        url = reverse("admin:commitments_commitment_add")
-        return format_html(
-            '<a href="{}?{}">Add a child commitment</a> (one of several tools it lists)',
-            url,
-            urlencode({"parent": commitment.pk}),
-        )
+        link = add_form_link("commitment", "Add a child commitment", {"parent": commitment.pk})
+        return format_html("{} (one of several tools it lists)", link)
 
     @admin.display(description="new status update")
     def record_update_link(self, commitment):
         if commitment.pk is None:
             return "Save the commitment first."
-        url = reverse("admin:commitments_statusupdate_add")
-        return format_html(
-            '<a class="button" href="{}?{}">Record a status update</a>',
-            url,
-            urlencode({"commitment": commitment.pk}),
-        )
+        query = {"commitment": commitment.pk}
+        return add_form_link("statusupdate", "Record a status update", query, **{"class": "button"})
 
     def save_model(self, request, obj, form, change):
         # The form checked the version already; the service checks it again under a row
