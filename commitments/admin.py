@@ -2,6 +2,8 @@
 
 import datetime
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -894,3 +896,17 @@ class ApiTokenAdmin(KnoxAuthTokenAdmin):
                 "(only a hash is kept). Send it as the header 'Authorization: Bearer <token>'.",
                 messages.WARNING,
             )
+
+
+# django-axes' list of login attempts: its "Clean up expired attempts" action answered 500,
+# reading the time of an attempt that only axes' own login handling sets
+# (jazzband/django-axes#1424). It is given the time of the request.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    @admin.action(description="Clean up expired attempts")
+    def cleanup_expired_attempts(self, request, queryset):
+        request.axes_attempt_time = timezone.now()
+        return super().cleanup_expired_attempts(request, queryset)
