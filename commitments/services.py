@@ -234,9 +234,10 @@ def _reporting(rows, total, progress):
 def _derive_current_status(commitment_ids, *, last_update_at):
     """Sets each commitment's current status from its standing history (what no correction
     replaced): the update with the latest as-of date, ties going to the latest recorded (and
-    then the highest id), which is the state record_status_update keeps one update at a time. Its last-update time is the end of the
-    import, when its last row was recorded give or take the import's fraction of a second:
-    finding each one's own last row would read the history of every commitment again.
+    then the highest id), which is the state record_status_update keeps one update at a time.
+    Its last-update time is the end of the import, when its last row was recorded give or take
+    the import's fraction of a second: finding each one's own last row would read the history
+    of every commitment again.
 
     One statement on every database. Its subqueries are a few reads of statusupdate_history_idx
     per commitment, however long its history, where a DISTINCT ON over the history would read all
