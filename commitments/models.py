@@ -364,8 +364,10 @@ class Commitment(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_CADENCE_DAYS)],
-        help_text="How often it should be assessed, in days. Empty: the project default "
-        "(STALE_AFTER_DAYS).",
+        # Said to analysts in days, not in the name of a setting; the admin's form adds how
+        # many days the default is.
+        help_text=f"How often it should be assessed, in days (1 to {MAX_CADENCE_DAYS}). Empty: "
+        "the project's default cadence.",
     )
 
     # The current status, kept by services.record_status_update and import_status_updates only.

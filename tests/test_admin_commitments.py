@@ -334,13 +334,18 @@ def test_close_on_an_update_returns_to_its_commitment(client, viewer, roadmap, r
     assert f'<a href="{commitment_url}" class="closelink">Close</a>' in page.content.decode()
 
 
-def test_the_cadence_is_explained_in_days_not_in_a_setting_name(client, editor, roadmap):
+def test_the_cadence_is_explained_in_days_not_in_a_setting_name(client, editor, analyst, roadmap):
+    commitment = Commitment.objects.get(code="MIL-3")
     client.force_login(editor)
+    add_form = client.get(reverse("admin:commitments_commitment_add")).content.decode()
+    client.force_login(analyst)  # who sees the page, not the form
+    view_only = client.get(
+        reverse("admin:commitments_commitment_change", args=[commitment.pk])
+    ).content.decode()
 
-    page = client.get(reverse("admin:commitments_commitment_add")).content.decode()
-
-    assert "Empty: every 90 days, the default." in page
-    assert "STALE_AFTER_DAYS" not in page
+    assert "Empty: every 90 days, the default." in add_form
+    assert "in days (1 to 3650)" in view_only
+    assert "STALE_AFTER_DAYS" not in add_form + view_only
 
 
 def test_the_list_says_it_is_in_roadmap_order_and_is(client, viewer, roadmap):
