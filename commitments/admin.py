@@ -732,17 +732,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     search_fields = ["commitment__code", "commitment__title", "summary", "evidence_source"]
     date_hierarchy = "as_of"
     autocomplete_fields = ["commitment"]
-    fields = [
-        "commitment",
-        "status",
-        "progress",
-        "as_of",
-        "summary",
-        "confidence",
-        "evidence_url",
-        "evidence_source",
-        "corrects",
-    ]
+    fields = ["commitment", *CORRECTION_STARTS_FROM, "corrects"]
     readonly_fields = ["author_display", "created_at", "correction_display", "correct_link_display"]
 
     def get_fields(self, request, obj=None):

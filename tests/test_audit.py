@@ -87,17 +87,12 @@ def test_a_change_of_tags_is_recorded_by_slug(api, loaded, editor, token_for):
     } in changes
 
 
-def test_an_admin_edit_is_recorded_and_shown_on_the_objects_history_page(client, loaded, editor):
-    commitment = Commitment.objects.get(code="POL-7")
-    client.force_login(editor)
-    form = (
-        client.get(reverse("admin:commitments_commitment_change", args=[commitment.pk]))
-        .context["adminform"]
-        .form
-    )
+def save_in_the_admin(client, commitment, **changes):
+    """Posts a commitment's change form back as the admin shows it, with `changes`."""
+    url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
+    form = client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields}
     data |= {
-        "title": "Keep the Coalition's format",
         "parent": "",
         "target_date": "",
         "update_cadence_days": "",
@@ -106,11 +101,16 @@ def test_an_admin_edit_is_recorded_and_shown_on_the_objects_history_page(client,
         "partners": [partner.pk for partner in commitment.partners.all()],
         "status_updates-TOTAL_FORMS": 0,
         "status_updates-INITIAL_FORMS": 0,
+        **changes,
     }
+    return client.post(url, data)
 
-    response = client.post(
-        reverse("admin:commitments_commitment_change", args=[commitment.pk]), data
-    )
+
+def test_an_admin_edit_is_recorded_and_shown_on_the_objects_history_page(client, loaded, editor):
+    commitment = Commitment.objects.get(code="POL-7")
+    client.force_login(editor)
+
+    response = save_in_the_admin(client, commitment, title="Keep the Coalition's format")
     assert response.status_code == 302, response.context["adminform"].form.errors
 
     page = client.get(
@@ -156,28 +156,8 @@ def edited(client, loaded, editor, record):
 
     commitment = Commitment.objects.get(code="MIL-3")
     client.force_login(editor)
-    form = (
-        client.get(reverse("admin:commitments_commitment_change", args=[commitment.pk]))
-        .context["adminform"]
-        .form
-    )
-    data = {name: form[name].value() for name in form.fields}
-    data |= {
-        "parent": "",
-        "target_date": "2027-06-30",
-        "update_cadence_days": "",
-        "themes": [theme.pk for theme in commitment.themes.all()],
-        "places": [
-            *commitment.places.values_list("pk", flat=True),
-            Place.objects.get(slug="global").pk,
-        ],
-        "partners": [partner.pk for partner in commitment.partners.all()],
-        "status_updates-TOTAL_FORMS": 0,
-        "status_updates-INITIAL_FORMS": 0,
-    }
-    response = client.post(
-        reverse("admin:commitments_commitment_change", args=[commitment.pk]), data
-    )
+    places = [*commitment.places.values_list("pk", flat=True), Place.objects.get(slug="global").pk]
+    response = save_in_the_admin(client, commitment, target_date="2027-06-30", places=places)
     assert response.status_code == 302
     record(commitment, status="at_risk", summary="Slower than planned.")
     return commitment
