@@ -217,6 +217,10 @@ STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=90)
 if not 1 <= STALE_AFTER_DAYS <= 3650:
     raise ImproperlyConfigured("STALE_AFTER_DAYS must be a whole number of days, from 1 to 3650.")
 
+# Four eyes: a status update is pending until a Reviewer (or an Editor) other than its author
+# approves it, and only approved updates count. Off: every update is approved on submission.
+REVIEW_REQUIRED = env.bool("REVIEW_REQUIRED", default=True)
+
 # The API: /api/v1/, see commitments/api/.
 ROADMAP_PUBLIC_READ = env.bool("ROADMAP_PUBLIC_READ", default=True)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)

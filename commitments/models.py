@@ -480,16 +480,55 @@ class Commitment(models.Model):
             raise ValidationError({"parent": "A commitment cannot be its own parent or ancestor."})
 
 
+class ReviewState(models.TextChoices):
+    """Where an update stands in the four-eyes review (Review). Only approved updates count."""
+
+    PENDING = "pending", "Pending review"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned for revision"
+
+
+def _approved_correction_of(outer="pk"):
+    return StatusUpdate.objects.filter(corrects=OuterRef(outer), review__decision="approve")
+
+
 class StatusUpdateQuerySet(models.QuerySet):
+    def approved(self):
+        """Updates a reviewer approved (or that were approved on submission, when review is
+        off): the only ones that count, and the only ones anonymous readers see."""
+        return self.filter(review__decision=Review.Decision.APPROVE)
+
+    def pending(self):
+        return self.filter(review__isnull=True)
+
+    def returned(self):
+        return self.filter(review__decision=Review.Decision.RETURN)
+
+    def in_review_state(self, state):
+        return {
+            ReviewState.PENDING: self.pending,
+            ReviewState.APPROVED: self.approved,
+            ReviewState.RETURNED: self.returned,
+        }[state]()
+
     def standing(self):
-        """Updates that no correction has replaced: the history a commitment's current status
-        is derived from. A correction stands in for the update it corrects, at the as-of date
-        the correction states (by default the corrected update's own)."""
-        return self.exclude(Exists(StatusUpdate.objects.filter(corrects=OuterRef("pk"))))
+        """Approved updates that no approved correction has replaced: the history a
+        commitment's current status is derived from. A correction stands in for the update it
+        corrects, at the as-of date the correction states, once it is approved itself."""
+        return self.approved().exclude(Exists(_approved_correction_of()))
 
     def superseded(self):
-        """Updates a later correction has replaced."""
-        return self.filter(Exists(StatusUpdate.objects.filter(corrects=OuterRef("pk"))))
+        """Updates an approved correction has replaced."""
+        return self.filter(Exists(_approved_correction_of()))
+
+    def live(self):
+        """Updates not returned: pending or approved. An update has at most one live
+        correction; a returned correction leaves room for another."""
+        return self.exclude(review__decision=Review.Decision.RETURN)
+
+    def reviewable_by(self, user):
+        """Pending updates that `user` may decide: anyone's but their own (four eyes)."""
+        return self.pending().exclude(author=user)
 
     def for_display(self):
         """Joined with what an update shows of its commitment (the code) and of its author (the
@@ -498,11 +537,24 @@ class StatusUpdateQuerySet(models.QuerySet):
         StatusUpdate.corrects per row)."""
         own = [field.name for field in StatusUpdate._meta.concrete_fields]
         shown = ["commitment__code", "author__username", "author__first_name", "author__last_name"]
-        return self.select_related("commitment", "author").only(*own, *shown).with_corrected_by()
+        reviewed = [
+            "review__decision",
+            "review__comment",
+            "review__decided_at",
+            "review__reviewer__username",
+            "review__reviewer__first_name",
+            "review__reviewer__last_name",
+        ]
+        return (
+            self.select_related("commitment", "author", "review__reviewer")
+            .only(*own, *shown, *reviewed)
+            .with_corrected_by()
+        )
 
     def with_corrected_by(self):
-        """Annotates `corrected_by_id`: the correction that replaced each update, or None."""
-        correction = StatusUpdate.objects.filter(corrects=OuterRef("pk")).values("pk")[:1]
+        """Annotates `corrected_by_id`: the approved correction that replaced each update, or
+        None."""
+        correction = _approved_correction_of().values("pk")[:1]
         return self.annotate(corrected_by_id=Subquery(correction))
 
 
@@ -604,6 +656,15 @@ class StatusUpdate(models.Model):
     def __str__(self):
         return f"{self.commitment.code}: {self.get_status_display()} as of {self.as_of:%d %b %Y}"
 
+    @property
+    def review_state(self):
+        review = getattr(self, "review", None)
+        if review is None:
+            return ReviewState.PENDING
+        if review.decision == Review.Decision.APPROVE:
+            return ReviewState.APPROVED
+        return ReviewState.RETURNED
+
     def clean(self):
         errors = {}
         if self.summary is not None and not self.summary.strip():
@@ -628,13 +689,71 @@ class StatusUpdate(models.Model):
         if self.corrects_id is not None:
             if self.corrects.commitment_id != self.commitment_id:
                 errors["corrects"] = "A correction must correct an update of the same commitment."
-            elif correction := self.corrects.corrections.exclude(pk=self.pk).first():
+            elif correction := self.corrects.corrections.live().exclude(pk=self.pk).first():
                 errors["corrects"] = (
                     f"Update #{self.corrects_id} was already corrected by update "
                     f"#{correction.pk}: correct that one instead."
                 )
         if errors:
             raise ValidationError(errors)
+
+
+class Review(models.Model):
+    """A reviewer's decision on a status update: approved (it counts from now on) or returned
+    for revision with a comment (it never counts; its author may answer it with a correction).
+    An update has at most one decision, and a decision is never changed or deleted (database
+    triggers, migration 0011). The update itself stays exactly as it was submitted.
+
+    With REVIEW_REQUIRED off, every update is approved on submission, with no reviewer."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        RETURN = "return", "Returned for revision"
+
+    update = models.OneToOneField(
+        StatusUpdate,
+        on_delete=models.PROTECT,
+        related_name="review",
+        # Said once for the service's check and for the database's, when two reviewers race.
+        error_messages={"unique": "This update has already been reviewed."},
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        help_text="Empty when the update was approved on submission (review not required).",
+    )
+    comment = models.TextField(
+        blank=True, help_text="Why it was returned (required), or a remark on approval."
+    )
+    decided_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=["approve", "return"]),
+                name="review_decision_valid",
+                violation_error_message="Decide to approve or to return the update.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="return") | ~Q(comment=""),
+                name="review_return_has_comment",
+                violation_error_message="Say why the update is returned, so that its author "
+                "can revise it.",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="approve") | Q(reviewer__isnull=False),
+                name="review_return_has_reviewer",
+                violation_error_message="Only a reviewer can return an update.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()}: update #{self.update_id}"
 
 
 class DataVersion(models.Model):

@@ -21,6 +21,7 @@ from commitments.models import (
     Partner,
     Pillar,
     Place,
+    Review,
     SourceDocument,
     Status,
     StatusUpdate,
@@ -186,6 +187,18 @@ def data_version():
         "number", "changed_at"
     ).first() or (0, None)
     return f"{number}-{changed_at.timestamp() if changed_at else 0}", changed_at
+
+
+def review_queue_version():
+    """What staff see beyond the data version: the newest update submitted and the newest
+    decision, which do not move it until an update is approved (migration 0011). Both tables are
+    append-only, so their highest ids change exactly when a row is added. One query, two
+    index reads."""
+    tables = [StatusUpdate._meta.db_table, Review._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"(SELECT MAX(id) FROM {table})" for table in tables))
+        updates, reviews = cursor.fetchone()
+    return f"{updates or 0}.{reviews or 0}"
 
 
 HISTORY_CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}

@@ -9,14 +9,16 @@ import re
 from itertools import islice, repeat
 from typing import NamedTuple
 
-from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery, Value
 from django.db.models.signals import post_save
 from django.utils import timezone
 
 from commitments.imports import NewUpdates, Table, check_rows
 from commitments.integrity import unique_violations_refused
-from commitments.models import Commitment, StatusUpdate
+from commitments.models import Commitment, Review, Status, StatusUpdate
 
 # What a commitment is quotes its source: set when it is created, never edited after (only the
 # Roadmap's data file, loaded with --sync, may correct them).
@@ -34,6 +36,32 @@ class StaleVersion(Exception):
         self.current_version = current_version
 
 
+class ReviewRefused(Exception):
+    """A decision that may not be taken: the base of the reasons below."""
+
+
+class OwnUpdate(ReviewRefused):
+    """Four eyes: nobody decides on an update they wrote, superusers included."""
+
+    def __init__(self, update):
+        super().__init__(
+            f"You wrote update #{update.pk}: another reviewer must decide on it (four eyes)."
+        )
+
+
+class AlreadyDecided(ReviewRefused):
+    """An update has at most one decision."""
+
+    def __init__(self, update, review=None):
+        review = review or Review.objects.get(update=update)
+        super().__init__(
+            f"Update #{update.pk} was already {review.get_decision_display().lower()} on "
+            f"{review.decided_at:%d %b %Y %H:%M}: a decision is final. Answer a returned update "
+            "with a new update that corrects it."
+        )
+        self.review = review
+
+
 @transaction.atomic
 def record_status_update(
     *,
@@ -48,16 +76,15 @@ def record_status_update(
     confidence: str = "",
     corrects: StatusUpdate | None = None,
 ) -> StatusUpdate:
-    """Appends a status update to a commitment's history and, when it is the newest assessment
-    (latest `as_of`, ties going to the latest recorded), makes it the commitment's current status.
-    A correction (`corrects`) replaces the update it corrects: the current status is then the
-    newest of the updates that no correction has replaced (StatusUpdateQuerySet.standing).
+    """Appends a status update to a commitment's history, pending review; with
+    REVIEW_REQUIRED off it is approved on submission, as if reviewed at once (see
+    approve_or_return for what approval does to the commitment's current status).
 
     Raises django.core.exceptions.ValidationError, with nothing written, when the update is invalid.
     """
     # Lock the commitment (only it: not the document joined for validation) so that
-    # concurrent updates of it are applied one after another and the current status always
-    # ends up derived from the whole history.
+    # concurrent updates and decisions of it are applied one after another and the current
+    # status always ends up derived from the whole approved history.
     locked = (
         Commitment.objects.select_for_update(of=("self",))
         .select_related("source_document")
@@ -78,27 +105,74 @@ def record_status_update(
     )
     update.full_clean()
     update.save()
+    if not settings.REVIEW_REQUIRED:
+        update.review = Review.objects.create(
+            update=update, decision=Review.Decision.APPROVE, decided_at=update.created_at
+        )
+        _refresh_current_status(locked, commitment, approved_at=update.created_at)
+    return update
 
-    current = {"last_update_at": update.created_at}
-    if corrects is not None:
-        # The corrected update no longer counts, and it may have been the current one: the
-        # newest of the updates still standing is, whatever the order they were recorded in.
-        newest = StatusUpdate.objects.filter(commitment=locked).standing().first()
-        current |= {
-            "current_status": newest.status,
-            "current_progress": newest.progress,
-            "current_as_of": newest.as_of,
-        }
-    elif locked.current_as_of is None or update.as_of >= locked.current_as_of:
-        current |= {
-            "current_status": update.status,
-            "current_progress": update.progress,
-            "current_as_of": update.as_of,
-        }
+
+@transaction.atomic
+def approve_or_return(
+    update: StatusUpdate, *, reviewer, decision: str, comment: str = ""
+) -> Review:
+    """Records a reviewer's decision on a pending update. Approval makes the update count: the
+    commitment's current status becomes that of its newest standing update (latest as-of date,
+    ties going to the latest recorded), so approving an older assessment never overtakes a
+    newer approved one, and an approved correction replaces the update it corrects. A return
+    needs a comment, and changes nothing that readers see.
+
+    Raises OwnUpdate for the update's author (whoever they are), AlreadyDecided when it has a
+    decision (also when another reviewer decides at the same moment: exactly one wins), and
+    ValidationError for a decision without what it needs; nothing is written then.
+    """
+    if reviewer is not None and update.author_id == reviewer.pk:
+        raise OwnUpdate(update)
+    if decision not in Review.Decision.values:
+        raise ValidationError({"decision": "Decide to approve or to return the update."})
+    comment = (comment or "").strip()
+    if decision == Review.Decision.RETURN and not comment:
+        raise ValidationError(
+            {"comment": "Say why the update is returned, so that its author can revise it."}
+        )
+    # The commitment's lock makes two decisions on its updates take turns: the second sees the
+    # first one's review and is refused, and the current status is derived once per decision.
+    locked = Commitment.objects.select_for_update().get(pk=update.commitment_id)
+    if existing := Review.objects.filter(update=update).first():
+        raise AlreadyDecided(update, existing)
+    review = Review(
+        update=update,
+        decision=decision,
+        reviewer=reviewer,
+        comment=comment,
+        decided_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            review.save(force_insert=True)
+    except IntegrityError as error:  # decided by another process between the check and here
+        raise AlreadyDecided(update) from error
+    update.review = review
+    if decision == Review.Decision.APPROVE:
+        _refresh_current_status(locked, update.commitment, approved_at=review.decided_at)
+    return review
+
+
+def _refresh_current_status(locked, commitment, *, approved_at):
+    """Sets a commitment's current status from its newest standing update (none: not
+    assessed). `last_update_at` is when its approved history last changed: approval is when
+    an update becomes public."""
+    newest = StatusUpdate.objects.filter(commitment=locked).standing().first()
+    current = {
+        "current_status": newest.status if newest else Status.NOT_ASSESSED,
+        "current_progress": newest.progress if newest else None,
+        "current_as_of": newest.as_of if newest else None,
+        "last_update_at": approved_at,
+    }
     Commitment.objects.filter(pk=locked.pk).update(**current)
     for field, value in current.items():
         setattr(commitment, field, value)
-    return update
 
 
 class ImportResult(NamedTuple):
@@ -108,8 +182,9 @@ class ImportResult(NamedTuple):
 
 def import_status_updates(table: Table, *, author, progress=None) -> ImportResult:
     """Appends every row of a CSV table (commitments.imports.read_csv) to the status history,
-    all or nothing, and leaves each commitment it touches with the current status that
-    record_status_update, called row by row in file order, would have given it.
+    all or nothing, pending review like any update. With REVIEW_REQUIRED off the rows are
+    approved on submission, and each commitment it touches is left with the current status
+    that record_status_update, called row by row in file order, would have given it.
 
     Every row is recorded by `author` at the time of the import, one microsecond apart in file
     order, as if recorded one after another: between rows of a commitment with the same as-of
@@ -132,8 +207,31 @@ def import_status_updates(table: Table, *, author, progress=None) -> ImportResul
         ]
         write = _copy if connection.vendor == "postgresql" else _insert
         write(updates, author=author, recorded_at=recorded_at, progress=progress)
-        _derive_current_status(commitment_ids, last_update_at=recorded_at[-1])
+        if not settings.REVIEW_REQUIRED:
+            _approve_on_submission(commitment_ids, author=author, since=started)
+            _derive_current_status(commitment_ids, last_update_at=recorded_at[-1])
     return ImportResult(len(updates), len(commitment_ids))
+
+
+def _approve_on_submission(commitment_ids, *, author, since):
+    """With review off, the rows just imported are approved as they were recorded, in one
+    statement: the import's rows are `author`'s, of these commitments, recorded from `since`
+    on and not yet reviewed (the commitments are locked, so no other import adds to them)."""
+    review_table = connection.ops.quote_name(Review._meta.db_table)
+    rows = (
+        StatusUpdate.objects.filter(
+            commitment_id__in=commitment_ids, author=author, created_at__gte=since
+        )
+        .pending()
+        .values_list("pk", Value(Review.Decision.APPROVE), Value(""), "created_at")
+    )
+    select, params = rows.query.sql_with_params()
+    columns = ", ".join(
+        connection.ops.quote_name(Review._meta.get_field(name).column)
+        for name in ["update", "decision", "comment", "decided_at"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {review_table} ({columns}) {select}", params)
 
 
 # Rows written at a time, and between two calls of a progress callback.

@@ -72,10 +72,15 @@ def _erasable_history(transactional_db):
     triggers = importlib.import_module(
         "commitments.migrations.0003_statusupdate_append_only_triggers"
     )
+    reviews = importlib.import_module("commitments.migrations.0011_review_four_eyes")
+    review_delete = next(sql for sql in reviews.SQLITE if "review_no_delete" in sql)
     with connection.cursor() as cursor:
         for statement in triggers.SQLITE_REVERSE:
             cursor.execute(statement)
+        cursor.execute("DROP TRIGGER commitments_review_no_delete")
+        cursor.execute("DELETE FROM commitments_review")
         cursor.execute("DELETE FROM commitments_statusupdate")
+        cursor.execute(review_delete)
         for statement in triggers.SQLITE:
             cursor.execute(statement)
 

@@ -22,7 +22,7 @@ from commitments.models import (
     Theme,
 )
 from commitments.roadmap import load_roadmap
-from commitments.roles import ANALYST, EDITOR, VIEWER
+from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
 from commitments.services import record_status_update
 from tests.factories import (
     CommitmentFactory,
@@ -47,6 +47,9 @@ def _test_only_settings():
             **django_settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
+        # Most tests specify what an approved update does, as it was before review existed;
+        # the review workflow's own tests (and the public API walk) turn review on.
+        "REVIEW_REQUIRED": False,
         # Every API response a test sees must be what the OpenAPI schema says (checked before
         # it is compressed).
         "MIDDLEWARE": _with_response_validation(django_settings.MIDDLEWARE),
@@ -140,6 +143,17 @@ def analyst(db):
 @pytest.fixture
 def editor(db):
     return _member_of(EDITOR)
+
+
+@pytest.fixture
+def reviewer(db):
+    return _member_of(REVIEWER)
+
+
+@pytest.fixture
+def review_required(settings):
+    """The product's default: updates are pending until someone else approves them."""
+    settings.REVIEW_REQUIRED = True
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ responses of the test client, the API client and the browser tests' live server 
 they are compressed. It uses openapi-core, the maintained validator of OpenAPI 3 documents."""
 
 import functools
+import threading
 
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
@@ -21,8 +22,18 @@ class ResponseBreaksSchema(AssertionError):
     pass
 
 
-@functools.cache
+# drf-spectacular's generator is not thread-safe: the concurrency tests' threads must not
+# generate the schema side by side on their first response.
+_generating = threading.Lock()
+
+
 def api_schema():
+    with _generating:
+        return _api_schema()
+
+
+@functools.cache
+def _api_schema():
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)

@@ -80,6 +80,11 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
                 "corrected_by": None,
                 "author": "Analyst",  # no name given: the public sees the role, not the login
                 "created_at": DateTimeField().to_representation(update.created_at),
+                # Review is off here: approved on submission, by nobody.
+                "review_state": "approved",
+                "reviewer": None,
+                "review_comment": None,
+                "reviewed_at": DateTimeField().to_representation(update.created_at),
             }
         ],
     }

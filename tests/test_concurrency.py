@@ -2,44 +2,14 @@
 PostgreSQL and SQLite."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
-from rest_framework.test import APIClient
 
 from commitments.models import Commitment, StatusUpdate
+from tests.threads import at_once, client_with
 
 # Each test commits for real, so its status updates are erased afterwards (append-only).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("_erasable_history")]
-
-
-def at_once(calls):
-    """Runs the calls in threads released together; returns their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()  # each thread has its own database connection
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-def client_with(token):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 def test_twenty_status_updates_posted_at_once_are_all_recorded(roadmap, analyst, token_for):

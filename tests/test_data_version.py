@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from commitments.models import Commitment, DataVersion, Pillar, StatusUpdate, Theme
+from commitments.models import Commitment, DataVersion, Pillar, Review, StatusUpdate, Theme
 from commitments.selectors import data_version
 
 pytestmark = pytest.mark.django_db
@@ -58,20 +58,26 @@ def test_renaming_an_author_moves_it_on(roadmap, record, analyst, moved_on):
         analyst.save()
 
 
-def test_a_write_in_raw_sql_moves_it_on(roadmap, analyst, moved_on):
-    # As a bulk import or a database shell would write, past the ORM and its signals.
+def test_an_approval_in_raw_sql_moves_it_on_and_a_bare_submission_does_not(
+    roadmap, analyst, moved_on
+):
+    # As a bulk import or a database shell would write, past the ORM and its signals. A
+    # submitted update is not public until approved: readers' ETags must not reveal it.
     commitment = Commitment.objects.get(code="MIL-1")
-    with moved_on(), connection.cursor() as cursor:
+    now = datetime.datetime.now(datetime.UTC)
+    with moved_on(expect=False), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {StatusUpdate._meta.db_table} (commitment_id, author_id, status,"
             " as_of, summary, evidence_url, evidence_source, confidence, created_at)"
             " VALUES (%s, %s, 'on_track', %s, 'From SQL.', '', '', '', %s)",
-            [
-                commitment.pk,
-                analyst.pk,
-                datetime.date(2024, 1, 1),
-                datetime.datetime.now(datetime.UTC),
-            ],
+            [commitment.pk, analyst.pk, datetime.date(2024, 1, 1), now],
+        )
+    update = StatusUpdate.objects.get(summary="From SQL.")
+    with moved_on(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Review._meta.db_table} (update_id, decision, comment, decided_at)"
+            " VALUES (%s, 'approve', '', %s)",
+            [update.pk, now],
         )
 
 

@@ -510,9 +510,9 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(
     for rows in (4, 400):
         path = write_csv(*({**ROW, "commitment": codes[n % 4]} for n in range(rows)))
         # The author and their permissions (2: direct and through groups), the commitments'
-        # codes, the lock, the insert (COPY, on PostgreSQL, is not counted) and the current
-        # status, inside a savepoint.
-        with django_assert_max_num_queries(9), CaptureQueriesContext(connection) as captured:
+        # codes, the lock, the insert (COPY, on PostgreSQL, is not counted), their approval
+        # (review is off here) and the current status, inside a savepoint.
+        with django_assert_max_num_queries(10), CaptureQueriesContext(connection) as captured:
             import_updates(path)
         queries.append(len(captured))
 

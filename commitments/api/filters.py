@@ -9,7 +9,9 @@ from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from django_filters.widgets import CSVWidget
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import PermissionDenied
 
+from commitments.api.permissions import may_review, may_see_unapproved
 from commitments.models import (
     SEARCH_MAX_LENGTH,
     SEARCH_MAX_WORDS,
@@ -17,6 +19,7 @@ from commitments.models import (
     Partner,
     Pillar,
     Place,
+    ReviewState,
     Status,
     StatusUpdate,
     Theme,
@@ -246,10 +249,39 @@ class StatusUpdateFilter(filters.FilterSet):
     )
     place = place_filter()
     theme = theme_filter()
+    review_state = filters.ChoiceFilter(
+        choices=[*ReviewState.choices, ("all", "All")],
+        method="filter_review_state",
+        empty_label=None,
+        help_text="Staff with view permission only: pending, returned, approved or all. Without "
+        "it, approved updates only (all that anonymous readers ever see).",
+    )
+    reviewable = filters.BooleanFilter(
+        method="filter_reviewable",
+        help_text="true: only the updates you may decide, leaving out your own (four eyes). "
+        "With review_state=pending, a reviewer's queue. Signed-in reviewers only.",
+    )
 
     class Meta:
         model = StatusUpdate
         fields = []
+
+    # Without review_state the view gives approved updates only (FilterBackend skips the
+    # filterset when no filter is asked for).
+    def filter_review_state(self, queryset, name, state):
+        if state != ReviewState.APPROVED and not may_see_unapproved(self.request.user):
+            raise PermissionDenied(
+                "Only signed-in staff who may view status updates can list pending or returned "
+                "ones."
+            )
+        return queryset if state == "all" else queryset.in_review_state(state)
+
+    def filter_reviewable(self, queryset, name, reviewable):
+        if not reviewable:
+            return queryset
+        if not may_review(self.request.user):
+            raise PermissionDenied("Only signed-in Reviewers and Editors have updates to review.")
+        return queryset.exclude(author=self.request.user)
 
     # As on commitments, through each update's commitment.
     def filter_place(self, queryset, name, places):

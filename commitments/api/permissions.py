@@ -1,9 +1,26 @@
 from django.conf import settings
-from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 
 def may_read(request):
     return settings.ROADMAP_PUBLIC_READ or bool(request.user and request.user.is_authenticated)
+
+
+def may_see_unapproved(user):
+    """Pending and returned updates are for staff who may view status updates (every role)."""
+    return bool(user and user.is_authenticated and user.has_perm("commitments.view_statusupdate"))
+
+
+def may_review(user):
+    """Reviewers and Editors. Whose updates they may decide is the service's rule (four eyes)."""
+    return bool(user and user.is_authenticated and user.has_perm("commitments.add_review"))
+
+
+class MayReview(BasePermission):
+    message = "Only Reviewers and Editors may approve or return status updates."
+
+    def has_permission(self, request, view):
+        return may_review(request.user)
 
 
 class ReadOrModelPermission(DjangoModelPermissions):

@@ -175,6 +175,8 @@ def _declare(operation, method, path):
             security.append({})
     else:
         responses.update(WRITE_ERRORS)
+    if path.endswith("/review/"):
+        responses["409"] = _error("The update already has a decision: a decision is final.")
     if method == "patch":
         responses.update(PATCH_ERRORS)
         parameters.append(PARAMETERS["If-Match"])

@@ -12,6 +12,8 @@ from commitments.models import (
     Partner,
     Pillar,
     Place,
+    Review,
+    ReviewState,
     SourceDocument,
     Status,
     StatusUpdate,
@@ -317,8 +319,33 @@ class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializer
         }
 
 
+class ReviewDecisionSerializer(serializers.ModelSerializer):
+    """A reviewer's decision on a status update. Final: never changed."""
+
+    reviewer = serializers.SerializerMethodField(
+        help_text="Who decided (never the update's author); null when the update was approved "
+        "on submission because review is not required."
+    )
+    comment = OptionalCharField(help_text="Why it was returned, or a remark on approval.")
+
+    class Meta:
+        model = Review
+        fields = ["decision", "reviewer", "comment", "decided_at"]
+        read_only_fields = fields
+
+    def get_reviewer(self, review) -> str | None:
+        return reviewer_name(review, reader=_reader(self))
+
+
+def reviewer_name(review, *, reader):
+    if review.reviewer_id is None:
+        return None
+    return person_name(review.reviewer, reader=reader, acting_as="Reviewer")
+
+
 class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
-    """An assessment of one commitment at a date. Never changed once recorded."""
+    """An assessment of one commitment at a date. Never changed once recorded. Only approved
+    updates count, and only they are shown to anonymous readers."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:update-detail")
     commitment = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -337,6 +364,27 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
         "(superseded); null while it stands.",
     )
     author = serializers.SerializerMethodField()
+    review_state = serializers.ChoiceField(
+        choices=ReviewState.choices,
+        read_only=True,
+        help_text="pending until a reviewer decides; then approved (it counts) or returned "
+        "for revision (it never counts: its author answers it with a correction).",
+    )
+    # The decision, flat: a nullable nested object is a trap for generated clients.
+    reviewer = serializers.SerializerMethodField(
+        help_text="Who approved or returned it (never its author); null while pending, and when "
+        "it was approved on submission because review is not required."
+    )
+    review_comment = OptionalCharField(
+        source="review.comment",
+        help_text="Why it was returned, or a remark on approval; null when none.",
+    )
+    reviewed_at = serializers.DateTimeField(
+        source="review.decided_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When it was approved or returned; null while pending.",
+    )
 
     class Meta:
         model = StatusUpdate
@@ -357,6 +405,10 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
             "corrected_by",
             "author",
             "created_at",
+            "review_state",
+            "reviewer",
+            "review_comment",
+            "reviewed_at",
         ]
         read_only_fields = fields
 
@@ -385,6 +437,22 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
             "corrected_by": getattr(update, "corrected_by_id", None),
             "author": self.get_author(update),
             "created_at": format_datetime(update.created_at),
+            "review_state": update.review_state,
+            **self.represent_review(getattr(update, "review", None)),
+        }
+
+    def get_reviewer(self, update) -> str | None:
+        return self.represent_review(getattr(update, "review", None))["reviewer"]
+
+    def represent_review(self, review):
+        if review is None:
+            return {"reviewer": None, "review_comment": None, "reviewed_at": None}
+        if "_reader" not in self.__dict__:
+            self._reader = _reader(self)
+        return {
+            "reviewer": reviewer_name(review, reader=self._reader),
+            "review_comment": blank_as_null(review.comment),
+            "reviewed_at": format_datetime(review.decided_at),
         }
 
 
@@ -552,6 +620,42 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
 
     def create(self, validated_data):
         return record_status_update(**validated_data)
+
+
+class ReviewSerializer(ReviewDecisionSerializer):
+    """A decision, as the review endpoint answers it."""
+
+    update = serializers.PrimaryKeyRelatedField(read_only=True)
+    update_url = serializers.HyperlinkedRelatedField(
+        source="update", view_name="api:update-detail", read_only=True
+    )
+
+    class Meta(ReviewDecisionSerializer.Meta):
+        fields = ["update", "update_url", *ReviewDecisionSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class ReviewWriteSerializer(StrictWriteSerializer):
+    """A decision on a pending update: approve it, or return it with a comment saying why."""
+
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text="Required when returning: what the author should revise.",
+    )
+    server_set_fields = {"update", "update_url", "reviewer", "decided_at"}
+
+    class Meta:
+        model = Review
+        fields = ["decision", "comment"]
+
+    def validate(self, attrs):
+        if attrs["decision"] == Review.Decision.RETURN and not attrs.get("comment"):
+            raise serializers.ValidationError(
+                {"comment": ["Say why the update is returned, so that its author can revise it."]}
+            )
+        return attrs
 
 
 class CommitmentCreateSerializer(StrictWriteSerializer):

@@ -14,15 +14,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api import serializers
-from commitments.api.exceptions import NotModified, PreconditionFailed, PreconditionRequired
+from commitments.api.exceptions import (
+    Conflict,
+    NotModified,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from commitments.api.filters import CommitmentFilter, StatusUpdateFilter
 from commitments.api.pagination import FeedPagination
+from commitments.api.permissions import MayReview, may_see_unapproved
 from commitments.api.renderers import CSVRenderer, JSONRenderer
 from commitments.models import (
     Commitment,
@@ -38,9 +44,10 @@ from commitments.selectors import (
     cached,
     changes_of,
     data_version,
+    review_queue_version,
     roadmap_summary,
 )
-from commitments.services import StaleVersion
+from commitments.services import AlreadyDecided, OwnUpdate, StaleVersion, approve_or_return
 
 LATEST_UPDATES_IN_DETAIL = 10
 
@@ -97,6 +104,9 @@ class ConditionalGetMixin:
     def _fingerprint(self, request):
         data, changed_at = data_version()
         self.data_fingerprint = data
+        if request.user.is_authenticated:
+            # Staff may list pending and returned updates, which move no data version.
+            data = f"{data}+{review_queue_version()}"
         # Staleness moves on at midnight: what the data says may change then without a write.
         today = timezone.localdate()
         day_began = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
@@ -409,7 +419,7 @@ class CommitmentViewSet(
         attach_related([commitment])
         commitment.child_rows = list(Commitment.objects.filter(parent=commitment).order_by("code"))
         commitment.latest_updates = list(
-            commitment.status_updates.for_display()[:LATEST_UPDATES_IN_DETAIL]
+            commitment.status_updates.approved().for_display()[:LATEST_UPDATES_IN_DETAIL]
         )
         return serializers.CommitmentDetailSerializer(
             commitment, context=self.get_serializer_context()
@@ -419,22 +429,26 @@ class CommitmentViewSet(
 @extend_schema_view(
     get=extend_schema(
         summary="A commitment's status updates",
-        description="Its whole status history, newest assessment first (by as-of date, then "
-        "by time recorded), 50 a page.",
+        description="Its approved status history, newest assessment first (by as-of date, "
+        "then by time recorded), 50 a page. Staff find pending and returned updates in "
+        "/updates/?review_state=.",
         tags=["updates"],
     ),
     post=extend_schema(
         summary="Record a status update (Analysts, Editors)",
-        description="An assessment of the commitment at a date (not in the future). The "
-        "commitment's current status follows the update with the latest as-of date. Updates "
-        "are never changed: a correction is a new update that names the one it `corrects`.",
+        description="An assessment of the commitment at a date (not in the future). It is "
+        "`pending` until a reviewer other than you approves it (`approved` at once where the "
+        "project does not require review); once approved, the commitment's current status "
+        "follows the approved update with the latest as-of date. Updates are never changed: a "
+        "correction is a new update that names the one it `corrects`.",
         request=serializers.StatusUpdateWriteSerializer,
         responses={201: serializers.StatusUpdateSerializer},
         tags=["updates"],
     ),
 )
 class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
-    queryset = StatusUpdate.objects.for_display()
+    # Its approved history, for everyone; staff find pending ones in /updates/?review_state=.
+    queryset = StatusUpdate.objects.approved().for_display()
 
     @cached_property
     def commitment(self):
@@ -464,14 +478,16 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
 @extend_schema_view(
     list=extend_schema(
         summary="Feed of status updates",
-        description="Status updates of every commitment, most recently recorded first, 50 a "
-        "page: follow `next` (a cursor) to page on. `format=csv` gives every matching update as "
-        "CSV instead.",
+        description="Approved status updates of every commitment, most recently recorded "
+        "first, 50 a page: follow `next` (a cursor) to page on. Staff may ask for pending or "
+        "returned ones (`review_state`); `review_state=pending&reviewable=true` is a reviewer's "
+        "queue. `format=csv` gives every matching update as CSV instead.",
         parameters=[CSV_PARAMETER],
     ),
     retrieve=extend_schema(
         summary="Get a status update",
-        description="One status update by its id, as the `Location` of its creation names it.",
+        description="One status update by its id, as the `Location` of its creation names it. "
+        "A pending or returned update is a 404 to anyone but staff.",
     ),
 )
 class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
@@ -481,10 +497,62 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
     csv_columns = list(serializers.StatusUpdateCSVSerializer.Meta.fields)
     csv_filename = "status-updates.csv"
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "review":
+            return queryset
+        if may_see_unapproved(self.request.user):
+            # Staff: any update by its id; lists in the review_state they ask for (the filter).
+            if self.action != "list" or "review_state" in self.request.query_params:
+                return queryset
+        # Everyone else never learns that a pending or returned update exists: it is a 404.
+        return queryset.approved()
+
+    def get_permissions(self):
+        if self.action == "review":
+            return [MayReview()]
+        return super().get_permissions()
+
     def get_serializer_class(self):
+        if self.action == "review":
+            return serializers.ReviewWriteSerializer
         if self.wants_csv:
             return serializers.StatusUpdateCSVSerializer
         return serializers.FeedStatusUpdateSerializer
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as error:
+            raise NotFound(f"No status update #{self.kwargs['pk']}.") from error
+
+    @extend_schema(
+        summary="Approve or return a status update (Reviewers, Editors)",
+        description="Four eyes: a pending update counts only once someone other than its "
+        "author approves it; returned, it never counts, and its author answers with a new "
+        "update that `corrects` it. A decision is final: an update has at most one (409 "
+        "otherwise). Nobody decides on their own update, superusers included (403).",
+        request=serializers.ReviewWriteSerializer,
+        responses={201: serializers.ReviewSerializer},
+        filters=False,
+        tags=["updates"],
+    )
+    @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
+    def review(self, request, *args, **kwargs):
+        update = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            review = approve_or_return(update, reviewer=request.user, **serializer.validated_data)
+        except OwnUpdate as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        except AlreadyDecided as refusal:
+            raise Conflict(str(refusal)) from refusal
+        data = serializers.ReviewSerializer(review, context=self.get_serializer_context()).data
+        # The decision has no address of its own: it is shown with its update.
+        return Response(
+            data, status=status.HTTP_201_CREATED, headers={"Location": data["update_url"]}
+        )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
