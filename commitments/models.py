@@ -360,6 +360,15 @@ class Commitment(models.Model):
         validators=_date_validators("The target date"),
         help_text="When it should be achieved, if set.",
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_commitments",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="The analyst responsible for assessing it, reminded when it is due.",
+    )
     update_cadence_days = models.PositiveSmallIntegerField(
         null=True,
         blank=True,

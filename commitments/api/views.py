@@ -501,10 +501,10 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
         queryset = super().get_queryset()
         if self.action == "review":
             return queryset
-        if may_see_unapproved(self.request.user):
-            # Staff: any update by its id; lists in the review_state they ask for (the filter).
-            if self.action != "list" or "review_state" in self.request.query_params:
-                return queryset
+        # Staff: any update by its id; lists in the review_state they ask for (the filter).
+        asks_for_state = self.action != "list" or "review_state" in self.request.query_params
+        if asks_for_state and may_see_unapproved(self.request.user):
+            return queryset
         # Everyone else never learns that a pending or returned update exists: it is a 404.
         return queryset.approved()
 
