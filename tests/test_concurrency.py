@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from commitments.models import Commitment, StatusUpdate
+from commitments.models import Commitment, Review, StatusUpdate
 from tests.threads import at_once, client_with
 
 # Each test commits for real, so its status updates are erased afterwards (append-only).
@@ -98,3 +98,31 @@ def test_of_two_creates_of_one_code_at_once_one_is_created_and_one_is_a_400(
     assert list(Commitment.objects.filter(code="KGP-1").values_list("title", flat=True)) == [
         created.json()["title"]
     ]
+
+
+def test_of_two_reviewers_deciding_one_update_at_once_exactly_one_wins(
+    roadmap, record, reviewer, editor, token_for, settings
+):
+    settings.REVIEW_REQUIRED = True
+    commitment = Commitment.objects.get(code="MIL-1")
+    update = record(commitment, status="at_risk", as_of=datetime.date(2024, 5, 1))
+    url = f"/api/v1/updates/{update.pk}/review/"
+    decisions = [
+        (reviewer, {"decision": "approve"}),
+        (editor, {"decision": "return", "comment": "Which report says so?"}),
+    ]
+
+    responses = at_once(
+        [
+            lambda user=user, body=body: client_with(token_for(user)).post(url, body)
+            for user, body in decisions
+        ]
+    )
+
+    assert sorted(response.status_code for response in responses) == [201, 409]
+    winner = next(response for response in responses if response.status_code == 201)
+    review = Review.objects.get(update=update)
+    assert review.decision == winner.json()["decision"]
+    commitment.refresh_from_db()
+    expected = "at_risk" if review.decision == "approve" else "not_assessed"
+    assert commitment.current_status == expected
