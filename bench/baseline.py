@@ -76,13 +76,16 @@ RELATED = """
     SELECT 'children', parent_id, code, title FROM commitments_commitment
       WHERE parent_id = ANY(%(ids)s)
 """
+# Approved updates only, as the public API shows them, with their decision.
 UPDATE_SELECT = """
     SELECT u.id, c.code, u.status, u.progress, u.as_of, u.summary, u.evidence_url,
            u.evidence_source, u.confidence, u.corrects_id, a.first_name, a.last_name,
-           a.username, u.created_at
+           a.username, u.created_at, r.comment, r.decided_at, v.first_name, v.last_name
     FROM commitments_statusupdate u
+    JOIN commitments_review r ON r.update_id = u.id AND r.decision = 'approve'
     JOIN commitments_commitment c ON c.id = u.commitment_id
     JOIN auth_user a ON a.id = u.author_id
+    LEFT JOIN auth_user v ON v.id = r.reviewer_id
 """
 
 
@@ -141,7 +144,8 @@ def commitments_json(queries, rows):
 
 def update_json(row):
     (update_id, code, status, progress, as_of, summary, evidence_url, evidence_source,
-     confidence, corrects, first_name, last_name, username, created_at) = row  # fmt: skip
+     confidence, corrects, first_name, last_name, username, created_at, comment, decided_at,
+     reviewer_first_name, reviewer_last_name) = row  # fmt: skip
     return {
         "id": update_id,
         "url": f"{HOST}/api/v1/updates/{update_id}/",
@@ -158,6 +162,10 @@ def update_json(row):
         "corrects": corrects,
         "author": f"{first_name} {last_name}".strip() or username,
         "created_at": created_at,
+        "review_state": "approved",
+        "reviewer": f"{reviewer_first_name or ''} {reviewer_last_name or ''}".strip() or None,
+        "review_comment": comment or None,
+        "reviewed_at": decided_at,
     }
 
 

@@ -222,6 +222,12 @@ def generate(dsn, size, out=print):
             )  # fmt: skip
         with indexes_built_after(cursor, "commitments_statusupdate"):
             rows.send()
+        # Every generated update was approved when it was recorded (no reviewer), as with
+        # REVIEW_REQUIRED off: the public reads see all of them.
+        cursor.execute(
+            "INSERT INTO commitments_review (update_id, decision, comment, decided_at)"
+            " SELECT id, 'approve', '', created_at FROM commitments_statusupdate"
+        )
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('commitments_commitment', 'id'), %s)",
             [len(counts)],
