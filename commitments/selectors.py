@@ -348,7 +348,7 @@ def reminders_due(today=None) -> list[Reminder]:
     given the pending queue as StatusUpdate.objects.reviewable_by() defines it (everyone's
     updates but their own), read once for all of them.
 
-    Four queries, whatever the numbers of people and commitments."""
+    At most four queries, whatever the numbers of people and commitments."""
     today = today or timezone.localdate()
     people = {}
 
