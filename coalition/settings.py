@@ -217,6 +217,22 @@ STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=90)
 if not 1 <= STALE_AFTER_DAYS <= 3650:
     raise ImproperlyConfigured("STALE_AFTER_DAYS must be a whole number of days, from 1 to 3650.")
 
+# Email (the reminders of `manage.py send_reminders`): EMAIL_URL names the backend and the server,
+# e.g. smtp+tls://user:password@smtp.example.org:587 (the password URL-encoded). The default
+# prints messages to the console, which is right for development and sends nothing.
+for _name, _value in env.email_url("EMAIL_URL", default="consolemail://").items():
+    # A console or file URL has no host or port: Django's defaults stay for those.
+    if _value not in (None, ""):
+        globals()[_name] = _value
+# A daily job must not hang on an SMTP server that stops answering (Django waits for ever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Roadmap Tracker <roadmap@localhost>")
+# Where the site is served, for the links in emails, which are written without a request to
+# take the address from: scheme and host (and path prefix, if any), no trailing slash.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+if not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("SITE_URL is the site's address, e.g. https://roadmap.example.org.")
+
 # Four eyes: a status update is pending until a Reviewer (or an Editor) other than its author
 # approves it, and only approved updates count. Off: every update is approved on submission.
 REVIEW_REQUIRED = env.bool("REVIEW_REQUIRED", default=True)

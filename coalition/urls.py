@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from commitments.feeds import updates_feed
 from commitments.views import dashboard, favicon, healthz, readyz
 
 handler403 = "commitments.views.permission_denied"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("feeds/updates/", updates_feed, name="feed-updates"),
     path("", dashboard, name="dashboard"),
     path("commitments/<str:code>/", dashboard, name="commitment"),
 ]

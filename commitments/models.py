@@ -303,6 +303,13 @@ class CommitmentQuerySet(models.QuerySet):
     def fresh(self, today=None):
         return self.exclude(stale_q(today))
 
+    def due_within(self, days, today=None):
+        """Commitments stale today or falling due within `days` days: never assessed, or
+        their latest as-of date plus their cadence is on or before today plus `days`."""
+        today = today or timezone.localdate()
+        # Due by that day is stale on the day after it.
+        return self.filter(stale_q(today + datetime.timedelta(days=days + 1)))
+
     def with_is_stale(self, today=None):
         """Annotates `is_stale_flag`, for ordering and counting in the database."""
         return self.annotate(
@@ -783,3 +790,37 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"data version {self.number}"
+
+
+class ReminderSent(models.Model):
+    """That a person was sent their daily reminder (`manage.py send_reminders`) on a day. It is
+    written in the same transaction as the email goes out, so it exists exactly when the
+    email was handed to the mail server, and nobody is reminded twice on one day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders_sent"
+    )
+    sent_on = models.DateField(help_text="The day it was sent, in the site's time zone.")
+    sent_at = models.DateTimeField(default=timezone.now, editable=False)
+    commitments = models.PositiveIntegerField(
+        default=0, help_text="How many commitments of theirs it listed as due."
+    )
+    pending_updates = models.PositiveIntegerField(
+        default=0, help_text="How many updates it listed as waiting for their review."
+    )
+
+    class Meta:
+        ordering = ["-sent_on", "user_id"]
+        verbose_name = "reminder sent"
+        verbose_name_plural = "reminders sent"
+        constraints = [
+            # Its index also serves "who was reminded today" (sent_on first).
+            models.UniqueConstraint(
+                fields=["sent_on", "user"],
+                name="remindersent_once_a_day",
+                violation_error_message="This person was already reminded on that day.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reminder to {self.user} on {self.sent_on:%d %b %Y}"

@@ -6,19 +6,22 @@ derived current status cannot differ between them.
 
 import datetime
 import re
+import smtplib
 from itertools import islice, repeat
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from commitments.emails import reminder_message
 from commitments.imports import NewUpdates, Table, check_rows
 from commitments.integrity import unique_violations_refused
-from commitments.models import Commitment, Review, Status, StatusUpdate
+from commitments.models import Commitment, ReminderSent, Review, Status, StatusUpdate
 
 # What a commitment is quotes its source: set when it is created, never edited after (only the
 # Roadmap's data file, loaded with --sync, may correct them).
@@ -413,3 +416,49 @@ def _save_commitment_rows(commitment, expected_version, fields, themes, places, 
     for name, values in [("themes", themes), ("places", places), ("partners", partners)]:
         if values is not None:
             getattr(commitment, name).set(values)
+
+
+class RemindersInterrupted(Exception):
+    """The mail server refused or failed a reminder: those before it were sent (and recorded),
+    this one and those after it were not."""
+
+    def __init__(self, sent, failed, error):
+        super().__init__(f"Could not send the reminder to {failed.user.email}: {error}")
+        self.sent, self.failed, self.error = sent, failed, error
+
+
+def send_reminders(reminders, *, today) -> list:
+    """Emails each of `reminders` (selectors.reminders_due) and records it as sent on `today`,
+    one person at a time over one connection to the mail server. A person's record is written
+    in the same transaction as their email goes out: it commits only once the server has taken
+    the email, and a reminder recorded by another run in the meantime is not sent again (the
+    database's unique constraint decides between two runs). Returns the reminders sent.
+
+    Raises RemindersInterrupted, naming those already sent, when the mail server fails; the
+    others can be sent by running again on the same day. Reminders already sent today, or to a
+    person without an email address, are the caller's to leave out."""
+    sent = []
+    if not reminders:
+        return sent
+    reminder = reminders[0]
+    try:
+        with mail.get_connection() as connection:
+            for reminder in reminders:
+                try:
+                    # Held while the server takes the email (EMAIL_TIMEOUT at most): on SQLite,
+                    # the app's writers wait that long for their turn.
+                    with transaction.atomic():
+                        ReminderSent.objects.create(
+                            user=reminder.user,
+                            sent_on=today,
+                            sent_at=timezone.now(),
+                            commitments=len(reminder.due),
+                            pending_updates=len(reminder.pending),
+                        )
+                        reminder_message(reminder, today=today, connection=connection).send()
+                except IntegrityError:
+                    continue  # another run reminded this person today
+                sent.append(reminder)
+    except (smtplib.SMTPException, OSError) as error:
+        raise RemindersInterrupted(sent, reminder, error) from error
+    return sent

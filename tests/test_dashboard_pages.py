@@ -34,3 +34,12 @@ def test_only_staff_get_a_link_to_the_admin(client, analyst):
     client.force_login(analyst)
 
     assert 'href="/admin/"' in client.get("/").content.decode()
+
+
+def test_the_dashboard_names_its_feed_of_updates_for_feed_readers(client):
+    page = client.get("/").content.decode()
+
+    assert (
+        '<link rel="alternate" type="application/atom+xml" '
+        'title="Paris Roadmap tracker: status updates" href="/feeds/updates/">'
+    ) in page

@@ -76,3 +76,53 @@ def test_on_sqlite_writers_wait_their_turn_while_reads_go_on(tmp_path):
     )
 
     assert result.stdout.split() == ["wal", "IMMEDIATE", "20000"]
+
+
+def settings_of(*names, **env):
+    """The values of some settings as Django reads them from this environment."""
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "--command",
+        "from django.conf import settings; "
+        f"print(*[repr(getattr(settings, name)) for name in {names!r}], sep='\\n')",
+        DEBUG="true",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_email_is_printed_to_the_console_unless_an_email_url_is_set():
+    assert settings_of("EMAIL_BACKEND") == ["'django.core.mail.backends.console.EmailBackend'"]
+
+
+def test_an_smtp_email_url_names_the_server_the_login_and_starttls():
+    values = settings_of(
+        "EMAIL_BACKEND",
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_HOST_USER",
+        "EMAIL_HOST_PASSWORD",
+        "EMAIL_USE_TLS",
+        "DEFAULT_FROM_EMAIL",
+        EMAIL_URL="smtp+tls://roadmap:p%40ss@smtp.example.org:587",
+        DEFAULT_FROM_EMAIL="Roadmap Tracker <roadmap@example.org>",
+    )
+
+    assert values == [
+        "'django.core.mail.backends.smtp.EmailBackend'",
+        "'smtp.example.org'",
+        "587",
+        "'roadmap'",
+        "'p@ss'",
+        "True",
+        "'Roadmap Tracker <roadmap@example.org>'",
+    ]
+
+
+def test_the_site_url_of_email_links_must_be_an_address():
+    result = manage("check", DEBUG="true", SITE_URL="roadmap.example.org")
+
+    assert result.returncode != 0
+    assert "SITE_URL is the site's address" in result.stderr

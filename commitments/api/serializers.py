@@ -19,6 +19,7 @@ from commitments.models import (
     StatusUpdate,
     Theme,
 )
+from commitments.people import person_name
 from commitments.selectors import HISTORY_CHANGE_TYPES, attach_related
 from commitments.services import record_status_update, save_commitment
 
@@ -81,18 +82,6 @@ class DirectRepresentation:
 _DATE, _DATETIME = serializers.DateField(), serializers.DateTimeField()
 # get_FOO_display() flattens the choices at every call.
 STATUS_LABELS = {value: str(label) for value, label in Status.choices}
-
-
-def person_name(user, *, reader, acting_as):
-    """How the API names a person to `reader`: by their full name. Without one, staff readers
-    see the login name and everyone else the role the person acted in (`acting_as`): login
-    names are half of a login, and no business of the public."""
-    name = user.get_full_name()
-    if name:
-        return name
-    if reader is not None and reader.is_authenticated and reader.is_staff:
-        return user.get_username()
-    return acting_as
 
 
 def _reader(serializer):

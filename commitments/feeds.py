@@ -1,0 +1,105 @@
+"""The Atom feed of approved status updates, for feed readers: /feeds/updates/, optionally of
+one pillar (?pillar=<slug>)."""
+
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.dateformat import format as format_date
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import urlencode
+
+from commitments.api.permissions import may_read
+from commitments.models import Pillar, StatusUpdate
+from commitments.people import person_name
+
+FEED_ENTRIES = 50
+
+
+class TextSummaryAtom1Feed(Atom1Feed):
+    """Atom whose entries' summaries are text. Django's Atom1Feed declares a summary HTML,
+    and an analyst's text is never HTML: a reader would render their "<" and "&" as markup."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("summary", item["summary_text"], {"type": "text"})
+
+
+class UpdatesFeed(Feed):
+    """Made for one request (see updates_feed), whose address makes the ids absolute."""
+
+    feed_type = TextSummaryAtom1Feed
+    subtitle = description = (
+        "Approved assessments of the Paris Roadmap's commitments, most recently recorded first."
+    )
+
+    def __init__(self, request):
+        super().__init__()
+        self.request = request
+
+    def get_object(self, request):
+        slug = request.GET.get("pillar")
+        return get_object_or_404(Pillar, slug=slug) if slug else None
+
+    def title(self, pillar):
+        title = "Paris Roadmap tracker: status updates"
+        return f"{title}, {pillar.name}" if pillar else title
+
+    def link(self, pillar):
+        return _with_pillar(reverse("dashboard"), pillar)
+
+    def feed_url(self, pillar):
+        return _with_pillar(reverse("feed-updates"), pillar)
+
+    def feed_guid(self, pillar):
+        return self.request.build_absolute_uri(self.feed_url(pillar))
+
+    def items(self, pillar):
+        # Approved only, whoever reads: a feed is copied and shared beyond its reader.
+        updates = StatusUpdate.objects.approved()
+        if pillar is not None:
+            updates = updates.filter(commitment__pillar=pillar)
+        shown = ["status", "as_of", "summary", "created_at", "commitment__code"]
+        author = ["author__username", "author__first_name", "author__last_name"]
+        return (
+            updates.select_related("commitment", "author")
+            .only(*shown, *author)
+            .order_by("-created_at", "-id")[:FEED_ENTRIES]  # statusupdate_feed_idx
+        )
+
+    def item_title(self, update):
+        as_of = format_date(update.as_of, "j M Y")
+        return f"{update.commitment.code}: {update.get_status_display()} (as of {as_of})"
+
+    def item_description(self, update):
+        return None  # the summary is written as text (TextSummaryAtom1Feed)
+
+    def item_extra_kwargs(self, update):
+        return {"summary_text": update.summary}
+
+    def item_link(self, update):
+        return update.commitment.get_absolute_url()
+
+    def item_guid(self, update):
+        # The update's own address in the API: unique, and the same for ever.
+        return self.request.build_absolute_uri(reverse("api:update-detail", args=[update.pk]))
+
+    def item_updateddate(self, update):
+        return update.created_at
+
+    def item_author_name(self, update):
+        # As the API names authors to the public, whoever reads: never a login name.
+        return person_name(update.author, reader=None, acting_as="Analyst")
+
+
+def _with_pillar(path, pillar):
+    return f"{path}?{urlencode({'pillar': pillar.slug})}" if pillar else path
+
+
+def updates_feed(request):
+    """The feed, to whoever may read the Roadmap: everyone, or with ROADMAP_PUBLIC_READ off
+    signed-in users only (a feed reader cannot sign in, so the others get a 403, not a
+    login page)."""
+    if not may_read(request):
+        raise PermissionDenied
+    return UpdatesFeed(request)(request)
