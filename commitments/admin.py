@@ -1131,7 +1131,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(BoundedSearch, admin.ModelAdmin):
     """Decisions, read-only: a decision is taken in the review queue (approve_or_return), once,
     and never changed or deleted, by anyone (as status updates)."""
 
