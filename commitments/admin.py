@@ -188,8 +188,8 @@ class StaleListFilter(admin.SimpleListFilter):
 
 class StatusHistoryInline(admin.TabularInline):
     """The commitment's approved status history, newest first, read-only: it is append-only.
-    Updates still in review, or returned, are listed apart (InReviewInline): they never
-    counted."""
+    Updates still in review, or returned, are listed apart (CommitmentAdmin.in_review_display):
+    they never counted."""
 
     model = StatusUpdate
     fk_name = "commitment"
@@ -927,7 +927,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         shown = [*self.fields, "author_display", "created_at", "correction_display"]
         shown += REVIEW_FIELDS
         if obj.review_state == ReviewState.PENDING:
-            if may_review(request.user):
+            if may_review(request.user) and obj.author_id != request.user.pk:
                 shown.append("queue_link_display")
         elif self.has_add_permission(request):
             shown.append("correct_link_display")

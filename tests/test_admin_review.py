@@ -311,6 +311,23 @@ def test_an_updates_page_shows_its_decision_read_only(client, record, reviewer, 
     assert f"?correct={update.pk}" in text
 
 
+def test_a_pending_updates_page_sends_reviewers_to_the_queue_but_not_its_author(
+    client, record, reviewer, editor, mil1
+):
+    update = record(mil1, author=editor)
+    page = reverse("admin:commitments_statusupdate_change", args=[update.pk])
+    link = f'href="{QUEUE}#update-{update.pk}"'
+
+    client.force_login(reviewer)
+    to_reviewer = client.get(page).content.decode()
+    client.force_login(editor)
+    to_author = client.get(page).content.decode()
+
+    assert "Pending review" in to_reviewer
+    assert (link in to_reviewer, link in to_author) == (True, False)
+    assert "Correct it" not in to_author  # a pending update is corrected once decided
+
+
 def test_a_commitments_page_keeps_updates_in_review_apart_from_the_approved_history(
     client, record, reviewer, editor, mil1
 ):
