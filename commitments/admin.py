@@ -12,14 +12,15 @@ from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
@@ -32,17 +33,22 @@ from commitments.models import (
     Partner,
     Pillar,
     Place,
+    Review,
+    ReviewState,
     SourceDocument,
     Status,
     StatusUpdate,
     Theme,
     search_words,
 )
-from commitments.selectors import current_status_after
+from commitments.roles import roles_with
+from commitments.selectors import current_status_after, review_queue
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
     COMMITMENT_SOURCE_FIELDS,
+    ReviewRefused,
     StaleVersion,
+    approve_or_return,
     record_status_update,
     save_commitment,
 )
@@ -105,6 +111,38 @@ def correct_link(update):
     return add_form_link("statusupdate", "Correct this update", {"correct": update.pk})
 
 
+# Text is always shown next to the colour here too.
+REVIEW_COLOURS = {
+    ReviewState.PENDING: "#b45309",
+    ReviewState.APPROVED: "#15803d",
+    ReviewState.RETURNED: "#b91c1c",
+}
+
+
+def review_badge(update):
+    state = update.review_state
+    return format_html(
+        '<span class="review-badge" style="color:{}">{}</span>', REVIEW_COLOURS[state], state.label
+    )
+
+
+def queue_url(update=None):
+    """The review queue, at one update's place in it when given."""
+    url = reverse("admin:commitments_statusupdate_review")
+    return f"{url}#update-{update.pk}" if update is not None else url
+
+
+def may_review(user):
+    return user.has_perm("commitments.add_review")
+
+
+def who_reviews():
+    """The roles that decide on updates, in words: "a Reviewer or an Editor"."""
+    return " or ".join(
+        f"an {role}" if role[0] in "AEIOU" else f"a {role}" for role in roles_with("add_review")
+    )
+
+
 def update_choice_label(update):
     """How an update is told apart from its neighbours in a list of choices."""
     author = person_name(update.author)
@@ -149,11 +187,13 @@ class StaleListFilter(admin.SimpleListFilter):
 
 
 class StatusHistoryInline(admin.TabularInline):
-    """The commitment's status history, newest first, read-only: it is append-only."""
+    """The commitment's approved status history, newest first, read-only: it is append-only.
+    Updates still in review, or returned, are listed apart (CommitmentAdmin.in_review_display):
+    they never counted."""
 
     model = StatusUpdate
     fk_name = "commitment"
-    verbose_name_plural = "status history (newest first)"
+    verbose_name_plural = "status history (approved, newest first)"
     fields = [
         "as_of",
         "status_display",
@@ -178,7 +218,11 @@ class StatusHistoryInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("author", "commitment").with_corrected_by()
+            super()
+            .get_queryset(request)
+            .approved()
+            .select_related("author", "commitment")
+            .with_corrected_by()
         )
 
     @admin.display(description="status")
@@ -205,6 +249,19 @@ class StatusHistoryInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _next_step(update, user):
+    """What `user` may do next about an update that does not count, as a link, if anything."""
+    if update.review_state == ReviewState.RETURNED:
+        if user.has_perm("commitments.add_statusupdate"):
+            return add_form_link("statusupdate", "Correct it", {"correct": update.pk})
+        return ""
+    if update.author_id == user.pk:
+        return "Yours: another reviewer must decide"
+    if may_review(user):
+        return format_html('<a href="{}">Review it in the queue</a>', queue_url(update))
+    return ""
 
 
 class RefusesDuplicates:
@@ -455,6 +512,8 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "current_as_of",
         "last_update_at",
         "stale_display",
+        "assessment_display",
+        "in_review_display",
         "version",
         "created_at",
         "updated_at",
@@ -474,9 +533,18 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
                     "progress_display",
                     "current_as_of",
                     "last_update_at",
-                    "stale_display",
+                    "assessment_display",
                     "record_update_link",
                 ],
+            },
+        ),
+        (
+            "In review or returned",
+            {
+                "description": "Updates that do not count: pending until someone other than "
+                "their author approves them, or returned to their author. The approved history "
+                "is below.",
+                "fields": ["in_review_display"],
             },
         ),
         ("Scope", {"fields": ["themes", "places", "partners"]}),
@@ -515,7 +583,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
                     {**options, "description": FIXED_ONCE_SAVED} if name == "Source" else options,
                 )
                 for name, options in fieldsets
-                if name not in {"Current status", "Record"}
+                if name not in {"Current status", "In review or returned", "Record"}
             ]
         elif request.user.has_perm("commitments.add_commitment"):
             (name, options), *rest = fieldsets
@@ -587,6 +655,59 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             '<span class="stale-badge" title="{}">⚠ {}</span>', _due(commitment), text
         )
 
+    @admin.display(description="assessment")
+    def assessment_display(self, commitment):
+        """On the commitment's page: whether an assessment is due, and why, in words (the list
+        flags only what is due, with the reason on hover)."""
+        if commitment.pk is None:
+            return ""
+        every = f"due every {commitment.stale_after_days} days"
+        if commitment.current_as_of is None:
+            return format_html('<span class="stale-badge">⚠ Never assessed</span>; {}.', every)
+        age = (timezone.localdate() - commitment.current_as_of).days
+        reason = f"Last assessed {age} day{'' if age == 1 else 's'} ago; {every}."
+        overdue = commitment.days_overdue()
+        if overdue > 0:
+            return format_html(
+                '<span class="stale-badge">⚠ Needs assessment — {} day{} overdue</span>. {}',
+                overdue,
+                "s" if overdue > 1 else "",
+                reason,
+            )
+        return f"Up to date. {reason}"
+
+    def get_object(self, request, object_id, from_field=None):
+        commitment = super().get_object(request, object_id, from_field)
+        if commitment is not None:
+            # Whose page it is: in_review_display offers only the links this user may follow.
+            commitment.shown_to = request.user
+        return commitment
+
+    @admin.display(description="updates")
+    def in_review_display(self, commitment):
+        """A read-only table, apart from the approved history (the inline below): a table, not
+        an inline, so that saving the commitment's form does not depend on it. Oldest first, as
+        the review queue lists them."""
+        user = commitment.shown_to
+        updates = (
+            StatusUpdate.objects.filter(commitment=commitment)
+            .exclude(review__decision=Review.Decision.APPROVE)
+            .select_related("author", "review__reviewer")
+            .order_by("created_at", "id")
+        )
+        rows = [
+            {
+                "update": update,
+                "status": status_badge(update.status, update.get_status_display()),
+                "author": person(update.author),
+                "review": review_badge(update),
+                "reviewer": person(update.review.reviewer) if hasattr(update, "review") else "",
+                "next_step": _next_step(update, user),
+            }
+            for update in updates
+        ]
+        return render_to_string("admin/commitments/commitment/in_review.html", {"rows": rows})
+
     @admin.display(description="")
     def record_link(self, commitment):
         title = f"Record a status update of {commitment.code}"
@@ -641,9 +762,11 @@ CORRECTION_STARTS_FROM = [
 
 class StatusUpdateForm(forms.ModelForm):
     """A new status update. A correction names the update it corrects among the standing
-    updates of the same commitment, each told apart by number, author and time recorded; and
-    a correction that would change the commitment's current status must be confirmed, with
-    what it would show said in words, since nothing recorded can be undone."""
+    and returned updates of the same commitment, each told apart by number, author and time
+    recorded. With review off, a correction that would change the commitment's current status
+    must be confirmed, with what it would show said in words, since nothing recorded can be
+    undone; with review on, the submission changes nothing yet, and the review queue shows the
+    reviewer what approving it would change instead."""
 
     confirm_current_status = forms.BooleanField(
         required=False,
@@ -660,7 +783,7 @@ class StatusUpdateForm(forms.ModelForm):
             corrects = self.fields["corrects"]
             corrects.queryset = (
                 StatusUpdate.objects.filter(commitment=commitment or None)
-                .standing()
+                .correctable()
                 .select_related("author")
             )
             corrects.label_from_instance = update_choice_label
@@ -675,7 +798,7 @@ class StatusUpdateForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         commitment, corrects = cleaned.get("commitment"), cleaned.get("corrects")
-        if corrects is None or commitment is None or self.errors:
+        if corrects is None or commitment is None or self.errors or settings.REVIEW_REQUIRED:
             return cleaned
         after = current_status_after(
             commitment,
@@ -701,9 +824,60 @@ class StatusUpdateForm(forms.ModelForm):
         return cleaned
 
 
+class ReviewStateListFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return ReviewState.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ReviewState.values:
+            return queryset.in_review_state(self.value())
+        return queryset
+
+
+class AuthorListFilter(admin.SimpleListFilter):
+    """Your own updates: what an analyst follows through review."""
+
+    title = "author"
+    parameter_name = "author"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Me")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(author=request.user)
+        return queryset
+
+
+class ReviewDecisionForm(forms.Form):
+    """One decision, as the review queue posts it; approve_or_return checks the rest."""
+
+    update = forms.ModelChoiceField(
+        queryset=StatusUpdate.objects.select_related("commitment", "author")
+    )
+    decision = forms.ChoiceField(choices=Review.Decision.choices)
+    comment = forms.CharField(required=False)
+
+
+# The review queue shows this many of the oldest pending updates: a bulk import of thousands
+# is still one page, and the oldest wait longest.
+QUEUE_LENGTH = 100
+
+REVIEW_FIELDS = [
+    "review_display",
+    "reviewer_display",
+    "review_comment_display",
+    "decided_at_display",
+]
+
+
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
-    """Add and view only: a status update is never changed or deleted, by anyone."""
+    """Add and view only: a status update is never changed or deleted, by anyone. Reviewers
+    and Editors decide on pending ones in the review queue (review_queue_view)."""
 
     class Media:
         css = {"all": ["commitments/admin.css"]}
@@ -718,28 +892,44 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         "as_of",
         "author_display",
         "created_at",
+        "review_state_display",
         "correction_display",
     ]
     list_display_links = ["commitment_display"]
     list_filter = [
+        ReviewStateListFilter,
+        AuthorListFilter,
         ("status", admin.ChoicesFieldListFilter),
         "confidence",
         "commitment__pillar",
         "as_of",
         "created_at",
     ]
-    list_select_related = ["commitment", "author"]
+    list_select_related = ["commitment", "author", "review"]
     search_fields = ["commitment__code", "commitment__title", "summary", "evidence_source"]
     date_hierarchy = "as_of"
     autocomplete_fields = ["commitment"]
     fields = ["commitment", *CORRECTION_STARTS_FROM, "corrects"]
-    readonly_fields = ["author_display", "created_at", "correction_display", "correct_link_display"]
+    readonly_fields = [
+        "author_display",
+        "created_at",
+        "correction_display",
+        *REVIEW_FIELDS,
+        "correct_link_display",
+        "queue_link_display",
+    ]
 
     def get_fields(self, request, obj=None):
         if obj is None:
+            if settings.REVIEW_REQUIRED:
+                return self.fields  # the queue shows the reviewer what approving would change
             return [*self.fields, "confirm_current_status"]
         shown = [*self.fields, "author_display", "created_at", "correction_display"]
-        if self.has_add_permission(request):
+        shown += REVIEW_FIELDS
+        if obj.review_state == ReviewState.PENDING:
+            if may_review(request.user) and obj.author_id != request.user.pk:
+                shown.append("queue_link_display")
+        elif self.has_add_permission(request):
             shown.append("correct_link_display")
         return shown
 
@@ -763,7 +953,46 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
 
     @admin.display(description="correct it")
     def correct_link_display(self, update):
+        if update.review_state == ReviewState.RETURNED:
+            return add_form_link("statusupdate", "Correct it", {"correct": update.pk})
+        if update.corrected_by_id is not None:
+            return f"Superseded by #{update.corrected_by_id}: correct that one instead."
         return correct_link(update)
+
+    @admin.display(description="review")
+    def queue_link_display(self, update):
+        return format_html('<a href="{}">Review it in the queue</a>', queue_url(update))
+
+    @admin.display(description="review")
+    def review_state_display(self, update):
+        return review_badge(update)
+
+    @admin.display(description="review")
+    def review_display(self, update):
+        if update.review_state == ReviewState.PENDING:
+            return format_html(
+                "{} — {} other than its author decides.", review_badge(update), who_reviews()
+            )
+        return review_badge(update)
+
+    @admin.display(description="reviewer", empty_value="—")
+    def reviewer_display(self, update):
+        review = getattr(update, "review", None)
+        if review is None:
+            return None
+        if review.reviewer is None:
+            return "Nobody: approved on submission (review was not required)"
+        return person(review.reviewer)
+
+    @admin.display(description="reviewer's comment", empty_value="—")
+    def review_comment_display(self, update):
+        review = getattr(update, "review", None)
+        return review.comment if review else None
+
+    @admin.display(description="decided at", empty_value="—")
+    def decided_at_display(self, update):
+        review = getattr(update, "review", None)
+        return _readable(review.decided_at) if review else None
 
     @admin.display(description="author", ordering="author__last_name")
     def author_display(self, update):
@@ -797,15 +1026,142 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         if "_addanother" in request.POST or "_continue" in request.POST:
             return super().response_add(request, obj, post_url_continue)
-        self.message_user(
-            request,
-            f"Recorded: {obj}. The commitment now shows "
-            f"“{obj.commitment.get_current_status_display()}”.",
-            messages.SUCCESS,
-        )
+        shows = f"“{obj.commitment.get_current_status_display()}”"
+        if obj.review_state == ReviewState.PENDING:
+            message = (
+                f"Recorded: {obj}. It is pending review: {who_reviews()} other than you must "
+                f"approve it before it counts; {obj.commitment.code} shows {shows} until then."
+            )
+        else:
+            message = f"Recorded: {obj}. The commitment now shows {shows}."
+        self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(
             reverse("admin:commitments_commitment_change", args=[obj.commitment_id])
         )
+
+    def get_urls(self):
+        queue = self.admin_site.admin_view(self.review_queue_view)
+        # Before the model's own URLs, whose "<object_id>/" would take "review/" for an id.
+        return [path("review/", queue, name="commitments_statusupdate_review"), *super().get_urls()]
+
+    @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
+    def review_queue_view(self, request):
+        """The review queue: pending updates, oldest first, each beside what its commitment
+        shows now and what approving it would make it show, with Approve and Return for those
+        the user may decide (everyone's but their own). A decision is a POST, through
+        approve_or_return, answered with a message and the queue again."""
+        if not may_review(request.user):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._decide(request)
+        updates = review_queue(StatusUpdate.objects.all(), limit=QUEUE_LENGTH)
+        rows = [
+            {
+                "update": update,
+                "mine": update.author_id == request.user.pk,
+                "author": person(update.author),
+                "now": status_badge(
+                    update.commitment.current_status,
+                    update.commitment.get_current_status_display(),
+                ),
+                "proposed": status_badge(update.status, update.get_status_display()),
+                "after": status_badge(
+                    update.on_approval.status, Status(update.on_approval.status).label
+                ),
+            }
+            for update in updates
+        ]
+        pending = StatusUpdate.objects.pending()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Review queue",
+            "opts": self.model._meta,
+            "rows": rows,
+            "pending_total": pending.count(),
+            "yours_total": pending.filter(author=request.user).count(),
+            "who_reviews": who_reviews(),
+        }
+        return render(request, "admin/commitments/statusupdate/review_queue.html", context)
+
+    def _decide(self, request):
+        form = ReviewDecisionForm(request.POST)
+        if not form.is_valid():
+            self.message_user(
+                request,
+                "Nothing was decided: choose Approve or Return on an update of the queue "
+                "(it may no longer exist).",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(queue_url())
+        update, decision = form.cleaned_data["update"], form.cleaned_data["decision"]
+        try:
+            approve_or_return(
+                update,
+                reviewer=request.user,
+                decision=decision,
+                comment=form.cleaned_data["comment"],
+            )
+        except ReviewRefused as refusal:
+            self.message_user(request, f"Nothing was decided. {refusal}", messages.ERROR)
+        except ValidationError as error:
+            self.message_user(
+                request,
+                f"Update #{update.pk} was not decided: {' '.join(error.messages)}",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(queue_url(update))
+        else:
+            self.message_user(request, self._decided(update, decision), messages.SUCCESS)
+        return HttpResponseRedirect(queue_url())
+
+    @staticmethod
+    def _decided(update, decision):
+        commitment = update.commitment
+        if decision == Review.Decision.RETURN:
+            return (
+                f"Returned update #{update.pk} of {commitment.code} to "
+                f"{person_name(update.author)} with your comment. It does not count; its "
+                "author can answer it with a correction."
+            )
+        as_of = f" as of {commitment.current_as_of:%d %b %Y}" if commitment.current_as_of else ""
+        return (
+            f"Approved update #{update.pk} of {commitment.code}. {commitment.code} now shows "
+            f"“{commitment.get_current_status_display()}”{as_of}."
+        )
+
+
+@admin.register(Review)
+class ReviewAdmin(BoundedSearch, admin.ModelAdmin):
+    """Decisions, read-only: a decision is taken in the review queue (approve_or_return), once,
+    and never changed or deleted, by anyone (as status updates)."""
+
+    list_display = ["update_display", "decision", "reviewer_display", "decided_at", "comment"]
+    list_filter = ["decision", "decided_at"]
+    list_select_related = ["update__commitment", "reviewer"]
+    search_fields = ["update__commitment__code", "comment"]
+    date_hierarchy = "decided_at"
+    fields = ["update_display", "decision", "reviewer_display", "comment", "decided_at"]
+    readonly_fields = fields
+
+    @admin.display(description="update", ordering="update_id")
+    def update_display(self, review):
+        url = reverse("admin:commitments_statusupdate_change", args=[review.update_id])
+        return format_html('<a href="{}">#{} {}</a>', url, review.update_id, review.update)
+
+    @admin.display(description="reviewer", ordering="reviewer__last_name")
+    def reviewer_display(self, review):
+        if review.reviewer is None:
+            return "Nobody: approved on submission"
+        return person(review.reviewer)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CommitmentCountAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):

@@ -533,6 +533,29 @@ class StatusUpdateQuerySet(models.QuerySet):
         corrects, at the as-of date the correction states, once it is approved itself."""
         return self.approved().exclude(Exists(_approved_correction_of()))
 
+    def correctable(self):
+        """Updates a correction may name: standing ones, and returned ones, which their author
+        answers with a correction (approve_or_return's message says so)."""
+        return self.filter(
+            Q(review__decision=Review.Decision.RETURN)
+            | Q(Q(review__decision=Review.Decision.APPROVE), ~Exists(_approved_correction_of()))
+        )
+
+    def with_newest_rival(self):
+        """Annotates `rival_id`: the newest standing update of the same commitment, leaving out
+        the one this update corrects. Were this (pending) update approved, the commitment would
+        show the newer of the two (approve_or_return's rule). An index read of
+        statusupdate_history_idx per row."""
+        rivals = (
+            StatusUpdate.objects.filter(commitment=OuterRef("commitment"))
+            .standing()
+            # No update has id 0: one that corrects nothing leaves nothing out (a comparison
+            # with NULL would leave out everything).
+            .exclude(pk=Coalesce(OuterRef("corrects"), Value(0)))
+            .order_by(*StatusUpdate._meta.ordering)
+        )
+        return self.annotate(rival_id=Subquery(rivals.values("pk")[:1]))
+
     def superseded(self):
         """Updates an approved correction has replaced."""
         return self.filter(Exists(_approved_correction_of()))
@@ -541,6 +564,12 @@ class StatusUpdateQuerySet(models.QuerySet):
         """Updates not returned: pending or approved. An update has at most one live
         correction; a returned correction leaves room for another."""
         return self.exclude(review__decision=Review.Decision.RETURN)
+
+    def unanswered(self):
+        """Returned updates that no live correction answers yet: what their authors have to
+        revise."""
+        answers = StatusUpdate.objects.filter(corrects=OuterRef("pk")).live()
+        return self.returned().exclude(Exists(answers))
 
     def reviewable_by(self, user):
         """Pending updates that `user` may decide: anyone's but their own (four eyes)."""

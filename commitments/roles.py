@@ -32,6 +32,12 @@ ROLE_PERMISSIONS = {
 }
 
 
+def roles_with(codename):
+    """The names of the roles granted a permission, e.g. ["Reviewer", "Editor"] for
+    "add_review"."""
+    return [role for role, codenames in ROLE_PERMISSIONS.items() if codename in codenames]
+
+
 def sync_roles():
     """Creates the role groups and sets their permissions to exactly ROLE_PERMISSIONS.
     Idempotent; permissions granted to a role by hand are removed."""

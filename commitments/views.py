@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 
-from commitments.roles import ROLE_PERMISSIONS
+from commitments.roles import roles_with
 
 
 def dashboard(request, code=None):
@@ -47,6 +47,8 @@ def readyz(request):
 
 
 ACTIONS = {"add": "add", "change": "change", "delete": "delete", "history": "view"}
+# The admin's pages of our own, by URL name: the permission each needs, as (action, model).
+OWN_PAGES = {"commitments_statusupdate_review": ("add", "review")}  # deciding adds a Review
 
 
 def permission_denied(request, exception=None):
@@ -56,9 +58,7 @@ def permission_denied(request, exception=None):
         return render(request, "403.html", status=403)
     match = request.resolver_match
     action, model = _admin_action(match.url_name if match else "")
-    roles = [
-        role for role, codenames in ROLE_PERMISSIONS.items() if f"{action}_{model}" in codenames
-    ]
+    roles = roles_with(f"{action}_{model}")
     context = {
         **admin.site.each_context(request),
         "title": "Not allowed",
@@ -70,6 +70,8 @@ def permission_denied(request, exception=None):
 
 def _admin_action(url_name):
     """("add", "statusupdate") for "commitments_statusupdate_add", and so on."""
+    if url_name in OWN_PAGES:
+        return OWN_PAGES[url_name]
     parts = (url_name or "").split("_")
     if len(parts) >= 3 and parts[0] == "commitments" and parts[-1] in ACTIONS:
         return ACTIONS[parts[-1]], parts[1]

@@ -17,6 +17,7 @@ from commitments.models import (
     Partner,
     Pillar,
     Place,
+    Review,
     SourceDocument,
     StatusUpdate,
     Theme,
@@ -163,9 +164,10 @@ def superuser(db):
 
 @pytest.fixture(scope="module")
 def one_of_each(django_db_setup, django_db_blocker):
-    """A user of every role (`users`: viewer, analyst, editor, superuser, not_staff, and None
-    for anonymous) and a row of every model the admin registers (`rows`, by model), written
-    once for the module that asks and rolled back after it. Each test's own transaction nests
+    """A user of every role (`users`: viewer, analyst, reviewer, editor, superuser, not_staff,
+    and None for anonymous), a row of every model the admin registers (`rows`, by model), and
+    updates pending review (`pending`: one by the editor, one by the superuser, so that four
+    eyes are walked too), written once for the module that asks and rolled back after it. Each test's own transaction nests
     inside this one and is rolled back as usual (so it is not for transactional tests)."""
     with (
         django_db_blocker.unblock(),
@@ -175,6 +177,7 @@ def one_of_each(django_db_setup, django_db_blocker):
         users = {
             "viewer": _member_of(VIEWER),
             "analyst": _member_of(ANALYST),
+            "reviewer": _member_of(REVIEWER),
             "editor": _member_of(EDITOR),
             "superuser": UserFactory(username="root", is_superuser=True),
             "not_staff": UserFactory(username="outsider", is_staff=False),
@@ -197,6 +200,17 @@ def one_of_each(django_db_setup, django_db_blocker):
             as_of=datetime.date(2024, 1, 15),
             summary="Progress reported by partners.",
         )
+        with override_settings(REVIEW_REQUIRED=True):
+            pending = [
+                record_status_update(
+                    commitment=CommitmentFactory(),
+                    author=users[author],
+                    status="at_risk",
+                    as_of=datetime.date(2024, 2, 1),
+                    summary="Awaiting review.",
+                )
+                for author in ("editor", "superuser")
+            ]
         access = {
             "username": "bystander",
             "ip_address": "203.0.113.7",
@@ -210,6 +224,7 @@ def one_of_each(django_db_setup, django_db_blocker):
             AuthToken: AuthToken.objects.create(user=bystander)[0],
             Commitment: commitment,
             StatusUpdate: update,
+            Review: update.review,  # approved on submission (review is off in the tests)
             SourceDocument: SourceDocumentFactory(),
             Pillar: PillarFactory(),
             Theme: commitment.themes.get(),
@@ -221,7 +236,7 @@ def one_of_each(django_db_setup, django_db_blocker):
             AccessLog: AccessLog.objects.create(**access),
             AccessFailureLog: AccessFailureLog.objects.create(**access),
         }
-        yield SimpleNamespace(users=users, rows=rows)
+        yield SimpleNamespace(users=users, rows=rows, pending=pending)
         transaction.set_rollback(True)
 
 

@@ -31,14 +31,14 @@ from django.urls.resolvers import RegexPattern
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_manager_for_model
 
-from commitments.models import DataVersion, StatusUpdate
-from commitments.roles import ANALYST, EDITOR, ROLE_PERMISSIONS, VIEWER
+from commitments.models import DataVersion, Review, StatusUpdate
+from commitments.roles import ANALYST, EDITOR, REVIEWER, ROLE_PERMISSIONS, VIEWER
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["viewer", "analyst", "editor", "superuser", "not_staff", "anonymous"]
-ROLE_GROUPS = {"viewer": VIEWER, "analyst": ANALYST, "editor": EDITOR}
-STAFF = {"viewer", "analyst", "editor", "superuser"}
+ROLES = ["viewer", "analyst", "reviewer", "editor", "superuser", "not_staff", "anonymous"]
+ROLE_GROUPS = {"viewer": VIEWER, "analyst": ANALYST, "reviewer": REVIEWER, "editor": EDITOR}
+STAFF = {"viewer", "analyst", "reviewer", "editor", "superuser"}
 
 # Historical models and many-to-many tables included. Sessions are left out: signing in and
 # out writes them, and they hold no data of the app.
@@ -59,6 +59,10 @@ ACTION_OF_PAGE = {
 # What the admin site's own pages do: a signed-in staff user may change their own password,
 # and sign out, which stamps their sign-in record (django-axes' access log) with the time.
 OWN_PASSWORD, SIGN_OUT = "change own password", "sign out"
+# The review queue's Approve and Return: a decision (a Review) on someone else's pending update,
+# and, on approval, the commitment's current status derived again.
+DECIDE = "decide"
+DECISION_WRITES = {"commitments.Review", "commitments.Commitment"}
 ACTION_OF_SITE_PAGE = {"password_change": OWN_PASSWORD, "logout": SIGN_OUT}
 # Server errors that are not ours to fix, with where they are tracked: (model, action).
 # (model label, action) of third-party admin pages known to fail, with the reason; none now
@@ -98,8 +102,9 @@ def may(role, action, model):
     if action not in {"view", "add", "change", "delete"}:
         return False  # history pages never write, nor do pages that are not forms
     if role == "superuser":
-        # History is append-only: not even a superuser changes or deletes a status update.
-        return not (model is StatusUpdate and action in {"change", "delete"})
+        # History is append-only: not even a superuser changes or deletes a status update, or
+        # a decision on one.
+        return not (model in {StatusUpdate, Review} and action in {"change", "delete"})
     if role not in ROLE_GROUPS or model._meta.app_label != "commitments":
         return False
     return get_permission_codename(action, model._meta) in ROLE_PERMISSIONS[ROLE_GROUPS[role]]
@@ -110,6 +115,14 @@ def allowed(role, user, post, model, written):
         return role in STAFF and set(written) == {(user._meta.label, str(user.pk))}
     if post.action == SIGN_OUT:
         return role in STAFF and {label for label, _ in written} == {"axes.AccessLog"}
+    if post.action == DECIDE:
+        # Four eyes: whoever may review, on anyone's update but their own.
+        author = StatusUpdate.objects.values_list("author", flat=True).get(pk=post.data["update"])
+        return (
+            may(role, "add", Review)
+            and author != user.pk
+            and {label for label, _ in written} <= DECISION_WRITES
+        )
     return may(role, post.action, model)
 
 
@@ -282,6 +295,8 @@ def posts_of(response, kind, rows, model):
     confirm = [Post(action, {"post": "yes"})]
     if "cl" in context:
         return changelist_posts(context, rows[model]) or confirm
+    if kind == "review":
+        return decision_posts(context, response.wsgi_request.path)
     adminform = context.get("adminform") or context.get("adminForm")
     form = adminform.form if adminform else context.get("form")
     if kind == "delete" and response.status_code == 200:
@@ -315,6 +330,20 @@ def posts_of(response, kind, rows, model):
         # A version's form is the change form, filled in with the version.
         saves_at = reverse(admin_urlname(model._meta, "change"), args=[quote(rows[model].pk)])
     return [Post(action, data, saves_at if saves else None)]
+
+
+def decision_posts(context, queue):
+    """Approve and Return (with a comment) on every update of the review queue; a superuser's
+    own update is listed without its buttons, and a decision on it saves nothing."""
+    return [
+        Post(
+            DECIDE,
+            {"update": row["update"].pk, "decision": decision, "comment": "Checked."},
+            None if row["mine"] else queue,
+        )
+        for row in context["rows"]
+        for decision in Review.Decision.values
+    ]
 
 
 def changelist_posts(context, row):
@@ -379,7 +408,26 @@ def test_the_walk_reaches_every_page_of_every_registered_model(pages):
     for kind in ["index", "login", "logout", "password_change", "autocomplete"]:
         if (None, kind) not in kinds:
             missing.append(("admin site", kind))
+    if (StatusUpdate, "review") not in kinds:
+        missing.append(("commitments.StatusUpdate", "review"))
     assert missing == []
+
+
+def test_the_walk_decides_on_every_pending_update_and_the_superuser_on_none_of_their_own(
+    one_of_each, pages
+):
+    [queue] = [page for page in pages if page.kind == "review"]
+    decided = {
+        (post.data["update"], post.data["decision"], bool(post.saves_at)) for post in queue.posts
+    }
+
+    editors, superusers = one_of_each.pending
+    assert decided == {
+        (editors.pk, "approve", True),
+        (editors.pk, "return", True),
+        (superusers.pk, "approve", False),
+        (superusers.pk, "return", False),
+    }
 
 
 def test_every_history_version_is_posted_its_form_with_a_field_changed(pages):
@@ -474,7 +522,7 @@ def test_history_pages_answer_head_as_they_answer_get(one_of_each, pages):
     assert set(answers.values()) == {200}
 
 
-@pytest.mark.parametrize("role", ["viewer", "analyst", "editor", "superuser"])
+@pytest.mark.parametrize("role", ["viewer", "analyst", "reviewer", "editor", "superuser"])
 def test_history_pages_open_to_whoever_may_view_the_object(one_of_each, pages, role):
     client = Client()
     client.force_login(one_of_each.users[role])

@@ -1,5 +1,5 @@
 """The analysts' day in the admin, in a real browser at 1280 by 900 pixels: correcting an update, the
-overdue badge, lists that fit the screen, and no control a role cannot use. Each test saves a
+overdue badge, lists that fit the screen, no control a role cannot use, and the review queue. Each test saves a
 screenshot under var/screenshots/ for a person to look at."""
 
 import datetime
@@ -124,3 +124,26 @@ def test_a_viewer_is_offered_no_control_they_cannot_use(at_1280, assessed, viewe
         assert "Record a status update" not in text
         assert "Correct this update" not in text
         assert "Add a child commitment" not in text
+
+
+@pytest.mark.usefixtures("review_required")
+def test_a_reviewer_approves_one_update_and_returns_another_with_a_comment(
+    at_1280, roadmap, record, reviewer
+):
+    page = at_1280
+    ftf2, mil3 = (Commitment.objects.get(code=code) for code in ("FTF-2", "MIL-3"))
+    slower = record(ftf2, status="at_risk", progress=25, as_of=datetime.date(2026, 10, 31))
+    done = record(mil3, status="completed", as_of=datetime.date(2026, 10, 1), summary="Done?")
+    sign_in(page, reviewer)
+
+    page.goto("/admin/")
+    page.click("text=2 updates to review")
+    screenshot(page, "review-queue")
+    page.click(f"#update-{slower.pk} button[value=approve]")
+    assert "FTF-2 now shows “At risk”" in page.locator(".messagelist").inner_text()
+    page.fill(f"#comment-{done.pk}", "Which report says it is completed?")
+    page.click(f"#update-{done.pk} button[value=return]")
+
+    assert "Returned update" in page.locator(".messagelist").inner_text()
+    assert "Nothing to review" in page.locator("#content").inner_text()
+    assert Commitment.objects.get(code="MIL-3").current_status == "not_assessed"
