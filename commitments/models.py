@@ -739,6 +739,11 @@ class StatusUpdate(models.Model):
                     f"Update #{self.corrects_id} was already corrected by update "
                     f"#{correction.pk}: correct that one instead."
                 )
+            elif not StatusUpdate.objects.filter(pk=self.corrects_id).correctable().exists():
+                errors["corrects"] = (
+                    f"Update #{self.corrects_id} is pending review: a reviewer approves or "
+                    "returns it first, and then it can be corrected."
+                )
         if errors:
             raise ValidationError(errors)
 

@@ -319,3 +319,20 @@ def test_an_update_of_another_commitment_is_untouched_by_a_decision(record, revi
     approve_or_return(update, reviewer=reviewer, decision="approve")
 
     assert current(other)[0] == "not_assessed"
+
+
+def test_a_pending_update_is_corrected_only_once_a_reviewer_has_decided(
+    signed_in, record, reviewer, analyst, commitment
+):
+    pending = record(commitment)
+
+    response = signed_in(analyst).post(
+        f"/api/v1/commitments/{commitment.code}/updates/",
+        {"status": "at_risk", "as_of": "2024-01-15", "summary": "Fix.", "corrects": pending.pk},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "pending review" in response.json()["corrects"][0]
+    approve_or_return(pending, reviewer=reviewer, decision="return", comment="Date is wrong.")
+    assert record(commitment, corrects=pending).corrects == pending
