@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
@@ -25,6 +25,7 @@ from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from commitments import admin_import
 from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import (
     MAX_CADENCE_DAYS,
@@ -745,6 +746,18 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_corrected_by()
+
+    def get_urls(self):
+        # Before the default ones, whose "<path:object_id>/" would take "import/" for an id.
+        page = path(
+            "import/",
+            self.admin_site.admin_view(self.import_view),
+            name="commitments_statusupdate_import",
+        )
+        return [page, *super().get_urls()]
+
+    def import_view(self, request):
+        return admin_import.import_view(self, request)
 
     @admin.display(description="status", ordering="status")
     def status_display(self, update):

@@ -46,7 +46,14 @@ def readyz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-ACTIONS = {"add": "add", "change": "change", "delete": "delete", "history": "view"}
+# What each admin page does, by the end of its URL name: importing status updates adds them.
+ACTIONS = {
+    "add": "add",
+    "change": "change",
+    "delete": "delete",
+    "history": "view",
+    "import": "add",
+}
 
 
 def permission_denied(request, exception=None):
