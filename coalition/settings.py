@@ -236,6 +236,10 @@ if not SITE_URL.startswith(("https://", "http://")):
 # Four eyes: a status update is pending until a Reviewer (or an Editor) other than its author
 # approves it, and only approved updates count. Off: every update is approved on submission.
 REVIEW_REQUIRED = env.bool("REVIEW_REQUIRED", default=True)
+# The largest CSV file of status updates the admin's import page takes, in bytes. Between its
+# dry run and its confirmation the file waits in the user's session (in the database), so it is
+# kept small; larger files go through `manage.py import_updates`.
+ADMIN_IMPORT_MAX_BYTES = env.int("ADMIN_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
 
 # The API: /api/v1/, see commitments/api/.
 ROADMAP_PUBLIC_READ = env.bool("ROADMAP_PUBLIC_READ", default=True)

@@ -26,6 +26,7 @@ from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from commitments import admin_import
 from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import (
     MAX_CADENCE_DAYS,
@@ -936,6 +937,26 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_corrected_by()
 
+    def get_urls(self):
+        # Before the default ones, whose "<path:object_id>/" would take "import/" or "review/"
+        # for an id.
+        own = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="commitments_statusupdate_import",
+            ),
+            path(
+                "review/",
+                self.admin_site.admin_view(self.review_queue_view),
+                name="commitments_statusupdate_review",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def import_view(self, request):
+        return admin_import.import_view(self, request)
+
     @admin.display(description="status", ordering="status")
     def status_display(self, update):
         return status_badge(update.status, update.get_status_display())
@@ -1038,11 +1059,6 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         return HttpResponseRedirect(
             reverse("admin:commitments_commitment_change", args=[obj.commitment_id])
         )
-
-    def get_urls(self):
-        queue = self.admin_site.admin_view(self.review_queue_view)
-        # Before the model's own URLs, whose "<object_id>/" would take "review/" for an id.
-        return [path("review/", queue, name="commitments_statusupdate_review"), *super().get_urls()]
 
     @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
     def review_queue_view(self, request):

@@ -1,6 +1,6 @@
-"""Status updates from a CSV file (`manage.py import_updates`): reading the file and checking
-every row. The one write is `commitments.services.import_status_updates`, which has the rows
-checked here before it writes anything.
+"""Status updates from a CSV file (`manage.py import_updates` and the admin's import page): reading
+the file and checking every row. The one write is `commitments.services.import_status_updates`,
+which has the rows checked here before it writes anything.
 
 The rows are checked against the same rules as StatusUpdate's field validators, constraints and
 clean(); the choices, lengths and validators are read from the model, not copied, so that a
@@ -45,11 +45,24 @@ _url_validator.regex = re.compile(_url_validator.regex.pattern, _url_validator.r
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
-class ImportRefused(Exception):
-    """The file cannot be imported, and nothing was written. The message says what to fix."""
+@dataclass(frozen=True)
+class BadCell:
+    """What is wrong in a row of the file: the line it starts on, the column(s) at fault (none
+    when the row as a whole is misshapen) and what to fix."""
 
-    def __init__(self, problem):
+    line: int
+    columns: tuple[str, ...]
+    problem: str
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported, and nothing was written. The message says what to fix;
+    `bad_cells` lists every fault of every bad row, in file order, when the rows are at fault
+    (the message names the first BAD_ROWS_SHOWN rows only)."""
+
+    def __init__(self, problem, bad_cells=()):
         super().__init__(f"Nothing imported: {problem}")
+        self.bad_cells = list(bad_cells)
 
 
 @dataclass(frozen=True)
@@ -95,18 +108,24 @@ def read_csv(path, *, progress=None) -> Table:
         data = path.read_bytes()
     except OSError as error:
         raise ImportRefused(f"cannot read {path}: {error.strerror}.") from error
+    return parse_csv(data, name=str(path), progress=progress)
+
+
+def parse_csv(data: bytes, *, name, progress=None) -> Table:
+    """The table in a CSV file's content, as read_csv reads it; `name` names the file in what
+    it says is wrong (an uploaded file has no path)."""
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ImportRefused(
-            f"{path} is not UTF-8 text (line {line}). Save it as CSV UTF-8 and import it again."
+            f"{name} is not UTF-8 text (line {line}). Save it as CSV UTF-8 and import it again."
         ) from error
     if (nul := data.find(b"\x00")) >= 0:
         # No database text can hold one, and a file full of them is usually UTF-16.
         line = data.count(b"\n", 0, nul) + 1
         raise ImportRefused(
-            f"{path} contains NUL characters (line {line}). Save it as CSV UTF-8 and import "
+            f"{name} contains NUL characters (line {line}). Save it as CSV UTF-8 and import "
             f"it again."
         )
     total = data.count(b"\n") + 1
@@ -117,7 +136,7 @@ def read_csv(path, *, progress=None) -> Table:
     try:
         header = next(reader, None)
         if header is None:
-            raise ImportRefused(f"{path} is empty: its first line must be a header. {_COLUMNS}")
+            raise ImportRefused(f"{name} is empty: its first line must be a header. {_COLUMNS}")
         last_line = reader.line_num
         for cells in reader:
             # Spreadsheets save empty rows as lines of commas.
@@ -128,10 +147,10 @@ def read_csv(path, *, progress=None) -> Table:
             if progress and not len(rows) % PROGRESS_EVERY:
                 progress("reading", last_line, total)
     except csv.Error as error:
-        raise ImportRefused(f"{path}, line {reader.line_num}: {error}.") from error
+        raise ImportRefused(f"{name}, line {reader.line_num}: {error}.") from error
     if progress:
         progress("reading", total, total)
-    return Table(str(path), [name.strip().lower() for name in header], rows, lines)
+    return Table(name, [column.strip().lower() for column in header], rows, lines)
 
 
 _COLUMNS = (
@@ -185,31 +204,36 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
     def issued_problem(pair):
         return _issued_problem(commitments.get(pair[0]), dates[pair[1]])
 
-    # Each rule: what is wrong with a cell (or a pair of cells), and the column(s) to read.
+    # Each rule: the column(s) it reads, by name, what is wrong with a cell (or a pair of
+    # cells), and the column(s) themselves.
     rules = [
         # The foreign key.
-        (lambda code: _commitment_problem(code, commitments), codes),
+        (("commitment",), lambda code: _commitment_problem(code, commitments), codes),
         # statusupdate_status_valid: the statuses an analyst can record.
-        (_status_problem, statuses),
+        (("status",), _status_problem, statuses),
         # statusupdate_progress_0_100 and the field's validators; empty: not measured.
-        (lambda text: _problem(percents[text]), progresses),
+        (("progress",), lambda text: _problem(percents[text]), progresses),
         # statusupdate_completed_is_100, and clean().
-        (completed_problem, statuses, progresses),
+        (("status", "progress"), completed_problem, statuses, progresses),
         # The field, and clean(): a date, not in the future...
-        (lambda text: _problem(dates[text]) or _future_problem(dates[text], today), as_ofs),
+        (
+            ("as_of",),
+            lambda text: _problem(dates[text]) or _future_problem(dates[text], today),
+            as_ofs,
+        ),
         # ... nor before the commitment's source document was issued (clean()).
-        (issued_problem, codes, as_ofs),
+        (("commitment", "as_of"), issued_problem, codes, as_ofs),
         # statusupdate_summary_not_empty, and clean() (the service strips it too).
-        (_summary_problem, summaries),
+        (("summary",), _summary_problem, summaries),
         # The URL field's validators (an empty one is allowed), and the lengths of fields.
-        (_url_problem, urls),
-        (_source_problem, sources),
+        (("evidence_url",), _url_problem, urls),
+        (("evidence_source",), _source_problem, sources),
         # statusupdate_confidence_valid; empty is allowed.
-        (_confidence_problem, confidences),
+        (("confidence",), _confidence_problem, confidences),
     ]
     checks = []
-    for done, (problem_of, *columns) in enumerate(rules, start=1):
-        checks.append(_Check(problem_of, *columns))
+    for done, (names, problem_of, *columns) in enumerate(rules, start=1):
+        checks.append(_Check(names, problem_of, *columns))
         if progress:
             progress("checking", done, len(rules))
     failed = [check for check in checks if check.problems]
@@ -240,7 +264,8 @@ class _Check:
     """A rule over a column, or over pairs of cells of two columns: the problem of each distinct
     value found once, and kept for the values that have one."""
 
-    def __init__(self, problem_of, column, other_column=None):
+    def __init__(self, names, problem_of, column, other_column=None):
+        self.names = names
         self.columns = (column,) if other_column is None else (column, other_column)
         values = (
             set(column) if other_column is None else set(zip(column, other_column, strict=True))
@@ -254,24 +279,33 @@ class _Check:
 
 
 def _refuse(table, misshapen, failed):
-    bad, shown = 0, []
+    bad, shown, bad_cells = 0, [], []
     width = len(table.columns)
     for row, line in enumerate(table.lines):
         if row in misshapen:
             cells = len(table.rows[row])
             problems = [
-                f"{cells} cell{'s' if cells > 1 else ''} where the header has {width}: quote "
-                f"a value that contains a comma"
+                BadCell(
+                    line,
+                    (),
+                    f"{cells} cell{'s' if cells > 1 else ''} where the header has {width}: "
+                    f"quote a value that contains a comma",
+                )
             ]
         else:
-            problems = [problem for check in failed if (problem := check.problem(row))]
+            problems = [
+                BadCell(line, check.names, problem)
+                for check in failed
+                if (problem := check.problem(row))
+            ]
         if problems:
             bad += 1
+            bad_cells += problems
             if len(shown) < BAD_ROWS_SHOWN:
-                shown.append(f"Line {line}: {'; '.join(problems)}.")
+                shown.append(f"Line {line}: {'; '.join(cell.problem for cell in problems)}.")
     first = f"; the first {BAD_ROWS_SHOWN}" if bad > BAD_ROWS_SHOWN else ""
     heading = f"{bad} bad row{'s' if bad > 1 else ''} in {table.name}{first}:"
-    raise ImportRefused("\n".join([heading, *shown]))
+    raise ImportRefused("\n".join([heading, *shown]), bad_cells)
 
 
 def _column_positions(table):

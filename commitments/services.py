@@ -181,6 +181,10 @@ def _refresh_current_status(locked, commitment, *, approved_at):
 class ImportResult(NamedTuple):
     updates: int
     commitments: int
+    # When the first and the last row were recorded: the import's rows are the author's
+    # recorded in between.
+    first_recorded_at: datetime.datetime
+    last_recorded_at: datetime.datetime
 
 
 def import_status_updates(table: Table, *, author, progress=None) -> ImportResult:
@@ -213,7 +217,7 @@ def import_status_updates(table: Table, *, author, progress=None) -> ImportResul
         if not settings.REVIEW_REQUIRED:
             _approve_on_submission(commitment_ids, author=author, since=started)
             _derive_current_status(commitment_ids, last_update_at=recorded_at[-1])
-    return ImportResult(len(updates), len(commitment_ids))
+    return ImportResult(len(updates), len(commitment_ids), recorded_at[0], recorded_at[-1])
 
 
 def _approve_on_submission(commitment_ids, *, author, since):

@@ -46,7 +46,14 @@ def readyz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-ACTIONS = {"add": "add", "change": "change", "delete": "delete", "history": "view"}
+# What each admin page does, by the end of its URL name: importing status updates adds them.
+ACTIONS = {
+    "add": "add",
+    "change": "change",
+    "delete": "delete",
+    "history": "view",
+    "import": "add",
+}
 # The admin's pages of our own, by URL name: the permission each needs, as (action, model).
 OWN_PAGES = {"commitments_statusupdate_review": ("add", "review")}  # deciding adds a Review
 

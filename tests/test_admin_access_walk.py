@@ -7,7 +7,9 @@ version page), so a page added later is walked without anyone adding it here. A 
 what changes the database, not a status code: every row of the apps in SNAPSHOT_APPS is
 compared before and after each request, and each request is rolled back after, so that every
 request meets the same database. A POST carries the form that a superuser is shown on the
-page, with a field changed, so that a page which forgot to check a permission would save it.
+page, with a field changed, so that a page which forgot to check a permission would save it; a
+page that saves in two steps (the import of status updates: a dry run, then its confirmation) is
+posted both, as a browser would.
 """
 
 import functools
@@ -24,10 +26,12 @@ from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import SESSION_KEY, get_permission_codename
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from django.urls.resolvers import RegexPattern
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_manager_for_model
 
@@ -55,6 +59,7 @@ ACTION_OF_PAGE = {
     "delete": "delete",
     "history": "history",
     "simple_history": "history",
+    "import": "add",  # status updates, from a CSV file
 }
 # What the admin site's own pages do: a signed-in staff user may change their own password,
 # and sign out, which stamps their sign-in record (django-axes' access log) with the time.
@@ -88,6 +93,9 @@ class Post(NamedTuple):
     # Where a superuser's POST of this data saves something, if it does: proof that the data
     # would be saved by a page that let anyone through.
     saves_at: str | None = None
+    # Posted first, to the same page, by the same user, when the page saves in two steps; the
+    # answer's confirmation, if it gives one, is posted back with `data`.
+    first: dict | None = None
 
 
 class Page(NamedTuple):
@@ -297,6 +305,8 @@ def posts_of(response, kind, rows, model):
         return changelist_posts(context, rows[model]) or confirm
     if kind == "review":
         return decision_posts(context, response.wsgi_request.path)
+    if kind == "import":
+        return import_posts(response, rows[model], action)
     adminform = context.get("adminform") or context.get("adminForm")
     form = adminform.form if adminform else context.get("form")
     if kind == "delete" and response.status_code == 200:
@@ -346,6 +356,28 @@ def decision_posts(context, queue):
     ]
 
 
+def import_posts(response, update, action):
+    """The import page's two steps, with a file of one row that it would import: the dry run,
+    which saves nothing, and its confirmation (the superuser's own, which a user who did not run
+    the dry run posts as it is)."""
+    row = [update.commitment.code, "on_track", f"{timezone.localdate()}", "Imported."]
+    upload = {"file": f"commitment,status,as_of,summary\n{','.join(row)}\n".encode()}
+    checked = response.client.post(response.wsgi_request.path, files(upload))
+    confirmation = {"confirmation": checked.context["confirmation"]}
+    return [
+        Post(action, upload),
+        Post(action, confirmation, response.wsgi_request.path, first=upload),
+    ]
+
+
+def files(data):
+    """The data as a browser posts it, with a file for each content in bytes."""
+    return {
+        name: SimpleUploadedFile(f"{name}.csv", value) if isinstance(value, bytes) else value
+        for name, value in data.items()
+    }
+
+
 def changelist_posts(context, row):
     posts = []
     formset = context["cl"].formset
@@ -375,11 +407,16 @@ def pages(one_of_each, django_db_blocker):
     return found
 
 
-def request_rolled_back(client, method, url, data, before):
-    """Requests a page, and returns the answer and the rows it wrote since `before` (None
-    after a database error that the page let through), then rolls its writes back."""
+def request_rolled_back(client, method, url, data, before, first=None):
+    """Requests a page (after posting it `first`, if given), and returns the answer and the rows
+    it wrote since `before` (None after a database error that the page let through), then rolls
+    its writes back."""
     with transaction.atomic():
-        response = getattr(client, method)(url, data)
+        if first is not None:
+            checked = client.post(url, files(first))
+            if confirmation := (checked.context or {}).get("confirmation"):
+                data = {**data, "confirmation": confirmation}
+        response = getattr(client, method)(url, files(data) if data else data)
         written = None if connection.needs_rollback else written_since(before)
         transaction.set_rollback(True)
     return response, written
@@ -451,8 +488,8 @@ def test_no_admin_page_writes_more_than_the_role_may(one_of_each, pages, role, m
     findings = []
     for page in pages:
         for post in page.posts if method == "post" else [Post(None, {})]:
-            data = post.data if method == "post" else None
-            response, written = request_rolled_back(client, method, page.url, data, before)
+            data, first = (post.data, post.first) if method == "post" else (None, None)
+            response, written = request_rolled_back(client, method, page.url, data, before, first)
             what = post.data.get("action") or post.action
             request = f"{method.upper()} {page.url}" + (f" ({what})" if what else "")
             if response.status_code >= 500 and not known_server_error(page, post):
@@ -480,7 +517,9 @@ def test_a_superuser_saves_what_the_walk_posts(one_of_each, pages):
             if post.saves_at is None:
                 continue
             data = {**posted_to[post.saves_at], **post.data}
-            _, written = request_rolled_back(client, "post", post.saves_at, data, before)
+            _, written = request_rolled_back(
+                client, "post", post.saves_at, data, before, post.first
+            )
             if not written:
                 unsaved.append((page.url, post.saves_at))
             if signed_in(client, one_of_each.users["superuser"]):
@@ -532,3 +571,13 @@ def test_history_pages_open_to_whoever_may_view_the_object(one_of_each, pages, r
     assert answers == {
         page.url: 200 if may(role, "view", page.model) else 403 for page in kept_history(pages)
     }
+
+
+def test_the_import_of_status_updates_is_walked_through_its_dry_run_and_confirmation(pages):
+    imports = [page for page in pages if page.kind == "import"]
+
+    assert [(page.model, len(page.posts)) for page in imports] == [(StatusUpdate, 2)]
+    dry_run, confirmation = imports[0].posts
+    assert (dry_run.action, dry_run.saves_at) == ("add", None)
+    assert (confirmation.action, confirmation.first) == ("add", dry_run.data)
+    assert confirmation.saves_at == imports[0].url

@@ -1,0 +1,366 @@
+"""Importing status updates from the admin: the CSV file that `manage.py import_updates` reads,
+checked first in a dry run that writes nothing, then imported, all or nothing, once confirmed."""
+
+import csv
+import datetime
+import io
+import time
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from commitments.models import Commitment, Review, SourceDocument, StatusUpdate
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("admin:commitments_statusupdate_import")
+COLUMNS = ["commitment", "status", "as_of", "summary", "progress"]
+ROW = {
+    "commitment": "MIL-1",
+    "status": "on_track",
+    "as_of": "2024-01-15",
+    "summary": "Training continued as planned.",
+}
+THREE_ROWS = [
+    {**ROW, "progress": "40"},
+    {**ROW, "status": "At risk", "as_of": "2024-03-01", "summary": "Funding gap."},
+    {**ROW, "commitment": "FTF-1", "status": "completed", "as_of": "2024-02-01"},
+]
+
+
+def csv_file(*rows, columns=COLUMNS):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows([row.get(column, "") for column in columns] for row in rows)
+    return out.getvalue().encode()
+
+
+def dry_run(client, content, name="updates.csv"):
+    return client.post(URL, {"file": SimpleUploadedFile(name, content, "text/csv")})
+
+
+def confirm(client, checked, **extra):
+    return client.post(URL, {"confirmation": checked.context["confirmation"], **extra})
+
+
+def shown(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def history():
+    """Every status update and review, as the database holds them."""
+    return (
+        list(StatusUpdate.objects.values_list("pk", flat=True)),
+        list(Review.objects.values_list("pk", flat=True)),
+        list(Commitment.objects.values_list("code", "current_status", "last_update_at")),
+    )
+
+
+@pytest.fixture
+def signed_in(client, analyst):
+    client.force_login(analyst)
+    return client
+
+
+def test_the_list_of_updates_offers_the_import_to_whoever_may_record_updates(
+    client, analyst, viewer
+):
+    changelist = reverse("admin:commitments_statusupdate_changelist")
+
+    client.force_login(analyst)
+    offered_to_analyst = f'href="{URL}"' in client.get(changelist).content.decode()
+    client.force_login(viewer)
+    offered_to_viewer = f'href="{URL}"' in client.get(changelist).content.decode()
+
+    assert (offered_to_analyst, offered_to_viewer) == (True, False)
+
+
+def test_the_page_says_what_file_it_takes_and_how_large(signed_in, settings):
+    settings.ADMIN_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+
+    page = signed_in.get(URL).content.decode()
+
+    assert "up to 2.0\xa0MB" in page
+    assert "commitment, status, as_of, summary, and optionally progress" in page
+    assert 'enctype="multipart/form-data"' in page
+
+
+def test_a_dry_run_lists_every_bad_row_by_line_and_column_and_writes_nothing(signed_in, roadmap):
+    before = history()
+    rows = [ROW] * 14
+    for index in range(1, 13):  # twelve bad rows: more than the command names
+        rows[index] = {**ROW, "commitment": f"MIL-{100 + index}"}
+    rows[2] = {**ROW, "status": "done", "progress": "150"}
+
+    response = dry_run(signed_in, csv_file(*rows))
+
+    refused = response.context["refused"]
+    assert refused["bad_rows"] == 12
+    assert [(cell.line, cell.columns, cell.problem) for cell in refused["cells"][:4]] == [
+        (3, ("commitment",), "no commitment with code 'MIL-101'"),
+        (
+            4,
+            ("status",),
+            "status 'done' is not one of not_started, on_track, at_risk, off_track, completed, "
+            "discontinued",
+        ),
+        (4, ("progress",), "progress '150' is not a whole number from 0 to 100, nor empty"),
+        (5, ("commitment",), "no commitment with code 'MIL-103'"),
+    ]
+    assert refused["cells"][-1].line == 14
+    page = response.content.decode()
+    assert "Nothing imported: 12 bad rows." in page
+    assert "<td>4</td><td>progress</td>" in page
+    assert response.context["confirmation"] is None
+    assert history() == before
+
+
+def test_a_file_the_command_would_refuse_as_a_whole_is_refused_with_its_message(signed_in, roadmap):
+    response = dry_run(signed_in, csv_file(ROW, columns=["code", "status", "as_of", "summary"]))
+
+    assert response.context["refused"]["message"] == (
+        "Nothing imported: updates.csv: unknown column 'code'; missing column 'commitment'. The "
+        "columns are commitment, status, as_of, summary, and optionally progress, evidence_url, "
+        "evidence_source, confidence, in any order."
+    )
+    assert not StatusUpdate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            "commitment,status,as_of,summary\nMIL-1,on_track,2024-01-15,Réunion\n".encode(
+                "latin-1"
+            ),
+            "Nothing imported: updates.csv is not UTF-8 text (line 2). Save it as CSV UTF-8 and "
+            "import it again.",
+        ),
+        (
+            "commitment,status,as_of,summary\n".encode("utf-16-le"),
+            "Nothing imported: updates.csv contains NUL characters (line 1). Save it as CSV "
+            "UTF-8 and import it again.",
+        ),
+    ],
+)
+def test_a_file_that_is_not_utf_8_text_is_refused_saying_how_to_save_it(
+    signed_in, roadmap, content, problem
+):
+    response = dry_run(signed_in, content)
+
+    assert response.context["refused"]["message"] == problem
+    assert not StatusUpdate.objects.exists()
+
+
+def test_a_spreadsheet_workbook_is_refused_saying_how_to_save_it_as_csv(signed_in, roadmap):
+    response = dry_run(signed_in, b"PK\x03\x04 a zipped workbook", name="updates.xlsx")
+
+    assert response.context["form"].errors == {
+        "file": [
+            "This is a spreadsheet workbook, not a CSV file: in the spreadsheet, save it as "
+            "“CSV UTF-8” and upload that."
+        ]
+    }
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_it_is_read(signed_in, roadmap, settings):
+    settings.ADMIN_IMPORT_MAX_BYTES = 100
+
+    content = csv_file(*THREE_ROWS)
+
+    response = dry_run(signed_in, content)
+
+    assert response.context["form"].errors["file"] == [
+        f"This file is {len(content)}\xa0bytes; the admin takes files of up to 100\xa0bytes. "
+        "Split it, or ask an administrator to import it with manage.py import_updates."
+    ]
+    assert response.context["confirmation"] is None
+
+
+def test_a_clean_dry_run_counts_what_would_be_created_and_writes_nothing(signed_in, roadmap):
+    before = history()
+
+    response = dry_run(signed_in, csv_file(*THREE_ROWS))
+
+    checked = response.context["checked"]
+    assert (checked["updates"], checked["commitments"]) == (3, 2)
+    assert checked["by_status"] == [("On track", 1), ("At risk", 1), ("Completed", 1)]
+    assert [
+        (row["line"], row["commitment"], row["status"], row["progress"], row["as_of"])
+        for row in checked["preview"]
+    ] == [
+        (2, "MIL-1", "On track", 40, datetime.date(2024, 1, 15)),
+        (3, "MIL-1", "At risk", None, datetime.date(2024, 3, 1)),
+        (4, "FTF-1", "Completed", None, datetime.date(2024, 2, 1)),
+    ]
+    assert "Import 3 updates" in response.content.decode()
+    assert history() == before
+
+
+def test_confirming_imports_the_rows_checked_by_the_importer_pending_review(
+    signed_in, roadmap, analyst, review_required
+):
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+
+    response = confirm(signed_in, checked)
+
+    assert response.status_code == 302
+    assert shown(response)[0].startswith("3 updates imported for 2 commitments; pending review.")
+    imported = StatusUpdate.objects.order_by("pk")
+    assert list(imported.values_list("commitment__code", "status", "progress", "summary")) == [
+        ("MIL-1", "on_track", 40, "Training continued as planned."),
+        ("MIL-1", "at_risk", None, "Funding gap."),
+        ("FTF-1", "completed", None, "Training continued as planned."),
+    ]
+    assert {update.author for update in imported} == {analyst}
+    assert imported.pending().count() == 3
+    assert Commitment.objects.get(code="MIL-1").current_status == "not_assessed"
+
+
+def test_with_review_off_the_confirmed_rows_are_approved_at_once(signed_in, roadmap):
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+
+    response = confirm(signed_in, checked)
+
+    assert shown(response)[0].startswith("3 updates imported for 2 commitments; approved.")
+    assert StatusUpdate.objects.pending().count() == 0
+    assert Commitment.objects.get(code="MIL-1").current_status == "at_risk"
+
+
+def test_the_message_links_to_the_updates_just_imported(signed_in, roadmap, record):
+    record(Commitment.objects.get(code="HUM-1"))
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+    message = shown(confirm(signed_in, checked))[0]
+    link = message.split('href="')[1].split('"')[0].replace("&amp;", "&")
+
+    listed = signed_in.get(link).context["cl"].result_list
+
+    assert sorted(update.commitment.code for update in listed) == ["FTF-1", "MIL-1", "MIL-1"]
+
+
+def test_what_is_imported_is_the_file_checked_not_one_sent_with_the_confirmation(
+    signed_in, roadmap
+):
+    checked = dry_run(signed_in, csv_file(ROW))
+    other = SimpleUploadedFile("other.csv", csv_file(*THREE_ROWS), "text/csv")
+
+    confirm(signed_in, checked, file=other)
+
+    assert list(StatusUpdate.objects.values_list("summary", flat=True)) == [ROW["summary"]]
+
+
+def test_a_confirmation_imports_once(signed_in, roadmap):
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+
+    confirm(signed_in, checked)
+    again = confirm(signed_in, checked)
+
+    assert shown(again)[-1].startswith("This file is no longer waiting to be imported")
+    assert StatusUpdate.objects.count() == 3
+
+
+def test_only_the_file_checked_last_may_be_confirmed(signed_in, roadmap):
+    first = dry_run(signed_in, csv_file(ROW))
+    dry_run(signed_in, csv_file(*THREE_ROWS))
+
+    response = confirm(signed_in, first)
+
+    assert shown(response)[-1].startswith("This file is no longer waiting to be imported")
+    assert not StatusUpdate.objects.exists()
+
+
+def test_a_tampered_confirmation_is_refused_and_nothing_is_written(signed_in, roadmap):
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+    forged = checked.context["confirmation"].replace(":", "x:", 1)
+
+    response = signed_in.post(URL, {"confirmation": forged})
+
+    assert shown(response)[-1] == (
+        "This confirmation is not valid. Nothing was imported: upload the file again."
+    )
+    assert not StatusUpdate.objects.exists()
+
+
+def test_an_expired_confirmation_is_refused_and_nothing_is_written(signed_in, roadmap, monkeypatch):
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+    later = time.time() + 31 * 60
+    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: later))
+
+    response = confirm(signed_in, checked)
+
+    assert shown(response)[-1] == (
+        "This check is more than 30 minutes old. Nothing was imported: upload the file again to "
+        "check it against the data as it is now."
+    )
+    assert not StatusUpdate.objects.exists()
+
+
+def test_someone_elses_confirmation_is_refused(client, roadmap, analyst, editor):
+    client.force_login(analyst)
+    checked = dry_run(client, csv_file(*THREE_ROWS))
+    other = Client()
+    other.force_login(editor)
+
+    response = confirm(other, checked)
+
+    assert shown(response)[-1].startswith("This file is no longer waiting to be imported")
+    assert not StatusUpdate.objects.exists()
+
+
+def test_when_the_data_changed_since_the_dry_run_nothing_is_imported_and_the_page_says_why(
+    signed_in, roadmap
+):
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+    document = Commitment.objects.get(code="FTF-1").source_document
+    SourceDocument.objects.filter(pk=document.pk).update(issued_on=datetime.date(2024, 2, 15))
+
+    response = confirm(signed_in, checked)
+
+    assert response.status_code == 200
+    assert [(cell.line, cell.problem) for cell in response.context["refused"]["cells"]] == [
+        (2, f"as_of 2024-01-15 is before {document.short_name} was issued (2024-02-15)"),
+        (4, f"as_of 2024-02-01 is before {document.short_name} was issued (2024-02-15)"),
+    ]
+    assert not StatusUpdate.objects.exists()
+
+
+def test_cancelling_forgets_the_file(signed_in, roadmap):
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+
+    signed_in.post(URL, {"_cancel": "Cancel"})
+    response = confirm(signed_in, checked)
+
+    assert shown(response)[-1].startswith("This file is no longer waiting to be imported")
+    assert not StatusUpdate.objects.exists()
+
+
+def test_a_viewer_may_not_import_nor_see_the_page(client, roadmap, viewer, analyst):
+    client.force_login(analyst)
+    confirmation = dry_run(client, csv_file(*THREE_ROWS)).context["confirmation"]
+    client.force_login(viewer)
+
+    answers = [
+        client.get(URL),
+        dry_run(client, csv_file(*THREE_ROWS)),
+        client.post(URL, {"confirmation": confirmation}),
+    ]
+
+    assert [answer.status_code for answer in answers] == [403, 403, 403]
+    assert "This needs the <strong>Analyst or Editor</strong> role." in answers[0].content.decode()
+    assert not StatusUpdate.objects.exists()
+
+
+def test_a_post_without_the_csrf_token_is_refused(roadmap, analyst):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(analyst)
+
+    response = dry_run(client, csv_file(*THREE_ROWS))
+
+    assert response.status_code == 403
+    assert "confirmation" not in (response.context or {})
