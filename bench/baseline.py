@@ -55,25 +55,27 @@ class Queries:
 COMMITMENT_COLUMNS = """
     c.id, c.code, c.title, c.text, c.paragraph, c.current_status, c.current_progress,
     c.current_as_of, c.last_update_at, c.target_date, c.update_cadence_days, c.version,
-    p.slug, p.name, d.slug, d.title, d.url, parent.code
+    p.slug, p.name, d.slug, d.title, d.url, parent.code, o.first_name, o.last_name
 """
 COMMITMENT_JOINS = """
     FROM commitments_commitment c
     JOIN commitments_pillar p ON p.id = c.pillar_id
     JOIN commitments_sourcedocument d ON d.id = c.source_document_id
     LEFT JOIN commitments_commitment parent ON parent.id = c.parent_id
+    LEFT JOIN auth_user o ON o.id = c.owner_id
 """
 RELATED = """
-    SELECT 'themes', l.commitment_id, t.slug, t.name FROM commitments_commitment_themes l
+    SELECT 'themes', l.commitment_id, t.slug, t.name, NULL FROM commitments_commitment_themes l
       JOIN commitments_theme t ON t.id = l.theme_id WHERE l.commitment_id = ANY(%(ids)s)
     UNION ALL
-    SELECT 'places', l.commitment_id, t.slug, t.name FROM commitments_commitment_places l
+    SELECT 'places', l.commitment_id, t.slug, t.name, NULL FROM commitments_commitment_places l
       JOIN commitments_place t ON t.id = l.place_id WHERE l.commitment_id = ANY(%(ids)s)
     UNION ALL
-    SELECT 'partners', l.commitment_id, t.slug, t.name FROM commitments_commitment_partners l
+    SELECT 'partners', l.commitment_id, t.slug, t.name, l.role
+      FROM commitments_commitment_partners l
       JOIN commitments_partner t ON t.id = l.partner_id WHERE l.commitment_id = ANY(%(ids)s)
     UNION ALL
-    SELECT 'children', parent_id, code, title FROM commitments_commitment
+    SELECT 'children', parent_id, code, title, NULL FROM commitments_commitment
       WHERE parent_id = ANY(%(ids)s)
 """
 # Approved updates only, as the public API shows them, with their decision.
@@ -100,13 +102,18 @@ def commitments_json(queries, rows):
         for commitment_id in ids
     }
     if ids:
-        for kind, owner, slug, name in queries.all(RELATED, {"ids": ids}):
-            related[owner][kind].append({"slug": slug, "name": name})
+        for kind, owner, slug, name, role in queries.all(RELATED, {"ids": ids}):
+            tag = (
+                {"slug": slug, "name": name}
+                if role is None
+                else {"slug": slug, "name": name, "role": role}
+            )
+            related[owner][kind].append(tag)
     today = datetime.datetime.now(datetime.UTC).date()
     results = []
     for (commitment_id, code, title, text, paragraph, status, progress, as_of, last_update_at,
          target_date, cadence, version, pillar_slug, pillar_name, document_slug, document_title,
-         document_url, parent) in rows:  # fmt: skip
+         document_url, parent, owner_first, owner_last) in rows:  # fmt: skip
         tags = related[commitment_id]
         url = f"{HOST}/api/v1/commitments/{urllib.parse.quote(code)}/"
         results.append(
@@ -133,6 +140,10 @@ def commitments_json(queries, rows):
                 "as_of": as_of,
                 "last_update_at": last_update_at,
                 "is_stale": is_stale(as_of, cadence, today),
+                # As the app names an owner to an anonymous reader.
+                "owner": None
+                if owner_first is None
+                else (f"{owner_first} {owner_last}".strip() or "Analyst"),
                 "target_date": target_date,
                 "update_cadence_days": cadence,
                 "version": version,

@@ -167,8 +167,11 @@ def generate(dsn, size, out=print):
         )  # fmt: skip
         links = {
             kind: Copy(cursor, f"commitments_commitment_{kind}", ["commitment_id", f"{kind[:-1]}_id"])
-            for kind in ("themes", "places", "partners")
+            for kind in ("themes", "places")
         }  # fmt: skip
+        links["partners"] = Copy(
+            cursor, "commitments_commitment_partners", ["commitment_id", "partner_id", "role"]
+        )
         updates = []
         summaries = [sentence(rng, rng.randint(8, 30)) for _ in range(2_000)]
         span = (LAST_DAY - EPOCH).days
@@ -200,7 +203,9 @@ def generate(dsn, size, out=print):
             )  # fmt: skip
             for kind, many in (("themes", 3), ("places", 2), ("partners", 1)):
                 for related in rng.sample(reference[kind[:-1]], rng.randint(0, many) or 1):
-                    links[kind].add(commitment_id, related)
+                    # A partner leads one commitment in four, as a file that says so would.
+                    role = ["lead" if index % 4 == 0 else "support"] if kind == "partners" else []
+                    links[kind].add(commitment_id, related, *role)
         commitments.send()
         for link in links.values():
             link.send()

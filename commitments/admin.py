@@ -7,6 +7,7 @@ from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
@@ -31,7 +32,9 @@ from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import (
     MAX_CADENCE_DAYS,
     Commitment,
+    CommitmentPartner,
     Partner,
+    PartnerRole,
     Pillar,
     Place,
     Review,
@@ -187,6 +190,31 @@ class StaleListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class OwnerListFilter(admin.SimpleListFilter):
+    """Whose commitments: the analyst's own ("Mine"), nobody's, or an owner's by name."""
+
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        owners = get_user_model().objects.filter(owned_commitments__isnull=False).distinct()
+        return [
+            ("mine", "Mine"),
+            ("none", "Nobody"),
+            *sorted(((str(user.pk), person_name(user)) for user in owners), key=lambda o: o[1]),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "mine":
+            return queryset.filter(owner=request.user)
+        if value == "none":
+            return queryset.filter(owner__isnull=True)
+        if value:
+            return queryset.filter(owner_id=value) if value.isdigit() else queryset.none()
+        return queryset
+
+
 class StatusHistoryInline(admin.TabularInline):
     """The commitment's approved status history, newest first, read-only: it is append-only.
     Updates still in review, or returned, are listed apart (CommitmentAdmin.in_review_display):
@@ -327,7 +355,6 @@ class CommitmentForm(forms.ModelForm):
             *COMMITMENT_EDITABLE_FIELDS,
             "themes",
             "places",
-            "partners",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -339,6 +366,8 @@ class CommitmentForm(forms.ModelForm):
                 if name in self.fields:
                     self.fields[name].required = False
                     self.fields[name].help_text += " Empty: the parent's."
+        if "owner" in self.fields:
+            self.fields["owner"].label_from_instance = person_name
         if "update_cadence_days" in self.fields:
             # Said to analysts in days, not in the name of a setting.
             self.fields["update_cadence_days"].help_text = (
@@ -390,15 +419,54 @@ class CommitmentForm(forms.ModelForm):
             )
 
 
+class PartnerInline(admin.TabularInline):
+    """The commitment's partners, each with its role. Saved with the commitment, by
+    CommitmentAdmin.save_related, as one write and one entry in its history."""
+
+    model = CommitmentPartner
+    fk_name = "commitment"
+    fields = ["partner", "role"]
+    autocomplete_fields = ["partner"]
+    extra = 0
+    verbose_name = "partner"
+    verbose_name_plural = "partners"
+
+    # A partner's link is part of its commitment: whoever may edit the commitment sets them,
+    # as with themes and places (CommitmentPartner has no permissions of its own in the roles).
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("commitments.view_commitment") or self._may_edit(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    @staticmethod
+    def _may_edit(request, obj):
+        action = "add" if obj is None else "change"
+        return request.user.has_perm(f"commitments.{action}_commitment")
+
+
+def with_role(partner, role):
+    """A linked row by name; a lead partner says so."""
+    return f"{partner} (lead)" if role == PartnerRole.LEAD else str(partner)
+
+
 class ReadableChanges(HistoricalRecordContextHelper):
     """Values of a change as an analyst reads them: "none" for nothing, a list of names for
     tags, the label of a choice; not Python's None and [] (simple_history's display)."""
 
     def prepare_delta_change_value(self, change, value):
-        value = super().prepare_delta_change_value(change, value)
         field = self.model._meta.get_field(change.field)
-        if isinstance(value, list):
-            return ", ".join(sorted(map(str, value))) or "none"
+        if isinstance(field, models.ManyToManyField):
+            target = field.m2m_reverse_field_name()
+            names = (with_role(row[target], row.get("role")) for row in value)
+            return ", ".join(sorted(names)) or "none"
+        value = super().prepare_delta_change_value(change, value)
         if field.choices:
             return dict(field.flatchoices).get(value, value)
         return _readable(value)
@@ -461,7 +529,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
             yield capfirst(field.verbose_name), _readable(value)
         for field in getattr(history, "_history_m2m_fields", []):
             target = field.remote_field.model._meta.model_name
-            names = sorted(str(getattr(row, target)) for row in getattr(record, field.name).all())
+            rows = getattr(record, field.name).all()
+            names = sorted(
+                with_role(getattr(row, target), getattr(row, "role", None)) for row in rows
+            )
             yield capfirst(field.verbose_name), ", ".join(names) or "none"
 
 
@@ -488,9 +559,11 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "progress_display",
         "as_of_display",
         "stale_display",
+        "owner_display",
     ]
     list_display_links = ["code", "title_display"]
     list_filter = [
+        OwnerListFilter,
         "pillar",
         ("current_status", admin.ChoicesFieldListFilter),
         StaleListFilter,
@@ -499,14 +572,14 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "partners",
         "source_document",
     ]
-    list_select_related = ["pillar"]
+    list_select_related = ["pillar", "owner"]
     # Every word of a search must be found in one of these (Django's admin search): "foreign
     # terrorist fighters information sharing" finds FTF-2 through its themes.
     search_fields = ["code", "title", "text", "themes__name", "places__name", "partners__name"]
     ordering = ["source_document_id", "paragraph", "code"]
     list_per_page = 50
     autocomplete_fields = ["parent"]
-    filter_horizontal = ["themes", "places", "partners"]
+    filter_horizontal = ["themes", "places"]
     readonly_fields = [
         "status_display",
         "progress_display",
@@ -548,11 +621,11 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
                 "fields": ["in_review_display"],
             },
         ),
-        ("Scope", {"fields": ["themes", "places", "partners"]}),
-        ("Schedule", {"fields": ["target_date", "update_cadence_days"]}),
+        ("Scope", {"fields": ["themes", "places"]}),
+        ("Schedule", {"fields": ["owner", "target_date", "update_cadence_days"]}),
         ("Record", {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
     ]
-    inlines = [StatusHistoryInline]
+    inlines = [PartnerInline, StatusHistoryInline]
 
     class Media:
         css = {"all": ["commitments/admin.css"]}
@@ -632,6 +705,10 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     @admin.display(description="status", ordering="current_status")
     def status_display(self, commitment):
         return status_badge(commitment.current_status, commitment.get_current_status_display())
+
+    @admin.display(description="owner", ordering="owner__last_name", empty_value="—")
+    def owner_display(self, commitment):
+        return person(commitment.owner) if commitment.owner_id else None
 
     @admin.display(description="progress", ordering="current_progress")
     def progress_display(self, commitment):
@@ -732,11 +809,31 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         return add_form_link("statusupdate", "Record a status update", query, **{"class": "button"})
 
     def save_model(self, request, obj, form, change):
+        # Saved by save_related instead, where the partners' inline is at hand: the commitment,
+        # its tags and its partners are one write and one entry in its history.
+        pass
+
+    def save_related(self, request, form, formsets, change):
         # The form checked the version already; the service checks it again under a row
-        # lock, for two saves in the same instant. It sets the tags too, so that the save is
-        # one entry in the history (the admin's own save_related then finds nothing to change).
-        tags = {name: form.cleaned_data[name] for name in ("themes", "places", "partners")}
-        save_commitment(obj, expected_version=form.cleaned_data.get("opened_version"), **tags)
+        # lock, for two saves in the same instant.
+        links = next(formset for formset in formsets if formset.model is CommitmentPartner)
+        links.save(commit=False)  # only what the change message lists: the service writes
+        rows = [
+            link.cleaned_data
+            for link in links.forms
+            if link.cleaned_data.get("partner") and link not in links.deleted_forms
+        ]
+        save_commitment(
+            form.instance,
+            expected_version=form.cleaned_data.get("opened_version"),
+            themes=form.cleaned_data["themes"],
+            places=form.cleaned_data["places"],
+            partners=[row["partner"] for row in rows],
+            lead_partners=[row["partner"] for row in rows if row["role"] == PartnerRole.LEAD],
+        )
+        for formset in formsets:
+            if formset is not links:
+                self.save_formset(request, form, formset, change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -16,7 +16,15 @@ import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
-from commitments.models import Commitment, Partner, Pillar, Place, SourceDocument, Theme
+from commitments.models import (
+    Commitment,
+    CommitmentPartner,
+    Partner,
+    Pillar,
+    Place,
+    SourceDocument,
+    Theme,
+)
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
     COMMITMENT_SOURCE_FIELDS,
@@ -35,10 +43,17 @@ class Section:
     # file key -> (model field, section it refers to)
     references: dict[str, tuple[str, str]] = field(default_factory=dict)
     many: dict[str, str] = field(default_factory=dict)  # many-to-many field -> section
+    # Optional lists that pick some of an entry's own many-to-many values:
+    # file key -> the many-to-many field they are picked from.
+    picks: dict[str, str] = field(default_factory=dict)
 
     @property
     def keys(self):
-        return {self.key, *self.fields, *self.references, *self.many}
+        return {self.key, *self.fields, *self.references, *self.many, *self.picks}
+
+    @property
+    def required_keys(self):
+        return self.keys - set(self.picks)
 
 
 SECTIONS = (
@@ -63,6 +78,8 @@ SECTIONS = (
             "parent": ("parent", "commitments"),
         },
         many={"themes": "themes", "places": "places", "partners": "partners"},
+        # Few commitments say who leads: the others leave the key out.
+        picks={"lead_partners": "partners"},
     ),
 )
 
@@ -152,7 +169,7 @@ def _check_structure(data):
             if not isinstance(entry, dict):
                 errors.append(f"{label}: each entry must be a mapping of fields")
                 continue
-            missing = section.keys - set(entry)
+            missing = section.required_keys - set(entry)
             unknown = set(entry) - section.keys
             errors += [f"{label}: missing field '{name}'" for name in sorted(missing)]
             errors += [f"{label}: unknown field '{name}'" for name in sorted(unknown)]
@@ -165,6 +182,15 @@ def _check_structure(data):
                 for name in section.many
                 if isinstance(entry.get(name), list)
                 and not all(isinstance(value, str) for value in entry[name])
+            ]
+            not_text += [
+                name
+                for name in section.picks
+                if name in entry
+                and not (
+                    isinstance(entry[name], list)
+                    and all(isinstance(value, str) for value in entry[name])
+                )
             ]
             if not_text:
                 errors += [f"{label}: {name} must be text (a slug or code)" for name in not_text]
@@ -186,6 +212,13 @@ def _check_structure(data):
                     f"{label}: {file_key} '{value}' is not listed in '{target}'"
                     for value in values
                     if value not in seen.get(target, ())
+                ]
+            for file_key, among in section.picks.items():
+                chosen = entry.get(file_key, [])
+                errors += [
+                    f"{label}: {file_key} '{value}' is not one of its {among}"
+                    for value in chosen
+                    if value not in (entry.get(among) or [])
                 ]
             seen[section.name].add(key)
     return errors
@@ -210,9 +243,16 @@ def _write(data, report, sync):
             before = _values(instance, wanted)
             for name, value in wanted.items():
                 setattr(instance, name, "" if value is None and _is_text(instance, name) else value)
+            # A pick left out of the file picks none (no partner leads).
+            targets = {
+                **section.many,
+                **{name: section.many[among] for name, among in section.picks.items()},
+            }
             tags = {
-                name: {saved[target][slug].pk for slug in entry[name] if slug in saved[target]}
-                for name, target in section.many.items()
+                name: {
+                    saved[target][slug].pk for slug in entry.get(name, []) if slug in saved[target]
+                }
+                for name, target in targets.items()
             }
             try:
                 # full_clean converts the file's values to the fields' types, so that an
@@ -229,11 +269,7 @@ def _write(data, report, sync):
             differences = [
                 name for name in wanted if before[name] != _values(instance, [name])[name]
             ]
-            differences += [
-                name
-                for name, pks in tags.items()
-                if set(getattr(instance, name).values_list("pk", flat=True)) != pks
-            ]
+            differences += [name for name, pks in tags.items() if _linked(instance, name) != pks]
             if not differences:
                 report.unchanged[section.name] += 1
             elif sync:
@@ -259,6 +295,14 @@ def _messages(section, index, entry, error):
 def _values(instance, names):
     """The instance's values of these fields, foreign keys as ids (which never query)."""
     return {name: getattr(instance, instance._meta.get_field(name).attname) for name in names}
+
+
+def _linked(instance, name):
+    """The ids an entry's many-to-many field (or pick of one) holds in the database."""
+    if name == "lead_partners":
+        links = CommitmentPartner.objects.filter(commitment=instance).leads()
+        return set(links.values_list("partner_id", flat=True))
+    return set(getattr(instance, name).values_list("pk", flat=True))
 
 
 def _is_text(instance, name):

@@ -20,6 +20,7 @@ from commitments.models import (
     Commitment,
     DataVersion,
     Partner,
+    PartnerRole,
     Pillar,
     Place,
     ReminderSent,
@@ -37,6 +38,12 @@ class Tag(NamedTuple):
     name: str
 
 
+class PartnerTag(NamedTuple):
+    slug: str
+    name: str
+    role: str
+
+
 class Child(NamedTuple):
     code: str
     title: str
@@ -51,21 +58,23 @@ class Related(NamedTuple):
 
 def _related_sql(count):
     """Themes, places, partners (each by name) and children (by code) of `count` commitments,
-    as (kind, commitment id, slug or code, name or title) rows."""
+    as (kind, commitment id, slug or code, name or title, role) rows; the role is a partner's,
+    null for the others."""
     ids = ", ".join(["%s"] * count)
     table = Commitment._meta.db_table
     parts = [
-        f"SELECT '{kind}', link.commitment_id, tag.slug, tag.name FROM {through._meta.db_table} link"
+        f"SELECT '{kind}', link.commitment_id, tag.slug, tag.name, {role}"
+        f" FROM {through._meta.db_table} link"
         f" JOIN {model._meta.db_table} tag ON tag.id = link.{model._meta.model_name}_id"
         f" WHERE link.commitment_id IN ({ids})"
-        for kind, model, through in [
-            ("themes", Theme, Commitment.themes.through),
-            ("places", Place, Commitment.places.through),
-            ("partners", Partner, Commitment.partners.through),
+        for kind, model, through, role in [
+            ("themes", Theme, Commitment.themes.through, "NULL"),
+            ("places", Place, Commitment.places.through, "NULL"),
+            ("partners", Partner, Commitment.partners.through, "link.role"),
         ]
     ]
     parts.append(
-        f"SELECT 'children', parent_id, code, title FROM {table} WHERE parent_id IN ({ids})"
+        f"SELECT 'children', parent_id, code, title, NULL FROM {table} WHERE parent_id IN ({ids})"
     )
     return " UNION ALL ".join(parts), len(parts)
 
@@ -84,9 +93,14 @@ def attach_related(commitments):
     sql, repeat = _related_sql(len(by_id))
     with connection.cursor() as cursor:
         cursor.execute(sql, list(by_id) * repeat)
-        for kind, owner_id, slug, name in cursor.fetchall():
-            row = Child(slug, name) if kind == "children" else Tag(slug, name)
-            getattr(related[owner_id], kind).append(row)
+        for kind, commitment_id, slug, name, role in cursor.fetchall():
+            if kind == "children":
+                row = Child(slug, name)
+            elif kind == "partners":
+                row = PartnerTag(slug, name, role)
+            else:
+                row = Tag(slug, name)
+            getattr(related[commitment_id], kind).append(row)
     for pk, commitment in by_id.items():
         for rows in related[pk][:3]:
             rows.sort(key=attrgetter("name"))
@@ -212,6 +226,8 @@ RELATED_BY_NAME = {
     "places": (Place, "slug"),
     "partners": (Partner, "slug"),
 }
+# People are named by the serializer, which knows who reads (the API's person_name rule).
+PEOPLE = {"owner"}
 
 
 @dataclass
@@ -242,17 +258,34 @@ def changes_of(records, history):
     return [
         HistoricalChange(
             record=record,
-            changes=[
-                (change.field, names(change.field, change.old), names(change.field, change.new))
-                for change in delta
-            ],
+            changes=[named for change in delta for named in _named_changes(change, names)],
         )
         for record, delta in zip(records, deltas, strict=True)
     ]
 
 
+def _named_changes(change, names):
+    """(field, before, after) of a change, related rows named. A change of partners is told as
+    the partners that changed and, apart, the lead partners that changed (a change of role
+    alone leaves the list of partners as it was)."""
+    if change.field != "partners":
+        return [(change.field, names(change.field, change.old), names(change.field, change.new))]
+    told = []
+    for name, rows in [("partners", list), ("lead_partners", _leads)]:
+        before, after = names("partners", rows(change.old)), names("partners", rows(change.new))
+        if before != after:
+            told.append((name, before, after))
+    return told
+
+
+def _leads(rows):
+    # Links recorded before roles existed have none: they supported.
+    return [row for row in rows or [] if row.get("role") == PartnerRole.LEAD]
+
+
 def _names_of(changes):
     """A function naming the related rows in these changes, looked up in one query per model."""
+    changes = list(changes)
     wanted = {}
     for change in changes:
         if change.field in RELATED_BY_NAME:
@@ -266,8 +299,19 @@ def _names_of(changes):
         )
         for field, ids in wanted.items()
     }
+    people = {
+        change.new if side else change.old
+        for change in changes
+        if change.field in PEOPLE
+        for side in (0, 1)
+    } - {None}
+    if people:
+        users = get_user_model().objects.only("username", "first_name", "last_name")
+        known.update(dict.fromkeys(PEOPLE, users.in_bulk(people)))
 
     def name(field, value):
+        if field in PEOPLE:
+            return None if value is None else known[field].get(value)
         if field not in RELATED_BY_NAME:
             return value
         if isinstance(value, list):

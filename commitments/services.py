@@ -21,14 +21,23 @@ from django.utils import timezone
 from commitments.emails import reminder_message
 from commitments.imports import NewUpdates, Table, check_rows
 from commitments.integrity import unique_violations_refused
-from commitments.models import Commitment, ReminderSent, Review, Status, StatusUpdate
+from commitments.models import (
+    Commitment,
+    CommitmentPartner,
+    Partner,
+    PartnerRole,
+    ReminderSent,
+    Review,
+    Status,
+    StatusUpdate,
+)
 
 # What a commitment is quotes its source: set when it is created, never edited after (only the
 # Roadmap's data file, loaded with --sync, may correct them).
 COMMITMENT_SOURCE_FIELDS = ["text", "source_document", "paragraph", "pillar"]
 # What Editors maintain. The current-status fields are derived from the status history and are
 # never written here.
-COMMITMENT_EDITABLE_FIELDS = ["title", "parent", "target_date", "update_cadence_days"]
+COMMITMENT_EDITABLE_FIELDS = ["title", "parent", "owner", "target_date", "update_cadence_days"]
 
 
 class StaleVersion(Exception):
@@ -371,6 +380,7 @@ def save_commitment(
     themes=None,
     places=None,
     partners=None,
+    lead_partners=None,
     validated=False,
 ) -> Commitment:
     """Creates a commitment, or saves the edits made to one and moves its version on by one.
@@ -380,20 +390,30 @@ def save_commitment(
     Only `fields` are written (by default the editable ones; an API edit names just those it
     changes), so an edit never overwrites the current status that a status update recorded in
     the meantime, nor a field someone else changed. Themes, places and partners are replaced when
-    given. The save is one entry in the commitment's history, whatever it changed.
+    given; a partner that stays keeps its role. `lead_partners`, when given, are the partners
+    that lead (each must be among the partners, given or current), and every other one
+    supports. The save is one entry in the commitment's history, whatever it changed.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid;
     `validated=True` skips the check for a caller that has just run it. A code that someone else
     took between the check and the write is refused the same way (integrity.UniqueViolation).
     """
     if not validated:
-        commitment.full_clean(exclude=["themes", "places", "partners"])
+        # An owner is chosen among active staff; one who has left since stays the owner of
+        # record until an editor chooses another, and does not block edits of other fields.
+        keeps_owner = not commitment._state.adding and "owner" not in fields
+        commitment.full_clean(
+            exclude=["themes", "places", "partners", *(["owner"] if keeps_owner else [])]
+        )
+    roles = None
+    if partners is not None or lead_partners is not None:
+        roles = _partner_roles(commitment, partners, lead_partners)
     adding = commitment._state.adding
     # One entry in the commitment's history for the whole save, its tags included: left to
     # itself, simple_history writes one for the row and one more for each tag field set.
     commitment.skip_history_when_saving = True
     try:
-        _save_commitment_rows(commitment, expected_version, fields, themes, places, partners)
+        _save_commitment_rows(commitment, expected_version, fields, themes, places, roles)
     finally:
         del commitment.skip_history_when_saving
     post_save.send(
@@ -402,7 +422,53 @@ def save_commitment(
     return commitment
 
 
-def _save_commitment_rows(commitment, expected_version, fields, themes, places, partners):
+def _pk(row):
+    return row if isinstance(row, int) else row.pk
+
+
+def _partner_roles(commitment, partners, lead_partners):
+    """The commitment's partners after the save, {partner id: role}, with `_current` (what
+    they are now) kept on the side. Raises ValidationError when a lead is not a partner."""
+    current = {}
+    if not commitment._state.adding:
+        current = dict(
+            CommitmentPartner.objects.filter(commitment=commitment).values_list(
+                "partner_id", "role"
+            )
+        )
+    ids = set(current) if partners is None else {_pk(partner) for partner in partners}
+    if lead_partners is None:
+        leads = {pk for pk, role in current.items() if role == PartnerRole.LEAD} & ids
+    else:
+        leads = {_pk(partner) for partner in lead_partners}
+    if strays := leads - ids:
+        slugs = sorted(Partner.objects.filter(pk__in=strays).values_list("slug", flat=True))
+        raise ValidationError(
+            {
+                "lead_partners": f"A lead partner must be one of the commitment's partners: "
+                f"{', '.join(slugs)} is not."
+            }
+        )
+    roles = {pk: PartnerRole.LEAD if pk in leads else PartnerRole.SUPPORT for pk in ids}
+    return roles, current
+
+
+def _set_partners(commitment, roles, current):
+    """Writes only what changes: links removed, roles changed, links added."""
+    links = CommitmentPartner.objects.filter(commitment=commitment)
+    if gone := set(current) - set(roles):
+        links.filter(partner_id__in=gone).delete()
+    changed = {pk: role for pk, role in roles.items() if pk in current and current[pk] != role}
+    for role in set(changed.values()):
+        links.filter(partner_id__in=[pk for pk in changed if changed[pk] == role]).update(role=role)
+    CommitmentPartner.objects.bulk_create(
+        CommitmentPartner(commitment=commitment, partner_id=pk, role=role)
+        for pk, role in roles.items()
+        if pk not in current
+    )
+
+
+def _save_commitment_rows(commitment, expected_version, fields, themes, places, roles):
     now = timezone.now()
     if commitment._state.adding:
         commitment.created_at = commitment.updated_at = now
@@ -417,9 +483,11 @@ def _save_commitment_rows(commitment, expected_version, fields, themes, places, 
         commitment.version = current_version + 1
         commitment.updated_at = now
         commitment.save(update_fields=[*fields, "updated_at", "version"])
-    for name, values in [("themes", themes), ("places", places), ("partners", partners)]:
+    for name, values in [("themes", themes), ("places", places)]:
         if values is not None:
             getattr(commitment, name).set(values)
+    if roles is not None:
+        _set_partners(commitment, *roles)
 
 
 class RemindersInterrupted(Exception):

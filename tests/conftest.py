@@ -14,6 +14,7 @@ from knox.models import AuthToken
 
 from commitments.models import (
     Commitment,
+    CommitmentPartner,
     Partner,
     Pillar,
     Place,
@@ -101,7 +102,7 @@ def _roadmap_rows(django_db_setup, django_db_blocker):
     """The rows load_roadmap writes, loaded once per test run and kept in memory."""
     with django_db_blocker.unblock(), transaction.atomic():
         load_roadmap()
-        models = (SourceDocument, Pillar, Theme, Place, Partner, Commitment)
+        models = (SourceDocument, Pillar, Theme, Place, Partner, Commitment, CommitmentPartner)
         rows = serializers.serialize(
             "python", [row for model in models for row in model.objects.order_by("pk")]
         )

@@ -49,16 +49,17 @@ def test_the_changelist_runs_the_same_number_of_queries_for_any_number_of_commit
     client, analyst, roadmap, record, django_assert_num_queries
 ):
     client.force_login(analyst)
-    # Expect 12 queries: the session, the user, the user's permissions (2: through groups and
-    # directly), the choices of five list filters (pillar, places, themes, partners, source
-    # document), the filtered and total counts, and the page of commitments joined with pillars.
-    with django_assert_num_queries(12):
+    # Expect 13 queries: the session, the user, the user's permissions (2: through groups and
+    # directly), the choices of six list filters (owner, pillar, places, themes, partners,
+    # source document), the filtered and total counts, and the page of commitments joined with
+    # pillars and owners.
+    with django_assert_num_queries(13):
         client.get(CHANGELIST)
 
     for commitment in Commitment.objects.all():
         record(commitment, status="on_track", progress=50)
     CommitmentFactory.create_batch(20)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(CHANGELIST)
 
 
@@ -224,6 +225,8 @@ def a_new_commitment_coded(code):
         "source_document": SourceDocument.objects.get(slug="kuwait-guiding-principles-2018").pk,
         "paragraph": "4",
         "pillar": Pillar.objects.get(slug="stabilization").pk,
+        "partner_links-TOTAL_FORMS": "0",
+        "partner_links-INITIAL_FORMS": "0",
         "status_updates-TOTAL_FORMS": "0",
         "status_updates-INITIAL_FORMS": "0",
     }
@@ -368,7 +371,8 @@ CHILD = {
     "text": "arresting, prosecuting and imprisoning terrorists",
     "themes": [],
     "places": [],
-    "partners": [],
+    "partner_links-TOTAL_FORMS": 0,
+    "partner_links-INITIAL_FORMS": 0,
     "target_date": "",
     "update_cadence_days": "",
     "status_updates-TOTAL_FORMS": 0,

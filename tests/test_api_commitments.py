@@ -42,9 +42,9 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
         "themes": [{"slug": "capacity-building", "name": "Capacity building"}],
         "places": [{"slug": "iraq", "name": "Iraq"}],
         "partners": [
-            {"slug": "european-union", "name": "European Union"},
-            {"slug": "iraqi-security-forces", "name": "Iraqi Security Forces"},
-            {"slug": "nato", "name": "NATO"},
+            {"slug": "european-union", "name": "European Union", "role": "support"},
+            {"slug": "iraqi-security-forces", "name": "Iraqi Security Forces", "role": "support"},
+            {"slug": "nato", "name": "NATO", "role": "support"},
         ],
         "source": {
             "document": "paris-roadmap-2019",
@@ -58,6 +58,7 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
         "as_of": "2024-05-02",
         "last_update_at": DateTimeField().to_representation(update.created_at),
         "is_stale": True,
+        "owner": None,
         "target_date": None,
         "update_cadence_days": None,
         "version": 1,

@@ -92,13 +92,26 @@ def save_in_the_admin(client, commitment, **changes):
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
     form = client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields}
+    links = list(commitment.partner_links.all())
     data |= {
         "parent": "",
+        "owner": "",
         "target_date": "",
         "update_cadence_days": "",
         "themes": [theme.pk for theme in commitment.themes.all()],
         "places": [place.pk for place in commitment.places.all()],
-        "partners": [partner.pk for partner in commitment.partners.all()],
+        "partner_links-TOTAL_FORMS": len(links),
+        "partner_links-INITIAL_FORMS": len(links),
+        **{
+            f"partner_links-{index}-{name}": value
+            for index, link in enumerate(links)
+            for name, value in [
+                ("id", link.pk),
+                ("commitment", commitment.pk),
+                ("partner", link.partner_id),
+                ("role", link.role),
+            ]
+        },
         "status_updates-TOTAL_FORMS": 0,
         "status_updates-INITIAL_FORMS": 0,
         **changes,

@@ -3,12 +3,14 @@ ordering is a 400 that names the bad value, never a silently empty list."""
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from django_filters.widgets import CSVWidget
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
 from rest_framework.exceptions import PermissionDenied
 
 from commitments.api.permissions import may_review, may_see_unapproved
@@ -16,6 +18,7 @@ from commitments.models import (
     SEARCH_MAX_LENGTH,
     SEARCH_MAX_WORDS,
     Commitment,
+    CommitmentPartner,
     Partner,
     Pillar,
     Place,
@@ -169,6 +172,18 @@ class CommitmentFilter(filters.FilterSet):
         method="filter_partner",
         help_text="Partner slug; repeat for several.",
     )
+    lead = by_slugs(
+        field_name="partners",
+        queryset=Partner.objects.all(),
+        to_field_name="slug",
+        method="filter_lead",
+        help_text="Slug of a partner that leads it; repeat for several.",
+    )
+    owner = filters.CharFilter(
+        method="filter_owner",
+        help_text="me: the commitments you own (signed in). Signed-in staff may also name the "
+        "owner by login name.",
+    )
     stale = filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         method="filter_stale",
@@ -213,6 +228,34 @@ class CommitmentFilter(filters.FilterSet):
         if not partners:
             return queryset
         return queryset.filter(_linked_to(Commitment.partners.through, "partner", partners))
+
+    def filter_lead(self, queryset, name, partners):
+        if not partners:
+            return queryset
+        leads = CommitmentPartner.objects.leads().filter(
+            commitment_id=OuterRef("pk"), partner__in=partners
+        )
+        return queryset.filter(Exists(leads))
+
+    def filter_owner(self, queryset, name, value):
+        reader = self.request.user
+        if value == "me":
+            if not reader.is_authenticated:
+                raise exceptions.ValidationError(
+                    {"owner": ["me is the signed-in user: sign in, or send your API token."]}
+                )
+            return queryset.filter(owner=reader)
+        # Login names are no business of the public (serializers.person_name): they may not
+        # probe them here either.
+        if not (reader.is_authenticated and reader.is_staff):
+            raise PermissionDenied(
+                "Only signed-in staff find commitments by their owner's login name; use "
+                "owner=me for your own."
+            )
+        owner = get_user_model().objects.filter(username=value).first()
+        if owner is None:
+            raise exceptions.ValidationError({"owner": [f"No user has the login name '{value}'."]})
+        return queryset.filter(owner=owner)
 
     def filter_stale(self, queryset, name, value):
         return queryset.stale() if value == "true" else queryset.fresh()

@@ -3,6 +3,7 @@ documentation shows dashboards exactly what they get and scripts exactly what th
 
 from urllib.parse import quote
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -10,6 +11,7 @@ from rest_framework.reverse import reverse
 from commitments.models import (
     Commitment,
     Partner,
+    PartnerRole,
     Pillar,
     Place,
     Review,
@@ -20,7 +22,7 @@ from commitments.models import (
     Theme,
 )
 from commitments.people import person_name
-from commitments.selectors import HISTORY_CHANGE_TYPES, attach_related
+from commitments.selectors import HISTORY_CHANGE_TYPES, PEOPLE, attach_related
 from commitments.services import record_status_update, save_commitment
 
 
@@ -223,11 +225,49 @@ class CurrentStatusFields(serializers.Serializer):
     as_of = serializers.DateField(source="current_as_of", allow_null=True, read_only=True)
 
 
+class PartnerRefSerializer(serializers.Serializer):
+    """A partner a commitment names, and its part in it."""
+
+    slug = serializers.SlugField(source="partner.slug")
+    name = serializers.CharField(source="partner.name")
+    role = serializers.ChoiceField(
+        choices=PartnerRole.choices,
+        help_text="lead where the source says this partner leads; support otherwise.",
+    )
+
+
 def _refs(tags):
     return [{"slug": tag.slug, "name": tag.name} for tag in tags]
 
 
-class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializers.ModelSerializer):
+def _partner_refs(partners):
+    return [{"slug": tag.slug, "name": tag.name, "role": tag.role} for tag in partners]
+
+
+def owner_name(commitment, *, reader):
+    if commitment.owner_id is None:
+        return None
+    return person_name(commitment.owner, reader=reader, acting_as="Analyst")
+
+
+class OwnerField:
+    """A commitment's owner, named by serializers.person_name's rule; null when none."""
+
+    def get_owner(self, commitment) -> str | None:
+        if "_reader" not in self.__dict__:
+            self._reader = _reader(self)
+        return owner_name(commitment, reader=self._reader)
+
+
+OWNER_HELP = (
+    "The analyst responsible for assessing it, by full name (to staff, the login name when "
+    "there is none; to others, Analyst); null when nobody is."
+)
+
+
+class CommitmentSerializer(
+    OwnerField, DirectRepresentation, CurrentStatusFields, serializers.ModelSerializer
+):
     """A commitment of the Roadmap (or of another document), quoted from its source, with its current status."""
 
     url = serializers.HyperlinkedIdentityField(
@@ -239,9 +279,10 @@ class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializer
     children = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     themes = RefSerializer(many=True)
     places = RefSerializer(many=True)
-    partners = RefSerializer(many=True)
+    partners = PartnerRefSerializer(source="partner_links", many=True)
     source = SourceSerializer(source="*")
     is_stale = serializers.BooleanField()
+    owner = serializers.SerializerMethodField(help_text=OWNER_HELP)
 
     class Meta:
         model = Commitment
@@ -263,6 +304,7 @@ class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializer
             "as_of",
             "last_update_at",
             "is_stale",
+            "owner",
             "target_date",
             "update_cadence_days",
             "version",
@@ -288,7 +330,7 @@ class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializer
             "children": [child.code for child in related.children],
             "themes": _refs(related.themes),
             "places": _refs(related.places),
-            "partners": _refs(related.partners),
+            "partners": _partner_refs(related.partners),
             "source": {
                 "document": document.slug,
                 "title": document.title,
@@ -301,6 +343,7 @@ class CommitmentSerializer(DirectRepresentation, CurrentStatusFields, serializer
             "as_of": format_date(commitment.current_as_of),
             "last_update_at": format_datetime(commitment.last_update_at),
             "is_stale": commitment.is_stale(),
+            "owner": self.get_owner(commitment),
             "target_date": format_date(commitment.target_date),
             "update_cadence_days": commitment.update_cadence_days,
             "version": commitment.version,
@@ -486,16 +529,18 @@ class CommitmentDetailSerializer(CommitmentSerializer):
         ).data
 
 
-class CommitmentCSVSerializer(CurrentStatusFields, serializers.ModelSerializer):
+class CommitmentCSVSerializer(OwnerField, CurrentStatusFields, serializers.ModelSerializer):
     pillar = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     places = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     partners = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    lead_partners = serializers.SerializerMethodField()
     document = serializers.SlugRelatedField(
         source="source_document", slug_field="slug", read_only=True
     )
     is_stale = serializers.BooleanField()
+    owner = serializers.SerializerMethodField()
 
     class Meta:
         model = Commitment
@@ -509,16 +554,22 @@ class CommitmentCSVSerializer(CurrentStatusFields, serializers.ModelSerializer):
             "as_of",
             "last_update_at",
             "is_stale",
+            "owner",
             "target_date",
             "update_cadence_days",
             "themes",
             "places",
             "partners",
+            "lead_partners",
             "document",
             "paragraph",
             "text",
         ]
         read_only_fields = fields
+
+    def get_lead_partners(self, commitment) -> list[str]:
+        # The rows selectors.attach_related read for the page, roles included.
+        return [tag.slug for tag in commitment.related.partners if tag.role == PartnerRole.LEAD]
 
 
 @extend_schema_serializer(component_name="FeedStatusUpdate")
@@ -647,6 +698,10 @@ class ReviewWriteSerializer(StrictWriteSerializer):
         return attrs
 
 
+# What save_commitment takes apart from the commitment's own fields.
+TAG_FIELDS = ("themes", "places", "partners", "lead_partners")
+
+
 class CommitmentCreateSerializer(StrictWriteSerializer):
     """A commitment from another source document; the Roadmap's own come from its data file."""
 
@@ -664,7 +719,28 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
         slug_field="slug", queryset=Place.objects.all(), many=True, required=False
     )
     partners = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Partner.objects.all(), many=True, required=False
+        slug_field="slug",
+        queryset=Partner.objects.all(),
+        many=True,
+        required=False,
+        help_text="Partner slugs. A partner that stays keeps its role; a new one supports.",
+    )
+    lead_partners = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Partner.objects.all(),
+        many=True,
+        required=False,
+        help_text="Slugs of the partners that lead, each one of its partners; every other "
+        "partner then supports. Left out: the roles stay as they are.",
+    )
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": "No active staff member has the login name '{value}'."},
+        help_text="Login name of the analyst responsible for assessing it (active staff); "
+        "null: nobody.",
     )
 
     server_set_fields = {
@@ -690,16 +766,18 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
             "themes",
             "places",
             "partners",
+            "lead_partners",
+            "owner",
             "target_date",
             "update_cadence_days",
         ]
 
     def create(self, validated_data):
-        tags = {name: validated_data.pop(name, None) for name in ("themes", "places", "partners")}
+        tags = {name: validated_data.pop(name, None) for name in TAG_FIELDS}
         return save_commitment(Commitment(**validated_data), **tags)
 
     def update(self, commitment, validated_data):
-        tags = {name: validated_data.pop(name, None) for name in ("themes", "places", "partners")}
+        tags = {name: validated_data.pop(name, None) for name in TAG_FIELDS}
         expected_version = validated_data.pop("expected_version", None)
         for name, value in validated_data.items():
             setattr(commitment, name, value)
@@ -727,6 +805,8 @@ class CommitmentUpdateSerializer(CommitmentCreateSerializer):
             "themes",
             "places",
             "partners",
+            "lead_partners",
+            "owner",
             "target_date",
             "update_cadence_days",
         ]
@@ -734,12 +814,22 @@ class CommitmentUpdateSerializer(CommitmentCreateSerializer):
 
 class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
-    before = serializers.JSONField(help_text="Related rows by slug or code; lists for tags.")
+    before = serializers.JSONField(
+        help_text="Related rows by slug or code, lists for tags; the owner by name as "
+        "commitments name it. A change of partners' roles is the field lead_partners."
+    )
     after = serializers.JSONField()
 
     def to_representation(self, change):
         field, before, after = change
+        if field in PEOPLE:
+            before, after = (self._person(value) for value in (before, after))
         return super().to_representation({"field": field, "before": before, "after": after})
+
+    def _person(self, user):
+        return (
+            None if user is None else person_name(user, reader=_reader(self), acting_as="Analyst")
+        )
 
 
 class HistoricalChangeSerializer(serializers.Serializer):

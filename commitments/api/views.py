@@ -295,8 +295,8 @@ class SourceDocumentViewSet(ReferenceViewSet):
     ),
     partial_update=extend_schema(
         summary="Change a commitment (Editors)",
-        description="Its title, target date, cadence, parent, themes, places or partners; "
-        "send only what changes, with If-Match.",
+        description="Its title, owner, target date, cadence, parent, themes, places, partners "
+        "or lead partners; send only what changes, with If-Match.",
         request=serializers.CommitmentUpdateSerializer,
         responses=serializers.CommitmentDetailSerializer,
     ),
@@ -308,7 +308,7 @@ class CommitmentViewSet(
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
-    queryset = Commitment.objects.select_related("pillar", "source_document", "parent")
+    queryset = Commitment.objects.select_related("pillar", "source_document", "parent").with_owner()
     lookup_field = "code"
     lookup_value_regex = r"[^/]+"
     filterset_class = CommitmentFilter

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0012_commitment_owner'),
+        ('commitments', '0013_commitment_partner_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
