@@ -340,7 +340,11 @@ def test_a_commitments_page_keeps_updates_in_review_apart_from_the_approved_hist
 
     response = client.get(commitment_page(mil1))
 
-    [history] = response.context["inline_admin_formsets"]
+    [history] = [
+        formset
+        for formset in response.context["inline_admin_formsets"]
+        if formset.formset.model is StatusUpdate
+    ]
     assert [form.original for form in history] == [approved]
     page = response.content.decode()
     table = page[page.index('class="in-review"') :]
