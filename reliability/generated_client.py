@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
-from server import ROOT, environment, gunicorn, populate
+from server import ROOT, environment, gunicorn, populate, robot_token
 
 sys.path.insert(0, str(ROOT / "var" / "clients" / "python"))
 
@@ -45,6 +45,7 @@ commitments_retrieve = operation("commitments_retrieve")
 commitments_updates_create = operation("commitments_updates_create")
 summary_retrieve = operation("summary_retrieve")
 updates_list = operation("updates_list")
+updates_review_create = operation("updates_review_create")
 
 # Status updates recorded before the steps run, over plain HTTP (not the generated client, so
 # that a step does not depend on another): (code, status, progress). Their optional fields
@@ -60,14 +61,18 @@ def step(function):
 
 
 class Run:
-    """What the steps share: a client without a token, and one with an Analyst's."""
+    """What the steps share: a client without a token, one with an Analyst's, and one with a
+    Reviewer's."""
 
-    def __init__(self, base, token):
+    def __init__(self, base, token, reviewer_token):
         # Any status the schema does not declare for an operation is a failure, not a None.
         self.public = Client(base_url=base, raise_on_unexpected_status=True, timeout=10)
         # The generated client's own defaults (prefix "Bearer"): no hand-editing.
         self.analyst = AuthenticatedClient(
             base_url=base, token=token, raise_on_unexpected_status=True, timeout=10
+        )
+        self.reviewer = AuthenticatedClient(
+            base_url=base, token=reviewer_token, raise_on_unexpected_status=True, timeout=10
         )
 
 
@@ -228,6 +233,28 @@ def a_status_update_posted_with_a_token(run):
     assert isinstance(update.confidence, enum.Enum), repr(update.confidence)
     assert (update.status.value, update.confidence.value) == ("completed", "high")
     assert response.headers["Location"] == update.url
+    assert update.review_state.value == "pending", update.review_state
+
+
+@step
+def a_pending_update_approved_by_a_reviewer(run):
+    """The reviewer's decision (201, typed), after which the update counts; a second decision
+    is a 409 parsed into the generated error model."""
+    created = commitments_updates_create.sync(
+        client=run.analyst,
+        code="HUM-1",
+        body=status_update(status="at_risk", summary="Awaiting a reviewer.", progress=20),
+    )
+    body_type = typing.get_type_hints(updates_review_create.sync_detailed)["body"]
+    approve = body_type.from_dict({"decision": "approve"})
+    response = updates_review_create.sync_detailed(client=run.reviewer, id=created.id, body=approve)
+    assert response.status_code == 201, response.content
+    assert (response.parsed.update, response.parsed.decision.value) == (created.id, "approve")
+    detail = commitments_retrieve.sync(client=run.public, code="HUM-1")
+    assert (detail.status.value, detail.progress) == ("at_risk", 20)
+    again = updates_review_create.sync_detailed(client=run.reviewer, id=created.id, body=approve)
+    assert again.status_code == 409, again.status_code
+    assert "already" in again.parsed.detail
 
 
 @step
@@ -269,8 +296,9 @@ def explain(error):
     return "\n".join(f"     {line}" for line in lines if line.strip())
 
 
-def seed(base, token):
-    """Records SEEDED through the API, as any client would, but not through the one under test."""
+def seed(base, token, reviewer_token):
+    """Records SEEDED through the API, as any client would, but not through the one under test,
+    and has a reviewer approve each (review is required, as in production)."""
     for code, status, progress in SEEDED:
         body = {
             "status": status,
@@ -278,13 +306,22 @@ def seed(base, token):
             "as_of": today().isoformat(),
             "summary": f"{code} assessed with its optional fields left out.",
         }
-        request = urllib.request.Request(
-            f"{base}/api/v1/commitments/{code}/updates/",
-            data=json.dumps(body).encode(),
-            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        update = post(base, f"/api/v1/commitments/{code}/updates/", body, token)
+        assert update["review_state"] == "pending", update
+        post(
+            base, f"/api/v1/updates/{update['id']}/review/", {"decision": "approve"}, reviewer_token
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 201
+
+
+def post(base, path, body, token):
+    request = urllib.request.Request(
+        f"{base}{path}",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+        return json.loads(response.read())
 
 
 def free_port():
@@ -299,9 +336,10 @@ def main():
         database_url = f"sqlite:///{Path(folder) / 'db.sqlite3'}"
         env = {**environment(None, database_url), "ROADMAP_PUBLIC_READ": "true"}
         token = populate(env, role="Analyst")
+        reviewer_token = robot_token(env, role="Reviewer")
         with gunicorn(env, free_port(), "generated-client-gunicorn.log", workers=1) as base:
-            seed(base, token)
-            run = Run(base, token)
+            seed(base, token, reviewer_token)
+            run = Run(base, token, reviewer_token)
             failed = []
             for function in STEPS:
                 try:

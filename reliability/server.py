@@ -53,6 +53,11 @@ def populate(env, role="Analyst"):
     manage(env, "migrate", "--no-input")
     manage(env, "collectstatic", "--no-input")
     manage(env, "load_roadmap")
+    return robot_token(env, role)
+
+
+def robot_token(env, role):
+    """An API token of a new staff user with `role`, in the database of `env`."""
     script = (
         "from django.contrib.auth.models import Group, User; from knox.models import AuthToken;"
         f"u = User.objects.create_user('{role.lower()}-robot', is_staff=True);"
