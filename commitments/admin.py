@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -367,7 +367,13 @@ class CommitmentForm(forms.ModelForm):
                     self.fields[name].required = False
                     self.fields[name].help_text += " Empty: the parent's."
         if "owner" in self.fields:
-            self.fields["owner"].label_from_instance = person_name
+            owner = self.fields["owner"]
+            owner.label_from_instance = person_name
+            # Active staff, and the owner the commitment has, who may have left since: an
+            # edit of something else keeps them.
+            owner.queryset = get_user_model().objects.filter(
+                Q(is_staff=True, is_active=True) | Q(pk=self.instance.owner_id)
+            )
         if "update_cadence_days" in self.fields:
             # Said to analysts in days, not in the name of a setting.
             self.fields["update_cadence_days"].help_text = (

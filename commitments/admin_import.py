@@ -36,7 +36,7 @@ from commitments.imports import (
     parse_csv,
 )
 from commitments.models import Commitment, Status
-from commitments.services import import_status_updates
+from commitments.services import AlreadyImported, import_confirmed
 
 SESSION_KEY = "commitments.import"
 SALT = "commitments.admin_import"
@@ -133,10 +133,18 @@ def _confirm(model_admin, request):
     # The very bytes checked in the dry run (UTF-8, as the dry run found them).
     data = staged["content"].encode()
     try:
-        result = import_status_updates(parse_csv(data, name=staged["name"]), author=request.user)
+        result = import_confirmed(
+            parse_csv(data, name=staged["name"]), author=request.user, token=staged["token"]
+        )
     except ImportRefused as refused:
         # The data changed since the dry run (a commitment removed, say): nothing was written.
         return _page(model_admin, request, form=UploadForm(), refused=_refusal(refused))
+    except AlreadyImported:
+        # The same confirmation, posted twice before the session forgot the file.
+        model_admin.message_user(
+            request, "This file was imported already; nothing was imported again.", messages.ERROR
+        )
+        return HttpResponseRedirect(request.path)
     model_admin.message_user(request, _imported(result), messages.SUCCESS)
     return HttpResponseRedirect(reverse("admin:commitments_statusupdate_changelist"))
 

@@ -49,8 +49,10 @@ def reminder_message(reminder, *, today, connection=None) -> EmailMessage:
             # Reviewers are staff: a login name is no secret to them.
             "author": person_name(update.author, reader=user, acting_as="Analyst"),
             "age": _age(today, update),
-            # The admin's page of the update, where it is approved or returned.
-            "url": site_url(reverse("admin:commitments_statusupdate_change", args=[update.pk])),
+            # Its place in the review queue, where it is approved or returned.
+            "url": site_url(
+                f"{reverse('admin:commitments_statusupdate_review')}#update-{update.pk}"
+            ),
         }
         for update in reminder.pending
     ]

@@ -30,7 +30,7 @@ class UpdatesFeed(Feed):
 
     feed_type = TextSummaryAtom1Feed
     subtitle = description = (
-        "Approved assessments of the Paris Roadmap's commitments, most recently recorded first."
+        "Approved assessments of the Paris Roadmap's commitments, most recently approved first."
     )
 
     def __init__(self, request):
@@ -62,9 +62,10 @@ class UpdatesFeed(Feed):
         shown = ["status", "as_of", "summary", "created_at", "commitment__code"]
         author = ["author__username", "author__first_name", "author__last_name"]
         return (
-            updates.select_related("commitment", "author")
-            .only(*shown, *author)
-            .order_by("-created_at", "-id")[:FEED_ENTRIES]  # statusupdate_feed_idx
+            updates.select_related("commitment", "author", "review")
+            .only(*shown, *author, "review__decided_at")
+            # Most recently approved first: what a reader has not seen yet (review_decided_idx).
+            .order_by("-review__decided_at", "-review__id")[:FEED_ENTRIES]
         )
 
     def item_title(self, update):
@@ -85,7 +86,8 @@ class UpdatesFeed(Feed):
         return self.request.build_absolute_uri(reverse("api:update-detail", args=[update.pk]))
 
     def item_updateddate(self, update):
-        return update.created_at
+        # Public from its approval, which may come days after it was recorded.
+        return update.review.decided_at
 
     def item_author_name(self, update):
         # As the API names authors to the public, whoever reads: never a login name.

@@ -438,7 +438,9 @@ class Commitment(models.Model):
         null=True,
         blank=True,
         related_name="owned_commitments",
-        limit_choices_to={"is_staff": True, "is_active": True},
+        # Chosen among active staff (the admin's and the API's choices), and kept when they
+        # leave: no limit_choices_to here, which would refuse every later edit of the
+        # commitment until someone chose a new owner.
         help_text="The analyst responsible for assessing it, reminded when it is due.",
     )
     update_cadence_days = models.PositiveSmallIntegerField(
@@ -632,8 +634,12 @@ class StatusUpdateQuerySet(models.QuerySet):
 
     def unanswered(self):
         """Returned updates that no live correction answers yet: what their authors have to
-        revise."""
-        answers = StatusUpdate.objects.filter(corrects=OuterRef("pk")).live()
+        revise. A returned correction is answered by a later correction of the update it
+        corrected (services.record_status_update points the answer there)."""
+        answers = StatusUpdate.objects.filter(
+            Q(corrects=OuterRef("pk"))
+            | Q(corrects=OuterRef("corrects"), created_at__gt=OuterRef("created_at"))
+        ).live()
         return self.returned().exclude(Exists(answers))
 
     def reviewable_by(self, user):
@@ -659,6 +665,7 @@ class StatusUpdateQuerySet(models.QuerySet):
             self.select_related("commitment", "author", "review__reviewer")
             .only(*own, *shown, *reviewed)
             .with_corrected_by()
+            .annotate(corrects_approved=Exists(Review.objects.approved_of(OuterRef("corrects"))))
         )
 
     def with_corrected_by(self):
@@ -813,6 +820,12 @@ class StatusUpdate(models.Model):
             raise ValidationError(errors)
 
 
+class ReviewQuerySet(models.QuerySet):
+    def approved_of(self, update):
+        """The approval of `update` (an id or an OuterRef), if it has one."""
+        return self.filter(update=update, decision=Review.Decision.APPROVE)
+
+
 class Review(models.Model):
     """A reviewer's decision on a status update: approved (it counts from now on) or returned
     for revision with a comment (it never counts; its author may answer it with a correction).
@@ -846,8 +859,14 @@ class Review(models.Model):
     )
     decided_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = ReviewQuerySet.as_manager()
+
     class Meta:
         ordering = ["-decided_at", "-id"]
+        indexes = [
+            # The Atom feed, newest approval first; approved_since on the updates' feed.
+            models.Index(F("decided_at").desc(), F("id").desc(), name="review_decided_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(decision__in=["approve", "return"]),
@@ -893,8 +912,8 @@ class DataVersion(models.Model):
 
 class ReminderSent(models.Model):
     """That a person was sent their daily reminder (`manage.py send_reminders`) on a day. It is
-    written in the same transaction as the email goes out, so it exists exactly when the
-    email was handed to the mail server, and nobody is reminded twice on one day."""
+    written just before the email goes out and taken back if the mail server refuses it, so
+    nobody is reminded twice on one day."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders_sent"
@@ -923,3 +942,24 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"Reminder to {self.user} on {self.sent_on:%d %b %Y}"
+
+
+class ImportReceipt(models.Model):
+    """An import confirmed in the admin, by the token of its dry run: written in the same
+    transaction as the import's rows, and unique, so that a confirmation posted twice (a
+    double click, two tabs) imports its file once."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_receipts"
+    )
+    updates = models.PositiveIntegerField(help_text="How many status updates it recorded.")
+    imported_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-imported_at"]
+
+    def __str__(self):
+        return (
+            f"{self.updates} updates imported by {self.user} at {self.imported_at:%Y-%m-%d %H:%M}"
+        )

@@ -52,7 +52,10 @@ def sync_roles():
         group.permissions.set(permissions)
 
 
-def sync_roles_after_migrate(sender, using="default", **kwargs):
-    # Migrating backwards to zero leaves no permissions to grant.
+def sync_roles_after_migrate(sender, using="default", plan=None, **kwargs):
+    # Migrating backwards leaves the models of later migrations, and their permissions, out
+    # (to zero: none at all); the roles are synced again when migrating forward.
+    if any(backwards for _, backwards in plan or []):
+        return
     if Permission.objects.using(using).filter(content_type__app_label="commitments").exists():
         sync_roles()

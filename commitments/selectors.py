@@ -3,6 +3,7 @@
 Each function runs a fixed number of queries, whatever the amount of data.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -15,6 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from commitments.models import (
     Commitment,
@@ -208,13 +210,30 @@ def data_version():
 def review_queue_version():
     """What staff see beyond the data version: the newest update submitted and the newest
     decision, which do not move it until an update is approved (migration 0011). Both tables are
-    append-only, so their highest ids change exactly when a row is added. One query, two
-    index reads."""
-    tables = [StatusUpdate._meta.db_table, Review._meta.db_table]
+    append-only, so their highest ids change exactly when a row is added. Returns the version
+    and the time of the newer of the two (None when there is neither). One query, four reads of
+    primary-key indexes."""
+    newest = {
+        "updates": (StatusUpdate._meta.db_table, "created_at"),
+        "reviews": (Review._meta.db_table, "decided_at"),
+    }
+    columns = ", ".join(
+        f"(SELECT {column} FROM {table} ORDER BY id DESC LIMIT 1)"
+        for table, time in newest.values()
+        for column in ("id", time)
+    )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"(SELECT MAX(id) FROM {table})" for table in tables))
-        updates, reviews = cursor.fetchone()
-    return f"{updates or 0}.{reviews or 0}"
+        cursor.execute(f"SELECT {columns}")
+        update_id, submitted_at, review_id, decided_at = cursor.fetchone()
+    times = [_aware(value) for value in (submitted_at, decided_at) if value is not None]
+    return f"{update_id or 0}.{review_id or 0}", max(times, default=None)
+
+
+def _aware(value):
+    """A time read by raw SQL: SQLite gives text or a naive datetime, in UTC."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return timezone.make_aware(value, datetime.UTC) if timezone.is_naive(value) else value
 
 
 HISTORY_CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}

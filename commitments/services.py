@@ -24,10 +24,12 @@ from commitments.integrity import unique_violations_refused
 from commitments.models import (
     Commitment,
     CommitmentPartner,
+    ImportReceipt,
     Partner,
     PartnerRole,
     ReminderSent,
     Review,
+    ReviewState,
     Status,
     StatusUpdate,
 )
@@ -112,7 +114,7 @@ def record_status_update(
         evidence_url=evidence_url,
         evidence_source=evidence_source,
         confidence=confidence,
-        corrects=corrects,
+        corrects=_what_a_correction_replaces(corrects),
         created_at=timezone.now(),
     )
     update.full_clean()
@@ -123,6 +125,20 @@ def record_status_update(
         )
         _refresh_current_status(locked, commitment, approved_at=update.created_at)
     return update
+
+
+def _what_a_correction_replaces(corrects):
+    """The update a correction stands in for. Answering a returned correction is correcting
+    what that correction tried to correct: the returned one never counted, so the new one
+    must replace the update it was meant to replace (StatusUpdateQuerySet.unanswered counts it
+    as the answer all the same)."""
+    while (
+        corrects is not None
+        and corrects.corrects_id is not None
+        and corrects.review_state == ReviewState.RETURNED
+    ):
+        corrects = corrects.corrects
+    return corrects
 
 
 @transaction.atomic
@@ -248,6 +264,27 @@ def _approve_on_submission(commitment_ids, *, author, since):
     )
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {review_table} ({columns}) {select}", params)
+
+
+class AlreadyImported(Exception):
+    """The confirmation of an admin import was used already: its file is in."""
+
+
+def import_confirmed(table: Table, *, author, token: str) -> ImportResult:
+    """import_status_updates for the admin's confirmation of a dry run, once per `token`:
+    the receipt and the rows are written in one transaction, and a second confirmation with the
+    same token (a double click, two tabs, at the same moment or later) raises AlreadyImported
+    with nothing written."""
+    try:
+        with transaction.atomic():
+            receipt = ImportReceipt.objects.create(token=token, user=author, updates=0)
+            result = import_status_updates(table, author=author)
+            ImportReceipt.objects.filter(pk=receipt.pk).update(updates=result.updates)
+    except IntegrityError as error:
+        if ImportReceipt.objects.filter(token=token).exists():
+            raise AlreadyImported from error
+        raise
+    return result
 
 
 # Rows written at a time, and between two calls of a progress callback.
@@ -502,9 +539,9 @@ class RemindersInterrupted(Exception):
 def send_reminders(reminders, *, today) -> list:
     """Emails each of `reminders` (selectors.reminders_due) and records it as sent on `today`,
     one person at a time over one connection to the mail server. A person's record is written
-    in the same transaction as their email goes out: it commits only once the server has taken
-    the email, and a reminder recorded by another run in the meantime is not sent again (the
-    database's unique constraint decides between two runs). Returns the reminders sent.
+    just before their email goes out, and taken back if the server refuses it; a reminder
+    recorded by another run in the meantime is not sent again (the database's unique constraint
+    decides between two runs). Returns the reminders sent.
 
     Raises RemindersInterrupted, naming those already sent, when the mail server fails; the
     others can be sent by running again on the same day. Reminders already sent today, or to a
@@ -516,20 +553,25 @@ def send_reminders(reminders, *, today) -> list:
     try:
         with mail.get_connection() as connection:
             for reminder in reminders:
+                # Reserved first, in a transaction of its own: no write lock is held while the
+                # mail server takes its time (EMAIL_TIMEOUT), which on SQLite would keep every
+                # other writer waiting. A reservation whose email fails is taken back.
                 try:
-                    # Held while the server takes the email (EMAIL_TIMEOUT at most): on SQLite,
-                    # the app's writers wait that long for their turn.
                     with transaction.atomic():
-                        ReminderSent.objects.create(
+                        record = ReminderSent.objects.create(
                             user=reminder.user,
                             sent_on=today,
                             sent_at=timezone.now(),
                             commitments=len(reminder.due),
                             pending_updates=len(reminder.pending),
                         )
-                        reminder_message(reminder, today=today, connection=connection).send()
                 except IntegrityError:
                     continue  # another run reminded this person today
+                try:
+                    reminder_message(reminder, today=today, connection=connection).send()
+                except BaseException:
+                    record.delete()
+                    raise
                 sent.append(reminder)
     except (smtplib.SMTPException, OSError) as error:
         raise RemindersInterrupted(sent, reminder, error) from error

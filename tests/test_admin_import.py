@@ -14,7 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from commitments.models import Commitment, Review, SourceDocument, StatusUpdate
+from commitments.imports import parse_csv
+from commitments.models import Commitment, ImportReceipt, Review, SourceDocument, StatusUpdate
+from commitments.services import AlreadyImported, import_confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -364,3 +366,18 @@ def test_a_post_without_the_csrf_token_is_refused(roadmap, analyst):
 
     assert response.status_code == 403
     assert "confirmation" not in (response.context or {})
+
+
+def test_a_confirmation_used_twice_at_once_imports_its_file_once(roadmap, analyst, review_required):
+    # Two posts of one confirmation that both found the file in the session (a double click):
+    # the receipt of the first stops the second, even past the session.
+    table = parse_csv(
+        b"commitment,status,as_of,summary\nMIL-1,on_track,2024-01-15,Once.\n", name="x.csv"
+    )
+
+    import_confirmed(table, author=analyst, token="the-dry-runs-token")
+    with pytest.raises(AlreadyImported):
+        import_confirmed(table, author=analyst, token="the-dry-runs-token")
+
+    assert StatusUpdate.objects.filter(summary="Once.").count() == 1
+    assert ImportReceipt.objects.get(token="the-dry-runs-token").updates == 1

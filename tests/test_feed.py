@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from commitments.models import Review
 from commitments.services import approve_or_return
 from tests.factories import CommitmentFactory, PillarFactory
 
@@ -89,9 +90,10 @@ def test_an_author_without_a_full_name_is_named_by_role_never_by_login(
     assert text(entry, "atom:author/atom:name") == "Analyst"
 
 
-def test_the_newest_recorded_come_first_and_at_most_50(client, record, commitment):
+def test_the_newest_approved_come_first_and_at_most_50(client, record, commitment):
     for day in range(1, 52):
-        # Recorded in this order; back-dated ones included, which are still news.
+        # Approved (on submission, review being off) in this order; back-dated ones included,
+        # which are still news.
         record(commitment, as_of=datetime.date(2024, 1, 1) + datetime.timedelta(days=day % 7))
 
     titles = entry_titles(read_feed(client))
@@ -155,3 +157,22 @@ def test_the_feed_takes_one_query_and_one_more_for_a_pillar(
 
     with django_assert_num_queries(queries):
         assert len(entries(read_feed(client, FEED + query))) == 3
+
+
+def test_an_update_approved_late_is_news_when_it_is_approved(
+    client, record, reviewer, commitment, review_required
+):
+    early = record(commitment, status="at_risk", summary="Recorded first, approved last.")
+    later = record(commitment, status="on_track", summary="Recorded last, approved first.")
+    approve_or_return(later, reviewer=reviewer, decision="approve")
+    approve_or_return(early, reviewer=reviewer, decision="approve")
+
+    feed = read_feed(client)
+
+    assert [title.split(": ")[1].split(" (")[0] for title in entry_titles(feed)] == [
+        "At risk",
+        "On track",
+    ]
+    entry = feed.find(f"{ATOM}entry")
+    decided = Review.objects.get(update=early).decided_at
+    assert text(entry, "atom:updated") == decided.isoformat()

@@ -437,3 +437,21 @@ def test_mine_lists_an_analysts_own_commitments(client, owned, analyst):
     assert [commitment.code for commitment in mine.context["cl"].result_list] == ["MIL-3"]
     assert len(nobodys.context["cl"].result_list) == Commitment.objects.count() - 2
     assert "Nadia Haddad" in mine.content.decode()  # an owner to choose among the filters
+
+
+def test_an_owner_who_left_stays_while_an_editor_changes_something_else_in_the_admin(
+    client, roadmap, editor
+):
+    gone = UserFactory(username="gone")
+    commitment = Commitment.objects.get(code="MIL-3")
+    Commitment.objects.filter(pk=commitment.pk).update(owner=gone)
+    gone.is_active = False
+    gone.save()
+    client.force_login(editor)
+    url, data = admin_form(client, commitment, title="Retitled while its owner is away")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    commitment.refresh_from_db()
+    assert (commitment.title, commitment.owner) == ("Retitled while its owner is away", gone)

@@ -67,7 +67,7 @@ def admin_url(commitment):
 
 
 def review_url(update):
-    return SITE + reverse("admin:commitments_statusupdate_change", args=[update.pk])
+    return f"{SITE}{reverse('admin:commitments_statusupdate_review')}#update-{update.pk}"
 
 
 # Owners

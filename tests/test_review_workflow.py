@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.http import http_date
 
 from commitments.models import Commitment, Review, StatusUpdate
 from commitments.services import AlreadyDecided, OwnUpdate, approve_or_return
@@ -336,3 +338,85 @@ def test_a_pending_update_is_corrected_only_once_a_reviewer_has_decided(
     assert "pending review" in response.json()["corrects"][0]
     approve_or_return(pending, reviewer=reviewer, decision="return", comment="Date is wrong.")
     assert record(commitment, corrects=pending).corrects == pending
+
+
+def test_answering_a_returned_correction_corrects_what_it_meant_to_correct(
+    record, reviewer, commitment
+):
+    original = record(commitment, status="at_risk", as_of=datetime.date(2024, 3, 10))
+    approve_or_return(original, reviewer=reviewer, decision="approve")
+    returned = record(
+        commitment, status="on_track", as_of=datetime.date(2024, 3, 1), corrects=original
+    )
+    approve_or_return(returned, reviewer=reviewer, decision="return", comment="Which report?")
+    assert list(StatusUpdate.objects.unanswered()) == [returned]
+
+    answer = record(
+        commitment, status="on_track", as_of=datetime.date(2024, 3, 1), corrects=returned
+    )
+    approve_or_return(answer, reviewer=reviewer, decision="approve")
+
+    assert answer.corrects == original
+    assert list(StatusUpdate.objects.unanswered()) == []
+    assert list(StatusUpdate.objects.standing()) == [answer]
+    assert current(commitment) == ("on_track", None, datetime.date(2024, 3, 1))
+
+
+def test_the_public_never_learns_the_id_of_a_returned_update_a_correction_answers(
+    api, signed_in, record, reviewer, viewer, commitment
+):
+    returned = record(commitment, status="completed")
+    approve_or_return(returned, reviewer=reviewer, decision="return", comment="Not yet.")
+    answer = record(commitment, status="at_risk", corrects=returned)
+    approve_or_return(answer, reviewer=reviewer, decision="approve")
+
+    public = api.get(f"{FEED}{answer.pk}/").json()
+    detail = api.get(f"/api/v1/commitments/{commitment.code}/").json()
+
+    assert public["corrects"] is None
+    assert detail["latest_updates"][0]["corrects"] is None
+    assert signed_in(viewer).get(f"{FEED}{answer.pk}/").json()["corrects"] == returned.pk
+
+
+def test_etags_of_readers_who_see_approved_updates_only_ignore_pending_ones(
+    api, signed_in, record, commitment
+):
+    outsider = UserFactory(username="outsider", is_staff=False)
+    client = signed_in(outsider)
+    before = client.get(FEED)["ETag"]
+
+    record(commitment)
+
+    assert client.get(FEED)["ETag"] == before
+
+
+def test_staff_are_not_told_their_queue_is_unchanged_when_an_update_arrived(
+    signed_in, record, viewer, commitment
+):
+    first = record(commitment)
+    staff = signed_in(viewer)
+    queue = f"{FEED}?review_state=pending"
+    seen = staff.get(queue)
+    newer = record(commitment, summary="Arrived later.")
+
+    again = staff.get(queue, HTTP_IF_NONE_MATCH=seen["ETag"])
+
+    assert again.status_code == 200
+    assert [row["id"] for row in again.json()["results"]] == [newer.pk, first.pk]
+    # Last-Modified follows the newest submission too, so If-Modified-Since cannot answer a
+    # stale 304 either.
+    assert again["Last-Modified"] == http_date(newer.created_at.timestamp())
+
+
+def test_a_client_keeping_a_copy_finds_an_update_approved_after_its_last_visit(
+    api, record, reviewer, commitment
+):
+    submitted_before_the_visit = record(commitment, summary="Recorded early, approved late.")
+    last_visit = timezone.now()
+    approve_or_return(submitted_before_the_visit, reviewer=reviewer, decision="approve")
+
+    since = api.get(FEED, {"approved_since": last_visit.isoformat()}).json()["results"]
+    recorded_since = api.get(FEED, {"since": last_visit.isoformat()}).json()["results"]
+
+    assert [row["id"] for row in since] == [submitted_before_the_visit.pk]
+    assert recorded_since == []

@@ -192,7 +192,8 @@ class CommitmentFilter(filters.FilterSet):
     updated_since = InstantFilter(
         field_name="last_update_at",
         lookup_expr="gte",
-        help_text="ISO 8601 date or time: commitments with a status update recorded since then.",
+        help_text="ISO 8601 date or time: commitments whose approved status history changed "
+        "since then (an update approved, or recorded where review is off).",
     )
     search = filters.CharFilter(
         method="filter_search",
@@ -265,6 +266,13 @@ class CommitmentFilter(filters.FilterSet):
 
 
 class StatusUpdateFilter(filters.FilterSet):
+    approved_since = InstantFilter(
+        field_name="review__decided_at",
+        lookup_expr="gte",
+        help_text="Approved at or after (ISO 8601). An update is public from its approval, "
+        "which may come days after it was recorded: a client that keeps a copy of the feed "
+        "asks for what was approved since its last visit.",
+    )
     since = InstantFilter(
         field_name="created_at", lookup_expr="gte", help_text="Recorded at or after (ISO 8601)."
     )

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from commitments.api.permissions import may_see_unapproved
 from commitments.models import (
     Commitment,
     Partner,
@@ -388,6 +389,11 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
     evidence_url = OptionalURLField()
     evidence_source = OptionalCharField()
     confidence = OptionalChoiceField(choices=StatusUpdate.Confidence.choices)
+    corrects = serializers.SerializerMethodField(
+        help_text="Id of the earlier update of the same commitment that this one corrects; null "
+        "when it corrects none (or, to readers who see approved updates only, one that was "
+        "never approved)."
+    )
     corrected_by = serializers.IntegerField(
         source="corrected_by_id",
         allow_null=True,
@@ -464,7 +470,7 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
             "evidence_url": blank_as_null(update.evidence_url),
             "evidence_source": blank_as_null(update.evidence_source),
             "confidence": blank_as_null(update.confidence),
-            "corrects": update.corrects_id,
+            "corrects": self.get_corrects(update),
             # A just-recorded update, not read through for_display, is corrected by nothing yet.
             "corrected_by": getattr(update, "corrected_by_id", None),
             "author": self.get_author(update),
@@ -475,6 +481,15 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
 
     def get_reviewer(self, update) -> str | None:
         return self.represent_review(getattr(update, "review", None))["reviewer"]
+
+    def get_corrects(self, update) -> int | None:
+        # A returned update answered by a correction was never public: its id is not shown to
+        # those who see approved updates only (for_display annotates `corrects_approved`).
+        if update.corrects_id is None or getattr(update, "corrects_approved", False):
+            return update.corrects_id
+        if "_sees_unapproved" not in self.__dict__:
+            self._sees_unapproved = may_see_unapproved(_reader(self))
+        return update.corrects_id if self._sees_unapproved else None
 
     def represent_review(self, review):
         if review is None:
@@ -642,7 +657,19 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
         help_text="Id of the earlier update of this commitment that this one corrects.",
     )
 
-    server_set_fields = {"id", "author", "created_at", "commitment", "url", "status_label"}
+    server_set_fields = {
+        "id",
+        "author",
+        "created_at",
+        "commitment",
+        "url",
+        "status_label",
+        "review_state",
+        "reviewer",
+        "review_comment",
+        "reviewed_at",
+        "corrected_by",
+    }
 
     class Meta:
         model = StatusUpdate

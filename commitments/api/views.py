@@ -104,9 +104,12 @@ class ConditionalGetMixin:
     def _fingerprint(self, request):
         data, changed_at = data_version()
         self.data_fingerprint = data
-        if request.user.is_authenticated:
-            # Staff may list pending and returned updates, which move no data version.
-            data = f"{data}+{review_queue_version()}"
+        if may_see_unapproved(request.user):
+            # Staff may list pending and returned updates, which move no data version: their
+            # ETags and Last-Modified follow the newest update and decision too.
+            queue, queue_changed_at = review_queue_version()
+            data = f"{data}+{queue}"
+            changed_at = max(filter(None, [changed_at, queue_changed_at]), default=None)
         # Staleness moves on at midnight: what the data says may change then without a write.
         today = timezone.localdate()
         day_began = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
