@@ -31,6 +31,7 @@ from commitments import admin_import
 from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import (
     MAX_CADENCE_DAYS,
+    STATUS_COLOURS,
     Commitment,
     CommitmentPartner,
     Partner,
@@ -57,18 +58,6 @@ from commitments.services import (
     save_commitment,
 )
 from commitments.source_texts import paragraphs_of
-
-# Text is always shown next to the colour, so the status reads without colour vision.
-STATUS_COLOURS = {
-    Status.NOT_ASSESSED: "#6b7280",
-    Status.NOT_STARTED: "#4b5563",
-    Status.ON_TRACK: "#15803d",
-    Status.AT_RISK: "#b45309",
-    Status.OFF_TRACK: "#b91c1c",
-    Status.COMPLETED: "#1d4ed8",
-    Status.DISCONTINUED: "#374151",
-}
-
 
 # Evidence and document links are typed without a scheme more often than not; assume https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}

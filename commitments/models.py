@@ -38,6 +38,35 @@ class Status(models.TextChoices):
         return [(value, label) for value, label in cls.choices if value != cls.NOT_ASSESSED]
 
 
+# How each status is shown, in the order statuses are listed and stacked (done first, then the
+# healthy, then the troubled): the one source of the vocabulary's colours and order, served by
+# GET /api/v1/statuses/ to the dashboard and used by the admin. Every colour is shown beside its
+# label or a count as text, and white text on each passes WCAG AA contrast.
+STATUS_COLOURS = {
+    Status.COMPLETED: "#1e40af",
+    Status.ON_TRACK: "#166534",
+    Status.NOT_STARTED: "#4b5563",
+    Status.AT_RISK: "#92400e",
+    Status.OFF_TRACK: "#991b1b",
+    Status.DISCONTINUED: "#374151",
+    Status.NOT_ASSESSED: "#6b7280",
+}
+
+
+def status_vocabulary():
+    """Every status with its label and colour, in display order."""
+    assessable = {value for value, _ in Status.assessments()}
+    return [
+        {
+            "value": status.value,
+            "label": status.label,
+            "colour": colour,
+            "assessable": status.value in assessable,
+        }
+        for status, colour in STATUS_COLOURS.items()
+    ]
+
+
 # Bounds of what a user can set: beyond them a value is a typo, and unbounded integers and dates
 # reach arithmetic that overflows (staleness adds the cadence to a date).
 MAX_CADENCE_DAYS = 3650  # ten years

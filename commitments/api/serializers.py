@@ -877,6 +877,22 @@ class HistoricalChangeSerializer(serializers.Serializer):
         return HISTORY_CHANGE_TYPES[change.record.history_type]
 
 
+class StatusSerializer(serializers.Serializer):
+    """One status of the vocabulary, as the dashboard shows it."""
+
+    value = serializers.ChoiceField(choices=Status.choices, help_text="As in `status` fields.")
+    label = serializers.CharField(help_text="As in `status_label` fields.")
+    colour = serializers.RegexField(
+        r"^#[0-9a-f]{6}$",
+        help_text="CSS colour; white text on it passes WCAG AA contrast. Always shown with the "
+        "label or a count as text.",
+    )
+    assessable = serializers.BooleanField(
+        help_text="An analyst can record it; `not_assessed` is what a commitment shows until "
+        "its first approved update."
+    )
+
+
 class SummarySerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
     total = serializers.IntegerField()

@@ -23,6 +23,7 @@ urlpatterns = [
         name="commitment-updates",
     ),
     path("summary/", views.SummaryView.as_view(), name="summary"),
+    path("statuses/", views.StatusesView.as_view(), name="statuses"),
     # The documentation describes the API, not the data: it stays public even when reads are not.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(

@@ -38,6 +38,7 @@ from commitments.models import (
     SourceDocument,
     StatusUpdate,
     Theme,
+    status_vocabulary,
 )
 from commitments.selectors import (
     attach_related,
@@ -582,6 +583,20 @@ def cached_summary(data_fingerprint):
         return serializers.SummarySerializer(data).data
 
     return cached("api-summary", data_fingerprint, compute)
+
+
+class StatusesView(ConditionalGetMixin, APIView):
+    queryset = Commitment.objects.none()  # for the permission class: reads only
+
+    @extend_schema(
+        summary="The status vocabulary",
+        description="Every status a commitment or an update can have, in the order a dashboard "
+        "lists and stacks them, with its label and colour: the one place they are defined.",
+        responses=serializers.StatusSerializer(many=True),
+        tags=["reference"],
+    )
+    def get(self, request):
+        return Response(serializers.StatusSerializer(status_vocabulary(), many=True).data)
 
 
 class SummaryView(ConditionalGetMixin, APIView):

@@ -6,18 +6,12 @@
 const main = document.getElementById("main");
 const API = main.dataset.apiRoot; // "/api/v1/"
 
-// The order statuses are stacked and listed in, and their labels. Colours live in the CSS
-// (.status-<value>); every colour is shown with its label or count as text.
-const STATUSES = [
-  ["completed", "Completed"],
-  ["on_track", "On track"],
-  ["not_started", "Not started"],
-  ["at_risk", "At risk"],
-  ["off_track", "Off track"],
-  ["discontinued", "Discontinued"],
-  ["not_assessed", "Not assessed"],
-];
-const STATUS_LABELS = Object.fromEntries(STATUSES);
+// The status vocabulary, from the API (statuses/, the one place it is defined): the order
+// statuses are stacked and listed in, as [value, label] pairs, their labels and their colours.
+// Every colour is shown with its label or a count as text.
+let STATUSES = [];
+let STATUS_LABELS = {};
+let STATUS_COLOURS = {};
 const URGENCY = { off_track: 0, at_risk: 1 };
 const FILTERS = ["pillar", "status", "place"];
 const ATTENTION_SHOWN = 12;
@@ -106,7 +100,20 @@ function formatDate(iso) {
 }
 
 function statusBadge(status, label) {
-  return el("span", { class: `badge status-${status}` }, label || STATUS_LABELS[status] || status);
+  return coloured(el("span", { class: `badge status-${status}` }, label || STATUS_LABELS[status] || status), status);
+}
+
+/** The element in its status's colour (CSSOM, which a Content-Security-Policy allows). */
+function coloured(node, status) {
+  node.style.setProperty("--status-colour", STATUS_COLOURS[status] || "");
+  return node;
+}
+
+async function loadStatuses() {
+  const statuses = await getJSON(`${API}statuses/`);
+  STATUSES = statuses.map((status) => [status.value, status.label]);
+  STATUS_LABELS = Object.fromEntries(STATUSES);
+  STATUS_COLOURS = Object.fromEntries(statuses.map((status) => [status.value, status.colour]));
 }
 
 function progressText(progress) {
@@ -170,7 +177,7 @@ function stackedBar(counts, label) {
     "aria-label": `${label}: ${parts.map(([status, name]) => `${counts[status]} ${name.toLowerCase()}`).join(", ") || "none"}`,
   });
   for (const [status, name] of parts) {
-    const segment = el("span", { class: `segment status-${status}`, title: `${name}: ${counts[status]}` }, counts[status]);
+    const segment = coloured(el("span", { class: `segment status-${status}`, title: `${name}: ${counts[status]}` }, counts[status]), status);
     segment.style.flexGrow = counts[status]; // CSSOM, which a Content-Security-Policy allows
     bar.append(segment);
   }
@@ -182,7 +189,7 @@ function breakdown(counts) {
     "ul",
     { class: "breakdown" },
     STATUSES.filter(([status]) => counts[status]).map(([status, label]) =>
-      el("li", {}, el("span", { class: `swatch status-${status}`, "aria-hidden": "true" }), `${counts[status]} ${label.toLowerCase()}`),
+      el("li", {}, coloured(el("span", { class: `swatch status-${status}`, "aria-hidden": "true" }), status), `${counts[status]} ${label.toLowerCase()}`),
     ),
   );
 }
@@ -539,6 +546,7 @@ async function renderCommitment(code) {
 async function start() {
   main.setAttribute("aria-busy", "true");
   try {
+    if (!STATUSES.length) await loadStatuses();
     if (main.dataset.commitment) await renderCommitment(main.dataset.commitment);
     else await renderOverview();
   } catch (error) {

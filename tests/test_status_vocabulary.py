@@ -1,0 +1,64 @@
+"""The status vocabulary (values, labels, order, colours) is defined once, in the models, and
+served by the API to the dashboard; the admin uses the same."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from commitments.models import STATUS_COLOURS, Status
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def test_the_api_serves_every_status_in_display_order_with_its_label_and_colour(api):
+    response = api.get("/api/v1/statuses/")
+
+    assert response.status_code == 200
+    assert [(row["value"], row["label"]) for row in response.json()] == [
+        ("completed", "Completed"),
+        ("on_track", "On track"),
+        ("not_started", "Not started"),
+        ("at_risk", "At risk"),
+        ("off_track", "Off track"),
+        ("discontinued", "Discontinued"),
+        ("not_assessed", "Not assessed"),
+    ]
+    assert {row["value"]: row["colour"] for row in response.json()} == STATUS_COLOURS
+    assessable = {row["value"] for row in response.json() if row["assessable"]}
+    assert assessable == set(Status.values) - {"not_assessed"}
+    assert "ETag" in response
+
+
+def test_every_status_has_a_colour_that_white_text_reads_on():
+    assert set(STATUS_COLOURS) == set(Status)
+    for status, colour in STATUS_COLOURS.items():
+        assert contrast_with_white(colour) >= 4.5, status
+
+
+@pytest.mark.parametrize("path", ["static/dashboard/dashboard.js", "commitments/admin.py"])
+def test_no_other_code_defines_a_label_or_a_colour_of_its_own(path):
+    text = (ROOT / path).read_text()
+
+    for status in Status:
+        assert f'"{status.label}"' not in text, (path, status.label)
+        assert STATUS_COLOURS[status] not in text.lower(), (path, status)
+
+
+def test_the_stylesheet_has_no_rule_or_colour_per_status():
+    text = (ROOT / "static/dashboard/dashboard.css").read_text()
+
+    for status in Status:
+        assert f".status-{status.value}" not in text
+        assert f"--{status.value}:" not in text
+
+
+def contrast_with_white(colour):
+    """WCAG 2 contrast ratio of white on `colour` ("#rrggbb")."""
+    channels = [int(part, 16) / 255 for part in re.findall("..", colour[1:])]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
