@@ -126,6 +126,13 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"]["BACKEND"] = "coalition.redis_cache.RedisCache"  # reuses its clients
 # How long a computed summary is kept. Any write changes its key, so this only bounds memory.
 SUMMARY_CACHE_SECONDS = env.int("SUMMARY_CACHE_SECONDS", default=3600)
+# The versioned response cache of the read API (commitments/api/response_cache.py): anonymous
+# JSON and CSV responses, kept under a key that holds the data version, so a write is visible
+# to the very next read. The TTL only bounds memory; larger bodies (a CSV of everything) are
+# not kept.
+RESPONSE_CACHE = env.bool("RESPONSE_CACHE", default=True)
+RESPONSE_CACHE_SECONDS = env.int("RESPONSE_CACHE_SECONDS", default=600)
+RESPONSE_CACHE_MAX_BYTES = env.int("RESPONSE_CACHE_MAX_BYTES", default=1024 * 1024)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
