@@ -1,7 +1,9 @@
 import datetime
+import uuid
 from types import SimpleNamespace
 
 import pytest
+import redis
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
@@ -263,6 +265,34 @@ def api():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_is_up():
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture(params=["in-process memory", "redis"])
+def shared_cache(request):
+    """The cache as configured by default, and as in production (CACHE_URL=redis://...)."""
+    if request.param == "in-process memory":
+        yield cache
+        return
+    if not _redis_is_up():
+        pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
+    backend = {
+        "BACKEND": "coalition.redis_cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"test-{uuid.uuid4()}",  # this test's keys only
+    }
+    with override_settings(CACHES={"default": backend}):
+        yield cache
+        cache.clear()
 
 
 @pytest.fixture

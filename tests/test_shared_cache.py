@@ -2,45 +2,16 @@
 process reads it from there, and no write leaves a stale summary behind."""
 
 import datetime
-import uuid
 
 import pytest
-import redis
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.db import connection
-from django.test import override_settings
 from django.utils import timezone
 
 from coalition.redis_cache import RedisCache
 from commitments.models import Commitment, Pillar, StatusUpdate
 
 pytestmark = pytest.mark.django_db
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def _redis_is_up():
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.ConnectionError:
-        return False
-
-
-@pytest.fixture(params=["in-process memory", "redis"])
-def shared_cache(request):
-    """The cache as configured by default, and as in production (CACHE_URL=redis://...)."""
-    if request.param == "in-process memory":
-        yield cache
-        return
-    if not _redis_is_up():
-        pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
-    backend = {
-        "BACKEND": "coalition.redis_cache.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": f"test-{uuid.uuid4()}",  # this test's keys only
-    }
-    with override_settings(CACHES={"default": backend}):
-        yield cache
-        cache.clear()
 
 
 def counts(api):

@@ -1,0 +1,257 @@
+"""Anonymous reads of the API are answered from the versioned response cache: whole bodies,
+kept under a key that holds the data version, so that a write of any kind is visible to the very
+next read and nobody signed in is ever served a body rendered for someone else."""
+
+import datetime
+import gzip
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from commitments.models import Commitment, Pillar
+
+pytestmark = pytest.mark.django_db
+
+# Every read of the API that the cache keeps, and what a recorded update of MIL-1 changes.
+CACHED = [
+    "/api/v1/commitments/",
+    "/api/v1/commitments/?pillar=military&ordering=-last_update_at",
+    "/api/v1/commitments/?format=csv",
+    "/api/v1/commitments/MIL-1/",
+    "/api/v1/commitments/MIL-1/updates/",
+    "/api/v1/updates/",
+    "/api/v1/updates/?format=csv",
+    "/api/v1/summary/",
+    "/api/v1/pillars/",
+    "/api/v1/pillars/military/",
+]
+REFERENCE = [
+    "/api/v1/statuses/",
+    "/api/v1/themes/",
+    "/api/v1/places/",
+    "/api/v1/partners/",
+    "/api/v1/documents/",
+]
+# What every response says about itself, and must say alike from the cache.
+HEADERS = [
+    "ETag",
+    "Last-Modified",
+    "Vary",
+    "Content-Type",
+    "Content-Disposition",
+    "Cache-Control",
+    "Allow",
+]
+
+
+@pytest.fixture
+def staff(roadmap, analyst, token_for):
+    """A client signed in as an analyst: staff, who may see pending updates."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
+    return client
+
+
+def uncached(url, settings):
+    settings.RESPONSE_CACHE = False
+    try:
+        return APIClient().get(url)
+    finally:
+        settings.RESPONSE_CACHE = True
+
+
+def headers_of(response):
+    return {name: response.get(name) for name in HEADERS}
+
+
+@pytest.mark.parametrize("url", CACHED + REFERENCE)
+def test_a_warm_read_takes_1_query(roadmap, api, url, django_assert_num_queries):
+    first = api.get(url)
+    # Expect 1 query: the data version, which the key holds; the body comes from the cache.
+    with django_assert_num_queries(1):
+        again = api.get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+
+
+@pytest.mark.parametrize("url", CACHED + REFERENCE)
+def test_a_hit_carries_the_headers_of_a_miss(roadmap, api, url):
+    first = api.get(url)
+    assert headers_of(api.get(url)) == headers_of(first)
+
+
+def test_the_csv_comes_from_the_cache_as_an_attachment(roadmap, api, django_assert_num_queries):
+    api.get("/api/v1/commitments/", {"format": "csv"})
+    with django_assert_num_queries(1):
+        response = api.get("/api/v1/commitments/", {"format": "csv"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="commitments.csv"'
+    assert response.content.startswith(b"code,")
+
+
+@pytest.mark.parametrize("url", CACHED)
+def test_a_recorded_update_shows_in_the_next_read(
+    roadmap, api, record, url, settings, shared_cache
+):
+    before = api.get(url)
+    api.get(url)  # warm
+    record(Commitment.objects.get(code="MIL-1"), status="at_risk", summary="Behind schedule.")
+    after = api.get(url)
+    assert after.content != before.content
+    assert after.content == uncached(url, settings).content
+
+
+def test_an_approved_update_shows_in_the_next_read(
+    roadmap, api, record, reviewer, token_for, review_required
+):
+    pending = record(Commitment.objects.get(code="MIL-1"), status="off_track")
+    assert api.get("/api/v1/commitments/MIL-1/").json()["status"] == "not_assessed"
+    assert api.get("/api/v1/commitments/MIL-1/").json()["status"] == "not_assessed"  # a hit
+    as_reviewer = APIClient()
+    as_reviewer.credentials(HTTP_AUTHORIZATION=f"Token {token_for(reviewer)}")
+    decision = as_reviewer.post(
+        f"/api/v1/updates/{pending.pk}/review/", {"decision": "approve"}, format="json"
+    )
+    assert decision.status_code == 201
+    assert api.get("/api/v1/commitments/MIL-1/").json()["status"] == "off_track"
+    assert api.get("/api/v1/updates/").json()["results"][0]["id"] == pending.pk
+
+
+def test_an_edited_commitment_shows_in_the_next_read(roadmap, api, editor, token_for):
+    api.get("/api/v1/commitments/MIL-1/")
+    read = api.get("/api/v1/commitments/MIL-1/")  # a hit, with the detail's sealed ETag
+    as_editor = APIClient()
+    as_editor.credentials(HTTP_AUTHORIZATION=f"Token {token_for(editor)}")
+    edit = as_editor.patch(
+        "/api/v1/commitments/MIL-1/",
+        {"update_cadence_days": 14},
+        format="json",
+        HTTP_IF_MATCH=read["ETag"],
+    )
+    assert edit.status_code == 200, edit.json()
+    assert api.get("/api/v1/commitments/MIL-1/").json()["update_cadence_days"] == 14
+
+
+def test_a_renamed_pillar_shows_in_the_next_read(roadmap, api):
+    api.get("/api/v1/pillars/military/")
+    api.get("/api/v1/pillars/military/")
+    Pillar.objects.filter(slug="military").update(name="Defence")
+    assert api.get("/api/v1/pillars/military/").json()["name"] == "Defence"
+
+
+def test_a_new_day_is_a_new_key(roadmap, api, record, monkeypatch):
+    # Staleness moves on at midnight without a write.
+    today = timezone.localdate()
+    record(Commitment.objects.get(code="MIL-1"), as_of=today - datetime.timedelta(days=10))
+    api.get("/api/v1/commitments/MIL-1/")
+    assert api.get("/api/v1/commitments/MIL-1/").json()["is_stale"] is False
+    monkeypatch.setattr(timezone, "localdate", lambda: today + datetime.timedelta(days=100))
+    assert api.get("/api/v1/commitments/MIL-1/").json()["is_stale"] is True
+
+
+@pytest.mark.parametrize("staff_first", [True, False], ids=["staff first", "anonymous first"])
+def test_a_pending_update_is_for_staff_whoever_reads_first(
+    roadmap, api, staff, record, staff_first, settings
+):
+    settings.REVIEW_REQUIRED = True
+    pending = record(Commitment.objects.get(code="MIL-1"), status="off_track")
+    url = f"/api/v1/updates/{pending.pk}/"
+    readers = [(staff, 200), (api, 404)]
+    for client, status in readers if staff_first else readers[::-1]:
+        for _ in range(2):  # the second read would be the hit
+            assert client.get(url).status_code == status
+
+
+@pytest.mark.parametrize("staff_first", [True, False], ids=["staff first", "anonymous first"])
+def test_staff_and_anonymous_readers_never_share_a_body(roadmap, api, staff, analyst, staff_first):
+    # People without a full name are named by login to staff only.
+    Commitment.objects.filter(code="MIL-1").update(owner=analyst)
+    readers = [(staff, analyst.username), (api, "Analyst")]
+    for client, owner in readers if staff_first else readers[::-1]:
+        for _ in range(2):
+            assert client.get("/api/v1/commitments/MIL-1/").json()["owner"] == owner
+
+
+def test_staff_filters_work_after_an_anonymous_read(roadmap, api, staff, record, settings):
+    settings.REVIEW_REQUIRED = True
+    pending = record(Commitment.objects.get(code="MIL-1"), status="off_track")
+    api.get("/api/v1/updates/")
+    assert api.get("/api/v1/updates/").json()["results"] == []
+    queue = staff.get("/api/v1/updates/", {"review_state": "pending"})
+    assert [update["id"] for update in queue.json()["results"]] == [pending.pk]
+    assert staff.get("/api/v1/updates/").json()["results"] == []
+    assert queue["Cache-Control"] == "private, no-store"
+
+
+def test_staff_reads_are_never_cached(roadmap, staff, django_assert_num_queries):
+    staff.get("/api/v1/statuses/")
+    # Expect 6 queries, the view's work done again: the token and its user, the user's tokens
+    # (knox), the data version, the user's own and group permissions, the review queue version.
+    with django_assert_num_queries(6):
+        staff.get("/api/v1/statuses/")
+
+
+def test_private_reads_never_serve_a_cached_body_to_an_anonymous_client(roadmap, api, settings):
+    assert api.get("/api/v1/commitments/").status_code == 200
+    api.get("/api/v1/commitments/")
+    settings.ROADMAP_PUBLIC_READ = False
+    response = api.get("/api/v1/commitments/")
+    assert response.status_code == 401
+    assert "results" not in response.json()
+
+
+def test_a_warm_entry_still_answers_304(roadmap, api, django_assert_num_queries):
+    api.get("/api/v1/commitments/MIL-1/")
+    warm = api.get("/api/v1/commitments/MIL-1/")
+    with django_assert_num_queries(1):
+        by_etag = api.get("/api/v1/commitments/MIL-1/", HTTP_IF_NONE_MATCH=warm["ETag"])
+    by_date = api.get("/api/v1/commitments/MIL-1/", HTTP_IF_MODIFIED_SINCE=warm["Last-Modified"])
+    assert (by_etag.status_code, by_date.status_code) == (304, 304)
+    assert by_etag["ETag"] == warm["ETag"]
+    assert by_date["ETag"] == warm["ETag"]
+
+
+def test_the_cache_keeps_the_uncompressed_body(roadmap, api):
+    compressed = api.get("/api/v1/commitments/", HTTP_ACCEPT_ENCODING="gzip")
+    plain = api.get("/api/v1/commitments/")
+    compressed_hit = api.get("/api/v1/commitments/", HTTP_ACCEPT_ENCODING="gzip")
+    assert compressed["Content-Encoding"] == compressed_hit["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain
+    assert gzip.decompress(compressed_hit.content) == plain.content
+    assert gzip.decompress(compressed.content) == plain.content
+
+
+def test_response_cache_off_reads_the_database_every_time(
+    roadmap, api, settings, django_assert_num_queries
+):
+    settings.RESPONSE_CACHE = False
+    api.get("/api/v1/commitments/MIL-1/")
+    # Expect 5 queries, as on a first read: see tests/test_api_queries.py.
+    with django_assert_num_queries(5):
+        api.get("/api/v1/commitments/MIL-1/")
+
+
+def test_a_body_over_the_bound_is_not_kept(roadmap, api, settings, django_assert_num_queries):
+    settings.RESPONSE_CACHE_MAX_BYTES = 1000
+    api.get("/api/v1/commitments/", {"format": "csv"})
+    # Expect 3 queries, as on a first read: the version, the commitments, their relations.
+    with django_assert_num_queries(3):
+        api.get("/api/v1/commitments/", {"format": "csv"})
+
+
+def test_an_error_is_not_kept(roadmap, api, django_assert_num_queries):
+    assert api.get("/api/v1/commitments/NOPE-1/").status_code == 404
+    with django_assert_num_queries(2):  # the version, the commitment not found
+        assert api.get("/api/v1/commitments/NOPE-1/").status_code == 404
+
+
+def test_the_browsable_page_is_not_kept(roadmap, api):
+    # It names its reader and carries forms: only JSON and CSV are kept.
+    api.get("/api/v1/themes/", HTTP_ACCEPT="text/html")
+    with CaptureQueriesContext(connection) as queries:
+        page = api.get("/api/v1/themes/", HTTP_ACCEPT="text/html")
+    assert page["Content-Type"].startswith("text/html")
+    assert len(queries) > 1
