@@ -83,7 +83,9 @@ def test_a_hit_carries_the_headers_of_a_miss(roadmap, api, url):
     assert headers_of(api.get(url)) == headers_of(first)
 
 
-def test_the_csv_comes_from_the_cache_as_an_attachment(roadmap, api, django_assert_num_queries):
+def test_the_csv_comes_from_the_cache_as_an_attachment(
+    roadmap, api, shared_cache, django_assert_num_queries
+):
     api.get("/api/v1/commitments/", {"format": "csv"})
     with django_assert_num_queries(1):
         response = api.get("/api/v1/commitments/", {"format": "csv"})
