@@ -3,8 +3,10 @@ in the shared cache (CACHE_URL) under a key that holds the data version.
 
 Any write moves the data version (database triggers, models.DataVersion), so a new key is
 used from the next read on and nothing is ever invalidated by hand: an entry can only be
-found by a request that saw the very data it was rendered from. Old keys are left to expire
-(RESPONSE_CACHE_SECONDS).
+found by a request that saw the very data it was rendered from. (A body rendered while a write
+commits may show the write under the version before it; only a request that read that version,
+one as concurrent with the write, can find it: every later one reads the new version.) Old keys
+are left to expire (RESPONSE_CACHE_SECONDS).
 
 Only anonymous readers are served from it, and only JSON and CSV: what a signed-in user or
 token holder reads may depend on who they are (staff see pending updates, people's login
@@ -18,7 +20,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-KEY_PREFIX = "api-response"
+# Entries are pickled CachedResponse objects: a new shape of it needs a new prefix, so that a
+# deployment never reads the entries of the one before it.
+KEY_PREFIX = "api-response:1"
 CACHED_FORMATS = ("json", "csv")
 
 
