@@ -254,7 +254,7 @@ PEOPLE_SHOWN = [
 
 @pytest.mark.parametrize("path", PEOPLE_SHOWN)
 def test_anonymous_readers_never_see_login_names(api, nameless_work, path):
-    body = api.get(path).content.decode()
+    body = api.get(path).getvalue().decode()
 
     assert "jdoe.login" not in body
     assert "ed.login" not in body

@@ -288,7 +288,31 @@ def test_the_feed_exports_csv(api, commitment, record):
 
     response = api.get(FEED, {"format": "csv"})
 
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert [row["summary"] for row in rows] == ["Second.", "First."]
     assert rows[0]["commitment"] == commitment.code
     assert response["Content-Disposition"] == 'attachment; filename="status-updates.csv"'
+
+
+def test_the_feeds_csv_is_sent_a_batch_at_a_time(api, commitment, record, monkeypatch):
+    # A million updates are never held at once: each batch is read, written and sent.
+    monkeypatch.setattr("commitments.api.views.STREAMED_CSV_BATCH", 2)
+    for n in range(5):
+        record(commitment, summary=f"Update {n}.")
+
+    chunks = list(api.get(FEED, {"format": "csv"}).streaming_content)
+
+    lines_per_chunk = [chunk.decode().count("\r\n") for chunk in chunks]
+    assert lines_per_chunk == [1 + 2, 2, 1]  # the header comes with the first batch
+    rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+    assert [row["summary"] for row in rows] == [f"Update {n}." for n in (4, 3, 2, 1, 0)]
+
+
+def test_the_feeds_csv_of_nothing_is_its_header(api, commitment, record):
+    record(commitment, summary="Recorded.")
+    header = api.get(FEED, {"format": "csv"}).getvalue().decode().splitlines()[0]
+
+    response = api.get(FEED, {"format": "csv", "status": "discontinued"})
+
+    assert response.status_code == 200
+    assert response.getvalue().decode().splitlines() == [header]

@@ -39,13 +39,23 @@ class CSVRenderer(BaseRenderer):
             return b""
         if not isinstance(data, list):  # an error: keep its message readable
             return "\n".join(f"{key}: {value}" for key, value in data.items()).encode()
-        view = renderer_context["view"]
-        output = io.StringIO()
-        writer = csv.DictWriter(output, fieldnames=view.csv_columns, extrasaction="ignore")
-        writer.writeheader()
-        for row in data:
+        return b"".join(csv_chunks(renderer_context["view"].csv_columns, [data]))
+
+
+def csv_chunks(columns, batches):
+    """The CSV of `batches` (lists of rows, as a list serializer gives them), one encoded chunk
+    per batch after the header's: what a streamed export sends as it reads."""
+    output = io.StringIO()
+    writer = csv.DictWriter(output, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for rows in batches:
+        for row in rows:
             writer.writerow({key: cell(value) for key, value in row.items()})
-        return output.getvalue().encode(self.charset)
+        yield output.getvalue().encode(CSVRenderer.charset)
+        output.seek(0)
+        output.truncate()
+    if output.tell():  # the header of an export with no batch at all
+        yield output.getvalue().encode(CSVRenderer.charset)
 
 
 def cell(value):

@@ -2,9 +2,10 @@
 
 import datetime
 import hashlib
+import itertools
 import re
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
@@ -29,7 +30,7 @@ from commitments.api.exceptions import (
 from commitments.api.filters import CommitmentFilter, StatusUpdateFilter
 from commitments.api.pagination import FeedPagination
 from commitments.api.permissions import MayReview, may_see_unapproved
-from commitments.api.renderers import CSVRenderer, JSONRenderer
+from commitments.api.renderers import CSVRenderer, JSONRenderer, csv_chunks
 from commitments.models import (
     Commitment,
     Partner,
@@ -51,6 +52,7 @@ from commitments.selectors import (
 from commitments.services import AlreadyDecided, OwnUpdate, StaleVersion, approve_or_return
 
 LATEST_UPDATES_IN_DETAIL = 10
+STREAMED_CSV_BATCH = 2000  # status updates read, serialized and sent at a time
 
 CSV_PARAMETER = OpenApiParameter(
     "format",
@@ -591,6 +593,23 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
         queryset = super().filter_queryset(queryset)
         # The CSV has no cursor to order it; give it the feed's order.
         return queryset.order_by(*FeedPagination.ordering) if self.wants_csv else queryset
+
+    def list(self, request, *args, **kwargs):
+        if not self.wants_csv:
+            return super().list(request, *args, **kwargs)
+        # Every update ever recorded (a million at size M) is too many to hold: the CSV is
+        # read off a server-side cursor and sent a batch at a time, in constant memory. It is
+        # therefore never kept by the response cache, which stores whole bodies.
+        queryset = self.filter_queryset(self.get_queryset())
+        batches = () if request.method == "HEAD" else self._serialized_batches(queryset)
+        return StreamingHttpResponse(
+            csv_chunks(self.csv_columns, batches), content_type="text/csv; charset=utf-8"
+        )
+
+    def _serialized_batches(self, queryset):
+        rows = queryset.iterator(chunk_size=STREAMED_CSV_BATCH)
+        while batch := list(itertools.islice(rows, STREAMED_CSV_BATCH)):
+            yield self.get_serializer(batch, many=True).data
 
 
 def cached_summary(data_fingerprint):
