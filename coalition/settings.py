@@ -119,6 +119,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **DATABASES["default"].get("OPTIONS", {}),
     }
 
+# Read replicas: DATABASE_REPLICA_URLS, comma-separated PostgreSQL URLs of streaming replicas of
+# DATABASE_URL, become the aliases replica_1, replica_2, ... Anonymous GET and HEAD requests read
+# one of them; everything else reads and writes the primary (commitments/db_router.py,
+# docs/scaling.md). A test run does not create them: they mirror the primary's test database.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs PostgreSQL in DATABASE_URL.")
+    _replica = env.db_url_config(_url)
+    # A replica that does not answer must not hold a request long: it is then set aside and
+    # the request reads the primary (commitments.middleware.ReplicaReadsMiddleware).
+    _replica["OPTIONS"] = {"connect_timeout": 2, **_replica.get("OPTIONS", {})}
+    DATABASES[f"replica_{_number}"] = {
+        **_replica,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_REPLICAS.append(f"replica_{_number}")
+# Seconds for which a client that wrote (or signed in or out) reads the primary, not a replica,
+# so that it sees its own write: longer than the replicas' usual lag.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["commitments.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("commitments.middleware.DatabaseUnavailableMiddleware") + 1,
+        "commitments.middleware.ReplicaReadsMiddleware",
+    )
+
 # Shared cache (throttle counts and the Roadmap summary): Redis via CACHE_URL, e.g.
 # redis://127.0.0.1:6379/0; in-process memory when unset.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -2,10 +2,14 @@ import logging
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
+
+from commitments import db_router
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,88 @@ def unavailable_response(request):
         response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+# The signed cookie that pins a client that has just written to the primary.
+PIN_COOKIE = "read_primary"
+PIN_SALT = "commitments.middleware.ReplicaReadsMiddleware"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+class ReplicaReadsMiddleware:
+    """Sends the reads of an anonymous GET or HEAD to a replica (commitments.db_router), unless
+    the client wrote in the last REPLICA_PIN_SECONDS. Placed after DatabaseUnavailableMiddleware,
+    so that its process_exception runs first: a request whose replica fails runs again, once, on
+    the primary, and only a failure there becomes DatabaseUnavailableMiddleware's 503. Not
+    installed (settings) without replicas; absent from the chain if installed without them."""
+
+    def __init__(self, get_response):
+        if not settings.DATABASE_REPLICAS:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = db_router.read_from(self._replica_for(request))
+        try:
+            response = self.get_response(request)
+        finally:
+            db_router.finish(token)
+        if (
+            request.method not in SAFE_METHODS
+            and response.status_code < 400
+            and "Authorization" not in request.headers
+        ):
+            # Read-your-writes for browsers (a login, an edit, a logout): the next reads of this
+            # client go to the primary until every replica has surely replayed the write. API
+            # token clients need no cookie: they are authenticated, so they always read the
+            # primary.
+            response.set_signed_cookie(
+                PIN_COOKIE,
+                "1",
+                salt=PIN_SALT,
+                max_age=settings.REPLICA_PIN_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    def _replica_for(self, request):
+        """A healthy replica for an anonymous read, else None (the primary). The session is
+        read (when there is one) before any read is sent to a replica, so a login that has just
+        happened is always seen."""
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.path.startswith("/admin/")
+            or "Authorization" in request.headers
+            or request.user.is_authenticated
+            or self._pinned(request)
+        ):
+            return None
+        return db_router.healthy_replica()
+
+    def _pinned(self, request):
+        if PIN_COOKIE not in request.COOKIES:
+            return False
+        pin = request.get_signed_cookie(
+            PIN_COOKIE, default=None, salt=PIN_SALT, max_age=settings.REPLICA_PIN_SECONDS
+        )
+        return pin is not None
+
+    def process_exception(self, request, exception):
+        """A database error while this request read a replica (it refused the connection, went
+        away, or cancelled a query that conflicted with recovery): the replica is set aside for
+        a while and the request runs again, once, on the primary. Only GET and HEAD are read
+        from replicas, so running one twice does no harm. (The error may have been the
+        primary's; the second run then fails too and answers 503, and setting the replica aside
+        meanwhile costs nothing.)"""
+        replica = db_router.replica_of_this_request()
+        if replica is None or not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("Replica %s failed, reading the primary: %s", replica, exception)
+        db_router.set_aside(replica)
+        db_router.read_primary()
+        return self.get_response(request)
 
 
 # Third-party screens that set inline styles: Django's admin (style attributes) and Swagger UI

@@ -13,11 +13,12 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from commitments import db_router
 from commitments.models import (
     Commitment,
     DataVersion,
@@ -93,7 +94,8 @@ def attach_related(commitments):
     by_id = {commitment.pk: commitment for commitment in commitments}
     related = {pk: Related([], [], [], []) for pk in by_id}
     sql, repeat = _related_sql(len(by_id))
-    with connection.cursor() as cursor:
+    # Where the ORM reads commitments: a replica, for an anonymous read when there are any.
+    with connections[router.db_for_read(Commitment)].cursor() as cursor:
         cursor.execute(sql, list(by_id) * repeat)
         for kind, commitment_id, slug, name, role in cursor.fetchall():
             if kind == "children":
@@ -200,8 +202,22 @@ def cached(name, data_fingerprint, compute):
 def data_version():
     """A fingerprint of everything the API shows, and the time of the latest change: the data
     version row that database triggers move on with every write (models.DataVersion), read
-    by primary key. Every API read runs it, for its ETag and its cache keys."""
-    number, changed_at = DataVersion.objects.filter(pk=1).values_list(
+    by primary key. Every API read runs it, for its ETag and its cache keys.
+
+    It is read on the primary, always: a replica that lags must not make an old body look
+    current. When this request reads a replica, the replica's own version is read too, and
+    unless the replica has replayed exactly this version the rest of the request reads the
+    primary; so whatever is built and cached under this version (the response cache, the
+    summary) is built from data at least as new. One more query, on the replica."""
+    version = _data_version(DEFAULT_DB_ALIAS)
+    replica = db_router.replica_of_this_request()
+    if replica is not None and _data_version(replica)[0] != version[0]:
+        db_router.read_primary()
+    return version
+
+
+def _data_version(alias):
+    number, changed_at = DataVersion.objects.using(alias).filter(pk=1).values_list(
         "number", "changed_at"
     ).first() or (0, None)
     return f"{number}-{changed_at.timestamp() if changed_at else 0}", changed_at

@@ -54,6 +54,9 @@ def _test_only_settings():
         # Most tests specify what an approved update does, as it was before review existed;
         # the review workflow's own tests (and the public API walk) turn review on.
         "REVIEW_REQUIRED": False,
+        # Reads go to the primary, even with DATABASE_REPLICA_URLS set: a replica sees only
+        # what is committed, and most tests roll back. tests/test_read_replicas.py turns them on.
+        "DATABASE_REPLICAS": [],
         # Every API response a test sees must be what the OpenAPI schema says (checked before
         # it is compressed).
         "MIDDLEWARE": _with_response_validation(django_settings.MIDDLEWARE),

@@ -126,3 +126,30 @@ def test_the_site_url_of_email_links_must_be_an_address():
 
     assert result.returncode != 0
     assert "SITE_URL is the site's address" in result.stderr
+
+
+def test_read_replicas_need_postgresql():
+    result = manage("check", DEBUG="true", DATABASE_REPLICA_URLS="postgres://127.0.0.1:5433/x")
+
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URLS needs PostgreSQL" in result.stderr
+
+
+def test_each_read_replica_is_a_test_mirror_of_the_primary():
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASE_REPLICAS, s.DATABASES['replica_2']['PORT'], "
+        "s.DATABASES['replica_2']['TEST']['MIRROR'], s.DATABASE_ROUTERS)"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        show,
+        DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/roadmap",
+        DATABASE_REPLICA_URLS="postgres://r@10.0.0.2:5432/roadmap,postgres://r@10.0.0.3:5433/roadmap",
+    )
+
+    assert result.stdout.splitlines()[-1] == (
+        "['replica_1', 'replica_2'] 5433 default ['commitments.db_router.ReplicaRouter']"
+    )

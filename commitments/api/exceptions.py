@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from commitments import db_router
 from commitments.integrity import unique_violation
 from commitments.middleware import unavailable_response
 
@@ -49,6 +50,10 @@ def exception_handler(exc, context):
     ValidationErrors (raised by the services) and unique-constraint violations become 400s
     with field errors."""
     if isinstance(exc, OperationalError | InterfaceError):
+        if db_router.replica_of_this_request():
+            # A replica failed: ReplicaReadsMiddleware sets it aside and runs the request again
+            # on the primary, which answers instead of this 503.
+            raise exc
         # Not only an outage ends here (a query the database cannot run does too): the real
         # cause goes to the log, the client gets a 503 it may retry.
         logger.error("The API answered 503: %s", exc, exc_info=exc)

@@ -8,6 +8,11 @@ commits may show the write under the version before it; only a request that read
 one as concurrent with the write, can find it: every later one reads the new version.) Old keys
 are left to expire (RESPONSE_CACHE_SECONDS).
 
+With read replicas the key's version is the primary's, and a body is built from a replica only
+when that replica has replayed exactly that version; otherwise the request reads the primary
+(selectors.data_version). So a lagging replica can make a read slower, never put an old body
+under a new key.
+
 Only anonymous readers are served from it, and only JSON and CSV: what a signed-in user or
 token holder reads may depend on who they are (staff see pending updates, people's login
 names), and the browsable HTML page names its user. The view decides when (ConditionalGetMixin);

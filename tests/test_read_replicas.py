@@ -1,0 +1,193 @@
+"""Read replicas: anonymous reads go to a replica, everything else to the primary, and a
+replica's lag or failure never shows (commitments/db_router.py).
+
+Against a real streaming replica of the local PostgreSQL (tests/replica.py), started once for
+the session. The test database streams to it like any other, so these tests commit what they
+write (transaction=True) and wait for the replica to replay it."""
+
+import shutil
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from commitments import db_router
+from commitments.models import DataVersion
+from tests.factories import CommitmentFactory, UserFactory
+from tests.replica import ReplicaUnavailable, streaming_replica
+
+REPLICA = "replica_1"
+LIST = "/api/v1/commitments/"
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="read replicas are PostgreSQL streaming replicas; this run is on SQLite",
+    ),
+    pytest.mark.skipif(
+        shutil.which("pg_basebackup") is None,
+        reason="pg_basebackup is not installed (the PostgreSQL client package has it)",
+    ),
+    pytest.mark.django_db(transaction=True, databases=["default", REPLICA]),
+]
+
+
+@pytest.fixture(scope="session")
+def replica(django_db_setup, django_db_blocker):
+    """A streaming replica, known to Django as replica_1 (on the test database, as the
+    DATABASE_REPLICA_URLS aliases are in a test run), for the whole session."""
+    try:
+        context = streaming_replica()
+        running = context.__enter__()
+    except ReplicaUnavailable as error:
+        # Not a skip: CI must run these (.ci/run makes the replica possible).
+        pytest.fail(f"cannot start a replica: {error}")
+    primary = connections["default"].settings_dict
+    django_settings.DATABASES[REPLICA] = {
+        **primary,
+        "HOST": "127.0.0.1",
+        "PORT": running.port,
+        "TEST": {**primary["TEST"], "MIRROR": "default"},  # never flushed, never created
+    }
+    try:
+        yield running
+    finally:
+        with django_db_blocker.unblock():
+            connections[REPLICA].close()
+        del connections[REPLICA]
+        del django_settings.DATABASES[REPLICA]
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def replica_reads(replica, settings):
+    """The settings that DATABASE_REPLICA_URLS makes, with replica_1 as the one replica."""
+    settings.DATABASE_REPLICAS = [REPLICA]
+    settings.DATABASE_ROUTERS = ["commitments.db_router.ReplicaRouter"]
+    middleware = list(settings.MIDDLEWARE)
+    middleware.insert(
+        middleware.index("commitments.middleware.DatabaseUnavailableMiddleware") + 1,
+        "commitments.middleware.ReplicaReadsMiddleware",
+    )
+    settings.MIDDLEWARE = middleware
+    db_router.reset_health()
+    yield replica
+    db_router.reset_health()
+
+
+def read(client, path=LIST, **headers):
+    """GETs `path`; returns the response and the SQL that the primary and the replica ran."""
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections[REPLICA]) as replica,
+    ):
+        response = client.get(path, headers=headers)
+    return response, [q["sql"] for q in primary], [q["sql"] for q in replica]
+
+
+def codes(response):
+    return [row["code"] for row in response.json()["results"]]
+
+
+def test_an_anonymous_read_is_served_by_the_replica(api, replica):
+    commitment = CommitmentFactory()
+    replica.wait_for_replay()
+
+    response, on_primary, on_replica = read(api)
+
+    assert response.status_code == 200
+    assert codes(response) == [commitment.code]
+    # The primary answers the data version only; the replica, its own version and the rest.
+    assert len(on_primary) == 1
+    assert DataVersion._meta.db_table in on_primary[0]
+    assert any("commitments_commitment" in sql for sql in on_replica)
+
+
+def test_a_signed_in_user_reads_the_primary(client, analyst, replica):
+    CommitmentFactory()
+    replica.wait_for_replay()
+    client.force_login(analyst)
+
+    response, on_primary, on_replica = read(client)
+
+    assert response.status_code == 200
+    assert on_replica == []
+    assert any("commitments_commitment" in sql for sql in on_primary)
+
+
+def test_an_api_token_holder_reads_the_primary(api, analyst, token_for, replica):
+    CommitmentFactory()
+    replica.wait_for_replay()
+
+    response, _, on_replica = read(api, Authorization=f"Bearer {token_for(analyst)}")
+
+    assert response.status_code == 200
+    assert on_replica == []
+
+
+def test_after_signing_out_a_browser_reads_the_primary_for_a_few_seconds(client, replica):
+    UserFactory(username="ana")
+    replica.wait_for_replay()
+    client.post("/admin/login/", {"username": "ana", "password": "correct horse battery staple"})
+    signed_out = client.post("/admin/logout/")
+
+    response, _, on_replica = read(client)
+
+    assert signed_out.cookies["read_primary"]["max-age"] == 5  # REPLICA_PIN_SECONDS
+    assert response.status_code == 200
+    assert on_replica == []
+
+
+def test_the_data_version_is_read_on_the_primary_and_a_lagging_replica_is_passed_over(api, replica):
+    first = CommitmentFactory()
+    replica.wait_for_replay()
+    with replica.paused():
+        second = CommitmentFactory()  # on the primary only, for now
+
+        response, on_primary, on_replica = read(api)
+
+    assert codes(response) == [first.code, second.code]
+    # The replica answered its version, found older than the primary's; the rest was read there.
+    assert len(on_replica) == 1
+    assert DataVersion._meta.db_table in on_replica[0]
+    assert any("commitments_commitment" in sql for sql in on_primary)
+
+
+def test_a_lagging_replica_never_puts_an_old_body_under_a_new_key(api, replica):
+    first = CommitmentFactory()
+    replica.wait_for_replay()
+    with replica.paused():
+        second = CommitmentFactory()
+        stored = api.get(LIST)
+    replica.wait_for_replay()
+
+    response, _, on_replica = read(api)
+
+    assert codes(stored) == codes(response) == [first.code, second.code]
+    # Served from the response cache: the replica was asked for its version only.
+    assert len(on_replica) == 1
+
+
+def test_when_the_replica_is_down_the_primary_answers(api, replica, unused_port):
+    commitment = CommitmentFactory()
+    connections[REPLICA].close()
+    running = connections[REPLICA].settings_dict
+    connections[REPLICA].settings_dict = {**running, "PORT": unused_port}
+    try:
+        response = api.get(LIST)
+        then = db_router.healthy_replica()
+    finally:
+        connections[REPLICA].close()
+        connections[REPLICA].settings_dict = running
+
+    assert response.status_code == 200
+    assert codes(response) == [commitment.code]
+    assert then is None  # set aside: the next reads go straight to the primary
+
+
+@pytest.fixture
+def unused_port():
+    from tests.replica import _free_port
+
+    return _free_port()
