@@ -149,37 +149,36 @@ class RoadmapSummary:
     latest_update_at: object
 
 
-def roadmap_summary(today=None) -> RoadmapSummary:
-    """Counts by current status, average progress and staleness, per pillar and overall, in one
-    query (grouped by pillar and status, pillars without commitments included)."""
+def roadmap_summary(commitments=None, today=None) -> RoadmapSummary:
+    """Counts by current status, average progress and staleness, per pillar and overall, of
+    `commitments`: a queryset of them, filtered or not (all of them by default). Two queries,
+    whatever the filters: the pillars, every one of them even when none of its commitments is
+    counted, and the commitments grouped by pillar and status."""
+    if commitments is None:
+        commitments = Commitment.objects.all()
     rows = (
-        Pillar.objects.order_by("display_order", "name")
-        .values("id", "slug", "name", "description", "display_order", status=F("commitments__current_status"))
+        commitments.order_by()
+        .values("pillar_id", status=F("current_status"))
         .annotate(
-            total=Count("commitments"),
-            stale=Count("commitments", filter=stale_q(today, prefix="commitments__")),
-            progress_sum=Sum("commitments__current_progress"),
-            progress_reported=Count("commitments__current_progress"),
-            latest=Max("commitments__last_update_at"),
+            total=Count("pk"),
+            stale=Count("pk", filter=stale_q(today)),
+            progress_sum=Sum("current_progress"),
+            progress_reported=Count("current_progress"),
+            latest=Max("last_update_at"),
         )
-    )  # fmt: skip
+    )
+    pillars = {
+        pillar.pk: pillar
+        for pillar in Pillar.objects.order_by("display_order", "name").only(
+            "slug", "name", "description", "display_order"
+        )
+    }
+    for pillar in pillars.values():
+        pillar.status_counts = StatusCounts()
     overall = StatusCounts()
-    pillars = {}
     latest = None
     for row in rows:
-        if row["id"] not in pillars:
-            pillar = Pillar(
-                id=row["id"],
-                slug=row["slug"],
-                name=row["name"],
-                description=row["description"],
-                display_order=row["display_order"],
-            )
-            pillar.status_counts = StatusCounts()
-            pillars[row["id"]] = pillar
-        if row["status"] is None:  # a pillar without commitments
-            continue
-        pillars[row["id"]].status_counts.add(row)
+        pillars[row["pillar_id"]].status_counts.add(row)
         overall.add(row)
         if row["latest"] and (latest is None or row["latest"] > latest):
             latest = row["latest"]

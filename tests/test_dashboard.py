@@ -54,17 +54,28 @@ def test_the_overview_shows_the_numbers_of_the_api(page, history):
         assert sorted(map(int, segments)) == sorted(n for n in counts["by_status"].values() if n)
 
 
-def test_needs_attention_lists_off_track_then_at_risk_then_stale(page, history):
+def test_needs_attention_counts_off_track_at_risk_and_stale_and_opens_them(page, history):
+    summary = api("summary/")
+
     page.goto("/")
     wait_until_drawn(page)
 
-    statuses = page.locator("#attention li .badge").all_inner_texts()
-    off, risk = statuses.count("Off track"), statuses.count("At risk")
-    assert statuses[:off] == ["Off track"] * off
-    assert statuses[off : off + risk] == ["At risk"] * risk
-    assert off + risk == sum(
-        1 for c in api("commitments/?status=off_track&status=at_risk")["results"]
+    assert page.locator("#attention li").evaluate_all(
+        "items => items.map(item => item.dataset.attention)"
+    ) == ["off_track", "at_risk", "stale"]
+    assert (
+        text(page, "[data-attention=off_track] a")
+        == f"{summary['by_status']['off_track']} off track"
     )
+    assert text(page, "[data-attention=stale] a").startswith(f"{summary['stale']} stale")
+    page.click("[data-attention=at_risk] a")
+    page.wait_for_url(re.compile(r"\?status=at_risk$"))
+    wait_for_results(page)
+    codes = page.locator("#commitments tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.code)"
+    )
+    assert codes == [item["code"] for item in api("commitments/?status=at_risk")["results"]]
+    assert page.locator("#filter-status").input_value() == "at_risk"
 
 
 def test_latest_updates_come_from_the_feed(page, history):
@@ -112,6 +123,11 @@ def test_a_shared_link_opens_the_filtered_view(page, history):
     assert codes == [
         item["code"] for item in api("commitments/?status=on_track&place=iraq")["results"]
     ]
+    summary = api("summary/?status=on_track&place=iraq")
+    assert text(page, "[data-total=commitments]") == str(summary["total"])
+    assert page.locator("#totals").get_attribute("aria-label") == (
+        "Commitments matching the filters"
+    )
 
 
 def test_a_filter_with_no_match_says_so(page, history):

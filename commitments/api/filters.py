@@ -265,6 +265,14 @@ class CommitmentFilter(filters.FilterSet):
         return queryset.search(value)
 
 
+class SummaryFilter(CommitmentFilter):
+    """The commitment list's filters that choose a set of commitments, for the summary that
+    counts the set: a code names rows rather than a set, and counts have no order."""
+
+    code = None
+    ordering = None
+
+
 class StatusUpdateFilter(filters.FilterSet):
     approved_since = InstantFilter(
         field_name="review__decided_at",

@@ -27,7 +27,12 @@ from commitments.api.exceptions import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from commitments.api.filters import CommitmentFilter, StatusUpdateFilter
+from commitments.api.filters import (
+    CommitmentFilter,
+    FilterBackend,
+    StatusUpdateFilter,
+    SummaryFilter,
+)
 from commitments.api.pagination import FeedPagination
 from commitments.api.permissions import MayReview, may_see_unapproved
 from commitments.api.renderers import CSVRenderer, JSONRenderer, csv_chunks
@@ -612,12 +617,13 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
             yield self.get_serializer(batch, many=True).data
 
 
-def cached_summary(data_fingerprint):
-    """The summary's representation, computed once per state of the data; the pillars'
-    endpoints serve its `pillars`."""
+def cached_summary(data_fingerprint, commitments=None, filters=()):
+    """The summary's representation of `commitments` (all of them by default), computed once
+    per state of the data and per set of `filters`, the (name, values) pairs that chose them;
+    the pillars' endpoints serve the unfiltered summary's `pillars`."""
 
     def compute():
-        summary = roadmap_summary()
+        summary = roadmap_summary(commitments)
         overall = summary.overall
         data = {
             "generated_at": None,  # set per response
@@ -630,7 +636,11 @@ def cached_summary(data_fingerprint):
         }
         return serializers.SummarySerializer(data).data
 
-    return cached("api-summary", data_fingerprint, compute)
+    name = "api-summary"
+    if filters:
+        # A digest: a search may be longer than a cache key may be.
+        name += ":" + hashlib.sha256(repr(filters).encode()).hexdigest()
+    return cached(name, data_fingerprint, compute)
 
 
 class StatusesView(ConditionalGetMixin, APIView):
@@ -649,15 +659,35 @@ class StatusesView(ConditionalGetMixin, APIView):
 
 class SummaryView(ConditionalGetMixin, APIView):
     queryset = Commitment.objects.none()  # for the permission class: reads only
+    filter_backends = [FilterBackend]
+    filterset_class = SummaryFilter
 
     @extend_schema(
         summary="The Roadmap at a glance",
-        description="Commitments counted by current status, overall and per pillar, with "
-        "average progress and how many need a new assessment.",
+        description="Commitments counted by current status, overall and per pillar (every "
+        "pillar, zero included), with average progress and how many need a new assessment. "
+        "Takes the filters of the commitment list, but for `code` and `ordering`: the counts "
+        "are then of the commitments the list would give.",
         responses=serializers.SummarySerializer,
+        filters=True,  # a single object, which drf-spectacular would give no filters
     )
     def get(self, request):
-        data = cached_summary(self.data_fingerprint)
+        commitments = Commitment.objects.all()
+        for backend in self.filter_backends:  # a bad value is a 400, as on the list
+            commitments = backend().filter_queryset(request, commitments, self)
+        data = cached_summary(self.data_fingerprint, commitments, self._filters(request))
         # The time the figures are as of, the same for every response with the same ETag.
         generated_at = serializers.format_datetime(self.last_modified)
         return Response({**data, "generated_at": generated_at})
+
+    def _filters(self, request):
+        """The filters asked for, in a canonical order: the same set of commitments is found
+        under one cache key however the parameters are spelled out."""
+        filters = tuple(
+            (name, values)
+            for name in sorted(SummaryFilter.base_filters)
+            if (values := tuple(sorted(set(filter(None, request.query_params.getlist(name))))))
+        )
+        if request.query_params.get("owner") == "me":
+            filters += (("reader", (str(request.user.pk),)),)  # "me" is whoever asks
+        return filters

@@ -12,9 +12,10 @@ const API = main.dataset.apiRoot; // "/api/v1/"
 let STATUSES = [];
 let STATUS_LABELS = {};
 let STATUS_COLOURS = {};
-const URGENCY = { off_track: 0, at_risk: 1 };
-const FILTERS = ["pillar", "status", "place"];
-const ATTENTION_SHOWN = 12;
+const FILTERS = ["pillar", "status", "place", "stale"];
+// The columns the API sorts by (its `ordering` values), and the rows of a page.
+const ORDERINGS = ["code", "title", "progress"];
+const PAGE_SIZE = 50;
 
 class ApiError extends Error {
   constructor(status, detail) {
@@ -146,26 +147,27 @@ function showError(error, retry) {
   }
   main.replaceChildren(notice);
   main.setAttribute("aria-busy", "false");
+  main.dataset.state = "error";
 }
 
 // --- the overview ------------------------------------------------------------------------
+//
+// The overview never reads every commitment: the counts and charts come from the summary of
+// the filtered set, and the table is one page of the list, sorted and paged by the API. Its
+// first view takes five requests (statuses, places, the summary, a page, the latest updates),
+// a filter change two (the summary and the first page), a sort or a page one.
 
-function currentFilters() {
+/** The view the address asks for: filters, the table's ordering and its page. */
+function currentView() {
   const params = new URLSearchParams(window.location.search);
-  return Object.fromEntries(FILTERS.map((name) => [name, params.get(name) || ""]));
+  const filters = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) || ""]));
+  const ordering = params.get("ordering") || "";
+  const page = Math.max(1, Number.parseInt(params.get("page"), 10) || 1);
+  return { filters, ordering: ORDERINGS.includes(ordering.replace(/^-/, "")) ? ordering : "", page };
 }
 
-function countByStatus(commitments) {
-  const counts = Object.fromEntries(STATUSES.map(([status]) => [status, 0]));
-  for (const commitment of commitments) counts[commitment.status] += 1;
-  return counts;
-}
-
-function averageProgress(commitments) {
-  const reported = commitments.filter((commitment) => commitment.progress !== null);
-  if (!reported.length) return null;
-  const total = reported.reduce((sum, commitment) => sum + commitment.progress, 0);
-  return Math.round((total * 10) / reported.length) / 10; // half up, as the API rounds
+function viewUrl({ filters, ordering, page }) {
+  return `${window.location.pathname}${query({ ...filters, ordering, page: page > 1 ? page : "" })}`;
 }
 
 /** A bar of the commitments by status, each segment labelled with its count. */
@@ -194,11 +196,16 @@ function breakdown(counts) {
   );
 }
 
-function renderTotals(summary) {
+function isFiltered(filters) {
+  return FILTERS.some((name) => filters[name]);
+}
+
+function renderTotals(summary, filters) {
   const attention = summary.by_status.at_risk + summary.by_status.off_track;
+  const what = isFiltered(filters) ? "Commitments matching the filters" : "The whole Roadmap";
   return el(
     "section",
-    { id: "totals", "aria-label": "The whole Roadmap" },
+    { id: "totals", "aria-label": what },
     el(
       "dl",
       { class: "totals" },
@@ -213,7 +220,7 @@ function renderTotals(summary) {
       ),
       el("div", {}, el("dt", {}, "Latest update"), el("dd", { "data-total": "latest" }, formatDate(summary.latest_update_at))),
     ),
-    el("div", { class: "whole-roadmap" }, stackedBar(summary.by_status, "All commitments by status"), breakdown(summary.by_status)),
+    el("div", { class: "whole-roadmap" }, stackedBar(summary.by_status, `${what} by status`), breakdown(summary.by_status)),
   );
 }
 
@@ -240,26 +247,24 @@ function renderFilters(reference, filters, onChange) {
       "Place",
       reference.places.map((place) => [place.slug, place.parent ? `${place.name} (in ${reference.placeNames[place.parent]})` : place.name]),
     ),
+    select("stale", "Assessment", [
+      ["true", "Stale: needs a new assessment"],
+      ["false", "Up to date"],
+    ]),
     el("button", { type: "reset", class: "button secondary" }, "Clear filters"),
   );
   form.addEventListener("change", () => {
-    const values = Object.fromEntries(FILTERS.map((name) => [name, form.elements[name].value]));
-    onChange(values);
+    onChange(Object.fromEntries(FILTERS.map((name) => [name, form.elements[name].value])));
   });
   form.addEventListener("reset", (event) => {
     event.preventDefault();
-    onChange({ pillar: "", status: "", place: "" });
+    onChange(Object.fromEntries(FILTERS.map((name) => [name, ""])));
   });
   return form;
 }
 
-function renderPillars(pillars, commitments) {
-  const rows = pillars
-    .map((pillar) => {
-      const own = commitments.filter((commitment) => commitment.pillar.slug === pillar.slug);
-      return { pillar, own };
-    })
-    .filter(({ own }) => own.length);
+function renderPillars(pillars) {
+  const rows = pillars.filter((pillar) => pillar.commitments.total);
   if (!rows.length) return section("pillars", "By pillar", el("p", { class: "empty" }, "No commitment matches these filters."));
   return section(
     "pillars",
@@ -275,15 +280,15 @@ function renderPillars(pillars, commitments) {
       el(
         "tbody",
         {},
-        rows.map(({ pillar, own }) => {
-          const counts = countByStatus(own);
+        rows.map((pillar) => {
+          const counts = pillar.commitments;
           return el(
             "tr",
             { "data-pillar": pillar.slug },
-            el("th", { scope: "row" }, pillar.name, el("span", { class: "count", "data-count": "total" }, `${own.length} commitments`)),
-            el("td", {}, stackedBar(counts, `${pillar.name} by status`), breakdown(counts)),
-            el("td", { "data-count": "progress" }, progressText(averageProgress(own))),
-            el("td", { "data-count": "stale" }, own.filter((commitment) => commitment.is_stale).length),
+            el("th", { scope: "row" }, pillar.name, el("span", { class: "count", "data-count": "total" }, `${counts.total} commitments`)),
+            el("td", {}, stackedBar(counts.by_status, `${pillar.name} by status`), breakdown(counts.by_status)),
+            el("td", { "data-count": "progress" }, progressText(counts.average_progress)),
+            el("td", { "data-count": "stale" }, counts.stale),
           );
         }),
       ),
@@ -291,44 +296,35 @@ function renderPillars(pillars, commitments) {
   );
 }
 
-function needsAttention(commitments) {
-  const urgency = (commitment) => URGENCY[commitment.status] ?? (commitment.is_stale ? 2 : 3);
-  return commitments
-    .filter((commitment) => urgency(commitment) < 3)
-    .sort((a, b) => urgency(a) - urgency(b) || (a.as_of || "").localeCompare(b.as_of || "") || a.code.localeCompare(b.code));
-}
-
-function attentionReason(commitment) {
-  if (commitment.status === "off_track" || commitment.status === "at_risk") {
-    return `${commitment.status_label} as of ${formatDate(commitment.as_of)}`;
-  }
-  return commitment.as_of ? `Stale: last assessed ${formatDate(commitment.as_of)}` : "Stale: never assessed";
-}
-
-function renderAttention(commitments) {
-  const urgent = needsAttention(commitments);
-  if (!urgent.length) {
+/** What needs attention, counted by the summary; each count opens the commitments it counts. */
+function renderAttention(summary, filters, go) {
+  const kinds = [
+    ["off_track", { status: "off_track" }, summary.by_status.off_track],
+    ["at_risk", { status: "at_risk" }, summary.by_status.at_risk],
+    ["stale", { stale: "true" }, summary.stale],
+  ].filter(([, , count]) => count);
+  if (!kinds.length) {
     return section("attention", "Needs attention", el("p", { class: "empty" }, "Nothing here: no commitment is at risk, off track or stale."));
   }
-  const shown = urgent.slice(0, ATTENTION_SHOWN);
   return section(
     "attention",
     "Needs attention",
     el(
-      "ol",
+      "ul",
       { class: "attention" },
-      shown.map((commitment) =>
-        el(
-          "li",
-          { "data-code": commitment.code },
-          statusBadge(commitment.status, commitment.status_label),
-          " ",
-          commitmentLink(commitment.code, commitment.title),
-          el("span", { class: "reason" }, attentionReason(commitment)),
-        ),
-      ),
+      kinds.map(([kind, narrowing, count]) => {
+        const target = { filters: { ...filters, ...narrowing }, ordering: "", page: 1 };
+        const label = kind === "stale" ? "Stale: need a new assessment" : STATUS_LABELS[kind];
+        const link = el("a", { href: viewUrl(target) }, `${count} ${label.toLowerCase()}`);
+        link.addEventListener("click", (event) => {
+          if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+          event.preventDefault();
+          go(target);
+        });
+        return el("li", { "data-attention": kind }, kind === "stale" ? el("span", { class: "badge stale-badge" }, "Stale") : statusBadge(kind), " ", link);
+      }),
     ),
-    urgent.length > shown.length ? el("p", { class: "more" }, `And ${urgent.length - shown.length} more, listed below.`) : null,
+    el("p", { class: "more" }, "Each opens the commitments it counts in the table below."),
   );
 }
 
@@ -358,24 +354,62 @@ function renderLatest(updates) {
   );
 }
 
-function renderCommitmentTable(commitments) {
-  if (!commitments.length) {
+/** A column header that sorts the table by `field` (an ordering of the API), or plain text. */
+function columnHeader(title, field, ordering, go) {
+  if (!field) return el("th", { scope: "col" }, title);
+  const direction = ordering === field ? "ascending" : ordering === `-${field}` ? "descending" : "none";
+  const next = direction === "ascending" ? `-${field}` : field;
+  const button = el(
+    "button",
+    { type: "button", class: "sort", "data-ordering": field },
+    title,
+    el("span", { class: "sort-mark", "aria-hidden": "true" }, { ascending: " ▲", descending: " ▼", none: "" }[direction]),
+  );
+  button.addEventListener("click", () => go(next));
+  return el("th", { scope: "col", "aria-sort": direction }, button);
+}
+
+function pageLink(text, view, page, go, rel) {
+  const target = { ...view, page };
+  const link = el("a", { href: viewUrl(target), rel, "data-page": page }, text);
+  link.addEventListener("click", (event) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    go(target);
+  });
+  return link;
+}
+
+function renderCommitmentTable(list, view, { sort, go }) {
+  if (!list.count) {
     return section("commitments", "Commitments", el("p", { class: "empty" }, "No commitment matches these filters."));
   }
+  const pages = Math.max(1, Math.ceil(list.count / PAGE_SIZE));
+  const first = (view.page - 1) * PAGE_SIZE + 1;
+  const last = first + list.results.length - 1;
+  const columns = [
+    ["Code", "code"],
+    ["Commitment", "title"],
+    ["Pillar", null],
+    ["Status", null],
+    ["Progress", "progress"],
+    ["As of", null],
+  ];
   return section(
     "commitments",
-    `Commitments (${commitments.length})`,
+    `Commitments (${list.count})`,
     el(
       "div",
       { class: "table-scroll" },
       el(
         "table",
         { class: "commitments" },
-        el("thead", {}, el("tr", {}, ["Code", "Commitment", "Pillar", "Status", "Progress", "As of"].map((title) => el("th", { scope: "col" }, title)))),
+        el("caption", { class: "table-caption" }, `${first}–${last} of ${list.count}. Sort by a column with its header's button.`),
+        el("thead", {}, el("tr", {}, columns.map(([title, field]) => columnHeader(title, field, view.ordering, sort)))),
         el(
           "tbody",
           {},
-          commitments.map((commitment) =>
+          list.results.map((commitment) =>
             el(
               "tr",
               { "data-code": commitment.code },
@@ -390,48 +424,103 @@ function renderCommitmentTable(commitments) {
         ),
       ),
     ),
+    pages > 1
+      ? el(
+          "nav",
+          { class: "pager", "aria-label": "Pages of commitments" },
+          view.page > 1 ? pageLink("Previous page", view, view.page - 1, go, "prev") : null,
+          el("span", { class: "page-of", "aria-current": "page" }, `Page ${view.page} of ${pages}`),
+          view.page < pages ? pageLink("Next page", view, view.page + 1, go, "next") : null,
+        )
+      : null,
   );
 }
 
-async function loadReference() {
-  const [summary, places] = await Promise.all([getJSON(`${API}summary/`), getJSON(`${API}places/`)]);
-  const placeNames = Object.fromEntries(places.map((place) => [place.slug, place.name]));
-  return { summary, pillars: summary.pillars, places, placeNames };
+async function loadPlaces() {
+  const places = await getJSON(`${API}places/`);
+  return { places, placeNames: Object.fromEntries(places.map((place) => [place.slug, place.name])) };
 }
 
-async function renderOverview() {
-  const reference = await loadReference();
-  const latest = await getJSON(`${API}updates/?page_size=8`);
-  const results = el("div", { id: "results", "aria-live": "polite" });
+function loadSummary(filters) {
+  return getJSON(`${API}summary/${query(filters)}`);
+}
 
+async function loadPage({ filters, ordering, page }) {
+  const url = (at) => `${API}commitments/${query({ ...filters, ordering, page: at > 1 ? at : "", page_size: PAGE_SIZE })}`;
+  try {
+    return { list: await getJSON(url(page)), page };
+  } catch (error) {
+    // A page that no longer exists (fewer commitments since the link was made): the first.
+    if (error.status === 404 && page > 1) return { list: await getJSON(url(1)), page: 1 };
+    throw error;
+  }
+}
+
+function sameFilters(a, b) {
+  return FILTERS.every((name) => a[name] === b[name]);
+}
+
+async function renderOverview(vocabulary) {
+  let view = currentView();
+  const [, reference, summary, first, latest] = await Promise.all([
+    vocabulary,
+    loadPlaces(),
+    loadSummary(view.filters),
+    loadPage(view),
+    getJSON(`${API}updates/?page_size=8`),
+  ]);
+  if (first.page !== view.page) {
+    view = { ...view, page: first.page };
+    window.history.replaceState(null, "", viewUrl(view));
+  }
+  // The filters' pillars come from the summary, which lists every pillar, matched or not.
+  reference.pillars = summary.pillars;
+  let drawn = { view, summary };
+
+  const results = el("div", { id: "results", "aria-live": "polite" });
+  const totals = el("div", { id: "totals-area" });
   let latestRequest = 0;
 
-  async function show(filters, { push } = { push: false }) {
-    const url = `${window.location.pathname}${query(filters)}`;
-    if (push) window.history.pushState(filters, "", url);
-    results.setAttribute("aria-busy", "true");
-    const request = ++latestRequest;
-    const commitments = await getAll(`${API}commitments/${query({ ...filters, page_size: 200 })}`);
-    // A slower answer to an earlier filter must not replace the view of a later one.
-    if (request !== latestRequest) return;
+  function draw(list) {
+    totals.replaceChildren(renderTotals(drawn.summary, drawn.view.filters));
     results.replaceChildren(
-      renderPillars(reference.pillars, commitments),
-      renderAttention(commitments),
-      renderCommitmentTable(commitments),
+      renderPillars(drawn.summary.pillars),
+      renderAttention(drawn.summary, drawn.view.filters, (target) => onChange(target)),
+      renderCommitmentTable(list, drawn.view, {
+        sort: (ordering) => onChange({ ...drawn.view, ordering, page: 1 }),
+        go: (target) => onChange(target),
+      }),
     );
-    results.setAttribute("aria-busy", "false");
-    for (const name of FILTERS) form.elements[name].value = filters[name];
+    for (const name of FILTERS) form.elements[name].value = drawn.view.filters[name];
   }
 
-  const onChange = (filters) => show(filters, { push: true }).catch((error) => showError(error, start));
-  const form = renderFilters(reference, currentFilters(), onChange);
-  window.onpopstate = () => show(currentFilters()).catch((error) => showError(error, start));
+  /** Draws `next`, asking the API only for what changed: the summary when the filters did. */
+  async function show(next, { push }) {
+    if (push) window.history.pushState(null, "", viewUrl(next));
+    results.setAttribute("aria-busy", "true");
+    main.dataset.state = "updating";
+    const request = ++latestRequest;
+    const filtersChanged = !sameFilters(next.filters, drawn.view.filters);
+    const [summary, page] = await Promise.all([filtersChanged ? loadSummary(next.filters) : drawn.summary, loadPage(next)]);
+    // A slower answer to an earlier change must not replace the view of a later one.
+    if (request !== latestRequest) return;
+    drawn = { view: { ...next, page: page.page }, summary };
+    draw(page.list);
+    results.setAttribute("aria-busy", "false");
+    main.dataset.state = "ready";
+  }
 
-  await show(currentFilters());
+  const fail = (error) => showError(error, start);
+  const onChange = (next) => show(next, { push: true }).catch(fail);
+  const form = renderFilters(reference, view.filters, (filters) => onChange({ ...drawn.view, filters, page: 1 }));
+  window.onpopstate = () => show(currentView(), { push: false }).catch(fail);
+
+  draw(first.list);
+  results.setAttribute("aria-busy", "false");
   main.replaceChildren(
     el("h1", {}, "Paris Roadmap: where the commitments stand"),
     el("p", { class: "lede" }, "Commitments of the Global Coalition to Defeat Daesh/ISIS, adopted in Paris on 25 June 2019, and the latest assessment of each."),
-    renderTotals(reference.summary),
+    totals,
     el("div", { class: "columns" }, el("div", { class: "primary" }, form, results), el("aside", {}, renderLatest(latest.results))),
   );
 }
@@ -545,16 +634,22 @@ async function renderCommitment(code) {
 
 async function start() {
   main.setAttribute("aria-busy", "true");
+  main.dataset.state = "loading";
   try {
-    if (!STATUSES.length) await loadStatuses();
-    if (main.dataset.commitment) await renderCommitment(main.dataset.commitment);
-    else await renderOverview();
+    // The vocabulary is asked for alongside the page's data, not before it.
+    const vocabulary = STATUSES.length ? Promise.resolve() : loadStatuses();
+    if (main.dataset.commitment) {
+      await vocabulary;
+      await renderCommitment(main.dataset.commitment);
+    } else await renderOverview(vocabulary);
   } catch (error) {
     if (!(error instanceof ApiError)) console.error(error);
     showError(error instanceof ApiError ? error : new ApiError(0, "Something went wrong."), start);
     return;
   }
   main.setAttribute("aria-busy", "false");
+  // What a benchmark or a test waits for: everything of the view is drawn.
+  main.dataset.state = "ready";
 }
 
 start();
