@@ -298,6 +298,22 @@ def stale_q(today=None, prefix=""):
     return Q(**{f"{prefix}current_as_of__isnull": True}) | Q(LessThan(review_due, today))
 
 
+def days_overdue(as_of, cadence_days, today=None):
+    """Days since a new assessment of a commitment last assessed at `as_of` fell due (0 or
+    fewer: not due yet); None when it has never been assessed. stale_q in Python, for a row
+    at hand."""
+    if as_of is None:
+        return None
+    today = today or timezone.localdate()
+    # A difference of dates cannot overflow, where a date plus a cadence could.
+    return (today - as_of).days - (cadence_days or settings.STALE_AFTER_DAYS)
+
+
+def is_stale(as_of, cadence_days, today=None):
+    overdue = days_overdue(as_of, cadence_days, today)
+    return overdue is None or overdue > 0
+
+
 # A search matches every word; each word is one more condition on three columns, and SQLite
 # refuses a statement whose expression tree is too deep (a few hundred words).
 SEARCH_MAX_WORDS = 10
@@ -575,17 +591,10 @@ class Commitment(models.Model):
         return self.update_cadence_days or settings.STALE_AFTER_DAYS
 
     def days_overdue(self, today=None):
-        """Days since a new assessment fell due (0 or fewer: not due yet); None when the
-        commitment has never been assessed."""
-        if self.current_as_of is None:
-            return None
-        today = today or timezone.localdate()
-        # A difference of dates cannot overflow, where a date plus a cadence could.
-        return (today - self.current_as_of).days - self.stale_after_days
+        return days_overdue(self.current_as_of, self.update_cadence_days, today)
 
     def is_stale(self, today=None):
-        overdue = self.days_overdue(today)
-        return overdue is None or overdue > 0
+        return is_stale(self.current_as_of, self.update_cadence_days, today)
 
     def clean(self):
         if self.pk is not None and self.pk in _ancestor_ids(self):
@@ -598,6 +607,13 @@ class ReviewState(models.TextChoices):
     PENDING = "pending", "Pending review"
     APPROVED = "approved", "Approved"
     RETURNED = "returned", "Returned for revision"
+
+    @classmethod
+    def of(cls, decision):
+        """The state of an update with this Review decision (None: none yet)."""
+        if decision is None:
+            return cls.PENDING
+        return cls.APPROVED if decision == Review.Decision.APPROVE else cls.RETURNED
 
 
 def _approved_correction_of(outer="pk"):
@@ -805,11 +821,7 @@ class StatusUpdate(models.Model):
     @property
     def review_state(self):
         review = getattr(self, "review", None)
-        if review is None:
-            return ReviewState.PENDING
-        if review.decision == Review.Decision.APPROVE:
-            return ReviewState.APPROVED
-        return ReviewState.RETURNED
+        return ReviewState.of(None if review is None else review.decision)
 
     def clean(self):
         errors = {}

@@ -7,7 +7,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
-from operator import attrgetter
 from typing import NamedTuple
 
 from django.conf import settings
@@ -36,29 +35,6 @@ from commitments.models import (
 )
 
 
-class Tag(NamedTuple):
-    slug: str
-    name: str
-
-
-class PartnerTag(NamedTuple):
-    slug: str
-    name: str
-    role: str
-
-
-class Child(NamedTuple):
-    code: str
-    title: str
-
-
-class Related(NamedTuple):
-    themes: list
-    places: list
-    partners: list
-    children: list
-
-
 def _related_sql(count):
     """Themes, places, partners (each by name) and children (by code) of `count` commitments,
     as (kind, commitment id, slug or code, name or title, role) rows; the role is a partner's,
@@ -82,38 +58,43 @@ def _related_sql(count):
     return " UNION ALL ".join(parts), len(parts)
 
 
-def attach_related(commitments):
-    """Fills `commitment.related` (themes, places, partners and children) for a page of
-    commitments, in one query: a UNION over the three link tables and the children, where
-    prefetch_related would take four. Rows are light tuples, not model instances, and the SQL
-    is written out: building model instances and the ORM's UNION took longer than the query.
-    `commitment.themes.all()` and the others read the same rows afterwards."""
-    commitments = list(commitments)
-    if not commitments:
-        return commitments
-    by_id = {commitment.pk: commitment for commitment in commitments}
-    related = {pk: Related([], [], [], []) for pk in by_id}
+def attach_related(rows):
+    """Adds to each of a page of commitment rows (dicts of `.values()`, with their "id") the
+    lists of rows related to it, shaped as `.values()` would give them: "themes" and "places"
+    ({slug, name}), "partners" ({slug, name}) and "partner_links" ({partner__slug,
+    partner__name, role}), "children" ({code, title}). One query, a UNION over the three link
+    tables and the children, where one query per relation would take four; the SQL is written
+    out, as the ORM's UNION took longer than the query."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    by_id = {}
+    for row in rows:
+        row.update(themes=[], places=[], partners=[], partner_links=[], children=[])
+        by_id[row["id"]] = row
     sql, repeat = _related_sql(len(by_id))
     # Where the ORM reads commitments: a replica, for an anonymous read when there are any.
     with connections[router.db_for_read(Commitment)].cursor() as cursor:
         cursor.execute(sql, list(by_id) * repeat)
-        for kind, commitment_id, slug, name, role in cursor.fetchall():
-            if kind == "children":
-                row = Child(slug, name)
-            elif kind == "partners":
-                row = PartnerTag(slug, name, role)
-            else:
-                row = Tag(slug, name)
-            getattr(related[commitment_id], kind).append(row)
-    for pk, commitment in by_id.items():
-        for rows in related[pk][:3]:
-            rows.sort(key=attrgetter("name"))
-        related[pk].children.sort(key=attrgetter("code"))
-        commitment.related = related[pk]
-        commitment.__dict__.setdefault("_prefetched_objects_cache", {}).update(
-            related[pk]._asdict()
-        )
-    return commitments
+        found = cursor.fetchall()
+    # In each list's order: tags by name (their Meta.ordering), children by code.
+    for kind, commitment_id, slug, name, role in sorted(found, key=_related_order):
+        row = by_id[commitment_id]
+        if kind == "children":
+            row["children"].append({"code": slug, "title": name})
+        elif kind == "partners":
+            row["partners"].append({"slug": slug, "name": name})
+            row["partner_links"].append(
+                {"partner__slug": slug, "partner__name": name, "role": role}
+            )
+        else:
+            row[kind].append({"slug": slug, "name": name})
+    return rows
+
+
+def _related_order(found):
+    kind, _, slug, name, _ = found
+    return slug if kind == "children" else name
 
 
 @dataclass

@@ -1,14 +1,12 @@
 """The API's representations. Reads and writes have serializers of their own, so that the
 documentation shows dashboards exactly what they get and scripts exactly what they may send."""
 
-from urllib.parse import quote
-
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from commitments.api.permissions import may_see_unapproved
+from commitments.api.representation import FastRepresentation, FromRow, RowMethodField
 from commitments.models import (
     Commitment,
     Partner,
@@ -21,79 +19,19 @@ from commitments.models import (
     Status,
     StatusUpdate,
     Theme,
+    is_stale,
 )
 from commitments.people import person_name
-from commitments.selectors import HISTORY_CHANGE_TYPES, PEOPLE, attach_related
+from commitments.selectors import HISTORY_CHANGE_TYPES, PEOPLE
 from commitments.services import record_status_update, save_commitment
 
-
-class Links:
-    """The API's links for one request: each reversed once, then filled in per row. Reversing
-    three links for each of 50 rows was a large part of a list's time."""
-
-    PLACEHOLDER = "0-placeholder-0"
-
-    def __init__(self, request):
-        def pattern(view_name, **kwargs):
-            return reverse(view_name, kwargs=kwargs, request=request).replace(
-                self.PLACEHOLDER, "{}"
-            )
-
-        self._commitment = pattern("api:commitment-detail", code=self.PLACEHOLDER)
-        self._updates = pattern("api:commitment-updates", code=self.PLACEHOLDER)
-        self._update = pattern("api:update-detail", pk=self.PLACEHOLDER)
-
-    @staticmethod
-    def _quoted(value):
-        # As Django's reverse() quotes a path argument.
-        return quote(str(value), safe="!$&'()*+,;=/~:@")
-
-    def commitment(self, code):
-        return self._commitment.format(self._quoted(code))
-
-    def updates(self, code):
-        return self._updates.format(self._quoted(code))
-
-    def update(self, pk):
-        return self._update.format(self._quoted(pk))
-
-
-class DirectRepresentation:
-    """Builds a row's JSON directly instead of field by field. The declared fields still define
-    the API (its documentation is generated from them); DRF's generic walk over them, with an
-    attribute lookup, a callable check and a nested serializer per field, cost about 0.7 ms a
-    row, most of a 50-row page. tests/test_api_representation.py proves both give the same JSON.
-    Subclasses that declare fewer fields get just those."""
-
-    @property
-    def links(self):
-        if "_links" not in self.__dict__:
-            self._links = Links(self.context.get("request"))
-        return self._links
-
-    def to_representation(self, instance):
-        data = self.represent(instance)
-        fields = self.Meta.fields
-        return data if len(fields) == len(data) else {name: data[name] for name in fields}
-
-    def generic_representation(self, instance):
-        """What DRF would make of the declared fields (for the tests)."""
-        return serializers.ModelSerializer.to_representation(self, instance)
-
-
-# Dates and times exactly as the declared fields give them.
-_DATE, _DATETIME = serializers.DateField(), serializers.DateTimeField()
-# get_FOO_display() flattens the choices at every call.
-STATUS_LABELS = {value: str(label) for value, label in Status.choices}
+# Times exactly as the declared fields give them.
+_DATETIME = serializers.DateTimeField()
 
 
 def _reader(serializer):
     request = serializer.context.get("request")
     return getattr(request, "user", None)
-
-
-def format_date(value):
-    return _DATE.to_representation(value) if value else None
 
 
 def format_datetime(value):
@@ -109,6 +47,8 @@ def blank_as_null(text):
 
 class BlankAsNull:
     """An optional text field of a read serializer: null when empty, and declared nullable."""
+
+    convert = staticmethod(blank_as_null)  # of a value read from the database
 
     def __init__(self, **kwargs):
         super().__init__(allow_null=True, read_only=True, **kwargs)
@@ -237,27 +177,41 @@ class PartnerRefSerializer(serializers.Serializer):
     )
 
 
-def _refs(tags):
-    return [{"slug": tag.slug, "name": tag.name} for tag in tags]
+class BooleanFromRow(FromRow, serializers.BooleanField):
+    pass
 
 
-def _partner_refs(partners):
-    return [{"slug": tag.slug, "name": tag.name, "role": tag.role} for tag in partners]
+class ChoiceFromRow(FromRow, serializers.ChoiceField):
+    pass
 
 
-def owner_name(commitment, *, reader):
-    if commitment.owner_id is None:
-        return None
-    return person_name(commitment.owner, reader=reader, acting_as="Analyst")
+PERSON = ("username", "first_name", "last_name")
 
 
-class OwnerField:
-    """A commitment's owner, named by serializers.person_name's rule; null when none."""
+def person_columns(path):
+    """The columns a person is named from, `path` leading to a user."""
+    return [f"{path}__{part}" for part in PERSON]
 
-    def get_owner(self, commitment) -> str | None:
+
+class NamesPeople:
+    """Names the people of a row, by person_name's rule, for the serializer's reader."""
+
+    @property
+    def reader(self):
         if "_reader" not in self.__dict__:
             self._reader = _reader(self)
-        return owner_name(commitment, reader=self._reader)
+        return self._reader
+
+    def name_of(self, row, path, *, acting_as):
+        parts = tuple(row[f"{path}__{part}"] for part in PERSON)
+        if parts[0] is None:  # nobody: every user has a login name
+            return None
+        names = self.__dict__.setdefault("_names", {})
+        if (parts, acting_as) not in names:
+            # A user as the row has them, for the user model's own get_full_name().
+            user = get_user_model()(**dict(zip(PERSON, parts, strict=True)))
+            names[parts, acting_as] = person_name(user, reader=self.reader, acting_as=acting_as)
+        return names[parts, acting_as]
 
 
 OWNER_HELP = (
@@ -266,15 +220,25 @@ OWNER_HELP = (
 )
 
 
+class AssessmentFields(NamesPeople, serializers.Serializer):
+    """Whether a commitment needs a new assessment, and who is to make it."""
+
+    is_stale = BooleanFromRow(columns=["current_as_of", "update_cadence_days"], from_row=is_stale)
+    owner = RowMethodField(columns=person_columns("owner"), help_text=OWNER_HELP)
+
+    def get_owner(self, row) -> str | None:
+        return self.name_of(row, "owner", acting_as="Analyst")
+
+
 class CommitmentSerializer(
-    OwnerField, DirectRepresentation, CurrentStatusFields, serializers.ModelSerializer
+    FastRepresentation, AssessmentFields, CurrentStatusFields, serializers.ModelSerializer
 ):
     """A commitment of the Roadmap (or of another document), quoted from its source, with its current status."""
 
     url = serializers.HyperlinkedIdentityField(
         view_name="api:commitment-detail", lookup_field="code"
     )
-    updates_url = serializers.SerializerMethodField()
+    updates_url = RowMethodField(columns=["code"])
     pillar = RefSerializer()
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     children = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -282,8 +246,6 @@ class CommitmentSerializer(
     places = RefSerializer(many=True)
     partners = PartnerRefSerializer(source="partner_links", many=True)
     source = SourceSerializer(source="*")
-    is_stale = serializers.BooleanField()
-    owner = serializers.SerializerMethodField(help_text=OWNER_HELP)
 
     class Meta:
         model = Commitment
@@ -313,43 +275,8 @@ class CommitmentSerializer(
         ]
         read_only_fields = fields
 
-    def get_updates_url(self, commitment) -> str:
-        return self.links.updates(commitment.code)
-
-    def represent(self, commitment):
-        document = commitment.source_document
-        related = getattr(commitment, "related", None)
-        if related is None:  # not read with a page through selectors.attach_related
-            related = attach_related([commitment])[0].related
-        return {
-            "code": commitment.code,
-            "url": self.links.commitment(commitment.code),
-            "title": commitment.title,
-            "text": commitment.text,
-            "pillar": {"slug": commitment.pillar.slug, "name": commitment.pillar.name},
-            "parent": commitment.parent.code if commitment.parent_id else None,
-            "children": [child.code for child in related.children],
-            "themes": _refs(related.themes),
-            "places": _refs(related.places),
-            "partners": _partner_refs(related.partners),
-            "source": {
-                "document": document.slug,
-                "title": document.title,
-                "paragraph": commitment.paragraph,
-                "url": blank_as_null(document.url),
-            },
-            "status": commitment.current_status,
-            "status_label": STATUS_LABELS[commitment.current_status],
-            "progress": commitment.current_progress,
-            "as_of": format_date(commitment.current_as_of),
-            "last_update_at": format_datetime(commitment.last_update_at),
-            "is_stale": commitment.is_stale(),
-            "owner": self.get_owner(commitment),
-            "target_date": format_date(commitment.target_date),
-            "update_cadence_days": commitment.update_cadence_days,
-            "version": commitment.version,
-            "updates_url": self.links.updates(commitment.code),
-        }
+    def get_updates_url(self, row) -> str:
+        return self.links.url("api:commitment-updates", "code", row["code"])
 
 
 class ReviewDecisionSerializer(serializers.ModelSerializer):
@@ -376,7 +303,7 @@ def reviewer_name(review, *, reader):
     return person_name(review.reviewer, reader=reader, acting_as="Reviewer")
 
 
-class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
+class StatusUpdateSerializer(NamesPeople, FastRepresentation, serializers.ModelSerializer):
     """An assessment of one commitment at a date. Never changed once recorded. Only approved
     updates count, and only they are shown to anonymous readers."""
 
@@ -389,10 +316,11 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
     evidence_url = OptionalURLField()
     evidence_source = OptionalCharField()
     confidence = OptionalChoiceField(choices=StatusUpdate.Confidence.choices)
-    corrects = serializers.SerializerMethodField(
+    corrects = RowMethodField(
+        columns=["corrects_id", "corrects_approved"],
         help_text="Id of the earlier update of the same commitment that this one corrects; null "
         "when it corrects none (or, to readers who see approved updates only, one that was "
-        "never approved)."
+        "never approved).",
     )
     corrected_by = serializers.IntegerField(
         source="corrected_by_id",
@@ -401,17 +329,20 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
         help_text="Id of the later update that corrects this one, which then no longer counts "
         "(superseded); null while it stands.",
     )
-    author = serializers.SerializerMethodField()
-    review_state = serializers.ChoiceField(
+    author = RowMethodField(columns=person_columns("author"))
+    review_state = ChoiceFromRow(
+        columns=["review__decision"],
+        from_row=ReviewState.of,
         choices=ReviewState.choices,
         read_only=True,
         help_text="pending until a reviewer decides; then approved (it counts) or returned "
         "for revision (it never counts: its author answers it with a correction).",
     )
     # The decision, flat: a nullable nested object is a trap for generated clients.
-    reviewer = serializers.SerializerMethodField(
+    reviewer = RowMethodField(
+        columns=person_columns("review__reviewer"),
         help_text="Who approved or returned it (never its author); null while pending, and when "
-        "it was approved on submission because review is not required."
+        "it was approved on submission because review is not required.",
     )
     review_comment = OptionalCharField(
         source="review.comment",
@@ -450,60 +381,23 @@ class StatusUpdateSerializer(DirectRepresentation, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_author(self, update) -> str:
-        if "_reader" not in self.__dict__:
-            self._reader = _reader(self)
-        return person_name(update.author, reader=self._reader, acting_as="Analyst")
+    def get_author(self, row) -> str:
+        return self.name_of(row, "author", acting_as="Analyst")
 
-    def represent(self, update):
-        code = update.commitment.code
-        return {
-            "id": update.pk,
-            "url": self.links.update(update.pk),
-            "commitment": code,
-            "commitment_url": self.links.commitment(code),
-            "status": update.status,
-            "status_label": STATUS_LABELS[update.status],
-            "progress": update.progress,
-            "as_of": format_date(update.as_of),
-            "summary": update.summary,
-            "evidence_url": blank_as_null(update.evidence_url),
-            "evidence_source": blank_as_null(update.evidence_source),
-            "confidence": blank_as_null(update.confidence),
-            "corrects": self.get_corrects(update),
-            # A just-recorded update, not read through for_display, is corrected by nothing yet.
-            "corrected_by": getattr(update, "corrected_by_id", None),
-            "author": self.get_author(update),
-            "created_at": format_datetime(update.created_at),
-            "review_state": update.review_state,
-            **self.represent_review(getattr(update, "review", None)),
-        }
+    def get_reviewer(self, row) -> str | None:
+        return self.name_of(row, "review__reviewer", acting_as="Reviewer")
 
-    def get_reviewer(self, update) -> str | None:
-        return self.represent_review(getattr(update, "review", None))["reviewer"]
-
-    def get_corrects(self, update) -> int | None:
+    def get_corrects(self, row) -> int | None:
         # A returned update answered by a correction was never public: its id is not shown to
         # those who see approved updates only (for_display annotates `corrects_approved`).
-        if update.corrects_id is None or getattr(update, "corrects_approved", False):
-            return update.corrects_id
+        if row["corrects_id"] is None or row["corrects_approved"]:
+            return row["corrects_id"]
         if "_sees_unapproved" not in self.__dict__:
-            self._sees_unapproved = may_see_unapproved(_reader(self))
-        return update.corrects_id if self._sees_unapproved else None
-
-    def represent_review(self, review):
-        if review is None:
-            return {"reviewer": None, "review_comment": None, "reviewed_at": None}
-        if "_reader" not in self.__dict__:
-            self._reader = _reader(self)
-        return {
-            "reviewer": reviewer_name(review, reader=self._reader),
-            "review_comment": blank_as_null(review.comment),
-            "reviewed_at": format_datetime(review.decided_at),
-        }
+            self._sees_unapproved = may_see_unapproved(self.reader)
+        return row["corrects_id"] if self._sees_unapproved else None
 
 
-class ChildSerializer(CurrentStatusFields, serializers.ModelSerializer):
+class ChildSerializer(FastRepresentation, CurrentStatusFields, serializers.ModelSerializer):
     """A commitment listed by a wider one, with its current status."""
 
     url = serializers.HyperlinkedIdentityField(
@@ -519,43 +413,26 @@ class ChildSerializer(CurrentStatusFields, serializers.ModelSerializer):
 class CommitmentDetailSerializer(CommitmentSerializer):
     """A commitment with its children and its latest status updates."""
 
-    children = serializers.SerializerMethodField()
-    latest_updates = serializers.SerializerMethodField()
+    children = ChildSerializer(source="child_rows", many=True, read_only=True)
+    latest_updates = StatusUpdateSerializer(many=True, read_only=True)
 
     class Meta(CommitmentSerializer.Meta):
         fields = [*CommitmentSerializer.Meta.fields, "latest_updates"]
         read_only_fields = fields
 
-    def represent(self, commitment):
-        return {
-            **super().represent(commitment),
-            "children": self.get_children(commitment),
-            "latest_updates": self.get_latest_updates(commitment),
-        }
 
-    @extend_schema_field(ChildSerializer(many=True))
-    def get_children(self, commitment):
-        return ChildSerializer(commitment.child_rows, many=True, context=self.context).data
-
-    @extend_schema_field(StatusUpdateSerializer(many=True))
-    def get_latest_updates(self, commitment):
-        return StatusUpdateSerializer(
-            commitment.latest_updates, many=True, context=self.context
-        ).data
-
-
-class CommitmentCSVSerializer(OwnerField, CurrentStatusFields, serializers.ModelSerializer):
+class CommitmentCSVSerializer(
+    FastRepresentation, AssessmentFields, CurrentStatusFields, serializers.ModelSerializer
+):
     pillar = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     places = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     partners = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    lead_partners = serializers.SerializerMethodField()
+    lead_partners = RowMethodField(columns=[], lists={"partner_links": ["partner__slug", "role"]})
     document = serializers.SlugRelatedField(
         source="source_document", slug_field="slug", read_only=True
     )
-    is_stale = serializers.BooleanField()
-    owner = serializers.SerializerMethodField()
 
     class Meta:
         model = Commitment
@@ -582,9 +459,12 @@ class CommitmentCSVSerializer(OwnerField, CurrentStatusFields, serializers.Model
         ]
         read_only_fields = fields
 
-    def get_lead_partners(self, commitment) -> list[str]:
-        # The rows selectors.attach_related read for the page, roles included.
-        return [tag.slug for tag in commitment.related.partners if tag.role == PartnerRole.LEAD]
+    def get_lead_partners(self, row) -> list[str]:
+        return [
+            link["partner__slug"]
+            for link in row["partner_links"]
+            if link["role"] == PartnerRole.LEAD
+        ]
 
 
 @extend_schema_serializer(component_name="FeedStatusUpdate")

@@ -377,21 +377,25 @@ class CommitmentViewSet(
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
+        queryset = queryset.values(*self.get_serializer_class().columns())
         page = self.paginate_queryset(queryset)
         rows = attach_related(queryset if page is None else page)
         data = self.get_serializer(rows, many=True).data
         return Response(data) if page is None else self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):
-        commitment = self.get_object()
-        self.etag_version = self._etag_version(commitment)
-        return Response(self._detail(commitment))
+        # get_object()'s lookup, for a row instead of an instance.
+        queryset = self.filter_queryset(self.get_queryset()).filter(code=kwargs["code"])
+        data, row = self._detail(queryset)
+        self.check_object_permissions(request, row)
+        self.etag_version = self._etag_version(row["id"], row["version"])
+        return Response(data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         commitment = serializer.save()
-        data = self._detail(self.get_queryset().get(pk=commitment.pk))
+        data, _ = self._detail(self.get_queryset().filter(pk=commitment.pk))
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
     def update(self, request, *args, **kwargs):
@@ -410,12 +414,13 @@ class CommitmentViewSet(
             ) from stale
         # The new ETag, so that the editor can edit again without reading again.
         self.fingerprint = self._fingerprint(request)
-        self.etag_version = self._etag_version(commitment)
-        return Response(self._detail(self.get_queryset().get(pk=commitment.pk)))
+        self.etag_version = self._etag_version(commitment.pk, commitment.version)
+        data, _ = self._detail(self.get_queryset().filter(pk=commitment.pk))
+        return Response(data)
 
     @staticmethod
-    def _etag_version(commitment):
-        return f"v{commitment.version}-{version_seal(commitment.pk, commitment.version)}-"
+    def _etag_version(pk, version):
+        return f"v{version}-{version_seal(pk, version)}-"
 
     @staticmethod
     def _version_from_if_match(request, commitment):
@@ -455,15 +460,27 @@ class CommitmentViewSet(
             ).data
         )
 
-    def _detail(self, commitment):
-        attach_related([commitment])
-        commitment.child_rows = list(Commitment.objects.filter(parent=commitment).order_by("code"))
-        commitment.latest_updates = list(
-            commitment.status_updates.approved().for_display()[:LATEST_UPDATES_IN_DETAIL]
+    def _detail(self, queryset):
+        """The representation of the one commitment of `queryset` (NotFound if none), and its
+        row."""
+        detail = serializers.CommitmentDetailSerializer
+        try:
+            row = queryset.values(*detail.columns()).get()
+        except Commitment.DoesNotExist as error:
+            raise NotFound(no_such_commitment(self.kwargs.get("code"))) from error
+        attach_related([row])
+        row["child_rows"] = list(
+            Commitment.objects.filter(parent=row["id"])
+            .order_by("code")
+            .values(*serializers.ChildSerializer.columns())
         )
-        return serializers.CommitmentDetailSerializer(
-            commitment, context=self.get_serializer_context()
-        ).data
+        row["latest_updates"] = list(
+            StatusUpdate.objects.filter(commitment=row["id"])
+            .approved()
+            .for_display()
+            .values(*serializers.StatusUpdateSerializer.columns())[:LATEST_UPDATES_IN_DETAIL]
+        )
+        return detail(row, context=self.get_serializer_context()).data, row
 
 
 @extend_schema_view(
@@ -498,7 +515,8 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
             raise NotFound(no_such_commitment(self.kwargs["code"])) from error
 
     def get_queryset(self):
-        return super().get_queryset().filter(commitment=self.commitment)
+        queryset = super().get_queryset().filter(commitment=self.commitment)
+        return queryset.values(*serializers.StatusUpdateSerializer.columns())
 
     def get_serializer_class(self):
         if self.request.method == "POST":
@@ -509,9 +527,9 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         update = serializer.save(commitment=self.commitment, author=request.user)
-        data = serializers.StatusUpdateSerializer(
-            update, context=self.get_serializer_context()
-        ).data
+        representation = serializers.StatusUpdateSerializer
+        row = StatusUpdate.objects.for_display().values(*representation.columns()).get(pk=update.pk)
+        data = representation(row, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
 
@@ -541,6 +559,8 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
         queryset = super().get_queryset()
         if self.action == "review":
             return queryset
+        # Reads are of rows, as the serializer reads them.
+        queryset = queryset.values(*self.get_serializer_class().columns())
         # Staff: any update by its id; lists in the review_state they ask for (the filter).
         asks_for_state = self.action != "list" or "review_state" in self.request.query_params
         if asks_for_state and may_see_unapproved(self.request.user):
