@@ -233,6 +233,19 @@ def generate(dsn, size, out=print):
             "INSERT INTO commitments_review (update_id, decision, comment, decided_at)"
             " SELECT id, 'approve', '', created_at FROM commitments_statusupdate"
         )
+        # Each commitment's search vector, weighed as models.search_vector weighs it; its summary
+        # is that of its latest assessment (every update is approved, none corrects another).
+        cursor.execute(
+            """
+            UPDATE commitments_commitment c SET search_vector =
+                setweight(to_tsvector('english', c.code || ' ' || c.title), 'A')
+                || setweight(to_tsvector('english', c.text), 'B')
+                || setweight(to_tsvector('english', coalesce((
+                    SELECT u.summary FROM commitments_statusupdate u WHERE u.commitment_id = c.id
+                    ORDER BY u.as_of DESC, u.created_at DESC, u.id DESC LIMIT 1
+                ), '')), 'C')
+            """
+        )
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('commitments_commitment', 'id'), %s)",
             [len(counts)],

@@ -9,9 +9,10 @@ as the status updates it derives from.
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
@@ -314,10 +315,13 @@ def is_stale(as_of, cadence_days, today=None):
     return overdue is None or overdue > 0
 
 
-# A search matches every word; each word is one more condition on three columns, and SQLite
-# refuses a statement whose expression tree is too deep (a few hundred words).
+# A search is at most this long: on SQLite each word is one more condition on four columns, and
+# SQLite refuses a statement whose expression tree is too deep (a few hundred words).
 SEARCH_MAX_WORDS = 10
 SEARCH_MAX_LENGTH = 200
+# PostgreSQL's text search configuration: English stems words ("decisions" finds "decision")
+# and leaves out stop words ("the", "of").
+SEARCH_CONFIG = "english"
 
 
 def search_words(text):
@@ -332,14 +336,48 @@ def search_words(text):
     return words
 
 
+def search_vector(summary, *, code="code", title="title", text="text"):
+    """A commitment's search vector (PostgreSQL): what it is found by, weighted for ranking. The
+    code and title weigh most (A), then the text quoted from its source (B), then the summary
+    of the update that gives it its current status (C). The commitment's columns by default,
+    for an UPDATE of it; an INSERT, which cannot read the row it writes, passes values."""
+    return (
+        SearchVector(code, title, config=SEARCH_CONFIG, weight="A")
+        + SearchVector(text, config=SEARCH_CONFIG, weight="B")
+        + SearchVector(summary, config=SEARCH_CONFIG, weight="C")
+    )
+
+
 class CommitmentQuerySet(models.QuerySet):
     def search(self, text):
-        """Commitments whose code, title or text contains every word of `text` (any case).
-        Raises ValidationError for a search beyond SEARCH_MAX_WORDS or SEARCH_MAX_LENGTH."""
-        query = Q()
-        for word in search_words(text):
-            query &= Q(code__icontains=word) | Q(title__icontains=word) | Q(text__icontains=word)
-        return self.filter(query)
+        """Commitments that match a search of their code, title, text and current summary (that
+        of the update that gives them their current status). Raises ValidationError for a
+        search beyond SEARCH_MAX_WORDS or SEARCH_MAX_LENGTH.
+
+        On PostgreSQL a web search (websearch_to_tsquery: every word, in any of its forms,
+        "a quoted phrase", -a word left out, OR), through the stored search vector and its GIN
+        index, most relevant first: a later order_by replaces that. Elsewhere (SQLite, for
+        development and tests) every word as a substring of any of the four, in the list's
+        order: good enough for a few hundred commitments, and no vector to keep."""
+        words = search_words(text)
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+            # Relevance, then the Roadmap's order: pages of equally relevant rows stay stable.
+            return (
+                self.filter(search_vector=query)
+                .alias(search_rank=SearchRank(F("search_vector"), query))
+                .order_by("-search_rank", *self.model._meta.ordering)
+            )
+        summary = StatusUpdate.objects.newest_standing(OuterRef("pk")).values("summary")[:1]
+        condition = Q()
+        for word in words:
+            condition &= (
+                Q(code__icontains=word)
+                | Q(title__icontains=word)
+                | Q(text__icontains=word)
+                | Q(current_summary__icontains=word)
+            )
+        return self.alias(current_summary=Subquery(summary)).filter(condition)
 
     def stale(self, today=None):
         """Commitments never assessed, or whose latest assessment is older than their cadence."""
@@ -374,6 +412,13 @@ class CommitmentQuerySet(models.QuerySet):
                 output_field=models.BooleanField(),
             )
         )
+
+
+class CommitmentManager(models.Manager.from_queryset(CommitmentQuerySet)):
+    def get_queryset(self):
+        # The search vector is read by the database's search only: rows read into Python (a
+        # page of the API, the admin's lists) leave it behind.
+        return super().get_queryset().defer("search_vector")
 
 
 class PartnerRole(models.TextChoices):
@@ -512,17 +557,28 @@ class Commitment(models.Model):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Goes up by one on every edit of the commitment."
     )
+    # What a search finds it by (models.search_vector), on PostgreSQL; kept by the services in
+    # the statements that write its code, title, text or current status, so that it never
+    # moves the data version on its own. Always empty on SQLite, whose search reads the
+    # columns themselves (CommitmentQuerySet.search).
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     # Who changed what and when. The current status is left out: its own history is the
-    # status updates, which are never changed.
+    # status updates, which are never changed. The search vector is derived from the rest.
     history = HistoricalRecords(
-        excluded_fields=["current_status", "current_progress", "current_as_of", "last_update_at"],
+        excluded_fields=[
+            "current_status",
+            "current_progress",
+            "current_as_of",
+            "last_update_at",
+            "search_vector",
+        ],
         m2m_fields=["themes", "places", "partners"],
     )
 
-    objects = CommitmentQuerySet.as_manager()
+    objects = CommitmentManager()
 
     class Meta:
         ordering = ["source_document_id", "paragraph", "code"]
@@ -578,6 +634,9 @@ class Commitment(models.Model):
             models.Index(
                 fields=["source_document", "paragraph", "code"], name="commitment_list_order_idx"
             ),
+            # The search (CommitmentQuerySet.search) has a GIN index on search_vector, on
+            # PostgreSQL only: migration 0018 makes it outside the model's state, since SQLite
+            # has no GIN and would fail to make it again whenever it rebuilds this table.
         ]
 
     def __str__(self):
@@ -667,6 +726,12 @@ class StatusUpdateQuerySet(models.QuerySet):
             .order_by(*StatusUpdate._meta.ordering)
         )
         return self.annotate(rival_id=Subquery(rivals.values("pk")[:1]))
+
+    def newest_standing(self, commitment):
+        """The standing updates of `commitment` (a commitment, an id or an OuterRef), newest
+        assessment first: the first gives the commitment its current status. A few reads of
+        statusupdate_history_idx, however long the history."""
+        return self.filter(commitment=commitment).standing().order_by(*StatusUpdate._meta.ordering)
 
     def superseded(self):
         """Updates an approved correction has replaced."""

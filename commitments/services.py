@@ -32,6 +32,7 @@ from commitments.models import (
     ReviewState,
     Status,
     StatusUpdate,
+    search_vector,
 )
 
 # What a commitment is quotes its source: set when it is created, never edited after (only the
@@ -191,16 +192,33 @@ def _refresh_current_status(locked, commitment, *, approved_at):
     """Sets a commitment's current status from its newest standing update (none: not
     assessed). `last_update_at` is when its approved history last changed: approval is when
     an update becomes public."""
-    newest = StatusUpdate.objects.filter(commitment=locked).standing().first()
+    newest = StatusUpdate.objects.newest_standing(locked).first()
     current = {
         "current_status": newest.status if newest else Status.NOT_ASSESSED,
         "current_progress": newest.progress if newest else None,
         "current_as_of": newest.as_of if newest else None,
         "last_update_at": approved_at,
     }
-    Commitment.objects.filter(pk=locked.pk).update(**current)
+    summary = Value(newest.summary if newest else "")
+    Commitment.objects.filter(pk=locked.pk).update(**current, **_searched_by(summary))
     for field, value in current.items():
         setattr(commitment, field, value)
+
+
+def _searched_by(summary, **values):
+    """The search vector to write with the commitment's other columns, in the same statement
+    (PostgreSQL's data-version trigger fires per statement: a statement of its own would move
+    the version without anything readers see changing). Nothing on other databases, whose
+    search reads the columns (CommitmentQuerySet.search)."""
+    if connection.vendor != "postgresql":
+        return {}
+    return {"search_vector": search_vector(summary, **values)}
+
+
+def _current_summary():
+    """The summary of the update that gives the commitment of the outer query its current
+    status."""
+    return Subquery(StatusUpdate.objects.newest_standing(OuterRef("pk")).values("summary")[:1])
 
 
 class ImportResult(NamedTuple):
@@ -393,17 +411,13 @@ def _derive_current_status(commitment_ids, *, last_update_at):
     One statement on every database. Its subqueries are a few reads of statusupdate_history_idx
     per commitment, however long its history, where a DISTINCT ON over the history would read all
     of it at every import."""
-    # Newest assessment first: the model's own order, which statusupdate_history_idx serves.
-    latest = (
-        StatusUpdate.objects.filter(commitment=OuterRef("pk"))
-        .standing()
-        .order_by(*StatusUpdate._meta.ordering)
-    )
+    latest = StatusUpdate.objects.newest_standing(OuterRef("pk"))
     Commitment.objects.filter(pk__in=commitment_ids).update(
         current_status=Subquery(latest.values("status")[:1]),
         current_progress=Subquery(latest.values("progress")[:1]),
         current_as_of=Subquery(latest.values("as_of")[:1]),
         last_update_at=last_update_at,
+        **_searched_by(Subquery(latest.values("summary")[:1])),
     )
 
 
@@ -505,11 +519,19 @@ def _set_partners(commitment, roles, current):
     )
 
 
+# What a commitment's search vector is made of, besides the current summary.
+_SEARCHED_FIELDS = {"code", "title", "text"}
+
+
 def _save_commitment_rows(commitment, expected_version, fields, themes, places, roles):
     now = timezone.now()
     if commitment._state.adding:
         commitment.created_at = commitment.updated_at = now
-        commitment.save(force_insert=True)
+        # A new commitment has no status update, so no summary yet.
+        searched = _searched_by(
+            Value(""), **{name: Value(getattr(commitment, name)) for name in _SEARCHED_FIELDS}
+        )
+        _save_with(commitment, searched, force_insert=True)
     else:
         # The row lock makes concurrent edits of one commitment take turns, so exactly one of
         # two editors holding the same version wins.
@@ -519,12 +541,30 @@ def _save_commitment_rows(commitment, expected_version, fields, themes, places, 
             raise StaleVersion(current_version)
         commitment.version = current_version + 1
         commitment.updated_at = now
-        commitment.save(update_fields=[*fields, "updated_at", "version"])
+        searched = {}
+        if changed := _SEARCHED_FIELDS & set(fields):
+            # An UPDATE's expressions read the row as it was: what it changes goes in as values.
+            new = {name: Value(getattr(commitment, name)) for name in changed}
+            searched = _searched_by(_current_summary(), **new)
+        _save_with(
+            commitment, searched, update_fields=[*fields, "updated_at", "version", *searched]
+        )
     for name, values in [("themes", themes), ("places", places)]:
         if values is not None:
             getattr(commitment, name).set(values)
     if roles is not None:
         _set_partners(commitment, *roles)
+
+
+def _save_with(commitment, expressions, **save):
+    """Saves the commitment with these fields set to expressions that the database computes.
+    Their values are the database's afterwards: the fields are left deferred, read again if
+    ever asked for, rather than holding an expression that a later save would run again."""
+    for name, expression in expressions.items():
+        setattr(commitment, name, expression)
+    commitment.save(**save)
+    for name in expressions:
+        delattr(commitment, name)
 
 
 class RemindersInterrupted(Exception):

@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from commitments.models import Commitment, Partner, Pillar, Place, SourceDocument, Theme
+from commitments.services import save_commitment
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -74,3 +75,9 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     source_document = factory.SubFactory(SourceDocumentFactory)
     paragraph = 6
     pillar = factory.SubFactory(PillarFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Made as the services make every commitment, search vector included; unvalidated, so
+        # that a test may make one that an editor could not (a code such as A-3).
+        return save_commitment(model_class(*args, **kwargs), validated=True)

@@ -198,8 +198,13 @@ class CommitmentFilter(filters.FilterSet):
     search = filters.CharFilter(
         method="filter_search",
         validators=[search_words],
-        help_text=f"Words in the code, title or text, all of them: at most {SEARCH_MAX_WORDS} "
-        f"words and {SEARCH_MAX_LENGTH} characters.",
+        help_text="Words in the code, title, text or current summary (that of the approved "
+        "update that gives the current status), all of them, most relevant first unless "
+        'ordering is given. A web search: "a quoted phrase", -word to leave one out, or between '
+        "alternatives; a word finds its other forms (decisions finds decision), and a code "
+        f"(GLB-2.3) finds that commitment. At most {SEARCH_MAX_WORDS} words and "
+        f"{SEARCH_MAX_LENGTH} characters. (A development server on SQLite matches every word "
+        "as a substring instead.)",
     )
     ordering = NullsLastOrderingFilter(
         fields=[

@@ -1,0 +1,170 @@
+"""Searching commitments (?search=): by their code, title, text and the summary of the update
+that gives each its current status. On PostgreSQL a web search over a stored vector, most
+relevant first; on SQLite every word as a substring."""
+
+import csv
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from commitments.services import approve_or_return, save_commitment
+from tests.factories import CommitmentFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/commitments/"
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's full-text search"
+)
+
+
+def found(api, search, **params):
+    response = api.get(LIST, {"search": search, **params})
+    assert response.status_code == 200, response.content
+    return [item["code"] for item in response.json()["results"]]
+
+
+@pytest.fixture
+def wells(db):
+    return CommitmentFactory(
+        code="WAT-1",
+        title="Restore the water wells",
+        text="Partners repair the pumps of the villages.",
+    )
+
+
+@pytest.fixture
+def schools(db):
+    return CommitmentFactory(
+        code="EDU-1",
+        title="Reopen the schools",
+        text="Teachers return to the classrooms of the villages.",
+    )
+
+
+def test_a_search_finds_a_word_of_the_title(api, wells, schools):
+    assert found(api, "wells") == ["WAT-1"]
+
+
+def test_a_search_finds_a_word_of_the_text(api, wells, schools):
+    assert found(api, "classrooms") == ["EDU-1"]
+
+
+def test_a_search_needs_every_word(api, wells, schools):
+    assert found(api, "villages teachers") == ["EDU-1"]
+
+
+def test_a_search_finds_a_word_of_the_summary_that_gives_the_current_status(
+    api, record, wells, schools
+):
+    record(wells, summary="Contractors were delayed by flooding.")
+
+    assert found(api, "contractors") == ["WAT-1"]
+
+
+def test_a_search_does_not_find_an_older_assessment_than_the_current_one(api, record, wells):
+    record(wells, as_of=datetime.date(2024, 2, 1), summary="Drought dried the wells.")
+    record(wells, as_of=datetime.date(2024, 1, 1), summary="Flooding reached the pumps.")
+
+    assert found(api, "drought") == ["WAT-1"]
+    assert found(api, "flooding") == []
+
+
+def test_a_search_finds_an_approved_correction_and_not_what_it_corrected(api, record, wells):
+    original = record(wells, summary="Flooding reached the pumps.")
+    record(wells, summary="Drought dried the wells.", corrects=original)
+
+    assert found(api, "drought") == ["WAT-1"]
+    assert found(api, "flooding") == []
+
+
+@pytest.mark.usefixtures("review_required")
+def test_a_search_finds_an_update_once_it_is_approved_and_not_before(api, record, reviewer, wells):
+    update = record(wells, summary="Contractors were delayed by flooding.")
+    assert found(api, "contractors") == []
+
+    approve_or_return(update, reviewer=reviewer, decision="approve")
+
+    assert found(api, "contractors") == ["WAT-1"]
+
+
+@pytest.mark.usefixtures("review_required")
+def test_a_search_never_finds_a_returned_update(api, record, reviewer, wells):
+    approve_or_return(
+        record(wells, summary="Pumps repaired."), reviewer=reviewer, decision="approve"
+    )
+    returned = record(wells, as_of=datetime.date(2024, 3, 1), summary="Sabotage reported.")
+    approve_or_return(returned, reviewer=reviewer, decision="return", comment="Source?")
+
+    assert found(api, "sabotage") == []
+    assert found(api, "repaired") == ["WAT-1"]
+
+
+@pytest.mark.parametrize("code", ["MIL-1", "mil-3", "GLB-2.3", "POL-3.2"])
+def test_a_search_for_a_code_finds_that_commitment(api, roadmap, code):
+    assert found(api, code) == [code.upper()]
+
+
+def test_a_search_finds_a_commitment_by_its_new_title_once_renamed(api, wells):
+    wells.title = "Dig boreholes"
+    save_commitment(wells, fields=["title"])
+
+    assert found(api, "boreholes") == ["WAT-1"]
+    assert found(api, "wells") == []
+
+
+def test_a_search_finds_an_imported_update(api, roadmap, analyst, tmp_path):
+    path = tmp_path / "updates.csv"
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["commitment", "status", "as_of", "summary"])
+        writer.writerow(["MIL-2", "at_risk", "2024-01-15", "Convoys stopped at the checkpoints."])
+    call_command("import_updates", str(path), author="analyst", stdout=StringIO())
+
+    assert found(api, "convoys checkpoints") == ["MIL-2"]
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ('"water wells"', ["WAT-1"]),
+        ('"wells water"', []),
+        ("villages -pumps", ["EDU-1"]),
+        ("wells or schools", ["EDU-1", "WAT-1"]),
+        # English stems: "repairs" and "pump" are the words of "repair the pumps".
+        ("repairs pump", ["WAT-1"]),
+    ],
+)
+def test_a_search_on_postgresql_is_a_web_search(api, wells, schools, search, expected):
+    assert sorted(found(api, search)) == expected
+
+
+@postgresql_only
+def test_a_title_match_ranks_above_a_match_in_the_text_only(api):
+    # First in the Roadmap's order, found by its text only.
+    CommitmentFactory(code="TXT-1", paragraph=1, text="Clear the mines from the farmland.")
+    CommitmentFactory(code="TTL-1", paragraph=2, title="Clear the mines")
+
+    assert found(api, "mines") == ["TTL-1", "TXT-1"]
+
+
+@postgresql_only
+def test_an_explicit_ordering_replaces_relevance(api):
+    CommitmentFactory(code="TXT-1", text="Clear the mines from the farmland.")
+    CommitmentFactory(code="TTL-1", title="Clear the mines")
+
+    assert found(api, "mines", ordering="-code") == ["TXT-1", "TTL-1"]
+
+
+def test_a_search_takes_the_queries_of_an_unfiltered_list(
+    api, roadmap, record, django_assert_num_queries
+):
+    record(CommitmentFactory(code="QRT-1"), summary="Quartermasters counted the stores.")
+    # Expect 4 queries: the data fingerprint (ETag), the count, the page of commitments, and
+    # the union of their themes, places, partners and children.
+    with django_assert_num_queries(4):
+        assert found(api, "quartermasters") == ["QRT-1"]
