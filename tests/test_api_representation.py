@@ -108,7 +108,7 @@ def test_a_status_update_is_what_its_fields_describe(history, signed_in, reader,
 
 
 def test_a_commitment_in_the_csv_is_what_its_fields_describe(history, api):
-    rows = csv.DictReader(io.StringIO(api.get(LIST, {"format": "csv"}).content.decode()))
+    rows = csv.DictReader(io.StringIO(api.get(LIST, {"format": "csv"}).getvalue().decode()))
     renderer_cell = csv_cells(serializers.CommitmentCSVSerializer)
     for row in rows:
         commitment = Commitment.objects.get(code=row["code"])
@@ -116,7 +116,7 @@ def test_a_commitment_in_the_csv_is_what_its_fields_describe(history, api):
 
 
 def test_a_status_update_in_the_csv_is_what_its_fields_describe(history, api):
-    rows = csv.DictReader(io.StringIO(api.get("/api/v1/updates/?format=csv").content.decode()))
+    rows = csv.DictReader(io.StringIO(api.get("/api/v1/updates/?format=csv").getvalue().decode()))
     renderer_cell = csv_cells(serializers.StatusUpdateCSVSerializer)
     for row in rows:
         update = StatusUpdate.objects.for_display().get(pk=row["id"])
