@@ -188,12 +188,14 @@ def commitment_list(queries, query):
     if "status" in query:
         where.append("c.current_status = ANY(%(statuses)s)")
         params["statuses"] = query["status"]
-    for number, word in enumerate(" ".join(query.get("search", [])).split()):
-        where.append(
-            f"(c.code ILIKE %(w{number})s OR c.title ILIKE %(w{number})s"
-            f" OR c.text ILIKE %(w{number})s)"
+    order = "c.source_document_id, c.paragraph, c.code"
+    if "search" in query:
+        # As the app searches on PostgreSQL: the stored vector, a web search, most relevant first.
+        where.append("c.search_vector @@ websearch_to_tsquery('english', %(search)s)")
+        params["search"] = " ".join(query["search"])
+        order = (
+            "ts_rank(c.search_vector, websearch_to_tsquery('english', %(search)s)) DESC, " + order
         )
-        params[f"w{number}"] = f"%{word}%"
     condition = " AND ".join(where)
     page = int(query.get("page", ["1"])[0])
     # The count joins the pillar only to filter by it.
@@ -203,7 +205,7 @@ def commitment_list(queries, query):
     )[0]
     rows = queries.all(
         f"SELECT {COMMITMENT_COLUMNS} {COMMITMENT_JOINS} WHERE {condition}"
-        " ORDER BY c.source_document_id, c.paragraph, c.code LIMIT %(limit)s OFFSET %(offset)s",
+        f" ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
         {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
     )
     base = f"{HOST}/api/v1/commitments/?"
