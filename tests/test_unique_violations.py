@@ -21,7 +21,8 @@ def refusal_of(write):
 
 
 def test_a_duplicate_of_a_unique_field_is_an_error_on_that_field():
-    commitment = CommitmentFactory()
+    # Every column loaded (the manager defers the search vector), to insert the row again.
+    commitment = Commitment.objects.defer(None).get(pk=CommitmentFactory().pk)
     commitment.pk = None
 
     refusal = refusal_of(lambda: commitment.save(force_insert=True))
