@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Anonymous API reads from the versioned response cache: after the middleware whose headers
+    # depend on the request (CORS, CSP, security, gzip), which a hit gets as any response does.
+    "commitments.api.response_cache.ResponseCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "commitments.middleware.DatabaseUnavailableMiddleware",

@@ -179,7 +179,7 @@ def cached(name, data_fingerprint, compute):
     return value
 
 
-def data_version():
+def data_version(known=None):
     """A fingerprint of everything the API shows, and the time of the latest change: the data
     version row that database triggers move on with every write (models.DataVersion), read
     by primary key. Every API read runs it, for its ETag and its cache keys.
@@ -188,8 +188,11 @@ def data_version():
     current. When this request reads a replica, the replica's own version is read too, and
     unless the replica has replayed exactly this version the rest of the request reads the
     primary; so whatever is built and cached under this version (the response cache, the
-    summary) is built from data at least as new. One more query, on the replica."""
-    version = _data_version(DEFAULT_DB_ALIAS)
+    summary) is built from data at least as new. One more query, on the replica.
+
+    `known`: the primary's version as this request read it already (the response cache's
+    middleware does, before the view)."""
+    version = known or _data_version(DEFAULT_DB_ALIAS)
     replica = db_router.replica_of_this_request()
     if replica is not None and _data_version(replica)[0] != version[0]:
         db_router.read_primary()

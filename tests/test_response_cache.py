@@ -166,10 +166,22 @@ def test_a_pending_update_is_for_staff_whoever_reads_first(
             assert client.get(url).status_code == status
 
 
+@pytest.fixture
+def signed_in_staff(roadmap, analyst):
+    """An analyst signed in to the site in a browser: a session, no Authorization header."""
+    client = APIClient()
+    client.force_login(analyst)
+    return client
+
+
 @pytest.mark.parametrize("staff_first", [True, False], ids=["staff first", "anonymous first"])
-def test_staff_and_anonymous_readers_never_share_a_body(roadmap, api, staff, analyst, staff_first):
+@pytest.mark.parametrize("staff_client", ["staff", "signed_in_staff"])
+def test_staff_and_anonymous_readers_never_share_a_body(
+    roadmap, api, analyst, staff_first, staff_client, request
+):
     # People without a full name are named by login to staff only.
     Commitment.objects.filter(code="MIL-1").update(owner=analyst)
+    staff = request.getfixturevalue(staff_client)
     readers = [(staff, analyst.username), (api, "Analyst")]
     for client, owner in readers if staff_first else readers[::-1]:
         for _ in range(2):

@@ -5,7 +5,7 @@ import hashlib
 import itertools
 import re
 
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.crypto import salted_hmac
@@ -95,44 +95,34 @@ class ConditionalGetMixin:
     before the response is built. A commitment's ETag also carries its version, sealed
     ("v3-<seal>-<fingerprint>"), which If-Match checks before an edit.
 
-    An anonymous GET of JSON or CSV is then looked up in the versioned response cache
-    (commitments.api.response_cache) and, when found, answered from it without the view's work;
-    a 200 it did not find is stored once rendered. The lookup is the first step after DRF's
-    `initial`, not a middleware before the view: authentication, the read permission
-    (ROADMAP_PUBLIC_READ), throttling and content negotiation have run as for any request, so a
-    hit is refused, throttled and negotiated exactly as a miss, and every header a middleware
-    or this view adds (Vary, CORS, CSP, Cache-Control, gzip) is added to it the same way, at
-    the cost of one query, the data version the key needs anyway."""
+    An anonymous GET of JSON or CSV is marked as one the versioned response cache may keep
+    (commitments.api.response_cache): its middleware, outside the view, answers the next such
+    read of the same address from it until the data change. The mark is given after DRF's
+    `initial`, when authentication and content negotiation have said who reads and in which
+    representation."""
 
     etag_version = None  # "v3-<seal>-" on a commitment's own responses
     fingerprint = None
     data_fingerprint = None  # of the data alone (selectors.data_version), for cache keys
-    response_cache_key = None  # of a cacheable request the cache did not answer
+    keep_in_response_cache = False
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
         self.fingerprint = None
-        self.response_cache_key = None
         if request.method not in ("GET", "HEAD"):
             return
         self.fingerprint = self._fingerprint(request)
         for etag in parse_etags(request.headers.get("If-None-Match", "")):
             if fingerprint_of(etag) == self.fingerprint:
                 raise NotModified(etag)
-        if response_cache.is_cacheable(request):
-            key = response_cache.key_for(request, self.data_fingerprint)
-            if (entry := response_cache.get(key)) is not None:
-                self.etag_version = entry.etag_version
-                raise response_cache.Hit(entry)
-            self.response_cache_key = key
-
-    def handle_exception(self, exc):
-        if isinstance(exc, response_cache.Hit):
-            return HttpResponse(exc.entry.content, content_type=exc.entry.content_type)
-        return super().handle_exception(exc)
+        self.keep_in_response_cache = response_cache.may_keep(
+            request, request.accepted_renderer.format
+        )
 
     def _fingerprint(self, request):
-        data, changed_at = data_version()
+        # The response cache's middleware read the version already, when it looked this up.
+        known = getattr(request._request, response_cache.VERSION_ATTRIBUTE, None)
+        data, changed_at = data_version(known)
         self.data_fingerprint = data
         if may_see_unapproved(request.user):
             # Staff may list pending and returned updates, which move no data version: their
@@ -175,13 +165,9 @@ class ConditionalGetMixin:
             # A 304 for If-None-Match already names the ETag the client sent.
             response.setdefault("ETag", f'"{self.etag_version or ""}{self.fingerprint}"')
             response["Last-Modified"] = http_date(self.last_modified.timestamp())
-        if self.response_cache_key and isinstance(response, Response):
-            # The body exists once rendered, after the view; gzip comes later still
-            # (APICompressionMiddleware), so the cache keeps the uncompressed body.
-            key, etag_version = self.response_cache_key, self.etag_version
-            response.add_post_render_callback(
-                lambda rendered: response_cache.store(key, rendered, etag_version)
-            )
+        # Read by response_cache.ResponseCacheMiddleware once the response is rendered, before
+        # gzip (APICompressionMiddleware, outside it), so the cache keeps the uncompressed body.
+        response.keep_in_response_cache = self.keep_in_response_cache
         return response
 
 
