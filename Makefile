@@ -95,8 +95,8 @@ fault-test: $(INSTALLED)
 	cd reliability && ../$(BIN)/python pg_restart.py
 
 # The benchmark: the API against a hand-written baseline at 1k and 10k commitments (10k and 1M
-# status updates) on the local PostgreSQL and Redis, loaded by wrk; writes docs/performance.md.
-# About 10 minutes. A quick look: make bench BENCH_ARGS="--sizes S --duration 2 --no-write"
+# status updates) on the local PostgreSQL and Redis, loaded by wrk, warm (response cache on)
+# and cold; the dashboard in Chromium; writes docs/performance.md. About 15 minutes. A quick look: make bench BENCH_ARGS="--sizes S --duration 2 --no-write"
 bench: $(INSTALLED)
 	@command -v wrk > /dev/null || (apt-get update -qq && apt-get install -y -qq wrk > /dev/null)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
