@@ -167,7 +167,8 @@ def test_a_lagging_replica_never_puts_an_old_body_under_a_new_key(api, replica):
     assert codes(stored) == codes(response) == [first.code, second.code]
     # Served from the response cache, before any read is routed: the primary's version only.
     assert on_replica == []
-    assert len(on_primary) == 1 and DataVersion._meta.db_table in on_primary[0]
+    assert len(on_primary) == 1
+    assert DataVersion._meta.db_table in on_primary[0]
 
 
 def test_when_the_replica_is_down_the_primary_answers(api, replica, unused_port):

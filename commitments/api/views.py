@@ -5,6 +5,7 @@ import hashlib
 import itertools
 import re
 
+import django_filters
 from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -687,13 +688,22 @@ class SummaryView(ConditionalGetMixin, APIView):
         return Response({**data, "generated_at": generated_at})
 
     def _filters(self, request):
-        """The filters asked for, in a canonical order: the same set of commitments is found
-        under one cache key however the parameters are spelled out."""
-        filters = tuple(
-            (name, values)
-            for name in sorted(SummaryFilter.base_filters)
-            if (values := tuple(sorted(set(filter(None, request.query_params.getlist(name))))))
-        )
+        """The filters as the filter set applies them, in a canonical order: the same set of
+        commitments is found under one cache key however the parameters are spelled out, and
+        two different sets never share one. A filter of several values takes them all, repeated
+        or comma-separated, in any order; one of a single value takes the last given, as
+        django-filter does."""
+        filters = []
+        for name, declared in sorted(SummaryFilter.base_filters.items()):
+            given = request.query_params.getlist(name)
+            if isinstance(declared, django_filters.MultipleChoiceFilter):
+                values = tuple(
+                    sorted({value for raw in given for value in raw.split(",") if value})
+                )
+            else:
+                values = tuple(given[-1:]) if given and given[-1] else ()
+            if values:
+                filters.append((name, values))
         if request.query_params.get("owner") == "me":
-            filters += (("reader", (str(request.user.pk),)),)  # "me" is whoever asks
-        return filters
+            filters.append(("reader", (str(request.user.pk),)))  # "me" is whoever asks
+        return tuple(filters)
