@@ -308,6 +308,31 @@ def test_the_feeds_csv_is_sent_a_batch_at_a_time(api, commitment, record, monkey
     assert [row["summary"] for row in rows] == [f"Update {n}." for n in (4, 3, 2, 1, 0)]
 
 
+def test_the_feeds_csv_shows_an_update_in_the_very_next_read(api, commitment, record):
+    record(commitment, summary="First.")
+    before = api.get(FEED, {"format": "csv"})
+    record(commitment, summary="Second.")
+
+    after = api.get(FEED, {"format": "csv"})
+
+    assert after["ETag"] != before["ETag"]
+    rows = list(csv.DictReader(io.StringIO(after.getvalue().decode())))
+    assert [row["summary"] for row in rows] == ["Second.", "First."]
+
+
+def test_the_feeds_csv_answers_304_and_head_without_a_body(api, commitment, record):
+    record(commitment, summary="First.")
+    first = api.get(FEED, {"format": "csv"})
+
+    again = api.get(FEED, {"format": "csv"}, HTTP_IF_NONE_MATCH=first["ETag"])
+    head = api.head(FEED, {"format": "csv"})
+
+    assert again.status_code == 304
+    assert head.status_code == 200
+    assert head["ETag"] == first["ETag"]
+    assert head.getvalue() == b""
+
+
 def test_the_feeds_csv_of_nothing_is_its_header(api, commitment, record):
     record(commitment, summary="Recorded.")
     header = api.get(FEED, {"format": "csv"}).getvalue().decode().splitlines()[0]

@@ -193,3 +193,15 @@ def unused_port():
     from tests.replica import _free_port
 
     return _free_port()
+
+
+def test_the_feeds_streamed_csv_is_read_on_the_replica(api, replica, record):
+    # Its rows are read after the view returns: the view chose the replica while it could.
+    record(CommitmentFactory(), summary="Replicated.")
+    replica.wait_for_replay()
+
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+        body = api.get("/api/v1/updates/?format=csv").getvalue().decode()
+
+    assert "Replicated." in body
+    assert any("commitments_statusupdate" in query["sql"] for query in on_replica)

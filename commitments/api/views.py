@@ -3,9 +3,11 @@
 import datetime
 import hashlib
 import itertools
+import logging
 import re
 
 import django_filters
+from django.db import DatabaseError, router
 from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -56,6 +58,8 @@ from commitments.selectors import (
     roadmap_summary,
 )
 from commitments.services import AlreadyDecided, OwnUpdate, StaleVersion, approve_or_return
+
+logger = logging.getLogger(__name__)
 
 LATEST_UPDATES_IN_DETAIL = 10
 STREAMED_CSV_BATCH = 2000  # status updates read, serialized and sent at a time
@@ -613,15 +617,34 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
         # read off a server-side cursor and sent a batch at a time, in constant memory. It is
         # therefore never kept by the response cache, which stores whole bodies.
         queryset = self.filter_queryset(self.get_queryset())
-        batches = () if request.method == "HEAD" else self._serialized_batches(queryset)
+        if request.method == "HEAD":
+            batches = iter(())
+        else:
+            # The rows are read after this view returns, when the request's routing is over:
+            # the database is chosen now (a replica, for an anonymous reader), and the first
+            # batch is read now, so that a database error is this request's own (its replica
+            # set aside, or a 503), not a cut-off download.
+            batches = self._serialized_batches(queryset.using(router.db_for_read(StatusUpdate)))
+            batches = itertools.chain([next(batches)], batches)
         return StreamingHttpResponse(
             csv_chunks(self.csv_columns, batches), content_type="text/csv; charset=utf-8"
         )
 
     def _serialized_batches(self, queryset):
+        """Lists of serialized rows, STREAMED_CSV_BATCH at a time; the first always, if empty."""
         rows = queryset.iterator(chunk_size=STREAMED_CSV_BATCH)
-        while batch := list(itertools.islice(rows, STREAMED_CSV_BATCH)):
-            yield self.get_serializer(batch, many=True).data
+        batch = list(itertools.islice(rows, STREAMED_CSV_BATCH))
+        try:
+            while True:
+                yield self.get_serializer(batch, many=True).data
+                batch = list(itertools.islice(rows, STREAMED_CSV_BATCH))
+                if not batch:
+                    return
+        except DatabaseError:
+            # Headers are sent: all that can be done is to break the download off (the client
+            # sees an incomplete chunked body) and say so in the log.
+            logger.exception("The CSV of the feed broke off: %s", self.request.get_full_path())
+            raise
 
 
 def cached_summary(data_fingerprint, commitments=None, filters=()):
