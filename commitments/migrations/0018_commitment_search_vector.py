@@ -1,10 +1,10 @@
 """Full-text search of commitments on PostgreSQL (models.CommitmentQuerySet.search): a stored
 search vector of each commitment's code, title, text and current summary, and a GIN index on it.
 
-On PostgreSQL the vectors of existing commitments are filled here, as services.search_vector
-weighs them (written out, as a migration must keep the logic of its day). Nothing that readers
-see changes, so the data-version trigger (migration 0005) is held off for that one statement:
-every cached response and ETag stays valid.
+On PostgreSQL the vectors of existing commitments are filled here, as models.search_vector
+weighs them (written out, as a migration must keep the logic of its day). What a search finds
+changes with it (word forms, the current summary), so the data-version trigger (migration 0005)
+fires as for any write: no response cached or ETag given before it is served again.
 
 SQLite gets the column, always empty (its search reads the columns themselves), and no index:
 it has no GIN. The index is made here rather than in the model's Meta.indexes for that reason:
@@ -43,11 +43,7 @@ def fill_search_vectors(apps, schema_editor):
         + SearchVector("text", config="english", weight="B")
         + SearchVector(Subquery(standing.values("summary")[:1]), config="english", weight="C")
     )
-    schema_editor.execute(
-        "ALTER TABLE commitments_commitment DISABLE TRIGGER commitments_data_changed"
-    )
     Commitment.objects.using(schema_editor.connection.alias).update(search_vector=vector)
-    schema_editor.execute("ALTER TABLE commitments_commitment ENABLE TRIGGER commitments_data_changed")
 
 
 def add_index(apps, schema_editor):
