@@ -13,8 +13,8 @@ Three things keep a replica's lag out of sight:
   body cached under a version is never built from older data;
 - a client that has just written is pinned to the primary for REPLICA_PIN_SECONDS (a signed
   cookie), so that it reads its own writes;
-- a replica that fails (refused connection, or any database error) is set aside for
-  RETRY_AFTER_SECONDS in this process, and the request runs again on the primary.
+- a replica that fails (a refused or lost connection, an operational error) is set aside for
+  SET_ASIDE_SECONDS in this process, and the request runs again on the primary.
 
 With no replica configured neither this router nor the middleware is installed."""
 
@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 
 # How long a replica that failed is left out, in this process, before it is tried again.
-RETRY_AFTER_SECONDS = 10
+SET_ASIDE_SECONDS = 10
 
 # The alias that this request's reads go to; None outside a request marked for a replica.
 _reads = ContextVar("replica_reads", default=None)
@@ -59,7 +59,7 @@ def healthy_replica():
 
 
 def set_aside(alias):
-    _down_until[alias] = time.monotonic() + RETRY_AFTER_SECONDS
+    _down_until[alias] = time.monotonic() + SET_ASIDE_SECONDS
 
 
 def reset_health():

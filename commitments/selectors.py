@@ -159,7 +159,9 @@ def roadmap_summary(commitments=None, today=None) -> RoadmapSummary:
     overall = StatusCounts()
     latest = None
     for row in rows:
-        pillars[row["pillar_id"]].status_counts.add(row)
+        # A pillar added between the two queries is left out of this summary, not a KeyError.
+        if (pillar := pillars.get(row["pillar_id"])) is not None:
+            pillar.status_counts.add(row)
         overall.add(row)
         if row["latest"] and (latest is None or row["latest"] > latest):
             latest = row["latest"]
