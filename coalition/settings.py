@@ -133,7 +133,16 @@ for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), st
     _replica = env.db_url_config(_url)
     # A replica that does not answer must not hold a request long: it is then set aside and
     # the request reads the primary (commitments.middleware.ReplicaReadsMiddleware).
-    _replica["OPTIONS"] = {"connect_timeout": 2, **_replica.get("OPTIONS", {})}
+    # connect_timeout covers a new connection; the keepalives, one kept open (CONN_MAX_AGE) to
+    # a replica that went silent, which would otherwise hang until the kernel gives up.
+    _replica["OPTIONS"] = {
+        "connect_timeout": 2,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        **_replica.get("OPTIONS", {}),
+    }
     DATABASES[f"replica_{_number}"] = {
         **_replica,
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
