@@ -316,7 +316,7 @@ def reference_data(cursor, now):
     insert(
         "partner",
         [
-            {"slug": f"partner-{n}", "name": f"Partner {n:02}", "kind": "government",
+            {"slug": f"partner-{n}", "name": f"Partner {n:02}", "kind": "member_state",
              "description": ""}
             for n in range(1, 13)
         ],

@@ -348,6 +348,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "updates", "description": "Status updates: assessments, newest first."},
         {"name": "summary", "description": "The Roadmap at a glance."},
         {"name": "reference", "description": "Pillars, themes, places, partners, documents."},
+        {
+            "name": "contributions",
+            "description": "What partners contribute to commitments, and the matrix of totals.",
+        },
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -360,6 +364,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "commitments.models.Status",
         "AssessmentStatusEnum": "commitments.models.Status.assessments",
+        # Several fields are called kind: each vocabulary keeps one name, however many
+        # components use it.
+        "PlaceKindEnum": "commitments.models.Place.Kind",
+        "PartnerKindEnum": "commitments.models.PartnerKind",
+        "ContributionKindEnum": "commitments.models.ContributionKind",
+        "CurrencyEnum": "commitments.models.CURRENCY_CHOICES",
     },
 }
 

@@ -31,3 +31,73 @@ def sqlite_data_version_trigger(table, event, *, name=None, columns=None):
         ON CONFLICT (id) DO UPDATE SET number = number + 1, changed_at = excluded.changed_at;
     END;
     """
+
+
+def append_only(table, message):
+    """The statements that make `table` append-only as migrations 0003, 0008 and 0011 made the
+    status history and the review decisions: UPDATE and DELETE refused whoever sends them;
+    SQLite's REPLACE (an insert over an existing id) refused too; PostgreSQL's TRUNCATE refused
+    unless the session sets roadmap.allow_truncate (a test run's flush does). Returns
+    {"postgresql": [...], "sqlite": [...]} and the reverse, for `run`."""
+    function = f"{table}_append_only"
+    no_truncate = f"{table}_no_truncate"
+    forward = {
+        "postgresql": [
+            f"""
+            CREATE FUNCTION {function}() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION '{message} (% refused)', TG_OP
+                USING ERRCODE = 'integrity_constraint_violation';
+            END
+            $$ LANGUAGE plpgsql;
+            """,
+            f"""
+            CREATE TRIGGER {function} BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {function}();
+            """,
+            f"""
+            CREATE FUNCTION {no_truncate}() RETURNS trigger AS $$
+            BEGIN
+                IF coalesce(current_setting('roadmap.allow_truncate', true), '') <> 'on' THEN
+                    RAISE EXCEPTION '{message} (TRUNCATE refused)'
+                    USING ERRCODE = 'integrity_constraint_violation';
+                END IF;
+                RETURN NULL;
+            END
+            $$ LANGUAGE plpgsql;
+            """,
+            f"""
+            CREATE TRIGGER {no_truncate} BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION {no_truncate}();
+            """,
+        ],
+        "sqlite": [
+            f"""
+            CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{message} (UPDATE refused)'); END;
+            """,
+            f"""
+            CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{message} (DELETE refused)'); END;
+            """,
+            f"""
+            CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+            WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id)
+            BEGIN SELECT RAISE(ABORT, '{message} (an insert over an existing id refused)'); END;
+            """,
+        ],
+    }
+    reverse = {
+        "postgresql": [
+            f"DROP TRIGGER {no_truncate} ON {table};",
+            f"DROP FUNCTION {no_truncate}();",
+            f"DROP TRIGGER {function} ON {table};",
+            f"DROP FUNCTION {function}();",
+        ],
+        "sqlite": [
+            f"DROP TRIGGER {table}_no_replace;",
+            f"DROP TRIGGER {table}_no_delete;",
+            f"DROP TRIGGER {table}_no_update;",
+        ],
+    }
+    return forward, reverse

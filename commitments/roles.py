@@ -1,14 +1,15 @@
 """The analysts' roles, as Django groups with exactly these permissions.
 
 Staff users (is_staff) get their rights from one of these groups. No role may change or delete
-a status update or a review decision: history is append-only, and the admin refuses it even
-to superusers. Reviewers and Editors decide on other people's updates, never on their own.
+a status update, a review decision or a contribution: history is append-only, and the admin
+refuses it even to superusers. Analysts and Editors record contributions; Editors manage
+partners (their kind: who is a Coalition member) with the rest of the reference data. Reviewers and Editors decide on other people's updates, never on their own.
 """
 
 from django.contrib.auth.models import Group, Permission
 
 REFERENCE_MODELS = ["sourcedocument", "pillar", "theme", "place", "partner"]
-ALL_MODELS = ["commitment", "statusupdate", "review", *REFERENCE_MODELS]
+ALL_MODELS = ["commitment", "statusupdate", "review", "contribution", *REFERENCE_MODELS]
 
 VIEWER = "Viewer"
 ANALYST = "Analyst"
@@ -18,12 +19,13 @@ REVIEWER = "Reviewer"
 _view = [f"view_{model}" for model in ALL_MODELS]
 ROLE_PERMISSIONS = {
     VIEWER: _view,
-    ANALYST: [*_view, "add_statusupdate"],
+    ANALYST: [*_view, "add_statusupdate", "add_contribution"],
     # Approves or returns other people's status updates (add_review); never their own.
     REVIEWER: [*_view, "add_review"],
     EDITOR: [
         *_view,
         "add_statusupdate",
+        "add_contribution",
         "add_review",
         "add_commitment",
         "change_commitment",

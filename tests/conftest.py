@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -15,8 +16,10 @@ from django.test import override_settings
 from knox.models import AuthToken
 
 from commitments.models import (
+    FUNDS_KINDS,
     Commitment,
     CommitmentPartner,
+    Contribution,
     Partner,
     Pillar,
     Place,
@@ -27,7 +30,7 @@ from commitments.models import (
 )
 from commitments.roadmap import load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
-from commitments.services import record_status_update
+from commitments.services import record_contribution, record_status_update
 from tests.factories import (
     CommitmentFactory,
     PartnerFactory,
@@ -217,6 +220,17 @@ def one_of_each(django_db_setup, django_db_blocker):
                 )
                 for author in ("editor", "superuser")
             ]
+        # Of its own partner and commitment, so that nothing refers to the rows shown above. Not
+        # funds: the walk changes the first number it finds in the form, here the count.
+        contribution = record_contribution(
+            partner=PartnerFactory(),
+            commitment=CommitmentFactory(),
+            author=users["analyst"],
+            kind=Contribution.Kind.TRAINING,
+            count=40,
+            unit="instructors",
+            date=datetime.date(2024, 3, 1),
+        )
         access = {
             "username": "bystander",
             "ip_address": "203.0.113.7",
@@ -236,6 +250,7 @@ def one_of_each(django_db_setup, django_db_blocker):
             Theme: commitment.themes.get(),
             Place: commitment.places.get(),
             Partner: commitment.partners.get(),
+            Contribution: contribution,
             AccessAttempt: AccessAttempt.objects.create(
                 **access, get_data="", post_data="", failures_since_start=1
             ),
@@ -261,6 +276,28 @@ def record(analyst):
         return record_status_update(commitment=commitment, **fields)
 
     return record
+
+
+@pytest.fixture
+def contribute(analyst):
+    """Records a contribution through the service: funds pledged unless told otherwise."""
+
+    def contribute(partner, commitment, **fields):
+        fields = {
+            "kind": Contribution.Kind.FUNDS_PLEDGED,
+            "date": datetime.date(2024, 1, 15),
+            "author": analyst,
+            **fields,
+        }
+        if fields["kind"] in FUNDS_KINDS:
+            fields.setdefault("amount", Decimal("1000.00"))
+            fields.setdefault("currency", "USD")
+        else:
+            fields.setdefault("count", 1)
+            fields.setdefault("unit", "instructors")
+        return record_contribution(partner=partner, commitment=commitment, **fields)
+
+    return contribute
 
 
 @pytest.fixture

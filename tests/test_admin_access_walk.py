@@ -35,7 +35,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_manager_for_model
 
-from commitments.models import DataVersion, Review, StatusUpdate
+from commitments.models import Contribution, DataVersion, Review, StatusUpdate
 from commitments.roles import ANALYST, EDITOR, REVIEWER, ROLE_PERMISSIONS, VIEWER
 
 pytestmark = pytest.mark.django_db
@@ -110,9 +110,11 @@ def may(role, action, model):
     if action not in {"view", "add", "change", "delete"}:
         return False  # history pages never write, nor do pages that are not forms
     if role == "superuser":
-        # History is append-only: not even a superuser changes or deletes a status update, or
-        # a decision on one.
-        return not (model in {StatusUpdate, Review} and action in {"change", "delete"})
+        # History is append-only: not even a superuser changes or deletes a status update, a
+        # decision on one, or a contribution.
+        return not (
+            model in {StatusUpdate, Review, Contribution} and action in {"change", "delete"}
+        )
     if role not in ROLE_GROUPS or model._meta.app_label != "commitments":
         return False
     return get_permission_codename(action, model._meta) in ROLE_PERMISSIONS[ROLE_GROUPS[role]]

@@ -308,7 +308,13 @@ def test_every_operation_has_a_summary_a_description_and_a_tag(schema):
     for path, method, operation in operations(schema):
         assert operation.get("summary"), (method, path)
         assert operation.get("description"), (method, path)
-        assert operation["tags"][0] in {"commitments", "updates", "summary", "reference"}
+        assert operation["tags"][0] in {
+            "commitments",
+            "updates",
+            "summary",
+            "reference",
+            "contributions",
+        }
 
 
 def test_no_implementation_note_leaks_into_the_documentation(schema):
@@ -333,6 +339,7 @@ def test_the_schema_names_its_server_licence_contact_and_tags(schema):
         "updates",
         "summary",
         "reference",
+        "contributions",
     ]
 
 

@@ -11,7 +11,15 @@ import yaml
 from django.conf import settings
 from django.urls import reverse
 
-from commitments.models import Commitment, Partner, Pillar, Place, SourceDocument, Theme
+from commitments.models import (
+    Commitment,
+    Contribution,
+    Partner,
+    Pillar,
+    Place,
+    SourceDocument,
+    Theme,
+)
 from commitments.services import approve_or_return
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
@@ -20,7 +28,8 @@ SECRETS = ["Pending secret.", "Returned secret.", "Correction secret."]
 
 
 def public_paths(update_ids):
-    """Every GET path of the API document, its parameters filled in with real rows."""
+    """Every GET path of the API document, its parameters filled in with real rows (an id with
+    those of `update_ids`, or of contributions under /contributions/)."""
     document = yaml.safe_load((Path(settings.BASE_DIR) / "docs" / "openapi.yaml").read_text())
     slugs = {
         "documents": SourceDocument.objects.values_list("slug", flat=True),
@@ -42,6 +51,9 @@ def public_paths(update_ids):
             filled = [template.replace("{slug}", slug) for slug in slugs[kind][:3]]
         elif "{code}" in template:
             filled = [template.replace("{code}", "MIL-1")]
+        elif "{id}" in template and template.startswith("/api/v1/contributions/"):
+            ids = Contribution.objects.values_list("pk", flat=True)
+            filled = [template.replace("{id}", str(pk)) for pk in ids]
         elif "{id}" in template:
             filled = [template.replace("{id}", str(pk)) for pk in update_ids]
         else:
@@ -76,9 +88,10 @@ def walk(api, paths):
 
 
 def test_no_unapproved_update_reaches_an_anonymous_reader_by_any_endpoint(
-    api, roadmap, record, reviewer
+    api, roadmap, record, reviewer, contribute
 ):
     mil1 = Commitment.objects.get(code="MIL-1")
+    contribute(Partner.objects.get(slug="nato"), mil1)  # for the contributions' paths
     approved = record(mil1, status="on_track", summary="Approved and public.")
     approve_or_return(approved, reviewer=reviewer, decision="approve")
     before = walk(api, public_paths([approved.pk, approved.pk + 1, approved.pk + 2]))

@@ -270,6 +270,18 @@ class CommitmentFilter(filters.FilterSet):
         return queryset.search(value)
 
 
+class PartnerFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(
+        choices=Partner.Kind.choices,
+        distinct=False,
+        help_text="Kind of partner (member_state: the Coalition's members); repeat for several.",
+    )
+
+    class Meta:
+        model = Partner
+        fields = []
+
+
 class SummaryFilter(CommitmentFilter):
     """The commitment list's filters that choose a set of commitments, for the summary that
     counts the set: a code names rows rather than a set, and counts have no order."""

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from commitments.api import views
+from commitments.api import contributions, views
 
 app_name = "api"
 
@@ -15,6 +15,7 @@ router.register("partners", views.PartnerViewSet, basename="partner")
 router.register("documents", views.SourceDocumentViewSet, basename="document")
 router.register("commitments", views.CommitmentViewSet, basename="commitment")
 router.register("updates", views.StatusUpdateViewSet, basename="update")
+router.register("contributions", contributions.ContributionViewSet, basename="contribution")
 
 urlpatterns = [
     path(

@@ -33,6 +33,7 @@ from commitments.api.exceptions import (
 from commitments.api.filters import (
     CommitmentFilter,
     FilterBackend,
+    PartnerFilter,
     StatusUpdateFilter,
     SummaryFilter,
 )
@@ -274,7 +275,10 @@ class PlaceViewSet(ReferenceViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Partners",
-        description="Organisations and bodies the Roadmap names as working with the Coalition.",
+        description="Who works with the Coalition or within it, each of a kind: the "
+        "organisations and bodies the Roadmap names, and the Coalition's member states that "
+        "editors add (the Roadmap counts its members without naming them). `kind=member_state` "
+        "lists the members.",
         tags=["reference"],
     ),
     retrieve=extend_schema(
@@ -284,6 +288,7 @@ class PlaceViewSet(ReferenceViewSet):
 class PartnerViewSet(ReferenceViewSet):
     queryset = Partner.objects.all()
     serializer_class = serializers.PartnerSerializer
+    filterset_class = PartnerFilter
 
 
 @extend_schema_view(

@@ -1,0 +1,447 @@
+"""API v1 for contributions (issue 15): who contributes what to which commitment, and the
+partners by commitments matrix of them. Filters, serializers and views together, as the other
+endpoints' modules are crowded; they follow the same conventions (views.ConditionalGetMixin's
+ETags and response cache, the CSV of CSVExportMixin, ReadOrModelPermission)."""
+
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from commitments.api.filters import by_slugs
+from commitments.api.renderers import CSVRenderer
+from commitments.api.serializers import (
+    NullAsBlank,
+    OptionalCharField,
+    OptionalCharInput,
+    OptionalURLField,
+    OptionalURLInput,
+    StrictWriteSerializer,
+)
+from commitments.api.views import CSV_PARAMETER, ConditionalGetMixin, CSVExportMixin
+from commitments.models import (
+    CURRENCY_CHOICES,
+    CURRENCY_MESSAGE,
+    Commitment,
+    Contribution,
+    ContributionKind,
+    Partner,
+    Pillar,
+)
+from commitments.people import person_name
+from commitments.selectors import contribution_matrix
+from commitments.services import record_contribution
+
+# Filters.
+
+
+class ContributionFilter(filters.FilterSet):
+    partner = by_slugs(
+        field_name="partner__slug",
+        queryset=Partner.objects.all(),
+        to_field_name="slug",
+        distinct=False,
+        help_text="Slug of the partner who contributes (a member or an organisation); repeat "
+        "for several.",
+    )
+    partner_kind = filters.MultipleChoiceFilter(
+        field_name="partner__kind",
+        choices=Partner.Kind.choices,
+        distinct=False,
+        help_text="Kind of partner (member_state: the Coalition's members); repeat for several.",
+    )
+    commitment = by_slugs(
+        field_name="commitment__code",
+        queryset=Commitment.objects.all(),
+        to_field_name="code",
+        distinct=False,
+        help_text="Commitment code; repeat for several.",
+    )
+    pillar = by_slugs(
+        field_name="commitment__pillar__slug",
+        queryset=Pillar.objects.all(),
+        to_field_name="slug",
+        distinct=False,
+        help_text="Pillar slug of the commitment; repeat for several.",
+    )
+    kind = filters.MultipleChoiceFilter(
+        choices=ContributionKind.choices,
+        distinct=False,
+        help_text="Kind of contribution; repeat for several.",
+    )
+    currency = filters.MultipleChoiceFilter(
+        choices=CURRENCY_CHOICES,
+        distinct=False,
+        help_text="ISO 4217 code of the currency (funds only); repeat for several.",
+    )
+    since = filters.DateFilter(
+        field_name="date", lookup_expr="gte", help_text="Made on or after this date (ISO 8601)."
+    )
+    until = filters.DateFilter(
+        field_name="date", lookup_expr="lte", help_text="Made on or before this date (ISO 8601)."
+    )
+
+    class Meta:
+        model = Contribution
+        fields = []
+
+
+# Serializers.
+
+
+class ContributionSerializer(serializers.ModelSerializer):
+    """What a partner contributes to a commitment. Never changed once recorded: a correction
+    is a new contribution that names the one it corrects, which then counts in no total."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:contribution-detail")
+    partner = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+    partner_kind = serializers.ChoiceField(
+        source="partner.kind", choices=Partner.Kind.choices, read_only=True
+    )
+    commitment = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    commitment_url = serializers.HyperlinkedRelatedField(
+        source="commitment", view_name="api:commitment-detail", lookup_field="code", read_only=True
+    )
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    amount = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        allow_null=True,
+        read_only=True,
+        help_text="Funds: how much, as a decimal string; null for other kinds.",
+    )
+    currency = OptionalCharField(help_text="Funds: the ISO 4217 code; null for other kinds.")
+    count = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text="Other kinds: how many; null for funds."
+    )
+    unit = OptionalCharField(help_text="Other kinds: what is counted; null for funds.")
+    evidence_url = OptionalURLField()
+    evidence_source = OptionalCharField()
+    note = OptionalCharField()
+    corrects = serializers.IntegerField(
+        source="corrects_id",
+        allow_null=True,
+        read_only=True,
+        help_text="Id of the contribution this one corrects (and replaces in every total).",
+    )
+    corrected_by = serializers.IntegerField(
+        source="corrected_by_id",
+        allow_null=True,
+        read_only=True,
+        help_text="Id of the correction that replaced this one, which then counts in no total; "
+        "null while it stands.",
+    )
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contribution
+        fields = [
+            "id",
+            "url",
+            "partner",
+            "partner_name",
+            "partner_kind",
+            "commitment",
+            "commitment_url",
+            "kind",
+            "kind_label",
+            "amount",
+            "currency",
+            "count",
+            "unit",
+            "date",
+            "evidence_url",
+            "evidence_source",
+            "note",
+            "corrects",
+            "corrected_by",
+            "author",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_author(self, contribution) -> str:
+        request = self.context.get("request")
+        reader = getattr(request, "user", None)
+        return person_name(contribution.author, reader=reader, acting_as="Analyst")
+
+
+class ContributionCSVSerializer(ContributionSerializer):
+    class Meta(ContributionSerializer.Meta):
+        fields = [
+            name
+            for name in ContributionSerializer.Meta.fields
+            if name not in {"url", "commitment_url"}
+        ]
+        read_only_fields = fields
+
+
+class CurrencyInput(NullAsBlank, serializers.ChoiceField):
+    """An ISO 4217 code, in either case: "usd" is USD."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data.strip().upper() if isinstance(data, str) else data)
+
+
+class ContributionWriteSerializer(StrictWriteSerializer):
+    """A new contribution. Funds (funds_pledged, funds_committed, funds_disbursed) take an
+    amount and a currency; every other kind a count and a unit."""
+
+    partner = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Partner.objects.all(),
+        help_text="Slug of the partner who contributes: a member or an organisation.",
+    )
+    commitment = serializers.SlugRelatedField(
+        slug_field="code", queryset=Commitment.objects.all(), help_text="Commitment code."
+    )
+    amount = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Funds only: how much, 0 or more, as a decimal string (never a float).",
+    )
+    currency = CurrencyInput(
+        choices=CURRENCY_CHOICES,
+        allow_blank=True,
+        error_messages={"invalid_choice": CURRENCY_MESSAGE.replace("%(value)r", '"{input}"')},
+        help_text="Funds only: the ISO 4217 code of the currency, e.g. USD.",
+    )
+    count = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Other kinds only: how many (e.g. 40).",
+    )
+    unit = OptionalCharInput(
+        max_length=50,
+        allow_blank=True,
+        help_text="Other kinds only: what is counted (e.g. instructors).",
+    )
+    evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
+    evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
+    note = OptionalCharInput(allow_blank=True)
+    corrects = serializers.PrimaryKeyRelatedField(
+        queryset=Contribution.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of the contribution this one corrects: it then counts in no total.",
+    )
+
+    server_set_fields = {
+        "id",
+        "url",
+        "author",
+        "created_at",
+        "corrected_by",
+        "kind_label",
+        "partner_name",
+        "partner_kind",
+        "commitment_url",
+    }
+
+    class Meta:
+        model = Contribution
+        fields = [
+            "partner",
+            "commitment",
+            "kind",
+            "amount",
+            "currency",
+            "count",
+            "unit",
+            "date",
+            "evidence_url",
+            "evidence_source",
+            "note",
+            "corrects",
+        ]
+        # A contribution is corrected once: record_contribution's checks say so, by field.
+        validators = []
+
+    def create(self, validated_data):
+        return record_contribution(**validated_data)
+
+
+class FunnelSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+    pledged = serializers.DecimalField(max_digits=None, decimal_places=2)
+    committed = serializers.DecimalField(max_digits=None, decimal_places=2)
+    disbursed = serializers.DecimalField(max_digits=None, decimal_places=2)
+
+
+class CountTotalSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ContributionKind.choices)
+    unit = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ContributionTotalsSerializer(serializers.Serializer):
+    contributions = serializers.IntegerField(help_text="Standing contributions counted.")
+    funds = FunnelSerializer(
+        many=True,
+        help_text="Money per currency, through the funnel: pledged, committed, disbursed. "
+        "Never converted between currencies, nor added across stages.",
+    )
+    counts = CountTotalSerializer(many=True, help_text="Other kinds, per kind and unit.")
+
+
+class MatrixPartnerSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Partner.Kind.choices)
+    totals = ContributionTotalsSerializer()
+
+
+class MatrixCommitmentSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    pillar = serializers.SlugField()
+    totals = ContributionTotalsSerializer()
+
+
+class MatrixPillarSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    totals = ContributionTotalsSerializer()
+
+
+class MatrixCellSerializer(serializers.Serializer):
+    partner = serializers.SlugField()
+    commitment = serializers.CharField()
+    totals = ContributionTotalsSerializer()
+
+
+class ContributionMatrixSerializer(serializers.Serializer):
+    """Partners by commitments, of standing contributions (corrections replace what they
+    correct). Only partners, commitments and pillars with a contribution are listed."""
+
+    partners = MatrixPartnerSerializer(many=True, help_text="Totals per partner, by name.")
+    commitments = MatrixCommitmentSerializer(
+        many=True, help_text="Totals per commitment, in Roadmap order."
+    )
+    pillars = MatrixPillarSerializer(many=True, help_text="Totals per pillar, in display order.")
+    cells = MatrixCellSerializer(
+        many=True, help_text="One per partner and commitment with a contribution."
+    )
+    overall = ContributionTotalsSerializer()
+
+
+class MatrixRowSerializer(serializers.Serializer):
+    """A line of the matrix's CSV: the standing contributions of one partner to one
+    commitment, of one kind, in one currency or unit, added up."""
+
+    partner = serializers.SlugField()
+    partner_name = serializers.CharField()
+    partner_kind = serializers.CharField()
+    commitment = serializers.CharField()
+    commitment_title = serializers.CharField()
+    pillar = serializers.SlugField()
+    kind = serializers.CharField()
+    currency = serializers.CharField()
+    amount = serializers.DecimalField(
+        source="total_amount", max_digits=None, decimal_places=2, allow_null=True
+    )
+    unit = serializers.CharField()
+    count = serializers.IntegerField(source="total_count", allow_null=True)
+    contributions = serializers.IntegerField()
+
+
+# Views.
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Contributions",
+        description="Who contributes what to which commitment, newest first (by date, then by "
+        "time recorded), 50 a page: corrected ones too, each saying the correction that "
+        "replaced it (`corrected_by`). `format=csv` gives every matching one as CSV.",
+        parameters=[CSV_PARAMETER],
+        tags=["contributions"],
+    ),
+    retrieve=extend_schema(
+        summary="Get a contribution",
+        description="One contribution by its id, as the `Location` of its creation names it.",
+        tags=["contributions"],
+    ),
+    create=extend_schema(
+        summary="Record a contribution (Analysts, Editors)",
+        description="Funds (pledged, committed, disbursed) with an amount and an ISO 4217 "
+        "currency; any other kind with a count and a unit. Dated today or earlier. Public at "
+        "once (no review). Never changed: a correction is a new contribution that names the "
+        "one it `corrects`, which then counts in no total; a contribution is corrected once.",
+        request=ContributionWriteSerializer,
+        responses={201: ContributionSerializer},
+        tags=["contributions"],
+    ),
+)
+class ContributionViewSet(
+    CSVExportMixin, ConditionalGetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    queryset = Contribution.objects.for_display()
+    filterset_class = ContributionFilter
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action == "matrix":
+            renderers.append(CSVRenderer())
+        return renderers
+
+    @property
+    def csv_columns(self):
+        if self.action == "matrix":
+            return list(MatrixRowSerializer().fields)
+        return list(ContributionCSVSerializer.Meta.fields)
+
+    @property
+    def csv_filename(self):
+        return "contribution-matrix.csv" if self.action == "matrix" else "contributions.csv"
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ContributionWriteSerializer
+        if self.wants_csv:
+            return ContributionCSVSerializer
+        return ContributionSerializer
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as error:
+            raise NotFound(f"No contribution #{self.kwargs['pk']}.") from error
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contribution = serializer.save(author=request.user)
+        shown = self.get_queryset().get(pk=contribution.pk)
+        data = ContributionSerializer(shown, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+    @extend_schema(
+        summary="The contribution matrix",
+        description="Partners by commitments, with totals per partner, per commitment, per "
+        "pillar and overall: money per currency through the funnel (pledged → committed → "
+        "disbursed; never converted, never added across stages), other kinds per unit. Only "
+        "standing contributions count: a correction replaces what it corrects. Takes the "
+        "list's filters. `format=csv` gives it as CSV instead: one line per partner, "
+        "commitment, kind and currency or unit, added up.",
+        parameters=[CSV_PARAMETER],
+        responses=ContributionMatrixSerializer,
+        filters=True,
+        tags=["contributions"],
+    )
+    @action(detail=False, methods=["get"], url_path="matrix", pagination_class=None)
+    def matrix(self, request):
+        contributions = self.filter_queryset(Contribution.objects.all())
+        matrix = contribution_matrix(contributions)
+        if self.wants_csv:
+            return Response(MatrixRowSerializer(matrix.rows, many=True).data)
+        return Response(ContributionMatrixSerializer(matrix).data)
