@@ -1,4 +1,4 @@
-"""Loads the Roadmap's reference data and commitments from the reviewed data file.
+"""Loads the Roadmap's reference data, commitments and figures from the reviewed data file.
 
 The data file (commitments/data/paris_roadmap.yaml) holds the Roadmap's own commitments as
 published. Loading it creates what is missing; rows that exist are left as analysts and
@@ -19,6 +19,7 @@ from django.db import transaction
 from commitments.models import (
     Commitment,
     CommitmentPartner,
+    Indicator,
     Partner,
     Pillar,
     Place,
@@ -80,6 +81,33 @@ SECTIONS = (
         many={"themes": "themes", "places": "places", "partners": "partners"},
         # Few commitments say who leads: the others leave the key out.
         picks={"lead_partners": "partners"},
+    ),
+    # The Roadmap's own figures, each the baseline of an indicator: of the commitment it
+    # measures, or (commitment: null) of the Roadmap's context.
+    Section(
+        "indicators",
+        Indicator,
+        "slug",
+        (
+            "name",
+            "description",
+            "unit",
+            "unit_other",
+            "measure",
+            "direction",
+            "baseline_value",
+            "baseline_qualifier",
+            "baseline_date",
+            "baseline_paragraph",
+            "baseline_quote",
+            "target_value",
+            "target_qualifier",
+            "target_date",
+        ),
+        references={
+            "commitment": ("commitment", "commitments"),
+            "baseline_document": ("baseline_source", "documents"),
+        },
     ),
 )
 

@@ -20,6 +20,7 @@ from commitments.models import (
     Commitment,
     CommitmentPartner,
     Contribution,
+    Indicator,
     Partner,
     Pillar,
     Place,
@@ -110,7 +111,16 @@ def _roadmap_rows(django_db_setup, django_db_blocker):
     """The rows load_roadmap writes, loaded once per test run and kept in memory."""
     with django_db_blocker.unblock(), transaction.atomic():
         load_roadmap()
-        models = (SourceDocument, Pillar, Theme, Place, Partner, Commitment, CommitmentPartner)
+        models = (
+            SourceDocument,
+            Pillar,
+            Theme,
+            Place,
+            Partner,
+            Commitment,
+            CommitmentPartner,
+            Indicator,
+        )
         rows = serializers.serialize(
             "python", [row for model in models for row in model.objects.order_by("pk")]
         )
