@@ -370,6 +370,10 @@ SPECTACULAR_SETTINGS = {
         "PartnerKindEnum": "commitments.models.PartnerKind",
         "ContributionKindEnum": "commitments.models.ContributionKind",
         "CurrencyEnum": "commitments.models.CURRENCY_CHOICES",
+        # The qualifier of a baseline, a target and a value is one vocabulary.
+        "QualifierEnum": "commitments.models.Qualifier",
+        "IndicatorUnitEnum": "commitments.models.IndicatorUnit",
+        "DirectionEnum": "commitments.models.Direction",
     },
 }
 

@@ -1,15 +1,26 @@
 """The analysts' roles, as Django groups with exactly these permissions.
 
 Staff users (is_staff) get their rights from one of these groups. No role may change or delete
-a status update, a review decision or a contribution: history is append-only, and the admin
-refuses it even to superusers. Analysts and Editors record contributions; Editors manage
-partners (their kind: who is a Coalition member) with the rest of the reference data. Reviewers and Editors decide on other people's updates, never on their own.
+a status update, an indicator value, a review decision or a contribution: history is
+append-only, and the admin refuses it even to superusers. Analysts and Editors record
+contributions and indicator values; Editors manage partners (their kind: who is a Coalition
+member) with the rest of the reference data, and define indicators. Reviewers and Editors decide
+on other people's updates and indicator values (add_review), never on their own.
 """
 
 from django.contrib.auth.models import Group, Permission
 
 REFERENCE_MODELS = ["sourcedocument", "pillar", "theme", "place", "partner"]
-ALL_MODELS = ["commitment", "statusupdate", "review", "contribution", *REFERENCE_MODELS]
+ALL_MODELS = [
+    "commitment",
+    "statusupdate",
+    "review",
+    "contribution",
+    "indicator",
+    "indicatorvalue",
+    "indicatorvaluereview",
+    *REFERENCE_MODELS,
+]
 
 VIEWER = "Viewer"
 ANALYST = "Analyst"
@@ -19,16 +30,19 @@ REVIEWER = "Reviewer"
 _view = [f"view_{model}" for model in ALL_MODELS]
 ROLE_PERMISSIONS = {
     VIEWER: _view,
-    ANALYST: [*_view, "add_statusupdate", "add_contribution"],
+    ANALYST: [*_view, "add_statusupdate", "add_contribution", "add_indicatorvalue"],
     # Approves or returns other people's status updates (add_review); never their own.
     REVIEWER: [*_view, "add_review"],
     EDITOR: [
         *_view,
         "add_statusupdate",
         "add_contribution",
+        "add_indicatorvalue",
         "add_review",
         "add_commitment",
         "change_commitment",
+        # Editors define what measures a commitment; values are recorded, never changed.
+        *(f"{action}_indicator" for action in ("add", "change", "delete")),
         *(f"{action}_{model}" for model in REFERENCE_MODELS for action in ("add", "change")),
     ],
 }

@@ -24,6 +24,8 @@ from commitments.models import (
     Contribution,
     ContributionKind,
     DataVersion,
+    IndicatorValue,
+    IndicatorValueReview,
     Partner,
     PartnerRole,
     Pillar,
@@ -212,14 +214,17 @@ def _data_version(alias):
 
 
 def review_queue_version():
-    """What staff see beyond the data version: the newest update submitted and the newest
-    decision, which do not move it until an update is approved (migration 0011). Both tables are
-    append-only, so their highest ids change exactly when a row is added. Returns the version
-    and the time of the newer of the two (None when there is neither). One query, four reads of
-    primary-key indexes."""
+    """What staff see beyond the data version: the newest status update and indicator value
+    submitted and the newest decision on each, which do not move it until one is approved
+    (migrations 0011, 0021). The tables are append-only, so their highest ids change exactly
+    when a row is added. Returns the version and the time of the newest (None when there is
+    none). One query, eight reads of primary-key indexes."""
     newest = {
         "updates": (StatusUpdate._meta.db_table, "created_at"),
         "reviews": (Review._meta.db_table, "decided_at"),
+        # Indicator values are reviewed the same way, and staff may list pending ones too.
+        "values": (IndicatorValue._meta.db_table, "created_at"),
+        "value reviews": (IndicatorValueReview._meta.db_table, "decided_at"),
     }
     columns = ", ".join(
         f"(SELECT {column} FROM {table} ORDER BY id DESC LIMIT 1)"
@@ -228,9 +233,10 @@ def review_queue_version():
     )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns}")
-        update_id, submitted_at, review_id, decided_at = cursor.fetchone()
-    times = [_aware(value) for value in (submitted_at, decided_at) if value is not None]
-    return f"{update_id or 0}.{review_id or 0}", max(times, default=None)
+        found = cursor.fetchone()
+    ids, times = found[0::2], found[1::2]
+    times = [_aware(value) for value in times if value is not None]
+    return ".".join(str(pk or 0) for pk in ids), max(times, default=None)
 
 
 def _aware(value):

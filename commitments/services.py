@@ -182,6 +182,19 @@ def record_contribution(
 
 @unique_violations_refused()
 @transaction.atomic
+def save_indicator(indicator: Indicator) -> Indicator:
+    """Creates an indicator, or saves the changes an editor made to one. Its values and its
+    progress are not its own fields: they are recorded and computed elsewhere.
+
+    Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid
+    (also for a slug someone else took between the check and the write)."""
+    indicator.full_clean()
+    indicator.save()
+    return indicator
+
+
+@unique_violations_refused()
+@transaction.atomic
 def record_indicator_value(
     *,
     indicator: Indicator,

@@ -401,3 +401,292 @@ def test_a_value_is_recorded_at_the_time_it_is_recorded(indicator, observe):
     value = observe(indicator, "25000000000")
 
     assert before <= value.created_at <= timezone.now()
+
+
+# The API.
+
+LIST = "/api/v1/indicators/"
+
+
+@pytest.fixture
+def as_analyst(api, analyst, token_for):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
+    return api
+
+
+def values_url(indicator):
+    return f"{LIST}{indicator.pk}/values/"
+
+
+def test_an_indicator_shows_its_baseline_target_latest_value_and_progress(api, indicator, observe):
+    value = observe(indicator, "25000000000", qualifier="approximately")
+
+    item = api.get(f"{LIST}{indicator.pk}/").json()
+
+    assert item == {
+        "id": indicator.pk,
+        "url": f"http://testserver{LIST}{indicator.pk}/",
+        "slug": "humanitarian-and-stabilization-assistance-raised",
+        "name": "Humanitarian and stabilization assistance raised",
+        "description": indicator.description,
+        "commitment": "HUM-1",
+        "pillar": "humanitarian",
+        "is_context": False,
+        "unit": "us_dollars",
+        "unit_label": "US dollars",
+        "unit_other": None,
+        "measure": "quantitative",
+        "direction": "increase",
+        "baseline": {
+            "value": "20000000000",
+            "qualifier": "approximately",
+            "date": "2019-06-25",
+            "phrase": "approximately US$20 billion",
+            "document": "paris-roadmap-2019",
+            "paragraph": 2,
+            "quote": indicator.baseline_quote,
+        },
+        "target": {
+            "value": "30000000000",
+            "qualifier": "exactly",
+            "date": None,
+            "phrase": "US$30 billion",
+        },
+        "latest_value": "25000000000",
+        "latest_qualifier": "approximately",
+        "latest_date": "2024-01-15",
+        "latest_phrase": "approximately US$25 billion",
+        "latest_value_url": f"http://testserver/api/v1/indicator-values/{value.pk}/",
+        "progress": "50.0",
+        "values_url": f"http://testserver{LIST}{indicator.pk}/values/",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"commitment": "HUM-1"}, {"humanitarian-and-stabilization-assistance-raised"}),
+        ({"commitment": "POL-7"}, {"coalition-members", "coalition-working-groups"}),
+        ({"pillar": "political"}, {"coalition-members", "coalition-working-groups"}),
+        ({"unit": "square_kilometres"}, {"territory-controlled-at-peak"}),
+        (
+            {"context": "false"},
+            {
+                "humanitarian-and-stabilization-assistance-raised",
+                "coalition-members",
+                "coalition-working-groups",
+            },
+        ),
+    ],
+)
+def test_the_list_is_filtered(api, roadmap, query, expected):
+    found = api.get(LIST, query).json()["results"]
+
+    assert {item["slug"] for item in found} == expected
+
+
+def test_context_indicators_are_listed_on_their_own(api, roadmap):
+    found = api.get(LIST, {"context": "true"}).json()
+
+    assert found["count"] == 7
+    assert all(item["is_context"] and item["commitment"] is None for item in found["results"])
+
+
+@pytest.mark.parametrize(
+    "query", [{"commitment": "NOPE-1"}, {"unit": "furlongs"}, {"context": "x"}]
+)
+def test_a_bad_filter_is_a_400(api, roadmap, query):
+    response = api.get(LIST, query)
+
+    assert response.status_code == 400
+    assert set(response.json()) == set(query)
+
+
+def test_the_csv_has_a_row_per_indicator(api, roadmap):
+    response = api.get(LIST, {"format": "csv"})
+
+    lines = response.getvalue().decode().strip().splitlines()
+    assert response["Content-Disposition"] == 'attachment; filename="indicators.csv"'
+    assert lines[0].startswith("id,slug,name,commitment,pillar,is_context,unit")
+    assert len(lines) == 1 + 10
+
+
+def test_the_commitment_detail_embeds_its_indicators(api, indicator, observe):
+    observe(indicator, "25000000000")
+
+    embedded = api.get("/api/v1/commitments/HUM-1/").json()["indicators"]
+
+    assert embedded == [api.get(f"{LIST}{indicator.pk}/").json()]
+    assert embedded[0]["progress"] == "50.0"
+
+
+@pytest.mark.parametrize("page_size", [2, 10])
+def test_the_list_takes_3_queries_whatever_the_data(
+    api, indicator, observe, page_size, django_assert_num_queries
+):
+    for day in (1, 2, 3):
+        observe(indicator, "25000000000", as_of=datetime.date(2024, 1, day))
+    # Expect 3 queries: the data fingerprint (ETag), the count, and the page of indicators
+    # with their commitment, pillar and document joined and their latest value subqueried.
+    with django_assert_num_queries(3):
+        response = api.get(LIST, {"page_size": page_size})
+    assert len(response.json()["results"]) == page_size
+
+
+def test_the_values_take_4_queries_whatever_the_data(
+    api, indicator, observe, django_assert_num_queries
+):
+    for day in range(1, 8):
+        observe(indicator, "25000000000", as_of=datetime.date(2024, 1, day))
+    # Expect 4 queries: fingerprint, the indicator, the count, and the page of values joined
+    # with their author and decision.
+    with django_assert_num_queries(4):
+        response = api.get(values_url(indicator))
+    assert response.json()["count"] == 7
+
+
+def test_an_analyst_records_a_value_and_reads_it_at_its_location(as_analyst, indicator):
+    response = as_analyst.post(
+        values_url(indicator),
+        {
+            "value": "21500000000.50",
+            "qualifier": "more_than",
+            "period_start": "2023-01-01",
+            "period_end": "2023-12-31",
+            "evidence_source": "OCHA financial tracking",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created["value"] == "21500000000.5"
+    assert created["phrase"] == "more than US$21,500,000,000.5"
+    assert (created["review_state"], created["author"]) == ("approved", "analyst")
+    assert as_analyst.get(response["Location"]).json() == created
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"as_of": "2099-01-01"}, "as_of"),
+        ({"as_of": None, "period_start": "2024-02-01", "period_end": "2024-01-01"}, "period_end"),
+        ({"qualifier": "roughly"}, "qualifier"),
+        ({"value": "1e30"}, "value"),
+        ({"value": "many"}, "value"),
+        ({"as_of": None}, "as_of"),
+        ({"author": "editor"}, "author"),
+    ],
+)
+def test_a_bad_value_is_a_400_naming_the_field(as_analyst, indicator, changes, field):
+    body = {"value": "1", "as_of": "2024-01-01", **changes}
+
+    response = as_analyst.post(values_url(indicator), body, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not IndicatorValue.objects.exists()
+
+
+def test_an_indicator_with_an_unsaid_other_unit_is_a_400(api, editor, token_for, roadmap):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(editor)}")
+    body = {"slug": "meetings", "name": "Meetings held", "commitment": "POL-1", "unit": "other"}
+
+    refused = api.post(LIST, {**body, "direction": "increase"}, format="json")
+    created = api.post(
+        LIST, {**body, "direction": "increase", "unit_other": "meetings"}, format="json"
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "unit_other": ["Say what is counted (e.g. years): the unit is other."]
+    }
+    assert created.status_code == 201, created.json()
+    assert created.json()["unit_label"] == "meetings"
+
+
+def test_only_editors_define_indicators(api, analyst, token_for, roadmap):
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
+
+    response = api.post(LIST, {"slug": "x", "name": "X", "unit": "count"}, format="json")
+
+    assert response.status_code == 403
+
+
+def test_recording_a_value_needs_the_permission(api, viewer, token_for, indicator):
+    body = {"value": "1", "as_of": "2024-01-01"}
+
+    anonymous = api.post(values_url(indicator), body, format="json")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(viewer)}")
+    viewing = api.post(values_url(indicator), body, format="json")
+
+    assert (anonymous.status_code, viewing.status_code) == (401, 403)
+    assert not IndicatorValue.objects.exists()
+
+
+def test_no_pending_value_is_shown_to_anonymous_readers(
+    api, indicator, observe, review_required, viewer, token_for
+):
+    pending = observe(indicator, "25000000000")
+
+    listed = api.get(values_url(indicator), {"review_state": "pending"}).json()
+    alone = api.get(f"/api/v1/indicator-values/{pending.pk}/")
+    detail = api.get(f"{LIST}{indicator.pk}/").json()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(viewer)}")
+    staff = api.get(values_url(indicator), {"review_state": "pending"}).json()
+
+    assert listed["count"] == 0
+    assert alone.status_code == 404
+    assert (detail["latest_value"], detail["latest_value_url"], detail["progress"]) == (
+        None,
+        None,
+        None,
+    )
+    assert [item["id"] for item in staff["results"]] == [pending.pk]
+
+
+def test_a_reviewer_approves_a_value_through_the_api(
+    api, indicator, observe, review_required, reviewer, token_for
+):
+    pending = observe(indicator, "25000000000")
+    etag = api.get(f"{LIST}{indicator.pk}/")["ETag"]
+    url = f"/api/v1/indicator-values/{pending.pk}/review/"
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(reviewer)}")
+
+    response = api.post(url, {"decision": "approve"}, format="json")
+    again = api.post(url, {"decision": "approve"}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["decision"] == "approve"
+    assert again.status_code == 409
+    api.credentials()
+    assert api.get(f"{LIST}{indicator.pk}/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    assert api.get(f"{LIST}{indicator.pk}/").json()["progress"] == "50.0"
+
+
+def test_the_author_cannot_review_their_own_value_and_an_analyst_none(
+    api, indicator, observe, review_required, analyst, editor, token_for
+):
+    own = observe(indicator, "25000000000", author=editor)
+    other = observe(indicator, "26000000000")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(editor)}")
+    mine = api.post(f"/api/v1/indicator-values/{own.pk}/review/", {"decision": "approve"})
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
+    not_a_reviewer = api.post(
+        f"/api/v1/indicator-values/{other.pk}/review/", {"decision": "approve"}
+    )
+
+    assert (mine.status_code, not_a_reviewer.status_code) == (403, 403)
+    assert not IndicatorValueReview.objects.exists()
+
+
+def test_a_return_without_a_comment_is_a_400(
+    api, indicator, observe, review_required, reviewer, token_for
+):
+    pending = observe(indicator, "25000000000")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(reviewer)}")
+
+    response = api.post(f"/api/v1/indicator-values/{pending.pk}/review/", {"decision": "return"})
+
+    assert response.status_code == 400
+    assert "comment" in response.json()

@@ -9,10 +9,14 @@ from commitments.api.permissions import may_see_unapproved
 from commitments.api.representation import FastRepresentation, FromRow, RowMethodField
 from commitments.models import (
     Commitment,
+    Direction,
+    Indicator,
+    IndicatorUnit,
     Partner,
     PartnerRole,
     Pillar,
     Place,
+    Qualifier,
     Review,
     ReviewState,
     SourceDocument,
@@ -20,6 +24,8 @@ from commitments.models import (
     StatusUpdate,
     Theme,
     is_stale,
+    phrase,
+    progress,
 )
 from commitments.people import person_name
 from commitments.selectors import HISTORY_CHANGE_TYPES, PEOPLE
@@ -410,14 +416,207 @@ class ChildSerializer(FastRepresentation, CurrentStatusFields, serializers.Model
         read_only_fields = fields
 
 
+def figure(value):
+    """A decimal as the API writes a figure: a string, without trailing zeros ("7700000",
+    "21.5"); never a float."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+class FigureSerializer(serializers.Serializer):
+    """A figure with its qualifier, as the source or the evidence says it."""
+
+    value = serializers.CharField(help_text="A decimal string (never a float).")
+    qualifier = serializers.ChoiceField(choices=Qualifier.choices)
+    date = serializers.DateField(allow_null=True, help_text="The date it describes, if known.")
+    phrase = serializers.CharField(
+        help_text='In words, with its qualifier: "more than 7.7 million people".'
+    )
+
+
+class BaselineSerializer(FigureSerializer):
+    """Where an indicator started, quoted from its source as a commitment's text is."""
+
+    value = serializers.CharField(allow_null=True, help_text="A decimal string; null if unknown.")
+    phrase = serializers.CharField(allow_null=True)
+    document = serializers.SlugField(allow_null=True, help_text="Slug of the source document.")
+    paragraph = serializers.IntegerField(allow_null=True)
+    quote = serializers.CharField(
+        allow_null=True, help_text="The sentence that states it, verbatim."
+    )
+
+
+class TargetSerializer(FigureSerializer):
+    """Where an indicator should get to: a value of null when no target is set."""
+
+    value = serializers.CharField(allow_null=True, help_text="A decimal string; null if none.")
+    phrase = serializers.CharField(allow_null=True)
+
+
+BASELINE_COLUMNS = [
+    "baseline_value",
+    "baseline_qualifier",
+    "baseline_date",
+    "baseline_source__slug",
+    "baseline_paragraph",
+    "baseline_quote",
+]
+UNIT_COLUMNS = ["unit", "unit_other"]
+
+
+class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
+    """What measures a commitment, or (`is_context`) the Roadmap's context: its baseline,
+    quoted from its source, its target, its latest approved value, and the progress from one
+    to the other, computed (never entered)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:indicator-detail")
+    commitment = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="The commitment it measures; null for a context indicator of the Roadmap.",
+    )
+    pillar = serializers.SlugRelatedField(
+        source="commitment.pillar", slug_field="slug", read_only=True, allow_null=True
+    )
+    is_context = RowMethodField(
+        columns=["commitment_id"],
+        help_text="A figure about the Roadmap's context (the past), of no commitment.",
+    )
+    description = OptionalCharField()
+    unit_label = RowMethodField(
+        columns=UNIT_COLUMNS, help_text='The unit in words: "square kilometres", or the other one.'
+    )
+    unit_other = OptionalCharField(help_text="What is counted when the unit is other; else null.")
+    direction = OptionalChoiceField(
+        choices=Direction.choices,
+        help_text="Which way is progress; null for a context indicator with none.",
+    )
+    baseline = RowMethodField(columns=[*BASELINE_COLUMNS, *UNIT_COLUMNS])
+    target = RowMethodField(
+        columns=["target_value", "target_qualifier", "target_date", *UNIT_COLUMNS]
+    )
+    # The latest value, flat: a nullable nested object is a trap for generated clients.
+    latest_value = RowMethodField(
+        columns=["latest_value"],
+        help_text="The latest approved value that no correction replaced, as a decimal string "
+        "(by as-of date or period end, then time recorded); null when none is approved.",
+    )
+    latest_qualifier = OptionalChoiceField(choices=Qualifier.choices)
+    latest_date = serializers.DateField(
+        source="latest_on", read_only=True, allow_null=True, help_text="The date it describes."
+    )
+    latest_phrase = RowMethodField(
+        columns=["latest_value", "latest_qualifier", *UNIT_COLUMNS],
+        help_text="The latest value in words, qualified.",
+    )
+    latest_value_url = RowMethodField(columns=["latest_id"])
+    progress = RowMethodField(
+        columns=["baseline_value", "target_value", "direction", "latest_value"],
+        help_text="Percent of the way from the baseline to the target that the latest approved "
+        "value has come, as a decimal string to one place; past the target it is over 100, back "
+        "past the baseline below 0. Maintain: 100 while between baseline and target. Null "
+        "without a target or an approved value.",
+    )
+    values_url = RowMethodField(columns=["id"])
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "url",
+            "slug",
+            "name",
+            "description",
+            "commitment",
+            "pillar",
+            "is_context",
+            "unit",
+            "unit_label",
+            "unit_other",
+            "measure",
+            "direction",
+            "baseline",
+            "target",
+            "latest_value",
+            "latest_qualifier",
+            "latest_date",
+            "latest_phrase",
+            "latest_value_url",
+            "progress",
+            "values_url",
+        ]
+        read_only_fields = fields
+
+    def get_is_context(self, row) -> bool:
+        return row["commitment_id"] is None
+
+    def get_unit_label(self, row) -> str:
+        if row["unit"] == IndicatorUnit.OTHER:
+            return row["unit_other"]
+        return IndicatorUnit(row["unit"]).label
+
+    @extend_schema_field(BaselineSerializer)
+    def get_baseline(self, row):
+        value, qualifier = row["baseline_value"], row["baseline_qualifier"]
+        return {
+            "value": figure(value),
+            "qualifier": qualifier,
+            "date": row["baseline_date"],
+            "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
+            "document": row["baseline_source__slug"],
+            "paragraph": row["baseline_paragraph"],
+            "quote": row["baseline_quote"] or None,
+        }
+
+    @extend_schema_field(TargetSerializer)
+    def get_target(self, row):
+        value, qualifier = row["target_value"], row["target_qualifier"]
+        return {
+            "value": figure(value),
+            "qualifier": qualifier,
+            "date": row["target_date"],
+            "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
+        }
+
+    def get_latest_value(self, row) -> str | None:
+        return figure(row["latest_value"])
+
+    def get_latest_phrase(self, row) -> str | None:
+        return phrase(row["latest_value"], row["latest_qualifier"], row["unit"], row["unit_other"])
+
+    def get_latest_value_url(self, row) -> str | None:
+        if row["latest_id"] is None:
+            return None
+        return self.links.url("api:indicatorvalue-detail", "pk", row["latest_id"])
+
+    def get_progress(self, row) -> str | None:
+        percent = progress(
+            baseline=row["baseline_value"],
+            latest=row["latest_value"],
+            target=row["target_value"],
+            direction=row["direction"],
+        )
+        return None if percent is None else str(percent)  # to one place: "50.0"
+
+    def get_values_url(self, row) -> str:
+        return self.links.url("api:indicator-values", "pk", row["id"])
+
+
 class CommitmentDetailSerializer(CommitmentSerializer):
-    """A commitment with its children and its latest status updates."""
+    """A commitment with its children, its latest status updates and its indicators."""
 
     children = ChildSerializer(source="child_rows", many=True, read_only=True)
     latest_updates = StatusUpdateSerializer(many=True, read_only=True)
+    indicators = IndicatorSerializer(
+        source="indicator_rows",
+        many=True,
+        read_only=True,
+        help_text="What measures it, each with its baseline, target, latest approved value "
+        "and progress.",
+    )
 
     class Meta(CommitmentSerializer.Meta):
-        fields = [*CommitmentSerializer.Meta.fields, "latest_updates"]
+        fields = [*CommitmentSerializer.Meta.fields, "latest_updates", "indicators"]
         read_only_fields = fields
 
 

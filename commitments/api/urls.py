@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from commitments.api import contributions, views
+from commitments.api import contributions, indicators, views
 
 app_name = "api"
 
@@ -16,6 +16,8 @@ router.register("documents", views.SourceDocumentViewSet, basename="document")
 router.register("commitments", views.CommitmentViewSet, basename="commitment")
 router.register("updates", views.StatusUpdateViewSet, basename="update")
 router.register("contributions", contributions.ContributionViewSet, basename="contribution")
+router.register("indicators", indicators.IndicatorViewSet, basename="indicator")
+router.register("indicator-values", indicators.IndicatorValueViewSet, basename="indicatorvalue")
 
 urlpatterns = [
     path(

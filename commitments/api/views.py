@@ -42,6 +42,7 @@ from commitments.api.permissions import MayReview, may_see_unapproved
 from commitments.api.renderers import CSVRenderer, JSONRenderer, csv_chunks
 from commitments.models import (
     Commitment,
+    Indicator,
     Partner,
     Pillar,
     Place,
@@ -475,6 +476,11 @@ class CommitmentViewSet(
             .approved()
             .for_display()
             .values(*serializers.StatusUpdateSerializer.columns())[:LATEST_UPDATES_IN_DETAIL]
+        )
+        row["indicator_rows"] = list(
+            Indicator.objects.filter(commitment=row["id"])
+            .with_latest()
+            .values(*serializers.IndicatorSerializer.columns())
         )
         return detail(row, context=self.get_serializer_context()).data, row
 
