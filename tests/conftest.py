@@ -21,6 +21,7 @@ from commitments.models import (
     CommitmentPartner,
     Contribution,
     Indicator,
+    IndicatorValue,
     Partner,
     Pillar,
     Place,
@@ -31,7 +32,11 @@ from commitments.models import (
 )
 from commitments.roadmap import load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
-from commitments.services import record_contribution, record_status_update
+from commitments.services import (
+    record_contribution,
+    record_indicator_value,
+    record_status_update,
+)
 from tests.factories import (
     CommitmentFactory,
     PartnerFactory,
@@ -241,6 +246,32 @@ def one_of_each(django_db_setup, django_db_blocker):
             unit="instructors",
             date=datetime.date(2024, 3, 1),
         )
+        # An indicator of its own commitment, with an approved value (so that nothing refers
+        # to it but its value), and values pending review by the editor and the superuser.
+        indicator = Indicator.objects.create(
+            slug="walked-indicator",
+            commitment=CommitmentFactory(),
+            name="Walked indicator",
+            unit=Indicator.Unit.COUNT,
+            direction=Indicator.Direction.INCREASE,
+            baseline_value=Decimal(10),
+        )
+        value = record_indicator_value(
+            indicator=indicator,
+            author=users["analyst"],
+            value=Decimal(12),
+            as_of=datetime.date(2024, 3, 1),
+        )
+        with override_settings(REVIEW_REQUIRED=True):
+            pending_values = [
+                record_indicator_value(
+                    indicator=indicator,
+                    author=users[author],
+                    value=Decimal(13),
+                    as_of=datetime.date(2024, 3, 2),
+                )
+                for author in ("editor", "superuser")
+            ]
         access = {
             "username": "bystander",
             "ip_address": "203.0.113.7",
@@ -261,13 +292,19 @@ def one_of_each(django_db_setup, django_db_blocker):
             Place: commitment.places.get(),
             Partner: commitment.partners.get(),
             Contribution: contribution,
+            Indicator: CommitmentFactory().indicators.create(
+                slug="unvalued-indicator", name="Unvalued", unit="count", direction="increase"
+            ),
+            IndicatorValue: value,
             AccessAttempt: AccessAttempt.objects.create(
                 **access, get_data="", post_data="", failures_since_start=1
             ),
             AccessLog: AccessLog.objects.create(**access),
             AccessFailureLog: AccessFailureLog.objects.create(**access),
         }
-        yield SimpleNamespace(users=users, rows=rows, pending=pending)
+        yield SimpleNamespace(
+            users=users, rows=rows, pending=pending, pending_values=pending_values
+        )
         transaction.set_rollback(True)
 
 

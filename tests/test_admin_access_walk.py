@@ -35,7 +35,14 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_manager_for_model
 
-from commitments.models import Contribution, DataVersion, Review, StatusUpdate
+from commitments.models import (
+    Contribution,
+    DataVersion,
+    IndicatorValue,
+    IndicatorValueReview,
+    Review,
+    StatusUpdate,
+)
 from commitments.roles import ANALYST, EDITOR, REVIEWER, ROLE_PERMISSIONS, VIEWER
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +75,13 @@ OWN_PASSWORD, SIGN_OUT = "change own password", "sign out"
 # and, on approval, the commitment's current status derived again.
 DECIDE = "decide"
 DECISION_WRITES = {"commitments.Review", "commitments.Commitment"}
+# The same for indicator values: a decision on someone else's pending value, nothing else.
+DECISION_WRITES_OF = {
+    StatusUpdate: DECISION_WRITES,
+    IndicatorValue: {"commitments.IndicatorValueReview"},
+}
+# What each review queue posts the decided row as.
+DECIDED_FIELD = {StatusUpdate: "update", IndicatorValue: "value"}
 ACTION_OF_SITE_PAGE = {"password_change": OWN_PASSWORD, "logout": SIGN_OUT}
 # Server errors that are not ours to fix, with where they are tracked: (model, action).
 # (model label, action) of third-party admin pages known to fail, with the reason; none now
@@ -113,7 +127,8 @@ def may(role, action, model):
         # History is append-only: not even a superuser changes or deletes a status update, a
         # decision on one, or a contribution.
         return not (
-            model in {StatusUpdate, Review, Contribution} and action in {"change", "delete"}
+            model in {StatusUpdate, Review, Contribution, IndicatorValue, IndicatorValueReview}
+            and action in {"change", "delete"}
         )
     if role not in ROLE_GROUPS or model._meta.app_label != "commitments":
         return False
@@ -127,11 +142,12 @@ def allowed(role, user, post, model, written):
         return role in STAFF and {label for label, _ in written} == {"axes.AccessLog"}
     if post.action == DECIDE:
         # Four eyes: whoever may review, on anyone's update but their own.
-        author = StatusUpdate.objects.values_list("author", flat=True).get(pk=post.data["update"])
+        decided = model.objects.values_list("author", flat=True)
+        author = decided.get(pk=post.data[DECIDED_FIELD[model]])
         return (
             may(role, "add", Review)
             and author != user.pk
-            and {label for label, _ in written} <= DECISION_WRITES
+            and {label for label, _ in written} <= DECISION_WRITES_OF[model]
         )
     return may(role, post.action, model)
 
@@ -306,7 +322,7 @@ def posts_of(response, kind, rows, model):
     if "cl" in context:
         return changelist_posts(context, rows[model]) or confirm
     if kind == "review":
-        return decision_posts(context, response.wsgi_request.path)
+        return decision_posts(context, response.wsgi_request.path, DECIDED_FIELD[model])
     if kind == "import":
         return import_posts(response, rows[model], action)
     adminform = context.get("adminform") or context.get("adminForm")
@@ -344,13 +360,13 @@ def posts_of(response, kind, rows, model):
     return [Post(action, data, saves_at if saves else None)]
 
 
-def decision_posts(context, queue):
-    """Approve and Return (with a comment) on every update of the review queue; a superuser's
-    own update is listed without its buttons, and a decision on it saves nothing."""
+def decision_posts(context, queue, field="update"):
+    """Approve and Return (with a comment) on every update (or value) of a review queue; a
+    superuser's own is listed without its buttons, and a decision on it saves nothing."""
     return [
         Post(
             DECIDE,
-            {"update": row["update"].pk, "decision": decision, "comment": "Checked."},
+            {field: row[field].pk, "decision": decision, "comment": "Checked."},
             None if row["mine"] else queue,
         )
         for row in context["rows"]
@@ -447,15 +463,16 @@ def test_the_walk_reaches_every_page_of_every_registered_model(pages):
     for kind in ["index", "login", "logout", "password_change", "autocomplete"]:
         if (None, kind) not in kinds:
             missing.append(("admin site", kind))
-    if (StatusUpdate, "review") not in kinds:
-        missing.append(("commitments.StatusUpdate", "review"))
+    for model in DECIDED_FIELD:
+        if (model, "review") not in kinds:
+            missing.append((model._meta.label, "review"))
     assert missing == []
 
 
 def test_the_walk_decides_on_every_pending_update_and_the_superuser_on_none_of_their_own(
     one_of_each, pages
 ):
-    [queue] = [page for page in pages if page.kind == "review"]
+    [queue] = [page for page in pages if page.kind == "review" and page.model is StatusUpdate]
     decided = {
         (post.data["update"], post.data["decision"], bool(post.saves_at)) for post in queue.posts
     }

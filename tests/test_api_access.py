@@ -4,7 +4,7 @@ Editor, on every endpoint and method; and with ROADMAP_PUBLIC_READ=false."""
 import pytest
 from rest_framework.test import APIClient
 
-from commitments.models import Commitment, StatusUpdate
+from commitments.models import Commitment, Indicator, IndicatorValue, StatusUpdate
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,9 @@ READS = [
     "/api/v1/commitments/MIL-1/updates/",
     "/api/v1/updates/",
     "/api/v1/summary/",
+    "/api/v1/indicators/",
+    "/api/v1/indicators/?context=true",
+    "/api/v1/indicators/?format=csv",
     "/api/v1/schema/",
     "/api/v1/docs/",
 ]
@@ -101,6 +104,42 @@ def test_writes_need_the_role_that_grants_them(client_as, role):
         assert posted.json() == {"detail": "You do not have permission to perform this action."}
 
 
+# role -> (POST an indicator value, POST an indicator)
+INDICATOR_WRITES = {
+    "anonymous": (401, 401),
+    "no permission": (403, 403),
+    "viewer": (403, 403),
+    "analyst": (201, 403),
+    "editor": (201, 201),
+}
+NEW_INDICATOR = {
+    "slug": "meetings-held",
+    "name": "Meetings held",
+    "commitment": "POL-1",
+    "unit": "count",
+    "direction": "increase",
+}
+
+
+@pytest.mark.parametrize("role", list(INDICATOR_WRITES))
+def test_indicator_writes_need_the_role_that_grants_them(client_as, role):
+    indicator = Indicator.objects.get(slug="coalition-members")
+    client = client_as(role)
+
+    valued = client.post(
+        f"/api/v1/indicators/{indicator.pk}/values/",
+        {"value": "83", "as_of": "2024-03-01"},
+        format="json",
+    )
+    defined = client.post("/api/v1/indicators/", NEW_INDICATOR, format="json")
+
+    assert (valued.status_code, defined.status_code) == INDICATOR_WRITES[role]
+    assert IndicatorValue.objects.exists() == (INDICATOR_WRITES[role][0] == 201)
+    assert Indicator.objects.filter(slug="meetings-held").exists() == (
+        INDICATOR_WRITES[role][1] == 201
+    )
+
+
 NOT_WRITABLE = [
     ("put", "/api/v1/commitments/MIL-1/"),
     ("delete", "/api/v1/commitments/MIL-1/"),
@@ -110,6 +149,11 @@ NOT_WRITABLE = [
     ("put", "/api/v1/updates/1/"),
     ("delete", "/api/v1/updates/1/"),
     ("post", "/api/v1/summary/"),
+    ("put", "/api/v1/indicators/1/"),
+    ("delete", "/api/v1/indicators/1/"),
+    ("post", "/api/v1/indicator-values/"),
+    ("put", "/api/v1/indicator-values/1/"),
+    ("delete", "/api/v1/indicator-values/1/"),
 ]
 
 

@@ -15,7 +15,7 @@ from rest_framework.test import APIRequestFactory
 
 from commitments.api import serializers
 from commitments.api.representation import Links
-from commitments.models import Commitment, CommitmentPartner, PartnerRole, StatusUpdate
+from commitments.models import Commitment, CommitmentPartner, Indicator, PartnerRole, StatusUpdate
 from commitments.services import approve_or_return, save_commitment
 from tests.factories import CommitmentFactory, UserFactory
 
@@ -87,11 +87,12 @@ def test_a_listed_commitment_is_what_its_fields_describe(history, signed_in, rea
         assert item == generic(serializers.CommitmentSerializer, commitment, reader), item["code"]
 
 
-@pytest.mark.parametrize("code", ["MIL-1", "GLB-2", "GLB-2.1", "NEW-1"])
+@pytest.mark.parametrize("code", ["MIL-1", "GLB-2", "GLB-2.1", "NEW-1", "POL-7"])
 def test_a_commitment_in_detail_is_what_its_fields_describe(history, signed_in, reader, code):
     commitment = Commitment.objects.get(code=code)
     commitment.child_rows = list(Commitment.objects.filter(parent=commitment).order_by("code"))
     commitment.latest_updates = list(commitment.status_updates.approved().for_display()[:10])
+    commitment.indicator_rows = list(Indicator.objects.filter(commitment=commitment).with_latest())
     served = signed_in.get(f"{LIST}{code}/").json()
     assert served == generic(serializers.CommitmentDetailSerializer, commitment, reader)
 

@@ -690,3 +690,150 @@ def test_a_return_without_a_comment_is_a_400(
 
     assert response.status_code == 400
     assert "comment" in response.json()
+
+
+# The admin.
+
+
+def test_an_editor_defines_an_indicator_on_the_commitments_page(client, editor, roadmap):
+    commitment = Commitment.objects.get(code="POL-1")
+    client.force_login(editor)
+    page = client.get(f"/admin/commitments/commitment/{commitment.pk}/change/")
+    inline = next(
+        formset
+        for formset in page.context["inline_admin_formsets"]
+        if formset.formset.model is Indicator
+    )
+    assert inline.has_add_permission
+
+    data = {
+        name: value
+        for name, value in _form_data(page.context["adminform"].form).items()
+        if value is not None
+    }
+    for formset in page.context["inline_admin_formsets"]:
+        data.update(_management(formset.formset))
+    prefix = inline.formset.prefix
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-0-slug": "meetings-held",
+            f"{prefix}-0-name": "Meetings held",
+            f"{prefix}-0-unit": "other",
+            f"{prefix}-0-unit_other": "meetings",
+            f"{prefix}-0-measure": "quantitative",
+            f"{prefix}-0-direction": "increase",
+            f"{prefix}-0-baseline_value": "3",
+            f"{prefix}-0-baseline_qualifier": "exactly",
+            f"{prefix}-0-target_qualifier": "exactly",
+        }
+    )
+    response = client.post(f"/admin/commitments/commitment/{commitment.pk}/change/", data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert commitment.indicators.get().phrase(Decimal(3), "exactly") == "3 meetings"
+
+
+def _form_data(form):
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if isinstance(value, list | tuple):
+            data[name] = [getattr(item, "pk", item) for item in value]
+        elif hasattr(value, "pk"):
+            data[name] = value.pk
+        elif value is not None:
+            data[name] = value
+    return data
+
+
+def _management(formset):
+    prefix = formset.prefix
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(formset.forms)),
+        f"{prefix}-INITIAL_FORMS": str(formset.initial_form_count()),
+    }
+    for index, form in enumerate(formset.forms):
+        for name, value in _form_data(form).items():
+            data[f"{prefix}-{index}-{name}"] = value
+    return data
+
+
+def test_an_analyst_may_not_define_indicators(client, analyst, roadmap):
+    commitment = Commitment.objects.get(code="POL-1")
+    client.force_login(analyst)
+
+    page = client.get(f"/admin/commitments/commitment/{commitment.pk}/change/")
+
+    inline = next(
+        formset
+        for formset in page.context["inline_admin_formsets"]
+        if formset.formset.model is Indicator
+    )
+    assert not inline.has_add_permission
+    assert client.get("/admin/commitments/indicator/add/").status_code == 403
+
+
+def test_the_admin_records_a_value_with_its_author(client, analyst, indicator):
+    client.force_login(analyst)
+
+    response = client.post(
+        "/admin/commitments/indicatorvalue/add/",
+        {
+            "indicator": indicator.pk,
+            "value": "25000000000",
+            "qualifier": "nearly",
+            "as_of": "2024-04-01",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    value = IndicatorValue.objects.get()
+    assert (value.author, value.phrase, value.review_state) == (
+        analyst,
+        "nearly US$25 billion",
+        "approved",
+    )
+
+
+def test_the_admin_shows_field_errors_and_records_nothing(client, analyst, indicator):
+    client.force_login(analyst)
+
+    response = client.post(
+        "/admin/commitments/indicatorvalue/add/",
+        {
+            "indicator": indicator.pk,
+            "value": "1",
+            "qualifier": "exactly",
+            "period_start": "2024-02-01",
+            "period_end": "2024-01-01",
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["period_end"] == ["The period cannot end before it starts."]
+    assert not IndicatorValue.objects.exists()
+
+
+def test_the_review_queue_lists_pending_values_and_decides_them(
+    client, indicator, observe, review_required, reviewer, analyst
+):
+    pending = observe(indicator, "25000000000")
+    client.force_login(reviewer)
+
+    queue = client.get("/admin/commitments/indicatorvalue/review/")
+    decided = client.post(
+        "/admin/commitments/indicatorvalue/review/", {"value": pending.pk, "decision": "approve"}
+    )
+
+    assert [row["value"] for row in queue.context["rows"]] == [pending]
+    assert decided.status_code == 302
+    assert IndicatorValue.objects.approved().get() == pending
+    assert Indicator.objects.with_latest().get(pk=indicator.pk).latest_id == pending.pk
+
+
+def test_an_analyst_has_no_review_queue(client, analyst, indicator):
+    client.force_login(analyst)
+
+    assert client.get("/admin/commitments/indicatorvalue/review/").status_code == 403
