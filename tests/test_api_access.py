@@ -24,7 +24,6 @@ READS = [
     "/api/v1/summary/",
     "/api/v1/indicators/",
     "/api/v1/indicators/?context=true",
-    "/api/v1/indicators/?format=csv",
     "/api/v1/schema/",
     "/api/v1/docs/",
 ]
@@ -151,7 +150,6 @@ NOT_WRITABLE = [
     ("post", "/api/v1/summary/"),
     ("put", "/api/v1/indicators/1/"),
     ("delete", "/api/v1/indicators/1/"),
-    ("post", "/api/v1/indicator-values/"),
     ("put", "/api/v1/indicator-values/1/"),
     ("delete", "/api/v1/indicator-values/1/"),
 ]
