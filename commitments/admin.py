@@ -1463,7 +1463,7 @@ class IndicatorValueAdmin(BoundedSearch, admin.ModelAdmin):
     list_filter = [ReviewStateListFilter, AuthorListFilter, "indicator__unit", "created_at"]
     list_select_related = ["indicator__commitment", "author", "review"]
     search_fields = ["indicator__name", "indicator__commitment__code", "evidence_source"]
-    autocomplete_fields = ["indicator"]
+    autocomplete_fields = ["indicator", "corrects"]
     fields = INDICATOR_VALUE_FIELDS
     readonly_fields = ["author_display", "created_at", "review_state_display", "queue_link_display"]
 

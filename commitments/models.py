@@ -1451,7 +1451,12 @@ class Indicator(models.Model):
 
     class Meta:
         # Context indicators (no commitment) first, then by commitment in Roadmap order.
-        ordering = [F("commitment_id").asc(nulls_first=True), "baseline_paragraph", "slug"]
+        ordering = [
+            F("commitment__paragraph").asc(nulls_first=True),
+            "commitment__code",
+            "baseline_paragraph",
+            "slug",
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(unit__in=IndicatorUnit.values),

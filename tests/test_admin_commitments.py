@@ -229,6 +229,8 @@ def a_new_commitment_coded(code):
         "partner_links-INITIAL_FORMS": "0",
         "status_updates-TOTAL_FORMS": "0",
         "status_updates-INITIAL_FORMS": "0",
+        "indicators-TOTAL_FORMS": "0",
+        "indicators-INITIAL_FORMS": "0",
     }
 
 
@@ -377,6 +379,8 @@ CHILD = {
     "update_cadence_days": "",
     "status_updates-TOTAL_FORMS": 0,
     "status_updates-INITIAL_FORMS": 0,
+    "indicators-TOTAL_FORMS": 0,
+    "indicators-INITIAL_FORMS": 0,
 }
 
 

@@ -63,6 +63,8 @@ def commitment_form(commitment, **fields):
         "status_updates-INITIAL_FORMS": commitment.status_updates.count(),
         "status_updates-MIN_NUM_FORMS": 0,
         "status_updates-MAX_NUM_FORMS": 1000,
+        "indicators-TOTAL_FORMS": commitment.indicators.count(),
+        "indicators-INITIAL_FORMS": commitment.indicators.count(),
         **fields,
     }
 

@@ -114,6 +114,8 @@ def save_in_the_admin(client, commitment, **changes):
         },
         "status_updates-TOTAL_FORMS": 0,
         "status_updates-INITIAL_FORMS": 0,
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
         **changes,
     }
     return client.post(url, data)

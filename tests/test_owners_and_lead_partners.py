@@ -373,6 +373,8 @@ def admin_form(client, commitment, **changes):
         "partner_links-INITIAL_FORMS": len(links),
         "status_updates-TOTAL_FORMS": 0,
         "status_updates-INITIAL_FORMS": 0,
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
     }
     for index, link in enumerate(links):
         data |= {

@@ -416,6 +416,10 @@ class ChildSerializer(FastRepresentation, CurrentStatusFields, serializers.Model
         read_only_fields = fields
 
 
+def iso_date(value):
+    return None if value is None else value.isoformat()
+
+
 def figure(value):
     """A decimal as the API writes a figure: a string, without trailing zeros ("7700000",
     "21.5"); never a float."""
@@ -561,7 +565,7 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
         return {
             "value": figure(value),
             "qualifier": qualifier,
-            "date": row["baseline_date"],
+            "date": iso_date(row["baseline_date"]),
             "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
             "document": row["baseline_source__slug"],
             "paragraph": row["baseline_paragraph"],
@@ -574,7 +578,7 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
         return {
             "value": figure(value),
             "qualifier": qualifier,
-            "date": row["target_date"],
+            "date": iso_date(row["target_date"]),
             "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
         }
 

@@ -126,7 +126,7 @@ class Migration(migrations.Migration):
                 ('commitment', models.ForeignKey(blank=True, help_text='The commitment it measures. Empty: a context indicator of the Roadmap, a figure that describes the past rather than what a commitment undertakes.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='indicators', to='commitments.commitment')),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('commitment_id'), nulls_first=True), 'baseline_paragraph', 'slug'],
+                'ordering': [models.OrderBy(models.F('commitment__paragraph'), nulls_first=True), 'commitment__code', 'baseline_paragraph', 'slug'],
             },
         ),
         migrations.CreateModel(
