@@ -352,6 +352,11 @@ SPECTACULAR_SETTINGS = {
             "name": "contributions",
             "description": "What partners contribute to commitments, and the matrix of totals.",
         },
+        {
+            "name": "indicators",
+            "description": "What measures each commitment (and the Roadmap's context), its "
+            "values, and the progress computed from them.",
+        },
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

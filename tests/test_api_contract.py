@@ -314,6 +314,7 @@ def test_every_operation_has_a_summary_a_description_and_a_tag(schema):
             "summary",
             "reference",
             "contributions",
+            "indicators",
         }
 
 
