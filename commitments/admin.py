@@ -1436,8 +1436,8 @@ INDICATOR_VALUE_FIELDS = [
     "as_of",
     "period_start",
     "period_end",
-    "evidence_url",
     "evidence_source",
+    "evidence_url",
     "confidence",
     "corrects",
 ]
