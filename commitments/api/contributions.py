@@ -32,7 +32,7 @@ from commitments.models import (
     Pillar,
 )
 from commitments.people import person_name
-from commitments.selectors import contribution_matrix
+from commitments.selectors import FUNNEL_STAGES, contribution_matrix
 from commitments.services import record_contribution
 
 # Filters.
@@ -290,6 +290,22 @@ class ContributionTotalsSerializer(serializers.Serializer):
         "Never converted between currencies, nor added across stages.",
     )
     counts = CountTotalSerializer(many=True, help_text="Other kinds, per kind and unit.")
+
+    def to_representation(self, totals):
+        # The matrix holds thousands of totals: written out directly, as the declared fields
+        # above would write them (tests/test_contribution_matrix.py holds the two equal), at a
+        # tenth of the cost of the generic walk.
+        return {
+            "contributions": totals.contributions,
+            "funds": [
+                {
+                    "currency": funnel["currency"],
+                    **{stage: f"{funnel[stage]:.2f}" for stage in FUNNEL_STAGES.values()},
+                }
+                for funnel in totals.funds
+            ],
+            "counts": totals.counts,
+        }
 
 
 class MatrixPartnerSerializer(serializers.Serializer):
