@@ -411,7 +411,6 @@ export async function render(shell) {
   const form = renderFilters(pillars, kinds, filters, onChange);
   window.onpopstate = () => show(currentView(), { push: false }).catch(kit.fail);
 
-  document.title = "Contributions · Paris Roadmap tracker";
   main.replaceChildren(
     el("h1", {}, "Contributions to the Paris Roadmap"),
     el(
