@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from commitments.api.filters import by_slugs
 from commitments.api.renderers import CSVRenderer
@@ -269,6 +270,21 @@ class ContributionWriteSerializer(StrictWriteSerializer):
         return record_contribution(**validated_data)
 
 
+class ContributionKindSerializer(serializers.Serializer):
+    """One kind of contribution, as a dashboard lists and labels it."""
+
+    value = serializers.ChoiceField(
+        choices=ContributionKind.choices, help_text="As in `kind` fields and filters."
+    )
+    label = serializers.CharField(help_text="As in `kind_label` fields.")
+    stage = serializers.ChoiceField(
+        choices=list(FUNNEL_STAGES.values()),
+        allow_null=True,
+        help_text="Funds: the stage of the funnel it records (a key of the matrix's `funds`); "
+        "null for kinds counted in units.",
+    )
+
+
 class FunnelSerializer(serializers.Serializer):
     currency = serializers.CharField(help_text="ISO 4217 code.")
     pledged = serializers.DecimalField(max_digits=None, decimal_places=2)
@@ -461,3 +477,22 @@ class ContributionViewSet(
         if self.wants_csv:
             return Response(MatrixRowSerializer(matrix.rows, many=True).data)
         return Response(ContributionMatrixSerializer(matrix).data)
+
+
+class ContributionKindsView(ConditionalGetMixin, APIView):
+    queryset = Contribution.objects.none()  # for the permission class: reads only
+
+    @extend_schema(
+        summary="The kinds of contribution",
+        description="Every kind a contribution can be, in the order the matrix lists them, "
+        "with its label and, for funds, its stage of the funnel: the one place they are "
+        "defined.",
+        responses=ContributionKindSerializer(many=True),
+        tags=["contributions"],
+    )
+    def get(self, request):
+        kinds = [
+            {"value": kind.value, "label": kind.label, "stage": FUNNEL_STAGES.get(kind.value)}
+            for kind in ContributionKind
+        ]
+        return Response(ContributionKindSerializer(kinds, many=True).data)
