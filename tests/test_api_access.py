@@ -23,6 +23,7 @@ READS = [
     "/api/v1/updates/",
     "/api/v1/summary/",
     "/api/v1/statuses/",
+    "/api/v1/contribution-kinds/",
     "/api/v1/contributions/",
     "/api/v1/contributions/matrix/",
     "/api/v1/schema/",
