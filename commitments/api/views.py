@@ -72,7 +72,7 @@ LATEST_UPDATES_IN_DETAIL = 10
 STREAMED_CSV_BATCH = 2000  # status updates read, serialized and sent at a time
 # The most status updates a workbook of the feed holds: a zip file is built whole before it is
 # sent, and its time grows with its rows (the README gives figures).
-XLSX_MAX_ROWS = 100_000
+XLSX_MAX_ROWS = 10_000
 
 CSV_PARAMETER = OpenApiParameter(
     "format",
@@ -694,9 +694,14 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
                 if not batch:
                     return
         except DatabaseError:
-            # Headers are sent: all that can be done is to break the download off (the client
-            # sees an incomplete chunked body) and say so in the log.
-            logger.exception("The CSV of the feed broke off: %s", self.request.get_full_path())
+            # The CSV's headers are sent: all that can be done is to break the download off (the
+            # client sees an incomplete chunked body) and say so in the log. (The XLSX, built
+            # before it is sent, is a 503 as well.)
+            logger.exception(
+                "The %s of the feed broke off: %s",
+                self.request.accepted_renderer.format.upper(),
+                self.request.get_full_path(),
+            )
             raise
 
 
