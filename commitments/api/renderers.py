@@ -134,7 +134,7 @@ def xlsx_workbook(columns, declared_fields, batches):
                 )
     except BaseException:
         # Saving removes the rows' temporary file; a workbook given up on must remove it too,
-        # or it stays until the process ends.
+        # or it stays until the process ends (openpyxl's writer has no public way to).
         sheet.close()
         sheet._writer.cleanup()
         raise
@@ -144,8 +144,9 @@ def xlsx_workbook(columns, declared_fields, batches):
 
 
 def _xlsx_converter(field):
-    """How a value of `field`'s representation becomes a cell: dates and decimals are sent as
-    text (ISO 8601, exact decimals) and read back; lists are joined as in the CSV."""
+    """How a value of `field`'s representation becomes a cell. The serializer gives dates,
+    times and decimals as text (ISO 8601, the decimal's digits), as the JSON and the CSV have
+    them: they are read back into Excel's types. Lists are joined as in the CSV."""
     if isinstance(field, fields.DateTimeField):
         return lambda sheet, value: _local_time(value)
     if isinstance(field, fields.DateField):
