@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.filters import by_slugs
-from commitments.api.renderers import CSVRenderer
+from commitments.api.renderers import CSVRenderer, XLSXRenderer
 from commitments.api.serializers import (
     NullAsBlank,
     OptionalCharField,
@@ -423,7 +423,7 @@ class ContributionViewSet(
     def get_renderers(self):
         renderers = super().get_renderers()
         if self.action == "matrix":
-            renderers.append(CSVRenderer())
+            renderers += [CSVRenderer(), XLSXRenderer()]
         return renderers
 
     @property
@@ -439,7 +439,9 @@ class ContributionViewSet(
     def get_serializer_class(self):
         if self.action == "create":
             return ContributionWriteSerializer
-        if self.wants_csv:
+        if self.action == "matrix" and self.wants_spreadsheet:
+            return MatrixRowSerializer
+        if self.wants_spreadsheet:
             return ContributionCSVSerializer
         return ContributionSerializer
 
@@ -474,8 +476,8 @@ class ContributionViewSet(
     def matrix(self, request):
         contributions = self.filter_queryset(Contribution.objects.all())
         matrix = contribution_matrix(contributions)
-        if self.wants_csv:
-            return Response(MatrixRowSerializer(matrix.rows, many=True).data)
+        if self.wants_spreadsheet:
+            return Response(self.get_serializer(matrix.rows, many=True).data)
         return Response(ContributionMatrixSerializer(matrix).data)
 
 
