@@ -1,12 +1,15 @@
 """Deterministic synthetic data for the benchmark, written to PostgreSQL with COPY.
 
-    S: 1,000 commitments and about 10,000 status updates
-    M: 10,000 commitments and about 1,000,000 status updates
+    S: 1,000 commitments, about 10,000 status updates and 5,000 contributions
+    M: 10,000 commitments, about 1,000,000 status updates and 50,000 contributions
 
 Both have 5 pillars, 20 places (global, regions, countries, areas), 40 themes and 12 partners.
 The history is skewed as a real one would be: a few "hot" commitments carry thousands of
 updates, most carry tens, some none. Two commitments are named for the benchmark's scenarios:
-HOT-1 has the longest history, FEW-1 exactly five updates.
+HOT-1 has the longest history, FEW-1 exactly five updates. Contributions go to one commitment
+in five, from the 12 partners: money pledged, committed and disbursed in three currencies (each
+disbursement at most what was committed), and people, training and equipment counted in units;
+one in fifty is corrected.
 
 The same seed always gives the same rows, so two runs measure the same data. The schema comes
 from the project's own migrations; the rows are written as the services would leave them
@@ -80,12 +83,17 @@ class Size:
     updates: int
     hot: int  # commitments with a long history
     hot_updates: int  # updates of each of them
+    contributions: int
 
 
 SIZES = {
-    "S": Size("S", commitments=1_000, updates=10_000, hot=5, hot_updates=1_000),
-    "M": Size("M", commitments=10_000, updates=1_000_000, hot=20, hot_updates=5_000),
-}
+    "S": Size("S", commitments=1_000, updates=10_000, hot=5, hot_updates=1_000,
+              contributions=5_000),
+    "M": Size("M", commitments=10_000, updates=1_000_000, hot=20, hot_updates=5_000,
+              contributions=50_000),
+}  # fmt: skip
+CURRENCIES = ["USD", "EUR", "GBP"]
+COUNTED = [("personnel", "advisers"), ("training", "courses"), ("equipment", "vehicles")]
 HOT_CODE = "HOT-1"
 FEW_CODE = "FEW-1"
 FEW_UPDATES = 5
@@ -246,6 +254,7 @@ def generate(dsn, size, out=print):
                 ), '')), 'C')
             """
         )
+        contributed = contributions(cursor, size, rng, reference["partner"], author, now)
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('commitments_commitment', 'id'), %s)",
             [len(counts)],
@@ -256,9 +265,65 @@ def generate(dsn, size, out=print):
     connection.close()
     seconds = time.perf_counter() - started
     out(
-        f"  size {size.name}: {len(counts):,} commitments, {len(updates):,} status updates in {seconds:.1f} s"
+        f"  size {size.name}: {len(counts):,} commitments, {len(updates):,} status updates, "
+        f"{contributed:,} contributions in {seconds:.1f} s"
     )
     return seconds
+
+
+def contributions(cursor, size, rng, partners, author, now):
+    """About `size.contributions` contributions to one commitment in five (FEW-1 and HOT-1
+    among them), with ids in the order of recording; returns how many rows were written."""
+    rows = Copy(
+        cursor,
+        "commitments_contribution",
+        ["id", "partner_id", "commitment_id", "kind", "amount", "currency", "count", "unit",
+         "date", "evidence_url", "evidence_source", "note", "corrects_id", "author_id",
+         "created_at"],
+    )  # fmt: skip
+    span = (LAST_DAY - EPOCH).days
+    # One commitment in each run of five, a different one each time: the pillars take turns.
+    funded = [1 + 5 * run + run % 5 for run in range(size.commitments // 5)]
+    per_commitment = size.contributions // len(funded)
+    for commitment_id in funded:
+        written = 0
+        while written < per_commitment:
+            partner = rng.choice(partners)
+            day = EPOCH + datetime.timedelta(days=rng.randrange(span))
+            if rng.random() < 0.7:
+                # Money moves pledged -> committed -> disbursed, each at most the one before.
+                amount = rng.randrange(10_000, 50_000_000) * 100 + rng.randrange(100)
+                currency = rng.choice(CURRENCIES)
+                for kind in ("funds_pledged", "funds_committed", "funds_disbursed"):
+                    if written == per_commitment or rng.random() < 0.15:
+                        break
+                    rows.add(
+                        rows.rows + 1, partner, commitment_id, kind, f"{amount // 100}.{amount % 100:02}",
+                        currency, None, "", day, "", "Pledging conference", "", None, author,
+                        now,
+                    )  # fmt: skip
+                    written += 1
+                    amount = amount * rng.randint(60, 100) // 100
+                    day = min(day + datetime.timedelta(days=rng.randint(30, 200)), LAST_DAY)
+            else:
+                kind, unit = rng.choice(COUNTED)
+                rows.add(
+                    rows.rows + 1, partner, commitment_id, kind, None, "", rng.randint(1, 400),
+                    unit, day, "", "", "", None, author, now,
+                )  # fmt: skip
+                written += 1
+    # One in fifty is corrected by a later contribution saying the same with a note.
+    originals = rows.rows
+    for corrected in range(1, originals + 1, 50):
+        rows.add(
+            rows.rows + 1, rng.choice(partners), funded[corrected % len(funded)], "training",
+            None, "", 1, "courses", LAST_DAY, "", "", "Corrected.", corrected, author, now,
+        )  # fmt: skip
+    count = rows.send()
+    cursor.execute(
+        "SELECT setval(pg_get_serial_sequence('commitments_contribution', 'id'), %s)", [count]
+    )
+    return count
 
 
 @contextlib.contextmanager

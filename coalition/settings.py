@@ -168,7 +168,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # How long a computed summary is kept. Any write changes its key, so this only bounds memory.
 SUMMARY_CACHE_SECONDS = env.int("SUMMARY_CACHE_SECONDS", default=3600)
 # The versioned response cache of the read API (commitments/api/response_cache.py): anonymous
-# JSON and CSV responses, kept under a key that holds the data version, so a write is visible
+# JSON, CSV and XLSX responses, kept under a key that holds the data version, so a write is visible
 # to the very next read. The TTL only bounds memory; larger bodies (a CSV of everything) are
 # not kept.
 RESPONSE_CACHE = env.bool("RESPONSE_CACHE", default=True)

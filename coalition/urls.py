@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from commitments.feeds import updates_feed
-from commitments.views import dashboard, favicon, healthz, readyz
+from commitments.views import contributions, dashboard, favicon, healthz, readyz
 
 handler403 = "commitments.views.permission_denied"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("feeds/updates/", updates_feed, name="feed-updates"),
     path("", dashboard, name="dashboard"),
     path("commitments/<str:code>/", dashboard, name="commitment"),
+    path("contributions/", contributions, name="contributions"),
 ]

@@ -13,11 +13,20 @@ from commitments.roles import roles_with
 
 
 def dashboard(request, code=None):
-    context = {
-        "api_root": reverse("api:api-root"),
-        "docs_url": reverse("api:docs"),
-        "commitment_code": code or "",
-    }
+    return _shell(request, page="overview", commitment_code=code or "")
+
+
+def contributions(request):
+    """Partners by commitments and the money funnel, drawn by its own page module."""
+    return _shell(
+        request, page="contributions", title="Contributions", module="dashboard/contributions.js"
+    )
+
+
+def _shell(request, **page):
+    """The dashboard's shell. A page with a `module` (a static path) is drawn by that script,
+    which dashboard.js imports and hands its helpers; the others by dashboard.js itself."""
+    context = {"api_root": reverse("api:api-root"), "docs_url": reverse("api:docs"), **page}
     return render(request, "dashboard.html", context)
 
 

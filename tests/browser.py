@@ -60,7 +60,8 @@ class PageProblems:
 
 @pytest.fixture
 def _erasable_history(transactional_db):
-    """Lets the end of a transactional test empty the status history on SQLite.
+    """Lets the end of a transactional test empty the status history and the contributions
+    on SQLite.
 
     pytest-django empties the tables after a transactional test: PostgreSQL with TRUNCATE,
     which the append-only triggers leave alone, SQLite with DELETE, which they refuse. So on
@@ -74,7 +75,13 @@ def _erasable_history(transactional_db):
     )
     reviews = importlib.import_module("commitments.migrations.0011_review_four_eyes")
     review_delete = next(sql for sql in reviews.SQLITE if "review_no_delete" in sql)
+    contributions = importlib.import_module("commitments.migrations.0020_contributions")
     with connection.cursor() as cursor:
+        for statement in contributions.APPEND_ONLY_REVERSE["sqlite"]:
+            cursor.execute(statement)
+        cursor.execute("DELETE FROM commitments_contribution")
+        for statement in contributions.APPEND_ONLY["sqlite"]:
+            cursor.execute(statement)
         for statement in triggers.SQLITE_REVERSE:
             cursor.execute(statement)
         cursor.execute("DROP TRIGGER commitments_review_no_delete")

@@ -13,6 +13,8 @@ from openapi_core import Config, OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 
+from commitments.api.renderers import XLSXRenderer
+
 CHECKED_PREFIX = "/api/v1/"
 # The schema and its viewer describe the API; they are not part of it.
 UNCHECKED_PREFIXES = ("/api/v1/schema/", "/api/v1/docs/")
@@ -38,12 +40,19 @@ def _api_schema():
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     # The CSV exports are declared as text; openapi-core reads only JSON bodies by itself.
-    config = Config(extra_media_type_deserializers={"text/csv": _text})
+    # The XLSX exports are a binary string: the bytes themselves, which tests open.
+    config = Config(
+        extra_media_type_deserializers={"text/csv": _text, XLSXRenderer.media_type: _bytes}
+    )
     return OpenAPI.from_dict(schema, config=config)
 
 
 def _text(body, charset="utf-8", **parameters):
     return body.decode(charset)
+
+
+def _bytes(body, **parameters):
+    return body
 
 
 class _Request(DjangoOpenAPIRequest):

@@ -4,7 +4,13 @@ Editor, on every endpoint and method; and with ROADMAP_PUBLIC_READ=false."""
 import pytest
 from rest_framework.test import APIClient
 
-from commitments.models import Commitment, Indicator, IndicatorValue, StatusUpdate
+from commitments.models import (
+    Commitment,
+    Contribution,
+    Indicator,
+    IndicatorValue,
+    StatusUpdate,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +28,10 @@ READS = [
     "/api/v1/commitments/MIL-1/updates/",
     "/api/v1/updates/",
     "/api/v1/summary/",
+    "/api/v1/statuses/",
+    "/api/v1/contribution-kinds/",
+    "/api/v1/contributions/",
+    "/api/v1/contributions/matrix/",
     "/api/v1/indicators/",
     "/api/v1/indicators/?context=true",
     "/api/v1/schema/",
@@ -38,14 +48,22 @@ NEW_COMMITMENT = {
     "themes": ["coalition-cohesion"],
 }
 NEW_UPDATE = {"status": "on_track", "as_of": "2024-03-01", "summary": "On track."}
+NEW_CONTRIBUTION = {
+    "partner": "nato",
+    "commitment": "MIL-1",
+    "kind": "funds_pledged",
+    "amount": "1000000.00",
+    "currency": "EUR",
+    "date": "2024-03-01",
+}
 
-# role -> (POST an update, POST a commitment, PATCH a commitment)
+# role -> (POST an update, POST a commitment, PATCH a commitment, POST a contribution)
 WRITES = {
-    "anonymous": (401, 401, 401),
-    "no permission": (403, 403, 403),
-    "viewer": (403, 403, 403),
-    "analyst": (201, 403, 403),
-    "editor": (201, 201, 200),
+    "anonymous": (401, 401, 401, 401),
+    "no permission": (403, 403, 403, 403),
+    "viewer": (403, 403, 403, 403),
+    "analyst": (201, 403, 403, 201),
+    "editor": (201, 201, 200, 201),
 }
 
 
@@ -78,7 +96,7 @@ def test_everyone_reads_when_reads_are_public(client_as, role):
 
 @pytest.mark.parametrize("role", list(WRITES))
 def test_writes_need_the_role_that_grants_them(client_as, role):
-    expected_update, expected_create, expected_patch = WRITES[role]
+    expected_update, expected_create, expected_patch, expected_contribution = WRITES[role]
     client = client_as(role)
 
     posted = client.post("/api/v1/commitments/MIL-1/updates/", NEW_UPDATE, format="json")
@@ -87,13 +105,16 @@ def test_writes_need_the_role_that_grants_them(client_as, role):
     patched = client.patch(
         "/api/v1/commitments/MIL-2/", {"title": "Renamed"}, format="json", HTTP_IF_MATCH=etag
     )
+    contributed = client.post("/api/v1/contributions/", NEW_CONTRIBUTION, format="json")
 
-    assert (posted.status_code, created.status_code, patched.status_code) == (
-        expected_update,
-        expected_create,
-        expected_patch,
-    )
+    assert (
+        posted.status_code,
+        created.status_code,
+        patched.status_code,
+        contributed.status_code,
+    ) == (expected_update, expected_create, expected_patch, expected_contribution)
     assert StatusUpdate.objects.count() == (1 if expected_update == 201 else 0)
+    assert Contribution.objects.count() == (1 if expected_contribution == 201 else 0)
     assert Commitment.objects.filter(code="EXT-1").exists() == (expected_create == 201)
     assert (Commitment.objects.get(code="MIL-2").title == "Renamed") == (expected_patch == 200)
     if role == "anonymous":
@@ -148,6 +169,10 @@ NOT_WRITABLE = [
     ("put", "/api/v1/updates/1/"),
     ("delete", "/api/v1/updates/1/"),
     ("post", "/api/v1/summary/"),
+    ("post", "/api/v1/contributions/matrix/"),
+    ("put", "/api/v1/contributions/1/"),
+    ("patch", "/api/v1/contributions/1/"),
+    ("delete", "/api/v1/contributions/1/"),
     ("put", "/api/v1/indicators/1/"),
     ("delete", "/api/v1/indicators/1/"),
     ("put", "/api/v1/indicator-values/1/"),
@@ -169,6 +194,7 @@ def test_nothing_else_is_writable_by_anyone(client_as, role):
 
     assert wrong == []
     assert StatusUpdate.objects.count() == 0
+    assert Contribution.objects.count() == 0
 
 
 def test_an_editor_is_told_which_methods_a_commitment_allows(client_as):

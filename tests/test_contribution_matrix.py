@@ -10,7 +10,9 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 import pytest
+from rest_framework import serializers
 
+from commitments.api.contributions import ContributionTotalsSerializer
 from commitments.models import Commitment, Partner
 from commitments.selectors import contribution_matrix
 from tests.factories import PartnerFactory
@@ -279,3 +281,17 @@ def test_a_date_far_back_counts_as_any_other(api, roadmap, france, contribute):
     contribute(france, commitment("MIL-1"), date=datetime.date(2019, 6, 25))
 
     assert api.get(MATRIX, {"since": "2019-06-25"}).json()["overall"]["contributions"] == 1
+
+
+def test_the_totals_are_written_as_their_declared_fields_would_write_them(funded):
+    matrix = contribution_matrix()
+    groups = [matrix.overall] + [
+        group["totals"] for group in (*matrix.partners, *matrix.commitments, *matrix.cells)
+    ]
+    written = ContributionTotalsSerializer()
+
+    for totals in groups:
+        generic = serializers.Serializer.to_representation(written, totals)
+        assert written.to_representation(totals) == generic
+    assert any(totals.funds for totals in groups)
+    assert any(totals.counts for totals in groups)

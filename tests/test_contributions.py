@@ -532,3 +532,20 @@ def test_partners_are_listed_by_kind_in_the_admin(client, editor, roadmap):
         "government-of-iraq",
         "iraqi-security-forces",
     ]
+
+
+def test_the_api_serves_every_kind_in_order_with_its_label_and_funnel_stage(api):
+    response = api.get("/api/v1/contribution-kinds/")
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {"value": "funds_pledged", "label": "Funds pledged", "stage": "pledged"},
+        {"value": "funds_committed", "label": "Funds committed", "stage": "committed"},
+        {"value": "funds_disbursed", "label": "Funds disbursed", "stage": "disbursed"},
+        {"value": "personnel", "label": "Personnel", "stage": None},
+        {"value": "training", "label": "Training", "stage": None},
+        {"value": "equipment", "label": "Equipment", "stage": None},
+        {"value": "in_kind", "label": "In kind", "stage": None},
+        {"value": "political", "label": "Political or diplomatic", "stage": None},
+    ]
+    assert "ETag" in response

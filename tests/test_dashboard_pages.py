@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["/", "/commitments/MIL-1/"])
+@pytest.mark.parametrize("url", ["/", "/commitments/MIL-1/", "/contributions/"])
 def test_every_asset_of_a_dashboard_page_is_served_by_the_project(client, url):
     page = client.get(url).content.decode()
 
@@ -43,3 +43,27 @@ def test_the_dashboard_names_its_feed_of_updates_for_feed_readers(client):
         '<link rel="alternate" type="application/atom+xml" '
         'title="Paris Roadmap tracker: status updates" href="/feeds/updates/">'
     ) in page
+
+
+def test_the_contributions_page_is_drawn_by_a_module_the_project_serves(client):
+    page = client.get("/contributions/").content.decode()
+
+    module = re.search(r'data-module="([^"]+)"', page).group(1)
+    assert module == "/static/dashboard/contributions.js"
+    response = client.get(module)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    response.close()
+    assert 'data-page="contributions"' in page
+    assert "<title>Contributions · Paris Roadmap tracker</title>" in page
+
+
+@pytest.mark.parametrize("url", ["/", "/commitments/MIL-1/", "/contributions/"])
+def test_every_dashboard_page_links_to_the_commitments_and_the_contributions(client, url):
+    page = client.get(url).content.decode()
+
+    assert '<a href="/">Commitments</a>' in page or (
+        '<a href="/" aria-current="page">Commitments</a>' in page
+    )
+    assert '<a href="/contributions/"' in page
+    assert ('<a href="/contributions/" aria-current="page">' in page) == (url == "/contributions/")

@@ -13,7 +13,7 @@ when that replica has replayed exactly that version; otherwise the request reads
 (selectors.data_version). So a lagging replica can make a read slower, never put an old body
 under a new key.
 
-Only anonymous readers are served from it, and only JSON and CSV: what a signed-in user or
+Only anonymous readers are served from it, and only JSON, CSV and XLSX: what a signed-in user or
 token holder reads may depend on who they are (staff see pending updates, people's login
 names), and the browsable HTML page names its user.
 
@@ -21,7 +21,7 @@ It is a middleware (ResponseCacheMiddleware), so that a hit costs what a dashboa
 should: the data version (one primary-key query), one cache read and the anonymous rate
 count, none of the view's work nor DRF's authentication and content negotiation. The view
 says which responses may be kept (ConditionalGetMixin marks them: an anonymous GET, negotiated
-to JSON or CSV); the middleware looks up and stores. A request that could be anyone's but an
+to JSON, CSV or XLSX); the middleware looks up and stores. A request that could be anyone's but an
 anonymous reader's (a session cookie, an Authorization header) never reaches the cache, nor
 does any request while reads need signing in (ROADMAP_PUBLIC_READ=false)."""
 
@@ -40,7 +40,9 @@ from commitments.selectors import data_version
 # Entries are pickled CachedResponse objects: a new shape of it needs a new prefix, so that a
 # deployment never reads the entries of the one before it.
 KEY_PREFIX = "api-response:2"
-CACHED_FORMATS = ("json", "csv")
+# An XLSX body is bytes like any other: kept and served back byte for byte, with its
+# Content-Type and Content-Disposition.
+CACHED_FORMATS = ("json", "csv", "xlsx")
 # The request attribute that hands the version the middleware read on to the view, which
 # needs it for the ETag: one query a request, not two.
 VERSION_ATTRIBUTE = "primary_data_version"
@@ -64,7 +66,7 @@ class CachedResponse:
 
 def may_keep(request, accepted_format):
     """Whether the view may let this (authenticated, negotiated) request's response be kept:
-    an anonymous GET of JSON or CSV, with the cache on."""
+    an anonymous GET of JSON, CSV or XLSX, with the cache on."""
     return (
         settings.RESPONSE_CACHE
         and request.method == "GET"

@@ -1,10 +1,14 @@
 """The OpenAPI schema's account of what every operation of the API does over HTTP, beyond its
 200/201 body: errors and their bodies, conditional requests and their headers, anonymous reads,
-the CSV form of lists. The views behave this way for every operation, so it is stated here once
+the CSV and XLSX forms of lists. The views behave this way for every operation, so it is stated here once
 (a drf-spectacular postprocessing hook) instead of on each view; tests/test_api_contract.py and
 the response validation of the whole test suite hold both to it."""
 
 from drf_spectacular import openapi
+
+from commitments.api.renderers import XLSXRenderer
+
+XLSX = XLSXRenderer.media_type
 
 # Error bodies: a `detail` message, or a message list per field (400).
 ERROR = {
@@ -156,6 +160,15 @@ def _declare(operation, method, path):
                     "type": "string",
                     "description": "Every matching row (not paged), one line per row, a header "
                     "line first.",
+                }
+            }
+        if XLSX in content:
+            content[XLSX] = {
+                "schema": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": "The CSV's rows and columns as an Excel workbook: a bold "
+                    "header row, dates and numbers typed.",
                 }
             }
         if method == "get" and status == "200":

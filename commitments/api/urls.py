@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     path("summary/", views.SummaryView.as_view(), name="summary"),
     path("statuses/", views.StatusesView.as_view(), name="statuses"),
+    path(
+        "contribution-kinds/",
+        contributions.ContributionKindsView.as_view(),
+        name="contribution-kinds",
+    ),
     # The documentation describes the API, not the data: it stays public even when reads are not.
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(

@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,7 +39,13 @@ from commitments.api.filters import (
 )
 from commitments.api.pagination import FeedPagination
 from commitments.api.permissions import MayReview, may_see_unapproved
-from commitments.api.renderers import CSVRenderer, JSONRenderer, csv_chunks
+from commitments.api.renderers import (
+    CSVRenderer,
+    JSONRenderer,
+    XLSXRenderer,
+    csv_chunks,
+    xlsx_workbook,
+)
 from commitments.models import (
     Commitment,
     Indicator,
@@ -65,12 +71,16 @@ logger = logging.getLogger(__name__)
 
 LATEST_UPDATES_IN_DETAIL = 10
 STREAMED_CSV_BATCH = 2000  # status updates read, serialized and sent at a time
+# The most status updates a workbook of the feed holds: a zip file is built whole before it is
+# sent, and its time grows with its rows (the README gives figures).
+XLSX_MAX_ROWS = 10_000
 
 CSV_PARAMETER = OpenApiParameter(
     "format",
     OpenApiTypes.STR,
-    enum=["json", "csv"],
-    description="csv: every matching row as CSV, not paged, ready for a spreadsheet.",
+    enum=["json", "csv", "xlsx"],
+    description="csv: every matching row as CSV, not paged, ready for a spreadsheet; xlsx: the "
+    "same rows and columns as an Excel workbook, with dates and numbers typed.",
 )
 
 
@@ -102,7 +112,7 @@ class ConditionalGetMixin:
     before the response is built. A commitment's ETag also carries its version, sealed
     ("v3-<seal>-<fingerprint>"), which If-Match checks before an edit.
 
-    An anonymous GET of JSON or CSV is marked as one the versioned response cache may keep
+    An anonymous GET of JSON, CSV or XLSX is marked as one the versioned response cache may keep
     (commitments.api.response_cache): its middleware, outside the view, answers the next such
     read of the same address from it until the data change. The mark is given after DRF's
     `initial`, when authentication and content negotiation have said who reads and in which
@@ -179,26 +189,35 @@ class ConditionalGetMixin:
 
 
 class CSVExportMixin:
-    """`?format=csv` on a list gives every matching row, unpaginated."""
+    """`?format=csv` and `?format=xlsx` on a list give every matching row, unpaginated: the
+    view's `csv_columns`, from the serializer get_serializer_class gives when
+    `wants_spreadsheet`."""
 
     def get_renderers(self):
         renderers = [JSONRenderer(), BrowsableAPIRenderer()]
         if self.action == "list":
-            renderers.append(CSVRenderer())
+            renderers += [CSVRenderer(), XLSXRenderer()]
         return renderers
+
+    def _accepted_format(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return renderer and renderer.format
 
     @property
     def wants_csv(self):
-        return (
-            getattr(self.request, "accepted_renderer", None)
-            and self.request.accepted_renderer.format == "csv"
-        )
+        return self._accepted_format() == "csv"
+
+    @property
+    def wants_spreadsheet(self):
+        """CSV or XLSX: the same rows, of the same serializer."""
+        return self._accepted_format() in ("csv", "xlsx")
 
     def paginate_queryset(self, queryset):
-        return None if self.wants_csv else super().paginate_queryset(queryset)
+        return None if self.wants_spreadsheet else super().paginate_queryset(queryset)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        # (The XLSXRenderer names its own file, once it knows it renders one.)
         if self.wants_csv and response.status_code == status.HTTP_200_OK:
             response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
         return response
@@ -362,7 +381,7 @@ class CommitmentViewSet(
             return serializers.CommitmentDetailSerializer
         if self.action == "history":
             return serializers.HistoricalChangeSerializer
-        if self.wants_csv:
+        if self.wants_spreadsheet:
             return serializers.CommitmentCSVSerializer
         return serializers.CommitmentSerializer
 
@@ -578,7 +597,7 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
     def get_serializer_class(self):
         if self.action == "review":
             return serializers.ReviewWriteSerializer
-        if self.wants_csv:
+        if self.wants_spreadsheet:
             return serializers.StatusUpdateCSVSerializer
         return serializers.FeedStatusUpdateSerializer
 
@@ -618,12 +637,14 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        # The CSV has no cursor to order it; give it the feed's order.
-        return queryset.order_by(*FeedPagination.ordering) if self.wants_csv else queryset
+        # The CSV and the XLSX have no cursor to order them; give them the feed's order.
+        return queryset.order_by(*FeedPagination.ordering) if self.wants_spreadsheet else queryset
 
     def list(self, request, *args, **kwargs):
-        if not self.wants_csv:
+        if not self.wants_spreadsheet:
             return super().list(request, *args, **kwargs)
+        if not self.wants_csv:
+            return Response(self._workbook(self.filter_queryset(self.get_queryset())))
         # Every update ever recorded (a million at size M) is too many to hold: the CSV is
         # read off a server-side cursor and sent a batch at a time, in constant memory. It is
         # therefore never kept by the response cache, which stores whole bodies.
@@ -641,6 +662,33 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
             csv_chunks(self.csv_columns, batches), content_type="text/csv; charset=utf-8"
         )
 
+    def _workbook(self, queryset):
+        """The XLSX of the feed. A zip file cannot be sent before it is finished, so it is built
+        here, where a database error is still this request's own, a batch at a time like the
+        CSV (openpyxl keeps the rows written on disk), of at most XLSX_MAX_ROWS updates: more
+        is a 400 that says how to ask for fewer, not a workbook cut short."""
+        limited = queryset[: XLSX_MAX_ROWS + 1]  # a LIMIT: the one query stays one query
+        rows = 0
+
+        def counted(batches):
+            nonlocal rows
+            for batch in batches:
+                rows += len(batch)
+                if rows > XLSX_MAX_ROWS:
+                    raise ValidationError(
+                        {
+                            "format": [
+                                f"More than {XLSX_MAX_ROWS} updates match, more than a workbook "
+                                "of the feed holds here: narrow them down (since, until, "
+                                "commitment, pillar, ...) or take format=csv, which has no limit."
+                            ]
+                        }
+                    )
+                yield batch
+
+        batches = self._serialized_batches(limited.using(router.db_for_read(StatusUpdate)))
+        return xlsx_workbook(self.csv_columns, self.get_serializer().fields, counted(batches))
+
     def _serialized_batches(self, queryset):
         """Lists of serialized rows, STREAMED_CSV_BATCH at a time; the first always, if empty."""
         rows = queryset.iterator(chunk_size=STREAMED_CSV_BATCH)
@@ -652,9 +700,14 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
                 if not batch:
                     return
         except DatabaseError:
-            # Headers are sent: all that can be done is to break the download off (the client
-            # sees an incomplete chunked body) and say so in the log.
-            logger.exception("The CSV of the feed broke off: %s", self.request.get_full_path())
+            # The CSV's headers are sent: all that can be done is to break the download off (the
+            # client sees an incomplete chunked body) and say so in the log. (The XLSX, built
+            # before it is sent, is a 503 as well.)
+            logger.exception(
+                "The %s of the feed broke off: %s",
+                self.request.accepted_renderer.format.upper(),
+                self.request.get_full_path(),
+            )
             raise
 
 

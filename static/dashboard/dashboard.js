@@ -630,6 +630,33 @@ async function renderCommitment(code) {
   main.replaceChildren(...parts.filter(Boolean));
 }
 
+// --- other pages ---------------------------------------------------------------------------
+//
+// A page of its own (the Contributions page, ...) is a module that exports `render(kit)`: the
+// shell imports it from the address the server gives (data-module, hashed once collected, so
+// never a stale copy) and hands it these helpers, so that every page draws, fetches and fails
+// alike. `render` resolves once the page is drawn; later redraws (a filter) are its own, and
+// it reports their failures with `kit.fail`.
+
+const KIT = {
+  main,
+  API,
+  ApiError,
+  el,
+  svg,
+  getJSON,
+  getAll,
+  query,
+  formatDate,
+  section,
+  fail: (error) => showError(error, start),
+};
+
+async function renderModule(url) {
+  const page = await import(url);
+  await page.render(KIT);
+}
+
 // --- start -------------------------------------------------------------------------------
 
 async function start() {
@@ -637,11 +664,12 @@ async function start() {
   main.dataset.state = "loading";
   try {
     // The vocabulary is asked for alongside the page's data, not before it.
-    const vocabulary = STATUSES.length ? Promise.resolve() : loadStatuses();
-    if (main.dataset.commitment) {
-      await vocabulary;
+    const vocabulary = () => (STATUSES.length ? Promise.resolve() : loadStatuses());
+    if (main.dataset.module) await renderModule(main.dataset.module);
+    else if (main.dataset.commitment) {
+      await vocabulary();
       await renderCommitment(main.dataset.commitment);
-    } else await renderOverview(vocabulary);
+    } else await renderOverview(vocabulary());
   } catch (error) {
     if (!(error instanceof ApiError)) console.error(error);
     showError(error instanceof ApiError ? error : new ApiError(0, "Something went wrong."), start);

@@ -1,0 +1,180 @@
+"""The Contributions page in a real browser: the matrix, its totals and the money funnel are the
+API's, amounts shown in their currency; filters re-query the API once and live in the address;
+it says so when there is nothing to show."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from commitments.models import Commitment, Partner
+from tests.browser import wait_for_results, wait_until_drawn
+from tests.factories import PartnerFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STAGES = ["pledged", "committed", "disbursed"]
+
+
+def api(path):
+    response = Client().get(f"/api/v1/{path}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def api_requests(page):
+    """The API paths the page requests from now on (a live list)."""
+    seen = []
+    page.on(
+        "request",
+        lambda request: (
+            "/api/v1/" in request.url and seen.append(re.sub(r"^.*/api/v1/", "", request.url))
+        ),
+    )
+    return seen
+
+
+def fund(contribute, partner, code, kind="funds_pledged", **fields):
+    return contribute(partner, Commitment.objects.get(code=code), kind=kind, **fields)
+
+
+def record_contributions(contribute):
+    """France funds MIL-1 in USD through the funnel (a wrong pledge corrected) and pledges EUR
+    to HUM-1; NATO trains for MIL-1; the EU pledges EUR to HUM-1, later than the rest."""
+    france = PartnerFactory(slug="france", name="France", kind=Partner.Kind.MEMBER_STATE)
+    nato, eu = Partner.objects.get(slug="nato"), Partner.objects.get(slug="european-union")
+    wrong = fund(contribute, france, "MIL-1", amount=Decimal("9999.00"))
+    fund(contribute, france, "MIL-1", amount=Decimal("1000.00"), corrects=wrong)
+    fund(contribute, france, "MIL-1", "funds_committed", amount=Decimal("600.00"))
+    fund(contribute, france, "MIL-1", "funds_disbursed", amount=Decimal("250.25"))
+    fund(contribute, france, "HUM-1", currency="EUR", amount=Decimal("500.00"))
+    fund(contribute, nato, "MIL-1", "training", count=12, unit="courses")
+    fund(contribute, nato, "MIL-1", "training", count=3, unit="courses")
+    fund(
+        contribute,
+        eu,
+        "HUM-1",
+        currency="EUR",
+        amount=Decimal("1234567.50"),
+        date=datetime.date(2024, 3, 1),
+    )
+
+
+def listed(totals):
+    """What a list of totals shows, from the API: money per currency and stage that is not
+    zero, then counts per kind and unit."""
+    money = [
+        [funds["currency"], stage, funds[stage]]
+        for funds in totals["funds"]
+        for stage in STAGES
+        if Decimal(funds[stage])
+    ]
+    counts = [[row["kind"], row["unit"], str(row["count"])] for row in totals["counts"]]
+    return money + counts
+
+
+SHOWN = """cells => Object.fromEntries(cells.map(cell => [
+    cell.dataset.key,
+    [...cell.querySelectorAll("li")].map(li => li.dataset.currency
+        ? [li.dataset.currency, li.dataset.stage, li.dataset.amount]
+        : [li.dataset.kind, li.dataset.unit, li.dataset.count]),
+]))"""
+
+
+def shown(page, selector, key):
+    """{key: what the list of totals in each cell of `selector` shows}."""
+    page.locator(selector).evaluate_all(f"cells => cells.forEach(cell => cell.dataset.key = {key})")
+    return page.locator(selector).evaluate_all(SHOWN)
+
+
+def funnel_shown(page, key):
+    return page.locator(f"table[data-funnel={key}] tbody tr").evaluate_all(
+        f"""rows => rows.map(row => [
+            row.dataset.{key}, row.dataset.currency,
+            ...[...row.querySelectorAll("td[data-stage]")].map(td => td.dataset.amount),
+        ])"""
+    )
+
+
+def funnel_of(groups, key):
+    return [
+        [group[key], funds["currency"], *(funds[stage] for stage in STAGES)]
+        for group in groups
+        for funds in group["totals"]["funds"]
+    ]
+
+
+def test_the_contributions_page_shows_the_matrix_and_funnel_of_the_api_and_filters_them(
+    page, roadmap, contribute
+):
+    # The shipped data has no contributions: the page says so in a sentence.
+    page.goto("/contributions/")
+    wait_until_drawn(page)
+    assert "No contributions have been recorded yet." in page.locator("#matrix").inner_text()
+
+    record_contributions(contribute)
+    matrix = api("contributions/matrix/")
+    requests = api_requests(page)
+    page.reload()
+    wait_until_drawn(page)
+    page.wait_for_load_state("networkidle")
+
+    assert sorted(requests) == ["contribution-kinds/", "contributions/matrix/", "pillars/"]
+    assert shown(page, "td[data-cell]", "cell.dataset.cell") == {
+        f"{cell['partner']} {cell['commitment']}": listed(cell["totals"])
+        for cell in matrix["cells"]
+    } | {
+        cell: []
+        for cell in ["european-union MIL-1", "nato HUM-1"]  # no contribution: a dash
+    }
+    assert shown(page, "td[data-total=partner]", "cell.parentElement.dataset.partner") == {
+        partner["slug"]: listed(partner["totals"]) for partner in matrix["partners"]
+    }
+    assert shown(page, "td[data-total=commitment]", "cell.dataset.commitment") == {
+        row["code"]: listed(row["totals"]) for row in matrix["commitments"]
+    }
+    assert shown(page, "td[data-total=pillar]", "cell.parentElement.dataset.pillar") == {
+        pillar["slug"]: listed(pillar["totals"]) for pillar in matrix["pillars"]
+    }
+    assert shown(page, "td[data-total=overall]", "'overall'") == {
+        "overall": listed(matrix["overall"])
+    }
+    assert funnel_shown(page, "partner") == funnel_of(matrix["partners"], "slug")
+    assert funnel_shown(page, "commitment") == funnel_of(matrix["commitments"], "code")
+    # Amounts in their currency, exactly; the funnel says each stage's share of the pledge.
+    france_mil1 = page.locator("td[data-cell='france MIL-1']")
+    assert france_mil1.locator("[data-stage=pledged] .amount").inner_text() == "US$1,000.00"
+    assert france_mil1.locator("[data-stage=disbursed] .amount").inner_text() == "US$250.25"
+    assert page.locator("td[data-total=overall] [data-currency=EUR]").inner_text() == (
+        "Pledged €1,235,067.50"
+    )
+    disbursed = page.locator("tr[data-partner=france][data-currency=USD] [data-stage=disbursed]")
+    assert "25% of pledged" in disbursed.inner_text()
+
+    requests.clear()
+    page.select_option("#filter-pillar", "humanitarian")
+    page.wait_for_url(re.compile(r"/contributions/\?pillar=humanitarian$"))
+    wait_for_results(page)
+    page.wait_for_load_state("networkidle")
+
+    assert requests == ["contributions/matrix/?pillar=humanitarian"]
+    filtered = api("contributions/matrix/?pillar=humanitarian")
+    assert page.locator(".matrix thead th[data-commitment]").evaluate_all(
+        "headers => headers.map(th => th.dataset.commitment)"
+    ) == [row["code"] for row in filtered["commitments"]]
+    assert shown(page, "td[data-cell]", "cell.dataset.cell") == {
+        f"{cell['partner']} {cell['commitment']}": listed(cell["totals"])
+        for cell in filtered["cells"]
+    }
+
+    page.fill("#filter-since", "2024-02-01")
+    page.wait_for_url(re.compile(r"\?pillar=humanitarian&since=2024-02-01$"))
+    expect(page.locator(".matrix tbody tr")).to_have_count(1)
+    assert page.locator(".matrix tbody tr").get_attribute("data-partner") == "european-union"
+
+    page.select_option("#filter-kind", "training")
+    page.wait_for_url(re.compile(r"\?pillar=humanitarian&kind=training&since=2024-02-01$"))
+    expect(page.locator("#matrix .empty")).to_have_text("No contribution matches these filters.")
