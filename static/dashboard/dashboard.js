@@ -596,9 +596,133 @@ function renderTimeline(updates) {
   );
 }
 
+// --- a commitment's indicators -------------------------------------------------------------
+//
+// What the API says of each indicator, in its own words: the baseline, target and latest value
+// are the API's phrases ("approximately US$20 billion"), never reworded here. Figures are
+// decimal strings: formatted from the string, and read as numbers only to place a chart's marks.
+
+const figureFormat = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 4 });
+// An axis's ends only ("30B"): geometry, not a figure of the API.
+const axisFormat = new Intl.NumberFormat("en-GB", { notation: "compact" });
+
+/** A decimal string as text ("20000000000" → "20,000,000,000"): Intl formats the string exactly. */
+function formatFigure(value) {
+  return figureFormat.format(value);
+}
+
+function indicatorProgress(indicator) {
+  if (indicator.progress !== null) return `${formatFigure(indicator.progress)}% of the way to the target`;
+  if (indicator.target.value === null) return "No target";
+  if (indicator.latest_value === null) return "No value yet";
+  return "—";
+}
+
+/** The approved values a correction did not replace, oldest first, each with the date it describes. */
+function standingValues(values) {
+  return values
+    .filter((value) => value.corrected_by === null)
+    .map((value) => ({ ...value, date: value.as_of || value.period_end }))
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
+
+/** Baseline → values → target as a small chart, with the same figures as a table beside it. */
+function indicatorChart(indicator, values) {
+  const rows = [];
+  if (indicator.baseline.value !== null) rows.push({ kind: "Baseline", value: indicator.baseline.value, date: indicator.baseline.date, phrase: indicator.baseline.phrase });
+  for (const value of values) rows.push({ kind: "Value", value: value.value, date: value.date, phrase: value.phrase });
+  const target = indicator.target.value !== null ? { kind: "Target", value: indicator.target.value, date: indicator.target.date, phrase: indicator.target.phrase } : null;
+  if (!rows.length && !target) return null;
+
+  const [width, height, pad] = [320, 150, 40];
+  const numbers = [...rows, ...(target ? [target] : [])].map((row) => Number.parseFloat(row.value));
+  const low = Math.min(0, ...numbers);
+  const high = Math.max(...numbers) > low ? Math.max(...numbers) : low + 1;
+  const times = [...rows, ...(target && target.date ? [target] : [])].filter((row) => row.date).map((row) => new Date(`${row.date}T00:00:00`).getTime());
+  const first = times.length ? Math.min(...times) : 0;
+  const span = times.length ? Math.max(Math.max(...times) - first, 1) : 1;
+  // An undated figure (a baseline "since 2014") stands at the start.
+  const x = (row) => (row.date ? pad + ((new Date(`${row.date}T00:00:00`).getTime() - first) / span) * (width - 2 * pad) : pad);
+  const y = (value) => height - pad - ((Number.parseFloat(value) - low) / (high - low)) * (height - 2 * pad);
+  const titleId = `indicator-${indicator.id}-chart-title`;
+  const descId = `indicator-${indicator.id}-chart-desc`;
+  const summary = [...rows, ...(target ? [target] : [])].map((row) => `${row.kind.toLowerCase()} ${row.phrase}${row.date ? ` (${formatDate(row.date)})` : ""}`).join(", ");
+  const chart = svg(
+    "svg",
+    { viewBox: `0 0 ${width} ${height}`, class: "indicator-chart", role: "img", "aria-labelledby": `${titleId} ${descId}` },
+    svg("title", { id: titleId }, `${indicator.name}: from the baseline toward the target`),
+    svg("desc", { id: descId }, summary),
+    svg("line", { x1: pad, x2: width - pad, y1: height - pad, y2: height - pad, class: "axis" }),
+    svg("line", { x1: pad, x2: pad, y1: pad, y2: height - pad, class: "axis" }),
+    svg("text", { x: pad - 4, y: y(high) + 4, class: "axis-label", "text-anchor": "end" }, axisFormat.format(high)),
+    svg("text", { x: pad - 4, y: y(low) + 4, class: "axis-label", "text-anchor": "end" }, axisFormat.format(low)),
+    target
+      ? svg("line", { x1: pad, x2: width - pad, y1: y(target.value), y2: y(target.value), class: "target-line" }, svg("title", {}, `Target: ${target.phrase}`))
+      : null,
+    rows.length > 1 ? svg("polyline", { points: rows.map((row) => `${x(row)},${y(row.value)}`).join(" "), class: "line" }) : null,
+    rows.map((row) => svg("circle", { cx: x(row), cy: y(row.value), r: 3, class: row.kind === "Baseline" ? "point baseline" : "point" }, svg("title", {}, `${row.kind}: ${row.phrase}`))),
+  );
+  const table = el(
+    "table",
+    { class: "indicator-values" },
+    el("caption", {}, "The figures charted"),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Figure"), el("th", { scope: "col" }, "Date"), el("th", { scope: "col" }, "Value"), el("th", { scope: "col" }, "As stated"))),
+    el(
+      "tbody",
+      {},
+      [...rows, ...(target ? [target] : [])].map((row) =>
+        el("tr", { "data-kind": row.kind.toLowerCase() }, el("th", { scope: "row" }, row.kind), el("td", {}, row.date ? formatDate(row.date) : "—"), el("td", { class: "figure" }, formatFigure(row.value)), el("td", {}, row.phrase)),
+      ),
+    ),
+  );
+  return el("figure", { class: "chart indicator-figure" }, chart, el("figcaption", {}, table));
+}
+
+function renderIndicator(indicator, values, source) {
+  const baseline = indicator.baseline;
+  const cited = baseline.document === source.document ? source.title : baseline.document;
+  const figures = [
+    ["baseline", "Baseline", baseline.phrase ? `${baseline.phrase}${baseline.date ? ` (${formatDate(baseline.date)})` : ""}` : "Not known"],
+    ["latest", "Latest approved value", indicator.latest_phrase ? `${indicator.latest_phrase} (${formatDate(indicator.latest_date)})` : "No value yet"],
+    ["target", "Target", indicator.target.phrase ? `${indicator.target.phrase}${indicator.target.date ? ` by ${formatDate(indicator.target.date)}` : ""}` : "No target"],
+    ["progress", "Progress", indicatorProgress(indicator)],
+  ];
+  return el(
+    "article",
+    { class: "indicator", "data-indicator": indicator.id, "aria-labelledby": `indicator-${indicator.id}-name` },
+    el("h3", { id: `indicator-${indicator.id}-name` }, indicator.name),
+    el("p", { class: "meta" }, `${indicator.measure} · unit: ${indicator.unit_label}`, indicator.direction ? ` · direction: ${indicator.direction}` : ""),
+    el(
+      "dl",
+      { class: "figures" },
+      figures.map(([field, label, value]) => el("div", {}, el("dt", {}, label), el("dd", { "data-figure": field }, value))),
+    ),
+    baseline.quote
+      ? el("figure", { class: "quote baseline-quote" }, el("blockquote", {}, el("p", {}, baseline.quote)), el("figcaption", {}, baseline.paragraph ? `${cited}, paragraph ${baseline.paragraph}` : cited))
+      : null,
+    indicator.measure === "quantitative" ? indicatorChart(indicator, values) : null,
+  );
+}
+
+/** A commitment's indicators; null when it has none. */
+function renderIndicators(indicators, valuesOf, source) {
+  if (!indicators.length) return null;
+  return section("indicators", "Indicators", indicators.map((indicator) => renderIndicator(indicator, valuesOf.get(indicator.id) || [], source)));
+}
+
+/** The values to chart: asked for only of a quantitative indicator with an approved value. */
+async function loadIndicatorValues(indicators) {
+  const charted = indicators.filter((indicator) => indicator.measure === "quantitative" && indicator.latest_value !== null);
+  const lists = await Promise.all(charted.map((indicator) => getAll(indicator.values_url)));
+  return new Map(charted.map((indicator, at) => [indicator.id, standingValues(lists[at])]));
+}
+
 async function renderCommitment(code) {
   const commitment = await getJSON(`${API}commitments/${encodeURIComponent(code)}/`);
-  const history = await getAll(`${API}commitments/${encodeURIComponent(code)}/updates/?page_size=200`);
+  const [history, valuesOf] = await Promise.all([
+    getAll(`${API}commitments/${encodeURIComponent(code)}/updates/?page_size=200`),
+    loadIndicatorValues(commitment.indicators),
+  ]);
   const source = commitment.source;
   const cite = `${source.title}, paragraph ${source.paragraph}`;
   document.title = `${commitment.code} ${commitment.title} · Paris Roadmap tracker`;
@@ -624,6 +748,7 @@ async function renderCommitment(code) {
     commitment.children.length
       ? el("section", { "aria-labelledby": "children-title" }, el("h2", { id: "children-title" }, "Its tools"), el("ul", { class: "children" }, commitment.children.map((child) => el("li", {}, commitmentLink(child.code, child.title), " ", statusBadge(child.status, child.status_label)))))
       : null,
+    renderIndicators(commitment.indicators, valuesOf, source),
     el("div", { class: "tag-lists" }, tagList("Places", commitment.places), tagList("Partners", commitment.partners), tagList("Themes", commitment.themes)),
     el("section", { id: "history", "aria-labelledby": "history-title" }, el("h2", { id: "history-title" }, `Status history (${history.length})`), progressChart(history), renderTimeline(history)),
   ];
