@@ -60,8 +60,8 @@ class PageProblems:
 
 @pytest.fixture
 def _erasable_history(transactional_db):
-    """Lets the end of a transactional test empty the status history and the contributions
-    on SQLite.
+    """Lets the end of a transactional test empty the status history, the contributions and
+    the indicator values on SQLite.
 
     pytest-django empties the tables after a transactional test: PostgreSQL with TRUNCATE,
     which the append-only triggers leave alone, SQLite with DELETE, which they refuse. So on
@@ -76,11 +76,24 @@ def _erasable_history(transactional_db):
     reviews = importlib.import_module("commitments.migrations.0011_review_four_eyes")
     review_delete = next(sql for sql in reviews.SQLITE if "review_no_delete" in sql)
     contributions = importlib.import_module("commitments.migrations.0020_contributions")
+    indicators = importlib.import_module("commitments.migrations.0021_indicators")
     with connection.cursor() as cursor:
         for statement in contributions.APPEND_ONLY_REVERSE["sqlite"]:
             cursor.execute(statement)
         cursor.execute("DELETE FROM commitments_contribution")
         for statement in contributions.APPEND_ONLY["sqlite"]:
+            cursor.execute(statement)
+        for statement in (
+            *indicators.REVIEW_APPEND_ONLY_REVERSE["sqlite"],
+            *indicators.VALUE_APPEND_ONLY_REVERSE["sqlite"],
+        ):
+            cursor.execute(statement)
+        cursor.execute("DELETE FROM commitments_indicatorvaluereview")
+        cursor.execute("DELETE FROM commitments_indicatorvalue")
+        for statement in (
+            *indicators.VALUE_APPEND_ONLY["sqlite"],
+            *indicators.REVIEW_APPEND_ONLY["sqlite"],
+        ):
             cursor.execute(statement)
         for statement in triggers.SQLITE_REVERSE:
             cursor.execute(statement)

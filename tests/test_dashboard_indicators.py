@@ -1,0 +1,104 @@
+"""A commitment's page shows its indicators as the API gives them: baseline, latest approved
+value and target in the API's words, the computed progress, the baseline's source sentence,
+and a small chart whose table lists the figures charted."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from commitments.models import Indicator
+from commitments.services import approve_or_return_indicator_value, record_indicator_value
+from tests.browser import wait_until_drawn
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def api(path):
+    response = Client().get(f"/api/v1/{path}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def api_requests(page):
+    """The API paths the page requests from now on (a live list)."""
+    seen = []
+    page.on(
+        "request",
+        lambda request: (
+            "/api/v1/" in request.url and seen.append(re.sub(r"^.*/api/v1/", "", request.url))
+        ),
+    )
+    return seen
+
+
+def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
+    page, roadmap, analyst, reviewer, review_required
+):
+    # HUM-1's shipped indicator (approximately US$20 billion in 2019), given a target.
+    indicator = Indicator.objects.get(commitment__code="HUM-1")
+    Indicator.objects.filter(pk=indicator.pk).update(target_value=Decimal("30000000000"))
+    for as_of, value, qualifier in [
+        (datetime.date(2022, 12, 31), "22000000000", "more_than"),
+        (datetime.date(2024, 1, 15), "25000000000", "approximately"),
+    ]:
+        observation = record_indicator_value(
+            indicator=indicator,
+            author=analyst,
+            value=Decimal(value),
+            qualifier=qualifier,
+            as_of=as_of,
+        )
+        approve_or_return_indicator_value(observation, reviewer=reviewer, decision="approve")
+    # Pending: neither the latest value nor charted.
+    record_indicator_value(
+        indicator=indicator,
+        author=analyst,
+        value=Decimal("29000000000"),
+        as_of=datetime.date(2024, 6, 1),
+    )
+    source = api("commitments/HUM-1/")["source"]
+    shown = api(f"indicators/{indicator.pk}/")
+    values = api(f"indicators/{indicator.pk}/values/")["results"]
+    requests = api_requests(page)
+
+    page.goto("/commitments/HUM-1/")
+    wait_until_drawn(page)
+
+    card = page.locator(f"#indicators [data-indicator='{indicator.pk}']")
+    figures = {
+        field: card.locator(f"[data-figure={field}]").inner_text()
+        for field in ("baseline", "latest", "target", "progress")
+    }
+    assert figures == {
+        "baseline": f"{shown['baseline']['phrase']} (25 Jun 2019)",
+        "latest": f"{shown['latest_phrase']} (15 Jan 2024)",
+        "target": shown["target"]["phrase"],
+        "progress": f"{float(shown['progress']):g}% of the way to the target",
+    }
+    assert shown["baseline"]["phrase"].startswith("approximately ")
+    assert shown["progress"] == "50.0"
+    assert card.locator(".baseline-quote figcaption").inner_text() == (
+        f"{source['title']}, paragraph 2"
+    )
+    assert card.locator(".baseline-quote blockquote").inner_text() == shown["baseline"]["quote"]
+    assert card.locator(".indicator-values tbody tr").all_inner_texts() == [
+        "Baseline\t25 Jun 2019\t20,000,000,000\t" + shown["baseline"]["phrase"],
+        "Value\t31 Dec 2022\t22,000,000,000\t" + values[1]["phrase"],
+        "Value\t15 Jan 2024\t25,000,000,000\t" + values[0]["phrase"],
+        "Target\t—\t30,000,000,000\t" + shown["target"]["phrase"],
+    ]
+    assert card.locator("svg.indicator-chart circle").count() == 3
+    assert card.locator("svg.indicator-chart .target-line").count() == 1
+    # The statuses, the commitment (which embeds its indicators), its history, and the values
+    # of the one indicator with an approved value to chart.
+    assert sorted(requests) == sorted(
+        [
+            "statuses/",
+            "commitments/HUM-1/",
+            "commitments/HUM-1/updates/?page_size=200",
+            f"indicators/{indicator.pk}/values/",
+        ]
+    )
