@@ -341,6 +341,7 @@ def test_the_schema_names_its_server_licence_contact_and_tags(schema):
         "summary",
         "reference",
         "contributions",
+        "indicators",
     ]
 
 
