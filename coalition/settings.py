@@ -352,6 +352,11 @@ SPECTACULAR_SETTINGS = {
             "name": "contributions",
             "description": "What partners contribute to commitments, and the matrix of totals.",
         },
+        {
+            "name": "time",
+            "description": "The Roadmap over time: what changed between two dates, and the "
+            "counts month by month. (The list, detail and summary take ?as_of= and ?known_on=.)",
+        },
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

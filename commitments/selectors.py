@@ -307,6 +307,10 @@ class CommitmentChange:
     change: str  # a models.Change
     updates: list = field(default_factory=list)  # rows of the updates dated in between
 
+    @property
+    def before_or_unassessed(self):
+        return self.before or CommitmentState(Status.NOT_ASSESSED, None, None, True)
+
 
 @dataclass
 class Changes:

@@ -434,8 +434,9 @@ class PeriodForm(forms.Form):
         return to - datetime.timedelta(days=self.DEFAULT_DAYS)
 
 
-PeriodForm.base_fields["from"] = _date_field()
-PeriodForm.base_fields["to"] = _date_field()
+# Python cannot declare a field named `from`; subclasses collect declared_fields.
+for _name in ("from", "to"):
+    PeriodForm.base_fields[_name] = PeriodForm.declared_fields[_name] = _date_field()
 
 
 class TimelineForm(PeriodForm):
