@@ -314,6 +314,7 @@ def test_every_operation_has_a_summary_a_description_and_a_tag(schema):
             "summary",
             "reference",
             "contributions",
+            "time",
         }
 
 
@@ -340,6 +341,7 @@ def test_the_schema_names_its_server_licence_contact_and_tags(schema):
         "summary",
         "reference",
         "contributions",
+        "time",
     ]
 
 

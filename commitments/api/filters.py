@@ -109,7 +109,7 @@ class PointInTimeForm(forms.Form):
 
 
 def valid(form):
-    """The form's cleaned data, or a 400 that names each bad parameter."""
+    """The form, once valid; else a 400 that names each bad parameter."""
     if not form.is_valid():
         raise exceptions.ValidationError(form.errors)
     return form

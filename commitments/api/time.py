@@ -207,7 +207,8 @@ class ChangesView(PeriodView):
         "between; and the summary's counts at both dates, with their difference. Both dates "
         "read the same history: today's, or as known on `known_on`. Takes the list's filters "
         "that choose commitments by what they are (not status, stale or updated_since, which "
-        "differ between the dates). `format=csv`: one line per commitment that changed.",
+        "differ between the dates). `format=csv` gives it as CSV: one line per commitment that "
+        "changed.",
         parameters=[*PERIOD_PARAMETERS, CSV_PARAMETER],
         responses=ChangesSerializer,
         filters=True,
@@ -283,8 +284,8 @@ class TimelineView(PeriodView):
         description="The commitments counted by status at the end of each month or quarter "
         "from `from` to `to` (the last interval ends at `to`), with average progress and how "
         f"many were stale, as the summary counts them; at most {TimelineForm.MAX_INTERVALS} "
-        "intervals (a 400 beyond). Takes the same filters as /changes/. `format=csv`: one "
-        "line per interval.",
+        "intervals (a 400 beyond). Takes the same filters as /changes/. `format=csv` gives it "
+        "as CSV: one line per interval.",
         parameters=[
             *PERIOD_PARAMETERS[1:],
             OpenApiParameter(
