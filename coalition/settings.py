@@ -357,6 +357,11 @@ SPECTACULAR_SETTINGS = {
             "description": "What measures each commitment (and the Roadmap's context), its "
             "values, and the progress computed from them.",
         },
+        {
+            "name": "time",
+            "description": "The Roadmap over time: what changed between two dates, and the "
+            "counts month by month. (The list, detail and summary take ?as_of= and ?known_on=.)",
+        },
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

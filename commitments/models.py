@@ -17,6 +17,7 @@ from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
+from django.db.models.query import ValuesIterable
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -57,8 +58,21 @@ STATUS_COLOURS = {
 }
 
 
+# How statuses compare, the higher the better: the one order that "improved" and "worsened"
+# mean (GET /api/v1/changes/), served with the vocabulary. Not started, discontinued and not
+# assessed stand outside it: a change to or from one of them is a change of status, neither
+# better nor worse (Change.CHANGED), and a first assessment is Change.NEWLY_ASSESSED.
+STATUS_RANK = {
+    Status.OFF_TRACK: 1,
+    Status.AT_RISK: 2,
+    Status.ON_TRACK: 3,
+    Status.COMPLETED: 4,
+}
+
+
 def status_vocabulary():
-    """Every status with its label and colour, in display order."""
+    """Every status with its label, colour and rank (None: outside the order), in display
+    order."""
     assessable = {value for value, _ in Status.assessments()}
     return [
         {
@@ -66,9 +80,50 @@ def status_vocabulary():
             "label": status.label,
             "colour": colour,
             "assessable": status.value in assessable,
+            "rank": STATUS_RANK.get(status),
         }
         for status, colour in STATUS_COLOURS.items()
     ]
+
+
+class Change(models.TextChoices):
+    """How a commitment moved between two dates (selectors.changes_between)."""
+
+    IMPROVED = "improved", "Improved"
+    WORSENED = "worsened", "Worsened"
+    CHANGED = "changed", "Status changed, to or from one outside the order"
+    PROGRESS_MOVED = "progress_moved", "Same status, progress moved"
+    NEWLY_ASSESSED = "newly_assessed", "Newly assessed"
+    BECAME_STALE = "became_stale", "Became stale"
+
+
+def change_between(before, after, *, stale_before, stale_after):
+    """How a commitment moved from `before` to `after`, each a (status, progress) pair (before
+    None: the commitment did not exist yet), or None when it did not: a first assessment, then
+    a change of status (by STATUS_RANK), then of progress, then falling stale, in that order
+    of precedence."""
+    status_after, progress_after = after
+    status_before, progress_before = before or (Status.NOT_ASSESSED, None)
+    if status_before == Status.NOT_ASSESSED:
+        return Change.NEWLY_ASSESSED if status_after != Status.NOT_ASSESSED else None
+    if status_before != status_after:
+        rank_before, rank_after = STATUS_RANK.get(status_before), STATUS_RANK.get(status_after)
+        if rank_before is None or rank_after is None:
+            return Change.CHANGED
+        return Change.IMPROVED if rank_after > rank_before else Change.WORSENED
+    if progress_before != progress_after:
+        return Change.PROGRESS_MOVED
+    if stale_after and not stale_before:
+        return Change.BECAME_STALE
+    return None
+
+
+def end_of_day(day):
+    """The first instant after `day`, in the site's time zone: what was recorded "by `day`"
+    was recorded before it."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
 
 
 # Bounds of what a user can set: beyond them a value is a typo, and unbounded integers and dates
@@ -297,14 +352,16 @@ class AddDays(models.Func):
         )
 
 
-def stale_q(today=None, prefix=""):
+def stale_q(today=None, prefix="", as_of="current_as_of"):
     """The condition "stale" on commitments, or on related commitments with a prefix such as
     "commitments__": never assessed, or not since the latest as-of date plus the commitment's
-    cadence (the project-wide STALE_AFTER_DAYS when it has none)."""
+    cadence (the project-wide STALE_AFTER_DAYS when it has none). `as_of`: the column of the
+    latest as-of date (as_of_then on a CommitmentQuerySet.as_of() queryset, with its date for
+    `today`)."""
     today = today or timezone.localdate()
     cadence = Coalesce(F(f"{prefix}update_cadence_days"), Value(settings.STALE_AFTER_DAYS))
-    review_due = AddDays(F(f"{prefix}current_as_of"), cadence)
-    return Q(**{f"{prefix}current_as_of__isnull": True}) | Q(LessThan(review_due, today))
+    review_due = AddDays(F(f"{prefix}{as_of}"), cadence)
+    return Q(**{f"{prefix}{as_of}__isnull": True}) | Q(LessThan(review_due, today))
 
 
 def days_overdue(as_of, cadence_days, today=None):
@@ -356,6 +413,28 @@ def search_vector(summary, *, code="code", title="title", text="text"):
     )
 
 
+# The columns of a commitment's current status, and the annotations of
+# CommitmentQuerySet.as_of() that hold the same on a date.
+AS_OF_COLUMNS = {
+    "current_status": "status_then",
+    "current_progress": "progress_then",
+    "current_as_of": "as_of_then",
+    "last_update_at": "last_update_then",
+}
+
+
+class _AsOfRows(ValuesIterable):
+    """Rows of an as_of() queryset under the names of the current status's columns."""
+
+    def __iter__(self):
+        renamed = [(then, now) for now, then in AS_OF_COLUMNS.items()]
+        for row in super().__iter__():
+            for then, now in renamed:
+                if then in row:
+                    row[now] = row.pop(then)
+            yield row
+
+
 class CommitmentQuerySet(models.QuerySet):
     def search(self, text):
         """Commitments that match a search of their code, title, text and current summary (that
@@ -387,11 +466,72 @@ class CommitmentQuerySet(models.QuerySet):
             )
         return self.alias(current_summary=Subquery(summary)).filter(condition)
 
+    def as_of(self, date, known_on=None):
+        """The commitments as they stood on `date`: those created by its end, each with the
+        status, progress and as-of date of its newest update that counts then
+        (StatusUpdateQuerySet.counting: dated on or before `date`, and standing as known by
+        the end of `known_on`, or as known now without it), annotated under the names
+        AS_OF_COLUMNS gives, with `last_update_then` (when that update was recorded) and
+        `stale_then` (stale on `date`). `rows()` reads them under the current_* names, so a
+        representation reads either kind of queryset alike. Each is an index read of
+        statusupdate_history_idx per commitment, however long its history."""
+        newest = (
+            StatusUpdate.objects.counting(known_on)
+            .filter(commitment=OuterRef("pk"), as_of__lte=date)
+            .order_by(*StatusUpdate._meta.ordering)
+        )
+
+        def then(column):
+            return Subquery(newest.values(column)[:1])
+
+        return (
+            self.filter(created_at__lt=end_of_day(date))
+            .annotate(
+                status_then=Coalesce(
+                    then("status"), Value(Status.NOT_ASSESSED), output_field=models.CharField()
+                ),
+                progress_then=then("progress"),
+                as_of_then=then("as_of"),
+                last_update_then=then("created_at"),
+            )
+            .annotate(
+                stale_then=models.Case(
+                    models.When(stale_q(date, as_of="as_of_then"), then=Value(True)),
+                    default=Value(False),
+                    output_field=models.BooleanField(),
+                )
+            )
+        )
+
+    @property
+    def is_as_of(self):
+        """Whether this queryset is one of as_of()."""
+        return "status_then" in self.query.annotations
+
+    def shown(self, column):
+        """The column that holds `column` (a key of AS_OF_COLUMNS) on this queryset: as_of()'s
+        annotation of it, or the column itself."""
+        return AS_OF_COLUMNS.get(column, column) if self.is_as_of else column
+
+    def rows(self, *columns):
+        """`values(*columns)`; on an as_of() queryset the current_* columns hold what they
+        held on its date, under their own names."""
+        if not self.is_as_of:
+            return self.values(*columns)
+        rows = self.values(*[AS_OF_COLUMNS.get(column, column) for column in columns])
+        rows._iterable_class = _AsOfRows
+        return rows
+
     def stale(self, today=None):
-        """Commitments never assessed, or whose latest assessment is older than their cadence."""
+        """Commitments never assessed, or whose latest assessment is older than their cadence
+        (on an as_of() queryset: were so on its date)."""
+        if self.is_as_of:
+            return self.filter(stale_then=True)
         return self.filter(stale_q(today))
 
     def fresh(self, today=None):
+        if self.is_as_of:
+            return self.filter(stale_then=False)
         return self.exclude(stale_q(today))
 
     def due_within(self, days, today=None):
@@ -712,6 +852,27 @@ class StatusUpdateQuerySet(models.QuerySet):
         corrects, at the as-of date the correction states, once it is approved itself."""
         return self.approved().exclude(Exists(_approved_correction_of()))
 
+    def known_by(self, moment):
+        """Updates recorded and approved before `moment`."""
+        return self.filter(
+            created_at__lt=moment,
+            review__decision=Review.Decision.APPROVE,
+            review__decided_at__lt=moment,
+        )
+
+    def counting(self, known_on=None):
+        """The standing history as it was known at the end of `known_on` (a date): updates
+        recorded and approved by then that no correction recorded and approved by then had
+        replaced. Without `known_on`, the standing history as known now (standing()). A
+        correction replaces what it corrects from the day it is known, whatever date it
+        states: it says that the update it corrects was wrong, not that the commitment changed
+        on its date. CommitmentQuerySet.as_of() reads this history at a date."""
+        if known_on is None:
+            return self.standing()
+        moment = end_of_day(known_on)
+        corrections = StatusUpdate.objects.filter(corrects=OuterRef("pk")).known_by(moment)
+        return self.known_by(moment).exclude(Exists(corrections))
+
     def correctable(self):
         """Updates a correction may name: standing ones, and returned ones, which their author
         answers with a correction (approve_or_return's message says so)."""
@@ -764,11 +925,11 @@ class StatusUpdateQuerySet(models.QuerySet):
         """Pending updates that `user` may decide: anyone's but their own (four eyes)."""
         return self.pending().exclude(author=user)
 
-    def for_display(self):
+    def for_display(self, known_on=None):
         """Joined with what an update shows of its commitment (the code) and of its author (the
         names), and no more: commitment texts and password hashes stay in the database. Each
-        carries `corrected_by_id`, the correction that replaced it, if any (an index read of
-        StatusUpdate.corrects per row)."""
+        carries `corrected_by_id`, the correction that replaced it, if any (as known by the
+        end of `known_on`, when given; an index read of StatusUpdate.corrects per row)."""
         own = [field.name for field in StatusUpdate._meta.concrete_fields]
         shown = ["commitment__code", "author__username", "author__first_name", "author__last_name"]
         reviewed = [
@@ -782,15 +943,26 @@ class StatusUpdateQuerySet(models.QuerySet):
         return (
             self.select_related("commitment", "author", "review__reviewer")
             .only(*own, *shown, *reviewed)
-            .with_corrected_by()
+            .with_corrected_by(known_on)
             .annotate(corrects_approved=Exists(Review.objects.approved_of(OuterRef("corrects"))))
         )
 
-    def with_corrected_by(self):
-        """Annotates `corrected_by_id`: the approved correction that replaced each update, or
-        None."""
-        correction = _approved_correction_of().values("pk")[:1]
-        return self.annotate(corrected_by_id=Subquery(correction))
+    def with_corrected_by(self, known_on=None):
+        """Annotates `corrected_by_id`: the approved correction that replaced each update (by
+        the end of `known_on`, when given), or None."""
+        if known_on is None:
+            correction = _approved_correction_of()
+        else:
+            correction = StatusUpdate.objects.filter(corrects=OuterRef("pk")).known_by(
+                end_of_day(known_on)
+            )
+        return self.annotate(corrected_by_id=Subquery(correction.values("pk")[:1]))
+
+    def approved_as_of(self, date, known_on=None):
+        """Approved updates dated on or before `date`, as known by the end of `known_on` (now,
+        without it): a commitment's history as it read then, superseded updates included."""
+        approved = self.approved() if known_on is None else self.known_by(end_of_day(known_on))
+        return approved.filter(as_of__lte=date)
 
 
 class StatusUpdate(models.Model):
@@ -1031,18 +1203,38 @@ COUNTED_MESSAGE = (
 
 
 class ContributionQuerySet(models.QuerySet):
-    def standing(self):
+    def standing(self, known_on=None):
         """Contributions no correction has replaced: the only ones any total counts. A
-        correction stands in for the one it corrects, wherever it says it was made."""
-        return self.exclude(Exists(Contribution.objects.filter(corrects=OuterRef("pk"))))
+        correction stands in for the one it corrects, wherever it says it was made. With
+        `known_on`, as known by the end of that day: corrections recorded later replace
+        nothing yet."""
+        return self.exclude(Exists(_correction_of_contribution(known_on)))
 
-    def for_display(self):
+    def as_of(self, date, known_on=None):
+        """Contributions made on or before `date` (CommitmentQuerySet.as_of's rule), and, with
+        `known_on`, recorded by the end of that day. Chain standing(known_on) for totals and
+        for_display(known_on) for a list: a correction then replaces from the day it was
+        recorded. (The hook indicator values are to follow too.)"""
+        contributions = self.filter(date__lte=date)
+        if known_on is not None:
+            contributions = contributions.filter(created_at__lt=end_of_day(known_on))
+        return contributions
+
+    def for_display(self, known_on=None):
         """Joined with what a contribution shows of its partner, commitment and author, each
-        with `corrected_by_id`, the correction that replaced it (an index read per row)."""
-        correction = Contribution.objects.filter(corrects=OuterRef("pk")).values("pk")[:1]
+        with `corrected_by_id`, the correction that replaced it (by the end of `known_on`, when
+        given; an index read per row)."""
+        correction = _correction_of_contribution(known_on).values("pk")[:1]
         return self.select_related("partner", "commitment", "author").annotate(
             corrected_by_id=Subquery(correction)
         )
+
+
+def _correction_of_contribution(known_on=None):
+    corrections = Contribution.objects.filter(corrects=OuterRef("pk"))
+    if known_on is not None:
+        corrections = corrections.filter(created_at__lt=end_of_day(known_on))
+    return corrections
 
 
 class Contribution(models.Model):

@@ -33,6 +33,7 @@ from commitments.models import (
 from commitments.roadmap import load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
 from commitments.services import (
+    approve_or_return,
     record_contribution,
     record_indicator_value,
     record_status_update,
@@ -406,3 +407,88 @@ def uniqueness_checks_miss(monkeypatch):
 
 
 from tests.browser import _erasable_history, browser, page  # noqa: E402, F401  (browser fixtures)
+
+
+def at(moment):
+    """Runs what follows as if it were `moment` (an aware datetime): the services stamp what
+    they record with it, and the dates they check are of it."""
+    from unittest import mock
+
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def _noon(month, day, hour=12):
+    return datetime.datetime(2026, month, day, hour, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def time_history(db, settings, analyst, reviewer):
+    """A small Roadmap history in 2026 with back-dating, corrections, same-day updates and a
+    wait for review, for the time axes (as_of, known_on, changes, timeline). Each update is
+    recorded at `recorded` and approved at `approved` (noon UTC unless said):
+
+    A-1 (pillar Alpha, cadence 30 days)
+      on_track 20 as of 10 Jan, recorded 10 Jan, approved 11 Jan
+      at_risk 30 as of 1 Mar, recorded 2 Mar, approved 2 Mar
+      off_track 25 as of 1 Feb, back-dated: recorded and approved 15 Apr
+    A-2 (Alpha)
+      completed 100 as of 10 Feb, recorded and approved 10 Feb
+      its correction, on_track 80 as of 10 Feb, recorded 1 May, approved 2 May
+    A-3 (Alpha)
+      at_risk 40 as of 10 Mar, recorded 09:00, approved 10:00 on 10 Mar
+      on_track 50 as of 10 Mar, recorded 15:00, approved 16:00 on 10 Mar
+      off_track as of 10 Mar, recorded 17:00 and returned: never counts
+      on_track 60 as of 20 Apr, recorded and approved 20 Apr
+    B-1 (Beta), created 1 Apr
+      not_started as of 5 Apr, recorded 5 Apr, approved 6 Apr
+      discontinued as of 10 May, recorded and approved 10 May
+    B-2 (Beta), never assessed
+    All but B-1 were created on 1 Jan."""
+    settings.REVIEW_REQUIRED = True
+    settings.STALE_AFTER_DAYS = 90
+    document = SourceDocumentFactory(issued_on=datetime.date(2019, 6, 25))
+    alpha = PillarFactory(slug="alpha", name="Alpha", display_order=1)
+    beta = PillarFactory(slug="beta", name="Beta", display_order=2)
+    with at(_noon(1, 1)):
+        a1 = CommitmentFactory(
+            code="A-1", pillar=alpha, source_document=document, update_cadence_days=30
+        )
+        a2 = CommitmentFactory(code="A-2", pillar=alpha, source_document=document)
+        a3 = CommitmentFactory(code="A-3", pillar=alpha, source_document=document)
+        CommitmentFactory(code="B-2", pillar=beta, source_document=document)
+    with at(_noon(4, 1)):
+        b1 = CommitmentFactory(code="B-1", pillar=beta, source_document=document)
+
+    def update(commitment, status, as_of, recorded, approved, progress=None, **fields):
+        with at(recorded):
+            made = record_status_update(
+                commitment=commitment,
+                author=analyst,
+                status=status,
+                progress=progress,
+                as_of=as_of,
+                summary=f"{status} as of {as_of}",
+                **fields,
+            )
+        with at(approved):
+            approve_or_return(made, reviewer=reviewer, decision="approve")
+        return made
+
+    day = datetime.date
+    update(a1, "on_track", day(2026, 1, 10), _noon(1, 10), _noon(1, 11), progress=20)
+    update(a1, "at_risk", day(2026, 3, 1), _noon(3, 2), _noon(3, 2), progress=30)
+    update(a1, "off_track", day(2026, 2, 1), _noon(4, 15), _noon(4, 15), progress=25)
+    wrong = update(a2, "completed", day(2026, 2, 10), _noon(2, 10), _noon(2, 10), progress=100)
+    update(a2, "on_track", day(2026, 2, 10), _noon(5, 1), _noon(5, 2), progress=80, corrects=wrong)
+    update(a3, "at_risk", day(2026, 3, 10), _noon(3, 10, 9), _noon(3, 10, 10), progress=40)
+    update(a3, "on_track", day(2026, 3, 10), _noon(3, 10, 15), _noon(3, 10, 16), progress=50)
+    with at(_noon(3, 10, 17)):
+        returned = record_status_update(
+            commitment=a3, author=analyst, status="off_track", as_of=day(2026, 3, 10),
+            summary="Worse.",
+        )  # fmt: skip
+    with at(_noon(3, 10, 18)):
+        approve_or_return(returned, reviewer=reviewer, decision="return", comment="Not so.")
+    update(a3, "on_track", day(2026, 4, 20), _noon(4, 20), _noon(4, 20), progress=60)
+    update(b1, "not_started", day(2026, 4, 5), _noon(4, 5), _noon(4, 6))
+    update(b1, "discontinued", day(2026, 5, 10), _noon(5, 10), _noon(5, 10))

@@ -315,6 +315,7 @@ def test_every_operation_has_a_summary_a_description_and_a_tag(schema):
             "reference",
             "contributions",
             "indicators",
+            "time",
         }
 
 
@@ -342,6 +343,7 @@ def test_the_schema_names_its_server_licence_contact_and_tags(schema):
         "reference",
         "contributions",
         "indicators",
+        "time",
     ]
 
 

@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commitments.api.filters import by_slugs
+from commitments.api.filters import by_slugs, point_in_time
 from commitments.api.renderers import CSVRenderer, XLSXRenderer
 from commitments.api.serializers import (
     NullAsBlank,
@@ -84,10 +84,25 @@ class ContributionFilter(filters.FilterSet):
     until = filters.DateFilter(
         field_name="date", lookup_expr="lte", help_text="Made on or before this date (ISO 8601)."
     )
+    # Applied by the view, before every other filter (point_in_time).
+    as_of = filters.DateFilter(
+        method="filter_applied_by_the_view",
+        help_text="YYYY-MM-DD, not in the future: the contributions made by then (as known "
+        "today, unless known_on says otherwise); a correction replaces what it corrects from "
+        "the day it was recorded.",
+    )
+    known_on = filters.DateFilter(
+        method="filter_applied_by_the_view",
+        help_text="YYYY-MM-DD, not in the future, not before as_of: only contributions and "
+        "corrections recorded by the end of that day. Alone, it is also the as_of date.",
+    )
 
     class Meta:
         model = Contribution
         fields = []
+
+    def filter_applied_by_the_view(self, queryset, name, value):
+        return queryset
 
 
 # Serializers.
@@ -436,6 +451,14 @@ class ContributionViewSet(
     def csv_filename(self):
         return "contribution-matrix.csv" if self.action == "matrix" else "contributions.csv"
 
+    def get_queryset(self):
+        if self.action == "create":
+            return super().get_queryset()
+        when = point_in_time(self.request)
+        if when is None:
+            return super().get_queryset()
+        return Contribution.objects.for_display(when.known_on).as_of(when.as_of, when.known_on)
+
     def get_serializer_class(self):
         if self.action == "create":
             return ContributionWriteSerializer
@@ -474,8 +497,12 @@ class ContributionViewSet(
     )
     @action(detail=False, methods=["get"], url_path="matrix", pagination_class=None)
     def matrix(self, request):
-        contributions = self.filter_queryset(Contribution.objects.all())
-        matrix = contribution_matrix(contributions)
+        contributions = Contribution.objects.all()
+        when = point_in_time(request)
+        if when is not None:
+            contributions = contributions.as_of(when.as_of, when.known_on)
+        contributions = self.filter_queryset(contributions)
+        matrix = contribution_matrix(contributions, known_on=when and when.known_on)
         if self.wants_spreadsheet:
             return Response(self.get_serializer(matrix.rows, many=True).data)
         return Response(ContributionMatrixSerializer(matrix).data)

@@ -2,10 +2,13 @@
 ordering is a 400 that names the bad value, never a silently empty list."""
 
 import datetime
+from dataclasses import dataclass
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from django_filters.widgets import CSVWidget
@@ -28,6 +31,7 @@ from commitments.models import (
     Theme,
     search_words,
 )
+from commitments.selectors import interval_count, interval_start
 
 
 class InstantField(IsoDateTimeField):
@@ -49,6 +53,86 @@ class InstantField(IsoDateTimeField):
 )
 class InstantFilter(filters.IsoDateTimeFilter):
     field_class = InstantField
+
+
+DATE_FORMAT_MESSAGE = "Enter a date as YYYY-MM-DD."
+
+
+def _date_field():
+    return forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], error_messages={"invalid": DATE_FORMAT_MESSAGE}
+    )
+
+
+def _not_in_the_future(form, name, today):
+    day = form.cleaned_data.get(name)
+    if day is not None and day > today:
+        form.add_error(name, f"{name} cannot be in the future (today is {today:%Y-%m-%d}).")
+
+
+@dataclass(frozen=True)
+class PointInTime:
+    """The two time axes of a read: the Roadmap as it stood on `as_of`, from what had been
+    recorded and approved by the end of `known_on` (None: by now)."""
+
+    as_of: datetime.date
+    known_on: datetime.date | None = None
+
+
+class PointInTimeForm(forms.Form):
+    """?as_of= and ?known_on=. known_on alone is "the Roadmap as we saw it that day" (as_of
+    the same day). A known_on before as_of is refused: nothing recorded by a day is dated
+    after it, so it could only move the day staleness is measured from, a forecast that
+    is better asked for as such."""
+
+    as_of = _date_field()
+    known_on = _date_field()
+
+    def clean(self):
+        today = timezone.localdate()
+        for name in ("as_of", "known_on"):
+            _not_in_the_future(self, name, today)
+        as_of, known_on = self.cleaned_data.get("as_of"), self.cleaned_data.get("known_on")
+        if as_of and known_on and known_on < as_of:
+            self.add_error(
+                "known_on",
+                "known_on cannot be before as_of: nothing recorded by then is dated later. "
+                f"Ask for as_of={known_on:%Y-%m-%d} instead.",
+            )
+        return self.cleaned_data
+
+    def point_in_time(self):
+        as_of, known_on = self.cleaned_data.get("as_of"), self.cleaned_data.get("known_on")
+        if as_of is None and known_on is None:
+            return None
+        return PointInTime(as_of=as_of or known_on, known_on=known_on)
+
+
+def valid(form):
+    """The form, once valid; else a 400 that names each bad parameter."""
+    if not form.is_valid():
+        raise exceptions.ValidationError(form.errors)
+    return form
+
+
+def point_in_time(request):
+    """The PointInTime a read asks for (None: today's), or a 400. Read once per request."""
+    if not hasattr(request, "_point_in_time"):
+        form = valid(PointInTimeForm(request.query_params))
+        request._point_in_time = form.point_in_time()
+    return request._point_in_time
+
+
+AS_OF_HELP = (
+    "YYYY-MM-DD, not in the future: each commitment's status, progress and staleness as they "
+    "were that day, from the approved updates dated on or before it (as known today, unless "
+    "known_on says otherwise). Commitments created after it are left out."
+)
+KNOWN_ON_HELP = (
+    "YYYY-MM-DD, not in the future, not before as_of: only what had been recorded and "
+    "approved by the end of that day counts (a back-dated update or a correction entered later "
+    "does not), as the Roadmap was seen then. Alone, it is also the as_of date."
+)
 
 
 class RepeatedOrCommaSeparated(CSVWidget):
@@ -126,7 +210,8 @@ def theme_filter(**kwargs):
 
 class NullsLastOrderingFilter(filters.OrderingFilter):
     """Never-assessed commitments sort after assessed ones in either direction, on every
-    database; the code breaks ties so that pages are stable."""
+    database; the code breaks ties so that pages are stable. On an as_of read, by what the
+    commitments showed then."""
 
     def filter(self, qs, value):
         if not value:
@@ -134,7 +219,7 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
         ordering = []
         for param in value:
             descending = param.startswith("-")
-            expression = F(self.param_map[param.lstrip("-")])
+            expression = F(qs.shown(self.param_map[param.lstrip("-")]))
             ordering.append(
                 expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
             )
@@ -152,8 +237,8 @@ class CommitmentFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         field_name="current_status",
         choices=Status.choices,
-        distinct=False,
-        help_text="Current status; repeat for several.",
+        method="filter_status",
+        help_text="Current status (on an as_of read, the status then); repeat for several.",
     )
     code = by_slugs(
         field_name="code",
@@ -191,10 +276,15 @@ class CommitmentFilter(filters.FilterSet):
     )
     updated_since = InstantFilter(
         field_name="last_update_at",
-        lookup_expr="gte",
+        method="filter_updated_since",
         help_text="ISO 8601 date or time: commitments whose approved status history changed "
-        "since then (an update approved, or recorded where review is off).",
+        "since then (an update approved, or recorded where review is off). On an as_of read, "
+        "whose update in effect then was recorded since.",
     )
+    # Applied by the views, before every other filter (point_in_time); declared here to be
+    # documented, and counted in the summary's cache key.
+    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=AS_OF_HELP)
+    known_on = filters.DateFilter(method="filter_applied_by_the_view", help_text=KNOWN_ON_HELP)
     search = filters.CharFilter(
         method="filter_search",
         validators=[search_words],
@@ -266,6 +356,19 @@ class CommitmentFilter(filters.FilterSet):
     def filter_stale(self, queryset, name, value):
         return queryset.stale() if value == "true" else queryset.fresh()
 
+    def filter_status(self, queryset, name, statuses):
+        if not statuses:
+            return queryset
+        return queryset.filter(**{f"{queryset.shown('current_status')}__in": statuses})
+
+    def filter_updated_since(self, queryset, name, since):
+        if since is None:
+            return queryset
+        return queryset.filter(**{f"{queryset.shown('last_update_at')}__gte": since})
+
+    def filter_applied_by_the_view(self, queryset, name, value):
+        return queryset
+
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
 
@@ -288,6 +391,80 @@ class SummaryFilter(CommitmentFilter):
 
     code = None
     ordering = None
+
+
+class ChangesFilter(SummaryFilter):
+    """The summary's filters that choose commitments by what they are: a status, staleness or
+    last update differs between the dates compared, and the dates are the view's own."""
+
+    status = None
+    stale = None
+    updated_since = None
+    as_of = None
+    known_on = None
+
+
+class PeriodForm(forms.Form):
+    """?from= and ?to= (YYYY-MM-DD, to not in the future, from not after to), and ?known_on=
+    (not before to): the period a changes or timeline read compares, as known on that day.
+    `to` defaults to today, `from` to DEFAULT_DAYS before `to`."""
+
+    DEFAULT_DAYS = 30
+    known_on = _date_field()
+
+    def clean(self):
+        today = timezone.localdate()
+        for name in ("to", "known_on"):
+            _not_in_the_future(self, name, today)
+        if self.errors:
+            return self.cleaned_data
+        data = self.cleaned_data
+        data["to"] = data.get("to") or today
+        data["from"] = data.get("from") or self.default_from(data["to"])
+        if data["from"] > data["to"]:
+            self.add_error("from", "from cannot be after to.")
+        elif data.get("known_on") and data["known_on"] < data["to"]:
+            self.add_error(
+                "known_on",
+                "known_on cannot be before to: nothing recorded by then is dated later.",
+            )
+        return self.cleaned_data
+
+    def default_from(self, to):
+        return to - datetime.timedelta(days=self.DEFAULT_DAYS)
+
+
+# Python cannot declare a field named `from`; subclasses collect declared_fields.
+for _name in ("from", "to"):
+    PeriodForm.base_fields[_name] = PeriodForm.declared_fields[_name] = _date_field()
+
+
+class TimelineForm(PeriodForm):
+    """A period cut into intervals (month or quarter, selectors.interval_ends): `from`
+    defaults to the start of the eleventh interval before the one `to` ends, twelve in all;
+    more than MAX_INTERVALS is a 400."""
+
+    MAX_INTERVALS = 120
+    interval = forms.ChoiceField(
+        required=False, choices=[("month", "month"), ("quarter", "quarter")]
+    )
+
+    def clean(self):
+        self.cleaned_data["interval"] = self.cleaned_data.get("interval") or "month"
+        super().clean()
+        if not self.errors:
+            data = self.cleaned_data
+            count = interval_count(data["from"], data["to"], data["interval"])
+            if count > self.MAX_INTERVALS:
+                self.add_error(
+                    "from",
+                    f"At most {self.MAX_INTERVALS} intervals at a time ({count} asked for): "
+                    "take a later from, or a longer interval.",
+                )
+        return self.cleaned_data
+
+    def default_from(self, to):
+        return interval_start(to, self.cleaned_data["interval"], back=11)
 
 
 class StatusUpdateFilter(filters.FilterSet):

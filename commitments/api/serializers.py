@@ -183,10 +183,6 @@ class PartnerRefSerializer(serializers.Serializer):
     )
 
 
-class BooleanFromRow(FromRow, serializers.BooleanField):
-    pass
-
-
 class ChoiceFromRow(FromRow, serializers.ChoiceField):
     pass
 
@@ -229,11 +225,20 @@ OWNER_HELP = (
 class AssessmentFields(NamesPeople, serializers.Serializer):
     """Whether a commitment needs a new assessment, and who is to make it."""
 
-    is_stale = BooleanFromRow(columns=["current_as_of", "update_cadence_days"], from_row=is_stale)
+    is_stale = RowMethodField(
+        columns=["current_as_of", "update_cadence_days"],
+        help_text="Needs a new assessment: never assessed, or not within its cadence (on an "
+        "as_of read, as of that day).",
+    )
     owner = RowMethodField(columns=person_columns("owner"), help_text=OWNER_HELP)
 
     def get_owner(self, row) -> str | None:
         return self.name_of(row, "owner", acting_as="Analyst")
+
+    def get_is_stale(self, row) -> bool:
+        # Measured from the day a read is as of (the view's context), today by default.
+        as_of = self.context.get("as_of")
+        return is_stale(row["current_as_of"], row["update_cadence_days"], as_of)
 
 
 class CommitmentSerializer(
@@ -973,6 +978,13 @@ class StatusSerializer(serializers.Serializer):
     assessable = serializers.BooleanField(
         help_text="An analyst can record it; `not_assessed` is what a commitment shows until "
         "its first approved update."
+    )
+    rank = serializers.IntegerField(
+        allow_null=True,
+        help_text="Its place in the order of statuses, the higher the better (off_track 1, "
+        "at_risk 2, on_track 3, completed 4): what improved and worsened mean in "
+        "/api/v1/changes/. null for not_assessed, not_started and discontinued, which stand "
+        "outside the order: a change to or from one is `changed`.",
     )
 
 

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from commitments.api import contributions, indicators, views
+from commitments.api import contributions, indicators, time, views
 
 app_name = "api"
 
@@ -26,6 +26,8 @@ urlpatterns = [
         name="commitment-updates",
     ),
     path("summary/", views.SummaryView.as_view(), name="summary"),
+    path("summary/timeline/", time.TimelineView.as_view(), name="timeline"),
+    path("changes/", time.ChangesView.as_view(), name="changes"),
     path("statuses/", views.StatusesView.as_view(), name="statuses"),
     path(
         "contribution-kinds/",

@@ -36,6 +36,7 @@ from commitments.api.filters import (
     PartnerFilter,
     StatusUpdateFilter,
     SummaryFilter,
+    point_in_time,
 )
 from commitments.api.pagination import FeedPagination
 from commitments.api.permissions import MayReview, may_see_unapproved
@@ -391,9 +392,21 @@ class CommitmentViewSet(
         except Http404 as error:
             raise NotFound(no_such_commitment(self.kwargs["code"])) from error
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action in ("list", "retrieve") and (when := point_in_time(self.request)):
+            return queryset.as_of(when.as_of, when.known_on)
+        return queryset
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action in ("list", "retrieve") and (when := point_in_time(self.request)):
+            context["as_of"] = when.as_of  # the day staleness is measured from
+        return context
+
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        queryset = queryset.values(*self.get_serializer_class().columns())
+        queryset = queryset.rows(*self.get_serializer_class().columns())
         page = self.paginate_queryset(queryset)
         rows = attach_related(queryset if page is None else page)
         data = self.get_serializer(rows, many=True).data
@@ -481,20 +494,25 @@ class CommitmentViewSet(
         row."""
         detail = serializers.CommitmentDetailSerializer
         try:
-            row = queryset.values(*detail.columns()).get()
+            row = queryset.rows(*detail.columns()).get()
         except Commitment.DoesNotExist as error:
             raise NotFound(no_such_commitment(self.kwargs.get("code"))) from error
         attach_related([row])
+        children, updates = Commitment.objects.all(), StatusUpdate.objects.approved().for_display()
+        if queryset.is_as_of and (when := point_in_time(self.request)):
+            children = children.as_of(when.as_of, when.known_on)
+            updates = StatusUpdate.objects.approved_as_of(when.as_of, when.known_on).for_display(
+                when.known_on
+            )
         row["child_rows"] = list(
-            Commitment.objects.filter(parent=row["id"])
+            children.filter(parent=row["id"])
             .order_by("code")
-            .values(*serializers.ChildSerializer.columns())
+            .rows(*serializers.ChildSerializer.columns())
         )
         row["latest_updates"] = list(
-            StatusUpdate.objects.filter(commitment=row["id"])
-            .approved()
-            .for_display()
-            .values(*serializers.StatusUpdateSerializer.columns())[:LATEST_UPDATES_IN_DETAIL]
+            updates.filter(commitment=row["id"]).values(
+                *serializers.StatusUpdateSerializer.columns()
+            )[:LATEST_UPDATES_IN_DETAIL]
         )
         row["indicator_rows"] = list(
             Indicator.objects.filter(commitment=row["id"])
@@ -711,13 +729,14 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
             raise
 
 
-def cached_summary(data_fingerprint, commitments=None, filters=()):
+def cached_summary(data_fingerprint, commitments=None, filters=(), when=None):
     """The summary's representation of `commitments` (all of them by default), computed once
-    per state of the data and per set of `filters`, the (name, values) pairs that chose them;
-    the pillars' endpoints serve the unfiltered summary's `pillars`."""
+    per state of the data and per set of `filters`, the (name, values) pairs that chose them
+    (as_of and known_on among them: `when`, their PointInTime); the pillars' endpoints serve
+    the unfiltered summary's `pillars`."""
 
     def compute():
-        summary = roadmap_summary(commitments)
+        summary = roadmap_summary(commitments, when=when)
         overall = summary.overall
         data = {
             "generated_at": None,  # set per response
@@ -767,9 +786,12 @@ class SummaryView(ConditionalGetMixin, APIView):
     )
     def get(self, request):
         commitments = Commitment.objects.all()
+        if when := point_in_time(request):
+            commitments = commitments.as_of(when.as_of, when.known_on)
         for backend in self.filter_backends:  # a bad value is a 400, as on the list
             commitments = backend().filter_queryset(request, commitments, self)
-        data = cached_summary(self.data_fingerprint, commitments, self._filters(request))
+        filters = self._filters(request)
+        data = cached_summary(self.data_fingerprint, commitments, filters, when)
         # The time the figures are as of, the same for every response with the same ETag.
         generated_at = serializers.format_datetime(self.last_modified)
         return Response({**data, "generated_at": generated_at})

@@ -1,0 +1,310 @@
+"""Reads as of a date (?as_of=), as known on a day (?known_on=): the small 2026 history of
+conftest.time_history, whose answers are written out here by hand."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.utils import timezone
+
+from commitments.models import Commitment, Contribution, Status
+from commitments.services import record_contribution
+from tests.conftest import at
+from tests.factories import PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/commitments/"
+SUMMARY = "/api/v1/summary/"
+
+
+def shown(response):
+    """code -> (status, progress, as_of, is_stale) of a list's page."""
+    assert response.status_code == 200, response.json()
+    return {
+        row["code"]: (row["status"], row["progress"], row["as_of"], row["is_stale"])
+        for row in response.json()["results"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Today's knowledge: the back-dated off_track of A-1 and the correction of A-2 count;
+        # B-1 was created on 1 Apr.
+        (
+            {"as_of": "2026-02-15"},
+            {
+                "A-1": ("off_track", 25, "2026-02-01", False),
+                "A-2": ("on_track", 80, "2026-02-10", False),
+                "A-3": ("not_assessed", None, None, True),
+                "B-2": ("not_assessed", None, None, True),
+            },
+        ),
+        # As seen on 31 Mar: neither the back-dated update nor the correction was recorded.
+        (
+            {"as_of": "2026-02-15", "known_on": "2026-03-31"},
+            {
+                "A-1": ("on_track", 20, "2026-01-10", True),  # 30-day cadence: due 9 Feb
+                "A-2": ("completed", 100, "2026-02-10", False),
+                "A-3": ("not_assessed", None, None, True),
+                "B-2": ("not_assessed", None, None, True),
+            },
+        ),
+        # Same day: of two updates dated 10 Mar, the later recorded wins; the returned one
+        # never counts.
+        (
+            {"known_on": "2026-03-10"},
+            {
+                "A-1": ("at_risk", 30, "2026-03-01", False),
+                "A-2": ("completed", 100, "2026-02-10", False),
+                "A-3": ("on_track", 50, "2026-03-10", False),
+                "B-2": ("not_assessed", None, None, True),
+            },
+        ),
+        # Recorded on 10 Jan, approved on 11 Jan: not known on the 10th.
+        (
+            {"known_on": "2026-01-10"},
+            {
+                "A-1": ("not_assessed", None, None, True),
+                "A-2": ("not_assessed", None, None, True),
+                "A-3": ("not_assessed", None, None, True),
+                "B-2": ("not_assessed", None, None, True),
+            },
+        ),
+        (
+            {"as_of": "2026-01-10", "known_on": "2026-01-11"},
+            {
+                "A-1": ("on_track", 20, "2026-01-10", False),
+                "A-2": ("not_assessed", None, None, True),
+                "A-3": ("not_assessed", None, None, True),
+                "B-2": ("not_assessed", None, None, True),
+            },
+        ),
+        (
+            {"as_of": "2026-04-30"},
+            {
+                "A-1": ("at_risk", 30, "2026-03-01", True),
+                "A-2": ("on_track", 80, "2026-02-10", False),
+                "A-3": ("on_track", 60, "2026-04-20", False),
+                "B-1": ("not_started", None, "2026-04-05", False),
+                "B-2": ("not_assessed", None, None, True),
+            },
+        ),
+    ],
+)
+def test_the_list_shows_each_commitment_as_it_stood_then(api, time_history, query, expected):
+    assert shown(api.get(LIST, query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("known_on", "a2"),
+    [
+        ("2026-05-01", ("completed", 100)),  # the correction was recorded, not yet approved
+        ("2026-05-02", ("on_track", 80)),
+    ],
+)
+def test_a_correction_replaces_what_it_corrects_once_approved(api, time_history, known_on, a2):
+    rows = shown(api.get(LIST, {"as_of": "2026-03-01", "known_on": known_on}))
+    assert rows["A-2"][:2] == a2
+
+
+def test_without_a_date_the_list_is_todays(api, time_history):
+    rows = shown(api.get(LIST))
+    today = shown(api.get(LIST, {"as_of": timezone.localdate().isoformat()}))
+    assert rows == today
+    assert rows["B-1"] == ("discontinued", None, "2026-05-10", True)
+
+
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [
+        ({"as_of": "2026-02-15", "status": "off_track"}, ["A-1"]),
+        ({"as_of": "2026-02-15", "known_on": "2026-03-31", "status": "off_track"}, []),
+        ({"as_of": "2026-02-15", "known_on": "2026-03-31", "stale": "true"}, ["A-1", "A-3", "B-2"]),
+        ({"as_of": "2026-04-30", "stale": "false"}, ["A-2", "A-3", "B-1"]),
+        ({"as_of": "2026-04-30", "pillar": "beta"}, ["B-1", "B-2"]),
+        ({"as_of": "2026-04-30", "ordering": "-progress"}, ["A-2", "A-3", "A-1", "B-1", "B-2"]),
+        (
+            {"as_of": "2026-04-30", "updated_since": "2026-04-15T00:00:00Z"},
+            ["A-2", "A-3"],  # their updates in effect then were recorded on 1 May and 20 Apr
+        ),
+    ],
+)
+def test_every_filter_reads_the_status_then(api, time_history, query, codes):
+    response = api.get(LIST, query)
+    assert response.status_code == 200, response.json()
+    assert [row["code"] for row in response.json()["results"]] == codes
+
+
+def test_the_detail_shows_the_commitment_and_its_updates_as_known_then(api, time_history):
+    response = api.get(f"{LIST}A-2/", {"as_of": "2026-03-01", "known_on": "2026-04-30"})
+    body = response.json()
+    assert (body["status"], body["progress"], body["as_of"]) == ("completed", 100, "2026-02-10")
+    assert [(u["status"], u["corrected_by"]) for u in body["latest_updates"]] == [
+        ("completed", None)
+    ]
+    today = api.get(f"{LIST}A-2/").json()
+    assert [u["status"] for u in today["latest_updates"]] == ["on_track", "completed"]
+
+
+def test_a_commitment_created_after_the_date_is_not_found(api, time_history):
+    assert api.get(f"{LIST}B-1/", {"as_of": "2026-03-31"}).status_code == 404
+    assert api.get(f"{LIST}B-1/", {"as_of": "2026-04-01"}).json()["status"] == "not_assessed"
+
+
+def test_the_csv_has_the_same_rows(api, time_history):
+    response = api.get(LIST, {"as_of": "2026-02-15", "known_on": "2026-03-31", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["code"], r["status"], r["progress"], r["is_stale"]) for r in rows] == [
+        ("A-1", "on_track", "20", "True"),
+        ("A-2", "completed", "100", "False"),
+        ("A-3", "not_assessed", "", "True"),
+        ("B-2", "not_assessed", "", "True"),
+    ]
+
+
+def test_the_summary_counts_the_commitments_as_they_stood_then(api, time_history):
+    body = api.get(SUMMARY, {"as_of": "2026-04-30"}).json()
+    by_status = dict.fromkeys(Status.values, 0)
+    assert (body["total"], body["average_progress"], body["stale"]) == (5, 56.7, 2)
+    assert body["by_status"] == {
+        **by_status,
+        "at_risk": 1,
+        "on_track": 2,
+        "not_started": 1,
+        "not_assessed": 1,
+    }
+    pillars = {
+        p["slug"]: (
+            p["commitments"]["total"],
+            p["commitments"]["average_progress"],
+            p["commitments"]["stale"],
+        )
+        for p in body["pillars"]
+    }
+    assert pillars == {"alpha": (3, 56.7, 1), "beta": (2, None, 1)}
+    # The newest recording among the updates in effect: A-2's correction, recorded on 1 May
+    # (known today, it is what A-2 stood at on 30 Apr).
+    assert body["latest_update_at"] == "2026-05-01T12:00:00Z"
+
+
+def test_the_summary_as_known_on_a_day(api, time_history):
+    body = api.get(SUMMARY, {"as_of": "2026-02-15", "known_on": "2026-03-31"}).json()
+    assert (body["total"], body["average_progress"], body["stale"]) == (4, 60.0, 3)
+    assert {s: n for s, n in body["by_status"].items() if n} == {
+        "on_track": 1,
+        "completed": 1,
+        "not_assessed": 2,
+    }
+
+
+def test_the_summary_takes_the_lists_filters_as_of_a_date(api, time_history):
+    body = api.get(SUMMARY, {"as_of": "2026-04-30", "stale": "true"}).json()
+    assert (body["total"], body["by_status"]["at_risk"], body["by_status"]["not_assessed"]) == (
+        2,
+        1,
+        1,
+    )
+
+
+def test_the_summary_as_of_today_is_todays(api, time_history):
+    today = api.get(SUMMARY).json()
+    as_of = api.get(SUMMARY, {"as_of": timezone.localdate().isoformat()}).json()
+    for body in (today, as_of):
+        del body["generated_at"], body["latest_update_at"]
+    assert as_of == today
+
+
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        ({"as_of": "15/02/2026"}, {"as_of": ["Enter a date as YYYY-MM-DD."]}),
+        ({"as_of": "2026-02-30"}, {"as_of": ["Enter a date as YYYY-MM-DD."]}),
+        ({"as_of": "2999-01-01"}, {"as_of": ["as_of cannot be in the future (today is {today})."]}),
+        (
+            {"known_on": "2999-01-01"},
+            {"known_on": ["known_on cannot be in the future (today is {today})."]},
+        ),
+        (
+            {"as_of": "2026-03-01", "known_on": "2026-02-01"},
+            {
+                "known_on": [
+                    "known_on cannot be before as_of: nothing recorded by then is dated later. "
+                    "Ask for as_of=2026-02-01 instead."
+                ]
+            },
+        ),
+    ],
+)
+@pytest.mark.parametrize("path", [LIST, f"{LIST}A-1/", SUMMARY, "/api/v1/contributions/"])
+def test_a_bad_date_is_a_400_naming_it(api, time_history, path, query, errors):
+    response = api.get(path, query)
+    assert response.status_code == 400
+    today = timezone.localdate().isoformat()
+    expected = {name: [m.format(today=today) for m in ms] for name, ms in errors.items()}
+    assert response.json() == expected
+
+
+def test_the_list_as_of_a_date_takes_a_constant_number_of_queries(
+    api, time_history, django_assert_num_queries
+):
+    # Expect 4 queries, as today: the fingerprint, the count, the page (the status then read
+    # by subqueries), and the union of the relations.
+    with django_assert_num_queries(4):
+        api.get(LIST, {"as_of": "2026-04-30", "known_on": "2026-05-01"})
+
+
+def test_the_summary_as_of_a_date_takes_4_queries(api, time_history, django_assert_num_queries):
+    # Expect 4 queries: the fingerprint, the check of the pillar's slug, the counts on the
+    # day (one query, status_counts_on, whatever the history), the pillars.
+    with django_assert_num_queries(4):
+        api.get(SUMMARY, {"as_of": "2026-04-30", "pillar": "alpha"})
+
+
+@pytest.fixture
+def contributions(time_history, analyst):
+    """Two pledges to A-1: 1,000 made 1 Feb (recorded then), corrected to 1,500 on 1 Apr;
+    and 500 made 1 Mar, recorded 20 Mar."""
+    partner = PartnerFactory(slug="donor")
+    a1 = Commitment.objects.get(code="A-1")
+
+    def pledge(amount, date, recorded, **fields):
+        with at(datetime.datetime.combine(recorded, datetime.time(12), datetime.UTC)):
+            return record_contribution(
+                partner=partner,
+                commitment=a1,
+                author=analyst,
+                kind=Contribution.Kind.FUNDS_PLEDGED,
+                amount=amount,
+                currency="USD",
+                date=date,
+                **fields,
+            )
+
+    first = pledge(1000, datetime.date(2026, 2, 1), datetime.date(2026, 2, 1))
+    pledge(500, datetime.date(2026, 3, 1), datetime.date(2026, 3, 20))
+    pledge(1500, datetime.date(2026, 2, 1), datetime.date(2026, 4, 1), corrects=first)
+
+
+@pytest.mark.parametrize(
+    ("query", "pledged"),
+    [
+        ({}, "2000.00"),
+        ({"as_of": "2026-02-15"}, "1500.00"),
+        ({"as_of": "2026-03-10"}, "2000.00"),
+        ({"as_of": "2026-03-10", "known_on": "2026-03-10"}, "1000.00"),
+        ({"known_on": "2026-03-31"}, "1500.00"),
+    ],
+)
+def test_the_matrix_adds_up_what_was_made_and_known_then(api, contributions, query, pledged):
+    response = api.get("/api/v1/contributions/matrix/", query)
+    assert response.status_code == 200, response.json()
+    assert response.json()["overall"]["funds"][0]["pledged"] == pledged
+
+
+def test_the_contribution_list_as_known_on_a_day(api, contributions):
+    response = api.get("/api/v1/contributions/", {"known_on": "2026-03-31"})
+    rows = [(r["amount"], r["corrected_by"]) for r in response.json()["results"]]
+    assert rows == [("500.00", None), ("1000.00", None)]
