@@ -118,12 +118,15 @@ def change_between(before, after, *, stale_before, stale_after):
     return None
 
 
+def start_of_day(day):
+    """The first instant of `day`, in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def end_of_day(day):
     """The first instant after `day`, in the site's time zone: what was recorded "by `day`"
     was recorded before it."""
-    return timezone.make_aware(
-        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
-    )
+    return start_of_day(day + datetime.timedelta(days=1))
 
 
 # Bounds of what a user can set: beyond them a value is a typo, and unbounded integers and dates

@@ -25,6 +25,7 @@ from commitments.models import (
     Place,
     SourceDocument,
     Theme,
+    start_of_day,
 )
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
@@ -344,6 +345,10 @@ def _save(instance, tags):
         save_commitment(
             instance,
             validated=True,
+            # A commitment of the file stands from the day its document adopted it, not from
+            # the day it was loaded: reads as of a date (the Roadmap at a past meeting) find it
+            # from then. Its history still says when it was loaded. (Edits keep the date.)
+            created_at=start_of_day(instance.source_document.issued_on),
             fields=[*COMMITMENT_SOURCE_FIELDS, *COMMITMENT_EDITABLE_FIELDS],
             **tags,
         )

@@ -615,8 +615,11 @@ def save_commitment(
     partners=None,
     lead_partners=None,
     validated=False,
+    created_at=None,
 ) -> Commitment:
     """Creates a commitment, or saves the edits made to one and moves its version on by one.
+    A new one is created now, or at `created_at`: when it came to stand (load_roadmap gives
+    the day its document adopted it).
 
     With `expected_version`, the edit is refused with StaleVersion when someone else saved the
     commitment since the editor read that version: no edit silently overwrites another.
@@ -646,7 +649,9 @@ def save_commitment(
     # itself, simple_history writes one for the row and one more for each tag field set.
     commitment.skip_history_when_saving = True
     try:
-        _save_commitment_rows(commitment, expected_version, fields, themes, places, roles)
+        _save_commitment_rows(
+            commitment, expected_version, fields, themes, places, roles, created_at
+        )
     finally:
         del commitment.skip_history_when_saving
     post_save.send(
@@ -705,10 +710,12 @@ def _set_partners(commitment, roles, current):
 _SEARCHED_FIELDS = {"code", "title", "text"}
 
 
-def _save_commitment_rows(commitment, expected_version, fields, themes, places, roles):
+def _save_commitment_rows(
+    commitment, expected_version, fields, themes, places, roles, created_at=None
+):
     now = timezone.now()
     if commitment._state.adding:
-        commitment.created_at = commitment.updated_at = now
+        commitment.created_at, commitment.updated_at = created_at or now, now
         # A new commitment has no status update, so no summary yet.
         searched = _searched_by(
             Value(""), **{name: Value(getattr(commitment, name)) for name in _SEARCHED_FIELDS}

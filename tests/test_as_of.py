@@ -154,6 +154,22 @@ def test_a_commitment_created_after_the_date_is_not_found(api, time_history):
     assert api.get(f"{LIST}B-1/", {"as_of": "2026-04-01"}).json()["status"] == "not_assessed"
 
 
+def test_the_shipped_roadmap_stands_from_the_day_it_was_adopted(api, roadmap):
+    adopted = set(
+        Commitment.objects.filter(source_document__slug="paris-roadmap-2019").values_list(
+            "code", flat=True
+        )
+    )
+
+    def listed(day):
+        response = api.get(LIST, {"as_of": day, "page_size": 200})
+        return {row["code"] for row in response.json()["results"]}
+
+    assert len(adopted) > 20
+    assert adopted <= listed("2019-06-25")
+    assert not adopted & listed("2019-06-24")
+
+
 def test_the_csv_has_the_same_rows(api, time_history):
     response = api.get(LIST, {"as_of": "2026-02-15", "known_on": "2026-03-31", "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
