@@ -461,7 +461,7 @@ class IndicatorViewSet(
         queryset = super().get_queryset()
         if self.action in ("list", "retrieve"):
             # Rows, as the serializer reads them.
-            serializer = IndicatorCSVSerializer if self.wants_csv else IndicatorSerializer
+            serializer = IndicatorCSVSerializer if self.wants_spreadsheet else IndicatorSerializer
             return queryset.with_latest().values(*serializer.columns())
         return queryset
 
@@ -472,7 +472,7 @@ class IndicatorViewSet(
             if self.request.method == "POST":
                 return IndicatorValueWriteSerializer
             return IndicatorValueSerializer
-        if self.wants_csv:
+        if self.wants_spreadsheet:
             return IndicatorCSVSerializer
         return IndicatorSerializer
 
