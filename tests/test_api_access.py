@@ -34,6 +34,8 @@ READS = [
     "/api/v1/contributions/matrix/",
     "/api/v1/indicators/",
     "/api/v1/indicators/?context=true",
+    "/api/v1/indicator-values/",
+    "/api/v1/indicator-values/?context=true",
     "/api/v1/schema/",
     "/api/v1/docs/",
 ]
@@ -177,6 +179,9 @@ NOT_WRITABLE = [
     ("delete", "/api/v1/indicators/1/"),
     ("put", "/api/v1/indicator-values/1/"),
     ("delete", "/api/v1/indicator-values/1/"),
+    ("post", "/api/v1/indicator-values/"),
+    ("put", "/api/v1/indicator-values/"),
+    ("delete", "/api/v1/indicator-values/"),
 ]
 
 

@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from commitments.api.renderers import XLSXRenderer, cell
-from commitments.models import Commitment, Partner
+from commitments.models import Commitment, Indicator, Partner
+from commitments.services import record_indicator_value
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,7 @@ COMMITMENTS = "/api/v1/commitments/"
 FEED = "/api/v1/updates/"
 CONTRIBUTIONS = "/api/v1/contributions/"
 MATRIX = "/api/v1/contributions/matrix/"
+INDICATORS = "/api/v1/indicators/"
 LISTS = [COMMITMENTS, FEED, CONTRIBUTIONS, MATRIX]
 
 
@@ -321,3 +323,21 @@ def test_a_workbook_of_the_feed_holds_at_most_its_limit(api, roadmap, record, mo
     assert "format=csv" in response.json()["format"][0]
     assert ALL_TEMP_FILES == []  # the workbook given up on left no file behind
     assert api.get(FEED, {"format": "csv"}).status_code == 200  # which has no limit
+
+
+def test_the_indicators_workbook_has_the_rows_of_their_csv(api, roadmap, analyst):
+    indicator = Indicator.objects.get(slug="humanitarian-and-stabilization-assistance-raised")
+    record_indicator_value(
+        indicator=indicator,
+        value=Decimal("25000000000"),
+        as_of=datetime.date(2024, 1, 15),
+        author=analyst,
+    )
+    # The list's spreadsheet serializer is the CSV's for XLSX too, not the JSON's.
+    in_sheet, in_csv = same_rows(
+        api.get(INDICATORS, {"format": "xlsx"}), api.get(INDICATORS, {"format": "csv"})
+    )
+
+    assert in_sheet == in_csv
+    assert in_sheet[0][:3] == ["id", "slug", "name"]
+    assert len(in_sheet) > 1

@@ -37,6 +37,8 @@ from commitments.api.serializers import (
 )
 from commitments.api.views import CSV_PARAMETER, ConditionalGetMixin, CSVExportMixin
 from commitments.models import (
+    FIGURE_DECIMALS,
+    FIGURE_DIGITS,
     Commitment,
     Direction,
     Indicator,
@@ -86,6 +88,36 @@ class IndicatorFilter(filters.FilterSet):
 
     class Meta:
         model = Indicator
+        fields = []
+
+
+class IndicatorValueFilter(filters.FilterSet):
+    indicator = filters.ModelChoiceFilter(
+        queryset=Indicator.objects.all(), help_text="Id of the indicator."
+    )
+    commitment = by_slugs(
+        field_name="indicator__commitment__code",
+        queryset=Commitment.objects.all(),
+        to_field_name="code",
+        distinct=False,
+        help_text="Code of the indicator's commitment; repeat for several.",
+    )
+    pillar = by_slugs(
+        field_name="indicator__commitment__pillar__slug",
+        queryset=Pillar.objects.all(),
+        to_field_name="slug",
+        distinct=False,
+        help_text="Pillar slug of the indicator's commitment; repeat for several.",
+    )
+    context = filters.BooleanFilter(
+        field_name="indicator__commitment",
+        lookup_expr="isnull",
+        help_text="true: only values of the Roadmap's context indicators (of no commitment); "
+        "false: only values of commitments' indicators.",
+    )
+
+    class Meta:
+        model = IndicatorValue
         fields = []
 
 
@@ -292,6 +324,55 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         return person_name(review.reviewer, reader=self._reader(), acting_as="Reviewer")
 
 
+class IndicatorValueCSVSerializer(IndicatorValueSerializer):
+    """The CSV's (and the workbook's) columns: a value flat, with its indicator named, its
+    figure a decimal (a number in the workbook)."""
+
+    indicator_slug = serializers.CharField(source="indicator.slug", read_only=True)
+    indicator_name = serializers.CharField(source="indicator.name", read_only=True)
+    commitment = serializers.CharField(
+        source="indicator.commitment.code",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Code of the indicator's commitment; blank for a context indicator.",
+    )
+    unit_label = serializers.CharField(source="indicator.unit_label", read_only=True)
+    value = serializers.DecimalField(
+        max_digits=FIGURE_DIGITS,
+        decimal_places=FIGURE_DECIMALS,
+        normalize_output=True,
+        read_only=True,
+    )
+
+    class Meta(IndicatorValueSerializer.Meta):
+        fields = [
+            "id",
+            "indicator",
+            "indicator_slug",
+            "indicator_name",
+            "commitment",
+            "unit_label",
+            "value",
+            "qualifier",
+            "phrase",
+            "as_of",
+            "period_start",
+            "period_end",
+            "evidence_url",
+            "evidence_source",
+            "confidence",
+            "corrects",
+            "corrected_by",
+            "author",
+            "created_at",
+            "review_state",
+            "reviewer",
+            "reviewed_at",
+        ]
+        read_only_fields = fields
+
+
 class IndicatorValueWriteSerializer(StrictWriteSerializer):
     """A new value of the indicator: as of a date, or over a period (its end at least); not in
     the future."""
@@ -461,7 +542,7 @@ class IndicatorViewSet(
         queryset = super().get_queryset()
         if self.action in ("list", "retrieve"):
             # Rows, as the serializer reads them.
-            serializer = IndicatorCSVSerializer if self.wants_csv else IndicatorSerializer
+            serializer = IndicatorCSVSerializer if self.wants_spreadsheet else IndicatorSerializer
             return queryset.with_latest().values(*serializer.columns())
         return queryset
 
@@ -472,7 +553,7 @@ class IndicatorViewSet(
             if self.request.method == "POST":
                 return IndicatorValueWriteSerializer
             return IndicatorValueSerializer
-        if self.wants_csv:
+        if self.wants_spreadsheet:
             return IndicatorCSVSerializer
         return IndicatorSerializer
 
@@ -546,6 +627,15 @@ class MayReviewValues(MayReview):
 
 
 @extend_schema_view(
+    list=extend_schema(
+        summary="Indicator values",
+        description="Every indicator's approved values, newest first (by as-of date or period "
+        "end, then by time recorded), 50 a page; filtered by indicator, commitment, pillar, or "
+        "to the Roadmap's context indicators (`context=true`). Staff may ask for pending or "
+        "returned ones (`review_state`). `format=csv` gives every matching one as CSV.",
+        parameters=[CSV_PARAMETER, REVIEW_STATE_PARAMETER],
+        tags=["indicators"],
+    ),
     retrieve=extend_schema(
         summary="Get an indicator value",
         description="One value by its id, as the `Location` of its recording names it. A "
@@ -554,13 +644,25 @@ class MayReviewValues(MayReview):
     ),
 )
 class IndicatorValueViewSet(
-    ConditionalGetMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    CSVExportMixin,
+    ConditionalGetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = IndicatorValue.objects.for_display()
-    serializer_class = IndicatorValueSerializer
+    filterset_class = IndicatorValueFilter
+    csv_filename = "indicator-values.csv"
+
+    @property
+    def csv_columns(self):
+        return list(IndicatorValueCSVSerializer.Meta.fields)
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if self.action == "list":
+            # Approved ones, or those of the review state staff ask for (values_shown).
+            return values_shown(self.request, queryset)
         if self.action == "review" or may_see_unapproved(self.request.user):
             return queryset
         # Everyone else never learns that a pending or returned value exists: it is a 404.
@@ -574,6 +676,8 @@ class IndicatorValueViewSet(
     def get_serializer_class(self):
         if self.action == "review":
             return IndicatorValueReviewWriteSerializer
+        if self.wants_spreadsheet:
+            return IndicatorValueCSVSerializer
         return IndicatorValueSerializer
 
     def get_object(self):
