@@ -278,3 +278,15 @@ def test_the_docx_has_a_heading_per_pillar(client, history):
     assert "A-1 Commitment" in text or "A-1" in text
     assert "Training of the second battalion finished." in text
     assert "Pending and never shown." not in text
+
+
+def test_the_admin_home_page_offers_the_pack_with_its_two_dates(client, viewer):
+    client.force_login(viewer)
+
+    html = client.get("/admin/").content.decode()
+
+    today = timezone.localdate()
+    since = today - datetime.timedelta(days=90)
+    assert '<form method="get" action="/briefing/">' in html
+    assert f'name="as_of" value="{today:%Y-%m-%d}"' in html
+    assert f'name="since" value="{since:%Y-%m-%d}"' in html
