@@ -290,3 +290,26 @@ def test_the_admin_home_page_offers_the_pack_with_its_two_dates(client, viewer):
     assert '<form method="get" action="/briefing/">' in html
     assert f'name="as_of" value="{today:%Y-%m-%d}"' in html
     assert f'name="since" value="{since:%Y-%m-%d}"' in html
+
+
+# A4's width less the page's margins (static/briefing/briefing.css): 180 mm at 96 px an inch.
+A4_TEXT_WIDTH_PX = round(180 / 25.4 * 96)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_page_loads_cleanly_and_printed_fits_the_width_of_a4(page, history):
+    page.goto(f"{URL}?as_of=2026-05-31&since=2026-02-15")
+    assert page.locator("form.screen-only").is_visible()
+
+    page.set_viewport_size({"width": A4_TEXT_WIDTH_PX, "height": 1123})
+    page.emulate_media(media="print")
+
+    assert not page.locator("form.screen-only").is_visible()
+    assert page.locator("h2").all_inner_texts() == ["Overview", "Alpha", "Beta"]
+    widest = page.evaluate(
+        "Math.max(document.documentElement.scrollWidth,"
+        " ...[...document.querySelectorAll('body *')].map("
+        "   (element) => element.getBoundingClientRect().right))"
+    )
+    assert widest <= A4_TEXT_WIDTH_PX
