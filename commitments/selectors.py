@@ -477,7 +477,7 @@ def briefing(as_of, since, *, known_on=None) -> Briefing:
     staleness on `as_of` with the summary and evidence of the assessment in effect then
     (CommitmentQuerySet.as_of), what changed since `since` (changes_between) and the stale
     commitments. Only approved updates count, as known on `known_on`. Six queries, whatever
-    the amount of data (five when nothing changed): the pillars, the commitments on `as_of`,
+    the amount of data (four when nothing changed): the pillars, the commitments on `as_of`,
     and changes_between's four."""
     in_effect = StatusUpdate.objects.in_effect_on(as_of, known_on).filter(commitment=OuterRef("pk"))
     commitments = Commitment.objects.as_of(as_of, known_on).annotate(
