@@ -95,7 +95,7 @@ def is_stale(as_of, cadence, today):
     return as_of is None or as_of + datetime.timedelta(days=cadence or STALE_AFTER_DAYS) < today
 
 
-def commitments_json(queries, rows):
+def commitments_json(queries, rows, today=None):
     ids = [row[0] for row in rows]
     related = {
         commitment_id: {"themes": [], "places": [], "partners": [], "children": []}
@@ -109,7 +109,7 @@ def commitments_json(queries, rows):
                 else {"slug": slug, "name": name, "role": role}
             )
             related[owner][kind].append(tag)
-    today = datetime.datetime.now(datetime.UTC).date()
+    today = today or datetime.datetime.now(datetime.UTC).date()
     results = []
     for (commitment_id, code, title, text, paragraph, status, progress, as_of, last_update_at,
          target_date, cadence, version, pillar_slug, pillar_name, document_slug, document_title,
@@ -180,13 +180,44 @@ def update_json(row):
     }
 
 
+# The update in effect on %(day)s of the commitment `c`, as the app reads it (as known now):
+# the newest approved update dated by then that no approved correction replaced.
+STATE_ON = """
+    LEFT JOIN LATERAL (
+        SELECT u.status, u.progress, u.as_of, u.created_at FROM commitments_statusupdate u
+        JOIN commitments_review r ON r.update_id = u.id AND r.decision = 'approve'
+        WHERE u.commitment_id = c.id AND u.as_of <= {day}
+          AND NOT EXISTS (
+              SELECT 1 FROM commitments_statusupdate k
+              JOIN commitments_review kr ON kr.update_id = k.id AND kr.decision = 'approve'
+              WHERE k.corrects_id = u.id)
+        ORDER BY u.as_of DESC, u.created_at DESC, u.id DESC LIMIT 1
+    ) {alias} ON TRUE
+"""
+CURRENT = "c.current_status, c.current_progress, c.current_as_of, c.last_update_at"
+THEN = "coalesce(s.status, 'not_assessed'), s.progress, s.as_of, s.created_at"
+STALE_THEN = "{alias}.as_of IS NULL OR {alias}.as_of + coalesce({cadence}, %(days)s) < {day}"
+
+
+def as_of_day(query):
+    day = query.get("as_of", [None])[0]
+    return None if day is None else datetime.date.fromisoformat(day)
+
+
 def commitment_list(queries, query):
     where, params = ["TRUE"], {}
+    day = as_of_day(query)
+    state = ""
+    if day is not None:
+        state = STATE_ON.format(day="%(day)s", alias="s")
+        where.append("c.created_at < %(day)s::date + 1")
+        params["day"] = day
     if "pillar" in query:
         where.append("p.slug = ANY(%(pillars)s)")
         params["pillars"] = query["pillar"]
     if "status" in query:
-        where.append("c.current_status = ANY(%(statuses)s)")
+        status = "coalesce(s.status, 'not_assessed')" if day else "c.current_status"
+        where.append(f"{status} = ANY(%(statuses)s)")
         params["statuses"] = query["status"]
     order = "c.source_document_id, c.paragraph, c.code"
     if "search" in query:
@@ -200,11 +231,15 @@ def commitment_list(queries, query):
     page = int(query.get("page", ["1"])[0])
     # The count joins the pillar only to filter by it.
     joins = "JOIN commitments_pillar p ON p.id = c.pillar_id" if "pillar" in query else ""
+    # The count reads the status then only to filter by it.
+    counted_state = state if "status" in query else ""
     (count,) = queries.all(
-        f"SELECT count(*) FROM commitments_commitment c {joins} WHERE {condition}", params
+        f"SELECT count(*) FROM commitments_commitment c {joins} {counted_state} WHERE {condition}",
+        params,
     )[0]
+    columns = COMMITMENT_COLUMNS.replace(CURRENT, THEN) if day else COMMITMENT_COLUMNS
     rows = queries.all(
-        f"SELECT {COMMITMENT_COLUMNS} {COMMITMENT_JOINS} WHERE {condition}"
+        f"SELECT {columns} {COMMITMENT_JOINS} {state} WHERE {condition}"
         f" ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
         {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
     )
@@ -217,7 +252,7 @@ def commitment_list(queries, query):
         "count": count,
         "next": link(page + 1) if page * PAGE_SIZE < count else None,
         "previous": link(page - 1) if page > 1 else None,
-        "results": commitments_json(queries, rows),
+        "results": commitments_json(queries, rows, day),
     }
 
 
@@ -264,18 +299,35 @@ def feed(queries, query):
     return {"next": following, "previous": None, "results": results}
 
 
-def summary(queries):
-    rows = queries.all(
-        """
-        SELECT p.slug, p.name, p.description, p.display_order, c.current_status, count(c.id),
-               count(c.id) FILTER (WHERE c.current_as_of IS NULL OR c.current_as_of
-                   + coalesce(c.update_cadence_days, %(days)s) < current_date),
-               sum(c.current_progress), count(c.current_progress), max(c.last_update_at)
-        FROM commitments_pillar p LEFT JOIN commitments_commitment c ON c.pillar_id = p.id
-        GROUP BY p.id, c.current_status ORDER BY p.display_order, p.name
-        """,
-        {"days": STALE_AFTER_DAYS},
-    )
+def summary(queries, query):
+    day = as_of_day(query)
+    if day is None:
+        rows = queries.all(
+            """
+            SELECT p.slug, p.name, p.description, p.display_order, c.current_status,
+                   count(c.id), count(c.id) FILTER (WHERE c.current_as_of IS NULL OR
+                   c.current_as_of + coalesce(c.update_cadence_days, %(days)s) < current_date),
+                   sum(c.current_progress), count(c.current_progress), max(c.last_update_at)
+            FROM commitments_pillar p LEFT JOIN commitments_commitment c ON c.pillar_id = p.id
+            GROUP BY p.id, c.current_status ORDER BY p.display_order, p.name
+            """,
+            {"days": STALE_AFTER_DAYS},
+        )
+    else:
+        stale = STALE_THEN.format(alias="s", cadence="c.update_cadence_days", day="%(day)s")
+        rows = queries.all(
+            f"""
+            SELECT p.slug, p.name, p.description, p.display_order,
+                   CASE WHEN c.id IS NULL THEN NULL ELSE coalesce(s.status, 'not_assessed') END,
+                   count(c.id), count(c.id) FILTER (WHERE {stale}), sum(s.progress),
+                   count(s.progress), max(s.created_at)
+            FROM commitments_pillar p LEFT JOIN commitments_commitment c ON c.pillar_id = p.id
+                AND c.created_at < %(day)s::date + 1
+            {STATE_ON.format(day="%(day)s", alias="s")}
+            GROUP BY p.id, 5 ORDER BY p.display_order, p.name
+            """,
+            {"days": STALE_AFTER_DAYS, "day": day},
+        )
 
     def counts():
         return {
@@ -319,6 +371,164 @@ def summary(queries):
     }
 
 
+def counts_on(queries, days):
+    """{day: counts} of every commitment on each of `days`: one query, a lateral read of the
+    update in effect per commitment and day."""
+    stale = STALE_THEN.format(alias="s", cadence="c.update_cadence_days", day="d.day")
+    stale = stale.replace("%(days)s", "%(stale)s")
+    rows = queries.all(
+        f"""
+        SELECT d.day, coalesce(s.status, 'not_assessed'), count(*),
+               count(*) FILTER (WHERE {stale}),
+               sum(s.progress), count(s.progress)
+        FROM unnest(%(days)s::date[]) d(day)
+        JOIN commitments_commitment c ON c.created_at < d.day + 1
+        {STATE_ON.format(day="d.day", alias="s")}
+        GROUP BY 1, 2
+        """,
+        {"days": days, "stale": STALE_AFTER_DAYS},
+    )
+    counts = {day: {"total": 0, "by_status": dict.fromkeys(LABELS, 0), "stale": 0, "sum": 0,
+                    "reported": 0} for day in days}  # fmt: skip
+    for day, status, total, stale_count, progress, reported in rows:
+        group = counts[day]
+        group["total"] += total
+        group["by_status"][status] += total
+        group["stale"] += stale_count
+        group["sum"] += progress or 0
+        group["reported"] += reported
+    return {day: finish_counts(group) for day, group in counts.items()}
+
+
+def finish_counts(group):
+    reported, total = group.pop("reported"), group.pop("sum")
+    mean = Decimal(total) / Decimal(reported) if reported else None
+    group["average_progress"] = (
+        float(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if reported else None
+    )
+    return group
+
+
+def month_ends(start, end):
+    ends, year, month = [], start.year, start.month
+    while (year, month) < (end.year, end.month):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        ends.append(datetime.date(year, month, 1) - datetime.timedelta(days=1))
+    return [*ends, end]
+
+
+def timeline(queries, query):
+    start = datetime.date.fromisoformat(query["from"][0])
+    end = datetime.date.fromisoformat(query["to"][0])
+    counts = counts_on(queries, month_ends(start, end))
+    return {
+        "from": start,
+        "to": end,
+        "known_on": None,
+        "interval": "month",
+        "points": [{"date": day, **group} for day, group in counts.items()],
+    }
+
+
+RANK = {"off_track": 1, "at_risk": 2, "on_track": 3, "completed": 4}
+
+
+def change_of(before, after):
+    if before[0] == "not_assessed":
+        return "newly_assessed" if after[0] != "not_assessed" else None
+    if before[0] != after[0]:
+        if before[0] not in RANK or after[0] not in RANK:
+            return "changed"
+        return "improved" if RANK[after[0]] > RANK[before[0]] else "worsened"
+    if before[1] != after[1]:
+        return "progress_moved"
+    return "became_stale" if after[3] and not before[3] else None
+
+
+def changes(queries, query):
+    start = datetime.date.fromisoformat(query["from"][0])
+    end = datetime.date.fromisoformat(query["to"][0])
+
+    def state(alias, day):
+        stale = STALE_THEN.format(alias=alias, cadence="c.update_cadence_days", day=day)
+        return (
+            f"coalesce({alias}.status, 'not_assessed'), {alias}.progress, {alias}.as_of,"
+            f" {stale.replace('%(days)s', '%(stale)s')}"
+        )
+
+    rows = queries.all(
+        f"""
+        SELECT c.id, c.code, c.title, p.slug, p.name, c.created_at < %(start)s::date + 1,
+               {state("a", "%(start)s")}, {state("b", "%(end)s")}
+        FROM commitments_commitment c JOIN commitments_pillar p ON p.id = c.pillar_id
+        {STATE_ON.format(day="%(start)s", alias="a")}
+        {STATE_ON.format(day="%(end)s", alias="b")}
+        WHERE c.created_at < %(end)s::date + 1
+        ORDER BY c.source_document_id, c.paragraph, c.code
+        """,
+        {"start": start, "end": end, "stale": STALE_AFTER_DAYS},
+    )
+    moved = {}
+    for row in rows:
+        existed = row[5]
+        before = row[6:10] if existed else ("not_assessed", None, None, True)
+        after = row[10:14]
+        change = change_of(before, after)
+        if change is None:
+            continue
+
+        def shown(values):
+            return {"status": values[0], "status_label": LABELS[values[0]],
+                    "progress": values[1], "as_of": values[2], "is_stale": values[3]}  # fmt: skip
+
+        moved[row[0]] = {
+            "code": row[1],
+            "url": f"{HOST}/api/v1/commitments/{urllib.parse.quote(row[1])}/",
+            "title": row[2],
+            "pillar": {"slug": row[3], "name": row[4]},
+            "change": change,
+            "before": shown(before),
+            "after": shown(after),
+            "created_since": not existed,
+            "updates": [],
+        }
+    if moved:
+        updates = queries.all(
+            f"{UPDATE_SELECT} WHERE u.commitment_id = ANY(%(ids)s) AND u.as_of > %(start)s"
+            " AND u.as_of <= %(end)s ORDER BY u.as_of DESC, u.created_at DESC, u.id DESC",
+            {"ids": list(moved), "start": start, "end": end},
+        )
+        by_code = {change["code"]: change for change in moved.values()}
+        for row in updates:
+            by_code[row[1]]["updates"].append(update_json(row))
+    counts = counts_on(queries, [start, end])
+    before, after = counts[start], counts[end]
+    by_change = dict.fromkeys(
+        ["improved", "worsened", "changed", "progress_moved", "newly_assessed", "became_stale"], 0
+    )
+    for change in moved.values():
+        by_change[change["change"]] += 1
+    return {
+        "from": start,
+        "to": end,
+        "known_on": None,
+        "summary": {
+            "before": before,
+            "after": after,
+            "difference": {
+                "total": after["total"] - before["total"],
+                "by_status": {s: after["by_status"][s] - before["by_status"][s] for s in LABELS},
+                "average_progress": None
+                if before["average_progress"] is None or after["average_progress"] is None
+                else round(after["average_progress"] - before["average_progress"], 1),
+                "stale": after["stale"] - before["stale"],
+            },
+            "by_change": by_change,
+        },
+        "changes": list(moved.values()),
+    }
+
+
 def application(environ, start_response):
     global HOST
     HOST = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
@@ -335,7 +545,11 @@ def application(environ, start_response):
     elif path == "/api/v1/updates/":
         data = feed(queries, query)
     elif path == "/api/v1/summary/":
-        data = summary(queries)
+        data = summary(queries, query)
+    elif path == "/api/v1/summary/timeline/":
+        data = timeline(queries, query)
+    elif path == "/api/v1/changes/":
+        data = changes(queries, query)
     else:
         data = None
     queries.cursor.close()

@@ -173,6 +173,9 @@ def generate(dsn, size, out=print):
             cursor, "commitments_commitment_partners", ["commitment_id", "partner_id", "role"]
         )
         updates = []
+        # Created when the Roadmap was adopted, before their first assessment: a read as of a
+        # date in the history finds them all (CommitmentQuerySet.as_of).
+        created = datetime.datetime.combine(EPOCH, datetime.time(), datetime.UTC)
         summaries = [sentence(rng, rng.randint(8, 30)) for _ in range(2_000)]
         span = (LAST_DAY - EPOCH).days
         for index, count in enumerate(counts):
@@ -198,7 +201,7 @@ def generate(dsn, size, out=print):
             commitments.add(
                 commitment_id, code_of(index, size), sentence(rng, 6)[:200],
                 " ".join(sentence(rng, 20) for _ in range(3)), index // 10 + 1, *current, 1,
-                now, now, parent, pillar, rng.choice(reference["sourcedocument"]),
+                created, now, parent, pillar, rng.choice(reference["sourcedocument"]),
                 rng.choice([None, None, 90, 180]),
             )  # fmt: skip
             for kind, many in (("themes", 3), ("places", 2), ("partners", 1)):

@@ -80,6 +80,13 @@ def fresh_database(database, env, size):
     return generate.generate(database_url(database).replace("postgres://", "postgresql://"), size)
 
 
+# A day in the generated history (generate.EPOCH to generate.LAST_DAY), a week before it
+# (what changed in a week: at M, a few thousand commitments), and twelve months to it.
+AS_OF = "2026-06-30"
+CHANGES_FROM = "2026-06-23"
+TIMELINE_FROM = "2025-07-01"
+
+
 def scenarios(database):
     """Scenario name -> (path, extra headers), chosen on this database's data."""
 
@@ -107,6 +114,11 @@ def scenarios(database):
         "feed": ("/api/v1/updates/", {}),
         "feed_deep": (f"/api/v1/updates/?{urllib.parse.urlencode({'cursor': cursor})}", {}),
         "summary": ("/api/v1/summary/", {}),
+        # The time axes (issue 16), at a day the generated history covers.
+        "as_of_list": (f"/api/v1/commitments/?as_of={AS_OF}", {}),
+        "as_of_summary": (f"/api/v1/summary/?as_of={AS_OF}", {}),
+        "changes": (f"/api/v1/changes/?from={CHANGES_FROM}&to={AS_OF}", {}),
+        "timeline": (f"/api/v1/summary/timeline/?from={TIMELINE_FROM}&to={AS_OF}", {}),
         "revalidation": ("/api/v1/commitments/", {"If-None-Match": "<etag>"}),
     }
 

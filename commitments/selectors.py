@@ -187,15 +187,19 @@ def _on_this_database(sql_postgresql, sql_sqlite, using):
 
 
 def _states_sql(commitments, days, known_on, using):
-    """SQL and parameters of rows (day, commitment_id, pillar_id, cadence, update_id): each of
-    `commitments` that existed by the end of each of `days`, with the id of its update in
-    effect that day (CommitmentQuerySet.as_of's rule; null when not assessed). The days are a
-    UNION of literal rows, made here (a bounded list); the update in effect is a correlated
-    subquery of the same queryset as_of() uses, an index read of statusupdate_history_idx per
-    commitment and day, however long the history."""
+    """SQL and parameters of rows (day, commitment_id, pillar_id, cadence, status, progress,
+    as_of, recorded_at): each of `commitments` that existed by the end of each of `days`, with
+    its update in effect that day (CommitmentQuerySet.as_of's rule; status and the rest null
+    when not assessed). The days are a UNION of literal rows, made here (a bounded list). The
+    update in effect is the same queryset as_of() reads, correlated with each commitment and
+    day: an index read of statusupdate_history_idx, however long the history. PostgreSQL reads
+    it as a LATERAL join; SQLite, which has none, as a subquery of its id joined back by
+    primary key (PostgreSQL would rather hash-join a million updates than look up a hundred
+    thousand ids)."""
     ops = connections[using].ops
-    cast_day, cast_end = _on_this_database(
-        ("CAST(%s AS date)", "CAST(%s AS timestamp with time zone)"), ("%s", "%s"), using
+    postgresql = connections[using].vendor == "postgresql"
+    cast_day, cast_end = (
+        ("CAST(%s AS date)", "CAST(%s AS timestamp with time zone)") if postgresql else ("%s", "%s")
     )
     dates = " UNION ALL ".join([f"SELECT {cast_day} AS day, {cast_end} AS day_end"] * len(days))
     dates_params = [
@@ -210,29 +214,45 @@ def _states_sql(commitments, days, known_on, using):
         StatusUpdate.objects.counting(known_on)
         .filter(commitment_id=RawSQL("tl_c.id", ()), as_of__lte=RawSQL("tl_d.day", ()))
         .order_by(*StatusUpdate._meta.ordering)
-        .values("pk")[:1]
     )
-    newest_sql, newest_params = newest.query.sql_with_params()
-    table = Commitment._meta.db_table
-    sql = (
-        f"SELECT tl_d.day AS day, tl_c.id AS commitment_id, tl_c.pillar_id AS pillar_id,"
-        f" tl_c.update_cadence_days AS cadence, ({newest_sql}) AS update_id"
-        f" FROM ({dates}) tl_d JOIN {table} tl_c ON tl_c.created_at < tl_d.day_end"
-    )
-    params = [*newest_params, *dates_params]
+    table, updates = Commitment._meta.db_table, StatusUpdate._meta.db_table
+    chosen, chosen_params = "", []
     if commitments.query.has_filters():
         chosen_sql, chosen_params = commitments.order_by().values("pk").query.sql_with_params()
-        sql += f" WHERE tl_c.id IN ({chosen_sql})"
-        params += chosen_params
-    return sql, params
+        chosen = f" WHERE tl_c.id IN ({chosen_sql})"
+    commitment = (
+        "tl_d.day AS day, tl_c.id AS commitment_id, tl_c.pillar_id AS pillar_id,"
+        " tl_c.update_cadence_days AS cadence"
+    )
+    update = (
+        "tl_u.status AS status, tl_u.progress AS progress, tl_u.as_of AS as_of,"
+        " tl_u.created_at AS recorded_at"
+    )
+    joined = f"({dates}) tl_d JOIN {table} tl_c ON tl_c.created_at < tl_d.day_end"
+    if postgresql:
+        lateral_sql, lateral_params = newest.values(
+            "pk", "status", "progress", "as_of", "created_at"
+        )[:1].query.sql_with_params()
+        sql = (
+            f"SELECT {commitment}, {update} FROM {joined}"
+            f" LEFT JOIN LATERAL ({lateral_sql}) tl_u ON TRUE{chosen}"
+        )
+        return sql, [*dates_params, *lateral_params, *chosen_params]
+    newest_sql, newest_params = newest.values("pk")[:1].query.sql_with_params()
+    inner = f"SELECT {commitment}, ({newest_sql}) AS update_id FROM {joined}{chosen}"
+    sql = (
+        f"SELECT tl_s.day AS day, tl_s.commitment_id AS commitment_id, tl_s.pillar_id AS pillar_id,"
+        f" tl_s.cadence AS cadence, {update}"
+        f" FROM ({inner}) tl_s LEFT JOIN {updates} tl_u ON tl_u.id = tl_s.update_id"
+    )
+    return sql, [*newest_params, *dates_params, *chosen_params]
 
 
 def _stale_sql(using):
-    """Whether the update in effect (tl_u) is older than the commitment's cadence on the
-    day: models.stale_q, for the raw rows of _states_sql."""
+    """Whether a row of _states_sql (tl) was stale on its day: models.stale_q, in SQL."""
     return _on_this_database(
-        "tl_u.id IS NULL OR tl_u.as_of + COALESCE(tl.cadence, %s) < tl.day",
-        "tl_u.id IS NULL OR DATE(tl_u.as_of, '+' || COALESCE(tl.cadence, %s) || ' days') < tl.day",
+        "tl.as_of IS NULL OR tl.as_of + COALESCE(tl.cadence, %s) < tl.day",
+        "tl.as_of IS NULL OR DATE(tl.as_of, '+' || COALESCE(tl.cadence, %s) || ' days') < tl.day",
         using,
     )
 
@@ -242,15 +262,14 @@ def status_counts_on(commitments, days, *, known_on=None):
     (CommitmentQuerySet.as_of's rule), by pillar and status: rows of day, pillar_id, status,
     total, stale, progress_sum, progress_reported and latest (the newest recording of an
     update in effect), as roadmap_summary adds them up. One query, whatever the number of
-    days and the length of the history; the update in effect is read by its id."""
+    days and the length of the history."""
     using = router.db_for_read(Commitment)
     states, params = _states_sql(commitments, days, known_on, using)
-    updates = StatusUpdate._meta.db_table
     sql = (
-        f"SELECT tl.day, tl.pillar_id, COALESCE(tl_u.status, %s), COUNT(*),"
-        f" SUM(CASE WHEN {_stale_sql(using)} THEN 1 ELSE 0 END), SUM(tl_u.progress),"
-        f" COUNT(tl_u.progress), MAX(tl_u.created_at)"
-        f" FROM ({states}) tl LEFT JOIN {updates} tl_u ON tl_u.id = tl.update_id"
+        f"SELECT tl.day, tl.pillar_id, COALESCE(tl.status, %s), COUNT(*),"
+        f" SUM(CASE WHEN {_stale_sql(using)} THEN 1 ELSE 0 END), SUM(tl.progress),"
+        f" COUNT(tl.progress), MAX(tl.recorded_at)"
+        f" FROM ({states}) tl"
         # By position: PostgreSQL does not match a parameter of the GROUP BY to the SELECT's.
         f" GROUP BY 1, 2, 3"
     )
@@ -273,15 +292,13 @@ def _date(value):
 
 
 def states_on(commitments, days, *, known_on=None):
-    """{(day, commitment id): (status, progress, as_of, stale)} of `commitments` on each of
-    `days` (CommitmentQuerySet.as_of's rule). One query."""
+    """{(day, commitment id): CommitmentState} of `commitments` on each of `days`
+    (CommitmentQuerySet.as_of's rule). One query."""
     using = router.db_for_read(Commitment)
     states, params = _states_sql(commitments, days, known_on, using)
-    updates = StatusUpdate._meta.db_table
     sql = (
-        f"SELECT tl.day, tl.commitment_id, COALESCE(tl_u.status, %s), tl_u.progress,"
-        f" tl_u.as_of, CASE WHEN {_stale_sql(using)} THEN 1 ELSE 0 END"
-        f" FROM ({states}) tl LEFT JOIN {updates} tl_u ON tl_u.id = tl.update_id"
+        f"SELECT tl.day, tl.commitment_id, COALESCE(tl.status, %s), tl.progress, tl.as_of,"
+        f" CASE WHEN {_stale_sql(using)} THEN 1 ELSE 0 END FROM ({states}) tl"
     )
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [Status.NOT_ASSESSED, settings.STALE_AFTER_DAYS, *params])
