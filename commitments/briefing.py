@@ -111,7 +111,7 @@ def docx(briefing):
             cells[1].text = row["title"]
             cells[2].text = _status_line(row)
             cells[3].text = percent(row["current_progress"])
-        document.add_heading(f"Changes since {briefing.since:%d %B %Y}", level=2)
+        document.add_heading(f"Changes since {_day(briefing.since)}", level=2)
         if not group.changes:
             document.add_paragraph("No change.")
         for change in group.changes:
@@ -133,7 +133,9 @@ def docx(briefing):
             document.add_paragraph("None.")
         for row in group.assessed:
             paragraph = document.add_paragraph(style="List Bullet")
-            paragraph.add_run(f"{row['code']} ({row['current_as_of']:%d %b %Y}): ").bold = True
+            paragraph.add_run(
+                f"{row['code']} ({_day(row['current_as_of'], short=True)}): "
+            ).bold = True
             paragraph.add_run(row["assessment_summary"])
             evidence = row["assessment_evidence_url"]
             if evidence or row["assessment_evidence_source"]:
@@ -146,16 +148,21 @@ def docx(briefing):
 
 
 def _dates_line(briefing):
-    line = f"As of {briefing.as_of:%d %B %Y}; changes since {briefing.since:%d %B %Y}"
+    line = f"As of {_day(briefing.as_of)}; changes since {_day(briefing.since)}"
     if briefing.known_on:
-        line += f"; as known on {briefing.known_on:%d %B %Y}"
+        line += f"; as known on {_day(briefing.known_on)}"
     return line + ". Approved assessments only."
+
+
+def _day(day, short=False):
+    """1 December 2026 (1 Dec 2026, short), as the page says it."""
+    return f"{day.day} {day:%b %Y}" if short else f"{day.day} {day:%B %Y}"
 
 
 def _status_line(row):
     label = Status(row["current_status"]).label
     if row["current_as_of"]:
-        label += f" (as of {row['current_as_of']:%d %b %Y})"
+        label += f" (as of {_day(row['current_as_of'], short=True)})"
     return label + (", stale" if row["stale_then"] else "")
 
 
@@ -167,4 +174,4 @@ def percent(value):
 def _overdue(row):
     if row["days_overdue"] is None:
         return "never assessed"
-    return f"last assessed {row['current_as_of']:%d %b %Y}, {row['days_overdue']} days overdue"
+    return f"last assessed {_day(row['current_as_of'], short=True)}, {row['days_overdue']} days overdue"
