@@ -13,7 +13,7 @@ CLIENTS := var/clients
 # Local development runs with DEBUG on unless the environment says otherwise.
 DEV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format schema clients client-test check-deploy fuzz fault-test \
+.PHONY: install system-libraries run test lint format schema clients client-test check-deploy fuzz fault-test \
 	bench screenshot clean
 
 # Re-installs whenever pyproject.toml changes.
@@ -28,7 +28,14 @@ $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_INSTALLED)
 
-install: $(INSTALLED) $(NODE_INSTALLED)
+# WeasyPrint (the briefing pack's PDF) renders text with Pango, which pip cannot install: the
+# Debian packages, when the libraries are missing, and a font for them to find.
+system-libraries:
+	@ldconfig -p | grep -q libpangoft2-1.0 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+		fonts-dejavu-core > /dev/null)
+
+install: system-libraries $(INSTALLED) $(NODE_INSTALLED)
 
 run: $(INSTALLED)
 	$(DEV) $(MANAGE) migrate --no-input

@@ -254,7 +254,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes announces itself at INFO on every start; its lockouts are WARNINGs.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint tells each step of every PDF it renders (the briefing pack) at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # Roadmap Tracker's own settings.

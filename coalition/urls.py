@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from commitments.feeds import updates_feed
-from commitments.views import contributions, dashboard, favicon, healthz, readyz
+from commitments.views import briefing_pack, contributions, dashboard, favicon, healthz, readyz
 
 handler403 = "commitments.views.permission_denied"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("feeds/updates/", updates_feed, name="feed-updates"),
+    path("briefing/", briefing_pack, name="briefing"),
     path("", dashboard, name="dashboard"),
     path("commitments/<str:code>/", dashboard, name="commitment"),
     path("contributions/", contributions, name="contributions"),

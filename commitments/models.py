@@ -478,11 +478,7 @@ class CommitmentQuerySet(models.QuerySet):
         `stale_then` (stale on `date`). `rows()` reads them under the current_* names, so a
         representation reads either kind of queryset alike. Each is an index read of
         statusupdate_history_idx per commitment, however long its history."""
-        newest = (
-            StatusUpdate.objects.counting(known_on)
-            .filter(commitment=OuterRef("pk"), as_of__lte=date)
-            .order_by(*StatusUpdate._meta.ordering)
-        )
+        newest = StatusUpdate.objects.in_effect_on(date, known_on).filter(commitment=OuterRef("pk"))
 
         def then(column):
             return Subquery(newest.values(column)[:1])
@@ -875,6 +871,14 @@ class StatusUpdateQuerySet(models.QuerySet):
         moment = end_of_day(known_on)
         corrections = StatusUpdate.objects.filter(corrects=OuterRef("pk")).known_by(moment)
         return self.known_by(moment).exclude(Exists(corrections))
+
+    def in_effect_on(self, date, known_on=None):
+        """The history that counts on `date` (counting(known_on), dated on or before it),
+        newest first: the first of a commitment's gives it its status that day
+        (CommitmentQuerySet.as_of)."""
+        return (
+            self.counting(known_on).filter(as_of__lte=date).order_by(*StatusUpdate._meta.ordering)
+        )
 
     def correctable(self):
         """Updates a correction may name: standing ones, and returned ones, which their author

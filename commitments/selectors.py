@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections, router
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from commitments import db_router
 from commitments.models import (
     FUNDS_KINDS,
+    STATUS_COLOURS,
     Commitment,
     Contribution,
     ContributionKind,
@@ -38,6 +39,7 @@ from commitments.models import (
     StatusUpdate,
     Theme,
     change_between,
+    days_overdue,
     end_of_day,
     stale_q,
 )
@@ -435,6 +437,130 @@ def roadmap_timeline(commitments, start, end, interval, *, known_on=None):
     for row in status_counts_on(commitments, ends, known_on=known_on):
         points[row["day"]].counts.add(row)
     return list(points.values())
+
+
+# What the briefing pack shows of each commitment, and of the assessment in effect on its date.
+BRIEFING_COLUMNS = [
+    "id",
+    "code",
+    "title",
+    "pillar_id",
+    "target_date",
+    "update_cadence_days",
+    "current_status",
+    "current_progress",
+    "current_as_of",
+    "stale_then",
+]
+BRIEFING_ASSESSMENT_COLUMNS = ["summary", "evidence_url", "evidence_source", "confidence"]
+BRIEFING_UPDATE_COLUMNS = ["status", "progress", "as_of", "summary"]
+
+
+@dataclass
+class BriefingPillar:
+    pillar: Pillar
+    commitments: list = field(default_factory=list)  # rows, in the Roadmap's order
+    changes: list = field(default_factory=list)  # of CommitmentChange
+    stale: list = field(default_factory=list)  # rows, never assessed first, then most overdue
+    assessed: list = field(default_factory=list)  # rows with an assessment in effect
+    counts: StatusCounts = field(default_factory=StatusCounts)
+
+
+@dataclass
+class Briefing:
+    """The briefing pack: the Roadmap on `as_of`, what changed since `since`, both as known
+    on `known_on` (now without it)."""
+
+    as_of: datetime.date
+    since: datetime.date
+    known_on: datetime.date | None
+    pillars: list  # of BriefingPillar, in display order
+    overall: StatusCounts  # on as_of
+    before: StatusCounts  # on since
+    changes: list  # of CommitmentChange, every pillar's
+    # Headline figures of the indicators, when they exist: one selector call fills this (the
+    # template shows the section only when it holds something).
+    headline_figures: list = field(default_factory=list)
+
+    @property
+    def by_status(self):
+        """(status, count on since, count on as_of) of every status, in display order."""
+        return [
+            (status, self.before.by_status[status], self.overall.by_status[status])
+            for status in STATUS_COLOURS  # the vocabulary's display order
+        ]
+
+
+def briefing(as_of, since, *, known_on=None) -> Briefing:
+    """Everything the briefing pack shows, per pillar: each commitment's status, progress and
+    staleness on `as_of` with the summary and evidence of the assessment in effect then
+    (CommitmentQuerySet.as_of), what changed since `since` (changes_between) and the stale
+    commitments. Only approved updates count, as known on `known_on`. Six queries, whatever
+    the amount of data (four when nothing changed): the pillars, the commitments on `as_of`,
+    and changes_between's four."""
+    in_effect = StatusUpdate.objects.in_effect_on(as_of, known_on).filter(commitment=OuterRef("pk"))
+    commitments = Commitment.objects.as_of(as_of, known_on).annotate(
+        **{
+            f"assessment_{column}": Subquery(in_effect.values(column)[:1])
+            for column in BRIEFING_ASSESSMENT_COLUMNS
+        }
+    )
+    rows = list(
+        commitments.rows(
+            *BRIEFING_COLUMNS, *(f"assessment_{c}" for c in BRIEFING_ASSESSMENT_COLUMNS)
+        )
+    )
+    pillars = {
+        pillar.pk: BriefingPillar(pillar)
+        for pillar in Pillar.objects.order_by("display_order", "name").only(
+            "slug", "name", "description", "display_order"
+        )
+    }
+    overall = StatusCounts()
+    for row in rows:
+        row["days_overdue"] = days_overdue(
+            row["current_as_of"], row["update_cadence_days"], today=as_of
+        )
+        counted = {
+            "total": 1,
+            "status": row["current_status"],
+            "stale": int(row["stale_then"]),
+            "progress_sum": row["current_progress"],
+            "progress_reported": int(row["current_progress"] is not None),
+        }
+        overall.add(counted)
+        # A pillar added between the two queries is left out, as in roadmap_summary.
+        if (group := pillars.get(row["pillar_id"])) is not None:
+            group.commitments.append(row)
+            group.counts.add(counted)
+            if row["stale_then"]:
+                group.stale.append(row)
+            if row["assessment_summary"]:
+                group.assessed.append(row)
+    for group in pillars.values():
+        group.stale.sort(
+            key=lambda row: (row["days_overdue"] is not None, -(row["days_overdue"] or 0))
+        )
+    changes = changes_between(
+        Commitment.objects.all(),
+        since,
+        as_of,
+        known_on=known_on,
+        update_columns=BRIEFING_UPDATE_COLUMNS,
+    )
+    slugs = {group.pillar.slug: group for group in pillars.values()}
+    for change in changes.changes:
+        if (group := slugs.get(change.commitment["pillar__slug"])) is not None:
+            group.changes.append(change)
+    return Briefing(
+        as_of=as_of,
+        since=since,
+        known_on=known_on,
+        pillars=list(pillars.values()),
+        overall=overall,
+        before=changes.before,
+        changes=changes.changes,
+    )
 
 
 def cached(name, data_fingerprint, compute):

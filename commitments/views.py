@@ -2,14 +2,22 @@
 static/dashboard/dashboard.js from the public API, as any other dashboard would), health checks,
 and the page that says why an action is refused."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 
+from commitments import briefing as documents
 from commitments.roles import roles_with
+from commitments.selectors import briefing
 
 
 def dashboard(request, code=None):
@@ -28,6 +36,49 @@ def _shell(request, **page):
     which dashboard.js imports and hands its helpers; the others by dashboard.js itself."""
     context = {"api_root": reverse("api:api-root"), "docs_url": reverse("api:docs"), **page}
     return render(request, "dashboard.html", context)
+
+
+DOCUMENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def briefing_pack(request):
+    """The briefing pack for a meeting, as a printable page, a PDF or a .docx (?format=): to
+    everyone when reads are public (ROADMAP_PUBLIC_READ), else to staff only. Bad dates are a
+    400 page that says what to fix, whichever the format."""
+    if not (settings.ROADMAP_PUBLIC_READ or request.user.is_staff):
+        if request.user.is_authenticated:
+            raise PermissionDenied
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    form = documents.BriefingForm(request.GET)
+    if not form.is_valid():
+        return render(request, "briefing_400.html", {"problems": form.problems()}, status=400)
+    dates = form.cleaned_data
+    pack = briefing(dates["as_of"], dates["since"], known_on=dates["known_on"])
+    chosen = {"as_of": pack.as_of, "since": pack.since, "known_on": pack.known_on or ""}
+    context = {
+        "briefing": pack,
+        "format": dates["format"],
+        "pdf_url": f"?{urlencode({**chosen, 'format': 'pdf'})}",
+        "docx_url": f"?{urlencode({**chosen, 'format': 'docx'})}",
+    }
+    if dates["format"] == "html":
+        response = render(request, "briefing.html", context)
+    else:
+        if dates["format"] == "pdf":
+            body = documents.pdf(render_to_string("briefing.html", context, request))
+        else:
+            body = documents.docx(pack)
+        response = HttpResponse(body, content_type=DOCUMENT_TYPES[dates["format"]])
+        name = documents.filename(pack, dates["format"])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    if settings.ROADMAP_PUBLIC_READ:
+        patch_cache_control(response, public=True, max_age=300)
+    else:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def favicon(request):
