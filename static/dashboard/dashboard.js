@@ -81,7 +81,9 @@ async function getJSON(url) {
     body = null;
   }
   if (!response.ok) {
-    throw new ApiError(response.status, (body && body.detail) || `The API answered ${response.status}.`);
+    // A 400 names what was wrong by parameter: {"from": ["from cannot be after to."]}.
+    const named = body && !body.detail && typeof body === "object" ? [].concat(...Object.values(body))[0] : null;
+    throw new ApiError(response.status, (body && body.detail) || (typeof named === "string" ? named : `The API answered ${response.status}.`));
   }
   return body;
 }
@@ -734,7 +736,7 @@ async function loadChanges(since, filters) {
   } catch (error) {
     // A date the API refuses (in the future, say) is said beside the date, not instead of
     // the page.
-    if (error.status === 400) return { error: `No changes since ${formatDate(since)}: ${error.message}` };
+    if (error.status === 400) return { error: `The changes since ${formatDate(since)} cannot be shown (the API says: ${error.message.replace(/\.$/, "")}): choose a date up to today.` };
     throw error;
   }
 }
