@@ -13,6 +13,22 @@ let STATUSES = [];
 let STATUS_LABELS = {};
 let STATUS_COLOURS = {};
 const FILTERS = ["pillar", "status", "place", "stale"];
+// The filters that choose commitments by what they are, not by their status on a day: the only
+// ones the timeline and changes/ take, as a status or staleness differs from date to date.
+const PERIOD_FILTERS = ["pillar", "place"];
+const INTERVALS = [
+  ["month", "Month by month"],
+  ["quarter", "Quarter by quarter"],
+];
+// How a commitment moved (the `change` of changes/), as a sentence says it.
+const CHANGE_WORDS = {
+  improved: "improved",
+  worsened: "worsened",
+  changed: "status changed",
+  progress_moved: "progress moved",
+  newly_assessed: "newly assessed",
+  became_stale: "became stale",
+};
 // The columns the API sorts by (its `ordering` values), and the rows of a page.
 const ORDERINGS = ["code", "title", "progress"];
 const PAGE_SIZE = 50;
@@ -65,7 +81,9 @@ async function getJSON(url) {
     body = null;
   }
   if (!response.ok) {
-    throw new ApiError(response.status, (body && body.detail) || `The API answered ${response.status}.`);
+    // A 400 names what was wrong by parameter: {"from": ["from cannot be after to."]}.
+    const named = body && !body.detail && typeof body === "object" ? [].concat(...Object.values(body))[0] : null;
+    throw new ApiError(response.status, (body && body.detail) || (typeof named === "string" ? named : `The API answered ${response.status}.`));
   }
   return body;
 }
@@ -93,6 +111,12 @@ function query(params) {
 }
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric" });
+
+/** Today's date in the reader's time zone, as YYYY-MM-DD. */
+function today() {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+}
 
 function formatDate(iso) {
   if (!iso) return "—";
@@ -155,19 +179,34 @@ function showError(error, retry) {
 // The overview never reads every commitment: the counts and charts come from the summary of
 // the filtered set, and the table is one page of the list, sorted and paged by the API. Its
 // first view takes five requests (statuses, places, the summary, a page, the latest updates),
-// a filter change two (the summary and the first page), a sort or a page one.
+// a filter change two (the summary and the first page), a sort or a page one. The trend adds
+// one when it is in view and its filters or interval change; a "since" date adds changes/
+// (to the first view too, from a link that has one), and setting it asks for nothing else.
 
-/** The view the address asks for: filters, the table's ordering and its page. */
+/** The view the address asks for: filters, the table's ordering and its page, the date changes
+ * are highlighted since (none: no highlight) and the trend's interval ("": month). */
 function currentView() {
   const params = new URLSearchParams(window.location.search);
   const filters = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) || ""]));
   const ordering = params.get("ordering") || "";
   const page = Math.max(1, Number.parseInt(params.get("page"), 10) || 1);
-  return { filters, ordering: ORDERINGS.includes(ordering.replace(/^-/, "")) ? ordering : "", page };
+  const since = params.get("since") || "";
+  const interval = params.get("interval") || "";
+  return {
+    filters,
+    ordering: ORDERINGS.includes(ordering.replace(/^-/, "")) ? ordering : "",
+    page,
+    since: /^\d{4}-\d{2}-\d{2}$/.test(since) ? since : "",
+    interval: interval === "quarter" ? interval : "",
+  };
 }
 
-function viewUrl({ filters, ordering, page }) {
-  return `${window.location.pathname}${query({ ...filters, ordering, page: page > 1 ? page : "" })}`;
+function viewUrl({ filters, ordering, page, since = "", interval = "" }) {
+  return `${window.location.pathname}${query({ ...filters, ordering, page: page > 1 ? page : "", since, interval })}`;
+}
+
+function periodFilters(filters) {
+  return Object.fromEntries(PERIOD_FILTERS.map((name) => [name, filters[name]]));
 }
 
 /** A bar of the commitments by status, each segment labelled with its count. */
@@ -224,7 +263,7 @@ function renderTotals(summary, filters) {
   );
 }
 
-function renderFilters(reference, filters, onChange) {
+function renderFilters(reference, { filters, since }, { onChange, onSince }) {
   const select = (name, label, options) =>
     el(
       "div",
@@ -251,14 +290,22 @@ function renderFilters(reference, filters, onChange) {
       ["true", "Stale: needs a new assessment"],
       ["false", "Up to date"],
     ]),
+    el(
+      "div",
+      { class: "field" },
+      el("label", { for: "filter-since" }, "Highlight changes since"),
+      el("input", { type: "date", id: "filter-since", name: "since", value: since, max: today(), "aria-describedby": "since-summary" }),
+    ),
     el("button", { type: "reset", class: "button secondary" }, "Clear filters"),
   );
-  form.addEventListener("change", () => {
-    onChange(Object.fromEntries(FILTERS.map((name) => [name, form.elements[name].value])));
+  form.addEventListener("change", (event) => {
+    // A date being typed is not yet a date: the input's value stays "" until it is whole.
+    if (event.target.name === "since") onSince(form.elements.since.value);
+    else onChange(Object.fromEntries(FILTERS.map((name) => [name, form.elements[name].value])));
   });
   form.addEventListener("reset", (event) => {
     event.preventDefault();
-    onChange(Object.fromEntries(FILTERS.map((name) => [name, ""])));
+    onChange(Object.fromEntries(FILTERS.map((name) => [name, ""])), "");
   });
   return form;
 }
@@ -297,7 +344,7 @@ function renderPillars(pillars) {
 }
 
 /** What needs attention, counted by the summary; each count opens the commitments it counts. */
-function renderAttention(summary, filters, go) {
+function renderAttention(summary, view, go) {
   const kinds = [
     ["off_track", { status: "off_track" }, summary.by_status.off_track],
     ["at_risk", { status: "at_risk" }, summary.by_status.at_risk],
@@ -313,7 +360,7 @@ function renderAttention(summary, filters, go) {
       "ul",
       { class: "attention" },
       kinds.map(([kind, narrowing, count]) => {
-        const target = { filters: { ...filters, ...narrowing }, ordering: "", page: 1 };
+        const target = { ...view, filters: { ...view.filters, ...narrowing }, ordering: "", page: 1 };
         const label = kind === "stale" ? "Stale: need a new assessment" : STATUS_LABELS[kind];
         const link = el("a", { href: viewUrl(target) }, `${count} ${label.toLowerCase()}`);
         link.addEventListener("click", (event) => {
@@ -380,7 +427,39 @@ function pageLink(text, view, page, go, rel) {
   return link;
 }
 
-function renderCommitmentTable(list, view, { sort, go }) {
+/** How a commitment moved since the chosen date, in words: "Worsened: On track → At risk". */
+function changeBadge(change) {
+  const [before, after] = [change.before, change.after];
+  let detail = `${before.status_label} → ${after.status_label}`;
+  if (change.change === "progress_moved") detail = `${progressText(before.progress)} → ${progressText(after.progress)}`;
+  if (change.change === "became_stale") detail = `${after.status_label}, now stale`;
+  if (change.created_since) detail = `new since then, ${after.status_label}`;
+  const words = CHANGE_WORDS[change.change] || change.change;
+  return el(
+    "span",
+    { class: `change-badge change-${change.change}`, "data-change": change.change },
+    el("strong", {}, words.charAt(0).toUpperCase() + words.slice(1)),
+    `: ${detail}`,
+  );
+}
+
+/** The line that says what changed since the chosen date, counted by changes/. */
+function renderSinceSummary(since, changes) {
+  if (!since) return el("p", { id: "since-summary", class: "since-summary", hidden: true });
+  if (!changes) return el("p", { id: "since-summary", class: "since-summary" }, `Reading the changes since ${formatDate(since)}…`);
+  if (changes.error) return el("p", { id: "since-summary", class: "since-summary", "data-state": "error" }, changes.error);
+  const counts = Object.entries(changes.summary.by_change)
+    .filter(([, count]) => count)
+    .map(([change, count]) => `${count} ${CHANGE_WORDS[change] || change}`);
+  return el(
+    "p",
+    { id: "since-summary", class: "since-summary", "data-state": "ready" },
+    `Since ${formatDate(since)}: ${counts.length ? counts.join(", ") : "no commitment changed"}.`,
+    counts.length ? " Changed commitments are marked in the table." : "",
+  );
+}
+
+function renderCommitmentTable(list, view, { sort, go }, changed = new Map()) {
   if (!list.count) {
     return section("commitments", "Commitments", el("p", { class: "empty" }, "No commitment matches these filters."));
   }
@@ -412,9 +491,9 @@ function renderCommitmentTable(list, view, { sort, go }) {
           list.results.map((commitment) =>
             el(
               "tr",
-              { "data-code": commitment.code },
+              { "data-code": commitment.code, class: changed.has(commitment.code) ? "changed" : null },
               el("td", { class: "nowrap" }, commitmentLink(commitment.code)),
-              el("td", {}, commitment.title),
+              el("td", {}, commitment.title, changed.has(commitment.code) ? changeBadge(changed.get(commitment.code)) : null),
               el("td", {}, commitment.pillar.name),
               el("td", {}, statusBadge(commitment.status, commitment.status_label), commitment.is_stale ? el("span", { class: "stale-flag" }, "stale") : null),
               el("td", {}, progressText(commitment.progress)),
@@ -434,6 +513,196 @@ function renderCommitmentTable(list, view, { sort, go }) {
         )
       : null,
   );
+}
+
+// --- the trend: the overview's commitments by status, interval by interval ---------------
+//
+// Read from summary/timeline/ with the filters it takes (pillar, place), and only once the
+// section is scrolled into view: the first view keeps its five requests, and a filter change
+// asks for the timeline only when the chart is on screen (a third request), else when it
+// next comes into view.
+
+const monthFormat = new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric" });
+
+function intervalName(iso, interval) {
+  const date = new Date(`${iso}T00:00:00`);
+  if (interval === "quarter") return `Q${Math.floor(date.getMonth() / 3) + 1} ${date.getFullYear()}`;
+  return monthFormat.format(date);
+}
+
+/** Stacked bars of the counts by status at the end of each interval, and average progress as
+ * a line on its own scale (0–100%). */
+function trendChart(timeline) {
+  const points = timeline.points;
+  const [width, height] = [640, 260];
+  const pad = { left: 40, right: 44, top: 14, bottom: 34 };
+  const plotWidth = width - pad.left - pad.right;
+  const plotHeight = height - pad.top - pad.bottom;
+  const most = Math.max(1, ...points.map((point) => point.total));
+  const band = plotWidth / Math.max(points.length, 1);
+  const barWidth = Math.max(2, band * 0.7);
+  const bottom = pad.top + plotHeight; // the baseline, y of 0
+  const x = (index) => pad.left + index * band + band / 2;
+  const first = intervalName(timeline.points[0]?.date || timeline.to, timeline.interval);
+  const last = intervalName(timeline.to, timeline.interval);
+  const every = Math.ceil(points.length / 8); // at most eight labels under the bars
+
+  const bars = points.map((point, index) => {
+    let top = bottom;
+    const segments = STATUSES.filter(([status]) => point.by_status[status]).map(([status, label]) => {
+      const size = (point.by_status[status] / most) * plotHeight;
+      top -= size;
+      return coloured(
+        svg(
+          "rect",
+          { class: `segment status-${status}`, x: x(index) - barWidth / 2, y: top, width: barWidth, height: size },
+          svg("title", {}, `${label}: ${point.by_status[status]} at the end of ${intervalName(point.date, timeline.interval)}`),
+        ),
+        status,
+      );
+    });
+    return svg("g", { "data-date": point.date }, segments);
+  });
+  const progress = points.map((point, index) => [point, index]).filter(([point]) => point.average_progress !== null);
+  const y = (value) => bottom - (value / 100) * plotHeight;
+  return svg(
+    "svg",
+    { viewBox: `0 0 ${width} ${height}`, class: "trend-chart", role: "img", "aria-labelledby": "trend-svg-title trend-svg-desc" },
+    svg("title", { id: "trend-svg-title" }, "Commitments by status over time, with average progress"),
+    svg(
+      "desc",
+      { id: "trend-svg-desc" },
+      `Stacked bars: the commitments by status at the end of each ${timeline.interval}, from ${first} to ${last}; `,
+      "a line: their average progress. The numbers are in the table that follows the chart.",
+    ),
+    svg("line", { x1: pad.left, x2: width - pad.right, y1: bottom, y2: bottom, class: "axis" }),
+    svg("text", { x: pad.left - 6, y: pad.top + 4, class: "axis-label", "text-anchor": "end" }, most),
+    svg("text", { x: pad.left - 6, y: bottom + 4, class: "axis-label", "text-anchor": "end" }, "0"),
+    svg("text", { x: width - pad.right + 6, y: pad.top + 4, class: "axis-label" }, "100%"),
+    svg("text", { x: width - pad.right + 6, y: bottom + 4, class: "axis-label" }, "0%"),
+    points.map((point, index) =>
+      (index % every === 0 && points.length - 1 - index >= every) || index === points.length - 1
+        ? svg("text", { x: x(index), y: height - 12, class: "axis-label", "text-anchor": "middle" }, intervalName(point.date, timeline.interval))
+        : null,
+    ),
+    bars,
+    progress.length
+      ? svg("polyline", { class: "progress-line", points: progress.map(([point, index]) => `${x(index)},${y(point.average_progress)}`).join(" ") })
+      : null,
+    progress.map(([point, index]) =>
+      svg("circle", { class: "progress-point", cx: x(index), cy: y(point.average_progress), r: 3 }, svg("title", {}, `Average progress ${point.average_progress}% at the end of ${intervalName(point.date, timeline.interval)}`)),
+    ),
+  );
+}
+
+/** The chart's text alternative: the same numbers, a row per interval. */
+function trendTable(timeline) {
+  return el(
+    "details",
+    { class: "trend-numbers" },
+    el("summary", {}, "The numbers, interval by interval"),
+    el(
+      "div",
+      { class: "table-scroll" },
+      el(
+        "table",
+        { class: "trend-table" },
+        el("caption", { class: "table-caption" }, `Commitments by status at the end of each ${timeline.interval}; the last ends on ${formatDate(timeline.to)}.`),
+        el(
+          "thead",
+          {},
+          el("tr", {}, el("th", { scope: "col" }, "End of"), STATUSES.map(([, label]) => el("th", { scope: "col" }, label)), el("th", { scope: "col" }, "Total"), el("th", { scope: "col" }, "Average progress")),
+        ),
+        el(
+          "tbody",
+          {},
+          timeline.points.map((point) =>
+            el(
+              "tr",
+              { "data-date": point.date },
+              el("th", { scope: "row", class: "nowrap" }, formatDate(point.date)),
+              STATUSES.map(([status]) => el("td", { "data-status": status }, point.by_status[status])),
+              el("td", { "data-count": "total" }, point.total),
+              el("td", { "data-count": "progress" }, progressText(point.average_progress)),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function trendLegend() {
+  return el(
+    "ul",
+    { class: "breakdown trend-legend" },
+    STATUSES.map(([status, label]) => el("li", {}, coloured(el("span", { class: `swatch status-${status}`, "aria-hidden": "true" }), status), label)),
+    el("li", {}, el("span", { class: "legend-line", "aria-hidden": "true" }), "Average progress (right scale)"),
+  );
+}
+
+/** The trend section: `show(view)` says what it should show; it reads it when it is in view. */
+function createTrend(onInterval) {
+  const interval = el(
+    "select",
+    { id: "trend-interval", name: "interval" },
+    INTERVALS.map(([value, text]) => el("option", { value }, text)),
+  );
+  interval.addEventListener("change", () => onInterval(interval.value === "month" ? "" : interval.value));
+  const body = el("div", { class: "trend-body" }, el("p", { class: "loading" }, "The trend is read when it comes into view."));
+  const note = el("p", { class: "more" });
+  const node = section(
+    "trend",
+    "Over time",
+    el("div", { class: "field trend-interval" }, el("label", { for: "trend-interval" }, "Intervals"), interval),
+    body,
+    note,
+  );
+  node.setAttribute("aria-busy", "false");
+  let wanted = null;
+  let shown = null;
+  let visible = false;
+  let latest = 0;
+
+  async function load() {
+    if (!wanted || !visible) return;
+    const address = `${API}summary/timeline/${query({ ...periodFilters(wanted.filters), interval: wanted.interval || "month" })}`;
+    if (address === shown) return;
+    shown = address;
+    const request = ++latest;
+    node.setAttribute("aria-busy", "true");
+    node.dataset.state = "updating";
+    let content;
+    try {
+      const timeline = await getJSON(address);
+      content = [trendChart(timeline), trendLegend(), trendTable(timeline)];
+    } catch (error) {
+      shown = null; // to be asked again
+      content = [el("p", { class: "notice error", role: "alert" }, `${error.message} The trend cannot be shown right now.`)];
+    }
+    if (request !== latest) return; // a later view asked for another trend
+    body.replaceChildren(...content);
+    node.setAttribute("aria-busy", "false");
+    node.dataset.state = "ready";
+  }
+
+  new IntersectionObserver((entries) => {
+    visible = entries.some((entry) => entry.isIntersecting);
+    load();
+  }).observe(node);
+
+  return {
+    node,
+    show(view) {
+      wanted = view;
+      interval.value = view.interval || "month";
+      const ignored = FILTERS.filter((name) => view.filters[name] && !PERIOD_FILTERS.includes(name));
+      note.textContent = ignored.length
+        ? "The trend follows the pillar and place filters; the status and assessment filters choose by today's state, so it counts every status."
+        : "Counted at the end of each interval, as the overview counts today.";
+      load();
+    },
+  };
 }
 
 async function loadPlaces() {
@@ -456,18 +725,31 @@ async function loadPage({ filters, ordering, page }) {
   }
 }
 
-function sameFilters(a, b) {
-  return FILTERS.every((name) => a[name] === b[name]);
+function sameFilters(a, b, names = FILTERS) {
+  return names.every((name) => a[name] === b[name]);
+}
+
+/** What changed since `since` among the commitments the period filters choose, or why not. */
+async function loadChanges(since, filters) {
+  try {
+    return await getJSON(`${API}changes/${query({ from: since, ...periodFilters(filters) })}`);
+  } catch (error) {
+    // A date the API refuses (in the future, say) is said beside the date, not instead of
+    // the page.
+    if (error.status === 400) return { error: `The changes since ${formatDate(since)} cannot be shown (the API says: ${error.message.replace(/\.$/, "")}): choose a date up to today.` };
+    throw error;
+  }
 }
 
 async function renderOverview(vocabulary) {
   let view = currentView();
-  const [, reference, summary, first, latest] = await Promise.all([
+  const [, reference, summary, first, latest, changes] = await Promise.all([
     vocabulary,
     loadPlaces(),
     loadSummary(view.filters),
     loadPage(view),
     getJSON(`${API}updates/?page_size=8`),
+    view.since ? loadChanges(view.since, view.filters) : null,
   ]);
   if (first.page !== view.page) {
     view = { ...view, page: first.page };
@@ -475,47 +757,70 @@ async function renderOverview(vocabulary) {
   }
   // The filters' pillars come from the summary, which lists every pillar, matched or not.
   reference.pillars = summary.pillars;
-  let drawn = { view, summary };
+  let drawn = { view, summary, list: first.list, changes };
 
   const results = el("div", { id: "results", "aria-live": "polite" });
   const totals = el("div", { id: "totals-area" });
+  const trend = createTrend((interval) => onChange({ ...drawn.view, interval }));
   let latestRequest = 0;
 
-  function draw(list) {
+  function draw() {
+    const changed = new Map((drawn.changes?.changes || []).map((change) => [change.code, change]));
     totals.replaceChildren(renderTotals(drawn.summary, drawn.view.filters));
     results.replaceChildren(
       renderPillars(drawn.summary.pillars),
-      renderAttention(drawn.summary, drawn.view.filters, (target) => onChange(target)),
-      renderCommitmentTable(list, drawn.view, {
-        sort: (ordering) => onChange({ ...drawn.view, ordering, page: 1 }),
-        go: (target) => onChange(target),
-      }),
+      trend.node,
+      renderAttention(drawn.summary, drawn.view, (target) => onChange(target)),
+      renderSinceSummary(drawn.view.since, drawn.changes),
+      renderCommitmentTable(
+        drawn.list,
+        drawn.view,
+        {
+          sort: (ordering) => onChange({ ...drawn.view, ordering, page: 1 }),
+          go: (target) => onChange(target),
+        },
+        changed,
+      ),
     );
     for (const name of FILTERS) form.elements[name].value = drawn.view.filters[name];
+    form.elements.since.value = drawn.view.since;
   }
 
-  /** Draws `next`, asking the API only for what changed: the summary when the filters did. */
+  /** Draws `next`, asking the API only for what changed: the summary when the filters did, a
+   * page when the filters, the sort or the page did, the changes when the date or the pillar
+   * or place did. The trend asks for itself, when it is in view. */
   async function show(next, { push }) {
     if (push) window.history.pushState(null, "", viewUrl(next));
     results.setAttribute("aria-busy", "true");
     main.dataset.state = "updating";
     const request = ++latestRequest;
-    const filtersChanged = !sameFilters(next.filters, drawn.view.filters);
-    const [summary, page] = await Promise.all([filtersChanged ? loadSummary(next.filters) : drawn.summary, loadPage(next)]);
+    const previous = drawn.view;
+    const filtersChanged = !sameFilters(next.filters, previous.filters);
+    const pageChanged = filtersChanged || next.ordering !== previous.ordering || next.page !== previous.page;
+    const changesChanged = next.since !== previous.since || !sameFilters(next.filters, previous.filters, PERIOD_FILTERS);
+    trend.show(next);
+    const [summary, page, changes] = await Promise.all([
+      filtersChanged ? loadSummary(next.filters) : drawn.summary,
+      pageChanged ? loadPage(next) : { list: drawn.list, page: previous.page },
+      !next.since ? null : changesChanged ? loadChanges(next.since, next.filters) : drawn.changes,
+    ]);
     // A slower answer to an earlier change must not replace the view of a later one.
     if (request !== latestRequest) return;
-    drawn = { view: { ...next, page: page.page }, summary };
-    draw(page.list);
+    drawn = { view: { ...next, page: page.page }, summary, list: page.list, changes };
+    draw();
     results.setAttribute("aria-busy", "false");
     main.dataset.state = "ready";
   }
 
   const fail = (error) => showError(error, start);
   const onChange = (next) => show(next, { push: true }).catch(fail);
-  const form = renderFilters(reference, view.filters, (filters) => onChange({ ...drawn.view, filters, page: 1 }));
+  const form = renderFilters(reference, view, {
+    onChange: (filters, since = drawn.view.since) => onChange({ ...drawn.view, filters, since, page: 1 }),
+    onSince: (since) => onChange({ ...drawn.view, since }),
+  });
   window.onpopstate = () => show(currentView(), { push: false }).catch(fail);
 
-  draw(first.list);
+  draw();
   results.setAttribute("aria-busy", "false");
   main.replaceChildren(
     el("h1", {}, "Paris Roadmap: where the commitments stand"),
@@ -523,6 +828,7 @@ async function renderOverview(vocabulary) {
     totals,
     el("div", { class: "columns" }, el("div", { class: "primary" }, form, results), el("aside", {}, renderLatest(latest.results))),
   );
+  trend.show(view);
 }
 
 // --- a commitment ------------------------------------------------------------------------

@@ -1,0 +1,168 @@
+"""The dashboard over time, in a real browser: the trend chart shows the numbers of
+summary/timeline/ for the overview's filters, read only once it is scrolled into view, and a
+date in "Highlight changes since" marks the commitments changes/ lists, in words, with its
+counts in a line, kept in the URL."""
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from commitments.models import Commitment
+from tests.browser import wait_for_results, wait_until_drawn
+from tests.scenario import record_illustrative_history
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# As the dashboard words a `change` of changes/ in its summary line.
+CHANGE_WORDS = {
+    "improved": "improved",
+    "worsened": "worsened",
+    "changed": "status changed",
+    "progress_moved": "progress moved",
+    "newly_assessed": "newly assessed",
+    "became_stale": "became stale",
+}
+
+
+@pytest.fixture
+def history(roadmap, analyst):
+    """The illustrative history, its commitments created before its first assessment (the
+    Roadmap as the tests load it was created today, and a commitment counts from its
+    creation)."""
+    Commitment.objects.update(created_at=timezone.now() - datetime.timedelta(days=600))
+    record_illustrative_history(analyst)
+
+
+def api(path):
+    response = Client().get(f"/api/v1/{path}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def api_requests(page):
+    """The addresses of the API requests the page makes from now on (a live list)."""
+    seen = []
+    page.on(
+        "request",
+        lambda request: (
+            "/api/v1/" in request.url and seen.append(re.sub(r"^.*/api/v1/", "", request.url))
+        ),
+    )
+    return seen
+
+
+def shown_trend(page):
+    """The trend's text alternative, opened as a reader would: date -> its numbers."""
+    page.click("#trend summary")
+    rows = page.locator("#trend tbody tr").evaluate_all(
+        """rows => rows.map(row => [row.dataset.date, {
+            by_status: Object.fromEntries([...row.querySelectorAll("[data-status]")].map(
+                cell => [cell.dataset.status, Number(cell.textContent)])),
+            total: Number(row.querySelector("[data-count=total]").textContent),
+            progress: row.querySelector("[data-count=progress]").textContent,
+        }])"""
+    )
+    return dict(rows)
+
+
+def expected_trend(timeline):
+    return {
+        point["date"]: {
+            "by_status": point["by_status"],
+            "total": point["total"],
+            "progress": "—"
+            if point["average_progress"] is None
+            else f"{point['average_progress']:g}%",
+        }
+        for point in timeline["points"]
+    }
+
+
+def test_the_trend_shows_the_timeline_of_the_filters_once_in_view(page, history):
+    requests = api_requests(page)
+    page.goto("/")
+    wait_until_drawn(page)
+    page.wait_for_load_state("networkidle")
+    assert len(requests) == 5  # the trend, below the fold, is not read yet
+
+    # One pillar: its row is short, the trend comes into view and is read with the view.
+    del requests[:]
+    page.select_option("#filter-pillar", "military")
+    page.wait_for_url(re.compile(r"\?pillar=military$"))
+    page.wait_for_selector("#trend[data-state=ready]")
+    assert sorted(requests) == [
+        "commitments/?pillar=military&page_size=50",
+        "summary/?pillar=military",
+        "summary/timeline/?pillar=military&interval=month",
+    ]
+    assert shown_trend(page) == expected_trend(
+        api("summary/timeline/?pillar=military&interval=month")
+    )
+    svg = page.locator("#trend svg")
+    assert svg.get_attribute("aria-labelledby") == "trend-svg-title trend-svg-desc"
+    assert svg.locator("rect.segment").count() > 0
+
+    # A status says nothing of past dates: the trend stays as it is.
+    del requests[:]
+    page.select_option("#filter-status", "on_track")
+    page.wait_for_url(re.compile(r"\?pillar=military&status=on_track$"))
+    wait_for_results(page)
+    page.select_option("#trend-interval", "quarter")
+    page.wait_for_url(re.compile(r"\?pillar=military&status=on_track&interval=quarter$"))
+    page.wait_for_selector("#trend[aria-busy=false]")
+    assert sorted(requests) == [
+        "commitments/?pillar=military&status=on_track&page_size=50",
+        "summary/?pillar=military&status=on_track",
+        "summary/timeline/?pillar=military&interval=quarter",
+    ]
+    assert shown_trend(page) == expected_trend(
+        api("summary/timeline/?pillar=military&interval=quarter")
+    )
+
+
+def test_since_a_date_the_changed_commitments_are_marked_in_words_and_counted(page, history):
+    since = (timezone.localdate() - datetime.timedelta(days=60)).isoformat()
+    page.goto("/")
+    wait_until_drawn(page)
+    page.wait_for_load_state("networkidle")
+    requests = api_requests(page)
+
+    page.fill("#filter-since", since)
+    page.wait_for_url(re.compile(rf"/\?since={since}$"))
+    page.wait_for_selector("#since-summary[data-state=ready]")
+
+    changes = api(f"changes/?from={since}")
+    assert requests == [f"changes/?from={since}"]  # the table and the counts stay as they are
+    marked = page.locator("#commitments tr.changed").evaluate_all(
+        """rows => rows.map(row => {
+            const badge = row.querySelector(".change-badge");
+            return [row.dataset.code, badge.dataset.change, badge.textContent];
+        })"""
+    )
+    assert sorted(code for code, _, _ in marked) == sorted(c["code"] for c in changes["changes"])
+    moved = {change["code"]: change for change in changes["changes"]}
+    for code, change, words in marked:
+        assert change == moved[code]["change"]
+        if change in ("improved", "worsened", "newly_assessed"):
+            before, after = moved[code]["before"], moved[code]["after"]
+            assert f"{before['status_label']} → {after['status_label']}" in words
+    counts = ", ".join(
+        f"{count} {CHANGE_WORDS[change]}"
+        for change, count in changes["summary"]["by_change"].items()
+        if count
+    )
+    line = page.locator("#since-summary").inner_text()
+    assert re.fullmatch(
+        rf"Since [^:]+: {counts}\. Changed commitments are marked in the table\.", line
+    )
+    assert {"improved", "worsened", "newly_assessed"} <= {change for _, change, _ in marked}
+
+    page.fill("#filter-since", "")
+    page.wait_for_url(re.compile(r"/$"))
+    wait_for_results(page)
+    assert page.locator("#commitments tr.changed").count() == 0
+    assert page.locator("#since-summary").is_hidden()
+    assert requests == [f"changes/?from={since}"]  # clearing asks for nothing
