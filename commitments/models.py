@@ -91,8 +91,10 @@ class Change(models.TextChoices):
 
     IMPROVED = "improved", "Improved"
     WORSENED = "worsened", "Worsened"
-    CHANGED = "changed", "Status changed, to or from one outside the order"
-    PROGRESS_MOVED = "progress_moved", "Same status, progress moved"
+    # To or from a status outside STATUS_RANK's order (not started, discontinued).
+    CHANGED = "changed", "Status changed"
+    # The same status, its progress moved.
+    PROGRESS_MOVED = "progress_moved", "Progress moved"
     NEWLY_ASSESSED = "newly_assessed", "Newly assessed"
     BECAME_STALE = "became_stale", "Became stale"
 

@@ -2,10 +2,12 @@
 conftest.time_history, whose answers are written out here by hand."""
 
 import csv
+import datetime
 import io
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from commitments.models import Status
 
@@ -160,6 +162,40 @@ def test_the_changes_as_csv(api, time_history):
         ("A-3", "newly_assessed", "not_assessed", "on_track", "60"),
         ("B-1", "newly_assessed", "not_assessed", "not_started", ""),
     ]
+
+
+def values_of(sheet):
+    """The sheet's rows, with its dates as dates (Excel holds them as times at midnight)."""
+    return [
+        tuple(v.date() if isinstance(v, datetime.datetime) else v for v in row)
+        for row in sheet.values
+    ]
+
+
+def test_the_changes_as_a_workbook(api, time_history):
+    response = api.get(CHANGES, {"from": "2026-02-15", "to": "2026-04-30", "format": "xlsx"})
+
+    header, *rows = values_of(load_workbook(io.BytesIO(response.content)).active)
+    assert header[:4] == ("code", "title", "pillar", "change")
+    shown = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [
+        (r["code"], r["change"], r["status_after"], r["progress_after"], r["as_of_after"])
+        for r in shown
+    ] == [
+        ("A-1", "improved", "at_risk", 30, datetime.date(2026, 3, 1)),
+        ("A-3", "newly_assessed", "on_track", 60, datetime.date(2026, 4, 20)),
+        ("B-1", "newly_assessed", "not_started", None, datetime.date(2026, 4, 5)),
+    ]
+
+
+def test_each_change_is_said_in_words(api, time_history):
+    rows = api.get(CHANGES, {"from": "2026-02-15", "to": "2026-04-30"}).json()["changes"]
+
+    assert {row["code"]: row["change_label"] for row in rows} == {
+        "A-1": "Improved",
+        "A-3": "Newly assessed",
+        "B-1": "Newly assessed",
+    }
 
 
 def test_from_defaults_to_30_days_before_to(api, time_history):

@@ -16,16 +16,6 @@ from tests.scenario import record_illustrative_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# As the dashboard words a `change` of changes/ in its summary line.
-CHANGE_WORDS = {
-    "improved": "improved",
-    "worsened": "worsened",
-    "changed": "status changed",
-    "progress_moved": "progress moved",
-    "newly_assessed": "newly assessed",
-    "became_stale": "became stale",
-}
-
 
 @pytest.fixture
 def history(roadmap, analyst):
@@ -149,8 +139,9 @@ def test_since_a_date_the_changed_commitments_are_marked_in_words_and_counted(pa
         if change in ("improved", "worsened", "newly_assessed"):
             before, after = moved[code]["before"], moved[code]["after"]
             assert f"{before['status_label']} → {after['status_label']}" in words
+    labels = {change["change"]: change["change_label"] for change in changes["changes"]}
     counts = ", ".join(
-        f"{count} {CHANGE_WORDS[change]}"
+        f"{count} {labels[change].lower()}"
         for change, count in changes["summary"]["by_change"].items()
         if count
     )

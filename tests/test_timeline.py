@@ -2,9 +2,13 @@
 small 2026 history of conftest.time_history, whose answers are written out here by hand."""
 
 import csv
+import datetime
 import io
 
 import pytest
+from openpyxl import load_workbook
+
+from tests.test_changes import values_of
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +100,18 @@ def test_the_timeline_as_csv(api, time_history):
          "completed", "discontinued", "average_progress", "stale"],
         ["2026-04-30", "5", "1", "1", "2", "1", "0", "0", "0", "56.7", "2"],
         ["2026-05-31", "5", "1", "0", "2", "1", "0", "0", "1", "56.7", "3"],
+    ]  # fmt: skip
+
+
+def test_the_timeline_as_a_workbook(api, time_history):
+    response = api.get(TIMELINE, {"from": "2026-04-01", "to": "2026-05-31", "format": "xlsx"})
+
+    assert response["Content-Disposition"].startswith('attachment; filename="timeline-')
+    assert values_of(load_workbook(io.BytesIO(response.content)).active) == [
+        ("date", "total", "not_assessed", "not_started", "on_track", "at_risk", "off_track",
+         "completed", "discontinued", "average_progress", "stale"),
+        (datetime.date(2026, 4, 30), 5, 1, 1, 2, 1, 0, 0, 0, 56.7, 2),
+        (datetime.date(2026, 5, 31), 5, 1, 0, 2, 1, 0, 0, 1, 56.7, 3),
     ]  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.filters import ChangesFilter, FilterBackend, PeriodForm, TimelineForm, valid
-from commitments.api.renderers import CSVRenderer, JSONRenderer
+from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
 from commitments.api.representation import Links
 from commitments.api.serializers import (
     RefSerializer,
@@ -52,6 +52,9 @@ class CommitmentChangeSerializer(serializers.Serializer):
         "progress_moved (same status); newly_assessed (not assessed, or not yet created, at "
         "`from`); became_stale (same status and progress, stale at `to` only).",
     )
+    change_label = serializers.SerializerMethodField(
+        help_text="The change in words, as a dashboard shows it (e.g. Worsened)."
+    )
     before = StateSerializer(
         source="before_or_unassessed",
         help_text="At `from` (not assessed, when it was created since).",
@@ -65,6 +68,9 @@ class CommitmentChangeSerializer(serializers.Serializer):
         help_text="Its approved updates dated after `from` and up to `to` (as known on "
         "known_on), newest first: what made the difference.",
     )
+
+    def get_change_label(self, change) -> str:
+        return Change(change.change).label
 
     def get_created_since(self, change) -> bool:
         return change.before is None
@@ -127,6 +133,38 @@ class TimelinePointSerializer(StatusCountsSerializer):
         return {"date": serializers.DateField(source="day"), **super().get_fields()}
 
 
+class ChangeRowSerializer(serializers.Serializer):
+    """A line of the changes' CSV and XLSX: one commitment that changed, flat."""
+
+    code = serializers.CharField()
+    title = serializers.CharField()
+    pillar = serializers.SlugField()
+    change = serializers.ChoiceField(choices=Change.choices)
+    status_before = serializers.ChoiceField(choices=Status.choices)
+    progress_before = serializers.IntegerField(allow_null=True)
+    as_of_before = serializers.DateField(allow_null=True)
+    is_stale_before = serializers.BooleanField()
+    status_after = serializers.ChoiceField(choices=Status.choices)
+    progress_after = serializers.IntegerField(allow_null=True)
+    as_of_after = serializers.DateField(allow_null=True)
+    is_stale_after = serializers.BooleanField()
+    created_since = serializers.BooleanField()
+    updates = serializers.ListField(child=serializers.IntegerField())
+
+
+class TimelineRowSerializer(serializers.Serializer):
+    """A line of the timeline's CSV and XLSX: one interval, its counts by status flat."""
+
+    def get_fields(self):
+        return {
+            "date": serializers.DateField(),
+            "total": serializers.IntegerField(),
+            **{status: serializers.IntegerField() for status in Status.values},
+            "average_progress": serializers.FloatField(allow_null=True),
+            "stale": serializers.IntegerField(),
+        }
+
+
 class TimelineSerializer(PeriodFields):
     interval = serializers.ChoiceField(choices=["month", "quarter"])
     points = TimelinePointSerializer(
@@ -163,7 +201,19 @@ class PeriodView(ConditionalGetMixin, APIView):
     form_class = PeriodForm
 
     def get_renderers(self):
-        return [JSONRenderer(), BrowsableAPIRenderer(), CSVRenderer()]
+        return [JSONRenderer(), BrowsableAPIRenderer(), CSVRenderer(), XLSXRenderer()]
+
+    @property
+    def csv_columns(self):
+        return list(self.row_serializer().fields)
+
+    def get_serializer(self):
+        """The serializer of a CSV or XLSX line, whose fields type the workbook's cells."""
+        return self.row_serializer()
+
+    @property
+    def wants_spreadsheet(self):
+        return self.request.accepted_renderer.format in ("csv", "xlsx")
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -183,22 +233,7 @@ class PeriodView(ConditionalGetMixin, APIView):
 
 class ChangesView(PeriodView):
     csv_filename = "changes.csv"
-    csv_columns = [
-        "code",
-        "title",
-        "pillar",
-        "change",
-        "status_before",
-        "progress_before",
-        "as_of_before",
-        "is_stale_before",
-        "status_after",
-        "progress_after",
-        "as_of_after",
-        "is_stale_after",
-        "created_since",
-        "updates",
-    ]
+    row_serializer = ChangeRowSerializer
 
     @extend_schema(
         summary="What changed between two dates",
@@ -207,8 +242,8 @@ class ChangesView(PeriodView):
         "between; and the summary's counts at both dates, with their difference. Both dates "
         "read the same history: today's, or as known on `known_on`. Takes the list's filters "
         "that choose commitments by what they are (not status, stale or updated_since, which "
-        "differ between the dates). `format=csv` gives it as CSV: one line per commitment that "
-        "changed.",
+        "differ between the dates). `format=csv` gives it as CSV (`format=xlsx` as an Excel "
+        "workbook): one line per commitment that changed.",
         parameters=[*PERIOD_PARAMETERS, CSV_PARAMETER],
         responses=ChangesSerializer,
         filters=True,
@@ -239,7 +274,7 @@ class ChangesView(PeriodView):
             },
             context=context,
         ).data
-        if request.accepted_renderer.format == "csv":
+        if self.wants_spreadsheet:
             return Response([_flat(change) for change in data["changes"]])
         return Response(data)
 
@@ -277,7 +312,7 @@ def _flat(change):
 class TimelineView(PeriodView):
     form_class = TimelineForm
     csv_filename = "timeline.csv"
-    csv_columns = ["date", "total", *Status.values, "average_progress", "stale"]
+    row_serializer = TimelineRowSerializer
 
     @extend_schema(
         summary="The Roadmap month by month",
@@ -285,7 +320,7 @@ class TimelineView(PeriodView):
         "from `from` to `to` (the last interval ends at `to`), with average progress and how "
         f"many were stale, as the summary counts them; at most {TimelineForm.MAX_INTERVALS} "
         "intervals (a 400 beyond). Takes the same filters as /changes/. `format=csv` gives it "
-        "as CSV: one line per interval.",
+        "as CSV (`format=xlsx` as an Excel workbook): one line per interval.",
         parameters=[
             *PERIOD_PARAMETERS[1:],
             OpenApiParameter(
@@ -324,7 +359,7 @@ class TimelineView(PeriodView):
                 "points": [_point(point) for point in points],
             }
         ).data
-        if request.accepted_renderer.format == "csv":
+        if self.wants_spreadsheet:
             return Response([{**point, **point.pop("by_status")} for point in data["points"]])
         return Response(data)
 

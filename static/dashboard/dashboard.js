@@ -20,15 +20,6 @@ const INTERVALS = [
   ["month", "Month by month"],
   ["quarter", "Quarter by quarter"],
 ];
-// How a commitment moved (the `change` of changes/), as a sentence says it.
-const CHANGE_WORDS = {
-  improved: "improved",
-  worsened: "worsened",
-  changed: "status changed",
-  progress_moved: "progress moved",
-  newly_assessed: "newly assessed",
-  became_stale: "became stale",
-};
 // The columns the API sorts by (its `ordering` values), and the rows of a page.
 const ORDERINGS = ["code", "title", "progress"];
 const PAGE_SIZE = 50;
@@ -434,11 +425,10 @@ function changeBadge(change) {
   if (change.change === "progress_moved") detail = `${progressText(before.progress)} → ${progressText(after.progress)}`;
   if (change.change === "became_stale") detail = `${after.status_label}, now stale`;
   if (change.created_since) detail = `new since then, ${after.status_label}`;
-  const words = CHANGE_WORDS[change.change] || change.change;
   return el(
     "span",
     { class: `change-badge change-${change.change}`, "data-change": change.change },
-    el("strong", {}, words.charAt(0).toUpperCase() + words.slice(1)),
+    el("strong", {}, change.change_label),
     `: ${detail}`,
   );
 }
@@ -448,9 +438,11 @@ function renderSinceSummary(since, changes) {
   if (!since) return el("p", { id: "since-summary", class: "since-summary", hidden: true });
   if (!changes) return el("p", { id: "since-summary", class: "since-summary" }, `Reading the changes since ${formatDate(since)}…`);
   if (changes.error) return el("p", { id: "since-summary", class: "since-summary", "data-state": "error" }, changes.error);
+  // Every change counted is one of the rows, which say it in words.
+  const labels = Object.fromEntries(changes.changes.map((row) => [row.change, row.change_label]));
   const counts = Object.entries(changes.summary.by_change)
     .filter(([, count]) => count)
-    .map(([change, count]) => `${count} ${CHANGE_WORDS[change] || change}`);
+    .map(([change, count]) => `${count} ${labels[change].toLowerCase()}`);
   return el(
     "p",
     { id: "since-summary", class: "since-summary", "data-state": "ready" },
