@@ -9,7 +9,8 @@ updates, most carry tens, some none. Two commitments are named for the benchmark
 HOT-1 has the longest history, FEW-1 exactly five updates. Contributions go to one commitment
 in five, from the 12 partners: money pledged, committed and disbursed in three currencies (each
 disbursement at most what was committed), and people, training and equipment counted in units;
-one in fifty is corrected.
+one in fifty is corrected. One commitment in ten has an indicator with a few approved values;
+HOT-1's has thousands.
 
 The same seed always gives the same rows, so two runs measure the same data. The schema comes
 from the project's own migrations; the rows are written as the services would leave them
@@ -258,6 +259,7 @@ def generate(dsn, size, out=print):
             """
         )
         contributed = contributions(cursor, size, rng, reference["partner"], author, now)
+        measured = indicators(cursor, size, rng, author)
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('commitments_commitment', 'id'), %s)",
             [len(counts)],
@@ -269,7 +271,7 @@ def generate(dsn, size, out=print):
     seconds = time.perf_counter() - started
     out(
         f"  size {size.name}: {len(counts):,} commitments, {len(updates):,} status updates, "
-        f"{contributed:,} contributions in {seconds:.1f} s"
+        f"{contributed:,} contributions, {measured:,} indicator values in {seconds:.1f} s"
     )
     return seconds
 
@@ -326,6 +328,53 @@ def contributions(cursor, size, rng, partners, author, now):
     cursor.execute(
         "SELECT setval(pg_get_serial_sequence('commitments_contribution', 'id'), %s)", [count]
     )
+    return count
+
+
+def indicators(cursor, size, rng, author):
+    """An indicator for one commitment in ten, in people, from a baseline toward a target, with
+    up to ten approved values; HOT-1's has as many values as HOT-1 has updates (the indicator
+    scenarios read it). Returns how many values were written."""
+    rows = Copy(
+        cursor,
+        "commitments_indicator",
+        ["id", "slug", "commitment_id", "name", "description", "unit", "unit_other", "measure",
+         "direction", "baseline_value", "baseline_qualifier", "baseline_date", "baseline_quote",
+         "target_value", "target_qualifier", "created_at", "updated_at"],
+    )  # fmt: skip
+    values = Copy(
+        cursor,
+        "commitments_indicatorvalue",
+        ["id", "indicator_id", "value", "qualifier", "as_of", "evidence_url", "evidence_source",
+         "confidence", "author_id", "created_at"],
+    )  # fmt: skip
+    span = (LAST_DAY - EPOCH).days
+    adopted = datetime.datetime.combine(EPOCH, datetime.time(), datetime.UTC)
+    for number, commitment_id in enumerate(range(1, size.commitments + 1, 10), start=1):
+        baseline = rng.randrange(1_000, 100_000)
+        rows.add(
+            number, f"indicator-{number}", commitment_id, sentence(rng, 4)[:200], "", "people",
+            "", "quantitative", "increase", baseline, "approximately", EPOCH, "", baseline * 2,
+            "at_least", adopted, adopted,
+        )  # fmt: skip
+        for _ in range(size.hot_updates if commitment_id == 1 else rng.randint(0, 10)):
+            as_of = EPOCH + datetime.timedelta(days=rng.randrange(span))
+            recorded = datetime.datetime.combine(as_of, datetime.time(12), datetime.UTC)
+            values.add(
+                values.rows + 1, number, baseline + rng.randrange(0, baseline), "exactly",
+                as_of, "", "Field report", "", author, recorded.isoformat(),
+            )  # fmt: skip
+    rows.send()
+    count = values.send()
+    # Approved when recorded, as the status updates are (review off).
+    cursor.execute(
+        "INSERT INTO commitments_indicatorvaluereview (value_id, decision, comment, decided_at)"
+        " SELECT id, 'approve', '', created_at FROM commitments_indicatorvalue"
+    )
+    for table, last in (("indicator", rows.rows), ("indicatorvalue", count)):
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('commitments_{table}', 'id'), %s)", [last]
+        )
     return count
 
 

@@ -123,13 +123,23 @@ def scenarios(database):
         "contributions": ("/api/v1/contributions/", {}),
         "matrix": ("/api/v1/contributions/matrix/", {}),
         "matrix_pillar": ("/api/v1/contributions/matrix/?pillar=military&kind=funds_pledged", {}),
+        # HOT-1's indicator: its latest value and progress among thousands of values.
+        "indicator_detail": ("/api/v1/indicators/1/", {}),
+        "indicator_values": ("/api/v1/indicators/1/values/", {}),
     }
 
 
 # Scenarios the baseline does not answer: the revalidation compares the app with itself, and
-# contributions came after the baseline was written; their goal is a query count that does not
-# grow with the data (the same at S and M).
-WITHOUT_BASELINE = {"revalidation", "contributions", "matrix", "matrix_pillar"}
+# contributions and indicators came after the baseline was written; their goal is a query count that
+# does not grow with the data (the same at S and M).
+WITHOUT_BASELINE = {
+    "revalidation",
+    "contributions",
+    "matrix",
+    "matrix_pillar",
+    "indicator_detail",
+    "indicator_values",
+}
 
 
 def etag_of(url):
