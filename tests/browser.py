@@ -2,10 +2,12 @@
 
 import importlib
 import os
+import re
 import shutil
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -125,3 +127,22 @@ def wait_until_drawn(page):
 def wait_for_results(page):
     """After a filter changed: until the filtered view is drawn."""
     page.wait_for_selector("#results[aria-busy=false]")
+
+
+def read_api(path):
+    """The JSON of a GET of the API at `path` (under /api/v1/), as the page reads it."""
+    response = Client().get(f"/api/v1/{path}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def api_requests(page):
+    """The API paths the page requests from now on (a live list)."""
+    seen = []
+    page.on(
+        "request",
+        lambda request: (
+            "/api/v1/" in request.url and seen.append(re.sub(r"^.*/api/v1/", "", request.url))
+        ),
+    )
+    return seen

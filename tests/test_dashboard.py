@@ -9,7 +9,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from commitments.models import Commitment
-from tests.browser import wait_for_results, wait_until_drawn
+from tests.browser import read_api, wait_for_results, wait_until_drawn
 from tests.scenario import record_illustrative_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,18 +20,12 @@ def history(roadmap, analyst):
     record_illustrative_history(analyst)
 
 
-def api(path):
-    response = Client().get(f"/api/v1/{path}")
-    assert response.status_code == 200
-    return response.json()
-
-
 def text(page, selector):
     return page.locator(selector).inner_text().strip()
 
 
 def test_the_overview_shows_the_numbers_of_the_api(page, history):
-    summary = api("summary/")
+    summary = read_api("summary/")
 
     page.goto("/")
     wait_until_drawn(page)
@@ -55,7 +49,7 @@ def test_the_overview_shows_the_numbers_of_the_api(page, history):
 
 
 def test_needs_attention_counts_off_track_at_risk_and_stale_and_opens_them(page, history):
-    summary = api("summary/")
+    summary = read_api("summary/")
 
     page.goto("/")
     wait_until_drawn(page)
@@ -74,12 +68,12 @@ def test_needs_attention_counts_off_track_at_risk_and_stale_and_opens_them(page,
     codes = page.locator("#commitments tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.code)"
     )
-    assert codes == [item["code"] for item in api("commitments/?status=at_risk")["results"]]
+    assert codes == [item["code"] for item in read_api("commitments/?status=at_risk")["results"]]
     assert page.locator("#filter-status").input_value() == "at_risk"
 
 
 def test_latest_updates_come_from_the_feed(page, history):
-    feed = api("updates/?page_size=8")["results"]
+    feed = read_api("updates/?page_size=8")["results"]
 
     page.goto("/")
     wait_until_drawn(page)
@@ -100,7 +94,7 @@ def test_filters_change_the_view_and_the_url(page, history):
     codes = page.locator("#commitments tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.code)"
     )
-    assert codes == [item["code"] for item in api("commitments/?pillar=military")["results"]]
+    assert codes == [item["code"] for item in read_api("commitments/?pillar=military")["results"]]
 
     page.select_option("#filter-place", "syria")
     page.wait_for_url(re.compile(r"\?pillar=military&place=syria$"))
@@ -121,9 +115,9 @@ def test_a_shared_link_opens_the_filtered_view(page, history):
         "rows => rows.map(r => r.dataset.code)"
     )
     assert codes == [
-        item["code"] for item in api("commitments/?status=on_track&place=iraq")["results"]
+        item["code"] for item in read_api("commitments/?status=on_track&place=iraq")["results"]
     ]
-    summary = api("summary/?status=on_track&place=iraq")
+    summary = read_api("summary/?status=on_track&place=iraq")
     assert text(page, "[data-total=commitments]") == str(summary["total"])
     assert page.locator("#totals").get_attribute("aria-label") == (
         "Commitments matching the filters"
@@ -141,7 +135,7 @@ def test_a_filter_with_no_match_says_so(page, history):
 
 
 def test_a_commitment_page_shows_its_text_source_and_history(page, history):
-    updates = api("commitments/MIL-3/updates/")["results"]
+    updates = read_api("commitments/MIL-3/updates/")["results"]
 
     page.goto("/")
     wait_until_drawn(page)

@@ -7,34 +7,15 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from commitments.models import Commitment, Partner
-from tests.browser import wait_for_results, wait_until_drawn
+from tests.browser import api_requests, read_api, wait_for_results, wait_until_drawn
 from tests.factories import PartnerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STAGES = ["pledged", "committed", "disbursed"]
-
-
-def api(path):
-    response = Client().get(f"/api/v1/{path}")
-    assert response.status_code == 200
-    return response.json()
-
-
-def api_requests(page):
-    """The API paths the page requests from now on (a live list)."""
-    seen = []
-    page.on(
-        "request",
-        lambda request: (
-            "/api/v1/" in request.url and seen.append(re.sub(r"^.*/api/v1/", "", request.url))
-        ),
-    )
-    return seen
 
 
 def fund(contribute, partner, code, kind="funds_pledged", **fields):
@@ -116,7 +97,7 @@ def test_the_contributions_page_shows_the_matrix_and_funnel_of_the_api_and_filte
     assert "No contributions have been recorded yet." in page.locator("#matrix").inner_text()
 
     record_contributions(contribute)
-    matrix = api("contributions/matrix/")
+    matrix = read_api("contributions/matrix/")
     requests = api_requests(page)
     page.reload()
     wait_until_drawn(page)
@@ -161,7 +142,7 @@ def test_the_contributions_page_shows_the_matrix_and_funnel_of_the_api_and_filte
     page.wait_for_load_state("networkidle")
 
     assert requests == ["contributions/matrix/?pillar=humanitarian"]
-    filtered = api("contributions/matrix/?pillar=humanitarian")
+    filtered = read_api("contributions/matrix/?pillar=humanitarian")
     assert page.locator(".matrix thead th[data-commitment]").evaluate_all(
         "headers => headers.map(th => th.dataset.commitment)"
     ) == [row["code"] for row in filtered["commitments"]]

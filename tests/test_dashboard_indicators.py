@@ -3,35 +3,15 @@ value and target in the API's words, the computed progress, the baseline's sourc
 and a small chart whose table lists the figures charted."""
 
 import datetime
-import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from commitments.models import Indicator
 from commitments.services import approve_or_return_indicator_value, record_indicator_value
-from tests.browser import wait_until_drawn
+from tests.browser import api_requests, read_api, wait_until_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def api(path):
-    response = Client().get(f"/api/v1/{path}")
-    assert response.status_code == 200
-    return response.json()
-
-
-def api_requests(page):
-    """The API paths the page requests from now on (a live list)."""
-    seen = []
-    page.on(
-        "request",
-        lambda request: (
-            "/api/v1/" in request.url and seen.append(re.sub(r"^.*/api/v1/", "", request.url))
-        ),
-    )
-    return seen
 
 
 def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
@@ -59,9 +39,9 @@ def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
         value=Decimal("29000000000"),
         as_of=datetime.date(2024, 6, 1),
     )
-    source = api("commitments/HUM-1/")["source"]
-    shown = api(f"indicators/{indicator.pk}/")
-    values = api(f"indicators/{indicator.pk}/values/")["results"]
+    source = read_api("commitments/HUM-1/")["source"]
+    shown = read_api(f"indicators/{indicator.pk}/")
+    values = read_api(f"indicators/{indicator.pk}/values/")["results"]
     requests = api_requests(page)
 
     page.goto("/commitments/HUM-1/")

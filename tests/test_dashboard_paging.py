@@ -6,10 +6,9 @@ table is sorted and paged by the API."""
 import re
 
 import pytest
-from django.test import Client
 
 from commitments.models import Commitment
-from tests.browser import wait_for_results, wait_until_drawn
+from tests.browser import read_api, wait_for_results, wait_until_drawn
 from tests.factories import CommitmentFactory
 from tests.scenario import record_illustrative_history
 
@@ -22,12 +21,6 @@ def many(roadmap, analyst):
     record_illustrative_history(analyst)
     mil = Commitment.objects.get(code="MIL-1")
     CommitmentFactory.create_batch(40, pillar=mil.pillar, source_document=mil.source_document)
-
-
-def api(path):
-    response = Client().get(f"/api/v1/{path}")
-    assert response.status_code == 200
-    return response.json()
 
 
 def api_requests(page):
@@ -44,7 +37,7 @@ def shown_codes(page):
 
 
 def codes(path):
-    return [item["code"] for item in api(path)["results"]]
+    return [item["code"] for item in read_api(path)["results"]]
 
 
 def test_the_first_view_takes_5_api_requests_and_reads_one_page(page, many):
@@ -84,7 +77,7 @@ def test_a_filter_change_takes_2_api_requests_and_a_third_for_the_trend_it_shows
         "summary/?pillar=military",
         "summary/timeline/?pillar=military&interval=month",
     ]
-    summary = api("summary/?pillar=military")
+    summary = read_api("summary/?pillar=military")
     assert page.locator("[data-total=commitments]").inner_text() == str(summary["total"])
     assert page.locator("#pillars tbody tr").count() == 1
 

@@ -7,11 +7,10 @@ import datetime
 import re
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from commitments.models import Commitment
-from tests.browser import wait_for_results, wait_until_drawn
+from tests.browser import api_requests, read_api, wait_for_results, wait_until_drawn
 from tests.scenario import record_illustrative_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,24 +23,6 @@ def history(roadmap, analyst):
     creation)."""
     Commitment.objects.update(created_at=timezone.now() - datetime.timedelta(days=600))
     record_illustrative_history(analyst)
-
-
-def api(path):
-    response = Client().get(f"/api/v1/{path}")
-    assert response.status_code == 200
-    return response.json()
-
-
-def api_requests(page):
-    """The addresses of the API requests the page makes from now on (a live list)."""
-    seen = []
-    page.on(
-        "request",
-        lambda request: (
-            "/api/v1/" in request.url and seen.append(re.sub(r"^.*/api/v1/", "", request.url))
-        ),
-    )
-    return seen
 
 
 def shown_trend(page):
@@ -89,7 +70,7 @@ def test_the_trend_shows_the_timeline_of_the_filters_once_in_view(page, history)
         "summary/timeline/?pillar=military&interval=month",
     ]
     assert shown_trend(page) == expected_trend(
-        api("summary/timeline/?pillar=military&interval=month")
+        read_api("summary/timeline/?pillar=military&interval=month")
     )
     svg = page.locator("#trend svg")
     assert svg.get_attribute("aria-labelledby") == "trend-svg-title trend-svg-desc"
@@ -109,7 +90,7 @@ def test_the_trend_shows_the_timeline_of_the_filters_once_in_view(page, history)
         "summary/timeline/?pillar=military&interval=quarter",
     ]
     assert shown_trend(page) == expected_trend(
-        api("summary/timeline/?pillar=military&interval=quarter")
+        read_api("summary/timeline/?pillar=military&interval=quarter")
     )
 
 
@@ -124,7 +105,7 @@ def test_since_a_date_the_changed_commitments_are_marked_in_words_and_counted(pa
     page.wait_for_url(re.compile(rf"/\?since={since}$"))
     page.wait_for_selector("#since-summary[data-state=ready]")
 
-    changes = api(f"changes/?from={since}")
+    changes = read_api(f"changes/?from={since}")
     assert requests == [f"changes/?from={since}"]  # the table and the counts stay as they are
     marked = page.locator("#commitments tr.changed").evaluate_all(
         """rows => rows.map(row => {
