@@ -96,6 +96,12 @@ def docx(briefing):
             if count
         )
     )
+    if briefing.headline_figures:
+        document.add_heading("Headline figures", level=1)
+        for figure in briefing.headline_figures:
+            paragraph = document.add_paragraph(style="List Bullet")
+            paragraph.add_run(f"{figure.label}: ").bold = True
+            paragraph.add_run(f"{figure.value} {figure.note}".rstrip())
     for group in briefing.pillars:
         document.add_heading(group.pillar.name, level=1)
         document.add_heading("Status and progress", level=2)

@@ -1546,16 +1546,16 @@ class IndicatorQuerySet(models.QuerySet):
         commitment's."""
         return self.filter(commitment__isnull=True)
 
-    def with_latest(self):
+    def with_latest(self, as_of=None, known_on=None):
         """Annotates each indicator with its latest standing value (`latest_id`,
         `latest_value`, `latest_qualifier`, `latest_on`): the approved value with the latest
-        date, ties going to the latest recorded. One read of indicatorvalue_history_idx per
-        indicator and column."""
-        latest = (
-            IndicatorValue.objects.filter(indicator=OuterRef("pk"))
-            .standing()
-            .order_by(*IndicatorValue._meta.ordering)
-        )
+        date, ties going to the latest recorded. With `as_of` (and `known_on`), the latest
+        that counted on that day as known by the end of that one (IndicatorValueQuerySet.as_of,
+        then counting). One read of indicatorvalue_history_idx per indicator and column."""
+        values = IndicatorValue.objects.filter(indicator=OuterRef("pk"))
+        if as_of is not None:
+            values = values.as_of(as_of, known_on)
+        latest = values.counting(known_on).order_by(*IndicatorValue._meta.ordering)
         return self.annotate(
             latest_id=Subquery(latest.values("pk")[:1]),
             latest_value=Subquery(latest.values("value")[:1]),
@@ -1795,16 +1795,49 @@ class IndicatorValueQuerySet(models.QuerySet):
         )
         return self.approved().exclude(Exists(corrections))
 
+    def known_by(self, moment):
+        """Values recorded and approved before `moment`."""
+        return self.filter(
+            created_at__lt=moment,
+            review__decision=Review.Decision.APPROVE,
+            review__decided_at__lt=moment,
+        )
+
+    def counting(self, known_on=None):
+        """Status updates' rule (StatusUpdateQuerySet.counting): the values recorded and
+        approved by the end of `known_on` that no correction recorded and approved by then had
+        replaced; without it, standing(). A correction replaces what it corrects from the day
+        it is known, whatever date it states."""
+        if known_on is None:
+            return self.standing()
+        moment = end_of_day(known_on)
+        corrections = IndicatorValue.objects.filter(corrects=OuterRef("pk")).known_by(moment)
+        return self.known_by(moment).exclude(Exists(corrections))
+
+    def as_of(self, date, known_on=None):
+        """Values observed on or before `date` (their as-of date, or the end of their period),
+        and, with `known_on`, recorded and approved by the end of that day
+        (ContributionQuerySet.as_of's shape). Chain counting(known_on) for what counts, and
+        for_display(known_on) for a list: a correction then replaces from the day it was
+        approved. Reads indicatorvalue_history_idx's date column."""
+        values = self.alias(observed=_observed_on()).filter(observed__lte=date)
+        if known_on is not None:
+            values = values.known_by(end_of_day(known_on))
+        return values
+
     def reviewable_by(self, user):
         """Pending values that `user` may decide: anyone's but their own (four eyes)."""
         return self.pending().exclude(author=user)
 
-    def for_display(self):
-        """Joined with the indicator, its commitment, the author and the decision."""
+    def for_display(self, known_on=None):
+        """Joined with the indicator, its commitment, the author and the decision, each with
+        `corrected_by_id`: the correction that names it (by the end of `known_on`, when given,
+        recorded and approved by then; an index read per row)."""
+        correction = IndicatorValue.objects.filter(corrects=OuterRef("pk"))
+        if known_on is not None:
+            correction = correction.known_by(end_of_day(known_on))
         return self.select_related("indicator__commitment", "author", "review__reviewer").annotate(
-            corrected_by_id=Subquery(
-                IndicatorValue.objects.filter(corrects=OuterRef("pk")).values("pk")[:1]
-            )
+            corrected_by_id=Subquery(correction.values("pk")[:1])
         )
 
 

@@ -26,6 +26,7 @@ from commitments.models import (
     Contribution,
     ContributionKind,
     DataVersion,
+    Indicator,
     IndicatorValue,
     IndicatorValueReview,
     Partner,
@@ -478,8 +479,8 @@ class Briefing:
     overall: StatusCounts  # on as_of
     before: StatusCounts  # on since
     changes: list  # of CommitmentChange, every pillar's
-    # Headline figures of the indicators, when they exist: one selector call fills this (the
-    # template shows the section only when it holds something).
+    # Of HeadlineFigure, from headline_figures() (the template, the PDF and the .docx show
+    # the section only when it holds something).
     headline_figures: list = field(default_factory=list)
 
     @property
@@ -495,9 +496,10 @@ def briefing(as_of, since, *, known_on=None) -> Briefing:
     """Everything the briefing pack shows, per pillar: each commitment's status, progress and
     staleness on `as_of` with the summary and evidence of the assessment in effect then
     (CommitmentQuerySet.as_of), what changed since `since` (changes_between) and the stale
-    commitments. Only approved updates count, as known on `known_on`. Six queries, whatever
-    the amount of data (four when nothing changed): the pillars, the commitments on `as_of`,
-    and changes_between's four."""
+    commitments, and the headline figures of the indicators (headline_figures). Only approved
+    updates and values count, as known on `known_on`. Seven queries, whatever the amount of
+    data (five when nothing changed): the pillars, the commitments on `as_of`,
+    changes_between's four and headline_figures' one."""
     in_effect = StatusUpdate.objects.in_effect_on(as_of, known_on).filter(commitment=OuterRef("pk"))
     commitments = Commitment.objects.as_of(as_of, known_on).annotate(
         **{
@@ -560,7 +562,56 @@ def briefing(as_of, since, *, known_on=None) -> Briefing:
         overall=overall,
         before=changes.before,
         changes=changes.changes,
+        headline_figures=headline_figures([row["id"] for row in rows], as_of, known_on=known_on),
     )
+
+
+class HeadlineFigure(NamedTuple):
+    label: str
+    value: str
+    note: str = ""
+
+
+def headline_figures(commitment_ids, as_of, *, known_on=None):
+    """The briefing pack's headline figures: the Roadmap's context indicators, then those of
+    the commitments `commitment_ids`, each with its baseline in words and, where one counts on
+    `as_of` as known on `known_on`, its latest approved value in words and the progress made
+    (IndicatorQuerySet.with_latest's rule). An indicator defined after `as_of` is still shown,
+    as the API lists it: it is a definition. One query."""
+    indicators = (
+        Indicator.objects.filter(Q(commitment__isnull=True) | Q(commitment__in=commitment_ids))
+        .select_related("commitment")
+        .only(
+            "name",
+            "unit",
+            "unit_other",
+            "direction",
+            "baseline_value",
+            "baseline_qualifier",
+            "baseline_date",
+            "target_value",
+            "commitment__code",
+        )
+        .with_latest(as_of, known_on)
+    )
+    figures = []
+    for indicator in indicators:
+        label = indicator.name
+        if indicator.commitment_id is not None:
+            label = f"{indicator.commitment.code}: {label}"
+        notes = []
+        if indicator.baseline_date is not None:
+            notes.append(f"Baseline of {indicator.baseline_date:%Y}.")
+        if indicator.latest_value is not None:
+            latest = indicator.phrase(indicator.latest_value, indicator.latest_qualifier)
+            on = indicator.latest_on
+            notes.append(f"Latest: {latest}, as of {on.day} {on:%B %Y}.")
+            if (moved := indicator.progress(indicator.latest_value)) is not None:
+                notes.append(f"Progress: {moved:g}%.")
+        figures.append(
+            HeadlineFigure(label, indicator.baseline_phrase or "No baseline", " ".join(notes))
+        )
+    return figures
 
 
 def cached(name, data_fingerprint, compute):

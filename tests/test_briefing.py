@@ -9,8 +9,12 @@ import os
 import pytest
 from django.utils import timezone
 
-from commitments.models import Commitment
-from commitments.services import approve_or_return, record_status_update
+from commitments.models import Commitment, Indicator
+from commitments.services import (
+    approve_or_return,
+    record_indicator_value,
+    record_status_update,
+)
 from tests.conftest import at
 from tests.factories import UserFactory
 
@@ -221,19 +225,86 @@ def roadmap_assessed(roadmap, record):
 @pytest.mark.parametrize(
     ("data", "query"), [("roadmap_assessed", {}), ("history", MAY)], ids=["roadmap", "history"]
 )
-def test_the_pack_takes_six_queries_whatever_the_data(
+def test_the_pack_takes_seven_queries_whatever_the_data(
     client, request, data, query, django_assert_num_queries
 ):
-    """The pillars, the commitments as of the date with their assessments, and
-    changes_between's four (the states at both dates, the changed commitments, their updates,
-    the counts)."""
+    """The pillars, the commitments as of the date with their assessments, changes_between's
+    four (the states at both dates, the changed commitments, their updates, the counts), and
+    the headline figures (the indicators with their latest value of the date subqueried)."""
     request.getfixturevalue(data)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(URL, query)
 
     assert response.status_code == 200
     assert response.context["briefing"].changes  # each has changes, so their updates are read
+
+
+APRIL = {"as_of": "2026-04-30", "since": "2026-02-01"}
+
+
+@pytest.fixture
+def figures(roadmap, analyst):
+    """The shipped indicators; HUM-1's (approximately US$20 billion, given a target of 30
+    billion) observed at 25 billion as of 1 March 2026, then at 28 billion as of 20 May."""
+    indicator = Indicator.objects.get(slug="humanitarian-and-stabilization-assistance-raised")
+    Indicator.objects.filter(pk=indicator.pk).update(target_value=30 * 10**9)
+    for billions, month, day in [(25, 3, 1), (28, 5, 20)]:
+        with at(_noon(month, day)):
+            record_indicator_value(
+                indicator=indicator,
+                author=analyst,
+                value=billions * 10**9,
+                as_of=datetime.date(2026, month, day),
+            )
+
+
+def test_the_headline_figures_are_the_indicators_as_of_the_date(client, figures):
+    figures = {
+        figure.label: (figure.value, figure.note)
+        for figure in client.get(URL, APRIL).context["briefing"].headline_figures
+    }
+
+    assert figures["People freed from Daesh/ISIS control"] == (
+        "more than 7.7 million people",
+        "Baseline of 2019.",
+    )
+    assert figures["HUM-1: Humanitarian and stabilization assistance raised"] == (
+        "approximately US$20 billion",
+        "Baseline of 2019. Latest: US$25 billion, as of 1 March 2026. Progress: 50.0%.",
+    )
+    assert len(figures) == 10  # the 7 context indicators, and the 3 of commitments
+
+
+@pytest.mark.parametrize("format", ["html", "docx", "pdf"])
+def test_the_headline_figures_are_in_the_page_the_pdf_and_the_docx(
+    client, request, figures, format
+):
+    if format == "pdf":
+        request.getfixturevalue("pango")
+    response = client.get(URL, APRIL | {"format": format})
+
+    assert response.status_code == 200
+    text = " ".join(_text(response, format).split())
+    assert "Headline figures" in text
+    assert "more than 7.7 million people" in text
+    assert "Latest: US$25 billion, as of 1 March 2026. Progress: 50.0%." in text
+    assert "US$28 billion" not in text  # dated after the pack's date
+
+
+def _text(response, format):
+    if format == "pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+        )
+    if format == "docx":
+        from docx import Document
+
+        document = Document(io.BytesIO(response.content))
+        return "\n".join(paragraph.text for paragraph in document.paragraphs)
+    return response.content.decode()
 
 
 @pytest.fixture

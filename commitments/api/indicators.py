@@ -20,7 +20,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from commitments.api.exceptions import Conflict
-from commitments.api.filters import by_slugs
+from commitments.api.filters import by_slugs, point_in_time
 from commitments.api.permissions import MayReview, may_read, may_see_unapproved
 from commitments.api.representation import RowMethodField
 from commitments.api.serializers import (
@@ -61,6 +61,27 @@ from commitments.services import (
 # Filters.
 
 
+VALUES_AS_OF_HELP = (
+    "YYYY-MM-DD, not in the future: the approved values observed by then (their as-of date, "
+    "or the end of their period), as known today unless known_on says otherwise; a correction "
+    "replaces what it corrects from the day it was approved."
+)
+VALUES_KNOWN_ON_HELP = (
+    "YYYY-MM-DD, not in the future, not before as_of: only values and corrections recorded "
+    "and approved by the end of that day. Alone, it is also the as_of date."
+)
+LATEST_AS_OF_HELP = (
+    "YYYY-MM-DD, not in the future: each indicator's latest value and progress as they were "
+    "that day, from the approved values observed on or before it (as known today, unless "
+    "known_on says otherwise). Indicators defined later are still listed: an indicator is a "
+    "definition."
+)
+POINT_IN_TIME_PARAMETERS = [
+    OpenApiParameter("as_of", OpenApiTypes.DATE, description=VALUES_AS_OF_HELP),
+    OpenApiParameter("known_on", OpenApiTypes.DATE, description=VALUES_KNOWN_ON_HELP),
+]
+
+
 class IndicatorFilter(filters.FilterSet):
     commitment = by_slugs(
         field_name="commitment__code",
@@ -86,9 +107,19 @@ class IndicatorFilter(filters.FilterSet):
         "indicators of commitments.",
     )
 
+    # Applied by the view, before every other filter (point_in_time).
+    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=LATEST_AS_OF_HELP)
+    known_on = filters.DateFilter(
+        method="filter_applied_by_the_view",
+        help_text=VALUES_KNOWN_ON_HELP,
+    )
+
     class Meta:
         model = Indicator
         fields = []
+
+    def filter_applied_by_the_view(self, queryset, name, value):
+        return queryset
 
 
 class IndicatorValueFilter(filters.FilterSet):
@@ -116,9 +147,18 @@ class IndicatorValueFilter(filters.FilterSet):
         "false: only values of commitments' indicators.",
     )
 
+    # Applied by the view, before every other filter (point_in_time).
+    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=VALUES_AS_OF_HELP)
+    known_on = filters.DateFilter(
+        method="filter_applied_by_the_view", help_text=VALUES_KNOWN_ON_HELP
+    )
+
     class Meta:
         model = IndicatorValue
         fields = []
+
+    def filter_applied_by_the_view(self, queryset, name, value):
+        return queryset
 
 
 # Serializers.
@@ -492,6 +532,15 @@ REVIEW_STATE_PARAMETER = OpenApiParameter(
 )
 
 
+def observed_by(request):
+    """Values for display, as of the request's point in time (point_in_time), if it asks
+    for one: the values observed by then, recorded and approved by its known_on."""
+    when = point_in_time(request)
+    if when is None:
+        return IndicatorValue.objects.for_display()
+    return IndicatorValue.objects.for_display(when.known_on).as_of(when.as_of, when.known_on)
+
+
 def values_shown(request, values):
     """The values `request` may see: approved ones, or, for staff who ask, those in the
     review state they ask for (a 400 for one that does not exist)."""
@@ -515,7 +564,13 @@ def values_shown(request, values):
         tags=["indicators"],
     ),
     retrieve=extend_schema(
-        summary="Get an indicator", description="One indicator by its id.", tags=["indicators"]
+        summary="Get an indicator",
+        description="One indicator by its id.",
+        parameters=[
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description=LATEST_AS_OF_HELP),
+            OpenApiParameter("known_on", OpenApiTypes.DATE, description=VALUES_KNOWN_ON_HELP),
+        ],
+        tags=["indicators"],
     ),
     create=extend_schema(
         summary="Define an indicator (Editors)",
@@ -543,7 +598,13 @@ class IndicatorViewSet(
         if self.action in ("list", "retrieve"):
             # Rows, as the serializer reads them.
             serializer = IndicatorCSVSerializer if self.wants_spreadsheet else IndicatorSerializer
-            return queryset.with_latest().values(*serializer.columns())
+            when = point_in_time(self.request)
+            # An indicator is a definition: one defined after the date is still listed, with
+            # no value then.
+            latest = (
+                queryset.with_latest(when.as_of, when.known_on) if when else queryset.with_latest()
+            )
+            return latest.values(*serializer.columns())
         return queryset
 
     def get_serializer_class(self):
@@ -586,7 +647,7 @@ class IndicatorViewSet(
         description="Its approved values, latest first (by as-of date or period end, then by "
         "time recorded), 50 a page. Staff may ask for pending or returned ones "
         "(`review_state`).",
-        parameters=[REVIEW_STATE_PARAMETER],
+        parameters=[REVIEW_STATE_PARAMETER, *POINT_IN_TIME_PARAMETERS],
         responses=IndicatorValueSerializer(many=True),
         filters=False,
         tags=["indicators"],
@@ -614,9 +675,7 @@ class IndicatorViewSet(
             shown = IndicatorValue.objects.for_display().get(pk=observation.pk)
             data = IndicatorValueSerializer(shown, context=self.get_serializer_context()).data
             return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
-        observations = values_shown(
-            request, IndicatorValue.objects.for_display().filter(indicator=indicator)
-        )
+        observations = values_shown(request, observed_by(request).filter(indicator=indicator))
         page = self.paginate_queryset(observations)
         data = IndicatorValueSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(data.data)
@@ -639,7 +698,9 @@ class MayReviewValues(MayReview):
     retrieve=extend_schema(
         summary="Get an indicator value",
         description="One value by its id, as the `Location` of its recording names it. A "
-        "pending or returned value is a 404 to anyone but staff.",
+        "pending or returned value is a 404 to anyone but staff; so is one not yet observed, "
+        "or not yet known, at the point in time asked for.",
+        parameters=POINT_IN_TIME_PARAMETERS,
         tags=["indicators"],
     ),
 )
@@ -660,6 +721,8 @@ class IndicatorValueViewSet(
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if self.action in ("list", "retrieve"):
+            queryset = observed_by(self.request)
         if self.action == "list":
             # Approved ones, or those of the review state staff ask for (values_shown).
             return values_shown(self.request, queryset)

@@ -499,8 +499,10 @@ class CommitmentViewSet(
             raise NotFound(no_such_commitment(self.kwargs.get("code"))) from error
         attach_related([row])
         children, updates = Commitment.objects.all(), StatusUpdate.objects.approved().for_display()
+        indicators = Indicator.objects.with_latest()
         if queryset.is_as_of and (when := point_in_time(self.request)):
             children = children.as_of(when.as_of, when.known_on)
+            indicators = Indicator.objects.with_latest(when.as_of, when.known_on)
             updates = StatusUpdate.objects.approved_as_of(when.as_of, when.known_on).for_display(
                 when.known_on
             )
@@ -515,9 +517,9 @@ class CommitmentViewSet(
             )[:LATEST_UPDATES_IN_DETAIL]
         )
         row["indicator_rows"] = list(
-            Indicator.objects.filter(commitment=row["id"])
-            .with_latest()
-            .values(*serializers.IndicatorSerializer.columns())
+            indicators.filter(commitment=row["id"]).values(
+                *serializers.IndicatorSerializer.columns()
+            )
         )
         return detail(row, context=self.get_serializer_context()).data, row
 
