@@ -692,7 +692,9 @@ class Commitment(models.Model):
         "the project's default cadence.",
     )
 
-    # The current status, kept by services.record_status_update and import_status_updates only.
+    # The current status, kept by services.record_status_update, approve_or_return and
+    # import_status_updates only: database triggers (migration 0023) refuse any value but that
+    # of the newest standing update, whoever writes it.
     current_status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.NOT_ASSESSED, editable=False
     )
