@@ -403,6 +403,12 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # History is for reading: a correction is a new edit, made and recorded like any other.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# The only sign-in page is the admin's (the API has none of its own; DRF's browsable API uses
+# the session): there, and after it when its `next` is missing or points off the site, rather
+# than Django's /accounts/ pages, which this site does not have.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
 # Admin logins: after AXES_FAILURE_LIMIT failures for one username from one address, further
 # attempts are refused for AXES_COOLOFF_HOURS (`manage.py axes_reset` lifts a lockout early).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
