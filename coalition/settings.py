@@ -175,6 +175,19 @@ RESPONSE_CACHE = env.bool("RESPONSE_CACHE", default=True)
 RESPONSE_CACHE_SECONDS = env.int("RESPONSE_CACHE_SECONDS", default=600)
 RESPONSE_CACHE_MAX_BYTES = env.int("RESPONSE_CACHE_MAX_BYTES", default=1024 * 1024)
 
+# The briefing pack's PDF and .docx (commitments/briefing.py), which take seconds to render:
+# requests per client and period (anonymous clients by address, signed-in users by user), far
+# fewer than the API's; rendered documents kept in the shared cache under the data version and
+# the pack's dates and format, up to this size (0 keeps none), for SUMMARY_CACHE_SECONDS; and
+# how many renders may run at once on this machine, across gunicorn's workers and threads, a
+# request waiting at most BRIEFING_RENDER_WAIT_SECONDS for its turn before a 503.
+BRIEFING_THROTTLE = env.str("BRIEFING_THROTTLE", default="10/minute")
+BRIEFING_CACHE_MAX_BYTES = env.int("BRIEFING_CACHE_MAX_BYTES", default=4 * 1024 * 1024)
+BRIEFING_RENDERS = env.int("BRIEFING_RENDERS", default=1)
+BRIEFING_RENDER_WAIT_SECONDS = env.float("BRIEFING_RENDER_WAIT_SECONDS", default=5)
+if BRIEFING_RENDERS < 1:
+    raise ImproperlyConfigured("BRIEFING_RENDERS is how many renders may run at once: 1 or more.")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
