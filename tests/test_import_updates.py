@@ -29,6 +29,7 @@ ROW = {
     "as_of": "2024-01-15",
     "summary": "Training continued as planned.",
 }
+REQUIRED = ["commitment", "status", "as_of", "summary"]
 STATUSES = "not_started, on_track, at_risk, off_track, completed, discontinued"
 
 
@@ -346,13 +347,26 @@ def test_the_optional_columns_may_be_left_out(roadmap, write_csv):
             ["code", "status", "as_of", "summary"],
             "unknown column 'code'; missing column 'commitment'",
         ),
-        ([*COLUMNS, "notes", "author"], "unknown columns 'notes', 'author'"),
+        (
+            [*COLUMNS, "notes", "author"],
+            "the header has 10 columns, where there are 8 at most; unknown columns 'notes', "
+            "'author'",
+        ),
         (
             [*COLUMNS, "corrects"],
-            "corrections cannot be imported: record each in the admin or the API, which ask for "
-            "the update it corrects",
+            "the header has 9 columns, where there are 8 at most; corrections cannot be "
+            "imported: record each in the admin or the API, which ask for the update it corrects",
         ),
-        ([*COLUMNS, "status"], "column 'status' more than once"),
+        (
+            ["corrects", *REQUIRED],
+            "corrections cannot be imported: record each in the admin or "
+            "the API, which ask for the update it corrects",
+        ),
+        (
+            [*COLUMNS, "status"],
+            "the header has 9 columns, where there are 8 at most; column 'status' more than once",
+        ),
+        (["status", *REQUIRED], "column 'status' more than once"),
     ],
 )
 def test_missing_and_unknown_columns_are_named(roadmap, write_csv, columns, problem):
@@ -366,6 +380,39 @@ def test_missing_and_unknown_columns_are_named(roadmap, write_csv, columns, prob
         "summary, and optionally progress, evidence_url, evidence_source, confidence, in any order."
     )
     assert StatusUpdate.objects.count() == 0
+
+
+def test_a_header_of_tens_of_thousands_of_columns_is_refused_before_its_rows_are_read(
+    roadmap, tmp_path, django_assert_num_queries
+):
+    # Found by an outside test: 60,000 columns (480 KB) took 31 s to check, one by one against
+    # all the others, and the worker timed out.
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(["summary"] * 60_000) + "\n" + "MIL-1\n" * 1000, encoding="utf-8")
+
+    # The author's: the user and their permissions. The file makes none.
+    with django_assert_num_queries(3), pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == (
+        f"Nothing imported: {path}: the header has 60,000 columns, where there are 8 at most; "
+        "missing columns 'commitment', 'status', 'as_of'; column 'summary' more than once. The "
+        "columns are commitment, status, as_of, summary, and optionally progress, evidence_url, "
+        "evidence_source, confidence, in any order."
+    )
+    assert StatusUpdate.objects.count() == 0
+
+
+def test_unknown_columns_are_named_ten_at_most(roadmap, write_csv):
+    path = write_csv(ROW, columns=[*REQUIRED, *(f"extra{number}" for number in range(25))])
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert (
+        "unknown columns 'extra0', 'extra1', 'extra2', 'extra3', 'extra4', 'extra5', 'extra6', "
+        "'extra7', 'extra8', 'extra9' and 15 more."
+    ) in str(refused.value)
 
 
 def test_a_row_with_more_cells_than_the_header_is_named(roadmap, tmp_path):
