@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from commitments.api.filters import DATE_FORMAT_MESSAGE, PointInTimeForm
 from commitments.models import Change, Status
@@ -218,6 +219,8 @@ def docx(briefing):
                 f"{percent(after.progress)}",
                 style="List Bullet",
             )
+            for update in change.updates:
+                document.add_paragraph(_update_line(update), style="List Bullet 2")
         document.add_heading("Stale commitments", level=2)
         if not group.stale:
             document.add_paragraph("None.")
@@ -252,6 +255,15 @@ def _dates_line(briefing):
 def _day(day, short=False):
     """1 December 2026 (1 Dec 2026, short), as the page says it."""
     return f"{day.day} {day:%b %Y}" if short else f"{day.day} {day:%B %Y}"
+
+
+def _update_line(update):
+    """An update under "Changes since", as the page says it."""
+    correction = " (correction)" if update["corrects_approved"] else ""
+    return (
+        f"{_day(update['as_of'], short=True)}: {Status(update['status']).label} "
+        f"{percent(update['progress'])}{correction}. {Truncator(update['summary']).words(40)}"
+    )
 
 
 def _status_line(row):

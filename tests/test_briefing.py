@@ -161,6 +161,58 @@ def test_known_on_reads_the_history_as_it_was_known_then(client, history):
     assert "as known on" in response.content.decode()
 
 
+@pytest.fixture
+def corrected(history, analyst, reviewer):
+    """`history`, and B-2 (never assessed there) said off track 20 as of 1 May, approved on
+    2 May, then corrected to at risk 40 as of the same day, recorded and approved on 20 May."""
+    b2 = Commitment.objects.get(code="B-2")
+
+    def update(recorded, approved, **fields):
+        with at(recorded):
+            made = record_status_update(
+                commitment=b2, author=analyst, as_of=datetime.date(2026, 5, 1), **fields
+            )
+        with at(approved):
+            approve_or_return(made, reviewer=reviewer, decision="approve")
+        return made
+
+    wrong = update(
+        _noon(5, 1), _noon(5, 2), status="off_track", progress=20, summary="Overcounted."
+    )
+    update(
+        _noon(5, 20),
+        _noon(5, 20),
+        status="at_risk",
+        progress=40,
+        summary="Counted again from the field reports.",
+        corrects=wrong,
+    )
+
+
+@pytest.mark.parametrize("format", ["html", "docx", "pdf"])
+def test_changes_since_list_what_stands_with_a_correction_marked(
+    client, request, corrected, format
+):
+    if format == "pdf":
+        request.getfixturevalue("pango")
+    response = client.get(URL, MAY | {"format": format})
+
+    text = " ".join(_text(response, format).split())
+    assert "1 May 2026: At risk 40% (correction). Counted again from the field reports." in text
+    assert "Off track 20%" not in text
+    assert "Overcounted." not in text
+
+
+def test_changes_since_show_a_correction_from_the_day_it_was_known(client, corrected):
+    response = client.get(
+        URL, {"as_of": "2026-05-10", "since": "2026-02-15", "known_on": "2026-05-10"}
+    )
+
+    text = words(response)
+    assert "1 May 2026: Off track 20%. Overcounted." in text
+    assert "(correction)" not in text
+
+
 def test_the_dates_default_to_today_and_90_days_before(client, roadmap):
     response = client.get(URL)
 
