@@ -6,8 +6,16 @@ stopping server drains before it stops (coalition/draining.py).
 """
 
 import os
+from pathlib import Path
+
+import environ
 
 from coalition import draining
+
+# The settings read the project's .env file too; read here, the GUNICORN_* variables it sets
+# count (the environment's own values win, as they do for the settings).
+if (Path(__file__).resolve().parent / ".env").is_file():
+    environ.Env.read_env(Path(__file__).resolve().parent / ".env")
 
 
 def _seconds(name, default):
