@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
+from coalition.draining import draining
 from commitments import briefing as documents
 from commitments.api.throttling import BriefingThrottle
 from commitments.roles import roles_with
@@ -143,7 +144,10 @@ def healthz(request):
 
 
 def readyz(request):
-    """Ready to serve: the database answers a query."""
+    """Ready to serve: the process is not draining (its server is stopping, coalition/draining.py)
+    and the database answers a query."""
+    if draining():
+        return JsonResponse({"status": "draining"}, status=503)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
