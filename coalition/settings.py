@@ -160,11 +160,18 @@ if DATABASE_REPLICAS:
         "commitments.middleware.ReplicaReadsMiddleware",
     )
 
-# Shared cache (throttle counts and the Roadmap summary): Redis via CACHE_URL, e.g.
-# redis://127.0.0.1:6379/0; in-process memory when unset.
+# Shared cache (throttle counts, the Roadmap summary, API responses): Redis via CACHE_URL, e.g.
+# redis://127.0.0.1:6379/0; in-process memory when unset. Redis is optional: while it does not
+# answer, each process uses its own memory instead and requests go on (coalition/redis_cache.py).
+# Its socket timeouts (seconds) bound what a frozen Redis costs a request.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "coalition.redis_cache.RedisCache"  # reuses its clients
+    CACHES["default"]["BACKEND"] = "coalition.redis_cache.FailOpenRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+        "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+        **CACHES["default"].get("OPTIONS", {}),
+    }
 # How long a computed summary is kept. Any write changes its key, so this only bounds memory.
 SUMMARY_CACHE_SECONDS = env.int("SUMMARY_CACHE_SECONDS", default=3600)
 # The versioned response cache of the read API (commitments/api/response_cache.py): anonymous

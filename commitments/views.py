@@ -16,6 +16,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
 from commitments import briefing as documents
+from commitments import dependencies
 from commitments.roles import roles_with
 from commitments.selectors import briefing
 
@@ -94,16 +95,19 @@ def healthz(request):
 
 
 def readyz(request):
-    """Ready to serve: the database answers a query."""
+    """Ready to serve: the database answers a query (503 otherwise). The cache is reported, and
+    does not fail it: Redis is optional, and while it does not answer each process uses its own
+    memory (coalition.redis_cache.FailOpenRedisCache)."""
+    body = {"status": "ok", "database": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as error:
-        return JsonResponse(
-            {"status": "unavailable", "database": f"unreachable ({type(error).__name__})"},
-            status=503,
-        )
-    return JsonResponse({"status": "ok", "database": "ok"})
+        body["database"] = f"unreachable ({type(error).__name__})"
+    body["cache"] = dependencies.cache_status()
+    if body["database"] != "ok":
+        body["status"] = "unavailable"
+    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
 
 
 # What each admin page does, by the end of its URL name: importing status updates adds them.
