@@ -1,8 +1,12 @@
-"""What the app does when something it depends on fails.
+"""What the app does when something it depends on fails: the database, Redis.
 
 One place names each fault, counts it and logs it, so that every path answers a fault the same
 way and an operator reads one vocabulary (README, "When a dependency fails"):
 
+- The database refuses or loses the connection: "unavailable", a 503 to retry in a few seconds.
+- It is too slow: a statement or lock timeout (DATABASE_STATEMENT_TIMEOUT,
+  DATABASE_LOCK_TIMEOUT), the client-side deadline of commitments.db_deadlines, or SQLite's
+  write lock still taken after its busy timeout: "busy", a 503 to retry in a few seconds.
 - Redis does not answer: the cache is optional (coalition.redis_cache.FailOpenRedisCache), so
   requests go on with each process's own memory, and this is logged at most once a minute.
 
@@ -11,16 +15,48 @@ way and an operator reads one vocabulary (README, "When a dependency fails"):
 
 import enum
 import logging
+import sqlite3
 import threading
 import time
 from collections import Counter
+from typing import NamedTuple
+
+import psycopg2
+
+from commitments.db_deadlines import DeadlineExceeded
 
 logger = logging.getLogger(__name__)
 
 
 class Fault(enum.StrEnum):
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    DATABASE_BUSY = "database_busy"
+    REPLICA_SET_ASIDE = "replica_set_aside"
     CACHE_UNAVAILABLE = "cache_unavailable"
 
+
+class Answer(NamedTuple):
+    """What a client is told of a fault of the database: a heading (on a page), a message,
+    and when it may try again (Retry-After, in seconds)."""
+
+    heading: str
+    message: str
+    retry_after: int
+
+
+ANSWERS = {
+    Fault.DATABASE_UNAVAILABLE: Answer(
+        "Back in a moment",
+        "The database is unavailable for a moment. Please try again in a few seconds.",
+        5,
+    ),
+    Fault.DATABASE_BUSY: Answer(
+        "Busy for a moment",
+        "The database is busy: this request timed out waiting for it. Please try again in a "
+        "few seconds.",
+        5,
+    ),
+}
 
 # How often, at most, a process logs that Redis does not answer (seconds).
 CACHE_LOG_SECONDS = 60
@@ -30,6 +66,36 @@ counts = Counter()
 _lock = threading.Lock()
 _cache_logged_at = None  # time.monotonic() of the last warning about Redis, None: Redis answers
 _cache_failures_unlogged = 0
+
+# PostgreSQL's SQLSTATEs (psycopg2.errorcodes) that mean "too slow", not "gone".
+_PG_BUSY = {"57014", "55P03"}  # query_canceled (statement_timeout), lock_not_available
+
+
+def database_fault(error):
+    """The fault that a database error (Django's, wrapping the driver's) stands for, counted."""
+    fault = _classify(error.__cause__ or error)
+    with _lock:
+        counts[fault] += 1
+    return fault
+
+
+def _classify(error):
+    if isinstance(error, DeadlineExceeded):
+        return Fault.DATABASE_BUSY
+    if isinstance(error, psycopg2.Error):
+        if error.pgcode in _PG_BUSY:
+            return Fault.DATABASE_BUSY
+        return Fault.DATABASE_UNAVAILABLE
+    if isinstance(error, sqlite3.Error):
+        name = getattr(error, "sqlite_errorname", "")
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "is locked" in str(error):
+            return Fault.DATABASE_BUSY
+    return Fault.DATABASE_UNAVAILABLE
+
+
+def replica_set_aside():
+    with _lock:
+        counts[Fault.REPLICA_SET_ASIDE] += 1
 
 
 def forget():
