@@ -226,6 +226,10 @@ RESPONSE_CACHE = env.bool("RESPONSE_CACHE", default=True)
 RESPONSE_CACHE_SECONDS = env.int("RESPONSE_CACHE_SECONDS", default=600)
 RESPONSE_CACHE_MAX_BYTES = env.int("RESPONSE_CACHE_MAX_BYTES", default=1024 * 1024)
 
+# /readyz fails when the disk of an SQLite database has less free space than this, in MiB
+# (commitments/dependencies.py). PostgreSQL's disk is the server's: only its errors tell.
+MIN_FREE_DISK_MB = env.int("MIN_FREE_DISK_MB", default=100)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -95,17 +95,18 @@ def healthz(request):
 
 
 def readyz(request):
-    """Ready to serve: the database answers a query (503 otherwise). The cache is reported, and
-    does not fail it: Redis is optional, and while it does not answer each process uses its own
-    memory (coalition.redis_cache.FailOpenRedisCache)."""
+    """Ready to serve: the database answers a query and its disk is not full (503 otherwise).
+    The cache is reported, and does not fail it: Redis is optional, and while it does not answer
+    each process uses its own memory (coalition.redis_cache.FailOpenRedisCache)."""
     body = {"status": "ok", "database": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as error:
         body["database"] = f"unreachable ({type(error).__name__})"
+    body["disk"] = dependencies.disk_status(connection.settings_dict)
     body["cache"] = dependencies.cache_status()
-    if body["database"] != "ok":
+    if body["database"] != "ok" or body["disk"] != "ok":
         body["status"] = "unavailable"
     return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
 

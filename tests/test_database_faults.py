@@ -1,16 +1,21 @@
-"""When the database is too slow, a request is answered at once with a 503 that says so
-(commitments/dependencies.py), never left waiting until its worker is killed.
+"""When the database is too slow or its disk is full, a request is answered at once with a 503
+that says which (commitments/dependencies.py), never left waiting until its worker is killed.
 
 Each fault is made for real: another connection holds the lock a write needs, a statement runs
-out of time on the server."""
+out of time on the server, the disk of the database fills up."""
 
 import contextlib
 import logging
+import shutil
 import sqlite3
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
+import psycopg2.errors
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from commitments import dependencies
 from commitments.dependencies import Fault
@@ -148,3 +153,119 @@ def test_a_page_that_waits_too_long_for_a_lock_is_a_503_page_that_says_so(client
     page = response.content.decode()
     assert "Busy for a moment" in page
     assert "The database is busy: this request timed out waiting for it." in page
+
+
+@pytest.fixture
+def small_disk():
+    """A disk of 16 MiB of its own (a tmpfs, which needs root), unmounted afterwards. Open to
+    every user: a local PostgreSQL server writes there too."""
+    folder = Path(tempfile.mkdtemp(prefix="roadmap-small-disk-"))
+    folder.chmod(0o755)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m,mode=1777", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    if mounted.returncode != 0:
+        folder.rmdir()
+        pytest.skip(f"cannot mount a small disk (tmpfs) here: {mounted.stderr.strip()}")
+    dependencies.forget()
+    try:
+        yield folder
+    finally:
+        dependencies.forget()
+        subprocess.run(["umount", "--lazy", str(folder)], check=True, timeout=30)
+        folder.rmdir()
+
+
+def fill(folder):
+    """Writes a file in `folder` until its disk has no byte left."""
+    with (folder / "filler").open("wb", buffering=0) as filler:
+        for size in (1024 * 1024, 4096, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    filler.write(b"\0" * size)
+
+
+@contextlib.contextmanager
+def sqlite_database_in(folder):
+    """The test database, copied into `folder`, is the one the app uses until the block ends."""
+    original = connection.settings_dict["NAME"]
+    copy = folder / "db.sqlite3"
+    source, target = sqlite3.connect(original), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.close()
+    connection.close()
+    connection.settings_dict["NAME"] = str(copy)
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = original
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the database's disk is the server's")
+@pytest.mark.django_db(transaction=True)
+def test_a_write_to_a_full_disk_is_a_503_that_says_so_and_readyz_fails(
+    api, client, roadmap, analyst, token_for, small_disk, caplog
+):
+    token = {"Authorization": f"Bearer {token_for(analyst)}"}
+    before = dependencies.counts[Fault.DISK_FULL]
+
+    with sqlite_database_in(small_disk):
+        assert api.get("/api/v1/commitments/MIL-1/", headers=token).status_code == 200
+        fill(small_disk)
+        response = api.post("/api/v1/commitments/MIL-1/updates/", UPDATE, headers=token)
+        written = StatusUpdate.objects.exists()
+        ready = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert response.json() == {
+        "detail": "The server's disk is full, so this request could not be completed. Please "
+        "try again later; the site's operators must free some space first."
+    }
+    assert not written
+    assert dependencies.counts[Fault.DISK_FULL] == before + 1
+    logged = [record for record in caplog.records if record.name.startswith("commitments.")]
+    assert "(disk_full)" in logged[-1].getMessage()
+    assert "database or disk is full" in logged[-1].getMessage()
+    assert ready.status_code == 503
+    assert ready.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "disk": "full",
+        "cache": "ok",
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the database's disk is the server's")
+@pytest.mark.django_db
+def test_readyz_fails_while_the_disk_of_sqlite_has_less_free_space_than_the_minimum(
+    client, settings
+):
+    folder = Path(connection.settings_dict["NAME"]).parent
+    settings.MIN_FREE_DISK_MB = shutil.disk_usage(folder).free // (1024 * 1024) + 1
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["disk"] == "full"
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_postgresqls_own_disk_full_error_is_named_a_full_disk(small_disk):
+    # The server's own refusal, for real: a file it writes (COPY ... TO a file on the full
+    # disk), not a table, so that nothing of the shared server's depends on this disk. A write
+    # of a request meets the same error, and goes through the same dependencies.database_fault
+    # as SQLite's in the test above.
+    fill(small_disk)
+
+    with pytest.raises(OperationalError) as refused, connection.cursor() as cursor:
+        cursor.execute(f"COPY (SELECT repeat('x', 1000000)) TO '{small_disk / 'out'}'")
+
+    assert isinstance(refused.value.__cause__, psycopg2.errors.DiskFull)
+    assert dependencies.database_fault(refused.value) is Fault.DISK_FULL

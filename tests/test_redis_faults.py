@@ -141,7 +141,12 @@ def test_readyz_says_the_cache_is_unavailable_and_stays_ready(client, redis_serv
             response, seconds = timed(client.get, "/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "unavailable"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "disk": "ok",
+        "cache": "unavailable",
+    }
     assert seconds < BOUND_SECONDS
 
 
