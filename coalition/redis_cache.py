@@ -3,9 +3,18 @@
 Django's backend builds a new redis-py client for every cache call, and redis-py builds its
 table of reply callbacks with each client: about 0.1 ms a call, several calls per API read
 (throttle counts, the summary). The client is thread-safe; its pool is already shared.
+
+FailOpenRedisCache, the one settings use, makes Redis optional: see its docstring.
 """
 
+import time
+
 from django.core.cache.backends import redis
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
+from redis import exceptions as redis_errors
+
+from commitments import dependencies
 
 
 class RedisCacheClient(redis.RedisCacheClient):
@@ -24,3 +33,98 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+
+# What a Redis that cannot serve raises: down, unreachable or refusing us (ConnectionError,
+# BusyLoadingError while it loads its data after a restart, AuthenticationError), frozen
+# (TimeoutError), full (OutOfMemoryError: maxmemory reached with the noeviction policy), or a
+# replica left in its place by a failover (ReadOnlyError). Anything else is a bug, not hidden.
+UNAVAILABLE = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.OutOfMemoryError,
+    redis_errors.ReadOnlyError,
+)
+# After a failure, how long a process leaves Redis alone before trying it again (seconds): a
+# frozen Redis costs one socket timeout per process and period, not one per cache call.
+RETRY_SECONDS = 5
+
+# LOCATION -> time.monotonic() until which this process uses its own memory instead.
+_down_until = {}
+
+
+class FailOpenRedisCache(RedisCache):
+    """Redis as an optional cache. While Redis does not answer (refused, dropped, timed out),
+    every call goes to a cache in this process's memory instead, as if CACHE_URL were unset:
+    the response cache and the summary are kept per process (their keys hold the data version,
+    so they stay right), and the rate limits count per process, so they still hold in each.
+    Requests never fail because of Redis. The failure is counted and logged, at most once a
+    minute (commitments.dependencies), and Redis is tried again RETRY_SECONDS later.
+
+    One wrapper of the backend rather than a try at each call: every use of the cache, the
+    throttles, DRF's and third parties' included, fails open without knowing it."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._server = server
+        # Same key prefix, version and key function; LocMemCache's storage is per process,
+        # shared by the threads, under its name.
+        self._fallback = LocMemCache(f"redis-unavailable:{server}:{self.key_prefix}", params)
+
+    def _call(self, method, *args, **kwargs):
+        if _down_until.get(self._server, 0) <= time.monotonic():
+            try:
+                result = getattr(super(), method)(*args, **kwargs)
+            except UNAVAILABLE as error:
+                _down_until[self._server] = time.monotonic() + RETRY_SECONDS
+                dependencies.cache_unavailable(error)
+            else:
+                if _down_until and _down_until.pop(self._server, None) is not None:
+                    dependencies.cache_available()
+                return result
+        return getattr(self._fallback, method)(*args, **kwargs)
+
+    def ping(self):
+        """Whether Redis answers now (for /readyz), whatever this process last found."""
+        try:
+            self._cache.get_client(write=True).ping()
+        except UNAVAILABLE as error:
+            _down_until[self._server] = time.monotonic() + RETRY_SECONDS
+            dependencies.cache_unavailable(error)
+            return False
+        if _down_until.pop(self._server, None) is not None:
+            dependencies.cache_available()
+        return True
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", key, value, timeout, version)
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", key, version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", key, version)
+
+    def incr(self, key, delta=1, version=None):
+        return self._call("incr", key, delta, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", data, timeout, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", keys, version)
+
+    def clear(self):
+        return self._call("clear")

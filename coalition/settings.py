@@ -5,6 +5,8 @@ security settings below pass `manage.py check --deploy`. `make run` sets DEBUG=t
 development, which is the only case where insecure defaults apply.
 """
 
+import math
+import sys
 from pathlib import Path
 
 import environ
@@ -104,11 +106,46 @@ ASGI_APPLICATION = "coalition.asgi.application"
 if "DATABASE_URL" not in env:
     DATA_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+# No request waits on PostgreSQL longer than a worker may live (gunicorn's 30 s): the server
+# cancels a statement that runs longer than DATABASE_STATEMENT_TIMEOUT seconds and a wait for a
+# lock longer than DATABASE_LOCK_TIMEOUT (a 503 with Retry-After: "busy"), and the client gives
+# up on a server that does not answer at all soon after (commitments/db_deadlines.py). 0: none.
+# Management commands (manage.py migrate, load_roadmap, import_updates, ...) wait as long as
+# their work takes: an operator runs and watches them, and a migration or an import may rightly
+# take minutes. `manage.py runserver` serves requests, and keeps the limits.
+RUNNING_COMMAND = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] != ["runserver"]
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=10)
+DATABASE_LOCK_TIMEOUT = env.float("DATABASE_LOCK_TIMEOUT", default=5)
+# A replica's limit, to connect and per statement: an anonymous read is a few milliseconds, and
+# a replica past it is set aside while the primary answers.
+DATABASE_REPLICA_TIMEOUT = env.float("DATABASE_REPLICA_TIMEOUT", default=2)
+if min(DATABASE_STATEMENT_TIMEOUT, DATABASE_LOCK_TIMEOUT, DATABASE_REPLICA_TIMEOUT) < 0:
+    raise ImproperlyConfigured("The DATABASE_..._TIMEOUT settings are seconds: 0 (none) or more.")
+DATABASE_CLIENT_DEADLINES = POSTGRESQL and not RUNNING_COMMAND
+
+
+def _server_options(database, **timeouts):
+    """`database`'s OPTIONS with PostgreSQL timeouts for each of its sessions (in seconds; 0
+    leaves one out), before any `options` that DATABASE_URL gives, which win."""
+    options = database.get("OPTIONS", {})
+    ours = [f"-c {name}={round(seconds * 1000)}" for name, seconds in timeouts.items() if seconds]
+    combined = " ".join([*ours, options.get("options", "")]).strip()
+    return {**options, "options": combined} if combined else options
+
+
+if POSTGRESQL:
     # Persistent connections, checked before reuse so that a database restart costs one
     # failed health check instead of an error on the next request.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if not RUNNING_COMMAND:
+        DATABASES["default"]["OPTIONS"] = _server_options(
+            DATABASES["default"],
+            statement_timeout=DATABASE_STATEMENT_TIMEOUT,
+            lock_timeout=DATABASE_LOCK_TIMEOUT,
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has one writer at a time. Each transaction takes the write lock when it begins:
     # one that reads first and writes later cannot wait for the lock, SQLite refuses it at
@@ -128,21 +165,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # docs/scaling.md). A test run does not create them: they mirror the primary's test database.
 DATABASE_REPLICAS = []
 for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
-    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if not POSTGRESQL:
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs PostgreSQL in DATABASE_URL.")
     _replica = env.db_url_config(_url)
     # A replica that does not answer must not hold a request long: it is then set aside and
     # the request reads the primary (commitments.middleware.ReplicaReadsMiddleware).
-    # connect_timeout covers a new connection; the keepalives, one kept open (CONN_MAX_AGE) to
-    # a replica that went silent, which would otherwise hang until the kernel gives up.
-    _replica["OPTIONS"] = {
-        "connect_timeout": 2,
-        "keepalives": 1,
-        "keepalives_idle": 10,
-        "keepalives_interval": 2,
-        "keepalives_count": 3,
-        **_replica.get("OPTIONS", {}),
-    }
+    # connect_timeout covers a new connection (libpq counts whole seconds); statement_timeout
+    # a query, and the client's deadline a replica that is frozen (commitments/db_deadlines.py);
+    # the keepalives, a connection kept open (CONN_MAX_AGE) to a replica whose host went away.
+    _replica["OPTIONS"] = _server_options(
+        {
+            **_replica,
+            "OPTIONS": {
+                "connect_timeout": math.ceil(DATABASE_REPLICA_TIMEOUT) or 2,
+                "keepalives": 1,
+                "keepalives_idle": 10,
+                "keepalives_interval": 2,
+                "keepalives_count": 3,
+                **_replica.get("OPTIONS", {}),
+            },
+        },
+        statement_timeout=DATABASE_REPLICA_TIMEOUT,
+    )
     DATABASES[f"replica_{_number}"] = {
         **_replica,
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
@@ -160,11 +204,18 @@ if DATABASE_REPLICAS:
         "commitments.middleware.ReplicaReadsMiddleware",
     )
 
-# Shared cache (throttle counts and the Roadmap summary): Redis via CACHE_URL, e.g.
-# redis://127.0.0.1:6379/0; in-process memory when unset.
+# Shared cache (throttle counts, the Roadmap summary, API responses): Redis via CACHE_URL, e.g.
+# redis://127.0.0.1:6379/0; in-process memory when unset. Redis is optional: while it does not
+# answer, each process uses its own memory instead and requests go on (coalition/redis_cache.py).
+# Its socket timeouts (seconds) bound what a frozen Redis costs a request.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "coalition.redis_cache.RedisCache"  # reuses its clients
+    CACHES["default"]["BACKEND"] = "coalition.redis_cache.FailOpenRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+        "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+        **CACHES["default"].get("OPTIONS", {}),
+    }
 # How long a computed summary is kept. Any write changes its key, so this only bounds memory.
 SUMMARY_CACHE_SECONDS = env.int("SUMMARY_CACHE_SECONDS", default=3600)
 # The versioned response cache of the read API (commitments/api/response_cache.py): anonymous
@@ -187,6 +238,10 @@ BRIEFING_RENDERS = env.int("BRIEFING_RENDERS", default=1)
 BRIEFING_RENDER_WAIT_SECONDS = env.float("BRIEFING_RENDER_WAIT_SECONDS", default=5)
 if BRIEFING_RENDERS < 1:
     raise ImproperlyConfigured("BRIEFING_RENDERS is how many renders may run at once: 1 or more.")
+
+# /readyz fails when the disk of an SQLite database has less free space than this, in MiB
+# (commitments/dependencies.py). PostgreSQL's disk is the server's: only its errors tell.
+MIN_FREE_DISK_MB = env.int("MIN_FREE_DISK_MB", default=100)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,7 +7,13 @@ class CommitmentsConfig(AppConfig):
     verbose_name = "Roadmap commitments"
 
     def ready(self):
+        from django.conf import settings
+
+        from commitments import db_deadlines
         from commitments.roles import sync_roles_after_migrate
+
+        if settings.DATABASE_CLIENT_DEADLINES:
+            db_deadlines.install()
 
         # Roles need this app's permissions, which Django creates after each migrate; syncing
         # right after it means every database, including each test database, has the roles.

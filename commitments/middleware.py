@@ -9,17 +9,17 @@ from django.http import HttpResponse, JsonResponse
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
-from commitments import db_router
+from commitments import db_router, dependencies
 
 logger = logging.getLogger(__name__)
 
-RETRY_AFTER_SECONDS = 5
-
 
 class DatabaseUnavailableMiddleware:
-    """While the database cannot be reached, answer 503 with a Retry-After, JSON for the API
-    and a plain page elsewhere, instead of a 500. Connections are health-checked before reuse
-    (CONN_HEALTH_CHECKS), so service resumes by itself when the database is back."""
+    """While the database cannot be reached, is too slow (a timeout) or its disk is full,
+    answer 503 with a Retry-After and a message that says which, JSON for the API and a plain
+    page elsewhere, instead of a 500 (commitments.dependencies names the faults). Connections
+    are health-checked before reuse (CONN_HEALTH_CHECKS), so service resumes by itself when the
+    database is back."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -30,17 +30,18 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.error("Answered 503, database unavailable: %s", exception, exc_info=exception)
-        return unavailable_response(request)
+        fault = dependencies.database_fault(exception)
+        logger.error("Answered 503 (%s): %s", fault, exception, exc_info=exception)
+        return unavailable_response(request, fault)
 
 
-def unavailable_response(request):
-    message = "The database is unavailable for a moment. Please try again in a few seconds."
+def unavailable_response(request, fault=dependencies.Fault.DATABASE_UNAVAILABLE):
+    answer = dependencies.ANSWERS[fault]
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=503)
+        response = JsonResponse({"detail": answer.message}, status=503)
     else:
-        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response = HttpResponse(render_to_string("503.html", answer._asdict()), status=503)
+    response["Retry-After"] = str(answer.retry_after)
     return response
 
 
@@ -121,6 +122,7 @@ class ReplicaReadsMiddleware:
         if replica is None or not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.warning("Replica %s failed, reading the primary: %s", replica, exception)
+        dependencies.replica_set_aside()
         db_router.set_aside(replica)
         db_router.read_primary()
         return self.get_response(request)

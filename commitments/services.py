@@ -18,6 +18,7 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from commitments import db_deadlines
 from commitments.emails import reminder_message
 from commitments.imports import NewUpdates, Table, check_rows
 from commitments.integrity import unique_violations_refused
@@ -437,7 +438,11 @@ def import_status_updates(table: Table, *, author, progress=None) -> ImportResul
         recorded_at = [
             started + datetime.timedelta(microseconds=row) for row in range(len(updates))
         ]
-        write = _copy if connection.vendor == "postgresql" else _insert
+        # psycopg2 refuses COPY while a wait callback is registered: serving processes, with
+        # their client-side deadlines (commitments.db_deadlines), INSERT the admin's imports,
+        # which are small (ADMIN_IMPORT_MAX_BYTES); `manage.py import_updates` has no deadline.
+        copy = connection.vendor == "postgresql" and not db_deadlines.installed()
+        write = _copy if copy else _insert
         write(updates, author=author, recorded_at=recorded_at, progress=progress)
         if not settings.REVIEW_REQUIRED:
             _approve_on_submission(commitment_ids, author=author, since=started)
@@ -557,7 +562,7 @@ class _CopyChunks:
 
 
 def _insert(updates, *, author, recorded_at, progress):
-    """Other databases (SQLite): one INSERT statement, executed for every row."""
+    """SQLite, and PostgreSQL without COPY: one INSERT statement, executed for every row."""
     table = connection.ops.quote_name(StatusUpdate._meta.db_table)
     placeholders = ", ".join(["%s"] * len(_IMPORT_FIELDS))
     sql = f"INSERT INTO {table} ({_columns(_IMPORT_FIELDS)}) VALUES ({placeholders})"

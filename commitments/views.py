@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 
 from coalition.draining import draining
 from commitments import briefing as documents
+from commitments import dependencies
 from commitments.api.throttling import BriefingThrottle
 from commitments.roles import roles_with
 from commitments.selectors import briefing, data_version
@@ -144,19 +145,23 @@ def healthz(request):
 
 
 def readyz(request):
-    """Ready to serve: the process is not draining (its server is stopping, coalition/draining.py)
-    and the database answers a query."""
+    """Ready to serve: the process is not draining (its server is stopping,
+    coalition/draining.py), the database answers a query and its disk is not full (503
+    otherwise). The cache is reported, and does not fail it: Redis is optional, and while it
+    does not answer each process uses its own memory (coalition.redis_cache.FailOpenRedisCache)."""
     if draining():
         return JsonResponse({"status": "draining"}, status=503)
+    body = {"status": "ok", "database": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as error:
-        return JsonResponse(
-            {"status": "unavailable", "database": f"unreachable ({type(error).__name__})"},
-            status=503,
-        )
-    return JsonResponse({"status": "ok", "database": "ok"})
+        body["database"] = f"unreachable ({type(error).__name__})"
+    body["disk"] = dependencies.disk_status(connection.settings_dict)
+    body["cache"] = dependencies.cache_status()
+    if body["database"] != "ok" or body["disk"] != "ok":
+        body["status"] = "unavailable"
+    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
 
 
 # What each admin page does, by the end of its URL name: importing status updates adds them.

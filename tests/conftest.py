@@ -105,7 +105,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.postgresql":
-        database.setdefault("OPTIONS", {})["options"] = "-c roadmap.allow_truncate=on"
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c roadmap.allow_truncate=on".strip()
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(
             tmp_path_factory.mktemp("db") / "test.sqlite3"
@@ -374,7 +375,7 @@ def shared_cache(request):
     if not _redis_is_up():
         pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
     backend = {
-        "BACKEND": "coalition.redis_cache.RedisCache",
+        "BACKEND": "coalition.redis_cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"test-{uuid.uuid4()}",  # this test's keys only
     }

@@ -13,6 +13,7 @@ root: when run as root, the replica's commands run as the postgres user."""
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -59,8 +60,8 @@ def query(sql, *, port=PRIMARY["port"], dbname="postgres"):
 
 
 class Replica:
-    def __init__(self, port):
-        self.port = port
+    def __init__(self, port, data):
+        self.port, self.data = port, data
 
     def wait_for_replay(self, timeout=10):
         """Returns once the replica has replayed everything the primary has written so far."""
@@ -70,6 +71,22 @@ class Replica:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the replica has not replayed {lsn} in {timeout} s")
             time.sleep(0.02)
+
+    @contextlib.contextmanager
+    def frozen(self):
+        """Every process of the replica stops (SIGSTOP) until the block ends: connections are
+        still accepted and acknowledged by the kernel, but nothing answers, as when a virtual
+        machine or a disk hangs. SIGCONT whatever happens."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        processes = [postmaster, *_children(postmaster)]
+        for pid in processes:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield self
+        finally:
+            for pid in processes:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
 
     @contextlib.contextmanager
     def paused(self):
@@ -118,7 +135,7 @@ def streaming_replica():
             check=True, capture_output=True, timeout=90,
         )  # fmt: skip
         try:
-            replica = Replica(port)
+            replica = Replica(port, data)
             replica.wait_for_replay()
             yield replica
         finally:
@@ -128,6 +145,12 @@ def streaming_replica():
             )  # fmt: skip
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _children(pid):
+    """The processes that `pid` started (Linux)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
 
 
 def _write_as_postgres(path, text):

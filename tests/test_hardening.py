@@ -101,8 +101,13 @@ def test_healthz_says_the_process_is_up(client):
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_readyz_says_the_database_answers(client):
-    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+def test_readyz_says_the_database_its_disk_and_the_cache_answer(client):
+    assert client.get("/readyz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "disk": "ok",
+        "cache": "ok",
+    }
 
 
 def test_the_favicon_is_served_by_the_project(client):

@@ -20,13 +20,26 @@ from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from commitments import db_deadlines
 from commitments.models import Commitment, StatusUpdate
 from commitments.services import record_status_update
 from tests.factories import UserFactory
 from tests.replica import _as_postgres, _free_port, _program, _write_as_postgres
 
-# Every import here is by the analyst, unless a test says otherwise.
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analyst")]
+# Every import here is by the analyst, unless a test says otherwise, and runs as in
+# `manage.py import_updates`, without the client-side deadlines of a serving process, so that
+# PostgreSQL's rows go in through COPY (the admin's imports, tests/test_admin_import.py, INSERT).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analyst", "as_a_command")]
+
+
+@pytest.fixture
+def as_a_command():
+    installed = db_deadlines.installed()
+    db_deadlines.uninstall()
+    yield
+    if installed:
+        db_deadlines.install()
+
 
 COLUMNS = [
     "commitment", "status", "as_of", "summary",

@@ -6,13 +6,14 @@ the session. The test database streams to it like any other, so these tests comm
 write (transaction=True) and wait for the replica to replay it."""
 
 import shutil
+import time
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection, connections
+from django.db import close_old_connections, connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from commitments import db_router
+from commitments import db_deadlines, db_router
 from commitments.models import DataVersion
 from tests.factories import CommitmentFactory, UserFactory
 from tests.replica import ReplicaUnavailable, streaming_replica
@@ -48,6 +49,12 @@ def replica(django_db_setup, django_db_blocker):
         **primary,
         "HOST": "127.0.0.1",
         "PORT": running.port,
+        # A replica's limits, as settings give them (DATABASE_REPLICA_TIMEOUT), of 1 s here.
+        "OPTIONS": {
+            **primary["OPTIONS"],
+            "connect_timeout": 1,
+            "options": f"{primary['OPTIONS']['options']} -c statement_timeout=1000",
+        },
         "TEST": {**primary["TEST"], "MIRROR": "default"},  # never flushed, never created
     }
     try:
@@ -74,6 +81,7 @@ def replica_reads(replica, settings):
     db_router.reset_health()
     yield replica
     db_router.reset_health()
+    db_deadlines.forget()
 
 
 def read(client, path=LIST, **headers):
@@ -205,3 +213,41 @@ def test_the_feeds_streamed_csv_is_read_on_the_replica(api, replica, record):
 
     assert "Replicated." in body
     assert any("commitments_statusupdate" in query["sql"] for query in on_replica)
+
+
+@pytest.mark.fault
+def test_a_frozen_replica_is_set_aside_and_the_primary_answers_within_its_deadline(
+    api, replica, settings
+):
+    # SIGSTOP: the replica's kernel still accepts and acknowledges, so neither TCP keepalives
+    # nor its own statement_timeout can tell; the client's deadline does (db_deadlines).
+    settings.RESPONSE_CACHE = False  # every read below reads the database
+    commitment = CommitmentFactory()
+    replica.wait_for_replay()
+    assert read(api)[2]  # the replica answered, and its connection stays open
+
+    with replica.frozen():
+        with CaptureQueriesContext(connections["default"]) as on_primary:
+            started = time.monotonic()
+            # What the start of a request does outside tests (the test client leaves it out):
+            # a kept connection is health-checked at its first use.
+            close_old_connections()
+            response = api.get(LIST)
+            seconds = time.monotonic() - started
+        read_on_primary = [query["sql"] for query in on_primary]
+        then = db_router.healthy_replica()
+        # Closed by psycopg2 when the deadline passed, and let go by Django.
+        closed = connections[REPLICA].connection is None
+        started = time.monotonic()
+        again = api.get(LIST)
+        seconds_again = time.monotonic() - started
+
+    assert response.status_code == again.status_code == 200
+    assert codes(response) == codes(again) == [commitment.code]
+    assert any("commitments_commitment" in sql for sql in read_on_primary)
+    assert then is None  # set aside: the next reads go straight to the primary
+    assert closed  # the connection that timed out is not used again
+    # The deadline of one query (the health check's: 1 s, plus db_deadlines.MARGIN_SECONDS),
+    # and no second wait for a new connection to the same server; then none at all.
+    assert 1 < seconds < 1 + db_deadlines.MARGIN_SECONDS + 0.5
+    assert seconds_again < 0.5

@@ -153,3 +153,30 @@ def test_each_read_replica_is_a_test_mirror_of_the_primary():
     assert result.stdout.splitlines()[-1] == (
         "['replica_1', 'replica_2'] 5433 default ['commitments.db_router.ReplicaRouter']"
     )
+
+
+def test_a_frozen_redis_or_replica_holds_a_request_no_longer_than_its_timeouts():
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.CACHES['default']['OPTIONS']); "
+        "print(s.DATABASES['replica_1']['OPTIONS']['connect_timeout'], "
+        "s.DATABASES['replica_1']['OPTIONS']['options'])"
+    )
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "--command",
+        show,
+        DEBUG="true",
+        CACHE_URL="redis://127.0.0.1:6379/0",
+        REDIS_SOCKET_TIMEOUT="0.25",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/roadmap",
+        DATABASE_REPLICA_URLS="postgres://r@10.0.0.2:5432/roadmap",
+        DATABASE_REPLICA_TIMEOUT="1.5",
+    )
+
+    assert result.stdout.splitlines() == [
+        "coalition.redis_cache.FailOpenRedisCache "
+        "{'socket_timeout': 0.25, 'socket_connect_timeout': 0.5}",
+        "2 -c statement_timeout=1500",
+    ], result.stderr

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from commitments import db_router
+from commitments import db_router, dependencies
 from commitments.integrity import unique_violation
 from commitments.middleware import unavailable_response
 
@@ -54,10 +54,11 @@ def exception_handler(exc, context):
             # A replica failed: ReplicaReadsMiddleware sets it aside and runs the request again
             # on the primary, which answers instead of this 503.
             raise exc
-        # Not only an outage ends here (a query the database cannot run does too): the real
-        # cause goes to the log, the client gets a 503 it may retry.
-        logger.error("The API answered 503: %s", exc, exc_info=exc)
-        return unavailable_response(context["request"])
+        # Not only an outage ends here (a timeout, a full disk, a query the database cannot
+        # run): the real cause goes to the log, the client gets a 503 that says which.
+        fault = dependencies.database_fault(exc)
+        logger.error("The API answered 503 (%s): %s", fault, exc, exc_info=exc)
+        return unavailable_response(context["request"], fault)
     if isinstance(exc, IntegrityError) and (refusal := unique_violation(exc)):
         # A write that no service wraps: a duplicate is the client's mistake all the same.
         exc = refusal
