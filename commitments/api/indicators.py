@@ -13,11 +13,10 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission
-from rest_framework.response import Response
 
 from commitments.api.exceptions import Conflict
 from commitments.api.filters import by_slugs, point_in_time
@@ -35,7 +34,12 @@ from commitments.api.serializers import (
     StrictWriteSerializer,
     figure,
 )
-from commitments.api.views import CSV_PARAMETER, ConditionalGetMixin, CSVExportMixin
+from commitments.api.views import (
+    CSV_PARAMETER,
+    ConditionalGetMixin,
+    CSVExportMixin,
+    created,
+)
 from commitments.models import (
     FIGURE_DECIMALS,
     FIGURE_DIGITS,
@@ -639,7 +643,7 @@ class IndicatorViewSet(
             .get(pk=indicator.pk)
         )
         data = IndicatorSerializer(row, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return created(data, location=data["url"])
 
     @extend_schema(
         methods=["GET"],
@@ -674,7 +678,7 @@ class IndicatorViewSet(
             observation = serializer.save(indicator=indicator, author=request.user)
             shown = IndicatorValue.objects.for_display().get(pk=observation.pk)
             data = IndicatorValueSerializer(shown, context=self.get_serializer_context()).data
-            return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+            return created(data, location=data["url"])
         observations = values_shown(request, observed_by(request).filter(indicator=indicator))
         page = self.paginate_queryset(observations)
         data = IndicatorValueSerializer(page, many=True, context=self.get_serializer_context())
@@ -773,6 +777,4 @@ class IndicatorValueViewSet(
         except ValueAlreadyDecided as refusal:
             raise Conflict(str(refusal)) from refusal
         data = IndicatorValueReviewSerializer(review, context=self.get_serializer_context()).data
-        return Response(
-            data, status=status.HTTP_201_CREATED, headers={"Location": data["value_url"]}
-        )
+        return created(data, location=data["value_url"])

@@ -103,6 +103,13 @@ def fingerprint_of(etag):
     return match["fingerprint"] if match else etag.removeprefix("W/").strip('"')
 
 
+def created(data, location):
+    """A 201 that names where what was created is. The Location is made a plain `str`: a
+    serializer's URL is DRF's Hyperlink, a subclass of it, which gunicorn sends but a WSGI server
+    may refuse (wsgiref, the development server, answers 500)."""
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(location)})
+
+
 def no_such_commitment(code):
     return f"No commitment with code '{code}'. Codes look like MIL-1 or GLB-2.3."
 
@@ -425,7 +432,7 @@ class CommitmentViewSet(
         serializer.is_valid(raise_exception=True)
         commitment = serializer.save()
         data, _ = self._detail(self.get_queryset().filter(pk=commitment.pk))
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return created(data, location=data["url"])
 
     def update(self, request, *args, **kwargs):
         commitment = self.get_object()
@@ -571,7 +578,7 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
         representation = serializers.StatusUpdateSerializer
         row = StatusUpdate.objects.for_display().values(*representation.columns()).get(pk=update.pk)
         data = representation(row, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return created(data, location=data["url"])
 
 
 @extend_schema_view(
@@ -651,9 +658,7 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
             raise Conflict(str(refusal)) from refusal
         data = serializers.ReviewSerializer(review, context=self.get_serializer_context()).data
         # The decision has no address of its own: it is shown with its update.
-        return Response(
-            data, status=status.HTTP_201_CREATED, headers={"Location": data["update_url"]}
-        )
+        return created(data, location=data["update_url"])
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
