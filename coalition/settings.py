@@ -8,6 +8,7 @@ development, which is the only case where insecure defaults apply.
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -394,7 +395,10 @@ SPECTACULAR_SETTINGS = {
 # Dashboards on other origins may read the API; nothing else is shared across origins.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After", "Idempotent-Replayed"]
+# What a dashboard on another origin may send besides the usual: a key that makes a retried
+# POST safe (commitments/api/idempotency.py).
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 
 # Messages live in the session, not in a cookie: a new API token is shown once as a message, and
 # must not travel back and forth in a cookie the browser keeps.

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.renderers import CSVRenderer, XLSXRenderer
 from commitments.api.serializers import (
     NullAsBlank,
@@ -434,7 +435,11 @@ class MatrixRowSerializer(serializers.Serializer):
     ),
 )
 class ContributionViewSet(
-    CSVExportMixin, ConditionalGetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    IdempotentPostMixin,
+    CSVExportMixin,
+    ConditionalGetMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     queryset = Contribution.objects.for_display()
     filterset_class = ContributionFilter

@@ -20,6 +20,7 @@ from rest_framework.permissions import BasePermission
 
 from commitments.api.exceptions import Conflict
 from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.permissions import MayReview, may_read, may_see_unapproved
 from commitments.api.representation import RowMethodField
 from commitments.api.serializers import (
@@ -586,7 +587,11 @@ def values_shown(request, values):
     ),
 )
 class IndicatorViewSet(
-    CSVExportMixin, ConditionalGetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    IdempotentPostMixin,
+    CSVExportMixin,
+    ConditionalGetMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     queryset = Indicator.objects.select_related("commitment__pillar", "baseline_source")
     filterset_class = IndicatorFilter
@@ -709,6 +714,7 @@ class MayReviewValues(MayReview):
     ),
 )
 class IndicatorValueViewSet(
+    IdempotentPostMixin,
     CSVExportMixin,
     ConditionalGetMixin,
     mixins.ListModelMixin,

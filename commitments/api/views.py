@@ -38,6 +38,7 @@ from commitments.api.filters import (
     SummaryFilter,
     point_in_time,
 )
+from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.pagination import FeedPagination
 from commitments.api.permissions import MayReview, may_see_unapproved
 from commitments.api.renderers import (
@@ -366,6 +367,7 @@ class SourceDocumentViewSet(ReferenceViewSet):
     ),
 )
 class CommitmentViewSet(
+    IdempotentPostMixin,
     CSVExportMixin,
     ConditionalGetMixin,
     mixins.CreateModelMixin,
@@ -551,7 +553,7 @@ class CommitmentViewSet(
         tags=["updates"],
     ),
 )
-class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
+class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.ListCreateAPIView):
     # Its approved history, for everyone; staff find pending ones in /updates/?review_state=.
     queryset = StatusUpdate.objects.approved().for_display()
 
@@ -596,7 +598,9 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
         "A pending or returned update is a 404 to anyone but staff.",
     ),
 )
-class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class StatusUpdateViewSet(
+    IdempotentPostMixin, CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     queryset = StatusUpdate.objects.for_display()
     filterset_class = StatusUpdateFilter
     pagination_class = FeedPagination
