@@ -340,9 +340,13 @@ SPECTACULAR_SETTINGS = {
         "API token (`Authorization: Bearer <token>`; `Token <token>` works too) or a signed-in "
         "session of a user whose role allows them.\n\n"
         "**Conventions.** Absent optional values are `null`. Every GET carries an `ETag` and "
-        "`Last-Modified` and answers 304 to `If-None-Match` or `If-Modified-Since`. Errors are "
-        "JSON: a `detail`, or messages per field for a 400. Lists are paged (`page`, "
-        "`page_size` up to 200); the feed of updates pages with a cursor."
+        "`Last-Modified` and answers 304 to `If-None-Match` or `If-Modified-Since`; its "
+        "`Cache-Control: no-cache` asks a cache to revalidate before each use (`private, "
+        "no-cache, no-store` for a signed-in reader: kept by no cache). A POST may carry an "
+        "`Idempotency-Key`: retried with the same key, it answers what it answered the first "
+        "time and writes nothing again. Errors are JSON: a `detail`, or messages per field for "
+        "a 400. Lists are paged (`page`, `page_size` up to 200); the feed of updates pages with "
+        "a cursor."
     ),
     "VERSION": "1",
     "SERVERS": [{"url": "/", "description": "This deployment"}],

@@ -49,6 +49,12 @@ HEADERS = {
         "midnight); send it in If-Modified-Since to revalidate.",
         "schema": {"type": "string"},
     },
+    "Cache-Control": {
+        "description": "`no-cache`: a copy may be kept but is revalidated (If-None-Match) before "
+        "each use. `private, no-cache, no-store` for a signed-in user or token holder: no "
+        "cache keeps it.",
+        "schema": {"type": "string"},
+    },
     "Location": {"description": "The URL of what was created.", "schema": {"type": "string"}},
     "Retry-After": {
         "description": "Seconds to wait before retrying.",
@@ -134,7 +140,7 @@ PATCH_ERRORS = {
 }
 NOT_MODIFIED = {
     "description": "Your copy (If-None-Match or If-Modified-Since) is current; no body.",
-    "headers": {"ETag": HEADERS["ETag"]},
+    "headers": {name: HEADERS[name] for name in ("ETag", "Cache-Control")},
 }
 
 
@@ -188,7 +194,9 @@ def _declare(operation, method, path):
                 }
             }
         if method == "get" and status == "200":
-            response["headers"] = {name: HEADERS[name] for name in ("ETag", "Last-Modified")}
+            response["headers"] = {
+                name: HEADERS[name] for name in ("ETag", "Last-Modified", "Cache-Control")
+            }
         if status == "201":
             response["headers"] = {
                 name: HEADERS[name] for name in ("Location", "Idempotent-Replayed")

@@ -10,7 +10,7 @@ import django_filters
 from django.db import DatabaseError, router
 from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
@@ -48,6 +48,7 @@ from commitments.api.renderers import (
     csv_chunks,
     xlsx_workbook,
 )
+from commitments.freshness import revalidate_each_time
 from commitments.models import (
     Commitment,
     Indicator,
@@ -184,9 +185,9 @@ class ConditionalGetMixin:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization"])
-        if request.user and request.user.is_authenticated:
-            # What a signed-in user or token holder reads stays out of every cache.
-            patch_cache_control(response, private=True, no_store=True)
+        revalidate_each_time(
+            response, personal=bool(request.user and request.user.is_authenticated)
+        )
         if self.fingerprint and response.status_code in (200, 304):
             # A 304 for If-None-Match already names the ETag the client sent.
             response.setdefault("ETag", f'"{self.etag_version or ""}{self.fingerprint}"')
