@@ -28,12 +28,12 @@ $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_INSTALLED)
 
-# WeasyPrint (the briefing pack's PDF) renders text with Pango, which pip cannot install: the
-# Debian packages, when the libraries are missing, and a font for them to find.
+# WeasyPrint (the briefing pack's PDF) renders text with Pango and subsets fonts with HarfBuzz,
+# which pip cannot install: the Debian packages, when the libraries are missing, and a font.
 system-libraries:
-	@ldconfig -p | grep -q libpangoft2-1.0 || (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
-		fonts-dejavu-core > /dev/null)
+	@(ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset) || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core > /dev/null)
 
 install: system-libraries $(INSTALLED) $(NODE_INSTALLED)
 
@@ -43,9 +43,11 @@ run: $(INSTALLED)
 	$(DEV) $(MANAGE) create_local_admin
 	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
 
-# Runs against DATABASE_URL when set (PostgreSQL in CI), else a throwaway SQLite database.
-test: $(INSTALLED)
-	$(BIN)/pytest $(PYTEST_ARGS)
+# Runs against DATABASE_URL when set (PostgreSQL in CI), else a throwaway SQLite database, in
+# one process per core (pytest-xdist; each process has a test database of its own).
+PYTEST_WORKERS ?= auto
+test: system-libraries $(INSTALLED)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/ruff check .

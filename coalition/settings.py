@@ -176,6 +176,19 @@ RESPONSE_CACHE = env.bool("RESPONSE_CACHE", default=True)
 RESPONSE_CACHE_SECONDS = env.int("RESPONSE_CACHE_SECONDS", default=600)
 RESPONSE_CACHE_MAX_BYTES = env.int("RESPONSE_CACHE_MAX_BYTES", default=1024 * 1024)
 
+# The briefing pack's PDF and .docx (commitments/briefing.py), which take seconds to render:
+# requests per client and period (anonymous clients by address, signed-in users by user), far
+# fewer than the API's; rendered documents kept in the shared cache under the data version and
+# the pack's dates and format, up to this size (0 keeps none), for SUMMARY_CACHE_SECONDS; and
+# how many renders may run at once on this machine, across gunicorn's workers and threads, a
+# request waiting at most BRIEFING_RENDER_WAIT_SECONDS for its turn before a 503.
+BRIEFING_THROTTLE = env.str("BRIEFING_THROTTLE", default="10/minute")
+BRIEFING_CACHE_MAX_BYTES = env.int("BRIEFING_CACHE_MAX_BYTES", default=4 * 1024 * 1024)
+BRIEFING_RENDERS = env.int("BRIEFING_RENDERS", default=1)
+BRIEFING_RENDER_WAIT_SECONDS = env.float("BRIEFING_RENDER_WAIT_SECONDS", default=5)
+if BRIEFING_RENDERS < 1:
+    raise ImproperlyConfigured("BRIEFING_RENDERS is how many renders may run at once: 1 or more.")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -410,6 +423,12 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # History is for reading: a correction is a new edit, made and recorded like any other.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# The only sign-in page is the admin's (the API has none of its own; DRF's browsable API uses
+# the session): there, and after it when its `next` is missing or points off the site, rather
+# than Django's /accounts/ pages, which this site does not have.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Admin logins: after AXES_FAILURE_LIMIT failures for one username from one address, further
 # attempts are refused for AXES_COOLOFF_HOURS (`manage.py axes_reset` lifts a lockout early).

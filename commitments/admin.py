@@ -24,6 +24,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_safe
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
+from knox.admin import AuthTokenCreateForm
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -1870,12 +1871,54 @@ class PartnerAdmin(CommitmentCountAdmin):
 admin.site.unregister(AuthToken)
 
 
+class OwnTokenForm(AuthTokenCreateForm):
+    """A new token, for whoever fills in the form and no one else: a token acts as its user,
+    and is shown to whoever creates it, so a superuser who made a reviewer's could approve
+    their own updates with it. The user is shown, not chosen; one posted anyway is refused."""
+
+    owner = None  # the signed-in user, set by ApiTokenAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.fields["user"]
+        user.queryset = user.queryset.filter(pk=self.owner.pk)
+        user.initial = self.owner.pk
+        user.disabled = True
+        user.empty_label = None
+        user.widget = forms.Select(choices=user.choices)
+        user.help_text = (
+            "A token acts as its user: you create your own, signed in as yourself, and each "
+            "user theirs."
+        )
+
+    def clean_user(self):
+        posted = self.data.get(self.add_prefix("user"))
+        if posted not in (None, "", str(self.owner.pk)):
+            raise ValidationError(
+                "You may create a token for yourself only: a token acts as its user, so each "
+                "user creates their own, signed in as themselves."
+            )
+        return self.owner
+
+
 @admin.register(AuthToken)
 class ApiTokenAdmin(KnoxAuthTokenAdmin):
+    """Each user creates their own tokens (OwnTokenForm); whoever may delete tokens (a
+    superuser, or a user given knox's delete permission) may revoke anyone's."""
+
+    add_form = OwnTokenForm
     list_display = ["token_key", "user", "created", "expiry"]
     list_select_related = ["user"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form.owner = request.user  # on the class modelform_factory made for this request
+        return form
+
     def save_model(self, request, obj, form, change):
+        if not change:
+            obj.user = request.user
         admin.ModelAdmin.save_model(self, request, obj, form, change)
         if not change:
             self.message_user(

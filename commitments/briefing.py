@@ -1,14 +1,29 @@
 """The briefing pack (issue 16): the dates it is asked for, and its documents. The page is
 templates/briefing.html, read by selectors.briefing; the PDF is that same page rendered by
 WeasyPrint in print media (static/briefing/briefing.css holds the A4 rules); the .docx is
-written from the same Briefing by python-docx."""
+written from the same Briefing by python-docx.
+
+A document takes seconds of a worker's CPU to render (the page, milliseconds), so the view
+spends them sparingly (issue 22): it counts each client's documents (BRIEFING_THROTTLE), keeps
+what it rendered in the shared cache under the data version (cache_key), and renders at most
+BRIEFING_RENDERS documents at once on a machine (render_slot), so that renders cannot take
+every worker's CPU from the other requests."""
 
 import datetime
+import fcntl
+import hashlib
 import io
+import os
+import tempfile
+import time
+from contextlib import contextmanager
 
 from django import forms
+from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from commitments.api.filters import DATE_FORMAT_MESSAGE, PointInTimeForm
 from commitments.models import Change, Status
@@ -56,8 +71,83 @@ class BriefingForm(PointInTimeForm):
         return [f"{name}: {message}" for name, errors in self.errors.items() for message in errors]
 
 
-def filename(briefing, extension):
-    return f"paris-roadmap-briefing-{briefing.as_of:%Y-%m-%d}.{extension}"
+# Entries are a document's bytes: a change of what a document holds, or of how it is drawn,
+# needs a new prefix, so that a deployment never serves the documents of the one before it.
+KEY_PREFIX = "briefing:1"
+
+
+def cache_key(data_fingerprint, dates):
+    """Where a document is kept: the data version (selectors.data_version; any write moves
+    it, so a document is never older than the data the request saw), today's date and the
+    staleness setting (which move stale flags without a write), and the pack's dates and
+    format. Not the reader: the pack is the same for everyone who may read it (approved
+    updates only; nothing in it depends on who asks)."""
+    variant = "|".join(
+        [
+            data_fingerprint,
+            str(timezone.localdate()),
+            str(settings.STALE_AFTER_DAYS),
+            *(str(dates[name] or "") for name in ("as_of", "since", "known_on", "format")),
+        ]
+    )
+    return f"{KEY_PREFIX}:{hashlib.sha256(variant.encode()).hexdigest()}"
+
+
+def cached_document(key):
+    return cache.get(key)
+
+
+def keep(key, document):
+    """Keeps a rendered document, unless it is larger than BRIEFING_CACHE_MAX_BYTES. Old keys
+    are left to expire (SUMMARY_CACHE_SECONDS)."""
+    if len(document) <= settings.BRIEFING_CACHE_MAX_BYTES:
+        cache.set(key, document, timeout=settings.SUMMARY_CACHE_SECONDS)
+
+
+class RendersBusy(Exception):
+    """Every render slot stayed taken for BRIEFING_RENDER_WAIT_SECONDS."""
+
+
+# How often a request waiting for a render slot tries again.
+SLOT_POLL_SECONDS = 0.05
+
+
+@contextmanager
+def render_slot():
+    """Holds one of the BRIEFING_RENDERS render slots of this machine while a document is
+    rendered, waiting up to BRIEFING_RENDER_WAIT_SECONDS for one (RendersBusy after that).
+
+    A slot is an exclusive flock(2) on a file of the temporary directory, named after the
+    project's folder. A lock of the operating system, not of Python, because gunicorn's sync
+    workers are processes of one request each: a semaphore of each process would never make
+    one of them wait. The kernel bounds them all, threads included (each open file is locked
+    on its own), and frees a slot when its process dies, even killed mid-render."""
+    deadline = time.monotonic() + settings.BRIEFING_RENDER_WAIT_SECONDS
+    while True:
+        for number in range(settings.BRIEFING_RENDERS):
+            descriptor = os.open(_slot_path(number), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(descriptor)
+                continue
+            try:
+                yield
+            finally:
+                os.close(descriptor)  # which releases the lock
+            return
+        if time.monotonic() >= deadline:
+            raise RendersBusy
+        time.sleep(SLOT_POLL_SECONDS)
+
+
+def _slot_path(number):
+    project = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f"roadmap-briefing-{project}-{number}.lock")
+
+
+def filename(as_of, extension):
+    return f"paris-roadmap-briefing-{as_of:%Y-%m-%d}.{extension}"
 
 
 def pdf(html):
@@ -129,6 +219,8 @@ def docx(briefing):
                 f"{percent(after.progress)}",
                 style="List Bullet",
             )
+            for update in change.updates:
+                document.add_paragraph(_update_line(update), style="List Bullet 2")
         document.add_heading("Stale commitments", level=2)
         if not group.stale:
             document.add_paragraph("None.")
@@ -163,6 +255,15 @@ def _dates_line(briefing):
 def _day(day, short=False):
     """1 December 2026 (1 Dec 2026, short), as the page says it."""
     return f"{day.day} {day:%b %Y}" if short else f"{day.day} {day:%B %Y}"
+
+
+def _update_line(update):
+    """An update under "Changes since", as the page says it."""
+    correction = " (correction)" if update["corrects_approved"] else ""
+    return (
+        f"{_day(update['as_of'], short=True)}: {Status(update['status']).label} "
+        f"{percent(update['progress'])}{correction}. {Truncator(update['summary']).words(40)}"
+    )
 
 
 def _status_line(row):

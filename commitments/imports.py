@@ -16,6 +16,7 @@ import csv
 import datetime
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from commitments.models import Commitment, Status, StatusUpdate
 
 REQUIRED_COLUMNS = ("commitment", "status", "as_of", "summary")
 OPTIONAL_COLUMNS = ("progress", "evidence_url", "evidence_source", "confidence")
+# A header with more columns than this cannot be right, and is refused as soon as it is read,
+# before its rows: its checks would otherwise run on every one of its names.
+MAX_COLUMNS = len(REQUIRED_COLUMNS) + len(OPTIONAL_COLUMNS)
 BAD_ROWS_SHOWN = 10
 PROGRESS_EVERY = 10_000  # rows between two calls of a progress callback
 
@@ -137,6 +141,13 @@ def parse_csv(data: bytes, *, name, progress=None) -> Table:
         header = next(reader, None)
         if header is None:
             raise ImportRefused(f"{name} is empty: its first line must be a header. {_COLUMNS}")
+        if len(header) > MAX_COLUMNS:
+            columns = [column.strip().lower() for column in header]
+            problems = [
+                f"the header has {len(header):,} columns, where there are {MAX_COLUMNS} at most",
+                *_column_problems(columns),
+            ]
+            raise ImportRefused(f"{name}: {'; '.join(problems)}. {_COLUMNS}")
         last_line = reader.line_num
         for cells in reader:
             # Spreadsheets save empty rows as lines of commas.
@@ -312,20 +323,7 @@ def _column_positions(table):
     """Where each column of NewUpdates is in a row; an absent optional column is read from one
     past the last."""
     columns = table.columns
-    problems = []
-    if "corrects" in columns:
-        problems.append(
-            "corrections cannot be imported: record each in the admin or the API, which ask "
-            "for the update it corrects"
-        )
-    known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "corrects")
-    if unknown := [name for name in columns if name not in known]:
-        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_names(unknown)}")
-    if missing := [name for name in REQUIRED_COLUMNS if name not in columns]:
-        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
-    if twice := sorted({name for name in columns if columns.count(name) > 1}):
-        problems.append(f"column{'s' if len(twice) > 1 else ''} {_names(twice)} more than once")
-    if problems:
+    if problems := _column_problems(columns):
         raise ImportRefused(f"{table.name}: {'; '.join(problems)}. {_COLUMNS}")
     return [
         columns.index(name) if name in columns else len(columns)
@@ -333,8 +331,35 @@ def _column_positions(table):
     ]
 
 
+def _column_problems(columns):
+    """What is wrong with a header's column names, in time linear in their number (a header
+    may be sent with tens of thousands)."""
+    problems = []
+    counts = Counter(columns)
+    if "corrects" in counts:
+        problems.append(
+            "corrections cannot be imported: record each in the admin or the API, which ask "
+            "for the update it corrects"
+        )
+    known = {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "corrects"}
+    if unknown := [name for name in counts if name not in known]:
+        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_names(unknown)}")
+    if missing := [name for name in REQUIRED_COLUMNS if name not in counts]:
+        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
+    if twice := sorted(name for name, count in counts.items() if count > 1):
+        problems.append(f"column{'s' if len(twice) > 1 else ''} {_names(twice)} more than once")
+    return problems
+
+
+# Names listed in a message; the rest are counted.
+NAMES_SHOWN = 10
+
+
 def _names(names):
-    return ", ".join(repr(name) for name in names)
+    shown = ", ".join(_shown(name) for name in names[:NAMES_SHOWN])
+    if len(names) > NAMES_SHOWN:
+        return f"{shown} and {len(names) - NAMES_SHOWN:,} more"
+    return shown
 
 
 def _shown(value):

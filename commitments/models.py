@@ -692,7 +692,9 @@ class Commitment(models.Model):
         "the project's default cadence.",
     )
 
-    # The current status, kept by services.record_status_update and import_status_updates only.
+    # The current status, kept by services.record_status_update, approve_or_return and
+    # import_status_updates only: database triggers (migration 0023) refuse any value but that
+    # of the newest standing update, whoever writes it.
     current_status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.NOT_ASSESSED, editable=False
     )
@@ -1769,7 +1771,14 @@ class Indicator(models.Model):
             raise ValidationError(errors)
 
 
+def _approved_value_correction_of(outer="pk"):
+    return IndicatorValue.objects.filter(corrects=OuterRef(outer), review__decision="approve")
+
+
 class IndicatorValueQuerySet(models.QuerySet):
+    """Reads of indicator values, by status updates' rules (StatusUpdateQuerySet): what a
+    correction replaces, and when, is said the same way for both."""
+
     def approved(self):
         """Values a reviewer approved (or approved on submission, review off): the only ones
         that count, and the only ones anonymous readers see."""
@@ -1790,10 +1799,7 @@ class IndicatorValueQuerySet(models.QuerySet):
 
     def standing(self):
         """Approved values that no approved correction has replaced: the ones progress reads."""
-        corrections = IndicatorValue.objects.filter(
-            corrects=OuterRef("pk"), review__decision=Review.Decision.APPROVE
-        )
-        return self.approved().exclude(Exists(corrections))
+        return self.approved().exclude(Exists(_approved_value_correction_of()))
 
     def known_by(self, moment):
         """Values recorded and approved before `moment`."""
@@ -1825,20 +1831,34 @@ class IndicatorValueQuerySet(models.QuerySet):
             values = values.known_by(end_of_day(known_on))
         return values
 
+    def live(self):
+        """Values not returned: pending or approved. A value has at most one live correction;
+        a returned correction leaves room for another."""
+        return self.exclude(review__decision=Review.Decision.RETURN)
+
     def reviewable_by(self, user):
         """Pending values that `user` may decide: anyone's but their own (four eyes)."""
         return self.pending().exclude(author=user)
 
     def for_display(self, known_on=None):
         """Joined with the indicator, its commitment, the author and the decision, each with
-        `corrected_by_id`: the correction that names it (by the end of `known_on`, when given,
-        recorded and approved by then; an index read per row)."""
-        correction = IndicatorValue.objects.filter(corrects=OuterRef("pk"))
-        if known_on is not None:
-            correction = correction.known_by(end_of_day(known_on))
-        return self.select_related("indicator__commitment", "author", "review__reviewer").annotate(
-            corrected_by_id=Subquery(correction.values("pk")[:1])
-        )
+        `corrected_by_id` (with_corrected_by): a pending or returned correction replaces
+        nothing, and is named to nobody."""
+        return self.select_related(
+            "indicator__commitment", "author", "review__reviewer"
+        ).with_corrected_by(known_on)
+
+    def with_corrected_by(self, known_on=None):
+        """Annotates `corrected_by_id`: the approved correction that replaced each value (by
+        the end of `known_on`, when given, recorded and approved by then), or None. An index
+        read of indicatorvalue_corrects_idx per row."""
+        if known_on is None:
+            correction = _approved_value_correction_of()
+        else:
+            correction = IndicatorValue.objects.filter(corrects=OuterRef("pk")).known_by(
+                end_of_day(known_on)
+            )
+        return self.annotate(corrected_by_id=Subquery(correction.values("pk")[:1]))
 
 
 class IndicatorValue(models.Model):
@@ -1902,10 +1922,11 @@ class IndicatorValue(models.Model):
         null=True,
         blank=True,
         related_name="corrections",
-        # indicatorvalue_corrected_once's unique index serves every lookup by it.
+        # indicatorvalue_corrects_idx serves every lookup by it.
         db_index=False,
         help_text="The approved value of the same indicator that this one corrects: once "
-        "approved, it replaces it.",
+        "approved, it replaces it. A value has one correction pending or approved at most; "
+        "once one is returned, another may be recorded.",
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="indicator_values"
@@ -1949,15 +1970,13 @@ class IndicatorValue(models.Model):
                 name="indicatorvalue_confidence_valid",
                 violation_error_message="Choose low, medium or high confidence, or leave it empty.",
             ),
-            # Its index serves "the correction of this one" (IndicatorValueQuerySet.standing).
-            models.UniqueConstraint(
-                fields=["corrects"],
-                name="indicatorvalue_corrected_once",
-                violation_error_message="This value has already been corrected: record a new "
-                "value instead.",
-            ),
         ]
         indexes = [
+            # "The corrections of this one" (IndicatorValueQuerySet.standing, with_corrected_by,
+            # the one live correction that clean() allows). Not unique: a returned correction
+            # leaves room for another, as for status updates, and the indicator's lock
+            # (services.record_indicator_value) makes two corrections of one value take turns.
+            models.Index(fields=["corrects"], name="indicatorvalue_corrects_idx"),
             # An indicator's values in Meta.ordering, newest first (its latest value, the
             # values of one indicator): read off the index, however long the history.
             models.Index(
@@ -2004,7 +2023,7 @@ class IndicatorValue(models.Model):
             corrected = self.corrects
             if corrected.indicator_id != self.indicator_id:
                 errors["corrects"] = "A correction must correct a value of the same indicator."
-            elif existing := corrected.corrections.exclude(pk=self.pk).first():
+            elif existing := corrected.corrections.live().exclude(pk=self.pk).first():
                 errors["corrects"] = (
                     f"Value #{self.corrects_id} was already corrected by value #{existing.pk}: "
                     "record a new value instead."

@@ -454,7 +454,17 @@ BRIEFING_COLUMNS = [
     "stale_then",
 ]
 BRIEFING_ASSESSMENT_COLUMNS = ["summary", "evidence_url", "evidence_source", "confidence"]
-BRIEFING_UPDATE_COLUMNS = ["status", "progress", "as_of", "summary"]
+# Of the updates under "Changes since": `corrected_by_id` leaves out those a correction replaced,
+# `corrects_approved` marks a correction (of an update that was public: the answer to a returned
+# one is no correction to a reader, as the API's `corrects` says, StatusUpdateSerializer).
+BRIEFING_UPDATE_COLUMNS = [
+    "status",
+    "progress",
+    "as_of",
+    "summary",
+    "corrected_by_id",
+    "corrects_approved",
+]
 
 
 @dataclass
@@ -495,7 +505,8 @@ class Briefing:
 def briefing(as_of, since, *, known_on=None) -> Briefing:
     """Everything the briefing pack shows, per pillar: each commitment's status, progress and
     staleness on `as_of` with the summary and evidence of the assessment in effect then
-    (CommitmentQuerySet.as_of), what changed since `since` (changes_between) and the stale
+    (CommitmentQuerySet.as_of), what changed since `since` (changes_between, with the
+    standing updates dated in between, corrections marked) and the stale
     commitments, and the headline figures of the indicators (headline_figures). Only approved
     updates and values count, as known on `known_on`. Seven queries, whatever the amount of
     data (five when nothing changed): the pillars, the commitments on `as_of`,
@@ -552,6 +563,9 @@ def briefing(as_of, since, *, known_on=None) -> Briefing:
     )
     slugs = {group.pillar.slug: group for group in pillars.values()}
     for change in changes.changes:
+        # What stands, as on the dashboard: an assessment that an approved correction replaced
+        # (by `known_on`) is not listed as if it had been said; its correction is, marked.
+        change.updates = [update for update in change.updates if update["corrected_by_id"] is None]
         if (group := slugs.get(change.commitment["pillar__slug"])) is not None:
             group.changes.append(change)
     return Briefing(

@@ -193,7 +193,6 @@ def save_indicator(indicator: Indicator) -> Indicator:
     return indicator
 
 
-@unique_violations_refused()
 @transaction.atomic
 def record_indicator_value(
     *,
@@ -211,14 +210,15 @@ def record_indicator_value(
 ) -> IndicatorValue:
     """Appends an observation of an indicator, pending review as a status update is; with
     REVIEW_REQUIRED off it is approved on submission, and counts at once. A correction
-    (`corrects`, an approved value of the same indicator, corrected once) replaces it once
-    approved.
+    (`corrects`, an approved value of the same indicator) replaces it once approved. As for a
+    status update, a value has one live correction at most (pending or approved): once that
+    one is returned, the value may be corrected again.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid:
-    also when another correction of the same value is recorded at the same moment (the
-    database's unique constraint decides, integrity.UniqueViolation)."""
+    also when another correction of the same value was recorded a moment earlier."""
     # The indicator's lock makes values and decisions of it take turns, as a commitment's
-    # lock does for its status updates.
+    # lock does for its status updates: of two corrections of one value recorded at the same
+    # moment, the second sees the first in clean() and is refused.
     Indicator.objects.select_for_update().filter(pk=indicator.pk).values_list("pk").get()
     observation = IndicatorValue(
         indicator=indicator,

@@ -2,6 +2,8 @@
 static/dashboard/dashboard.js from the public API, as any other dashboard would), health checks,
 and the page that says why an action is refused."""
 
+import math
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
@@ -15,9 +17,11 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
+from coalition.draining import draining
 from commitments import briefing as documents
+from commitments.api.throttling import BriefingThrottle
 from commitments.roles import roles_with
-from commitments.selectors import briefing
+from commitments.selectors import briefing, data_version
 
 
 def dashboard(request, code=None):
@@ -56,28 +60,74 @@ def briefing_pack(request):
     if not form.is_valid():
         return render(request, "briefing_400.html", {"problems": form.problems()}, status=400)
     dates = form.cleaned_data
+    if dates["format"] == "html":
+        response = render(request, "briefing.html", _briefing_context(request, dates))
+    else:
+        response = _briefing_document(request, dates)
+    if response.status_code != 200:
+        return response
+    if settings.ROADMAP_PUBLIC_READ:
+        patch_cache_control(response, public=True, max_age=300)
+    else:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _briefing_context(request, dates):
     pack = briefing(dates["as_of"], dates["since"], known_on=dates["known_on"])
     chosen = {"as_of": pack.as_of, "since": pack.since, "known_on": pack.known_on or ""}
-    context = {
+    return {
         "briefing": pack,
         "format": dates["format"],
         "pdf_url": f"?{urlencode({**chosen, 'format': 'pdf'})}",
         "docx_url": f"?{urlencode({**chosen, 'format': 'docx'})}",
     }
-    if dates["format"] == "html":
-        response = render(request, "briefing.html", context)
-    else:
-        if dates["format"] == "pdf":
-            body = documents.pdf(render_to_string("briefing.html", context, request))
-        else:
-            body = documents.docx(pack)
-        response = HttpResponse(body, content_type=DOCUMENT_TYPES[dates["format"]])
-        name = documents.filename(pack, dates["format"])
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-    if settings.ROADMAP_PUBLIC_READ:
-        patch_cache_control(response, public=True, max_age=300)
-    else:
-        patch_cache_control(response, private=True, no_store=True)
+
+
+def _briefing_document(request, dates):
+    """The PDF or the .docx: counted against the client's rate (a cached one too), from the
+    cache when this version of the data was rendered already, else rendered in one of the
+    machine's render slots (commitments/briefing.py says why)."""
+    throttle = BriefingThrottle()
+    if not throttle.allow_request(request, None):
+        wait = math.ceil(throttle.wait())
+        message = (
+            f"You have asked for {throttle.num_requests} briefing documents in a short time, "
+            f"which is the most a reader may. Please try again in {wait} seconds."
+        )
+        return _plain_page("429.html", message, status=429, retry_after=wait)
+    key = documents.cache_key(data_version()[0], dates)
+    body = documents.cached_document(key)
+    if body is None:
+        try:
+            with documents.render_slot():
+                # Rendered while this request waited for its slot?
+                body = documents.cached_document(key)
+                if body is None:
+                    body = _render(request, dates)
+                    documents.keep(key, body)
+        except documents.RendersBusy:
+            wait = math.ceil(settings.BRIEFING_RENDER_WAIT_SECONDS)
+            message = (
+                "Other briefing documents are being rendered. Please try again in a few seconds."
+            )
+            return _plain_page("503.html", message, status=503, retry_after=wait)
+    response = HttpResponse(body, content_type=DOCUMENT_TYPES[dates["format"]])
+    name = documents.filename(dates["as_of"], dates["format"])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _render(request, dates):
+    context = _briefing_context(request, dates)
+    if dates["format"] == "pdf":
+        return documents.pdf(render_to_string("briefing.html", context, request))
+    return documents.docx(context["briefing"])
+
+
+def _plain_page(template, message, *, status, retry_after):
+    response = HttpResponse(render_to_string(template, {"message": message}), status=status)
+    response["Retry-After"] = str(retry_after)
     return response
 
 
@@ -94,7 +144,10 @@ def healthz(request):
 
 
 def readyz(request):
-    """Ready to serve: the database answers a query."""
+    """Ready to serve: the process is not draining (its server is stopping, coalition/draining.py)
+    and the database answers a query."""
+    if draining():
+        return JsonResponse({"status": "draining"}, status=503)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -67,15 +67,27 @@ def robot_token(env, role):
     return manage(env, "shell", "-c", script).strip().splitlines()[-1]
 
 
+# What these scripts have always measured, unless their environment says otherwise: sync
+# workers, no access log (the benchmark's figures), and a stop without draining (nobody balances
+# load in front of them).
+SCRIPT_SERVER = {
+    "GUNICORN_WORKER_CLASS": "sync",
+    "GUNICORN_ACCESS_LOG": "",
+    "GUNICORN_DRAIN_SECONDS": "0",
+}
+
+
 @contextlib.contextmanager
 def gunicorn(env, port, log_name, app="coalition.wsgi", cwd=ROOT, workers=2):
-    """Serves `app` (the project, by default) with gunicorn's sync workers on a loopback port
-    until the block ends; yields its base URL once /healthz answers."""
+    """Serves `app` (the project, by default) with the project's gunicorn.conf.py, sync workers
+    (SCRIPT_SERVER), on a loopback port until the block ends; yields its base URL once /healthz
+    answers."""
     (ROOT / "var").mkdir(exist_ok=True)
     log = (ROOT / "var" / log_name).open("w")
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), app, "-b", f"127.0.0.1:{port}", "-w", str(workers), "--timeout", "30"],
-        cwd=cwd, env=env, stdout=log, stderr=log,
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app,
+         "-b", f"127.0.0.1:{port}", "-w", str(workers)],
+        cwd=cwd, env={**SCRIPT_SERVER, **env}, stdout=log, stderr=log,
     )  # fmt: skip
     try:
         for _ in range(100):

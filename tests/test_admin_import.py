@@ -11,7 +11,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commitments.imports import parse_csv
@@ -132,6 +134,32 @@ def test_a_file_the_command_would_refuse_as_a_whole_is_refused_with_its_message(
         "evidence_source, confidence, in any order."
     )
     assert not StatusUpdate.objects.exists()
+
+
+def test_a_header_of_tens_of_thousands_of_columns_is_refused_at_the_cost_of_a_small_one(
+    signed_in, roadmap, django_assert_num_queries
+):
+    # Found by an outside test: 60,000 columns (480 KB) took 31 s, and the worker timed out.
+    wide = ",".join(["summary"] * 60_000).encode() + b"\n" + b"MIL-1\n" * 1000
+    narrow = b"summary,summary,summary,summary,summary,summary,summary,summary,summary\n"
+    dry_run(signed_in, narrow)  # the session and the user's permissions, read once
+
+    with django_assert_num_queries(len(_queries_of(signed_in, narrow))):
+        response = dry_run(signed_in, wide)
+
+    assert response.context["refused"]["message"] == (
+        "Nothing imported: updates.csv: the header has 60,000 columns, where there are 8 at "
+        "most; missing columns 'commitment', 'status', 'as_of'; column 'summary' more than once. "
+        "The columns are commitment, status, as_of, summary, and optionally progress, "
+        "evidence_url, evidence_source, confidence, in any order."
+    )
+    assert not StatusUpdate.objects.exists()
+
+
+def _queries_of(client, content):
+    with CaptureQueriesContext(connection) as queries:
+        dry_run(client, content)
+    return queries
 
 
 @pytest.mark.parametrize(

@@ -271,10 +271,8 @@ def test_the_author_is_the_token_holder_whatever_the_body_says(client_as, analys
     assert response.json() == {"author": ["This field cannot be set here."]}
 
 
-def test_an_admin_creates_a_token_and_sees_it_once(admin_client, analyst):
-    response = admin_client.post(
-        "/admin/knox/authtoken/add/", {"user": analyst.pk, "expiry": ""}, follow=True
-    )
+def test_an_admin_creates_a_token_and_sees_it_once(admin_client):
+    response = admin_client.post("/admin/knox/authtoken/add/", {"expiry": ""}, follow=True)
 
     message = next(str(m) for m in response.context["messages"])
     token = message.split(": ")[1].split(" ")[0]
@@ -284,9 +282,9 @@ def test_an_admin_creates_a_token_and_sees_it_once(admin_client, analyst):
     assert token not in admin_client.get("/admin/knox/authtoken/").content.decode()
 
 
-def test_a_new_token_never_travels_in_a_cookie(admin_client, analyst):
+def test_a_new_token_never_travels_in_a_cookie(admin_client):
     # Cookie-based messages would carry the token to the browser and back in a cookie.
-    created = admin_client.post("/admin/knox/authtoken/add/", {"user": analyst.pk, "expiry": ""})
+    created = admin_client.post("/admin/knox/authtoken/add/", {"expiry": ""})
     shown = admin_client.get(created["Location"])
 
     token = next(str(m) for m in shown.context["messages"]).split(": ")[1].split(" ")[0]
@@ -297,6 +295,74 @@ def test_a_new_token_never_travels_in_a_cookie(admin_client, analyst):
     ]
     assert not any(token in value for value in cookies)
     assert "messages" not in admin_client.cookies
+
+
+TOKENS = "/admin/knox/authtoken/"
+
+
+def test_the_token_form_offers_only_the_signed_in_user(admin_client, admin_user, reviewer):
+    form = admin_client.get(f"{TOKENS}add/").context["adminform"].form
+
+    assert list(form.fields["user"].queryset) == [admin_user]
+    assert form.fields["user"].disabled
+
+
+def test_a_superuser_may_not_create_a_token_for_someone_else(admin_client, reviewer):
+    # Found by an outside test: a superuser made a reviewer's token, and approved their own
+    # update with it.
+    from knox.models import AuthToken
+
+    response = admin_client.post(f"{TOKENS}add/", {"user": reviewer.pk, "expiry": ""})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "user": [
+            "You may create a token for yourself only: a token acts as its user, so each user "
+            "creates their own, signed in as themselves."
+        ]
+    }
+    assert not AuthToken.objects.exists()
+
+
+def test_a_superuser_creates_their_own_token(admin_client, admin_user):
+    from knox.models import AuthToken
+
+    response = admin_client.post(f"{TOKENS}add/", {"user": admin_user.pk, "expiry": ""})
+
+    assert response.status_code == 302
+    assert list(AuthToken.objects.values_list("user", flat=True)) == [admin_user.pk]
+
+
+def test_a_user_given_the_permission_creates_their_own_token(client, reviewer, settings):
+    settings.ROADMAP_PUBLIC_READ = False  # so that the token is what lets the read through
+    from django.contrib.auth.models import Permission
+    from knox.models import AuthToken
+
+    reviewer.user_permissions.add(Permission.objects.get(codename="add_authtoken"))
+    client.force_login(reviewer)
+
+    response = client.post(f"{TOKENS}add/", {"expiry": ""}, follow=True)
+
+    token = next(str(m) for m in response.context["messages"]).split(": ")[1].split(" ")[0]
+    assert list(AuthToken.objects.values_list("user", flat=True)) == [reviewer.pk]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get("/api/v1/summary/").status_code == 200
+
+
+def test_a_superuser_revokes_someone_elses_token(admin_client, reviewer, token_for):
+    from knox.models import AuthToken
+
+    token = token_for(reviewer)
+    stored = AuthToken.objects.get(user=reviewer)
+
+    response = admin_client.post(f"{TOKENS}{stored.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not AuthToken.objects.exists()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.get("/api/v1/summary/").status_code == 401
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from rest_framework.fields import DateTimeField
@@ -348,6 +349,30 @@ def test_csv_export_defuses_spreadsheet_formulas(api, db):
     row = next(csv.DictReader(io.StringIO(api.get(LIST, {"format": "csv"}).content.decode())))
 
     assert row["title"] == '\'=HYPERLINK("http://evil")'
+
+
+@pytest.mark.parametrize(
+    ("title", "written"),
+    [
+        ("x;=1+1", "x;'=1+1"),
+        ("Funding, =HYPERLINK(1)", "Funding, '=HYPERLINK(1)"),
+        ("a\t@SUM(A1)", "a\t'@SUM(A1)"),
+        ('quoted; "+1 555"', 'quoted; "\'+1 555"'),
+        ("two lines\n-2+3", "two lines\n'-2+3"),
+        ("  =1+1", "'  =1+1"),
+        ("Training, continued - 40% done; on track", "Training, continued - 40% done; on track"),
+    ],
+)
+def test_csv_export_defuses_a_formula_after_a_separator_inside_a_cell(api, db, title, written):
+    # A spreadsheet whose list separator is ";" splits "x;=1+1" into "x" and the formula =1+1.
+    CommitmentFactory(title=title)
+
+    row = next(csv.DictReader(io.StringIO(api.get(LIST, {"format": "csv"}).content.decode())))
+
+    assert row["title"] == written
+    # However the line is split, no part of the cell is a formula.
+    parts = re.split(r"[,;\t\r\n]", row["title"])
+    assert [part for part in parts if re.match(r"[\s\"]*[=+\-@]", part)] == []
 
 
 def test_a_browser_gets_the_browsable_api(api, roadmap):

@@ -2,13 +2,18 @@
 assessment that cites its evidence and one left pending, read as of 31 May 2026 and compared
 with 15 February; the answers are written out here by hand."""
 
+import contextlib
 import datetime
 import io
 import os
+import subprocess
+import sys
+import threading
 
 import pytest
 from django.utils import timezone
 
+from commitments import briefing as briefing_documents
 from commitments.models import Commitment, Indicator
 from commitments.services import (
     approve_or_return,
@@ -154,6 +159,58 @@ def test_known_on_reads_the_history_as_it_was_known_then(client, history):
         "A-3": ("not_assessed", None, True),
     }
     assert "as known on" in response.content.decode()
+
+
+@pytest.fixture
+def corrected(history, analyst, reviewer):
+    """`history`, and B-2 (never assessed there) said off track 20 as of 1 May, approved on
+    2 May, then corrected to at risk 40 as of the same day, recorded and approved on 20 May."""
+    b2 = Commitment.objects.get(code="B-2")
+
+    def update(recorded, approved, **fields):
+        with at(recorded):
+            made = record_status_update(
+                commitment=b2, author=analyst, as_of=datetime.date(2026, 5, 1), **fields
+            )
+        with at(approved):
+            approve_or_return(made, reviewer=reviewer, decision="approve")
+        return made
+
+    wrong = update(
+        _noon(5, 1), _noon(5, 2), status="off_track", progress=20, summary="Overcounted."
+    )
+    update(
+        _noon(5, 20),
+        _noon(5, 20),
+        status="at_risk",
+        progress=40,
+        summary="Counted again from the field reports.",
+        corrects=wrong,
+    )
+
+
+@pytest.mark.parametrize("format", ["html", "docx", "pdf"])
+def test_changes_since_list_what_stands_with_a_correction_marked(
+    client, request, corrected, format
+):
+    if format == "pdf":
+        request.getfixturevalue("pango")
+    response = client.get(URL, MAY | {"format": format})
+
+    text = " ".join(_text(response, format).split())
+    assert "1 May 2026: At risk 40% (correction). Counted again from the field reports." in text
+    assert "Off track 20%" not in text
+    assert "Overcounted." not in text
+
+
+def test_changes_since_show_a_correction_from_the_day_it_was_known(client, corrected):
+    response = client.get(
+        URL, {"as_of": "2026-05-10", "since": "2026-02-15", "known_on": "2026-05-10"}
+    )
+
+    text = words(response)
+    assert "1 May 2026: Off track 20%. Overcounted." in text
+    assert "(correction)" not in text
 
 
 def test_the_dates_default_to_today_and_90_days_before(client, roadmap):
@@ -399,3 +456,165 @@ def test_the_page_loads_cleanly_and_printed_fits_the_width_of_a4(page, history):
         "   (element) => element.getBoundingClientRect().right))"
     )
     assert widest <= A4_TEXT_WIDTH_PX
+
+
+# The documents' costs (issue 22): four PDFs at once made /healthz take 13.8 s, and each new
+# `since` was a new render.
+
+
+def test_a_client_asking_for_more_documents_than_the_rate_gets_a_429(
+    client, history, settings, shared_cache
+):
+    settings.BRIEFING_THROTTLE = "2/minute"
+    asked = [
+        client.get(URL, MAY | {"since": since, "format": "docx"})
+        for since in ("2026-02-13", "2026-02-14")
+    ]
+
+    # The PDF and the .docx count together; refused, nothing is rendered.
+    refused = client.get(URL, MAY | {"since": "2026-02-15", "format": "pdf"})
+
+    assert [response.status_code for response in asked] == [200, 200]
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["Content-Type"].startswith("text/html")
+    assert "You have asked for 2 briefing documents in a short time" in refused.content.decode()
+    # The page costs no render, and another client has a rate of its own.
+    assert client.get(URL, MAY).status_code == 200
+    other = client.get(URL, MAY | {"format": "docx"}, REMOTE_ADDR="198.51.100.7")
+    assert other.status_code == 200
+
+
+def test_a_signed_in_user_is_counted_as_themselves_not_by_address(client, history, settings):
+    settings.BRIEFING_THROTTLE = "1/minute"
+    assert client.get(URL, MAY | {"format": "docx"}).status_code == 200
+
+    client.force_login(UserFactory(username="staffer", is_staff=True))
+
+    assert client.get(URL, MAY | {"format": "docx"}).status_code == 200
+    assert client.get(URL, MAY | {"format": "docx"}).status_code == 429
+
+
+@pytest.mark.parametrize("format", ["pdf", "docx"])
+def test_the_same_document_again_is_served_from_the_cache_without_rendering(
+    client, request, history, format, shared_cache, django_assert_num_queries
+):
+    if format == "pdf":
+        request.getfixturevalue("pango")
+    # Rendering reads the pack (seven queries) after the data version.
+    with django_assert_num_queries(8):
+        first = client.get(URL, MAY | {"format": format})
+
+    # A hit: the data version only.
+    with django_assert_num_queries(1):
+        again = client.get(URL, MAY | {"format": format})
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.content == first.content
+    assert again["Content-Disposition"] == first["Content-Disposition"]
+    assert again["Cache-Control"] == "public, max-age=300"
+
+
+def test_a_write_makes_the_next_request_render_the_document_again(
+    client, history, analyst, reviewer, django_assert_num_queries
+):
+    before = client.get(URL, MAY | {"format": "docx"})
+    update = record_status_update(
+        commitment=Commitment.objects.get(code="B-2"),
+        author=analyst,
+        status="at_risk",
+        progress=10,
+        as_of=datetime.date(2026, 5, 30),
+        summary="Assessed at last.",
+    )
+    approve_or_return(update, reviewer=reviewer, decision="approve")
+
+    with django_assert_num_queries(8):
+        after = client.get(URL, MAY | {"format": "docx"})
+
+    assert "Assessed at last." not in _text(before, "docx")
+    assert "Assessed at last." in _text(after, "docx")
+
+
+def test_a_document_larger_than_the_limit_is_not_kept(
+    client, history, settings, django_assert_num_queries
+):
+    settings.BRIEFING_CACHE_MAX_BYTES = 1000  # a .docx is some 36 KB
+    client.get(URL, MAY | {"format": "docx"})
+
+    with django_assert_num_queries(8):
+        assert client.get(URL, MAY | {"format": "docx"}).status_code == 200
+
+
+@contextlib.contextmanager
+def slot_held_by_a_thread(settings):
+    """The machine's only render slot, held by another thread of this process (a gunicorn
+    thread rendering) until the block ends; a request waits a fifth of a second for it."""
+    settings.BRIEFING_RENDERS = 1
+    settings.BRIEFING_RENDER_WAIT_SECONDS = 0.2
+    held, release = threading.Event(), threading.Event()
+
+    def render_for_ever():
+        with briefing_documents.render_slot():
+            held.set()
+            release.wait(timeout=30)
+
+    holder = threading.Thread(target=render_for_ever)
+    holder.start()
+    try:
+        assert held.wait(timeout=5)
+        yield
+    finally:
+        release.set()
+        holder.join(timeout=5)
+
+
+def test_while_every_render_slot_is_taken_a_document_is_a_503_to_retry(client, history, settings):
+    with slot_held_by_a_thread(settings):
+        response = client.get(URL, MAY | {"format": "docx"})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response["Content-Type"].startswith("text/html")
+    assert "Other briefing documents are being rendered" in response.content.decode()
+
+
+def test_while_every_render_slot_is_taken_the_page_and_kept_documents_are_served(
+    client, history, settings
+):
+    kept = client.get(URL, MAY | {"format": "docx"})
+
+    with slot_held_by_a_thread(settings):
+        assert client.get(URL, MAY | {"format": "docx"}).content == kept.content
+        assert client.get(URL, MAY).status_code == 200
+        assert client.get(URL, MAY | {"since": "2026-01-01", "format": "docx"}).status_code == 503
+
+    assert client.get(URL, MAY | {"since": "2026-01-01", "format": "docx"}).status_code == 200
+
+
+def test_a_render_slot_held_by_another_process_is_waited_for(client, history, settings):
+    """What bounds gunicorn's sync workers, each a process: the slot is the kernel's lock."""
+    settings.BRIEFING_RENDERS = 1
+    settings.BRIEFING_RENDER_WAIT_SECONDS = 0.2
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_A_LOCK, briefing_documents._slot_path(0)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        assert client.get(URL, MAY | {"format": "docx"}).status_code == 503
+    finally:
+        holder.communicate(timeout=5)  # closing its input ends it, and frees the slot
+
+    assert client.get(URL, MAY | {"format": "docx"}).status_code == 200
+
+
+HOLD_A_LOCK = """
+import fcntl, os, sys
+descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(descriptor, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.read()
+"""

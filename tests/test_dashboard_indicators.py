@@ -24,7 +24,7 @@ def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
         (datetime.date(2022, 12, 31), "22000000000", "more_than"),
         (datetime.date(2024, 1, 15), "25000000000", "approximately"),
     ]:
-        observation = record_indicator_value(
+        observation = latest = record_indicator_value(
             indicator=indicator,
             author=analyst,
             value=Decimal(value),
@@ -38,6 +38,14 @@ def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
         author=analyst,
         value=Decimal("29000000000"),
         as_of=datetime.date(2024, 6, 1),
+    )
+    # A correction of the latest, pending: it replaces nothing until approved (issue 22).
+    record_indicator_value(
+        indicator=indicator,
+        author=analyst,
+        value=Decimal("24000000000"),
+        as_of=datetime.date(2024, 1, 15),
+        corrects=latest,
     )
     source = read_api("commitments/HUM-1/")["source"]
     shown = read_api(f"indicators/{indicator.pk}/")

@@ -110,3 +110,26 @@ def test_the_favicon_is_served_by_the_project(client):
 
     assert response.status_code == 301
     assert response["Location"] == "/static/dashboard/favicon.svg"
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("https://evil.example/", "/admin/"),
+        ("//evil.example/admin/", "/admin/"),
+        ("", "/admin/"),
+        ("/admin/commitments/commitment/", "/admin/commitments/commitment/"),
+    ],
+)
+def test_after_signing_in_an_unsafe_next_lands_on_the_admin_home(
+    client, analyst, next_url, lands_on
+):
+    # Django's default, /accounts/profile/, is a page this site does not have.
+    response = client.post(
+        "/admin/login/",
+        {"username": "analyst", "password": "correct horse battery staple", "next": next_url},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+    assert client.get(response["Location"]).status_code == 200

@@ -1,10 +1,18 @@
 """Importing status updates from a CSV file: all or nothing, each bad row named by its line with
 what to fix, and every commitment left as recording the rows one by one would leave it."""
 
+import contextlib
 import csv
 import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from io import StringIO
+from pathlib import Path
 
+import psycopg2
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -15,6 +23,7 @@ from django.utils import timezone
 from commitments.models import Commitment, StatusUpdate
 from commitments.services import record_status_update
 from tests.factories import UserFactory
+from tests.replica import _as_postgres, _free_port, _program, _write_as_postgres
 
 # Every import here is by the analyst, unless a test says otherwise.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analyst")]
@@ -29,6 +38,7 @@ ROW = {
     "as_of": "2024-01-15",
     "summary": "Training continued as planned.",
 }
+REQUIRED = ["commitment", "status", "as_of", "summary"]
 STATUSES = "not_started, on_track, at_risk, off_track, completed, discontinued"
 
 
@@ -346,13 +356,26 @@ def test_the_optional_columns_may_be_left_out(roadmap, write_csv):
             ["code", "status", "as_of", "summary"],
             "unknown column 'code'; missing column 'commitment'",
         ),
-        ([*COLUMNS, "notes", "author"], "unknown columns 'notes', 'author'"),
+        (
+            [*COLUMNS, "notes", "author"],
+            "the header has 10 columns, where there are 8 at most; unknown columns 'notes', "
+            "'author'",
+        ),
         (
             [*COLUMNS, "corrects"],
-            "corrections cannot be imported: record each in the admin or the API, which ask for "
-            "the update it corrects",
+            "the header has 9 columns, where there are 8 at most; corrections cannot be "
+            "imported: record each in the admin or the API, which ask for the update it corrects",
         ),
-        ([*COLUMNS, "status"], "column 'status' more than once"),
+        (
+            ["corrects", *REQUIRED],
+            "corrections cannot be imported: record each in the admin or "
+            "the API, which ask for the update it corrects",
+        ),
+        (
+            [*COLUMNS, "status"],
+            "the header has 9 columns, where there are 8 at most; column 'status' more than once",
+        ),
+        (["status", *REQUIRED], "column 'status' more than once"),
     ],
 )
 def test_missing_and_unknown_columns_are_named(roadmap, write_csv, columns, problem):
@@ -366,6 +389,39 @@ def test_missing_and_unknown_columns_are_named(roadmap, write_csv, columns, prob
         "summary, and optionally progress, evidence_url, evidence_source, confidence, in any order."
     )
     assert StatusUpdate.objects.count() == 0
+
+
+def test_a_header_of_tens_of_thousands_of_columns_is_refused_before_its_rows_are_read(
+    roadmap, tmp_path, django_assert_num_queries
+):
+    # Found by an outside test: 60,000 columns (480 KB) took 31 s to check, one by one against
+    # all the others, and the worker timed out.
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(["summary"] * 60_000) + "\n" + "MIL-1\n" * 1000, encoding="utf-8")
+
+    # The author's: the user and their permissions. The file makes none.
+    with django_assert_num_queries(3), pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == (
+        f"Nothing imported: {path}: the header has 60,000 columns, where there are 8 at most; "
+        "missing columns 'commitment', 'status', 'as_of'; column 'summary' more than once. The "
+        "columns are commitment, status, as_of, summary, and optionally progress, evidence_url, "
+        "evidence_source, confidence, in any order."
+    )
+    assert StatusUpdate.objects.count() == 0
+
+
+def test_unknown_columns_are_named_ten_at_most(roadmap, write_csv):
+    path = write_csv(ROW, columns=[*REQUIRED, *(f"extra{number}" for number in range(25))])
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert (
+        "unknown columns 'extra0', 'extra1', 'extra2', 'extra3', 'extra4', 'extra5', 'extra6', "
+        "'extra7', 'extra8', 'extra9' and 15 more."
+    ) in str(refused.value)
 
 
 def test_a_row_with_more_cells_than_the_header_is_named(roadmap, tmp_path):
@@ -558,3 +614,148 @@ def test_an_import_never_brings_back_an_update_a_correction_replaced(roadmap, an
     import_updates(write_csv({**ROW, "status": "at_risk", "as_of": "2024-03-01"}))
 
     assert current("MIL-1") == ("at_risk", None, datetime.date(2024, 3, 1))
+
+
+FULL_DISK = (
+    "The database's disk is full: nothing was imported. Free some space on it and import the "
+    "file again."
+)
+
+
+def _rows_filling(write_csv, size):
+    """A file of rows whose summaries alone take more than `size` bytes."""
+    summary = "Training continued as planned; the next cycle starts in spring. " * 4
+    rows = size // len(summary) + 100
+    return write_csv(*({**ROW, "summary": f"{n} {summary}"} for n in range(rows)))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_erasable_history")
+def test_an_import_onto_a_full_sqlite_disk_says_so_and_writes_nothing(roadmap, write_csv):
+    """SQLite's file may not grow by a page (max_page_count, on this connection): it refuses
+    the next page as a full disk does (SQLITE_FULL)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's (PostgreSQL's: the next test)")
+    with connection.cursor() as cursor:
+        limit = cursor.execute("PRAGMA max_page_count").fetchone()[0]
+        free = cursor.execute("PRAGMA freelist_count").fetchone()[0]
+        size = cursor.execute("PRAGMA page_size").fetchone()[0]
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+    path = _rows_filling(write_csv, (free + 10) * size)  # more than its free pages hold
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(CommandError) as refused:
+            import_updates(path)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA max_page_count = {limit}")
+
+    assert str(refused.value) == FULL_DISK
+    assert StatusUpdate.objects.count() == 0
+    assert current("MIL-1") == ("not_assessed", None, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_onto_a_full_postgresql_disk_says_so_and_writes_nothing(roadmap, write_csv):
+    """A PostgreSQL of the test's own, holding a copy of the test database with the status
+    history on a 1 MiB file system (tmpfs): the import fills it (SQLSTATE 53100). Never the
+    shared server: a tablespace that vanishes under it makes it crash."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's (SQLite's: the test before)")
+    path = _rows_filling(write_csv, 2 * 1024 * 1024)
+    with postgresql_with_a_full_disk(connection.settings_dict) as database_url:
+        imported = subprocess.run(
+            [sys.executable, "manage.py", "import_updates", str(path), "--author", "analyst"],
+            cwd=Path(__file__).resolve().parents[1],
+            env={**os.environ, "DATABASE_URL": database_url, "DEBUG": "true"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        updates = _one_value(database_url, "SELECT count(*) FROM commitments_statusupdate")
+
+    assert (imported.returncode, imported.stderr) == (1, f"CommandError: {FULL_DISK}\n")
+    assert updates == 0
+
+
+def _one_value(database_url, sql):
+    connection_ = psycopg2.connect(database_url)
+    try:
+        with connection_.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()[0]
+    finally:
+        connection_.close()
+
+
+@contextlib.contextmanager
+def postgresql_with_a_full_disk(source):
+    """Starts a PostgreSQL of its own on a free port, copies the `source` database into it
+    with the status history in a tablespace on a 1 MiB tmpfs, and yields its URL; then stops
+    it, before the tmpfs goes. Skipped where a file system cannot be mounted."""
+    major = int(_one_value(_url(source), "SHOW server_version_num")) // 10000
+    initdb, pg_ctl = _program("initdb", major), _program("pg_ctl", major)
+    folder = Path(tempfile.mkdtemp(prefix="roadmap-full-disk-"))
+    data, tiny, port = folder / "data", folder / "tiny", _free_port()
+    tiny.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(tiny)],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    if mounted.returncode:
+        shutil.rmtree(folder)
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
+    try:
+        if os.geteuid() == 0:
+            for owned in (folder, tiny):
+                shutil.chown(owned, "postgres", "postgres")
+        subprocess.run(
+            [*_as_postgres(), initdb, "-D", str(data), "-U", "postgres", "--auth=trust",
+             "--encoding=UTF8", "--no-sync"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        _write_as_postgres(
+            data / "postgresql.auto.conf",
+            f"port = {port}\nlisten_addresses = '127.0.0.1'\n"
+            f"unix_socket_directories = '{folder}'\nfsync = off\nshared_buffers = 16MB\n",
+        )
+        subprocess.run(
+            [*_as_postgres(), pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-w",
+             "-t", "60", "start"],
+            check=True, capture_output=True, timeout=90,
+        )  # fmt: skip
+        try:
+            url = f"postgres://postgres@127.0.0.1:{port}"
+            copy = [
+                f"psql {url}/postgres -q -c 'CREATE DATABASE roadmap' "
+                f"-c \"CREATE TABLESPACE tiny LOCATION '{tiny}'\"",
+                f"pg_dump --format=custom {_url(source)} "
+                f"| pg_restore --no-owner --exit-on-error --dbname={url}/roadmap",
+                f"psql {url}/roadmap -q -c "
+                "'ALTER TABLE commitments_statusupdate SET TABLESPACE tiny'",
+            ]
+            for command in copy:
+                subprocess.run(
+                    ["bash", "-o", "pipefail", "-c", command],
+                    check=True,
+                    capture_output=True,
+                    timeout=120,
+                )
+            yield f"{url}/roadmap"
+        finally:
+            subprocess.run(
+                [*_as_postgres(), pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
+                capture_output=True, timeout=60,
+            )  # fmt: skip
+    finally:
+        subprocess.run(["umount", str(tiny)], check=True, timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _url(database):
+    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+    host = database["HOST"] or "127.0.0.1"
+    return f"postgres://{database['USER']}{password}@{host}:{database['PORT'] or 5432}/{database['NAME']}"

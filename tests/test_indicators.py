@@ -662,6 +662,71 @@ def test_a_reviewer_approves_a_value_through_the_api(
     assert api.get(f"{LIST}{indicator.pk}/").json()["progress"] == "50.0"
 
 
+# Corrections, by the status updates' rules (issue 22, point 7).
+
+
+def test_a_correction_replaces_a_value_for_every_reader_only_once_approved(
+    api, indicator, observe, review_required, reviewer, viewer, token_for
+):
+    value = observe(indicator, "29000000000")
+    approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+    correction = observe(indicator, "24000000000", corrects=value)
+    url = f"/api/v1/indicator-values/{value.pk}/"
+
+    anonymous = api.get(url).json()["corrected_by"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(viewer)}")
+    staff = api.get(url).json()["corrected_by"]
+    approve_or_return_indicator_value(correction, reviewer=reviewer, decision="approve")
+    approved = api.get(url).json()["corrected_by"]
+
+    assert (anonymous, staff, approved) == (None, None, correction.pk)
+
+
+def test_a_value_whose_correction_was_returned_is_corrected_again(
+    api, indicator, observe, review_required, reviewer, analyst, token_for
+):
+    value = observe(indicator, "29000000000")
+    approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+    returned = observe(indicator, "24000000000", corrects=value)
+    approve_or_return_indicator_value(
+        returned, reviewer=reviewer, decision="return", comment="Which report?"
+    )
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
+
+    response = api.post(
+        values_url(indicator),
+        {"value": "24500000000", "as_of": "2024-01-15", "corrects": value.pk},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    again = IndicatorValue.objects.get(pk=response.json()["id"])
+    approve_or_return_indicator_value(again, reviewer=reviewer, decision="approve")
+    assert api.get(f"/api/v1/indicator-values/{value.pk}/").json()["corrected_by"] == again.pk
+    assert Indicator.objects.with_latest().get(pk=indicator.pk).latest_id == again.pk
+
+
+def test_a_value_with_a_correction_pending_is_not_corrected_twice(
+    api, indicator, observe, review_required, reviewer, analyst, token_for
+):
+    value = observe(indicator, "29000000000")
+    approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+    pending = observe(indicator, "24000000000", corrects=value)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
+
+    response = api.post(
+        values_url(indicator),
+        {"value": "24500000000", "as_of": "2024-01-15", "corrects": value.pk},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["corrects"] == [
+        f"Value #{value.pk} was already corrected by value #{pending.pk}: record a new value "
+        "instead."
+    ]
+
+
 def test_the_author_cannot_review_their_own_value_and_an_analyst_none(
     api, indicator, observe, review_required, analyst, editor, token_for
 ):

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from commitments.models import (
     Commitment,
@@ -19,6 +21,7 @@ from commitments.models import (
     Theme,
 )
 from commitments.roadmap import DEFAULT_DATA_FILE, RoadmapDataError, load_roadmap
+from commitments.selectors import data_version
 from commitments.services import save_commitment
 from commitments.source_texts import SHIPPED_TEXTS, paragraphs_of
 
@@ -165,6 +168,52 @@ def test_loading_with_sync_brings_an_edited_commitment_back_to_the_file(roadmap)
     )
     assert not commitment.themes.filter(slug="communications").exists()
     assert commitment.history.first().history_change_reason == "load_roadmap"
+
+
+def loading_writes(**options):
+    """The statements a load sends that write (not reads, not savepoints)."""
+    with CaptureQueriesContext(connection) as queries:
+        call_command("load_roadmap", stdout=StringIO(), **options)
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if not query["sql"].startswith(("SELECT", "SAVEPOINT", "RELEASE SAVEPOINT"))
+        and query["sql"] not in ("BEGIN", "COMMIT")
+    ]
+
+
+@pytest.mark.parametrize("sync", [False, True])
+def test_loading_again_writes_nothing_and_leaves_the_data_version(db, sync):
+    """A deploy runs load_roadmap every time: were the data version to move, every cached API
+    response would be computed again."""
+    call_command("load_roadmap", stdout=StringIO())
+    loaded = data_version()[0]
+
+    assert loading_writes(sync=sync) == []
+    assert data_version()[0] == loaded
+
+
+def add_a_theme(data):
+    data["themes"].append({"slug": "maritime", "name": "Maritime security", "description": ""})
+
+
+def rename_a_pillar(data):
+    data["pillars"][0]["name"] = "Military, renamed"
+
+
+@pytest.mark.parametrize(
+    ("change", "sync"), [(add_a_theme, False), (rename_a_pillar, True)], ids=["added", "synced"]
+)
+def test_what_the_file_changes_moves_the_data_version_on(roadmap, tmp_path, change, sync):
+    data = shipped_data()
+    change(data)
+    changed_file = tmp_path / "roadmap.yaml"
+    changed_file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    before = data_version()[0]
+
+    call_command("load_roadmap", file=changed_file, sync=sync, stdout=StringIO())
+
+    assert data_version()[0] != before
 
 
 def test_the_command_reports_what_it_did(db):

@@ -36,14 +36,28 @@ def test_a_recorded_status_update_shows_at_once(roadmap, api, record, shared_cac
 
 
 def test_a_write_outside_the_app_shows_at_once(roadmap, api, analyst, shared_cache):
-    # As an import or a database shell would write: no signal, no service, only SQL.
+    # As an import or a database shell would write: no signal, no service, only SQL (an
+    # approved update first: the database refuses a current status that none gives).
     counts(api)
     commitment = Commitment.objects.get(code="MIL-1")
+    as_of, now = datetime.date(2024, 1, 1), timezone.now()
     with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO commitments_statusupdate (commitment_id, status, as_of, summary,"
+            " evidence_url, evidence_source, confidence, author_id, created_at)"
+            " VALUES (%s, 'off_track', %s, 'Imported.', '', '', '', %s, %s)",
+            [commitment.pk, as_of, analyst.pk, now],
+        )
+        cursor.execute(
+            "INSERT INTO commitments_review (update_id, decision, comment, decided_at)"
+            " SELECT id, 'approve', '', created_at FROM commitments_statusupdate"
+            " WHERE commitment_id = %s",
+            [commitment.pk],
+        )
         cursor.execute(
             f"UPDATE {Commitment._meta.db_table} SET current_status = 'off_track',"
             " current_as_of = %s WHERE id = %s",
-            [datetime.date(2024, 1, 1), commitment.pk],
+            [as_of, commitment.pk],
         )
     by_status, _ = counts(api)
     assert by_status["off_track"] == 1

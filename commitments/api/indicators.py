@@ -307,7 +307,9 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         source="corrected_by_id",
         allow_null=True,
         read_only=True,
-        help_text="Id of the value that corrects this one; null while none does.",
+        help_text="Id of the later value that corrects this one, once that correction is "
+        "approved: this one then no longer counts (superseded). Null while it stands, a "
+        "correction pending review or returned included.",
     )
     author = serializers.SerializerMethodField()
     review_state = serializers.ChoiceField(

@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import orjson
@@ -65,12 +66,24 @@ def csv_chunks(columns, batches):
         yield output.getvalue().encode(CSVRenderer.charset)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula, white space before it
+# or not: analyst text such as "=HYPERLINK(...)" must stay words.
+FORMULA_START = re.compile(r"[\t\r]|\s*[=+\-@]")
+# The same after a separator inside a cell: a program that splits lines on ";" (the list
+# separator of many locales), on tabs or on line breaks reads "x;=1+1" as "x" and "=1+1",
+# quotes or not, unless the cell is first in its line. An apostrophe goes before the prefix.
+FORMULA_AFTER_SEPARATOR = re.compile(r"(?<=[,;\t\r\n])([\s\"]*)(?=[=+\-@])")
+
+
 def cell(value):
+    """A value as a CSV cell: lists joined with "; ", and text never a formula in a
+    spreadsheet, however it splits the line (the XLSX's text cells are text by type)."""
     if isinstance(value, list):
         value = "; ".join(map(str, value))
-    # A spreadsheet would run analyst text such as "=HYPERLINK(...)" as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        value = FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
+        if FORMULA_START.match(value):
+            value = "'" + value
     return value
 
 

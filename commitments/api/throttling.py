@@ -7,6 +7,7 @@ window, whatever the rate. A fixed window lets a client send up to twice its rat
 turn of a window, which is fine for protecting the service.
 """
 
+from django.conf import settings
 from rest_framework import throttling
 
 from commitments.client_address import client_address
@@ -56,3 +57,20 @@ class UserRateThrottle(CountingThrottle, throttling.UserRateThrottle):
         if not request.user or not request.user.is_authenticated:
             return None
         return super().get_cache_key(request, view)
+
+
+class BriefingThrottle(CountingThrottle):
+    """Counts the briefing pack's PDF and .docx per client (BRIEFING_THROTTLE): signed-in users
+    by user, everyone else by address. A render takes seconds, so far fewer than the API's
+    reads. Used by a plain Django view (commitments.views.briefing_pack): what it reads of the
+    request (the user, REMOTE_ADDR, X-Forwarded-For) a Django request has too."""
+
+    scope = "briefing"
+
+    def get_rate(self):
+        return settings.BRIEFING_THROTTLE
+
+    def get_cache_key(self, request, view):
+        user = request.user
+        ident = f"user-{user.pk}" if user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

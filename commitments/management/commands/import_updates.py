@@ -4,7 +4,9 @@ from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
+from commitments.disk_full import disk_full
 from commitments.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportRefused, read_csv
 from commitments.services import import_status_updates
 
@@ -39,6 +41,14 @@ class Command(BaseCommand):
                 result = import_status_updates(table, author=user, progress=bar)
         except ImportRefused as error:
             raise CommandError(str(error)) from error
+        except DatabaseError as error:
+            if not disk_full(error):
+                raise
+            # The import is one transaction, rolled back whole by the time this runs.
+            raise CommandError(
+                "The database's disk is full: nothing was imported. Free some space on it and "
+                "import the file again."
+            ) from error
         finally:
             if bar:
                 bar.close()

@@ -1,0 +1,212 @@
+"""gunicorn with the project's gunicorn.conf.py, stopped under load: a stopping server drains
+(coalition/draining.py). Real gunicorn on a free loopback port, on the test database; every wait
+is bounded."""
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+DRAIN_SECONDS = 2
+
+
+def _database_url():
+    """The test database, for another process."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(database['NAME']).resolve()}"
+    credentials = quote(database["USER"] or "") + (
+        f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
+    )
+    return (
+        f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+        f"/{database['NAME']}"
+    )
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(port, path, connection_=None, timeout=10):
+    """(status, body) of a GET, on `connection_` (kept alive) or a connection of its own."""
+    own = connection_ is None
+    conn = connection_ or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Accept": "application/json"})
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        if own:
+            conn.close()
+
+
+@pytest.fixture
+def server(roadmap, tmp_path):
+    """gunicorn as deployed (gunicorn.conf.py: gthread, 2 workers, draining) on the test
+    database; yields (process, port, log) once /readyz answers 200. Killed if still running."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DEBUG": "false",
+        "SECRET_KEY": "test-only-secret-key-of-the-graceful-shutdown-tests-0123456789",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_DRAIN_SECONDS": str(DRAIN_SECONDS),
+    }
+    for name in ("CACHE_URL", "DATABASE_REPLICA_URLS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(GUNICORN), "coalition.wsgi"], cwd=ROOT, env=env, stdout=output, stderr=output
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                if _get(port, "/readyz", timeout=2)[0] == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not become ready:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield process, port, log
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+    print(log.read_text())  # shown when the test fails
+
+
+class Load:
+    """Clients sending GETs in a loop until a load balancer, polling /readyz, takes the server
+    out of rotation (or a deadline passes): half on kept-alive connections, half on a new
+    connection each."""
+
+    def __init__(self, port, clients=6, seconds=10):
+        self.port = port
+        self.deadline = time.monotonic() + seconds
+        self.out_of_rotation = threading.Event()
+        self.lock = threading.Lock()
+        self.results = []  # (started, finished, status or the error)
+        self.readyz = []  # (time, status, body)
+        self.threads = [
+            threading.Thread(target=self._client, args=(number % 2 == 0,))
+            for number in range(clients)
+        ]
+        self.threads.append(threading.Thread(target=self._load_balancer))
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.out_of_rotation.set()
+        for thread in self.threads:
+            thread.join(timeout=20)
+
+    def _running(self):
+        return not self.out_of_rotation.is_set() and time.monotonic() < self.deadline
+
+    def _client(self, keep_alive):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        while self._running():
+            started = time.monotonic()
+            try:
+                status, _ = _get(self.port, "/api/v1/commitments/", conn if keep_alive else None)
+            except (OSError, http.client.HTTPException) as error:
+                status = repr(error)
+                conn.close()
+            with self.lock:
+                self.results.append((started, time.monotonic(), status))
+        conn.close()
+
+    def _load_balancer(self):
+        while self._running():
+            try:
+                status, body = _get(self.port, "/readyz", timeout=5)
+            except (OSError, http.client.HTTPException) as error:
+                status, body = repr(error), ""
+            self.readyz.append((time.monotonic(), status, body))
+            if status != 200:
+                self.out_of_rotation.set()
+            time.sleep(0.05)
+
+    def answered(self):
+        return sum(1 for _, _, status in self.results if status == 200)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_server_drains_every_request_it_was_sent(server):
+    """SIGTERM under load: /readyz says draining while the workers keep serving, the load
+    balancer stops sending, and no request of the load fails (none reset, none refused)."""
+    process, port, _ = server
+    with Load(port) as load:
+        while load.answered() < 20 and time.monotonic() < load.deadline:
+            time.sleep(0.05)
+        stopped_at = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        load.out_of_rotation.wait(timeout=DRAIN_SECONDS + 3)
+    process.wait(timeout=DRAIN_SECONDS + 10)
+
+    failed = [status for _, _, status in load.results if status != 200]
+    in_flight = [
+        status for started, finished, status in load.results if started < stopped_at < finished
+    ]
+    answered_after = [status for started, _, status in load.results if started > stopped_at]
+    draining = [(status, body) for at, status, body in load.readyz if at > stopped_at]
+    assert failed == []
+    assert set(in_flight) <= {200}
+    assert answered_after, "nothing was sent while the server drained: the test proved nothing"
+    assert draining[-1] == (503, '{"status": "draining"}')
+    assert process.returncode == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reloaded_server_replaces_its_workers_without_draining(server):
+    """HUP (a reload) replaces the workers while the server goes on: the old ones stop at once
+    without saying draining, and every request is answered."""
+    process, port, log = server
+    with Load(port, seconds=DRAIN_SECONDS + 1) as load:
+        time.sleep(0.3)
+        process.send_signal(signal.SIGHUP)
+        time.sleep(DRAIN_SECONDS)
+    lines = log.read_text().splitlines()
+    assert sum("Worker exiting" in line for line in lines) == 2
+    assert [line for line in lines if "Draining" in line] == []
+    assert {status for _, status, _ in load.readyz} == {200}
+    assert {status for _, _, status in load.results} == {200}
+
+
+def test_gunicorn_refuses_a_drain_that_leaves_no_time_for_requests_in_flight():
+    checked = subprocess.run(
+        [str(GUNICORN), "--check-config", "coalition.wsgi"],
+        cwd=ROOT,
+        env={**os.environ, "GUNICORN_DRAIN_SECONDS": "30", "GUNICORN_GRACEFUL_TIMEOUT": "30"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert checked.returncode != 0
+    assert (
+        "GUNICORN_GRACEFUL_TIMEOUT (30 s) must be longer than GUNICORN_DRAIN_SECONDS (30 s)"
+        in checked.stderr
+    )
