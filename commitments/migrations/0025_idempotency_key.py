@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0022_loaded_commitments_stand_from_adoption'),
+        ('commitments', '0024_indicator_value_corrected_again_after_a_return'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
