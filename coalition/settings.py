@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -407,9 +408,13 @@ SPECTACULAR_SETTINGS = {
         "API token (`Authorization: Bearer <token>`; `Token <token>` works too) or a signed-in "
         "session of a user whose role allows them.\n\n"
         "**Conventions.** Absent optional values are `null`. Every GET carries an `ETag` and "
-        "`Last-Modified` and answers 304 to `If-None-Match` or `If-Modified-Since`. Errors are "
-        "JSON: a `detail`, or messages per field for a 400. Lists are paged (`page`, "
-        "`page_size` up to 200); the feed of updates pages with a cursor."
+        "`Last-Modified` and answers 304 to `If-None-Match` or `If-Modified-Since`; its "
+        "`Cache-Control: no-cache` asks a cache to revalidate before each use (`private, "
+        "no-cache, no-store` for a signed-in reader: kept by no cache). A POST may carry an "
+        "`Idempotency-Key`: retried with the same key, it answers what it answered the first "
+        "time and writes nothing again. Errors are JSON: a `detail`, or messages per field for "
+        "a 400. Lists are paged (`page`, `page_size` up to 200); the feed of updates pages with "
+        "a cursor."
     ),
     "VERSION": "1",
     "SERVERS": [{"url": "/", "description": "This deployment"}],
@@ -462,7 +467,10 @@ SPECTACULAR_SETTINGS = {
 # Dashboards on other origins may read the API; nothing else is shared across origins.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After", "Idempotent-Replayed"]
+# What a dashboard on another origin may send besides the usual: a key that makes a retried
+# POST safe (commitments/api/idempotency.py).
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 
 # Messages live in the session, not in a cookie: a new API token is shown once as a message, and
 # must not travel back and forth in a cookie the browser keeps.

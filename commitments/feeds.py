@@ -1,6 +1,7 @@
 """The Atom feed of approved status updates, for feed readers: /feeds/updates/, optionally of
 one pillar (?pillar=<slug>)."""
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
@@ -10,6 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import urlencode
 
 from commitments.api.permissions import may_read
+from commitments.freshness import revalidate_each_time
 from commitments.models import Pillar, StatusUpdate
 from commitments.people import person_name
 
@@ -104,4 +106,7 @@ def updates_feed(request):
     login page)."""
     if not may_read(request):
         raise PermissionDenied
-    return UpdatesFeed(request)(request)
+    response = UpdatesFeed(request)(request)
+    # Its Last-Modified would otherwise let a reader reuse it for hours after an approval.
+    revalidate_each_time(response, personal=not settings.ROADMAP_PUBLIC_READ)
+    return response

@@ -2164,3 +2164,58 @@ class ImportReceipt(models.Model):
         return (
             f"{self.updates} updates imported by {self.user} at {self.imported_at:%Y-%m-%d %H:%M}"
         )
+
+
+class IdempotencyKeyQuerySet(models.QuerySet):
+    def expired(self, now=None):
+        """Keys older than IdempotencyKey.KEPT_FOR: a retry with one of them is a new request."""
+        return self.filter(created_at__lt=(now or timezone.now()) - IdempotencyKey.KEPT_FOR)
+
+
+class IdempotencyKey(models.Model):
+    """A POST of the API that succeeded with an `Idempotency-Key` header, and the response it
+    got. It is written in the same transaction as the POST's own write, so that a client that
+    lost the answer (a dropped connection) and retries with the same key gets that response
+    instead of writing again (commitments/api/idempotency.py). Keys are a user's own: two users
+    may use the same one. Kept for KEPT_FOR, then pruned (`manage.py prune_idempotency_keys`,
+    and each keyed write prunes its user's)."""
+
+    KEPT_FOR = datetime.timedelta(hours=24)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255, help_text="The Idempotency-Key header, as sent.")
+    fingerprint = models.CharField(
+        max_length=64,
+        help_text="SHA-256 of the request's method, path and JSON body: the same key with "
+        "another request is refused.",
+    )
+    status = models.PositiveSmallIntegerField(help_text="The HTTP status of the response.")
+    headers = models.JSONField(help_text="The response's headers, as [name, value] pairs.")
+    body = models.BinaryField(help_text="The response's body, as sent.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = IdempotencyKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "idempotency key"
+        constraints = [
+            # Its index serves the look-up of every keyed POST (user, key).
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                name="idempotencykey_once_per_user",
+                violation_error_message="This user has already used this idempotency key.",
+            ),
+        ]
+        indexes = [
+            # IdempotencyKey.objects.expired(): created_at < now - 24 hours.
+            models.Index(fields=["created_at"], name="idempotencykey_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"Idempotency key {self.key!r} of {self.user} ({self.status})"
+
+    def is_expired(self, now=None):
+        return self.created_at < (now or timezone.now()) - self.KEPT_FOR

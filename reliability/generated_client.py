@@ -22,6 +22,7 @@ import time
 import traceback
 import typing
 import urllib.request
+import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -213,19 +214,28 @@ def the_summary(run):
 
 @step
 def a_status_update_posted_with_a_token(run):
-    """201 with the update as recorded, and its Location."""
+    """201 with the update as recorded, and its Location; sent again with its Idempotency-Key,
+    as after a dropped connection, the same update, not a second one."""
+    body = status_update(
+        status="completed",
+        summary="Recorded through the generated client.",
+        progress=100,
+        evidence_url="https://example.org/report",
+        confidence="high",
+    )
+    key = str(uuid.uuid4())
     response = commitments_updates_create.sync_detailed(
-        client=run.analyst,
-        code="FTF-1",
-        body=status_update(
-            status="completed",
-            summary="Recorded through the generated client.",
-            progress=100,
-            evidence_url="https://example.org/report",
-            confidence="high",
-        ),
+        client=run.analyst, code="FTF-1", body=body, idempotency_key=key
+    )
+    retry = commitments_updates_create.sync_detailed(
+        client=run.analyst, code="FTF-1", body=body, idempotency_key=key
     )
     assert response.status_code == 201, response.content
+    assert retry.status_code == 201, retry.content
+    assert retry.parsed.to_dict() == response.parsed.to_dict()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in response.headers
     update = response.parsed
     assert update.commitment == "FTF-1"
     # Parsed into the generated enums, not left as strings.
@@ -247,9 +257,19 @@ def a_pending_update_approved_by_a_reviewer(run):
     )
     body_type = typing.get_type_hints(updates_review_create.sync_detailed)["body"]
     approve = body_type.from_dict({"decision": "approve"})
-    response = updates_review_create.sync_detailed(client=run.reviewer, id=created.id, body=approve)
+    key = str(uuid.uuid4())
+    response = updates_review_create.sync_detailed(
+        client=run.reviewer, id=created.id, body=approve, idempotency_key=key
+    )
     assert response.status_code == 201, response.content
     assert (response.parsed.update, response.parsed.decision.value) == (created.id, "approve")
+    # A retry with the key is the decision made, not a 409.
+    retry = updates_review_create.sync_detailed(
+        client=run.reviewer, id=created.id, body=approve, idempotency_key=key
+    )
+    assert retry.status_code == 201, retry.content
+    assert retry.parsed.to_dict() == response.parsed.to_dict()
+    assert retry.headers["Idempotent-Replayed"] == "true"
     detail = commitments_retrieve.sync(client=run.public, code="HUM-1")
     assert (detail.status.value, detail.progress) == ("at_risk", 20)
     again = updates_review_create.sync_detailed(client=run.reviewer, id=created.id, body=approve)
@@ -269,6 +289,27 @@ def a_400_parsed_as_a_typed_error(run):
     error = response.parsed
     assert type(error).__module__.startswith("roadmap_client.models"), f"parsed as {error!r}"
     assert "progress" in error.to_dict(), error.to_dict()
+
+
+@step
+def an_idempotency_key_reused_for_another_body_is_a_typed_422(run):
+    """The same key with another request is refused, with a message, and writes nothing."""
+    key = str(uuid.uuid4())
+    first = commitments_updates_create.sync_detailed(
+        client=run.analyst,
+        code="STB-1",
+        body=status_update(status="on_track", summary="First.", progress=10),
+        idempotency_key=key,
+    )
+    reused = commitments_updates_create.sync_detailed(
+        client=run.analyst,
+        code="STB-1",
+        body=status_update(status="on_track", summary="Another.", progress=10),
+        idempotency_key=key,
+    )
+    assert first.status_code == 201, first.content
+    assert reused.status_code == 422, reused.content
+    assert "Idempotency-Key" in reused.parsed.detail, reused.parsed
 
 
 @step

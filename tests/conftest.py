@@ -68,7 +68,7 @@ def _test_only_settings():
         # what is committed, and most tests roll back. tests/test_read_replicas.py turns them on.
         "DATABASE_REPLICAS": [],
         # Every API response a test sees must be what the OpenAPI schema says (checked before
-        # it is compressed).
+        # it is compressed), and every response one that a WSGI server would send.
         "MIDDLEWARE": _with_response_validation(django_settings.MIDDLEWARE),
     }
 
@@ -79,6 +79,8 @@ def _with_response_validation(middleware):
         middleware.index("commitments.middleware.APICompressionMiddleware") + 1,
         "tests.openapi_validation.OpenAPIResponseValidationMiddleware",
     )
+    # First, so that it sees the response as the WSGI handler does, after every middleware.
+    middleware.insert(0, "tests.wsgi_validation.WSGIResponseValidationMiddleware")
     return middleware
 
 

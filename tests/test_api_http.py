@@ -39,6 +39,31 @@ def test_every_get_has_an_etag_and_a_matching_one_gets_a_304(api, roadmap, recor
     assert revalidated["ETag"] == first["ETag"]
 
 
+@pytest.mark.parametrize("url", GETS)
+def test_every_read_is_revalidated_each_time_and_a_signed_in_readers_kept_by_no_cache(
+    api, roadmap, viewer, token_for, url
+):
+    anonymous = api.get(url)
+    from_the_response_cache = api.get(url)
+    not_modified = api.get(url, HTTP_IF_NONE_MATCH=anonymous["ETag"])
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(viewer)}")
+    with_a_token = api.get(url)
+    api.credentials()
+    api.force_login(viewer)
+    signed_in = api.get(url)
+
+    assert [
+        response["Cache-Control"] for response in (anonymous, from_the_response_cache, not_modified)
+    ] == ["no-cache"] * 3
+    assert [response["Cache-Control"] for response in (with_a_token, signed_in)] == [
+        "private, no-cache, no-store"
+    ] * 2
+
+
+def test_an_error_is_revalidated_too(api, roadmap):
+    assert api.get("/api/v1/commitments/NOPE-1/")["Cache-Control"] == "no-cache"
+
+
 def test_a_304_costs_one_query(api, roadmap, django_assert_num_queries):
     etag = api.get("/api/v1/commitments/")["ETag"]
 

@@ -2,13 +2,16 @@
 shows a commitment's history, never runs analyst text as HTML, and says plainly when there is
 nothing to show or the API cannot be reached."""
 
+import datetime
 import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from commitments.models import Commitment
+from commitments.models import Commitment, DataVersion
+from commitments.services import approve_or_return
 from tests.browser import read_api, wait_for_results, wait_until_drawn
 from tests.scenario import record_illustrative_history
 
@@ -333,3 +336,21 @@ def test_the_admin_works_under_the_content_security_policy(page, roadmap, editor
     page.goto(url)
 
     assert page.locator("#content").is_visible()
+
+
+def test_an_open_dashboard_shows_an_approval_on_its_next_load(
+    page, roadmap, record, reviewer, review_required
+):
+    # The data last changed days ago (a quiet week): a browser left to guess how long the
+    # responses stay fresh would keep them for hours.
+    pending = record(Commitment.objects.get(code="MIL-1"), status="at_risk")
+    DataVersion.objects.update(changed_at=timezone.now() - datetime.timedelta(days=7))
+    page.goto("/commitments/MIL-1/")
+    wait_until_drawn(page)
+    assert text(page, "[data-field=status]") == "Not assessed"
+
+    approve_or_return(pending, reviewer=reviewer, decision="approve")
+    page.reload()
+    wait_until_drawn(page)
+
+    assert text(page, "[data-field=status]") == "At risk"

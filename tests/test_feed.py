@@ -176,3 +176,13 @@ def test_an_update_approved_late_is_news_when_it_is_approved(
     entry = feed.find(f"{ATOM}entry")
     decided = Review.objects.get(update=early).decided_at
     assert text(entry, "atom:updated") == decided.isoformat()
+
+
+def test_a_feed_reader_revalidates_the_feed_each_time(settings, client, viewer):
+    public = client.get(FEED)
+    settings.ROADMAP_PUBLIC_READ = False
+    client.force_login(viewer)
+    private = client.get(FEED)
+
+    assert public["Cache-Control"] == "no-cache"
+    assert private["Cache-Control"] == "private, no-cache, no-store"

@@ -196,7 +196,7 @@ def test_staff_filters_work_after_an_anonymous_read(roadmap, api, staff, record,
     queue = staff.get("/api/v1/updates/", {"review_state": "pending"})
     assert [update["id"] for update in queue.json()["results"]] == [pending.pk]
     assert staff.get("/api/v1/updates/").json()["results"] == []
-    assert queue["Cache-Control"] == "private, no-store"
+    assert queue["Cache-Control"] == "private, no-cache, no-store"
 
 
 def test_staff_reads_are_never_cached(roadmap, staff, django_assert_num_queries):

@@ -6,13 +6,14 @@ ETags and response cache, the CSV of CSVExportMixin, ReadOrModelPermission)."""
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.renderers import CSVRenderer, XLSXRenderer
 from commitments.api.serializers import (
     NullAsBlank,
@@ -22,7 +23,12 @@ from commitments.api.serializers import (
     OptionalURLInput,
     StrictWriteSerializer,
 )
-from commitments.api.views import CSV_PARAMETER, ConditionalGetMixin, CSVExportMixin
+from commitments.api.views import (
+    CSV_PARAMETER,
+    ConditionalGetMixin,
+    CSVExportMixin,
+    created,
+)
 from commitments.models import (
     CURRENCY_CHOICES,
     CURRENCY_MESSAGE,
@@ -429,7 +435,11 @@ class MatrixRowSerializer(serializers.Serializer):
     ),
 )
 class ContributionViewSet(
-    CSVExportMixin, ConditionalGetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    IdempotentPostMixin,
+    CSVExportMixin,
+    ConditionalGetMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     queryset = Contribution.objects.for_display()
     filterset_class = ContributionFilter
@@ -480,7 +490,7 @@ class ContributionViewSet(
         contribution = serializer.save(author=request.user)
         shown = self.get_queryset().get(pk=contribution.pk)
         data = ContributionSerializer(shown, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return created(data, location=data["url"])
 
     @extend_schema(
         summary="The contribution matrix",

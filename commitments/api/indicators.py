@@ -13,14 +13,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission
-from rest_framework.response import Response
 
 from commitments.api.exceptions import Conflict
 from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.permissions import MayReview, may_read, may_see_unapproved
 from commitments.api.representation import RowMethodField
 from commitments.api.serializers import (
@@ -35,7 +35,12 @@ from commitments.api.serializers import (
     StrictWriteSerializer,
     figure,
 )
-from commitments.api.views import CSV_PARAMETER, ConditionalGetMixin, CSVExportMixin
+from commitments.api.views import (
+    CSV_PARAMETER,
+    ConditionalGetMixin,
+    CSVExportMixin,
+    created,
+)
 from commitments.models import (
     FIGURE_DECIMALS,
     FIGURE_DIGITS,
@@ -584,7 +589,11 @@ def values_shown(request, values):
     ),
 )
 class IndicatorViewSet(
-    CSVExportMixin, ConditionalGetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    IdempotentPostMixin,
+    CSVExportMixin,
+    ConditionalGetMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     queryset = Indicator.objects.select_related("commitment__pillar", "baseline_source")
     filterset_class = IndicatorFilter
@@ -641,7 +650,7 @@ class IndicatorViewSet(
             .get(pk=indicator.pk)
         )
         data = IndicatorSerializer(row, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return created(data, location=data["url"])
 
     @extend_schema(
         methods=["GET"],
@@ -676,7 +685,7 @@ class IndicatorViewSet(
             observation = serializer.save(indicator=indicator, author=request.user)
             shown = IndicatorValue.objects.for_display().get(pk=observation.pk)
             data = IndicatorValueSerializer(shown, context=self.get_serializer_context()).data
-            return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+            return created(data, location=data["url"])
         observations = values_shown(request, observed_by(request).filter(indicator=indicator))
         page = self.paginate_queryset(observations)
         data = IndicatorValueSerializer(page, many=True, context=self.get_serializer_context())
@@ -707,6 +716,7 @@ class MayReviewValues(MayReview):
     ),
 )
 class IndicatorValueViewSet(
+    IdempotentPostMixin,
     CSVExportMixin,
     ConditionalGetMixin,
     mixins.ListModelMixin,
@@ -775,6 +785,4 @@ class IndicatorValueViewSet(
         except ValueAlreadyDecided as refusal:
             raise Conflict(str(refusal)) from refusal
         data = IndicatorValueReviewSerializer(review, context=self.get_serializer_context()).data
-        return Response(
-            data, status=status.HTTP_201_CREATED, headers={"Location": data["value_url"]}
-        )
+        return created(data, location=data["value_url"])

@@ -37,9 +37,10 @@ from rest_framework.settings import api_settings
 
 from commitments.selectors import data_version
 
-# Entries are pickled CachedResponse objects: a new shape of it needs a new prefix, so that a
-# deployment never reads the entries of the one before it.
-KEY_PREFIX = "api-response:2"
+# Entries are pickled CachedResponse objects: a new shape of it, or new headers for what it
+# holds, needs a new prefix, so that a deployment never serves the entries of the one before it.
+# (3: reads say Cache-Control: no-cache; an entry of 2 would be served without it.)
+KEY_PREFIX = "api-response:3"
 # An XLSX body is bytes like any other: kept and served back byte for byte, with its
 # Content-Type and Content-Disposition.
 CACHED_FORMATS = ("json", "csv", "xlsx")

@@ -49,10 +49,21 @@ HEADERS = {
         "midnight); send it in If-Modified-Since to revalidate.",
         "schema": {"type": "string"},
     },
+    "Cache-Control": {
+        "description": "`no-cache`: a copy may be kept but is revalidated (If-None-Match) before "
+        "each use. `private, no-cache, no-store` for a signed-in user or token holder: no "
+        "cache keeps it.",
+        "schema": {"type": "string"},
+    },
     "Location": {"description": "The URL of what was created.", "schema": {"type": "string"}},
     "Retry-After": {
         "description": "Seconds to wait before retrying.",
         "schema": {"type": "integer"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the response to an earlier request with the same "
+        "Idempotency-Key, given again: nothing was written this time.",
+        "schema": {"type": "string", "enum": ["true"]},
     },
 }
 
@@ -71,6 +82,17 @@ PARAMETERS = {
         "schema": {"type": "string"},
         "description": "The Last-Modified of your copy (an HTTP date): 304 when nothing changed "
         "since. If-None-Match, when sent too, decides.",
+    },
+    "Idempotency-Key": {
+        "in": "header",
+        "name": "Idempotency-Key",
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        "description": "A key of your choosing (a new UUID per request) that makes a retry "
+        "safe: the same key with the same request within 24 hours gets the first response "
+        "again (with `Idempotent-Replayed: true`) instead of writing twice. Only a success "
+        "spends a key. The same key with another request is a 422; while the first is still "
+        "being processed, a 409. Keys are your own: another user's are not yours.",
     },
     "If-Match": {
         "in": "header",
@@ -118,7 +140,7 @@ PATCH_ERRORS = {
 }
 NOT_MODIFIED = {
     "description": "Your copy (If-None-Match or If-Modified-Since) is current; no body.",
-    "headers": {"ETag": HEADERS["ETag"]},
+    "headers": {name: HEADERS[name] for name in ("ETag", "Cache-Control")},
 }
 
 
@@ -172,9 +194,13 @@ def _declare(operation, method, path):
                 }
             }
         if method == "get" and status == "200":
-            response["headers"] = {name: HEADERS[name] for name in ("ETag", "Last-Modified")}
+            response["headers"] = {
+                name: HEADERS[name] for name in ("ETag", "Last-Modified", "Cache-Control")
+            }
         if status == "201":
-            response["headers"] = {"Location": HEADERS["Location"]}
+            response["headers"] = {
+                name: HEADERS[name] for name in ("Location", "Idempotent-Replayed")
+            }
         if method == "patch" and status == "200":
             response["headers"] = {"ETag": HEADERS["ETag"]}
     responses.update(COMMON_ERRORS)
@@ -188,8 +214,18 @@ def _declare(operation, method, path):
             security.append({})
     else:
         responses.update(WRITE_ERRORS)
-    if path.endswith("/review/"):
-        responses["409"] = _error("The update already has a decision: a decision is final.")
+    if method == "post":
+        parameters.append(PARAMETERS["Idempotency-Key"])
+        in_progress = "a request with this Idempotency-Key is still being processed"
+        if path.endswith("/review/"):
+            conflict = f"It already has a decision (a decision is final), or {in_progress}."
+        else:
+            conflict = f"{in_progress[0].upper()}{in_progress[1:]}: retry after Retry-After."
+        responses["409"] = _error(conflict, headers=["Retry-After"])
+        responses["422"] = _error(
+            "The Idempotency-Key was used for another request (another address or body) in the "
+            "last 24 hours."
+        )
     if method == "patch":
         responses.update(PATCH_ERRORS)
         parameters.append(PARAMETERS["If-Match"])

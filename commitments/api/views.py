@@ -10,7 +10,7 @@ import django_filters
 from django.db import DatabaseError, router
 from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
@@ -38,6 +38,7 @@ from commitments.api.filters import (
     SummaryFilter,
     point_in_time,
 )
+from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.pagination import FeedPagination
 from commitments.api.permissions import MayReview, may_see_unapproved
 from commitments.api.renderers import (
@@ -47,6 +48,7 @@ from commitments.api.renderers import (
     csv_chunks,
     xlsx_workbook,
 )
+from commitments.freshness import revalidate_each_time
 from commitments.models import (
     Commitment,
     Indicator,
@@ -101,6 +103,13 @@ def fingerprint_of(etag):
     """The data-fingerprint part of one of our ETags ("<fp>" or "v<version>-<seal>-<fp>")."""
     match = VERSIONED_ETAG.match(etag)
     return match["fingerprint"] if match else etag.removeprefix("W/").strip('"')
+
+
+def created(data, location):
+    """A 201 that names where what was created is. The Location is made a plain `str`: a
+    serializer's URL is DRF's Hyperlink, a subclass of it, which gunicorn sends but a WSGI server
+    may refuse (wsgiref, the development server, answers 500)."""
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(location)})
 
 
 def no_such_commitment(code):
@@ -176,9 +185,9 @@ class ConditionalGetMixin:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization"])
-        if request.user and request.user.is_authenticated:
-            # What a signed-in user or token holder reads stays out of every cache.
-            patch_cache_control(response, private=True, no_store=True)
+        revalidate_each_time(
+            response, personal=bool(request.user and request.user.is_authenticated)
+        )
         if self.fingerprint and response.status_code in (200, 304):
             # A 304 for If-None-Match already names the ETag the client sent.
             response.setdefault("ETag", f'"{self.etag_version or ""}{self.fingerprint}"')
@@ -359,6 +368,7 @@ class SourceDocumentViewSet(ReferenceViewSet):
     ),
 )
 class CommitmentViewSet(
+    IdempotentPostMixin,
     CSVExportMixin,
     ConditionalGetMixin,
     mixins.CreateModelMixin,
@@ -425,7 +435,7 @@ class CommitmentViewSet(
         serializer.is_valid(raise_exception=True)
         commitment = serializer.save()
         data, _ = self._detail(self.get_queryset().filter(pk=commitment.pk))
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return created(data, location=data["url"])
 
     def update(self, request, *args, **kwargs):
         commitment = self.get_object()
@@ -544,7 +554,7 @@ class CommitmentViewSet(
         tags=["updates"],
     ),
 )
-class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
+class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.ListCreateAPIView):
     # Its approved history, for everyone; staff find pending ones in /updates/?review_state=.
     queryset = StatusUpdate.objects.approved().for_display()
 
@@ -571,7 +581,7 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
         representation = serializers.StatusUpdateSerializer
         row = StatusUpdate.objects.for_display().values(*representation.columns()).get(pk=update.pk)
         data = representation(row, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return created(data, location=data["url"])
 
 
 @extend_schema_view(
@@ -589,7 +599,9 @@ class CommitmentUpdatesView(ConditionalGetMixin, generics.ListCreateAPIView):
         "A pending or returned update is a 404 to anyone but staff.",
     ),
 )
-class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class StatusUpdateViewSet(
+    IdempotentPostMixin, CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     queryset = StatusUpdate.objects.for_display()
     filterset_class = StatusUpdateFilter
     pagination_class = FeedPagination
@@ -651,9 +663,7 @@ class StatusUpdateViewSet(CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnly
             raise Conflict(str(refusal)) from refusal
         data = serializers.ReviewSerializer(review, context=self.get_serializer_context()).data
         # The decision has no address of its own: it is shown with its update.
-        return Response(
-            data, status=status.HTTP_201_CREATED, headers={"Location": data["update_url"]}
-        )
+        return created(data, location=data["update_url"])
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
