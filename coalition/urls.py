@@ -5,6 +5,7 @@ from commitments.feeds import updates_feed
 from commitments.views import briefing_pack, contributions, dashboard, favicon, healthz, readyz
 
 handler403 = "commitments.views.permission_denied"
+handler500 = "commitments.views.server_error"
 
 admin.site.site_header = "Roadmap Tracker"
 admin.site.site_title = "Roadmap Tracker admin"

@@ -176,6 +176,18 @@ ACTIONS = {
 OWN_PAGES = {"commitments_statusupdate_review": ("add", "review")}  # deciding adds a Review
 
 
+def server_error(request):
+    """A server error: JSON for the API, whose clients parse JSON (a failure outside DRF's views,
+    in a middleware, would otherwise be Django's HTML page); a plain page elsewhere. Neither
+    shows what failed: that is in the log."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Something went wrong on our side; it has been logged. Please try again."},
+            status=500,
+        )
+    return HttpResponse(render_to_string("500.html"), status=500)
+
+
 def permission_denied(request, exception=None):
     """A refusal said in words. In the admin, inside its layout, with the role the action needs
     (from commitments.roles, which defines the roles); elsewhere, a plain page."""

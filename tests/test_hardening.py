@@ -66,6 +66,24 @@ def test_a_server_error_shows_a_plain_page_without_a_traceback(db, monkeypatch):
     assert "Traceback" not in page
 
 
+def test_a_server_error_of_the_api_outside_its_views_is_json_too(db, monkeypatch):
+    # A failure in a middleware (the response cache's, here) never reaches DRF's exception
+    # handler; Django's handler500 answers it.
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("commitments.api.response_cache.key_for", broken)
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/api/v1/commitments/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "Something went wrong on our side; it has been logged. Please try again."
+    }
+
+
 def test_an_unknown_page_is_a_plain_404(client):
     response = client.get("/no-such-page/")
 
