@@ -365,6 +365,23 @@ def test_a_superuser_revokes_someone_elses_token(admin_client, reviewer, token_f
     assert api.get("/api/v1/summary/").status_code == 401
 
 
+def test_nobody_hands_a_token_they_hold_to_someone_else(admin_client, admin_user, reviewer):
+    from knox.models import AuthToken
+
+    token, _ = AuthToken.objects.create(user=admin_user)
+    page = f"{TOKENS}{token.pk}/change/"
+
+    shown = admin_client.get(page)
+    handed_over = admin_client.post(
+        page, {"user": reviewer.pk, "digest": token.digest, "token_key": token.token_key}
+    )
+
+    assert shown.status_code == 200  # read-only
+    assert handed_over.status_code == 403
+    token.refresh_from_db()
+    assert token.user == admin_user
+
+
 @pytest.fixture
 def nameless_work(roadmap, record, token_for):
     """An update recorded and a commitment changed by people who gave no names."""
