@@ -45,6 +45,30 @@ UNAVAILABLE = (
     redis_errors.OutOfMemoryError,
     redis_errors.ReadOnlyError,
 )
+# What a Redis that cannot serve answers as a plain error reply, by its first word: it cannot
+# persist (MISCONF: its own disk full), lacks the replicas it must write to (NOREPLICAS), lost
+# its primary (MASTERDOWN), refuses us by its access lists (NOPERM), is full (OOM), is a replica
+# (READONLY) or is loading its data (LOADING). Other error replies are bugs, not hidden.
+UNAVAILABLE_REPLIES = (
+    "MISCONF",
+    "NOREPLICAS",
+    "MASTERDOWN",
+    "NOPERM",
+    "OOM",
+    "READONLY",
+    "LOADING",
+)
+
+
+def unavailable(error):
+    """Whether a redis-py error means that Redis cannot serve now, rather than a bug."""
+    if isinstance(error, UNAVAILABLE):
+        return True
+    return isinstance(error, redis_errors.ResponseError) and str(error).startswith(
+        UNAVAILABLE_REPLIES
+    )
+
+
 # After a failure, how long a process leaves Redis alone before trying it again (seconds): a
 # frozen Redis costs one socket timeout per process and period, not one per cache call.
 RETRY_SECONDS = 5
@@ -75,7 +99,9 @@ class FailOpenRedisCache(RedisCache):
         if _down_until.get(self._server, 0) <= time.monotonic():
             try:
                 result = getattr(super(), method)(*args, **kwargs)
-            except UNAVAILABLE as error:
+            except redis_errors.RedisError as error:
+                if not unavailable(error):
+                    raise
                 _down_until[self._server] = time.monotonic() + RETRY_SECONDS
                 dependencies.cache_unavailable(error)
             else:
@@ -88,7 +114,9 @@ class FailOpenRedisCache(RedisCache):
         """Whether Redis answers now (for /readyz), whatever this process last found."""
         try:
             self._cache.get_client(write=True).ping()
-        except UNAVAILABLE as error:
+        except redis_errors.RedisError as error:
+            if not unavailable(error):
+                raise
             _down_until[self._server] = time.monotonic() + RETRY_SECONDS
             dependencies.cache_unavailable(error)
             return False

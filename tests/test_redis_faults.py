@@ -184,3 +184,21 @@ def test_a_full_redis_that_refuses_writes_leaves_requests_answered(
     ]
 
     assert statuses == [200, 200, 201]
+
+
+def test_a_redis_that_refuses_writes_for_want_of_replicas_leaves_requests_answered(
+    api, roadmap, analyst, token_for, redis_server
+):
+    # Every write is then refused with an error reply ("NOREPLICAS ..."), not a lost connection.
+    redis.Redis.from_url(redis_server.url).config_set("min-replicas-to-write", 1)
+    with pytest.raises(redis.exceptions.ResponseError, match="NOREPLICAS"):
+        redis.Redis.from_url(redis_server.url).set("a key", "a value")
+    token = {"Authorization": f"Bearer {token_for(analyst)}"}
+
+    statuses = [
+        api.get(LIST).status_code,
+        api.get("/api/v1/summary/").status_code,
+        api.post(f"{LIST}MIL-1/updates/", UPDATE, headers=token).status_code,
+    ]
+
+    assert statuses == [200, 200, 201]
