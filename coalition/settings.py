@@ -232,11 +232,14 @@ RESPONSE_CACHE_MAX_BYTES = env.int("RESPONSE_CACHE_MAX_BYTES", default=1024 * 10
 # fewer than the API's; rendered documents kept in the shared cache under the data version and
 # the pack's dates and format, up to this size (0 keeps none), for SUMMARY_CACHE_SECONDS; and
 # how many renders may run at once on this machine, across gunicorn's workers and threads, a
-# request waiting at most BRIEFING_RENDER_WAIT_SECONDS for its turn before a 503.
+# request waiting at most BRIEFING_RENDER_WAIT_SECONDS for its turn before a 503 (short: a
+# waiting request holds a worker's thread), the slots being locks on files in BRIEFING_LOCK_DIR
+# (the project's own folder, not the shared temporary one, where anyone may create the file).
 BRIEFING_THROTTLE = env.str("BRIEFING_THROTTLE", default="10/minute")
 BRIEFING_CACHE_MAX_BYTES = env.int("BRIEFING_CACHE_MAX_BYTES", default=4 * 1024 * 1024)
 BRIEFING_RENDERS = env.int("BRIEFING_RENDERS", default=1)
-BRIEFING_RENDER_WAIT_SECONDS = env.float("BRIEFING_RENDER_WAIT_SECONDS", default=5)
+BRIEFING_RENDER_WAIT_SECONDS = env.float("BRIEFING_RENDER_WAIT_SECONDS", default=1)
+BRIEFING_LOCK_DIR = Path(env.str("BRIEFING_LOCK_DIR", default=str(DATA_DIR / "locks")))
 if BRIEFING_RENDERS < 1:
     raise ImproperlyConfigured("BRIEFING_RENDERS is how many renders may run at once: 1 or more.")
 

@@ -14,7 +14,6 @@ import fcntl
 import hashlib
 import io
 import os
-import tempfile
 import time
 from contextlib import contextmanager
 
@@ -117,8 +116,7 @@ def render_slot():
     """Holds one of the BRIEFING_RENDERS render slots of this machine while a document is
     rendered, waiting up to BRIEFING_RENDER_WAIT_SECONDS for one (RendersBusy after that).
 
-    A slot is an exclusive flock(2) on a file of the temporary directory, named after the
-    project's folder. A lock of the operating system, not of Python, because gunicorn's sync
+    A slot is an exclusive flock(2) on a file of BRIEFING_LOCK_DIR. A lock of the operating system, not of Python, because gunicorn's sync
     workers are processes of one request each: a semaphore of each process would never make
     one of them wait. The kernel bounds them all, threads included (each open file is locked
     on its own), and frees a slot when its process dies, even killed mid-render."""
@@ -142,8 +140,9 @@ def render_slot():
 
 
 def _slot_path(number):
-    project = hashlib.sha256(str(settings.BASE_DIR).encode()).hexdigest()[:16]
-    return os.path.join(tempfile.gettempdir(), f"roadmap-briefing-{project}-{number}.lock")
+    folder = settings.BRIEFING_LOCK_DIR
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return os.path.join(folder, f"briefing-render-{number}.lock")
 
 
 def filename(as_of, extension):

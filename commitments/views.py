@@ -112,7 +112,9 @@ def _briefing_document(request, dates):
             message = (
                 "Other briefing documents are being rendered. Please try again in a few seconds."
             )
-            return _plain_page("503.html", message, status=503, retry_after=wait)
+            return _plain_page(
+                "503.html", message, status=503, retry_after=wait, heading="Busy for a moment"
+            )
     response = HttpResponse(body, content_type=DOCUMENT_TYPES[dates["format"]])
     name = documents.filename(dates["as_of"], dates["format"])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -126,8 +128,9 @@ def _render(request, dates):
     return documents.docx(context["briefing"])
 
 
-def _plain_page(template, message, *, status, retry_after):
-    response = HttpResponse(render_to_string(template, {"message": message}), status=status)
+def _plain_page(template, message, *, status, retry_after, heading=""):
+    context = {"message": message, "heading": heading}
+    response = HttpResponse(render_to_string(template, context), status=status)
     response["Retry-After"] = str(retry_after)
     return response
 

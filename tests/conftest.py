@@ -84,12 +84,20 @@ def _with_response_validation(middleware):
     return middleware
 
 
+@pytest.fixture(scope="session")
+def _briefing_lock_dir(tmp_path_factory):
+    """The briefing pack's render slots of this test process: pytest-xdist's other processes
+    render (and hold slots in the tests of the bound) at the same time."""
+    return tmp_path_factory.mktemp("locks")
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, _briefing_lock_dir):
     # Each test starts with an empty cache: no throttle counts or cached reads of another.
     cache.clear()
     for name, value in _test_only_settings().items():
         setattr(settings, name, value)
+    settings.BRIEFING_LOCK_DIR = _briefing_lock_dir
 
 
 @pytest.fixture(scope="session")

@@ -576,6 +576,7 @@ def test_while_every_render_slot_is_taken_a_document_is_a_503_to_retry(client, h
     assert response.status_code == 503
     assert response["Retry-After"] == "1"
     assert response["Content-Type"].startswith("text/html")
+    assert "<h1>Busy for a moment</h1>" in response.content.decode()
     assert "Other briefing documents are being rendered" in response.content.decode()
 
 
