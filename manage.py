@@ -7,6 +7,10 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coalition.settings")
+    if sys.argv[1:2] == ["runserver"]:
+        # It serves requests, with their time limits (coalition/settings.py, SERVING); other
+        # commands run as long as their work takes.
+        os.environ.setdefault("ROADMAP_SERVING", "true")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

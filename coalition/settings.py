@@ -6,7 +6,6 @@ development, which is the only case where insecure defaults apply.
 """
 
 import math
-import sys
 from pathlib import Path
 
 import environ
@@ -113,10 +112,12 @@ POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 # cancels a statement that runs longer than DATABASE_STATEMENT_TIMEOUT seconds and a wait for a
 # lock longer than DATABASE_LOCK_TIMEOUT (a 503 with Retry-After: "busy"), and the client gives
 # up on a server that does not answer at all soon after (commitments/db_deadlines.py). 0: none.
-# Management commands (manage.py migrate, load_roadmap, import_updates, ...) wait as long as
-# their work takes: an operator runs and watches them, and a migration or an import may rightly
-# take minutes. `manage.py runserver` serves requests, and keeps the limits.
-RUNNING_COMMAND = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] != ["runserver"]
+# These limits are for processes that serve requests, which say so (ROADMAP_SERVING, set by
+# coalition/wsgi.py, coalition/asgi.py and `manage.py runserver`). Everything else, management
+# commands above all (migrate, load_roadmap, import_updates, ..., however they are started:
+# manage.py, django-admin, python -m django), waits as long as its work takes: an operator runs
+# and watches it, and a migration or an import may rightly take minutes.
+SERVING = env.bool("ROADMAP_SERVING", default=False)
 DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=10)
 DATABASE_LOCK_TIMEOUT = env.float("DATABASE_LOCK_TIMEOUT", default=5)
 # A replica's limit, to connect and per statement: an anonymous read is a few milliseconds, and
@@ -124,7 +125,7 @@ DATABASE_LOCK_TIMEOUT = env.float("DATABASE_LOCK_TIMEOUT", default=5)
 DATABASE_REPLICA_TIMEOUT = env.float("DATABASE_REPLICA_TIMEOUT", default=2)
 if min(DATABASE_STATEMENT_TIMEOUT, DATABASE_LOCK_TIMEOUT, DATABASE_REPLICA_TIMEOUT) < 0:
     raise ImproperlyConfigured("The DATABASE_..._TIMEOUT settings are seconds: 0 (none) or more.")
-DATABASE_CLIENT_DEADLINES = POSTGRESQL and not RUNNING_COMMAND
+DATABASE_CLIENT_DEADLINES = POSTGRESQL and SERVING
 
 
 def _server_options(database, **timeouts):
@@ -141,7 +142,13 @@ if POSTGRESQL:
     # failed health check instead of an error on the next request.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if not RUNNING_COMMAND:
+    # A server that does not answer a new connection (frozen, or its host gone) is given up
+    # after this many seconds, not the kernel's minutes (DATABASE_URL's own value wins).
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": 3,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+    if SERVING:
         DATABASES["default"]["OPTIONS"] = _server_options(
             DATABASES["default"],
             statement_timeout=DATABASE_STATEMENT_TIMEOUT,

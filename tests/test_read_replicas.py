@@ -8,12 +8,13 @@ write (transaction=True) and wait for the replica to replay it."""
 import shutil
 import time
 
+import psycopg2
 import pytest
 from django.conf import settings as django_settings
 from django.db import close_old_connections, connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from commitments import db_deadlines, db_router
+from commitments import db_deadlines, db_router, dependencies
 from commitments.models import DataVersion
 from tests.factories import CommitmentFactory, UserFactory
 from tests.replica import ReplicaUnavailable, streaming_replica
@@ -251,3 +252,34 @@ def test_a_frozen_replica_is_set_aside_and_the_primary_answers_within_its_deadli
     # and no second wait for a new connection to the same server; then none at all.
     assert 1 < seconds < 1 + db_deadlines.MARGIN_SECONDS + 0.5
     assert seconds_again < 0.5
+
+
+@pytest.mark.fault
+def test_a_frozen_server_is_given_up_at_the_deadlines_the_primary_has_too(replica):
+    # The primary's connections have the same client deadlines as the replica's (settings:
+    # connect_timeout, and statement_timeout plus db_deadlines.MARGIN_SECONDS), from the same
+    # wait callback: a frozen PostgreSQL, the replica here, stands for a frozen primary.
+    dsn = f"host=127.0.0.1 port={replica.port} dbname=postgres user=postgres"
+    kept = psycopg2.connect(f"{dsn} connect_timeout=2 options='-c statement_timeout=1000'")
+    db_deadlines.forget()
+    try:
+        with replica.frozen():
+            started = time.monotonic()
+            with pytest.raises(db_deadlines.DeadlineExceeded) as on_a_query:
+                kept.cursor().execute("SELECT 1")
+            query_seconds = time.monotonic() - started
+            db_deadlines.forget()  # a new connection is tried, not refused at once
+            started = time.monotonic()
+            with pytest.raises(db_deadlines.DeadlineExceeded) as on_connecting:
+                psycopg2.connect(f"{dsn} connect_timeout=1")
+            connect_seconds = time.monotonic() - started
+    finally:
+        kept.close()
+        db_deadlines.forget()
+
+    assert 1 < query_seconds < 1 + db_deadlines.MARGIN_SECONDS + 0.5
+    assert 1 <= connect_seconds < 1.5
+    assert kept.closed  # never used again
+    # What a request that met either is answered: a 503 that says the database is busy.
+    faults = {dependencies.database_fault(error.value) for error in (on_a_query, on_connecting)}
+    assert faults == {dependencies.Fault.DATABASE_BUSY}

@@ -16,7 +16,14 @@ def manage(*args, **env):
         for name, value in os.environ.items()
         # The test run's own configuration is not the one under test.
         if name
-        not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "ROADMAP_SERVING",
+        }
         and not name.startswith("SECURE_")
     }
     environment["DATABASE_URL"] = "sqlite:///:memory:"
