@@ -69,10 +69,12 @@ def csv_chunks(columns, batches):
 # A spreadsheet runs a cell that starts with one of these as a formula, white space before it
 # or not: analyst text such as "=HYPERLINK(...)" must stay words.
 FORMULA_START = re.compile(r"[\t\r]|\s*[=+\-@]")
-# The same after a separator inside a cell: a program that splits lines on ";" (the list
-# separator of many locales), on tabs or on line breaks reads "x;=1+1" as "x" and "=1+1",
-# quotes or not, unless the cell is first in its line. An apostrophe goes before the prefix.
-FORMULA_AFTER_SEPARATOR = re.compile(r"(?<=[,;\t\r\n])([\s\"]*)(?=[=+\-@])")
+# The same after a separator inside a cell that the CSV does not quote: a program whose list
+# separator is ";" (that of many locales) or a tab reads "x;=1+1" as "x" and "=1+1". An
+# apostrophe goes before the prefix. (A cell with a comma or a line break is quoted by the CSV
+# writer, and stays one cell whatever the separator: its text, "rose, -3%" or a list of
+# "- " items, is left as written.)
+FORMULA_AFTER_SEPARATOR = re.compile(r"(?<=[;\t])([\s\"]*)(?=[=+\-@])")
 
 
 def cell(value):
