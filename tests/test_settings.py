@@ -162,7 +162,7 @@ def test_each_read_replica_is_a_test_mirror_of_the_primary():
     )
 
 
-def test_a_frozen_redis_or_replica_holds_a_request_no_longer_than_its_timeouts():
+def test_the_redis_and_replica_timeouts_are_read_from_the_environment():
     show = (
         "from django.conf import settings as s; "
         "print(s.CACHES['default']['BACKEND'], s.CACHES['default']['OPTIONS']); "

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from commitments.disk_full import disk_full
+from commitments import dependencies
 from commitments.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportRefused, read_csv
 from commitments.services import import_status_updates
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         except ImportRefused as error:
             raise CommandError(str(error)) from error
         except DatabaseError as error:
-            if not disk_full(error):
+            if dependencies.database_fault(error) is not dependencies.Fault.DISK_FULL:
                 raise
             # The import is one transaction, rolled back whole by the time this runs.
             raise CommandError(
