@@ -1,0 +1,178 @@
+"""The Roadmap's commitments, where they come from, and their status over time: one module a
+concept, each importing only modules listed before it.
+
+- vocabulary: the status vocabulary (Status, its colours and ranks, Change).
+- bounds: the bounds of what a user can set (dates, cadences, paragraphs), and of a day.
+- reference: source documents, pillars, themes, places, partners.
+- commitments: a commitment, its partners, its current status; staleness, search, as-of reads.
+- assessments: status updates, how their history is read, and their four-eyes review.
+- contributions: what partners contribute to commitments.
+- figures: indicators' units and qualifiers, figures in words, progress toward a target.
+- indicators: indicators, their values, and the values' review.
+- bookkeeping: the data version, reminders sent, import receipts, idempotency keys.
+
+The rest of the project imports from the package (`from commitments.models import Commitment`),
+as it did when this was one module: __all__ names what it exports.
+"""
+
+# In the order of the layers, not alphabetical: Django registers the models in the order they
+# are imported (content types, reverse relations), the order they had in the one module.
+# isort: off
+from commitments.models.vocabulary import (
+    STATUS_COLOURS,
+    STATUS_RANK,
+    Change,
+    Status,
+    change_between,
+    status_vocabulary,
+)
+from commitments.models.bounds import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_CADENCE_DAYS,
+    MAX_DISPLAY_ORDER,
+    MAX_PARAGRAPH,
+    end_of_day,
+    start_of_day,
+)
+from commitments.models.reference import (
+    Partner,
+    PartnerKind,
+    Pillar,
+    Place,
+    SourceDocument,
+    Theme,
+)
+from commitments.models.commitments import (
+    AS_OF_COLUMNS,
+    SEARCH_CONFIG,
+    SEARCH_MAX_LENGTH,
+    SEARCH_MAX_WORDS,
+    AddDays,
+    Commitment,
+    CommitmentManager,
+    CommitmentPartner,
+    CommitmentPartnerQuerySet,
+    CommitmentQuerySet,
+    PartnerRole,
+    days_overdue,
+    is_stale,
+    search_vector,
+    search_words,
+    stale_q,
+)
+from commitments.models.assessments import (
+    Review,
+    ReviewQuerySet,
+    ReviewState,
+    StatusUpdate,
+    StatusUpdateQuerySet,
+)
+from commitments.models.contributions import (
+    COUNTED_MESSAGE,
+    CURRENCY_CHOICES,
+    CURRENCY_MESSAGE,
+    FUNDS_KINDS,
+    FUNDS_MESSAGE,
+    Contribution,
+    ContributionKind,
+    ContributionQuerySet,
+)
+from commitments.models.figures import (
+    FIGURE_DECIMALS,
+    FIGURE_DIGITS,
+    PROGRESS_PLACES,
+    UNIT_OTHER_MESSAGE,
+    Direction,
+    IndicatorUnit,
+    Qualifier,
+    figure_words,
+    phrase,
+    progress,
+)
+from commitments.models.indicators import (
+    Indicator,
+    IndicatorQuerySet,
+    IndicatorValue,
+    IndicatorValueQuerySet,
+    IndicatorValueReview,
+)
+from commitments.models.bookkeeping import (
+    DataVersion,
+    IdempotencyKey,
+    IdempotencyKeyQuerySet,
+    ImportReceipt,
+    ReminderSent,
+)
+# isort: on
+
+__all__ = [
+    "AS_OF_COLUMNS",
+    "COUNTED_MESSAGE",
+    "CURRENCY_CHOICES",
+    "CURRENCY_MESSAGE",
+    "EARLIEST_DATE",
+    "FIGURE_DECIMALS",
+    "FIGURE_DIGITS",
+    "FUNDS_KINDS",
+    "FUNDS_MESSAGE",
+    "LATEST_DATE",
+    "MAX_CADENCE_DAYS",
+    "MAX_DISPLAY_ORDER",
+    "MAX_PARAGRAPH",
+    "PROGRESS_PLACES",
+    "SEARCH_CONFIG",
+    "SEARCH_MAX_LENGTH",
+    "SEARCH_MAX_WORDS",
+    "STATUS_COLOURS",
+    "STATUS_RANK",
+    "UNIT_OTHER_MESSAGE",
+    "AddDays",
+    "Change",
+    "Commitment",
+    "CommitmentManager",
+    "CommitmentPartner",
+    "CommitmentPartnerQuerySet",
+    "CommitmentQuerySet",
+    "Contribution",
+    "ContributionKind",
+    "ContributionQuerySet",
+    "DataVersion",
+    "Direction",
+    "IdempotencyKey",
+    "IdempotencyKeyQuerySet",
+    "ImportReceipt",
+    "Indicator",
+    "IndicatorQuerySet",
+    "IndicatorUnit",
+    "IndicatorValue",
+    "IndicatorValueQuerySet",
+    "IndicatorValueReview",
+    "Partner",
+    "PartnerKind",
+    "PartnerRole",
+    "Pillar",
+    "Place",
+    "Qualifier",
+    "ReminderSent",
+    "Review",
+    "ReviewQuerySet",
+    "ReviewState",
+    "SourceDocument",
+    "Status",
+    "StatusUpdate",
+    "StatusUpdateQuerySet",
+    "Theme",
+    "change_between",
+    "days_overdue",
+    "end_of_day",
+    "figure_words",
+    "is_stale",
+    "phrase",
+    "progress",
+    "search_vector",
+    "search_words",
+    "stale_q",
+    "start_of_day",
+    "status_vocabulary",
+]

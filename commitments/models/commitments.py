@@ -1,0 +1,519 @@
+"""A commitment, its partners and its current status, and how commitments are read (staleness,
+search, as of a date). Not the status updates the current status derives from (assessments.py).
+
+A commitment's current status is denormalised onto the commitment so that lists and dashboards
+never have to look at the history; `commitments.services` (record_status_update, and
+import_status_updates for a CSV file) is the only code that writes it, in the same transaction
+as the status updates it derives from.
+"""
+
+import datetime
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import connections, models
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
+from django.db.models.query import ValuesIterable
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from commitments.models.bounds import (
+    MAX_CADENCE_DAYS,
+    MAX_PARAGRAPH,
+    _date_in_range,
+    _date_range_message,
+    _date_validators,
+    end_of_day,
+)
+from commitments.models.reference import (
+    Partner,
+    Pillar,
+    Place,
+    SourceDocument,
+    Theme,
+    _ancestor_ids,
+)
+from commitments.models.vocabulary import Status
+
+
+class AddDays(models.Func):
+    """A date plus a whole number of days, computed in the database. (Django cannot multiply
+    a column by an interval on SQLite, so the date arithmetic is spelled out per backend.)"""
+
+    arity = 2
+    output_field = models.DateField()
+    template = "(%(expressions)s)"
+    arg_joiner = " + "  # PostgreSQL: date + integer is a date.
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="DATE(%(expressions)s || ' days')",
+            arg_joiner=", '+' || ",
+            **extra_context,
+        )
+
+
+def stale_q(today=None, prefix="", as_of="current_as_of"):
+    """The condition "stale" on commitments, or on related commitments with a prefix such as
+    "commitments__": never assessed, or not since the latest as-of date plus the commitment's
+    cadence (the project-wide STALE_AFTER_DAYS when it has none). `as_of`: the column of the
+    latest as-of date (as_of_then on a CommitmentQuerySet.as_of() queryset, with its date for
+    `today`)."""
+    today = today or timezone.localdate()
+    cadence = Coalesce(F(f"{prefix}update_cadence_days"), Value(settings.STALE_AFTER_DAYS))
+    review_due = AddDays(F(f"{prefix}{as_of}"), cadence)
+    return Q(**{f"{prefix}{as_of}__isnull": True}) | Q(LessThan(review_due, today))
+
+
+def days_overdue(as_of, cadence_days, today=None):
+    """Days since a new assessment of a commitment last assessed at `as_of` fell due (0 or
+    fewer: not due yet); None when it has never been assessed. stale_q in Python, for a row
+    at hand."""
+    if as_of is None:
+        return None
+    today = today or timezone.localdate()
+    # A difference of dates cannot overflow, where a date plus a cadence could.
+    return (today - as_of).days - (cadence_days or settings.STALE_AFTER_DAYS)
+
+
+def is_stale(as_of, cadence_days, today=None):
+    overdue = days_overdue(as_of, cadence_days, today)
+    return overdue is None or overdue > 0
+
+
+# A search is at most this long: on SQLite each word is one more condition on four columns, and
+# SQLite refuses a statement whose expression tree is too deep (a few hundred words).
+SEARCH_MAX_WORDS = 10
+SEARCH_MAX_LENGTH = 200
+# PostgreSQL's text search configuration: English stems words ("decisions" finds "decision")
+# and leaves out stop words ("the", "of").
+SEARCH_CONFIG = "english"
+
+
+def search_words(text):
+    """The words of a search, or ValidationError when there are too many to run."""
+    words = text.split()
+    if len(text) > SEARCH_MAX_LENGTH or len(words) > SEARCH_MAX_WORDS:
+        raise ValidationError(
+            f"Search for at most {SEARCH_MAX_WORDS} words and {SEARCH_MAX_LENGTH} characters "
+            f"(this search has {len(words)} words and {len(text)} characters).",
+            code="search_too_long",
+        )
+    return words
+
+
+def search_vector(summary, *, code="code", title="title", text="text"):
+    """A commitment's search vector (PostgreSQL): what it is found by, weighted for ranking. The
+    code and title weigh most (A), then the text quoted from its source (B), then the summary
+    of the update that gives it its current status (C). The commitment's columns by default,
+    for an UPDATE of it; an INSERT, which cannot read the row it writes, passes values."""
+    return (
+        SearchVector(code, title, config=SEARCH_CONFIG, weight="A")
+        + SearchVector(text, config=SEARCH_CONFIG, weight="B")
+        + SearchVector(summary, config=SEARCH_CONFIG, weight="C")
+    )
+
+
+# The columns of a commitment's current status, and the annotations of
+# CommitmentQuerySet.as_of() that hold the same on a date.
+AS_OF_COLUMNS = {
+    "current_status": "status_then",
+    "current_progress": "progress_then",
+    "current_as_of": "as_of_then",
+    "last_update_at": "last_update_then",
+}
+
+
+class _AsOfRows(ValuesIterable):
+    """Rows of an as_of() queryset under the names of the current status's columns."""
+
+    def __iter__(self):
+        renamed = [(then, now) for now, then in AS_OF_COLUMNS.items()]
+        for row in super().__iter__():
+            for then, now in renamed:
+                if then in row:
+                    row[now] = row.pop(then)
+            yield row
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def search(self, text):
+        """Commitments that match a search of their code, title, text and current summary (that
+        of the update that gives them their current status). Raises ValidationError for a
+        search beyond SEARCH_MAX_WORDS or SEARCH_MAX_LENGTH.
+
+        On PostgreSQL a web search (websearch_to_tsquery: every word, in any of its forms,
+        "a quoted phrase", -a word left out, OR), through the stored search vector and its GIN
+        index, most relevant first: a later order_by replaces that. Elsewhere (SQLite, for
+        development and tests) every word as a substring of any of the four, in the list's
+        order: good enough for a few hundred commitments, and no vector to keep."""
+        words = search_words(text)
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+            # Relevance, then the Roadmap's order: pages of equally relevant rows stay stable.
+            return (
+                self.filter(search_vector=query)
+                .alias(search_rank=SearchRank(F("search_vector"), query))
+                .order_by("-search_rank", *self.model._meta.ordering)
+            )
+        # By name: status updates name their commitment (assessments.py imports this module
+        # for it), so this module cannot import them back.
+        StatusUpdate = apps.get_model("commitments", "StatusUpdate")
+        summary = StatusUpdate.objects.newest_standing(OuterRef("pk")).values("summary")[:1]
+        condition = Q()
+        for word in words:
+            condition &= (
+                Q(code__icontains=word)
+                | Q(title__icontains=word)
+                | Q(text__icontains=word)
+                | Q(current_summary__icontains=word)
+            )
+        return self.alias(current_summary=Subquery(summary)).filter(condition)
+
+    def as_of(self, date, known_on=None):
+        """The commitments as they stood on `date`: those created by its end, each with the
+        status, progress and as-of date of its newest update that counts then
+        (StatusUpdateQuerySet.counting: dated on or before `date`, and standing as known by
+        the end of `known_on`, or as known now without it), annotated under the names
+        AS_OF_COLUMNS gives, with `last_update_then` (when that update was recorded) and
+        `stale_then` (stale on `date`). `rows()` reads them under the current_* names, so a
+        representation reads either kind of queryset alike. Each is an index read of
+        statusupdate_history_idx per commitment, however long its history."""
+        StatusUpdate = apps.get_model("commitments", "StatusUpdate")  # By name, as in search().
+        newest = StatusUpdate.objects.in_effect_on(date, known_on).filter(commitment=OuterRef("pk"))
+
+        def then(column):
+            return Subquery(newest.values(column)[:1])
+
+        return (
+            self.filter(created_at__lt=end_of_day(date))
+            .annotate(
+                status_then=Coalesce(
+                    then("status"), Value(Status.NOT_ASSESSED), output_field=models.CharField()
+                ),
+                progress_then=then("progress"),
+                as_of_then=then("as_of"),
+                last_update_then=then("created_at"),
+            )
+            .annotate(
+                stale_then=models.Case(
+                    models.When(stale_q(date, as_of="as_of_then"), then=Value(True)),
+                    default=Value(False),
+                    output_field=models.BooleanField(),
+                )
+            )
+        )
+
+    @property
+    def is_as_of(self):
+        """Whether this queryset is one of as_of()."""
+        return "status_then" in self.query.annotations
+
+    def shown(self, column):
+        """The column that holds `column` (a key of AS_OF_COLUMNS) on this queryset: as_of()'s
+        annotation of it, or the column itself."""
+        return AS_OF_COLUMNS.get(column, column) if self.is_as_of else column
+
+    def rows(self, *columns):
+        """`values(*columns)`; on an as_of() queryset the current_* columns hold what they
+        held on its date, under their own names."""
+        if not self.is_as_of:
+            return self.values(*columns)
+        rows = self.values(*[AS_OF_COLUMNS.get(column, column) for column in columns])
+        rows._iterable_class = _AsOfRows
+        return rows
+
+    def stale(self, today=None):
+        """Commitments never assessed, or whose latest assessment is older than their cadence
+        (on an as_of() queryset: were so on its date)."""
+        if self.is_as_of:
+            return self.filter(stale_then=True)
+        return self.filter(stale_q(today))
+
+    def fresh(self, today=None):
+        if self.is_as_of:
+            return self.filter(stale_then=False)
+        return self.exclude(stale_q(today))
+
+    def due_within(self, days, today=None):
+        """Commitments stale today or falling due within `days` days: never assessed, or
+        their latest as-of date plus their cadence is on or before today plus `days`."""
+        today = today or timezone.localdate()
+        # Due by that day is stale on the day after it.
+        return self.filter(stale_q(today + datetime.timedelta(days=days + 1)))
+
+    def with_owner(self):
+        """Joined with what is shown of the owner, their names, and no more of the user:
+        password hashes stay in the database."""
+        from django.contrib.auth import get_user_model
+
+        shown = {"id", "username", "first_name", "last_name"}
+        user_fields = get_user_model()._meta.concrete_fields
+        hidden = [f"owner__{field.name}" for field in user_fields if field.name not in shown]
+        return self.select_related("owner").defer(*hidden)
+
+    def with_is_stale(self, today=None):
+        """Annotates `is_stale_flag`, for ordering and counting in the database."""
+        return self.annotate(
+            is_stale_flag=models.Case(
+                models.When(stale_q(today), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+class CommitmentManager(models.Manager.from_queryset(CommitmentQuerySet)):
+    def get_queryset(self):
+        # The search vector is read by the database's search only: rows read into Python (a
+        # page of the API, the admin's lists) leave it behind.
+        return super().get_queryset().defer("search_vector")
+
+
+class PartnerRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    SUPPORT = "support", "Support"
+
+
+class CommitmentPartnerQuerySet(models.QuerySet):
+    def leads(self):
+        return self.filter(role=PartnerRole.LEAD)
+
+
+class CommitmentPartner(models.Model):
+    """A partner a commitment names, and its part in it: the lead, where the source says who
+    leads, or support (everyone else). Declared before Commitment: simple_history records the
+    rows of Commitment.partners' through model, and needs the class itself, not its name."""
+
+    Role = PartnerRole
+
+    commitment = models.ForeignKey(
+        "Commitment", on_delete=models.CASCADE, related_name="partner_links"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="commitment_links")
+    role = models.CharField(
+        max_length=10,
+        choices=PartnerRole.choices,
+        default=PartnerRole.SUPPORT,
+        help_text="Lead only where the source says this partner leads.",
+    )
+
+    objects = CommitmentPartnerQuerySet.as_manager()
+
+    class Meta:
+        # The link table Django made for Commitment.partners before roles existed: its rows,
+        # its data-version triggers (migration 0005) and its history are kept under its name.
+        db_table = "commitments_commitment_partners"
+        ordering = ["partner__name"]
+        verbose_name = "partner of a commitment"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "partner"],
+                name="commitmentpartner_unique_pair",
+                violation_error_message="A partner is named once per commitment.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=PartnerRole.values),
+                name="commitmentpartner_role_valid",
+                violation_error_message="Choose lead or support.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner} ({self.get_role_display().lower()}) in {self.commitment.code}"
+
+
+class Commitment(models.Model):
+    """One undertaking of a source document, quoted verbatim, with its current status."""
+
+    Status = Status
+
+    code = models.CharField(
+        max_length=20,
+        unique=True,
+        # Said once for every check of a duplicate: the API's, the admin's and the database's.
+        error_messages={"unique": "A commitment with this code already exists."},
+        validators=[
+            RegexValidator(
+                r"^[A-Z]{2,6}-[0-9]+(\.[0-9]+)*$",
+                "Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3.",
+            )
+        ],
+        help_text="Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). "
+        "It never changes once created.",
+    )
+    title = models.CharField(max_length=200, help_text="Short title for lists.")
+    text = models.TextField(help_text="The commitment, quoted verbatim from its source.")
+    source_document = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="commitments"
+    )
+    paragraph = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PARAGRAPH)],
+        help_text="Paragraph of the source document the text is quoted from (first = 1).",
+    )
+    pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="commitments")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="Set when this commitment is one of several tools listed by a wider one.",
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="commitments")
+    places = models.ManyToManyField(Place, blank=True, related_name="commitments")
+    partners = models.ManyToManyField(
+        Partner, through=CommitmentPartner, blank=True, related_name="commitments"
+    )
+    target_date = models.DateField(
+        null=True,
+        blank=True,
+        validators=_date_validators("The target date"),
+        help_text="When it should be achieved, if set.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_commitments",
+        # Chosen among active staff (the admin's and the API's choices), and kept when they
+        # leave: no limit_choices_to here, which would refuse every later edit of the
+        # commitment until someone chose a new owner.
+        help_text="The analyst responsible for assessing it, reminded when it is due.",
+    )
+    update_cadence_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CADENCE_DAYS)],
+        # Said to analysts in days, not in the name of a setting; the admin's form adds how
+        # many days the default is.
+        help_text=f"How often it should be assessed, in days (1 to {MAX_CADENCE_DAYS}). Empty: "
+        "the project's default cadence.",
+    )
+
+    # The current status, kept by services.record_status_update, approve_or_return and
+    # import_status_updates only: database triggers (migration 0023) refuse any value but that
+    # of the newest standing update, whoever writes it.
+    current_status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NOT_ASSESSED, editable=False
+    )
+    current_progress = models.PositiveSmallIntegerField(null=True, editable=False)
+    current_as_of = models.DateField(null=True, editable=False)
+    last_update_at = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="When a status update was last recorded, even a back-dated one.",
+    )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up by one on every edit of the commitment."
+    )
+    # What a search finds it by (models.search_vector), on PostgreSQL; kept by the services in
+    # the statements that write its code, title, text or current status, so that it never
+    # moves the data version on its own. Always empty on SQLite, whose search reads the
+    # columns themselves (CommitmentQuerySet.search).
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    # Who changed what and when. The current status is left out: its own history is the
+    # status updates, which are never changed. The search vector is derived from the rest.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "current_status",
+            "current_progress",
+            "current_as_of",
+            "last_update_at",
+            "search_vector",
+        ],
+        m2m_fields=["themes", "places", "partners"],
+    )
+
+    objects = CommitmentManager()
+
+    class Meta:
+        ordering = ["source_document_id", "paragraph", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paragraph__gte=1, paragraph__lte=MAX_PARAGRAPH),
+                name="commitment_paragraph_range",
+                violation_error_message=f"Paragraphs are numbered from 1 to {MAX_PARAGRAPH}.",
+            ),
+            models.CheckConstraint(
+                condition=Q(update_cadence_days__isnull=True)
+                | Q(update_cadence_days__gte=1, update_cadence_days__lte=MAX_CADENCE_DAYS),
+                name="commitment_cadence_range",
+                violation_error_message=f"The update cadence is from 1 to {MAX_CADENCE_DAYS} days.",
+            ),
+            models.CheckConstraint(
+                condition=_date_in_range("target_date"),
+                name="commitment_target_date_range",
+                violation_error_message=_date_range_message("The target date"),
+            ),
+            models.CheckConstraint(
+                condition=Q(current_progress__isnull=True)
+                | Q(current_progress__gte=0, current_progress__lte=100),
+                name="commitment_current_progress_0_100",
+                violation_error_message="Progress is a percentage from 0 to 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_status__in=Status.values),
+                name="commitment_current_status_valid",
+                violation_error_message="Choose a status from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_status=Status.NOT_ASSESSED, current_as_of__isnull=True)
+                | (~Q(current_status=Status.NOT_ASSESSED) & Q(current_as_of__isnull=False)),
+                name="commitment_assessed_iff_as_of",
+                violation_error_message="A commitment has an as-of date exactly when it has been assessed.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="commitment_not_own_parent",
+                violation_error_message="A commitment cannot be its own parent.",
+            ),
+        ]
+        indexes = [
+            # Filtering by current status (API and admin filters, the "needs attention" list).
+            models.Index(fields=["current_status"], name="commitment_status_idx"),
+            # The stale filter compares the latest as-of date with a cut-off.
+            models.Index(fields=["current_as_of"], name="commitment_as_of_idx"),
+            # "Updated since" filters and ordering by last update.
+            models.Index(fields=["last_update_at"], name="commitment_last_update_idx"),
+            # The default order of every list (Meta.ordering): a page is read off this index
+            # instead of sorting the whole table for each page.
+            models.Index(
+                fields=["source_document", "paragraph", "code"], name="commitment_list_order_idx"
+            ),
+            # The search (CommitmentQuerySet.search) has a GIN index on search_vector, on
+            # PostgreSQL only: migration 0018 makes it outside the model's state, since SQLite
+            # has no GIN and would fail to make it again whenever it rebuilds this table.
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("commitment", args=[self.code])
+
+    @property
+    def stale_after_days(self):
+        return self.update_cadence_days or settings.STALE_AFTER_DAYS
+
+    def days_overdue(self, today=None):
+        return days_overdue(self.current_as_of, self.update_cadence_days, today)
+
+    def is_stale(self, today=None):
+        return is_stale(self.current_as_of, self.update_cadence_days, today)
+
+    def clean(self):
+        if self.pk is not None and self.pk in _ancestor_ids(self):
+            raise ValidationError({"parent": "A commitment cannot be its own parent or ancestor."})

@@ -1,0 +1,253 @@
+"""Contributions: what partners give to commitments (funds in a currency, or support counted in a
+unit), append-only and not reviewed. Not the partners themselves (reference.py)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from commitments.currencies import CODES as CURRENCY_CODES
+from commitments.models.bounds import (
+    _date_in_range,
+    _date_range_message,
+    _date_validators,
+    end_of_day,
+)
+from commitments.models.reference import Partner
+
+
+class ContributionKind(models.TextChoices):
+    FUNDS_PLEDGED = "funds_pledged", "Funds pledged"
+    FUNDS_COMMITTED = "funds_committed", "Funds committed"
+    FUNDS_DISBURSED = "funds_disbursed", "Funds disbursed"
+    PERSONNEL = "personnel", "Personnel"
+    TRAINING = "training", "Training"
+    EQUIPMENT = "equipment", "Equipment"
+    IN_KIND = "in_kind", "In kind"
+    POLITICAL = "political", "Political or diplomatic"
+
+
+# Money, in the order it moves: pledged, then committed, then disbursed (the funnel).
+FUNDS_KINDS = [
+    ContributionKind.FUNDS_PLEDGED,
+    ContributionKind.FUNDS_COMMITTED,
+    ContributionKind.FUNDS_DISBURSED,
+]
+CURRENCY_CHOICES = [(code, code) for code in sorted(CURRENCY_CODES)]
+CURRENCY_MESSAGE = "%(value)r is not an ISO 4217 currency code: use one such as USD, EUR or GBP."
+FUNDS_MESSAGE = "Funds need an amount and a currency, and no count or unit."
+COUNTED_MESSAGE = (
+    "A contribution other than funds needs a count and a unit (e.g. 40 instructors), and no "
+    "amount or currency."
+)
+
+
+class ContributionQuerySet(models.QuerySet):
+    def standing(self, known_on=None):
+        """Contributions no correction has replaced: the only ones any total counts. A
+        correction stands in for the one it corrects, wherever it says it was made. With
+        `known_on`, as known by the end of that day: corrections recorded later replace
+        nothing yet."""
+        return self.exclude(Exists(_correction_of_contribution(known_on)))
+
+    def as_of(self, date, known_on=None):
+        """Contributions made on or before `date` (CommitmentQuerySet.as_of's rule), and, with
+        `known_on`, recorded by the end of that day. Chain standing(known_on) for totals and
+        for_display(known_on) for a list: a correction then replaces from the day it was
+        recorded. (The hook indicator values are to follow too.)"""
+        contributions = self.filter(date__lte=date)
+        if known_on is not None:
+            contributions = contributions.filter(created_at__lt=end_of_day(known_on))
+        return contributions
+
+    def for_display(self, known_on=None):
+        """Joined with what a contribution shows of its partner, commitment and author, each
+        with `corrected_by_id`, the correction that replaced it (by the end of `known_on`, when
+        given; an index read per row)."""
+        correction = _correction_of_contribution(known_on).values("pk")[:1]
+        return self.select_related("partner", "commitment", "author").annotate(
+            corrected_by_id=Subquery(correction)
+        )
+
+
+def _correction_of_contribution(known_on=None):
+    corrections = Contribution.objects.filter(corrects=OuterRef("pk"))
+    if known_on is not None:
+        corrections = corrections.filter(created_at__lt=end_of_day(known_on))
+    return corrections
+
+
+class Contribution(models.Model):
+    """What a partner (a Coalition member or an organisation) contributes to a commitment:
+    money pledged, committed or disbursed, in a currency; or people, training, equipment,
+    in-kind or political support, counted in a unit. Never edited or deleted (database
+    triggers, migration 0020): a correction is a new contribution that names the one it
+    corrects, which then no longer counts anywhere. No review: a contribution is public once
+    recorded, as the data version (migration 0020) says to readers."""
+
+    Kind = ContributionKind
+
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        related_name="contributions",
+        help_text="Who contributes: a Coalition member or an organisation.",
+    )
+    commitment = models.ForeignKey(
+        "Commitment", on_delete=models.PROTECT, related_name="contributions"
+    )
+    kind = models.CharField(max_length=20, choices=ContributionKind.choices)
+    amount = models.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, "An amount of money is 0 or more.")],
+        help_text="Funds only: how much, in the currency.",
+    )
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        choices=CURRENCY_CHOICES,
+        error_messages={"invalid_choice": CURRENCY_MESSAGE},
+        help_text="Funds only: the ISO 4217 code of the currency, e.g. USD or EUR. Totals are "
+        "per currency: amounts are never converted.",
+    )
+    count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Other than funds: how many, in the unit (e.g. 40).",
+    )
+    unit = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="Other than funds: what is counted (e.g. instructors, vehicles, meetings).",
+    )
+    date = models.DateField(
+        validators=_date_validators("The date"),
+        help_text="When it was pledged, committed, disbursed or given. Not in the future.",
+    )
+    evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
+    evidence_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the evidence comes from, e.g. a pledging conference's statement.",
+    )
+    note = models.TextField(blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        # contribution_corrected_once's unique index serves every lookup by it.
+        db_index=False,
+        help_text="The contribution this one corrects, if any: it then no longer counts.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contributions"
+    )
+    created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
+
+    objects = ContributionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-created_at", "-id"]
+        verbose_name = "contribution"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ContributionKind.values),
+                name="contribution_kind_valid",
+                violation_error_message="Choose a kind of contribution from the list.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=FUNDS_KINDS)
+                | (Q(amount__isnull=False, count__isnull=True, unit="") & ~Q(currency="")),
+                name="contribution_funds_have_amount",
+                violation_error_message=FUNDS_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=FUNDS_KINDS)
+                | (Q(count__isnull=False, amount__isnull=True, currency="") & ~Q(unit="")),
+                name="contribution_others_have_count",
+                violation_error_message=COUNTED_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="contribution_amount_not_negative",
+                violation_error_message="An amount of money is 0 or more.",
+            ),
+            models.CheckConstraint(
+                condition=_date_in_range("date"),
+                name="contribution_date_range",
+                violation_error_message=_date_range_message("The date"),
+            ),
+            # Its index serves "the correction of this one" (ContributionQuerySet.standing).
+            models.UniqueConstraint(
+                fields=["corrects"],
+                name="contribution_corrected_once",
+                violation_error_message="This contribution has already been corrected: "
+                "correct its correction instead.",
+            ),
+        ]
+        indexes = [
+            # The list in Meta.ordering, newest first: a page is read off the index.
+            models.Index(
+                F("date").desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="contribution_list_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner}: {self.what} to {self.commitment.code} ({self.date:%d %b %Y})"
+
+    @property
+    def is_funds(self):
+        return self.kind in FUNDS_KINDS
+
+    @property
+    def what(self):
+        """The contribution in words: "USD 1,000,000.00 pledged", "40 instructors (training)"."""
+        if self.is_funds:
+            verb = self.get_kind_display().removeprefix("Funds ")
+            return f"{self.currency} {self.amount:,} {verb}"
+        return f"{self.count} {self.unit} ({self.get_kind_display().lower()})"
+
+    def clean(self):
+        errors = {}
+        if self.kind in FUNDS_KINDS:
+            if self.amount is None:
+                errors["amount"] = "Funds need an amount."
+            if not self.currency:
+                errors["currency"] = "Funds need a currency (an ISO 4217 code such as USD)."
+            if self.count is not None:
+                errors["count"] = "Funds are counted in money: leave the count empty."
+            if self.unit:
+                errors["unit"] = "Funds are counted in money: leave the unit empty."
+        elif self.kind:
+            if self.count is None:
+                errors["count"] = "Say how many (e.g. 40)."
+            if not self.unit:
+                errors["unit"] = "Say what is counted (e.g. instructors)."
+            if self.amount is not None:
+                errors["amount"] = (
+                    "Only funds have an amount: record money as funds pledged, committed or "
+                    "disbursed."
+                )
+            if self.currency:
+                errors["currency"] = "Only funds have a currency."
+        if self.date is not None and self.date > (today := timezone.localdate()):
+            errors["date"] = f"The date cannot be in the future (today is {today:%Y-%m-%d})."
+        if self.corrects_id is not None:
+            correction = Contribution.objects.filter(corrects=self.corrects_id)
+            if existing := correction.exclude(pk=self.pk).first():
+                errors["corrects"] = (
+                    f"Contribution #{self.corrects_id} was already corrected by contribution "
+                    f"#{existing.pk}: correct that one instead."
+                )
+        if errors:
+            raise ValidationError(errors)

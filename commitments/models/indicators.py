@@ -1,0 +1,586 @@
+"""Indicators, their values (read by the status updates' rules) and each value's four-eyes review,
+kept beside its value as Review is beside its update. Figures and progress: figures.py."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from commitments.models.assessments import Review, ReviewState, StatusUpdate
+from commitments.models.bounds import (
+    MAX_PARAGRAPH,
+    _date_in_range,
+    _date_range_message,
+    _date_validators,
+    end_of_day,
+)
+from commitments.models.commitments import Commitment
+from commitments.models.figures import (
+    FIGURE_DECIMALS,
+    FIGURE_DIGITS,
+    UNIT_OTHER_MESSAGE,
+    Direction,
+    IndicatorUnit,
+    Qualifier,
+    _figure_field,
+    phrase,
+    progress,
+)
+from commitments.models.reference import SourceDocument, _slug_field
+
+
+def _observed_on():
+    """The date a value describes: its as-of date, or the last day of its period."""
+    return Coalesce("as_of", "period_end")
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def context(self):
+        """The Roadmap-level indicators: figures that describe the Coalition's past, no
+        commitment's."""
+        return self.filter(commitment__isnull=True)
+
+    def with_latest(self, as_of=None, known_on=None):
+        """Annotates each indicator with its latest standing value (`latest_id`,
+        `latest_value`, `latest_qualifier`, `latest_on`): the approved value with the latest
+        date, ties going to the latest recorded. With `as_of` (and `known_on`), the latest
+        that counted on that day as known by the end of that one (IndicatorValueQuerySet.as_of,
+        then counting). One read of indicatorvalue_history_idx per indicator and column."""
+        values = IndicatorValue.objects.filter(indicator=OuterRef("pk"))
+        if as_of is not None:
+            values = values.as_of(as_of, known_on)
+        latest = values.counting(known_on).order_by(*IndicatorValue._meta.ordering)
+        return self.annotate(
+            latest_id=Subquery(latest.values("pk")[:1]),
+            latest_value=Subquery(latest.values("value")[:1]),
+            latest_qualifier=Subquery(latest.values("qualifier")[:1]),
+            latest_on=Subquery(latest.annotate(on=_observed_on()).values("on")[:1]),
+        )
+
+
+class Indicator(models.Model):
+    """What measures a commitment (or, without one, the Roadmap's context: a figure about the
+    Coalition's past that no commitment undertakes), with where it started (the baseline,
+    quoted from its source like a commitment's text) and, optionally, where it should get to
+    (the target). Its observations are IndicatorValues; its progress is computed from them,
+    never entered."""
+
+    Unit = IndicatorUnit
+    Direction = Direction
+    Qualifier = Qualifier
+
+    class Measure(models.TextChoices):
+        QUANTITATIVE = "quantitative", "Quantitative"
+        QUALITATIVE = "qualitative", "Qualitative"
+
+    slug = _slug_field()
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        help_text="The commitment it measures. Empty: a context indicator of the Roadmap, a "
+        "figure that describes the past rather than what a commitment undertakes.",
+    )
+    name = models.CharField(max_length=200, help_text="What is measured, e.g. people freed.")
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=20, choices=IndicatorUnit.choices)
+    unit_other = models.CharField(
+        "other unit",
+        max_length=50,
+        blank=True,
+        help_text="When the unit is other, and only then: what is counted (e.g. years).",
+    )
+    measure = models.CharField(max_length=20, choices=Measure.choices, default=Measure.QUANTITATIVE)
+    direction = models.CharField(
+        max_length=10,
+        choices=Direction.choices,
+        blank=True,
+        help_text="Which way is progress. Only a context indicator may have none.",
+    )
+    baseline_value = _figure_field("baseline", help_text="Where it started, if known.")
+    baseline_qualifier = models.CharField(
+        max_length=20,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACTLY,
+        help_text="As the source says it: nearly, more than, approximately, at least ...",
+    )
+    baseline_date = models.DateField(
+        null=True,
+        blank=True,
+        validators=_date_validators("The baseline date"),
+        help_text="The date the baseline describes, where the source says.",
+    )
+    baseline_source = models.ForeignKey(
+        SourceDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="baselines",
+        help_text="The document the baseline is quoted from.",
+    )
+    baseline_paragraph = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PARAGRAPH)],
+        help_text="Paragraph of that document (first = 1).",
+    )
+    baseline_quote = models.TextField(
+        blank=True, help_text="The sentence that states the baseline, quoted verbatim."
+    )
+    target_value = _figure_field("target", help_text="Where it should get to, if set.")
+    target_qualifier = models.CharField(
+        max_length=20, choices=Qualifier.choices, default=Qualifier.EXACTLY
+    )
+    target_date = models.DateField(
+        null=True,
+        blank=True,
+        validators=_date_validators("The target date"),
+        help_text="When the target should be reached, if set.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        # Context indicators (no commitment) first, then by commitment in Roadmap order.
+        ordering = [
+            F("commitment__paragraph").asc(nulls_first=True),
+            "commitment__code",
+            "baseline_paragraph",
+            "slug",
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__in=IndicatorUnit.values),
+                name="indicator_unit_valid",
+                violation_error_message="Choose a unit from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit=IndicatorUnit.OTHER, unit_other__gt="")
+                | (~Q(unit=IndicatorUnit.OTHER) & Q(unit_other="")),
+                name="indicator_unit_other_iff_other",
+                violation_error_message=UNIT_OTHER_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(measure__in=["quantitative", "qualitative"]),
+                name="indicator_measure_valid",
+                violation_error_message="Choose quantitative or qualitative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["", *Direction.values]),
+                name="indicator_direction_valid",
+                violation_error_message="Choose increase, decrease or maintain.",
+            ),
+            models.CheckConstraint(
+                condition=Q(commitment__isnull=True) | ~Q(direction=""),
+                name="indicator_commitment_has_direction",
+                violation_error_message="An indicator of a commitment needs a direction.",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    baseline_qualifier__in=Qualifier.values, target_qualifier__in=Qualifier.values
+                ),
+                name="indicator_qualifiers_valid",
+                violation_error_message="Choose a qualifier from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_quote="", baseline_paragraph__isnull=True)
+                | (
+                    ~Q(baseline_quote="")
+                    & Q(baseline_paragraph__isnull=False, baseline_source__isnull=False)
+                ),
+                name="indicator_quote_has_source",
+                violation_error_message="A quoted baseline names its document and paragraph.",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_paragraph__isnull=True)
+                | Q(baseline_paragraph__gte=1, baseline_paragraph__lte=MAX_PARAGRAPH),
+                name="indicator_paragraph_range",
+                violation_error_message=f"Paragraphs are numbered from 1 to {MAX_PARAGRAPH}.",
+            ),
+            models.CheckConstraint(
+                condition=_date_in_range("baseline_date") & _date_in_range("target_date"),
+                name="indicator_dates_range",
+                violation_error_message=_date_range_message("A date"),
+            ),
+        ]
+        indexes = [
+            # The list filtered by unit (the API's unit filter).
+            models.Index(fields=["unit"], name="indicator_unit_idx"),
+        ]
+
+    def __str__(self):
+        where = self.commitment.code if self.commitment_id else "Roadmap context"
+        return f"{where}: {self.name}"
+
+    @property
+    def is_context(self):
+        return self.commitment_id is None
+
+    @property
+    def unit_label(self):
+        return self.unit_other if self.unit == IndicatorUnit.OTHER else self.get_unit_display()
+
+    def phrase(self, value, qualifier):
+        return phrase(value, qualifier, self.unit, self.unit_other)
+
+    @property
+    def baseline_phrase(self):
+        return self.phrase(self.baseline_value, self.baseline_qualifier)
+
+    @property
+    def target_phrase(self):
+        return self.phrase(self.target_value, self.target_qualifier)
+
+    def progress(self, latest):
+        """Progress toward the target of a latest approved value (see `progress`)."""
+        return progress(
+            baseline=self.baseline_value,
+            latest=latest,
+            target=self.target_value,
+            direction=self.direction,
+        )
+
+    def clean(self):
+        errors = {}
+        if self.unit == IndicatorUnit.OTHER and not self.unit_other.strip():
+            errors["unit_other"] = "Say what is counted (e.g. years): the unit is other."
+        elif self.unit and self.unit != IndicatorUnit.OTHER and self.unit_other:
+            errors["unit_other"] = "Only an indicator whose unit is other says its own unit."
+        if self.commitment_id is not None and not self.direction:
+            errors["direction"] = "An indicator of a commitment needs a direction."
+        if self.baseline_quote:
+            if self.baseline_paragraph is None:
+                errors["baseline_paragraph"] = "Say which paragraph the baseline is quoted from."
+            if self.baseline_source_id is None:
+                errors["baseline_source"] = "Say which document the baseline is quoted from."
+        elif self.baseline_paragraph is not None:
+            errors["baseline_quote"] = "Quote the sentence of that paragraph that states it."
+        if errors:
+            raise ValidationError(errors)
+
+
+def _approved_value_correction_of(outer="pk"):
+    return IndicatorValue.objects.filter(corrects=OuterRef(outer), review__decision="approve")
+
+
+class IndicatorValueQuerySet(models.QuerySet):
+    """Reads of indicator values, by status updates' rules (StatusUpdateQuerySet): what a
+    correction replaces, and when, is said the same way for both."""
+
+    def approved(self):
+        """Values a reviewer approved (or approved on submission, review off): the only ones
+        that count, and the only ones anonymous readers see."""
+        return self.filter(review__decision=Review.Decision.APPROVE)
+
+    def pending(self):
+        return self.filter(review__isnull=True)
+
+    def returned(self):
+        return self.filter(review__decision=Review.Decision.RETURN)
+
+    def in_review_state(self, state):
+        return {
+            ReviewState.PENDING: self.pending,
+            ReviewState.APPROVED: self.approved,
+            ReviewState.RETURNED: self.returned,
+        }[state]()
+
+    def standing(self):
+        """Approved values that no approved correction has replaced: the ones progress reads."""
+        return self.approved().exclude(Exists(_approved_value_correction_of()))
+
+    def known_by(self, moment):
+        """Values recorded and approved before `moment`."""
+        return self.filter(
+            created_at__lt=moment,
+            review__decision=Review.Decision.APPROVE,
+            review__decided_at__lt=moment,
+        )
+
+    def counting(self, known_on=None):
+        """Status updates' rule (StatusUpdateQuerySet.counting): the values recorded and
+        approved by the end of `known_on` that no correction recorded and approved by then had
+        replaced; without it, standing(). A correction replaces what it corrects from the day
+        it is known, whatever date it states."""
+        if known_on is None:
+            return self.standing()
+        moment = end_of_day(known_on)
+        corrections = IndicatorValue.objects.filter(corrects=OuterRef("pk")).known_by(moment)
+        return self.known_by(moment).exclude(Exists(corrections))
+
+    def as_of(self, date, known_on=None):
+        """Values observed on or before `date` (their as-of date, or the end of their period),
+        and, with `known_on`, recorded and approved by the end of that day
+        (ContributionQuerySet.as_of's shape). Chain counting(known_on) for what counts, and
+        for_display(known_on) for a list: a correction then replaces from the day it was
+        approved. Reads indicatorvalue_history_idx's date column."""
+        values = self.alias(observed=_observed_on()).filter(observed__lte=date)
+        if known_on is not None:
+            values = values.known_by(end_of_day(known_on))
+        return values
+
+    def live(self):
+        """Values not returned: pending or approved. A value has at most one live correction;
+        a returned correction leaves room for another."""
+        return self.exclude(review__decision=Review.Decision.RETURN)
+
+    def reviewable_by(self, user):
+        """Pending values that `user` may decide: anyone's but their own (four eyes)."""
+        return self.pending().exclude(author=user)
+
+    def for_display(self, known_on=None):
+        """Joined with the indicator, its commitment, the author and the decision, each with
+        `corrected_by_id` (with_corrected_by): a pending or returned correction replaces
+        nothing, and is named to nobody."""
+        return self.select_related(
+            "indicator__commitment", "author", "review__reviewer"
+        ).with_corrected_by(known_on)
+
+    def with_corrected_by(self, known_on=None):
+        """Annotates `corrected_by_id`: the approved correction that replaced each value (by
+        the end of `known_on`, when given, recorded and approved by then), or None. An index
+        read of indicatorvalue_corrects_idx per row."""
+        if known_on is None:
+            correction = _approved_value_correction_of()
+        else:
+            correction = IndicatorValue.objects.filter(corrects=OuterRef("pk")).known_by(
+                end_of_day(known_on)
+            )
+        return self.annotate(corrected_by_id=Subquery(correction.values("pk")[:1]))
+
+
+class IndicatorValue(models.Model):
+    """An observation of an indicator: a value as of a date, or over a period, with its
+    evidence. Never edited or deleted (database triggers, migration 0021): a correction is a
+    new value that names the one it corrects, once. Reviewed as status updates are (four
+    eyes, IndicatorValueReview): only approved values count."""
+
+    Qualifier = Qualifier
+    Confidence = StatusUpdate.Confidence
+
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        related_name="values",
+        # indicatorvalue_history_idx begins with it and serves every lookup by it.
+        db_index=False,
+    )
+    value = models.DecimalField(
+        max_digits=FIGURE_DIGITS,
+        decimal_places=FIGURE_DECIMALS,
+        help_text="The figure observed, in the indicator's unit.",
+    )
+    qualifier = models.CharField(
+        max_length=20,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACTLY,
+        help_text="As the evidence says it: exactly, approximately, nearly, more than ...",
+    )
+    as_of = models.DateField(
+        "as of",
+        null=True,
+        blank=True,
+        validators=_date_validators("The as-of date"),
+        help_text="The day the value describes; or give a period instead. Not in the future.",
+    )
+    period_start = models.DateField(
+        null=True,
+        blank=True,
+        validators=_date_validators("The start of the period"),
+        help_text="The first day of the period the value covers, if it covers one.",
+    )
+    period_end = models.DateField(
+        null=True,
+        blank=True,
+        validators=_date_validators("The end of the period"),
+        help_text="The last day of that period: on or after its start, not in the future.",
+    )
+    evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
+    evidence_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the evidence comes from, e.g. a report's title.",
+    )
+    confidence = models.CharField(
+        max_length=10, choices=StatusUpdate.Confidence.choices, blank=True
+    )
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        # indicatorvalue_corrects_idx serves every lookup by it.
+        db_index=False,
+        help_text="The approved value of the same indicator that this one corrects: once "
+        "approved, it replaces it. A value has one correction pending or approved at most; "
+        "once one is returned, another may be recorded.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="indicator_values"
+    )
+    created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
+
+    objects = IndicatorValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = [_observed_on().desc(), "-created_at", "-id"]
+        verbose_name = "indicator value"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(as_of__isnull=False, period_start__isnull=True, period_end__isnull=True)
+                | Q(as_of__isnull=True, period_end__isnull=False),
+                name="indicatorvalue_as_of_or_period",
+                violation_error_message="Give an as-of date, or a period (its end at least), "
+                "not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="indicatorvalue_period_in_order",
+                violation_error_message="A period ends on or after the day it starts.",
+            ),
+            models.CheckConstraint(
+                condition=_date_in_range("as_of")
+                & _date_in_range("period_start")
+                & _date_in_range("period_end"),
+                name="indicatorvalue_dates_range",
+                violation_error_message=_date_range_message("A date"),
+            ),
+            models.CheckConstraint(
+                condition=Q(qualifier__in=Qualifier.values),
+                name="indicatorvalue_qualifier_valid",
+                violation_error_message="Choose a qualifier from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=["", *StatusUpdate.Confidence.values]),
+                name="indicatorvalue_confidence_valid",
+                violation_error_message="Choose low, medium or high confidence, or leave it empty.",
+            ),
+        ]
+        indexes = [
+            # "The corrections of this one" (IndicatorValueQuerySet.standing, with_corrected_by,
+            # the one live correction that clean() allows). Not unique: a returned correction
+            # leaves room for another, as for status updates, and the indicator's lock
+            # (services.record_indicator_value) makes two corrections of one value take turns.
+            models.Index(fields=["corrects"], name="indicatorvalue_corrects_idx"),
+            # An indicator's values in Meta.ordering, newest first (its latest value, the
+            # values of one indicator): read off the index, however long the history.
+            models.Index(
+                F("indicator"),
+                _observed_on().desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="indicatorvalue_history_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name}: {self.phrase} ({self.observed_on:%d %b %Y})"
+
+    @property
+    def observed_on(self):
+        return self.as_of or self.period_end
+
+    @property
+    def phrase(self):
+        return self.indicator.phrase(self.value, self.qualifier)
+
+    @property
+    def review_state(self):
+        review = getattr(self, "review", None)
+        return ReviewState.of(None if review is None else review.decision)
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        for name in ("as_of", "period_start", "period_end"):
+            day = getattr(self, name)
+            if day is not None and day > today:
+                label = self._meta.get_field(name).verbose_name
+                errors[name] = f"The {label} cannot be in the future (today is {today:%Y-%m-%d})."
+        if self.as_of is not None and (self.period_start or self.period_end):
+            errors["as_of"] = "Give an as-of date or a period, not both."
+        elif self.as_of is None and self.period_end is None:
+            key = "period_end" if self.period_start else "as_of"
+            errors[key] = "Give the date the value is as of, or the period it covers."
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = "The period cannot end before it starts."
+        if self.corrects_id is not None:
+            corrected = self.corrects
+            if corrected.indicator_id != self.indicator_id:
+                errors["corrects"] = "A correction must correct a value of the same indicator."
+            elif existing := corrected.corrections.live().exclude(pk=self.pk).first():
+                errors["corrects"] = (
+                    f"Value #{self.corrects_id} was already corrected by value #{existing.pk}: "
+                    "record a new value instead."
+                )
+            elif not IndicatorValue.objects.filter(pk=self.corrects_id).approved().exists():
+                errors["corrects"] = (
+                    f"Value #{self.corrects_id} is not approved: only an approved value is "
+                    "corrected (a returned one never counted)."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class IndicatorValueReview(models.Model):
+    """A reviewer's decision on an indicator value, as Review is on a status update: approved
+    (it counts from now on) or returned with a comment (it never counts). One per value, never
+    changed or deleted (database triggers, migration 0021); with REVIEW_REQUIRED off every
+    value is approved on submission, with no reviewer."""
+
+    Decision = Review.Decision
+
+    value = models.OneToOneField(
+        IndicatorValue,
+        on_delete=models.PROTECT,
+        related_name="review",
+        error_messages={"unique": "This value has already been reviewed."},
+    )
+    decision = models.CharField(max_length=10, choices=Review.Decision.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="indicator_value_reviews",
+        help_text="Empty when the value was approved on submission (review not required).",
+    )
+    comment = models.TextField(
+        blank=True, help_text="Why it was returned (required), or a remark on approval."
+    )
+    decided_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = "indicator value review"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=Review.Decision.values),
+                name="indicatorvaluereview_decision_valid",
+                violation_error_message="Decide to approve or to return the value.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="return") | ~Q(comment=""),
+                name="indicatorvaluereview_return_has_comment",
+                violation_error_message="Say why the value is returned, so that its author "
+                "can record a better one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="approve") | Q(reviewer__isnull=False),
+                name="indicatorvaluereview_return_has_reviewer",
+                violation_error_message="Only a reviewer can return a value.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()}: indicator value #{self.value_id}"

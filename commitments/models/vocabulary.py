@@ -1,0 +1,99 @@
+"""The status vocabulary (Status, its colours and ranks, Change), spoken by commitments and their
+status updates alike. No model here."""
+
+from django.db import models
+
+
+class Status(models.TextChoices):
+    """Where a commitment stands. `not_assessed` is never recorded by anyone: it is what a
+    commitment shows until its first status update."""
+
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+    NOT_STARTED = "not_started", "Not started"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    COMPLETED = "completed", "Completed"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+    @classmethod
+    def assessments(cls):
+        """The statuses an analyst can record."""
+        return [(value, label) for value, label in cls.choices if value != cls.NOT_ASSESSED]
+
+
+# How each status is shown, in the order statuses are listed and stacked (done first, then the
+# healthy, then the troubled): the one source of the vocabulary's colours and order, served by
+# GET /api/v1/statuses/ to the dashboard and used by the admin. Every colour is shown beside its
+# label or a count as text, and white text on each passes WCAG AA contrast.
+STATUS_COLOURS = {
+    Status.COMPLETED: "#1e40af",
+    Status.ON_TRACK: "#166534",
+    Status.NOT_STARTED: "#4b5563",
+    Status.AT_RISK: "#92400e",
+    Status.OFF_TRACK: "#991b1b",
+    Status.DISCONTINUED: "#374151",
+    Status.NOT_ASSESSED: "#6b7280",
+}
+
+
+# How statuses compare, the higher the better: the one order that "improved" and "worsened"
+# mean (GET /api/v1/changes/), served with the vocabulary. Not started, discontinued and not
+# assessed stand outside it: a change to or from one of them is a change of status, neither
+# better nor worse (Change.CHANGED), and a first assessment is Change.NEWLY_ASSESSED.
+STATUS_RANK = {
+    Status.OFF_TRACK: 1,
+    Status.AT_RISK: 2,
+    Status.ON_TRACK: 3,
+    Status.COMPLETED: 4,
+}
+
+
+def status_vocabulary():
+    """Every status with its label, colour and rank (None: outside the order), in display
+    order."""
+    assessable = {value for value, _ in Status.assessments()}
+    return [
+        {
+            "value": status.value,
+            "label": status.label,
+            "colour": colour,
+            "assessable": status.value in assessable,
+            "rank": STATUS_RANK.get(status),
+        }
+        for status, colour in STATUS_COLOURS.items()
+    ]
+
+
+class Change(models.TextChoices):
+    """How a commitment moved between two dates (selectors.changes_between)."""
+
+    IMPROVED = "improved", "Improved"
+    WORSENED = "worsened", "Worsened"
+    # To or from a status outside STATUS_RANK's order (not started, discontinued).
+    CHANGED = "changed", "Status changed"
+    # The same status, its progress moved.
+    PROGRESS_MOVED = "progress_moved", "Progress moved"
+    NEWLY_ASSESSED = "newly_assessed", "Newly assessed"
+    BECAME_STALE = "became_stale", "Became stale"
+
+
+def change_between(before, after, *, stale_before, stale_after):
+    """How a commitment moved from `before` to `after`, each a (status, progress) pair (before
+    None: the commitment did not exist yet), or None when it did not: a first assessment, then
+    a change of status (by STATUS_RANK), then of progress, then falling stale, in that order
+    of precedence."""
+    status_after, progress_after = after
+    status_before, progress_before = before or (Status.NOT_ASSESSED, None)
+    if status_before == Status.NOT_ASSESSED:
+        return Change.NEWLY_ASSESSED if status_after != Status.NOT_ASSESSED else None
+    if status_before != status_after:
+        rank_before, rank_after = STATUS_RANK.get(status_before), STATUS_RANK.get(status_after)
+        if rank_before is None or rank_after is None:
+            return Change.CHANGED
+        return Change.IMPROVED if rank_after > rank_before else Change.WORSENED
+    if progress_before != progress_after:
+        return Change.PROGRESS_MOVED
+    if stale_after and not stale_before:
+        return Change.BECAME_STALE
+    return None
