@@ -1,0 +1,85 @@
+"""The data version (every API read's ETag and cache keys), the review queue's version that
+staff see beyond it, and the shared cache keyed by the data version. The response cache itself
+is commitments.api.response_cache's.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.utils import timezone
+
+from commitments import db_router
+from commitments.models import (
+    DataVersion,
+    IndicatorValue,
+    IndicatorValueReview,
+    Review,
+    StatusUpdate,
+)
+from commitments.selectors.raw_sql import _aware
+
+
+def cached(name, data_fingerprint, compute):
+    """compute() through the shared cache (Redis in production), under a key that holds the
+    data's fingerprint (data_version), today's date and the staleness setting: any write, from
+    any process, makes a new key, so a cached value is never older than the data the request
+    saw. Old keys are left to expire."""
+    key = f"{name}:{data_fingerprint}:{timezone.localdate()}:{settings.STALE_AFTER_DAYS}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=settings.SUMMARY_CACHE_SECONDS)
+    return value
+
+
+def data_version(known=None):
+    """A fingerprint of everything the API shows, and the time of the latest change: the data
+    version row that database triggers move on with every write (models.DataVersion), read
+    by primary key. Every API read runs it, for its ETag and its cache keys.
+
+    It is read on the primary, always: a replica that lags must not make an old body look
+    current. When this request reads a replica, the replica's own version is read too, and
+    unless the replica has replayed exactly this version the rest of the request reads the
+    primary; so whatever is built and cached under this version (the response cache, the
+    summary) is built from data at least as new. One more query, on the replica.
+
+    `known`: the primary's version as this request read it already (the response cache's
+    middleware does, before the view)."""
+    version = known or _data_version(DEFAULT_DB_ALIAS)
+    replica = db_router.replica_of_this_request()
+    if replica is not None and _data_version(replica)[0] != version[0]:
+        db_router.read_primary()
+    return version
+
+
+def _data_version(alias):
+    number, changed_at = DataVersion.objects.using(alias).filter(pk=1).values_list(
+        "number", "changed_at"
+    ).first() or (0, None)
+    return f"{number}-{changed_at.timestamp() if changed_at else 0}", changed_at
+
+
+def review_queue_version():
+    """What staff see beyond the data version: the newest status update and indicator value
+    submitted and the newest decision on each, which do not move it until one is approved
+    (migrations 0011, 0021). The tables are append-only, so their highest ids change exactly
+    when a row is added. Returns the version and the time of the newest (None when there is
+    none). One query, eight reads of primary-key indexes."""
+    newest = {
+        "updates": (StatusUpdate._meta.db_table, "created_at"),
+        "reviews": (Review._meta.db_table, "decided_at"),
+        # Indicator values are reviewed the same way, and staff may list pending ones too.
+        "values": (IndicatorValue._meta.db_table, "created_at"),
+        "value reviews": (IndicatorValueReview._meta.db_table, "decided_at"),
+    }
+    columns = ", ".join(
+        f"(SELECT {column} FROM {table} ORDER BY id DESC LIMIT 1)"
+        for table, time in newest.values()
+        for column in ("id", time)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}")
+        found = cursor.fetchone()
+    ids, times = found[0::2], found[1::2]
+    times = [_aware(value) for value in times if value is not None]
+    return ".".join(str(pk or 0) for pk in ids), max(times, default=None)

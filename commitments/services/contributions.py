@@ -1,0 +1,57 @@
+"""Recording a contribution, or a correction of one: public at once, with no review. Adding
+them up is selectors.contributions'.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from commitments.integrity import unique_violations_refused
+from commitments.models import Commitment, Contribution, Partner
+
+
+@unique_violations_refused()
+@transaction.atomic
+def record_contribution(
+    *,
+    partner: Partner,
+    commitment: Commitment,
+    author,
+    kind: str,
+    date,
+    amount=None,
+    currency: str = "",
+    count: int | None = None,
+    unit: str = "",
+    evidence_url: str = "",
+    evidence_source: str = "",
+    note: str = "",
+    corrects: Contribution | None = None,
+) -> Contribution:
+    """Appends a contribution: public at once, with no review. A correction (`corrects`)
+    replaces the contribution it names in every total, wherever it says it was made (another
+    partner, commitment or kind included); a contribution is corrected once, and a correction
+    may be corrected in turn.
+
+    Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid:
+    also when another correction of the same contribution is recorded at the same moment (the
+    database's unique constraint decides, integrity.UniqueViolation)."""
+    contribution = Contribution(
+        partner=partner,
+        commitment=commitment,
+        author=author,
+        kind=kind,
+        date=date,
+        amount=amount,
+        # Codes are upper case; "usd" is USD.
+        currency=(currency or "").strip().upper(),
+        count=count,
+        unit=(unit or "").strip(),
+        evidence_url=evidence_url,
+        evidence_source=evidence_source,
+        note=(note or "").strip(),
+        corrects=corrects,
+        created_at=timezone.now(),
+    )
+    contribution.full_clean()
+    contribution.save(force_insert=True)
+    return contribution

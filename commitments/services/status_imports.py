@@ -1,0 +1,223 @@
+"""Importing status updates from a CSV table, all or nothing (COPY on PostgreSQL, INSERT
+elsewhere), approved on submission when review is off, and the admin's once-only confirmation.
+Reading and checking the file is commitments.imports'; one update at a time is assessments'.
+"""
+
+import datetime
+import re
+from itertools import islice, repeat
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery, Value
+from django.utils import timezone
+
+from commitments import db_deadlines
+from commitments.imports import NewUpdates, Table, check_rows
+from commitments.models import Commitment, ImportReceipt, Review, StatusUpdate
+from commitments.services.commitments import _searched_by
+
+
+class ImportResult(NamedTuple):
+    updates: int
+    commitments: int
+    # When the first and the last row were recorded: the import's rows are the author's
+    # recorded in between.
+    first_recorded_at: datetime.datetime
+    last_recorded_at: datetime.datetime
+
+
+def import_status_updates(table: Table, *, author, progress=None) -> ImportResult:
+    """Appends every row of a CSV table (commitments.imports.read_csv) to the status history,
+    all or nothing, pending review like any update. With REVIEW_REQUIRED off the rows are
+    approved on submission, and each commitment it touches is left with the current status
+    that record_status_update, called row by row in file order, would have given it.
+
+    Every row is recorded by `author` at the time of the import, one microsecond apart in file
+    order, as if recorded one after another: between rows of a commitment with the same as-of
+    date the later in the file wins, and the feed, whose cursor pages by recording time, keeps
+    a distinct place for each row.
+
+    Raises commitments.imports.ImportRefused, with nothing written, when any row is invalid.
+    `progress(step, done, total)`, when given, is called as the rows are checked and written.
+    """
+    updates = check_rows(table, progress=progress)
+    commitment_ids = sorted(set(updates.commitment_id))
+    with transaction.atomic():
+        # Locked as record_status_update locks one, and in id order so that two imports that
+        # share commitments take turns instead of deadlocking.
+        locked = Commitment.objects.select_for_update().filter(pk__in=commitment_ids)
+        list(locked.order_by("pk").values_list("pk", flat=True))
+        started = timezone.now()
+        recorded_at = [
+            started + datetime.timedelta(microseconds=row) for row in range(len(updates))
+        ]
+        # psycopg2 refuses COPY while a wait callback is registered: serving processes, with
+        # their client-side deadlines (commitments.db_deadlines), INSERT the admin's imports,
+        # which are small (ADMIN_IMPORT_MAX_BYTES); `manage.py import_updates` has no deadline.
+        copy = connection.vendor == "postgresql" and not db_deadlines.installed()
+        write = _copy if copy else _insert
+        write(updates, author=author, recorded_at=recorded_at, progress=progress)
+        if not settings.REVIEW_REQUIRED:
+            _approve_on_submission(commitment_ids, author=author, since=started)
+            _derive_current_status(commitment_ids, last_update_at=recorded_at[-1])
+    return ImportResult(len(updates), len(commitment_ids), recorded_at[0], recorded_at[-1])
+
+
+def _approve_on_submission(commitment_ids, *, author, since):
+    """With review off, the rows just imported are approved as they were recorded, in one
+    statement: the import's rows are `author`'s, of these commitments, recorded from `since`
+    on and not yet reviewed (the commitments are locked, so no other import adds to them)."""
+    review_table = connection.ops.quote_name(Review._meta.db_table)
+    rows = (
+        StatusUpdate.objects.filter(
+            commitment_id__in=commitment_ids, author=author, created_at__gte=since
+        )
+        .pending()
+        .values_list("pk", Value(Review.Decision.APPROVE), Value(""), "created_at")
+    )
+    select, params = rows.query.sql_with_params()
+    columns = ", ".join(
+        connection.ops.quote_name(Review._meta.get_field(name).column)
+        for name in ["update", "decision", "comment", "decided_at"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {review_table} ({columns}) {select}", params)
+
+
+class AlreadyImported(Exception):
+    """The confirmation of an admin import was used already: its file is in."""
+
+
+def import_confirmed(table: Table, *, author, token: str) -> ImportResult:
+    """import_status_updates for the admin's confirmation of a dry run, once per `token`:
+    the receipt and the rows are written in one transaction, and a second confirmation with the
+    same token (a double click, two tabs, at the same moment or later) raises AlreadyImported
+    with nothing written."""
+    try:
+        with transaction.atomic():
+            receipt = ImportReceipt.objects.create(token=token, user=author, updates=0)
+            result = import_status_updates(table, author=author)
+            ImportReceipt.objects.filter(pk=receipt.pk).update(updates=result.updates)
+    except IntegrityError as error:
+        if ImportReceipt.objects.filter(token=token).exists():
+            raise AlreadyImported from error
+        raise
+    return result
+
+
+# Rows written at a time, and between two calls of a progress callback.
+WRITE_CHUNK = 10_000
+_IMPORT_FIELDS = [*NewUpdates.field_names(), "author_id", "created_at"]
+
+
+def _columns(names):
+    meta = StatusUpdate._meta
+    return ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in names)
+
+
+def _texts(values, convert=str):
+    """The values converted, each distinct one once."""
+    converted = {value: convert(value) for value in set(values)}
+    return map(converted.__getitem__, values)
+
+
+def _copy(updates, *, author, recorded_at, progress):
+    """PostgreSQL: the rows through COPY, the fastest way in, sent a chunk at a time."""
+    table = connection.ops.quote_name(StatusUpdate._meta.db_table)
+    sql = f"COPY {table} ({_columns(_IMPORT_FIELDS)}) FROM STDIN"
+    columns = [
+        _texts(updates.commitment_id),
+        updates.status,
+        _texts(updates.progress, lambda percent: r"\N" if percent is None else str(percent)),
+        _texts(updates.as_of, datetime.date.isoformat),
+        _copy_escaped(updates.summary),
+        _copy_escaped(updates.evidence_url),
+        _copy_escaped(updates.evidence_source),
+        updates.confidence,
+        repeat(str(author.pk)),
+        map(datetime.datetime.isoformat, recorded_at),
+    ]
+    lines = map("\t".join, zip(*columns, strict=False))  # the author repeats without end
+    # copy_expert is psycopg2's own; its errors are made Django's as a query's would be.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.copy_expert(sql, _CopyChunks(lines, len(updates), progress))
+
+
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": r"\\", "\t": r"\t", "\n": r"\n", "\r": r"\r"})
+
+
+def _copy_escaped(texts):
+    """Texts escaped for COPY's text format, where a tab ends a value and a newline a row."""
+    return map(_copy_escape, texts)
+
+
+def _copy_escape(text):
+    return text.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(text) else text
+
+
+class _CopyChunks:
+    """A file for COPY to read: the rows, a chunk of lines at each read."""
+
+    def __init__(self, lines, total, progress):
+        self.lines, self.total, self.progress = lines, total, progress
+        self.done = 0
+
+    def read(self, size=-1):
+        chunk = list(islice(self.lines, WRITE_CHUNK))
+        if not chunk:
+            return ""
+        self.done += len(chunk)
+        if self.progress:
+            self.progress("writing", self.done, self.total)
+        chunk.append("")
+        return "\n".join(chunk)
+
+
+def _insert(updates, *, author, recorded_at, progress):
+    """SQLite, and PostgreSQL without COPY: one INSERT statement, executed for every row."""
+    table = connection.ops.quote_name(StatusUpdate._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(_IMPORT_FIELDS))
+    sql = f"INSERT INTO {table} ({_columns(_IMPORT_FIELDS)}) VALUES ({placeholders})"
+    columns = updates.columns()
+    columns[NewUpdates.field_names().index("as_of")] = _texts(
+        updates.as_of, connection.ops.adapt_datefield_value
+    )
+    created_at = map(connection.ops.adapt_datetimefield_value, recorded_at)
+    rows = zip(*columns, repeat(author.pk), created_at, strict=False)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, _reporting(rows, len(updates), progress))
+
+
+def _reporting(rows, total, progress):
+    """The rows, telling `progress` every WRITE_CHUNK rows as they are consumed."""
+    if not progress:
+        yield from rows
+        return
+    for done, row in enumerate(rows, start=1):
+        yield row
+        if not done % WRITE_CHUNK or done == total:
+            progress("writing", done, total)
+
+
+def _derive_current_status(commitment_ids, *, last_update_at):
+    """Sets each commitment's current status from its standing history (what no correction
+    replaced): the update with the latest as-of date, ties going to the latest recorded (and
+    then the highest id), which is the state record_status_update keeps one update at a time.
+    Its last-update time is the end of the import, when its last row was recorded give or take
+    the import's fraction of a second: finding each one's own last row would read the history
+    of every commitment again.
+
+    One statement on every database. Its subqueries are a few reads of statusupdate_history_idx
+    per commitment, however long its history, where a DISTINCT ON over the history would read all
+    of it at every import."""
+    latest = StatusUpdate.objects.newest_standing(OuterRef("pk"))
+    Commitment.objects.filter(pk__in=commitment_ids).update(
+        current_status=Subquery(latest.values("status")[:1]),
+        current_progress=Subquery(latest.values("progress")[:1]),
+        current_as_of=Subquery(latest.values("as_of")[:1]),
+        last_update_at=last_update_at,
+        **_searched_by(Subquery(latest.values("summary")[:1])),
+    )
