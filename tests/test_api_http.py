@@ -137,7 +137,7 @@ def test_an_unexpected_error_is_json_without_a_traceback(api, roadmap, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr("commitments.api.views.roadmap_summary", broken)
+    monkeypatch.setattr("commitments.api.summary.roadmap_summary", broken)
 
     response = api.get("/api/v1/summary/")
 

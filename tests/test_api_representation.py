@@ -13,8 +13,20 @@ import yaml
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIRequestFactory
 
-from commitments.api import serializers
+from commitments.api.commitments import (
+    ChildSerializer,
+    CommitmentCSVSerializer,
+    CommitmentDetailSerializer,
+    CommitmentSerializer,
+    CommitmentViewSet,
+)
 from commitments.api.representation import Links
+from commitments.api.updates import (
+    FeedStatusUpdateSerializer,
+    StatusUpdateCSVSerializer,
+    StatusUpdateSerializer,
+    StatusUpdateViewSet,
+)
 from commitments.models import Commitment, CommitmentPartner, Indicator, PartnerRole, StatusUpdate
 from commitments.services import approve_or_return, save_commitment
 from tests.factories import CommitmentFactory, UserFactory
@@ -84,7 +96,7 @@ def test_a_listed_commitment_is_what_its_fields_describe(history, signed_in, rea
     assert len(page) > 25
     for item in page:
         commitment = Commitment.objects.get(code=item["code"])
-        assert item == generic(serializers.CommitmentSerializer, commitment, reader), item["code"]
+        assert item == generic(CommitmentSerializer, commitment, reader), item["code"]
 
 
 @pytest.mark.parametrize("code", ["MIL-1", "GLB-2", "GLB-2.1", "NEW-1", "POL-7"])
@@ -94,7 +106,7 @@ def test_a_commitment_in_detail_is_what_its_fields_describe(history, signed_in, 
     commitment.latest_updates = list(commitment.status_updates.approved().for_display()[:10])
     commitment.indicator_rows = list(Indicator.objects.filter(commitment=commitment).with_latest())
     served = signed_in.get(f"{LIST}{code}/").json()
-    assert served == generic(serializers.CommitmentDetailSerializer, commitment, reader)
+    assert served == generic(CommitmentDetailSerializer, commitment, reader)
 
 
 @pytest.mark.parametrize("review_state", ["approved", "pending", "returned"])
@@ -105,12 +117,12 @@ def test_a_status_update_is_what_its_fields_describe(history, signed_in, reader,
     assert served
     for item in served:
         update = StatusUpdate.objects.for_display().get(pk=item["id"])
-        assert item == generic(serializers.FeedStatusUpdateSerializer, update, reader), item["id"]
+        assert item == generic(FeedStatusUpdateSerializer, update, reader), item["id"]
 
 
 def test_a_commitment_in_the_csv_is_what_its_fields_describe(history, api):
     rows = csv.DictReader(io.StringIO(api.get(LIST, {"format": "csv"}).getvalue().decode()))
-    renderer_cell = csv_cells(serializers.CommitmentCSVSerializer)
+    renderer_cell = csv_cells(CommitmentCSVSerializer)
     for row in rows:
         commitment = Commitment.objects.get(code=row["code"])
         assert row == renderer_cell(commitment), row["code"]
@@ -118,7 +130,7 @@ def test_a_commitment_in_the_csv_is_what_its_fields_describe(history, api):
 
 def test_a_status_update_in_the_csv_is_what_its_fields_describe(history, api):
     rows = csv.DictReader(io.StringIO(api.get("/api/v1/updates/?format=csv").getvalue().decode()))
-    renderer_cell = csv_cells(serializers.StatusUpdateCSVSerializer)
+    renderer_cell = csv_cells(StatusUpdateCSVSerializer)
     for row in rows:
         update = StatusUpdate.objects.for_display().get(pk=row["id"])
         assert row == renderer_cell(update), row["id"]
@@ -138,11 +150,11 @@ def csv_cells(serializer_class):
 @pytest.mark.parametrize(
     ("serializer_class", "component"),
     [
-        (serializers.CommitmentSerializer, "Commitment"),
-        (serializers.CommitmentDetailSerializer, "CommitmentDetail"),
-        (serializers.ChildSerializer, "Child"),
-        (serializers.StatusUpdateSerializer, "StatusUpdate"),
-        (serializers.FeedStatusUpdateSerializer, "FeedStatusUpdate"),
+        (CommitmentSerializer, "Commitment"),
+        (CommitmentDetailSerializer, "CommitmentDetail"),
+        (ChildSerializer, "Child"),
+        (StatusUpdateSerializer, "StatusUpdate"),
+        (FeedStatusUpdateSerializer, "FeedStatusUpdate"),
     ],
 )
 def test_the_fast_representation_has_the_documented_properties(serializer_class, component):
@@ -151,17 +163,15 @@ def test_the_fast_representation_has_the_documented_properties(serializer_class,
 
 
 @pytest.mark.parametrize(
-    ("serializer_class", "view_columns"),
+    ("serializer_class", "viewset"),
     [
-        (serializers.CommitmentCSVSerializer, "CommitmentViewSet"),
-        (serializers.StatusUpdateCSVSerializer, "StatusUpdateViewSet"),
+        (CommitmentCSVSerializer, CommitmentViewSet),
+        (StatusUpdateCSVSerializer, StatusUpdateViewSet),
     ],
 )
-def test_the_csv_representation_has_the_csv_columns(serializer_class, view_columns):
-    from commitments.api import views
-
+def test_the_csv_representation_has_the_csv_columns(serializer_class, viewset):
     names = [name for name, _ in serializer_class.plan().getters]
-    assert names == getattr(views, view_columns).csv_columns
+    assert names == viewset.csv_columns
 
 
 def test_links_quote_what_a_path_cannot_hold_as_is():

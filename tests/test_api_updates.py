@@ -296,7 +296,7 @@ def test_the_feed_exports_csv(api, commitment, record):
 
 def test_the_feeds_csv_is_sent_a_batch_at_a_time(api, commitment, record, monkeypatch):
     # A million updates are never held at once: each batch is read, written and sent.
-    monkeypatch.setattr("commitments.api.views.STREAMED_CSV_BATCH", 2)
+    monkeypatch.setattr("commitments.api.updates.STREAMED_CSV_BATCH", 2)
     for n in range(5):
         record(commitment, summary=f"Update {n}.")
 

@@ -470,12 +470,12 @@ def test_the_admin_refuses_a_search_too_long_to_run_with_a_message(client, roadm
 def test_every_503_of_the_api_is_logged_with_its_cause(api, roadmap, monkeypatch, caplog):
     from django.db import OperationalError
 
-    from commitments.api import views
+    from commitments.api import summary
 
     def refused(*args, **kwargs):
         raise OperationalError("Expression tree is too large (maximum depth 1000)")
 
-    monkeypatch.setattr(views, "roadmap_summary", refused)
+    monkeypatch.setattr(summary, "roadmap_summary", refused)
 
     response = api.get("/api/v1/summary/")
 

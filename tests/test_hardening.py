@@ -104,7 +104,7 @@ def test_while_the_database_is_unreachable_requests_get_a_503_to_retry(
     def unreachable(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr("commitments.api.views.roadmap_summary", unreachable)
+    monkeypatch.setattr("commitments.api.summary.roadmap_summary", unreachable)
     monkeypatch.setattr("commitments.views.render", unreachable)
 
     response = Client(raise_request_exception=False).get(url)

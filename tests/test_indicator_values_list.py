@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from commitments.api.indicators import IndicatorValueCSVSerializer
+from commitments.api.indicator_values import IndicatorValueCSVSerializer
 from commitments.api.renderers import XLSXRenderer
 from commitments.models import Indicator
 from commitments.services import record_indicator_value

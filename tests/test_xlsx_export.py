@@ -310,8 +310,8 @@ def test_a_cached_workbook_is_not_the_csv_of_the_same_list(api, recorded, shared
 
 
 def test_a_workbook_of_the_feed_holds_at_most_its_limit(api, roadmap, record, monkeypatch):
-    monkeypatch.setattr("commitments.api.views.XLSX_MAX_ROWS", 2)
-    monkeypatch.setattr("commitments.api.views.STREAMED_CSV_BATCH", 1)
+    monkeypatch.setattr("commitments.api.updates.XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr("commitments.api.updates.STREAMED_CSV_BATCH", 1)
     record(commitment("MIL-1"), summary="First.")
     record(commitment("MIL-1"), summary="Second.")
     assert len(list(workbook(api.get(FEED, {"format": "xlsx"})).active.values)) == 3

@@ -1,7 +1,7 @@
 """API v1 for contributions (issue 15): who contributes what to which commitment, and the
-partners by commitments matrix of them. Filters, serializers and views together, as the other
-endpoints' modules are crowded; they follow the same conventions (views.ConditionalGetMixin's
-ETags and response cache, the CSV of CSVExportMixin, ReadOrModelPermission)."""
+partners by commitments matrix of them. Filters, serializers and views together, as every
+resource family's module; they follow the same conventions (base.ConditionalGetMixin's ETags
+and response cache, the CSV of CSVExportMixin, ReadOrModelPermission)."""
 
 from django.http import Http404
 from django_filters import rest_framework as filters
@@ -12,10 +12,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commitments.api.filters import by_slugs, point_in_time
-from commitments.api.idempotency import IdempotentPostMixin
-from commitments.api.renderers import CSVRenderer, XLSXRenderer
-from commitments.api.serializers import (
+from commitments.api.base import (
+    CSV_PARAMETER,
+    ConditionalGetMixin,
+    CSVExportMixin,
+    created,
+)
+from commitments.api.fields import (
     NullAsBlank,
     OptionalCharField,
     OptionalCharInput,
@@ -23,12 +26,9 @@ from commitments.api.serializers import (
     OptionalURLInput,
     StrictWriteSerializer,
 )
-from commitments.api.views import (
-    CSV_PARAMETER,
-    ConditionalGetMixin,
-    CSVExportMixin,
-    created,
-)
+from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.idempotency import IdempotentPostMixin
+from commitments.api.renderers import CSVRenderer, XLSXRenderer
 from commitments.models import (
     CURRENCY_CHOICES,
     CURRENCY_MESSAGE,

@@ -1,9 +1,9 @@
 """API v1 for indicators (issue 15): what measures each commitment (or the Roadmap's context),
-from its baseline toward its target, and the values observed of it. Filters, serializers and
-views together, as api/contributions.py; the same conventions (views.ConditionalGetMixin's
-ETags and response cache, the CSV of CSVExportMixin, ReadOrModelPermission), and values
-reviewed as status updates are (four eyes; only approved values count, and only they are
-shown to anyone but staff)."""
+from its baseline toward its target, with its latest approved value and the progress
+computed from them. Filters, serializers and views together, as api/contributions.py; the
+same conventions (base.ConditionalGetMixin's ETags and response cache, the CSV of
+CSVExportMixin, ReadOrModelPermission). The values observed of an indicator, and their
+review, are indicator_values.py's (this module's /indicators/{id}/values/ serves them)."""
 
 from django.http import Http404
 from django_filters import rest_framework as filters
@@ -11,80 +11,64 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.permissions import BasePermission
+from rest_framework.exceptions import NotFound
 
-from commitments.api.exceptions import Conflict
-from commitments.api.filters import by_slugs, point_in_time
-from commitments.api.idempotency import IdempotentPostMixin
-from commitments.api.permissions import MayReview, may_read, may_see_unapproved
-from commitments.api.representation import RowMethodField
-from commitments.api.serializers import (
-    IndicatorSerializer,
-    OptionalCharField,
-    OptionalCharInput,
-    OptionalChoiceField,
-    OptionalChoiceInput,
-    OptionalURLField,
-    OptionalURLInput,
-    ReviewWriteSerializer,
-    StrictWriteSerializer,
-    figure,
-)
-from commitments.api.views import (
+from commitments.api.base import (
     CSV_PARAMETER,
     ConditionalGetMixin,
     CSVExportMixin,
     created,
 )
+from commitments.api.fields import (
+    OptionalCharField,
+    OptionalCharInput,
+    OptionalChoiceField,
+    OptionalChoiceInput,
+    StrictWriteSerializer,
+    figure,
+    iso_date,
+)
+from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.idempotency import IdempotentPostMixin
+from commitments.api.indicator_values import (
+    POINT_IN_TIME_PARAMETERS,
+    REVIEW_STATE_PARAMETER,
+    VALUES_KNOWN_ON_HELP,
+    IndicatorValueSerializer,
+    IndicatorValueWriteSerializer,
+    MayRecordValues,
+    observed_by,
+    values_shown,
+)
+from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.models import (
-    FIGURE_DECIMALS,
-    FIGURE_DIGITS,
     Commitment,
     Direction,
     Indicator,
     IndicatorUnit,
     IndicatorValue,
-    IndicatorValueReview,
     Pillar,
-    ReviewState,
+    Qualifier,
     SourceDocument,
+    phrase,
+    progress,
 )
-from commitments.people import person_name
-from commitments.services import (
-    OwnValue,
-    ValueAlreadyDecided,
-    approve_or_return_indicator_value,
-    record_indicator_value,
-    save_indicator,
-)
+from commitments.services import save_indicator
 
 # Filters.
 
 
-VALUES_AS_OF_HELP = (
-    "YYYY-MM-DD, not in the future: the approved values observed by then (their as-of date, "
-    "or the end of their period), as known today unless known_on says otherwise; a correction "
-    "replaces what it corrects from the day it was approved."
-)
-VALUES_KNOWN_ON_HELP = (
-    "YYYY-MM-DD, not in the future, not before as_of: only values and corrections recorded "
-    "and approved by the end of that day. Alone, it is also the as_of date."
-)
 LATEST_AS_OF_HELP = (
     "YYYY-MM-DD, not in the future: each indicator's latest value and progress as they were "
     "that day, from the approved values observed on or before it (as known today, unless "
     "known_on says otherwise). Indicators defined later are still listed: an indicator is a "
     "definition."
 )
-POINT_IN_TIME_PARAMETERS = [
-    OpenApiParameter("as_of", OpenApiTypes.DATE, description=VALUES_AS_OF_HELP),
-    OpenApiParameter("known_on", OpenApiTypes.DATE, description=VALUES_KNOWN_ON_HELP),
-]
 
 
 class IndicatorFilter(filters.FilterSet):
@@ -127,46 +111,187 @@ class IndicatorFilter(filters.FilterSet):
         return queryset
 
 
-class IndicatorValueFilter(filters.FilterSet):
-    indicator = filters.ModelChoiceFilter(
-        queryset=Indicator.objects.all(), help_text="Id of the indicator."
-    )
-    commitment = by_slugs(
-        field_name="indicator__commitment__code",
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
-        help_text="Code of the indicator's commitment; repeat for several.",
-    )
-    pillar = by_slugs(
-        field_name="indicator__commitment__pillar__slug",
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
-        help_text="Pillar slug of the indicator's commitment; repeat for several.",
-    )
-    context = filters.BooleanFilter(
-        field_name="indicator__commitment",
-        lookup_expr="isnull",
-        help_text="true: only values of the Roadmap's context indicators (of no commitment); "
-        "false: only values of commitments' indicators.",
+# Serializers.
+
+
+class FigureSerializer(serializers.Serializer):
+    """A figure with its qualifier, as the source or the evidence says it."""
+
+    value = serializers.CharField(help_text="A decimal string (never a float).")
+    qualifier = serializers.ChoiceField(choices=Qualifier.choices)
+    date = serializers.DateField(allow_null=True, help_text="The date it describes, if known.")
+    phrase = serializers.CharField(
+        help_text='In words, with its qualifier: "more than 7.7 million people".'
     )
 
-    # Applied by the view, before every other filter (point_in_time).
-    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=VALUES_AS_OF_HELP)
-    known_on = filters.DateFilter(
-        method="filter_applied_by_the_view", help_text=VALUES_KNOWN_ON_HELP
+
+class BaselineSerializer(FigureSerializer):
+    """Where an indicator started, quoted from its source as a commitment's text is."""
+
+    value = serializers.CharField(allow_null=True, help_text="A decimal string; null if unknown.")
+    phrase = serializers.CharField(allow_null=True)
+    document = serializers.SlugField(allow_null=True, help_text="Slug of the source document.")
+    paragraph = serializers.IntegerField(allow_null=True)
+    quote = serializers.CharField(
+        allow_null=True, help_text="The sentence that states it, verbatim."
     )
+
+
+class TargetSerializer(FigureSerializer):
+    """Where an indicator should get to: a value of null when no target is set."""
+
+    value = serializers.CharField(allow_null=True, help_text="A decimal string; null if none.")
+    phrase = serializers.CharField(allow_null=True)
+
+
+BASELINE_COLUMNS = [
+    "baseline_value",
+    "baseline_qualifier",
+    "baseline_date",
+    "baseline_source__slug",
+    "baseline_paragraph",
+    "baseline_quote",
+]
+UNIT_COLUMNS = ["unit", "unit_other"]
+
+
+class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
+    """What measures a commitment, or (`is_context`) the Roadmap's context: its baseline,
+    quoted from its source, its target, its latest approved value, and the progress from one
+    to the other, computed (never entered)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:indicator-detail")
+    commitment = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="The commitment it measures; null for a context indicator of the Roadmap.",
+    )
+    pillar = serializers.SlugRelatedField(
+        source="commitment.pillar", slug_field="slug", read_only=True, allow_null=True
+    )
+    is_context = RowMethodField(
+        columns=["commitment_id"],
+        help_text="A figure about the Roadmap's context (the past), of no commitment.",
+    )
+    description = OptionalCharField()
+    unit_label = RowMethodField(
+        columns=UNIT_COLUMNS, help_text='The unit in words: "square kilometres", or the other one.'
+    )
+    unit_other = OptionalCharField(help_text="What is counted when the unit is other; else null.")
+    direction = OptionalChoiceField(
+        choices=Direction.choices,
+        help_text="Which way is progress; null for a context indicator with none.",
+    )
+    baseline = RowMethodField(columns=[*BASELINE_COLUMNS, *UNIT_COLUMNS])
+    target = RowMethodField(
+        columns=["target_value", "target_qualifier", "target_date", *UNIT_COLUMNS]
+    )
+    # The latest value, flat: a nullable nested object is a trap for generated clients.
+    latest_value = RowMethodField(
+        columns=["latest_value"],
+        help_text="The latest approved value that no correction replaced, as a decimal string "
+        "(by as-of date or period end, then time recorded); null when none is approved.",
+    )
+    latest_qualifier = OptionalChoiceField(choices=Qualifier.choices)
+    latest_date = serializers.DateField(
+        source="latest_on", read_only=True, allow_null=True, help_text="The date it describes."
+    )
+    latest_phrase = RowMethodField(
+        columns=["latest_value", "latest_qualifier", *UNIT_COLUMNS],
+        help_text="The latest value in words, qualified.",
+    )
+    latest_value_url = RowMethodField(columns=["latest_id"])
+    progress = RowMethodField(
+        columns=["baseline_value", "target_value", "direction", "latest_value"],
+        help_text="Percent of the way from the baseline to the target that the latest approved "
+        "value has come, as a decimal string to one place; past the target it is over 100, back "
+        "past the baseline below 0. Maintain: 100 while between baseline and target. Null "
+        "without a target or an approved value.",
+    )
+    values_url = RowMethodField(columns=["id"])
 
     class Meta:
-        model = IndicatorValue
-        fields = []
+        model = Indicator
+        fields = [
+            "id",
+            "url",
+            "slug",
+            "name",
+            "description",
+            "commitment",
+            "pillar",
+            "is_context",
+            "unit",
+            "unit_label",
+            "unit_other",
+            "measure",
+            "direction",
+            "baseline",
+            "target",
+            "latest_value",
+            "latest_qualifier",
+            "latest_date",
+            "latest_phrase",
+            "latest_value_url",
+            "progress",
+            "values_url",
+        ]
+        read_only_fields = fields
 
-    def filter_applied_by_the_view(self, queryset, name, value):
-        return queryset
+    def get_is_context(self, row) -> bool:
+        return row["commitment_id"] is None
 
+    def get_unit_label(self, row) -> str:
+        if row["unit"] == IndicatorUnit.OTHER:
+            return row["unit_other"]
+        return IndicatorUnit(row["unit"]).label
 
-# Serializers.
+    @extend_schema_field(BaselineSerializer)
+    def get_baseline(self, row):
+        value, qualifier = row["baseline_value"], row["baseline_qualifier"]
+        return {
+            "value": figure(value),
+            "qualifier": qualifier,
+            "date": iso_date(row["baseline_date"]),
+            "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
+            "document": row["baseline_source__slug"],
+            "paragraph": row["baseline_paragraph"],
+            "quote": row["baseline_quote"] or None,
+        }
+
+    @extend_schema_field(TargetSerializer)
+    def get_target(self, row):
+        value, qualifier = row["target_value"], row["target_qualifier"]
+        return {
+            "value": figure(value),
+            "qualifier": qualifier,
+            "date": iso_date(row["target_date"]),
+            "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
+        }
+
+    def get_latest_value(self, row) -> str | None:
+        return figure(row["latest_value"])
+
+    def get_latest_phrase(self, row) -> str | None:
+        return phrase(row["latest_value"], row["latest_qualifier"], row["unit"], row["unit_other"])
+
+    def get_latest_value_url(self, row) -> str | None:
+        if row["latest_id"] is None:
+            return None
+        return self.links.url("api:indicatorvalue-detail", "pk", row["latest_id"])
+
+    def get_progress(self, row) -> str | None:
+        percent = progress(
+            baseline=row["baseline_value"],
+            latest=row["latest_value"],
+            target=row["target_value"],
+            direction=row["direction"],
+        )
+        return None if percent is None else str(percent)  # to one place: "50.0"
+
+    def get_values_url(self, row) -> str:
+        return self.links.url("api:indicator-values", "pk", row["id"])
 
 
 class IndicatorCSVSerializer(IndicatorSerializer):
@@ -283,280 +408,7 @@ class IndicatorWriteSerializer(StrictWriteSerializer):
         return save_indicator(Indicator(**validated_data))
 
 
-class IndicatorValueSerializer(serializers.ModelSerializer):
-    """An observation of an indicator. Never changed once recorded; only approved values count,
-    and only they are shown to anyone but staff."""
-
-    url = serializers.HyperlinkedIdentityField(view_name="api:indicatorvalue-detail")
-    indicator = serializers.PrimaryKeyRelatedField(read_only=True)
-    indicator_url = serializers.HyperlinkedRelatedField(
-        source="indicator", view_name="api:indicator-detail", read_only=True
-    )
-    value = serializers.SerializerMethodField(help_text="A decimal string (never a float).")
-    phrase = serializers.CharField(read_only=True, help_text="The value in words, qualified.")
-    evidence_url = OptionalURLField()
-    evidence_source = OptionalCharField()
-    confidence = OptionalChoiceField(choices=IndicatorValue.Confidence.choices)
-    corrects = serializers.IntegerField(
-        source="corrects_id",
-        allow_null=True,
-        read_only=True,
-        help_text="Id of the approved value this one corrects (and, once approved, replaces).",
-    )
-    corrected_by = serializers.IntegerField(
-        source="corrected_by_id",
-        allow_null=True,
-        read_only=True,
-        help_text="Id of the later value that corrects this one, once that correction is "
-        "approved: this one then no longer counts (superseded). Null while it stands, a "
-        "correction pending review or returned included.",
-    )
-    author = serializers.SerializerMethodField()
-    review_state = serializers.ChoiceField(
-        choices=ReviewState.choices,
-        read_only=True,
-        help_text="pending until a reviewer decides; then approved (it counts) or returned "
-        "(it never counts).",
-    )
-    reviewer = serializers.SerializerMethodField(
-        help_text="Who approved or returned it (never its author); null while pending, and "
-        "when it was approved on submission because review is not required."
-    )
-    review_comment = OptionalCharField(source="review.comment", default=None)
-    reviewed_at = serializers.DateTimeField(
-        source="review.decided_at", read_only=True, allow_null=True, default=None
-    )
-
-    class Meta:
-        model = IndicatorValue
-        fields = [
-            "id",
-            "url",
-            "indicator",
-            "indicator_url",
-            "value",
-            "qualifier",
-            "phrase",
-            "as_of",
-            "period_start",
-            "period_end",
-            "evidence_url",
-            "evidence_source",
-            "confidence",
-            "corrects",
-            "corrected_by",
-            "author",
-            "created_at",
-            "review_state",
-            "reviewer",
-            "review_comment",
-            "reviewed_at",
-        ]
-        read_only_fields = fields
-
-    def _reader(self):
-        request = self.context.get("request")
-        return getattr(request, "user", None)
-
-    def get_value(self, observation) -> str:
-        return figure(observation.value)
-
-    def get_author(self, observation) -> str:
-        return person_name(observation.author, reader=self._reader(), acting_as="Analyst")
-
-    def get_reviewer(self, observation) -> str | None:
-        review = getattr(observation, "review", None)
-        if review is None or review.reviewer_id is None:
-            return None
-        return person_name(review.reviewer, reader=self._reader(), acting_as="Reviewer")
-
-
-class IndicatorValueCSVSerializer(IndicatorValueSerializer):
-    """The CSV's (and the workbook's) columns: a value flat, with its indicator named, its
-    figure a decimal (a number in the workbook)."""
-
-    indicator_slug = serializers.CharField(source="indicator.slug", read_only=True)
-    indicator_name = serializers.CharField(source="indicator.name", read_only=True)
-    commitment = serializers.CharField(
-        source="indicator.commitment.code",
-        read_only=True,
-        allow_null=True,
-        default=None,
-        help_text="Code of the indicator's commitment; blank for a context indicator.",
-    )
-    unit_label = serializers.CharField(source="indicator.unit_label", read_only=True)
-    value = serializers.DecimalField(
-        max_digits=FIGURE_DIGITS,
-        decimal_places=FIGURE_DECIMALS,
-        normalize_output=True,
-        read_only=True,
-    )
-
-    class Meta(IndicatorValueSerializer.Meta):
-        fields = [
-            "id",
-            "indicator",
-            "indicator_slug",
-            "indicator_name",
-            "commitment",
-            "unit_label",
-            "value",
-            "qualifier",
-            "phrase",
-            "as_of",
-            "period_start",
-            "period_end",
-            "evidence_url",
-            "evidence_source",
-            "confidence",
-            "corrects",
-            "corrected_by",
-            "author",
-            "created_at",
-            "review_state",
-            "reviewer",
-            "reviewed_at",
-        ]
-        read_only_fields = fields
-
-
-class IndicatorValueWriteSerializer(StrictWriteSerializer):
-    """A new value of the indicator: as of a date, or over a period (its end at least); not in
-    the future."""
-
-    value = serializers.DecimalField(
-        max_digits=20,
-        decimal_places=4,
-        help_text="The figure observed, in the indicator's unit, as a decimal string.",
-    )
-    evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
-    evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
-    confidence = OptionalChoiceInput(choices=IndicatorValue.Confidence.choices, allow_blank=True)
-    corrects = serializers.PrimaryKeyRelatedField(
-        queryset=IndicatorValue.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Id of the approved value of this indicator that this one corrects.",
-    )
-
-    server_set_fields = {
-        "id",
-        "url",
-        "indicator",
-        "indicator_url",
-        "phrase",
-        "author",
-        "created_at",
-        "corrected_by",
-        "review_state",
-        "reviewer",
-        "review_comment",
-        "reviewed_at",
-    }
-
-    class Meta:
-        model = IndicatorValue
-        fields = [
-            "value",
-            "qualifier",
-            "as_of",
-            "period_start",
-            "period_end",
-            "evidence_url",
-            "evidence_source",
-            "confidence",
-            "corrects",
-        ]
-        # Corrected once: record_indicator_value's checks say so, by field.
-        validators = []
-
-    def create(self, validated_data):
-        return record_indicator_value(**validated_data)
-
-
-class IndicatorValueReviewSerializer(serializers.ModelSerializer):
-    """A decision on an indicator value, as the review endpoint answers it."""
-
-    value = serializers.PrimaryKeyRelatedField(read_only=True)
-    value_url = serializers.HyperlinkedRelatedField(
-        source="value", view_name="api:indicatorvalue-detail", read_only=True
-    )
-    reviewer = serializers.SerializerMethodField()
-    comment = OptionalCharField()
-
-    class Meta:
-        model = IndicatorValueReview
-        fields = ["value", "value_url", "decision", "reviewer", "comment", "decided_at"]
-        read_only_fields = fields
-
-    def get_reviewer(self, review) -> str | None:
-        if review.reviewer_id is None:
-            return None
-        reader = getattr(self.context.get("request"), "user", None)
-        return person_name(review.reviewer, reader=reader, acting_as="Reviewer")
-
-
-class IndicatorValueReviewWriteSerializer(ReviewWriteSerializer):
-    server_set_fields = {"value", "value_url", "reviewer", "decided_at"}
-
-    class Meta(ReviewWriteSerializer.Meta):
-        model = IndicatorValueReview
-
-    def validate(self, attrs):
-        if attrs["decision"] == IndicatorValueReview.Decision.RETURN and not attrs.get("comment"):
-            raise serializers.ValidationError(
-                {
-                    "comment": [
-                        "Say why the value is returned, so that its author can record a better one."
-                    ]
-                }
-            )
-        return attrs
-
-
 # Views.
-
-
-class MayRecordValues(BasePermission):
-    """Reading an indicator's values is reading; recording one needs add_indicatorvalue
-    (Analysts, Editors)."""
-
-    def has_permission(self, request, view):
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return may_read(request)
-        user = request.user
-        return bool(
-            user and user.is_authenticated and user.has_perm("commitments.add_indicatorvalue")
-        )
-
-
-REVIEW_STATE_PARAMETER = OpenApiParameter(
-    "review_state",
-    OpenApiTypes.STR,
-    enum=ReviewState.values,
-    description="Staff only: the values in this review state (pending, approved, returned). "
-    "Everyone else gets the approved values, whatever they ask.",
-)
-
-
-def observed_by(request):
-    """Values for display, as of the request's point in time (point_in_time), if it asks
-    for one: the values observed by then, recorded and approved by its known_on."""
-    when = point_in_time(request)
-    if when is None:
-        return IndicatorValue.objects.for_display()
-    return IndicatorValue.objects.for_display(when.known_on).as_of(when.as_of, when.known_on)
-
-
-def values_shown(request, values):
-    """The values `request` may see: approved ones, or, for staff who ask, those in the
-    review state they ask for (a 400 for one that does not exist)."""
-    state = request.query_params.get("review_state")
-    if state is None or not may_see_unapproved(request.user):
-        return values.approved()
-    if state not in ReviewState.values:
-        raise ValidationError({"review_state": [f"Choose one of {', '.join(ReviewState.values)}."]})
-    return values.in_review_state(state)
 
 
 @extend_schema_view(
@@ -690,99 +542,3 @@ class IndicatorViewSet(
         page = self.paginate_queryset(observations)
         data = IndicatorValueSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(data.data)
-
-
-class MayReviewValues(MayReview):
-    message = "Only Reviewers and Editors may approve or return indicator values."
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="Indicator values",
-        description="Every indicator's approved values, newest first (by as-of date or period "
-        "end, then by time recorded), 50 a page; filtered by indicator, commitment, pillar, or "
-        "to the Roadmap's context indicators (`context=true`). Staff may ask for pending or "
-        "returned ones (`review_state`). `format=csv` gives every matching one as CSV.",
-        parameters=[CSV_PARAMETER, REVIEW_STATE_PARAMETER],
-        tags=["indicators"],
-    ),
-    retrieve=extend_schema(
-        summary="Get an indicator value",
-        description="One value by its id, as the `Location` of its recording names it. A "
-        "pending or returned value is a 404 to anyone but staff; so is one not yet observed, "
-        "or not yet known, at the point in time asked for.",
-        parameters=POINT_IN_TIME_PARAMETERS,
-        tags=["indicators"],
-    ),
-)
-class IndicatorValueViewSet(
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    queryset = IndicatorValue.objects.for_display()
-    filterset_class = IndicatorValueFilter
-    csv_filename = "indicator-values.csv"
-
-    @property
-    def csv_columns(self):
-        return list(IndicatorValueCSVSerializer.Meta.fields)
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.action in ("list", "retrieve"):
-            queryset = observed_by(self.request)
-        if self.action == "list":
-            # Approved ones, or those of the review state staff ask for (values_shown).
-            return values_shown(self.request, queryset)
-        if self.action == "review" or may_see_unapproved(self.request.user):
-            return queryset
-        # Everyone else never learns that a pending or returned value exists: it is a 404.
-        return queryset.approved()
-
-    def get_permissions(self):
-        if self.action == "review":
-            return [MayReviewValues()]
-        return super().get_permissions()
-
-    def get_serializer_class(self):
-        if self.action == "review":
-            return IndicatorValueReviewWriteSerializer
-        if self.wants_spreadsheet:
-            return IndicatorValueCSVSerializer
-        return IndicatorValueSerializer
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as error:
-            raise NotFound(f"No indicator value #{self.kwargs['pk']}.") from error
-
-    @extend_schema(
-        summary="Approve or return an indicator value (Reviewers, Editors)",
-        description="Four eyes, as for status updates: a pending value counts only once "
-        "someone other than its author approves it; returned, it never counts. A decision is "
-        "final (409 otherwise). Nobody decides on their own value, superusers included (403).",
-        request=IndicatorValueReviewWriteSerializer,
-        responses={201: IndicatorValueReviewSerializer},
-        filters=False,
-        tags=["indicators"],
-    )
-    @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
-    def review(self, request, *args, **kwargs):
-        observation = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            review = approve_or_return_indicator_value(
-                observation, reviewer=request.user, **serializer.validated_data
-            )
-        except OwnValue as refusal:
-            raise PermissionDenied(str(refusal)) from refusal
-        except ValueAlreadyDecided as refusal:
-            raise Conflict(str(refusal)) from refusal
-        data = IndicatorValueReviewSerializer(review, context=self.get_serializer_context()).data
-        return created(data, location=data["value_url"])

@@ -1,7 +1,7 @@
 """The Roadmap over time: what changed between two dates (/changes/), and the counts by status
 at the end of each month or quarter (/summary/timeline/). Both read the history as known on a
 day (?known_on=), by the rules of CommitmentQuerySet.as_of; the list, its detail and the
-summary take ?as_of= themselves (views.py)."""
+summary take ?as_of= themselves (commitments.py, summary.py)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -10,15 +10,13 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from commitments.api.base import CSV_PARAMETER, ConditionalGetMixin
+from commitments.api.fields import RefSerializer
 from commitments.api.filters import ChangesFilter, FilterBackend, PeriodForm, TimelineForm, valid
 from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
 from commitments.api.representation import Links
-from commitments.api.serializers import (
-    RefSerializer,
-    StatusCountsSerializer,
-    StatusUpdateSerializer,
-)
-from commitments.api.views import CSV_PARAMETER, ConditionalGetMixin
+from commitments.api.summary import StatusCountsSerializer
+from commitments.api.updates import StatusUpdateSerializer
 from commitments.models import Change, Commitment, Status
 from commitments.selectors import changes_between, roadmap_timeline
 

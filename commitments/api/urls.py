@@ -3,32 +3,43 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from commitments.api import contributions, indicators, time, views
+from commitments.api import (
+    commitments,
+    contributions,
+    indicator_values,
+    indicators,
+    reference,
+    summary,
+    time,
+    updates,
+)
 
 app_name = "api"
 
 router = DefaultRouter()
-router.register("pillars", views.PillarViewSet, basename="pillar")
-router.register("themes", views.ThemeViewSet, basename="theme")
-router.register("places", views.PlaceViewSet, basename="place")
-router.register("partners", views.PartnerViewSet, basename="partner")
-router.register("documents", views.SourceDocumentViewSet, basename="document")
-router.register("commitments", views.CommitmentViewSet, basename="commitment")
-router.register("updates", views.StatusUpdateViewSet, basename="update")
+router.register("pillars", reference.PillarViewSet, basename="pillar")
+router.register("themes", reference.ThemeViewSet, basename="theme")
+router.register("places", reference.PlaceViewSet, basename="place")
+router.register("partners", reference.PartnerViewSet, basename="partner")
+router.register("documents", reference.SourceDocumentViewSet, basename="document")
+router.register("commitments", commitments.CommitmentViewSet, basename="commitment")
+router.register("updates", updates.StatusUpdateViewSet, basename="update")
 router.register("contributions", contributions.ContributionViewSet, basename="contribution")
 router.register("indicators", indicators.IndicatorViewSet, basename="indicator")
-router.register("indicator-values", indicators.IndicatorValueViewSet, basename="indicatorvalue")
+router.register(
+    "indicator-values", indicator_values.IndicatorValueViewSet, basename="indicatorvalue"
+)
 
 urlpatterns = [
     path(
         "commitments/<str:code>/updates/",
-        views.CommitmentUpdatesView.as_view(),
+        updates.CommitmentUpdatesView.as_view(),
         name="commitment-updates",
     ),
-    path("summary/", views.SummaryView.as_view(), name="summary"),
+    path("summary/", summary.SummaryView.as_view(), name="summary"),
     path("summary/timeline/", time.TimelineView.as_view(), name="timeline"),
     path("changes/", time.ChangesView.as_view(), name="changes"),
-    path("statuses/", views.StatusesView.as_view(), name="statuses"),
+    path("statuses/", reference.StatusesView.as_view(), name="statuses"),
     path(
         "contribution-kinds/",
         contributions.ContributionKindsView.as_view(),

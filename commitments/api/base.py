@@ -1,0 +1,179 @@
+"""What the API's views share: conditional GET (ETag, Last-Modified, the response cache's
+mark), the CSV and XLSX forms of a list, a 201 that names its Location. The views stay thin,
+reading through the selectors and writing through the services. No endpoint lives here;
+idempotent POSTs are idempotency.py's, query filters filters.py's."""
+
+import datetime
+import hashlib
+import re
+
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.crypto import salted_hmac
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.response import Response
+
+from commitments.api import response_cache
+from commitments.api.exceptions import NotModified
+from commitments.api.permissions import may_see_unapproved
+from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
+from commitments.freshness import revalidate_each_time
+from commitments.selectors import data_version, review_queue_version
+
+CSV_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv", "xlsx"],
+    description="csv: every matching row as CSV, not paged, ready for a spreadsheet; xlsx: the "
+    "same rows and columns as an Excel workbook, with dates and numbers typed.",
+)
+
+
+VERSIONED_ETAG = re.compile(
+    r'^(?:W/)?"v(?P<version>[0-9]+)-(?P<seal>[0-9a-f]{16})-(?P<fingerprint>[0-9a-f]+)"$'
+)
+
+
+def version_seal(commitment_pk, version):
+    """What proves that a commitment's ETag ("v3-<seal>-<fingerprint>") names a version this
+    API handed out for this commitment: a keyed hash (SECRET_KEY) of both, so that If-Match
+    cannot be forged from a version number and garbage."""
+    return salted_hmac("commitment-etag", f"{commitment_pk}:{version}").hexdigest()[:16]
+
+
+def fingerprint_of(etag):
+    """The data-fingerprint part of one of our ETags ("<fp>" or "v<version>-<seal>-<fp>")."""
+    match = VERSIONED_ETAG.match(etag)
+    return match["fingerprint"] if match else etag.removeprefix("W/").strip('"')
+
+
+def created(data, location):
+    """A 201 that names where what was created is. The Location is made a plain `str`: a
+    serializer's URL is DRF's Hyperlink, a subclass of it, which gunicorn sends but a WSGI server
+    may refuse (wsgiref, the development server, answers 500)."""
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(location)})
+
+
+def no_such_commitment(code):
+    return f"No commitment with code '{code}'. Codes look like MIL-1 or GLB-2.3."
+
+
+class ConditionalGetMixin:
+    """ETag and Last-Modified on every GET. The ETag is derived from a one-query fingerprint
+    of the data (selectors.data_version), so a client whose copy is current gets a 304
+    before the response is built. A commitment's ETag also carries its version, sealed
+    ("v3-<seal>-<fingerprint>"), which If-Match checks before an edit.
+
+    An anonymous GET of JSON, CSV or XLSX is marked as one the versioned response cache may keep
+    (commitments.api.response_cache): its middleware, outside the view, answers the next such
+    read of the same address from it until the data change. The mark is given after DRF's
+    `initial`, when authentication and content negotiation have said who reads and in which
+    representation."""
+
+    etag_version = None  # "v3-<seal>-" on a commitment's own responses
+    fingerprint = None
+    data_fingerprint = None  # of the data alone (selectors.data_version), for cache keys
+    keep_in_response_cache = False
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
+        self.fingerprint = None
+        if request.method not in ("GET", "HEAD"):
+            return
+        self.fingerprint = self._fingerprint(request)
+        for etag in parse_etags(request.headers.get("If-None-Match", "")):
+            if fingerprint_of(etag) == self.fingerprint:
+                raise NotModified(etag)
+        self.keep_in_response_cache = response_cache.may_keep(
+            request, request.accepted_renderer.format
+        )
+
+    def _fingerprint(self, request):
+        # The response cache's middleware read the version already, when it looked this up.
+        known = getattr(request._request, response_cache.VERSION_ATTRIBUTE, None)
+        data, changed_at = data_version(known)
+        self.data_fingerprint = data
+        if may_see_unapproved(request.user):
+            # Staff may list pending and returned updates, which move no data version: their
+            # ETags and Last-Modified follow the newest update and decision too.
+            queue, queue_changed_at = review_queue_version()
+            data = f"{data}+{queue}"
+            changed_at = max(filter(None, [changed_at, queue_changed_at]), default=None)
+        # Staleness moves on at midnight: what the data says may change then without a write.
+        today = timezone.localdate()
+        day_began = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+        self.last_modified = max(changed_at, day_began) if changed_at else day_began
+        variant = "|".join(
+            [
+                data,
+                request.get_full_path(),
+                request.accepted_renderer.format,
+                str(today),
+                str(request.user.pk),  # the browsable page names its user
+            ]
+        )
+        return hashlib.sha256(variant.encode()).hexdigest()[:32]
+
+    def _not_modified_since(self, request):
+        """If-Modified-Since, when the client sent no If-None-Match (which decides when sent)."""
+        if "If-None-Match" in request.headers:
+            return False
+        since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+        return since is not None and int(self.last_modified.timestamp()) <= since
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        ok = self.fingerprint and response.status_code == status.HTTP_200_OK
+        if ok and self._not_modified_since(request):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization"])
+        revalidate_each_time(
+            response, personal=bool(request.user and request.user.is_authenticated)
+        )
+        if self.fingerprint and response.status_code in (200, 304):
+            # A 304 for If-None-Match already names the ETag the client sent.
+            response.setdefault("ETag", f'"{self.etag_version or ""}{self.fingerprint}"')
+            response["Last-Modified"] = http_date(self.last_modified.timestamp())
+        # Read by response_cache.ResponseCacheMiddleware once the response is rendered, before
+        # gzip (APICompressionMiddleware, outside it), so the cache keeps the uncompressed body.
+        response.keep_in_response_cache = self.keep_in_response_cache
+        return response
+
+
+class CSVExportMixin:
+    """`?format=csv` and `?format=xlsx` on a list give every matching row, unpaginated: the
+    view's `csv_columns`, from the serializer get_serializer_class gives when
+    `wants_spreadsheet`."""
+
+    def get_renderers(self):
+        renderers = [JSONRenderer(), BrowsableAPIRenderer()]
+        if self.action == "list":
+            renderers += [CSVRenderer(), XLSXRenderer()]
+        return renderers
+
+    def _accepted_format(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return renderer and renderer.format
+
+    @property
+    def wants_csv(self):
+        return self._accepted_format() == "csv"
+
+    @property
+    def wants_spreadsheet(self):
+        """CSV or XLSX: the same rows, of the same serializer."""
+        return self._accepted_format() in ("csv", "xlsx")
+
+    def paginate_queryset(self, queryset):
+        return None if self.wants_spreadsheet else super().paginate_queryset(queryset)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # (The XLSXRenderer names its own file, once it knows it renders one.)
+        if self.wants_csv and response.status_code == status.HTTP_200_OK:
+            response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
+        return response

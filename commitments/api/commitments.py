@@ -1,0 +1,577 @@
+"""Commitments in the API: their representations (list, detail, CSV), what an editor sends to
+add or change one (If-Match on a change), their change history, and CommitmentViewSet.
+Their status updates are updates.py's; their indicators, indicators.py's."""
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from commitments.api.base import (
+    CSV_PARAMETER,
+    VERSIONED_ETAG,
+    ConditionalGetMixin,
+    CSVExportMixin,
+    created,
+    no_such_commitment,
+    version_seal,
+)
+from commitments.api.exceptions import PreconditionFailed, PreconditionRequired
+from commitments.api.fields import (
+    NamesPeople,
+    OptionalURLField,
+    RefSerializer,
+    StrictWriteSerializer,
+    _reader,
+    person_columns,
+)
+from commitments.api.filters import CommitmentFilter, point_in_time
+from commitments.api.idempotency import IdempotentPostMixin
+from commitments.api.indicators import IndicatorSerializer
+from commitments.api.representation import FastRepresentation, RowMethodField
+from commitments.api.updates import StatusUpdateSerializer
+from commitments.models import (
+    Commitment,
+    Indicator,
+    Partner,
+    PartnerRole,
+    Pillar,
+    Place,
+    SourceDocument,
+    Status,
+    StatusUpdate,
+    Theme,
+    is_stale,
+)
+from commitments.people import person_name
+from commitments.selectors import HISTORY_CHANGE_TYPES, PEOPLE, attach_related, changes_of
+from commitments.services import StaleVersion, save_commitment
+
+LATEST_UPDATES_IN_DETAIL = 10
+
+
+class SourceSerializer(serializers.Serializer):
+    document = serializers.SlugField(source="source_document.slug")
+    title = serializers.CharField(source="source_document.title")
+    paragraph = serializers.IntegerField()
+    url = OptionalURLField(source="source_document.url", help_text="null if unknown.")
+
+
+class CurrentStatusFields(serializers.Serializer):
+    """A commitment's current status, under the names dashboards use."""
+
+    status = serializers.ChoiceField(
+        choices=Status.choices, source="current_status", read_only=True
+    )
+    status_label = serializers.CharField(source="get_current_status_display", read_only=True)
+    progress = serializers.IntegerField(source="current_progress", allow_null=True, read_only=True)
+    as_of = serializers.DateField(source="current_as_of", allow_null=True, read_only=True)
+
+
+class PartnerRefSerializer(serializers.Serializer):
+    """A partner a commitment names, and its part in it."""
+
+    slug = serializers.SlugField(source="partner.slug")
+    name = serializers.CharField(source="partner.name")
+    role = serializers.ChoiceField(
+        choices=PartnerRole.choices,
+        help_text="lead where the source says this partner leads; support otherwise.",
+    )
+
+
+OWNER_HELP = (
+    "The analyst responsible for assessing it, by full name (to staff, the login name when "
+    "there is none; to others, Analyst); null when nobody is."
+)
+
+
+class AssessmentFields(NamesPeople, serializers.Serializer):
+    """Whether a commitment needs a new assessment, and who is to make it."""
+
+    is_stale = RowMethodField(
+        columns=["current_as_of", "update_cadence_days"],
+        help_text="Needs a new assessment: never assessed, or not within its cadence (on an "
+        "as_of read, as of that day).",
+    )
+    owner = RowMethodField(columns=person_columns("owner"), help_text=OWNER_HELP)
+
+    def get_owner(self, row) -> str | None:
+        return self.name_of(row, "owner", acting_as="Analyst")
+
+    def get_is_stale(self, row) -> bool:
+        # Measured from the day a read is as of (the view's context), today by default.
+        as_of = self.context.get("as_of")
+        return is_stale(row["current_as_of"], row["update_cadence_days"], as_of)
+
+
+class CommitmentSerializer(
+    FastRepresentation, AssessmentFields, CurrentStatusFields, serializers.ModelSerializer
+):
+    """A commitment of the Roadmap (or of another document), quoted from its source, with its current status."""
+
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:commitment-detail", lookup_field="code"
+    )
+    updates_url = RowMethodField(columns=["code"])
+    pillar = RefSerializer()
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    children = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    themes = RefSerializer(many=True)
+    places = RefSerializer(many=True)
+    partners = PartnerRefSerializer(source="partner_links", many=True)
+    source = SourceSerializer(source="*")
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "code",
+            "url",
+            "title",
+            "text",
+            "pillar",
+            "parent",
+            "children",
+            "themes",
+            "places",
+            "partners",
+            "source",
+            "status",
+            "status_label",
+            "progress",
+            "as_of",
+            "last_update_at",
+            "is_stale",
+            "owner",
+            "target_date",
+            "update_cadence_days",
+            "version",
+            "updates_url",
+        ]
+        read_only_fields = fields
+
+    def get_updates_url(self, row) -> str:
+        return self.links.url("api:commitment-updates", "code", row["code"])
+
+
+class ChildSerializer(FastRepresentation, CurrentStatusFields, serializers.ModelSerializer):
+    """A commitment listed by a wider one, with its current status."""
+
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:commitment-detail", lookup_field="code"
+    )
+
+    class Meta:
+        model = Commitment
+        fields = ["code", "url", "title", "status", "status_label", "progress", "as_of"]
+        read_only_fields = fields
+
+
+class CommitmentDetailSerializer(CommitmentSerializer):
+    """A commitment with its children, its latest status updates and its indicators."""
+
+    children = ChildSerializer(source="child_rows", many=True, read_only=True)
+    latest_updates = StatusUpdateSerializer(many=True, read_only=True)
+    indicators = IndicatorSerializer(
+        source="indicator_rows",
+        many=True,
+        read_only=True,
+        help_text="What measures it, each with its baseline, target, latest approved value "
+        "and progress.",
+    )
+
+    class Meta(CommitmentSerializer.Meta):
+        fields = [*CommitmentSerializer.Meta.fields, "latest_updates", "indicators"]
+        read_only_fields = fields
+
+
+class CommitmentCSVSerializer(
+    FastRepresentation, AssessmentFields, CurrentStatusFields, serializers.ModelSerializer
+):
+    pillar = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    places = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    partners = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    lead_partners = RowMethodField(columns=[], lists={"partner_links": ["partner__slug", "role"]})
+    document = serializers.SlugRelatedField(
+        source="source_document", slug_field="slug", read_only=True
+    )
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "code",
+            "title",
+            "pillar",
+            "parent",
+            "status",
+            "progress",
+            "as_of",
+            "last_update_at",
+            "is_stale",
+            "owner",
+            "target_date",
+            "update_cadence_days",
+            "themes",
+            "places",
+            "partners",
+            "lead_partners",
+            "document",
+            "paragraph",
+            "text",
+        ]
+        read_only_fields = fields
+
+    def get_lead_partners(self, row) -> list[str]:
+        return [
+            link["partner__slug"]
+            for link in row["partner_links"]
+            if link["role"] == PartnerRole.LEAD
+        ]
+
+
+# What save_commitment takes apart from the commitment's own fields.
+TAG_FIELDS = ("themes", "places", "partners", "lead_partners")
+
+
+class CommitmentCreateSerializer(StrictWriteSerializer):
+    """A commitment from another source document; the Roadmap's own come from its data file."""
+
+    source_document = serializers.SlugRelatedField(
+        slug_field="slug", queryset=SourceDocument.objects.all()
+    )
+    pillar = serializers.SlugRelatedField(slug_field="slug", queryset=Pillar.objects.all())
+    parent = serializers.SlugRelatedField(
+        slug_field="code", queryset=Commitment.objects.all(), required=False, allow_null=True
+    )
+    themes = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Theme.objects.all(), many=True, required=False
+    )
+    places = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Place.objects.all(), many=True, required=False
+    )
+    partners = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Partner.objects.all(),
+        many=True,
+        required=False,
+        help_text="Partner slugs. A partner that stays keeps its role; a new one supports.",
+    )
+    lead_partners = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Partner.objects.all(),
+        many=True,
+        required=False,
+        help_text="Slugs of the partners that lead, each one of its partners; every other "
+        "partner then supports. Left out: the roles stay as they are.",
+    )
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": "No active staff member has the login name '{value}'."},
+        help_text="Login name of the analyst responsible for assessing it (active staff); "
+        "null: nobody.",
+    )
+
+    server_set_fields = {
+        "id",
+        "version",
+        "status",
+        "progress",
+        "as_of",
+        "last_update_at",
+        "created_at",
+    }
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "code",
+            "title",
+            "text",
+            "source_document",
+            "paragraph",
+            "pillar",
+            "parent",
+            "themes",
+            "places",
+            "partners",
+            "lead_partners",
+            "owner",
+            "target_date",
+            "update_cadence_days",
+        ]
+
+    def create(self, validated_data):
+        tags = {name: validated_data.pop(name, None) for name in TAG_FIELDS}
+        return save_commitment(Commitment(**validated_data), **tags)
+
+    def update(self, commitment, validated_data):
+        tags = {name: validated_data.pop(name, None) for name in TAG_FIELDS}
+        expected_version = validated_data.pop("expected_version", None)
+        for name, value in validated_data.items():
+            setattr(commitment, name, value)
+        return save_commitment(
+            commitment, expected_version=expected_version, fields=list(validated_data), **tags
+        )
+
+
+class CommitmentUpdateSerializer(CommitmentCreateSerializer):
+    """What can change in a commitment; its code, text and source never do."""
+
+    server_set_fields = {
+        *CommitmentCreateSerializer.server_set_fields,
+        "code",
+        "text",
+        "source_document",
+        "paragraph",
+        "pillar",
+    }
+
+    class Meta(CommitmentCreateSerializer.Meta):
+        fields = [
+            "title",
+            "parent",
+            "themes",
+            "places",
+            "partners",
+            "lead_partners",
+            "owner",
+            "target_date",
+            "update_cadence_days",
+        ]
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    before = serializers.JSONField(
+        help_text="Related rows by slug or code, lists for tags; the owner by name as "
+        "commitments name it. A change of partners' roles is the field lead_partners."
+    )
+    after = serializers.JSONField()
+
+    def to_representation(self, change):
+        field, before, after = change
+        if field in PEOPLE:
+            before, after = (self._person(value) for value in (before, after))
+        return super().to_representation({"field": field, "before": before, "after": after})
+
+    def _person(self, user):
+        return (
+            None if user is None else person_name(user, reader=_reader(self), acting_as="Analyst")
+        )
+
+
+class HistoricalChangeSerializer(serializers.Serializer):
+    """One change to a commitment: who, when, and each field before and after."""
+
+    version = serializers.IntegerField(source="record.version")
+    changed_at = serializers.DateTimeField(source="record.history_date")
+    changed_by = serializers.SerializerMethodField()
+    change = serializers.SerializerMethodField()
+    reason = serializers.CharField(source="record.history_change_reason", allow_null=True)
+    changes = FieldChangeSerializer(many=True)
+
+    def get_changed_by(self, change) -> str | None:
+        user = change.record.history_user
+        return None if user is None else person_name(user, reader=_reader(self), acting_as="Editor")
+
+    def get_change(self, change) -> str:
+        return HISTORY_CHANGE_TYPES[change.record.history_type]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List commitments",
+        description="Commitments with their current status, in Roadmap order unless `ordering` "
+        "says otherwise, 50 a page. Every filter may be combined; a repeated filter matches any "
+        "of its values. `format=csv` gives every matching row as CSV instead of a page.",
+        parameters=[CSV_PARAMETER],
+    ),
+    retrieve=extend_schema(
+        summary="Get a commitment",
+        description="One commitment by its code, with its children and its ten latest status "
+        "updates. Its ETag is what a change (PATCH) sends back in If-Match.",
+        responses=CommitmentDetailSerializer,
+    ),
+    create=extend_schema(
+        summary="Add a commitment (Editors)",
+        description="A commitment quoted from a source document other than the Roadmap (the "
+        "Roadmap's own come with the application). Its code, text and source never change.",
+        request=CommitmentCreateSerializer,
+        responses={201: CommitmentDetailSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a commitment (Editors)",
+        description="Its title, owner, target date, cadence, parent, themes, places, partners "
+        "or lead partners; send only what changes, with If-Match.",
+        request=CommitmentUpdateSerializer,
+        responses=CommitmentDetailSerializer,
+    ),
+)
+class CommitmentViewSet(
+    IdempotentPostMixin,
+    CSVExportMixin,
+    ConditionalGetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    queryset = Commitment.objects.select_related("pillar", "source_document", "parent").with_owner()
+    lookup_field = "code"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = CommitmentFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    csv_columns = list(CommitmentCSVSerializer.Meta.fields)
+    csv_filename = "commitments.csv"
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return CommitmentCreateSerializer
+        if self.action == "partial_update":
+            return CommitmentUpdateSerializer
+        if self.action == "retrieve":
+            return CommitmentDetailSerializer
+        if self.action == "history":
+            return HistoricalChangeSerializer
+        if self.wants_spreadsheet:
+            return CommitmentCSVSerializer
+        return CommitmentSerializer
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as error:
+            raise NotFound(no_such_commitment(self.kwargs["code"])) from error
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action in ("list", "retrieve") and (when := point_in_time(self.request)):
+            return queryset.as_of(when.as_of, when.known_on)
+        return queryset
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action in ("list", "retrieve") and (when := point_in_time(self.request)):
+            context["as_of"] = when.as_of  # the day staleness is measured from
+        return context
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        queryset = queryset.rows(*self.get_serializer_class().columns())
+        page = self.paginate_queryset(queryset)
+        rows = attach_related(queryset if page is None else page)
+        data = self.get_serializer(rows, many=True).data
+        return Response(data) if page is None else self.get_paginated_response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        # get_object()'s lookup, for a row instead of an instance.
+        queryset = self.filter_queryset(self.get_queryset()).filter(code=kwargs["code"])
+        data, row = self._detail(queryset)
+        self.check_object_permissions(request, row)
+        self.etag_version = self._etag_version(row["id"], row["version"])
+        return Response(data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        commitment = serializer.save()
+        data, _ = self._detail(self.get_queryset().filter(pk=commitment.pk))
+        return created(data, location=data["url"])
+
+    def update(self, request, *args, **kwargs):
+        commitment = self.get_object()
+        expected_version = self._version_from_if_match(request, commitment)
+        serializer = self.get_serializer(commitment, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            commitment = serializer.save(expected_version=expected_version)
+        except StaleVersion as stale:
+            raise PreconditionFailed(
+                f"Commitment {commitment.code} was changed by someone else since you read it: it "
+                f"is at version {stale.current_version} now. GET it again, then send your change "
+                "with its new ETag in If-Match.",
+                current_version=stale.current_version,
+            ) from stale
+        # The new ETag, so that the editor can edit again without reading again.
+        self.fingerprint = self._fingerprint(request)
+        self.etag_version = self._etag_version(commitment.pk, commitment.version)
+        data, _ = self._detail(self.get_queryset().filter(pk=commitment.pk))
+        return Response(data)
+
+    @staticmethod
+    def _etag_version(pk, version):
+        return f"v{version}-{version_seal(pk, version)}-"
+
+    @staticmethod
+    def _version_from_if_match(request, commitment):
+        """The version the client read, from the ETag of a GET of this commitment that it
+        sends in If-Match. `*` is refused: it would skip the very check If-Match is for."""
+        header = request.headers.get("If-Match", "").strip()
+        if not header or header == "*":
+            raise PreconditionRequired(
+                "Send If-Match with the ETag of your last GET of this commitment, so that your "
+                "change cannot overwrite someone else's (If-Match: * is not accepted)."
+            )
+        # A weak ETag is the same one, of a compressed response (APICompressionMiddleware).
+        match = VERSIONED_ETAG.match(header)
+        if not match or match["seal"] != version_seal(commitment.pk, int(match["version"])):
+            raise PreconditionFailed(
+                "If-Match must be the ETag of a GET of this commitment, exactly as this API sent "
+                'it, such as "v3-0123456789abcdef-0123abcd...".',
+                current_version=None,
+            )
+        return int(match["version"])
+
+    @extend_schema(
+        summary="A commitment's change history",
+        description="Who changed the commitment, when, and each field before and after, newest "
+        "first. (Its status history is its status updates.)",
+        responses=HistoricalChangeSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], url_path="history", filter_backends=[])
+    def history(self, request, *args, **kwargs):
+        commitment = self.get_object()
+        records = commitment.history.select_related("history_user")
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(
+            HistoricalChangeSerializer(
+                changes_of(page, records), many=True, context=self.get_serializer_context()
+            ).data
+        )
+
+    def _detail(self, queryset):
+        """The representation of the one commitment of `queryset` (NotFound if none), and its
+        row."""
+        detail = CommitmentDetailSerializer
+        try:
+            row = queryset.rows(*detail.columns()).get()
+        except Commitment.DoesNotExist as error:
+            raise NotFound(no_such_commitment(self.kwargs.get("code"))) from error
+        attach_related([row])
+        children, updates = Commitment.objects.all(), StatusUpdate.objects.approved().for_display()
+        indicators = Indicator.objects.with_latest()
+        if queryset.is_as_of and (when := point_in_time(self.request)):
+            children = children.as_of(when.as_of, when.known_on)
+            indicators = Indicator.objects.with_latest(when.as_of, when.known_on)
+            updates = StatusUpdate.objects.approved_as_of(when.as_of, when.known_on).for_display(
+                when.known_on
+            )
+        row["child_rows"] = list(
+            children.filter(parent=row["id"]).order_by("code").rows(*ChildSerializer.columns())
+        )
+        row["latest_updates"] = list(
+            updates.filter(commitment=row["id"]).values(*StatusUpdateSerializer.columns())[
+                :LATEST_UPDATES_IN_DETAIL
+            ]
+        )
+        row["indicator_rows"] = list(
+            indicators.filter(commitment=row["id"]).values(*IndicatorSerializer.columns())
+        )
+        return detail(row, context=self.get_serializer_context()).data, row

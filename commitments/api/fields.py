@@ -1,0 +1,153 @@
+"""Serializer fields and helpers that several resource families share: optional text sent as
+null and taken as null, the write serializer that refuses what it does not accept, a reference
+by slug and name, people named by person_name's rule, figures as decimal strings. Reads and
+writes have serializers of their own (in each family's module), so that the documentation shows
+dashboards exactly what they get and scripts exactly what they may send."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from commitments.api.representation import FromRow
+from commitments.people import person_name
+
+# Times exactly as the declared fields give them.
+_DATETIME = serializers.DateTimeField()
+
+
+def _reader(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+def format_datetime(value):
+    return _DATETIME.to_representation(value) if value else None
+
+
+def blank_as_null(text):
+    """Optional text left empty is stored as "" and sent as null: one rule for every optional
+    field, so that a typed client never meets an empty string where it expects a URL or a
+    choice."""
+    return text or None
+
+
+class BlankAsNull:
+    """An optional text field of a read serializer: null when empty, and declared nullable."""
+
+    convert = staticmethod(blank_as_null)  # of a value read from the database
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return blank_as_null(super().to_representation(value) if value else "")
+
+
+class OptionalCharField(BlankAsNull, serializers.CharField):
+    pass
+
+
+class OptionalURLField(BlankAsNull, serializers.URLField):
+    pass
+
+
+class OptionalChoiceField(BlankAsNull, serializers.ChoiceField):
+    pass
+
+
+class NullAsBlank:
+    """An optional text field of a write serializer: null is accepted and stored as "" (the
+    way the admin stores an empty field), so that a client may send back what it read."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        return "" if data is None else super().to_internal_value(data)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return True, ""
+        return super().validate_empty_values(data)
+
+
+class OptionalURLInput(NullAsBlank, serializers.URLField):
+    pass
+
+
+class OptionalCharInput(NullAsBlank, serializers.CharField):
+    pass
+
+
+class OptionalChoiceInput(NullAsBlank, serializers.ChoiceField):
+    pass
+
+
+class StrictWriteSerializer(serializers.ModelSerializer):
+    """Refuses fields it does not accept, instead of silently ignoring them: a client that
+    tries to set an author, a code or a version learns that it cannot."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = set(data) - {
+                name for name, field in self.fields.items() if not field.read_only
+            }
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: ["This field cannot be set here."]
+                        if name in self.server_set_fields
+                        else ["Unknown field."]
+                        for name in sorted(unknown)
+                    }
+                )
+        return super().to_internal_value(data)
+
+    server_set_fields = set()
+
+
+class RefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class ChoiceFromRow(FromRow, serializers.ChoiceField):
+    pass
+
+
+PERSON = ("username", "first_name", "last_name")
+
+
+def person_columns(path):
+    """The columns a person is named from, `path` leading to a user."""
+    return [f"{path}__{part}" for part in PERSON]
+
+
+class NamesPeople:
+    """Names the people of a row, by person_name's rule, for the serializer's reader."""
+
+    @property
+    def reader(self):
+        if "_reader" not in self.__dict__:
+            self._reader = _reader(self)
+        return self._reader
+
+    def name_of(self, row, path, *, acting_as):
+        parts = tuple(row[f"{path}__{part}"] for part in PERSON)
+        if parts[0] is None:  # nobody: every user has a login name
+            return None
+        names = self.__dict__.setdefault("_names", {})
+        if (parts, acting_as) not in names:
+            # A user as the row has them, for the user model's own get_full_name().
+            user = get_user_model()(**dict(zip(PERSON, parts, strict=True)))
+            names[parts, acting_as] = person_name(user, reader=self.reader, acting_as=acting_as)
+        return names[parts, acting_as]
+
+
+def iso_date(value):
+    return None if value is None else value.isoformat()
+
+
+def figure(value):
+    """A decimal as the API writes a figure: a string, without trailing zeros ("7700000",
+    "21.5"); never a float."""
+    return None if value is None else format(value.normalize(), "f")

@@ -1,0 +1,487 @@
+"""API v1 for indicator values (issue 15): the values observed of an indicator, reviewed as
+status updates are (four eyes; only approved values count, and only they are shown to anyone
+but staff), read as of a past day if asked. Filters, serializers and views together, as
+api/contributions.py; the indicators themselves are indicators.py's."""
+
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import BasePermission
+
+from commitments.api.base import (
+    CSV_PARAMETER,
+    ConditionalGetMixin,
+    CSVExportMixin,
+    created,
+)
+from commitments.api.exceptions import Conflict
+from commitments.api.fields import (
+    OptionalCharField,
+    OptionalCharInput,
+    OptionalChoiceField,
+    OptionalChoiceInput,
+    OptionalURLField,
+    OptionalURLInput,
+    StrictWriteSerializer,
+    figure,
+)
+from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.idempotency import IdempotentPostMixin
+from commitments.api.permissions import MayReview, may_read, may_see_unapproved
+from commitments.api.updates import ReviewWriteSerializer
+from commitments.models import (
+    FIGURE_DECIMALS,
+    FIGURE_DIGITS,
+    Commitment,
+    Indicator,
+    IndicatorValue,
+    IndicatorValueReview,
+    Pillar,
+    ReviewState,
+)
+from commitments.people import person_name
+from commitments.services import (
+    OwnValue,
+    ValueAlreadyDecided,
+    approve_or_return_indicator_value,
+    record_indicator_value,
+)
+
+# Filters.
+
+
+VALUES_AS_OF_HELP = (
+    "YYYY-MM-DD, not in the future: the approved values observed by then (their as-of date, "
+    "or the end of their period), as known today unless known_on says otherwise; a correction "
+    "replaces what it corrects from the day it was approved."
+)
+VALUES_KNOWN_ON_HELP = (
+    "YYYY-MM-DD, not in the future, not before as_of: only values and corrections recorded "
+    "and approved by the end of that day. Alone, it is also the as_of date."
+)
+POINT_IN_TIME_PARAMETERS = [
+    OpenApiParameter("as_of", OpenApiTypes.DATE, description=VALUES_AS_OF_HELP),
+    OpenApiParameter("known_on", OpenApiTypes.DATE, description=VALUES_KNOWN_ON_HELP),
+]
+
+
+class IndicatorValueFilter(filters.FilterSet):
+    indicator = filters.ModelChoiceFilter(
+        queryset=Indicator.objects.all(), help_text="Id of the indicator."
+    )
+    commitment = by_slugs(
+        field_name="indicator__commitment__code",
+        queryset=Commitment.objects.all(),
+        to_field_name="code",
+        distinct=False,
+        help_text="Code of the indicator's commitment; repeat for several.",
+    )
+    pillar = by_slugs(
+        field_name="indicator__commitment__pillar__slug",
+        queryset=Pillar.objects.all(),
+        to_field_name="slug",
+        distinct=False,
+        help_text="Pillar slug of the indicator's commitment; repeat for several.",
+    )
+    context = filters.BooleanFilter(
+        field_name="indicator__commitment",
+        lookup_expr="isnull",
+        help_text="true: only values of the Roadmap's context indicators (of no commitment); "
+        "false: only values of commitments' indicators.",
+    )
+
+    # Applied by the view, before every other filter (point_in_time).
+    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=VALUES_AS_OF_HELP)
+    known_on = filters.DateFilter(
+        method="filter_applied_by_the_view", help_text=VALUES_KNOWN_ON_HELP
+    )
+
+    class Meta:
+        model = IndicatorValue
+        fields = []
+
+    def filter_applied_by_the_view(self, queryset, name, value):
+        return queryset
+
+
+# Serializers.
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    """An observation of an indicator. Never changed once recorded; only approved values count,
+    and only they are shown to anyone but staff."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:indicatorvalue-detail")
+    indicator = serializers.PrimaryKeyRelatedField(read_only=True)
+    indicator_url = serializers.HyperlinkedRelatedField(
+        source="indicator", view_name="api:indicator-detail", read_only=True
+    )
+    value = serializers.SerializerMethodField(help_text="A decimal string (never a float).")
+    phrase = serializers.CharField(read_only=True, help_text="The value in words, qualified.")
+    evidence_url = OptionalURLField()
+    evidence_source = OptionalCharField()
+    confidence = OptionalChoiceField(choices=IndicatorValue.Confidence.choices)
+    corrects = serializers.IntegerField(
+        source="corrects_id",
+        allow_null=True,
+        read_only=True,
+        help_text="Id of the approved value this one corrects (and, once approved, replaces).",
+    )
+    corrected_by = serializers.IntegerField(
+        source="corrected_by_id",
+        allow_null=True,
+        read_only=True,
+        help_text="Id of the later value that corrects this one, once that correction is "
+        "approved: this one then no longer counts (superseded). Null while it stands, a "
+        "correction pending review or returned included.",
+    )
+    author = serializers.SerializerMethodField()
+    review_state = serializers.ChoiceField(
+        choices=ReviewState.choices,
+        read_only=True,
+        help_text="pending until a reviewer decides; then approved (it counts) or returned "
+        "(it never counts).",
+    )
+    reviewer = serializers.SerializerMethodField(
+        help_text="Who approved or returned it (never its author); null while pending, and "
+        "when it was approved on submission because review is not required."
+    )
+    review_comment = OptionalCharField(source="review.comment", default=None)
+    reviewed_at = serializers.DateTimeField(
+        source="review.decided_at", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = IndicatorValue
+        fields = [
+            "id",
+            "url",
+            "indicator",
+            "indicator_url",
+            "value",
+            "qualifier",
+            "phrase",
+            "as_of",
+            "period_start",
+            "period_end",
+            "evidence_url",
+            "evidence_source",
+            "confidence",
+            "corrects",
+            "corrected_by",
+            "author",
+            "created_at",
+            "review_state",
+            "reviewer",
+            "review_comment",
+            "reviewed_at",
+        ]
+        read_only_fields = fields
+
+    def _reader(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def get_value(self, observation) -> str:
+        return figure(observation.value)
+
+    def get_author(self, observation) -> str:
+        return person_name(observation.author, reader=self._reader(), acting_as="Analyst")
+
+    def get_reviewer(self, observation) -> str | None:
+        review = getattr(observation, "review", None)
+        if review is None or review.reviewer_id is None:
+            return None
+        return person_name(review.reviewer, reader=self._reader(), acting_as="Reviewer")
+
+
+class IndicatorValueCSVSerializer(IndicatorValueSerializer):
+    """The CSV's (and the workbook's) columns: a value flat, with its indicator named, its
+    figure a decimal (a number in the workbook)."""
+
+    indicator_slug = serializers.CharField(source="indicator.slug", read_only=True)
+    indicator_name = serializers.CharField(source="indicator.name", read_only=True)
+    commitment = serializers.CharField(
+        source="indicator.commitment.code",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Code of the indicator's commitment; blank for a context indicator.",
+    )
+    unit_label = serializers.CharField(source="indicator.unit_label", read_only=True)
+    value = serializers.DecimalField(
+        max_digits=FIGURE_DIGITS,
+        decimal_places=FIGURE_DECIMALS,
+        normalize_output=True,
+        read_only=True,
+    )
+
+    class Meta(IndicatorValueSerializer.Meta):
+        fields = [
+            "id",
+            "indicator",
+            "indicator_slug",
+            "indicator_name",
+            "commitment",
+            "unit_label",
+            "value",
+            "qualifier",
+            "phrase",
+            "as_of",
+            "period_start",
+            "period_end",
+            "evidence_url",
+            "evidence_source",
+            "confidence",
+            "corrects",
+            "corrected_by",
+            "author",
+            "created_at",
+            "review_state",
+            "reviewer",
+            "reviewed_at",
+        ]
+        read_only_fields = fields
+
+
+class IndicatorValueWriteSerializer(StrictWriteSerializer):
+    """A new value of the indicator: as of a date, or over a period (its end at least); not in
+    the future."""
+
+    value = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        help_text="The figure observed, in the indicator's unit, as a decimal string.",
+    )
+    evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
+    evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
+    confidence = OptionalChoiceInput(choices=IndicatorValue.Confidence.choices, allow_blank=True)
+    corrects = serializers.PrimaryKeyRelatedField(
+        queryset=IndicatorValue.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of the approved value of this indicator that this one corrects.",
+    )
+
+    server_set_fields = {
+        "id",
+        "url",
+        "indicator",
+        "indicator_url",
+        "phrase",
+        "author",
+        "created_at",
+        "corrected_by",
+        "review_state",
+        "reviewer",
+        "review_comment",
+        "reviewed_at",
+    }
+
+    class Meta:
+        model = IndicatorValue
+        fields = [
+            "value",
+            "qualifier",
+            "as_of",
+            "period_start",
+            "period_end",
+            "evidence_url",
+            "evidence_source",
+            "confidence",
+            "corrects",
+        ]
+        # Corrected once: record_indicator_value's checks say so, by field.
+        validators = []
+
+    def create(self, validated_data):
+        return record_indicator_value(**validated_data)
+
+
+class IndicatorValueReviewSerializer(serializers.ModelSerializer):
+    """A decision on an indicator value, as the review endpoint answers it."""
+
+    value = serializers.PrimaryKeyRelatedField(read_only=True)
+    value_url = serializers.HyperlinkedRelatedField(
+        source="value", view_name="api:indicatorvalue-detail", read_only=True
+    )
+    reviewer = serializers.SerializerMethodField()
+    comment = OptionalCharField()
+
+    class Meta:
+        model = IndicatorValueReview
+        fields = ["value", "value_url", "decision", "reviewer", "comment", "decided_at"]
+        read_only_fields = fields
+
+    def get_reviewer(self, review) -> str | None:
+        if review.reviewer_id is None:
+            return None
+        reader = getattr(self.context.get("request"), "user", None)
+        return person_name(review.reviewer, reader=reader, acting_as="Reviewer")
+
+
+class IndicatorValueReviewWriteSerializer(ReviewWriteSerializer):
+    server_set_fields = {"value", "value_url", "reviewer", "decided_at"}
+
+    class Meta(ReviewWriteSerializer.Meta):
+        model = IndicatorValueReview
+
+    def validate(self, attrs):
+        if attrs["decision"] == IndicatorValueReview.Decision.RETURN and not attrs.get("comment"):
+            raise serializers.ValidationError(
+                {
+                    "comment": [
+                        "Say why the value is returned, so that its author can record a better one."
+                    ]
+                }
+            )
+        return attrs
+
+
+# Views.
+
+
+class MayRecordValues(BasePermission):
+    """Reading an indicator's values is reading; recording one needs add_indicatorvalue
+    (Analysts, Editors)."""
+
+    def has_permission(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return may_read(request)
+        user = request.user
+        return bool(
+            user and user.is_authenticated and user.has_perm("commitments.add_indicatorvalue")
+        )
+
+
+REVIEW_STATE_PARAMETER = OpenApiParameter(
+    "review_state",
+    OpenApiTypes.STR,
+    enum=ReviewState.values,
+    description="Staff only: the values in this review state (pending, approved, returned). "
+    "Everyone else gets the approved values, whatever they ask.",
+)
+
+
+def observed_by(request):
+    """Values for display, as of the request's point in time (point_in_time), if it asks
+    for one: the values observed by then, recorded and approved by its known_on."""
+    when = point_in_time(request)
+    if when is None:
+        return IndicatorValue.objects.for_display()
+    return IndicatorValue.objects.for_display(when.known_on).as_of(when.as_of, when.known_on)
+
+
+def values_shown(request, values):
+    """The values `request` may see: approved ones, or, for staff who ask, those in the
+    review state they ask for (a 400 for one that does not exist)."""
+    state = request.query_params.get("review_state")
+    if state is None or not may_see_unapproved(request.user):
+        return values.approved()
+    if state not in ReviewState.values:
+        raise ValidationError({"review_state": [f"Choose one of {', '.join(ReviewState.values)}."]})
+    return values.in_review_state(state)
+
+
+class MayReviewValues(MayReview):
+    message = "Only Reviewers and Editors may approve or return indicator values."
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Indicator values",
+        description="Every indicator's approved values, newest first (by as-of date or period "
+        "end, then by time recorded), 50 a page; filtered by indicator, commitment, pillar, or "
+        "to the Roadmap's context indicators (`context=true`). Staff may ask for pending or "
+        "returned ones (`review_state`). `format=csv` gives every matching one as CSV.",
+        parameters=[CSV_PARAMETER, REVIEW_STATE_PARAMETER],
+        tags=["indicators"],
+    ),
+    retrieve=extend_schema(
+        summary="Get an indicator value",
+        description="One value by its id, as the `Location` of its recording names it. A "
+        "pending or returned value is a 404 to anyone but staff; so is one not yet observed, "
+        "or not yet known, at the point in time asked for.",
+        parameters=POINT_IN_TIME_PARAMETERS,
+        tags=["indicators"],
+    ),
+)
+class IndicatorValueViewSet(
+    IdempotentPostMixin,
+    CSVExportMixin,
+    ConditionalGetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = IndicatorValue.objects.for_display()
+    filterset_class = IndicatorValueFilter
+    csv_filename = "indicator-values.csv"
+
+    @property
+    def csv_columns(self):
+        return list(IndicatorValueCSVSerializer.Meta.fields)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action in ("list", "retrieve"):
+            queryset = observed_by(self.request)
+        if self.action == "list":
+            # Approved ones, or those of the review state staff ask for (values_shown).
+            return values_shown(self.request, queryset)
+        if self.action == "review" or may_see_unapproved(self.request.user):
+            return queryset
+        # Everyone else never learns that a pending or returned value exists: it is a 404.
+        return queryset.approved()
+
+    def get_permissions(self):
+        if self.action == "review":
+            return [MayReviewValues()]
+        return super().get_permissions()
+
+    def get_serializer_class(self):
+        if self.action == "review":
+            return IndicatorValueReviewWriteSerializer
+        if self.wants_spreadsheet:
+            return IndicatorValueCSVSerializer
+        return IndicatorValueSerializer
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as error:
+            raise NotFound(f"No indicator value #{self.kwargs['pk']}.") from error
+
+    @extend_schema(
+        summary="Approve or return an indicator value (Reviewers, Editors)",
+        description="Four eyes, as for status updates: a pending value counts only once "
+        "someone other than its author approves it; returned, it never counts. A decision is "
+        "final (409 otherwise). Nobody decides on their own value, superusers included (403).",
+        request=IndicatorValueReviewWriteSerializer,
+        responses={201: IndicatorValueReviewSerializer},
+        filters=False,
+        tags=["indicators"],
+    )
+    @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
+    def review(self, request, *args, **kwargs):
+        observation = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            review = approve_or_return_indicator_value(
+                observation, reviewer=request.user, **serializer.validated_data
+            )
+        except OwnValue as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        except ValueAlreadyDecided as refusal:
+            raise Conflict(str(refusal)) from refusal
+        data = IndicatorValueReviewSerializer(review, context=self.get_serializer_context()).data
+        return created(data, location=data["value_url"])

@@ -1,0 +1,130 @@
+"""The Roadmap at a glance (/summary/): commitments counted by current status, overall and per
+pillar, computed once per state of the data. The pillars' endpoints serve its `pillars`
+(reference.py); counts over time are time.py's."""
+
+import hashlib
+
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from commitments.api.base import ConditionalGetMixin
+from commitments.api.fields import OptionalCharField, format_datetime
+from commitments.api.filters import FilterBackend, SummaryFilter, point_in_time
+from commitments.models import Commitment, Pillar
+from commitments.selectors import cached, roadmap_summary
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Commitments in the group.")
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Commitments per current status; every status is present, zero included.",
+    )
+    average_progress = serializers.FloatField(
+        allow_null=True, help_text="Mean progress of the commitments that report one; null if none."
+    )
+    stale = serializers.IntegerField(help_text="Commitments that need a new assessment.")
+
+
+# A pillar with its counts is the summary's, not reference.py's: the summary lists its pillars
+# with it, and the pillars' endpoints serve the summary's `pillars` (cached_summary), so
+# reference.py reads this module and never the other way round.
+class PillarSerializer(serializers.ModelSerializer):
+    description = OptionalCharField()
+    commitments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pillar
+        fields = ["slug", "name", "description", "display_order", "commitments"]
+
+    @extend_schema_field(StatusCountsSerializer)
+    def get_commitments(self, pillar):
+        return StatusCountsSerializer(pillar.status_counts).data
+
+
+class SummarySerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    average_progress = serializers.FloatField(allow_null=True)
+    stale = serializers.IntegerField()
+    latest_update_at = serializers.DateTimeField(allow_null=True)
+    pillars = PillarSerializer(many=True)
+
+
+def cached_summary(data_fingerprint, commitments=None, filters=(), when=None):
+    """The summary's representation of `commitments` (all of them by default), computed once
+    per state of the data and per set of `filters`, the (name, values) pairs that chose them
+    (as_of and known_on among them: `when`, their PointInTime); the pillars' endpoints serve
+    the unfiltered summary's `pillars`."""
+
+    def compute():
+        summary = roadmap_summary(commitments, when=when)
+        overall = summary.overall
+        data = {
+            "generated_at": None,  # set per response
+            "total": overall.total,
+            "by_status": overall.by_status,
+            "average_progress": overall.average_progress,
+            "stale": overall.stale,
+            "latest_update_at": summary.latest_update_at,
+            "pillars": summary.pillars,
+        }
+        return SummarySerializer(data).data
+
+    name = "api-summary"
+    if filters:
+        # A digest: a search may be longer than a cache key may be.
+        name += ":" + hashlib.sha256(repr(filters).encode()).hexdigest()
+    return cached(name, data_fingerprint, compute)
+
+
+class SummaryView(ConditionalGetMixin, APIView):
+    queryset = Commitment.objects.none()  # for the permission class: reads only
+    filter_backends = [FilterBackend]
+    filterset_class = SummaryFilter
+
+    @extend_schema(
+        summary="The Roadmap at a glance",
+        description="Commitments counted by current status, overall and per pillar (every "
+        "pillar, zero included), with average progress and how many need a new assessment. "
+        "Takes the filters of the commitment list, but for `code` and `ordering`: the counts "
+        "are then of the commitments the list would give.",
+        responses=SummarySerializer,
+        filters=True,  # a single object, which drf-spectacular would give no filters
+    )
+    def get(self, request):
+        commitments = Commitment.objects.all()
+        if when := point_in_time(request):
+            commitments = commitments.as_of(when.as_of, when.known_on)
+        for backend in self.filter_backends:  # a bad value is a 400, as on the list
+            commitments = backend().filter_queryset(request, commitments, self)
+        filters = self._filters(request)
+        data = cached_summary(self.data_fingerprint, commitments, filters, when)
+        # The time the figures are as of, the same for every response with the same ETag.
+        generated_at = format_datetime(self.last_modified)
+        return Response({**data, "generated_at": generated_at})
+
+    def _filters(self, request):
+        """The filters as the filter set applies them, in a canonical order: the same set of
+        commitments is found under one cache key however the parameters are spelled out, and
+        two different sets never share one. A filter of several values takes them all, repeated
+        or comma-separated, in any order; one of a single value takes the last given, as
+        django-filter does."""
+        filters = []
+        for name, declared in sorted(SummaryFilter.base_filters.items()):
+            given = request.query_params.getlist(name)
+            if isinstance(declared, django_filters.MultipleChoiceFilter):
+                values = tuple(
+                    sorted({value for raw in given for value in raw.split(",") if value})
+                )
+            else:
+                values = tuple(given[-1:]) if given and given[-1] else ()
+            if values:
+                filters.append((name, values))
+        if request.query_params.get("owner") == "me":
+            filters.append(("reader", (str(request.user.pk),)))  # "me" is whoever asks
+        return tuple(filters)
