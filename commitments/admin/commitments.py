@@ -29,7 +29,7 @@ from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from commitments import admin_import
+from commitments.admin import imports as admin_import
 from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import (
     MAX_CADENCE_DAYS,
