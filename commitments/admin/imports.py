@@ -39,6 +39,8 @@ from commitments.models import Commitment, Status
 from commitments.services import AlreadyImported, import_confirmed
 
 SESSION_KEY = "commitments.import"
+# The module's name before the admin became a package, kept: a confirmation signed before a
+# deploy still verifies after it.
 SALT = "commitments.admin_import"
 # Long enough to read the dry run; short enough that the data it was checked against (the
 # commitments, today's date) has not moved far. The confirmation checks the rows again anyway.

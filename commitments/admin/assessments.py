@@ -1,0 +1,415 @@
+"""Status updates: recorded and corrected through their admin (add and view only), decided on
+in its review queue, imported from CSV (imports.py). A commitment's page is in
+commitments.py; the list of decisions in reviews.py."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods
+
+from commitments.admin import imports as admin_import
+from commitments.admin.base import (
+    URL_FIELDS_ASSUME_HTTPS,
+    BoundedSearch,
+    _readable,
+    add_form_link,
+    correct_link,
+    correction_note,
+    person,
+    person_name,
+    status_badge,
+)
+from commitments.admin.reviews import (
+    QUEUE_LENGTH,
+    AuthorListFilter,
+    ReviewStateListFilter,
+    may_review,
+    queue_url,
+    review_badge,
+    who_reviews,
+)
+from commitments.models import Review, ReviewState, Status, StatusUpdate
+from commitments.selectors import current_status_after, review_queue
+from commitments.services import ReviewRefused, approve_or_return, record_status_update
+
+
+def update_choice_label(update):
+    """How an update is told apart from its neighbours in a list of choices."""
+    author = person_name(update.author)
+    return (
+        f"#{update.pk} · {update.get_status_display()} as of {update.as_of:%d %b %Y} · by "
+        f"{author}, recorded {timezone.localtime(update.created_at):%d %b %Y %H:%M}"
+    )
+
+
+# What a correction's form starts from: the corrected update's values, its as-of date included
+# (a correction describes the same moment unless the analyst says otherwise).
+CORRECTION_STARTS_FROM = [
+    "status",
+    "progress",
+    "as_of",
+    "summary",
+    "confidence",
+    "evidence_url",
+    "evidence_source",
+]
+
+
+class StatusUpdateForm(forms.ModelForm):
+    """A new status update. A correction names the update it corrects among the standing
+    and returned updates of the same commitment, each told apart by number, author and time
+    recorded. With review off, a correction that would change the commitment's current status
+    must be confirmed, with what it would show said in words, since nothing recorded can be
+    undone; with review on, the submission changes nothing yet, and the review queue shows the
+    reviewer what approving it would change instead."""
+
+    confirm_current_status = forms.BooleanField(
+        required=False,
+        label="Yes, make this the current status",
+        help_text="Asked only when a correction would change what the commitment shows.",
+    )
+
+    # No Meta: StatusUpdateAdmin builds the model form from its `fields` and overrides.
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "corrects" in self.fields:
+            commitment = self.data.get("commitment") or self.initial.get("commitment")
+            corrects = self.fields["corrects"]
+            corrects.queryset = (
+                StatusUpdate.objects.filter(commitment=commitment or None)
+                .correctable()
+                .select_related("author")
+            )
+            corrects.label_from_instance = update_choice_label
+            # A correction corrects an update already recorded: adding one from here makes no
+            # sense.
+            corrects.widget.can_add_related = False
+            corrects.help_text = (
+                "The update of this commitment that this one corrects, if any: it then no longer "
+                "counts. Use “Correct this update” on the update to start from its values."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        commitment, corrects = cleaned.get("commitment"), cleaned.get("corrects")
+        if corrects is None or commitment is None or self.errors or settings.REVIEW_REQUIRED:
+            return cleaned
+        after = current_status_after(
+            commitment,
+            status=cleaned["status"],
+            progress=cleaned.get("progress"),
+            as_of=cleaned["as_of"],
+            corrects=corrects,
+        )
+        before = (commitment.current_status, commitment.current_progress, commitment.current_as_of)
+        if tuple(after) != before and not cleaned.get("confirm_current_status"):
+            label = dict(Status.choices)
+            self.add_error(
+                "confirm_current_status",
+                f"This will make {commitment.code} “{label[after.status]}” as of "
+                f"{after.as_of:%d %b %Y} — current: “{commitment.get_current_status_display()}”"
+                + (
+                    f" as of {commitment.current_as_of:%d %b %Y}"
+                    if commitment.current_as_of
+                    else ""
+                )
+                + ". Check the status and the date, then tick the box to confirm.",
+            )
+        return cleaned
+
+
+class ReviewDecisionForm(forms.Form):
+    """One decision, as the review queue posts it; approve_or_return checks the rest."""
+
+    update = forms.ModelChoiceField(
+        queryset=StatusUpdate.objects.select_related("commitment", "author")
+    )
+    decision = forms.ChoiceField(choices=Review.Decision.choices)
+    comment = forms.CharField(required=False)
+
+
+REVIEW_FIELDS = [
+    "review_display",
+    "reviewer_display",
+    "review_comment_display",
+    "decided_at_display",
+]
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
+    """Add and view only: a status update is never changed or deleted, by anyone. Reviewers
+    and Editors decide on pending ones in the review queue (review_queue_view)."""
+
+    class Media:
+        css = {"all": ["commitments/admin.css"]}
+
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+
+    form = StatusUpdateForm
+    list_display = [
+        "commitment_display",
+        "status_display",
+        "progress",
+        "as_of",
+        "author_display",
+        "created_at",
+        "review_state_display",
+        "correction_display",
+    ]
+    list_display_links = ["commitment_display"]
+    list_filter = [
+        ReviewStateListFilter,
+        AuthorListFilter,
+        ("status", admin.ChoicesFieldListFilter),
+        "confidence",
+        "commitment__pillar",
+        "as_of",
+        "created_at",
+    ]
+    list_select_related = ["commitment", "author", "review"]
+    search_fields = ["commitment__code", "commitment__title", "summary", "evidence_source"]
+    date_hierarchy = "as_of"
+    autocomplete_fields = ["commitment"]
+    fields = ["commitment", *CORRECTION_STARTS_FROM, "corrects"]
+    readonly_fields = [
+        "author_display",
+        "created_at",
+        "correction_display",
+        *REVIEW_FIELDS,
+        "correct_link_display",
+        "queue_link_display",
+    ]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            if settings.REVIEW_REQUIRED:
+                return self.fields  # the queue shows the reviewer what approving would change
+            return [*self.fields, "confirm_current_status"]
+        shown = [*self.fields, "author_display", "created_at", "correction_display"]
+        shown += REVIEW_FIELDS
+        if obj.review_state == ReviewState.PENDING:
+            if may_review(request.user) and obj.author_id != request.user.pk:
+                shown.append("queue_link_display")
+        elif self.has_add_permission(request):
+            shown.append("correct_link_display")
+        return shown
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_corrected_by()
+
+    def get_urls(self):
+        # Before the default ones, whose "<path:object_id>/" would take "import/" or "review/"
+        # for an id.
+        own = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="commitments_statusupdate_import",
+            ),
+            path(
+                "review/",
+                self.admin_site.admin_view(self.review_queue_view),
+                name="commitments_statusupdate_review",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def import_view(self, request):
+        return admin_import.import_view(self, request)
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, update):
+        return status_badge(update.status, update.get_status_display())
+
+    @admin.display(description="correction", empty_value="")
+    def correction_display(self, update):
+        return correction_note(update)
+
+    @admin.display(description="commitment", ordering="commitment__code")
+    def commitment_display(self, update):
+        title = update.commitment.title
+        return format_html(
+            '{} <span class="cut-short" title="{}">{}</span>', update.commitment.code, title, title
+        )
+
+    @admin.display(description="correct it")
+    def correct_link_display(self, update):
+        if update.review_state == ReviewState.RETURNED:
+            return add_form_link("statusupdate", "Correct it", {"correct": update.pk})
+        if update.corrected_by_id is not None:
+            return f"Superseded by #{update.corrected_by_id}: correct that one instead."
+        return correct_link(update)
+
+    @admin.display(description="review")
+    def queue_link_display(self, update):
+        return format_html('<a href="{}">Review it in the queue</a>', queue_url(update))
+
+    @admin.display(description="review")
+    def review_state_display(self, update):
+        return review_badge(update)
+
+    @admin.display(description="review")
+    def review_display(self, update):
+        if update.review_state == ReviewState.PENDING:
+            return format_html(
+                "{} — {} other than its author decides.", review_badge(update), who_reviews()
+            )
+        return review_badge(update)
+
+    @admin.display(description="reviewer", empty_value="—")
+    def reviewer_display(self, update):
+        review = getattr(update, "review", None)
+        if review is None:
+            return None
+        if review.reviewer is None:
+            return "Nobody: approved on submission (review was not required)"
+        return person(review.reviewer)
+
+    @admin.display(description="reviewer's comment", empty_value="—")
+    def review_comment_display(self, update):
+        review = getattr(update, "review", None)
+        return review.comment if review else None
+
+    @admin.display(description="decided at", empty_value="—")
+    def decided_at_display(self, update):
+        review = getattr(update, "review", None)
+        return _readable(review.decided_at) if review else None
+
+    @admin.display(description="author", ordering="author__last_name")
+    def author_display(self, update):
+        return person(update.author)
+
+    def get_changeform_initial_data(self, request):
+        """The add form: empty but for today's date; or, to correct an update (?correct=<id>),
+        that update's own values, its as-of date included, and `corrects` set to it."""
+        initial = super().get_changeform_initial_data(request)
+        original = StatusUpdate.objects.filter(pk=request.GET.get("correct") or None).first()
+        if original is None:
+            initial.setdefault("as_of", timezone.localdate())
+            return initial
+        copied = {name: getattr(original, name) for name in CORRECTION_STARTS_FROM}
+        return {**initial, **copied, "commitment": original.commitment_id, "corrects": original.pk}
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        update = record_status_update(
+            author=request.user, **{name: form.cleaned_data[name] for name in self.fields}
+        )
+        # The admin goes on to log and redirect with the object it passed in.
+        obj.pk = update.pk
+        obj.refresh_from_db()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_addanother" in request.POST or "_continue" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        shows = f"“{obj.commitment.get_current_status_display()}”"
+        if obj.review_state == ReviewState.PENDING:
+            message = (
+                f"Recorded: {obj}. It is pending review: {who_reviews()} other than you must "
+                f"approve it before it counts; {obj.commitment.code} shows {shows} until then."
+            )
+        else:
+            message = f"Recorded: {obj}. The commitment now shows {shows}."
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse("admin:commitments_commitment_change", args=[obj.commitment_id])
+        )
+
+    @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
+    def review_queue_view(self, request):
+        """The review queue: pending updates, oldest first, each beside what its commitment
+        shows now and what approving it would make it show, with Approve and Return for those
+        the user may decide (everyone's but their own). A decision is a POST, through
+        approve_or_return, answered with a message and the queue again."""
+        if not may_review(request.user):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._decide(request)
+        updates = review_queue(StatusUpdate.objects.all(), limit=QUEUE_LENGTH)
+        rows = [
+            {
+                "update": update,
+                "mine": update.author_id == request.user.pk,
+                "author": person(update.author),
+                "now": status_badge(
+                    update.commitment.current_status,
+                    update.commitment.get_current_status_display(),
+                ),
+                "proposed": status_badge(update.status, update.get_status_display()),
+                "after": status_badge(
+                    update.on_approval.status, Status(update.on_approval.status).label
+                ),
+            }
+            for update in updates
+        ]
+        pending = StatusUpdate.objects.pending()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Review queue",
+            "opts": self.model._meta,
+            "rows": rows,
+            "pending_total": pending.count(),
+            "yours_total": pending.filter(author=request.user).count(),
+            "who_reviews": who_reviews(),
+        }
+        return render(request, "admin/commitments/statusupdate/review_queue.html", context)
+
+    def _decide(self, request):
+        form = ReviewDecisionForm(request.POST)
+        if not form.is_valid():
+            self.message_user(
+                request,
+                "Nothing was decided: choose Approve or Return on an update of the queue "
+                "(it may no longer exist).",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(queue_url())
+        update, decision = form.cleaned_data["update"], form.cleaned_data["decision"]
+        try:
+            approve_or_return(
+                update,
+                reviewer=request.user,
+                decision=decision,
+                comment=form.cleaned_data["comment"],
+            )
+        except ReviewRefused as refusal:
+            self.message_user(request, f"Nothing was decided. {refusal}", messages.ERROR)
+        except ValidationError as error:
+            self.message_user(
+                request,
+                f"Update #{update.pk} was not decided: {' '.join(error.messages)}",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(queue_url(update))
+        else:
+            self.message_user(request, self._decided(update, decision), messages.SUCCESS)
+        return HttpResponseRedirect(queue_url())
+
+    @staticmethod
+    def _decided(update, decision):
+        commitment = update.commitment
+        if decision == Review.Decision.RETURN:
+            return (
+                f"Returned update #{update.pk} of {commitment.code} to "
+                f"{person_name(update.author)} with your comment. It does not count; its "
+                "author can answer it with a correction."
+            )
+        as_of = f" as of {commitment.current_as_of:%d %b %Y}" if commitment.current_as_of else ""
+        return (
+            f"Approved update #{update.pk} of {commitment.code}. {commitment.code} now shows "
+            f"“{commitment.get_current_status_display()}”{as_of}."
+        )

@@ -1,0 +1,221 @@
+"""What the admin's modules share: how people, statuses, corrections and an indicator's latest
+value are shown, links to add forms, the bound on searches, the refusal of duplicates, and
+HistoryAdmin (history pages that show and never write). Nothing is registered here."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.text import capfirst
+from django.utils.timezone import localtime
+from django.views.decorators.http import require_safe
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from commitments.integrity import UniqueViolation, unique_violations_refused
+from commitments.models import STATUS_COLOURS, PartnerRole, search_words
+
+# Evidence and document links are typed without a scheme more often than not; assume https.
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def status_badge(status, label):
+    return format_html(
+        '<span class="status-badge" style="background:{};color:#fff;padding:1px 6px;'
+        'border-radius:8px;white-space:nowrap">{}</span>',
+        STATUS_COLOURS[status],
+        label,
+    )
+
+
+def person_name(user):
+    """A person as the admin names them: by their name, as the dashboard does."""
+    return user.get_full_name() or user.get_username()
+
+
+def person(user):
+    """A person's name, with their login name on hover (the admin is for staff only)."""
+    return format_html('<span title="login: {}">{}</span>', user.get_username(), person_name(user))
+
+
+def correction_note(update):
+    """Where an update stands among corrections: superseded (a later update corrects it), a
+    correction itself, or nothing to say."""
+    corrected_by = getattr(update, "corrected_by_id", None)
+    if corrected_by is not None:
+        return format_html('<strong class="superseded">Superseded</strong> by #{}', corrected_by)
+    if update.corrects_id is not None:
+        return f"Corrects #{update.corrects_id}"
+    return ""
+
+
+def add_form_link(model_name, text, query, **attributes):
+    """A link to the admin's add form of `model_name`, filled in from `query`."""
+    url = f"{reverse(f'admin:commitments_{model_name}_add')}?{urlencode(query)}"
+    extra = format_html_join("", ' {}="{}"', attributes.items())
+    return format_html('<a href="{}"{}>{}</a>', url, extra, text)
+
+
+def correct_link(update):
+    return add_form_link("statusupdate", "Correct this update", {"correct": update.pk})
+
+
+class BoundedSearch:
+    """Refuses, with a message, a search too long for the database to run (search_words)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            search_words(search_term)
+        except ValidationError as error:
+            self.message_user(request, error.messages[0], messages.ERROR)
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+def indicator_latest(indicator):
+    """The latest approved value of an indicator annotated with_latest, in words."""
+    latest = getattr(indicator, "latest_value", None)
+    if latest is None:
+        return "—"
+    return (
+        f"{indicator.phrase(latest, indicator.latest_qualifier)} ({indicator.latest_on:%d %b %Y})"
+    )
+
+
+def indicator_progress(indicator):
+    percent = indicator.progress(getattr(indicator, "latest_value", None))
+    return "—" if percent is None else f"{percent}%"
+
+
+class RefusesDuplicates:
+    """A save refused by a unique constraint, because someone else saved the same code or slug
+    after the form was checked, shows the form again with the error on the field, as the
+    form's own check would have, instead of a server error."""
+
+    def save_model(self, request, obj, form, change):
+        with unique_violations_refused():
+            super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except UniqueViolation as refusal:
+            # Nothing was saved (the admin's transaction rolled back): the same request again,
+            # with a form that carries the refusal, so that what was typed is kept.
+            request.unique_violation = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "unique_violation", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                self.add_error(None, refusal)
+                return cleaned
+
+        return RefusedForm
+
+
+def with_role(partner, role):
+    """A linked row by name; a lead partner says so."""
+    return f"{partner} (lead)" if role == PartnerRole.LEAD else str(partner)
+
+
+class ReadableChanges(HistoricalRecordContextHelper):
+    """Values of a change as an analyst reads them: "none" for nothing, a list of names for
+    tags, the label of a choice; not Python's None and [] (simple_history's display)."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if isinstance(field, models.ManyToManyField):
+            target = field.m2m_reverse_field_name()
+            names = (with_role(row[target], row.get("role")) for row in value)
+            return ", ".join(sorted(names)) or "none"
+        value = super().prepare_delta_change_value(change, value)
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        return _readable(value)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The admin of a model whose history is kept: its history pages show, and never write.
+
+    simple_history's page of one version shows the change form filled in with that version,
+    and saves it when it is POSTed back, for anyone who may merely view the object: a Viewer
+    could edit through it, and SIMPLE_HISTORY_REVERT_DISABLED only hides the button. So the
+    history list and its versions answer GET and HEAD, and 405 to anything else; and a version
+    is shown as what it is, a read-only record of the past (admin/past_version.html), not as a
+    form."""
+
+    object_history_list_template = "admin/history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
+
+    @method_decorator(require_safe)
+    def history_view(self, request, object_id, extra_context=None):
+        extra = {"can_open_users": request.user.has_perm("auth.view_user")}
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
+
+    @method_decorator(require_safe)
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        history = self.model.history.model
+        record = get_object_or_404(history, **{"id": object_id, "history_id": version_id})
+        current = self.get_queryset(request).filter(pk=object_id).first()
+        if not self.has_view_or_change_permission(request, current or record.instance):
+            raise PermissionDenied
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{record.instance} as it was on {localtime(record.history_date):%d %b %Y %H:%M}",
+            "opts": opts,
+            "record": record,
+            "saved_by": person_name(record.history_user) if record.history_user else "the system",
+            "fields": list(self.past_version_fields(record)),
+            "history_url": reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_history", args=[object_id]
+            ),
+            "change_url": reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]
+            ),
+        }
+        return render(request, "admin/past_version.html", {**context, **(extra_context or {})})
+
+    def past_version_fields(self, record):
+        """(label, value) for each field of a historical record, as an analyst reads it."""
+        history = self.model.history.model
+        for field in self.model._meta.concrete_fields:
+            name = field.name
+            if name == "id" or not hasattr(record, field.attname):
+                continue  # not recorded (the current status, say)
+            value = getattr(record, name, None) if field.is_relation else getattr(record, name)
+            if field.choices:
+                value = dict(field.flatchoices).get(value, value)
+            yield capfirst(field.verbose_name), _readable(value)
+        for field in getattr(history, "_history_m2m_fields", []):
+            target = field.remote_field.model._meta.model_name
+            rows = getattr(record, field.name).all()
+            names = sorted(
+                with_role(getattr(row, target), getattr(row, "role", None)) for row in rows
+            )
+            yield capfirst(field.verbose_name), ", ".join(names) or "none"
+
+
+def _readable(value):
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, datetime.datetime):
+        return f"{localtime(value):%d %b %Y %H:%M}"
+    if isinstance(value, datetime.date):
+        return f"{value:%d %b %Y}"
+    return value

@@ -1,0 +1,651 @@
+"""Commitments: their admin, its form and list filters, and what their page shows inline
+(partners, indicators, the approved status history, updates in review). Status updates are
+recorded and reviewed in assessments.py."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import format_html
+
+from commitments.admin.base import (
+    BoundedSearch,
+    HistoryAdmin,
+    RefusesDuplicates,
+    add_form_link,
+    correct_link,
+    correction_note,
+    indicator_latest,
+    indicator_progress,
+    person,
+    person_name,
+    status_badge,
+)
+from commitments.admin.reviews import may_review, queue_url, review_badge
+from commitments.models import (
+    MAX_CADENCE_DAYS,
+    Commitment,
+    CommitmentPartner,
+    Indicator,
+    PartnerRole,
+    Review,
+    ReviewState,
+    StatusUpdate,
+)
+from commitments.services import (
+    COMMITMENT_EDITABLE_FIELDS,
+    COMMITMENT_SOURCE_FIELDS,
+    StaleVersion,
+    save_commitment,
+    save_indicator,
+)
+from commitments.source_texts import paragraphs_of
+
+
+def _due(commitment):
+    every = f"due every {commitment.stale_after_days} days"
+    if commitment.current_as_of is None:
+        return f"Not assessed yet; {every}."
+    return f"Last assessed as of {commitment.current_as_of:%d %b %Y}; {every}."
+
+
+class StaleListFilter(admin.SimpleListFilter):
+    title = "stale"
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Stale (needs an update)"), ("no", "Up to date")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.stale()
+        if self.value() == "no":
+            return queryset.fresh()
+        return queryset
+
+
+class OwnerListFilter(admin.SimpleListFilter):
+    """Whose commitments: the analyst's own ("Mine"), nobody's, or an owner's by name."""
+
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        owners = get_user_model().objects.filter(owned_commitments__isnull=False).distinct()
+        return [
+            ("mine", "Mine"),
+            ("none", "Nobody"),
+            *sorted(((str(user.pk), person_name(user)) for user in owners), key=lambda o: o[1]),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "mine":
+            return queryset.filter(owner=request.user)
+        if value == "none":
+            return queryset.filter(owner__isnull=True)
+        if value:
+            return queryset.filter(owner_id=value) if value.isdigit() else queryset.none()
+        return queryset
+
+
+class StatusHistoryInline(admin.TabularInline):
+    """The commitment's approved status history, newest first, read-only: it is append-only.
+    Updates still in review, or returned, are listed apart (CommitmentAdmin.in_review_display):
+    they never counted."""
+
+    model = StatusUpdate
+    fk_name = "commitment"
+    verbose_name_plural = "status history (approved, newest first)"
+    fields = [
+        "as_of",
+        "status_display",
+        "progress",
+        "summary",
+        "confidence",
+        "author_display",
+        "created_at",
+        "correction_display",
+    ]
+    readonly_fields = [*fields, "correct_link_display"]
+    ordering = ["-as_of", "-created_at", "-id"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_fields(self, request, obj=None):
+        # Only those who may record an update are offered to correct one.
+        if request.user.has_perm("commitments.add_statusupdate"):
+            return [*self.fields, "correct_link_display"]
+        return self.fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .approved()
+            .select_related("author", "commitment")
+            .with_corrected_by()
+        )
+
+    @admin.display(description="status")
+    def status_display(self, update):
+        return status_badge(update.status, update.get_status_display())
+
+    @admin.display(description="correction", empty_value="")
+    def correction_display(self, update):
+        return correction_note(update)
+
+    @admin.display(description="")
+    def correct_link_display(self, update):
+        return correct_link(update)
+
+    @admin.display(description="author")
+    def author_display(self, update):
+        return person(update.author)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class IndicatorInline(admin.TabularInline):
+    """What measures the commitment, defined by Editors; its values are recorded apart, as
+    status updates are, and its progress is computed from them."""
+
+    model = Indicator
+    fk_name = "commitment"
+    fields = [
+        "slug",
+        "name",
+        "unit",
+        "unit_other",
+        "measure",
+        "direction",
+        "baseline_value",
+        "baseline_qualifier",
+        "baseline_date",
+        "target_value",
+        "target_qualifier",
+        "target_date",
+        "latest_display",
+        "progress_display",
+    ]
+    readonly_fields = ["latest_display", "progress_display"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_latest()
+
+    @admin.display(description="latest approved value")
+    def latest_display(self, indicator):
+        return indicator_latest(indicator)
+
+    @admin.display(description="progress")
+    def progress_display(self, indicator):
+        return indicator_progress(indicator)
+
+
+def _next_step(update, user):
+    """What `user` may do next about an update that does not count, as a link, if anything."""
+    if update.review_state == ReviewState.RETURNED:
+        if user.has_perm("commitments.add_statusupdate"):
+            return add_form_link("statusupdate", "Correct it", {"correct": update.pk})
+        return ""
+    if update.author_id == user.pk:
+        return "Yours: another reviewer must decide"
+    if may_review(user):
+        return format_html('<a href="{}">Review it in the queue</a>', queue_url(update))
+    return ""
+
+
+STALE_EDIT = (
+    "This commitment was changed by someone else since you opened it (it is now at version "
+    "{version}). Nothing was saved: reload the page to see their changes, then make yours again."
+)
+
+
+INHERITED_FROM_PARENT = ["pillar", "source_document", "paragraph"]
+
+
+FIXED_ONCE_SAVED = (
+    "The text, its source document and paragraph, and the pillar (above) are fixed once the "
+    "commitment is saved: check them now. The text must quote the paragraph word for word."
+)
+
+
+class CommitmentForm(forms.ModelForm):
+    """Carries the version the editor opened, so that a save cannot silently overwrite an edit
+    made in the meantime. A new commitment with a parent takes the parent's pillar, document
+    and paragraph where they are left empty, and its text must quote its paragraph verbatim
+    when the document's text ships with the project (source_texts)."""
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "code",
+            *COMMITMENT_SOURCE_FIELDS,
+            *COMMITMENT_EDITABLE_FIELDS,
+            "themes",
+            "places",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["opened_version"].initial = self.instance.version
+        if self.instance.pk is None:
+            for name in INHERITED_FROM_PARENT:
+                if name in self.fields:
+                    self.fields[name].required = False
+                    self.fields[name].help_text += " Empty: the parent's."
+        if "owner" in self.fields:
+            owner = self.fields["owner"]
+            owner.label_from_instance = person_name
+            # Active staff, and the owner the commitment has, who may have left since: an
+            # edit of something else keeps them.
+            owner.queryset = get_user_model().objects.filter(
+                Q(is_staff=True, is_active=True) | Q(pk=self.instance.owner_id)
+            )
+        if "update_cadence_days" in self.fields:
+            # Said to analysts in days, not in the name of a setting.
+            self.fields["update_cadence_days"].help_text = (
+                f"How often it should be assessed, in days (1 to {MAX_CADENCE_DAYS}). Empty: "
+                f"every {settings.STALE_AFTER_DAYS} days, the default."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            self._inherit_from_parent(cleaned)
+            self._check_the_quote(cleaned)
+        opened = cleaned.get("opened_version")
+        if self.instance.pk is not None and opened is not None:
+            current = Commitment.objects.values_list("version", flat=True).get(pk=self.instance.pk)
+            if opened != current:
+                raise forms.ValidationError(STALE_EDIT.format(version=current), code="stale")
+        return cleaned
+
+    def _inherit_from_parent(self, cleaned):
+        parent = cleaned.get("parent")
+        for name in INHERITED_FROM_PARENT:
+            if name not in self.fields or cleaned.get(name) is not None or name in self.errors:
+                continue
+            if parent is None:
+                self.add_error(name, "This field is required (or choose a parent to take it from).")
+            else:
+                cleaned[name] = getattr(parent, name)
+                setattr(self.instance, name, cleaned[name])
+
+    def _check_the_quote(self, cleaned):
+        document, paragraph, text = (
+            cleaned.get(name) for name in ("source_document", "paragraph", "text")
+        )
+        if document is None or paragraph is None or not text:
+            return
+        paragraphs = paragraphs_of(document.slug)
+        if paragraphs is None:
+            return  # a document whose text is not shipped: not checked
+        if paragraph not in paragraphs:
+            self.add_error(
+                "paragraph", f"{document.short_name} has paragraphs 1 to {len(paragraphs)}."
+            )
+        elif " ".join(text.split()) not in paragraphs[paragraph]:
+            self.add_error(
+                "text",
+                f"This is not a verbatim quote of paragraph {paragraph} of {document.short_name}: "
+                "copy the words exactly as published, or check the paragraph number.",
+            )
+
+
+class PartnerInline(admin.TabularInline):
+    """The commitment's partners, each with its role. Saved with the commitment, by
+    CommitmentAdmin.save_related, as one write and one entry in its history."""
+
+    model = CommitmentPartner
+    fk_name = "commitment"
+    fields = ["partner", "role"]
+    autocomplete_fields = ["partner"]
+    extra = 0
+    verbose_name = "partner"
+    verbose_name_plural = "partners"
+
+    # A partner's link is part of its commitment: whoever may edit the commitment sets them,
+    # as with themes and places (CommitmentPartner has no permissions of its own in the roles).
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("commitments.view_commitment") or self._may_edit(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    @staticmethod
+    def _may_edit(request, obj):
+        action = "add" if obj is None else "change"
+        return request.user.has_perm(f"commitments.{action}_commitment")
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
+    form = CommitmentForm
+    # Fits a 1280-pixel screen: long titles are cut short (whole on hover and on the page).
+    list_display = [
+        "paragraph_display",
+        "code",
+        "title_display",
+        "pillar",
+        "status_display",
+        "progress_display",
+        "as_of_display",
+        "stale_display",
+        "owner_display",
+    ]
+    list_display_links = ["code", "title_display"]
+    list_filter = [
+        OwnerListFilter,
+        "pillar",
+        ("current_status", admin.ChoicesFieldListFilter),
+        StaleListFilter,
+        "places",
+        "themes",
+        "partners",
+        "source_document",
+    ]
+    list_select_related = ["pillar", "owner"]
+    # Every word of a search must be found in one of these (Django's admin search): "foreign
+    # terrorist fighters information sharing" finds FTF-2 through its themes.
+    search_fields = ["code", "title", "text", "themes__name", "places__name", "partners__name"]
+    ordering = ["source_document_id", "paragraph", "code"]
+    list_per_page = 50
+    autocomplete_fields = ["parent"]
+    filter_horizontal = ["themes", "places"]
+    readonly_fields = [
+        "status_display",
+        "progress_display",
+        "current_as_of",
+        "last_update_at",
+        "stale_display",
+        "assessment_display",
+        "in_review_display",
+        "version",
+        "created_at",
+        "updated_at",
+        "record_update_link",
+        "add_child_link",
+    ]
+    fieldsets = [
+        (None, {"fields": ["code", "title", "pillar", "parent", "opened_version"]}),
+        ("Source", {"fields": ["text", "source_document", "paragraph"]}),
+        (
+            "Current status",
+            {
+                "description": "Derived from the status history below. Record a new status "
+                "update to change it.",
+                "fields": [
+                    "status_display",
+                    "progress_display",
+                    "current_as_of",
+                    "last_update_at",
+                    "assessment_display",
+                    "record_update_link",
+                ],
+            },
+        ),
+        (
+            "In review or returned",
+            {
+                "description": "Updates that do not count: pending until someone other than "
+                "their author approves them, or returned to their author. The approved history "
+                "is below.",
+                "fields": ["in_review_display"],
+            },
+        ),
+        ("Scope", {"fields": ["themes", "places"]}),
+        ("Schedule", {"fields": ["owner", "target_date", "update_cadence_days"]}),
+        ("Record", {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
+    ]
+    inlines = [PartnerInline, IndicatorInline, StatusHistoryInline]
+
+    class Media:
+        css = {"all": ["commitments/admin.css"]}
+
+    def get_changeform_initial_data(self, request):
+        """A child (?parent=<id>, "Add a child commitment") starts from its parent's pillar,
+        document and paragraph."""
+        initial = super().get_changeform_initial_data(request)
+        parent = Commitment.objects.filter(pk=request.GET.get("parent") or None).first()
+        if parent is not None:
+            initial |= {
+                name: getattr(parent, f"{name}_id", None) or getattr(parent, name)
+                for name in INHERITED_FROM_PARENT
+            }
+        return initial
+
+    def history_view(self, request, object_id, extra_context=None):
+        # A commitment's story is its edits and its assessments: both on one page.
+        updates = StatusUpdate.objects.filter(commitment_id=object_id).for_display()
+        return super().history_view(request, object_id, {"status_updates": updates})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = self.fieldsets
+        if obj is None:
+            # Said before saving, since it cannot be undone after; nothing derived yet.
+            fieldsets = [
+                (
+                    name,
+                    {**options, "description": FIXED_ONCE_SAVED} if name == "Source" else options,
+                )
+                for name, options in fieldsets
+                if name not in {"Current status", "In review or returned", "Record"}
+            ]
+        elif request.user.has_perm("commitments.add_commitment"):
+            (name, options), *rest = fieldsets
+            fieldsets = [
+                (name, {**options, "fields": [*options["fields"], "add_child_link"]}),
+                *rest,
+            ]
+        # Controls a role cannot use are not offered: no "Record" for a Viewer.
+        if request.user.has_perm("commitments.add_statusupdate"):
+            return fieldsets
+        return [
+            (
+                name,
+                {**options, "fields": [f for f in options["fields"] if f != "record_update_link"]},
+            )
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is the commitment's stable identifier, quoted in reports and URLs; the text
+        # and its source are what the commitment is. Both are fixed once it exists.
+        if obj is not None:
+            return ["code", *COMMITMENT_SOURCE_FIELDS, *self.readonly_fields]
+        return self.readonly_fields
+
+    @admin.display(description="as of", ordering="current_as_of", empty_value="—")
+    def as_of_display(self, commitment):
+        return commitment.current_as_of
+
+    @admin.display(description="¶", ordering="paragraph")
+    def paragraph_display(self, commitment):
+        """Where the commitment stands in its document: the list is in Roadmap order."""
+        return commitment.paragraph
+
+    @admin.display(description="title", ordering="title")
+    def title_display(self, commitment):
+        return format_html(
+            '<span class="cut-short" title="{}">{}</span>', commitment.title, commitment.title
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"title": "Commitments, in Roadmap order (document, then paragraph)"}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    @admin.display(description="status", ordering="current_status")
+    def status_display(self, commitment):
+        return status_badge(commitment.current_status, commitment.get_current_status_display())
+
+    @admin.display(description="owner", ordering="owner__last_name", empty_value="—")
+    def owner_display(self, commitment):
+        return person(commitment.owner) if commitment.owner_id else None
+
+    @admin.display(description="progress", ordering="current_progress")
+    def progress_display(self, commitment):
+        if commitment.current_progress is None:
+            return "—"
+        return f"{commitment.current_progress}%"
+
+    @admin.display(description="assessment", empty_value="")
+    def stale_display(self, commitment):
+        """A warning when a new assessment is due, as the dashboard words it; nothing when the
+        commitment is up to date (or not saved yet)."""
+        if commitment.pk is None:
+            return ""
+        overdue = commitment.days_overdue()
+        if overdue is None:
+            text = "Never assessed"
+        elif overdue > 0:
+            text = f"Needs assessment — {overdue} day{'s' if overdue > 1 else ''} overdue"
+        else:
+            return ""
+        return format_html(
+            '<span class="stale-badge" title="{}">⚠ {}</span>', _due(commitment), text
+        )
+
+    @admin.display(description="assessment")
+    def assessment_display(self, commitment):
+        """On the commitment's page: whether an assessment is due, and why, in words (the list
+        flags only what is due, with the reason on hover)."""
+        if commitment.pk is None:
+            return ""
+        every = f"due every {commitment.stale_after_days} days"
+        if commitment.current_as_of is None:
+            return format_html('<span class="stale-badge">⚠ Never assessed</span>; {}.', every)
+        age = (timezone.localdate() - commitment.current_as_of).days
+        reason = f"Last assessed {age} day{'' if age == 1 else 's'} ago; {every}."
+        overdue = commitment.days_overdue()
+        if overdue > 0:
+            return format_html(
+                '<span class="stale-badge">⚠ Needs assessment — {} day{} overdue</span>. {}',
+                overdue,
+                "s" if overdue > 1 else "",
+                reason,
+            )
+        return f"Up to date. {reason}"
+
+    def get_object(self, request, object_id, from_field=None):
+        commitment = super().get_object(request, object_id, from_field)
+        if commitment is not None:
+            # Whose page it is: in_review_display offers only the links this user may follow.
+            commitment.shown_to = request.user
+        return commitment
+
+    @admin.display(description="updates")
+    def in_review_display(self, commitment):
+        """A read-only table, apart from the approved history (the inline below): a table, not
+        an inline, so that saving the commitment's form does not depend on it. Oldest first, as
+        the review queue lists them."""
+        user = commitment.shown_to
+        updates = (
+            StatusUpdate.objects.filter(commitment=commitment)
+            .exclude(review__decision=Review.Decision.APPROVE)
+            .select_related("author", "review__reviewer")
+            .order_by("created_at", "id")
+        )
+        rows = [
+            {
+                "update": update,
+                "status": status_badge(update.status, update.get_status_display()),
+                "author": person(update.author),
+                "review": review_badge(update),
+                "reviewer": person(update.review.reviewer) if hasattr(update, "review") else "",
+                "next_step": _next_step(update, user),
+            }
+            for update in updates
+        ]
+        return render_to_string("admin/commitments/commitment/in_review.html", {"rows": rows})
+
+    @admin.display(description="")
+    def record_link(self, commitment):
+        title = f"Record a status update of {commitment.code}"
+        return add_form_link("statusupdate", "Record", {"commitment": commitment.pk}, title=title)
+
+    def get_list_display(self, request):
+        if request.user.has_perm("commitments.add_statusupdate"):
+            return [*self.list_display, "record_link"]
+        return self.list_display
+
+    @admin.display(description="children")
+    def add_child_link(self, commitment):
+        link = add_form_link("commitment", "Add a child commitment", {"parent": commitment.pk})
+        return format_html("{} (one of several tools it lists)", link)
+
+    @admin.display(description="new status update")
+    def record_update_link(self, commitment):
+        if commitment.pk is None:
+            return "Save the commitment first."
+        query = {"commitment": commitment.pk}
+        return add_form_link("statusupdate", "Record a status update", query, **{"class": "button"})
+
+    def save_model(self, request, obj, form, change):
+        # Saved by save_related instead, where the partners' inline is at hand: the commitment,
+        # its tags and its partners are one write and one entry in its history.
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        # The form checked the version already; the service checks it again under a row
+        # lock, for two saves in the same instant.
+        links = next(formset for formset in formsets if formset.model is CommitmentPartner)
+        links.save(commit=False)  # only what the change message lists: the service writes
+        rows = [
+            link.cleaned_data
+            for link in links.forms
+            if link.cleaned_data.get("partner") and link not in links.deleted_forms
+        ]
+        save_commitment(
+            form.instance,
+            expected_version=form.cleaned_data.get("opened_version"),
+            themes=form.cleaned_data["themes"],
+            places=form.cleaned_data["places"],
+            partners=[row["partner"] for row in rows],
+            lead_partners=[row["partner"] for row in rows if row["role"] == PartnerRole.LEAD],
+        )
+        for formset in formsets:
+            if formset is not links:
+                self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Indicator:
+            return super().save_formset(request, form, formset, change)
+        # The indicators inline writes through the service, as the API and the loader do.
+        for indicator in formset.save(commit=False):
+            save_indicator(indicator)
+        for indicator in formset.deleted_objects:
+            indicator.delete()
+        return None
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleVersion as stale:
+            self.message_user(
+                request, STALE_EDIT.format(version=stale.current_version), messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
