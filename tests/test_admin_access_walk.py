@@ -85,7 +85,7 @@ DECIDED_FIELD = {StatusUpdate: "update", IndicatorValue: "value"}
 ACTION_OF_SITE_PAGE = {"password_change": OWN_PASSWORD, "logout": SIGN_OUT}
 # Server errors that are not ours to fix, with where they are tracked: (model, action).
 # (model label, action) of third-party admin pages known to fail, with the reason; none now
-# (axes' "Clean up expired attempts" is given what it lacked, in commitments/admin.py).
+# (axes' "Clean up expired attempts" is given what it lacked, in commitments/admin/access.py).
 KNOWN_SERVER_ERRORS = set()
 
 # Typed into the password fields that a page shows empty. The login form is left empty:

@@ -62,17 +62,21 @@ class ApiTokenAdmin(KnoxAuthTokenAdmin):
             form.owner = request.user  # on the class modelform_factory made for this request
         return form
 
+    def has_change_permission(self, request, obj=None):
+        # A token is created and revoked, never changed: knox's change form offers its user and
+        # digest, so a superuser could hand a token they hold to someone else (a reviewer) and
+        # act as them. Its page shows it read-only.
+        return False
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.user = request.user
+        obj.user = request.user
         admin.ModelAdmin.save_model(self, request, obj, form, change)
-        if not change:
-            self.message_user(
-                request,
-                f"API token for {obj.user}: {form.token} — copy it now, it is not shown again "
-                "(only a hash is kept). Send it as the header 'Authorization: Bearer <token>'.",
-                messages.WARNING,
-            )
+        self.message_user(
+            request,
+            f"API token for {obj.user}: {form.token} — copy it now, it is not shown again "
+            "(only a hash is kept). Send it as the header 'Authorization: Bearer <token>'.",
+            messages.WARNING,
+        )
 
 
 # django-axes' list of login attempts: its "Clean up expired attempts" action answered 500,
