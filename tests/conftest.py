@@ -1,4 +1,5 @@
 import datetime
+import os
 import uuid
 from decimal import Decimal
 from types import SimpleNamespace
@@ -366,7 +367,11 @@ def api():
     return APIClient()
 
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# A Redis database of each test process's own, counting down from 15: a test empties its
+# database when it ends (Django's cache.clear() is FLUSHDB), which must not take the throttle
+# counts of a test running beside it in another pytest-xdist process.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+REDIS_URL = f"redis://127.0.0.1:6379/{15 - int(_WORKER.removeprefix('gw')) % 16}"
 
 
 def _redis_is_up():
