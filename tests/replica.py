@@ -109,12 +109,21 @@ def streaming_replica():
     basebackup, pg_ctl = _program("pg_basebackup", major), _program("pg_ctl", major)
     folder = Path(tempfile.mkdtemp(prefix="roadmap-replica-"))
     data, port = folder / "data", _free_port()
+    # A replication slot of its own, made before the copy starts: the primary keeps every WAL
+    # segment the copy and then the replica still need. (pg_basebackup's temporary slot comes a
+    # moment after the copy's start, and under a load of writes, such as the other test
+    # processes', a checkpoint in between removed a segment it needed.) Slots that a test
+    # process left behind, killed before it could drop them, are dropped first: a slot no
+    # replica reads keeps WAL for ever.
+    _drop_slots_of_dead_processes()
+    slot = f"{SLOT_PREFIX}{os.getpid()}_{port}"
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     try:
         copy = subprocess.run(
             [*_as_postgres(), basebackup, "-h", PRIMARY["host"], "-p", str(PRIMARY["port"]),
-             "-U", PRIMARY["user"], "-D", str(data), "-R", "-X", "stream", "-c", "fast"],
+             "-U", PRIMARY["user"], "-D", str(data), "-R", "-X", "stream", "-c", "fast",
+             "-C", "-S", slot],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         if copy.returncode != 0:
@@ -145,6 +154,42 @@ def streaming_replica():
             )  # fmt: skip
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        query(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+            f"WHERE slot_name = '{slot}' AND NOT active"
+        )
+
+
+# The replication slots of the tests' replicas: one each, named after the test process and the
+# replica's port.
+SLOT_PREFIX = "roadmap_test_replica_"
+
+
+def _drop_slots_of_dead_processes():
+    connection = psycopg2.connect(**{**PRIMARY, "dbname": "postgres"})
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE %s AND NOT active",
+                [f"{SLOT_PREFIX}%"],
+            )
+            for (slot,) in cursor.fetchall():
+                pid = int(slot.removeprefix(SLOT_PREFIX).split("_")[0])
+                if not _alive(pid):
+                    cursor.execute("SELECT pg_drop_replication_slot(%s)", [slot])
+    finally:
+        connection.close()
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _children(pid):
