@@ -138,26 +138,33 @@ def streaming_replica():
         _write_as_postgres(
             data / "pg_hba.conf", "local all all trust\nhost all all 127.0.0.1/32 trust\n"
         )
-        subprocess.run(
-            [*_as_postgres(), pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-w",
-             "-t", "60", "start"],
-            check=True, capture_output=True, timeout=90,
-        )  # fmt: skip
-        try:
+        with running(pg_ctl, data, folder / "log"):
             replica = Replica(port, data)
             replica.wait_for_replay()
             yield replica
-        finally:
-            subprocess.run(
-                [*_as_postgres(), pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
-                capture_output=True, timeout=60,
-            )  # fmt: skip
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         query(
             "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
             f"WHERE slot_name = '{slot}' AND NOT active"
         )
+
+
+@contextlib.contextmanager
+def running(pg_ctl, data, log):
+    """A PostgreSQL of the tests' own, serving the cluster in `data` until the block ends, then
+    stopped at once (its data is disposable)."""
+    subprocess.run(
+        [*_as_postgres(), pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"],
+        check=True, capture_output=True, timeout=90,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        subprocess.run(
+            [*_as_postgres(), pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True, timeout=60,
+        )  # fmt: skip
 
 
 # The replication slots of the tests' replicas: one each, named after the test process and the

@@ -24,7 +24,7 @@ from commitments import db_deadlines
 from commitments.models import Commitment, StatusUpdate
 from commitments.services import record_status_update
 from tests.factories import UserFactory
-from tests.replica import _as_postgres, _free_port, _program, _write_as_postgres
+from tests.replica import _as_postgres, _free_port, _program, _write_as_postgres, running
 
 # Every import here is by the analyst, unless a test says otherwise, and runs as in
 # `manage.py import_updates`, without the client-side deadlines of a serving process, so that
@@ -735,12 +735,7 @@ def postgresql_with_a_full_disk(source):
             f"port = {port}\nlisten_addresses = '127.0.0.1'\n"
             f"unix_socket_directories = '{folder}'\nfsync = off\nshared_buffers = 16MB\n",
         )
-        subprocess.run(
-            [*_as_postgres(), pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-w",
-             "-t", "60", "start"],
-            check=True, capture_output=True, timeout=90,
-        )  # fmt: skip
-        try:
+        with running(pg_ctl, data, folder / "log"):
             url = f"postgres://postgres@127.0.0.1:{port}"
             copy = [
                 f"psql {url}/postgres -q -c 'CREATE DATABASE roadmap' "
@@ -758,11 +753,6 @@ def postgresql_with_a_full_disk(source):
                     timeout=120,
                 )
             yield f"{url}/roadmap"
-        finally:
-            subprocess.run(
-                [*_as_postgres(), pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
-                capture_output=True, timeout=60,
-            )  # fmt: skip
     finally:
         subprocess.run(["umount", str(tiny)], check=True, timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
