@@ -207,7 +207,7 @@ def test_nobody_is_offered_or_allowed_to_decide_their_own_update(
     assert "Yours: another reviewer must decide." in page
     assert 'name="decision"' not in page
     assert response.messages == [
-        f"Nothing was decided. You wrote update #{own.pk}: another reviewer must decide on it "
+        f"Nothing was decided. You recorded update #{own.pk}: another reviewer must decide on it "
         "(four eyes)."
     ]
     assert not Review.objects.exists()

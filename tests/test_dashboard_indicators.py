@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from commitments.models import Indicator
-from commitments.services import approve_or_return_indicator_value, record_indicator_value
+from commitments.services import approve_or_return, record_indicator_value
 from tests.browser import api_requests, read_api, wait_until_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,7 +31,7 @@ def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
             qualifier=qualifier,
             as_of=as_of,
         )
-        approve_or_return_indicator_value(observation, reviewer=reviewer, decision="approve")
+        approve_or_return(observation, reviewer=reviewer, decision="approve")
     # Pending: neither the latest value nor charted.
     record_indicator_value(
         indicator=indicator,

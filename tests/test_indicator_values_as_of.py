@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from commitments.models import Indicator
-from commitments.services import approve_or_return_indicator_value, record_indicator_value
+from commitments.services import approve_or_return, record_indicator_value
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def history(roadmap, settings, analyst, reviewer):
             )
         if approved is not None:
             with at(approved):
-                approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+                approve_or_return(value, reviewer=reviewer, decision="approve")
         return value
 
     day = datetime.date

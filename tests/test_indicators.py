@@ -20,9 +20,9 @@ from commitments.models import (
 from commitments.roadmap import load_roadmap
 from commitments.selectors import data_version
 from commitments.services import (
-    OwnValue,
-    ValueAlreadyDecided,
-    approve_or_return_indicator_value,
+    AlreadyDecided,
+    OwnRecord,
+    approve_or_return,
     record_indicator_value,
 )
 
@@ -286,18 +286,76 @@ def test_a_value_is_corrected_once(indicator, observe):
         observe(indicator, "23000000000", corrects=wrong)
 
     assert refused.value.message_dict["corrects"] == [
-        f"Value #{wrong.pk} was already corrected by value #{correction.pk}: record a new "
-        "value instead."
+        f"Value #{wrong.pk} was already corrected by value #{correction.pk}: correct that one "
+        "instead."
     ]
 
 
-def test_only_an_approved_value_is_corrected(indicator, observe, review_required):
+def test_a_pending_value_is_corrected_only_once_a_reviewer_has_decided(
+    indicator, observe, review_required, reviewer
+):
+    """The status updates' rule (test_review_workflow): a returned value is answered by a
+    correction, as a returned update is."""
     pending = observe(indicator, "29000000000")
 
     with pytest.raises(ValidationError) as refused:
         observe(indicator, "24000000000", corrects=pending)
 
-    assert "is not approved" in refused.value.message_dict["corrects"][0]
+    assert refused.value.message_dict["corrects"] == [
+        f"Value #{pending.pk} is pending review: a reviewer approves or returns it first, and "
+        "then it can be corrected."
+    ]
+    approve_or_return(pending, reviewer=reviewer, decision="return", comment="Source?")
+    assert observe(indicator, "24000000000", corrects=pending).corrects == pending
+
+
+def test_a_value_corrects_only_a_value_of_its_own_indicator(indicator, observe):
+    elsewhere = observe(Indicator.objects.exclude(pk=indicator.pk).first(), "10")
+
+    with pytest.raises(ValidationError) as refused:
+        observe(indicator, "24000000000", corrects=elsewhere)
+
+    assert refused.value.message_dict["corrects"] == [
+        "A correction must correct a value of the same indicator."
+    ]
+
+
+def test_answering_a_returned_correction_of_a_value_corrects_what_it_meant_to_correct(
+    indicator, observe, review_required, reviewer
+):
+    """As for status updates: the answer replaces the value the returned correction was
+    meant to replace, and the returned one no longer waits for an answer."""
+    original = observe(indicator, "29000000000")
+    approve_or_return(original, reviewer=reviewer, decision="approve")
+    returned = observe(indicator, "24000000000", corrects=original)
+    approve_or_return(returned, reviewer=reviewer, decision="return", comment="Which report?")
+    assert list(IndicatorValue.objects.unanswered()) == [returned]
+
+    answer = observe(indicator, "24500000000", corrects=returned)
+    approve_or_return(answer, reviewer=reviewer, decision="approve")
+
+    assert answer.corrects == original
+    assert list(IndicatorValue.objects.unanswered()) == []
+    assert list(IndicatorValue.objects.standing()) == [answer]
+    assert Indicator.objects.with_latest().get(pk=indicator.pk).latest_value == Decimal(
+        "24500000000"
+    )
+
+
+def test_a_correction_of_a_returned_value_says_it_replaces_nothing(
+    indicator, observe, review_required, reviewer
+):
+    """corrects_approved, as for status updates: the answer to a returned value is shown as
+    an answer, not as the replacement of a value that counted."""
+    returned = observe(indicator, "29000000000")
+    approve_or_return(returned, reviewer=reviewer, decision="return", comment="Source?")
+    answer = observe(indicator, "24000000000", corrects=returned)
+    approve_or_return(answer, reviewer=reviewer, decision="approve")
+
+    shown = {value.pk: value for value in IndicatorValue.objects.for_display()}
+
+    assert shown[answer.pk].corrects_approved is False
+    assert shown[answer.pk].corrected_by_id is None
 
 
 # Review, four eyes.
@@ -309,7 +367,7 @@ def test_a_value_counts_once_someone_else_approves_it(
     value = observe(indicator, "25000000000")
     assert value.review_state == "pending"
 
-    review = approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+    review = approve_or_return(value, reviewer=reviewer, decision="approve")
 
     assert (review.reviewer, value.review_state) == (reviewer, "approved")
     assert Indicator.objects.with_latest().get(pk=indicator.pk).latest_id == value.pk
@@ -318,20 +376,18 @@ def test_a_value_counts_once_someone_else_approves_it(
 def test_nobody_decides_on_their_own_value(indicator, observe, review_required, analyst):
     value = observe(indicator, "25000000000")
 
-    with pytest.raises(OwnValue):
-        approve_or_return_indicator_value(value, reviewer=analyst, decision="approve")
+    with pytest.raises(OwnRecord):
+        approve_or_return(value, reviewer=analyst, decision="approve")
 
     assert not IndicatorValueReview.objects.exists()
 
 
 def test_a_decision_is_final(indicator, observe, review_required, reviewer, editor):
     value = observe(indicator, "25000000000")
-    approve_or_return_indicator_value(
-        value, reviewer=reviewer, decision="return", comment="Source?"
-    )
+    approve_or_return(value, reviewer=reviewer, decision="return", comment="Source?")
 
-    with pytest.raises(ValueAlreadyDecided):
-        approve_or_return_indicator_value(value, reviewer=editor, decision="approve")
+    with pytest.raises(AlreadyDecided):
+        approve_or_return(value, reviewer=editor, decision="approve")
 
     assert IndicatorValue.objects.returned().get() == value
     assert Indicator.objects.with_latest().get(pk=indicator.pk).latest_value is None
@@ -341,7 +397,7 @@ def test_a_return_says_why(indicator, observe, review_required, reviewer):
     value = observe(indicator, "25000000000")
 
     with pytest.raises(ValidationError) as refused:
-        approve_or_return_indicator_value(value, reviewer=reviewer, decision="return")
+        approve_or_return(value, reviewer=reviewer, decision="return")
 
     assert "comment" in refused.value.message_dict
 
@@ -356,7 +412,7 @@ def test_submitting_a_value_leaves_the_data_version_and_approving_it_moves_it(
     value = observe(indicator, "25000000000")
     assert data_version()[0] == before[0]
 
-    approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+    approve_or_return(value, reviewer=reviewer, decision="approve")
 
     assert data_version()[0] != before[0]
 
@@ -669,14 +725,14 @@ def test_a_correction_replaces_a_value_for_every_reader_only_once_approved(
     api, indicator, observe, review_required, reviewer, viewer, token_for
 ):
     value = observe(indicator, "29000000000")
-    approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+    approve_or_return(value, reviewer=reviewer, decision="approve")
     correction = observe(indicator, "24000000000", corrects=value)
     url = f"/api/v1/indicator-values/{value.pk}/"
 
     anonymous = api.get(url).json()["corrected_by"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(viewer)}")
     staff = api.get(url).json()["corrected_by"]
-    approve_or_return_indicator_value(correction, reviewer=reviewer, decision="approve")
+    approve_or_return(correction, reviewer=reviewer, decision="approve")
     approved = api.get(url).json()["corrected_by"]
 
     assert (anonymous, staff, approved) == (None, None, correction.pk)
@@ -686,11 +742,9 @@ def test_a_value_whose_correction_was_returned_is_corrected_again(
     api, indicator, observe, review_required, reviewer, analyst, token_for
 ):
     value = observe(indicator, "29000000000")
-    approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+    approve_or_return(value, reviewer=reviewer, decision="approve")
     returned = observe(indicator, "24000000000", corrects=value)
-    approve_or_return_indicator_value(
-        returned, reviewer=reviewer, decision="return", comment="Which report?"
-    )
+    approve_or_return(returned, reviewer=reviewer, decision="return", comment="Which report?")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
 
     response = api.post(
@@ -701,7 +755,7 @@ def test_a_value_whose_correction_was_returned_is_corrected_again(
 
     assert response.status_code == 201, response.json()
     again = IndicatorValue.objects.get(pk=response.json()["id"])
-    approve_or_return_indicator_value(again, reviewer=reviewer, decision="approve")
+    approve_or_return(again, reviewer=reviewer, decision="approve")
     assert api.get(f"/api/v1/indicator-values/{value.pk}/").json()["corrected_by"] == again.pk
     assert Indicator.objects.with_latest().get(pk=indicator.pk).latest_id == again.pk
 
@@ -710,7 +764,7 @@ def test_a_value_with_a_correction_pending_is_not_corrected_twice(
     api, indicator, observe, review_required, reviewer, analyst, token_for
 ):
     value = observe(indicator, "29000000000")
-    approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+    approve_or_return(value, reviewer=reviewer, decision="approve")
     pending = observe(indicator, "24000000000", corrects=value)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
 
@@ -722,7 +776,7 @@ def test_a_value_with_a_correction_pending_is_not_corrected_twice(
 
     assert response.status_code == 400
     assert response.json()["corrects"] == [
-        f"Value #{value.pk} was already corrected by value #{pending.pk}: record a new value "
+        f"Value #{value.pk} was already corrected by value #{pending.pk}: correct that one "
         "instead."
     ]
 

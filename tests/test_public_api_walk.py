@@ -28,7 +28,6 @@ from commitments.models import (
 )
 from commitments.services import (
     approve_or_return,
-    approve_or_return_indicator_value,
     record_indicator_value,
 )
 
@@ -153,13 +152,11 @@ def test_no_unapproved_update_or_value_reaches_an_anonymous_reader_by_any_endpoi
         )
 
     def returned(observation):
-        approve_or_return_indicator_value(
-            observation, reviewer=reviewer, decision="return", comment="Not yet."
-        )
+        approve_or_return(observation, reviewer=reviewer, decision="return", comment="Not yet.")
         return observation
 
     value = observe("100", "Approved value, public.")
-    approve_or_return_indicator_value(value, reviewer=reviewer, decision="approve")
+    approve_or_return(value, reviewer=reviewer, decision="approve")
     update_ids, value_ids = [approved.pk + n for n in range(4)], [value.pk + n for n in range(5)]
     before = walk(api, public_paths(update_ids[:3], value_ids, indicator))
 

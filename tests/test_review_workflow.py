@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from commitments.models import Commitment, Review, StatusUpdate
-from commitments.services import AlreadyDecided, OwnUpdate, approve_or_return
+from commitments.services import AlreadyDecided, OwnRecord, approve_or_return
 from tests.factories import CommitmentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
@@ -131,7 +131,7 @@ def test_nobody_reviews_their_own_update_not_even_a_superuser(
 
     assert response.status_code == 403
     assert "another reviewer" in response.json()["detail"]
-    with pytest.raises(OwnUpdate):
+    with pytest.raises(OwnRecord):
         approve_or_return(update, reviewer=author, decision="approve")
     assert not Review.objects.exists()
     assert current(commitment)[0] == "not_assessed"

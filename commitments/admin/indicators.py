@@ -32,7 +32,7 @@ from commitments.admin.reviews import (
 from commitments.models import Indicator, IndicatorValue, IndicatorValueReview, ReviewState
 from commitments.services import (
     ReviewRefused,
-    approve_or_return_indicator_value,
+    approve_or_return,
     record_indicator_value,
     save_indicator,
 )
@@ -227,7 +227,7 @@ class IndicatorValueAdmin(BoundedSearch, admin.ModelAdmin):
     def review_queue_view(self, request):
         """Pending values, oldest first, each beside its indicator's baseline, latest approved
         value and target, with Approve and Return for those the user may decide (everyone's
-        but their own), through approve_or_return_indicator_value."""
+        but their own), through approve_or_return."""
         if not may_review(request.user):
             raise PermissionDenied
         queue_url = reverse("admin:commitments_indicatorvalue_review")
@@ -278,7 +278,7 @@ class IndicatorValueAdmin(BoundedSearch, admin.ModelAdmin):
             return
         observation, decision = form.cleaned_data["value"], form.cleaned_data["decision"]
         try:
-            approve_or_return_indicator_value(
+            approve_or_return(
                 observation,
                 reviewer=request.user,
                 decision=decision,

@@ -560,8 +560,10 @@ class CommitmentViewSet(
         if queryset.is_as_of and (when := point_in_time(self.request)):
             children = children.as_of(when.as_of, when.known_on)
             indicators = Indicator.objects.with_latest(when.as_of, when.known_on)
-            updates = StatusUpdate.objects.approved_as_of(when.as_of, when.known_on).for_display(
-                when.known_on
+            updates = (
+                StatusUpdate.objects.approved()
+                .observed_by(when.as_of, when.known_on)
+                .for_display(when.known_on)
             )
         row["child_rows"] = list(
             children.filter(parent=row["id"]).order_by("code").rows(*ChildSerializer.columns())

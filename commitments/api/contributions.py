@@ -467,7 +467,9 @@ class ContributionViewSet(
         when = point_in_time(self.request)
         if when is None:
             return super().get_queryset()
-        return Contribution.objects.for_display(when.known_on).as_of(when.as_of, when.known_on)
+        return Contribution.objects.for_display(when.known_on).observed_by(
+            when.as_of, when.known_on
+        )
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -510,7 +512,7 @@ class ContributionViewSet(
         contributions = Contribution.objects.all()
         when = point_in_time(request)
         if when is not None:
-            contributions = contributions.as_of(when.as_of, when.known_on)
+            contributions = contributions.observed_by(when.as_of, when.known_on)
         contributions = self.filter_queryset(contributions)
         matrix = contribution_matrix(contributions, known_on=when and when.known_on)
         if self.wants_spreadsheet:

@@ -49,9 +49,9 @@ from commitments.models import (
 )
 from commitments.people import person_name
 from commitments.services import (
-    OwnValue,
-    ValueAlreadyDecided,
-    approve_or_return_indicator_value,
+    AlreadyDecided,
+    OwnRecord,
+    approve_or_return,
     record_indicator_value,
 )
 
@@ -377,7 +377,7 @@ def observed_by(request):
     when = point_in_time(request)
     if when is None:
         return IndicatorValue.objects.for_display()
-    return IndicatorValue.objects.for_display(when.known_on).as_of(when.as_of, when.known_on)
+    return IndicatorValue.objects.for_display(when.known_on).observed_by(when.as_of, when.known_on)
 
 
 def values_shown(request, values):
@@ -476,12 +476,12 @@ class IndicatorValueViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            review = approve_or_return_indicator_value(
+            review = approve_or_return(
                 observation, reviewer=request.user, **serializer.validated_data
             )
-        except OwnValue as refusal:
+        except OwnRecord as refusal:
             raise PermissionDenied(str(refusal)) from refusal
-        except ValueAlreadyDecided as refusal:
+        except AlreadyDecided as refusal:
             raise Conflict(str(refusal)) from refusal
         data = IndicatorValueReviewSerializer(review, context=self.get_serializer_context()).data
         return created(data, location=data["value_url"])

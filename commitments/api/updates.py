@@ -44,7 +44,7 @@ from commitments.api.renderers import csv_chunks, xlsx_workbook
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.models import Commitment, Review, ReviewState, StatusUpdate
 from commitments.people import person_name
-from commitments.services import AlreadyDecided, OwnUpdate, approve_or_return, record_status_update
+from commitments.services import AlreadyDecided, OwnRecord, approve_or_return, record_status_update
 
 logger = logging.getLogger(__name__)
 
@@ -399,7 +399,7 @@ class StatusUpdateViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             review = approve_or_return(update, reviewer=request.user, **serializer.validated_data)
-        except OwnUpdate as refusal:
+        except OwnRecord as refusal:
             raise PermissionDenied(str(refusal)) from refusal
         except AlreadyDecided as refusal:
             raise Conflict(str(refusal)) from refusal

@@ -3,6 +3,8 @@ concept, each importing only modules listed before it.
 
 - vocabulary: the status vocabulary (Status, its colours and ranks, Change).
 - bounds: the bounds of what a user can set (dates, cadences, paragraphs), and of a day.
+- records: the record (dated, append-only, corrected by a later one, readable as known on any
+  day) and the reviewed record (counted once a second person approves it), with its decision.
 - reference: source documents, pillars, themes, places, partners.
 - commitments: a commitment, its partners, its current status; staleness, search, as-of reads.
 - assessments: status updates, how their history is read, and their four-eyes review.
@@ -35,6 +37,14 @@ from commitments.models.bounds import (
     end_of_day,
     start_of_day,
 )
+from commitments.models.records import (
+    Record,
+    RecordQuerySet,
+    ReviewDecision,
+    ReviewedRecord,
+    ReviewedRecordQuerySet,
+    ReviewState,
+)
 from commitments.models.reference import (
     Partner,
     PartnerKind,
@@ -63,8 +73,6 @@ from commitments.models.commitments import (
 )
 from commitments.models.assessments import (
     Review,
-    ReviewQuerySet,
-    ReviewState,
     StatusUpdate,
     StatusUpdateQuerySet,
 )
@@ -154,10 +162,14 @@ __all__ = [
     "Pillar",
     "Place",
     "Qualifier",
+    "Record",
+    "RecordQuerySet",
     "ReminderSent",
     "Review",
-    "ReviewQuerySet",
+    "ReviewDecision",
     "ReviewState",
+    "ReviewedRecord",
+    "ReviewedRecordQuerySet",
     "SourceDocument",
     "Status",
     "StatusUpdate",

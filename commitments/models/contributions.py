@@ -1,11 +1,10 @@
 """Contributions: what partners give to commitments (funds in a currency, or support counted in a
 unit), append-only and not reviewed. Not the partners themselves (reference.py)."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import F, Q
 from django.utils import timezone
 
 from commitments.currencies import CODES as CURRENCY_CODES
@@ -13,8 +12,8 @@ from commitments.models.bounds import (
     _date_in_range,
     _date_range_message,
     _date_validators,
-    end_of_day,
 )
+from commitments.models.records import Record, RecordQuerySet
 from commitments.models.reference import Partner
 
 
@@ -44,42 +43,11 @@ COUNTED_MESSAGE = (
 )
 
 
-class ContributionQuerySet(models.QuerySet):
-    def standing(self, known_on=None):
-        """Contributions no correction has replaced: the only ones any total counts. A
-        correction stands in for the one it corrects, wherever it says it was made. With
-        `known_on`, as known by the end of that day: corrections recorded later replace
-        nothing yet."""
-        return self.exclude(Exists(_correction_of_contribution(known_on)))
-
-    def as_of(self, date, known_on=None):
-        """Contributions made on or before `date` (CommitmentQuerySet.as_of's rule), and, with
-        `known_on`, recorded by the end of that day. Chain standing(known_on) for totals and
-        for_display(known_on) for a list: a correction then replaces from the day it was
-        recorded. (The hook indicator values are to follow too.)"""
-        contributions = self.filter(date__lte=date)
-        if known_on is not None:
-            contributions = contributions.filter(created_at__lt=end_of_day(known_on))
-        return contributions
-
-    def for_display(self, known_on=None):
-        """Joined with what a contribution shows of its partner, commitment and author, each
-        with `corrected_by_id`, the correction that replaced it (by the end of `known_on`, when
-        given; an index read per row)."""
-        correction = _correction_of_contribution(known_on).values("pk")[:1]
-        return self.select_related("partner", "commitment", "author").annotate(
-            corrected_by_id=Subquery(correction)
-        )
+class ContributionQuerySet(RecordQuerySet):
+    """Reads of contributions: a record's (RecordQuerySet), counted as soon as recorded."""
 
 
-def _correction_of_contribution(known_on=None):
-    corrections = Contribution.objects.filter(corrects=OuterRef("pk"))
-    if known_on is not None:
-        corrections = corrections.filter(created_at__lt=end_of_day(known_on))
-    return corrections
-
-
-class Contribution(models.Model):
+class Contribution(Record):
     """What a partner (a Coalition member or an organisation) contributes to a commitment:
     money pledged, committed or disbursed, in a currency; or people, training, equipment,
     in-kind or political support, counted in a unit. Never edited or deleted (database
@@ -88,6 +56,9 @@ class Contribution(models.Model):
     recorded, as the data version (migration 0020) says to readers."""
 
     Kind = ContributionKind
+    subject = "commitment"
+    noun = "contribution"
+    shown_with = ("partner", "commitment", "author")
 
     partner = models.ForeignKey(
         Partner,
@@ -129,7 +100,6 @@ class Contribution(models.Model):
         validators=_date_validators("The date"),
         help_text="When it was pledged, committed, disbursed or given. Not in the future.",
     )
-    evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
     evidence_source = models.CharField(
         max_length=300,
         blank=True,
@@ -146,10 +116,6 @@ class Contribution(models.Model):
         db_index=False,
         help_text="The contribution this one corrects, if any: it then no longer counts.",
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contributions"
-    )
-    created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
 
     objects = ContributionQuerySet.as_manager()
 
@@ -202,6 +168,10 @@ class Contribution(models.Model):
             ),
         ]
 
+    @classmethod
+    def observed_on_expression(cls):
+        return F("date")
+
     def __str__(self):
         return f"{self.partner}: {self.what} to {self.commitment.code} ({self.date:%d %b %Y})"
 
@@ -242,12 +212,7 @@ class Contribution(models.Model):
                 errors["currency"] = "Only funds have a currency."
         if self.date is not None and self.date > (today := timezone.localdate()):
             errors["date"] = f"The date cannot be in the future (today is {today:%Y-%m-%d})."
-        if self.corrects_id is not None:
-            correction = Contribution.objects.filter(corrects=self.corrects_id)
-            if existing := correction.exclude(pk=self.pk).first():
-                errors["corrects"] = (
-                    f"Contribution #{self.corrects_id} was already corrected by contribution "
-                    f"#{existing.pk}: correct that one instead."
-                )
+        if correction_error := self.clean_correction():
+            errors["corrects"] = correction_error
         if errors:
             raise ValidationError(errors)

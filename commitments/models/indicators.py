@@ -1,21 +1,19 @@
 """Indicators, their values (read by the status updates' rules) and each value's four-eyes review,
 kept beside its value as Review is beside its update. Figures and progress: figures.py."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from commitments.models.assessments import Review, ReviewState, StatusUpdate
+from commitments.models.assessments import StatusUpdate
 from commitments.models.bounds import (
     MAX_PARAGRAPH,
     _date_in_range,
     _date_range_message,
     _date_validators,
-    end_of_day,
 )
 from commitments.models.commitments import Commitment
 from commitments.models.figures import (
@@ -28,6 +26,12 @@ from commitments.models.figures import (
     _figure_field,
     phrase,
     progress,
+)
+from commitments.models.records import (
+    ReviewDecision,
+    ReviewedRecord,
+    ReviewedRecordQuerySet,
+    decision_constraints,
 )
 from commitments.models.reference import SourceDocument, _slug_field
 
@@ -47,12 +51,12 @@ class IndicatorQuerySet(models.QuerySet):
         """Annotates each indicator with its latest standing value (`latest_id`,
         `latest_value`, `latest_qualifier`, `latest_on`): the approved value with the latest
         date, ties going to the latest recorded. With `as_of` (and `known_on`), the latest
-        that counted on that day as known by the end of that one (IndicatorValueQuerySet.as_of,
-        then counting). One read of indicatorvalue_history_idx per indicator and column."""
+        that counted on that day as known by the end of that one (in_effect_on). One read of indicatorvalue_history_idx per indicator and column."""
         values = IndicatorValue.objects.filter(indicator=OuterRef("pk"))
-        if as_of is not None:
-            values = values.as_of(as_of, known_on)
-        latest = values.counting(known_on).order_by(*IndicatorValue._meta.ordering)
+        if as_of is None:
+            latest = values.counting(known_on).order_by(*IndicatorValue._meta.ordering)
+        else:
+            latest = values.in_effect_on(as_of, known_on)
         return self.annotate(
             latest_id=Subquery(latest.values("pk")[:1]),
             latest_value=Subquery(latest.values("value")[:1]),
@@ -266,97 +270,12 @@ class Indicator(models.Model):
             raise ValidationError(errors)
 
 
-def _approved_value_correction_of(outer="pk"):
-    return IndicatorValue.objects.filter(corrects=OuterRef(outer), review__decision="approve")
+class IndicatorValueQuerySet(ReviewedRecordQuerySet):
+    """Reads of indicator values: the reviewed record's (ReviewedRecordQuerySet), the same
+    rules as status updates'."""
 
 
-class IndicatorValueQuerySet(models.QuerySet):
-    """Reads of indicator values, by status updates' rules (StatusUpdateQuerySet): what a
-    correction replaces, and when, is said the same way for both."""
-
-    def approved(self):
-        """Values a reviewer approved (or approved on submission, review off): the only ones
-        that count, and the only ones anonymous readers see."""
-        return self.filter(review__decision=Review.Decision.APPROVE)
-
-    def pending(self):
-        return self.filter(review__isnull=True)
-
-    def returned(self):
-        return self.filter(review__decision=Review.Decision.RETURN)
-
-    def in_review_state(self, state):
-        return {
-            ReviewState.PENDING: self.pending,
-            ReviewState.APPROVED: self.approved,
-            ReviewState.RETURNED: self.returned,
-        }[state]()
-
-    def standing(self):
-        """Approved values that no approved correction has replaced: the ones progress reads."""
-        return self.approved().exclude(Exists(_approved_value_correction_of()))
-
-    def known_by(self, moment):
-        """Values recorded and approved before `moment`."""
-        return self.filter(
-            created_at__lt=moment,
-            review__decision=Review.Decision.APPROVE,
-            review__decided_at__lt=moment,
-        )
-
-    def counting(self, known_on=None):
-        """Status updates' rule (StatusUpdateQuerySet.counting): the values recorded and
-        approved by the end of `known_on` that no correction recorded and approved by then had
-        replaced; without it, standing(). A correction replaces what it corrects from the day
-        it is known, whatever date it states."""
-        if known_on is None:
-            return self.standing()
-        moment = end_of_day(known_on)
-        corrections = IndicatorValue.objects.filter(corrects=OuterRef("pk")).known_by(moment)
-        return self.known_by(moment).exclude(Exists(corrections))
-
-    def as_of(self, date, known_on=None):
-        """Values observed on or before `date` (their as-of date, or the end of their period),
-        and, with `known_on`, recorded and approved by the end of that day
-        (ContributionQuerySet.as_of's shape). Chain counting(known_on) for what counts, and
-        for_display(known_on) for a list: a correction then replaces from the day it was
-        approved. Reads indicatorvalue_history_idx's date column."""
-        values = self.alias(observed=_observed_on()).filter(observed__lte=date)
-        if known_on is not None:
-            values = values.known_by(end_of_day(known_on))
-        return values
-
-    def live(self):
-        """Values not returned: pending or approved. A value has at most one live correction;
-        a returned correction leaves room for another."""
-        return self.exclude(review__decision=Review.Decision.RETURN)
-
-    def reviewable_by(self, user):
-        """Pending values that `user` may decide: anyone's but their own (four eyes)."""
-        return self.pending().exclude(author=user)
-
-    def for_display(self, known_on=None):
-        """Joined with the indicator, its commitment, the author and the decision, each with
-        `corrected_by_id` (with_corrected_by): a pending or returned correction replaces
-        nothing, and is named to nobody."""
-        return self.select_related(
-            "indicator__commitment", "author", "review__reviewer"
-        ).with_corrected_by(known_on)
-
-    def with_corrected_by(self, known_on=None):
-        """Annotates `corrected_by_id`: the approved correction that replaced each value (by
-        the end of `known_on`, when given, recorded and approved by then), or None. An index
-        read of indicatorvalue_corrects_idx per row."""
-        if known_on is None:
-            correction = _approved_value_correction_of()
-        else:
-            correction = IndicatorValue.objects.filter(corrects=OuterRef("pk")).known_by(
-                end_of_day(known_on)
-            )
-        return self.annotate(corrected_by_id=Subquery(correction.values("pk")[:1]))
-
-
-class IndicatorValue(models.Model):
+class IndicatorValue(ReviewedRecord):
     """An observation of an indicator: a value as of a date, or over a period, with its
     evidence. Never edited or deleted (database triggers, migration 0021): a correction is a
     new value that names the one it corrects, once. Reviewed as status updates are (four
@@ -364,6 +283,9 @@ class IndicatorValue(models.Model):
 
     Qualifier = Qualifier
     Confidence = StatusUpdate.Confidence
+    subject = "indicator"
+    noun = "value"
+    shown_with = ("indicator__commitment", "author")
 
     indicator = models.ForeignKey(
         Indicator,
@@ -402,12 +324,6 @@ class IndicatorValue(models.Model):
         validators=_date_validators("The end of the period"),
         help_text="The last day of that period: on or after its start, not in the future.",
     )
-    evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
-    evidence_source = models.CharField(
-        max_length=300,
-        blank=True,
-        help_text="Where the evidence comes from, e.g. a report's title.",
-    )
     confidence = models.CharField(
         max_length=10, choices=StatusUpdate.Confidence.choices, blank=True
     )
@@ -419,14 +335,11 @@ class IndicatorValue(models.Model):
         related_name="corrections",
         # indicatorvalue_corrects_idx serves every lookup by it.
         db_index=False,
-        help_text="The approved value of the same indicator that this one corrects: once "
-        "approved, it replaces it. A value has one correction pending or approved at most; "
-        "once one is returned, another may be recorded.",
+        help_text="The earlier value of the same indicator that this one corrects: once "
+        "approved, it replaces it (a returned value is answered by a correction too). A value "
+        "has one correction pending or approved at most; once one is returned, another may be "
+        "recorded.",
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="indicator_values"
-    )
-    created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
 
     objects = IndicatorValueQuerySet.as_manager()
 
@@ -494,10 +407,9 @@ class IndicatorValue(models.Model):
     def phrase(self):
         return self.indicator.phrase(self.value, self.qualifier)
 
-    @property
-    def review_state(self):
-        review = getattr(self, "review", None)
-        return ReviewState.of(None if review is None else review.decision)
+    @classmethod
+    def observed_on_expression(cls):
+        return _observed_on()
 
     def clean(self):
         errors = {}
@@ -514,31 +426,16 @@ class IndicatorValue(models.Model):
             errors[key] = "Give the date the value is as of, or the period it covers."
         if self.period_start and self.period_end and self.period_end < self.period_start:
             errors["period_end"] = "The period cannot end before it starts."
-        if self.corrects_id is not None:
-            corrected = self.corrects
-            if corrected.indicator_id != self.indicator_id:
-                errors["corrects"] = "A correction must correct a value of the same indicator."
-            elif existing := corrected.corrections.live().exclude(pk=self.pk).first():
-                errors["corrects"] = (
-                    f"Value #{self.corrects_id} was already corrected by value #{existing.pk}: "
-                    "record a new value instead."
-                )
-            elif not IndicatorValue.objects.filter(pk=self.corrects_id).approved().exists():
-                errors["corrects"] = (
-                    f"Value #{self.corrects_id} is not approved: only an approved value is "
-                    "corrected (a returned one never counted)."
-                )
+        if correction_error := self.clean_correction():
+            errors["corrects"] = correction_error
         if errors:
             raise ValidationError(errors)
 
 
-class IndicatorValueReview(models.Model):
-    """A reviewer's decision on an indicator value, as Review is on a status update: approved
-    (it counts from now on) or returned with a comment (it never counts). One per value, never
-    changed or deleted (database triggers, migration 0021); with REVIEW_REQUIRED off every
-    value is approved on submission, with no reviewer."""
+class IndicatorValueReview(ReviewDecision):
+    """The decision on an indicator value (ReviewDecision), as Review is on a status update."""
 
-    Decision = Review.Decision
+    record_field = "value"
 
     value = models.OneToOneField(
         IndicatorValue,
@@ -546,41 +443,9 @@ class IndicatorValueReview(models.Model):
         related_name="review",
         error_messages={"unique": "This value has already been reviewed."},
     )
-    decision = models.CharField(max_length=10, choices=Review.Decision.choices)
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="indicator_value_reviews",
-        help_text="Empty when the value was approved on submission (review not required).",
-    )
-    comment = models.TextField(
-        blank=True, help_text="Why it was returned (required), or a remark on approval."
-    )
-    decided_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
-        ordering = ["-decided_at", "-id"]
+    class Meta(ReviewDecision.Meta):
         verbose_name = "indicator value review"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(decision__in=Review.Decision.values),
-                name="indicatorvaluereview_decision_valid",
-                violation_error_message="Decide to approve or to return the value.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(decision="return") | ~Q(comment=""),
-                name="indicatorvaluereview_return_has_comment",
-                violation_error_message="Say why the value is returned, so that its author "
-                "can record a better one.",
-            ),
-            models.CheckConstraint(
-                condition=Q(decision="approve") | Q(reviewer__isnull=False),
-                name="indicatorvaluereview_return_has_reviewer",
-                violation_error_message="Only a reviewer can return a value.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_decision_display()}: indicator value #{self.value_id}"
+        constraints = decision_constraints(
+            "indicatorvaluereview", "value", return_help="can record a better one"
+        )

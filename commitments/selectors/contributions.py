@@ -94,7 +94,7 @@ def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMat
         "commitment__paragraph",
     ]
     rows = list(
-        contributions.standing(known_on)
+        contributions.counting(known_on)
         .order_by()
         .values(*MATRIX_COLUMNS.values(), *order, "kind", "currency", "unit")
         .annotate(total_amount=Sum("amount"), total_count=Sum("count"), contributions=Count("pk"))

@@ -287,7 +287,8 @@ def changes_between(commitments, start, end, *, known_on=None, update_columns=()
     if changes and update_columns:
         updates = (
             StatusUpdate.objects.filter(commitment_id__in=list(changes), as_of__gt=start)
-            .approved_as_of(end, known_on)
+            .approved()
+            .observed_by(end, known_on)
             .for_display(known_on)
             .values(*update_columns, "commitment_id")
         )

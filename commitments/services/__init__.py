@@ -4,8 +4,9 @@ The admin, the API, the importers and the tests all call these, so validation an
 derived current status cannot differ between them.
 
 One module per concept, in layers (none imports one listed after it): commitments (saving one,
-and its search vector), assessments (recording a status update, the current status it
-derives), review (the decision on it), indicators (an indicator, its values and their review),
+its search vector, its current status derived from its standing updates), review (the decision
+on a status update or an indicator value), assessments (recording a status update), indicators
+(an indicator, recording its values),
 contributions, status_imports (CSV imports of status updates), reminders (sending them). This
 package names every public name of them, so that `from commitments.services import
 save_commitment` works wherever it did.
@@ -19,17 +20,12 @@ from commitments.services.commitments import COMMITMENT_SOURCE_FIELDS as COMMITM
 from commitments.services.commitments import StaleVersion as StaleVersion
 from commitments.services.commitments import save_commitment as save_commitment
 from commitments.services.contributions import record_contribution as record_contribution
-from commitments.services.indicators import OwnValue as OwnValue
-from commitments.services.indicators import ValueAlreadyDecided as ValueAlreadyDecided
-from commitments.services.indicators import (
-    approve_or_return_indicator_value as approve_or_return_indicator_value,
-)
 from commitments.services.indicators import record_indicator_value as record_indicator_value
 from commitments.services.indicators import save_indicator as save_indicator
 from commitments.services.reminders import RemindersInterrupted as RemindersInterrupted
 from commitments.services.reminders import send_reminders as send_reminders
 from commitments.services.review import AlreadyDecided as AlreadyDecided
-from commitments.services.review import OwnUpdate as OwnUpdate
+from commitments.services.review import OwnRecord as OwnRecord
 from commitments.services.review import ReviewRefused as ReviewRefused
 from commitments.services.review import approve_or_return as approve_or_return
 from commitments.services.status_imports import WRITE_CHUNK as WRITE_CHUNK

@@ -1,15 +1,15 @@
-"""Recording a status update (an assessment), and deriving a commitment's current status from
-its standing history. The decision on a pending update is review's; CSV imports of many
-updates are status_imports'.
+"""Recording a status update (an assessment). The decision on a pending update is review's;
+deriving the current status from the standing history, commitments'; CSV imports of many
+updates, status_imports'.
 """
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Value
 from django.utils import timezone
 
-from commitments.models import Commitment, Review, ReviewState, Status, StatusUpdate
-from commitments.services.commitments import _searched_by
+from commitments.models import Commitment, StatusUpdate
+from commitments.services.commitments import refresh_current_status
+from commitments.services.review import approve_on_submission
 
 
 @transaction.atomic
@@ -50,45 +50,12 @@ def record_status_update(
         evidence_url=evidence_url,
         evidence_source=evidence_source,
         confidence=confidence,
-        corrects=_what_a_correction_replaces(corrects),
+        corrects=corrects and corrects.answered_record(),
         created_at=timezone.now(),
     )
     update.full_clean()
     update.save()
     if not settings.REVIEW_REQUIRED:
-        update.review = Review.objects.create(
-            update=update, decision=Review.Decision.APPROVE, decided_at=update.created_at
-        )
-        _refresh_current_status(locked, commitment, approved_at=update.created_at)
+        approve_on_submission(update)
+        refresh_current_status(commitment, approved_at=update.created_at)
     return update
-
-
-def _what_a_correction_replaces(corrects):
-    """The update a correction stands in for. Answering a returned correction is correcting
-    what that correction tried to correct: the returned one never counted, so the new one
-    must replace the update it was meant to replace (StatusUpdateQuerySet.unanswered counts it
-    as the answer all the same)."""
-    while (
-        corrects is not None
-        and corrects.corrects_id is not None
-        and corrects.review_state == ReviewState.RETURNED
-    ):
-        corrects = corrects.corrects
-    return corrects
-
-
-def _refresh_current_status(locked, commitment, *, approved_at):
-    """Sets a commitment's current status from its newest standing update (none: not
-    assessed). `last_update_at` is when its approved history last changed: approval is when
-    an update becomes public."""
-    newest = StatusUpdate.objects.newest_standing(locked).first()
-    current = {
-        "current_status": newest.status if newest else Status.NOT_ASSESSED,
-        "current_progress": newest.progress if newest else None,
-        "current_as_of": newest.as_of if newest else None,
-        "last_update_at": approved_at,
-    }
-    summary = Value(newest.summary if newest else "")
-    Commitment.objects.filter(pk=locked.pk).update(**current, **_searched_by(summary))
-    for field, value in current.items():
-        setattr(commitment, field, value)

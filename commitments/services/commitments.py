@@ -1,6 +1,7 @@
 """Writing a commitment: creating one, saving an editor's edits (its version, tags and
 partners' roles), and its search vector, which every write of its current status sets too.
-Not its current status, which is derived from its assessments (assessments, status_imports).
+Its current status is derived from its standing assessments (refresh_current_status, which
+the recording and the review of status updates call, and status_imports in bulk).
 """
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from commitments.models import (
     CommitmentPartner,
     Partner,
     PartnerRole,
+    Status,
     StatusUpdate,
     search_vector,
 )
@@ -43,6 +45,24 @@ def _searched_by(summary, **values):
     if connection.vendor != "postgresql":
         return {}
     return {"search_vector": search_vector(summary, **values)}
+
+
+def refresh_current_status(commitment, *, approved_at):
+    """Sets a commitment's current status from its newest standing update (none: not
+    assessed), in the database and on `commitment`. `last_update_at` is when its approved
+    history last changed: approval is when an update becomes public. The caller holds the
+    commitment's lock."""
+    newest = StatusUpdate.objects.newest_standing(commitment.pk).first()
+    current = {
+        "current_status": newest.status if newest else Status.NOT_ASSESSED,
+        "current_progress": newest.progress if newest else None,
+        "current_as_of": newest.as_of if newest else None,
+        "last_update_at": approved_at,
+    }
+    summary = Value(newest.summary if newest else "")
+    Commitment.objects.filter(pk=commitment.pk).update(**current, **_searched_by(summary))
+    for field, value in current.items():
+        setattr(commitment, field, value)
 
 
 def _current_summary():

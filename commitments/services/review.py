@@ -1,72 +1,101 @@
-"""A reviewer's decision on a pending status update (four eyes, one final decision), and the
-refusals it raises, whose base the indicator values' review shares. The decision on an
-indicator value is indicators'.
+"""A reviewer's decision on a pending reviewed record, a status update or an indicator value
+(four eyes, one final decision, the race between two reviewers), and the refusals it raises.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from commitments.models import Commitment, Review, StatusUpdate
-from commitments.services.assessments import _refresh_current_status
+from commitments.models import ReviewDecision, ReviewedRecord, StatusUpdate
+from commitments.services.commitments import refresh_current_status
+
+APPROVE, RETURN = ReviewDecision.Decision.APPROVE, ReviewDecision.Decision.RETURN
 
 
 class ReviewRefused(Exception):
     """A decision that may not be taken: the base of the reasons below."""
 
 
-class OwnUpdate(ReviewRefused):
-    """Four eyes: nobody decides on an update they wrote, superusers included."""
+class OwnRecord(ReviewRefused):
+    """Four eyes: nobody decides on a record they wrote, superusers included."""
 
-    def __init__(self, update):
+    def __init__(self, record):
         super().__init__(
-            f"You wrote update #{update.pk}: another reviewer must decide on it (four eyes)."
+            f"You recorded {record.noun} #{record.pk}: another reviewer must decide on it "
+            "(four eyes)."
         )
 
 
 class AlreadyDecided(ReviewRefused):
-    """An update has at most one decision."""
+    """A record has at most one decision."""
 
-    def __init__(self, update, review=None):
-        review = review or Review.objects.get(update=update)
+    def __init__(self, record, review=None):
+        review = review or decision_of(record).objects.get(**{_record_field(record): record})
         super().__init__(
-            f"Update #{update.pk} was already {review.get_decision_display().lower()} on "
-            f"{review.decided_at:%d %b %Y %H:%M}: a decision is final. Answer a returned update "
-            "with a new update that corrects it."
+            f"{record.noun.capitalize()} #{record.pk} was already "
+            f"{review.get_decision_display().lower()} on {review.decided_at:%d %b %Y %H:%M}: a "
+            f"decision is final. Answer a returned {record.noun} with a new {record.noun} that "
+            "corrects it."
         )
         self.review = review
 
 
+def decision_of(record):
+    """The model of `record`'s decisions (Review, IndicatorValueReview)."""
+    return type(record)._meta.get_field("review").related_model
+
+
+def _record_field(record):
+    return decision_of(record).record_field
+
+
+def lock_subject(record):
+    """Locks what `record` observes (its commitment, its indicator): records and decisions of
+    one subject take turns, so that of two decisions on one record the second sees the first
+    and is refused, and of two corrections of one record the second sees the first in
+    clean()."""
+    field = record._meta.get_field(record.subject)
+    subject = field.related_model.objects.select_for_update(of=("self",))
+    subject.filter(pk=getattr(record, field.attname)).values_list("pk").get()
+
+
+def approve_on_submission(record: ReviewedRecord) -> ReviewDecision:
+    """With REVIEW_REQUIRED off, a record is approved as it is submitted, by no reviewer and at
+    the moment it was recorded: it counts at once. The caller holds the subject's lock."""
+    record.review = decision_of(record).objects.create(
+        **{_record_field(record): record}, decision=APPROVE, decided_at=record.created_at
+    )
+    return record.review
+
+
 @transaction.atomic
 def approve_or_return(
-    update: StatusUpdate, *, reviewer, decision: str, comment: str = ""
-) -> Review:
-    """Records a reviewer's decision on a pending update. Approval makes the update count: the
-    commitment's current status becomes that of its newest standing update (latest as-of date,
+    record: ReviewedRecord, *, reviewer, decision: str, comment: str = ""
+) -> ReviewDecision:
+    """Records a reviewer's decision on a pending record. Approval makes it count: a status
+    update's commitment takes the status of its newest standing update (latest as-of date,
     ties going to the latest recorded), so approving an older assessment never overtakes a
-    newer approved one, and an approved correction replaces the update it corrects. A return
-    needs a comment, and changes nothing that readers see.
+    newer approved one, and an approved correction replaces the record it corrects (an
+    indicator's latest value and progress are read from its standing values as they are). A
+    return needs a comment, and changes nothing that readers see.
 
-    Raises OwnUpdate for the update's author (whoever they are), AlreadyDecided when it has a
+    Raises OwnRecord for the record's author (whoever they are), AlreadyDecided when it has a
     decision (also when another reviewer decides at the same moment: exactly one wins), and
     ValidationError for a decision without what it needs; nothing is written then.
     """
-    if reviewer is not None and update.author_id == reviewer.pk:
-        raise OwnUpdate(update)
-    if decision not in Review.Decision.values:
-        raise ValidationError({"decision": "Decide to approve or to return the update."})
+    if reviewer is not None and record.author_id == reviewer.pk:
+        raise OwnRecord(record)
+    if decision not in ReviewDecision.Decision.values:
+        raise ValidationError({"decision": f"Decide to approve or to return the {record.noun}."})
     comment = (comment or "").strip()
-    if decision == Review.Decision.RETURN and not comment:
-        raise ValidationError(
-            {"comment": "Say why the update is returned, so that its author can revise it."}
-        )
-    # The commitment's lock makes two decisions on its updates take turns: the second sees the
-    # first one's review and is refused, and the current status is derived once per decision.
-    locked = Commitment.objects.select_for_update().get(pk=update.commitment_id)
-    if existing := Review.objects.filter(update=update).first():
-        raise AlreadyDecided(update, existing)
-    review = Review(
-        update=update,
+    if decision == RETURN and not comment:
+        raise ValidationError({"comment": _return_needs_comment(record)})
+    lock_subject(record)
+    decisions, field = decision_of(record), _record_field(record)
+    if existing := decisions.objects.filter(**{field: record}).first():
+        raise AlreadyDecided(record, existing)
+    review = decisions(
+        **{field: record},
         decision=decision,
         reviewer=reviewer,
         comment=comment,
@@ -76,8 +105,20 @@ def approve_or_return(
         with transaction.atomic():
             review.save(force_insert=True)
     except IntegrityError as error:  # decided by another process between the check and here
-        raise AlreadyDecided(update) from error
-    update.review = review
-    if decision == Review.Decision.APPROVE:
-        _refresh_current_status(locked, update.commitment, approved_at=review.decided_at)
+        raise AlreadyDecided(record) from error
+    record.review = review
+    # A commitment stores its current status (lists never read the history); an indicator
+    # stores nothing its values decide.
+    if decision == APPROVE and isinstance(record, StatusUpdate):
+        refresh_current_status(record.commitment, approved_at=review.decided_at)
     return review
+
+
+def _return_needs_comment(record):
+    """The database's own words (decision_constraints), for the comment field."""
+    constraint = next(
+        constraint
+        for constraint in decision_of(record)._meta.constraints
+        if constraint.name.endswith("_return_has_comment")
+    )
+    return constraint.violation_error_message

@@ -1,0 +1,337 @@
+"""The record: a dated, append-only observation of something, corrected by a later record that
+names it, readable as it was known on any past day. Status updates and indicator values are
+reviewed records: they count once a second person approves them (ReviewedRecord, with a
+decision model of their own built on ReviewDecision). Contributions are records without the
+review: they count once recorded.
+
+Every rule of how such a history is read is said here once: which records count (counted), which
+of them no correction has replaced (standing), what was known by a past day (known_by, counting),
+what was in effect on a date (in_effect_on), and what a list shows (for_display).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from commitments.models.bounds import end_of_day
+
+
+class RecordQuerySet(models.QuerySet):
+    """Reads of a history of records. What counts is `counted()` (every record, here; approved
+    ones, for reviewed records); a correction replaces what it corrects once it counts itself,
+    and, read as known on a past day, from the day it was known, whatever date it states: it
+    says that the record it corrects was wrong, not that the world changed on its date."""
+
+    def counted(self):
+        """Records that count as soon as they exist: all of them, without a review."""
+        return self
+
+    def known_by(self, moment):
+        """Records that counted before `moment`."""
+        return self.filter(created_at__lt=moment)
+
+    def _corrections(self, known_on=None):
+        """The corrections of the outer record that replace it (as known by the end of
+        `known_on`, when given): for Exists() and Subquery()."""
+        corrections = self.model.objects.filter(corrects=OuterRef("pk"))
+        if known_on is None:
+            return corrections.counted()
+        return corrections.known_by(end_of_day(known_on))
+
+    def standing(self):
+        """Records that count and that no correction has replaced: the history totals,
+        progress and a commitment's current status are read from."""
+        return self.counted().exclude(Exists(self._corrections()))
+
+    def superseded(self):
+        """Records a correction has replaced."""
+        return self.filter(Exists(self._corrections()))
+
+    def counting(self, known_on=None):
+        """The standing history as it was known at the end of `known_on` (a date): records that
+        counted by then that no correction counting by then had replaced. Without `known_on`,
+        the standing history as known now (standing())."""
+        if known_on is None:
+            return self.standing()
+        return self.known_by(end_of_day(known_on)).exclude(Exists(self._corrections(known_on)))
+
+    def observed_by(self, date, known_on=None):
+        """Records that describe `date` or earlier (the model's `observed_on`), as known by the
+        end of `known_on` when given: the history as it read then, replaced records included.
+        Chain counting(known_on) for what counts, for_display(known_on) for a list."""
+        records = self.alias(observed=self.model.observed_on_expression()).filter(
+            observed__lte=date
+        )
+        if known_on is not None:
+            records = records.known_by(end_of_day(known_on))
+        return records
+
+    def in_effect_on(self, date, known_on=None):
+        """The history that counts on `date` (counting(known_on), observed on or before it),
+        newest first: a subject's first is what held that day."""
+        return self.counting(known_on).observed_by(date).order_by(*self.model._meta.ordering)
+
+    def with_corrected_by(self, known_on=None):
+        """Annotates `corrected_by_id`: the correction that replaced each record (by the end of
+        `known_on`, when given), or None. An index read of the `corrects` column per row."""
+        correction = self._corrections(known_on).values("pk")[:1]
+        return self.annotate(corrected_by_id=Subquery(correction))
+
+    def for_display(self, known_on=None):
+        """Joined with what a record shows of its subject and author (the model's
+        `shown_with`), each with `corrected_by_id` (as known by the end of `known_on`)."""
+        return self.select_related(*self.model.shown_with).with_corrected_by(known_on)
+
+    def live(self):
+        """Records that count or may yet count: all of them, without a review. A record has
+        one live correction at most."""
+        return self.all()
+
+    def correctable(self):
+        """Records a correction may name: standing ones."""
+        return self.standing()
+
+
+class Record(models.Model):
+    """A dated, append-only observation, with its evidence, its author and when it was
+    recorded. Never edited or deleted (database triggers): a correction is a new record that
+    names the one it corrects in `corrects`, each model declaring that field for its own
+    help and index.
+
+    A concrete record says what it observes (`subject`, a foreign key's name, and `noun`, how
+    its messages name one record), the date it describes (`observed_on_expression`), and what
+    a list joins (`shown_with`)."""
+
+    subject = ""
+    noun = "record"
+    shown_with = ("author",)
+
+    evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
+    evidence_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the evidence comes from, e.g. a report's title.",
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def observed_on_expression(cls):
+        raise NotImplementedError
+
+    def clean_correction(self):
+        """The error of `corrects`, if any: a record has one live correction at most
+        (correct that one instead), and only a correctable record is corrected."""
+        if self.corrects_id is None:
+            return None
+        noun = self.noun
+        if existing := self.corrects.corrections.live().exclude(pk=self.pk).first():
+            return (
+                f"{noun.capitalize()} #{self.corrects_id} was already corrected by {noun} "
+                f"#{existing.pk}: correct that one instead."
+            )
+        if not type(self).objects.filter(pk=self.corrects_id).correctable().exists():
+            return self.not_correctable_message()
+        return None
+
+    def not_correctable_message(self):
+        return f"{self.noun.capitalize()} #{self.corrects_id} cannot be corrected."
+
+
+class ReviewState(models.TextChoices):
+    """Where a reviewed record stands in its four-eyes review. Only approved ones count."""
+
+    PENDING = "pending", "Pending review"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned for revision"
+
+    @classmethod
+    def of(cls, decision):
+        """The state of a record with this decision (None: none yet)."""
+        if decision is None:
+            return cls.PENDING
+        return cls.APPROVED if decision == ReviewDecision.Decision.APPROVE else cls.RETURNED
+
+
+class ReviewedRecordQuerySet(RecordQuerySet):
+    """Reads of reviewed records: a record counts from the moment a reviewer approves it (or
+    from its submission, with REVIEW_REQUIRED off), and the decision is its `review`."""
+
+    def counted(self):
+        return self.approved()
+
+    def approved(self):
+        """Records a reviewer approved (or that were approved on submission, when review is
+        off): the only ones that count, and the only ones anonymous readers see."""
+        return self.filter(review__decision=ReviewDecision.Decision.APPROVE)
+
+    def pending(self):
+        return self.filter(review__isnull=True)
+
+    def returned(self):
+        return self.filter(review__decision=ReviewDecision.Decision.RETURN)
+
+    def in_review_state(self, state):
+        return {
+            ReviewState.PENDING: self.pending,
+            ReviewState.APPROVED: self.approved,
+            ReviewState.RETURNED: self.returned,
+        }[state]()
+
+    def known_by(self, moment):
+        """Records recorded and approved before `moment`."""
+        return self.filter(
+            created_at__lt=moment,
+            review__decision=ReviewDecision.Decision.APPROVE,
+            review__decided_at__lt=moment,
+        )
+
+    def correctable(self):
+        """Standing records, and returned ones, which their author answers with a correction
+        (services.review.approve_or_return's message says so)."""
+        return self.filter(
+            Q(review__decision=ReviewDecision.Decision.RETURN)
+            | Q(Q(review__decision=ReviewDecision.Decision.APPROVE), ~Exists(self._corrections()))
+        )
+
+    def live(self):
+        """Records not returned: pending or approved. A record has at most one live
+        correction; a returned correction leaves room for another."""
+        return self.exclude(review__decision=ReviewDecision.Decision.RETURN)
+
+    def unanswered(self):
+        """Returned records that no live correction answers yet: what their authors have to
+        revise. A returned correction is answered by a later correction of the record it
+        corrected (the recording services point the answer there)."""
+        answers = self.model.objects.filter(
+            Q(corrects=OuterRef("pk"))
+            | Q(corrects=OuterRef("corrects"), created_at__gt=OuterRef("created_at"))
+        ).live()
+        return self.returned().exclude(Exists(answers))
+
+    def reviewable_by(self, user):
+        """Pending records that `user` may decide: anyone's but their own (four eyes)."""
+        return self.pending().exclude(author=user)
+
+    def for_display(self, known_on=None):
+        """As RecordQuerySet.for_display, with the decision and its reviewer, and
+        `corrects_approved`: whether the record this one corrects was approved (a correction
+        of a returned record answers it, and replaces nothing)."""
+        decision = self.model._meta.get_field("review").related_model
+        approved = decision.objects.filter(
+            **{decision.record_field: OuterRef("corrects")},
+            decision=ReviewDecision.Decision.APPROVE,
+        )
+        return (
+            super()
+            .for_display(known_on)
+            .select_related("review__reviewer")
+            .annotate(corrects_approved=Exists(approved))
+        )
+
+
+class ReviewedRecord(Record):
+    """A record that counts once a second person approves it (four eyes). Its decision is a
+    model of its own (a ReviewDecision), reached as `review`."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def review_state(self):
+        review = getattr(self, "review", None)
+        return ReviewState.of(None if review is None else review.decision)
+
+    def answered_record(self):
+        """The record a correction of this one stands in for. Answering a returned correction
+        is correcting what that correction tried to correct: the returned one never counted,
+        so the answer must replace the record it was meant to replace
+        (ReviewedRecordQuerySet.unanswered counts it as the answer all the same)."""
+        record = self
+        while record.corrects_id is not None and record.review_state == ReviewState.RETURNED:
+            record = record.corrects
+        return record
+
+    def clean_correction(self):
+        if self.corrects_id is None:
+            return None
+        subject = self.subject
+        if getattr(self.corrects, f"{subject}_id") != getattr(self, f"{subject}_id"):
+            article = "an" if self.noun[0] in "aeiou" else "a"
+            return f"A correction must correct {article} {self.noun} of the same {subject}."
+        return super().clean_correction()
+
+    def not_correctable_message(self):
+        return (
+            f"{self.noun.capitalize()} #{self.corrects_id} is pending review: a reviewer "
+            "approves or returns it first, and then it can be corrected."
+        )
+
+
+class ReviewDecision(models.Model):
+    """A reviewer's decision on a reviewed record: approved (it counts from now on) or returned
+    for revision with a comment (it never counts; its author may answer it with a correction).
+    A record has at most one decision, and a decision is never changed or deleted (database
+    triggers). The record itself stays exactly as it was submitted. With REVIEW_REQUIRED off,
+    every record is approved on submission, with no reviewer.
+
+    A concrete decision names its record with a one-to-one field `record_field`, whose
+    related name is "review"; its constraints come from decision_constraints()."""
+
+    record_field = ""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        RETURN = "return", "Returned for revision"
+
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text="Empty when it was approved on submission (review not required).",
+    )
+    comment = models.TextField(
+        blank=True, help_text="Why it was returned (required), or a remark on approval."
+    )
+    decided_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self):
+        record_id = getattr(self, f"{self.record_field}_id")
+        noun = self._meta.get_field(self.record_field).related_model.noun
+        return f"{self.get_decision_display()}: {noun} #{record_id}"
+
+    @property
+    def record(self):
+        return getattr(self, self.record_field)
+
+
+def decision_constraints(table, noun, *, return_help):
+    """The constraints of a decision table (`table` prefixes their names): a known decision, a
+    return with a comment (`return_help`: what the comment is for), a return by a reviewer."""
+    return [
+        models.CheckConstraint(
+            condition=Q(decision__in=ReviewDecision.Decision.values),
+            name=f"{table}_decision_valid",
+            violation_error_message=f"Decide to approve or to return the {noun}.",
+        ),
+        models.CheckConstraint(
+            condition=~Q(decision="return") | ~Q(comment=""),
+            name=f"{table}_return_has_comment",
+            violation_error_message=f"Say why the {noun} is returned, so that its author {return_help}.",
+        ),
+        models.CheckConstraint(
+            condition=Q(decision="approve") | Q(reviewer__isnull=False),
+            name=f"{table}_return_has_reviewer",
+            violation_error_message=f"Only a reviewer can return {'an' if noun[0] in 'aeiou' else 'a'} {noun}.",
+        ),
+    ]
