@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 # The record and the decision are abstract models now (commitments/models/records.py): the
 # author and reviewer fields they share drop their per-model reverse names and help. No SQL on
 # either database (sqlmigrate says no-op), so SQLite rebuilds no table and keeps its triggers.

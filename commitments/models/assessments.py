@@ -8,17 +8,12 @@ from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from commitments.models import records
 from commitments.models.commitments import Commitment
-from commitments.models.records import (
-    ReviewDecision,
-    ReviewedRecord,
-    ReviewedRecordQuerySet,
-    decision_constraints,
-)
 from commitments.models.vocabulary import Status
 
 
-class StatusUpdateQuerySet(ReviewedRecordQuerySet):
+class StatusUpdateQuerySet(records.ReviewedRecordQuerySet):
     """Reads of status updates (the reviewed record's, ReviewedRecordQuerySet), and what only
     a commitment's history asks: the newest standing update, and the rival a pending one
     meets. CommitmentQuerySet.as_of() reads in_effect_on()."""
@@ -61,7 +56,7 @@ class StatusUpdateQuerySet(ReviewedRecordQuerySet):
         return super().for_display(known_on).only(*own, *shown, *reviewed)
 
 
-class StatusUpdate(ReviewedRecord):
+class StatusUpdate(records.ReviewedRecord):
     """An analyst's assessment of one commitment at a date. Never edited or deleted: a
     correction is a new update that names the one it corrects."""
 
@@ -92,13 +87,8 @@ class StatusUpdate(ReviewedRecord):
     )
     summary = models.TextField(help_text="What happened and why the status is what it is.")
     confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
-    corrects = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="corrections",
-        help_text="The earlier update of the same commitment that this one corrects, if any.",
+    corrects = records.correction_field(
+        "The earlier update of the same commitment that this one corrects, if any."
     )
 
     objects = StatusUpdateQuerySet.as_manager()
@@ -183,23 +173,17 @@ class StatusUpdate(ReviewedRecord):
             raise ValidationError(errors)
 
 
-class Review(ReviewDecision):
+class Review(records.ReviewDecision):
     """The decision on a status update (ReviewDecision). Approving one changes its commitment's
     current status (services.review.approve_or_return)."""
 
     record_field = "update"
 
-    update = models.OneToOneField(
-        StatusUpdate,
-        on_delete=models.PROTECT,
-        related_name="review",
-        # Said once for the service's check and for the database's, when two reviewers race.
-        error_messages={"unique": "This update has already been reviewed."},
-    )
+    update = records.decided_record(StatusUpdate)
 
-    class Meta(ReviewDecision.Meta):
+    class Meta(records.ReviewDecision.Meta):
         indexes = [
             # The Atom feed, newest approval first; approved_since on the updates' feed.
             models.Index(F("decided_at").desc(), F("id").desc(), name="review_decided_idx"),
         ]
-        constraints = decision_constraints("review", "update", return_help="can revise it")
+        constraints = records.decision_constraints("review", "update", return_help="can revise it")

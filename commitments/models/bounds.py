@@ -1,9 +1,11 @@
 """The bounds of what a user can set (dates, cadences, paragraphs, display order), with their
-validators and constraints, and the bounds of a day: shared by several concepts. No model here."""
+validators, constraints and fields, and the bounds of a day: shared by several concepts. No
+model here."""
 
 import datetime
 
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,6 +38,13 @@ def _date_in_range(field):
 
 def _date_range_message(label):
     return f"{label} must lie between {EARLIEST_DATE:%d %b %Y} and {LATEST_DATE:%d %b %Y}."
+
+
+def optional_date(label, help_text, verbose_name=None):
+    """A date a user may leave empty, within the bounds (`label` names it in their message)."""
+    return models.DateField(
+        verbose_name, null=True, blank=True, validators=_date_validators(label), help_text=help_text
+    )
 
 
 def _date_validators(label):

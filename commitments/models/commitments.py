@@ -28,8 +28,8 @@ from commitments.models.bounds import (
     MAX_PARAGRAPH,
     _date_in_range,
     _date_range_message,
-    _date_validators,
     end_of_day,
+    optional_date,
 )
 from commitments.models.reference import (
     Partner,
@@ -373,12 +373,7 @@ class Commitment(models.Model):
     partners = models.ManyToManyField(
         Partner, through=CommitmentPartner, blank=True, related_name="commitments"
     )
-    target_date = models.DateField(
-        null=True,
-        blank=True,
-        validators=_date_validators("The target date"),
-        help_text="When it should be achieved, if set.",
-    )
+    target_date = optional_date("The target date", "When it should be achieved, if set.")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -13,7 +13,7 @@ from commitments.models.bounds import (
     _date_range_message,
     _date_validators,
 )
-from commitments.models.records import Record, RecordQuerySet
+from commitments.models.records import Record, RecordQuerySet, correction_field
 from commitments.models.reference import Partner
 
 
@@ -106,15 +106,10 @@ class Contribution(Record):
         help_text="Where the evidence comes from, e.g. a pledging conference's statement.",
     )
     note = models.TextField(blank=True)
-    corrects = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="corrections",
+    corrects = correction_field(
+        "The contribution this one corrects, if any: it then no longer counts.",
         # contribution_corrected_once's unique index serves every lookup by it.
         db_index=False,
-        help_text="The contribution this one corrects, if any: it then no longer counts.",
     )
 
     objects = ContributionQuerySet.as_manager()

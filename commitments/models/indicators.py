@@ -1,5 +1,6 @@
-"""Indicators, their values (read by the status updates' rules) and each value's four-eyes review,
-kept beside its value as Review is beside its update. Figures and progress: figures.py."""
+"""Indicators, their values (reviewed records, records.py, read by the same rules as status
+updates) and each value's decision, kept beside its value as Review is beside its update.
+Figures and progress: figures.py."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,12 +9,13 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from commitments.models import records
 from commitments.models.assessments import StatusUpdate
 from commitments.models.bounds import (
     MAX_PARAGRAPH,
     _date_in_range,
     _date_range_message,
-    _date_validators,
+    optional_date,
 )
 from commitments.models.commitments import Commitment
 from commitments.models.figures import (
@@ -26,12 +28,6 @@ from commitments.models.figures import (
     _figure_field,
     phrase,
     progress,
-)
-from commitments.models.records import (
-    ReviewDecision,
-    ReviewedRecord,
-    ReviewedRecordQuerySet,
-    decision_constraints,
 )
 from commitments.models.reference import SourceDocument, _slug_field
 
@@ -51,7 +47,8 @@ class IndicatorQuerySet(models.QuerySet):
         """Annotates each indicator with its latest standing value (`latest_id`,
         `latest_value`, `latest_qualifier`, `latest_on`): the approved value with the latest
         date, ties going to the latest recorded. With `as_of` (and `known_on`), the latest
-        that counted on that day as known by the end of that one (in_effect_on). One read of indicatorvalue_history_idx per indicator and column."""
+        that counted on that day as known by the end of that one (in_effect_on). One read of
+        indicatorvalue_history_idx per indicator and column."""
         values = IndicatorValue.objects.filter(indicator=OuterRef("pk"))
         if as_of is None:
             latest = values.counting(known_on).order_by(*IndicatorValue._meta.ordering)
@@ -113,11 +110,8 @@ class Indicator(models.Model):
         default=Qualifier.EXACTLY,
         help_text="As the source says it: nearly, more than, approximately, at least ...",
     )
-    baseline_date = models.DateField(
-        null=True,
-        blank=True,
-        validators=_date_validators("The baseline date"),
-        help_text="The date the baseline describes, where the source says.",
+    baseline_date = optional_date(
+        "The baseline date", "The date the baseline describes, where the source says."
     )
     baseline_source = models.ForeignKey(
         SourceDocument,
@@ -140,12 +134,7 @@ class Indicator(models.Model):
     target_qualifier = models.CharField(
         max_length=20, choices=Qualifier.choices, default=Qualifier.EXACTLY
     )
-    target_date = models.DateField(
-        null=True,
-        blank=True,
-        validators=_date_validators("The target date"),
-        help_text="When the target should be reached, if set.",
-    )
+    target_date = optional_date("The target date", "When the target should be reached, if set.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -270,12 +259,12 @@ class Indicator(models.Model):
             raise ValidationError(errors)
 
 
-class IndicatorValueQuerySet(ReviewedRecordQuerySet):
+class IndicatorValueQuerySet(records.ReviewedRecordQuerySet):
     """Reads of indicator values: the reviewed record's (ReviewedRecordQuerySet), the same
     rules as status updates'."""
 
 
-class IndicatorValue(ReviewedRecord):
+class IndicatorValue(records.ReviewedRecord):
     """An observation of an indicator: a value as of a date, or over a period, with its
     evidence. Never edited or deleted (database triggers, migration 0021): a correction is a
     new value that names the one it corrects, once. Reviewed as status updates are (four
@@ -305,34 +294,22 @@ class IndicatorValue(ReviewedRecord):
         default=Qualifier.EXACTLY,
         help_text="As the evidence says it: exactly, approximately, nearly, more than ...",
     )
-    as_of = models.DateField(
+    as_of = optional_date(
+        "The as-of date",
+        "The day the value describes; or give a period instead. Not in the future.",
         "as of",
-        null=True,
-        blank=True,
-        validators=_date_validators("The as-of date"),
-        help_text="The day the value describes; or give a period instead. Not in the future.",
     )
-    period_start = models.DateField(
-        null=True,
-        blank=True,
-        validators=_date_validators("The start of the period"),
-        help_text="The first day of the period the value covers, if it covers one.",
+    period_start = optional_date(
+        "The start of the period", "The first day of the period the value covers, if it covers one."
     )
-    period_end = models.DateField(
-        null=True,
-        blank=True,
-        validators=_date_validators("The end of the period"),
-        help_text="The last day of that period: on or after its start, not in the future.",
+    period_end = optional_date(
+        "The end of the period",
+        "The last day of that period: on or after its start, not in the future.",
     )
     confidence = models.CharField(
         max_length=10, choices=StatusUpdate.Confidence.choices, blank=True
     )
-    corrects = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="corrections",
+    corrects = records.correction_field(
         # indicatorvalue_corrects_idx serves every lookup by it.
         db_index=False,
         help_text="The earlier value of the same indicator that this one corrects: once "
@@ -432,20 +409,15 @@ class IndicatorValue(ReviewedRecord):
             raise ValidationError(errors)
 
 
-class IndicatorValueReview(ReviewDecision):
+class IndicatorValueReview(records.ReviewDecision):
     """The decision on an indicator value (ReviewDecision), as Review is on a status update."""
 
     record_field = "value"
 
-    value = models.OneToOneField(
-        IndicatorValue,
-        on_delete=models.PROTECT,
-        related_name="review",
-        error_messages={"unique": "This value has already been reviewed."},
-    )
+    value = records.decided_record(IndicatorValue)
 
-    class Meta(ReviewDecision.Meta):
+    class Meta(records.ReviewDecision.Meta):
         verbose_name = "indicator value review"
-        constraints = decision_constraints(
+        constraints = records.decision_constraints(
             "indicatorvaluereview", "value", return_help="can record a better one"
         )

@@ -93,11 +93,28 @@ class RecordQuerySet(models.QuerySet):
         return self.standing()
 
 
+def a_or_an(noun):
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def correction_field(help_text, *, db_index=True):
+    """A record's `corrects`: the earlier record of the same model it corrects, if any."""
+    return models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        db_index=db_index,
+        help_text=help_text,
+    )
+
+
 class Record(models.Model):
     """A dated, append-only observation, with its evidence, its author and when it was
     recorded. Never edited or deleted (database triggers): a correction is a new record that
-    names the one it corrects in `corrects`, each model declaring that field for its own
-    help and index.
+    names the one it corrects in `corrects` (a correction_field, declared by each model for
+    its own help and index).
 
     A concrete record says what it observes (`subject`, a foreign key's name, and `noun`, how
     its messages name one record), the date it describes (`observed_on_expression`), and what
@@ -261,8 +278,7 @@ class ReviewedRecord(Record):
             return None
         subject = self.subject
         if getattr(self.corrects, f"{subject}_id") != getattr(self, f"{subject}_id"):
-            article = "an" if self.noun[0] in "aeiou" else "a"
-            return f"A correction must correct {article} {self.noun} of the same {subject}."
+            return f"A correction must correct {a_or_an(self.noun)} of the same {subject}."
         return super().clean_correction()
 
     def not_correctable_message(self):
@@ -315,6 +331,17 @@ class ReviewDecision(models.Model):
         return getattr(self, self.record_field)
 
 
+def decided_record(model):
+    """A decision's one-to-one field to the reviewed record it decides (`model`)."""
+    return models.OneToOneField(
+        model,
+        on_delete=models.PROTECT,
+        related_name="review",
+        # Said once for the service's check and for the database's, when two reviewers race.
+        error_messages={"unique": f"This {model.noun} has already been reviewed."},
+    )
+
+
 def decision_constraints(table, noun, *, return_help):
     """The constraints of a decision table (`table` prefixes their names): a known decision, a
     return with a comment (`return_help`: what the comment is for), a return by a reviewer."""
@@ -327,11 +354,12 @@ def decision_constraints(table, noun, *, return_help):
         models.CheckConstraint(
             condition=~Q(decision="return") | ~Q(comment=""),
             name=f"{table}_return_has_comment",
-            violation_error_message=f"Say why the {noun} is returned, so that its author {return_help}.",
+            violation_error_message=f"Say why the {noun} is returned, so that its author "
+            f"{return_help}.",
         ),
         models.CheckConstraint(
             condition=Q(decision="approve") | Q(reviewer__isnull=False),
             name=f"{table}_return_has_reviewer",
-            violation_error_message=f"Only a reviewer can return {'an' if noun[0] in 'aeiou' else 'a'} {noun}.",
+            violation_error_message=f"Only a reviewer can return {a_or_an(noun)}.",
         ),
     ]

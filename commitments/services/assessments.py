@@ -5,30 +5,20 @@ updates, status_imports'.
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from commitments.models import Commitment, StatusUpdate
 from commitments.services.commitments import refresh_current_status
-from commitments.services.review import approve_on_submission
+from commitments.services.review import submit
 
 
 @transaction.atomic
-def record_status_update(
-    *,
-    commitment: Commitment,
-    author,
-    status: str,
-    as_of,
-    summary: str,
-    progress: int | None = None,
-    evidence_url: str = "",
-    evidence_source: str = "",
-    confidence: str = "",
-    corrects: StatusUpdate | None = None,
-) -> StatusUpdate:
+def record_status_update(*, commitment: Commitment, author, **fields) -> StatusUpdate:
     """Appends a status update to a commitment's history, pending review; with
     REVIEW_REQUIRED off it is approved on submission, as if reviewed at once (see
-    approve_or_return for what approval does to the commitment's current status).
+    approve_or_return for what approval does to the commitment's current status). `fields`
+    are the update's own: status, as_of, summary, and optionally progress, evidence_url,
+    evidence_source, confidence and corrects (the update it corrects, or answers when that one
+    was returned).
 
     Raises django.core.exceptions.ValidationError, with nothing written, when the update is invalid.
     """
@@ -40,22 +30,7 @@ def record_status_update(
         .select_related("source_document")
         .get(pk=commitment.pk)
     )
-    update = StatusUpdate(
-        commitment=locked,
-        author=author,
-        status=status,
-        as_of=as_of,
-        summary=(summary or "").strip(),
-        progress=progress,
-        evidence_url=evidence_url,
-        evidence_source=evidence_source,
-        confidence=confidence,
-        corrects=corrects and corrects.answered_record(),
-        created_at=timezone.now(),
-    )
-    update.full_clean()
-    update.save()
+    update = submit(StatusUpdate(commitment=locked, author=author, **fields))
     if not settings.REVIEW_REQUIRED:
-        approve_on_submission(update)
         refresh_current_status(commitment, approved_at=update.created_at)
     return update

@@ -3,13 +3,11 @@ a value is review's, as on a status update; reading them (latest value, progress
 IndicatorQuerySet's (models).
 """
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from commitments.integrity import unique_violations_refused
 from commitments.models import Indicator, IndicatorValue
-from commitments.services.review import approve_on_submission, lock_subject
+from commitments.services.review import lock_subject, submit
 
 
 @unique_violations_refused()
@@ -26,47 +24,20 @@ def save_indicator(indicator: Indicator) -> Indicator:
 
 
 @transaction.atomic
-def record_indicator_value(
-    *,
-    indicator: Indicator,
-    author,
-    value,
-    qualifier: str = IndicatorValue.Qualifier.EXACTLY,
-    as_of=None,
-    period_start=None,
-    period_end=None,
-    evidence_url: str = "",
-    evidence_source: str = "",
-    confidence: str = "",
-    corrects: IndicatorValue | None = None,
-) -> IndicatorValue:
+def record_indicator_value(*, indicator: Indicator, author, **fields) -> IndicatorValue:
     """Appends an observation of an indicator, pending review as a status update is; with
-    REVIEW_REQUIRED off it is approved on submission, and counts at once. A correction
-    (`corrects`, a standing value of the same indicator) replaces it once approved; one of a
+    REVIEW_REQUIRED off it is approved on submission, and counts at once. `fields` are the
+    value's own: value, as_of or period_end (and period_start), and optionally qualifier
+    (exactly, if not given), evidence_url, evidence_source, confidence and corrects. A
+    correction (a standing value of the same indicator) replaces it once approved; one of a
     returned value answers it. As for a status update, a value has one live correction at
     most (pending or approved): once that one is returned, the value may be corrected again.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid:
     also when another correction of the same value was recorded a moment earlier."""
-    observation = IndicatorValue(
-        indicator=indicator,
-        author=author,
-        value=value,
-        qualifier=qualifier or IndicatorValue.Qualifier.EXACTLY,
-        as_of=as_of,
-        period_start=period_start,
-        period_end=period_end,
-        evidence_url=evidence_url,
-        evidence_source=(evidence_source or "").strip(),
-        confidence=confidence,
-        corrects=corrects and corrects.answered_record(),
-    )
+    fields["qualifier"] = fields.get("qualifier") or IndicatorValue.Qualifier.EXACTLY
+    observation = IndicatorValue(indicator=indicator, author=author, **fields)
     # Of two corrections of one value recorded at the same moment, the second sees the first
     # in clean() and is refused.
     lock_subject(observation)
-    observation.created_at = timezone.now()
-    observation.full_clean()
-    observation.save(force_insert=True)
-    if not settings.REVIEW_REQUIRED:
-        approve_on_submission(observation)
-    return observation
+    return submit(observation)

@@ -2,6 +2,7 @@
 (four eyes, one final decision, the race between two reviewers), and the refusals it raises.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -59,13 +60,28 @@ def lock_subject(record):
     subject.filter(pk=getattr(record, field.attname)).values_list("pk").get()
 
 
-def approve_on_submission(record: ReviewedRecord) -> ReviewDecision:
-    """With REVIEW_REQUIRED off, a record is approved as it is submitted, by no reviewer and at
-    the moment it was recorded: it counts at once. The caller holds the subject's lock."""
-    record.review = decision_of(record).objects.create(
-        **{_record_field(record): record}, decision=APPROVE, decided_at=record.created_at
-    )
-    return record.review
+def submit(record: ReviewedRecord) -> ReviewedRecord:
+    """Saves a new record, validated, pending review. With REVIEW_REQUIRED off it is approved
+    as it is submitted, by no reviewer and at the moment it was recorded: it counts at once
+    (the caller derives what that changes). The caller holds the subject's lock.
+
+    Text is kept without the white space around it. A correction of a returned correction is
+    pointed at what that one meant to correct (ReviewedRecord.answered_record).
+
+    Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid."""
+    for field in record._meta.concrete_fields:
+        if isinstance(value := getattr(record, field.attname), str):
+            setattr(record, field.attname, value.strip())
+    if record.corrects_id is not None:
+        record.corrects = record.corrects.answered_record()
+    record.created_at = timezone.now()
+    record.full_clean()
+    record.save(force_insert=True)
+    if not settings.REVIEW_REQUIRED:
+        record.review = decision_of(record).objects.create(
+            **{_record_field(record): record}, decision=APPROVE, decided_at=record.created_at
+        )
+    return record
 
 
 @transaction.atomic
