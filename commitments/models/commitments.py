@@ -38,6 +38,7 @@ from commitments.models.reference import (
     SourceDocument,
     Theme,
     _ancestor_ids,
+    _parent_field,
 )
 from commitments.models.vocabulary import Status
 
@@ -360,13 +361,8 @@ class Commitment(models.Model):
         help_text="Paragraph of the source document the text is quoted from (first = 1).",
     )
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="commitments")
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
-        help_text="Set when this commitment is one of several tools listed by a wider one.",
+    parent = _parent_field(
+        "Set when this commitment is one of several tools listed by a wider one."
     )
     themes = models.ManyToManyField(Theme, blank=True, related_name="commitments")
     places = models.ManyToManyField(Place, blank=True, related_name="commitments")

@@ -35,6 +35,18 @@ def _slug_field(**kwargs):
     )
 
 
+def _parent_field(help_text):
+    """The wider one of the same model this one belongs to, in a tree (_ancestor_ids)."""
+    return models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=help_text,
+    )
+
+
 class SourceDocument(models.Model):
     slug = _slug_field()
     short_name = models.CharField(max_length=100, help_text="How analysts refer to it.")
@@ -120,14 +132,7 @@ class Place(models.Model):
     slug = _slug_field()
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
-        help_text="The wider place this one lies in, e.g. Syria for northeast Syria.",
-    )
+    parent = _parent_field("The wider place this one lies in, e.g. Syria for northeast Syria.")
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
