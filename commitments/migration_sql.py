@@ -110,8 +110,8 @@ CURRENT_STATUS_MESSAGE = (
 
 
 def _current_status_allowed(same):
-    """True when NEW (a commitments_commitment row) holds what services.assessments._refresh_current_status
-    derives: the status, progress and as-of date of its newest standing update (approved, and
+    """True when NEW (a commitments_commitment row) holds what
+    services.commitments.refresh_current_status derives: the status, progress and as-of date of its newest standing update (approved, and
     not replaced by an approved correction: StatusUpdateQuerySet.newest_standing, in
     StatusUpdate's Meta.ordering), or, with none, not assessed. `same` is the vendor's
     null-safe equality."""
