@@ -776,8 +776,7 @@ def test_a_value_with_a_correction_pending_is_not_corrected_twice(
 
     assert response.status_code == 400
     assert response.json()["corrects"] == [
-        f"Value #{value.pk} was already corrected by value #{pending.pk}: correct that one "
-        "instead."
+        f"Value #{value.pk} was already corrected by value #{pending.pk}: correct that one instead."
     ]
 
 
