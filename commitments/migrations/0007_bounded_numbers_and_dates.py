@@ -11,17 +11,11 @@ import datetime
 import django.core.validators
 from django.db import migrations, models
 
-from commitments.migration_sql import (
-    SQLITE_DATA_VERSION_EVENTS,
-    run,
-    sqlite_data_version_trigger,
-)
+from commitments.migration_sql import run_python, sqlite_data_version_triggers
 
 REBUILT_TABLES = ["commitments_commitment", "commitments_pillar", "commitments_sourcedocument"]
 SQLITE_TRIGGERS = [
-    sqlite_data_version_trigger(table, event)
-    for table in REBUILT_TABLES
-    for event in SQLITE_DATA_VERSION_EVENTS
+    trigger for table in REBUILT_TABLES for trigger in sqlite_data_version_triggers(table)
 ]
 # A cadence beyond the new bound could only have been a typo or an attack; ten years is the
 # longest that means anything. The other bounds were never reachable in practice.
@@ -114,5 +108,5 @@ class Migration(migrations.Migration):
             model_name='sourcedocument',
             constraint=models.CheckConstraint(condition=models.Q(('issued_on__isnull', True), models.Q(('issued_on__gte', datetime.date(1900, 1, 1)), ('issued_on__lte', datetime.date(2099, 12, 31))), _connector='OR'), name='sourcedocument_issued_on_range', violation_error_message='The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.'),
         ),
-        migrations.RunPython(run({"sqlite": SQLITE_TRIGGERS}), migrations.RunPython.noop),
+        run_python({"sqlite": SQLITE_TRIGGERS}),
     ]

@@ -8,18 +8,9 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from commitments.migration_sql import (
-    SQLITE_DATA_VERSION_EVENTS,
-    run,
-    sqlite_data_version_trigger,
-)
+from commitments.migration_sql import run_python, sqlite_data_version_triggers
 
-TRIGGERS_AGAIN = {
-    "sqlite": [
-        sqlite_data_version_trigger("commitments_commitment", event)
-        for event in SQLITE_DATA_VERSION_EVENTS
-    ]
-}
+TRIGGERS_AGAIN = {"sqlite": sqlite_data_version_triggers("commitments_commitment")}
 
 
 class Migration(migrations.Migration):
@@ -31,7 +22,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Run last when migrating backwards, after the rebuild.
-        migrations.RunPython(migrations.RunPython.noop, run(TRIGGERS_AGAIN)),
+        run_python(reverse=TRIGGERS_AGAIN),
         migrations.AddField(
             model_name='commitment',
             name='owner',

@@ -23,10 +23,11 @@ from django.conf import settings
 from django.db import migrations, models
 
 from commitments.migration_sql import (
-    SQLITE_DATA_VERSION_EVENTS,
     append_only,
-    run,
-    sqlite_data_version_trigger,
+    postgresql_data_version_trigger,
+    run_python,
+    sqlite_data_version_triggers,
+    sqlite_drop_data_version_triggers,
 )
 
 KINDS = [
@@ -65,35 +66,20 @@ TABLE = "commitments_contribution"
 MESSAGE = "contributions are append-only: record a correction instead"
 APPEND_ONLY, APPEND_ONLY_REVERSE = append_only(TABLE, MESSAGE)
 
-POSTGRESQL = [
-    *APPEND_ONLY["postgresql"],
-    f"""
-    CREATE TRIGGER commitments_data_changed
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
-]
+POSTGRESQL = [*APPEND_ONLY["postgresql"], postgresql_data_version_trigger(TABLE)]
 POSTGRESQL_REVERSE = [
     f"DROP TRIGGER commitments_data_changed ON {TABLE};",
     *APPEND_ONLY_REVERSE["postgresql"],
 ]
 SQLITE = [
     *APPEND_ONLY["sqlite"],
-    *(sqlite_data_version_trigger(TABLE, event) for event in SQLITE_DATA_VERSION_EVENTS),
+    *sqlite_data_version_triggers(TABLE),
     # The partners' table, rebuilt above.
-    *(
-        sqlite_data_version_trigger("commitments_partner", event)
-        for event in SQLITE_DATA_VERSION_EVENTS
-    ),
+    *sqlite_data_version_triggers("commitments_partner"),
 ]
-SQLITE_REVERSE = [
-    *(f"DROP TRIGGER {TABLE}_{event.lower()}_data_changed;" for event in SQLITE_DATA_VERSION_EVENTS),
-    *APPEND_ONLY_REVERSE["sqlite"],
-]
+SQLITE_REVERSE = [*sqlite_drop_data_version_triggers(TABLE), *APPEND_ONLY_REVERSE["sqlite"]]
 # Migrating back rebuilds the partners' table again (its old constraint): its triggers too.
-SQLITE_PARTNER_TRIGGERS = [
-    sqlite_data_version_trigger("commitments_partner", event) for event in SQLITE_DATA_VERSION_EVENTS
-]
+SQLITE_PARTNER_TRIGGERS = sqlite_data_version_triggers("commitments_partner")
 
 
 class Migration(migrations.Migration):
@@ -104,7 +90,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Undone last when migrating back: after the partners' table is rebuilt once more.
-        migrations.RunPython(migrations.RunPython.noop, run({"sqlite": SQLITE_PARTNER_TRIGGERS})),
+        run_python(reverse={"sqlite": SQLITE_PARTNER_TRIGGERS}),
         migrations.RemoveConstraint(
             model_name="partner",
             name="partner_kind_valid",
@@ -163,8 +149,8 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(
-            run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE}),
+        run_python(
+            {"postgresql": POSTGRESQL, "sqlite": SQLITE},
+            {"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE},
         ),
     ]

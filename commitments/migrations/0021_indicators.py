@@ -22,10 +22,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 from commitments.migration_sql import (
-    SQLITE_DATA_VERSION_EVENTS,
     append_only,
-    run,
-    sqlite_data_version_trigger,
+    postgresql_data_version_trigger,
+    postgresql_data_version_trigger_on_approval,
+    run_python,
+    sqlite_data_version_trigger_on_approval,
+    sqlite_data_version_triggers,
+    sqlite_drop_data_version_triggers,
+    sqlite_refusal,
 )
 
 INDICATOR = "commitments_indicator"
@@ -41,22 +45,10 @@ REVIEW_APPEND_ONLY, REVIEW_APPEND_ONLY_REVERSE = append_only(
 POSTGRESQL = [
     *VALUE_APPEND_ONLY["postgresql"],
     *REVIEW_APPEND_ONLY["postgresql"],
-    f"""
-    CREATE TRIGGER commitments_data_changed
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {INDICATOR}
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
+    postgresql_data_version_trigger(INDICATOR),
     # Submitting a value moves nothing; approving one does (migration 0011's function).
-    f"""
-    CREATE TRIGGER commitments_data_changed
-    AFTER UPDATE OR DELETE OR TRUNCATE ON {VALUE}
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
-    f"""
-    CREATE TRIGGER commitments_data_changed_if_approved
-    AFTER INSERT ON {REVIEW} REFERENCING NEW TABLE AS new_reviews
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed_if_approved();
-    """,
+    postgresql_data_version_trigger(VALUE, "UPDATE OR DELETE OR TRUNCATE"),
+    postgresql_data_version_trigger_on_approval(REVIEW),
 ]
 POSTGRESQL_REVERSE = [
     f"DROP TRIGGER commitments_data_changed_if_approved ON {REVIEW};",
@@ -68,25 +60,19 @@ POSTGRESQL_REVERSE = [
 SQLITE = [
     *VALUE_APPEND_ONLY["sqlite"],
     *REVIEW_APPEND_ONLY["sqlite"],
-    f"""
-    CREATE TRIGGER {REVIEW}_no_second_decision BEFORE INSERT ON {REVIEW}
-    WHEN EXISTS (SELECT 1 FROM {REVIEW} WHERE value_id = NEW.value_id)
-    BEGIN SELECT RAISE(ABORT, 'review decisions are final (an insert over a decision refused)'); END;
-    """,
-    *(sqlite_data_version_trigger(INDICATOR, event) for event in SQLITE_DATA_VERSION_EVENTS),
-    f"""
-    CREATE TRIGGER {REVIEW}_insert_data_changed AFTER INSERT ON {REVIEW}
-    WHEN NEW.decision = 'approve'
-    BEGIN
-        INSERT INTO commitments_dataversion (id, number, changed_at)
-        VALUES (1, 1, strftime('%Y-%m-%d %H:%M:%f', 'now'))
-        ON CONFLICT (id) DO UPDATE SET number = number + 1, changed_at = excluded.changed_at;
-    END;
-    """,
+    sqlite_refusal(
+        f"{REVIEW}_no_second_decision",
+        "INSERT",
+        REVIEW,
+        "review decisions are final (an insert over a decision refused)",
+        existing="value_id = NEW.value_id",
+    ),
+    *sqlite_data_version_triggers(INDICATOR),
+    sqlite_data_version_trigger_on_approval(REVIEW),
 ]
 SQLITE_REVERSE = [
     f"DROP TRIGGER {REVIEW}_insert_data_changed;",
-    *(f"DROP TRIGGER {INDICATOR}_{event.lower()}_data_changed;" for event in SQLITE_DATA_VERSION_EVENTS),
+    *sqlite_drop_data_version_triggers(INDICATOR),
     f"DROP TRIGGER {REVIEW}_no_second_decision;",
     *REVIEW_APPEND_ONLY_REVERSE["sqlite"],
     *VALUE_APPEND_ONLY_REVERSE["sqlite"],
@@ -246,8 +232,8 @@ class Migration(migrations.Migration):
             model_name='indicatorvaluereview',
             constraint=models.CheckConstraint(condition=models.Q(('decision', 'approve'), ('reviewer__isnull', False), _connector='OR'), name='indicatorvaluereview_return_has_reviewer', violation_error_message='Only a reviewer can return a value.'),
         ),
-        migrations.RunPython(
-            run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE}),
+        run_python(
+            {"postgresql": POSTGRESQL, "sqlite": SQLITE},
+            {"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE},
         ),
     ]

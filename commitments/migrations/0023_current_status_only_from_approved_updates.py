@@ -12,7 +12,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 from django.db.models import Exists, OuterRef, Subquery, Value
 
-from commitments.migration_sql import current_status_reviewed, run
+from commitments.migration_sql import current_status_reviewed, run_python
 
 FORWARD, REVERSE = current_status_reviewed()
 
@@ -77,5 +77,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(derive_current_statuses, migrations.RunPython.noop),
-        migrations.RunPython(run(FORWARD), run(REVERSE)),
+        run_python(FORWARD, REVERSE),
     ]

@@ -14,7 +14,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from commitments.migration_sql import append_only, run
+from commitments.migration_sql import append_only, run_python
 
 VALUE_APPEND_ONLY, _ = append_only(
     "commitments_indicatorvalue", "indicator values are append-only: record a correction instead"
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Migrating back, this runs last: the triggers again, after the reverse rebuilds.
-        migrations.RunPython(migrations.RunPython.noop, run(SQLITE_TRIGGERS)),
+        run_python(reverse=SQLITE_TRIGGERS),
         migrations.RemoveConstraint(
             model_name='indicatorvalue',
             name='indicatorvalue_corrected_once',
@@ -45,5 +45,5 @@ class Migration(migrations.Migration):
             model_name='indicatorvalue',
             index=models.Index(fields=['corrects'], name='indicatorvalue_corrects_idx'),
         ),
-        migrations.RunPython(run(SQLITE_TRIGGERS), migrations.RunPython.noop),
+        run_python(SQLITE_TRIGGERS),
     ]
