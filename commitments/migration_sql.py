@@ -1,5 +1,6 @@
 """For migrations that speak SQL of their own (triggers): one list of statements per database,
-and one helper per kind of trigger, which every migration that creates one calls.
+and one helper per kind of trigger, which every migration that creates one calls; and the
+queries of the data migrations.
 
 The helpers return each statement exactly as the migration that first ran it wrote it, to the
 byte: PostgreSQL keeps a function's body and SQLite a trigger's statement as they were sent,
@@ -8,7 +9,9 @@ how deeply that migration indented the statement's lines.) For the same reason a
 never changed once a migration has run with it; what a new migration needs differently is a
 new helper or a new argument whose default keeps the old text."""
 
+from django.contrib.postgres.search import SearchVector
 from django.db import migrations
+from django.db.models import Exists, OuterRef
 
 
 def run(statements_by_vendor):
@@ -369,3 +372,31 @@ def current_status_reviewed():
         "sqlite": [f"DROP TRIGGER {function}_update;", f"DROP TRIGGER {function}_insert;"],
     }
     return forward, reverse
+
+
+# The data migrations' queries (migrations 0018 and 0023), as the models and services made them
+# on the day.
+
+
+def standing_updates(StatusUpdate):
+    """The standing status updates of the commitment OuterRef("pk"), newest first: approved,
+    and not replaced by an approved correction (StatusUpdateQuerySet.newest_standing).
+    `StatusUpdate` is the migration's historical model."""
+    approved_correction = StatusUpdate.objects.filter(
+        corrects=OuterRef("pk"), review__decision="approve"
+    )
+    return (
+        StatusUpdate.objects.filter(commitment=OuterRef("pk"), review__decision="approve")
+        .exclude(Exists(approved_correction))
+        .order_by("-as_of", "-created_at", "-id")
+    )
+
+
+def commitment_search_vector(summary):
+    """A commitment's search vector, weighed as models.search_vector weighs it: its code and
+    title first, then its text, then `summary` (its current summary, an expression)."""
+    return (
+        SearchVector("code", "title", config="english", weight="A")
+        + SearchVector("text", config="english", weight="B")
+        + SearchVector(summary, config="english", weight="C")
+    )
