@@ -7,6 +7,7 @@ million rows bumps it once; SQLite only has row triggers."""
 
 from django.db import migrations, models
 
+from commitments.migration_models import create_model
 from commitments.migration_sql import (
     postgresql_data_version_trigger,
     run_python,
@@ -59,21 +60,14 @@ SQLITE_REVERSE = [
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0004_history'),
-    ]
+    dependencies = [('commitments', '0004_history')]
 
     operations = [
-        migrations.CreateModel(
-            name='DataVersion',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.BigIntegerField(default=0)),
-                ('changed_at', models.DateTimeField(null=True)),
-            ],
-            options={
-                'verbose_name': 'data version',
-            },
+        create_model(
+            'DataVersion',
+            ('number', models.BigIntegerField(default=0)),
+            ('changed_at', models.DateTimeField(null=True)),
+            options={'verbose_name': 'data version'},
         ),
         run_python(
             {"postgresql": POSTGRESQL, "sqlite": SQLITE},

@@ -17,6 +17,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from commitments.migration_models import create_model, decision_fields
 from commitments.migration_sql import (
     postgresql_data_version_trigger,
     postgresql_data_version_trigger_on_approval,
@@ -100,22 +101,13 @@ SQLITE_REVERSE = [
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0010_cadence_help_in_days'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0010_cadence_help_in_days'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.CreateModel(
-            name='Review',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('approve', 'Approved'), ('return', 'Returned for revision')], max_length=10)),
-                ('comment', models.TextField(blank=True, help_text='Why it was returned (required), or a remark on approval.')),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('reviewer', models.ForeignKey(blank=True, help_text='Empty when the update was approved on submission (review not required).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to=settings.AUTH_USER_MODEL)),
-                ('update', models.OneToOneField(error_messages={'unique': 'This update has already been reviewed.'}, on_delete=django.db.models.deletion.PROTECT, related_name='review', to='commitments.statusupdate')),
-            ],
+        create_model(
+            'Review',
+            *decision_fields('Empty when the update was approved on submission (review not required).', 'reviews'),
+            ('update', models.OneToOneField(error_messages={'unique': 'This update has already been reviewed.'}, on_delete=django.db.models.deletion.PROTECT, related_name='review', to='commitments.statusupdate')),
             options={
                 'ordering': ['-decided_at', '-id'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('decision__in', ['approve', 'return'])), name='review_decision_valid', violation_error_message='Decide to approve or to return the update.'), models.CheckConstraint(condition=models.Q(models.Q(('decision', 'return'), _negated=True), models.Q(('comment', ''), _negated=True), _connector='OR'), name='review_return_has_comment', violation_error_message='Say why the update is returned, so that its author can revise it.'), models.CheckConstraint(condition=models.Q(('decision', 'approve'), ('reviewer__isnull', False), _connector='OR'), name='review_return_has_reviewer', violation_error_message='Only a reviewer can return an update.')],

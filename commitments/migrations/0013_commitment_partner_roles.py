@@ -14,6 +14,7 @@ is what every partner was."""
 import django.db.models.deletion
 from django.db import migrations, models
 
+from commitments.migration_models import create_model
 from commitments.migration_sql import run_python, sqlite_data_version_triggers
 
 LINK_TABLE = "commitments_commitment_partners"
@@ -37,13 +38,10 @@ class Migration(migrations.Migration):
         run_python(reverse=SQLITE_TRIGGERS),
         migrations.SeparateDatabaseAndState(
             state_operations=[
-                migrations.CreateModel(
-                    name="CommitmentPartner",
-                    fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                        ("commitment", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="partner_links", to="commitments.commitment")),
-                        ("partner", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="commitment_links", to="commitments.partner")),
-                    ],
+                create_model(
+                    "CommitmentPartner",
+                    ("commitment", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="partner_links", to="commitments.commitment")),
+                    ("partner", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="commitment_links", to="commitments.partner")),
                     options={
                         "verbose_name": "partner of a commitment",
                         "db_table": LINK_TABLE,

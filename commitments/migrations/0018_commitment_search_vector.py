@@ -47,16 +47,10 @@ def remove_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0017_review_decided_index'),
-    ]
+    dependencies = [('commitments', '0017_review_decided_index')]
 
     operations = [
-        migrations.AddField(
-            model_name='commitment',
-            name='search_vector',
-            field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
-        ),
+        migrations.AddField(model_name='commitment', name='search_vector', field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
         migrations.RunPython(fill_search_vectors, migrations.RunPython.noop),
         migrations.RunPython(add_index, remove_index),
     ]

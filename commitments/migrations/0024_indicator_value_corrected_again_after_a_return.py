@@ -24,26 +24,13 @@ SQLITE_TRIGGERS = {"sqlite": VALUE_APPEND_ONLY["sqlite"]}
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0023_current_status_only_from_approved_updates'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0023_current_status_only_from_approved_updates'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
         # Migrating back, this runs last: the triggers again, after the reverse rebuilds.
         run_python(reverse=SQLITE_TRIGGERS),
-        migrations.RemoveConstraint(
-            model_name='indicatorvalue',
-            name='indicatorvalue_corrected_once',
-        ),
-        migrations.AlterField(
-            model_name='indicatorvalue',
-            name='corrects',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='The approved value of the same indicator that this one corrects: once approved, it replaces it. A value has one correction pending or approved at most; once one is returned, another may be recorded.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='commitments.indicatorvalue'),
-        ),
-        migrations.AddIndex(
-            model_name='indicatorvalue',
-            index=models.Index(fields=['corrects'], name='indicatorvalue_corrects_idx'),
-        ),
+        migrations.RemoveConstraint(model_name='indicatorvalue', name='indicatorvalue_corrected_once'),
+        migrations.AlterField(model_name='indicatorvalue', name='corrects', field=models.ForeignKey(blank=True, db_index=False, help_text='The approved value of the same indicator that this one corrects: once approved, it replaces it. A value has one correction pending or approved at most; once one is returned, another may be recorded.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='commitments.indicatorvalue')),
+        migrations.AddIndex(model_name='indicatorvalue', index=models.Index(fields=['corrects'], name='indicatorvalue_corrects_idx')),
         run_python(SQLITE_TRIGGERS),
     ]
