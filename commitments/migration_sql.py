@@ -1,4 +1,17 @@
-"""For migrations that speak SQL of their own (triggers): one list of statements per database."""
+"""For migrations that speak SQL of their own (triggers): one list of statements per database,
+and one helper per kind of trigger, which every migration that creates one calls; and the
+queries of the data migrations.
+
+The helpers return each statement exactly as the migration that first ran it wrote it, to the
+byte: PostgreSQL keeps a function's body and SQLite a trigger's statement as they were sent,
+so a database migrated today holds the same text as one migrated on the day. (`indent` says
+how deeply that migration indented the statement's lines.) For the same reason a helper is
+never changed once a migration has run with it; what a new migration needs differently is a
+new helper or a new argument whose default keeps the old text."""
+
+from django.contrib.postgres.search import SearchVector
+from django.db import migrations
+from django.db.models import Exists, OuterRef
 
 
 def run(statements_by_vendor):
@@ -12,25 +25,192 @@ def run(statements_by_vendor):
     return apply
 
 
+def run_python(forward=None, reverse=None):
+    """The RunPython operation that runs `forward`'s statements (by vendor, as `run` takes them)
+    when migrating forwards and `reverse`'s when migrating backwards; nothing for a direction
+    given none."""
+    return migrations.RunPython(
+        run(forward) if forward else migrations.RunPython.noop,
+        run(reverse) if reverse else migrations.RunPython.noop,
+    )
+
+
+def _indented(statement, indent):
+    """`statement`, written with its lines indented by four spaces, indented by `indent`."""
+    return statement.replace("\n", "\n" + " " * (indent - 4))
+
+
+def _postgresql_trigger(name, fires, function, *, each="STATEMENT", indent=4):
+    """PostgreSQL's trigger `name` that runs `function` when it `fires` (e.g. "AFTER INSERT ON
+    a_table"), once per statement or per row (`each`)."""
+    return _indented(
+        f"""
+    CREATE TRIGGER {name}
+    {fires}
+    FOR EACH {each} EXECUTE FUNCTION {function}();
+    """,
+        indent,
+    )
+
+
+# The data version (migration 0005, models.DataVersion): moved on by a trigger after every write
+# to a table the API shows. PostgreSQL: one trigger per statement, running migration 0005's
+# function commitments_data_changed. SQLite, which has only row triggers: one per event.
+
+EVERY_WRITE = "INSERT OR UPDATE OR DELETE OR TRUNCATE"
 SQLITE_DATA_VERSION_EVENTS = ["INSERT", "UPDATE", "DELETE"]
 
 
-def sqlite_data_version_trigger(table, event, *, name=None, columns=None):
-    """The SQLite trigger of migration 0005 that moves the data version on after `event` on
-    `table` (optionally only an UPDATE OF `columns`).
+def postgresql_data_version_trigger(
+    table, events=EVERY_WRITE, *, name="commitments_data_changed", indent=4
+):
+    """The PostgreSQL trigger that moves the data version on after `events` on `table`."""
+    return _postgresql_trigger(
+        name, f"AFTER {events} ON {table}", "commitments_data_changed", indent=indent
+    )
+
+
+def sqlite_data_version_trigger(
+    table, event, *, name=None, columns=None, when=None, if_not_exists=True
+):
+    """The SQLite trigger that moves the data version on after `event` on `table` (optionally
+    only an UPDATE OF `columns`, or only `when` the new row meets a condition).
 
     SQLite rebuilds a table to add a check constraint, and a rebuilt table has lost its
-    triggers: a migration that rebuilds a watched table creates its triggers again with this."""
+    triggers: a migration that rebuilds a watched table creates its triggers again with this,
+    IF NOT EXISTS (migration 0005 created them without)."""
     name = name or f"{table}_{event.lower()}_data_changed"
+    create = "CREATE TRIGGER IF NOT EXISTS" if if_not_exists else "CREATE TRIGGER"
     of_columns = f" OF {', '.join(columns)}" if columns else ""
+    condition = f"\n    WHEN {when}" if when else ""
     return f"""
-    CREATE TRIGGER IF NOT EXISTS {name} AFTER {event}{of_columns} ON {table}
+    {create} {name} AFTER {event}{of_columns} ON {table}{condition}
     BEGIN
         INSERT INTO commitments_dataversion (id, number, changed_at)
         VALUES (1, 1, strftime('%Y-%m-%d %H:%M:%f', 'now'))
         ON CONFLICT (id) DO UPDATE SET number = number + 1, changed_at = excluded.changed_at;
     END;
     """
+
+
+def sqlite_data_version_triggers(table, **options):
+    """`table`'s SQLite data-version triggers, one per event."""
+    return [
+        sqlite_data_version_trigger(table, event, **options) for event in SQLITE_DATA_VERSION_EVENTS
+    ]
+
+
+def sqlite_drop_data_version_triggers(table):
+    """The reverse of sqlite_data_version_triggers."""
+    return [
+        f"DROP TRIGGER {table}_{event.lower()}_data_changed;"
+        for event in SQLITE_DATA_VERSION_EVENTS
+    ]
+
+
+def postgresql_data_version_trigger_on_approval(table):
+    """The PostgreSQL trigger that moves the data version on when decisions inserted into
+    `table` approve something (migration 0011's function), and never when a submission only
+    waits for review."""
+    return _postgresql_trigger(
+        "commitments_data_changed_if_approved",
+        f"AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_reviews",
+        "commitments_data_changed_if_approved",
+    )
+
+
+def sqlite_data_version_trigger_on_approval(table):
+    """SQLite's counterpart of postgresql_data_version_trigger_on_approval."""
+    return sqlite_data_version_trigger(
+        table, "INSERT", when="NEW.decision = 'approve'", if_not_exists=False
+    )
+
+
+# Append-only tables: UPDATE and DELETE refused whoever sends them, and on SQLite REPLACE (an
+# insert over an existing row) too; on PostgreSQL TRUNCATE unless the session sets
+# roadmap.allow_truncate (a test run's flush does). Migrations 0003, 0008 and 0011 created these
+# triggers for the status updates and their review decisions, a few at a time, with the helpers
+# below; append_only creates them all for a table, as migrations from 0020 on do. Its SQLite
+# triggers are the same, indented deeper; its PostgreSQL statements are laid out differently,
+# and so written out in it.
+
+
+def sqlite_refusal(name, event, table, message, *, existing=None, indent=4):
+    """SQLite's trigger `name` that refuses `event` on `table` with `message`: every time, or,
+    for an INSERT given `existing` (a condition on NEW), when such a row already exists."""
+    condition = f"\n    WHEN EXISTS (SELECT 1 FROM {table} WHERE {existing})" if existing else ""
+    return _indented(
+        f"""
+    CREATE TRIGGER {name} BEFORE {event} ON {table}{condition}
+    BEGIN SELECT RAISE(ABORT, '{message}'); END;
+    """,
+        indent,
+    )
+
+
+def sqlite_no_update_or_delete(table, message, *, indent=4):
+    """SQLite's triggers `table`_no_update and `table`_no_delete."""
+    return [
+        sqlite_refusal(
+            f"{table}_no_{event.lower()}",
+            event,
+            table,
+            f"{message} ({event} refused)",
+            indent=indent,
+        )
+        for event in ("UPDATE", "DELETE")
+    ]
+
+
+def sqlite_no_replace(table, message, *, indent=4):
+    """SQLite's trigger `table`_no_replace: no insert over an existing id."""
+    return sqlite_refusal(
+        f"{table}_no_replace",
+        "INSERT",
+        table,
+        f"{message} (an insert over an existing id refused)",
+        existing="id = NEW.id",
+        indent=indent,
+    )
+
+
+def postgresql_no_update_or_delete(table, message):
+    """PostgreSQL's function and row trigger that refuse an UPDATE or a DELETE on `table`, as
+    migrations 0003 and 0011 wrote them."""
+    function = f"{table}_append_only"
+    return [
+        f"""
+    CREATE FUNCTION {function}() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION '{message} (% refused)', TG_OP USING ERRCODE = 'integrity_constraint_violation';
+    END
+    $$ LANGUAGE plpgsql;
+    """,
+        _postgresql_trigger(function, f"BEFORE UPDATE OR DELETE ON {table}", function, each="ROW"),
+    ]
+
+
+def postgresql_no_truncate_trigger(table, function):
+    """PostgreSQL's trigger that refuses a TRUNCATE of `table` with `function` (migration 0008's
+    commitments_statusupdate_no_truncate), as migrations 0008 and 0011 wrote it."""
+    return _postgresql_trigger(f"{table}_no_truncate", f"BEFORE TRUNCATE ON {table}", function)
+
+
+def _postgresql_refusing_function(name, condition, exception):
+    """The PL/pgSQL trigger function `name` that raises `exception` (RAISE EXCEPTION's
+    arguments) as an integrity error when `condition` holds, as append_only and
+    current_status_reviewed write it."""
+    return f"""
+            CREATE FUNCTION {name}() RETURNS trigger AS $$
+            BEGIN
+                IF {condition} THEN
+                    RAISE EXCEPTION {exception}
+                    USING ERRCODE = 'integrity_constraint_violation';
+                END IF;
+                RETURN NULL;
+            END
+            $$ LANGUAGE plpgsql;
+            """
 
 
 def append_only(table, message):
@@ -55,36 +235,19 @@ def append_only(table, message):
             CREATE TRIGGER {function} BEFORE UPDATE OR DELETE ON {table}
             FOR EACH ROW EXECUTE FUNCTION {function}();
             """,
-            f"""
-            CREATE FUNCTION {no_truncate}() RETURNS trigger AS $$
-            BEGIN
-                IF coalesce(current_setting('roadmap.allow_truncate', true), '') <> 'on' THEN
-                    RAISE EXCEPTION '{message} (TRUNCATE refused)'
-                    USING ERRCODE = 'integrity_constraint_violation';
-                END IF;
-                RETURN NULL;
-            END
-            $$ LANGUAGE plpgsql;
-            """,
+            _postgresql_refusing_function(
+                no_truncate,
+                "coalesce(current_setting('roadmap.allow_truncate', true), '') <> 'on'",
+                f"'{message} (TRUNCATE refused)'",
+            ),
             f"""
             CREATE TRIGGER {no_truncate} BEFORE TRUNCATE ON {table}
             FOR EACH STATEMENT EXECUTE FUNCTION {no_truncate}();
             """,
         ],
         "sqlite": [
-            f"""
-            CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
-            BEGIN SELECT RAISE(ABORT, '{message} (UPDATE refused)'); END;
-            """,
-            f"""
-            CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
-            BEGIN SELECT RAISE(ABORT, '{message} (DELETE refused)'); END;
-            """,
-            f"""
-            CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
-            WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id)
-            BEGIN SELECT RAISE(ABORT, '{message} (an insert over an existing id refused)'); END;
-            """,
+            *sqlite_no_update_or_delete(table, message, indent=12),
+            sqlite_no_replace(table, message, indent=12),
         ],
     }
     reverse = {
@@ -169,19 +332,13 @@ def current_status_reviewed():
     message = CURRENT_STATUS_MESSAGE.replace("'", "''")  # in an SQL string
     forward = {
         "postgresql": [
-            f"""
-            CREATE FUNCTION {function}() RETURNS trigger AS $$
-            BEGIN
-                IF NOT ({_current_status_allowed("IS NOT DISTINCT FROM")}) THEN
-                    RAISE EXCEPTION '{message} (% of %: %, %, as of % refused)',
-                        TG_OP, NEW.code, NEW.current_status, NEW.current_progress,
-                        NEW.current_as_of
-                    USING ERRCODE = 'integrity_constraint_violation';
-                END IF;
-                RETURN NULL;
-            END
-            $$ LANGUAGE plpgsql;
-            """,
+            _postgresql_refusing_function(
+                function,
+                f"NOT ({_current_status_allowed('IS NOT DISTINCT FROM')})",
+                f"'{message} (% of %: %, %, as of % refused)',"
+                "\n                        TG_OP, NEW.code, NEW.current_status, NEW.current_progress,"
+                "\n                        NEW.current_as_of",
+            ),
             f"""
             CREATE TRIGGER {function}_insert AFTER INSERT ON {table}
             FOR EACH ROW EXECUTE FUNCTION {function}();
@@ -215,3 +372,31 @@ def current_status_reviewed():
         "sqlite": [f"DROP TRIGGER {function}_update;", f"DROP TRIGGER {function}_insert;"],
     }
     return forward, reverse
+
+
+# The data migrations' queries (migrations 0018 and 0023), as the models and services made them
+# on the day.
+
+
+def standing_updates(StatusUpdate):
+    """The standing status updates of the commitment OuterRef("pk"), newest first: approved,
+    and not replaced by an approved correction (StatusUpdateQuerySet.newest_standing).
+    `StatusUpdate` is the migration's historical model."""
+    approved_correction = StatusUpdate.objects.filter(
+        corrects=OuterRef("pk"), review__decision="approve"
+    )
+    return (
+        StatusUpdate.objects.filter(commitment=OuterRef("pk"), review__decision="approve")
+        .exclude(Exists(approved_correction))
+        .order_by("-as_of", "-created_at", "-id")
+    )
+
+
+def commitment_search_vector(summary):
+    """A commitment's search vector, weighed as models.search_vector weighs it: its code and
+    title first, then its text, then `summary` (its current summary, an expression)."""
+    return (
+        SearchVector("code", "title", config="english", weight="A")
+        + SearchVector("text", config="english", weight="B")
+        + SearchVector(summary, config="english", weight="C")
+    )

@@ -6,204 +6,110 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from commitments.migration_models import create_model, slug_field, source_document_fields
+
 
 class Migration(migrations.Migration):
 
     initial = True
 
-    dependencies = [
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.CreateModel(
-            name='Pillar',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and the API.', max_length=60, unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('display_order', models.PositiveSmallIntegerField(default=0, help_text='Pillars are listed in this order (lowest first).')),
-            ],
-            options={
-                'ordering': ['display_order', 'name'],
-            },
+        create_model(
+            'Pillar',
+            slug_field(),
+            ('name', models.CharField(max_length=100, unique=True)),
+            ('description', models.TextField(blank=True)),
+            ('display_order', models.PositiveSmallIntegerField(default=0, help_text='Pillars are listed in this order (lowest first).')),
+            options={'ordering': ['display_order', 'name']},
         ),
-        migrations.CreateModel(
-            name='SourceDocument',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and the API.', max_length=60, unique=True)),
-                ('short_name', models.CharField(help_text='How analysts refer to it.', max_length=100)),
-                ('title', models.CharField(help_text='Full title as published.', max_length=300)),
-                ('issuer', models.CharField(help_text='Who adopted or published it.', max_length=300)),
-                ('issued_on', models.DateField(help_text='Date of adoption. No status update can be dated before it.')),
-                ('url', models.URLField(blank=True, help_text='Where the text is published.', max_length=500, verbose_name='URL')),
-                ('description', models.TextField(blank=True)),
-            ],
-            options={
-                'verbose_name': 'source document',
-                'ordering': ['issued_on', 'short_name'],
-            },
+        create_model(
+            'SourceDocument',
+            slug_field(),
+            *source_document_fields(),
+            options={'verbose_name': 'source document', 'ordering': ['issued_on', 'short_name']},
         ),
-        migrations.CreateModel(
-            name='Theme',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and the API.', max_length=60, unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
-            ],
-            options={
-                'ordering': ['name'],
-            },
+        create_model(
+            'Theme',
+            slug_field(),
+            ('name', models.CharField(max_length=100, unique=True)),
+            ('description', models.TextField(blank=True)),
+            options={'ordering': ['name']},
         ),
-        migrations.CreateModel(
-            name='Partner',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and the API.', max_length=60, unique=True)),
-                ('name', models.CharField(max_length=150, unique=True)),
-                ('kind', models.CharField(choices=[('international_organisation', 'International organisation'), ('coalition_body', 'Coalition body'), ('government', 'Government or state institution'), ('local_partner', 'Local partner')], max_length=30)),
-                ('description', models.TextField(blank=True)),
-            ],
+        create_model(
+            'Partner',
+            slug_field(),
+            ('name', models.CharField(max_length=150, unique=True)),
+            ('kind', models.CharField(choices=[('international_organisation', 'International organisation'), ('coalition_body', 'Coalition body'), ('government', 'Government or state institution'), ('local_partner', 'Local partner')], max_length=30)),
+            ('description', models.TextField(blank=True)),
             options={
                 'ordering': ['name'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['international_organisation', 'coalition_body', 'government', 'local_partner'])), name='partner_kind_valid', violation_error_message='Choose a kind of partner from the list.')],
             },
         ),
-        migrations.CreateModel(
-            name='Place',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and the API.', max_length=60, unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('global', 'Global'), ('region', 'Region'), ('country', 'Country'), ('area', 'Area within a country')], max_length=20)),
-                ('parent', models.ForeignKey(blank=True, help_text='The wider place this one lies in, e.g. Syria for northeast Syria.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='commitments.place')),
-            ],
-            options={
-                'ordering': ['name'],
-            },
+        create_model(
+            'Place',
+            slug_field(),
+            ('name', models.CharField(max_length=100, unique=True)),
+            ('kind', models.CharField(choices=[('global', 'Global'), ('region', 'Region'), ('country', 'Country'), ('area', 'Area within a country')], max_length=20)),
+            ('parent', models.ForeignKey(blank=True, help_text='The wider place this one lies in, e.g. Syria for northeast Syria.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='commitments.place')),
+            options={'ordering': ['name']},
         ),
-        migrations.CreateModel(
-            name='Commitment',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). It never changes once created.', max_length=20, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2,6}-[0-9]+(\\.[0-9]+)*$', 'Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3.')])),
-                ('title', models.CharField(help_text='Short title for lists.', max_length=200)),
-                ('text', models.TextField(help_text='The commitment, quoted verbatim from its source.')),
-                ('paragraph', models.PositiveSmallIntegerField(help_text='Paragraph of the source document the text is quoted from (first = 1).', validators=[django.core.validators.MinValueValidator(1)])),
-                ('target_date', models.DateField(blank=True, help_text='When it should be achieved, if set.', null=True)),
-                ('update_cadence_days', models.PositiveSmallIntegerField(blank=True, help_text='How often it should be assessed, in days. Empty: the project default (STALE_AFTER_DAYS).', null=True, validators=[django.core.validators.MinValueValidator(1)])),
-                ('current_status', models.CharField(choices=[('not_assessed', 'Not assessed'), ('not_started', 'Not started'), ('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('completed', 'Completed'), ('discontinued', 'Discontinued')], default='not_assessed', editable=False, max_length=20)),
-                ('current_progress', models.PositiveSmallIntegerField(editable=False, null=True)),
-                ('current_as_of', models.DateField(editable=False, null=True)),
-                ('last_update_at', models.DateTimeField(editable=False, help_text='When a status update was last recorded, even a back-dated one.', null=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False, help_text='Goes up by one on every edit of the commitment.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('parent', models.ForeignKey(blank=True, help_text='Set when this commitment is one of several tools listed by a wider one.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='commitments.commitment')),
-                ('partners', models.ManyToManyField(blank=True, related_name='commitments', to='commitments.partner')),
-                ('pillar', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commitments', to='commitments.pillar')),
-                ('places', models.ManyToManyField(blank=True, related_name='commitments', to='commitments.place')),
-                ('source_document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commitments', to='commitments.sourcedocument')),
-                ('themes', models.ManyToManyField(blank=True, related_name='commitments', to='commitments.theme')),
-            ],
-            options={
-                'ordering': ['source_document_id', 'paragraph', 'code'],
-            },
+        create_model(
+            'Commitment',
+            ('code', models.CharField(help_text='Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). It never changes once created.', max_length=20, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2,6}-[0-9]+(\\.[0-9]+)*$', 'Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3.')])),
+            ('title', models.CharField(help_text='Short title for lists.', max_length=200)),
+            ('text', models.TextField(help_text='The commitment, quoted verbatim from its source.')),
+            ('paragraph', models.PositiveSmallIntegerField(help_text='Paragraph of the source document the text is quoted from (first = 1).', validators=[django.core.validators.MinValueValidator(1)])),
+            ('target_date', models.DateField(blank=True, help_text='When it should be achieved, if set.', null=True)),
+            ('update_cadence_days', models.PositiveSmallIntegerField(blank=True, help_text='How often it should be assessed, in days. Empty: the project default (STALE_AFTER_DAYS).', null=True, validators=[django.core.validators.MinValueValidator(1)])),
+            ('current_status', models.CharField(choices=[('not_assessed', 'Not assessed'), ('not_started', 'Not started'), ('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('completed', 'Completed'), ('discontinued', 'Discontinued')], default='not_assessed', editable=False, max_length=20)),
+            ('current_progress', models.PositiveSmallIntegerField(editable=False, null=True)),
+            ('current_as_of', models.DateField(editable=False, null=True)),
+            ('last_update_at', models.DateTimeField(editable=False, help_text='When a status update was last recorded, even a back-dated one.', null=True)),
+            ('version', models.PositiveIntegerField(default=1, editable=False, help_text='Goes up by one on every edit of the commitment.')),
+            ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+            ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+            ('parent', models.ForeignKey(blank=True, help_text='Set when this commitment is one of several tools listed by a wider one.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='commitments.commitment')),
+            ('partners', models.ManyToManyField(blank=True, related_name='commitments', to='commitments.partner')),
+            ('pillar', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commitments', to='commitments.pillar')),
+            ('places', models.ManyToManyField(blank=True, related_name='commitments', to='commitments.place')),
+            ('source_document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commitments', to='commitments.sourcedocument')),
+            ('themes', models.ManyToManyField(blank=True, related_name='commitments', to='commitments.theme')),
+            options={'ordering': ['source_document_id', 'paragraph', 'code']},
         ),
-        migrations.CreateModel(
-            name='StatusUpdate',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('completed', 'Completed'), ('discontinued', 'Discontinued')], max_length=20)),
-                ('progress', models.PositiveSmallIntegerField(blank=True, help_text='Percentage done, 0 to 100, if it can be measured.', null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('as_of', models.DateField(help_text='The date the assessment describes. Not in the future.', verbose_name='as of')),
-                ('summary', models.TextField(help_text='What happened and why the status is what it is.')),
-                ('evidence_url', models.URLField(blank=True, max_length=500, verbose_name='evidence URL')),
-                ('evidence_source', models.CharField(blank=True, help_text="Where the evidence comes from, e.g. a report's title.", max_length=300)),
-                ('confidence', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='recorded at')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_updates', to=settings.AUTH_USER_MODEL)),
-                ('commitment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_updates', to='commitments.commitment')),
-                ('corrects', models.ForeignKey(blank=True, help_text='The earlier update of the same commitment that this one corrects, if any.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='commitments.statusupdate')),
-            ],
-            options={
-                'verbose_name': 'status update',
-                'ordering': ['-as_of', '-created_at', '-id'],
-            },
+        create_model(
+            'StatusUpdate',
+            ('status', models.CharField(choices=[('not_started', 'Not started'), ('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('completed', 'Completed'), ('discontinued', 'Discontinued')], max_length=20)),
+            ('progress', models.PositiveSmallIntegerField(blank=True, help_text='Percentage done, 0 to 100, if it can be measured.', null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
+            ('as_of', models.DateField(help_text='The date the assessment describes. Not in the future.', verbose_name='as of')),
+            ('summary', models.TextField(help_text='What happened and why the status is what it is.')),
+            ('evidence_url', models.URLField(blank=True, max_length=500, verbose_name='evidence URL')),
+            ('evidence_source', models.CharField(blank=True, help_text="Where the evidence comes from, e.g. a report's title.", max_length=300)),
+            ('confidence', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
+            ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='recorded at')),
+            ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_updates', to=settings.AUTH_USER_MODEL)),
+            ('commitment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_updates', to='commitments.commitment')),
+            ('corrects', models.ForeignKey(blank=True, help_text='The earlier update of the same commitment that this one corrects, if any.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='commitments.statusupdate')),
+            options={'verbose_name': 'status update', 'ordering': ['-as_of', '-created_at', '-id']},
         ),
-        migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['global', 'region', 'country', 'area'])), name='place_kind_valid', violation_error_message='Choose a kind of place from the list.'),
-        ),
-        migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='place_not_own_parent', violation_error_message='A place cannot lie within itself.'),
-        ),
-        migrations.AddIndex(
-            model_name='statusupdate',
-            index=models.Index(models.F('commitment'), models.OrderBy(models.F('as_of'), descending=True), models.OrderBy(models.F('created_at'), descending=True), name='statusupdate_history_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='statusupdate',
-            index=models.Index(models.OrderBy(models.F('created_at'), descending=True), name='statusupdate_feed_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='statusupdate',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__isnull', True), models.Q(('progress__gte', 0), ('progress__lte', 100)), _connector='OR'), name='statusupdate_progress_0_100', violation_error_message='Progress is a percentage from 0 to 100.'),
-        ),
-        migrations.AddConstraint(
-            model_name='statusupdate',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['not_started', 'on_track', 'at_risk', 'off_track', 'completed', 'discontinued'])), name='statusupdate_status_valid', violation_error_message='Choose a status from the list.'),
-        ),
-        migrations.AddConstraint(
-            model_name='statusupdate',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__in', ['', 'low', 'medium', 'high'])), name='statusupdate_confidence_valid', violation_error_message='Choose low, medium or high confidence, or leave it empty.'),
-        ),
-        migrations.AddConstraint(
-            model_name='statusupdate',
-            constraint=models.CheckConstraint(condition=models.Q(('summary', ''), _negated=True), name='statusupdate_summary_not_empty', violation_error_message='Write a summary of the assessment.'),
-        ),
-        migrations.AddConstraint(
-            model_name='statusupdate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'completed'), _negated=True), ('progress__isnull', True), ('progress', 100), _connector='OR'), name='statusupdate_completed_is_100', violation_error_message='A completed commitment is 100% done: set progress to 100 or leave it empty.'),
-        ),
-        migrations.AddIndex(
-            model_name='commitment',
-            index=models.Index(fields=['current_status'], name='commitment_status_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='commitment',
-            index=models.Index(fields=['current_as_of'], name='commitment_as_of_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='commitment',
-            index=models.Index(fields=['last_update_at'], name='commitment_last_update_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('paragraph__gte', 1)), name='commitment_paragraph_positive', violation_error_message='Paragraphs are numbered from 1.'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('update_cadence_days__isnull', True), ('update_cadence_days__gte', 1), _connector='OR'), name='commitment_cadence_positive', violation_error_message='The update cadence is at least one day.'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('current_progress__isnull', True), models.Q(('current_progress__gte', 0), ('current_progress__lte', 100)), _connector='OR'), name='commitment_current_progress_0_100', violation_error_message='Progress is a percentage from 0 to 100.'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('current_status__in', ['not_assessed', 'not_started', 'on_track', 'at_risk', 'off_track', 'completed', 'discontinued'])), name='commitment_current_status_valid', violation_error_message='Choose a status from the list.'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('current_as_of__isnull', True), ('current_status', 'not_assessed')), models.Q(models.Q(('current_status', 'not_assessed'), _negated=True), ('current_as_of__isnull', False)), _connector='OR'), name='commitment_assessed_iff_as_of', violation_error_message='A commitment has an as-of date exactly when it has been assessed.'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='commitment_not_own_parent', violation_error_message='A commitment cannot be its own parent.'),
-        ),
+        migrations.AddConstraint(model_name='place', constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['global', 'region', 'country', 'area'])), name='place_kind_valid', violation_error_message='Choose a kind of place from the list.')),
+        migrations.AddConstraint(model_name='place', constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='place_not_own_parent', violation_error_message='A place cannot lie within itself.')),
+        migrations.AddIndex(model_name='statusupdate', index=models.Index(models.F('commitment'), models.OrderBy(models.F('as_of'), descending=True), models.OrderBy(models.F('created_at'), descending=True), name='statusupdate_history_idx')),
+        migrations.AddIndex(model_name='statusupdate', index=models.Index(models.OrderBy(models.F('created_at'), descending=True), name='statusupdate_feed_idx')),
+        migrations.AddConstraint(model_name='statusupdate', constraint=models.CheckConstraint(condition=models.Q(('progress__isnull', True), models.Q(('progress__gte', 0), ('progress__lte', 100)), _connector='OR'), name='statusupdate_progress_0_100', violation_error_message='Progress is a percentage from 0 to 100.')),
+        migrations.AddConstraint(model_name='statusupdate', constraint=models.CheckConstraint(condition=models.Q(('status__in', ['not_started', 'on_track', 'at_risk', 'off_track', 'completed', 'discontinued'])), name='statusupdate_status_valid', violation_error_message='Choose a status from the list.')),
+        migrations.AddConstraint(model_name='statusupdate', constraint=models.CheckConstraint(condition=models.Q(('confidence__in', ['', 'low', 'medium', 'high'])), name='statusupdate_confidence_valid', violation_error_message='Choose low, medium or high confidence, or leave it empty.')),
+        migrations.AddConstraint(model_name='statusupdate', constraint=models.CheckConstraint(condition=models.Q(('summary', ''), _negated=True), name='statusupdate_summary_not_empty', violation_error_message='Write a summary of the assessment.')),
+        migrations.AddConstraint(model_name='statusupdate', constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'completed'), _negated=True), ('progress__isnull', True), ('progress', 100), _connector='OR'), name='statusupdate_completed_is_100', violation_error_message='A completed commitment is 100% done: set progress to 100 or leave it empty.')),
+        migrations.AddIndex(model_name='commitment', index=models.Index(fields=['current_status'], name='commitment_status_idx')),
+        migrations.AddIndex(model_name='commitment', index=models.Index(fields=['current_as_of'], name='commitment_as_of_idx')),
+        migrations.AddIndex(model_name='commitment', index=models.Index(fields=['last_update_at'], name='commitment_last_update_idx')),
+        migrations.AddConstraint(model_name='commitment', constraint=models.CheckConstraint(condition=models.Q(('paragraph__gte', 1)), name='commitment_paragraph_positive', violation_error_message='Paragraphs are numbered from 1.')),
+        migrations.AddConstraint(model_name='commitment', constraint=models.CheckConstraint(condition=models.Q(('update_cadence_days__isnull', True), ('update_cadence_days__gte', 1), _connector='OR'), name='commitment_cadence_positive', violation_error_message='The update cadence is at least one day.')),
+        migrations.AddConstraint(model_name='commitment', constraint=models.CheckConstraint(condition=models.Q(('current_progress__isnull', True), models.Q(('current_progress__gte', 0), ('current_progress__lte', 100)), _connector='OR'), name='commitment_current_progress_0_100', violation_error_message='Progress is a percentage from 0 to 100.')),
+        migrations.AddConstraint(model_name='commitment', constraint=models.CheckConstraint(condition=models.Q(('current_status__in', ['not_assessed', 'not_started', 'on_track', 'at_risk', 'off_track', 'completed', 'discontinued'])), name='commitment_current_status_valid', violation_error_message='Choose a status from the list.')),
+        migrations.AddConstraint(model_name='commitment', constraint=models.CheckConstraint(condition=models.Q(models.Q(('current_as_of__isnull', True), ('current_status', 'not_assessed')), models.Q(models.Q(('current_status', 'not_assessed'), _negated=True), ('current_as_of__isnull', False)), _connector='OR'), name='commitment_assessed_iff_as_of', violation_error_message='A commitment has an as-of date exactly when it has been assessed.')),
+        migrations.AddConstraint(model_name='commitment', constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='commitment_not_own_parent', violation_error_message='A commitment cannot be its own parent.')),
     ]

@@ -5,34 +5,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0001_initial'),
-    ]
+    dependencies = [('commitments', '0001_initial')]
 
     operations = [
-        migrations.AddField(
-            model_name='partner',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True),
-        ),
-        migrations.AddField(
-            model_name='pillar',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True),
-        ),
-        migrations.AddField(
-            model_name='place',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True),
-        ),
-        migrations.AddField(
-            model_name='sourcedocument',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True),
-        ),
-        migrations.AddField(
-            model_name='theme',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True),
-        ),
+        migrations.AddField(model_name=model_name, name='updated_at', field=models.DateTimeField(auto_now=True))
+        for model_name in ['partner', 'pillar', 'place', 'sourcedocument', 'theme']
     ]

@@ -7,7 +7,13 @@ million rows bumps it once; SQLite only has row triggers."""
 
 from django.db import migrations, models
 
-from commitments.migration_sql import run
+from commitments.migration_models import create_model
+from commitments.migration_sql import (
+    postgresql_data_version_trigger,
+    run_python,
+    sqlite_data_version_triggers,
+    sqlite_drop_data_version_triggers,
+)
 
 WATCHED_TABLES = [
     "commitments_commitment",
@@ -35,59 +41,36 @@ POSTGRESQL = [
     END
     $$ LANGUAGE plpgsql;
     """,
-    *(
-        f"""
-        CREATE TRIGGER commitments_data_changed
-        AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
-        FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-        """
-        for table in WATCHED_TABLES
-    ),
+    # Their lines indented by eight spaces, as this migration first sent them.
+    *(postgresql_data_version_trigger(table, indent=8) for table in WATCHED_TABLES),
 ]
 POSTGRESQL_REVERSE = [
     *(f"DROP TRIGGER commitments_data_changed ON {table};" for table in WATCHED_TABLES),
     "DROP FUNCTION commitments_data_changed();",
 ]
-SQLITE_EVENTS = ["INSERT", "UPDATE", "DELETE"]
 SQLITE = [
-    f"""
-    CREATE TRIGGER {table}_{event.lower()}_data_changed AFTER {event} ON {table}
-    BEGIN
-        INSERT INTO commitments_dataversion (id, number, changed_at)
-        VALUES (1, 1, strftime('%Y-%m-%d %H:%M:%f', 'now'))
-        ON CONFLICT (id) DO UPDATE SET number = number + 1, changed_at = excluded.changed_at;
-    END;
-    """
+    trigger
     for table in WATCHED_TABLES
-    for event in SQLITE_EVENTS
+    for trigger in sqlite_data_version_triggers(table, if_not_exists=False)
 ]
 SQLITE_REVERSE = [
-    f"DROP TRIGGER {table}_{event.lower()}_data_changed;"
-    for table in WATCHED_TABLES
-    for event in SQLITE_EVENTS
+    drop for table in WATCHED_TABLES for drop in sqlite_drop_data_version_triggers(table)
 ]
 
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0004_history'),
-    ]
+    dependencies = [('commitments', '0004_history')]
 
     operations = [
-        migrations.CreateModel(
-            name='DataVersion',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.BigIntegerField(default=0)),
-                ('changed_at', models.DateTimeField(null=True)),
-            ],
-            options={
-                'verbose_name': 'data version',
-            },
+        create_model(
+            'DataVersion',
+            ('number', models.BigIntegerField(default=0)),
+            ('changed_at', models.DateTimeField(null=True)),
+            options={'verbose_name': 'data version'},
         ),
-        migrations.RunPython(
-            run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE}),
+        run_python(
+            {"postgresql": POSTGRESQL, "sqlite": SQLITE},
+            {"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE},
         ),
     ]

@@ -6,30 +6,12 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0005_data_version'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0005_data_version'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='statusupdate',
-            name='statusupdate_history_idx',
-        ),
-        migrations.RemoveIndex(
-            model_name='statusupdate',
-            name='statusupdate_feed_idx',
-        ),
-        migrations.AddIndex(
-            model_name='commitment',
-            index=models.Index(fields=['source_document', 'paragraph', 'code'], name='commitment_list_order_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='statusupdate',
-            index=models.Index(models.F('commitment'), models.OrderBy(models.F('as_of'), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='statusupdate_history_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='statusupdate',
-            index=models.Index(models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='statusupdate_feed_idx'),
-        ),
+        migrations.RemoveIndex(model_name='statusupdate', name='statusupdate_history_idx'),
+        migrations.RemoveIndex(model_name='statusupdate', name='statusupdate_feed_idx'),
+        migrations.AddIndex(model_name='commitment', index=models.Index(fields=['source_document', 'paragraph', 'code'], name='commitment_list_order_idx')),
+        migrations.AddIndex(model_name='statusupdate', index=models.Index(models.F('commitment'), models.OrderBy(models.F('as_of'), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='statusupdate_history_idx')),
+        migrations.AddIndex(model_name='statusupdate', index=models.Index(models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='statusupdate_feed_idx')),
     ]

@@ -11,17 +11,11 @@ import datetime
 import django.core.validators
 from django.db import migrations, models
 
-from commitments.migration_sql import (
-    SQLITE_DATA_VERSION_EVENTS,
-    run,
-    sqlite_data_version_trigger,
-)
+from commitments.migration_sql import run_python, sqlite_data_version_triggers
 
 REBUILT_TABLES = ["commitments_commitment", "commitments_pillar", "commitments_sourcedocument"]
 SQLITE_TRIGGERS = [
-    sqlite_data_version_trigger(table, event)
-    for table in REBUILT_TABLES
-    for event in SQLITE_DATA_VERSION_EVENTS
+    trigger for table in REBUILT_TABLES for trigger in sqlite_data_version_triggers(table)
 ]
 # A cadence beyond the new bound could only have been a typo or an attack; ten years is the
 # longest that means anything. The other bounds were never reachable in practice.
@@ -30,89 +24,26 @@ CLAMP_CADENCE = "UPDATE commitments_commitment SET update_cadence_days = 3650 WH
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0006_list_and_feed_indexes'),
-    ]
+    dependencies = [('commitments', '0006_list_and_feed_indexes')]
 
     operations = [
         migrations.RunSQL(CLAMP_CADENCE, migrations.RunSQL.noop),
-        migrations.RemoveConstraint(
-            model_name='commitment',
-            name='commitment_paragraph_positive',
-        ),
-        migrations.RemoveConstraint(
-            model_name='commitment',
-            name='commitment_cadence_positive',
-        ),
-        migrations.AlterField(
-            model_name='commitment',
-            name='paragraph',
-            field=models.PositiveSmallIntegerField(help_text='Paragraph of the source document the text is quoted from (first = 1).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(9999)]),
-        ),
-        migrations.AlterField(
-            model_name='commitment',
-            name='target_date',
-            field=models.DateField(blank=True, help_text='When it should be achieved, if set.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.')]),
-        ),
-        migrations.AlterField(
-            model_name='commitment',
-            name='update_cadence_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='How often it should be assessed, in days. Empty: the project default (STALE_AFTER_DAYS).', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)]),
-        ),
-        migrations.AlterField(
-            model_name='historicalcommitment',
-            name='paragraph',
-            field=models.PositiveSmallIntegerField(help_text='Paragraph of the source document the text is quoted from (first = 1).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(9999)]),
-        ),
-        migrations.AlterField(
-            model_name='historicalcommitment',
-            name='target_date',
-            field=models.DateField(blank=True, help_text='When it should be achieved, if set.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.')]),
-        ),
-        migrations.AlterField(
-            model_name='historicalcommitment',
-            name='update_cadence_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='How often it should be assessed, in days. Empty: the project default (STALE_AFTER_DAYS).', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)]),
-        ),
-        migrations.AlterField(
-            model_name='historicalpillar',
-            name='display_order',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Pillars are listed in this order (lowest first).', validators=[django.core.validators.MaxValueValidator(32767)]),
-        ),
-        migrations.AlterField(
-            model_name='historicalsourcedocument',
-            name='issued_on',
-            field=models.DateField(help_text='Date of adoption. No status update can be dated before it.', validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.')]),
-        ),
-        migrations.AlterField(
-            model_name='pillar',
-            name='display_order',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Pillars are listed in this order (lowest first).', validators=[django.core.validators.MaxValueValidator(32767)]),
-        ),
-        migrations.AlterField(
-            model_name='sourcedocument',
-            name='issued_on',
-            field=models.DateField(help_text='Date of adoption. No status update can be dated before it.', validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.')]),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('paragraph__gte', 1), ('paragraph__lte', 9999)), name='commitment_paragraph_range', violation_error_message='Paragraphs are numbered from 1 to 9999.'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('update_cadence_days__isnull', True), models.Q(('update_cadence_days__gte', 1), ('update_cadence_days__lte', 3650)), _connector='OR'), name='commitment_cadence_range', violation_error_message='The update cadence is from 1 to 3650 days.'),
-        ),
-        migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('target_date__isnull', True), models.Q(('target_date__gte', datetime.date(1900, 1, 1)), ('target_date__lte', datetime.date(2099, 12, 31))), _connector='OR'), name='commitment_target_date_range', violation_error_message='The target date must lie between 01 Jan 1900 and 31 Dec 2099.'),
-        ),
-        migrations.AddConstraint(
-            model_name='pillar',
-            constraint=models.CheckConstraint(condition=models.Q(('display_order__gte', 0), ('display_order__lte', 32767)), name='pillar_display_order_range', violation_error_message='The display order is a number from 0 to 32767.'),
-        ),
-        migrations.AddConstraint(
-            model_name='sourcedocument',
-            constraint=models.CheckConstraint(condition=models.Q(('issued_on__isnull', True), models.Q(('issued_on__gte', datetime.date(1900, 1, 1)), ('issued_on__lte', datetime.date(2099, 12, 31))), _connector='OR'), name='sourcedocument_issued_on_range', violation_error_message='The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.'),
-        ),
-        migrations.RunPython(run({"sqlite": SQLITE_TRIGGERS}), migrations.RunPython.noop),
+        migrations.RemoveConstraint(model_name='commitment', name='commitment_paragraph_positive'),
+        migrations.RemoveConstraint(model_name='commitment', name='commitment_cadence_positive'),
+        migrations.AlterField(model_name='commitment', name='paragraph', field=models.PositiveSmallIntegerField(help_text='Paragraph of the source document the text is quoted from (first = 1).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(9999)])),
+        migrations.AlterField(model_name='commitment', name='target_date', field=models.DateField(blank=True, help_text='When it should be achieved, if set.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.')])),
+        migrations.AlterField(model_name='commitment', name='update_cadence_days', field=models.PositiveSmallIntegerField(blank=True, help_text='How often it should be assessed, in days. Empty: the project default (STALE_AFTER_DAYS).', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)])),
+        migrations.AlterField(model_name='historicalcommitment', name='paragraph', field=models.PositiveSmallIntegerField(help_text='Paragraph of the source document the text is quoted from (first = 1).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(9999)])),
+        migrations.AlterField(model_name='historicalcommitment', name='target_date', field=models.DateField(blank=True, help_text='When it should be achieved, if set.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.')])),
+        migrations.AlterField(model_name='historicalcommitment', name='update_cadence_days', field=models.PositiveSmallIntegerField(blank=True, help_text='How often it should be assessed, in days. Empty: the project default (STALE_AFTER_DAYS).', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)])),
+        migrations.AlterField(model_name='historicalpillar', name='display_order', field=models.PositiveSmallIntegerField(default=0, help_text='Pillars are listed in this order (lowest first).', validators=[django.core.validators.MaxValueValidator(32767)])),
+        migrations.AlterField(model_name='historicalsourcedocument', name='issued_on', field=models.DateField(help_text='Date of adoption. No status update can be dated before it.', validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.')])),
+        migrations.AlterField(model_name='pillar', name='display_order', field=models.PositiveSmallIntegerField(default=0, help_text='Pillars are listed in this order (lowest first).', validators=[django.core.validators.MaxValueValidator(32767)])),
+        migrations.AlterField(model_name='sourcedocument', name='issued_on', field=models.DateField(help_text='Date of adoption. No status update can be dated before it.', validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.')])),
+        migrations.AddConstraint(model_name='commitment', constraint=models.CheckConstraint(condition=models.Q(('paragraph__gte', 1), ('paragraph__lte', 9999)), name='commitment_paragraph_range', violation_error_message='Paragraphs are numbered from 1 to 9999.')),
+        migrations.AddConstraint(model_name='commitment', constraint=models.CheckConstraint(condition=models.Q(('update_cadence_days__isnull', True), models.Q(('update_cadence_days__gte', 1), ('update_cadence_days__lte', 3650)), _connector='OR'), name='commitment_cadence_range', violation_error_message='The update cadence is from 1 to 3650 days.')),
+        migrations.AddConstraint(model_name='commitment', constraint=models.CheckConstraint(condition=models.Q(('target_date__isnull', True), models.Q(('target_date__gte', datetime.date(1900, 1, 1)), ('target_date__lte', datetime.date(2099, 12, 31))), _connector='OR'), name='commitment_target_date_range', violation_error_message='The target date must lie between 01 Jan 1900 and 31 Dec 2099.')),
+        migrations.AddConstraint(model_name='pillar', constraint=models.CheckConstraint(condition=models.Q(('display_order__gte', 0), ('display_order__lte', 32767)), name='pillar_display_order_range', violation_error_message='The display order is a number from 0 to 32767.')),
+        migrations.AddConstraint(model_name='sourcedocument', constraint=models.CheckConstraint(condition=models.Q(('issued_on__isnull', True), models.Q(('issued_on__gte', datetime.date(1900, 1, 1)), ('issued_on__lte', datetime.date(2099, 12, 31))), _connector='OR'), name='sourcedocument_issued_on_range', violation_error_message='The date of adoption must lie between 01 Jan 1900 and 31 Dec 2099.')),
+        run_python({"sqlite": SQLITE_TRIGGERS}),
     ]

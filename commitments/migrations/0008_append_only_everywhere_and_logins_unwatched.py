@@ -14,8 +14,15 @@ so anonymous readers could watch staff log in through the ETags. Only the column
 
 from django.db import migrations
 
-from commitments.migration_sql import run, sqlite_data_version_trigger
+from commitments.migration_sql import (
+    postgresql_data_version_trigger,
+    postgresql_no_truncate_trigger,
+    run_python,
+    sqlite_data_version_trigger,
+    sqlite_no_replace,
+)
 
+TABLE = "commitments_statusupdate"
 MESSAGE = "status updates are append-only: record a correction instead"
 
 POSTGRESQL = [
@@ -29,44 +36,28 @@ POSTGRESQL = [
     END
     $$ LANGUAGE plpgsql;
     """,
-    """
-    CREATE TRIGGER commitments_statusupdate_no_truncate
-    BEFORE TRUNCATE ON commitments_statusupdate
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_statusupdate_no_truncate();
-    """,
+    postgresql_no_truncate_trigger(TABLE, "commitments_statusupdate_no_truncate"),
     # auth_user: rows in and out, and renames; not last_login.
     "DROP TRIGGER commitments_data_changed ON auth_user;",
-    """
-    CREATE TRIGGER commitments_data_changed
-    AFTER INSERT OR DELETE OR TRUNCATE ON auth_user
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
-    """
-    CREATE TRIGGER commitments_data_changed_names
-    AFTER UPDATE OF username, first_name, last_name ON auth_user
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
+    postgresql_data_version_trigger("auth_user", "INSERT OR DELETE OR TRUNCATE"),
+    postgresql_data_version_trigger(
+        "auth_user",
+        "UPDATE OF username, first_name, last_name",
+        name="commitments_data_changed_names",
+    ),
 ]
 POSTGRESQL_REVERSE = [
     "DROP TRIGGER commitments_statusupdate_no_truncate ON commitments_statusupdate;",
     "DROP FUNCTION commitments_statusupdate_no_truncate();",
     "DROP TRIGGER commitments_data_changed_names ON auth_user;",
     "DROP TRIGGER commitments_data_changed ON auth_user;",
-    """
-    CREATE TRIGGER commitments_data_changed
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth_user
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
+    postgresql_data_version_trigger("auth_user"),
 ]
 
 # SQLite: an insert may only add a new id. (PostgreSQL has no REPLACE, and its upsert fires the
 # UPDATE trigger of migration 0003; a check per inserted row would only slow imports there.)
 SQLITE = [
-    f"""
-    CREATE TRIGGER commitments_statusupdate_no_replace BEFORE INSERT ON commitments_statusupdate
-    WHEN EXISTS (SELECT 1 FROM commitments_statusupdate WHERE id = NEW.id)
-    BEGIN SELECT RAISE(ABORT, '{MESSAGE} (an insert over an existing id refused)'); END;
-    """,
+    sqlite_no_replace(TABLE, MESSAGE),
     "DROP TRIGGER auth_user_update_data_changed;",
     sqlite_data_version_trigger(
         "auth_user",
@@ -88,8 +79,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(
-            run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE}),
+        run_python(
+            {"postgresql": POSTGRESQL, "sqlite": SQLITE},
+            {"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE},
         ),
     ]

@@ -6,19 +6,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0008_append_only_everywhere_and_logins_unwatched'),
-    ]
+    dependencies = [('commitments', '0008_append_only_everywhere_and_logins_unwatched')]
 
     operations = [
-        migrations.AlterField(
-            model_name='commitment',
-            name='code',
-            field=models.CharField(error_messages={'unique': 'A commitment with this code already exists.'}, help_text='Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). It never changes once created.', max_length=20, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2,6}-[0-9]+(\\.[0-9]+)*$', 'Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3.')]),
-        ),
-        migrations.AlterField(
-            model_name='historicalcommitment',
-            name='code',
-            field=models.CharField(db_index=True, error_messages={'unique': 'A commitment with this code already exists.'}, help_text='Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). It never changes once created.', max_length=20, validators=[django.core.validators.RegexValidator('^[A-Z]{2,6}-[0-9]+(\\.[0-9]+)*$', 'Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3.')]),
-        ),
+        migrations.AlterField(model_name='commitment', name='code', field=models.CharField(error_messages={'unique': 'A commitment with this code already exists.'}, help_text='Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). It never changes once created.', max_length=20, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2,6}-[0-9]+(\\.[0-9]+)*$', 'Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3.')])),
+        migrations.AlterField(model_name='historicalcommitment', name='code', field=models.CharField(db_index=True, error_messages={'unique': 'A commitment with this code already exists.'}, help_text='Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). It never changes once created.', max_length=20, validators=[django.core.validators.RegexValidator('^[A-Z]{2,6}-[0-9]+(\\.[0-9]+)*$', 'Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3.')])),
     ]

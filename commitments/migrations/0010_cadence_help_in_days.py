@@ -6,19 +6,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0009_commitment_code_unique_message'),
-    ]
+    dependencies = [('commitments', '0009_commitment_code_unique_message')]
 
     operations = [
-        migrations.AlterField(
-            model_name='commitment',
-            name='update_cadence_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text="How often it should be assessed, in days (1 to 3650). Empty: the project's default cadence.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)]),
-        ),
-        migrations.AlterField(
-            model_name='historicalcommitment',
-            name='update_cadence_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text="How often it should be assessed, in days (1 to 3650). Empty: the project's default cadence.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)]),
-        ),
+        migrations.AlterField(model_name='commitment', name='update_cadence_days', field=models.PositiveSmallIntegerField(blank=True, help_text="How often it should be assessed, in days (1 to 3650). Empty: the project's default cadence.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)])),
+        migrations.AlterField(model_name='historicalcommitment', name='update_cadence_days', field=models.PositiveSmallIntegerField(blank=True, help_text="How often it should be assessed, in days (1 to 3650). Empty: the project's default cadence.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)])),
     ]

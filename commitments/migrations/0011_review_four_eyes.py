@@ -17,8 +17,20 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from commitments.migration_sql import run, sqlite_data_version_trigger
+from commitments.migration_models import create_model, decision_fields
+from commitments.migration_sql import (
+    postgresql_data_version_trigger,
+    postgresql_data_version_trigger_on_approval,
+    postgresql_no_truncate_trigger,
+    postgresql_no_update_or_delete,
+    run_python,
+    sqlite_data_version_trigger,
+    sqlite_data_version_trigger_on_approval,
+    sqlite_no_update_or_delete,
+    sqlite_refusal,
+)
 
+TABLE = "commitments_review"
 MESSAGE = "review decisions are final: answer a returned update with a correction instead"
 
 APPROVE_EXISTING = """
@@ -28,31 +40,12 @@ APPROVE_EXISTING = """
 
 POSTGRESQL = [
     APPROVE_EXISTING,
-    f"""
-    CREATE FUNCTION commitments_review_append_only() RETURNS trigger AS $$
-    BEGIN
-        RAISE EXCEPTION '{MESSAGE} (% refused)', TG_OP USING ERRCODE = 'integrity_constraint_violation';
-    END
-    $$ LANGUAGE plpgsql;
-    """,
-    """
-    CREATE TRIGGER commitments_review_append_only
-    BEFORE UPDATE OR DELETE ON commitments_review
-    FOR EACH ROW EXECUTE FUNCTION commitments_review_append_only();
-    """,
+    *postgresql_no_update_or_delete(TABLE, MESSAGE),
     # A test run's flush empties it with the status updates (migration 0008's bypass).
-    """
-    CREATE TRIGGER commitments_review_no_truncate
-    BEFORE TRUNCATE ON commitments_review
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_statusupdate_no_truncate();
-    """,
+    postgresql_no_truncate_trigger(TABLE, "commitments_statusupdate_no_truncate"),
     # Submitting an update no longer moves the data version; approving one does.
     "DROP TRIGGER commitments_data_changed ON commitments_statusupdate;",
-    """
-    CREATE TRIGGER commitments_data_changed
-    AFTER UPDATE OR DELETE OR TRUNCATE ON commitments_statusupdate
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
+    postgresql_data_version_trigger("commitments_statusupdate", "UPDATE OR DELETE OR TRUNCATE"),
     """
     CREATE FUNCTION commitments_data_changed_if_approved() RETURNS trigger AS $$
     BEGIN
@@ -70,22 +63,14 @@ POSTGRESQL = [
         SET number = commitments_dataversion.number + 1, changed_at = clock_timestamp();
     $$ LANGUAGE sql;
     """,
-    """
-    CREATE TRIGGER commitments_data_changed_if_approved
-    AFTER INSERT ON commitments_review REFERENCING NEW TABLE AS new_reviews
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed_if_approved();
-    """,
+    postgresql_data_version_trigger_on_approval(TABLE),
 ]
 POSTGRESQL_REVERSE = [
     "DROP TRIGGER commitments_data_changed_if_approved ON commitments_review;",
     "DROP FUNCTION commitments_data_changed_if_approved();",
     "DROP FUNCTION commitments_bump_data_version();",
     "DROP TRIGGER commitments_data_changed ON commitments_statusupdate;",
-    """
-    CREATE TRIGGER commitments_data_changed
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON commitments_statusupdate
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
+    postgresql_data_version_trigger("commitments_statusupdate"),
     "DROP TRIGGER commitments_review_no_truncate ON commitments_review;",
     "DROP TRIGGER commitments_review_append_only ON commitments_review;",
     "DROP FUNCTION commitments_review_append_only();",
@@ -93,29 +78,17 @@ POSTGRESQL_REVERSE = [
 
 SQLITE = [
     APPROVE_EXISTING,
-    f"""
-    CREATE TRIGGER commitments_review_no_update BEFORE UPDATE ON commitments_review
-    BEGIN SELECT RAISE(ABORT, '{MESSAGE} (UPDATE refused)'); END;
-    """,
-    f"""
-    CREATE TRIGGER commitments_review_no_delete BEFORE DELETE ON commitments_review
-    BEGIN SELECT RAISE(ABORT, '{MESSAGE} (DELETE refused)'); END;
-    """,
-    f"""
-    CREATE TRIGGER commitments_review_no_replace BEFORE INSERT ON commitments_review
-    WHEN EXISTS (SELECT 1 FROM commitments_review WHERE id = NEW.id OR update_id = NEW.update_id)
-    BEGIN SELECT RAISE(ABORT, '{MESSAGE} (an insert over an existing decision refused)'); END;
-    """,
+    *sqlite_no_update_or_delete(TABLE, MESSAGE),
+    # One decision per update, as well as per id.
+    sqlite_refusal(
+        f"{TABLE}_no_replace",
+        "INSERT",
+        TABLE,
+        f"{MESSAGE} (an insert over an existing decision refused)",
+        existing="id = NEW.id OR update_id = NEW.update_id",
+    ),
     "DROP TRIGGER commitments_statusupdate_insert_data_changed;",
-    """
-    CREATE TRIGGER commitments_review_insert_data_changed AFTER INSERT ON commitments_review
-    WHEN NEW.decision = 'approve'
-    BEGIN
-        INSERT INTO commitments_dataversion (id, number, changed_at)
-        VALUES (1, 1, strftime('%Y-%m-%d %H:%M:%f', 'now'))
-        ON CONFLICT (id) DO UPDATE SET number = number + 1, changed_at = excluded.changed_at;
-    END;
-    """,
+    sqlite_data_version_trigger_on_approval(TABLE),
 ]
 SQLITE_REVERSE = [
     "DROP TRIGGER commitments_review_insert_data_changed;",
@@ -128,29 +101,20 @@ SQLITE_REVERSE = [
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0010_cadence_help_in_days'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0010_cadence_help_in_days'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.CreateModel(
-            name='Review',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('approve', 'Approved'), ('return', 'Returned for revision')], max_length=10)),
-                ('comment', models.TextField(blank=True, help_text='Why it was returned (required), or a remark on approval.')),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('reviewer', models.ForeignKey(blank=True, help_text='Empty when the update was approved on submission (review not required).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to=settings.AUTH_USER_MODEL)),
-                ('update', models.OneToOneField(error_messages={'unique': 'This update has already been reviewed.'}, on_delete=django.db.models.deletion.PROTECT, related_name='review', to='commitments.statusupdate')),
-            ],
+        create_model(
+            'Review',
+            *decision_fields('Empty when the update was approved on submission (review not required).', 'reviews'),
+            ('update', models.OneToOneField(error_messages={'unique': 'This update has already been reviewed.'}, on_delete=django.db.models.deletion.PROTECT, related_name='review', to='commitments.statusupdate')),
             options={
                 'ordering': ['-decided_at', '-id'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('decision__in', ['approve', 'return'])), name='review_decision_valid', violation_error_message='Decide to approve or to return the update.'), models.CheckConstraint(condition=models.Q(models.Q(('decision', 'return'), _negated=True), models.Q(('comment', ''), _negated=True), _connector='OR'), name='review_return_has_comment', violation_error_message='Say why the update is returned, so that its author can revise it.'), models.CheckConstraint(condition=models.Q(('decision', 'approve'), ('reviewer__isnull', False), _connector='OR'), name='review_return_has_reviewer', violation_error_message='Only a reviewer can return an update.')],
             },
         ),
-        migrations.RunPython(
-            run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE}),
+        run_python(
+            {"postgresql": POSTGRESQL, "sqlite": SQLITE},
+            {"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE},
         ),
     ]

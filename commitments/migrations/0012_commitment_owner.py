@@ -8,38 +8,18 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from commitments.migration_sql import (
-    SQLITE_DATA_VERSION_EVENTS,
-    run,
-    sqlite_data_version_trigger,
-)
+from commitments.migration_sql import run_python, sqlite_data_version_triggers
 
-TRIGGERS_AGAIN = {
-    "sqlite": [
-        sqlite_data_version_trigger("commitments_commitment", event)
-        for event in SQLITE_DATA_VERSION_EVENTS
-    ]
-}
+TRIGGERS_AGAIN = {"sqlite": sqlite_data_version_triggers("commitments_commitment")}
 
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0011_review_four_eyes'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0011_review_four_eyes'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
         # Run last when migrating backwards, after the rebuild.
-        migrations.RunPython(migrations.RunPython.noop, run(TRIGGERS_AGAIN)),
-        migrations.AddField(
-            model_name='commitment',
-            name='owner',
-            field=models.ForeignKey(blank=True, help_text='The analyst responsible for assessing it, reminded when it is due.', limit_choices_to={'is_active': True, 'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_commitments', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalcommitment',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The analyst responsible for assessing it, reminded when it is due.', limit_choices_to={'is_active': True, 'is_staff': True}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
+        run_python(reverse=TRIGGERS_AGAIN),
+        migrations.AddField(model_name='commitment', name='owner', field=models.ForeignKey(blank=True, help_text='The analyst responsible for assessing it, reminded when it is due.', limit_choices_to={'is_active': True, 'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_commitments', to=settings.AUTH_USER_MODEL)),
+        migrations.AddField(model_name='historicalcommitment', name='owner', field=models.ForeignKey(blank=True, db_constraint=False, help_text='The analyst responsible for assessing it, reminded when it is due.', limit_choices_to={'is_active': True, 'is_staff': True}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
     ]

@@ -14,16 +14,11 @@ is what every partner was."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from commitments.migration_sql import (
-    SQLITE_DATA_VERSION_EVENTS,
-    run,
-    sqlite_data_version_trigger,
-)
+from commitments.migration_models import create_model
+from commitments.migration_sql import run_python, sqlite_data_version_triggers
 
 LINK_TABLE = "commitments_commitment_partners"
-SQLITE_TRIGGERS = [
-    sqlite_data_version_trigger(LINK_TABLE, event) for event in SQLITE_DATA_VERSION_EVENTS
-]
+SQLITE_TRIGGERS = {"sqlite": sqlite_data_version_triggers(LINK_TABLE)}
 ROLE = models.CharField(
     choices=[("lead", "Lead"), ("support", "Support")],
     default="support",
@@ -40,16 +35,13 @@ class Migration(migrations.Migration):
 
     operations = [
         # Migrating back, this runs last: the triggers again, after the reverse rebuilds.
-        migrations.RunPython(migrations.RunPython.noop, run({"sqlite": SQLITE_TRIGGERS})),
+        run_python(reverse=SQLITE_TRIGGERS),
         migrations.SeparateDatabaseAndState(
             state_operations=[
-                migrations.CreateModel(
-                    name="CommitmentPartner",
-                    fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                        ("commitment", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="partner_links", to="commitments.commitment")),
-                        ("partner", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="commitment_links", to="commitments.partner")),
-                    ],
+                create_model(
+                    "CommitmentPartner",
+                    ("commitment", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="partner_links", to="commitments.commitment")),
+                    ("partner", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="commitment_links", to="commitments.partner")),
                     options={
                         "verbose_name": "partner of a commitment",
                         "db_table": LINK_TABLE,
@@ -94,5 +86,5 @@ class Migration(migrations.Migration):
             name="partner",
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name="+", to="commitments.partner"),
         ),
-        migrations.RunPython(run({"sqlite": SQLITE_TRIGGERS}), migrations.RunPython.noop),
+        run_python(SQLITE_TRIGGERS),
     ]

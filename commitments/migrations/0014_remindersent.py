@@ -5,25 +5,21 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from commitments.migration_models import create_model
+
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0013_commitment_partner_roles'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0013_commitment_partner_roles'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.CreateModel(
-            name='ReminderSent',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_on', models.DateField(help_text="The day it was sent, in the site's time zone.")),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('commitments', models.PositiveIntegerField(default=0, help_text='How many commitments of theirs it listed as due.')),
-                ('pending_updates', models.PositiveIntegerField(default=0, help_text='How many updates it listed as waiting for their review.')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders_sent', to=settings.AUTH_USER_MODEL)),
-            ],
+        create_model(
+            'ReminderSent',
+            ('sent_on', models.DateField(help_text="The day it was sent, in the site's time zone.")),
+            ('sent_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+            ('commitments', models.PositiveIntegerField(default=0, help_text='How many commitments of theirs it listed as due.')),
+            ('pending_updates', models.PositiveIntegerField(default=0, help_text='How many updates it listed as waiting for their review.')),
+            ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders_sent', to=settings.AUTH_USER_MODEL)),
             options={
                 'verbose_name': 'reminder sent',
                 'verbose_name_plural': 'reminders sent',

@@ -5,26 +5,20 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from commitments.migration_models import create_model
+
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0014_remindersent'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0014_remindersent'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.CreateModel(
-            name='ImportReceipt',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('updates', models.PositiveIntegerField(help_text='How many status updates it recorded.')),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_receipts', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ['-imported_at'],
-            },
+        create_model(
+            'ImportReceipt',
+            ('token', models.CharField(max_length=64, unique=True)),
+            ('updates', models.PositiveIntegerField(help_text='How many status updates it recorded.')),
+            ('imported_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+            ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_receipts', to=settings.AUTH_USER_MODEL)),
+            options={'ordering': ['-imported_at']},
         ),
     ]

@@ -7,20 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0015_import_receipt'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0015_import_receipt'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.AlterField(
-            model_name='commitment',
-            name='owner',
-            field=models.ForeignKey(blank=True, help_text='The analyst responsible for assessing it, reminded when it is due.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_commitments', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AlterField(
-            model_name='historicalcommitment',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The analyst responsible for assessing it, reminded when it is due.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
+        migrations.AlterField(model_name='commitment', name='owner', field=models.ForeignKey(blank=True, help_text='The analyst responsible for assessing it, reminded when it is due.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_commitments', to=settings.AUTH_USER_MODEL)),
+        migrations.AlterField(model_name='historicalcommitment', name='owner', field=models.ForeignKey(blank=True, db_constraint=False, help_text='The analyst responsible for assessing it, reminded when it is due.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
     ]

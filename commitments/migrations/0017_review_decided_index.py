@@ -6,14 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0016_owner_kept_when_they_leave'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0016_owner_kept_when_they_leave'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.AddIndex(
-            model_name='review',
-            index=models.Index(models.OrderBy(models.F('decided_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='review_decided_idx'),
-        ),
+        migrations.AddIndex(model_name='review', index=models.Index(models.OrderBy(models.F('decided_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='review_decided_idx')),
     ]

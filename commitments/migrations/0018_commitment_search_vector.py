@@ -2,9 +2,10 @@
 search vector of each commitment's code, title, text and current summary, and a GIN index on it.
 
 On PostgreSQL the vectors of existing commitments are filled here, as models.search_vector
-weighs them (written out, as a migration must keep the logic of its day). What a search finds
-changes with it (word forms, the current summary), so the data-version trigger (migration 0005)
-fires as for any write: no response cached or ETag given before it is served again.
+weighs them (migration_sql.commitment_search_vector: a migration keeps the logic of its day).
+What a search finds changes with it (word forms, the current summary), so the data-version
+trigger (migration 0005) fires as for any write: no response cached or ETag given before it is
+served again.
 
 SQLite gets the column, always empty (its search reads the columns themselves), and no index:
 it has no GIN. The index is made here rather than in the model's Meta.indexes for that reason:
@@ -16,9 +17,10 @@ so the table keeps its triggers."""
 
 import django.contrib.postgres.search
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
 from django.db import migrations
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Subquery
+
+from commitments.migration_sql import commitment_search_vector, standing_updates
 
 INDEX = GinIndex(fields=["search_vector"], name="commitment_search_idx")
 
@@ -27,22 +29,9 @@ def fill_search_vectors(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     Commitment = apps.get_model("commitments", "Commitment")
-    StatusUpdate = apps.get_model("commitments", "StatusUpdate")
-    # The summary of the newest standing update: approved, and not replaced by an approved
-    # correction (StatusUpdateQuerySet.newest_standing).
-    approved_correction = StatusUpdate.objects.filter(
-        corrects=OuterRef("pk"), review__decision="approve"
-    )
-    standing = (
-        StatusUpdate.objects.filter(commitment=OuterRef("pk"), review__decision="approve")
-        .exclude(Exists(approved_correction))
-        .order_by("-as_of", "-created_at", "-id")
-    )
-    vector = (
-        SearchVector("code", "title", config="english", weight="A")
-        + SearchVector("text", config="english", weight="B")
-        + SearchVector(Subquery(standing.values("summary")[:1]), config="english", weight="C")
-    )
+    # The summary of the newest standing update.
+    standing = standing_updates(apps.get_model("commitments", "StatusUpdate"))
+    vector = commitment_search_vector(Subquery(standing.values("summary")[:1]))
     Commitment.objects.using(schema_editor.connection.alias).update(search_vector=vector)
 
 
@@ -58,16 +47,10 @@ def remove_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0017_review_decided_index'),
-    ]
+    dependencies = [('commitments', '0017_review_decided_index')]
 
     operations = [
-        migrations.AddField(
-            model_name='commitment',
-            name='search_vector',
-            field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
-        ),
+        migrations.AddField(model_name='commitment', name='search_vector', field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
         migrations.RunPython(fill_search_vectors, migrations.RunPython.noop),
         migrations.RunPython(add_index, remove_index),
     ]

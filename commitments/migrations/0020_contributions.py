@@ -22,11 +22,13 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from commitments.migration_models import create_model
 from commitments.migration_sql import (
-    SQLITE_DATA_VERSION_EVENTS,
     append_only,
-    run,
-    sqlite_data_version_trigger,
+    postgresql_data_version_trigger,
+    run_python,
+    sqlite_data_version_triggers,
+    sqlite_drop_data_version_triggers,
 )
 
 KINDS = [
@@ -65,35 +67,20 @@ TABLE = "commitments_contribution"
 MESSAGE = "contributions are append-only: record a correction instead"
 APPEND_ONLY, APPEND_ONLY_REVERSE = append_only(TABLE, MESSAGE)
 
-POSTGRESQL = [
-    *APPEND_ONLY["postgresql"],
-    f"""
-    CREATE TRIGGER commitments_data_changed
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
-]
+POSTGRESQL = [*APPEND_ONLY["postgresql"], postgresql_data_version_trigger(TABLE)]
 POSTGRESQL_REVERSE = [
     f"DROP TRIGGER commitments_data_changed ON {TABLE};",
     *APPEND_ONLY_REVERSE["postgresql"],
 ]
 SQLITE = [
     *APPEND_ONLY["sqlite"],
-    *(sqlite_data_version_trigger(TABLE, event) for event in SQLITE_DATA_VERSION_EVENTS),
+    *sqlite_data_version_triggers(TABLE),
     # The partners' table, rebuilt above.
-    *(
-        sqlite_data_version_trigger("commitments_partner", event)
-        for event in SQLITE_DATA_VERSION_EVENTS
-    ),
+    *sqlite_data_version_triggers("commitments_partner"),
 ]
-SQLITE_REVERSE = [
-    *(f"DROP TRIGGER {TABLE}_{event.lower()}_data_changed;" for event in SQLITE_DATA_VERSION_EVENTS),
-    *APPEND_ONLY_REVERSE["sqlite"],
-]
+SQLITE_REVERSE = [*sqlite_drop_data_version_triggers(TABLE), *APPEND_ONLY_REVERSE["sqlite"]]
 # Migrating back rebuilds the partners' table again (its old constraint): its triggers too.
-SQLITE_PARTNER_TRIGGERS = [
-    sqlite_data_version_trigger("commitments_partner", event) for event in SQLITE_DATA_VERSION_EVENTS
-]
+SQLITE_PARTNER_TRIGGERS = sqlite_data_version_triggers("commitments_partner")
 
 
 class Migration(migrations.Migration):
@@ -104,7 +91,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Undone last when migrating back: after the partners' table is rebuilt once more.
-        migrations.RunPython(migrations.RunPython.noop, run({"sqlite": SQLITE_PARTNER_TRIGGERS})),
+        run_python(reverse={"sqlite": SQLITE_PARTNER_TRIGGERS}),
         migrations.RemoveConstraint(
             model_name="partner",
             name="partner_kind_valid",
@@ -130,25 +117,22 @@ class Migration(migrations.Migration):
                 violation_error_message="Choose a kind of partner from the list.",
             ),
         ),
-        migrations.CreateModel(
-            name="Contribution",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("kind", models.CharField(choices=[("funds_pledged", "Funds pledged"), ("funds_committed", "Funds committed"), ("funds_disbursed", "Funds disbursed"), ("personnel", "Personnel"), ("training", "Training"), ("equipment", "Equipment"), ("in_kind", "In kind"), ("political", "Political or diplomatic")], max_length=20)),
-                ("amount", models.DecimalField(blank=True, decimal_places=2, help_text="Funds only: how much, in the currency.", max_digits=18, null=True, validators=[django.core.validators.MinValueValidator(0, "An amount of money is 0 or more.")])),
-                ("currency", models.CharField(blank=True, choices=CURRENCIES, error_messages={"invalid_choice": "%(value)r is not an ISO 4217 currency code: use one such as USD, EUR or GBP."}, help_text="Funds only: the ISO 4217 code of the currency, e.g. USD or EUR. Totals are per currency: amounts are never converted.", max_length=3)),
-                ("count", models.PositiveIntegerField(blank=True, help_text="Other than funds: how many, in the unit (e.g. 40).", null=True)),
-                ("unit", models.CharField(blank=True, help_text="Other than funds: what is counted (e.g. instructors, vehicles, meetings).", max_length=50)),
-                ("date", models.DateField(help_text="When it was pledged, committed, disbursed or given. Not in the future.", validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), "The date must lie between 01 Jan 1900 and 31 Dec 2099."), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), "The date must lie between 01 Jan 1900 and 31 Dec 2099.")])),
-                ("evidence_url", models.URLField(blank=True, max_length=500, verbose_name="evidence URL")),
-                ("evidence_source", models.CharField(blank=True, help_text="Where the evidence comes from, e.g. a pledging conference's statement.", max_length=300)),
-                ("note", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="recorded at")),
-                ("author", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="contributions", to=settings.AUTH_USER_MODEL)),
-                ("commitment", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="contributions", to="commitments.commitment")),
-                ("corrects", models.ForeignKey(blank=True, db_index=False, help_text="The contribution this one corrects, if any: it then no longer counts.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name="corrections", to="commitments.contribution")),
-                ("partner", models.ForeignKey(help_text="Who contributes: a Coalition member or an organisation.", on_delete=django.db.models.deletion.PROTECT, related_name="contributions", to="commitments.partner")),
-            ],
+        create_model(
+            "Contribution",
+            ("kind", models.CharField(choices=[("funds_pledged", "Funds pledged"), ("funds_committed", "Funds committed"), ("funds_disbursed", "Funds disbursed"), ("personnel", "Personnel"), ("training", "Training"), ("equipment", "Equipment"), ("in_kind", "In kind"), ("political", "Political or diplomatic")], max_length=20)),
+            ("amount", models.DecimalField(blank=True, decimal_places=2, help_text="Funds only: how much, in the currency.", max_digits=18, null=True, validators=[django.core.validators.MinValueValidator(0, "An amount of money is 0 or more.")])),
+            ("currency", models.CharField(blank=True, choices=CURRENCIES, error_messages={"invalid_choice": "%(value)r is not an ISO 4217 currency code: use one such as USD, EUR or GBP."}, help_text="Funds only: the ISO 4217 code of the currency, e.g. USD or EUR. Totals are per currency: amounts are never converted.", max_length=3)),
+            ("count", models.PositiveIntegerField(blank=True, help_text="Other than funds: how many, in the unit (e.g. 40).", null=True)),
+            ("unit", models.CharField(blank=True, help_text="Other than funds: what is counted (e.g. instructors, vehicles, meetings).", max_length=50)),
+            ("date", models.DateField(help_text="When it was pledged, committed, disbursed or given. Not in the future.", validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), "The date must lie between 01 Jan 1900 and 31 Dec 2099."), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), "The date must lie between 01 Jan 1900 and 31 Dec 2099.")])),
+            ("evidence_url", models.URLField(blank=True, max_length=500, verbose_name="evidence URL")),
+            ("evidence_source", models.CharField(blank=True, help_text="Where the evidence comes from, e.g. a pledging conference's statement.", max_length=300)),
+            ("note", models.TextField(blank=True)),
+            ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="recorded at")),
+            ("author", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="contributions", to=settings.AUTH_USER_MODEL)),
+            ("commitment", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="contributions", to="commitments.commitment")),
+            ("corrects", models.ForeignKey(blank=True, db_index=False, help_text="The contribution this one corrects, if any: it then no longer counts.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name="corrections", to="commitments.contribution")),
+            ("partner", models.ForeignKey(help_text="Who contributes: a Coalition member or an organisation.", on_delete=django.db.models.deletion.PROTECT, related_name="contributions", to="commitments.partner")),
             options={
                 "verbose_name": "contribution",
                 "ordering": ["-date", "-created_at", "-id"],
@@ -163,8 +147,8 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(
-            run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE}),
+        run_python(
+            {"postgresql": POSTGRESQL, "sqlite": SQLITE},
+            {"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE},
         ),
     ]

@@ -21,11 +21,16 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from commitments.migration_models import create_model, decision_fields, slug_field
 from commitments.migration_sql import (
-    SQLITE_DATA_VERSION_EVENTS,
     append_only,
-    run,
-    sqlite_data_version_trigger,
+    postgresql_data_version_trigger,
+    postgresql_data_version_trigger_on_approval,
+    run_python,
+    sqlite_data_version_trigger_on_approval,
+    sqlite_data_version_triggers,
+    sqlite_drop_data_version_triggers,
+    sqlite_refusal,
 )
 
 INDICATOR = "commitments_indicator"
@@ -41,22 +46,10 @@ REVIEW_APPEND_ONLY, REVIEW_APPEND_ONLY_REVERSE = append_only(
 POSTGRESQL = [
     *VALUE_APPEND_ONLY["postgresql"],
     *REVIEW_APPEND_ONLY["postgresql"],
-    f"""
-    CREATE TRIGGER commitments_data_changed
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {INDICATOR}
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
+    postgresql_data_version_trigger(INDICATOR),
     # Submitting a value moves nothing; approving one does (migration 0011's function).
-    f"""
-    CREATE TRIGGER commitments_data_changed
-    AFTER UPDATE OR DELETE OR TRUNCATE ON {VALUE}
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed();
-    """,
-    f"""
-    CREATE TRIGGER commitments_data_changed_if_approved
-    AFTER INSERT ON {REVIEW} REFERENCING NEW TABLE AS new_reviews
-    FOR EACH STATEMENT EXECUTE FUNCTION commitments_data_changed_if_approved();
-    """,
+    postgresql_data_version_trigger(VALUE, "UPDATE OR DELETE OR TRUNCATE"),
+    postgresql_data_version_trigger_on_approval(REVIEW),
 ]
 POSTGRESQL_REVERSE = [
     f"DROP TRIGGER commitments_data_changed_if_approved ON {REVIEW};",
@@ -68,25 +61,19 @@ POSTGRESQL_REVERSE = [
 SQLITE = [
     *VALUE_APPEND_ONLY["sqlite"],
     *REVIEW_APPEND_ONLY["sqlite"],
-    f"""
-    CREATE TRIGGER {REVIEW}_no_second_decision BEFORE INSERT ON {REVIEW}
-    WHEN EXISTS (SELECT 1 FROM {REVIEW} WHERE value_id = NEW.value_id)
-    BEGIN SELECT RAISE(ABORT, 'review decisions are final (an insert over a decision refused)'); END;
-    """,
-    *(sqlite_data_version_trigger(INDICATOR, event) for event in SQLITE_DATA_VERSION_EVENTS),
-    f"""
-    CREATE TRIGGER {REVIEW}_insert_data_changed AFTER INSERT ON {REVIEW}
-    WHEN NEW.decision = 'approve'
-    BEGIN
-        INSERT INTO commitments_dataversion (id, number, changed_at)
-        VALUES (1, 1, strftime('%Y-%m-%d %H:%M:%f', 'now'))
-        ON CONFLICT (id) DO UPDATE SET number = number + 1, changed_at = excluded.changed_at;
-    END;
-    """,
+    sqlite_refusal(
+        f"{REVIEW}_no_second_decision",
+        "INSERT",
+        REVIEW,
+        "review decisions are final (an insert over a decision refused)",
+        existing="value_id = NEW.value_id",
+    ),
+    *sqlite_data_version_triggers(INDICATOR),
+    sqlite_data_version_trigger_on_approval(REVIEW),
 ]
 SQLITE_REVERSE = [
     f"DROP TRIGGER {REVIEW}_insert_data_changed;",
-    *(f"DROP TRIGGER {INDICATOR}_{event.lower()}_data_changed;" for event in SQLITE_DATA_VERSION_EVENTS),
+    *sqlite_drop_data_version_triggers(INDICATOR),
     f"DROP TRIGGER {REVIEW}_no_second_decision;",
     *REVIEW_APPEND_ONLY_REVERSE["sqlite"],
     *VALUE_APPEND_ONLY_REVERSE["sqlite"],
@@ -95,159 +82,81 @@ SQLITE_REVERSE = [
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0020_contributions'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0020_contributions'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.CreateModel(
-            name='Indicator',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and the API.', max_length=60, unique=True)),
-                ('name', models.CharField(help_text='What is measured, e.g. people freed.', max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('unit', models.CharField(choices=[('people', 'people'), ('personnel', 'personnel'), ('square_kilometres', 'square kilometres'), ('us_dollars', 'US dollars'), ('count', 'count'), ('percent', 'percent'), ('other', 'other (say which)')], max_length=20)),
-                ('unit_other', models.CharField(blank=True, help_text='When the unit is other, and only then: what is counted (e.g. years).', max_length=50, verbose_name='other unit')),
-                ('measure', models.CharField(choices=[('quantitative', 'Quantitative'), ('qualitative', 'Qualitative')], default='quantitative', max_length=20)),
-                ('direction', models.CharField(blank=True, choices=[('increase', 'Increase'), ('decrease', 'Decrease'), ('maintain', 'Maintain')], help_text='Which way is progress. Only a context indicator may have none.', max_length=10)),
-                ('baseline_value', models.DecimalField(blank=True, decimal_places=4, help_text='Where it started, if known.', max_digits=20, null=True, verbose_name='baseline')),
-                ('baseline_qualifier', models.CharField(choices=[('exactly', 'exactly'), ('approximately', 'approximately'), ('nearly', 'nearly'), ('more_than', 'more than'), ('at_least', 'at least'), ('fewer_than', 'fewer than')], default='exactly', help_text='As the source says it: nearly, more than, approximately, at least ...', max_length=20)),
-                ('baseline_date', models.DateField(blank=True, help_text='The date the baseline describes, where the source says.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The baseline date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The baseline date must lie between 01 Jan 1900 and 31 Dec 2099.')])),
-                ('baseline_paragraph', models.PositiveSmallIntegerField(blank=True, help_text='Paragraph of that document (first = 1).', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(9999)])),
-                ('baseline_quote', models.TextField(blank=True, help_text='The sentence that states the baseline, quoted verbatim.')),
-                ('target_value', models.DecimalField(blank=True, decimal_places=4, help_text='Where it should get to, if set.', max_digits=20, null=True, verbose_name='target')),
-                ('target_qualifier', models.CharField(choices=[('exactly', 'exactly'), ('approximately', 'approximately'), ('nearly', 'nearly'), ('more_than', 'more than'), ('at_least', 'at least'), ('fewer_than', 'fewer than')], default='exactly', max_length=20)),
-                ('target_date', models.DateField(blank=True, help_text='When the target should be reached, if set.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.')])),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('baseline_source', models.ForeignKey(blank=True, help_text='The document the baseline is quoted from.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='baselines', to='commitments.sourcedocument')),
-                ('commitment', models.ForeignKey(blank=True, help_text='The commitment it measures. Empty: a context indicator of the Roadmap, a figure that describes the past rather than what a commitment undertakes.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='indicators', to='commitments.commitment')),
-            ],
+        create_model(
+            'Indicator',
+            slug_field(),
+            ('name', models.CharField(help_text='What is measured, e.g. people freed.', max_length=200)),
+            ('description', models.TextField(blank=True)),
+            ('unit', models.CharField(choices=[('people', 'people'), ('personnel', 'personnel'), ('square_kilometres', 'square kilometres'), ('us_dollars', 'US dollars'), ('count', 'count'), ('percent', 'percent'), ('other', 'other (say which)')], max_length=20)),
+            ('unit_other', models.CharField(blank=True, help_text='When the unit is other, and only then: what is counted (e.g. years).', max_length=50, verbose_name='other unit')),
+            ('measure', models.CharField(choices=[('quantitative', 'Quantitative'), ('qualitative', 'Qualitative')], default='quantitative', max_length=20)),
+            ('direction', models.CharField(blank=True, choices=[('increase', 'Increase'), ('decrease', 'Decrease'), ('maintain', 'Maintain')], help_text='Which way is progress. Only a context indicator may have none.', max_length=10)),
+            ('baseline_value', models.DecimalField(blank=True, decimal_places=4, help_text='Where it started, if known.', max_digits=20, null=True, verbose_name='baseline')),
+            ('baseline_qualifier', models.CharField(choices=[('exactly', 'exactly'), ('approximately', 'approximately'), ('nearly', 'nearly'), ('more_than', 'more than'), ('at_least', 'at least'), ('fewer_than', 'fewer than')], default='exactly', help_text='As the source says it: nearly, more than, approximately, at least ...', max_length=20)),
+            ('baseline_date', models.DateField(blank=True, help_text='The date the baseline describes, where the source says.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The baseline date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The baseline date must lie between 01 Jan 1900 and 31 Dec 2099.')])),
+            ('baseline_paragraph', models.PositiveSmallIntegerField(blank=True, help_text='Paragraph of that document (first = 1).', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(9999)])),
+            ('baseline_quote', models.TextField(blank=True, help_text='The sentence that states the baseline, quoted verbatim.')),
+            ('target_value', models.DecimalField(blank=True, decimal_places=4, help_text='Where it should get to, if set.', max_digits=20, null=True, verbose_name='target')),
+            ('target_qualifier', models.CharField(choices=[('exactly', 'exactly'), ('approximately', 'approximately'), ('nearly', 'nearly'), ('more_than', 'more than'), ('at_least', 'at least'), ('fewer_than', 'fewer than')], default='exactly', max_length=20)),
+            ('target_date', models.DateField(blank=True, help_text='When the target should be reached, if set.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The target date must lie between 01 Jan 1900 and 31 Dec 2099.')])),
+            ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+            ('updated_at', models.DateTimeField(auto_now=True)),
+            ('baseline_source', models.ForeignKey(blank=True, help_text='The document the baseline is quoted from.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='baselines', to='commitments.sourcedocument')),
+            ('commitment', models.ForeignKey(blank=True, help_text='The commitment it measures. Empty: a context indicator of the Roadmap, a figure that describes the past rather than what a commitment undertakes.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='indicators', to='commitments.commitment')),
             options={
                 'ordering': [models.OrderBy(models.F('commitment__paragraph'), nulls_first=True), 'commitment__code', 'baseline_paragraph', 'slug'],
             },
         ),
-        migrations.CreateModel(
-            name='IndicatorValue',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.DecimalField(decimal_places=4, help_text="The figure observed, in the indicator's unit.", max_digits=20)),
-                ('qualifier', models.CharField(choices=[('exactly', 'exactly'), ('approximately', 'approximately'), ('nearly', 'nearly'), ('more_than', 'more than'), ('at_least', 'at least'), ('fewer_than', 'fewer than')], default='exactly', help_text='As the evidence says it: exactly, approximately, nearly, more than ...', max_length=20)),
-                ('as_of', models.DateField(blank=True, help_text='The day the value describes; or give a period instead. Not in the future.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The as-of date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The as-of date must lie between 01 Jan 1900 and 31 Dec 2099.')], verbose_name='as of')),
-                ('period_start', models.DateField(blank=True, help_text='The first day of the period the value covers, if it covers one.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The start of the period must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The start of the period must lie between 01 Jan 1900 and 31 Dec 2099.')])),
-                ('period_end', models.DateField(blank=True, help_text='The last day of that period: on or after its start, not in the future.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The end of the period must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The end of the period must lie between 01 Jan 1900 and 31 Dec 2099.')])),
-                ('evidence_url', models.URLField(blank=True, max_length=500, verbose_name='evidence URL')),
-                ('evidence_source', models.CharField(blank=True, help_text="Where the evidence comes from, e.g. a report's title.", max_length=300)),
-                ('confidence', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='recorded at')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='indicator_values', to=settings.AUTH_USER_MODEL)),
-                ('corrects', models.ForeignKey(blank=True, db_index=False, help_text='The approved value of the same indicator that this one corrects: once approved, it replaces it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='commitments.indicatorvalue')),
-                ('indicator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='values', to='commitments.indicator')),
-            ],
+        create_model(
+            'IndicatorValue',
+            ('value', models.DecimalField(decimal_places=4, help_text="The figure observed, in the indicator's unit.", max_digits=20)),
+            ('qualifier', models.CharField(choices=[('exactly', 'exactly'), ('approximately', 'approximately'), ('nearly', 'nearly'), ('more_than', 'more than'), ('at_least', 'at least'), ('fewer_than', 'fewer than')], default='exactly', help_text='As the evidence says it: exactly, approximately, nearly, more than ...', max_length=20)),
+            ('as_of', models.DateField(blank=True, help_text='The day the value describes; or give a period instead. Not in the future.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The as-of date must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The as-of date must lie between 01 Jan 1900 and 31 Dec 2099.')], verbose_name='as of')),
+            ('period_start', models.DateField(blank=True, help_text='The first day of the period the value covers, if it covers one.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The start of the period must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The start of the period must lie between 01 Jan 1900 and 31 Dec 2099.')])),
+            ('period_end', models.DateField(blank=True, help_text='The last day of that period: on or after its start, not in the future.', null=True, validators=[django.core.validators.MinValueValidator(datetime.date(1900, 1, 1), 'The end of the period must lie between 01 Jan 1900 and 31 Dec 2099.'), django.core.validators.MaxValueValidator(datetime.date(2099, 12, 31), 'The end of the period must lie between 01 Jan 1900 and 31 Dec 2099.')])),
+            ('evidence_url', models.URLField(blank=True, max_length=500, verbose_name='evidence URL')),
+            ('evidence_source', models.CharField(blank=True, help_text="Where the evidence comes from, e.g. a report's title.", max_length=300)),
+            ('confidence', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
+            ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='recorded at')),
+            ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='indicator_values', to=settings.AUTH_USER_MODEL)),
+            ('corrects', models.ForeignKey(blank=True, db_index=False, help_text='The approved value of the same indicator that this one corrects: once approved, it replaces it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='commitments.indicatorvalue')),
+            ('indicator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='values', to='commitments.indicator')),
             options={
                 'verbose_name': 'indicator value',
                 'ordering': [models.OrderBy(django.db.models.functions.comparison.Coalesce('as_of', 'period_end'), descending=True), '-created_at', '-id'],
             },
         ),
-        migrations.CreateModel(
-            name='IndicatorValueReview',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('approve', 'Approved'), ('return', 'Returned for revision')], max_length=10)),
-                ('comment', models.TextField(blank=True, help_text='Why it was returned (required), or a remark on approval.')),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('reviewer', models.ForeignKey(blank=True, help_text='Empty when the value was approved on submission (review not required).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='indicator_value_reviews', to=settings.AUTH_USER_MODEL)),
-                ('value', models.OneToOneField(error_messages={'unique': 'This value has already been reviewed.'}, on_delete=django.db.models.deletion.PROTECT, related_name='review', to='commitments.indicatorvalue')),
-            ],
-            options={
-                'verbose_name': 'indicator value review',
-                'ordering': ['-decided_at', '-id'],
-            },
+        create_model(
+            'IndicatorValueReview',
+            *decision_fields('Empty when the value was approved on submission (review not required).', 'indicator_value_reviews'),
+            ('value', models.OneToOneField(error_messages={'unique': 'This value has already been reviewed.'}, on_delete=django.db.models.deletion.PROTECT, related_name='review', to='commitments.indicatorvalue')),
+            options={'verbose_name': 'indicator value review', 'ordering': ['-decided_at', '-id']},
         ),
-        migrations.AddIndex(
-            model_name='indicator',
-            index=models.Index(fields=['unit'], name='indicator_unit_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('unit__in', ['people', 'personnel', 'square_kilometres', 'us_dollars', 'count', 'percent', 'other'])), name='indicator_unit_valid', violation_error_message='Choose a unit from the list.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('unit', 'other'), ('unit_other__gt', '')), models.Q(models.Q(('unit', 'other'), _negated=True), ('unit_other', '')), _connector='OR'), name='indicator_unit_other_iff_other', violation_error_message='Say what is counted when the unit is other, and only then.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('measure__in', ['quantitative', 'qualitative'])), name='indicator_measure_valid', violation_error_message='Choose quantitative or qualitative.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['', 'increase', 'decrease', 'maintain'])), name='indicator_direction_valid', violation_error_message='Choose increase, decrease or maintain.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('commitment__isnull', True), models.Q(('direction', ''), _negated=True), _connector='OR'), name='indicator_commitment_has_direction', violation_error_message='An indicator of a commitment needs a direction.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('baseline_qualifier__in', ['exactly', 'approximately', 'nearly', 'more_than', 'at_least', 'fewer_than']), ('target_qualifier__in', ['exactly', 'approximately', 'nearly', 'more_than', 'at_least', 'fewer_than'])), name='indicator_qualifiers_valid', violation_error_message='Choose a qualifier from the list.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('baseline_paragraph__isnull', True), ('baseline_quote', '')), models.Q(models.Q(('baseline_quote', ''), _negated=True), ('baseline_paragraph__isnull', False), ('baseline_source__isnull', False)), _connector='OR'), name='indicator_quote_has_source', violation_error_message='A quoted baseline names its document and paragraph.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('baseline_paragraph__isnull', True), models.Q(('baseline_paragraph__gte', 1), ('baseline_paragraph__lte', 9999)), _connector='OR'), name='indicator_paragraph_range', violation_error_message='Paragraphs are numbered from 1 to 9999.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('baseline_date__isnull', True), models.Q(('baseline_date__gte', datetime.date(1900, 1, 1)), ('baseline_date__lte', datetime.date(2099, 12, 31))), _connector='OR'), models.Q(('target_date__isnull', True), models.Q(('target_date__gte', datetime.date(1900, 1, 1)), ('target_date__lte', datetime.date(2099, 12, 31))), _connector='OR')), name='indicator_dates_range', violation_error_message='A date must lie between 01 Jan 1900 and 31 Dec 2099.'),
-        ),
-        migrations.AddIndex(
-            model_name='indicatorvalue',
-            index=models.Index(models.F('indicator'), models.OrderBy(django.db.models.functions.comparison.Coalesce('as_of', 'period_end'), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='indicatorvalue_history_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicatorvalue',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('as_of__isnull', False), ('period_end__isnull', True), ('period_start__isnull', True)), models.Q(('as_of__isnull', True), ('period_end__isnull', False)), _connector='OR'), name='indicatorvalue_as_of_or_period', violation_error_message='Give an as-of date, or a period (its end at least), not both.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicatorvalue',
-            constraint=models.CheckConstraint(condition=models.Q(('period_start__isnull', True), ('period_end__isnull', True), ('period_end__gte', models.F('period_start')), _connector='OR'), name='indicatorvalue_period_in_order', violation_error_message='A period ends on or after the day it starts.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicatorvalue',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('as_of__isnull', True), models.Q(('as_of__gte', datetime.date(1900, 1, 1)), ('as_of__lte', datetime.date(2099, 12, 31))), _connector='OR'), models.Q(('period_start__isnull', True), models.Q(('period_start__gte', datetime.date(1900, 1, 1)), ('period_start__lte', datetime.date(2099, 12, 31))), _connector='OR'), models.Q(('period_end__isnull', True), models.Q(('period_end__gte', datetime.date(1900, 1, 1)), ('period_end__lte', datetime.date(2099, 12, 31))), _connector='OR')), name='indicatorvalue_dates_range', violation_error_message='A date must lie between 01 Jan 1900 and 31 Dec 2099.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicatorvalue',
-            constraint=models.CheckConstraint(condition=models.Q(('qualifier__in', ['exactly', 'approximately', 'nearly', 'more_than', 'at_least', 'fewer_than'])), name='indicatorvalue_qualifier_valid', violation_error_message='Choose a qualifier from the list.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicatorvalue',
-            constraint=models.CheckConstraint(condition=models.Q(('confidence__in', ['', 'low', 'medium', 'high'])), name='indicatorvalue_confidence_valid', violation_error_message='Choose low, medium or high confidence, or leave it empty.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicatorvalue',
-            constraint=models.UniqueConstraint(fields=('corrects',), name='indicatorvalue_corrected_once', violation_error_message='This value has already been corrected: record a new value instead.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicatorvaluereview',
-            constraint=models.CheckConstraint(condition=models.Q(('decision__in', ['approve', 'return'])), name='indicatorvaluereview_decision_valid', violation_error_message='Decide to approve or to return the value.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicatorvaluereview',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decision', 'return'), _negated=True), models.Q(('comment', ''), _negated=True), _connector='OR'), name='indicatorvaluereview_return_has_comment', violation_error_message='Say why the value is returned, so that its author can record a better one.'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicatorvaluereview',
-            constraint=models.CheckConstraint(condition=models.Q(('decision', 'approve'), ('reviewer__isnull', False), _connector='OR'), name='indicatorvaluereview_return_has_reviewer', violation_error_message='Only a reviewer can return a value.'),
-        ),
-        migrations.RunPython(
-            run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            run({"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE}),
+        migrations.AddIndex(model_name='indicator', index=models.Index(fields=['unit'], name='indicator_unit_idx')),
+        migrations.AddConstraint(model_name='indicator', constraint=models.CheckConstraint(condition=models.Q(('unit__in', ['people', 'personnel', 'square_kilometres', 'us_dollars', 'count', 'percent', 'other'])), name='indicator_unit_valid', violation_error_message='Choose a unit from the list.')),
+        migrations.AddConstraint(model_name='indicator', constraint=models.CheckConstraint(condition=models.Q(models.Q(('unit', 'other'), ('unit_other__gt', '')), models.Q(models.Q(('unit', 'other'), _negated=True), ('unit_other', '')), _connector='OR'), name='indicator_unit_other_iff_other', violation_error_message='Say what is counted when the unit is other, and only then.')),
+        migrations.AddConstraint(model_name='indicator', constraint=models.CheckConstraint(condition=models.Q(('measure__in', ['quantitative', 'qualitative'])), name='indicator_measure_valid', violation_error_message='Choose quantitative or qualitative.')),
+        migrations.AddConstraint(model_name='indicator', constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['', 'increase', 'decrease', 'maintain'])), name='indicator_direction_valid', violation_error_message='Choose increase, decrease or maintain.')),
+        migrations.AddConstraint(model_name='indicator', constraint=models.CheckConstraint(condition=models.Q(('commitment__isnull', True), models.Q(('direction', ''), _negated=True), _connector='OR'), name='indicator_commitment_has_direction', violation_error_message='An indicator of a commitment needs a direction.')),
+        migrations.AddConstraint(model_name='indicator', constraint=models.CheckConstraint(condition=models.Q(('baseline_qualifier__in', ['exactly', 'approximately', 'nearly', 'more_than', 'at_least', 'fewer_than']), ('target_qualifier__in', ['exactly', 'approximately', 'nearly', 'more_than', 'at_least', 'fewer_than'])), name='indicator_qualifiers_valid', violation_error_message='Choose a qualifier from the list.')),
+        migrations.AddConstraint(model_name='indicator', constraint=models.CheckConstraint(condition=models.Q(models.Q(('baseline_paragraph__isnull', True), ('baseline_quote', '')), models.Q(models.Q(('baseline_quote', ''), _negated=True), ('baseline_paragraph__isnull', False), ('baseline_source__isnull', False)), _connector='OR'), name='indicator_quote_has_source', violation_error_message='A quoted baseline names its document and paragraph.')),
+        migrations.AddConstraint(model_name='indicator', constraint=models.CheckConstraint(condition=models.Q(('baseline_paragraph__isnull', True), models.Q(('baseline_paragraph__gte', 1), ('baseline_paragraph__lte', 9999)), _connector='OR'), name='indicator_paragraph_range', violation_error_message='Paragraphs are numbered from 1 to 9999.')),
+        migrations.AddConstraint(model_name='indicator', constraint=models.CheckConstraint(condition=models.Q(models.Q(('baseline_date__isnull', True), models.Q(('baseline_date__gte', datetime.date(1900, 1, 1)), ('baseline_date__lte', datetime.date(2099, 12, 31))), _connector='OR'), models.Q(('target_date__isnull', True), models.Q(('target_date__gte', datetime.date(1900, 1, 1)), ('target_date__lte', datetime.date(2099, 12, 31))), _connector='OR')), name='indicator_dates_range', violation_error_message='A date must lie between 01 Jan 1900 and 31 Dec 2099.')),
+        migrations.AddIndex(model_name='indicatorvalue', index=models.Index(models.F('indicator'), models.OrderBy(django.db.models.functions.comparison.Coalesce('as_of', 'period_end'), descending=True), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='indicatorvalue_history_idx')),
+        migrations.AddConstraint(model_name='indicatorvalue', constraint=models.CheckConstraint(condition=models.Q(models.Q(('as_of__isnull', False), ('period_end__isnull', True), ('period_start__isnull', True)), models.Q(('as_of__isnull', True), ('period_end__isnull', False)), _connector='OR'), name='indicatorvalue_as_of_or_period', violation_error_message='Give an as-of date, or a period (its end at least), not both.')),
+        migrations.AddConstraint(model_name='indicatorvalue', constraint=models.CheckConstraint(condition=models.Q(('period_start__isnull', True), ('period_end__isnull', True), ('period_end__gte', models.F('period_start')), _connector='OR'), name='indicatorvalue_period_in_order', violation_error_message='A period ends on or after the day it starts.')),
+        migrations.AddConstraint(model_name='indicatorvalue', constraint=models.CheckConstraint(condition=models.Q(models.Q(('as_of__isnull', True), models.Q(('as_of__gte', datetime.date(1900, 1, 1)), ('as_of__lte', datetime.date(2099, 12, 31))), _connector='OR'), models.Q(('period_start__isnull', True), models.Q(('period_start__gte', datetime.date(1900, 1, 1)), ('period_start__lte', datetime.date(2099, 12, 31))), _connector='OR'), models.Q(('period_end__isnull', True), models.Q(('period_end__gte', datetime.date(1900, 1, 1)), ('period_end__lte', datetime.date(2099, 12, 31))), _connector='OR')), name='indicatorvalue_dates_range', violation_error_message='A date must lie between 01 Jan 1900 and 31 Dec 2099.')),
+        migrations.AddConstraint(model_name='indicatorvalue', constraint=models.CheckConstraint(condition=models.Q(('qualifier__in', ['exactly', 'approximately', 'nearly', 'more_than', 'at_least', 'fewer_than'])), name='indicatorvalue_qualifier_valid', violation_error_message='Choose a qualifier from the list.')),
+        migrations.AddConstraint(model_name='indicatorvalue', constraint=models.CheckConstraint(condition=models.Q(('confidence__in', ['', 'low', 'medium', 'high'])), name='indicatorvalue_confidence_valid', violation_error_message='Choose low, medium or high confidence, or leave it empty.')),
+        migrations.AddConstraint(model_name='indicatorvalue', constraint=models.UniqueConstraint(fields=('corrects',), name='indicatorvalue_corrected_once', violation_error_message='This value has already been corrected: record a new value instead.')),
+        migrations.AddConstraint(model_name='indicatorvaluereview', constraint=models.CheckConstraint(condition=models.Q(('decision__in', ['approve', 'return'])), name='indicatorvaluereview_decision_valid', violation_error_message='Decide to approve or to return the value.')),
+        migrations.AddConstraint(model_name='indicatorvaluereview', constraint=models.CheckConstraint(condition=models.Q(models.Q(('decision', 'return'), _negated=True), models.Q(('comment', ''), _negated=True), _connector='OR'), name='indicatorvaluereview_return_has_comment', violation_error_message='Say why the value is returned, so that its author can record a better one.')),
+        migrations.AddConstraint(model_name='indicatorvaluereview', constraint=models.CheckConstraint(condition=models.Q(('decision', 'approve'), ('reviewer__isnull', False), _connector='OR'), name='indicatorvaluereview_return_has_reviewer', violation_error_message='Only a reviewer can return a value.')),
+        run_python(
+            {"postgresql": POSTGRESQL, "sqlite": SQLITE},
+            {"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE},
         ),
     ]

@@ -8,29 +8,24 @@ update (such a write of an earlier deploy, kept until another update was approve
 it again, written out as the services derive it on this day; nothing is written when none
 differs, so the data version moves only when something readers see was wrong."""
 
-from django.contrib.postgres.search import SearchVector
 from django.db import migrations
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models import Subquery, Value
 
-from commitments.migration_sql import current_status_reviewed, run
+from commitments.migration_sql import (
+    commitment_search_vector,
+    current_status_reviewed,
+    run_python,
+    standing_updates,
+)
 
 FORWARD, REVERSE = current_status_reviewed()
 
 
 def derive_current_statuses(apps, schema_editor):
     Commitment = apps.get_model("commitments", "Commitment")
-    StatusUpdate = apps.get_model("commitments", "StatusUpdate")
     using = schema_editor.connection.alias
-    # The newest standing update: approved, not replaced by an approved correction, in
-    # StatusUpdate's Meta.ordering (StatusUpdateQuerySet.newest_standing).
-    approved_correction = StatusUpdate.objects.filter(
-        corrects=OuterRef("pk"), review__decision="approve"
-    )
-    newest = (
-        StatusUpdate.objects.filter(commitment=OuterRef("pk"), review__decision="approve")
-        .exclude(Exists(approved_correction))
-        .order_by("-as_of", "-created_at", "-id")
-    )
+    # The newest standing update, in StatusUpdate's Meta.ordering.
+    newest = standing_updates(apps.get_model("commitments", "StatusUpdate"))
     rows = Commitment.objects.using(using).annotate(
         **{
             f"derived_{column}": Subquery(newest.values(column)[:1])
@@ -56,12 +51,8 @@ def derive_current_statuses(apps, schema_editor):
             continue
         searched = {}
         if schema_editor.connection.vendor == "postgresql":
-            # Weighed as models.search_vector weighs it (migration 0018).
-            searched["search_vector"] = (
-                SearchVector("code", "title", config="english", weight="A")
-                + SearchVector("text", config="english", weight="B")
-                + SearchVector(Value(row["derived_summary"] or ""), config="english", weight="C")
-            )
+            summary = Value(row["derived_summary"] or "")
+            searched["search_vector"] = commitment_search_vector(summary)
         Commitment.objects.using(using).filter(pk=row["pk"]).update(
             current_status=derived[0],
             current_progress=derived[1],
@@ -77,5 +68,5 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(derive_current_statuses, migrations.RunPython.noop),
-        migrations.RunPython(run(FORWARD), run(REVERSE)),
+        run_python(FORWARD, REVERSE),
     ]

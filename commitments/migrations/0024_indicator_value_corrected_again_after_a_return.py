@@ -14,7 +14,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from commitments.migration_sql import append_only, run
+from commitments.migration_sql import append_only, run_python
 
 VALUE_APPEND_ONLY, _ = append_only(
     "commitments_indicatorvalue", "indicator values are append-only: record a correction instead"
@@ -24,26 +24,13 @@ SQLITE_TRIGGERS = {"sqlite": VALUE_APPEND_ONLY["sqlite"]}
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0023_current_status_only_from_approved_updates'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0023_current_status_only_from_approved_updates'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
         # Migrating back, this runs last: the triggers again, after the reverse rebuilds.
-        migrations.RunPython(migrations.RunPython.noop, run(SQLITE_TRIGGERS)),
-        migrations.RemoveConstraint(
-            model_name='indicatorvalue',
-            name='indicatorvalue_corrected_once',
-        ),
-        migrations.AlterField(
-            model_name='indicatorvalue',
-            name='corrects',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='The approved value of the same indicator that this one corrects: once approved, it replaces it. A value has one correction pending or approved at most; once one is returned, another may be recorded.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='commitments.indicatorvalue'),
-        ),
-        migrations.AddIndex(
-            model_name='indicatorvalue',
-            index=models.Index(fields=['corrects'], name='indicatorvalue_corrects_idx'),
-        ),
-        migrations.RunPython(run(SQLITE_TRIGGERS), migrations.RunPython.noop),
+        run_python(reverse=SQLITE_TRIGGERS),
+        migrations.RemoveConstraint(model_name='indicatorvalue', name='indicatorvalue_corrected_once'),
+        migrations.AlterField(model_name='indicatorvalue', name='corrects', field=models.ForeignKey(blank=True, db_index=False, help_text='The approved value of the same indicator that this one corrects: once approved, it replaces it. A value has one correction pending or approved at most; once one is returned, another may be recorded.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='commitments.indicatorvalue')),
+        migrations.AddIndex(model_name='indicatorvalue', index=models.Index(fields=['corrects'], name='indicatorvalue_corrects_idx')),
+        run_python(SQLITE_TRIGGERS),
     ]

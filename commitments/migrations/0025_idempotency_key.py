@@ -5,27 +5,23 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from commitments.migration_models import create_model
+
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('commitments', '0024_indicator_value_corrected_again_after_a_return'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [('commitments', '0024_indicator_value_corrected_again_after_a_return'), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
 
     operations = [
-        migrations.CreateModel(
-            name='IdempotencyKey',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='The Idempotency-Key header, as sent.', max_length=255)),
-                ('fingerprint', models.CharField(help_text="SHA-256 of the request's method, path and JSON body: the same key with another request is refused.", max_length=64)),
-                ('status', models.PositiveSmallIntegerField(help_text='The HTTP status of the response.')),
-                ('headers', models.JSONField(help_text="The response's headers, as [name, value] pairs.")),
-                ('body', models.BinaryField(help_text="The response's body, as sent.")),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='idempotency_keys', to=settings.AUTH_USER_MODEL)),
-            ],
+        create_model(
+            'IdempotencyKey',
+            ('key', models.CharField(help_text='The Idempotency-Key header, as sent.', max_length=255)),
+            ('fingerprint', models.CharField(help_text="SHA-256 of the request's method, path and JSON body: the same key with another request is refused.", max_length=64)),
+            ('status', models.PositiveSmallIntegerField(help_text='The HTTP status of the response.')),
+            ('headers', models.JSONField(help_text="The response's headers, as [name, value] pairs.")),
+            ('body', models.BinaryField(help_text="The response's body, as sent.")),
+            ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+            ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='idempotency_keys', to=settings.AUTH_USER_MODEL)),
             options={
                 'verbose_name': 'idempotency key',
                 'ordering': ['-created_at'],
