@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from commitments.admin import queue_url
 from commitments.models import Commitment, Review, StatusUpdate
 from commitments.services import approve_or_return
 from tests.factories import CommitmentFactory, UserFactory
@@ -29,12 +30,14 @@ def said(response):
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def decide(client, update, decision, comment=""):
-    """Posts a decision from the queue; the messages it leaves are shown (consumed) at once."""
-    data = {"update": update.pk, "decision": decision, "comment": comment}
-    response = client.post(QUEUE, data)
+def decide(client, record, decision, comment=""):
+    """Posts a decision from the record's queue (an update's, a value's); the messages it leaves
+    are shown (consumed) at once."""
+    queue = queue_url(type(record))
+    data = {record.noun: record.pk, "decision": decision, "comment": comment}
+    response = client.post(queue, data)
     response.messages = said(response)
-    client.get(QUEUE)
+    client.get(queue)
     return response
 
 
@@ -59,7 +62,7 @@ def test_the_queue_lists_pending_updates_oldest_first_and_nothing_decided(
 
     response = client.get(QUEUE)
 
-    assert [row["update"] for row in response.context["rows"]] == [older, newer]
+    assert [row["record"] for row in response.context["rows"]] == [older, newer]
     page = response.content.decode()
     assert "2 pending updates." in page
     assert page.count('name="decision" value="approve"') == 2
@@ -112,8 +115,8 @@ def test_the_queue_says_when_approving_would_change_nothing_readers_see(
 
     [row] = client.get(QUEUE).context["rows"]
 
-    assert (row["update"].on_approval.status, row["update"].on_approval.as_of) == ("at_risk", JUN_1)
-    assert row["update"].changes_status is False
+    assert (row["record"].on_approval.status, row["record"].on_approval.as_of) == ("at_risk", JUN_1)
+    assert row["record"].changes_status is False
 
 
 def test_the_queue_shows_what_a_correction_corrects_and_what_approving_it_would_show(
@@ -127,8 +130,8 @@ def test_the_queue_shows_what_a_correction_corrects_and_what_approving_it_would_
     response = client.get(QUEUE)
 
     [row] = response.context["rows"]
-    assert row["update"].on_approval.status == "off_track"
-    assert row["update"].changes_status is True
+    assert row["record"].on_approval.status == "off_track"
+    assert row["record"].changes_status is True
     assert f"#{original.pk}</a>: On track as of 1 Jun 2024" in response.content.decode()
 
 
