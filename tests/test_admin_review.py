@@ -10,8 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments.admin import queue_url
-from commitments.models import Commitment, Review, StatusUpdate
-from commitments.services import approve_or_return
+from commitments.models import (
+    Commitment,
+    Indicator,
+    IndicatorValue,
+    IndicatorValueReview,
+    Review,
+    StatusUpdate,
+)
+from commitments.services import approve_or_return, record_indicator_value, save_indicator
 from tests.factories import CommitmentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
@@ -39,6 +46,20 @@ def decide(client, record, decision, comment=""):
     response.messages = said(response)
     client.get(queue)
     return response
+
+
+def indicator_of(commitment, **fields):
+    """An indicator of `commitment`: people trained, to increase (from a baseline toward a
+    target, when given)."""
+    indicator = Indicator(
+        commitment=commitment,
+        slug="trained",
+        name="People trained",
+        unit="people",
+        direction="increase",
+        **fields,
+    )
+    return save_indicator(indicator)
 
 
 @pytest.fixture
@@ -216,25 +237,45 @@ def test_nobody_is_offered_or_allowed_to_decide_their_own_update(
     assert not Review.objects.exists()
 
 
-def test_a_second_decision_is_refused_with_a_message(client, record, reviewer, editor, mil1):
-    update = record(mil1)
-    approve_or_return(update, reviewer=reviewer, decision="return", comment="Source?")
+# Each queue (the indicator values', test_admin_value_review.py) refuses alike.
+
+
+@pytest.fixture(params=[StatusUpdate, IndicatorValue])
+def pending(request, record, analyst, mil1):
+    """A pending record of each queue: a status update of MIL-1, a value of its indicator."""
+    if request.param is StatusUpdate:
+        return record(mil1)
+    return record_indicator_value(
+        indicator=indicator_of(mil1), value=100, as_of=MAR_1, author=analyst
+    )
+
+
+def test_a_second_decision_is_refused_with_a_message(client, pending, reviewer, editor):
+    approve_or_return(pending, reviewer=reviewer, decision="return", comment="Source?")
     client.force_login(editor)
 
-    response = decide(client, update, "approve")
+    response = decide(client, pending, "approve")
 
     [message] = response.messages
-    assert message.startswith(f"Nothing was decided. Update #{update.pk} was already returned")
-    assert Review.objects.get(update=update).decision == "return"
+    noun = pending.noun.capitalize()
+    assert message.startswith(f"Nothing was decided. {noun} #{pending.pk} was already returned")
+    assert type(pending).objects.get(pk=pending.pk).review.decision == "return"
 
 
-def test_a_decision_on_no_update_is_refused_with_a_message(client, reviewer):
+@pytest.mark.parametrize(
+    ("model", "which"), [(StatusUpdate, "an update"), (IndicatorValue, "a value")]
+)
+def test_a_decision_on_no_record_is_refused_with_a_message(client, reviewer, model, which):
     client.force_login(reviewer)
 
-    response = client.post(QUEUE, {"update": "999999", "decision": "approve"})
+    response = client.post(queue_url(model), {model.noun: "999999", "decision": "approve"})
 
-    assert said(response)[0].startswith("Nothing was decided")
+    assert said(response) == [
+        f"Nothing was decided: choose Approve or Return on {which} of the queue (it may no "
+        "longer exist)."
+    ]
     assert not Review.objects.exists()
+    assert not IndicatorValueReview.objects.exists()
 
 
 @pytest.mark.parametrize("role", ["analyst", "viewer"])
