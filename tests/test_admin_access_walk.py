@@ -366,7 +366,7 @@ def decision_posts(context, queue, field="update"):
     return [
         Post(
             DECIDE,
-            {field: row[field].pk, "decision": decision, "comment": "Checked."},
+            {field: row["record"].pk, "decision": decision, "comment": "Checked."},
             None if row["mine"] else queue,
         )
         for row in context["rows"]

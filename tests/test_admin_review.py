@@ -9,8 +9,16 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.models import Commitment, Review, StatusUpdate
-from commitments.services import approve_or_return
+from commitments.admin import queue_url
+from commitments.models import (
+    Commitment,
+    Indicator,
+    IndicatorValue,
+    IndicatorValueReview,
+    Review,
+    StatusUpdate,
+)
+from commitments.services import approve_or_return, record_indicator_value, save_indicator
 from tests.factories import CommitmentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
@@ -29,13 +37,29 @@ def said(response):
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def decide(client, update, decision, comment=""):
-    """Posts a decision from the queue; the messages it leaves are shown (consumed) at once."""
-    data = {"update": update.pk, "decision": decision, "comment": comment}
-    response = client.post(QUEUE, data)
+def decide(client, record, decision, comment=""):
+    """Posts a decision from the record's queue (an update's, a value's); the messages it leaves
+    are shown (consumed) at once."""
+    queue = queue_url(type(record))
+    data = {record.noun: record.pk, "decision": decision, "comment": comment}
+    response = client.post(queue, data)
     response.messages = said(response)
-    client.get(QUEUE)
+    client.get(queue)
     return response
+
+
+def indicator_of(commitment, **fields):
+    """An indicator of `commitment`: people trained, to increase (from a baseline toward a
+    target, when given)."""
+    indicator = Indicator(
+        commitment=commitment,
+        slug="trained",
+        name="People trained",
+        unit="people",
+        direction="increase",
+        **fields,
+    )
+    return save_indicator(indicator)
 
 
 @pytest.fixture
@@ -59,7 +83,7 @@ def test_the_queue_lists_pending_updates_oldest_first_and_nothing_decided(
 
     response = client.get(QUEUE)
 
-    assert [row["update"] for row in response.context["rows"]] == [older, newer]
+    assert [row["record"] for row in response.context["rows"]] == [older, newer]
     page = response.content.decode()
     assert "2 pending updates." in page
     assert page.count('name="decision" value="approve"') == 2
@@ -112,8 +136,8 @@ def test_the_queue_says_when_approving_would_change_nothing_readers_see(
 
     [row] = client.get(QUEUE).context["rows"]
 
-    assert (row["update"].on_approval.status, row["update"].on_approval.as_of) == ("at_risk", JUN_1)
-    assert row["update"].changes_status is False
+    assert (row["record"].on_approval.status, row["record"].on_approval.as_of) == ("at_risk", JUN_1)
+    assert row["record"].changes_status is False
 
 
 def test_the_queue_shows_what_a_correction_corrects_and_what_approving_it_would_show(
@@ -127,8 +151,8 @@ def test_the_queue_shows_what_a_correction_corrects_and_what_approving_it_would_
     response = client.get(QUEUE)
 
     [row] = response.context["rows"]
-    assert row["update"].on_approval.status == "off_track"
-    assert row["update"].changes_status is True
+    assert row["record"].on_approval.status == "off_track"
+    assert row["record"].changes_status is True
     assert f"#{original.pk}</a>: On track as of 1 Jun 2024" in response.content.decode()
 
 
@@ -213,25 +237,45 @@ def test_nobody_is_offered_or_allowed_to_decide_their_own_update(
     assert not Review.objects.exists()
 
 
-def test_a_second_decision_is_refused_with_a_message(client, record, reviewer, editor, mil1):
-    update = record(mil1)
-    approve_or_return(update, reviewer=reviewer, decision="return", comment="Source?")
+# Each queue (the indicator values', test_admin_value_review.py) refuses alike.
+
+
+@pytest.fixture(params=[StatusUpdate, IndicatorValue])
+def pending(request, record, analyst, mil1):
+    """A pending record of each queue: a status update of MIL-1, a value of its indicator."""
+    if request.param is StatusUpdate:
+        return record(mil1)
+    return record_indicator_value(
+        indicator=indicator_of(mil1), value=100, as_of=MAR_1, author=analyst
+    )
+
+
+def test_a_second_decision_is_refused_with_a_message(client, pending, reviewer, editor):
+    approve_or_return(pending, reviewer=reviewer, decision="return", comment="Source?")
     client.force_login(editor)
 
-    response = decide(client, update, "approve")
+    response = decide(client, pending, "approve")
 
     [message] = response.messages
-    assert message.startswith(f"Nothing was decided. Update #{update.pk} was already returned")
-    assert Review.objects.get(update=update).decision == "return"
+    noun = pending.noun.capitalize()
+    assert message.startswith(f"Nothing was decided. {noun} #{pending.pk} was already returned")
+    assert type(pending).objects.get(pk=pending.pk).review.decision == "return"
 
 
-def test_a_decision_on_no_update_is_refused_with_a_message(client, reviewer):
+@pytest.mark.parametrize(
+    ("model", "which"), [(StatusUpdate, "an update"), (IndicatorValue, "a value")]
+)
+def test_a_decision_on_no_record_is_refused_with_a_message(client, reviewer, model, which):
     client.force_login(reviewer)
 
-    response = client.post(QUEUE, {"update": "999999", "decision": "approve"})
+    response = client.post(queue_url(model), {model.noun: "999999", "decision": "approve"})
 
-    assert said(response)[0].startswith("Nothing was decided")
+    assert said(response) == [
+        f"Nothing was decided: choose Approve or Return on {which} of the queue (it may no "
+        "longer exist)."
+    ]
     assert not Review.objects.exists()
+    assert not IndicatorValueReview.objects.exists()
 
 
 @pytest.mark.parametrize("role", ["analyst", "viewer"])

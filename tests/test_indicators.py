@@ -943,7 +943,7 @@ def test_the_review_queue_lists_pending_values_and_decides_them(
         "/admin/commitments/indicatorvalue/review/", {"value": pending.pk, "decision": "approve"}
     )
 
-    assert [row["value"] for row in queue.context["rows"]] == [pending]
+    assert [row["record"] for row in queue.context["rows"]] == [pending]
     assert decided.status_code == 302
     assert IndicatorValue.objects.approved().get() == pending
     assert Indicator.objects.with_latest().get(pk=indicator.pk).latest_id == pending.pk

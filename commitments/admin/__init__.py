@@ -2,13 +2,15 @@
 updates and indicator values recorded. One module a concept, in layers (each imports only
 from those above it in this list):
 
-- base: what the others share (people, badges, links, HistoryAdmin, RefusesDuplicates);
-- reviews: review as status updates and indicator values share it, and the decisions' list;
+- base: what the others share (people, badges, links, RecordAdmin, HistoryAdmin,
+  RefusesDuplicates);
+- reviews: review as status updates and indicator values share it (their review queue's
+  ReviewQueueMixin included), and the decisions' list;
 - reference: source documents, pillars, themes, places, partners;
 - commitments: commitments, their form and their page's inlines;
 - imports: the status updates' CSV import page (a dry run, then a signed confirmation);
-- assessments: status updates, their corrections and their review queue;
-- indicators: indicators, their values and the values' review queue;
+- assessments: status updates, their corrections and what their review queue shows;
+- indicators: indicators, their values and what the values' review queue shows;
 - contributions: partners' contributions and their matrix;
 - access: API tokens and login attempts.
 
@@ -22,7 +24,6 @@ from commitments.admin.access import ApiTokenAdmin as ApiTokenAdmin
 from commitments.admin.access import OwnTokenForm as OwnTokenForm
 from commitments.admin.assessments import CORRECTION_STARTS_FROM as CORRECTION_STARTS_FROM
 from commitments.admin.assessments import REVIEW_FIELDS as REVIEW_FIELDS
-from commitments.admin.assessments import ReviewDecisionForm as ReviewDecisionForm
 from commitments.admin.assessments import StatusUpdateAdmin as StatusUpdateAdmin
 from commitments.admin.assessments import StatusUpdateForm as StatusUpdateForm
 from commitments.admin.assessments import update_choice_label as update_choice_label
@@ -56,7 +57,6 @@ from commitments.admin.contributions import ContributionMatrixFilters as Contrib
 from commitments.admin.indicators import INDICATOR_VALUE_FIELDS as INDICATOR_VALUE_FIELDS
 from commitments.admin.indicators import IndicatorAdmin as IndicatorAdmin
 from commitments.admin.indicators import IndicatorValueAdmin as IndicatorValueAdmin
-from commitments.admin.indicators import ValueDecisionForm as ValueDecisionForm
 from commitments.admin.reference import CommitmentCountAdmin as CommitmentCountAdmin
 from commitments.admin.reference import PartnerAdmin as PartnerAdmin
 from commitments.admin.reference import PillarAdmin as PillarAdmin
@@ -67,6 +67,7 @@ from commitments.admin.reviews import QUEUE_LENGTH as QUEUE_LENGTH
 from commitments.admin.reviews import REVIEW_COLOURS as REVIEW_COLOURS
 from commitments.admin.reviews import AuthorListFilter as AuthorListFilter
 from commitments.admin.reviews import ReviewAdmin as ReviewAdmin
+from commitments.admin.reviews import ReviewDecisionForm as ReviewDecisionForm
 from commitments.admin.reviews import ReviewStateListFilter as ReviewStateListFilter
 from commitments.admin.reviews import may_review as may_review
 from commitments.admin.reviews import queue_url as queue_url

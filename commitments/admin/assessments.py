@@ -5,39 +5,34 @@ commitments.py; the list of decisions in reviews.py."""
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.views.decorators.http import require_http_methods
 
 from commitments.admin import imports as admin_import
 from commitments.admin.base import (
-    URL_FIELDS_ASSUME_HTTPS,
     BoundedSearch,
+    RecordAdmin,
     _readable,
     add_form_link,
+    commitment_cut_short,
     correct_link,
-    correction_note,
+    own_page,
     person,
     person_name,
     status_badge,
 )
 from commitments.admin.reviews import (
-    QUEUE_LENGTH,
     AuthorListFilter,
+    ReviewQueueMixin,
     ReviewStateListFilter,
-    may_review,
-    queue_url,
     review_badge,
     who_reviews,
 )
-from commitments.models import Review, ReviewState, Status, StatusUpdate
+from commitments.models import ReviewState, Status, StatusUpdate
 from commitments.selectors import current_status_after, review_queue
-from commitments.services import ReviewRefused, approve_or_return, record_status_update
+from commitments.services import record_status_update
 
 
 def update_choice_label(update):
@@ -126,16 +121,6 @@ class StatusUpdateForm(forms.ModelForm):
         return cleaned
 
 
-class ReviewDecisionForm(forms.Form):
-    """One decision, as the review queue posts it; approve_or_return checks the rest."""
-
-    update = forms.ModelChoiceField(
-        queryset=StatusUpdate.objects.select_related("commitment", "author")
-    )
-    decision = forms.ChoiceField(choices=Review.Decision.choices)
-    comment = forms.CharField(required=False)
-
-
 REVIEW_FIELDS = [
     "review_display",
     "reviewer_display",
@@ -145,15 +130,13 @@ REVIEW_FIELDS = [
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
-    """Add and view only: a status update is never changed or deleted, by anyone. Reviewers
-    and Editors decide on pending ones in the review queue (review_queue_view)."""
+class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.ModelAdmin):
+    """Add and view only (RecordAdmin). Reviewers and Editors decide on pending ones in the
+    review queue (ReviewQueueMixin), each beside what its commitment shows now and what
+    approving it would make it show."""
 
-    class Media:
-        css = {"all": ["commitments/admin.css"]}
-
-    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-
+    record_with = staticmethod(record_status_update)
+    correction_starts_from = ["commitment", *CORRECTION_STARTS_FROM]
     form = StatusUpdateForm
     list_display = [
         "commitment_display",
@@ -190,16 +173,16 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     ]
 
     def get_fields(self, request, obj=None):
-        if obj is None:
-            if settings.REVIEW_REQUIRED:
-                return self.fields  # the queue shows the reviewer what approving would change
+        # With review on, the queue shows the reviewer what approving would change instead.
+        if obj is None and not settings.REVIEW_REQUIRED:
             return [*self.fields, "confirm_current_status"]
-        shown = [*self.fields, "author_display", "created_at", "correction_display"]
-        shown += REVIEW_FIELDS
-        if obj.review_state == ReviewState.PENDING:
-            if may_review(request.user) and obj.author_id != request.user.pk:
-                shown.append("queue_link_display")
-        elif self.has_add_permission(request):
+        return super().get_fields(request, obj)
+
+    def page_extras(self, request, update):
+        shown = ["correction_display", *REVIEW_FIELDS]
+        if self.sends_to_queue(request, update):
+            shown.append("queue_link_display")
+        elif update.review_state != ReviewState.PENDING and self.has_add_permission(request):
             shown.append("correct_link_display")
         return shown
 
@@ -207,21 +190,7 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         return super().get_queryset(request).with_corrected_by()
 
     def get_urls(self):
-        # Before the default ones, whose "<path:object_id>/" would take "import/" or "review/"
-        # for an id.
-        own = [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="commitments_statusupdate_import",
-            ),
-            path(
-                "review/",
-                self.admin_site.admin_view(self.review_queue_view),
-                name="commitments_statusupdate_review",
-            ),
-        ]
-        return [*own, *super().get_urls()]
+        return [own_page(self, "import", self.import_view), *super().get_urls()]
 
     def import_view(self, request):
         return admin_import.import_view(self, request)
@@ -230,16 +199,9 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
     def status_display(self, update):
         return status_badge(update.status, update.get_status_display())
 
-    @admin.display(description="correction", empty_value="")
-    def correction_display(self, update):
-        return correction_note(update)
-
     @admin.display(description="commitment", ordering="commitment__code")
     def commitment_display(self, update):
-        title = update.commitment.title
-        return format_html(
-            '{} <span class="cut-short" title="{}">{}</span>', update.commitment.code, title, title
-        )
+        return commitment_cut_short(update.commitment)
 
     @admin.display(description="correct it")
     def correct_link_display(self, update):
@@ -248,14 +210,6 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         if update.corrected_by_id is not None:
             return f"Superseded by #{update.corrected_by_id}: correct that one instead."
         return correct_link(update)
-
-    @admin.display(description="review")
-    def queue_link_display(self, update):
-        return format_html('<a href="{}">Review it in the queue</a>', queue_url(update))
-
-    @admin.display(description="review")
-    def review_state_display(self, update):
-        return review_badge(update)
 
     @admin.display(description="review")
     def review_display(self, update):
@@ -284,35 +238,6 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
         review = getattr(update, "review", None)
         return _readable(review.decided_at) if review else None
 
-    @admin.display(description="author", ordering="author__last_name")
-    def author_display(self, update):
-        return person(update.author)
-
-    def get_changeform_initial_data(self, request):
-        """The add form: empty but for today's date; or, to correct an update (?correct=<id>),
-        that update's own values, its as-of date included, and `corrects` set to it."""
-        initial = super().get_changeform_initial_data(request)
-        original = StatusUpdate.objects.filter(pk=request.GET.get("correct") or None).first()
-        if original is None:
-            initial.setdefault("as_of", timezone.localdate())
-            return initial
-        copied = {name: getattr(original, name) for name in CORRECTION_STARTS_FROM}
-        return {**initial, **copied, "commitment": original.commitment_id, "corrects": original.pk}
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        update = record_status_update(
-            author=request.user, **{name: form.cleaned_data[name] for name in self.fields}
-        )
-        # The admin goes on to log and redirect with the object it passed in.
-        obj.pk = update.pk
-        obj.refresh_from_db()
-
     def response_add(self, request, obj, post_url_continue=None):
         if "_addanother" in request.POST or "_continue" in request.POST:
             return super().response_add(request, obj, post_url_continue)
@@ -329,87 +254,25 @@ class StatusUpdateAdmin(BoundedSearch, admin.ModelAdmin):
             reverse("admin:commitments_commitment_change", args=[obj.commitment_id])
         )
 
-    @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
-    def review_queue_view(self, request):
-        """The review queue: pending updates, oldest first, each beside what its commitment
-        shows now and what approving it would make it show, with Approve and Return for those
-        the user may decide (everyone's but their own). A decision is a POST, through
-        approve_or_return, answered with a message and the queue again."""
-        if not may_review(request.user):
-            raise PermissionDenied
-        if request.method == "POST":
-            return self._decide(request)
-        updates = review_queue(StatusUpdate.objects.all(), limit=QUEUE_LENGTH)
-        rows = [
-            {
-                "update": update,
-                "mine": update.author_id == request.user.pk,
-                "author": person(update.author),
-                "now": status_badge(
-                    update.commitment.current_status,
-                    update.commitment.get_current_status_display(),
-                ),
-                "proposed": status_badge(update.status, update.get_status_display()),
-                "after": status_badge(
-                    update.on_approval.status, Status(update.on_approval.status).label
-                ),
-            }
-            for update in updates
-        ]
-        pending = StatusUpdate.objects.pending()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Review queue",
-            "opts": self.model._meta,
-            "rows": rows,
-            "pending_total": pending.count(),
-            "yours_total": pending.filter(author=request.user).count(),
-            "who_reviews": who_reviews(),
+    # The review queue (ReviewQueueMixin)
+
+    def queue_records(self, limit):
+        return review_queue(StatusUpdate.objects.all(), limit=limit)
+
+    def queue_row(self, update):
+        after = update.on_approval.status
+        return {
+            "now": status_badge(
+                update.commitment.current_status, update.commitment.get_current_status_display()
+            ),
+            "proposed": status_badge(update.status, update.get_status_display()),
+            "after": status_badge(after, Status(after).label),
         }
-        return render(request, "admin/commitments/statusupdate/review_queue.html", context)
 
-    def _decide(self, request):
-        form = ReviewDecisionForm(request.POST)
-        if not form.is_valid():
-            self.message_user(
-                request,
-                "Nothing was decided: choose Approve or Return on an update of the queue "
-                "(it may no longer exist).",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(queue_url())
-        update, decision = form.cleaned_data["update"], form.cleaned_data["decision"]
-        try:
-            approve_or_return(
-                update,
-                reviewer=request.user,
-                decision=decision,
-                comment=form.cleaned_data["comment"],
-            )
-        except ReviewRefused as refusal:
-            self.message_user(request, f"Nothing was decided. {refusal}", messages.ERROR)
-        except ValidationError as error:
-            self.message_user(
-                request,
-                f"Update #{update.pk} was not decided: {' '.join(error.messages)}",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(queue_url(update))
-        else:
-            self.message_user(request, self._decided(update, decision), messages.SUCCESS)
-        return HttpResponseRedirect(queue_url())
+    def queue_subject(self, update):
+        return update.commitment.code
 
-    @staticmethod
-    def _decided(update, decision):
+    def now_shows(self, update):
         commitment = update.commitment
-        if decision == Review.Decision.RETURN:
-            return (
-                f"Returned update #{update.pk} of {commitment.code} to "
-                f"{person_name(update.author)} with your comment. It does not count; its "
-                "author can answer it with a correction."
-            )
         as_of = f" as of {commitment.current_as_of:%d %b %Y}" if commitment.current_as_of else ""
-        return (
-            f"Approved update #{update.pk} of {commitment.code}. {commitment.code} now shows "
-            f"“{commitment.get_current_status_display()}”{as_of}."
-        )
+        return f"{commitment.code} now shows “{commitment.get_current_status_display()}”{as_of}."

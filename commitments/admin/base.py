@@ -1,19 +1,21 @@
 """What the admin's modules share: how people, statuses, corrections and an indicator's latest
-value are shown, links to add forms, the bound on searches, the refusal of duplicates, and
-HistoryAdmin (history pages that show and never write). Nothing is registered here."""
+value are shown, links to add forms, the URLs of the admins' own pages, the bound on searches,
+the refusal of duplicates, RecordAdmin (records, added and viewed only, with RecordColumns),
+IndicatorProgress (an indicator's latest value and progress as columns) and HistoryAdmin
+(history pages that show and never write). Nothing is registered here."""
 
 import datetime
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import capfirst
-from django.utils.timezone import localtime
+from django.utils.timezone import localdate, localtime
 from django.views.decorators.http import require_safe
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -62,6 +64,36 @@ def add_form_link(model_name, text, query, **attributes):
     return format_html('<a href="{}"{}>{}</a>', url, extra, text)
 
 
+def commitment_cut_short(commitment):
+    """A commitment in a list: its code, and its title cut short to the column (whole on
+    hover)."""
+    title = commitment.title
+    return format_html(
+        '{} <span class="cut-short" title="{}">{}</span>', commitment.code, title, title
+    )
+
+
+def own_page(model_admin, name, view):
+    """The URL of a page of `model_admin`'s own: "<name>/" under its model's, named
+    "<app>_<model>_<name>", for staff (admin_view). get_urls lists it before the default ones,
+    whose "<path:object_id>/" would take the name for an id."""
+    opts = model_admin.model._meta
+    return path(
+        f"{name}/",
+        model_admin.admin_site.admin_view(view),
+        name=f"{opts.app_label}_{opts.model_name}_{name}",
+    )
+
+
+def record_button(model_name, text, subject):
+    """A button to the add form of `model_name` for a record of `subject` (a commitment's
+    status update, an indicator's value), once the subject is saved."""
+    if subject.pk is None:
+        return f"Save the {subject._meta.verbose_name} first."
+    query = {subject._meta.model_name: subject.pk}
+    return add_form_link(model_name, text, query, **{"class": "button"})
+
+
 def correct_link(update):
     return add_form_link("statusupdate", "Correct this update", {"correct": update.pk})
 
@@ -91,6 +123,90 @@ def indicator_latest(indicator):
 def indicator_progress(indicator):
     percent = indicator.progress(getattr(indicator, "latest_value", None))
     return "—" if percent is None else f"{percent}%"
+
+
+class IndicatorProgress:
+    """An indicator's latest approved value and its progress, as read-only fields or columns
+    of the indicators it lists (annotated with_latest)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_latest()
+
+    @admin.display(description="latest approved value")
+    def latest_display(self, indicator):
+        return indicator_latest(indicator)
+
+    @admin.display(description="progress")
+    def progress_display(self, indicator):
+        return indicator_progress(indicator)
+
+
+class RecordColumns:
+    """How a record (models/records.py) is shown in a list or on its page: its author, and
+    where it stands among corrections."""
+
+    @admin.display(description="author", ordering="author__last_name")
+    def author_display(self, record):
+        return person(record.author)
+
+    @admin.display(description="correction", empty_value="")
+    def correction_display(self, record):
+        return correction_note(record)
+
+
+class RecordAdmin(RecordColumns):
+    """The admin of a record (status updates, indicator values, contributions): add and view
+    only, as the database enforces, for anyone; a correction is a new record. A record is
+    written by its service, `record_with(author=..., **fields)` (a staticmethod), as the API
+    and the importer write it."""
+
+    class Media:
+        css = {"all": ["commitments/admin.css"]}
+
+    # A record's evidence URL.
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+
+    record_with = None
+    # The field the add form dates today, and what a correction starts from: the values of the
+    # record it corrects (?correct=<id>).
+    dated_by = "as_of"
+    correction_starts_from = []
+
+    def get_fields(self, request, obj=None):
+        """The add form: the fields a record is recorded with. A record's page: those, who
+        recorded it and when, and what the admin adds about it (page_extras)."""
+        if obj is None:
+            return self.fields
+        return [*self.fields, "author_display", "created_at", *self.page_extras(request, obj)]
+
+    def page_extras(self, request, record):
+        return []
+
+    def get_changeform_initial_data(self, request):
+        """The add form: empty but for today's date; or, to correct a record (?correct=<id>),
+        that record's own values and `corrects` set to it."""
+        initial = super().get_changeform_initial_data(request)
+        original = self.model.objects.filter(pk=request.GET.get("correct") or None).first()
+        if original is None:
+            initial.setdefault(self.dated_by, localdate())
+            return initial
+        fields = map(self.model._meta.get_field, self.correction_starts_from)
+        copied = {field.name: field.value_from_object(original) for field in fields}
+        return {**initial, **copied, "corrects": original.pk}
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        record = self.record_with(
+            author=request.user, **{name: form.cleaned_data[name] for name in self.fields}
+        )
+        # The admin goes on to log and redirect with the object it passed in.
+        obj.pk = record.pk
+        obj.refresh_from_db()
 
 
 class RefusesDuplicates:

@@ -15,14 +15,14 @@ from django.utils.html import format_html
 from commitments.admin.base import (
     BoundedSearch,
     HistoryAdmin,
+    IndicatorProgress,
+    RecordColumns,
     RefusesDuplicates,
     add_form_link,
     correct_link,
-    correction_note,
-    indicator_latest,
-    indicator_progress,
     person,
     person_name,
+    record_button,
     status_badge,
 )
 from commitments.admin.reviews import may_review, queue_url, review_badge
@@ -93,7 +93,7 @@ class OwnerListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StatusHistoryInline(admin.TabularInline):
+class StatusHistoryInline(RecordColumns, admin.TabularInline):
     """The commitment's approved status history, newest first, read-only: it is append-only.
     Updates still in review, or returned, are listed apart (CommitmentAdmin.in_review_display):
     they never counted."""
@@ -136,17 +136,9 @@ class StatusHistoryInline(admin.TabularInline):
     def status_display(self, update):
         return status_badge(update.status, update.get_status_display())
 
-    @admin.display(description="correction", empty_value="")
-    def correction_display(self, update):
-        return correction_note(update)
-
     @admin.display(description="")
     def correct_link_display(self, update):
         return correct_link(update)
-
-    @admin.display(description="author")
-    def author_display(self, update):
-        return person(update.author)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -158,7 +150,7 @@ class StatusHistoryInline(admin.TabularInline):
         return False
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(IndicatorProgress, admin.TabularInline):
     """What measures the commitment, defined by Editors; its values are recorded apart, as
     status updates are, and its progress is computed from them."""
 
@@ -184,17 +176,6 @@ class IndicatorInline(admin.TabularInline):
     extra = 0
     show_change_link = True
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_latest()
-
-    @admin.display(description="latest approved value")
-    def latest_display(self, indicator):
-        return indicator_latest(indicator)
-
-    @admin.display(description="progress")
-    def progress_display(self, indicator):
-        return indicator_progress(indicator)
-
 
 def _next_step(update, user):
     """What `user` may do next about an update that does not count, as a link, if anything."""
@@ -205,7 +186,9 @@ def _next_step(update, user):
     if update.author_id == user.pk:
         return "Yours: another reviewer must decide"
     if may_review(user):
-        return format_html('<a href="{}">Review it in the queue</a>', queue_url(update))
+        return format_html(
+            '<a href="{}">Review it in the queue</a>', queue_url(StatusUpdate, update)
+        )
     return ""
 
 
@@ -599,10 +582,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
 
     @admin.display(description="new status update")
     def record_update_link(self, commitment):
-        if commitment.pk is None:
-            return "Save the commitment first."
-        query = {"commitment": commitment.pk}
-        return add_form_link("statusupdate", "Record a status update", query, **{"class": "button"})
+        return record_button("statusupdate", "Record a status update", commitment)
 
     def save_model(self, request, obj, form, change):
         # Saved by save_related instead, where the partners' inline is at hand: the commitment,

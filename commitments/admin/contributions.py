@@ -5,18 +5,15 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import path
-from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from commitments.admin.base import (
-    URL_FIELDS_ASSUME_HTTPS,
     BoundedSearch,
+    RecordAdmin,
     add_form_link,
-    correction_note,
-    person,
+    commitment_cut_short,
+    own_page,
 )
 from commitments.models import Contribution, Partner, Pillar
 from commitments.selectors import contribution_matrix
@@ -68,14 +65,13 @@ CONTRIBUTION_FIELDS = [
 
 
 @admin.register(Contribution)
-class ContributionAdmin(BoundedSearch, admin.ModelAdmin):
-    """Add and view only, as status updates: a contribution is never changed or deleted, by
-    anyone; a correction is a new one that names it. The matrix (matrix_view) adds them up."""
+class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
+    """Add and view only (RecordAdmin), as status updates; a correction is a new contribution
+    that names the one it corrects. The matrix (matrix_view) adds them up."""
 
-    class Media:
-        css = {"all": ["commitments/admin.css"]}
-
-    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    record_with = staticmethod(record_contribution)
+    dated_by = "date"
+    correction_starts_from = CONTRIBUTION_FIELDS
     list_display = [
         "partner",
         "commitment_display",
@@ -106,13 +102,10 @@ class ContributionAdmin(BoundedSearch, admin.ModelAdmin):
         "correct_link_display",
     ]
 
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return self.fields
-        shown = [*self.fields, "author_display", "created_at", "correction_display"]
+    def page_extras(self, request, contribution):
         if self.has_add_permission(request):
-            shown.append("correct_link_display")
-        return shown
+            return ["correction_display", "correct_link_display"]
+        return ["correction_display"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_display()
@@ -124,37 +117,15 @@ class ContributionAdmin(BoundedSearch, admin.ModelAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     def get_urls(self):
-        # Before the default ones, whose "<path:object_id>/" would take "matrix/" for an id.
-        own = [
-            path(
-                "matrix/",
-                self.admin_site.admin_view(self.matrix_view),
-                name="commitments_contribution_matrix",
-            ),
-        ]
-        return [*own, *super().get_urls()]
+        return [own_page(self, "matrix", self.matrix_view), *super().get_urls()]
 
     @admin.display(description="commitment", ordering="commitment__code")
     def commitment_display(self, contribution):
-        title = contribution.commitment.title
-        return format_html(
-            '{} <span class="cut-short" title="{}">{}</span>',
-            contribution.commitment.code,
-            title,
-            title,
-        )
+        return commitment_cut_short(contribution.commitment)
 
     @admin.display(description="contribution", ordering="kind")
     def what_display(self, contribution):
         return contribution.what
-
-    @admin.display(description="author", ordering="author__last_name")
-    def author_display(self, contribution):
-        return person(contribution.author)
-
-    @admin.display(description="correction", empty_value="")
-    def correction_display(self, contribution):
-        return correction_note(contribution)
 
     @admin.display(description="correct it")
     def correct_link_display(self, contribution):
@@ -163,32 +134,6 @@ class ContributionAdmin(BoundedSearch, admin.ModelAdmin):
         return add_form_link(
             "contribution", "Correct this contribution", {"correct": contribution.pk}
         )
-
-    def get_changeform_initial_data(self, request):
-        """The add form: empty but for today's date; or, to correct a contribution
-        (?correct=<id>), that contribution's own values and `corrects` set to it."""
-        initial = super().get_changeform_initial_data(request)
-        original = Contribution.objects.filter(pk=request.GET.get("correct") or None).first()
-        if original is None:
-            initial.setdefault("date", timezone.localdate())
-            return initial
-        copied = {name: getattr(original, name) for name in CONTRIBUTION_FIELDS}
-        copied["partner"], copied["commitment"] = original.partner_id, original.commitment_id
-        return {**initial, **copied, "corrects": original.pk}
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        contribution = record_contribution(
-            author=request.user, **{name: form.cleaned_data[name] for name in self.fields}
-        )
-        # The admin goes on to log and redirect with the object it passed in.
-        obj.pk = contribution.pk
-        obj.refresh_from_db()
 
     @method_decorator(require_safe)
     def matrix_view(self, request):

@@ -2,44 +2,23 @@
 with its review queue. The indicators on a commitment's page are in commitments.py
 (IndicatorInline)."""
 
-from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.decorators import method_decorator
-from django.utils.html import format_html
-from django.views.decorators.http import require_http_methods
+from django.contrib import admin
+from django.db.models import Prefetch
 
 from commitments.admin.base import (
-    URL_FIELDS_ASSUME_HTTPS,
     BoundedSearch,
-    add_form_link,
+    IndicatorProgress,
+    RecordAdmin,
     indicator_latest,
-    indicator_progress,
-    person,
+    record_button,
 )
-from commitments.admin.reviews import (
-    QUEUE_LENGTH,
-    AuthorListFilter,
-    ReviewStateListFilter,
-    may_review,
-    review_badge,
-    who_reviews,
-)
-from commitments.models import Indicator, IndicatorValue, IndicatorValueReview, ReviewState
-from commitments.services import (
-    ReviewRefused,
-    approve_or_return,
-    record_indicator_value,
-    save_indicator,
-)
+from commitments.admin.reviews import AuthorListFilter, ReviewQueueMixin, ReviewStateListFilter
+from commitments.models import Indicator, IndicatorValue
+from commitments.services import record_indicator_value, save_indicator
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(BoundedSearch, admin.ModelAdmin):
+class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
     """Indicators of commitments (also on each commitment's page) and the Roadmap's context
     indicators (no commitment), defined by Editors through save_indicator."""
 
@@ -83,9 +62,6 @@ class IndicatorAdmin(BoundedSearch, admin.ModelAdmin):
     ]
     readonly_fields = ["latest_display", "progress_display", "record_value_link"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_latest()
-
     @admin.display(description="baseline")
     def baseline_display(self, indicator):
         return indicator.baseline_phrase or "—"
@@ -94,33 +70,12 @@ class IndicatorAdmin(BoundedSearch, admin.ModelAdmin):
     def target_display(self, indicator):
         return indicator.target_phrase or "—"
 
-    @admin.display(description="latest approved value")
-    def latest_display(self, indicator):
-        return indicator_latest(indicator)
-
-    @admin.display(description="progress")
-    def progress_display(self, indicator):
-        return indicator_progress(indicator)
-
     @admin.display(description="new value")
     def record_value_link(self, indicator):
-        if indicator.pk is None:
-            return "Save the indicator first."
-        query = {"indicator": indicator.pk}
-        return add_form_link("indicatorvalue", "Record a value", query, **{"class": "button"})
+        return record_button("indicatorvalue", "Record a value", indicator)
 
     def save_model(self, request, obj, form, change):
         save_indicator(obj)
-
-
-class ValueDecisionForm(forms.Form):
-    """One decision, as the indicator values' review queue posts it."""
-
-    value = forms.ModelChoiceField(
-        queryset=IndicatorValue.objects.select_related("indicator", "author")
-    )
-    decision = forms.ChoiceField(choices=IndicatorValueReview.Decision.choices)
-    comment = forms.CharField(required=False)
 
 
 INDICATOR_VALUE_FIELDS = [
@@ -138,14 +93,14 @@ INDICATOR_VALUE_FIELDS = [
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(BoundedSearch, admin.ModelAdmin):
-    """Add and view only, as status updates: a value is never changed or deleted, by anyone.
-    Reviewers and Editors decide on pending ones in the review queue (review_queue_view)."""
+class IndicatorValueAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.ModelAdmin):
+    """Add and view only (RecordAdmin), as status updates. Reviewers and Editors decide on
+    pending ones in the review queue (ReviewQueueMixin), each beside its indicator's baseline,
+    latest approved value and target."""
 
-    class Media:
-        css = {"all": ["commitments/admin.css"]}
-
-    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    record_with = staticmethod(record_indicator_value)
+    correction_starts_from = [name for name in INDICATOR_VALUE_FIELDS if name != "corrects"]
+    queue_title = "Review queue of indicator values"
     list_display = [
         "indicator",
         "phrase_display",
@@ -161,29 +116,10 @@ class IndicatorValueAdmin(BoundedSearch, admin.ModelAdmin):
     fields = INDICATOR_VALUE_FIELDS
     readonly_fields = ["author_display", "created_at", "review_state_display", "queue_link_display"]
 
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return self.fields
-        shown = [*self.fields, "author_display", "created_at", "review_state_display"]
-        if obj.review_state == ReviewState.PENDING and may_review(request.user):
-            shown.append("queue_link_display")
-        return shown
-
-    def get_urls(self):
-        # Before the default ones, whose "<path:object_id>/" would take "review/" for an id.
-        own = [
-            path(
-                "review/",
-                self.admin_site.admin_view(self.review_queue_view),
-                name="commitments_indicatorvalue_review",
-            ),
-        ]
-        return [*own, *super().get_urls()]
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        initial.setdefault("as_of", timezone.localdate())
-        return initial
+    def page_extras(self, request, value):
+        if self.sends_to_queue(request, value):
+            return ["review_state_display", "queue_link_display"]
+        return ["review_state_display"]
 
     @admin.display(description="value")
     def phrase_display(self, observation):
@@ -196,106 +132,26 @@ class IndicatorValueAdmin(BoundedSearch, admin.ModelAdmin):
         start = f"{observation.period_start:%d %b %Y}" if observation.period_start else "…"
         return f"{start} to {observation.period_end:%d %b %Y}"
 
-    @admin.display(description="author", ordering="author__last_name")
-    def author_display(self, observation):
-        return person(observation.author)
+    # The review queue (ReviewQueueMixin)
 
-    @admin.display(description="review")
-    def review_state_display(self, observation):
-        return review_badge(observation)
-
-    @admin.display(description="review")
-    def queue_link_display(self, observation):
-        url = reverse("admin:commitments_indicatorvalue_review")
-        return format_html('<a href="{}#value-{}">Review it in the queue</a>', url, observation.pk)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        observation = record_indicator_value(
-            author=request.user, **{name: form.cleaned_data[name] for name in self.fields}
+    def queue_records(self, limit):
+        """Two queries: the values with their authors, then their indicators, each with its
+        latest approved value."""
+        indicators = Indicator.objects.select_related("commitment").with_latest()
+        return (
+            IndicatorValue.objects.pending()
+            .select_related("author")
+            .prefetch_related(Prefetch("indicator", queryset=indicators))
+            # Oldest first.
+            .order_by("created_at", "id")[:limit]
         )
-        # The admin goes on to log and redirect with the object it passed in.
-        obj.pk = observation.pk
-        obj.refresh_from_db()
 
-    @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
-    def review_queue_view(self, request):
-        """Pending values, oldest first, each beside its indicator's baseline, latest approved
-        value and target, with Approve and Return for those the user may decide (everyone's
-        but their own), through approve_or_return."""
-        if not may_review(request.user):
-            raise PermissionDenied
-        queue_url = reverse("admin:commitments_indicatorvalue_review")
-        if request.method == "POST":
-            self._decide(request)
-            return HttpResponseRedirect(queue_url)
-        pending = IndicatorValue.objects.pending()
-        values = pending.select_related("indicator__commitment", "author").order_by(
-            "created_at", "id"
-        )[:QUEUE_LENGTH]
-        latest = {
-            indicator.pk: indicator
-            for indicator in Indicator.objects.filter(
-                pk__in={value.indicator_id for value in values}
-            ).with_latest()
-        }
-        rows = [
-            {
-                "value": value,
-                "mine": value.author_id == request.user.pk,
-                "author": person(value.author),
-                "latest": indicator_latest(latest[value.indicator_id])
-                if latest[value.indicator_id].latest_value is not None
-                else "",
-            }
-            for value in values
-        ]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Review queue of indicator values",
-            "opts": self.model._meta,
-            "rows": rows,
-            "pending_total": pending.count(),
-            "yours_total": pending.filter(author=request.user).count(),
-            "who_reviews": who_reviews(),
-        }
-        return render(request, "admin/commitments/indicatorvalue/review_queue.html", context)
+    def queue_row(self, value):
+        indicator = value.indicator
+        return {"latest": indicator_latest(indicator) if indicator.latest_value is not None else ""}
 
-    def _decide(self, request):
-        form = ValueDecisionForm(request.POST)
-        if not form.is_valid():
-            self.message_user(
-                request,
-                "Nothing was decided: choose Approve or Return on a value of the queue (it may "
-                "no longer exist).",
-                messages.ERROR,
-            )
-            return
-        observation, decision = form.cleaned_data["value"], form.cleaned_data["decision"]
-        try:
-            approve_or_return(
-                observation,
-                reviewer=request.user,
-                decision=decision,
-                comment=form.cleaned_data["comment"],
-            )
-        except ReviewRefused as refusal:
-            self.message_user(request, f"Nothing was decided. {refusal}", messages.ERROR)
-        except ValidationError as error:
-            self.message_user(
-                request,
-                f"Value #{observation.pk} was not decided: {' '.join(error.messages)}",
-                messages.ERROR,
-            )
-        else:
-            done = "Approved" if decision == IndicatorValueReview.Decision.APPROVE else "Returned"
-            self.message_user(
-                request,
-                f"{done} value #{observation.pk} of {observation.indicator}.",
-                messages.SUCCESS,
-            )
+    def now_shows(self, value):
+        indicator = Indicator.objects.with_latest().get(pk=value.indicator_id)
+        progress = indicator.progress(indicator.latest_value)
+        progress = "" if progress is None else f"; progress toward its target: {progress}%"
+        return f"Its latest approved value is {indicator_latest(indicator)}{progress}."
