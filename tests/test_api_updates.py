@@ -20,12 +20,6 @@ def history_url(commitment):
     return f"/api/v1/commitments/{commitment.code}/updates/"
 
 
-@pytest.fixture
-def as_analyst(api, analyst, token_for):
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
-    return api
-
-
 VALID = {
     "status": "on_track",
     "progress": 55,

@@ -29,12 +29,6 @@ def mil1(roadmap):
     return Commitment.objects.get(code="MIL-1")
 
 
-@pytest.fixture
-def as_analyst(api, analyst, token_for):
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
-    return api
-
-
 PLEDGE = {
     "partner": "nato",
     "commitment": "MIL-1",

@@ -14,23 +14,11 @@ from openpyxl import load_workbook
 from commitments.api.indicator_values import IndicatorValueCSVSerializer
 from commitments.api.renderers import XLSXRenderer
 from commitments.models import Indicator
-from commitments.services import record_indicator_value
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/indicator-values/"
 COLUMNS = IndicatorValueCSVSerializer.Meta.fields
-
-
-@pytest.fixture
-def observe(analyst):
-    def observe(indicator, value, **fields):
-        fields = {"author": analyst, **fields}
-        if "period_end" not in fields:
-            fields.setdefault("as_of", datetime.date(2024, 1, 15))
-        return record_indicator_value(indicator=indicator, value=Decimal(value), **fields)
-
-    return observe
 
 
 @pytest.fixture

@@ -43,19 +43,6 @@ def indicator(hum1):
     return indicator
 
 
-@pytest.fixture
-def observe(analyst):
-    """Records a value through the service, as of 15 Jan 2024 unless told otherwise."""
-
-    def observe(indicator, value, **fields):
-        fields = {"author": analyst, **fields}
-        if "period_end" not in fields:
-            fields.setdefault("as_of", datetime.date(2024, 1, 15))
-        return record_indicator_value(indicator=indicator, value=Decimal(value), **fields)
-
-    return observe
-
-
 # Progress, per direction.
 
 
@@ -462,12 +449,6 @@ def test_a_value_is_recorded_at_the_time_it_is_recorded(indicator, observe):
 # The API.
 
 LIST = "/api/v1/indicators/"
-
-
-@pytest.fixture
-def as_analyst(api, analyst, token_for):
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
-    return api
 
 
 def values_url(indicator):
