@@ -15,19 +15,8 @@ from django.db import transaction
 from django.test import override_settings
 from knox.models import AuthToken
 
-from commitments.models import (
-    FUNDS_KINDS,
-    Commitment,
-    CommitmentPartner,
-    Contribution,
-    Indicator,
-    Partner,
-    Pillar,
-    Place,
-    SourceDocument,
-    Theme,
-)
-from commitments.roadmap import load_roadmap
+from commitments.models import FUNDS_KINDS, Commitment, Contribution, Indicator
+from commitments.roadmap import SECTIONS, load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
 from commitments.services import (
     approve_or_return,
@@ -125,16 +114,9 @@ def _roadmap_rows(django_db_setup, django_db_blocker):
     """The rows load_roadmap writes, loaded once per test run and kept in memory."""
     with django_db_blocker.unblock(), transaction.atomic():
         load_roadmap()
-        models = (
-            SourceDocument,
-            Pillar,
-            Theme,
-            Place,
-            Partner,
-            Commitment,
-            CommitmentPartner,
-            Indicator,
-        )
+        # The models of the data file's sections, and the partner links (the through model of
+        # Commitment.partners, which a commitment's own row does not carry).
+        models = [*(section.model for section in SECTIONS), Commitment.partners.through]
         rows = serializers.serialize(
             "python", [row for model in models for row in model.objects.order_by("pk")]
         )
@@ -151,6 +133,12 @@ def roadmap(db, _roadmap_rows):
     with override_settings(SIMPLE_HISTORY_ENABLED=False):
         for row in serializers.deserialize("python", _roadmap_rows):
             row.save()
+
+
+@pytest.fixture
+def hum1_indicator(roadmap):
+    """The shipped indicator of HUM-1, as loaded: approximately US$20 billion raised."""
+    return Indicator.objects.get(slug="humanitarian-and-stabilization-assistance-raised")
 
 
 @pytest.fixture
