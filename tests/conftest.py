@@ -323,6 +323,18 @@ def record(analyst):
 
 
 @pytest.fixture
+def record_approved(record, reviewer):
+    """Records a status update (as `record` does) and has a reviewer approve it."""
+
+    def record_approved(commitment, **fields):
+        update = record(commitment, **fields)
+        approve_or_return(update, reviewer=reviewer, decision="approve")
+        return update
+
+    return record_approved
+
+
+@pytest.fixture
 def observe(analyst):
     """Records an indicator value through the service, as of 15 Jan 2024 unless told otherwise."""
 
