@@ -784,15 +784,21 @@ def test_a_return_without_a_comment_is_a_400(
 # The admin.
 
 
-def test_an_editor_defines_an_indicator_on_the_commitments_page(client, editor, roadmap):
-    commitment = Commitment.objects.get(code="POL-1")
-    client.force_login(editor)
+def _commitment_page(client, user, commitment):
+    """`commitment`'s admin page as `user` is shown it, and its Indicators inline."""
+    client.force_login(user)
     page = client.get(f"/admin/commitments/commitment/{commitment.pk}/change/")
     inline = next(
         formset
         for formset in page.context["inline_admin_formsets"]
         if formset.formset.model is Indicator
     )
+    return page, inline
+
+
+def test_an_editor_defines_an_indicator_on_the_commitments_page(client, editor, roadmap):
+    commitment = Commitment.objects.get(code="POL-1")
+    page, inline = _commitment_page(client, editor, commitment)
     assert inline.has_add_permission
 
     data = {
@@ -849,31 +855,23 @@ def _management(formset):
 
 
 def test_an_analyst_may_not_define_indicators(client, analyst, roadmap):
-    commitment = Commitment.objects.get(code="POL-1")
-    client.force_login(analyst)
+    _, inline = _commitment_page(client, analyst, Commitment.objects.get(code="POL-1"))
 
-    page = client.get(f"/admin/commitments/commitment/{commitment.pk}/change/")
-
-    inline = next(
-        formset
-        for formset in page.context["inline_admin_formsets"]
-        if formset.formset.model is Indicator
-    )
     assert not inline.has_add_permission
     assert client.get("/admin/commitments/indicator/add/").status_code == 403
+
+
+def _add_value(client, indicator, **fields):
+    """Posts the admin's form that adds a value of `indicator`."""
+    form = {"indicator": indicator.pk, **fields}
+    return client.post("/admin/commitments/indicatorvalue/add/", form)
 
 
 def test_the_admin_records_a_value_with_its_author(client, analyst, indicator):
     client.force_login(analyst)
 
-    response = client.post(
-        "/admin/commitments/indicatorvalue/add/",
-        {
-            "indicator": indicator.pk,
-            "value": "25000000000",
-            "qualifier": "nearly",
-            "as_of": "2024-04-01",
-        },
+    response = _add_value(
+        client, indicator, value="25000000000", qualifier="nearly", as_of="2024-04-01"
     )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -888,15 +886,13 @@ def test_the_admin_records_a_value_with_its_author(client, analyst, indicator):
 def test_the_admin_shows_field_errors_and_records_nothing(client, analyst, indicator):
     client.force_login(analyst)
 
-    response = client.post(
-        "/admin/commitments/indicatorvalue/add/",
-        {
-            "indicator": indicator.pk,
-            "value": "1",
-            "qualifier": "exactly",
-            "period_start": "2024-02-01",
-            "period_end": "2024-01-01",
-        },
+    response = _add_value(
+        client,
+        indicator,
+        value="1",
+        qualifier="exactly",
+        period_start="2024-02-01",
+        period_end="2024-01-01",
     )
 
     assert response.status_code == 200
