@@ -38,20 +38,23 @@ def history(time_history, record, record_approved):
     """time_history, and for A-3: on track 70 as of 25 May with its evidence, approved; then
     completed as of 28 May, still pending review."""
     a3 = Commitment.objects.get(code="A-3")
-    may_25, may_28 = datetime.date(2026, 5, 25), datetime.date(2026, 5, 28)
+    cited = {
+        "status": "on_track",
+        "progress": 70,
+        "as_of": datetime.date(2026, 5, 25),
+        "summary": "Training of the second battalion finished.",
+        "evidence_url": "https://example.org/reports/a3-may",
+        "evidence_source": "Coalition training report, May 2026",
+    }
     with at(_noon(5, 25)):
-        record_approved(
-            a3,
-            status="on_track",
-            progress=70,
-            as_of=may_25,
-            summary="Training of the second battalion finished.",
-            evidence_url="https://example.org/reports/a3-may",
-            evidence_source="Coalition training report, May 2026",
-        )
+        record_approved(a3, **cited)
     with at(_noon(5, 28)):
         record(
-            a3, status="completed", progress=100, as_of=may_28, summary="Pending and never shown."
+            a3,
+            status="completed",
+            progress=100,
+            as_of=datetime.date(2026, 5, 28),
+            summary="Pending and never shown.",
         )
 
 
