@@ -329,43 +329,22 @@ def summary(queries, query):
             {"days": STALE_AFTER_DAYS, "day": day},
         )
 
-    def counts():
-        return {
-            "total": 0,
-            "by_status": dict.fromkeys(LABELS, 0),
-            "stale": 0,
-            "sum": 0,
-            "reported": 0,
-        }
-
-    overall, pillars, latest = counts(), {}, None
+    overall, pillars, latest = empty_counts(), {}, None
     for slug, name, description, order, status, total, stale, progress, reported, last in rows:
         pillar = pillars.setdefault(slug, {"slug": slug, "name": name, "description": description,
-                                           "display_order": order, "commitments": counts()})  # fmt: skip
+                                           "display_order": order, "commitments": empty_counts()})  # fmt: skip
         if status is None:
             continue
         for group in (pillar["commitments"], overall):
-            group["total"] += total
-            group["by_status"][status] += total
-            group["stale"] += stale
-            group["sum"] += progress or 0
-            group["reported"] += reported
+            add_counts(group, status, total, stale, progress, reported)
         if last is not None and (latest is None or last > latest):
             latest = last
 
-    def finish(group):
-        reported, total = group.pop("reported"), group.pop("sum")
-        mean = Decimal(total) / Decimal(reported) if reported else None
-        group["average_progress"] = (
-            float(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if reported else None
-        )
-        return group
-
     for pillar in pillars.values():
-        finish(pillar["commitments"])
+        finish_counts(pillar["commitments"])
     return {
         "generated_at": datetime.datetime.now(datetime.UTC),
-        **finish(overall),
+        **finish_counts(overall),
         "latest_update_at": latest,
         "pillars": list(pillars.values()),
     }
@@ -388,19 +367,28 @@ def counts_on(queries, days):
         """,
         {"days": days, "stale": STALE_AFTER_DAYS},
     )
-    counts = {day: {"total": 0, "by_status": dict.fromkeys(LABELS, 0), "stale": 0, "sum": 0,
-                    "reported": 0} for day in days}  # fmt: skip
+    counts = {day: empty_counts() for day in days}
     for day, status, total, stale_count, progress, reported in rows:
-        group = counts[day]
-        group["total"] += total
-        group["by_status"][status] += total
-        group["stale"] += stale_count
-        group["sum"] += progress or 0
-        group["reported"] += reported
+        add_counts(counts[day], status, total, stale_count, progress, reported)
     return {day: finish_counts(group) for day, group in counts.items()}
 
 
+def empty_counts():
+    """The counts of a group of commitments (the Roadmap, a pillar, a day), before any row;
+    "sum" and "reported" make the average progress and are gone once finished."""
+    return {"total": 0, "by_status": dict.fromkeys(LABELS, 0), "stale": 0, "sum": 0, "reported": 0}
+
+
+def add_counts(group, status, total, stale, progress, reported):
+    group["total"] += total
+    group["by_status"][status] += total
+    group["stale"] += stale
+    group["sum"] += progress or 0
+    group["reported"] += reported
+
+
 def finish_counts(group):
+    """The counts as the API answers them: the average progress in place of its parts."""
     reported, total = group.pop("reported"), group.pop("sum")
     mean = Decimal(total) / Decimal(reported) if reported else None
     group["average_progress"] = (

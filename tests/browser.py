@@ -129,6 +129,25 @@ def wait_for_results(page):
     page.wait_for_selector("#results[aria-busy=false]")
 
 
+def pick(page, select, value, query):
+    """Picks `value` in the `select` element, and waits until the page's address ends with
+    `query`, the view's new query string."""
+    page.select_option(select, value)
+    page.wait_for_url(re.compile(re.escape(query) + "$"))
+
+
+def shown_codes(page):
+    """The codes of the commitments the dashboard's table shows, in its order."""
+    return page.locator("#commitments tbody tr").evaluate_all(
+        "rows => rows.map(row => row.dataset.code)"
+    )
+
+
+def api_codes(path):
+    """The codes of the commitments the API lists at `path` (under /api/v1/), in its order."""
+    return [item["code"] for item in read_api(path)["results"]]
+
+
 def read_api(path):
     """The JSON of a GET of the API at `path` (under /api/v1/), as the page reads it."""
     response = Client().get(f"/api/v1/{path}")

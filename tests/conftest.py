@@ -8,7 +8,6 @@ import pytest
 import redis
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import serializers
 from django.core.cache import cache
@@ -16,22 +15,8 @@ from django.db import transaction
 from django.test import override_settings
 from knox.models import AuthToken
 
-from commitments.models import (
-    FUNDS_KINDS,
-    Commitment,
-    CommitmentPartner,
-    Contribution,
-    Indicator,
-    IndicatorValue,
-    Partner,
-    Pillar,
-    Place,
-    Review,
-    SourceDocument,
-    StatusUpdate,
-    Theme,
-)
-from commitments.roadmap import load_roadmap
+from commitments.models import FUNDS_KINDS, Commitment, Contribution, Indicator
+from commitments.roadmap import SECTIONS, load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
 from commitments.services import (
     approve_or_return,
@@ -129,16 +114,9 @@ def _roadmap_rows(django_db_setup, django_db_blocker):
     """The rows load_roadmap writes, loaded once per test run and kept in memory."""
     with django_db_blocker.unblock(), transaction.atomic():
         load_roadmap()
-        models = (
-            SourceDocument,
-            Pillar,
-            Theme,
-            Place,
-            Partner,
-            Commitment,
-            CommitmentPartner,
-            Indicator,
-        )
+        # The models of the data file's sections, and the partner links (the through model of
+        # Commitment.partners, which a commitment's own row does not carry).
+        models = [*(section.model for section in SECTIONS), Commitment.partners.through]
         rows = serializers.serialize(
             "python", [row for model in models for row in model.objects.order_by("pk")]
         )
@@ -158,6 +136,12 @@ def roadmap(db, _roadmap_rows):
 
 
 @pytest.fixture
+def hum1_indicator(roadmap):
+    """The shipped indicator of HUM-1, as loaded: approximately US$20 billion raised."""
+    return Indicator.objects.get(slug="humanitarian-and-stabilization-assistance-raised")
+
+
+@pytest.fixture
 def commitment(db):
     return CommitmentFactory()
 
@@ -168,24 +152,20 @@ def _member_of(role):
     return user
 
 
-@pytest.fixture
-def viewer(db):
-    return _member_of(VIEWER)
+def _member_fixture(role):
+    """A fixture that gives a user of `role`; it is named by the attribute it is stored in."""
+
+    @pytest.fixture
+    def member(db):
+        return _member_of(role)
+
+    return member
 
 
-@pytest.fixture
-def analyst(db):
-    return _member_of(ANALYST)
-
-
-@pytest.fixture
-def editor(db):
-    return _member_of(EDITOR)
-
-
-@pytest.fixture
-def reviewer(db):
-    return _member_of(REVIEWER)
+viewer = _member_fixture(VIEWER)
+analyst = _member_fixture(ANALYST)
+editor = _member_fixture(EDITOR)
+reviewer = _member_fixture(REVIEWER)
 
 
 @pytest.fixture
@@ -292,28 +272,32 @@ def one_of_each(django_db_setup, django_db_blocker):
             "http_accept": "*/*",
             "path_info": "/admin/login/",
         }
+        # By model, as each row's own class says, so that a key cannot name another model.
         rows = {
-            get_user_model(): bystander,
-            Group: group,
-            AuthToken: AuthToken.objects.create(user=bystander)[0],
-            Commitment: commitment,
-            StatusUpdate: update,
-            Review: update.review,  # approved on submission (review is off in the tests)
-            SourceDocument: SourceDocumentFactory(),
-            Pillar: PillarFactory(),
-            Theme: commitment.themes.get(),
-            Place: commitment.places.get(),
-            Partner: commitment.partners.get(),
-            Contribution: contribution,
-            Indicator: CommitmentFactory().indicators.create(
-                slug="unvalued-indicator", name="Unvalued", unit="count", direction="increase"
-            ),
-            IndicatorValue: value,
-            AccessAttempt: AccessAttempt.objects.create(
-                **access, get_data="", post_data="", failures_since_start=1
-            ),
-            AccessLog: AccessLog.objects.create(**access),
-            AccessFailureLog: AccessFailureLog.objects.create(**access),
+            type(row): row
+            for row in (
+                bystander,
+                group,
+                AuthToken.objects.create(user=bystander)[0],
+                commitment,
+                update,
+                update.review,  # approved on submission (review is off in the tests)
+                SourceDocumentFactory(),
+                PillarFactory(),
+                commitment.themes.get(),
+                commitment.places.get(),
+                commitment.partners.get(),
+                contribution,
+                CommitmentFactory().indicators.create(
+                    slug="unvalued-indicator", name="Unvalued", unit="count", direction="increase"
+                ),
+                value,
+                AccessAttempt.objects.create(
+                    **access, get_data="", post_data="", failures_since_start=1
+                ),
+                AccessLog.objects.create(**access),
+                AccessFailureLog.objects.create(**access),
+            )
         }
         yield SimpleNamespace(
             users=users, rows=rows, pending=pending, pending_values=pending_values
@@ -336,6 +320,31 @@ def record(analyst):
         return record_status_update(commitment=commitment, **fields)
 
     return record
+
+
+@pytest.fixture
+def record_approved(record, reviewer):
+    """Records a status update (as `record` does) and has a reviewer approve it."""
+
+    def record_approved(commitment, **fields):
+        update = record(commitment, **fields)
+        approve_or_return(update, reviewer=reviewer, decision="approve")
+        return update
+
+    return record_approved
+
+
+@pytest.fixture
+def observe(analyst):
+    """Records an indicator value through the service, as of 15 Jan 2024 unless told otherwise."""
+
+    def observe(indicator, value, **fields):
+        fields = {"author": analyst, **fields}
+        if "period_end" not in fields:
+            fields.setdefault("as_of", datetime.date(2024, 1, 15))
+        return record_indicator_value(indicator=indicator, value=Decimal(value), **fields)
+
+    return observe
 
 
 @pytest.fixture
@@ -411,6 +420,13 @@ def token_for():
 
 
 @pytest.fixture
+def as_analyst(api, analyst, token_for):
+    """The API client, signed in as an analyst with a token."""
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
+    return api
+
+
+@pytest.fixture
 def uniqueness_checks_miss(monkeypatch):
     """Every check for a duplicate before a write (the serializer's, the form's, full_clean's)
     finds none, as when a rival's row is committed after the check ran: the database's unique
@@ -438,7 +454,7 @@ def _noon(month, day, hour=12):
 
 
 @pytest.fixture
-def time_history(db, settings, analyst, reviewer):
+def time_history(db, settings, record, reviewer):
     """A small Roadmap history in 2026 with back-dating, corrections, same-day updates and a
     wait for review, for the time axes (as_of, known_on, changes, timeline). Each update is
     recorded at `recorded` and approved at `approved` (noon UTC unless said):
@@ -476,15 +492,10 @@ def time_history(db, settings, analyst, reviewer):
         b1 = CommitmentFactory(code="B-1", pillar=beta, source_document=document)
 
     def update(commitment, status, as_of, recorded, approved, progress=None, **fields):
+        summary = f"{status} as of {as_of}"
         with at(recorded):
-            made = record_status_update(
-                commitment=commitment,
-                author=analyst,
-                status=status,
-                progress=progress,
-                as_of=as_of,
-                summary=f"{status} as of {as_of}",
-                **fields,
+            made = record(
+                commitment, status=status, as_of=as_of, progress=progress, summary=summary, **fields
             )
         with at(approved):
             approve_or_return(made, reviewer=reviewer, decision="approve")
@@ -499,10 +510,7 @@ def time_history(db, settings, analyst, reviewer):
     update(a3, "at_risk", day(2026, 3, 10), _noon(3, 10, 9), _noon(3, 10, 10), progress=40)
     update(a3, "on_track", day(2026, 3, 10), _noon(3, 10, 15), _noon(3, 10, 16), progress=50)
     with at(_noon(3, 10, 17)):
-        returned = record_status_update(
-            commitment=a3, author=analyst, status="off_track", as_of=day(2026, 3, 10),
-            summary="Worse.",
-        )  # fmt: skip
+        returned = record(a3, status="off_track", as_of=day(2026, 3, 10), summary="Worse.")
     with at(_noon(3, 10, 18)):
         approve_or_return(returned, reviewer=reviewer, decision="return", comment="Not so.")
     update(a3, "on_track", day(2026, 4, 20), _noon(4, 20), _noon(4, 20), progress=60)

@@ -30,39 +30,23 @@ class SourceDocumentFactory(factory.django.DjangoModelFactory):
     issued_on = datetime.date(2019, 6, 25)
 
 
-class PillarFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Pillar
-
-    slug = factory.Sequence(lambda n: f"pillar-{n}")
-    name = factory.Sequence(lambda n: f"Pillar {n}")
-    display_order = factory.Sequence(int)
-
-
-class ThemeFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Theme
-
-    slug = factory.Sequence(lambda n: f"theme-{n}")
-    name = factory.Sequence(lambda n: f"Theme {n}")
+def reference_data_factory(model, **declarations):
+    """A factory of `model`'s reference data: a slug and a name numbered after the model
+    ("place-3", "Place 3"), and `declarations` for its other fields."""
+    word = model.__name__
+    return factory.make_factory(
+        model,
+        FACTORY_CLASS=factory.django.DjangoModelFactory,
+        slug=factory.Sequence(lambda n: f"{word.lower()}-{n}"),
+        name=factory.Sequence(lambda n: f"{word} {n}"),
+        **declarations,
+    )
 
 
-class PlaceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Place
-
-    slug = factory.Sequence(lambda n: f"place-{n}")
-    name = factory.Sequence(lambda n: f"Place {n}")
-    kind = Place.Kind.COUNTRY
-
-
-class PartnerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Partner
-
-    slug = factory.Sequence(lambda n: f"partner-{n}")
-    name = factory.Sequence(lambda n: f"Partner {n}")
-    kind = Partner.Kind.INTERNATIONAL_ORGANISATION
+PillarFactory = reference_data_factory(Pillar, display_order=factory.Sequence(int))
+ThemeFactory = reference_data_factory(Theme)
+PlaceFactory = reference_data_factory(Place, kind=Place.Kind.COUNTRY)
+PartnerFactory = reference_data_factory(Partner, kind=Partner.Kind.INTERNATIONAL_ORGANISATION)
 
 
 class CommitmentFactory(factory.django.DjangoModelFactory):

@@ -19,6 +19,7 @@ from commitments.models import (
     StatusUpdate,
 )
 from commitments.services import approve_or_return, record_indicator_value, save_indicator
+from tests.admin_pages import post_status_update
 from tests.factories import CommitmentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
@@ -404,19 +405,7 @@ def test_a_commitments_page_keeps_updates_in_review_apart_from_the_approved_hist
 
 def test_recording_says_the_update_is_pending_review_and_who_approves_it(client, analyst, mil1):
     client.force_login(analyst)
-    form = {
-        "commitment": mil1.pk,
-        "status": "on_track",
-        "progress": "40",
-        "as_of": "2024-03-01",
-        "summary": "Training continues.",
-        "confidence": "medium",
-        "evidence_url": "",
-        "evidence_source": "",
-        "corrects": "",
-    }
-
-    response = client.post(reverse("admin:commitments_statusupdate_add"), form)
+    response = post_status_update(client, mil1)  # on track as of 1 Mar 2024
 
     assert response.status_code == 302
     assert said(response) == [

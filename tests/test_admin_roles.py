@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from commitments.models import Commitment, Pillar, StatusUpdate
 from commitments.roles import ROLE_PERMISSIONS, sync_roles
+from tests.admin_pages import commitment_form, post_status_update, status_update_form
 from tests.factories import (
     PartnerFactory,
     PillarFactory,
@@ -27,46 +28,6 @@ ALLOWED, FORBIDDEN = 200, 403
 @pytest.fixture
 def users(viewer, analyst, editor, superuser):
     return {"viewer": viewer, "analyst": analyst, "editor": editor, "superuser": superuser}
-
-
-def status_update_form(commitment, **fields):
-    return {
-        "commitment": commitment.pk,
-        "status": "on_track",
-        "progress": "40",
-        "as_of": "2024-03-01",
-        "summary": "Training of security forces continues.",
-        "confidence": "medium",
-        "evidence_url": "",
-        "evidence_source": "",
-        "corrects": "",
-        **fields,
-    }
-
-
-def commitment_form(commitment, **fields):
-    return {
-        "code": commitment.code,
-        "title": commitment.title,
-        "pillar": commitment.pillar_id,
-        "parent": "",
-        "text": commitment.text,
-        "source_document": commitment.source_document_id,
-        "paragraph": commitment.paragraph,
-        "themes": [],
-        "places": [],
-        "partner_links-TOTAL_FORMS": 0,
-        "partner_links-INITIAL_FORMS": 0,
-        "target_date": "",
-        "update_cadence_days": "",
-        "status_updates-TOTAL_FORMS": commitment.status_updates.count(),
-        "status_updates-INITIAL_FORMS": commitment.status_updates.count(),
-        "status_updates-MIN_NUM_FORMS": 0,
-        "status_updates-MAX_NUM_FORMS": 1000,
-        "indicators-TOTAL_FORMS": commitment.indicators.count(),
-        "indicators-INITIAL_FORMS": commitment.indicators.count(),
-        **fields,
-    }
 
 
 @pytest.mark.parametrize(
@@ -136,9 +97,7 @@ def test_analysts_and_editors_record_status_updates_and_viewers_cannot(
 ):
     client.force_login(users[role])
 
-    response = client.post(
-        reverse("admin:commitments_statusupdate_add"), status_update_form(commitment)
-    )
+    response = post_status_update(client, commitment)
 
     if may_record:
         assert response.status_code == 302
@@ -266,15 +225,10 @@ def test_roles_hold_exactly_their_permissions_after_syncing_again(viewer):
 def test_status_updates_can_be_back_dated_no_earlier_than_the_source_document(
     client, analyst, commitment
 ):
+    day_before = commitment.source_document.issued_on - datetime.timedelta(days=1)
     client.force_login(analyst)
 
-    response = client.post(
-        reverse("admin:commitments_statusupdate_add"),
-        status_update_form(
-            commitment,
-            as_of=(commitment.source_document.issued_on - datetime.timedelta(days=1)).isoformat(),
-        ),
-    )
+    response = post_status_update(client, commitment, as_of=day_before.isoformat())
 
     assert response.status_code == 200
     assert "cannot be before" in response.content.decode()

@@ -4,6 +4,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from commitments.models import StatusUpdate
+from tests.helpers import execute_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +48,7 @@ def assert_unchanged(update):
 def test_the_database_refuses_to_rewrite_or_delete_a_status_update(commitment, record, sql):
     update = record(commitment, summary="As recorded.")
 
-    with (
-        pytest.raises(DatabaseError, match="status updates are append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql, [update.pk])
+    execute_refused(sql, [update.pk], match="status updates are append-only")
 
     update.refresh_from_db()
     assert (update.summary, update.status) == ("As recorded.", "on_track")

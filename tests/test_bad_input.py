@@ -422,6 +422,24 @@ def test_the_admin_says_when_a_commitment_was_changed_by_someone_else_since_it_w
 
 
 @pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        ("/api/v1/contributions/", {"currency": "XYZ"}),
+        ("/api/v1/contributions/", {"partner": "nobody"}),
+        ("/api/v1/contributions/", {"since": "yesterday"}),
+        ("/api/v1/contributions/", {"kind": "x"}),
+        ("/api/v1/indicators/", {"commitment": "NOPE-1"}),
+        ("/api/v1/indicators/", {"unit": "furlongs"}),
+    ],
+)
+def test_a_bad_filter_of_a_list_is_a_400_naming_it(api, roadmap, url, query):
+    response = api.get(url, query)
+
+    assert response.status_code == 400
+    assert list(response.json()) == list(query)
+
+
+@pytest.mark.parametrize(
     ("url", "field"),
     [
         ("/api/v1/commitments/?updated_since=0001-01-01T00:00:00%2B05:00", "updated_since"),

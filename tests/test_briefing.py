@@ -34,26 +34,23 @@ def _noon(month, day):
 
 
 @pytest.fixture
-def history(time_history, analyst, reviewer):
+def history(time_history, record, record_approved):
     """time_history, and for A-3: on track 70 as of 25 May with its evidence, approved; then
     completed as of 28 May, still pending review."""
     a3 = Commitment.objects.get(code="A-3")
+    cited = {
+        "status": "on_track",
+        "progress": 70,
+        "as_of": datetime.date(2026, 5, 25),
+        "summary": "Training of the second battalion finished.",
+        "evidence_url": "https://example.org/reports/a3-may",
+        "evidence_source": "Coalition training report, May 2026",
+    }
     with at(_noon(5, 25)):
-        cited = record_status_update(
-            commitment=a3,
-            author=analyst,
-            status="on_track",
-            progress=70,
-            as_of=datetime.date(2026, 5, 25),
-            summary="Training of the second battalion finished.",
-            evidence_url="https://example.org/reports/a3-may",
-            evidence_source="Coalition training report, May 2026",
-        )
-        approve_or_return(cited, reviewer=reviewer, decision="approve")
+        record_approved(a3, **cited)
     with at(_noon(5, 28)):
-        record_status_update(
-            commitment=a3,
-            author=analyst,
+        record(
+            a3,
             status="completed",
             progress=100,
             as_of=datetime.date(2026, 5, 28),
@@ -189,12 +186,8 @@ def corrected(history, analyst, reviewer):
     )
 
 
-@pytest.mark.parametrize("format", ["html", "docx", "pdf"])
-def test_changes_since_list_what_stands_with_a_correction_marked(
-    client, request, corrected, format
-):
-    if format == "pdf":
-        request.getfixturevalue("pango")
+@pytest.mark.parametrize("format", ["html", "docx", "pdf"], indirect=True)
+def test_changes_since_list_what_stands_with_a_correction_marked(client, corrected, format):
     response = client.get(URL, MAY | {"format": format})
 
     text = " ".join(_text(response, format).split())
@@ -333,12 +326,8 @@ def test_the_headline_figures_are_the_indicators_as_of_the_date(client, figures)
     assert len(figures) == 10  # the 7 context indicators, and the 3 of commitments
 
 
-@pytest.mark.parametrize("format", ["html", "docx", "pdf"])
-def test_the_headline_figures_are_in_the_page_the_pdf_and_the_docx(
-    client, request, figures, format
-):
-    if format == "pdf":
-        request.getfixturevalue("pango")
+@pytest.mark.parametrize("format", ["html", "docx", "pdf"], indirect=True)
+def test_the_headline_figures_are_in_the_page_the_pdf_and_the_docx(client, figures, format):
     response = client.get(URL, APRIL | {"format": format})
 
     assert response.status_code == 200
@@ -374,6 +363,15 @@ def pango():
         if os.environ.get("CI"):
             pytest.fail(f"CI must render the PDF: {error}")
         pytest.skip(f"Pango is not installed ({error}): make install installs it.")
+
+
+@pytest.fixture
+def format(request):
+    """The format a test renders, given by its parametrize(..., indirect=True): the PDF needs
+    Pango."""
+    if request.param == "pdf":
+        request.getfixturevalue("pango")
+    return request.param
 
 
 @pytest.mark.usefixtures("pango")
@@ -495,12 +493,10 @@ def test_a_signed_in_user_is_counted_as_themselves_not_by_address(client, histor
     assert client.get(URL, MAY | {"format": "docx"}).status_code == 429
 
 
-@pytest.mark.parametrize("format", ["pdf", "docx"])
+@pytest.mark.parametrize("format", ["pdf", "docx"], indirect=True)
 def test_the_same_document_again_is_served_from_the_cache_without_rendering(
-    client, request, history, format, shared_cache, django_assert_num_queries
+    client, history, format, shared_cache, django_assert_num_queries
 ):
-    if format == "pdf":
-        request.getfixturevalue("pango")
     # Rendering reads the pack (seven queries) after the data version.
     with django_assert_num_queries(8):
         first = client.get(URL, MAY | {"format": format})

@@ -16,16 +16,12 @@ from commitments.migration_sql import current_status_reviewed, run
 from commitments.models import Commitment, Review, StatusUpdate
 from commitments.services import approve_or_return
 from tests.factories import CommitmentFactory
+from tests.helpers import current
 
 pytestmark = pytest.mark.django_db
 
 REFUSED = "current status is that of its newest approved status update"
 JAN, FEB, MAR = datetime.date(2024, 1, 15), datetime.date(2024, 2, 15), datetime.date(2024, 3, 15)
-
-
-def current(commitment):
-    commitment.refresh_from_db()
-    return commitment.current_status, commitment.current_progress, commitment.current_as_of
 
 
 def set_current_with_the_orm(commitment, status, progress, as_of):

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from commitments.models import Commitment, DataVersion
 from commitments.services import approve_or_return
-from tests.browser import read_api, wait_for_results, wait_until_drawn
+from tests.browser import api_codes, pick, read_api, shown_codes, wait_for_results, wait_until_drawn
 from tests.scenario import record_illustrative_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,10 +68,7 @@ def test_needs_attention_counts_off_track_at_risk_and_stale_and_opens_them(page,
     page.click("[data-attention=at_risk] a")
     page.wait_for_url(re.compile(r"\?status=at_risk$"))
     wait_for_results(page)
-    codes = page.locator("#commitments tbody tr").evaluate_all(
-        "rows => rows.map(r => r.dataset.code)"
-    )
-    assert codes == [item["code"] for item in read_api("commitments/?status=at_risk")["results"]]
+    assert shown_codes(page) == api_codes("commitments/?status=at_risk")
     assert page.locator("#filter-status").input_value() == "at_risk"
 
 
@@ -90,17 +87,12 @@ def test_filters_change_the_view_and_the_url(page, history):
     page.goto("/")
     wait_until_drawn(page)
 
-    page.select_option("#filter-pillar", "military")
-    page.wait_for_url(re.compile(r"\?pillar=military$"))
+    pick(page, "#filter-pillar", "military", "?pillar=military")
     wait_for_results(page)
     assert page.locator("#pillars tbody tr").count() == 1
-    codes = page.locator("#commitments tbody tr").evaluate_all(
-        "rows => rows.map(r => r.dataset.code)"
-    )
-    assert codes == [item["code"] for item in read_api("commitments/?pillar=military")["results"]]
+    assert shown_codes(page) == api_codes("commitments/?pillar=military")
 
-    page.select_option("#filter-place", "syria")
-    page.wait_for_url(re.compile(r"\?pillar=military&place=syria$"))
+    pick(page, "#filter-place", "syria", "?pillar=military&place=syria")
     expect(page.locator("#commitments tbody tr")).to_have_count(1)
 
     page.go_back()
@@ -114,12 +106,7 @@ def test_a_shared_link_opens_the_filtered_view(page, history):
     wait_until_drawn(page)
 
     assert page.locator("#filter-status").input_value() == "on_track"
-    codes = page.locator("#commitments tbody tr").evaluate_all(
-        "rows => rows.map(r => r.dataset.code)"
-    )
-    assert codes == [
-        item["code"] for item in read_api("commitments/?status=on_track&place=iraq")["results"]
-    ]
+    assert shown_codes(page) == api_codes("commitments/?status=on_track&place=iraq")
     summary = read_api("summary/?status=on_track&place=iraq")
     assert text(page, "[data-total=commitments]") == str(summary["total"])
     assert page.locator("#totals").get_attribute("aria-label") == (

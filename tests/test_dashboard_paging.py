@@ -8,7 +8,15 @@ import re
 import pytest
 
 from commitments.models import Commitment
-from tests.browser import read_api, wait_for_results, wait_until_drawn
+from tests.browser import (
+    api_codes,
+    api_requests,
+    pick,
+    read_api,
+    shown_codes,
+    wait_for_results,
+    wait_until_drawn,
+)
 from tests.factories import CommitmentFactory
 from tests.scenario import record_illustrative_history
 
@@ -23,23 +31,6 @@ def many(roadmap, analyst):
     CommitmentFactory.create_batch(40, pillar=mil.pillar, source_document=mil.source_document)
 
 
-def api_requests(page):
-    """The addresses of the API requests the page makes from now on (a live list)."""
-    seen = []
-    page.on("request", lambda request: "/api/v1/" in request.url and seen.append(request.url))
-    return seen
-
-
-def shown_codes(page):
-    return page.locator("#commitments tbody tr").evaluate_all(
-        "rows => rows.map(row => row.dataset.code)"
-    )
-
-
-def codes(path):
-    return [item["code"] for item in read_api(path)["results"]]
-
-
 def test_the_first_view_takes_5_api_requests_and_reads_one_page(page, many):
     requests = api_requests(page)
 
@@ -47,15 +38,14 @@ def test_the_first_view_takes_5_api_requests_and_reads_one_page(page, many):
     wait_until_drawn(page)
     page.wait_for_load_state("networkidle")
 
-    paths = sorted(re.sub(r"^.*/api/v1/", "", url) for url in requests)
-    assert paths == [
+    assert sorted(requests) == [
         "commitments/?page_size=50",
         "places/",
         "statuses/",
         "summary/",
         "updates/?page_size=8",
     ]
-    assert shown_codes(page) == codes("commitments/?page_size=50")
+    assert shown_codes(page) == api_codes("commitments/?page_size=50")
     assert page.locator("main").get_attribute("data-state") == "ready"
     assert page.locator("#commitments h2").inner_text() == "Commitments (69)"
 
@@ -66,13 +56,12 @@ def test_a_filter_change_takes_2_api_requests_and_a_third_for_the_trend_it_shows
     page.wait_for_load_state("networkidle")
     requests = api_requests(page)
 
-    page.select_option("#filter-pillar", "military")
-    page.wait_for_url(re.compile(r"\?pillar=military$"))
+    pick(page, "#filter-pillar", "military", "?pillar=military")
     wait_for_results(page)
     page.wait_for_load_state("networkidle")
 
     # One pillar's row is short: the trend chart comes into view, and is read then.
-    assert sorted(re.sub(r"^.*/api/v1/", "", url) for url in requests) == [
+    assert sorted(requests) == [
         "commitments/?pillar=military&page_size=50",
         "summary/?pillar=military",
         "summary/timeline/?pillar=military&interval=month",
@@ -88,23 +77,16 @@ def test_a_column_header_sorts_the_table_through_the_api(page, many):
     page.wait_for_load_state("networkidle")
     requests = api_requests(page)
 
-    page.click("th >> button[data-ordering=title]")
-    page.wait_for_url(re.compile(r"\?pillar=military&ordering=title$"))
-    wait_for_results(page)
-    assert shown_codes(page) == codes("commitments/?pillar=military&ordering=title")
-    assert page.locator("th:has(button[data-ordering=title])").get_attribute("aria-sort") == (
-        "ascending"
-    )
-
-    page.click("th >> button[data-ordering=title]")
-    page.wait_for_url(re.compile(r"ordering=-title$"))
-    wait_for_results(page)
-    assert shown_codes(page) == codes("commitments/?pillar=military&ordering=-title")
-    assert page.locator("th:has(button[data-ordering=title])").get_attribute("aria-sort") == (
-        "descending"
-    )
+    title = page.locator("th:has(button[data-ordering=title])")
+    # A first click sorts by title, a second the other way round.
+    for ordering, sort in [("title", "ascending"), ("-title", "descending")]:
+        page.click("th >> button[data-ordering=title]")
+        page.wait_for_url(re.compile(rf"\?pillar=military&ordering={ordering}$"))
+        wait_for_results(page)
+        assert shown_codes(page) == api_codes(f"commitments/?pillar=military&ordering={ordering}")
+        assert title.get_attribute("aria-sort") == sort
     # A sort reads a page, not the summary: the counts have not changed.
-    assert [re.sub(r"^.*/api/v1/", "", url) for url in requests] == [
+    assert requests == [
         "commitments/?pillar=military&ordering=title&page_size=50",
         "commitments/?pillar=military&ordering=-title&page_size=50",
     ]
@@ -121,12 +103,10 @@ def test_the_next_page_comes_from_the_api_and_back_returns(page, many):
     page.wait_for_url(re.compile(r"\?ordering=-progress&page=2$"))
     wait_for_results(page)
 
-    assert shown_codes(page) == codes("commitments/?ordering=-progress&page=2")
+    assert shown_codes(page) == api_codes("commitments/?ordering=-progress&page=2")
     assert "Page 2 of 2" in page.locator("#commitments nav").inner_text()
     assert page.locator("#commitments nav >> text=Next page").count() == 0
-    assert [re.sub(r"^.*/api/v1/", "", url) for url in requests] == [
-        "commitments/?ordering=-progress&page=2&page_size=50"
-    ]
+    assert requests == ["commitments/?ordering=-progress&page=2&page_size=50"]
     page.go_back()
     page.wait_for_url(re.compile(r"\?ordering=-progress$"))
     wait_for_results(page)
@@ -137,10 +117,9 @@ def test_a_filter_change_goes_back_to_the_first_page(page, many):
     page.goto("/?page=2")
     wait_until_drawn(page)
 
-    page.select_option("#filter-stale", "true")
-    page.wait_for_url(re.compile(r"/\?stale=true$"))
+    pick(page, "#filter-stale", "true", "/?stale=true")
     wait_for_results(page)
-    assert shown_codes(page) == codes("commitments/?stale=true")
+    assert shown_codes(page) == api_codes("commitments/?stale=true")
 
 
 def test_a_page_that_no_longer_exists_shows_the_first(page, many):
@@ -148,7 +127,7 @@ def test_a_page_that_no_longer_exists_shows_the_first(page, many):
     wait_until_drawn(page)
 
     assert page.url.endswith("/")
-    assert shown_codes(page) == codes("commitments/")
+    assert shown_codes(page) == api_codes("commitments/")
     assert "Page 1 of 2" in page.locator("#commitments nav").inner_text()
     # The API's 404 for page 9 is the point of this test.
     page.problems.items = [item for item in page.problems.items if "404" not in item]

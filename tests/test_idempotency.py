@@ -4,7 +4,6 @@
 import datetime
 import threading
 import time
-from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -21,8 +20,8 @@ from commitments.models import (
     Review,
     StatusUpdate,
 )
-from commitments.services import record_indicator_value, record_status_update
 from tests.conftest import at
+from tests.helpers import PLEDGE
 from tests.threads import client_with
 
 UPDATES = "/api/v1/commitments/MIL-1/updates/"
@@ -182,20 +181,16 @@ def test_a_key_that_is_empty_or_too_long_is_a_400(as_analyst, key):
 
 
 @pytest.fixture
-def every_post(roadmap, analyst, editor, reviewer, review_required):
+def every_post(
+    roadmap, analyst, editor, reviewer, record, hum1_indicator, observe, review_required
+):
     """Each POST of the API: who may send it, its address, a body, and what it writes."""
-    commitment = Commitment.objects.get(code="MIL-1")
-    indicator = Indicator.objects.get(slug="humanitarian-and-stabilization-assistance-raised")
-    pending = record_status_update(
-        commitment=commitment,
-        author=analyst,
-        status="at_risk",
-        as_of=datetime.date(2024, 1, 10),
-        summary="Awaiting review.",
-    )
-    pending_value = record_indicator_value(
-        indicator=indicator, author=analyst, value=Decimal(12), as_of=datetime.date(2024, 1, 10)
-    )
+    pending = record(Commitment.objects.get(code="MIL-1"), as_of=datetime.date(2024, 1, 10))
+    pending_value = observe(hum1_indicator, "12", as_of=datetime.date(2024, 1, 10))
+
+    def approval(url, written):
+        return reviewer, url, {"decision": "approve"}, written
+
     return {
         "/api/v1/commitments/": (
             editor,
@@ -216,23 +211,13 @@ def every_post(roadmap, analyst, editor, reviewer, review_required):
             UPDATE,
             StatusUpdate.objects.all(),
         ),
-        "/api/v1/updates/{id}/review/": (
-            reviewer,
-            f"/api/v1/updates/{pending.pk}/review/",
-            {"decision": "approve"},
-            Review.objects.all(),
+        "/api/v1/updates/{id}/review/": approval(
+            f"/api/v1/updates/{pending.pk}/review/", Review.objects.all()
         ),
         "/api/v1/contributions/": (
             analyst,
             "/api/v1/contributions/",
-            {
-                "partner": "nato",
-                "commitment": "MIL-1",
-                "kind": "funds_pledged",
-                "amount": "2500000.50",
-                "currency": "EUR",
-                "date": "2024-03-01",
-            },
+            PLEDGE,
             Contribution.objects.all(),
         ),
         "/api/v1/indicators/": (
@@ -249,14 +234,12 @@ def every_post(roadmap, analyst, editor, reviewer, review_required):
         ),
         "/api/v1/indicators/{id}/values/": (
             analyst,
-            f"/api/v1/indicators/{indicator.pk}/values/",
+            f"/api/v1/indicators/{hum1_indicator.pk}/values/",
             {"value": "13", "as_of": "2024-01-15"},
             IndicatorValue.objects.all(),
         ),
-        "/api/v1/indicator-values/{id}/review/": (
-            reviewer,
+        "/api/v1/indicator-values/{id}/review/": approval(
             f"/api/v1/indicator-values/{pending_value.pk}/review/",
-            {"decision": "approve"},
             IndicatorValueReview.objects.all(),
         ),
     }

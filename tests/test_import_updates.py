@@ -503,27 +503,24 @@ def test_a_byte_order_mark_is_allowed(roadmap, write_csv):
     assert current("MIL-1") == ("on_track", None, datetime.date(2024, 1, 15))
 
 
-def test_a_file_in_another_encoding_is_refused_with_its_line(roadmap, write_csv):
-    path = write_csv(ROW, {**ROW, "summary": "Réunion reportée."}, encoding="latin-1")
+@pytest.mark.parametrize(
+    ("rows", "encoding", "why"),
+    [
+        ([ROW, {**ROW, "summary": "Réunion reportée."}], "latin-1", "is not UTF-8 text (line 3)"),
+        ([ROW], "utf-16-le", "contains NUL characters (line 1)"),
+    ],
+    ids=["latin-1", "utf-16"],
+)
+def test_a_file_in_another_encoding_is_refused_with_its_line(
+    roadmap, write_csv, rows, encoding, why
+):
+    path = write_csv(*rows, encoding=encoding)
 
     with pytest.raises(CommandError) as refused:
         import_updates(path)
 
     assert str(refused.value) == (
-        f"Nothing imported: {path} is not UTF-8 text (line 3). Save it as CSV UTF-8 and import "
-        "it again."
-    )
-
-
-def test_a_file_in_utf_16_is_refused(roadmap, write_csv):
-    path = write_csv(ROW, encoding="utf-16-le")
-
-    with pytest.raises(CommandError) as refused:
-        import_updates(path)
-
-    assert str(refused.value) == (
-        f"Nothing imported: {path} contains NUL characters (line 1). Save it as CSV UTF-8 and "
-        "import it again."
+        f"Nothing imported: {path} {why}. Save it as CSV UTF-8 and import it again."
     )
 
 

@@ -1,5 +1,5 @@
 """GET /api/v1/indicator-values/ (issue 15): every indicator's values in one list, filtered, as
-JSON pages, CSV or an Excel workbook of the same rows; approved values only, but for staff."""
+JSON pages, CSV or an Excel workbook of the same rows; approved values only, but for as_analyst."""
 
 import csv
 import datetime
@@ -14,28 +14,11 @@ from openpyxl import load_workbook
 from commitments.api.indicator_values import IndicatorValueCSVSerializer
 from commitments.api.renderers import XLSXRenderer
 from commitments.models import Indicator
-from commitments.services import record_indicator_value
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/indicator-values/"
 COLUMNS = IndicatorValueCSVSerializer.Meta.fields
-
-
-@pytest.fixture
-def observe(analyst):
-    def observe(indicator, value, **fields):
-        fields = {"author": analyst, **fields}
-        if "period_end" not in fields:
-            fields.setdefault("as_of", datetime.date(2024, 1, 15))
-        return record_indicator_value(indicator=indicator, value=Decimal(value), **fields)
-
-    return observe
-
-
-@pytest.fixture
-def hum1_indicator(roadmap):
-    return Indicator.objects.get(slug="humanitarian-and-stabilization-assistance-raised")
 
 
 @pytest.fixture
@@ -60,12 +43,6 @@ def observed(hum1_indicator, context_indicator, observe):
         ),
         observe(context_indicator, "0.1234", as_of=datetime.date(2023, 12, 31)),
     ]
-
-
-@pytest.fixture
-def staff(api, analyst, token_for):
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
-    return api
 
 
 def csv_rows(response):
@@ -242,23 +219,23 @@ def test_pending_values_never_reach_anonymous_readers(
 
 
 def test_staff_may_ask_for_pending_values(
-    staff, observed, observe, hum1_indicator, review_required
+    as_analyst, observed, observe, hum1_indicator, review_required
 ):
     pending = observe(hum1_indicator, "99", as_of=datetime.date(2024, 12, 1))
 
-    assert pending.pk not in ids(staff.get(LIST))
-    assert ids(staff.get(LIST, {"review_state": "pending"})) == [pending.pk]
-    rows = csv_rows(staff.get(LIST, {"review_state": "pending", "format": "csv"}))
+    assert pending.pk not in ids(as_analyst.get(LIST))
+    assert ids(as_analyst.get(LIST, {"review_state": "pending"})) == [pending.pk]
+    rows = csv_rows(as_analyst.get(LIST, {"review_state": "pending", "format": "csv"}))
     assert [(row[0], row[COLUMNS.index("review_state")]) for row in rows[1:]] == [
         (str(pending.pk), "pending")
     ]
-    refused = staff.get(LIST, {"review_state": "doubtful"})
+    refused = as_analyst.get(LIST, {"review_state": "doubtful"})
     assert refused.status_code == 400
     assert list(refused.json()) == ["review_state"]
 
 
-def test_the_list_cannot_be_written(staff):
-    assert staff.post(LIST, {}).status_code == 405
+def test_the_list_cannot_be_written(as_analyst):
+    assert as_analyst.post(LIST, {}).status_code == 405
 
 
 @pytest.mark.parametrize("form", ["json", "csv"])

@@ -213,10 +213,9 @@ def test_approving_an_older_assessment_never_overtakes_a_newer_approved_one(
 
 
 def test_a_correction_replaces_the_update_it_corrects_only_once_approved(
-    record, reviewer, commitment
+    record, record_approved, reviewer, commitment
 ):
-    original = record(commitment, status="on_track", as_of=datetime.date(2024, 3, 1))
-    approve_or_return(original, reviewer=reviewer, decision="approve")
+    original = record_approved(commitment, status="on_track", as_of=datetime.date(2024, 3, 1))
     correction = record(
         commitment, status="off_track", as_of=datetime.date(2024, 3, 1), corrects=original
     )
@@ -341,10 +340,9 @@ def test_a_pending_update_is_corrected_only_once_a_reviewer_has_decided(
 
 
 def test_answering_a_returned_correction_corrects_what_it_meant_to_correct(
-    record, reviewer, commitment
+    record, record_approved, reviewer, commitment
 ):
-    original = record(commitment, status="at_risk", as_of=datetime.date(2024, 3, 10))
-    approve_or_return(original, reviewer=reviewer, decision="approve")
+    original = record_approved(commitment, status="at_risk", as_of=datetime.date(2024, 3, 10))
     returned = record(
         commitment, status="on_track", as_of=datetime.date(2024, 3, 1), corrects=original
     )

@@ -37,28 +37,30 @@ def wells(db):
 
 
 @pytest.fixture
-def schools(db):
-    return CommitmentFactory(
+def villages(wells):
+    """WAT-1 and EDU-1, which both speak of the villages."""
+    schools = CommitmentFactory(
         code="EDU-1",
         title="Reopen the schools",
         text="Teachers return to the classrooms of the villages.",
     )
+    return wells, schools
 
 
-def test_a_search_finds_a_word_of_the_title(api, wells, schools):
+def test_a_search_finds_a_word_of_the_title(api, villages):
     assert found(api, "wells") == ["WAT-1"]
 
 
-def test_a_search_finds_a_word_of_the_text(api, wells, schools):
+def test_a_search_finds_a_word_of_the_text(api, villages):
     assert found(api, "classrooms") == ["EDU-1"]
 
 
-def test_a_search_needs_every_word(api, wells, schools):
+def test_a_search_needs_every_word(api, villages):
     assert found(api, "villages teachers") == ["EDU-1"]
 
 
 def test_a_search_finds_a_word_of_the_summary_that_gives_the_current_status(
-    api, record, wells, schools
+    api, record, wells, villages
 ):
     record(wells, summary="Contractors were delayed by flooding.")
 
@@ -139,7 +141,7 @@ def test_a_search_finds_an_imported_update(api, roadmap, analyst, tmp_path):
         ("repairs pump", ["WAT-1"]),
     ],
 )
-def test_a_search_on_postgresql_is_a_web_search(api, wells, schools, search, expected):
+def test_a_search_on_postgresql_is_a_web_search(api, villages, search, expected):
     assert sorted(found(api, search)) == expected
 
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commitments.models import Commitment, StatusUpdate
+from tests.helpers import current
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +27,7 @@ def test_a_commitment_never_assessed_shows_not_assessed(commitment):
 def test_recording_an_update_makes_it_the_current_status(commitment, record, analyst):
     update = record(commitment, status="at_risk", progress=40, as_of=FEB)
 
-    commitment.refresh_from_db()
-    assert (commitment.current_status, commitment.current_progress, commitment.current_as_of) == (
-        "at_risk",
-        40,
-        FEB,
-    )
+    assert current(commitment) == ("at_risk", 40, FEB)
     assert commitment.last_update_at == update.created_at
     assert update.author == analyst
 
@@ -40,12 +36,7 @@ def test_a_back_dated_update_does_not_replace_a_newer_assessment(commitment, rec
     record(commitment, status="on_track", progress=60, as_of=MAR)
     back_dated = record(commitment, status="off_track", progress=10, as_of=JAN)
 
-    commitment.refresh_from_db()
-    assert (commitment.current_status, commitment.current_progress, commitment.current_as_of) == (
-        "on_track",
-        60,
-        MAR,
-    )
+    assert current(commitment) == ("on_track", 60, MAR)
     # The back-dated update is still news: it was recorded last.
     assert commitment.last_update_at == back_dated.created_at
 

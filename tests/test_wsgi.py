@@ -4,7 +4,6 @@ development server (wsgiref, `make run`) answers 500 instead. Every response of 
 is held to wsgiref's checks (tests.wsgi_validation, added by conftest.py); here the writes
 that answer with a Location go through a real wsgiref server, as under `make run`."""
 
-import datetime
 import json
 import threading
 import urllib.request
@@ -16,7 +15,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import connections
 
 from commitments.models import Indicator
-from commitments.services import record_status_update
 from tests.factories import CommitmentFactory
 
 
@@ -61,16 +59,10 @@ def post(url, token, body):
 
 
 def test_a_review_and_a_new_indicator_value_answer_201_with_a_location_under_wsgiref(
-    wsgiref_server, analyst, reviewer, token_for, review_required
+    wsgiref_server, analyst, reviewer, token_for, record, review_required
 ):
     commitment = CommitmentFactory()
-    pending = record_status_update(
-        commitment=commitment,
-        author=analyst,
-        status="on_track",
-        as_of=datetime.date(2024, 1, 15),
-        summary="Progress reported by partners.",
-    )
+    pending = record(commitment)
     indicator = Indicator.objects.create(
         slug="measured", commitment=commitment, name="Measured", unit="count", direction="increase"
     )

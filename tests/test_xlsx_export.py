@@ -17,8 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from commitments.api.renderers import XLSXRenderer, cell
-from commitments.models import Commitment, Indicator, Partner
-from commitments.services import record_indicator_value
+from commitments.models import Commitment, Partner
 from tests.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -325,14 +324,8 @@ def test_a_workbook_of_the_feed_holds_at_most_its_limit(api, roadmap, record, mo
     assert api.get(FEED, {"format": "csv"}).status_code == 200  # which has no limit
 
 
-def test_the_indicators_workbook_has_the_rows_of_their_csv(api, roadmap, analyst):
-    indicator = Indicator.objects.get(slug="humanitarian-and-stabilization-assistance-raised")
-    record_indicator_value(
-        indicator=indicator,
-        value=Decimal("25000000000"),
-        as_of=datetime.date(2024, 1, 15),
-        author=analyst,
-    )
+def test_the_indicators_workbook_has_the_rows_of_their_csv(api, hum1_indicator, observe):
+    observe(hum1_indicator, "25000000000")  # as of 15 Jan 2024
     # The list's spreadsheet serializer is the CSV's for XLSX too, not the JSON's.
     in_sheet, in_csv = same_rows(
         api.get(INDICATORS, {"format": "xlsx"}), api.get(INDICATORS, {"format": "csv"})

@@ -125,6 +125,20 @@ function totalsList(totals) {
   return items.length ? el("ul", { class: "amounts" }, items) : el("span", { class: "none" }, "—");
 }
 
+/** A table's body, a row per item: `row(item)` gives [the row's attributes, the text of its
+ * header cell, ...its other cells]. */
+function tableBody(items, row) {
+  const { el } = kit;
+  return el(
+    "tbody",
+    {},
+    items.map((item) => {
+      const [attributes, name, ...cells] = row(item);
+      return el("tr", attributes, el("th", { scope: "row" }, name), ...cells);
+    }),
+  );
+}
+
 function commitmentLink(code) {
   return kit.el("a", { href: `/commitments/${encodeURIComponent(code)}/` }, code);
 }
@@ -178,22 +192,15 @@ function renderMatrix(matrix) {
             el("th", { scope: "col", class: "total" }, "Partner total"),
           ),
         ),
-        el(
-          "tbody",
-          {},
-          matrix.partners.map((partner) =>
-            el(
-              "tr",
-              { "data-partner": partner.slug },
-              el("th", { scope: "row" }, partner.name),
-              matrix.commitments.map((commitment) => {
-                const totals = cells.get(`${partner.slug} ${commitment.code}`);
-                return el("td", { "data-cell": `${partner.slug} ${commitment.code}` }, totals ? totalsList(totals) : el("span", { class: "none" }, "—"));
-              }),
-              el("td", { class: "total", "data-total": "partner" }, totalsList(partner.totals)),
-            ),
-          ),
-        ),
+        tableBody(matrix.partners, (partner) => [
+          { "data-partner": partner.slug },
+          partner.name,
+          matrix.commitments.map((commitment) => {
+            const totals = cells.get(`${partner.slug} ${commitment.code}`);
+            return el("td", { "data-cell": `${partner.slug} ${commitment.code}` }, totals ? totalsList(totals) : el("span", { class: "none" }, "—"));
+          }),
+          el("td", { class: "total", "data-total": "partner" }, totalsList(partner.totals)),
+        ]),
         el(
           "tfoot",
           {},
@@ -220,19 +227,12 @@ function renderPillars(matrix) {
       { class: "pillar-totals" },
       el("caption", { class: "table-caption" }, "What the commitments of each pillar receive, per currency and stage, and per unit."),
       el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Pillar"), el("th", { scope: "col" }, "Contributions"), el("th", { scope: "col" }, "Totals"))),
-      el(
-        "tbody",
-        {},
-        matrix.pillars.map((pillar) =>
-          el(
-            "tr",
-            { "data-pillar": pillar.slug },
-            el("th", { scope: "row" }, pillar.name),
-            el("td", { "data-count": "contributions" }, pillar.totals.contributions),
-            el("td", { "data-total": "pillar" }, totalsList(pillar.totals)),
-          ),
-        ),
-      ),
+      tableBody(matrix.pillars, (pillar) => [
+        { "data-pillar": pillar.slug },
+        pillar.name,
+        el("td", { "data-count": "contributions" }, pillar.totals.contributions),
+        el("td", { "data-total": "pillar" }, totalsList(pillar.totals)),
+      ]),
     ),
   );
 }
@@ -317,17 +317,10 @@ function renderFunnel(matrix) {
 
 function renderEmpty(filters) {
   const { el, section } = kit;
-  return section(
-    "matrix",
-    "Partners by commitments",
-    el(
-      "p",
-      { class: "empty" },
-      isFiltered(filters)
-        ? "No contribution matches these filters."
-        : "No contributions have been recorded yet. Once analysts record what partners pledge, commit, disburse or provide, the matrix and the money funnel appear here.",
-    ),
-  );
+  const message = isFiltered(filters)
+    ? "No contribution matches these filters."
+    : "No contributions have been recorded yet. Once analysts record what partners pledge, commit, disburse or provide, the matrix and the money funnel appear here.";
+  return section("matrix", "Partners by commitments", el("p", { class: "empty" }, message));
 }
 
 function renderResults(matrix, filters) {
@@ -336,21 +329,9 @@ function renderResults(matrix, filters) {
 }
 
 function renderFilters(pillars, kinds, filters, onChange) {
-  const { el } = kit;
-  const select = (name, label, options) =>
-    el(
-      "div",
-      { class: "field" },
-      el("label", { for: `filter-${name}` }, label),
-      el(
-        "select",
-        { id: `filter-${name}`, name },
-        el("option", { value: "" }, "All"),
-        options.map(([value, text]) => el("option", { value, selected: value === filters[name] }, text)),
-      ),
-    );
-  const date = (name, label) =>
-    el("div", { class: "field" }, el("label", { for: `filter-${name}` }, label), el("input", { type: "date", id: `filter-${name}`, name, value: filters[name] }));
+  const { el, filterField, filterSelect } = kit;
+  const select = (name, label, options) => filterSelect(name, label, options, filters);
+  const date = (name, label) => filterField(name, label, el("input", { type: "date", id: `filter-${name}`, name, value: filters[name] }));
   const form = el(
     "form",
     { id: "filters", class: "filters", role: "search", "aria-label": "Filter contributions" },

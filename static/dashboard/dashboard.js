@@ -144,6 +144,17 @@ function section(id, title, ...children) {
   return el("section", { id, "aria-labelledby": `${id}-title` }, el("h2", { id: `${id}-title` }, title), ...children);
 }
 
+/** A field of a filter form: `control` (named `name`, its id filter-<name>) and its label. */
+function filterField(name, label, control) {
+  return el("div", { class: "field" }, el("label", { for: `filter-${name}` }, label), control);
+}
+
+/** A filter's <select>: "All", then `options` ([value, text]); the one `filters` has is chosen. */
+function filterSelect(name, label, options, filters) {
+  const choices = options.map(([value, text]) => el("option", { value, selected: value === filters[name] }, text));
+  return filterField(name, label, el("select", { id: `filter-${name}`, name }, el("option", { value: "" }, "All"), choices));
+}
+
 function showError(error, retry) {
   const notice = el("div", { class: "notice error", role: "alert" });
   if (error.status === 404) {
@@ -255,18 +266,7 @@ function renderTotals(summary, filters) {
 }
 
 function renderFilters(reference, { filters, since }, { onChange, onSince }) {
-  const select = (name, label, options) =>
-    el(
-      "div",
-      { class: "field" },
-      el("label", { for: `filter-${name}` }, label),
-      el(
-        "select",
-        { id: `filter-${name}`, name },
-        el("option", { value: "" }, "All"),
-        options.map(([value, text]) => el("option", { value, selected: value === filters[name] }, text)),
-      ),
-    );
+  const select = (name, label, options) => filterSelect(name, label, options, filters);
   const form = el(
     "form",
     { id: "filters", class: "filters", role: "search", "aria-label": "Filter commitments" },
@@ -281,10 +281,9 @@ function renderFilters(reference, { filters, since }, { onChange, onSince }) {
       ["true", "Stale: needs a new assessment"],
       ["false", "Up to date"],
     ]),
-    el(
-      "div",
-      { class: "field" },
-      el("label", { for: "filter-since" }, "Highlight changes since"),
+    filterField(
+      "since",
+      "Highlight changes since",
       el("input", { type: "date", id: "filter-since", name: "since", value: since, max: today(), "aria-describedby": "since-summary" }),
     ),
     el("button", { type: "reset", class: "button secondary" }, "Clear filters"),
@@ -1072,6 +1071,8 @@ const KIT = {
   query,
   formatDate,
   section,
+  filterField,
+  filterSelect,
   fail: (error) => showError(error, start),
 };
 

@@ -1,0 +1,37 @@
+"""Small things that several test files need and that are neither fixtures nor factories."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+
+def current(commitment):
+    """What `commitment` shows now, read again from the database: its current status, progress
+    and as-of date."""
+    commitment.refresh_from_db()
+    return commitment.current_status, commitment.current_progress, commitment.current_as_of
+
+
+def execute_refused(sql, params, match="append-only"):
+    """Runs `sql` (with `params`), which the database must refuse with an error that matches
+    `match`; its savepoint is rolled back, so that the test carries on."""
+    with (
+        pytest.raises(DatabaseError, match=match),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+
+
+# NATO's pledge to MIL-1, as POST /api/v1/contributions/ takes it.
+PLEDGE = {
+    "partner": "nato",
+    "commitment": "MIL-1",
+    "kind": "funds_pledged",
+    "amount": "2500000.50",
+    "currency": "EUR",
+    "date": "2024-03-01",
+    "evidence_source": "Pledging conference statement",
+}
+
+# What /readyz answers when the database, its disk and the cache all answer.
+READY = {"status": "ok", "database": "ok", "disk": "ok", "cache": "ok"}
