@@ -3,7 +3,6 @@ add or change one (If-Match on a change), their change history, and CommitmentVi
 Their status updates are updates.py's; their indicators, indicators.py's."""
 
 from django.contrib.auth import get_user_model
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -12,9 +11,11 @@ from rest_framework.response import Response
 
 from commitments.api.base import (
     CSV_PARAMETER,
+    NO_SUCH_COMMITMENT,
     VERSIONED_ETAG,
     ConditionalGetMixin,
     CSVExportMixin,
+    NamesWhatIsNotFound,
     created,
     no_such_commitment,
     version_seal,
@@ -415,6 +416,7 @@ class HistoricalChangeSerializer(serializers.Serializer):
     ),
 )
 class CommitmentViewSet(
+    NamesWhatIsNotFound,
     IdempotentPostMixin,
     CSVExportMixin,
     ConditionalGetMixin,
@@ -427,8 +429,10 @@ class CommitmentViewSet(
     lookup_value_regex = r"[^/]+"
     filterset_class = CommitmentFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
-    csv_columns = list(CommitmentCSVSerializer.Meta.fields)
+    serializer_class = CommitmentSerializer
+    spreadsheet_serializer_class = CommitmentCSVSerializer
     csv_filename = "commitments.csv"
+    not_found = NO_SUCH_COMMITMENT
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -439,15 +443,7 @@ class CommitmentViewSet(
             return CommitmentDetailSerializer
         if self.action == "history":
             return HistoricalChangeSerializer
-        if self.wants_spreadsheet:
-            return CommitmentCSVSerializer
-        return CommitmentSerializer
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as error:
-            raise NotFound(no_such_commitment(self.kwargs["code"])) from error
+        return super().get_serializer_class()
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -3,12 +3,10 @@ partners by commitments matrix of them. Filters, serializers and views together,
 resource family's module; they follow the same conventions (base.ConditionalGetMixin's ETags
 and response cache, the CSV of CSVExportMixin, ReadOrModelPermission)."""
 
-from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,6 +14,7 @@ from commitments.api.base import (
     CSV_PARAMETER,
     ConditionalGetMixin,
     CSVExportMixin,
+    NamesWhatIsNotFound,
     created,
 )
 from commitments.api.fields import (
@@ -435,6 +434,7 @@ class MatrixRowSerializer(serializers.Serializer):
     ),
 )
 class ContributionViewSet(
+    NamesWhatIsNotFound,
     IdempotentPostMixin,
     CSVExportMixin,
     ConditionalGetMixin,
@@ -444,6 +444,8 @@ class ContributionViewSet(
     queryset = Contribution.objects.for_display()
     filterset_class = ContributionFilter
     http_method_names = ["get", "post", "head", "options"]
+    serializer_class = ContributionSerializer
+    spreadsheet_serializer_class = ContributionCSVSerializer
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -455,7 +457,7 @@ class ContributionViewSet(
     def csv_columns(self):
         if self.action == "matrix":
             return list(MatrixRowSerializer().fields)
-        return list(ContributionCSVSerializer.Meta.fields)
+        return super().csv_columns
 
     @property
     def csv_filename(self):
@@ -476,15 +478,7 @@ class ContributionViewSet(
             return ContributionWriteSerializer
         if self.action == "matrix" and self.wants_spreadsheet:
             return MatrixRowSerializer
-        if self.wants_spreadsheet:
-            return ContributionCSVSerializer
-        return ContributionSerializer
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as error:
-            raise NotFound(f"No contribution #{self.kwargs['pk']}.") from error
+        return super().get_serializer_class()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

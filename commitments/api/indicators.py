@@ -5,7 +5,6 @@ same conventions (base.ConditionalGetMixin's ETags and response cache, the CSV o
 CSVExportMixin, ReadOrModelPermission). The values observed of an indicator, and their
 review, are indicator_values.py's (this module's /indicators/{id}/values/ serves them)."""
 
-from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,12 +15,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 
 from commitments.api.base import (
     CSV_PARAMETER,
     ConditionalGetMixin,
     CSVExportMixin,
+    NamesWhatIsNotFound,
     created,
 )
 from commitments.api.fields import (
@@ -441,6 +440,7 @@ class IndicatorWriteSerializer(StrictWriteSerializer):
     ),
 )
 class IndicatorViewSet(
+    NamesWhatIsNotFound,
     IdempotentPostMixin,
     CSVExportMixin,
     ConditionalGetMixin,
@@ -450,17 +450,15 @@ class IndicatorViewSet(
     queryset = Indicator.objects.select_related("commitment__pillar", "baseline_source")
     filterset_class = IndicatorFilter
     http_method_names = ["get", "post", "head", "options"]
+    serializer_class = IndicatorSerializer
+    spreadsheet_serializer_class = IndicatorCSVSerializer
     csv_filename = "indicators.csv"
-
-    @property
-    def csv_columns(self):
-        return list(IndicatorCSVSerializer.Meta.fields)
 
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action in ("list", "retrieve"):
             # Rows, as the serializer reads them.
-            serializer = IndicatorCSVSerializer if self.wants_spreadsheet else IndicatorSerializer
+            serializer = self.get_serializer_class()
             when = point_in_time(self.request)
             # An indicator is a definition: one defined after the date is still listed, with
             # no value then.
@@ -477,20 +475,12 @@ class IndicatorViewSet(
             if self.request.method == "POST":
                 return IndicatorValueWriteSerializer
             return IndicatorValueSerializer
-        if self.wants_spreadsheet:
-            return IndicatorCSVSerializer
-        return IndicatorSerializer
+        return super().get_serializer_class()
 
     def get_permissions(self):
         if self.action == "values":
             return [MayRecordValues()]
         return super().get_permissions()
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as error:
-            raise NotFound(f"No indicator #{self.kwargs['pk']}.") from error
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
