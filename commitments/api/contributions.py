@@ -25,7 +25,13 @@ from commitments.api.fields import (
     OptionalURLInput,
     StrictWriteSerializer,
 )
-from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.filters import (
+    applied_by_the_view,
+    by_slugs,
+    commitment_filter,
+    pillar_filter,
+    point_in_time,
+)
 from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.renderers import CSVRenderer, XLSXRenderer
 from commitments.models import (
@@ -35,7 +41,6 @@ from commitments.models import (
     Contribution,
     ContributionKind,
     Partner,
-    Pillar,
 )
 from commitments.people import person_name
 from commitments.selectors import FUNNEL_STAGES, contribution_matrix
@@ -59,20 +64,8 @@ class ContributionFilter(filters.FilterSet):
         distinct=False,
         help_text="Kind of partner (member_state: the Coalition's members); repeat for several.",
     )
-    commitment = by_slugs(
-        field_name="commitment__code",
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
-        help_text="Commitment code; repeat for several.",
-    )
-    pillar = by_slugs(
-        field_name="commitment__pillar__slug",
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
-        help_text="Pillar slug of the commitment; repeat for several.",
-    )
+    commitment = commitment_filter()
+    pillar = pillar_filter()
     kind = filters.MultipleChoiceFilter(
         choices=ContributionKind.choices,
         distinct=False,
@@ -89,28 +82,36 @@ class ContributionFilter(filters.FilterSet):
     until = filters.DateFilter(
         field_name="date", lookup_expr="lte", help_text="Made on or before this date (ISO 8601)."
     )
-    # Applied by the view, before every other filter (point_in_time).
-    as_of = filters.DateFilter(
-        method="filter_applied_by_the_view",
-        help_text="YYYY-MM-DD, not in the future: the contributions made by then (as known "
-        "today, unless known_on says otherwise); a correction replaces what it corrects from "
-        "the day it was recorded.",
+    as_of = applied_by_the_view(
+        "YYYY-MM-DD, not in the future: the contributions made by then (as known today, unless "
+        "known_on says otherwise); a correction replaces what it corrects from the day it was "
+        "recorded."
     )
-    known_on = filters.DateFilter(
-        method="filter_applied_by_the_view",
-        help_text="YYYY-MM-DD, not in the future, not before as_of: only contributions and "
-        "corrections recorded by the end of that day. Alone, it is also the as_of date.",
+    known_on = applied_by_the_view(
+        "YYYY-MM-DD, not in the future, not before as_of: only contributions and corrections "
+        "recorded by the end of that day. Alone, it is also the as_of date."
     )
 
     class Meta:
         model = Contribution
         fields = []
 
-    def filter_applied_by_the_view(self, queryset, name, value):
-        return queryset
-
 
 # Serializers.
+
+
+# What a contribution says after its kind, as it is recorded and as it is shown.
+CONTRIBUTED_FIELDS = [
+    "amount",
+    "currency",
+    "count",
+    "unit",
+    "date",
+    "evidence_url",
+    "evidence_source",
+    "note",
+    "corrects",
+]
 
 
 class ContributionSerializer(serializers.ModelSerializer):

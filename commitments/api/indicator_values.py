@@ -29,7 +29,12 @@ from commitments.api.fields import (
     correction_of,
     figure,
 )
-from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.filters import (
+    applied_by_the_view,
+    commitment_filter,
+    pillar_filter,
+    point_in_time,
+)
 from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.permissions import may_read, may_see_unapproved
 from commitments.api.representation import RowMethodField
@@ -42,11 +47,9 @@ from commitments.api.review import (
 from commitments.models import (
     FIGURE_DECIMALS,
     FIGURE_DIGITS,
-    Commitment,
     Indicator,
     IndicatorValue,
     IndicatorValueReview,
-    Pillar,
     ReviewState,
 )
 from commitments.services import record_indicator_value
@@ -73,18 +76,12 @@ class IndicatorValueFilter(filters.FilterSet):
     indicator = filters.ModelChoiceFilter(
         queryset=Indicator.objects.all(), help_text="Id of the indicator."
     )
-    commitment = by_slugs(
-        field_name="indicator__commitment__code",
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
+    commitment = commitment_filter(
+        "indicator__commitment__code",
         help_text="Code of the indicator's commitment; repeat for several.",
     )
-    pillar = by_slugs(
-        field_name="indicator__commitment__pillar__slug",
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
+    pillar = pillar_filter(
+        "indicator__commitment__pillar__slug",
         help_text="Pillar slug of the indicator's commitment; repeat for several.",
     )
     context = filters.BooleanFilter(
@@ -94,18 +91,12 @@ class IndicatorValueFilter(filters.FilterSet):
         "false: only values of commitments' indicators.",
     )
 
-    # Applied by the view, before every other filter (point_in_time).
-    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=VALUES_AS_OF_HELP)
-    known_on = filters.DateFilter(
-        method="filter_applied_by_the_view", help_text=VALUES_KNOWN_ON_HELP
-    )
+    as_of = applied_by_the_view(VALUES_AS_OF_HELP)
+    known_on = applied_by_the_view(VALUES_KNOWN_ON_HELP)
 
     class Meta:
         model = IndicatorValue
         fields = []
-
-    def filter_applied_by_the_view(self, queryset, name, value):
-        return queryset
 
 
 # Serializers.

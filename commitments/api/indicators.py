@@ -32,7 +32,12 @@ from commitments.api.fields import (
     figure,
     iso_date,
 )
-from commitments.api.filters import by_slugs, point_in_time
+from commitments.api.filters import (
+    applied_by_the_view,
+    commitment_filter,
+    pillar_filter,
+    point_in_time,
+)
 from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.indicator_values import (
     POINT_IN_TIME_PARAMETERS,
@@ -51,7 +56,6 @@ from commitments.models import (
     Indicator,
     IndicatorUnit,
     IndicatorValue,
-    Pillar,
     Qualifier,
     SourceDocument,
     phrase,
@@ -71,20 +75,8 @@ LATEST_AS_OF_HELP = (
 
 
 class IndicatorFilter(filters.FilterSet):
-    commitment = by_slugs(
-        field_name="commitment__code",
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
-        help_text="Commitment code; repeat for several.",
-    )
-    pillar = by_slugs(
-        field_name="commitment__pillar__slug",
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
-        help_text="Pillar slug of the commitment; repeat for several.",
-    )
+    commitment = commitment_filter()
+    pillar = pillar_filter()
     unit = filters.MultipleChoiceFilter(
         choices=IndicatorUnit.choices, distinct=False, help_text="Unit; repeat for several."
     )
@@ -95,19 +87,12 @@ class IndicatorFilter(filters.FilterSet):
         "indicators of commitments.",
     )
 
-    # Applied by the view, before every other filter (point_in_time).
-    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=LATEST_AS_OF_HELP)
-    known_on = filters.DateFilter(
-        method="filter_applied_by_the_view",
-        help_text=VALUES_KNOWN_ON_HELP,
-    )
+    as_of = applied_by_the_view(LATEST_AS_OF_HELP)
+    known_on = applied_by_the_view(VALUES_KNOWN_ON_HELP)
 
     class Meta:
         model = Indicator
         fields = []
-
-    def filter_applied_by_the_view(self, queryset, name, value):
-        return queryset
 
 
 # Serializers.
