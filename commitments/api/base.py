@@ -15,7 +15,7 @@ from django.utils.functional import classproperty
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import status
+from rest_framework import relations, status
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
@@ -164,6 +164,16 @@ class ConditionalGetMixin:
         # gzip (APICompressionMiddleware, outside it), so the cache keeps the uncompressed body.
         response.keep_in_response_cache = self.keep_in_response_cache
         return response
+
+
+def unlinked(serializer_class):
+    """The fields of `serializer_class` but its links to the API's other addresses: the columns
+    of its CSV, which is read without the API."""
+    return [
+        name
+        for name, field in serializer_class().fields.items()
+        if not isinstance(field, relations.HyperlinkedRelatedField)
+    ]
 
 
 class CSVExportMixin:

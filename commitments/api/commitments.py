@@ -89,6 +89,19 @@ OWNER_HELP = (
 )
 
 
+# Where a commitment stands after its status, and when and by whom it is to be assessed: in
+# its JSON and in its CSV alike.
+STANDING_FIELDS = [
+    "progress",
+    "as_of",
+    "last_update_at",
+    "is_stale",
+    "owner",
+    "target_date",
+    "update_cadence_days",
+]
+
+
 class AssessmentFields(NamesPeople, serializers.Serializer):
     """Whether a commitment needs a new assessment, and who is to make it."""
 
@@ -141,13 +154,7 @@ class CommitmentSerializer(
             "source",
             "status",
             "status_label",
-            "progress",
-            "as_of",
-            "last_update_at",
-            "is_stale",
-            "owner",
-            "target_date",
-            "update_cadence_days",
+            *STANDING_FIELDS,
             "version",
             "updates_url",
         ]
@@ -209,13 +216,7 @@ class CommitmentCSVSerializer(
             "pillar",
             "parent",
             "status",
-            "progress",
-            "as_of",
-            "last_update_at",
-            "is_stale",
-            "owner",
-            "target_date",
-            "update_cadence_days",
+            *STANDING_FIELDS,
             "themes",
             "places",
             "partners",
@@ -322,29 +323,18 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
         )
 
 
+# What a commitment is from its creation on: its code, its text and where the text comes from.
+NEVER_CHANGE = {"code", "text", "source_document", "paragraph", "pillar"}
+
+
 class CommitmentUpdateSerializer(CommitmentCreateSerializer):
     """What can change in a commitment; its code, text and source never do."""
 
-    server_set_fields = {
-        *CommitmentCreateSerializer.server_set_fields,
-        "code",
-        "text",
-        "source_document",
-        "paragraph",
-        "pillar",
-    }
+    server_set_fields = {*CommitmentCreateSerializer.server_set_fields, *NEVER_CHANGE}
 
     class Meta(CommitmentCreateSerializer.Meta):
         fields = [
-            "title",
-            "parent",
-            "themes",
-            "places",
-            "partners",
-            "lead_partners",
-            "owner",
-            "target_date",
-            "update_cadence_days",
+            name for name in CommitmentCreateSerializer.Meta.fields if name not in NEVER_CHANGE
         ]
 
 

@@ -16,6 +16,7 @@ from commitments.api.base import (
     CSVExportMixin,
     NamesWhatIsNotFound,
     created,
+    unlinked,
 )
 from commitments.api.fields import (
     NullAsBlank,
@@ -24,6 +25,7 @@ from commitments.api.fields import (
     OptionalURLField,
     OptionalURLInput,
     StrictWriteSerializer,
+    correction_of,
 )
 from commitments.api.filters import (
     applied_by_the_view,
@@ -171,15 +173,7 @@ class ContributionSerializer(serializers.ModelSerializer):
             "commitment_url",
             "kind",
             "kind_label",
-            "amount",
-            "currency",
-            "count",
-            "unit",
-            "date",
-            "evidence_url",
-            "evidence_source",
-            "note",
-            "corrects",
+            *CONTRIBUTED_FIELDS,
             "corrected_by",
             "author",
             "created_at",
@@ -194,11 +188,7 @@ class ContributionSerializer(serializers.ModelSerializer):
 
 class ContributionCSVSerializer(ContributionSerializer):
     class Meta(ContributionSerializer.Meta):
-        fields = [
-            name
-            for name in ContributionSerializer.Meta.fields
-            if name not in {"url", "commitment_url"}
-        ]
+        fields = unlinked(ContributionSerializer)
         read_only_fields = fields
 
 
@@ -249,24 +239,12 @@ class ContributionWriteSerializer(StrictWriteSerializer):
     evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
     evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
     note = OptionalCharInput(allow_blank=True)
-    corrects = serializers.PrimaryKeyRelatedField(
-        queryset=Contribution.objects.all(),
-        required=False,
-        allow_null=True,
+    corrects = correction_of(
+        Contribution,
         help_text="Id of the contribution this one corrects: it then counts in no total.",
     )
 
-    server_set_fields = {
-        "id",
-        "url",
-        "author",
-        "created_at",
-        "corrected_by",
-        "kind_label",
-        "partner_name",
-        "partner_kind",
-        "commitment_url",
-    }
+    shown_as = ContributionSerializer
 
     class Meta:
         model = Contribution
@@ -274,15 +252,7 @@ class ContributionWriteSerializer(StrictWriteSerializer):
             "partner",
             "commitment",
             "kind",
-            "amount",
-            "currency",
-            "count",
-            "unit",
-            "date",
-            "evidence_url",
-            "evidence_source",
-            "note",
-            "corrects",
+            *CONTRIBUTED_FIELDS,
         ]
         # A contribution is corrected once: record_contribution's checks say so, by field.
         validators = []

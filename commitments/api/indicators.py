@@ -139,6 +139,17 @@ BASELINE_COLUMNS = [
 UNIT_COLUMNS = ["unit", "unit_other"]
 
 
+def _figure(row, part):
+    """The baseline's or the target's figure (FigureSerializer), from the row's `<part>_...`."""
+    value, qualifier = row[f"{part}_value"], row[f"{part}_qualifier"]
+    return {
+        "value": figure(value),
+        "qualifier": qualifier,
+        "date": iso_date(row[f"{part}_date"]),
+        "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
+    }
+
+
 class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
     """What measures a commitment, or (`is_context`) the Roadmap's context: its baseline,
     quoted from its source, its target, its latest approved value, and the progress from one
@@ -233,12 +244,8 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
 
     @extend_schema_field(BaselineSerializer)
     def get_baseline(self, row):
-        value, qualifier = row["baseline_value"], row["baseline_qualifier"]
         return {
-            "value": figure(value),
-            "qualifier": qualifier,
-            "date": iso_date(row["baseline_date"]),
-            "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
+            **_figure(row, "baseline"),
             "document": row["baseline_source__slug"],
             "paragraph": row["baseline_paragraph"],
             "quote": row["baseline_quote"] or None,
@@ -246,13 +253,7 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
 
     @extend_schema_field(TargetSerializer)
     def get_target(self, row):
-        value, qualifier = row["target_value"], row["target_qualifier"]
-        return {
-            "value": figure(value),
-            "qualifier": qualifier,
-            "date": iso_date(row["target_date"]),
-            "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
-        }
+        return _figure(row, "target")
 
     def get_latest_value(self, row) -> str | None:
         return figure(row["latest_value"])
@@ -342,22 +343,7 @@ class IndicatorWriteSerializer(StrictWriteSerializer):
     direction = OptionalChoiceInput(choices=Direction.choices, allow_blank=True)
     baseline_quote = OptionalCharInput(allow_blank=True)
 
-    server_set_fields = {
-        "id",
-        "url",
-        "is_context",
-        "pillar",
-        "unit_label",
-        "baseline",
-        "target",
-        "latest_value",
-        "latest_qualifier",
-        "latest_date",
-        "latest_phrase",
-        "latest_value_url",
-        "progress",
-        "values_url",
-    }
+    shown_as = IndicatorSerializer
 
     class Meta:
         model = Indicator

@@ -21,6 +21,7 @@ from commitments.api.base import (
     NamesWhatIsNotFound,
     created,
     no_such_commitment,
+    unlinked,
 )
 from commitments.api.fields import (
     OptionalCharInput,
@@ -99,11 +100,7 @@ class FeedStatusUpdateSerializer(StatusUpdateSerializer):
 
 class StatusUpdateCSVSerializer(StatusUpdateSerializer):
     class Meta(StatusUpdateSerializer.Meta):
-        fields = [
-            name
-            for name in StatusUpdateSerializer.Meta.fields
-            if name not in {"url", "commitment_url"}
-        ]
+        fields = unlinked(StatusUpdateSerializer)
         read_only_fields = fields
 
 
