@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from commitments.api import response_cache
 from commitments.api.exceptions import NotModified
+from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.permissions import may_see_unapproved
 from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
 from commitments.freshness import revalidate_each_time
@@ -221,3 +222,11 @@ class CSVExportMixin:
         if self.wants_csv and response.status_code == status.HTTP_200_OK:
             response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
         return response
+
+
+class ResourceViewSetMixin(
+    NamesWhatIsNotFound, IdempotentPostMixin, CSVExportMixin, ConditionalGetMixin
+):
+    """The conventions every resource family's viewset follows (commitments, status updates,
+    contributions, indicators, indicator values): a 404 that names what was asked for,
+    idempotent POSTs, a list's CSV and XLSX, conditional GETs and the response cache."""

@@ -13,9 +13,7 @@ from commitments.api.base import (
     CSV_PARAMETER,
     NO_SUCH_COMMITMENT,
     VERSIONED_ETAG,
-    ConditionalGetMixin,
-    CSVExportMixin,
-    NamesWhatIsNotFound,
+    ResourceViewSetMixin,
     created,
     no_such_commitment,
     version_seal,
@@ -30,7 +28,6 @@ from commitments.api.fields import (
     person_columns,
 )
 from commitments.api.filters import CommitmentFilter, point_in_time
-from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.indicators import IndicatorSerializer
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.api.updates import StatusUpdateSerializer
@@ -406,10 +403,7 @@ class HistoricalChangeSerializer(serializers.Serializer):
     ),
 )
 class CommitmentViewSet(
-    NamesWhatIsNotFound,
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
+    ResourceViewSetMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,

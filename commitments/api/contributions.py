@@ -13,8 +13,7 @@ from rest_framework.views import APIView
 from commitments.api.base import (
     CSV_PARAMETER,
     ConditionalGetMixin,
-    CSVExportMixin,
-    NamesWhatIsNotFound,
+    ResourceViewSetMixin,
     created,
     unlinked,
 )
@@ -34,7 +33,6 @@ from commitments.api.filters import (
     pillar_filter,
     point_in_time,
 )
-from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.renderers import CSVRenderer, XLSXRenderer
 from commitments.models import (
     CURRENCY_CHOICES,
@@ -405,10 +403,7 @@ class MatrixRowSerializer(serializers.Serializer):
     ),
 )
 class ContributionViewSet(
-    NamesWhatIsNotFound,
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
+    ResourceViewSetMixin,
     mixins.CreateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):

@@ -11,15 +11,13 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 
 from commitments.api.base import (
     CSV_PARAMETER,
-    ConditionalGetMixin,
-    CSVExportMixin,
-    NamesWhatIsNotFound,
+    ResourceViewSetMixin,
 )
 from commitments.api.fields import (
     OptionalCharInput,
@@ -35,7 +33,6 @@ from commitments.api.filters import (
     pillar_filter,
     point_in_time,
 )
-from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.permissions import may_read, may_see_unapproved
 from commitments.api.representation import RowMethodField
 from commitments.api.review import (
@@ -43,6 +40,7 @@ from commitments.api.review import (
     DecisionWriteSerializer,
     ReviewActionMixin,
     ReviewedRecordSerializer,
+    review_documented,
 )
 from commitments.models import (
     FIGURE_DECIMALS,
@@ -306,27 +304,16 @@ def values_shown(request, values):
         parameters=POINT_IN_TIME_PARAMETERS,
         tags=["indicators"],
     ),
-    review=extend_schema(
-        summary="Approve or return an indicator value (Reviewers, Editors)",
-        description="Four eyes, as for status updates: a pending value counts only once "
-        "someone other than its author approves it; returned, it never counts. A decision is "
-        "final (409 otherwise). Nobody decides on their own value, superusers included (403).",
-        request=IndicatorValueReviewWriteSerializer,
-        responses={201: IndicatorValueReviewSerializer},
-        filters=False,
-        tags=["indicators"],
+    review=review_documented(
+        "Approve or return an indicator value (Reviewers, Editors)",
+        "Four eyes, as for status updates: a pending value counts only once someone other than "
+        "its author approves it; returned, it never counts. A decision is final (409 "
+        "otherwise). Nobody decides on their own value, superusers included (403).",
+        sent=IndicatorValueReviewWriteSerializer,
+        tag="indicators",
     ),
 )
-class IndicatorValueViewSet(
-    ReviewActionMixin,
-    NamesWhatIsNotFound,
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class IndicatorValueViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = IndicatorValue.objects.for_display()
     filterset_class = IndicatorValueFilter
     serializer_class = IndicatorValueSerializer

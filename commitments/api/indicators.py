@@ -18,9 +18,7 @@ from rest_framework.decorators import action
 
 from commitments.api.base import (
     CSV_PARAMETER,
-    ConditionalGetMixin,
-    CSVExportMixin,
-    NamesWhatIsNotFound,
+    ResourceViewSetMixin,
     created,
 )
 from commitments.api.fields import (
@@ -38,7 +36,6 @@ from commitments.api.filters import (
     pillar_filter,
     point_in_time,
 )
-from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.indicator_values import (
     POINT_IN_TIME_PARAMETERS,
     REVIEW_STATE_PARAMETER,
@@ -398,10 +395,7 @@ class IndicatorWriteSerializer(StrictWriteSerializer):
     ),
 )
 class IndicatorViewSet(
-    NamesWhatIsNotFound,
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
+    ResourceViewSetMixin,
     mixins.CreateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):

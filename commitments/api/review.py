@@ -5,6 +5,7 @@ action that takes it, POST <record>/review/, with the rule of who sees which rec
 record type says only what differs: its words in the documentation, which records its list
 shows, and the address of one record."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -157,6 +158,19 @@ class DecisionWriteSerializer(StrictWriteSerializer):
 
     class Meta:
         fields = ["decision", "comment"]
+
+
+def review_documented(summary, description, *, sent, tag):
+    """The documentation of a viewset's review action (extend_schema_view(review=...)): what a
+    reviewer sends (`sent`), answered by its `shown_as` with a 201."""
+    return extend_schema(
+        summary=summary,
+        description=description,
+        request=sent,
+        responses={201: sent.shown_as},
+        filters=False,
+        tags=[tag],
+    )
 
 
 class ReviewActionMixin:

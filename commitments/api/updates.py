@@ -17,8 +17,7 @@ from rest_framework.response import Response
 from commitments.api.base import (
     CSV_PARAMETER,
     ConditionalGetMixin,
-    CSVExportMixin,
-    NamesWhatIsNotFound,
+    ResourceViewSetMixin,
     created,
     no_such_commitment,
     unlinked,
@@ -41,6 +40,7 @@ from commitments.api.review import (
     DecisionWriteSerializer,
     ReviewActionMixin,
     ReviewedRecordSerializer,
+    review_documented,
 )
 from commitments.models import Commitment, Review, StatusUpdate
 from commitments.services import record_status_update
@@ -219,26 +219,17 @@ class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.L
         description="One status update by its id, as the `Location` of its creation names it. "
         "A pending or returned update is a 404 to anyone but staff.",
     ),
-    review=extend_schema(
-        summary="Approve or return a status update (Reviewers, Editors)",
-        description="Four eyes: a pending update counts only once someone other than its "
-        "author approves it; returned, it never counts, and its author answers with a new "
-        "update that `corrects` it. A decision is final: an update has at most one (409 "
-        "otherwise). Nobody decides on their own update, superusers included (403).",
-        request=ReviewWriteSerializer,
-        responses={201: ReviewSerializer},
-        filters=False,
-        tags=["updates"],
+    review=review_documented(
+        "Approve or return a status update (Reviewers, Editors)",
+        "Four eyes: a pending update counts only once someone other than its author approves "
+        "it; returned, it never counts, and its author answers with a new update that "
+        "`corrects` it. A decision is final: an update has at most one (409 otherwise). Nobody "
+        "decides on their own update, superusers included (403).",
+        sent=ReviewWriteSerializer,
+        tag="updates",
     ),
 )
-class StatusUpdateViewSet(
-    ReviewActionMixin,
-    NamesWhatIsNotFound,
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
-    viewsets.ReadOnlyModelViewSet,
-):
+class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = StatusUpdate.objects.for_display()
     filterset_class = StatusUpdateFilter
     pagination_class = FeedPagination
