@@ -1,7 +1,8 @@
 """API v1 for indicator values (issue 15): the values observed of an indicator, reviewed as
 status updates are (four eyes; only approved values count, and only they are shown to anyone
-but staff), read as of a past day if asked. Filters, serializers and views together, as
-api/contributions.py; the indicators themselves are indicators.py's."""
+but staff; the review itself is review.py's), read as of a past day if asked. Filters,
+serializers and views together, as api/contributions.py; the indicators themselves are
+indicators.py's."""
 
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes

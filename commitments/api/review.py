@@ -178,7 +178,7 @@ class ReviewActionMixin:
     <id>/review/, a reviewer's decision (four eyes), answered with the decision. The viewset
     names what a reviewer sends (`review_serializer_class`, whose `shown_as` answers), says
     which records its list shows (`listed`) and documents the action
-    (extend_schema_view(review=...))."""
+    (extend_schema_view(review=review_documented(...)))."""
 
     review_serializer_class = None
 
@@ -195,18 +195,17 @@ class ReviewActionMixin:
     def listed(self, records):
         raise NotImplementedError
 
+    def get_permissions(self):
+        if self.action == "review":
+            return [MayReview()]
+        return super().get_permissions()
+
     def get_serializer_class(self):
         if self.action == "review":
             return self.review_serializer_class
         return super().get_serializer_class()
 
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="review",
-        filter_backends=[],
-        permission_classes=[MayReview],
-    )
+    @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
     def review(self, request, *args, **kwargs):
         record = self.get_object()
         serializer = self.get_serializer(data=request.data)

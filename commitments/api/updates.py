@@ -1,7 +1,7 @@
 """Status updates in the API: their representations, what an analyst sends, a reviewer's
 decision (four eyes), a commitment's history (/commitments/<code>/updates/) and the feed
-(/updates/) with its streamed CSV and bounded workbook. Indicator values, reviewed alike,
-are indicator_values.py's."""
+(/updates/) with its streamed CSV and bounded workbook. The review itself, the same for
+indicator values (indicator_values.py), is review.py's: here is only what differs."""
 
 import itertools
 import logging
