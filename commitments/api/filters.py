@@ -195,28 +195,30 @@ def _within_places(places, commitment="pk"):
     return Exists(through.objects.filter(within, commitment_id=OuterRef(commitment)))
 
 
-def commitment_filter(field_name="commitment__code", **kwargs):
+def _by_key(model, field_name, help_text):
+    """`model`'s rows by the key `field_name` ends with (a commitment's code, a slug)."""
+    return by_slugs(
+        field_name=field_name,
+        queryset=model.objects.all(),
+        to_field_name=field_name.rsplit("__", 1)[-1],
+        distinct=False,
+        help_text=help_text,
+    )
+
+
+def commitment_filter(
+    field_name="commitment__code", help_text="Commitment code; repeat for several."
+):
     """Commitments by code, `field_name` leading to the filtered rows' commitment's code."""
-    kwargs.setdefault("help_text", "Commitment code; repeat for several.")
-    return by_slugs(
-        field_name=field_name,
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
-        **kwargs,
-    )
+    return _by_key(Commitment, field_name, help_text)
 
 
-def pillar_filter(field_name="commitment__pillar__slug", **kwargs):
+def pillar_filter(
+    field_name="commitment__pillar__slug",
+    help_text="Pillar slug of the commitment; repeat for several.",
+):
     """Pillars by slug, `field_name` leading to the filtered rows' pillar's slug."""
-    kwargs.setdefault("help_text", "Pillar slug of the commitment; repeat for several.")
-    return by_slugs(
-        field_name=field_name,
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
-        **kwargs,
-    )
+    return _by_key(Pillar, field_name, help_text)
 
 
 def place_filter(**kwargs):
