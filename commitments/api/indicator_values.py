@@ -125,8 +125,9 @@ class IndicatorValueSerializer(ReviewedRecordSerializer):
     phrase = serializers.CharField(read_only=True, help_text="The value in words, qualified.")
     corrects = RowMethodField(columns=["corrects_id", "corrects_approved"], allow_null=True)
 
-    # Its documentation's words as they were written before the two record types shared their
-    # fields (docs/openapi.yaml); the updates' (ReviewedRecordSerializer's) fit values too.
+    # Its documentation's own words, kept as docs/openapi.yaml has them; the shared ones
+    # (ReviewedRecordSerializer's, the updates') would fit values as well, whose returns are
+    # answered by a correction too.
     help_texts = {
         "corrects": "Id of the approved value this one corrects (and, once approved, replaces).",
         "corrected_by": "Id of the later value that corrects this one, once that correction is "
@@ -146,7 +147,8 @@ class IndicatorValueSerializer(ReviewedRecordSerializer):
     def get_value(self, observation) -> str:
         return figure(observation.value)
 
-    # The updates' rule, documented as an integer field is (nullable once, from the field).
+    # The updates' rule, documented as the integer field it replaced was (the same schema,
+    # key for key: nullable from the field, not from the method's type).
     @extend_schema_field({"type": "integer"})
     def get_corrects(self, row):
         return super().get_corrects(row)
