@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from commitments.api.indicator_values import IndicatorValueCSVSerializer
 from commitments.api.renderers import XLSXRenderer
 from commitments.models import Indicator
+from commitments.services import approve_or_return
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +168,17 @@ def test_the_csv_has_every_row_flat(api, observed, hum1_indicator):
     assert row["period_end"] == "2024-06-30"
     assert row["evidence_source"] == '\'=HYPERLINK("x")'  # never a formula
     assert row["review_state"] == "approved"
+
+
+def test_the_csv_has_the_review_comment_as_the_updates_csv_has(
+    api, observe, hum1_indicator, review_required, reviewer
+):
+    value = observe(hum1_indicator, "21.5")
+    approve_or_return(value, reviewer=reviewer, decision="approve", comment="Checked.")
+
+    header, row = csv_rows(api.get(LIST, {"format": "csv"}))
+
+    assert dict(zip(header, row, strict=True))["review_comment"] == "Checked."
 
 
 def test_the_csv_is_not_paged(api, observe, hum1_indicator, settings):

@@ -766,7 +766,27 @@ def test_the_author_cannot_review_their_own_value_and_an_analyst_none(
     )
 
     assert (mine.status_code, not_a_reviewer.status_code) == (403, 403)
+    assert not_a_reviewer.json()["detail"] == (
+        "Only Reviewers and Editors may approve or return indicator values."
+    )
     assert not IndicatorValueReview.objects.exists()
+
+
+def test_a_correction_of_a_returned_value_names_it_to_staff_only(
+    api, indicator, observe, review_required, reviewer, viewer, token_for
+):
+    """As for status updates: a returned value was never public, nor is its id."""
+    returned = observe(indicator, "29000000000")
+    approve_or_return(returned, reviewer=reviewer, decision="return", comment="Source?")
+    answer = observe(indicator, "24000000000", corrects=returned)
+    approve_or_return(answer, reviewer=reviewer, decision="approve")
+    url = f"/api/v1/indicator-values/{answer.pk}/"
+
+    anonymous = api.get(url).json()["corrects"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(viewer)}")
+    staff = api.get(url).json()["corrects"]
+
+    assert (anonymous, staff) == (None, returned.pk)
 
 
 def test_a_return_without_a_comment_is_a_400(

@@ -43,21 +43,18 @@ class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
     autocomplete_fields = ["commitment"]
     fieldsets = [
         (None, {"fields": ["slug", "name", "description", "commitment"]}),
-        ("Measure", {"fields": ["unit", "unit_other", "measure", "direction"]}),
+        ("Measure", {"fields": Indicator.MEASURE_FIELDS}),
         (
             "Baseline",
             {
                 "fields": [
-                    "baseline_value",
-                    "baseline_qualifier",
-                    "baseline_date",
+                    *Indicator.BASELINE_FIELDS,
                     "baseline_source",
-                    "baseline_paragraph",
-                    "baseline_quote",
+                    *Indicator.BASELINE_QUOTE_FIELDS,
                 ]
             },
         ),
-        ("Target", {"fields": ["target_value", "target_qualifier", "target_date"]}),
+        ("Target", {"fields": Indicator.TARGET_FIELDS}),
         ("Progress", {"fields": ["latest_display", "progress_display", "record_value_link"]}),
     ]
     readonly_fields = ["latest_display", "progress_display", "record_value_link"]

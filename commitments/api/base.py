@@ -7,18 +7,22 @@ import datetime
 import hashlib
 import re
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
+from django.utils.functional import classproperty
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import status
+from rest_framework import relations, status
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
 from commitments.api import response_cache
 from commitments.api.exceptions import NotModified
+from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.permissions import may_see_unapproved
 from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
 from commitments.freshness import revalidate_each_time
@@ -58,8 +62,27 @@ def created(data, location):
     return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(location)})
 
 
+NO_SUCH_COMMITMENT = "No commitment with code '{code}'. Codes look like MIL-1 or GLB-2.3."
+
+
 def no_such_commitment(code):
-    return f"No commitment with code '{code}'. Codes look like MIL-1 or GLB-2.3."
+    return NO_SUCH_COMMITMENT.format(code=code)
+
+
+class NamesWhatIsNotFound:
+    """A 404 that says what was asked for: "No status update #7." (the model's verbose name and
+    the id), or `not_found` formatted with the address's arguments."""
+
+    not_found = "No {verbose_name} #{pk}."
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as error:
+            verbose_name = self.queryset.model._meta.verbose_name
+            raise NotFound(
+                self.not_found.format(verbose_name=verbose_name, **self.kwargs)
+            ) from error
 
 
 class ConditionalGetMixin:
@@ -144,10 +167,32 @@ class ConditionalGetMixin:
         return response
 
 
+def unlinked(serializer_class):
+    """The fields of `serializer_class` but its links to the API's other addresses: the columns
+    of its CSV, which is read without the API."""
+    return [
+        name
+        for name, field in serializer_class().fields.items()
+        if not isinstance(field, relations.HyperlinkedRelatedField)
+    ]
+
+
 class CSVExportMixin:
     """`?format=csv` and `?format=xlsx` on a list give every matching row, unpaginated: the
     view's `csv_columns`, from the serializer get_serializer_class gives when
-    `wants_spreadsheet`."""
+    `wants_spreadsheet` (`spreadsheet_serializer_class`, and its fields, unless the view says
+    otherwise)."""
+
+    spreadsheet_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.wants_spreadsheet:
+            return self.spreadsheet_serializer_class
+        return super().get_serializer_class()
+
+    @classproperty
+    def csv_columns(cls):
+        return list(cls.spreadsheet_serializer_class.Meta.fields)
 
     def get_renderers(self):
         renderers = [JSONRenderer(), BrowsableAPIRenderer()]
@@ -177,3 +222,11 @@ class CSVExportMixin:
         if self.wants_csv and response.status_code == status.HTTP_200_OK:
             response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
         return response
+
+
+class ResourceViewSetMixin(
+    NamesWhatIsNotFound, IdempotentPostMixin, CSVExportMixin, ConditionalGetMixin
+):
+    """The conventions every resource family's viewset follows (commitments, status updates,
+    contributions, indicators, indicator values): a 404 that names what was asked for,
+    idempotent POSTs, a list's CSV and XLSX, conditional GETs and the response cache."""

@@ -3,7 +3,6 @@ add or change one (If-Match on a change), their change history, and CommitmentVi
 Their status updates are updates.py's; their indicators, indicators.py's."""
 
 from django.contrib.auth import get_user_model
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -12,9 +11,9 @@ from rest_framework.response import Response
 
 from commitments.api.base import (
     CSV_PARAMETER,
+    NO_SUCH_COMMITMENT,
     VERSIONED_ETAG,
-    ConditionalGetMixin,
-    CSVExportMixin,
+    ResourceViewSetMixin,
     created,
     no_such_commitment,
     version_seal,
@@ -29,7 +28,6 @@ from commitments.api.fields import (
     person_columns,
 )
 from commitments.api.filters import CommitmentFilter, point_in_time
-from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.indicators import IndicatorSerializer
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.api.updates import StatusUpdateSerializer
@@ -88,6 +86,19 @@ OWNER_HELP = (
 )
 
 
+# Where a commitment stands after its status, and when and by whom it is to be assessed: in
+# its JSON and in its CSV alike.
+STANDING_FIELDS = [
+    "progress",
+    "as_of",
+    "last_update_at",
+    "is_stale",
+    "owner",
+    "target_date",
+    "update_cadence_days",
+]
+
+
 class AssessmentFields(NamesPeople, serializers.Serializer):
     """Whether a commitment needs a new assessment, and who is to make it."""
 
@@ -140,13 +151,7 @@ class CommitmentSerializer(
             "source",
             "status",
             "status_label",
-            "progress",
-            "as_of",
-            "last_update_at",
-            "is_stale",
-            "owner",
-            "target_date",
-            "update_cadence_days",
+            *STANDING_FIELDS,
             "version",
             "updates_url",
         ]
@@ -208,13 +213,7 @@ class CommitmentCSVSerializer(
             "pillar",
             "parent",
             "status",
-            "progress",
-            "as_of",
-            "last_update_at",
-            "is_stale",
-            "owner",
-            "target_date",
-            "update_cadence_days",
+            *STANDING_FIELDS,
             "themes",
             "places",
             "partners",
@@ -321,29 +320,18 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
         )
 
 
+# What a commitment is from its creation on: its code, its text and where the text comes from.
+NEVER_CHANGE = {"code", "text", "source_document", "paragraph", "pillar"}
+
+
 class CommitmentUpdateSerializer(CommitmentCreateSerializer):
     """What can change in a commitment; its code, text and source never do."""
 
-    server_set_fields = {
-        *CommitmentCreateSerializer.server_set_fields,
-        "code",
-        "text",
-        "source_document",
-        "paragraph",
-        "pillar",
-    }
+    server_set_fields = {*CommitmentCreateSerializer.server_set_fields, *NEVER_CHANGE}
 
     class Meta(CommitmentCreateSerializer.Meta):
         fields = [
-            "title",
-            "parent",
-            "themes",
-            "places",
-            "partners",
-            "lead_partners",
-            "owner",
-            "target_date",
-            "update_cadence_days",
+            name for name in CommitmentCreateSerializer.Meta.fields if name not in NEVER_CHANGE
         ]
 
 
@@ -415,9 +403,7 @@ class HistoricalChangeSerializer(serializers.Serializer):
     ),
 )
 class CommitmentViewSet(
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
+    ResourceViewSetMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -427,8 +413,10 @@ class CommitmentViewSet(
     lookup_value_regex = r"[^/]+"
     filterset_class = CommitmentFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
-    csv_columns = list(CommitmentCSVSerializer.Meta.fields)
+    serializer_class = CommitmentSerializer
+    spreadsheet_serializer_class = CommitmentCSVSerializer
     csv_filename = "commitments.csv"
+    not_found = NO_SUCH_COMMITMENT
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -439,15 +427,7 @@ class CommitmentViewSet(
             return CommitmentDetailSerializer
         if self.action == "history":
             return HistoricalChangeSerializer
-        if self.wants_spreadsheet:
-            return CommitmentCSVSerializer
-        return CommitmentSerializer
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as error:
-            raise NotFound(no_such_commitment(self.kwargs["code"])) from error
+        return super().get_serializer_class()
 
     def get_queryset(self):
         queryset = super().get_queryset()

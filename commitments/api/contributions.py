@@ -3,20 +3,19 @@ partners by commitments matrix of them. Filters, serializers and views together,
 resource family's module; they follow the same conventions (base.ConditionalGetMixin's ETags
 and response cache, the CSV of CSVExportMixin, ReadOrModelPermission)."""
 
-from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.base import (
     CSV_PARAMETER,
     ConditionalGetMixin,
-    CSVExportMixin,
+    ResourceViewSetMixin,
     created,
+    unlinked,
 )
 from commitments.api.fields import (
     NullAsBlank,
@@ -25,9 +24,15 @@ from commitments.api.fields import (
     OptionalURLField,
     OptionalURLInput,
     StrictWriteSerializer,
+    correction_of,
 )
-from commitments.api.filters import by_slugs, point_in_time
-from commitments.api.idempotency import IdempotentPostMixin
+from commitments.api.filters import (
+    applied_by_the_view,
+    by_slugs,
+    commitment_filter,
+    pillar_filter,
+    point_in_time,
+)
 from commitments.api.renderers import CSVRenderer, XLSXRenderer
 from commitments.models import (
     CURRENCY_CHOICES,
@@ -36,7 +41,6 @@ from commitments.models import (
     Contribution,
     ContributionKind,
     Partner,
-    Pillar,
 )
 from commitments.people import person_name
 from commitments.selectors import FUNNEL_STAGES, contribution_matrix
@@ -60,20 +64,8 @@ class ContributionFilter(filters.FilterSet):
         distinct=False,
         help_text="Kind of partner (member_state: the Coalition's members); repeat for several.",
     )
-    commitment = by_slugs(
-        field_name="commitment__code",
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
-        help_text="Commitment code; repeat for several.",
-    )
-    pillar = by_slugs(
-        field_name="commitment__pillar__slug",
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
-        help_text="Pillar slug of the commitment; repeat for several.",
-    )
+    commitment = commitment_filter()
+    pillar = pillar_filter()
     kind = filters.MultipleChoiceFilter(
         choices=ContributionKind.choices,
         distinct=False,
@@ -90,28 +82,36 @@ class ContributionFilter(filters.FilterSet):
     until = filters.DateFilter(
         field_name="date", lookup_expr="lte", help_text="Made on or before this date (ISO 8601)."
     )
-    # Applied by the view, before every other filter (point_in_time).
-    as_of = filters.DateFilter(
-        method="filter_applied_by_the_view",
-        help_text="YYYY-MM-DD, not in the future: the contributions made by then (as known "
-        "today, unless known_on says otherwise); a correction replaces what it corrects from "
-        "the day it was recorded.",
+    as_of = applied_by_the_view(
+        "YYYY-MM-DD, not in the future: the contributions made by then (as known today, unless "
+        "known_on says otherwise); a correction replaces what it corrects from the day it was "
+        "recorded."
     )
-    known_on = filters.DateFilter(
-        method="filter_applied_by_the_view",
-        help_text="YYYY-MM-DD, not in the future, not before as_of: only contributions and "
-        "corrections recorded by the end of that day. Alone, it is also the as_of date.",
+    known_on = applied_by_the_view(
+        "YYYY-MM-DD, not in the future, not before as_of: only contributions and corrections "
+        "recorded by the end of that day. Alone, it is also the as_of date."
     )
 
     class Meta:
         model = Contribution
         fields = []
 
-    def filter_applied_by_the_view(self, queryset, name, value):
-        return queryset
-
 
 # Serializers.
+
+
+# What a contribution says after its kind, as it is recorded and as it is shown.
+CONTRIBUTED_FIELDS = [
+    "amount",
+    "currency",
+    "count",
+    "unit",
+    "date",
+    "evidence_url",
+    "evidence_source",
+    "note",
+    "corrects",
+]
 
 
 class ContributionSerializer(serializers.ModelSerializer):
@@ -171,15 +171,7 @@ class ContributionSerializer(serializers.ModelSerializer):
             "commitment_url",
             "kind",
             "kind_label",
-            "amount",
-            "currency",
-            "count",
-            "unit",
-            "date",
-            "evidence_url",
-            "evidence_source",
-            "note",
-            "corrects",
+            *CONTRIBUTED_FIELDS,
             "corrected_by",
             "author",
             "created_at",
@@ -194,11 +186,7 @@ class ContributionSerializer(serializers.ModelSerializer):
 
 class ContributionCSVSerializer(ContributionSerializer):
     class Meta(ContributionSerializer.Meta):
-        fields = [
-            name
-            for name in ContributionSerializer.Meta.fields
-            if name not in {"url", "commitment_url"}
-        ]
+        fields = unlinked(ContributionSerializer)
         read_only_fields = fields
 
 
@@ -249,24 +237,12 @@ class ContributionWriteSerializer(StrictWriteSerializer):
     evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
     evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
     note = OptionalCharInput(allow_blank=True)
-    corrects = serializers.PrimaryKeyRelatedField(
-        queryset=Contribution.objects.all(),
-        required=False,
-        allow_null=True,
+    corrects = correction_of(
+        Contribution,
         help_text="Id of the contribution this one corrects: it then counts in no total.",
     )
 
-    server_set_fields = {
-        "id",
-        "url",
-        "author",
-        "created_at",
-        "corrected_by",
-        "kind_label",
-        "partner_name",
-        "partner_kind",
-        "commitment_url",
-    }
+    shown_as = ContributionSerializer
 
     class Meta:
         model = Contribution
@@ -274,15 +250,7 @@ class ContributionWriteSerializer(StrictWriteSerializer):
             "partner",
             "commitment",
             "kind",
-            "amount",
-            "currency",
-            "count",
-            "unit",
-            "date",
-            "evidence_url",
-            "evidence_source",
-            "note",
-            "corrects",
+            *CONTRIBUTED_FIELDS,
         ]
         # A contribution is corrected once: record_contribution's checks say so, by field.
         validators = []
@@ -435,15 +403,15 @@ class MatrixRowSerializer(serializers.Serializer):
     ),
 )
 class ContributionViewSet(
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
+    ResourceViewSetMixin,
     mixins.CreateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
     queryset = Contribution.objects.for_display()
     filterset_class = ContributionFilter
     http_method_names = ["get", "post", "head", "options"]
+    serializer_class = ContributionSerializer
+    spreadsheet_serializer_class = ContributionCSVSerializer
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -455,7 +423,7 @@ class ContributionViewSet(
     def csv_columns(self):
         if self.action == "matrix":
             return list(MatrixRowSerializer().fields)
-        return list(ContributionCSVSerializer.Meta.fields)
+        return super().csv_columns
 
     @property
     def csv_filename(self):
@@ -476,15 +444,7 @@ class ContributionViewSet(
             return ContributionWriteSerializer
         if self.action == "matrix" and self.wants_spreadsheet:
             return MatrixRowSerializer
-        if self.wants_spreadsheet:
-            return ContributionCSVSerializer
-        return ContributionSerializer
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as error:
-            raise NotFound(f"No contribution #{self.kwargs['pk']}.") from error
+        return super().get_serializer_class()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

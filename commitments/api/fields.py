@@ -84,25 +84,40 @@ class OptionalChoiceInput(NullAsBlank, serializers.ChoiceField):
 
 class StrictWriteSerializer(serializers.ModelSerializer):
     """Refuses fields it does not accept, instead of silently ignoring them: a client that
-    tries to set an author, a code or a version learns that it cannot."""
+    tries to set an author, a code or a version learns that it cannot.
+
+    What the server sets is what the written thing's representation shows (`shown_as`, the
+    serializer that answers the write) and this serializer does not take, unless
+    `server_set_fields` says otherwise."""
+
+    shown_as = None
+    server_set_fields = None
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = set(data) - {
-                name for name, field in self.fields.items() if not field.read_only
-            }
+            accepted = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = set(data) - accepted
             if unknown:
+                server_set = self.server_set_fields
+                if server_set is None:
+                    server_set = set(self.shown_as().fields) - accepted
                 raise serializers.ValidationError(
                     {
                         name: ["This field cannot be set here."]
-                        if name in self.server_set_fields
+                        if name in server_set
                         else ["Unknown field."]
                         for name in sorted(unknown)
                     }
                 )
         return super().to_internal_value(data)
 
-    server_set_fields = set()
+
+def correction_of(model, *, help_text):
+    """The `corrects` of a new record: the id of an earlier record of `model`, if it corrects
+    one (the recording service says which it may)."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=model.objects.all(), required=False, allow_null=True, help_text=help_text
+    )
 
 
 class RefSerializer(serializers.Serializer):

@@ -166,6 +166,16 @@ def by_slugs(**kwargs):
     return extend_schema_field(schema)(filters.ModelMultipleChoiceFilter(**kwargs))
 
 
+def _as_is(queryset, name, value):
+    return queryset
+
+
+def applied_by_the_view(help_text):
+    """?as_of= or ?known_on=, which the view applies before every other filter (point_in_time):
+    declared on the filterset to be documented (and counted in the summary's cache key)."""
+    return filters.DateFilter(method=_as_is, help_text=help_text)
+
+
 def _linked_to(through, column, values, commitment="pk"):
     """Rows whose commitment (the field `commitment` of the filtered rows) is linked to any of
     `values`."""
@@ -183,6 +193,32 @@ def _within_places(places, commitment="pk"):
     )  # fmt: skip
     through = Commitment.places.through
     return Exists(through.objects.filter(within, commitment_id=OuterRef(commitment)))
+
+
+def _by_key(model, field_name, help_text):
+    """`model`'s rows by the key `field_name` ends with (a commitment's code, a slug)."""
+    return by_slugs(
+        field_name=field_name,
+        queryset=model.objects.all(),
+        to_field_name=field_name.rsplit("__", 1)[-1],
+        distinct=False,
+        help_text=help_text,
+    )
+
+
+def commitment_filter(
+    field_name="commitment__code", help_text="Commitment code; repeat for several."
+):
+    """Commitments by code, `field_name` leading to the filtered rows' commitment's code."""
+    return _by_key(Commitment, field_name, help_text)
+
+
+def pillar_filter(
+    field_name="commitment__pillar__slug",
+    help_text="Pillar slug of the commitment; repeat for several.",
+):
+    """Pillars by slug, `field_name` leading to the filtered rows' pillar's slug."""
+    return _by_key(Pillar, field_name, help_text)
 
 
 def place_filter(**kwargs):
@@ -226,12 +262,28 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, "code")
 
 
-class CommitmentFilter(filters.FilterSet):
-    pillar = by_slugs(
-        field_name="pillar__slug",
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
+class ByConcerns(filters.FilterSet):
+    """Place and theme, filters through the filtered rows' commitment: `commitment_ref`, the
+    path of its id in those rows."""
+
+    commitment_ref = "pk"
+
+    place = place_filter()
+    theme = theme_filter()
+
+    def filter_place(self, queryset, name, places):
+        return queryset.filter(_within_places(places, self.commitment_ref)) if places else queryset
+
+    def filter_theme(self, queryset, name, themes):
+        if not themes:
+            return queryset
+        through = Commitment.themes.through
+        return queryset.filter(_linked_to(through, "theme", themes, self.commitment_ref))
+
+
+class CommitmentFilter(ByConcerns):
+    pillar = pillar_filter(
+        "pillar__slug",
         help_text="Pillar slug; repeat for several (?pillar=military&pillar=political).",
     )
     status = filters.MultipleChoiceFilter(
@@ -240,16 +292,11 @@ class CommitmentFilter(filters.FilterSet):
         method="filter_status",
         help_text="Current status (on an as_of read, the status then); repeat for several.",
     )
-    code = by_slugs(
-        field_name="code",
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
+    code = commitment_filter(
+        "code",
         help_text="Commitment code; repeat for several commitments in one read "
         "(?code=MIL-1&code=POL-3).",
     )
-    place = place_filter()
-    theme = theme_filter()
     partner = by_slugs(
         field_name="partners",
         queryset=Partner.objects.all(),
@@ -281,10 +328,8 @@ class CommitmentFilter(filters.FilterSet):
         "since then (an update approved, or recorded where review is off). On an as_of read, "
         "whose update in effect then was recorded since.",
     )
-    # Applied by the views, before every other filter (point_in_time); declared here to be
-    # documented, and counted in the summary's cache key.
-    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=AS_OF_HELP)
-    known_on = filters.DateFilter(method="filter_applied_by_the_view", help_text=KNOWN_ON_HELP)
+    as_of = applied_by_the_view(AS_OF_HELP)
+    known_on = applied_by_the_view(KNOWN_ON_HELP)
     search = filters.CharFilter(
         method="filter_search",
         validators=[search_words],
@@ -311,14 +356,6 @@ class CommitmentFilter(filters.FilterSet):
     class Meta:
         model = Commitment
         fields = []
-
-    def filter_place(self, queryset, name, places):
-        return queryset.filter(_within_places(places)) if places else queryset
-
-    def filter_theme(self, queryset, name, themes):
-        if not themes:
-            return queryset
-        return queryset.filter(_linked_to(Commitment.themes.through, "theme", themes))
 
     def filter_partner(self, queryset, name, partners):
         if not partners:
@@ -365,9 +402,6 @@ class CommitmentFilter(filters.FilterSet):
         if since is None:
             return queryset
         return queryset.filter(**{f"{queryset.shown('last_update_at')}__gte": since})
-
-    def filter_applied_by_the_view(self, queryset, name, value):
-        return queryset
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
@@ -467,7 +501,9 @@ class TimelineForm(PeriodForm):
         return interval_start(to, self.cleaned_data["interval"], back=11)
 
 
-class StatusUpdateFilter(filters.FilterSet):
+class StatusUpdateFilter(ByConcerns):
+    commitment_ref = "commitment_id"
+
     approved_since = InstantFilter(
         field_name="review__decided_at",
         lookup_expr="gte",
@@ -481,27 +517,13 @@ class StatusUpdateFilter(filters.FilterSet):
     until = InstantFilter(
         field_name="created_at", lookup_expr="lt", help_text="Recorded before (ISO 8601)."
     )
-    pillar = by_slugs(
-        field_name="commitment__pillar__slug",
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
-        help_text="Pillar slug of the commitment; repeat for several.",
-    )
+    pillar = pillar_filter()
     status = filters.MultipleChoiceFilter(
         choices=Status.assessments(),
         distinct=False,
         help_text="Status recorded; repeat for several.",
     )
-    commitment = by_slugs(
-        field_name="commitment__code",
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
-        help_text="Commitment code; repeat for several.",
-    )
-    place = place_filter()
-    theme = theme_filter()
+    commitment = commitment_filter()
     review_state = filters.ChoiceFilter(
         choices=[*ReviewState.choices, ("all", "All")],
         method="filter_review_state",
@@ -535,13 +557,3 @@ class StatusUpdateFilter(filters.FilterSet):
         if not may_review(self.request.user):
             raise PermissionDenied("Only signed-in Reviewers and Editors have updates to review.")
         return queryset.exclude(author=self.request.user)
-
-    # As on commitments, through each update's commitment.
-    def filter_place(self, queryset, name, places):
-        return queryset.filter(_within_places(places, "commitment_id")) if places else queryset
-
-    def filter_theme(self, queryset, name, themes):
-        if not themes:
-            return queryset
-        through = Commitment.themes.through
-        return queryset.filter(_linked_to(through, "theme", themes, "commitment_id"))

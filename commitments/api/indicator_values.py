@@ -1,59 +1,57 @@
 """API v1 for indicator values (issue 15): the values observed of an indicator, reviewed as
 status updates are (four eyes; only approved values count, and only they are shown to anyone
-but staff), read as of a past day if asked. Filters, serializers and views together, as
-api/contributions.py; the indicators themselves are indicators.py's."""
+but staff; the review itself is review.py's), read as of a past day if asked. Filters,
+serializers and views together, as api/contributions.py; the indicators themselves are
+indicators.py's."""
 
-from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, viewsets
-from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 
 from commitments.api.base import (
     CSV_PARAMETER,
-    ConditionalGetMixin,
-    CSVExportMixin,
-    created,
+    ResourceViewSetMixin,
 )
-from commitments.api.exceptions import Conflict
 from commitments.api.fields import (
-    OptionalCharField,
     OptionalCharInput,
-    OptionalChoiceField,
     OptionalChoiceInput,
-    OptionalURLField,
     OptionalURLInput,
     StrictWriteSerializer,
+    correction_of,
     figure,
 )
-from commitments.api.filters import by_slugs, point_in_time
-from commitments.api.idempotency import IdempotentPostMixin
-from commitments.api.permissions import MayReview, may_read, may_see_unapproved
-from commitments.api.updates import ReviewWriteSerializer
+from commitments.api.filters import (
+    applied_by_the_view,
+    commitment_filter,
+    pillar_filter,
+    point_in_time,
+)
+from commitments.api.permissions import may_read, may_see_unapproved
+from commitments.api.representation import RowMethodField
+from commitments.api.review import (
+    DecisionSerializer,
+    DecisionWriteSerializer,
+    ReviewActionMixin,
+    ReviewedRecordSerializer,
+    review_documented,
+)
 from commitments.models import (
     FIGURE_DECIMALS,
     FIGURE_DIGITS,
-    Commitment,
     Indicator,
     IndicatorValue,
     IndicatorValueReview,
-    Pillar,
     ReviewState,
 )
-from commitments.people import person_name
-from commitments.services import (
-    AlreadyDecided,
-    OwnRecord,
-    approve_or_return,
-    record_indicator_value,
-)
+from commitments.services import record_indicator_value
 
 # Filters.
 
@@ -77,18 +75,12 @@ class IndicatorValueFilter(filters.FilterSet):
     indicator = filters.ModelChoiceFilter(
         queryset=Indicator.objects.all(), help_text="Id of the indicator."
     )
-    commitment = by_slugs(
-        field_name="indicator__commitment__code",
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
+    commitment = commitment_filter(
+        "indicator__commitment__code",
         help_text="Code of the indicator's commitment; repeat for several.",
     )
-    pillar = by_slugs(
-        field_name="indicator__commitment__pillar__slug",
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
+    pillar = pillar_filter(
+        "indicator__commitment__pillar__slug",
         help_text="Pillar slug of the indicator's commitment; repeat for several.",
     )
     context = filters.BooleanFilter(
@@ -98,24 +90,29 @@ class IndicatorValueFilter(filters.FilterSet):
         "false: only values of commitments' indicators.",
     )
 
-    # Applied by the view, before every other filter (point_in_time).
-    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=VALUES_AS_OF_HELP)
-    known_on = filters.DateFilter(
-        method="filter_applied_by_the_view", help_text=VALUES_KNOWN_ON_HELP
-    )
+    as_of = applied_by_the_view(VALUES_AS_OF_HELP)
+    known_on = applied_by_the_view(VALUES_KNOWN_ON_HELP)
 
     class Meta:
         model = IndicatorValue
         fields = []
 
-    def filter_applied_by_the_view(self, queryset, name, value):
-        return queryset
-
 
 # Serializers.
 
 
-class IndicatorValueSerializer(serializers.ModelSerializer):
+VALUE_FIELDS = [
+    "value",
+    "qualifier",
+    "phrase",
+    "as_of",
+    "period_start",
+    "period_end",
+    *ReviewedRecordSerializer.RECORD_FIELDS,
+]
+
+
+class IndicatorValueSerializer(ReviewedRecordSerializer):
     """An observation of an indicator. Never changed once recorded; only approved values count,
     and only they are shown to anyone but staff."""
 
@@ -126,81 +123,35 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     )
     value = serializers.SerializerMethodField(help_text="A decimal string (never a float).")
     phrase = serializers.CharField(read_only=True, help_text="The value in words, qualified.")
-    evidence_url = OptionalURLField()
-    evidence_source = OptionalCharField()
-    confidence = OptionalChoiceField(choices=IndicatorValue.Confidence.choices)
-    corrects = serializers.IntegerField(
-        source="corrects_id",
-        allow_null=True,
-        read_only=True,
-        help_text="Id of the approved value this one corrects (and, once approved, replaces).",
-    )
-    corrected_by = serializers.IntegerField(
-        source="corrected_by_id",
-        allow_null=True,
-        read_only=True,
-        help_text="Id of the later value that corrects this one, once that correction is "
+    corrects = RowMethodField(columns=["corrects_id", "corrects_approved"], allow_null=True)
+
+    # Its documentation's own words, kept as docs/openapi.yaml has them; the shared ones
+    # (ReviewedRecordSerializer's, the updates') would fit values as well, whose returns are
+    # answered by a correction too.
+    help_texts = {
+        "corrects": "Id of the approved value this one corrects (and, once approved, replaces).",
+        "corrected_by": "Id of the later value that corrects this one, once that correction is "
         "approved: this one then no longer counts (superseded). Null while it stands, a "
         "correction pending review or returned included.",
-    )
-    author = serializers.SerializerMethodField()
-    review_state = serializers.ChoiceField(
-        choices=ReviewState.choices,
-        read_only=True,
-        help_text="pending until a reviewer decides; then approved (it counts) or returned "
+        "review_state": "pending until a reviewer decides; then approved (it counts) or returned "
         "(it never counts).",
-    )
-    reviewer = serializers.SerializerMethodField(
-        help_text="Who approved or returned it (never its author); null while pending, and "
-        "when it was approved on submission because review is not required."
-    )
-    review_comment = OptionalCharField(source="review.comment", default=None)
-    reviewed_at = serializers.DateTimeField(
-        source="review.decided_at", read_only=True, allow_null=True, default=None
-    )
+        "review_comment": None,
+        "reviewed_at": None,
+    }
 
     class Meta:
         model = IndicatorValue
-        fields = [
-            "id",
-            "url",
-            "indicator",
-            "indicator_url",
-            "value",
-            "qualifier",
-            "phrase",
-            "as_of",
-            "period_start",
-            "period_end",
-            "evidence_url",
-            "evidence_source",
-            "confidence",
-            "corrects",
-            "corrected_by",
-            "author",
-            "created_at",
-            "review_state",
-            "reviewer",
-            "review_comment",
-            "reviewed_at",
-        ]
+        fields = ["id", "url", "indicator", "indicator_url", *VALUE_FIELDS]
         read_only_fields = fields
-
-    def _reader(self):
-        request = self.context.get("request")
-        return getattr(request, "user", None)
 
     def get_value(self, observation) -> str:
         return figure(observation.value)
 
-    def get_author(self, observation) -> str:
-        return person_name(observation.author, reader=self._reader(), acting_as="Analyst")
-
-    def get_reviewer(self, observation) -> str | None:
-        review = getattr(observation, "review", None)
-        if review is None or review.reviewer_id is None:
-            return None
-        return person_name(review.reviewer, reader=self._reader(), acting_as="Reviewer")
+    # The updates' rule, documented as the integer field it replaced was (the same schema,
+    # key for key: nullable from the field, not from the method's type).
+    @extend_schema_field({"type": "integer"})
+    def get_corrects(self, row):
+        return super().get_corrects(row)
 
 
 class IndicatorValueCSVSerializer(IndicatorValueSerializer):
@@ -232,22 +183,7 @@ class IndicatorValueCSVSerializer(IndicatorValueSerializer):
             "indicator_name",
             "commitment",
             "unit_label",
-            "value",
-            "qualifier",
-            "phrase",
-            "as_of",
-            "period_start",
-            "period_end",
-            "evidence_url",
-            "evidence_source",
-            "confidence",
-            "corrects",
-            "corrected_by",
-            "author",
-            "created_at",
-            "review_state",
-            "reviewer",
-            "reviewed_at",
+            *VALUE_FIELDS,
         ]
         read_only_fields = fields
 
@@ -264,27 +200,12 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
     evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
     evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
     confidence = OptionalChoiceInput(choices=IndicatorValue.Confidence.choices, allow_blank=True)
-    corrects = serializers.PrimaryKeyRelatedField(
-        queryset=IndicatorValue.objects.all(),
-        required=False,
-        allow_null=True,
+    corrects = correction_of(
+        IndicatorValue,
         help_text="Id of the approved value of this indicator that this one corrects.",
     )
 
-    server_set_fields = {
-        "id",
-        "url",
-        "indicator",
-        "indicator_url",
-        "phrase",
-        "author",
-        "created_at",
-        "corrected_by",
-        "review_state",
-        "reviewer",
-        "review_comment",
-        "reviewed_at",
-    }
+    shown_as = IndicatorValueSerializer
 
     class Meta:
         model = IndicatorValue
@@ -306,44 +227,21 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
         return record_indicator_value(**validated_data)
 
 
-class IndicatorValueReviewSerializer(serializers.ModelSerializer):
+class IndicatorValueReviewSerializer(DecisionSerializer):
     """A decision on an indicator value, as the review endpoint answers it."""
 
-    value = serializers.PrimaryKeyRelatedField(read_only=True)
-    value_url = serializers.HyperlinkedRelatedField(
-        source="value", view_name="api:indicatorvalue-detail", read_only=True
-    )
-    reviewer = serializers.SerializerMethodField()
-    comment = OptionalCharField()
+    record_view = "api:indicatorvalue-detail"
+    help_texts = {"reviewer": None, "comment": None}
 
-    class Meta:
-        model = IndicatorValueReview
-        fields = ["value", "value_url", "decision", "reviewer", "comment", "decided_at"]
-        read_only_fields = fields
-
-    def get_reviewer(self, review) -> str | None:
-        if review.reviewer_id is None:
-            return None
-        reader = getattr(self.context.get("request"), "user", None)
-        return person_name(review.reviewer, reader=reader, acting_as="Reviewer")
-
-
-class IndicatorValueReviewWriteSerializer(ReviewWriteSerializer):
-    server_set_fields = {"value", "value_url", "reviewer", "decided_at"}
-
-    class Meta(ReviewWriteSerializer.Meta):
+    class Meta(DecisionSerializer.Meta):
         model = IndicatorValueReview
 
-    def validate(self, attrs):
-        if attrs["decision"] == IndicatorValueReview.Decision.RETURN and not attrs.get("comment"):
-            raise serializers.ValidationError(
-                {
-                    "comment": [
-                        "Say why the value is returned, so that its author can record a better one."
-                    ]
-                }
-            )
-        return attrs
+
+class IndicatorValueReviewWriteSerializer(DecisionWriteSerializer):
+    shown_as = IndicatorValueReviewSerializer
+
+    class Meta(DecisionWriteSerializer.Meta):
+        model = IndicatorValueReview
 
 
 # Views.
@@ -391,10 +289,6 @@ def values_shown(request, values):
     return values.in_review_state(state)
 
 
-class MayReviewValues(MayReview):
-    message = "Only Reviewers and Editors may approve or return indicator values."
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Indicator values",
@@ -413,75 +307,27 @@ class MayReviewValues(MayReview):
         parameters=POINT_IN_TIME_PARAMETERS,
         tags=["indicators"],
     ),
+    review=review_documented(
+        "Approve or return an indicator value (Reviewers, Editors)",
+        "Four eyes, as for status updates: a pending value counts only once someone other than "
+        "its author approves it; returned, it never counts. A decision is final (409 "
+        "otherwise). Nobody decides on their own value, superusers included (403).",
+        sent=IndicatorValueReviewWriteSerializer,
+        tag="indicators",
+    ),
 )
-class IndicatorValueViewSet(
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class IndicatorValueViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = IndicatorValue.objects.for_display()
     filterset_class = IndicatorValueFilter
+    serializer_class = IndicatorValueSerializer
+    spreadsheet_serializer_class = IndicatorValueCSVSerializer
+    review_serializer_class = IndicatorValueReviewWriteSerializer
     csv_filename = "indicator-values.csv"
 
-    @property
-    def csv_columns(self):
-        return list(IndicatorValueCSVSerializer.Meta.fields)
-
     def get_queryset(self):
-        queryset = super().get_queryset()
         if self.action in ("list", "retrieve"):
-            queryset = observed_by(self.request)
-        if self.action == "list":
-            # Approved ones, or those of the review state staff ask for (values_shown).
-            return values_shown(self.request, queryset)
-        if self.action == "review" or may_see_unapproved(self.request.user):
-            return queryset
-        # Everyone else never learns that a pending or returned value exists: it is a 404.
-        return queryset.approved()
+            return self.shown(observed_by(self.request))
+        return self.shown(super().get_queryset())
 
-    def get_permissions(self):
-        if self.action == "review":
-            return [MayReviewValues()]
-        return super().get_permissions()
-
-    def get_serializer_class(self):
-        if self.action == "review":
-            return IndicatorValueReviewWriteSerializer
-        if self.wants_spreadsheet:
-            return IndicatorValueCSVSerializer
-        return IndicatorValueSerializer
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as error:
-            raise NotFound(f"No indicator value #{self.kwargs['pk']}.") from error
-
-    @extend_schema(
-        summary="Approve or return an indicator value (Reviewers, Editors)",
-        description="Four eyes, as for status updates: a pending value counts only once "
-        "someone other than its author approves it; returned, it never counts. A decision is "
-        "final (409 otherwise). Nobody decides on their own value, superusers included (403).",
-        request=IndicatorValueReviewWriteSerializer,
-        responses={201: IndicatorValueReviewSerializer},
-        filters=False,
-        tags=["indicators"],
-    )
-    @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
-    def review(self, request, *args, **kwargs):
-        observation = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            review = approve_or_return(
-                observation, reviewer=request.user, **serializer.validated_data
-            )
-        except OwnRecord as refusal:
-            raise PermissionDenied(str(refusal)) from refusal
-        except AlreadyDecided as refusal:
-            raise Conflict(str(refusal)) from refusal
-        data = IndicatorValueReviewSerializer(review, context=self.get_serializer_context()).data
-        return created(data, location=data["value_url"])
+    def listed(self, values):
+        return values_shown(self.request, values)

@@ -5,7 +5,6 @@ same conventions (base.ConditionalGetMixin's ETags and response cache, the CSV o
 CSVExportMixin, ReadOrModelPermission). The values observed of an indicator, and their
 review, are indicator_values.py's (this module's /indicators/{id}/values/ serves them)."""
 
-from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,12 +15,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 
 from commitments.api.base import (
     CSV_PARAMETER,
-    ConditionalGetMixin,
-    CSVExportMixin,
+    ResourceViewSetMixin,
     created,
 )
 from commitments.api.fields import (
@@ -33,8 +30,12 @@ from commitments.api.fields import (
     figure,
     iso_date,
 )
-from commitments.api.filters import by_slugs, point_in_time
-from commitments.api.idempotency import IdempotentPostMixin
+from commitments.api.filters import (
+    applied_by_the_view,
+    commitment_filter,
+    pillar_filter,
+    point_in_time,
+)
 from commitments.api.indicator_values import (
     POINT_IN_TIME_PARAMETERS,
     REVIEW_STATE_PARAMETER,
@@ -52,7 +53,6 @@ from commitments.models import (
     Indicator,
     IndicatorUnit,
     IndicatorValue,
-    Pillar,
     Qualifier,
     SourceDocument,
     phrase,
@@ -72,20 +72,8 @@ LATEST_AS_OF_HELP = (
 
 
 class IndicatorFilter(filters.FilterSet):
-    commitment = by_slugs(
-        field_name="commitment__code",
-        queryset=Commitment.objects.all(),
-        to_field_name="code",
-        distinct=False,
-        help_text="Commitment code; repeat for several.",
-    )
-    pillar = by_slugs(
-        field_name="commitment__pillar__slug",
-        queryset=Pillar.objects.all(),
-        to_field_name="slug",
-        distinct=False,
-        help_text="Pillar slug of the commitment; repeat for several.",
-    )
+    commitment = commitment_filter()
+    pillar = pillar_filter()
     unit = filters.MultipleChoiceFilter(
         choices=IndicatorUnit.choices, distinct=False, help_text="Unit; repeat for several."
     )
@@ -96,19 +84,12 @@ class IndicatorFilter(filters.FilterSet):
         "indicators of commitments.",
     )
 
-    # Applied by the view, before every other filter (point_in_time).
-    as_of = filters.DateFilter(method="filter_applied_by_the_view", help_text=LATEST_AS_OF_HELP)
-    known_on = filters.DateFilter(
-        method="filter_applied_by_the_view",
-        help_text=VALUES_KNOWN_ON_HELP,
-    )
+    as_of = applied_by_the_view(LATEST_AS_OF_HELP)
+    known_on = applied_by_the_view(VALUES_KNOWN_ON_HELP)
 
     class Meta:
         model = Indicator
         fields = []
-
-    def filter_applied_by_the_view(self, queryset, name, value):
-        return queryset
 
 
 # Serializers.
@@ -153,6 +134,17 @@ BASELINE_COLUMNS = [
     "baseline_quote",
 ]
 UNIT_COLUMNS = ["unit", "unit_other"]
+
+
+def _figure(row, part):
+    """The baseline's or the target's figure (FigureSerializer), from the row's `<part>_...`."""
+    value, qualifier = row[f"{part}_value"], row[f"{part}_qualifier"]
+    return {
+        "value": figure(value),
+        "qualifier": qualifier,
+        "date": iso_date(row[f"{part}_date"]),
+        "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
+    }
 
 
 class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
@@ -249,12 +241,8 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
 
     @extend_schema_field(BaselineSerializer)
     def get_baseline(self, row):
-        value, qualifier = row["baseline_value"], row["baseline_qualifier"]
         return {
-            "value": figure(value),
-            "qualifier": qualifier,
-            "date": iso_date(row["baseline_date"]),
-            "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
+            **_figure(row, "baseline"),
             "document": row["baseline_source__slug"],
             "paragraph": row["baseline_paragraph"],
             "quote": row["baseline_quote"] or None,
@@ -262,13 +250,7 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
 
     @extend_schema_field(TargetSerializer)
     def get_target(self, row):
-        value, qualifier = row["target_value"], row["target_qualifier"]
-        return {
-            "value": figure(value),
-            "qualifier": qualifier,
-            "date": iso_date(row["target_date"]),
-            "phrase": phrase(value, qualifier, row["unit"], row["unit_other"]),
-        }
+        return _figure(row, "target")
 
     def get_latest_value(self, row) -> str | None:
         return figure(row["latest_value"])
@@ -318,14 +300,9 @@ class IndicatorCSVSerializer(IndicatorSerializer):
             "unit_label",
             "measure",
             "direction",
-            "baseline_value",
-            "baseline_qualifier",
-            "baseline_date",
-            "baseline_paragraph",
-            "baseline_quote",
-            "target_value",
-            "target_qualifier",
-            "target_date",
+            *Indicator.BASELINE_FIELDS,
+            *Indicator.BASELINE_QUOTE_FIELDS,
+            *Indicator.TARGET_FIELDS,
             "latest_value",
             "latest_qualifier",
             "latest_date",
@@ -363,22 +340,7 @@ class IndicatorWriteSerializer(StrictWriteSerializer):
     direction = OptionalChoiceInput(choices=Direction.choices, allow_blank=True)
     baseline_quote = OptionalCharInput(allow_blank=True)
 
-    server_set_fields = {
-        "id",
-        "url",
-        "is_context",
-        "pillar",
-        "unit_label",
-        "baseline",
-        "target",
-        "latest_value",
-        "latest_qualifier",
-        "latest_date",
-        "latest_phrase",
-        "latest_value_url",
-        "progress",
-        "values_url",
-    }
+    shown_as = IndicatorSerializer
 
     class Meta:
         model = Indicator
@@ -387,19 +349,11 @@ class IndicatorWriteSerializer(StrictWriteSerializer):
             "name",
             "description",
             "commitment",
-            "unit",
-            "unit_other",
-            "measure",
-            "direction",
-            "baseline_value",
-            "baseline_qualifier",
-            "baseline_date",
+            *Indicator.MEASURE_FIELDS,
+            *Indicator.BASELINE_FIELDS,
             "baseline_source",
-            "baseline_paragraph",
-            "baseline_quote",
-            "target_value",
-            "target_qualifier",
-            "target_date",
+            *Indicator.BASELINE_QUOTE_FIELDS,
+            *Indicator.TARGET_FIELDS,
         ]
         # The model's checks, clean() included, say what is wrong (save_indicator).
         validators = []
@@ -441,26 +395,22 @@ class IndicatorWriteSerializer(StrictWriteSerializer):
     ),
 )
 class IndicatorViewSet(
-    IdempotentPostMixin,
-    CSVExportMixin,
-    ConditionalGetMixin,
+    ResourceViewSetMixin,
     mixins.CreateModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
     queryset = Indicator.objects.select_related("commitment__pillar", "baseline_source")
     filterset_class = IndicatorFilter
     http_method_names = ["get", "post", "head", "options"]
+    serializer_class = IndicatorSerializer
+    spreadsheet_serializer_class = IndicatorCSVSerializer
     csv_filename = "indicators.csv"
-
-    @property
-    def csv_columns(self):
-        return list(IndicatorCSVSerializer.Meta.fields)
 
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action in ("list", "retrieve"):
             # Rows, as the serializer reads them.
-            serializer = IndicatorCSVSerializer if self.wants_spreadsheet else IndicatorSerializer
+            serializer = self.get_serializer_class()
             when = point_in_time(self.request)
             # An indicator is a definition: one defined after the date is still listed, with
             # no value then.
@@ -477,20 +427,12 @@ class IndicatorViewSet(
             if self.request.method == "POST":
                 return IndicatorValueWriteSerializer
             return IndicatorValueSerializer
-        if self.wants_spreadsheet:
-            return IndicatorCSVSerializer
-        return IndicatorSerializer
+        return super().get_serializer_class()
 
     def get_permissions(self):
         if self.action == "values":
             return [MayRecordValues()]
         return super().get_permissions()
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as error:
-            raise NotFound(f"No indicator #{self.kwargs['pk']}.") from error
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

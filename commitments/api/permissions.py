@@ -17,9 +17,11 @@ def may_review(user):
 
 
 class MayReview(BasePermission):
-    message = "Only Reviewers and Editors may approve or return status updates."
+    """Reviewers and Editors, on a view of reviewed records, which its refusal names."""
 
     def has_permission(self, request, view):
+        records = view.queryset.model._meta.verbose_name_plural
+        self.message = f"Only Reviewers and Editors may approve or return {records}."
         return may_review(request.user)
 
 

@@ -87,17 +87,31 @@ class ReferenceViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Pillars, with their commitments counted by status",
-        description="The Roadmap's lines of effort (military, humanitarian, stabilization, "
-        "...), in display order, each with its commitments counted by current status.",
-        tags=["reference"],
-    ),
-    retrieve=extend_schema(
-        summary="One pillar, with its commitments counted by status",
-        description="A pillar by its slug, with its commitments counted by current status.",
-        tags=["reference"],
+def documented(summary, description, *, one=None):
+    """Documents a reference viewset: its list (`summary`, `description`), and one item by its
+    slug (`one`, a summary and a description: "One theme", "A theme by its slug." unless
+    said)."""
+
+    def document(viewset):
+        name = viewset.queryset.model._meta.verbose_name
+        one_summary, one_description = one or (f"One {name}", f"A {name} by its slug.")
+        return extend_schema_view(
+            list=extend_schema(summary=summary, description=description, tags=["reference"]),
+            retrieve=extend_schema(
+                summary=one_summary, description=one_description, tags=["reference"]
+            ),
+        )(viewset)
+
+    return document
+
+
+@documented(
+    "Pillars, with their commitments counted by status",
+    "The Roadmap's lines of effort (military, humanitarian, stabilization, ...), in display "
+    "order, each with its commitments counted by current status.",
+    one=(
+        "One pillar, with its commitments counted by status",
+        "A pillar by its slug, with its commitments counted by current status.",
     ),
 )
 class PillarViewSet(ReferenceViewSet):
@@ -117,50 +131,31 @@ class PillarViewSet(ReferenceViewSet):
         return cached_summary(self.data_fingerprint)["pillars"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Themes",
-        description="Cross-cutting tags such as foreign terrorist fighters; filter commitments "
-        "and updates with `theme=<slug>`.",
-        tags=["reference"],
-    ),
-    retrieve=extend_schema(
-        summary="One theme", description="A theme by its slug.", tags=["reference"]
-    ),
+@documented(
+    "Themes",
+    "Cross-cutting tags such as foreign terrorist fighters; filter commitments and updates "
+    "with `theme=<slug>`.",
 )
 class ThemeViewSet(ReferenceViewSet):
     queryset = Theme.objects.all()
     serializer_class = ThemeSerializer
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Places",
-        description="Places commitments concern, each with the slug of the place it lies in "
-        "(`parent`); a `place=<slug>` filter includes the places within it.",
-        tags=["reference"],
-    ),
-    retrieve=extend_schema(
-        summary="One place", description="A place by its slug.", tags=["reference"]
-    ),
+@documented(
+    "Places",
+    "Places commitments concern, each with the slug of the place it lies in (`parent`); a "
+    "`place=<slug>` filter includes the places within it.",
 )
 class PlaceViewSet(ReferenceViewSet):
     queryset = Place.objects.select_related("parent")
     serializer_class = PlaceSerializer
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Partners",
-        description="Who works with the Coalition or within it, each of a kind: the "
-        "organisations and bodies the Roadmap names, and the Coalition's member states that "
-        "editors add (the Roadmap counts its members without naming them). `kind=member_state` "
-        "lists the members.",
-        tags=["reference"],
-    ),
-    retrieve=extend_schema(
-        summary="One partner", description="A partner by its slug.", tags=["reference"]
-    ),
+@documented(
+    "Partners",
+    "Who works with the Coalition or within it, each of a kind: the organisations and bodies "
+    "the Roadmap names, and the Coalition's member states that editors add (the Roadmap counts "
+    "its members without naming them). `kind=member_state` lists the members.",
 )
 class PartnerViewSet(ReferenceViewSet):
     queryset = Partner.objects.all()
@@ -168,17 +163,9 @@ class PartnerViewSet(ReferenceViewSet):
     filterset_class = PartnerFilter
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="Source documents",
-        description="The documents commitments are quoted from, with where each is published.",
-        tags=["reference"],
-    ),
-    retrieve=extend_schema(
-        summary="One source document",
-        description="A source document by its slug.",
-        tags=["reference"],
-    ),
+@documented(
+    "Source documents",
+    "The documents commitments are quoted from, with where each is published.",
 )
 class SourceDocumentViewSet(ReferenceViewSet):
     queryset = SourceDocument.objects.all()

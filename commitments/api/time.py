@@ -4,7 +4,12 @@ day (?known_on=), by the rules of CommitmentQuerySet.as_of; the list, its detail
 summary take ?as_of= themselves (commitments.py, summary.py)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
@@ -219,21 +224,25 @@ class PeriodView(ConditionalGetMixin, APIView):
             response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
         return response
 
-    def period(self, request):
-        """The period asked for, and the commitments the filters choose (a 400 if either is
-        bad)."""
+    def get(self, request):
+        """What the view reads (`read`) of the period asked for and the commitments the filters
+        choose (a 400 if either is bad), or, for a spreadsheet, its lines (`rows`)."""
         period = valid(self.form_class(request.query_params)).cleaned_data
         commitments = Commitment.objects.all()
         for backend in self.filter_backends:
             commitments = backend().filter_queryset(request, commitments, self)
-        return period, commitments
+        data = self.read(period, commitments)
+        return Response(self.rows(data) if self.wants_spreadsheet else data)
+
+    def read(self, period, commitments):
+        raise NotImplementedError
+
+    def rows(self, data):
+        raise NotImplementedError
 
 
-class ChangesView(PeriodView):
-    csv_filename = "changes.csv"
-    row_serializer = ChangeRowSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="What changed between two dates",
         description="Every commitment whose status or progress differs between the ends of "
         "`from` and `to`, or that became stale, with how it moved and the updates dated in "
@@ -247,8 +256,12 @@ class ChangesView(PeriodView):
         filters=True,
         tags=["time"],
     )
-    def get(self, request):
-        period, commitments = self.period(request)
+)
+class ChangesView(PeriodView):
+    csv_filename = "changes.csv"
+    row_serializer = ChangeRowSerializer
+
+    def read(self, period, commitments):
         changes = changes_between(
             commitments,
             period["from"],
@@ -256,8 +269,7 @@ class ChangesView(PeriodView):
             known_on=period.get("known_on"),
             update_columns=StatusUpdateSerializer.columns(),
         )
-        context = {"request": request}
-        data = ChangesSerializer(
+        return ChangesSerializer(
             {
                 "start": changes.start,
                 "end": changes.end,
@@ -270,11 +282,11 @@ class ChangesView(PeriodView):
                 },
                 "changes": changes.changes,
             },
-            context=context,
+            context={"request": self.request},
         ).data
-        if self.wants_spreadsheet:
-            return Response([_flat(change) for change in data["changes"]])
-        return Response(data)
+
+    def rows(self, data):
+        return [_flat(change) for change in data["changes"]]
 
 
 def _difference(before, after):
@@ -307,12 +319,8 @@ def _flat(change):
     return row
 
 
-class TimelineView(PeriodView):
-    form_class = TimelineForm
-    csv_filename = "timeline.csv"
-    row_serializer = TimelineRowSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="The Roadmap month by month",
         description="The commitments counted by status at the end of each month or quarter "
         "from `from` to `to` (the last interval ends at `to`), with average progress and how "
@@ -339,8 +347,13 @@ class TimelineView(PeriodView):
         filters=True,
         tags=["time"],
     )
-    def get(self, request):
-        period, commitments = self.period(request)
+)
+class TimelineView(PeriodView):
+    form_class = TimelineForm
+    csv_filename = "timeline.csv"
+    row_serializer = TimelineRowSerializer
+
+    def read(self, period, commitments):
         points = roadmap_timeline(
             commitments,
             period["from"],
@@ -348,7 +361,7 @@ class TimelineView(PeriodView):
             period["interval"],
             known_on=period.get("known_on"),
         )
-        data = TimelineSerializer(
+        return TimelineSerializer(
             {
                 "start": period["from"],
                 "end": period["to"],
@@ -357,9 +370,9 @@ class TimelineView(PeriodView):
                 "points": [_point(point) for point in points],
             }
         ).data
-        if self.wants_spreadsheet:
-            return Response([{**point, **point.pop("by_status")} for point in data["points"]])
-        return Response(data)
+
+    def rows(self, data):
+        return [{**point, **point.pop("by_status")} for point in data["points"]]
 
 
 def _point(point):

@@ -1,50 +1,49 @@
 """Status updates in the API: their representations, what an analyst sends, a reviewer's
 decision (four eyes), a commitment's history (/commitments/<code>/updates/) and the feed
-(/updates/) with its streamed CSV and bounded workbook. Indicator values, reviewed alike,
-are indicator_values.py's."""
+(/updates/) with its streamed CSV and bounded workbook. The review itself, the same for
+indicator values (indicator_values.py), is review.py's: here is only what differs."""
 
 import itertools
 import logging
 
 from django.db import DatabaseError, router
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import generics, serializers, viewsets
-from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from commitments.api.base import (
     CSV_PARAMETER,
     ConditionalGetMixin,
-    CSVExportMixin,
+    ResourceViewSetMixin,
     created,
     no_such_commitment,
+    unlinked,
 )
-from commitments.api.exceptions import Conflict
 from commitments.api.fields import (
-    ChoiceFromRow,
-    NamesPeople,
-    OptionalCharField,
     OptionalCharInput,
-    OptionalChoiceField,
     OptionalChoiceInput,
-    OptionalURLField,
     OptionalURLInput,
     StrictWriteSerializer,
-    _reader,
-    person_columns,
+    correction_of,
 )
 from commitments.api.filters import StatusUpdateFilter
 from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.pagination import FeedPagination
-from commitments.api.permissions import MayReview, may_see_unapproved
+from commitments.api.permissions import may_see_unapproved
 from commitments.api.renderers import csv_chunks, xlsx_workbook
-from commitments.api.representation import FastRepresentation, RowMethodField
-from commitments.models import Commitment, Review, ReviewState, StatusUpdate
-from commitments.people import person_name
-from commitments.services import AlreadyDecided, OwnRecord, approve_or_return, record_status_update
+from commitments.api.representation import FastRepresentation
+from commitments.api.review import (
+    DecisionSerializer,
+    DecisionWriteSerializer,
+    ReviewActionMixin,
+    ReviewedRecordSerializer,
+    review_documented,
+)
+from commitments.models import Commitment, Review, StatusUpdate
+from commitments.services import record_status_update
 
 logger = logging.getLogger(__name__)
 
@@ -55,31 +54,7 @@ STREAMED_CSV_BATCH = 2000  # status updates read, serialized and sent at a time
 XLSX_MAX_ROWS = 10_000
 
 
-class ReviewDecisionSerializer(serializers.ModelSerializer):
-    """A reviewer's decision on a status update. Final: never changed."""
-
-    reviewer = serializers.SerializerMethodField(
-        help_text="Who decided (never the update's author); null when the update was approved "
-        "on submission because review is not required."
-    )
-    comment = OptionalCharField(help_text="Why it was returned, or a remark on approval.")
-
-    class Meta:
-        model = Review
-        fields = ["decision", "reviewer", "comment", "decided_at"]
-        read_only_fields = fields
-
-    def get_reviewer(self, review) -> str | None:
-        return reviewer_name(review, reader=_reader(self))
-
-
-def reviewer_name(review, *, reader):
-    if review.reviewer_id is None:
-        return None
-    return person_name(review.reviewer, reader=reader, acting_as="Reviewer")
-
-
-class StatusUpdateSerializer(NamesPeople, FastRepresentation, serializers.ModelSerializer):
+class StatusUpdateSerializer(FastRepresentation, ReviewedRecordSerializer):
     """An assessment of one commitment at a date. Never changed once recorded. Only approved
     updates count, and only they are shown to anonymous readers."""
 
@@ -89,47 +64,14 @@ class StatusUpdateSerializer(NamesPeople, FastRepresentation, serializers.ModelS
         source="commitment", view_name="api:commitment-detail", lookup_field="code", read_only=True
     )
     status_label = serializers.CharField(source="get_status_display")
-    evidence_url = OptionalURLField()
-    evidence_source = OptionalCharField()
-    confidence = OptionalChoiceField(choices=StatusUpdate.Confidence.choices)
-    corrects = RowMethodField(
-        columns=["corrects_id", "corrects_approved"],
-        help_text="Id of the earlier update of the same commitment that this one corrects; null "
-        "when it corrects none (or, to readers who see approved updates only, one that was "
-        "never approved).",
-    )
-    corrected_by = serializers.IntegerField(
-        source="corrected_by_id",
-        allow_null=True,
-        read_only=True,
-        help_text="Id of the later update that corrects this one, which then no longer counts "
-        "(superseded); null while it stands.",
-    )
-    author = RowMethodField(columns=person_columns("author"))
-    review_state = ChoiceFromRow(
-        columns=["review__decision"],
-        from_row=ReviewState.of,
-        choices=ReviewState.choices,
-        read_only=True,
-        help_text="pending until a reviewer decides; then approved (it counts) or returned "
-        "for revision (it never counts: its author answers it with a correction).",
-    )
-    # The decision, flat: a nullable nested object is a trap for generated clients.
-    reviewer = RowMethodField(
-        columns=person_columns("review__reviewer"),
-        help_text="Who approved or returned it (never its author); null while pending, and when "
-        "it was approved on submission because review is not required.",
-    )
-    review_comment = OptionalCharField(
-        source="review.comment",
-        help_text="Why it was returned, or a remark on approval; null when none.",
-    )
-    reviewed_at = serializers.DateTimeField(
-        source="review.decided_at",
-        read_only=True,
-        allow_null=True,
-        help_text="When it was approved or returned; null while pending.",
-    )
+
+    help_texts = {
+        "corrects": "Id of the earlier update of the same commitment that this one corrects; "
+        "null when it corrects none (or, to readers who see approved updates only, one that "
+        "was never approved).",
+        "corrected_by": "Id of the later update that corrects this one, which then no longer "
+        "counts (superseded); null while it stands.",
+    }
 
     class Meta:
         model = StatusUpdate
@@ -143,34 +85,9 @@ class StatusUpdateSerializer(NamesPeople, FastRepresentation, serializers.ModelS
             "progress",
             "as_of",
             "summary",
-            "evidence_url",
-            "evidence_source",
-            "confidence",
-            "corrects",
-            "corrected_by",
-            "author",
-            "created_at",
-            "review_state",
-            "reviewer",
-            "review_comment",
-            "reviewed_at",
+            *ReviewedRecordSerializer.RECORD_FIELDS,
         ]
         read_only_fields = fields
-
-    def get_author(self, row) -> str:
-        return self.name_of(row, "author", acting_as="Analyst")
-
-    def get_reviewer(self, row) -> str | None:
-        return self.name_of(row, "review__reviewer", acting_as="Reviewer")
-
-    def get_corrects(self, row) -> int | None:
-        # A returned update answered by a correction was never public: its id is not shown to
-        # those who see approved updates only (for_display annotates `corrects_approved`).
-        if row["corrects_id"] is None or row["corrects_approved"]:
-            return row["corrects_id"]
-        if "_sees_unapproved" not in self.__dict__:
-            self._sees_unapproved = may_see_unapproved(self.reader)
-        return row["corrects_id"] if self._sees_unapproved else None
 
 
 @extend_schema_serializer(component_name="FeedStatusUpdate")
@@ -183,11 +100,7 @@ class FeedStatusUpdateSerializer(StatusUpdateSerializer):
 
 class StatusUpdateCSVSerializer(StatusUpdateSerializer):
     class Meta(StatusUpdateSerializer.Meta):
-        fields = [
-            name
-            for name in StatusUpdateSerializer.Meta.fields
-            if name not in {"url", "commitment_url"}
-        ]
+        fields = unlinked(StatusUpdateSerializer)
         read_only_fields = fields
 
 
@@ -201,26 +114,12 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
         help_text="Where the evidence comes from, e.g. a report's title.",
     )
     confidence = OptionalChoiceInput(choices=StatusUpdate.Confidence.choices, allow_blank=True)
-    corrects = serializers.PrimaryKeyRelatedField(
-        queryset=StatusUpdate.objects.all(),
-        required=False,
-        allow_null=True,
+    corrects = correction_of(
+        StatusUpdate,
         help_text="Id of the earlier update of this commitment that this one corrects.",
     )
 
-    server_set_fields = {
-        "id",
-        "author",
-        "created_at",
-        "commitment",
-        "url",
-        "status_label",
-        "review_state",
-        "reviewer",
-        "review_comment",
-        "reviewed_at",
-        "corrected_by",
-    }
+    shown_as = StatusUpdateSerializer
 
     class Meta:
         model = StatusUpdate
@@ -240,40 +139,20 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
         return record_status_update(**validated_data)
 
 
-class ReviewSerializer(ReviewDecisionSerializer):
+class ReviewSerializer(DecisionSerializer):
     """A decision, as the review endpoint answers it."""
 
-    update = serializers.PrimaryKeyRelatedField(read_only=True)
-    update_url = serializers.HyperlinkedRelatedField(
-        source="update", view_name="api:update-detail", read_only=True
-    )
+    record_view = "api:update-detail"
 
-    class Meta(ReviewDecisionSerializer.Meta):
-        fields = ["update", "update_url", *ReviewDecisionSerializer.Meta.fields]
-        read_only_fields = fields
-
-
-class ReviewWriteSerializer(StrictWriteSerializer):
-    """A decision on a pending update: approve it, or return it with a comment saying why."""
-
-    comment = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        trim_whitespace=True,
-        help_text="Required when returning: what the author should revise.",
-    )
-    server_set_fields = {"update", "update_url", "reviewer", "decided_at"}
-
-    class Meta:
+    class Meta(DecisionSerializer.Meta):
         model = Review
-        fields = ["decision", "comment"]
 
-    def validate(self, attrs):
-        if attrs["decision"] == Review.Decision.RETURN and not attrs.get("comment"):
-            raise serializers.ValidationError(
-                {"comment": ["Say why the update is returned, so that its author can revise it."]}
-            )
-        return attrs
+
+class ReviewWriteSerializer(DecisionWriteSerializer):
+    shown_as = ReviewSerializer
+
+    class Meta(DecisionWriteSerializer.Meta):
+        model = Review
 
 
 @extend_schema_view(
@@ -340,72 +219,38 @@ class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.L
         description="One status update by its id, as the `Location` of its creation names it. "
         "A pending or returned update is a 404 to anyone but staff.",
     ),
+    review=review_documented(
+        "Approve or return a status update (Reviewers, Editors)",
+        "Four eyes: a pending update counts only once someone other than its author approves "
+        "it; returned, it never counts, and its author answers with a new update that "
+        "`corrects` it. A decision is final: an update has at most one (409 otherwise). Nobody "
+        "decides on their own update, superusers included (403).",
+        sent=ReviewWriteSerializer,
+        tag="updates",
+    ),
 )
-class StatusUpdateViewSet(
-    IdempotentPostMixin, CSVExportMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
-):
+class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = StatusUpdate.objects.for_display()
     filterset_class = StatusUpdateFilter
     pagination_class = FeedPagination
-    csv_columns = list(StatusUpdateCSVSerializer.Meta.fields)
+    serializer_class = FeedStatusUpdateSerializer
+    spreadsheet_serializer_class = StatusUpdateCSVSerializer
+    review_serializer_class = ReviewWriteSerializer
     csv_filename = "status-updates.csv"
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        updates = self.shown(super().get_queryset())
         if self.action == "review":
-            return queryset
+            return updates
         # Reads are of rows, as the serializer reads them.
-        queryset = queryset.values(*self.get_serializer_class().columns())
-        # Staff: any update by its id; lists in the review_state they ask for (the filter).
-        asks_for_state = self.action != "list" or "review_state" in self.request.query_params
-        if asks_for_state and may_see_unapproved(self.request.user):
-            return queryset
-        # Everyone else never learns that a pending or returned update exists: it is a 404.
-        return queryset.approved()
+        return updates.values(*self.get_serializer_class().columns())
 
-    def get_permissions(self):
-        if self.action == "review":
-            return [MayReview()]
-        return super().get_permissions()
-
-    def get_serializer_class(self):
-        if self.action == "review":
-            return ReviewWriteSerializer
-        if self.wants_spreadsheet:
-            return StatusUpdateCSVSerializer
-        return FeedStatusUpdateSerializer
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as error:
-            raise NotFound(f"No status update #{self.kwargs['pk']}.") from error
-
-    @extend_schema(
-        summary="Approve or return a status update (Reviewers, Editors)",
-        description="Four eyes: a pending update counts only once someone other than its "
-        "author approves it; returned, it never counts, and its author answers with a new "
-        "update that `corrects` it. A decision is final: an update has at most one (409 "
-        "otherwise). Nobody decides on their own update, superusers included (403).",
-        request=ReviewWriteSerializer,
-        responses={201: ReviewSerializer},
-        filters=False,
-        tags=["updates"],
-    )
-    @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
-    def review(self, request, *args, **kwargs):
-        update = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            review = approve_or_return(update, reviewer=request.user, **serializer.validated_data)
-        except OwnRecord as refusal:
-            raise PermissionDenied(str(refusal)) from refusal
-        except AlreadyDecided as refusal:
-            raise Conflict(str(refusal)) from refusal
-        data = ReviewSerializer(review, context=self.get_serializer_context()).data
-        # The decision has no address of its own: it is shown with its update.
-        return created(data, location=data["update_url"])
+    def listed(self, updates):
+        # Staff list the review_state they ask for (the filter, which refuses anyone else);
+        # without it, the feed is of approved updates for everyone.
+        if "review_state" in self.request.query_params and may_see_unapproved(self.request.user):
+            return updates
+        return updates.approved()
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -77,6 +77,14 @@ class Indicator(models.Model):
         QUANTITATIVE = "quantitative", "Quantitative"
         QUALITATIVE = "qualitative", "Qualitative"
 
+    # Its definition, part by part, as each form of it lists them (the admin's page and inline,
+    # the API's write serializer and CSV, the Roadmap's data file): a new field is added here.
+    MEASURE_FIELDS = ("unit", "unit_other", "measure", "direction")
+    BASELINE_FIELDS = ("baseline_value", "baseline_qualifier", "baseline_date")
+    # Where the baseline is quoted from, with baseline_source (its document).
+    BASELINE_QUOTE_FIELDS = ("baseline_paragraph", "baseline_quote")
+    TARGET_FIELDS = ("target_value", "target_qualifier", "target_date")
+
     slug = _slug_field()
     commitment = models.ForeignKey(
         Commitment,

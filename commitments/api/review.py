@@ -1,0 +1,221 @@
+"""The four-eyes review in the API, said once for every reviewed record (status updates,
+updates.py; indicator values, indicator_values.py): what a record shows of its author, its
+corrections and its review; a reviewer's decision, as sent and as answered; and the viewset
+action that takes it, POST <record>/review/, with the rule of who sees which records. Each
+record type says only what differs: its words in the documentation, which records its list
+shows, and the address of one record."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+
+from commitments.api.base import created
+from commitments.api.exceptions import Conflict
+from commitments.api.fields import (
+    ChoiceFromRow,
+    NamesPeople,
+    OptionalCharField,
+    OptionalChoiceField,
+    OptionalURLField,
+    StrictWriteSerializer,
+    _reader,
+    person_columns,
+)
+from commitments.api.permissions import MayReview, may_see_unapproved
+from commitments.api.representation import RowMethodField
+from commitments.models import ReviewState, StatusUpdate
+from commitments.people import person_name
+from commitments.services import AlreadyDecided, OwnRecord, approve_or_return
+
+
+class DocumentedInOwnWords:
+    """A serializer whose fields, declared once for every record type, each record type's
+    documentation words its own way: `help_texts`, by field (None: no words)."""
+
+    help_texts = {}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, words in self.help_texts.items():
+            fields[name].help_text = words
+        return fields
+
+
+class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.ModelSerializer):
+    """What a reviewed record shows besides what it observes: its evidence, its corrections,
+    who recorded it, and its review, flat (a nullable nested object is a trap for generated
+    clients). It reads a values row (FastRepresentation) or an instance of for_display() alike.
+    A concrete serializer lists `RECORD_FIELDS` last in its Meta.fields."""
+
+    RECORD_FIELDS = [
+        "evidence_url",
+        "evidence_source",
+        "confidence",
+        "corrects",
+        "corrected_by",
+        "author",
+        "created_at",
+        "review_state",
+        "reviewer",
+        "review_comment",
+        "reviewed_at",
+    ]
+
+    evidence_url = OptionalURLField()
+    evidence_source = OptionalCharField()
+    confidence = OptionalChoiceField(choices=StatusUpdate.Confidence.choices)
+    corrects = RowMethodField(columns=["corrects_id", "corrects_approved"])
+    corrected_by = serializers.IntegerField(
+        source="corrected_by_id", allow_null=True, read_only=True
+    )
+    author = RowMethodField(columns=person_columns("author"))
+    review_state = ChoiceFromRow(
+        columns=["review__decision"],
+        from_row=ReviewState.of,
+        choices=ReviewState.choices,
+        read_only=True,
+        help_text="pending until a reviewer decides; then approved (it counts) or returned "
+        "for revision (it never counts: its author answers it with a correction).",
+    )
+    reviewer = RowMethodField(
+        columns=person_columns("review__reviewer"),
+        help_text="Who approved or returned it (never its author); null while pending, and when "
+        "it was approved on submission because review is not required.",
+    )
+    review_comment = OptionalCharField(
+        source="review.comment",
+        help_text="Why it was returned, or a remark on approval; null when none.",
+    )
+    reviewed_at = serializers.DateTimeField(
+        source="review.decided_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When it was approved or returned; null while pending.",
+    )
+
+    def get_author(self, row) -> str:
+        return self.name_of(row, "author", acting_as="Analyst")
+
+    def get_reviewer(self, row) -> str | None:
+        return self.name_of(row, "review__reviewer", acting_as="Reviewer")
+
+    def get_corrects(self, row) -> int | None:
+        # A returned record answered by a correction was never public: its id is not shown to
+        # those who see approved records only (for_display annotates `corrects_approved`).
+        if row["corrects_id"] is None or row["corrects_approved"]:
+            return row["corrects_id"]
+        if "_sees_unapproved" not in self.__dict__:
+            self._sees_unapproved = may_see_unapproved(self.reader)
+        return row["corrects_id"] if self._sees_unapproved else None
+
+
+class DecisionSerializer(DocumentedInOwnWords, serializers.ModelSerializer):
+    """A reviewer's decision on a reviewed record, as its review endpoint answers it. Final:
+    never changed. It names its record as the decision model does (`record_field`): by id, and
+    by URL in `<record_field>_url`, the address of the record's view `record_view`."""
+
+    record_view = None
+
+    reviewer = serializers.SerializerMethodField(
+        help_text="Who decided (never the update's author); null when the update was approved "
+        "on submission because review is not required."
+    )
+    comment = OptionalCharField(help_text="Why it was returned, or a remark on approval.")
+
+    class Meta:
+        fields = ["decision", "reviewer", "comment", "decided_at"]
+        read_only_fields = fields
+
+    def get_fields(self):
+        record = self.Meta.model.record_field
+        return {
+            record: serializers.PrimaryKeyRelatedField(read_only=True),
+            f"{record}_url": serializers.HyperlinkedRelatedField(
+                source=record, view_name=self.record_view, read_only=True
+            ),
+            **super().get_fields(),
+        }
+
+    def get_reviewer(self, decision) -> str | None:
+        if decision.reviewer_id is None:
+            return None
+        return person_name(decision.reviewer, reader=_reader(self), acting_as="Reviewer")
+
+
+class DecisionWriteSerializer(StrictWriteSerializer):
+    """A decision on a pending update: approve it, or return it with a comment saying why."""
+
+    # ("update": the word of both record types' documentation, docs/openapi.yaml.) A return
+    # without a comment is approve_or_return's to refuse, in the database's words.
+
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text="Required when returning: what the author should revise.",
+    )
+
+    class Meta:
+        fields = ["decision", "comment"]
+
+
+def review_documented(summary, description, *, sent, tag):
+    """The documentation of a viewset's review action (extend_schema_view(review=...)): what a
+    reviewer sends (`sent`), answered by its `shown_as` with a 201."""
+    return extend_schema(
+        summary=summary,
+        description=description,
+        request=sent,
+        responses={201: sent.shown_as},
+        filters=False,
+        tags=[tag],
+    )
+
+
+class ReviewActionMixin:
+    """For a viewset of reviewed records: which records a request sees (`shown`), and POST
+    <id>/review/, a reviewer's decision (four eyes), answered with the decision. The viewset
+    names what a reviewer sends (`review_serializer_class`, whose `shown_as` answers), says
+    which records its list shows (`listed`) and documents the action
+    (extend_schema_view(review=review_documented(...)))."""
+
+    review_serializer_class = None
+
+    def shown(self, records):
+        """All of them to staff who may see unapproved records, and to a reviewer deciding on
+        one (the service refuses what may not be decided); approved ones to everyone else,
+        to whom a pending or returned record is a 404. A list shows what `listed` says."""
+        if self.action == "review":
+            return records
+        if self.action == "list":
+            return self.listed(records)
+        return records if may_see_unapproved(self.request.user) else records.approved()
+
+    def listed(self, records):
+        raise NotImplementedError
+
+    def get_permissions(self):
+        if self.action == "review":
+            return [MayReview()]
+        return super().get_permissions()
+
+    def get_serializer_class(self):
+        if self.action == "review":
+            return self.review_serializer_class
+        return super().get_serializer_class()
+
+    @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
+    def review(self, request, *args, **kwargs):
+        record = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            decision = approve_or_return(record, reviewer=request.user, **serializer.validated_data)
+        except OwnRecord as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        except AlreadyDecided as refusal:
+            raise Conflict(str(refusal)) from refusal
+        answer = serializer.shown_as(decision, context=self.get_serializer_context()).data
+        # The decision has no address of its own: it is shown with its record.
+        return created(answer, location=answer[f"{decision.record_field}_url"])
