@@ -9,6 +9,8 @@ how deeply that migration indented the statement's lines.) For the same reason a
 never changed once a migration has run with it; what a new migration needs differently is a
 new helper or a new argument whose default keeps the old text."""
 
+import re
+
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 from django.db.models import Exists, OuterRef
@@ -33,6 +35,50 @@ def run_python(forward=None, reverse=None):
         run(forward) if forward else migrations.RunPython.noop,
         run(reverse) if reverse else migrations.RunPython.noop,
     )
+
+
+def keeping_sqlite_triggers(tables, *operations):
+    """`operations`, around which SQLite keeps the triggers of `tables` and those of other
+    tables that name them. SQLite rebuilds a table to change its check constraints: the rebuilt
+    table has lost its own triggers, and renaming it into place fails while another table's
+    trigger names it (the commitments' current-status guard names the decisions). The first
+    operation reads all of them as the database holds them and drops the others' for the
+    while; the last creates again every one of them that is missing, in the same text, in the
+    same transaction. Nothing on PostgreSQL, which alters a table in place."""
+    kept = []
+
+    def names_a_table(sql):
+        return any(re.search(rf"\b{table}\b", sql) for table in tables)
+
+    def read(apps, schema_editor):
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = cursor.fetchall()
+        kept[:] = [
+            (name, sql) for name, table, sql in triggers if table in tables or names_a_table(sql)
+        ]
+        for name, table, sql in triggers:
+            if table not in tables and names_a_table(sql):
+                schema_editor.execute(f"DROP TRIGGER {name}", params=None)
+
+    def create_again(apps, schema_editor):
+        if schema_editor.connection.vendor != "sqlite":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            present = {name for (name,) in cursor.fetchall()}
+        for name, statement in kept:
+            if name not in present:
+                schema_editor.execute(statement, params=None)
+
+    # Backwards, the same: read and drop before the reversed operations, create after.
+    return [
+        migrations.RunPython(read, create_again),
+        *operations,
+        migrations.RunPython(create_again, read),
+    ]
 
 
 def _indented(statement, indent):

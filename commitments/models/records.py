@@ -165,13 +165,18 @@ class ReviewState(models.TextChoices):
     PENDING = "pending", "Pending review"
     APPROVED = "approved", "Approved"
     RETURNED = "returned", "Returned for revision"
+    WITHDRAWN = "withdrawn", "Withdrawn by its author"
 
     @classmethod
     def of(cls, decision):
         """The state of a record with this decision (None: none yet)."""
         if decision is None:
             return cls.PENDING
-        return cls.APPROVED if decision == ReviewDecision.Decision.APPROVE else cls.RETURNED
+        return {
+            ReviewDecision.Decision.APPROVE: cls.APPROVED,
+            ReviewDecision.Decision.RETURN: cls.RETURNED,
+            ReviewDecision.Decision.WITHDRAW: cls.WITHDRAWN,
+        }[decision]
 
 
 class ReviewedRecordQuerySet(RecordQuerySet):
@@ -192,11 +197,17 @@ class ReviewedRecordQuerySet(RecordQuerySet):
     def returned(self):
         return self.filter(review__decision=ReviewDecision.Decision.RETURN)
 
+    def withdrawn(self):
+        """Records their author took back while they were pending: kept in the history, never
+        counted, never public."""
+        return self.filter(review__decision=ReviewDecision.Decision.WITHDRAW)
+
     def in_review_state(self, state):
         return {
             ReviewState.PENDING: self.pending,
             ReviewState.APPROVED: self.approved,
             ReviewState.RETURNED: self.returned,
+            ReviewState.WITHDRAWN: self.withdrawn,
         }[state]()
 
     def known_by(self, moment):
@@ -216,9 +227,11 @@ class ReviewedRecordQuerySet(RecordQuerySet):
         )
 
     def live(self):
-        """Records not returned: pending or approved. A record has at most one live
-        correction; a returned correction leaves room for another."""
-        return self.exclude(review__decision=ReviewDecision.Decision.RETURN)
+        """Records pending or approved. A record has at most one live correction; a returned
+        or withdrawn correction leaves room for another."""
+        return self.filter(
+            Q(review__isnull=True) | Q(review__decision=ReviewDecision.Decision.APPROVE)
+        )
 
     def unanswered(self):
         """Returned records that no live correction answers yet: what their authors have to
@@ -290,7 +303,9 @@ class ReviewedRecord(Record):
 
 class ReviewDecision(models.Model):
     """A reviewer's decision on a reviewed record: approved (it counts from now on) or returned
-    for revision with a comment (it never counts; its author may answer it with a correction).
+    for revision with a comment (it never counts; its author may answer it with a correction);
+    or its author's own withdrawal of it while pending (it never counts, and stays in the
+    history as withdrawn; `reviewer` is then the author).
     A record has at most one decision, and a decision is never changed or deleted (database
     triggers). The record itself stays exactly as it was submitted. With REVIEW_REQUIRED off,
     every record is approved on submission, with no reviewer.
@@ -303,6 +318,8 @@ class ReviewDecision(models.Model):
     class Decision(models.TextChoices):
         APPROVE = "approve", "Approved"
         RETURN = "return", "Returned for revision"
+        # By the record's author, while it is pending: the one decision that is not four eyes.
+        WITHDRAW = "withdraw", "Withdrawn by its author"
 
     decision = models.CharField(max_length=10, choices=Decision.choices)
     reviewer = models.ForeignKey(
@@ -349,7 +366,8 @@ def decision_constraints(table, noun, *, return_help):
         models.CheckConstraint(
             condition=Q(decision__in=ReviewDecision.Decision.values),
             name=f"{table}_decision_valid",
-            violation_error_message=f"Decide to approve or to return the {noun}.",
+            violation_error_message=f"Decide to approve or to return the {noun} (or, its "
+            "author, to withdraw it).",
         ),
         models.CheckConstraint(
             condition=~Q(decision="return") | ~Q(comment=""),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from commitments.models import ReviewDecision, ReviewedRecord, StatusUpdate
 from commitments.services.commitments import refresh_current_status
 
-APPROVE, RETURN = ReviewDecision.Decision.APPROVE, ReviewDecision.Decision.RETURN
+APPROVE, RETURN, WITHDRAW = ReviewDecision.Decision
 
 
 class ReviewRefused(Exception):
@@ -27,16 +27,29 @@ class OwnRecord(ReviewRefused):
         )
 
 
+class NotYours(ReviewRefused):
+    """Only its author withdraws a record."""
+
+    def __init__(self, record):
+        super().__init__(
+            f"Only its author withdraws {record.noun} #{record.pk}: a reviewer returns it instead."
+        )
+
+
 class AlreadyDecided(ReviewRefused):
     """A record has at most one decision."""
 
     def __init__(self, record, review=None):
         review = review or decision_of(record).objects.get(**{_record_field(record): record})
+        answer = (
+            f" Answer a returned {record.noun} with a new {record.noun} that corrects it."
+            if review.decision == RETURN
+            else ""
+        )
         super().__init__(
             f"{record.noun.capitalize()} #{record.pk} was already "
             f"{review.get_decision_display().lower()} on {review.decided_at:%d %b %Y %H:%M}: a "
-            f"decision is final. Answer a returned {record.noun} with a new {record.noun} that "
-            "corrects it."
+            f"decision is final.{answer}"
         )
         self.review = review
 
@@ -101,11 +114,35 @@ def approve_or_return(
     """
     if reviewer is not None and record.author_id == reviewer.pk:
         raise OwnRecord(record)
-    if decision not in ReviewDecision.Decision.values:
+    if decision not in (APPROVE, RETURN):
         raise ValidationError({"decision": f"Decide to approve or to return the {record.noun}."})
     comment = (comment or "").strip()
     if decision == RETURN and not comment:
         raise ValidationError({"comment": _return_needs_comment(record)})
+    review = _decide(record, decision=decision, reviewer=reviewer, comment=comment)
+    # A commitment stores its current status (lists never read the history); an indicator
+    # stores nothing its values decide.
+    if decision == APPROVE and isinstance(record, StatusUpdate):
+        refresh_current_status(record.commitment, approved_at=review.decided_at)
+    return review
+
+
+@transaction.atomic
+def withdraw(record: ReviewedRecord, *, author, comment: str = "") -> ReviewDecision:
+    """Its author takes back a pending record, with no reviewer: it never counts, is never
+    public, and stays in the history as withdrawn (a decision like any other: final, and the
+    only one the record gets). What it would have corrected may be corrected again.
+
+    Raises NotYours for anyone but its author, and AlreadyDecided once a reviewer has decided
+    on it (also when one decides at the same moment: exactly one wins)."""
+    if record.author_id != author.pk:
+        raise NotYours(record)
+    return _decide(record, decision=WITHDRAW, reviewer=author, comment=(comment or "").strip())
+
+
+def _decide(record, *, decision, reviewer, comment):
+    """Writes the one decision of `record`, under its subject's lock: the second of two
+    decisions taken at the same moment sees the first and is refused."""
     lock_subject(record)
     decisions, field = decision_of(record), _record_field(record)
     if existing := decisions.objects.filter(**{field: record}).first():
@@ -123,10 +160,6 @@ def approve_or_return(
     except IntegrityError as error:  # decided by another process between the check and here
         raise AlreadyDecided(record) from error
     record.review = review
-    # A commitment stores its current status (lists never read the history); an indicator
-    # stores nothing its values decide.
-    if decision == APPROVE and isinstance(record, StatusUpdate):
-        refresh_current_status(record.commitment, approved_at=review.decided_at)
     return review
 
 
