@@ -309,13 +309,49 @@ def test_the_home_page_counts_what_the_user_may_review_and_their_own_pending_upd
     client.force_login(editor)
     as_editor = client.get(HOME).content.decode()
 
-    assert f'<a href="{QUEUE}"><strong class="review-count">3</strong> updates to review' in (
-        as_reviewer
+    assert (
+        f'<a href="{QUEUE}"><strong class="review-count">3</strong> status updates to review'
+        in as_reviewer
     )
-    assert "of your updates pending review" not in as_reviewer  # a Reviewer records nothing
-    assert '<strong class="review-count">2</strong> updates to review' in as_editor
-    assert '<strong class="review-count">1</strong> of your updates pending review' in as_editor
-    assert '<strong class="review-count">1</strong> returned to you for revision' in as_editor
+    assert "of your status updates pending review" not in as_reviewer  # Reviewers record nothing
+    assert '<strong class="review-count">2</strong> status updates to review' in as_editor
+    assert (
+        '<strong class="review-count">1</strong> of your status updates pending review' in as_editor
+    )
+    assert (
+        '<strong class="review-count">1</strong> status updates returned to you for revision'
+        in as_editor
+    )
+
+
+def test_the_home_page_counts_indicator_values_as_it_counts_updates(
+    client, reviewer, editor, analyst, mil1
+):
+    """The seam issue 23 named: the home page knew pending updates but not pending values."""
+    indicator = indicator_of(mil1)
+
+    def observe(author):
+        return record_indicator_value(indicator=indicator, author=author, value=10, as_of=MAR_1)
+
+    observe(analyst)
+    observe(analyst)
+    returned = observe(editor)
+    approve_or_return(returned, reviewer=reviewer, decision="return", comment="Source?")
+
+    client.force_login(reviewer)
+    as_reviewer = client.get(HOME).content.decode()
+    client.force_login(editor)
+    as_editor = client.get(HOME).content.decode()
+
+    value_queue = queue_url(IndicatorValue)
+    assert (
+        f'<a href="{value_queue}"><strong class="review-count">2</strong> indicator values to '
+        "review" in as_reviewer
+    )
+    assert (
+        '<strong class="review-count">1</strong> indicator values returned to you for revision'
+        in as_editor
+    )
 
 
 def test_a_viewer_sees_no_review_counts(client, record, viewer, mil1):

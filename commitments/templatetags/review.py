@@ -4,31 +4,42 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from commitments.models import ReviewState, StatusUpdate
+from commitments.models import IndicatorValue, ReviewState, StatusUpdate
 
 register = template.Library()
+
+# The reviewed records, each with the permission that records one (deciding is add_review).
+REVIEWED = [
+    (StatusUpdate, "commitments.add_statusupdate"),
+    (IndicatorValue, "commitments.add_indicatorvalue"),
+]
 
 
 @register.inclusion_tag("admin/commitments/review_summary.html", takes_context=True)
 def review_summary(context):
-    """For those who decide: how many updates they may review now (everyone's pending updates
-    but their own), linking to the queue. For those who record: their own updates pending
-    review, and those returned to them that no correction answers yet. A count query each."""
+    """Per kind of reviewed record (status updates, indicator values): for those who decide,
+    how many they may review now (everyone's pending records but their own), linking to its
+    queue; for those who record, their own records pending review, and those returned to them
+    that no correction answers yet. A count query each."""
     user = context["request"].user
-    updates = StatusUpdate.objects.all()
-    summary = {}
-    if user.has_perm("commitments.add_review"):
-        summary["to_review"] = updates.reviewable_by(user).count()
-        summary["queue_url"] = reverse("admin:commitments_statusupdate_review")
-    if user.has_perm("commitments.add_statusupdate"):
-        changelist = reverse("admin:commitments_statusupdate_changelist")
-        mine = updates.filter(author=user)
-        summary["mine_pending"] = mine.pending().count()
-        summary["mine_returned"] = mine.unanswered().count()
-        summary["mine_pending_url"] = (
-            f"{changelist}?{urlencode({'review': ReviewState.PENDING, 'author': 'me'})}"
-        )
-        summary["mine_returned_url"] = (
-            f"{changelist}?{urlencode({'review': ReviewState.RETURNED, 'author': 'me'})}"
-        )
-    return summary
+    kinds = []
+    for model, records_permission in REVIEWED:
+        kind = {"plural": model._meta.verbose_name_plural}
+        records = model.objects.all()
+        if user.has_perm("commitments.add_review"):
+            kind["to_review"] = records.reviewable_by(user).count()
+            kind["queue_url"] = reverse(f"admin:commitments_{model._meta.model_name}_review")
+        if user.has_perm(records_permission):
+            mine = records.filter(author=user)
+            kind["mine_pending"] = mine.pending().count()
+            kind["mine_returned"] = mine.unanswered().count()
+            kind["mine_pending_url"] = _mine(model, ReviewState.PENDING)
+            kind["mine_returned_url"] = _mine(model, ReviewState.RETURNED)
+        if len(kind) > 1:
+            kinds.append(kind)
+    return {"kinds": kinds}
+
+
+def _mine(model, state):
+    changelist = reverse(f"admin:commitments_{model._meta.model_name}_changelist")
+    return f"{changelist}?{urlencode({'review': state, 'author': 'me'})}"
