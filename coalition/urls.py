@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from commitments.feeds import updates_feed
@@ -14,6 +15,18 @@ admin.site.index_title = "Paris Roadmap commitments"
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    # Where an invited person chooses a password (services.invite_person's email), with the
+    # admin's own templates for Django's password reset.
+    path(
+        "admin/password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/password/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("commitments.api.urls")),
     path("favicon.ico", favicon, name="favicon"),

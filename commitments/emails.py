@@ -2,10 +2,13 @@
 written without a request to take the site's address from."""
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from commitments.people import person_name
 
@@ -75,3 +78,30 @@ def _age(today, update):
     if days <= 0:
         return "submitted today"
     return f"waiting {_counted(days, 'day')}"
+
+
+def invitation_message(person, *, invited_by) -> EmailMessage:
+    """The email that brings a new person in: who invited them, in which role, and the link
+    where they choose a password (Django's password reset confirmation: one use, and no
+    longer than PASSWORD_RESET_TIMEOUT)."""
+    link = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
+            "token": default_token_generator.make_token(person),
+        },
+    )
+    context = {
+        "name": person.get_full_name() or person.email,
+        "invited_by": invited_by.get_full_name() or invited_by.get_username(),
+        "roles": ", ".join(person.groups.values_list("name", flat=True)),
+        "username": person.get_username(),
+        "link": site_url(link),
+        "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+        "site_url": settings.SITE_URL,
+    }
+    return EmailMessage(
+        subject="Roadmap Tracker: your account",
+        body=render_to_string("emails/invitation.txt", context),
+        to=[person.email],
+    )

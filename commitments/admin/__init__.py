@@ -12,7 +12,8 @@ from those above it in this list):
 - assessments: status updates, their corrections and what their review queue shows;
 - indicators: indicators, their values and what the values' review queue shows;
 - contributions: partners' contributions and their matrix;
-- access: API tokens and login attempts.
+- access: API tokens and login attempts;
+- people: the user list with roles, and inviting a person.
 
 Django's autodiscover imports this package, which imports every module so that each
 registers its ModelAdmins, and re-exports every public name the single admin.py had, so
@@ -57,6 +58,7 @@ from commitments.admin.contributions import ContributionMatrixFilters as Contrib
 from commitments.admin.indicators import INDICATOR_VALUE_FIELDS as INDICATOR_VALUE_FIELDS
 from commitments.admin.indicators import IndicatorAdmin as IndicatorAdmin
 from commitments.admin.indicators import IndicatorValueAdmin as IndicatorValueAdmin
+from commitments.admin.people import PersonAdmin as PersonAdmin
 from commitments.admin.reference import CommitmentCountAdmin as CommitmentCountAdmin
 from commitments.admin.reference import PartnerAdmin as PartnerAdmin
 from commitments.admin.reference import PillarAdmin as PillarAdmin
