@@ -9,11 +9,15 @@ They are checked in plain Python rather than with full_clean(), which is far too
 of hundreds of thousands of rows, and column by column: each rule runs once per distinct value
 (a file holds a few dozen codes and statuses, a few thousand dates), and the rows are gone
 through one by one only to name those at fault.
+
+A file is imported once: its SHA-256 is kept on its ImportReceipt, and the same file again is
+refused.
 """
 
 import copy
 import csv
 import datetime
+import hashlib
 import io
 import re
 from collections import Counter
@@ -24,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.utils import timezone
 
-from commitments.models import Commitment, Status, StatusUpdate
+from commitments.models import Commitment, ImportReceipt, Status, StatusUpdate
 
 REQUIRED_COLUMNS = ("commitment", "status", "as_of", "summary")
 OPTIONAL_COLUMNS = ("progress", "evidence_url", "evidence_source", "confidence")
@@ -72,12 +76,13 @@ class ImportRefused(Exception):
 @dataclass(frozen=True)
 class Table:
     """A CSV file's header and rows of cells, and the line of the file each row starts on (a
-    quoted cell may span lines)."""
+    quoted cell may span lines); and the SHA-256 of the file's bytes."""
 
     name: str
     columns: list[str]
     rows: list[list[str]]
     lines: list[int]
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,9 @@ def parse_csv(data: bytes, *, name, progress=None) -> Table:
         raise ImportRefused(f"{name}, line {reader.line_num}: {error}.") from error
     if progress:
         progress("reading", total, total)
-    return Table(name, [column.strip().lower() for column in header], rows, lines)
+    columns = [column.strip().lower() for column in header]
+    digest = hashlib.sha256(data).hexdigest()
+    return Table(name, columns, rows, lines, digest)
 
 
 _COLUMNS = (
@@ -173,10 +180,12 @@ _COLUMNS = (
 def check_rows(table: Table, *, progress=None) -> NewUpdates:
     """Checks every row of the table, and gives them back as new updates when all are valid.
 
-    Raises ImportRefused naming the columns at fault, or else the first BAD_ROWS_SHOWN bad rows
-    by line, each with what to fix, and how many rows are bad in all.
+    Raises ImportRefused when the file was imported already, saying when and by whom; naming
+    the columns at fault; or else the first BAD_ROWS_SHOWN bad rows by line, each with what to
+    fix, and how many rows are bad in all.
     `progress("checking", rules, total)`, when given, is called as the rules are checked.
     """
+    refuse_if_imported(table)
     positions = _column_positions(table)
     if not table.rows:
         raise ImportRefused(f"{table.name} has a header but no rows.")
@@ -261,6 +270,52 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
         evidence_source=sources,
         confidence=confidences,
     )
+
+
+def refuse_if_imported(table: Table):
+    """Raises ImportRefused when a file of the same bytes was imported already, saying when and
+    by whom: imported again, it would record every row twice."""
+    receipt = ImportReceipt.objects.filter(sha256=table.sha256).select_related("user").first()
+    if receipt is None:
+        return
+    who = receipt.user.get_full_name() or receipt.user.get_username()
+    when = timezone.localtime(receipt.imported_at)
+    updates = f"{receipt.updates} update{'' if receipt.updates == 1 else 's'}"
+    raise ImportRefused(
+        f"{table.name} was imported already, by {who} on {when:%d %b %Y at %H:%M} ({updates}). "
+        "A file is imported once: its rows are in the history."
+    )
+
+
+def repeated_rows(table: Table, updates: NewUpdates) -> list[str]:
+    """A warning for each checked row that repeats an update already recorded (the same
+    commitment, status, as-of date and summary), naming its line. Not a fault, as a commitment
+    may stand still; but a row repeated word for word was most likely imported before, from
+    another copy of the file."""
+    history = (
+        StatusUpdate.objects.filter(
+            commitment_id__in=set(updates.commitment_id),
+            as_of__range=(min(updates.as_of), max(updates.as_of)),
+        )
+        .order_by("created_at")
+        .values_list(
+            "commitment_id", "status", "as_of", "summary", "commitment__code", "created_at"
+        )
+    )
+    recorded = {}
+    for *update, code, created_at in history:
+        recorded.setdefault(tuple(update), (code, created_at))
+    rows = zip(updates.commitment_id, updates.status, updates.as_of, updates.summary, strict=True)
+    warnings = []
+    for line, row in zip(table.lines, rows, strict=True):
+        if row in recorded:
+            code, created_at = recorded[row]
+            warnings.append(
+                f"Line {line} repeats the update of {code} recorded on "
+                f"{timezone.localtime(created_at):%d %b %Y at %H:%M} (the same status, as-of "
+                "date and summary): importing it records it again."
+            )
+    return warnings
 
 
 def _as_values(cells, choices):

@@ -11,10 +11,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments.imports import parse_csv
 from commitments.models import Commitment, ImportReceipt, Review, SourceDocument, StatusUpdate
@@ -51,6 +53,10 @@ def dry_run(client, content, name="updates.csv"):
 
 def confirm(client, checked, **extra):
     return client.post(URL, {"confirmation": checked.context["confirmation"], **extra})
+
+
+def import_updates(path):
+    call_command("import_updates", str(path), author="analyst", stdout=io.StringIO())
 
 
 def shown(response):
@@ -409,3 +415,88 @@ def test_a_confirmation_used_twice_at_once_imports_its_file_once(roadmap, analys
 
     assert StatusUpdate.objects.filter(summary="Once.").count() == 1
     assert ImportReceipt.objects.get(token="the-dry-runs-token").updates == 1
+
+
+def imported_already(name, receipt):
+    when = timezone.localtime(receipt.imported_at)
+    updates = f"{receipt.updates} update{'' if receipt.updates == 1 else 's'}"
+    return (
+        f"Nothing imported: {name} was imported already, by {receipt.user.username} on "
+        f"{when:%d %b %Y at %H:%M} ({updates}). A file is imported once: its rows are in the "
+        "history."
+    )
+
+
+def test_a_file_imported_already_is_refused_at_its_dry_run_saying_when_and_by_whom(
+    signed_in, roadmap
+):
+    confirm(signed_in, dry_run(signed_in, csv_file(*THREE_ROWS)))
+    receipt = ImportReceipt.objects.get()
+
+    response = dry_run(signed_in, csv_file(*THREE_ROWS), name="updates (copy).csv")
+
+    assert response.context["refused"]["message"] == imported_already("updates (copy).csv", receipt)
+    assert response.context["confirmation"] is None
+    assert StatusUpdate.objects.count() == 3
+
+
+def test_a_file_imported_by_the_command_is_refused_by_the_admin_and_the_other_way_round(
+    signed_in, roadmap, tmp_path
+):
+    by_command = tmp_path / "updates.csv"
+    by_command.write_bytes(csv_file(ROW))
+    from_admin = tmp_path / "from-admin.csv"
+    from_admin.write_bytes(csv_file(*THREE_ROWS))
+    import_updates(by_command)
+    confirm(signed_in, dry_run(signed_in, from_admin.read_bytes()))
+
+    response = dry_run(signed_in, by_command.read_bytes())
+    with pytest.raises(CommandError) as refused:
+        import_updates(from_admin)
+
+    by_file = {receipt.updates: receipt for receipt in ImportReceipt.objects.all()}
+    assert response.context["refused"]["message"] == imported_already("updates.csv", by_file[1])
+    assert str(refused.value) == imported_already(from_admin, by_file[3])
+    assert StatusUpdate.objects.count() == 4
+
+
+def test_a_file_imported_by_someone_else_since_the_dry_run_is_refused_at_its_confirmation(
+    signed_in, roadmap, editor
+):
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+    other = Client()
+    other.force_login(editor)
+    confirm(other, dry_run(other, csv_file(*THREE_ROWS)))
+
+    response = confirm(signed_in, checked)
+
+    assert response.context["refused"]["message"] == imported_already(
+        "updates.csv", ImportReceipt.objects.get()
+    )
+    assert StatusUpdate.objects.count() == 3
+
+
+def test_a_dry_run_warns_of_each_row_that_repeats_an_update_already_recorded(
+    signed_in, roadmap, record
+):
+    recorded = record(Commitment.objects.get(code="MIL-1"), summary=ROW["summary"])
+    rows = [
+        ROW,  # line 2: the same as the one recorded
+        {**ROW, "summary": "Training continued as planned, with a new trainer."},
+        {**ROW, "status": "at_risk"},
+        {**ROW, "as_of": "2024-01-16"},
+        {**ROW, "commitment": "FTF-1"},
+        {**ROW, "summary": f"  {ROW['summary']}  "},  # line 7: the same, as it is recorded
+    ]
+
+    response = dry_run(signed_in, csv_file(*rows))
+
+    when = f"{timezone.localtime(recorded.created_at):%d %b %Y at %H:%M}"
+    repeat = (
+        f"repeats the update of MIL-1 recorded on {when} (the same status, as-of date and "
+        "summary): importing it records it again."
+    )
+    assert response.context["checked"]["warnings"] == [f"Line 2 {repeat}", f"Line 7 {repeat}"]
+    assert f'<li class="warning">Line 7 {repeat}</li>' in response.content.decode()
+    assert response.context["confirmation"]
+    assert StatusUpdate.objects.count() == 1

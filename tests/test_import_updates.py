@@ -21,8 +21,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from commitments import db_deadlines
-from commitments.models import Commitment, StatusUpdate
-from commitments.services import record_status_update
+from commitments.imports import ImportRefused, parse_csv
+from commitments.models import Commitment, ImportReceipt, StatusUpdate
+from commitments.services import import_status_updates, record_status_update, status_imports
 from tests.factories import UserFactory
 from tests.replica import _as_postgres, _free_port, _program, _write_as_postgres, running
 
@@ -515,6 +516,54 @@ def test_a_file_in_another_encoding_is_refused_with_its_line(roadmap, write_csv)
     )
 
 
+def test_a_file_imported_already_is_refused_saying_when_and_by_whom(roadmap, write_csv):
+    path = write_csv(ROW, {**ROW, "commitment": "FTF-1"})
+    import_updates(path)
+    receipt = ImportReceipt.objects.get()
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    imported_at = timezone.localtime(receipt.imported_at)
+    assert str(refused.value) == (
+        f"Nothing imported: {path} was imported already, by analyst on "
+        f"{imported_at:%d %b %Y at %H:%M} (2 updates). A file is imported once: its rows are in "
+        "the history."
+    )
+    assert StatusUpdate.objects.count() == 2
+
+
+def test_a_file_is_told_apart_by_its_bytes_not_its_name(roadmap, write_csv):
+    import_updates(write_csv(ROW))
+
+    import_updates(write_csv(ROW, {**ROW, "commitment": "FTF-1"}))
+
+    assert StatusUpdate.objects.count() == 3
+    assert ImportReceipt.objects.count() == 2
+
+
+def test_a_file_imported_meanwhile_by_another_import_is_refused_and_nothing_is_written(
+    roadmap, analyst, editor, monkeypatch
+):
+    # Both imports checked the file before either wrote: the other one commits first, between
+    # this one's checks and its write.
+    content = b"commitment,status,as_of,summary\nMIL-1,on_track,2024-01-15,Once.\n"
+    checked = status_imports.check_rows
+
+    def others_import_commits(table, **options):
+        updates = checked(table, **options)
+        ImportReceipt.objects.create(token="other", sha256=table.sha256, user=editor, updates=1)
+        return updates
+
+    monkeypatch.setattr(status_imports, "check_rows", others_import_commits)
+
+    with pytest.raises(ImportRefused, match=r"was imported already, by editor on "):
+        import_status_updates(parse_csv(content, name="x.csv"), author=analyst)
+
+    assert StatusUpdate.objects.count() == 0
+    assert list(ImportReceipt.objects.values_list("token", flat=True)) == ["other"]
+
+
 def test_a_file_in_utf_16_is_refused(roadmap, write_csv):
     path = write_csv(ROW, encoding="utf-16-le")
 
@@ -578,10 +627,11 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(
     queries = []
     for rows in (4, 400):
         path = write_csv(*({**ROW, "commitment": codes[n % 4]} for n in range(rows)))
-        # The author and their permissions (2: direct and through groups), the commitments'
-        # codes, the lock, the insert (COPY, on PostgreSQL, is not counted), their approval
-        # (review is off here) and the current status, inside a savepoint.
-        with django_assert_max_num_queries(10), CaptureQueriesContext(connection) as captured:
+        # The author and their permissions (2: direct and through groups), the receipt of the
+        # same file if any, the commitments' codes; then, inside a savepoint (2), the receipt,
+        # the lock, the insert (COPY, on PostgreSQL, is not counted), their approval (review is
+        # off here) and the current status.
+        with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as captured:
             import_updates(path)
         queries.append(len(captured))
 

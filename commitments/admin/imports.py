@@ -3,7 +3,9 @@ every row and writes nothing, then a confirmation, which imports exactly the fil
 
 The file is read and written by the same code as `manage.py import_updates`
 (commitments.imports.parse_csv, check_rows, and services.import_status_updates), so the rules,
-the messages and the all-or-nothing write are the command's.
+the messages, the all-or-nothing write and the refusal of a file imported already are the
+command's. The dry run also warns of what the command takes without a word: rows that repeat an
+update already recorded.
 
 Between the steps the file waits in the user's session, which is server-side, the user's own and
 ended by signing out; the confirmation the page posts back is signed, names the file by its
@@ -34,6 +36,7 @@ from commitments.imports import (
     ImportRefused,
     check_rows,
     parse_csv,
+    repeated_rows,
 )
 from commitments.models import Commitment, Status
 from commitments.services import AlreadyImported, import_confirmed
@@ -46,7 +49,8 @@ SALT = "commitments.admin_import"
 # commitments, today's date) has not moved far. The confirmation checks the rows again anyway.
 CONFIRM_WITHIN_SECONDS = 30 * 60
 PREVIEW_ROWS = 10
-# Bad rows listed on the page; the rest are counted. A file is fixed a screenful at a time.
+# Bad rows (and warnings) listed on the page; the rest are counted. A file is fixed a screenful
+# at a time.
 BAD_ROWS_LISTED = 100
 # The first bytes of a zip file: a spreadsheet's workbook (.xlsx, .ods) rather than its CSV.
 ZIP_MAGIC = b"PK\x03\x04"
@@ -178,8 +182,11 @@ def _dry_run(updates, table):
         )
     )
     by_status = Counter(updates.status)
+    warnings = repeated_rows(table, updates)
     return {
         "name": table.name,
+        "warnings": warnings[:BAD_ROWS_LISTED],
+        "more_warnings": max(len(warnings) - BAD_ROWS_LISTED, 0),
         "updates": len(updates),
         "commitments": len(set(updates.commitment_id)),
         "by_status": [

@@ -17,8 +17,9 @@ class Command(BaseCommand):
         "one bad row means nothing is written. UTF-8, with a header row naming the columns in any "
         f"order: {', '.join(REQUIRED_COLUMNS)} (a commitment code, a status, a date as "
         f"YYYY-MM-DD, a summary), and optionally {', '.join(OPTIONAL_COLUMNS)}. Rows are recorded "
-        "by --author at the time of the import, in file order. Corrections (corrects) cannot be "
-        "imported: record them in the admin or the API."
+        "by --author at the time of the import, in file order. A file is imported once, from "
+        "here or the admin. Corrections (corrects) cannot be imported: record them in the admin "
+        "or the API."
     )
 
     def add_arguments(self, parser):
