@@ -10,10 +10,12 @@ of hundreds of thousands of rows, and column by column: each rule runs once per 
 (a file holds a few dozen codes and statuses, a few thousand dates), and the rows are gone
 through one by one only to name those at fault.
 
-A file is imported once: its SHA-256 is kept on its ImportReceipt, and the same file again is
-refused.
+A file is read as spreadsheets save it in any locale: columns separated by commas, semicolons or
+tabs, in UTF-8 or, failing that, Windows-1252 (with a warning). A file is imported once: its
+SHA-256 is kept on its ImportReceipt, and the same file again is refused.
 """
 
+import codecs
 import copy
 import csv
 import datetime
@@ -36,6 +38,12 @@ OPTIONAL_COLUMNS = ("progress", "evidence_url", "evidence_source", "confidence")
 # before its rows: its checks would otherwise run on every one of its names.
 MAX_COLUMNS = len(REQUIRED_COLUMNS) + len(OPTIONAL_COLUMNS)
 BAD_ROWS_SHOWN = 10
+# What may separate columns, by name: Excel saves "CSV" with the list separator of its locale,
+# a semicolon wherever the comma is the decimal mark.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# Tried when a file is not UTF-8: what Excel saves as "CSV" in Western Europe and the Americas.
+# It reads Latin-1 text the same, but for control characters nobody types.
+FALLBACK_ENCODING = "cp1252"
 PROGRESS_EVERY = 10_000  # rows between two calls of a progress callback
 
 _field = StatusUpdate._meta.get_field
@@ -51,6 +59,10 @@ EVIDENCE_SOURCE_MAX_LENGTH = _field("evidence_source").max_length
 _url_validator = copy.copy(next(v for v in _field("evidence_url").validators if isinstance(v, URLValidator)))  # fmt: skip
 _url_validator.regex = re.compile(_url_validator.regex.pattern, _url_validator.regex.flags)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# UTF-8's letters and punctuation of Western European text (é, «, curly quotes). Read as
+# Windows-1252 they are pairs such as "Ã©" that nobody writes: a file holding them and bytes
+# that are not UTF-8 is a mix of the two.
+_UTF8_WESTERN = re.compile(rb"[\xc2\xc3][\x80-\xbf]|\xe2[\x80-\xbf]{2}")
 
 
 @dataclass(frozen=True)
@@ -76,13 +88,16 @@ class ImportRefused(Exception):
 @dataclass(frozen=True)
 class Table:
     """A CSV file's header and rows of cells, and the line of the file each row starts on (a
-    quoted cell may span lines); and the SHA-256 of the file's bytes."""
+    quoted cell may span lines); the SHA-256 of the file's bytes, what separates its columns,
+    and what was assumed in reading it, for the importer to be told."""
 
     name: str
     columns: list[str]
     rows: list[list[str]]
     lines: list[int]
     sha256: str
+    delimiter: str = ","
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,8 +125,9 @@ class NewUpdates:
 
 
 def read_csv(path, *, progress=None) -> Table:
-    """Reads a CSV file in UTF-8 (a byte order mark is allowed), leaving out blank rows.
-    `progress("reading", line, lines)`, when given, is called as it goes."""
+    """Reads a CSV file, leaving out blank rows: in UTF-8 (a byte order mark is allowed), or
+    else Windows-1252 with a warning; its columns separated by commas, semicolons or tabs, as
+    its header shows. `progress("reading", line, lines)`, when given, is called as it goes."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -123,13 +139,6 @@ def read_csv(path, *, progress=None) -> Table:
 def parse_csv(data: bytes, *, name, progress=None) -> Table:
     """The table in a CSV file's content, as read_csv reads it; `name` names the file in what
     it says is wrong (an uploaded file has no path)."""
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise ImportRefused(
-            f"{name} is not UTF-8 text (line {line}). Save it as CSV UTF-8 and import it again."
-        ) from error
     if (nul := data.find(b"\x00")) >= 0:
         # No database text can hold one, and a file full of them is usually UTF-16.
         line = data.count(b"\n", 0, nul) + 1
@@ -137,10 +146,13 @@ def parse_csv(data: bytes, *, name, progress=None) -> Table:
             f"{name} contains NUL characters (line {line}). Save it as CSV UTF-8 and import "
             f"it again."
         )
+    encoding, warnings = _encoding(data, name)
+    delimiter = _delimiter(data, encoding, name)
     total = data.count(b"\n") + 1
     # Decoded as it is read, rather than held whole in a StringIO, which takes four bytes a
     # character.
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
     rows, lines = [], []
     try:
         header = next(reader, None)
@@ -168,7 +180,51 @@ def parse_csv(data: bytes, *, name, progress=None) -> Table:
         progress("reading", total, total)
     columns = [column.strip().lower() for column in header]
     digest = hashlib.sha256(data).hexdigest()
-    return Table(name, columns, rows, lines, digest)
+    return Table(name, columns, rows, lines, digest, delimiter, warnings)
+
+
+def _encoding(data, name):
+    """The encoding a file is read in, and the warnings it gives: UTF-8, or else Windows-1252,
+    which is said, for the importer to check its accented letters. A file that is neither, or
+    mixes UTF-8 with another encoding, is refused saying how to save it."""
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+    else:
+        return "utf-8-sig", ()
+    save_it = "Save it as CSV UTF-8 and import it again."
+    if data.startswith(codecs.BOM_UTF8) or _UTF8_WESTERN.search(data):
+        raise ImportRefused(f"{name} mixes UTF-8 and another encoding (line {line}). {save_it}")
+    try:
+        data.decode(FALLBACK_ENCODING)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportRefused(
+            f"{name} is neither UTF-8 nor Windows-1252 text (line {line}). {save_it}"
+        ) from error
+    return FALLBACK_ENCODING, (
+        f"{name} is not UTF-8 (line {line}): it was read as Windows-1252 (Western European, "
+        "as Excel saves “CSV”; Latin-1 reads the same). Check that its accented letters read "
+        "right; if they do not, save it as “CSV UTF-8” and import that.",
+    )
+
+
+def _delimiter(data, encoding, name):
+    """What separates the columns, as the header shows it: the column names hold no commas,
+    semicolons or tabs, where a summary may hold any of them. An empty file has commas, for
+    the reader to say it is empty."""
+    end = data.find(b"\n")
+    header = data[: end if end >= 0 else len(data)].decode(encoding, errors="replace")
+    if not header.strip():
+        return ","
+    try:
+        # The start of the header is enough, however many columns follow.
+        return csv.Sniffer().sniff(header[:1000], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error as error:
+        raise ImportRefused(
+            f"{name}: cannot tell what separates the columns of its header: use commas. {_COLUMNS}"
+        ) from error
 
 
 _COLUMNS = (
@@ -355,7 +411,7 @@ def _refuse(table, misshapen, failed):
                     line,
                     (),
                     f"{cells} cell{'s' if cells > 1 else ''} where the header has {width}: "
-                    f"quote a value that contains a comma",
+                    f"quote a value that contains a {DELIMITERS[table.delimiter]}",
                 )
             ]
         else:

@@ -39,12 +39,12 @@ THREE_ROWS = [
 ]
 
 
-def csv_file(*rows, columns=COLUMNS):
+def csv_file(*rows, columns=COLUMNS, delimiter=",", encoding="utf-8"):
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(columns)
     writer.writerows([row.get(column, "") for column in columns] for row in rows)
-    return out.getvalue().encode()
+    return out.getvalue().encode(encoding)
 
 
 def dry_run(client, content, name="updates.csv"):
@@ -172,11 +172,10 @@ def _queries_of(client, content):
     ("content", "problem"),
     [
         (
-            "commitment,status,as_of,summary\nMIL-1,on_track,2024-01-15,Réunion\n".encode(
-                "latin-1"
-            ),
-            "Nothing imported: updates.csv is not UTF-8 text (line 2). Save it as CSV UTF-8 and "
-            "import it again.",
+            # 0x81: not UTF-8, and nothing in Windows-1252.
+            b"commitment,status,as_of,summary\nMIL-1,on_track,2024-01-15,R\x81union\n",
+            "Nothing imported: updates.csv is neither UTF-8 nor Windows-1252 text (line 2). Save "
+            "it as CSV UTF-8 and import it again.",
         ),
         (
             "commitment,status,as_of,summary\n".encode("utf-16-le"),
@@ -185,7 +184,7 @@ def _queries_of(client, content):
         ),
     ],
 )
-def test_a_file_that_is_not_utf_8_text_is_refused_saying_how_to_save_it(
+def test_a_file_that_is_no_text_the_import_reads_is_refused_saying_how_to_save_it(
     signed_in, roadmap, content, problem
 ):
     response = dry_run(signed_in, content)
@@ -500,3 +499,25 @@ def test_a_dry_run_warns_of_each_row_that_repeats_an_update_already_recorded(
     assert f'<li class="warning">Line 7 {repeat}</li>' in response.content.decode()
     assert response.context["confirmation"]
     assert StatusUpdate.objects.count() == 1
+
+
+def test_a_file_excel_saved_as_csv_in_a_european_language_is_imported_with_a_warning(
+    signed_in, roadmap
+):
+    # Semicolons between columns, and Windows-1252: Excel's "CSV" where the comma is the
+    # decimal mark.
+    summary = "Réunion reportée à l'été ; coût : 5 000 €, « urgent »."
+    checked = dry_run(
+        signed_in, csv_file({**ROW, "summary": summary}, delimiter=";", encoding="cp1252")
+    )
+
+    response = confirm(signed_in, checked)
+
+    assert checked.context["checked"]["warnings"] == [
+        "updates.csv is not UTF-8 (line 2): it was read as Windows-1252 (Western European, as "
+        "Excel saves “CSV”; Latin-1 reads the same). Check that its accented letters read "
+        "right; if they do not, save it as “CSV UTF-8” and import that."
+    ]
+    assert checked.context["checked"]["preview"][0]["summary"] == summary
+    assert response.status_code == 302
+    assert list(StatusUpdate.objects.values_list("summary", flat=True)) == [summary]

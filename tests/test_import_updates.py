@@ -1,6 +1,7 @@
 """Importing status updates from a CSV file: all or nothing, each bad row named by its line with
 what to fix, and every commitment left as recording the rows one by one would leave it."""
 
+import codecs
 import contextlib
 import csv
 import datetime
@@ -60,10 +61,10 @@ STATUSES = "not_started, on_track, at_risk, off_track, completed, discontinued"
 def write_csv(tmp_path):
     """Writes rows (dicts by column) under a header, as a spreadsheet would save them."""
 
-    def write_csv(*rows, columns=COLUMNS, encoding="utf-8"):
+    def write_csv(*rows, columns=COLUMNS, encoding="utf-8", delimiter=","):
         path = tmp_path / "updates.csv"
         with path.open("w", encoding=encoding, newline="") as file:
-            writer = csv.writer(file)
+            writer = csv.writer(file, delimiter=delimiter)
             writer.writerow(columns)
             writer.writerows([row.get(column, "") for column in columns] for row in rows)
         return path
@@ -438,21 +439,32 @@ def test_unknown_columns_are_named_ten_at_most(roadmap, write_csv):
     ) in str(refused.value)
 
 
-def test_a_row_with_more_cells_than_the_header_is_named(roadmap, tmp_path):
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            "commitment,status,as_of,summary\n"
+            "MIL-1,on_track,2024-01-15,Training continued.\n"
+            "MIL-1,on_track,2024-01-16,Training continued, as planned.\n",
+            "Line 3: 5 cells where the header has 4: quote a value that contains a comma.",
+        ),
+        (
+            "commitment;status;as_of;summary\nMIL-1;on_track;2024-01-15;Training; as planned.\n",
+            "Line 2: 5 cells where the header has 4: quote a value that contains a semicolon.",
+        ),
+    ],
+    ids=["commas", "semicolons"],
+)
+def test_a_row_with_more_cells_than_the_header_is_named_with_the_separator_to_quote(
+    roadmap, tmp_path, content, problem
+):
     path = tmp_path / "updates.csv"
-    path.write_text(
-        "commitment,status,as_of,summary\n"
-        "MIL-1,on_track,2024-01-15,Training continued.\n"
-        "MIL-1,on_track,2024-01-16,Training continued, as planned.\n",
-        encoding="utf-8",
-    )
+    path.write_text(content, encoding="utf-8")
 
     with pytest.raises(CommandError) as refused:
         import_updates(path)
 
-    assert str(refused.value).endswith(
-        "\nLine 3: 5 cells where the header has 4: quote a value that contains a comma."
-    )
+    assert str(refused.value).endswith(f"\n{problem}")
 
 
 def test_lines_are_counted_across_quoted_line_breaks_and_blank_lines(roadmap, tmp_path):
@@ -504,15 +516,98 @@ def test_a_byte_order_mark_is_allowed(roadmap, write_csv):
     assert current("MIL-1") == ("on_track", None, datetime.date(2024, 1, 15))
 
 
-def test_a_file_in_another_encoding_is_refused_with_its_line(roadmap, write_csv):
-    path = write_csv(ROW, {**ROW, "summary": "Réunion reportée."}, encoding="latin-1")
+@pytest.mark.parametrize(
+    ("encoding", "summary"),
+    [
+        ("cp1252", "Réunion reportée à l'été. Coût : 5 000 €, « urgent »."),
+        ("latin-1", "Réunion reportée à l'été, « urgent »."),  # no euro sign in Latin-1
+    ],
+)
+def test_a_file_that_is_not_utf_8_is_read_as_windows_1252_with_a_warning_saying_so(
+    roadmap, write_csv, encoding, summary
+):
+    path = write_csv(ROW, {**ROW, "summary": summary}, encoding=encoding)
+    stderr = StringIO()
+
+    import_updates(path, stderr=stderr)
+
+    assert stderr.getvalue() == (
+        f"Warning: {path} is not UTF-8 (line 3): it was read as Windows-1252 (Western European, "
+        "as Excel saves “CSV”; Latin-1 reads the same). Check that its accented letters read "
+        "right; if they do not, save it as “CSV UTF-8” and import that.\n"
+    )
+    assert StatusUpdate.objects.filter(summary=summary).count() == 1
+
+
+HEADER = b"commitment,status,as_of,summary\n"
+UTF_8_ROW = "MIL-1,on_track,2024-01-15,Réunion.\n".encode()
+LATIN_1_ROW = "MIL-1,on_track,2024-01-15,Reportée.\n".encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        # 0x81 means nothing in Windows-1252.
+        (
+            HEADER + b"MIL-1,on_track,2024-01-15,Fine.\nMIL-1,on_track,2024-01-15,Odd \x81.\n",
+            "is neither UTF-8 nor Windows-1252 text (line 3)",
+        ),
+        # UTF-8 that a line in Latin-1 interrupts: no one encoding reads all of it right.
+        (HEADER + UTF_8_ROW + LATIN_1_ROW, "mixes UTF-8 and another encoding (line 3)"),
+        (codecs.BOM_UTF8 + HEADER + LATIN_1_ROW, "mixes UTF-8 and another encoding (line 2)"),
+    ],
+    ids=["undefined-in-windows-1252", "mixed", "mixed-after-a-byte-order-mark"],
+)
+def test_a_file_no_one_encoding_reads_is_refused_saying_which_to_use(
+    roadmap, tmp_path, content, problem
+):
+    path = tmp_path / "updates.csv"
+    path.write_bytes(content)
 
     with pytest.raises(CommandError) as refused:
         import_updates(path)
 
     assert str(refused.value) == (
-        f"Nothing imported: {path} is not UTF-8 text (line 3). Save it as CSV UTF-8 and import "
-        "it again."
+        f"Nothing imported: {path} {problem}. Save it as CSV UTF-8 and import it again."
+    )
+    assert StatusUpdate.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"),
+    [(";", "utf-8"), (";", "utf-8-sig"), ("\t", "utf-8")],
+    ids=["semicolons", "semicolons-with-byte-order-mark", "tabs"],
+)
+def test_columns_may_be_separated_by_semicolons_or_tabs_as_the_header_shows(
+    roadmap, write_csv, delimiter, encoding
+):
+    summary = "Training continued, as planned; the second cohort starts in May."
+    path = write_csv(
+        {**ROW, "summary": summary, "progress": "40"}, delimiter=delimiter, encoding=encoding
+    )
+
+    import_updates(path)
+
+    update = StatusUpdate.objects.get()
+    assert (update.commitment.code, update.status, update.progress, update.summary) == (
+        "MIL-1",
+        "on_track",
+        40,
+        summary,
+    )
+
+
+def test_a_header_whose_separator_cannot_be_told_is_refused_saying_to_use_commas(roadmap, tmp_path):
+    path = tmp_path / "updates.csv"
+    path.write_text("commitment|status|as_of|summary\nMIL-1|on_track|2024-01-15|Fine.\n")
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == (
+        f"Nothing imported: {path}: cannot tell what separates the columns of its header: use "
+        "commas. The columns are commitment, status, as_of, summary, and optionally progress, "
+        "evidence_url, evidence_source, confidence, in any order."
     )
 
 
@@ -661,6 +756,18 @@ def test_a_progress_bar_is_drawn_on_a_terminal(roadmap, write_csv):
     assert "\rreading  [" in drawn
     assert "\rchecking [" in drawn
     assert drawn.endswith("\rwriting  [##############################] 100%  2/2\n")
+
+
+def test_a_warning_is_written_on_a_line_of_its_own_between_the_steps_of_the_bar(roadmap, write_csv):
+    stderr = Terminal()
+
+    import_updates(write_csv(ROW, {**ROW, "summary": "Réunion."}, encoding="cp1252"), stderr=stderr)
+
+    reading, warning, *rest = stderr.getvalue().split("\n")
+    assert reading.startswith("\rreading  [")
+    assert reading.endswith("] 100%  4/4")
+    assert warning.startswith("Warning: ")
+    assert rest[0].startswith("\rchecking [")
 
 
 def test_an_import_never_brings_back_an_update_a_correction_replaced(roadmap, analyst, write_csv):

@@ -13,6 +13,7 @@ SHA-256 and expires, so that what is imported is the file the user was shown, ch
 nothing else.
 """
 
+import base64
 import hashlib
 import secrets
 from collections import Counter
@@ -126,7 +127,7 @@ def _confirm(model_admin, request):
             staged
             and signed["user"] == request.user.pk
             and secrets.compare_digest(signed["token"], staged["token"])
-            and signed["sha256"] == staged["sha256"] == _digest(staged["content"].encode())
+            and signed["sha256"] == staged["sha256"] == _digest(_staged_bytes(staged))
         ):
             problem = (
                 "This file is no longer waiting to be imported: it was imported or cancelled "
@@ -136,8 +137,7 @@ def _confirm(model_admin, request):
     if problem:
         model_admin.message_user(request, problem, messages.ERROR)
         return HttpResponseRedirect(request.path)
-    # The very bytes checked in the dry run (UTF-8, as the dry run found them).
-    data = staged["content"].encode()
+    data = _staged_bytes(staged)
     try:
         result = import_confirmed(
             parse_csv(data, name=staged["name"]), author=request.user, token=staged["token"]
@@ -161,13 +161,18 @@ def _stage(request, name, data):
     digest = _digest(data)
     request.session[SESSION_KEY] = {
         "name": name,
-        # The session is JSON: the file as text, which the dry run found to be UTF-8, and which
-        # encodes back to the same bytes (a byte order mark included).
-        "content": data.decode(),
+        # The session is JSON: the very bytes checked, whatever their encoding, in Base64.
+        "base64": base64.b64encode(data).decode(),
         "sha256": digest,
         "token": token,
     }
     return signing.dumps({"user": request.user.pk, "token": token, "sha256": digest}, salt=SALT)
+
+
+def _staged_bytes(staged):
+    # A file staged before its bytes were kept in Base64 has none: no longer waiting, as its
+    # digest then says.
+    return base64.b64decode(staged.get("base64", ""))
 
 
 def _digest(data):
@@ -182,7 +187,7 @@ def _dry_run(updates, table):
         )
     )
     by_status = Counter(updates.status)
-    warnings = repeated_rows(table, updates)
+    warnings = [*table.warnings, *repeated_rows(table, updates)]
     return {
         "name": table.name,
         "warnings": warnings[:BAD_ROWS_LISTED],
