@@ -49,6 +49,9 @@ PROGRESS_EVERY = 10_000  # rows between two calls of a progress callback
 _field = StatusUpdate._meta.get_field
 STATUSES = [value for value, _label in _field("status").choices]
 CONFIDENCES = [value for value, _label in _field("confidence").choices]
+# Traffic-light (RAG) ratings, as trackers kept in spreadsheets often give them: each word is the
+# status that is shown in its colour (models.STATUS_COLOURS). Only the import reads them.
+RAG_STATUSES = {"green": Status.ON_TRACK, "amber": Status.AT_RISK, "red": Status.OFF_TRACK}
 PROGRESS_MIN = max(v.limit_value for v in _field("progress").validators if isinstance(v, MinValueValidator))  # fmt: skip
 PROGRESS_MAX = min(v.limit_value for v in _field("progress").validators if isinstance(v, MaxValueValidator))  # fmt: skip
 SUMMARY_MAX_LENGTH = _field("summary").max_length  # None: a TextField, as long as it needs
@@ -258,7 +261,8 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
         tuple(map(str.strip, cells[position])) for position in positions
     )
     # A status or confidence may be written as the admin shows it ("At risk", "Medium").
-    statuses = _as_values(statuses, _field("status").choices)
+    rag = [(status, word) for word, status in RAG_STATUSES.items()]
+    statuses = _as_values(statuses, [*_field("status").choices, *rag])
     confidences = _as_values(confidences, _field("confidence").choices)
 
     commitments = {
@@ -374,9 +378,64 @@ def repeated_rows(table: Table, updates: NewUpdates) -> list[str]:
     return warnings
 
 
+def column_help():
+    """What each column takes, by column in the order of a template's header: the import page
+    lists it. Required columns first."""
+    statuses = ", ".join(f"{value} ({label})" for value, label in _field("status").choices)
+    rag = ", ".join(f"{word} for {Status(status).label}" for word, status in RAG_STATUSES.items())
+    return {
+        "commitment": "A commitment's code, such as MIL-1.",
+        "status": f"One of {statuses}: the value or the label, in any case. Or a traffic-light "
+        f"rating: {rag}.",
+        "as_of": "The date the assessment describes, as YYYY-MM-DD: not in the future, nor "
+        "before the commitment's source document was issued.",
+        "summary": "What happened, and why the status is what it is.",
+        "progress": f"The percentage done, a whole number from {PROGRESS_MIN} to {PROGRESS_MAX}, "
+        f"or empty if not measured; a completed commitment's is {PROGRESS_MAX} or empty.",
+        "evidence_url": f"A web address, up to {EVIDENCE_URL_MAX_LENGTH} characters, or empty.",
+        "evidence_source": f"Where the evidence comes from, up to {EVIDENCE_SOURCE_MAX_LENGTH} "
+        "characters, or empty.",
+        "confidence": f"One of {', '.join(CONFIDENCES)}, in any case, or empty.",
+    }
+
+
+# The template's rows, under every column: one written with the status's value, one with its label
+# and a quoted cell.
+TEMPLATE_EXAMPLES = [
+    {
+        "status": "on_track",
+        "summary": "Example: the first 200 officers are trained; the second cohort starts in May.",
+        "progress": "40",
+        "evidence_url": "https://example.org/progress-report.pdf",
+        "evidence_source": "Progress report, first quarter",
+        "confidence": "high",
+    },
+    {
+        "status": "At risk",
+        "summary": 'Example: funding for the next phase is late, so the "pilot" may slip.',
+        "confidence": "medium",
+    },
+]
+
+
+def template(codes, as_of) -> bytes:
+    """A file to start from: every column, and TEMPLATE_EXAMPLES as of `as_of`, one for each
+    commitment of `codes` (a database without commitments gets the header only). In UTF-8 with
+    a byte order mark, which makes Excel open it as "CSV UTF-8" and save it so again."""
+    columns = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for code, example in zip(codes, TEMPLATE_EXAMPLES, strict=False):
+        row = {"commitment": code, "as_of": f"{as_of}", **example}
+        writer.writerow([row.get(column, "") for column in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
 def _as_values(cells, choices):
-    """Each cell as the value of a choice, when it names one by value or label in any case;
-    anything else as it was, for the checks to refuse."""
+    """Each cell as the value of a choice, when it names one by value or label (or another
+    name, as a (value, name) pair) in any case; anything else as it was, for the checks to
+    refuse."""
     names = {name.casefold(): value for value, label in choices for name in (value, str(label))}
     converted = {text: names.get(text.casefold(), text) for text in set(cells)}
     return tuple(map(converted.__getitem__, cells))

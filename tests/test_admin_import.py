@@ -521,3 +521,69 @@ def test_a_file_excel_saved_as_csv_in_a_european_language_is_imported_with_a_war
     assert checked.context["checked"]["preview"][0]["summary"] == summary
     assert response.status_code == 302
     assert list(StatusUpdate.objects.values_list("summary", flat=True)) == [summary]
+
+
+TEMPLATE_URL = reverse("admin:commitments_statusupdate_import_template")
+
+
+def test_the_page_offers_a_template_of_every_column_and_two_example_rows(signed_in, roadmap):
+    page = signed_in.get(URL).content.decode()
+
+    response = signed_in.get(TEMPLATE_URL)
+
+    assert f'href="{TEMPLATE_URL}"' in page
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="status-updates.csv"'
+    content = response.content
+    assert content.startswith("\ufeff".encode())  # Excel then opens and saves it as UTF-8
+    header, *rows = csv.reader(io.StringIO(content.decode("utf-8-sig")))
+    assert header == [
+        "commitment", "status", "as_of", "summary",
+        "progress", "evidence_url", "evidence_source", "confidence",
+    ]  # fmt: skip
+    today = f"{timezone.localdate()}"
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        ("FTF-1", "on_track", today),
+        ("FTF-2", "At risk", today),
+    ]
+
+
+def test_the_template_passes_the_dry_run_as_it_is(signed_in, roadmap):
+    template = signed_in.get(TEMPLATE_URL).content
+
+    response = dry_run(signed_in, template, name="status-updates.csv")
+
+    assert (response.context["refused"], response.context["checked"]["updates"]) == (None, 2)
+
+
+def test_only_whoever_may_import_may_download_the_template(client, roadmap, viewer):
+    client.force_login(viewer)
+
+    response = client.get(TEMPLATE_URL)
+
+    assert response.status_code == 403
+
+
+def test_the_page_says_which_words_each_column_takes(signed_in):
+    columns = {
+        column: (required, takes)
+        for column, required, takes in signed_in.get(URL).context["columns"]
+    }
+
+    assert list(columns) == [
+        "commitment", "status", "as_of", "summary",
+        "progress", "evidence_url", "evidence_source", "confidence",
+    ]  # fmt: skip
+    assert columns["status"] == (
+        True,
+        "One of not_started (Not started), on_track (On track), at_risk (At risk), off_track "
+        "(Off track), completed (Completed), discontinued (Discontinued): the value or the "
+        "label, in any case. Or a traffic-light rating: green for On track, amber for At risk, "
+        "red for Off track.",
+    )
+    assert columns["confidence"] == (False, "One of low, medium, high, in any case, or empty.")
+    assert columns["progress"] == (
+        False,
+        "The percentage done, a whole number from 0 to 100, or empty if not measured; a "
+        "completed commitment's is 100 or empty.",
+    )

@@ -659,6 +659,22 @@ def test_a_file_imported_meanwhile_by_another_import_is_refused_and_nothing_is_w
     assert list(ImportReceipt.objects.values_list("token", flat=True)) == ["other"]
 
 
+def test_traffic_light_ratings_are_read_as_the_statuses_shown_in_their_colour(roadmap, write_csv):
+    path = write_csv(
+        {**ROW, "status": "green"},
+        {**ROW, "commitment": "FTF-1", "status": "Amber"},
+        {**ROW, "commitment": "HUM-1", "status": "RED"},
+    )
+
+    import_updates(path)
+
+    assert sorted(StatusUpdate.objects.values_list("commitment__code", "status")) == [
+        ("FTF-1", "at_risk"),
+        ("HUM-1", "off_track"),
+        ("MIL-1", "on_track"),
+    ]
+
+
 def test_a_file_in_utf_16_is_refused(roadmap, write_csv):
     path = write_csv(ROW, encoding="utf-16-le")
 

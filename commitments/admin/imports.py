@@ -23,21 +23,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from commitments.imports import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
-    STATUSES,
+    TEMPLATE_EXAMPLES,
     ImportRefused,
     check_rows,
+    column_help,
     parse_csv,
     repeated_rows,
+    template,
 )
 from commitments.models import Commitment, Status
 from commitments.services import AlreadyImported, import_confirmed
@@ -105,6 +108,19 @@ def import_view(model_admin, request):
         form=UploadForm(),
         checked=_dry_run(updates, table),
         confirmation=_stage(request, name, data),
+    )
+
+
+def template_view(model_admin, request):
+    """A CSV file to start from, for whoever may import: every column, and two example rows
+    of real commitments, as of today."""
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    codes = Commitment.objects.order_by("code").values_list("code", flat=True)
+    return HttpResponse(
+        template(codes[: len(TEMPLATE_EXAMPLES)], timezone.localdate()),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="status-updates.csv"'},
     )
 
 
@@ -266,7 +282,9 @@ def _page(model_admin, request, *, form, checked=None, confirmation=None, refuse
         "max_size": filesizeformat(settings.ADMIN_IMPORT_MAX_BYTES),
         "required_columns": REQUIRED_COLUMNS,
         "optional_columns": OPTIONAL_COLUMNS,
-        "statuses": STATUSES,
+        "columns": [
+            (column, column in REQUIRED_COLUMNS, takes) for column, takes in column_help().items()
+        ],
         "review_required": settings.REVIEW_REQUIRED,
         "confirm_within_minutes": CONFIRM_WITHIN_SECONDS // 60,
     }
