@@ -42,6 +42,9 @@ def write_csv(path, commitments, rows):
             status = rng.choice(STATUSES)
             progress = rng.choice(["", "100"] if status == "completed" else ["", *range(0, 101, 5)])
             summary = " ".join(rng.choices(WORDS, k=rng.randint(8, 30))).capitalize() + "."
+            if not n:
+                # A file is imported once: each run's is its own.
+                summary += f" Run {secrets.token_hex(4)}."
             if not n % 50:
                 summary += '\nPartners said: "more, and sooner".'  # a quoted, multi-line cell
             kind = rng.random()

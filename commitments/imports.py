@@ -9,11 +9,17 @@ They are checked in plain Python rather than with full_clean(), which is far too
 of hundreds of thousands of rows, and column by column: each rule runs once per distinct value
 (a file holds a few dozen codes and statuses, a few thousand dates), and the rows are gone
 through one by one only to name those at fault.
+
+A file is read as spreadsheets save it in any locale: columns separated by commas, semicolons or
+tabs, in UTF-8 or, failing that, Windows-1252 (with a warning). A file is imported once: its
+SHA-256 is kept on its ImportReceipt, and the same file again is refused.
 """
 
+import codecs
 import copy
 import csv
 import datetime
+import hashlib
 import io
 import re
 from collections import Counter
@@ -24,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.utils import timezone
 
-from commitments.models import Commitment, Status, StatusUpdate
+from commitments.models import Commitment, ImportReceipt, Status, StatusUpdate
 
 REQUIRED_COLUMNS = ("commitment", "status", "as_of", "summary")
 OPTIONAL_COLUMNS = ("progress", "evidence_url", "evidence_source", "confidence")
@@ -32,11 +38,20 @@ OPTIONAL_COLUMNS = ("progress", "evidence_url", "evidence_source", "confidence")
 # before its rows: its checks would otherwise run on every one of its names.
 MAX_COLUMNS = len(REQUIRED_COLUMNS) + len(OPTIONAL_COLUMNS)
 BAD_ROWS_SHOWN = 10
+# What may separate columns, by name: Excel saves "CSV" with the list separator of its locale,
+# a semicolon wherever the comma is the decimal mark.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# Tried when a file is not UTF-8: what Excel saves as "CSV" in Western Europe and the Americas.
+# It reads Latin-1 text the same, but for control characters nobody types.
+FALLBACK_ENCODING = "cp1252"
 PROGRESS_EVERY = 10_000  # rows between two calls of a progress callback
 
 _field = StatusUpdate._meta.get_field
 STATUSES = [value for value, _label in _field("status").choices]
 CONFIDENCES = [value for value, _label in _field("confidence").choices]
+# Traffic-light (RAG) ratings, as trackers kept in spreadsheets often give them: each word is the
+# status that is shown in its colour (models.STATUS_COLOURS). Only the import reads them.
+RAG_STATUSES = {"green": Status.ON_TRACK, "amber": Status.AT_RISK, "red": Status.OFF_TRACK}
 PROGRESS_MIN = max(v.limit_value for v in _field("progress").validators if isinstance(v, MinValueValidator))  # fmt: skip
 PROGRESS_MAX = min(v.limit_value for v in _field("progress").validators if isinstance(v, MaxValueValidator))  # fmt: skip
 SUMMARY_MAX_LENGTH = _field("summary").max_length  # None: a TextField, as long as it needs
@@ -47,6 +62,10 @@ EVIDENCE_SOURCE_MAX_LENGTH = _field("evidence_source").max_length
 _url_validator = copy.copy(next(v for v in _field("evidence_url").validators if isinstance(v, URLValidator)))  # fmt: skip
 _url_validator.regex = re.compile(_url_validator.regex.pattern, _url_validator.regex.flags)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# UTF-8's letters and punctuation of Western European text (é, «, curly quotes). Read as
+# Windows-1252 they are pairs such as "Ã©" that nobody writes: a file holding them and bytes
+# that are not UTF-8 is a mix of the two.
+_UTF8_WESTERN = re.compile(rb"[\xc2\xc3][\x80-\xbf]|\xe2[\x80-\xbf]{2}")
 
 
 @dataclass(frozen=True)
@@ -72,12 +91,16 @@ class ImportRefused(Exception):
 @dataclass(frozen=True)
 class Table:
     """A CSV file's header and rows of cells, and the line of the file each row starts on (a
-    quoted cell may span lines)."""
+    quoted cell may span lines); the SHA-256 of the file's bytes, what separates its columns,
+    and what was assumed in reading it, for the importer to be told."""
 
     name: str
     columns: list[str]
     rows: list[list[str]]
     lines: list[int]
+    sha256: str
+    delimiter: str = ","
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,8 +128,9 @@ class NewUpdates:
 
 
 def read_csv(path, *, progress=None) -> Table:
-    """Reads a CSV file in UTF-8 (a byte order mark is allowed), leaving out blank rows.
-    `progress("reading", line, lines)`, when given, is called as it goes."""
+    """Reads a CSV file, leaving out blank rows: in UTF-8 (a byte order mark is allowed), or
+    else Windows-1252 with a warning; its columns separated by commas, semicolons or tabs, as
+    its header shows. `progress("reading", line, lines)`, when given, is called as it goes."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -118,13 +142,6 @@ def read_csv(path, *, progress=None) -> Table:
 def parse_csv(data: bytes, *, name, progress=None) -> Table:
     """The table in a CSV file's content, as read_csv reads it; `name` names the file in what
     it says is wrong (an uploaded file has no path)."""
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise ImportRefused(
-            f"{name} is not UTF-8 text (line {line}). Save it as CSV UTF-8 and import it again."
-        ) from error
     if (nul := data.find(b"\x00")) >= 0:
         # No database text can hold one, and a file full of them is usually UTF-16.
         line = data.count(b"\n", 0, nul) + 1
@@ -132,10 +149,13 @@ def parse_csv(data: bytes, *, name, progress=None) -> Table:
             f"{name} contains NUL characters (line {line}). Save it as CSV UTF-8 and import "
             f"it again."
         )
+    encoding, warnings = _encoding(data, name)
+    delimiter = _delimiter(data, encoding, name)
     total = data.count(b"\n") + 1
     # Decoded as it is read, rather than held whole in a StringIO, which takes four bytes a
     # character.
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""))
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
     rows, lines = [], []
     try:
         header = next(reader, None)
@@ -161,7 +181,53 @@ def parse_csv(data: bytes, *, name, progress=None) -> Table:
         raise ImportRefused(f"{name}, line {reader.line_num}: {error}.") from error
     if progress:
         progress("reading", total, total)
-    return Table(name, [column.strip().lower() for column in header], rows, lines)
+    columns = [column.strip().lower() for column in header]
+    digest = hashlib.sha256(data).hexdigest()
+    return Table(name, columns, rows, lines, digest, delimiter, warnings)
+
+
+def _encoding(data, name):
+    """The encoding a file is read in, and the warnings it gives: UTF-8, or else Windows-1252,
+    which is said, for the importer to check its accented letters. A file that is neither, or
+    mixes UTF-8 with another encoding, is refused saying how to save it."""
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+    else:
+        return "utf-8-sig", ()
+    save_it = "Save it as CSV UTF-8 and import it again."
+    if data.startswith(codecs.BOM_UTF8) or _UTF8_WESTERN.search(data):
+        raise ImportRefused(f"{name} mixes UTF-8 and another encoding (line {line}). {save_it}")
+    try:
+        data.decode(FALLBACK_ENCODING)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportRefused(
+            f"{name} is neither UTF-8 nor Windows-1252 text (line {line}). {save_it}"
+        ) from error
+    return FALLBACK_ENCODING, (
+        f"{name} is not UTF-8 (line {line}): it was read as Windows-1252 (Western European, "
+        "as Excel saves “CSV”; Latin-1 reads the same). Check that its accented letters read "
+        "right; if they do not, save it as “CSV UTF-8” and import that.",
+    )
+
+
+def _delimiter(data, encoding, name):
+    """What separates the columns, as the header shows it: the column names hold no commas,
+    semicolons or tabs, where a summary may hold any of them. An empty file has commas, for
+    the reader to say it is empty."""
+    end = data.find(b"\n")
+    header = data[: end if end >= 0 else len(data)].decode(encoding, errors="replace")
+    if not header.strip():
+        return ","
+    try:
+        # The start of the header is enough, however many columns follow.
+        return csv.Sniffer().sniff(header[:1000], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error as error:
+        raise ImportRefused(
+            f"{name}: cannot tell what separates the columns of its header: use commas. {_COLUMNS}"
+        ) from error
 
 
 _COLUMNS = (
@@ -173,10 +239,12 @@ _COLUMNS = (
 def check_rows(table: Table, *, progress=None) -> NewUpdates:
     """Checks every row of the table, and gives them back as new updates when all are valid.
 
-    Raises ImportRefused naming the columns at fault, or else the first BAD_ROWS_SHOWN bad rows
-    by line, each with what to fix, and how many rows are bad in all.
+    Raises ImportRefused when the file was imported already, saying when and by whom; naming
+    the columns at fault; or else the first BAD_ROWS_SHOWN bad rows by line, each with what to
+    fix, and how many rows are bad in all.
     `progress("checking", rules, total)`, when given, is called as the rules are checked.
     """
+    refuse_if_imported(table)
     positions = _column_positions(table)
     if not table.rows:
         raise ImportRefused(f"{table.name} has a header but no rows.")
@@ -193,7 +261,8 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
         tuple(map(str.strip, cells[position])) for position in positions
     )
     # A status or confidence may be written as the admin shows it ("At risk", "Medium").
-    statuses = _as_values(statuses, _field("status").choices)
+    rag = [(status, word) for word, status in RAG_STATUSES.items()]
+    statuses = _as_values(statuses, [*_field("status").choices, *rag])
     confidences = _as_values(confidences, _field("confidence").choices)
 
     commitments = {
@@ -263,9 +332,110 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
     )
 
 
+def refuse_if_imported(table: Table):
+    """Raises ImportRefused when a file of the same bytes was imported already, saying when and
+    by whom: imported again, it would record every row twice."""
+    receipt = ImportReceipt.objects.filter(sha256=table.sha256).select_related("user").first()
+    if receipt is None:
+        return
+    who = receipt.user.get_full_name() or receipt.user.get_username()
+    when = timezone.localtime(receipt.imported_at)
+    updates = f"{receipt.updates} update{'' if receipt.updates == 1 else 's'}"
+    raise ImportRefused(
+        f"{table.name} was imported already, by {who} on {when:%d %b %Y at %H:%M} ({updates}). "
+        "A file is imported once: its rows are in the history."
+    )
+
+
+def repeated_rows(table: Table, updates: NewUpdates) -> list[str]:
+    """A warning for each checked row that repeats an update already recorded (the same
+    commitment, status, as-of date and summary), naming its line. Not a fault, as a commitment
+    may stand still; but a row repeated word for word was most likely imported before, from
+    another copy of the file."""
+    history = (
+        StatusUpdate.objects.filter(
+            commitment_id__in=set(updates.commitment_id),
+            as_of__range=(min(updates.as_of), max(updates.as_of)),
+        )
+        .order_by("created_at")
+        .values_list(
+            "commitment_id", "status", "as_of", "summary", "commitment__code", "created_at"
+        )
+    )
+    recorded = {}
+    for *update, code, created_at in history:
+        recorded.setdefault(tuple(update), (code, created_at))
+    rows = zip(updates.commitment_id, updates.status, updates.as_of, updates.summary, strict=True)
+    warnings = []
+    for line, row in zip(table.lines, rows, strict=True):
+        if row in recorded:
+            code, created_at = recorded[row]
+            warnings.append(
+                f"Line {line} repeats the update of {code} recorded on "
+                f"{timezone.localtime(created_at):%d %b %Y at %H:%M} (the same status, as-of "
+                "date and summary): importing it records it again."
+            )
+    return warnings
+
+
+def column_help():
+    """What each column takes, by column in the order of a template's header: the import page
+    lists it. Required columns first."""
+    statuses = ", ".join(f"{value} ({label})" for value, label in _field("status").choices)
+    rag = ", ".join(f"{word} for {Status(status).label}" for word, status in RAG_STATUSES.items())
+    return {
+        "commitment": "A commitment's code, such as MIL-1.",
+        "status": f"One of {statuses}: the value or the label, in any case. Or a traffic-light "
+        f"rating: {rag}.",
+        "as_of": "The date the assessment describes, as YYYY-MM-DD: not in the future, nor "
+        "before the commitment's source document was issued.",
+        "summary": "What happened, and why the status is what it is.",
+        "progress": f"The percentage done, a whole number from {PROGRESS_MIN} to {PROGRESS_MAX}, "
+        f"or empty if not measured; a completed commitment's is {PROGRESS_MAX} or empty.",
+        "evidence_url": f"A web address, up to {EVIDENCE_URL_MAX_LENGTH} characters, or empty.",
+        "evidence_source": f"Where the evidence comes from, up to {EVIDENCE_SOURCE_MAX_LENGTH} "
+        "characters, or empty.",
+        "confidence": f"One of {', '.join(CONFIDENCES)}, in any case, or empty.",
+    }
+
+
+# The template's rows, under every column: one written with the status's value, one with its label
+# and a quoted cell.
+TEMPLATE_EXAMPLES = [
+    {
+        "status": "on_track",
+        "summary": "Example: the first 200 officers are trained; the second cohort starts in May.",
+        "progress": "40",
+        "evidence_url": "https://example.org/progress-report.pdf",
+        "evidence_source": "Progress report, first quarter",
+        "confidence": "high",
+    },
+    {
+        "status": "At risk",
+        "summary": 'Example: funding for the next phase is late, so the "pilot" may slip.',
+        "confidence": "medium",
+    },
+]
+
+
+def template(codes, as_of) -> bytes:
+    """A file to start from: every column, and TEMPLATE_EXAMPLES as of `as_of`, one for each
+    commitment of `codes` (a database without commitments gets the header only). In UTF-8 with
+    a byte order mark, which makes Excel open it as "CSV UTF-8" and save it so again."""
+    columns = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for code, example in zip(codes, TEMPLATE_EXAMPLES, strict=False):
+        row = {"commitment": code, "as_of": f"{as_of}", **example}
+        writer.writerow([row.get(column, "") for column in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
 def _as_values(cells, choices):
-    """Each cell as the value of a choice, when it names one by value or label in any case;
-    anything else as it was, for the checks to refuse."""
+    """Each cell as the value of a choice, when it names one by value or label (or another
+    name, as a (value, name) pair) in any case; anything else as it was, for the checks to
+    refuse."""
     names = {name.casefold(): value for value, label in choices for name in (value, str(label))}
     converted = {text: names.get(text.casefold(), text) for text in set(cells)}
     return tuple(map(converted.__getitem__, cells))
@@ -300,7 +470,7 @@ def _refuse(table, misshapen, failed):
                     line,
                     (),
                     f"{cells} cell{'s' if cells > 1 else ''} where the header has {width}: "
-                    f"quote a value that contains a comma",
+                    f"quote a value that contains a {DELIMITERS[table.delimiter]}",
                 )
             ]
         else:

@@ -11,10 +11,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments.imports import parse_csv
 from commitments.models import Commitment, ImportReceipt, Review, SourceDocument, StatusUpdate
@@ -37,12 +39,12 @@ THREE_ROWS = [
 ]
 
 
-def csv_file(*rows, columns=COLUMNS):
+def csv_file(*rows, columns=COLUMNS, delimiter=",", encoding="utf-8"):
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(columns)
     writer.writerows([row.get(column, "") for column in columns] for row in rows)
-    return out.getvalue().encode()
+    return out.getvalue().encode(encoding)
 
 
 def dry_run(client, content, name="updates.csv"):
@@ -51,6 +53,10 @@ def dry_run(client, content, name="updates.csv"):
 
 def confirm(client, checked, **extra):
     return client.post(URL, {"confirmation": checked.context["confirmation"], **extra})
+
+
+def import_updates(path):
+    call_command("import_updates", str(path), author="analyst", stdout=io.StringIO())
 
 
 def shown(response):
@@ -166,11 +172,10 @@ def _queries_of(client, content):
     ("content", "problem"),
     [
         (
-            "commitment,status,as_of,summary\nMIL-1,on_track,2024-01-15,Réunion\n".encode(
-                "latin-1"
-            ),
-            "Nothing imported: updates.csv is not UTF-8 text (line 2). Save it as CSV UTF-8 and "
-            "import it again.",
+            # 0x81: not UTF-8, and nothing in Windows-1252.
+            b"commitment,status,as_of,summary\nMIL-1,on_track,2024-01-15,R\x81union\n",
+            "Nothing imported: updates.csv is neither UTF-8 nor Windows-1252 text (line 2). Save "
+            "it as CSV UTF-8 and import it again.",
         ),
         (
             "commitment,status,as_of,summary\n".encode("utf-16-le"),
@@ -179,7 +184,7 @@ def _queries_of(client, content):
         ),
     ],
 )
-def test_a_file_that_is_not_utf_8_text_is_refused_saying_how_to_save_it(
+def test_a_file_that_is_no_text_the_import_reads_is_refused_saying_how_to_save_it(
     signed_in, roadmap, content, problem
 ):
     response = dry_run(signed_in, content)
@@ -409,3 +414,176 @@ def test_a_confirmation_used_twice_at_once_imports_its_file_once(roadmap, analys
 
     assert StatusUpdate.objects.filter(summary="Once.").count() == 1
     assert ImportReceipt.objects.get(token="the-dry-runs-token").updates == 1
+
+
+def imported_already(name, receipt):
+    when = timezone.localtime(receipt.imported_at)
+    updates = f"{receipt.updates} update{'' if receipt.updates == 1 else 's'}"
+    return (
+        f"Nothing imported: {name} was imported already, by {receipt.user.username} on "
+        f"{when:%d %b %Y at %H:%M} ({updates}). A file is imported once: its rows are in the "
+        "history."
+    )
+
+
+def test_a_file_imported_already_is_refused_at_its_dry_run_saying_when_and_by_whom(
+    signed_in, roadmap
+):
+    confirm(signed_in, dry_run(signed_in, csv_file(*THREE_ROWS)))
+    receipt = ImportReceipt.objects.get()
+
+    response = dry_run(signed_in, csv_file(*THREE_ROWS), name="updates (copy).csv")
+
+    assert response.context["refused"]["message"] == imported_already("updates (copy).csv", receipt)
+    assert response.context["confirmation"] is None
+    assert StatusUpdate.objects.count() == 3
+
+
+def test_a_file_imported_by_the_command_is_refused_by_the_admin_and_the_other_way_round(
+    signed_in, roadmap, tmp_path
+):
+    by_command = tmp_path / "updates.csv"
+    by_command.write_bytes(csv_file(ROW))
+    from_admin = tmp_path / "from-admin.csv"
+    from_admin.write_bytes(csv_file(*THREE_ROWS))
+    import_updates(by_command)
+    confirm(signed_in, dry_run(signed_in, from_admin.read_bytes()))
+
+    response = dry_run(signed_in, by_command.read_bytes())
+    with pytest.raises(CommandError) as refused:
+        import_updates(from_admin)
+
+    by_file = {receipt.updates: receipt for receipt in ImportReceipt.objects.all()}
+    assert response.context["refused"]["message"] == imported_already("updates.csv", by_file[1])
+    assert str(refused.value) == imported_already(from_admin, by_file[3])
+    assert StatusUpdate.objects.count() == 4
+
+
+def test_a_file_imported_by_someone_else_since_the_dry_run_is_refused_at_its_confirmation(
+    signed_in, roadmap, editor
+):
+    checked = dry_run(signed_in, csv_file(*THREE_ROWS))
+    other = Client()
+    other.force_login(editor)
+    confirm(other, dry_run(other, csv_file(*THREE_ROWS)))
+
+    response = confirm(signed_in, checked)
+
+    assert response.context["refused"]["message"] == imported_already(
+        "updates.csv", ImportReceipt.objects.get()
+    )
+    assert StatusUpdate.objects.count() == 3
+
+
+def test_a_dry_run_warns_of_each_row_that_repeats_an_update_already_recorded(
+    signed_in, roadmap, record
+):
+    recorded = record(Commitment.objects.get(code="MIL-1"), summary=ROW["summary"])
+    rows = [
+        ROW,  # line 2: the same as the one recorded
+        {**ROW, "summary": "Training continued as planned, with a new trainer."},
+        {**ROW, "status": "at_risk"},
+        {**ROW, "as_of": "2024-01-16"},
+        {**ROW, "commitment": "FTF-1"},
+        {**ROW, "summary": f"  {ROW['summary']}  "},  # line 7: the same, as it is recorded
+    ]
+
+    response = dry_run(signed_in, csv_file(*rows))
+
+    when = f"{timezone.localtime(recorded.created_at):%d %b %Y at %H:%M}"
+    repeat = (
+        f"repeats the update of MIL-1 recorded on {when} (the same status, as-of date and "
+        "summary): importing it records it again."
+    )
+    assert response.context["checked"]["warnings"] == [f"Line 2 {repeat}", f"Line 7 {repeat}"]
+    assert f'<li class="warning">Line 7 {repeat}</li>' in response.content.decode()
+    assert response.context["confirmation"]
+    assert StatusUpdate.objects.count() == 1
+
+
+def test_a_file_excel_saved_as_csv_in_a_european_language_is_imported_with_a_warning(
+    signed_in, roadmap
+):
+    # Semicolons between columns, and Windows-1252: Excel's "CSV" where the comma is the
+    # decimal mark.
+    summary = "Réunion reportée à l'été ; coût : 5 000 €, « urgent »."
+    checked = dry_run(
+        signed_in, csv_file({**ROW, "summary": summary}, delimiter=";", encoding="cp1252")
+    )
+
+    response = confirm(signed_in, checked)
+
+    assert checked.context["checked"]["warnings"] == [
+        "updates.csv is not UTF-8 (line 2): it was read as Windows-1252 (Western European, as "
+        "Excel saves “CSV”; Latin-1 reads the same). Check that its accented letters read "
+        "right; if they do not, save it as “CSV UTF-8” and import that."
+    ]
+    assert checked.context["checked"]["preview"][0]["summary"] == summary
+    assert response.status_code == 302
+    assert list(StatusUpdate.objects.values_list("summary", flat=True)) == [summary]
+
+
+TEMPLATE_URL = reverse("admin:commitments_statusupdate_import_template")
+
+
+def test_the_page_offers_a_template_of_every_column_and_two_example_rows(signed_in, roadmap):
+    page = signed_in.get(URL).content.decode()
+
+    response = signed_in.get(TEMPLATE_URL)
+
+    assert f'href="{TEMPLATE_URL}"' in page
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="status-updates.csv"'
+    content = response.content
+    assert content.startswith("\ufeff".encode())  # Excel then opens and saves it as UTF-8
+    header, *rows = csv.reader(io.StringIO(content.decode("utf-8-sig")))
+    assert header == [
+        "commitment", "status", "as_of", "summary",
+        "progress", "evidence_url", "evidence_source", "confidence",
+    ]  # fmt: skip
+    today = f"{timezone.localdate()}"
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        ("FTF-1", "on_track", today),
+        ("FTF-2", "At risk", today),
+    ]
+
+
+def test_the_template_passes_the_dry_run_as_it_is(signed_in, roadmap):
+    template = signed_in.get(TEMPLATE_URL).content
+
+    response = dry_run(signed_in, template, name="status-updates.csv")
+
+    assert (response.context["refused"], response.context["checked"]["updates"]) == (None, 2)
+
+
+def test_only_whoever_may_import_may_download_the_template(client, roadmap, viewer):
+    client.force_login(viewer)
+
+    response = client.get(TEMPLATE_URL)
+
+    assert response.status_code == 403
+
+
+def test_the_page_says_which_words_each_column_takes(signed_in):
+    columns = {
+        column: (required, takes)
+        for column, required, takes in signed_in.get(URL).context["columns"]
+    }
+
+    assert list(columns) == [
+        "commitment", "status", "as_of", "summary",
+        "progress", "evidence_url", "evidence_source", "confidence",
+    ]  # fmt: skip
+    assert columns["status"] == (
+        True,
+        "One of not_started (Not started), on_track (On track), at_risk (At risk), off_track "
+        "(Off track), completed (Completed), discontinued (Discontinued): the value or the "
+        "label, in any case. Or a traffic-light rating: green for On track, amber for At risk, "
+        "red for Off track.",
+    )
+    assert columns["confidence"] == (False, "One of low, medium, high, in any case, or empty.")
+    assert columns["progress"] == (
+        False,
+        "The percentage done, a whole number from 0 to 100, or empty if not measured; a "
+        "completed commitment's is 100 or empty.",
+    )

@@ -1,6 +1,7 @@
 """Importing status updates from a CSV file: all or nothing, each bad row named by its line with
 what to fix, and every commitment left as recording the rows one by one would leave it."""
 
+import codecs
 import contextlib
 import csv
 import datetime
@@ -21,8 +22,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from commitments import db_deadlines
-from commitments.models import Commitment, StatusUpdate
-from commitments.services import record_status_update
+from commitments.imports import ImportRefused, parse_csv
+from commitments.models import Commitment, ImportReceipt, StatusUpdate
+from commitments.services import import_status_updates, record_status_update, status_imports
 from tests.factories import UserFactory
 from tests.replica import _as_postgres, _free_port, _program, _write_as_postgres, running
 
@@ -59,10 +61,10 @@ STATUSES = "not_started, on_track, at_risk, off_track, completed, discontinued"
 def write_csv(tmp_path):
     """Writes rows (dicts by column) under a header, as a spreadsheet would save them."""
 
-    def write_csv(*rows, columns=COLUMNS, encoding="utf-8"):
+    def write_csv(*rows, columns=COLUMNS, encoding="utf-8", delimiter=","):
         path = tmp_path / "updates.csv"
         with path.open("w", encoding=encoding, newline="") as file:
-            writer = csv.writer(file)
+            writer = csv.writer(file, delimiter=delimiter)
             writer.writerow(columns)
             writer.writerows([row.get(column, "") for column in columns] for row in rows)
         return path
@@ -437,21 +439,32 @@ def test_unknown_columns_are_named_ten_at_most(roadmap, write_csv):
     ) in str(refused.value)
 
 
-def test_a_row_with_more_cells_than_the_header_is_named(roadmap, tmp_path):
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            "commitment,status,as_of,summary\n"
+            "MIL-1,on_track,2024-01-15,Training continued.\n"
+            "MIL-1,on_track,2024-01-16,Training continued, as planned.\n",
+            "Line 3: 5 cells where the header has 4: quote a value that contains a comma.",
+        ),
+        (
+            "commitment;status;as_of;summary\nMIL-1;on_track;2024-01-15;Training; as planned.\n",
+            "Line 2: 5 cells where the header has 4: quote a value that contains a semicolon.",
+        ),
+    ],
+    ids=["commas", "semicolons"],
+)
+def test_a_row_with_more_cells_than_the_header_is_named_with_the_separator_to_quote(
+    roadmap, tmp_path, content, problem
+):
     path = tmp_path / "updates.csv"
-    path.write_text(
-        "commitment,status,as_of,summary\n"
-        "MIL-1,on_track,2024-01-15,Training continued.\n"
-        "MIL-1,on_track,2024-01-16,Training continued, as planned.\n",
-        encoding="utf-8",
-    )
+    path.write_text(content, encoding="utf-8")
 
     with pytest.raises(CommandError) as refused:
         import_updates(path)
 
-    assert str(refused.value).endswith(
-        "\nLine 3: 5 cells where the header has 4: quote a value that contains a comma."
-    )
+    assert str(refused.value).endswith(f"\n{problem}")
 
 
 def test_lines_are_counted_across_quoted_line_breaks_and_blank_lines(roadmap, tmp_path):
@@ -504,23 +517,173 @@ def test_a_byte_order_mark_is_allowed(roadmap, write_csv):
 
 
 @pytest.mark.parametrize(
-    ("rows", "encoding", "why"),
+    ("encoding", "summary"),
     [
-        ([ROW, {**ROW, "summary": "Réunion reportée."}], "latin-1", "is not UTF-8 text (line 3)"),
-        ([ROW], "utf-16-le", "contains NUL characters (line 1)"),
+        ("cp1252", "Réunion reportée à l'été. Coût : 5 000 €, « urgent »."),
+        ("latin-1", "Réunion reportée à l'été, « urgent »."),  # no euro sign in Latin-1
     ],
-    ids=["latin-1", "utf-16"],
 )
-def test_a_file_in_another_encoding_is_refused_with_its_line(
-    roadmap, write_csv, rows, encoding, why
+def test_a_file_that_is_not_utf_8_is_read_as_windows_1252_with_a_warning_saying_so(
+    roadmap, write_csv, encoding, summary
 ):
-    path = write_csv(*rows, encoding=encoding)
+    path = write_csv(ROW, {**ROW, "summary": summary}, encoding=encoding)
+    stderr = StringIO()
+
+    import_updates(path, stderr=stderr)
+
+    assert stderr.getvalue() == (
+        f"Warning: {path} is not UTF-8 (line 3): it was read as Windows-1252 (Western European, "
+        "as Excel saves “CSV”; Latin-1 reads the same). Check that its accented letters read "
+        "right; if they do not, save it as “CSV UTF-8” and import that.\n"
+    )
+    assert StatusUpdate.objects.filter(summary=summary).count() == 1
+
+
+HEADER = b"commitment,status,as_of,summary\n"
+UTF_8_ROW = "MIL-1,on_track,2024-01-15,Réunion.\n".encode()
+LATIN_1_ROW = "MIL-1,on_track,2024-01-15,Reportée.\n".encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        # 0x81 means nothing in Windows-1252.
+        (
+            HEADER + b"MIL-1,on_track,2024-01-15,Fine.\nMIL-1,on_track,2024-01-15,Odd \x81.\n",
+            "is neither UTF-8 nor Windows-1252 text (line 3)",
+        ),
+        # UTF-8 that a line in Latin-1 interrupts: no one encoding reads all of it right.
+        (HEADER + UTF_8_ROW + LATIN_1_ROW, "mixes UTF-8 and another encoding (line 3)"),
+        (codecs.BOM_UTF8 + HEADER + LATIN_1_ROW, "mixes UTF-8 and another encoding (line 2)"),
+    ],
+    ids=["undefined-in-windows-1252", "mixed", "mixed-after-a-byte-order-mark"],
+)
+def test_a_file_no_one_encoding_reads_is_refused_saying_which_to_use(
+    roadmap, tmp_path, content, problem
+):
+    path = tmp_path / "updates.csv"
+    path.write_bytes(content)
 
     with pytest.raises(CommandError) as refused:
         import_updates(path)
 
     assert str(refused.value) == (
-        f"Nothing imported: {path} {why}. Save it as CSV UTF-8 and import it again."
+        f"Nothing imported: {path} {problem}. Save it as CSV UTF-8 and import it again."
+    )
+    assert StatusUpdate.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"),
+    [(";", "utf-8"), (";", "utf-8-sig"), ("\t", "utf-8")],
+    ids=["semicolons", "semicolons-with-byte-order-mark", "tabs"],
+)
+def test_columns_may_be_separated_by_semicolons_or_tabs_as_the_header_shows(
+    roadmap, write_csv, delimiter, encoding
+):
+    summary = "Training continued, as planned; the second cohort starts in May."
+    path = write_csv(
+        {**ROW, "summary": summary, "progress": "40"}, delimiter=delimiter, encoding=encoding
+    )
+
+    import_updates(path)
+
+    update = StatusUpdate.objects.get()
+    assert (update.commitment.code, update.status, update.progress, update.summary) == (
+        "MIL-1",
+        "on_track",
+        40,
+        summary,
+    )
+
+
+def test_a_header_whose_separator_cannot_be_told_is_refused_saying_to_use_commas(roadmap, tmp_path):
+    path = tmp_path / "updates.csv"
+    path.write_text("commitment|status|as_of|summary\nMIL-1|on_track|2024-01-15|Fine.\n")
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == (
+        f"Nothing imported: {path}: cannot tell what separates the columns of its header: use "
+        "commas. The columns are commitment, status, as_of, summary, and optionally progress, "
+        "evidence_url, evidence_source, confidence, in any order."
+    )
+
+
+def test_a_file_imported_already_is_refused_saying_when_and_by_whom(roadmap, write_csv):
+    path = write_csv(ROW, {**ROW, "commitment": "FTF-1"})
+    import_updates(path)
+    receipt = ImportReceipt.objects.get()
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    imported_at = timezone.localtime(receipt.imported_at)
+    assert str(refused.value) == (
+        f"Nothing imported: {path} was imported already, by analyst on "
+        f"{imported_at:%d %b %Y at %H:%M} (2 updates). A file is imported once: its rows are in "
+        "the history."
+    )
+    assert StatusUpdate.objects.count() == 2
+
+
+def test_a_file_is_told_apart_by_its_bytes_not_its_name(roadmap, write_csv):
+    import_updates(write_csv(ROW))
+
+    import_updates(write_csv(ROW, {**ROW, "commitment": "FTF-1"}))
+
+    assert StatusUpdate.objects.count() == 3
+    assert ImportReceipt.objects.count() == 2
+
+
+def test_a_file_imported_meanwhile_by_another_import_is_refused_and_nothing_is_written(
+    roadmap, analyst, editor, monkeypatch
+):
+    # Both imports checked the file before either wrote: the other one commits first, between
+    # this one's checks and its write.
+    content = b"commitment,status,as_of,summary\nMIL-1,on_track,2024-01-15,Once.\n"
+    checked = status_imports.check_rows
+
+    def others_import_commits(table, **options):
+        updates = checked(table, **options)
+        ImportReceipt.objects.create(token="other", sha256=table.sha256, user=editor, updates=1)
+        return updates
+
+    monkeypatch.setattr(status_imports, "check_rows", others_import_commits)
+
+    with pytest.raises(ImportRefused, match=r"was imported already, by editor on "):
+        import_status_updates(parse_csv(content, name="x.csv"), author=analyst)
+
+    assert StatusUpdate.objects.count() == 0
+    assert list(ImportReceipt.objects.values_list("token", flat=True)) == ["other"]
+
+
+def test_traffic_light_ratings_are_read_as_the_statuses_shown_in_their_colour(roadmap, write_csv):
+    path = write_csv(
+        {**ROW, "status": "green"},
+        {**ROW, "commitment": "FTF-1", "status": "Amber"},
+        {**ROW, "commitment": "HUM-1", "status": "RED"},
+    )
+
+    import_updates(path)
+
+    assert sorted(StatusUpdate.objects.values_list("commitment__code", "status")) == [
+        ("FTF-1", "at_risk"),
+        ("HUM-1", "off_track"),
+        ("MIL-1", "on_track"),
+    ]
+
+
+def test_a_file_in_utf_16_is_refused(roadmap, write_csv):
+    path = write_csv(ROW, encoding="utf-16-le")
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    assert str(refused.value) == (
+        f"Nothing imported: {path} contains NUL characters (line 1). Save it as CSV UTF-8 and "
+        "import it again."
     )
 
 
@@ -575,10 +738,11 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(
     queries = []
     for rows in (4, 400):
         path = write_csv(*({**ROW, "commitment": codes[n % 4]} for n in range(rows)))
-        # The author and their permissions (2: direct and through groups), the commitments'
-        # codes, the lock, the insert (COPY, on PostgreSQL, is not counted), their approval
-        # (review is off here) and the current status, inside a savepoint.
-        with django_assert_max_num_queries(10), CaptureQueriesContext(connection) as captured:
+        # The author and their permissions (2: direct and through groups), the receipt of the
+        # same file if any, the commitments' codes; then, inside a savepoint (2), the receipt,
+        # the lock, the insert (COPY, on PostgreSQL, is not counted), their approval (review is
+        # off here) and the current status.
+        with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as captured:
             import_updates(path)
         queries.append(len(captured))
 
@@ -608,6 +772,18 @@ def test_a_progress_bar_is_drawn_on_a_terminal(roadmap, write_csv):
     assert "\rreading  [" in drawn
     assert "\rchecking [" in drawn
     assert drawn.endswith("\rwriting  [##############################] 100%  2/2\n")
+
+
+def test_a_warning_is_written_on_a_line_of_its_own_between_the_steps_of_the_bar(roadmap, write_csv):
+    stderr = Terminal()
+
+    import_updates(write_csv(ROW, {**ROW, "summary": "Réunion."}, encoding="cp1252"), stderr=stderr)
+
+    reading, warning, *rest = stderr.getvalue().split("\n")
+    assert reading.startswith("\rreading  [")
+    assert reading.endswith("] 100%  4/4")
+    assert warning.startswith("Warning: ")
+    assert rest[0].startswith("\rchecking [")
 
 
 def test_an_import_never_brings_back_an_update_a_correction_replaced(roadmap, analyst, write_csv):

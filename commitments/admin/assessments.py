@@ -190,10 +190,17 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
         return super().get_queryset(request).with_corrected_by()
 
     def get_urls(self):
-        return [own_page(self, "import", self.import_view), *super().get_urls()]
+        return [
+            own_page(self, "import", self.import_view),
+            own_page(self, "import_template", self.import_template_view),
+            *super().get_urls(),
+        ]
 
     def import_view(self, request):
         return admin_import.import_view(self, request)
+
+    def import_template_view(self, request):
+        return admin_import.template_view(self, request)
 
     @admin.display(description="status", ordering="status")
     def status_display(self, update):

@@ -3,7 +3,9 @@ every row and writes nothing, then a confirmation, which imports exactly the fil
 
 The file is read and written by the same code as `manage.py import_updates`
 (commitments.imports.parse_csv, check_rows, and services.import_status_updates), so the rules,
-the messages and the all-or-nothing write are the command's.
+the messages, the all-or-nothing write and the refusal of a file imported already are the
+command's. The dry run also warns of what the command takes without a word: rows that repeat an
+update already recorded.
 
 Between the steps the file waits in the user's session, which is server-side, the user's own and
 ended by signing out; the confirmation the page posts back is signed, names the file by its
@@ -11,6 +13,7 @@ SHA-256 and expires, so that what is imported is the file the user was shown, ch
 nothing else.
 """
 
+import base64
 import hashlib
 import secrets
 from collections import Counter
@@ -20,20 +23,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from commitments.imports import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
-    STATUSES,
+    TEMPLATE_EXAMPLES,
     ImportRefused,
     check_rows,
+    column_help,
     parse_csv,
+    repeated_rows,
+    template,
 )
 from commitments.models import Commitment, Status
 from commitments.services import AlreadyImported, import_confirmed
@@ -46,7 +53,8 @@ SALT = "commitments.admin_import"
 # commitments, today's date) has not moved far. The confirmation checks the rows again anyway.
 CONFIRM_WITHIN_SECONDS = 30 * 60
 PREVIEW_ROWS = 10
-# Bad rows listed on the page; the rest are counted. A file is fixed a screenful at a time.
+# Bad rows (and warnings) listed on the page; the rest are counted. A file is fixed a screenful
+# at a time.
 BAD_ROWS_LISTED = 100
 # The first bytes of a zip file: a spreadsheet's workbook (.xlsx, .ods) rather than its CSV.
 ZIP_MAGIC = b"PK\x03\x04"
@@ -103,6 +111,19 @@ def import_view(model_admin, request):
     )
 
 
+def template_view(model_admin, request):
+    """A CSV file to start from, for whoever may import: every column, and two example rows
+    of real commitments, as of today."""
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    codes = Commitment.objects.order_by("code").values_list("code", flat=True)
+    return HttpResponse(
+        template(codes[: len(TEMPLATE_EXAMPLES)], timezone.localdate()),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="status-updates.csv"'},
+    )
+
+
 def _confirm(model_admin, request):
     staged = request.session.pop(SESSION_KEY, None)
     problem = None
@@ -122,7 +143,7 @@ def _confirm(model_admin, request):
             staged
             and signed["user"] == request.user.pk
             and secrets.compare_digest(signed["token"], staged["token"])
-            and signed["sha256"] == staged["sha256"] == _digest(staged["content"].encode())
+            and signed["sha256"] == staged["sha256"] == _digest(_staged_bytes(staged))
         ):
             problem = (
                 "This file is no longer waiting to be imported: it was imported or cancelled "
@@ -132,8 +153,7 @@ def _confirm(model_admin, request):
     if problem:
         model_admin.message_user(request, problem, messages.ERROR)
         return HttpResponseRedirect(request.path)
-    # The very bytes checked in the dry run (UTF-8, as the dry run found them).
-    data = staged["content"].encode()
+    data = _staged_bytes(staged)
     try:
         result = import_confirmed(
             parse_csv(data, name=staged["name"]), author=request.user, token=staged["token"]
@@ -157,13 +177,18 @@ def _stage(request, name, data):
     digest = _digest(data)
     request.session[SESSION_KEY] = {
         "name": name,
-        # The session is JSON: the file as text, which the dry run found to be UTF-8, and which
-        # encodes back to the same bytes (a byte order mark included).
-        "content": data.decode(),
+        # The session is JSON: the very bytes checked, whatever their encoding, in Base64.
+        "base64": base64.b64encode(data).decode(),
         "sha256": digest,
         "token": token,
     }
     return signing.dumps({"user": request.user.pk, "token": token, "sha256": digest}, salt=SALT)
+
+
+def _staged_bytes(staged):
+    # A file staged before its bytes were kept in Base64 has none: no longer waiting, as its
+    # digest then says.
+    return base64.b64decode(staged.get("base64", ""))
 
 
 def _digest(data):
@@ -178,8 +203,11 @@ def _dry_run(updates, table):
         )
     )
     by_status = Counter(updates.status)
+    warnings = [*table.warnings, *repeated_rows(table, updates)]
     return {
         "name": table.name,
+        "warnings": warnings[:BAD_ROWS_LISTED],
+        "more_warnings": max(len(warnings) - BAD_ROWS_LISTED, 0),
         "updates": len(updates),
         "commitments": len(set(updates.commitment_id)),
         "by_status": [
@@ -254,7 +282,9 @@ def _page(model_admin, request, *, form, checked=None, confirmation=None, refuse
         "max_size": filesizeformat(settings.ADMIN_IMPORT_MAX_BYTES),
         "required_columns": REQUIRED_COLUMNS,
         "optional_columns": OPTIONAL_COLUMNS,
-        "statuses": STATUSES,
+        "columns": [
+            (column, column in REQUIRED_COLUMNS, takes) for column, takes in column_help().items()
+        ],
         "review_required": settings.REVIEW_REQUIRED,
         "confirm_within_minutes": CONFIRM_WITHIN_SECONDS // 60,
     }

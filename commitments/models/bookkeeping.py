@@ -1,5 +1,5 @@
-"""The app's own bookkeeping, not the Roadmap's: the data version, the reminders sent, the imports
-confirmed in the admin, and the API's idempotency keys."""
+"""The app's own bookkeeping, not the Roadmap's: the data version, the reminders sent, the files of
+status updates imported, and the API's idempotency keys."""
 
 import datetime
 
@@ -63,11 +63,18 @@ class ReminderSent(models.Model):
 
 
 class ImportReceipt(models.Model):
-    """An import confirmed in the admin, by the token of its dry run: written in the same
-    transaction as the import's rows, and unique, so that a confirmation posted twice (a
-    double click, two tabs) imports its file once."""
+    """An import of status updates from a CSV file, written in the same transaction as its
+    rows: by the SHA-256 of the file, unique, so that a file is imported once, from the admin or
+    the command; and by the token of the admin's dry run, unique, so that a confirmation posted
+    twice (a double click, two tabs) says so."""
 
     token = models.CharField(max_length=64, unique=True)
+    sha256 = models.CharField(
+        "SHA-256",
+        max_length=64,
+        blank=True,
+        help_text="The SHA-256 of the file's bytes; empty for imports from before it was kept.",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_receipts"
     )
@@ -76,6 +83,15 @@ class ImportReceipt(models.Model):
 
     class Meta:
         ordering = ["-imported_at"]
+        constraints = [
+            # Its index serves the look-up of every file checked for import (sha256 = %s).
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=~models.Q(sha256=""),
+                name="importreceipt_file_once",
+                violation_error_message="This file was imported already.",
+            ),
+        ]
 
     def __str__(self):
         return (

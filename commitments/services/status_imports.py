@@ -1,10 +1,12 @@
 """Importing status updates from a CSV table, all or nothing (COPY on PostgreSQL, INSERT
-elsewhere), approved on submission when review is off, and the admin's once-only confirmation.
-Reading and checking the file is commitments.imports'; one update at a time is assessments'.
+elsewhere), approved on submission when review is off, each file once, and the admin's once-only
+confirmation. Reading and checking the file is commitments.imports'; one update at a time is
+assessments'.
 """
 
 import datetime
 import re
+import secrets
 from itertools import islice, repeat
 from typing import NamedTuple
 
@@ -14,7 +16,7 @@ from django.db.models import OuterRef, Subquery, Value
 from django.utils import timezone
 
 from commitments import db_deadlines
-from commitments.imports import NewUpdates, Table, check_rows
+from commitments.imports import NewUpdates, Table, check_rows, refuse_if_imported
 from commitments.models import Commitment, ImportReceipt, Review, StatusUpdate
 from commitments.services.commitments import _searched_by
 
@@ -28,7 +30,7 @@ class ImportResult(NamedTuple):
     last_recorded_at: datetime.datetime
 
 
-def import_status_updates(table: Table, *, author, progress=None) -> ImportResult:
+def import_status_updates(table: Table, *, author, token=None, progress=None) -> ImportResult:
     """Appends every row of a CSV table (commitments.imports.read_csv) to the status history,
     all or nothing, pending review like any update. With REVIEW_REQUIRED off the rows are
     approved on submission, and each commitment it touches is left with the current status
@@ -39,12 +41,37 @@ def import_status_updates(table: Table, *, author, progress=None) -> ImportResul
     date the later in the file wins, and the feed, whose cursor pages by recording time, keeps
     a distinct place for each row.
 
-    Raises commitments.imports.ImportRefused, with nothing written, when any row is invalid.
+    The file is imported once: its receipt (ImportReceipt), with its SHA-256 and `token` (the
+    admin's dry run's, or a new one), is written with the rows.
+
+    Raises commitments.imports.ImportRefused, with nothing written, when any row is invalid or
+    the file was imported already, were it by another import at the same moment; and
+    AlreadyImported when a receipt has `token` already.
     `progress(step, done, total)`, when given, is called as the rows are checked and written.
     """
     updates = check_rows(table, progress=progress)
     commitment_ids = sorted(set(updates.commitment_id))
+    try:
+        return _import_checked(
+            table, updates, commitment_ids, author=author, token=token, progress=progress
+        )
+    except IntegrityError:
+        # The receipt's unique SHA-256 or token: another import of the file committed first.
+        _refuse_if_token_used(token)
+        refuse_if_imported(table)
+        raise
+
+
+def _import_checked(table, updates, commitment_ids, *, author, token, progress):
     with transaction.atomic():
+        # First: a second import of the same file waits here, on the receipt's unique index,
+        # until this one ends, and then fails.
+        ImportReceipt.objects.create(
+            token=token or secrets.token_urlsafe(16),
+            sha256=table.sha256,
+            user=author,
+            updates=len(updates),
+        )
         # Locked as record_status_update locks one, and in id order so that two imports that
         # share commitments take turns instead of deadlocking.
         locked = Commitment.objects.select_for_update().filter(pk__in=commitment_ids)
@@ -91,20 +118,17 @@ class AlreadyImported(Exception):
 
 
 def import_confirmed(table: Table, *, author, token: str) -> ImportResult:
-    """import_status_updates for the admin's confirmation of a dry run, once per `token`:
-    the receipt and the rows are written in one transaction, and a second confirmation with the
-    same token (a double click, two tabs, at the same moment or later) raises AlreadyImported
-    with nothing written."""
-    try:
-        with transaction.atomic():
-            receipt = ImportReceipt.objects.create(token=token, user=author, updates=0)
-            result = import_status_updates(table, author=author)
-            ImportReceipt.objects.filter(pk=receipt.pk).update(updates=result.updates)
-    except IntegrityError as error:
-        if ImportReceipt.objects.filter(token=token).exists():
-            raise AlreadyImported from error
-        raise
-    return result
+    """import_status_updates for the admin's confirmation of a dry run, once per `token`: a
+    second confirmation with the same token (a double click, two tabs, at the same moment or
+    later) raises AlreadyImported with nothing written, rather than the refusal of a file
+    imported already."""
+    _refuse_if_token_used(token)
+    return import_status_updates(table, author=author, token=token)
+
+
+def _refuse_if_token_used(token):
+    if token is not None and ImportReceipt.objects.filter(token=token).exists():
+        raise AlreadyImported
 
 
 # Rows written at a time, and between two calls of a progress callback.

@@ -14,11 +14,13 @@ from commitments.services import import_status_updates
 class Command(BaseCommand):
     help = (
         "Imports status updates from a CSV file, all or nothing: every row is checked first, and "
-        "one bad row means nothing is written. UTF-8, with a header row naming the columns in any "
+        "one bad row means nothing is written. UTF-8 (or Windows-1252, with a warning), the "
+        "columns separated by commas, semicolons or tabs, with a header row naming them in any "
         f"order: {', '.join(REQUIRED_COLUMNS)} (a commitment code, a status, a date as "
         f"YYYY-MM-DD, a summary), and optionally {', '.join(OPTIONAL_COLUMNS)}. Rows are recorded "
-        "by --author at the time of the import, in file order. Corrections (corrects) cannot be "
-        "imported: record them in the admin or the API."
+        "by --author at the time of the import, in file order. A file is imported once, from "
+        "here or the admin. Corrections (corrects) cannot be imported: record them in the admin "
+        "or the API."
     )
 
     def add_arguments(self, parser):
@@ -38,6 +40,7 @@ class Command(BaseCommand):
         try:
             with _no_cycle_collection():
                 table = read_csv(file, progress=bar)
+                self._warn(table.warnings, bar)
                 result = import_status_updates(table, author=user, progress=bar)
         except ImportRefused as error:
             raise CommandError(str(error)) from error
@@ -61,6 +64,12 @@ class Command(BaseCommand):
                 f"({result.updates / seconds:.0f} rows/s)."
             )
         )
+
+    def _warn(self, warnings, bar):
+        if warnings and bar:
+            bar.close()
+        for warning in warnings:
+            self.stderr.write(f"Warning: {warning}", style_func=self.style.WARNING)
 
 
 def _counted(number, noun):
@@ -121,8 +130,11 @@ class ProgressBar:
         self._write(f"\r{step:<8} [{bar}] {percent:3d}%  {done}/{total}")
 
     def close(self):
+        """Ends the line drawn on, if any: what is written next starts a line of its own, and
+        so does the bar, drawn again."""
         if self.shown:
             self._write("\n")
+        self.shown = None
 
     def _write(self, text):
         # Plain, not in the error style that this stream gives what is written to it.
