@@ -18,6 +18,7 @@ from knox.models import AuthToken
 
 from commitments.models import (
     FUNDS_KINDS,
+    BriefingMessage,
     Commitment,
     CommitmentPartner,
     Contribution,
@@ -35,6 +36,7 @@ from commitments.roadmap import load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
 from commitments.services import (
     approve_or_return,
+    record_briefing_message,
     record_contribution,
     record_indicator_value,
     record_status_update,
@@ -202,9 +204,10 @@ def superuser(db):
 @pytest.fixture(scope="module")
 def one_of_each(django_db_setup, django_db_blocker):
     """A user of every role (`users`: viewer, analyst, reviewer, editor, superuser, not_staff,
-    and None for anonymous), a row of every model the admin registers (`rows`, by model), and
-    updates pending review (`pending`: one by the editor, one by the superuser, so that four
-    eyes are walked too), written once for the module that asks and rolled back after it. Each test's own transaction nests
+    and None for anonymous), a row of every model the admin registers (`rows`, by model; the
+    briefing message pending review, by the editor), and updates pending review (`pending`:
+    one by the editor, one by the superuser, so that four eyes are walked too), written once
+    for the module that asks and rolled back after it. Each test's own transaction nests
     inside this one and is rolled back as usual (so it is not for transactional tests)."""
     with (
         django_db_blocker.unblock(),
@@ -285,6 +288,15 @@ def one_of_each(django_db_setup, django_db_blocker):
                 )
                 for author in ("editor", "superuser")
             ]
+        # A key message of the briefing pack pending review, by the editor, of a pillar of its
+        # own: a superuser may decide on it from its page.
+        with override_settings(REVIEW_REQUIRED=True):
+            message = record_briefing_message(
+                pillar=PillarFactory(),
+                author=users["editor"],
+                as_of=datetime.date(2024, 3, 31),
+                text="Awaiting review.",
+            )
         access = {
             "username": "bystander",
             "ip_address": "203.0.113.7",
@@ -309,6 +321,7 @@ def one_of_each(django_db_setup, django_db_blocker):
                 slug="unvalued-indicator", name="Unvalued", unit="count", direction="increase"
             ),
             IndicatorValue: value,
+            BriefingMessage: message,
             AccessAttempt: AccessAttempt.objects.create(
                 **access, get_data="", post_data="", failures_since_start=1
             ),

@@ -2,7 +2,8 @@
 updates and indicator values recorded. One module a concept, in layers (each imports only
 from those above it in this list):
 
-- base: what the others share (people, badges, links, HistoryAdmin, RefusesDuplicates);
+- base: what the others share (people, badges, links, AppendOnlyAdmin, HistoryAdmin,
+  RefusesDuplicates);
 - reviews: review as status updates and indicator values share it, and the decisions' list;
 - reference: source documents, pillars, themes, places, partners;
 - commitments: commitments, their form and their page's inlines;
@@ -10,6 +11,7 @@ from those above it in this list):
 - assessments: status updates, their corrections and their review queue;
 - indicators: indicators, their values and the values' review queue;
 - contributions: partners' contributions and their matrix;
+- briefing: the briefing pack's key messages, and the decision on each;
 - access: API tokens and login attempts.
 
 Django's autodiscover imports this package, which imports every module so that each
@@ -27,6 +29,7 @@ from commitments.admin.assessments import StatusUpdateAdmin as StatusUpdateAdmin
 from commitments.admin.assessments import StatusUpdateForm as StatusUpdateForm
 from commitments.admin.assessments import update_choice_label as update_choice_label
 from commitments.admin.base import URL_FIELDS_ASSUME_HTTPS as URL_FIELDS_ASSUME_HTTPS
+from commitments.admin.base import AppendOnlyAdmin as AppendOnlyAdmin
 from commitments.admin.base import BoundedSearch as BoundedSearch
 from commitments.admin.base import HistoryAdmin as HistoryAdmin
 from commitments.admin.base import ReadableChanges as ReadableChanges
@@ -40,6 +43,8 @@ from commitments.admin.base import person as person
 from commitments.admin.base import person_name as person_name
 from commitments.admin.base import status_badge as status_badge
 from commitments.admin.base import with_role as with_role
+from commitments.admin.briefing import BriefingMessageAdmin as BriefingMessageAdmin
+from commitments.admin.briefing import MessageDecisionForm as MessageDecisionForm
 from commitments.admin.commitments import FIXED_ONCE_SAVED as FIXED_ONCE_SAVED
 from commitments.admin.commitments import INHERITED_FROM_PARENT as INHERITED_FROM_PARENT
 from commitments.admin.commitments import STALE_EDIT as STALE_EDIT

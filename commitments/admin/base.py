@@ -1,6 +1,7 @@
 """What the admin's modules share: how people, statuses, corrections and an indicator's latest
-value are shown, links to add forms, the bound on searches, the refusal of duplicates, and
-HistoryAdmin (history pages that show and never write). Nothing is registered here."""
+value are shown, links to add forms, the bound on searches, the refusal of duplicates,
+AppendOnlyAdmin (records added through their service, never changed), and HistoryAdmin
+(history pages that show and never write). Nothing is registered here."""
 
 import datetime
 
@@ -124,6 +125,28 @@ class RefusesDuplicates:
                 return cleaned
 
         return RefusedForm
+
+
+class AppendOnlyAdmin:
+    """The admin of an append-only record (a contribution, a key message): added through its
+    one service (`service`, called with the author and the form's `fields`) and viewed, never
+    changed or deleted, by anyone, superusers included."""
+
+    service = None  # staticmethod(record_...)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        record = self.service(
+            author=request.user, **{name: form.cleaned_data[name] for name in self.fields}
+        )
+        # The admin goes on to log and redirect with the object it passed in.
+        obj.pk = record.pk
+        obj.refresh_from_db()
 
 
 def with_role(partner, role):

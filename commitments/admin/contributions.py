@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from commitments.admin.base import (
     URL_FIELDS_ASSUME_HTTPS,
+    AppendOnlyAdmin,
     BoundedSearch,
     add_form_link,
     correction_note,
@@ -68,13 +69,14 @@ CONTRIBUTION_FIELDS = [
 
 
 @admin.register(Contribution)
-class ContributionAdmin(BoundedSearch, admin.ModelAdmin):
+class ContributionAdmin(AppendOnlyAdmin, BoundedSearch, admin.ModelAdmin):
     """Add and view only, as status updates: a contribution is never changed or deleted, by
     anyone; a correction is a new one that names it. The matrix (matrix_view) adds them up."""
 
     class Media:
         css = {"all": ["commitments/admin.css"]}
 
+    service = staticmethod(record_contribution)
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = [
         "partner",
@@ -175,20 +177,6 @@ class ContributionAdmin(BoundedSearch, admin.ModelAdmin):
         copied = {name: getattr(original, name) for name in CONTRIBUTION_FIELDS}
         copied["partner"], copied["commitment"] = original.partner_id, original.commitment_id
         return {**initial, **copied, "corrects": original.pk}
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        contribution = record_contribution(
-            author=request.user, **{name: form.cleaned_data[name] for name in self.fields}
-        )
-        # The admin goes on to log and redirect with the object it passed in.
-        obj.pk = contribution.pk
-        obj.refresh_from_db()
 
     @method_decorator(require_safe)
     def matrix_view(self, request):
