@@ -521,3 +521,6 @@ def time_history(db, settings, analyst, reviewer):
     update(a3, "on_track", day(2026, 4, 20), _noon(4, 20), _noon(4, 20), progress=60)
     update(b1, "not_started", day(2026, 4, 5), _noon(4, 5), _noon(4, 6))
     update(b1, "discontinued", day(2026, 5, 10), _noon(5, 10), _noon(5, 10))
+
+
+from tests.briefing import briefing_history, pango  # noqa: E402, F401  (the briefing pack's)
