@@ -112,7 +112,7 @@ bench: $(INSTALLED)
 
 # Redraws docs/dashboard.png from the illustrative history in tests/scenario.py.
 screenshot: $(INSTALLED)
-	$(BIN)/pytest -m screenshot tests/test_dashboard.py
+	$(BIN)/pytest -m screenshot tests/test_dashboard.py tests/test_briefing_documents.py
 
 clean:
 	rm -rf $(VENV) node_modules $(CLIENTS) .pytest_cache .ruff_cache *.egg-info

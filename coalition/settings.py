@@ -249,6 +249,13 @@ BRIEFING_RENDER_WAIT_SECONDS = env.float("BRIEFING_RENDER_WAIT_SECONDS", default
 BRIEFING_LOCK_DIR = Path(env.str("BRIEFING_LOCK_DIR", default=str(DATA_DIR / "locks")))
 if BRIEFING_RENDERS < 1:
     raise ImproperlyConfigured("BRIEFING_RENDERS is how many renders may run at once: 1 or more.")
+# What the pack prints at the top and foot of every page: the marking of how it is handled
+# (empty: none), the organisation that issues it, and its logo, a PNG or JPEG among the static
+# files (the PDF and the .docx embed it; nothing is fetched; empty: none). The pack is public
+# while reads are (ROADMAP_PUBLIC_READ): mark it accordingly. A missing logo fails `check`.
+BRIEFING_MARKING = env.str("BRIEFING_MARKING", default="OFFICIAL")
+BRIEFING_ORGANISATION = env.str("BRIEFING_ORGANISATION", default="Roadmap Tracker")
+BRIEFING_LOGO = env.str("BRIEFING_LOGO", default="briefing/logo.png")
 
 # /readyz fails when the disk of an SQLite database has less free space than this, in MiB
 # (commitments/dependencies.py). PostgreSQL's disk is the server's: only its errors tell.
@@ -469,6 +476,10 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "commitments.models.CURRENCY_CHOICES",
         # The qualifier of a baseline, a target and a value is one vocabulary.
         "QualifierEnum": "commitments.models.Qualifier",
+        # A decision as read (approve, return, or its author's withdraw), and as a reviewer
+        # sends it (approve or return).
+        "DecisionEnum": "commitments.models.ReviewDecision.Decision",
+        "ReviewerDecisionEnum": "commitments.models.records.REVIEWER_DECISIONS",
         "IndicatorUnitEnum": "commitments.models.IndicatorUnit",
         "DirectionEnum": "commitments.models.Direction",
     },

@@ -3,7 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from commitments.feeds import updates_feed
-from commitments.views import briefing_pack, contributions, dashboard, favicon, healthz, readyz
+from commitments.views import (
+    briefing_pack,
+    briefing_statuses,
+    contributions,
+    dashboard,
+    favicon,
+    healthz,
+    readyz,
+)
 
 handler403 = "commitments.views.permission_denied"
 handler500 = "commitments.views.server_error"
@@ -34,6 +42,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("feeds/updates/", updates_feed, name="feed-updates"),
     path("briefing/", briefing_pack, name="briefing"),
+    path("briefing/statuses.css", briefing_statuses, name="briefing-statuses"),
     path("", dashboard, name="dashboard"),
     path("commitments/<str:code>/", dashboard, name="commitment"),
     path("contributions/", contributions, name="contributions"),

@@ -8,9 +8,13 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
+        from django.core import checks
 
         from commitments import db_deadlines
+        from commitments.briefing import check_logo
         from commitments.roles import sync_roles_after_migrate
+
+        checks.register(check_logo, checks.Tags.staticfiles)
 
         if settings.DATABASE_CLIENT_DEADLINES:
             db_deadlines.install()

@@ -1,7 +1,13 @@
-"""The briefing pack (issue 16): the dates it is asked for, and its documents. The page is
-templates/briefing.html, read by selectors.briefing; the PDF is that same page rendered by
-WeasyPrint in print media (static/briefing/briefing.css holds the A4 rules); the .docx is
-written from the same Briefing by python-docx.
+"""The briefing pack (issue 16): the dates it is asked for, its words, and its documents. The
+page is templates/briefing.html, read by selectors.briefing; the PDF is that same page rendered
+by WeasyPrint in print media (static/briefing/briefing.css holds the A4 rules, and
+status_stylesheet() the status vocabulary's colours); the .docx is written from the same
+Briefing by python-docx (briefing_docx), with the same sections and the same words: the
+sentences below say each of them once for both.
+
+Every page carries the letterhead of the settings (BRIEFING_ORGANISATION and its
+BRIEFING_LOGO, a static file read from disk) and the marking (BRIEFING_MARKING), at its top and
+bottom.
 
 A document takes seconds of a worker's CPU to render (the page, milliseconds), so the view
 spends them sparingly (issue 22): it counts each client's documents (BRIEFING_THROTTLE), keeps
@@ -9,23 +15,27 @@ what it rendered in the shared cache under the data version (cache_key), and ren
 BRIEFING_RENDERS documents at once on a machine (render_slot), so that renders cannot take
 every worker's CPU from the other requests."""
 
+import base64
 import datetime
 import fcntl
 import hashlib
-import io
+import mimetypes
 import os
 import time
 from contextlib import contextmanager
+from decimal import Decimal
+from typing import NamedTuple
 
 from django import forms
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core import checks
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from commitments.api.filters import DATE_FORMAT_MESSAGE, PointInTimeForm
-from commitments.models import Change, Status
+from commitments.models import STATUS_COLOURS, Change, ContributionKind, Status
 
 # `since` defaults to this many days before `as_of`: a quarter, the Coalition's usual
 # interval between meetings.
@@ -72,20 +82,22 @@ class BriefingForm(PointInTimeForm):
 
 # Entries are a document's bytes: a change of what a document holds, or of how it is drawn,
 # needs a new prefix, so that a deployment never serves the documents of the one before it.
-KEY_PREFIX = "briefing:1"
+KEY_PREFIX = "briefing:2"
 
 
 def cache_key(data_fingerprint, dates):
     """Where a document is kept: the data version (selectors.data_version; any write moves
     it, so a document is never older than the data the request saw), today's date and the
-    staleness setting (which move stale flags without a write), and the pack's dates and
-    format. Not the reader: the pack is the same for everyone who may read it (approved
-    updates only; nothing in it depends on who asks)."""
+    staleness setting (which move stale flags without a write), the letterhead and marking
+    (settings, which a restart may change), and the pack's dates and format. Not the reader:
+    the pack is the same for everyone who may read it (approved records only; nothing in it
+    depends on who asks)."""
     variant = "|".join(
         [
             data_fingerprint,
             str(timezone.localdate()),
             str(settings.STALE_AFTER_DAYS),
+            *(letterhead().values()),
             *(str(dates[name] or "") for name in ("as_of", "since", "known_on", "format")),
         ]
     )
@@ -145,131 +157,178 @@ def _slot_path(number):
     return os.path.join(folder, f"briefing-render-{number}.lock")
 
 
-def filename(as_of, extension):
-    return f"paris-roadmap-briefing-{as_of:%Y-%m-%d}.{extension}"
+def filename(dates, extension):
+    """paris-roadmap-briefing-2026-05-31-since-2026-02-15.pdf: both dates of the pack, and the
+    day it was read as known on, when it was."""
+    name = f"paris-roadmap-briefing-{dates['as_of']:%Y-%m-%d}-since-{dates['since']:%Y-%m-%d}"
+    if dates["known_on"]:
+        name += f"-known-on-{dates['known_on']:%Y-%m-%d}"
+    return f"{name}.{extension}"
 
 
-def pdf(html):
-    """The briefing page (rendered for print, without its <link>) as an A4 PDF. Nothing is
-    fetched: the stylesheet is read from the project's static files, and links stay links."""
-    # Imported here: WeasyPrint loads Pango when imported, which only this document needs.
-    from weasyprint import CSS, HTML
-    from weasyprint.urls import URLFetcher
-
-    class NoFetching(URLFetcher):
-        def fetch(self, url, headers=None):
-            raise ValueError(f"The briefing pack fetches nothing ({url}).")
-
-    stylesheet = CSS(filename=finders.find(STYLESHEET))
-    return HTML(string=html, url_fetcher=NoFetching()).write_pdf(stylesheets=[stylesheet])
+# The letterhead and the marking, printed on every page.
 
 
-def docx(briefing):
-    """The briefing as a Word document: the page's sections, as headings, paragraphs and
-    tables."""
-    from docx import Document
-    from docx.shared import Mm
+def letterhead():
+    """The settings every page prints: the marking, the organisation, the logo's static path."""
+    return {
+        "marking": settings.BRIEFING_MARKING,
+        "organisation": settings.BRIEFING_ORGANISATION,
+        "logo": settings.BRIEFING_LOGO,
+    }
 
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    document.add_heading("Paris Roadmap briefing pack", level=0)
-    document.add_paragraph(_dates_line(briefing))
-    overall = briefing.overall
-    document.add_paragraph(
-        f"{overall.total} commitments; {overall.stale} stale; "
-        f"average progress {percent(overall.average_progress)}. "
-        + "; ".join(
-            f"{Status(status).label}: {count}"
-            for status, count in overall.by_status.items()
-            if count
-        )
-    )
-    if briefing.headline_figures:
-        document.add_heading("Headline figures", level=1)
-        for figure in briefing.headline_figures:
-            paragraph = document.add_paragraph(style="List Bullet")
-            paragraph.add_run(f"{figure.label}: ").bold = True
-            paragraph.add_run(f"{figure.value} {figure.note}".rstrip())
-    for group in briefing.pillars:
-        document.add_heading(group.pillar.name, level=1)
-        document.add_heading("Status and progress", level=2)
-        table = document.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, text in zip(
-            table.rows[0].cells, ["Code", "Commitment", "Status", "Progress"], strict=True
-        ):
-            cell.text = text
-        for row in group.commitments:
-            cells = table.add_row().cells
-            cells[0].text = row["code"]
-            cells[1].text = row["title"]
-            cells[2].text = _status_line(row)
-            cells[3].text = percent(row["current_progress"])
-        document.add_heading(f"Changes since {_day(briefing.since)}", level=2)
-        if not group.changes:
-            document.add_paragraph("No change.")
-        for change in group.changes:
-            before, after = change.before_or_unassessed, change.after
-            document.add_paragraph(
-                f"{change.commitment['code']} {change.commitment['title']}: "
-                f"{Change(change.change).label}. {Status(before.status).label} "
-                f"{percent(before.progress)} → {Status(after.status).label} "
-                f"{percent(after.progress)}",
-                style="List Bullet",
+
+def logo_path():
+    """The logo's file among the static files, or None without one."""
+    return finders.find(settings.BRIEFING_LOGO) if settings.BRIEFING_LOGO else None
+
+
+def logo_data_uri():
+    """The logo as a data: URI, which the PDF embeds without fetching anything; or ""."""
+    if (path := logo_path()) is None:
+        return ""
+    kind = mimetypes.guess_type(path)[0]
+    with open(path, "rb") as logo:
+        return f"data:{kind};base64,{base64.b64encode(logo.read()).decode()}"
+
+
+def check_logo(app_configs=None, **kwargs):
+    """A system check: BRIEFING_LOGO names a PNG or JPEG that the static files hold (both
+    documents embed it; Word takes no SVG)."""
+    logo = settings.BRIEFING_LOGO
+    if not logo:
+        return []
+    if mimetypes.guess_type(logo)[0] not in ("image/png", "image/jpeg"):
+        return [
+            checks.Error(
+                f"BRIEFING_LOGO ({logo}) is not a PNG or JPEG file.",
+                hint="The PDF and the .docx embed it: give a .png or .jpg, or leave it empty.",
+                id="commitments.E001",
             )
-            for update in change.updates:
-                document.add_paragraph(_update_line(update), style="List Bullet 2")
-        document.add_heading("Stale commitments", level=2)
-        if not group.stale:
-            document.add_paragraph("None.")
-        for row in group.stale:
-            document.add_paragraph(f"{row['code']} {row['title']}: {_overdue(row)}", "List Bullet")
-        document.add_heading("Latest assessments", level=2)
-        if not group.assessed:
-            document.add_paragraph("None.")
-        for row in group.assessed:
-            paragraph = document.add_paragraph(style="List Bullet")
-            paragraph.add_run(
-                f"{row['code']} ({_day(row['current_as_of'], short=True)}): "
-            ).bold = True
-            paragraph.add_run(row["assessment_summary"])
-            evidence = row["assessment_evidence_url"]
-            if evidence or row["assessment_evidence_source"]:
-                paragraph.add_run(
-                    f" Evidence: {row['assessment_evidence_source'] or ''} {evidence}".rstrip()
-                )
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+        ]
+    if logo_path() is None:
+        return [
+            checks.Error(
+                f"BRIEFING_LOGO ({logo}) is not among the static files.",
+                hint="Give its path under a folder of STATICFILES_DIRS, e.g. briefing/logo.png.",
+                id="commitments.E002",
+            )
+        ]
+    return []
 
 
-def _dates_line(briefing):
-    line = f"As of {_day(briefing.as_of)}; changes since {_day(briefing.since)}"
+# The pack's words: each sentence is said here once, for the page (templatetags.briefing) and
+# for the .docx (briefing_docx) alike.
+
+
+class StatusWord(NamedTuple):
+    """A status named in a sentence: its words, drawn beside (on) its colour."""
+
+    status: str
+    text: str
+
+
+def status_word(status, progress=None):
+    """A status in a sentence, lower case, with its progress when known: parts."""
+    parts = [StatusWord(status, Status(status).label.lower())]
+    return parts if progress is None else [*parts, f" ({percent(progress)})"]
+
+
+def change_parts(change, since):
+    """How a commitment moved, in plain words: "newly assessed: on track (70%)", "worsened: on
+    track → at risk", as parts (text, and a StatusWord for each status named)."""
+    before, after = change.before_or_unassessed, change.after
+    kind = Change(change.change)
+    if kind == Change.NEWLY_ASSESSED:
+        parts = ["newly assessed: ", *status_word(after.status, after.progress)]
+    elif kind == Change.PROGRESS_MOVED:
+        moved = f", {percent(before.progress)} → {percent(after.progress)}"
+        parts = ["progress moved: ", *status_word(after.status), moved]
+    elif kind == Change.BECAME_STALE:
+        last = f", last assessed {day(after.as_of, short=True)}"
+        parts = ["became stale: ", *status_word(after.status, after.progress), last]
+    else:  # a change of status: improved, worsened, or to or from one outside their order
+        parts = [
+            f"{kind.label.lower()}: ",
+            *status_word(before.status, before.progress),
+            " → ",
+            *status_word(after.status, after.progress),
+        ]
+    if change.before is None:
+        parts.append(f" (added since {day(since)})")
+    return [*parts, "."]
+
+
+def dates_line(briefing):
+    line = f"As of {day(briefing.as_of)}; changes since {day(briefing.since)}"
     if briefing.known_on:
-        line += f"; as known on {_day(briefing.known_on)}"
+        line += f"; as known on {day(briefing.known_on)}"
     return line + ". Approved assessments only."
 
 
-def _day(day, short=False):
+def day(date, short=False):
     """1 December 2026 (1 Dec 2026, short), as the page says it."""
-    return f"{day.day} {day:%b %Y}" if short else f"{day.day} {day:%B %Y}"
+    return f"{date.day} {date:%b %Y}" if short else f"{date.day} {date:%B %Y}"
 
 
-def _update_line(update):
-    """An update under "Changes since", as the page says it."""
+def update_line(update):
+    """A standing update under "Changes since", a correction marked as the dashboard marks
+    it."""
     correction = " (correction)" if update["corrects_approved"] else ""
     return (
-        f"{_day(update['as_of'], short=True)}: {Status(update['status']).label} "
+        f"{day(update['as_of'], short=True)}: {Status(update['status']).label} "
         f"{percent(update['progress'])}{correction}. {Truncator(update['summary']).words(40)}"
     )
 
 
-def _status_line(row):
-    label = Status(row["current_status"]).label
-    if row["current_as_of"]:
-        label += f" (as of {_day(row['current_as_of'], short=True)})"
-    return label + (", stale" if row["stale_then"] else "")
+def counts_line(counts):
+    """A pillar's commitments counted: "3 commitments; on track 2; at risk 1; stale 1; average
+    progress 50%."."""
+    by_status = [
+        f"{Status(status).label.lower()} {count}"
+        for status, count in counts.by_status.items()
+        if count
+    ]
+    commitments = f"{counts.total} commitment{'' if counts.total == 1 else 's'}"
+    average = f"average progress {percent(counts.average_progress)}."
+    return "; ".join([commitments, *by_status, f"stale {counts.stale}", average])
+
+
+def overdue(row):
+    days = row["days_overdue"]
+    return (
+        f"last assessed {day(row['current_as_of'], short=True)}, "
+        f"{days} day{'' if days == 1 else 's'} overdue"
+    )
+
+
+def contribution_lines(totals):
+    """A group's standing contributions (selectors.ContributionTotals) in words: money per
+    currency through the funnel, never converted nor added across stages, then counts per kind
+    and unit."""
+    lines = [
+        f"{money['currency']}: {amount(money['pledged'])} pledged, "
+        f"{amount(money['committed'])} committed, {amount(money['disbursed'])} disbursed"
+        for money in totals.funds
+    ]
+    return lines + [
+        f"{counted['count']:,} {counted['unit']} ({ContributionKind(counted['kind']).label.lower()})"
+        for counted in totals.counts
+    ]
+
+
+def amount(value: Decimal):
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+
+
+def never_assessed_note(group):
+    count = len(group.never_assessed)
+    return f"Never assessed: {count} commitment{'' if count == 1 else 's'}, listed at the end."
+
+
+def short_title(row):
+    """A commitment's title, cut short, for the compact list of those never assessed."""
+    return Truncator(row["title"]).words(10)
 
 
 def percent(value):
@@ -277,7 +336,33 @@ def percent(value):
     return "\N{EN DASH}" if value is None else f"{value:g}%"
 
 
-def _overdue(row):
-    if row["days_overdue"] is None:
-        return "never assessed"
-    return f"last assessed {_day(row['current_as_of'], short=True)}, {row['days_overdue']} days overdue"
+def status_stylesheet(*, browser=False):
+    """The status vocabulary's colours (models.STATUS_COLOURS) as the rules of its badges, for
+    the PDF and, with `browser`, the page (views.briefing_statuses), which a browser prints
+    with its colours too (it would leave white text on white; WeasyPrint, which always prints
+    them, knows no such rule and would log it). White text on each passes WCAG AA."""
+    rules = [
+        f".status-badge.status-{status} {{ background-color: {colour}; }}\n"
+        for status, colour in STATUS_COLOURS.items()
+    ]
+    if browser:
+        rules.append(".status-badge { print-color-adjust: exact; }\n")
+    return "".join(rules)
+
+
+def pdf(html):
+    """The briefing page (rendered for print, without its <link>s) as an A4 PDF. Nothing is
+    fetched: the stylesheets are read from the project's static files and the vocabulary, the
+    logo is in the page (a data: URI), and links stay links."""
+    # Imported here: WeasyPrint loads Pango when imported, which only this document needs.
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    class NoFetching(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):  # the logo, in the page
+                return super().fetch(url, headers)
+            raise ValueError(f"The briefing pack fetches nothing ({url}).")
+
+    stylesheets = [CSS(filename=finders.find(STYLESHEET)), CSS(string=status_stylesheet())]
+    return HTML(string=html, url_fetcher=NoFetching()).write_pdf(stylesheets=stylesheets)

@@ -73,17 +73,16 @@ def add_constraints(model_name, *constraints):
     ]
 
 
-def decision_fields(reviewer_help_text, reviewer_related_name):
+APPROVE_OR_RETURN = [("approve", "Approved"), ("return", "Returned for revision")]
+# From migration 0027: an author may withdraw their own pending record.
+APPROVE_RETURN_OR_WITHDRAW = [*APPROVE_OR_RETURN, ("withdraw", "Withdrawn by its author")]
+
+
+def decision_fields(reviewer_help_text, reviewer_related_name, decisions=APPROVE_OR_RETURN):
     """The fields of a review decision (models.Review, models.IndicatorValueReview), but for
     what it decides on."""
     return [
-        (
-            "decision",
-            models.CharField(
-                choices=[("approve", "Approved"), ("return", "Returned for revision")],
-                max_length=10,
-            ),
-        ),
+        ("decision", models.CharField(choices=decisions, max_length=10)),
         (
             "comment",
             models.TextField(

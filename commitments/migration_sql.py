@@ -312,6 +312,53 @@ def append_only(table, message):
     return forward, reverse
 
 
+def reviewed_record(table, decision_table, record_column, *, record_message, decision_message):
+    """The statements of a reviewed record's two tables (`table`, and `decision_table` whose
+    `record_column` names the record decided on), as migration 0021 made them for indicator
+    values: both append-only (append_only, with `record_message` and `decision_message`);
+    SQLite also refuses a second decision on a record (an insert over its decision); and the
+    data version moves when a record is approved, never when one is submitted (migration
+    0011's rule: anonymous readers see approved records only, and their ETags must not tell
+    them a pending one arrived). Returns (forward, reverse), as append_only does."""
+    records, records_reverse = append_only(table, record_message)
+    decisions, decisions_reverse = append_only(decision_table, decision_message)
+    forward = {
+        "postgresql": [
+            *records["postgresql"],
+            *decisions["postgresql"],
+            postgresql_data_version_trigger(table, "UPDATE OR DELETE OR TRUNCATE"),
+            postgresql_data_version_trigger_on_approval(decision_table),
+        ],
+        "sqlite": [
+            *records["sqlite"],
+            *decisions["sqlite"],
+            sqlite_refusal(
+                f"{decision_table}_no_second_decision",
+                "INSERT",
+                decision_table,
+                "review decisions are final (an insert over a decision refused)",
+                existing=f"{record_column} = NEW.{record_column}",
+            ),
+            sqlite_data_version_trigger_on_approval(decision_table),
+        ],
+    }
+    reverse = {
+        "postgresql": [
+            f"DROP TRIGGER commitments_data_changed_if_approved ON {decision_table};",
+            f"DROP TRIGGER commitments_data_changed ON {table};",
+            *decisions_reverse["postgresql"],
+            *records_reverse["postgresql"],
+        ],
+        "sqlite": [
+            f"DROP TRIGGER {decision_table}_insert_data_changed;",
+            f"DROP TRIGGER {decision_table}_no_second_decision;",
+            *decisions_reverse["sqlite"],
+            *records_reverse["sqlite"],
+        ],
+    }
+    return forward, reverse
+
+
 CURRENT_STATUS_MESSAGE = (
     "a commitment's current status is that of its newest approved status update, set when an "
     "update is approved: record an update and have it reviewed"

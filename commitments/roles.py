@@ -1,11 +1,12 @@
 """The analysts' roles, as Django groups with exactly these permissions.
 
 Staff users (is_staff) get their rights from one of these groups. No role may change or delete
-a status update, an indicator value, a review decision or a contribution: history is
-append-only, and the admin refuses it even to superusers. Analysts and Editors record
-contributions and indicator values; Editors manage partners (their kind: who is a Coalition
-member) with the rest of the reference data, and define indicators. Reviewers and Editors decide
-on other people's updates and indicator values (add_review), never on their own.
+a status update, an indicator value, a key message of the briefing pack, a review decision or a
+contribution: history is append-only, and the admin refuses it even to superusers. Analysts and
+Editors record contributions, indicator values and the briefing pack's key messages; Editors
+manage partners (their kind: who is a Coalition member) with the rest of the reference data,
+and define indicators. Reviewers and Editors decide on other people's updates, indicator values
+and key messages (add_review), never on their own.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -19,6 +20,8 @@ ALL_MODELS = [
     "indicator",
     "indicatorvalue",
     "indicatorvaluereview",
+    "briefingmessage",
+    "briefingmessagereview",
     *REFERENCE_MODELS,
 ]
 
@@ -30,14 +33,22 @@ REVIEWER = "Reviewer"
 _view = [f"view_{model}" for model in ALL_MODELS]
 ROLE_PERMISSIONS = {
     VIEWER: _view,
-    ANALYST: [*_view, "add_statusupdate", "add_contribution", "add_indicatorvalue"],
-    # Approves or returns other people's status updates (add_review); never their own.
+    ANALYST: [
+        *_view,
+        "add_statusupdate",
+        "add_contribution",
+        "add_indicatorvalue",
+        "add_briefingmessage",
+    ],
+    # Approves or returns other people's status updates, indicator values and key messages
+    # (add_review); never their own.
     REVIEWER: [*_view, "add_review"],
     EDITOR: [
         *_view,
         "add_statusupdate",
         "add_contribution",
         "add_indicatorvalue",
+        "add_briefingmessage",
         "add_review",
         "add_commitment",
         "change_commitment",

@@ -21,6 +21,7 @@ from coalition.draining import draining
 from commitments import briefing as documents
 from commitments import dependencies
 from commitments.api.throttling import BriefingThrottle
+from commitments.briefing_docx import docx
 from commitments.roles import roles_with
 from commitments.selectors import briefing, data_version
 
@@ -74,12 +75,29 @@ def briefing_pack(request):
     return response
 
 
+def briefing_statuses(request):
+    """The briefing page's status colours, as CSS: the vocabulary's (models.STATUS_COLOURS),
+    said once there (the PDF is given them as it renders). Public: they are no secret."""
+    response = HttpResponse(documents.status_stylesheet(browser=True), content_type="text/css")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
 def _briefing_context(request, dates):
     pack = briefing(dates["as_of"], dates["since"], known_on=dates["known_on"])
     chosen = {"as_of": pack.as_of, "since": pack.since, "known_on": pack.known_on or ""}
+    letterhead = documents.letterhead()
+    if not letterhead["logo"]:
+        logo_src = ""
+    elif dates["format"] == "pdf":
+        logo_src = documents.logo_data_uri()  # WeasyPrint fetches nothing
+    else:
+        logo_src = static(letterhead["logo"])
     return {
         "briefing": pack,
         "format": dates["format"],
+        "letterhead": letterhead,
+        "logo_src": logo_src,
         "pdf_url": f"?{urlencode({**chosen, 'format': 'pdf'})}",
         "docx_url": f"?{urlencode({**chosen, 'format': 'docx'})}",
     }
@@ -116,7 +134,7 @@ def _briefing_document(request, dates):
                 "503.html", message, status=503, retry_after=wait, heading="Busy for a moment"
             )
     response = HttpResponse(body, content_type=DOCUMENT_TYPES[dates["format"]])
-    name = documents.filename(dates["as_of"], dates["format"])
+    name = documents.filename(dates, dates["format"])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -125,7 +143,7 @@ def _render(request, dates):
     context = _briefing_context(request, dates)
     if dates["format"] == "pdf":
         return documents.pdf(render_to_string("briefing.html", context, request))
-    return documents.docx(context["briefing"])
+    return docx(context["briefing"])
 
 
 def _plain_page(template, message, *, status, retry_after, heading=""):

@@ -20,6 +20,7 @@ from commitments.roadmap import SECTIONS, load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
 from commitments.services import (
     approve_or_return,
+    record_briefing_message,
     record_contribution,
     record_indicator_value,
     record_status_update,
@@ -182,9 +183,10 @@ def superuser(db):
 @pytest.fixture(scope="module")
 def one_of_each(django_db_setup, django_db_blocker):
     """A user of every role (`users`: viewer, analyst, reviewer, editor, superuser, not_staff,
-    and None for anonymous), a row of every model the admin registers (`rows`, by model), and
-    updates pending review (`pending`: one by the editor, one by the superuser, so that four
-    eyes are walked too), written once for the module that asks and rolled back after it. Each test's own transaction nests
+    and None for anonymous), a row of every model the admin registers (`rows`, by model; the
+    briefing message pending review, by the editor), and updates pending review (`pending`:
+    one by the editor, one by the superuser, so that four eyes are walked too), written once
+    for the module that asks and rolled back after it. Each test's own transaction nests
     inside this one and is rolled back as usual (so it is not for transactional tests)."""
     with (
         django_db_blocker.unblock(),
@@ -265,6 +267,15 @@ def one_of_each(django_db_setup, django_db_blocker):
                 )
                 for author in ("editor", "superuser")
             ]
+        # A key message of the briefing pack pending review, by the editor, of a pillar of its
+        # own: a superuser may decide on it from its page.
+        with override_settings(REVIEW_REQUIRED=True):
+            message = record_briefing_message(
+                pillar=PillarFactory(),
+                author=users["editor"],
+                as_of=datetime.date(2024, 3, 31),
+                text="Awaiting review.",
+            )
         access = {
             "username": "bystander",
             "ip_address": "203.0.113.7",
@@ -292,6 +303,7 @@ def one_of_each(django_db_setup, django_db_blocker):
                     slug="unvalued-indicator", name="Unvalued", unit="count", direction="increase"
                 ),
                 value,
+                message,
                 AccessAttempt.objects.create(
                     **access, get_data="", post_data="", failures_since_start=1
                 ),
@@ -516,3 +528,6 @@ def time_history(db, settings, record, reviewer):
     update(a3, "on_track", day(2026, 4, 20), _noon(4, 20), _noon(4, 20), progress=60)
     update(b1, "not_started", day(2026, 4, 5), _noon(4, 5), _noon(4, 6))
     update(b1, "discontinued", day(2026, 5, 10), _noon(5, 10), _noon(5, 10))
+
+
+from tests.briefing import briefing_history, pango  # noqa: E402, F401  (the briefing pack's)

@@ -36,6 +36,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_manager_for_model
 
 from commitments.models import (
+    BriefingMessage,
+    BriefingMessageReview,
     Contribution,
     DataVersion,
     IndicatorValue,
@@ -75,13 +77,17 @@ OWN_PASSWORD, SIGN_OUT = "change own password", "sign out"
 # and, on approval, the commitment's current status derived again.
 DECIDE = "decide"
 DECISION_WRITES = {"commitments.Review", "commitments.Commitment"}
-# The same for indicator values: a decision on someone else's pending value, nothing else.
+# The same for indicator values and key messages: a decision on someone else's pending one,
+# nothing else.
 DECISION_WRITES_OF = {
     StatusUpdate: DECISION_WRITES,
     IndicatorValue: {"commitments.IndicatorValueReview"},
+    BriefingMessage: {"commitments.BriefingMessageReview"},
 }
 # What each review queue posts the decided row as.
 DECIDED_FIELD = {StatusUpdate: "update", IndicatorValue: "value"}
+# Rows decided on from their own page ("<id>/decide/", its Approve and Return), not a queue.
+DECIDED_ON_THEIR_PAGE = {BriefingMessage}
 ACTION_OF_SITE_PAGE = {"password_change": OWN_PASSWORD, "logout": SIGN_OUT}
 # Server errors that are not ours to fix, with where they are tracked: (model, action).
 # (model label, action) of third-party admin pages known to fail, with the reason; none now
@@ -110,6 +116,8 @@ class Post(NamedTuple):
     # Posted first, to the same page, by the same user, when the page saves in two steps; the
     # answer's confirmation, if it gives one, is posted back with `data`.
     first: dict | None = None
+    # The primary key of the row a decision is on.
+    decided: int | None = None
 
 
 class Page(NamedTuple):
@@ -124,12 +132,18 @@ def may(role, action, model):
     if action not in {"view", "add", "change", "delete"}:
         return False  # history pages never write, nor do pages that are not forms
     if role == "superuser":
-        # History is append-only: not even a superuser changes or deletes a status update, a
-        # decision on one, or a contribution.
-        return not (
-            model in {StatusUpdate, Review, Contribution, IndicatorValue, IndicatorValueReview}
-            and action in {"change", "delete"}
-        )
+        # History is append-only: not even a superuser changes or deletes a status update, an
+        # indicator value, a key message, a decision on one, or a contribution.
+        appended = {
+            StatusUpdate,
+            Review,
+            Contribution,
+            IndicatorValue,
+            IndicatorValueReview,
+            BriefingMessage,
+            BriefingMessageReview,
+        }
+        return not (model in appended and action in {"change", "delete"})
     if role not in ROLE_GROUPS or model._meta.app_label != "commitments":
         return False
     return get_permission_codename(action, model._meta) in ROLE_PERMISSIONS[ROLE_GROUPS[role]]
@@ -142,8 +156,7 @@ def allowed(role, user, post, model, written):
         return role in STAFF and {label for label, _ in written} == {"axes.AccessLog"}
     if post.action == DECIDE:
         # Four eyes: whoever may review, on anyone's update but their own.
-        decided = model.objects.values_list("author", flat=True)
-        author = decided.get(pk=post.data[DECIDED_FIELD[model]])
+        author = model.objects.values_list("author", flat=True).get(pk=post.decided)
         return (
             may(role, "add", Review)
             and author != user.pk
@@ -323,6 +336,8 @@ def posts_of(response, kind, rows, model):
         return changelist_posts(context, rows[model]) or confirm
     if kind == "review":
         return decision_posts(context, response.wsgi_request.path, DECIDED_FIELD[model])
+    if kind == "decide":
+        return page_decision_posts(response.wsgi_request, rows[model])
     if kind == "import":
         return import_posts(response, rows[model], action)
     adminform = context.get("adminform") or context.get("adminForm")
@@ -368,8 +383,23 @@ def decision_posts(context, queue, field="update"):
             DECIDE,
             {field: row["record"].pk, "decision": decision, "comment": "Checked."},
             None if row["mine"] else queue,
+            decided=row[field].pk,
         )
         for row in context["rows"]
+        for decision in Review.Decision.values
+    ]
+
+
+def page_decision_posts(request, row):
+    """Approve and Return (with a comment) on a row's own decision page (it answers POST
+    only); a decision on the superuser's own row would save nothing."""
+    return [
+        Post(
+            DECIDE,
+            {"decision": decision, "comment": "Checked."},
+            None if row.author_id == request.user.pk else request.path,
+            decided=row.pk,
+        )
         for decision in Review.Decision.values
     ]
 
@@ -466,6 +496,9 @@ def test_the_walk_reaches_every_page_of_every_registered_model(pages):
     for model in DECIDED_FIELD:
         if (model, "review") not in kinds:
             missing.append((model._meta.label, "review"))
+    for model in DECIDED_ON_THEIR_PAGE:
+        if (model, "decide") not in kinds:
+            missing.append((model._meta.label, "decide"))
     assert missing == []
 
 

@@ -1,17 +1,18 @@
-"""The briefing pack (/briefing/): the small 2026 history of conftest.time_history, with an
-assessment that cites its evidence and one left pending, read as of 31 May 2026 and compared
-with 15 February; the answers are written out here by hand."""
+"""The briefing pack (/briefing/): the small 2026 history of tests.briefing.briefing_history, read as of
+31 May 2026 and compared with 15 February; the answers are written out here by hand. Its key
+messages are tests/test_briefing_messages.py's; what is printed on every page, in colour and in
+both documents alike, tests/test_briefing_documents.py's."""
 
 import contextlib
 import datetime
 import io
-import os
 import subprocess
 import sys
 import threading
 
 import pytest
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from commitments import briefing as briefing_documents
 from commitments.models import Commitment, Indicator
@@ -20,47 +21,11 @@ from commitments.services import (
     record_indicator_value,
     record_status_update,
 )
+from tests.briefing import MAY, PACK_QUERIES, URL, document_text, noon, page_text, words
 from tests.conftest import at
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-URL = "/briefing/"
-MAY = {"as_of": "2026-05-31", "since": "2026-02-15"}
-
-
-def _noon(month, day):
-    return datetime.datetime(2026, month, day, 12, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-def history(time_history, record, record_approved):
-    """time_history, and for A-3: on track 70 as of 25 May with its evidence, approved; then
-    completed as of 28 May, still pending review."""
-    a3 = Commitment.objects.get(code="A-3")
-    cited = {
-        "status": "on_track",
-        "progress": 70,
-        "as_of": datetime.date(2026, 5, 25),
-        "summary": "Training of the second battalion finished.",
-        "evidence_url": "https://example.org/reports/a3-may",
-        "evidence_source": "Coalition training report, May 2026",
-    }
-    with at(_noon(5, 25)):
-        record_approved(a3, **cited)
-    with at(_noon(5, 28)):
-        record(
-            a3,
-            status="completed",
-            progress=100,
-            as_of=datetime.date(2026, 5, 28),
-            summary="Pending and never shown.",
-        )
-
-
-def words(response):
-    """The page's HTML with each run of white space as one space."""
-    return " ".join(response.content.decode().split())
 
 
 def pack(response):
@@ -75,7 +40,7 @@ def pack(response):
     }
 
 
-def test_each_pillar_shows_its_commitments_as_they_stood_on_the_date(client, history):
+def test_each_pillar_shows_its_commitments_as_they_stood_on_the_date(client, briefing_history):
     response = client.get(URL, MAY)
 
     assert pack(response) == {
@@ -95,7 +60,7 @@ def test_each_pillar_shows_its_commitments_as_they_stood_on_the_date(client, his
     assert "<h2>Beta</h2>" in html
 
 
-def test_what_changed_since_the_other_date_is_listed_per_pillar(client, history):
+def test_what_changed_since_the_other_date_is_listed_per_pillar(client, briefing_history):
     response = client.get(URL, MAY)
 
     changes = {
@@ -113,25 +78,42 @@ def test_what_changed_since_the_other_date_is_listed_per_pillar(client, history)
         },
         "beta": {"B-1": ("newly_assessed", None)},  # created on 1 Apr
     }
+    # In plain words, each status on its colour.
+    text = page_text(response)
+    said = {
+        "A-1": "improved: off track (25%) → at risk (30%).",
+        "A-2": "became stale: on track (80%), last assessed 10 Feb 2026.",
+        "A-3": "newly assessed: on track (70%).",
+        "B-1": "newly assessed: discontinued (added since 15 February 2026).",
+    }
+    for code, wording in said.items():
+        assert f"{code} {Commitment.objects.get(code=code).title}: {wording}" in text
     html = words(response)
-    assert "Off track 25% → At risk 30%." in html
-    assert "Not assessed \N{EN DASH} → Discontinued \N{EN DASH} (created since)." in html
+    assert '<span class="status-badge status-off_track">off track</span> (25%) → ' in html
 
 
-def test_stale_commitments_are_listed_never_assessed_first_then_most_overdue(client, history):
+def test_stale_commitments_are_listed_most_overdue_first_and_the_never_assessed_apart(
+    client, briefing_history
+):
     response = client.get(URL, MAY)
 
+    briefing = response.context["briefing"]
     stale = {
         group.pillar.slug: [(row["code"], row["days_overdue"]) for row in group.stale]
-        for group in response.context["briefing"].pillars
+        for group in briefing.pillars
     }
-    assert stale == {"alpha": [("A-1", 61), ("A-2", 20)], "beta": [("B-2", None)]}
+    never = {
+        group.pillar.slug: [row["code"] for row in group.never_assessed]
+        for group in briefing.never_assessed
+    }
+    assert stale == {"alpha": [("A-1", 61), ("A-2", 20)], "beta": []}
+    assert never == {"beta": ["B-2"]}
     html = words(response)
     assert "last assessed 1 Mar 2026, 61 days overdue" in html
-    assert "never assessed" in html
+    assert "Never assessed: 1 commitment, listed at the end." in html
 
 
-def test_the_latest_approved_assessment_is_quoted_with_its_evidence(client, history):
+def test_the_latest_approved_assessment_is_quoted_with_its_evidence(client, briefing_history):
     html = client.get(URL, MAY).content.decode()
 
     assert "Training of the second battalion finished." in html
@@ -144,7 +126,7 @@ def test_the_latest_approved_assessment_is_quoted_with_its_evidence(client, hist
     assert "Completed" not in html.split("<h2>Alpha</h2>")[1].split("<h2>Beta</h2>")[0]
 
 
-def test_known_on_reads_the_history_as_it_was_known_then(client, history):
+def test_known_on_reads_the_history_as_it_was_known_then(client, briefing_history):
     response = client.get(
         URL, {"as_of": "2026-02-15", "since": "2026-01-01", "known_on": "2026-03-31"}
     )
@@ -159,28 +141,39 @@ def test_known_on_reads_the_history_as_it_was_known_then(client, history):
 
 
 @pytest.fixture
-def corrected(history, analyst, reviewer):
-    """`history`, and B-2 (never assessed there) said off track 20 as of 1 May, approved on
-    2 May, then corrected to at risk 40 as of the same day, recorded and approved on 20 May."""
+def correction_as_of():
+    """The date B-2's correction states (`corrected`): by default, the same as the update's."""
+    return datetime.date(2026, 5, 1)
+
+
+@pytest.fixture
+def corrected(briefing_history, analyst, reviewer, correction_as_of):
+    """`briefing_history`, and B-2 (never assessed there) said off track 20 as of 1 May, approved on
+    2 May, then corrected to at risk 40 as of correction_as_of, recorded and approved on 20
+    May."""
     b2 = Commitment.objects.get(code="B-2")
 
     def update(recorded, approved, **fields):
         with at(recorded):
-            made = record_status_update(
-                commitment=b2, author=analyst, as_of=datetime.date(2026, 5, 1), **fields
-            )
+            made = record_status_update(commitment=b2, author=analyst, **fields)
         with at(approved):
             approve_or_return(made, reviewer=reviewer, decision="approve")
         return made
 
     wrong = update(
-        _noon(5, 1), _noon(5, 2), status="off_track", progress=20, summary="Overcounted."
+        noon(5, 1),
+        noon(5, 2),
+        status="off_track",
+        progress=20,
+        as_of=datetime.date(2026, 5, 1),
+        summary="Overcounted.",
     )
     update(
-        _noon(5, 20),
-        _noon(5, 20),
+        noon(5, 20),
+        noon(5, 20),
         status="at_risk",
         progress=40,
+        as_of=correction_as_of,
         summary="Counted again from the field reports.",
         corrects=wrong,
     )
@@ -190,10 +183,37 @@ def corrected(history, analyst, reviewer):
 def test_changes_since_list_what_stands_with_a_correction_marked(client, corrected, format):
     response = client.get(URL, MAY | {"format": format})
 
-    text = " ".join(_text(response, format).split())
+    text = " ".join(document_text(response, format).split())
     assert "1 May 2026: At risk 40% (correction). Counted again from the field reports." in text
     assert "Off track 20%" not in text
     assert "Overcounted." not in text
+
+
+def test_the_change_of_a_corrected_commitment_is_told_from_what_stands(client, corrected):
+    text = page_text(client.get(URL, MAY))
+
+    title = Commitment.objects.get(code="B-2").title
+    assert f"B-2 {title}: newly assessed: at risk (40%)." in text
+    assert "off track (20%)" not in text
+
+
+@pytest.mark.parametrize("correction_as_of", [datetime.date(2026, 2, 1)])
+@pytest.mark.parametrize("format", ["html", "docx"])
+def test_an_update_replaced_by_a_correction_dated_before_the_window_is_not_listed(
+    client, corrected, format
+):
+    """The correction stands from 1 February, before the window: B-2 was at risk 40 on both
+    dates, and only became stale; the update it replaced, dated in the window, is not said."""
+    text = " ".join(
+        strip_tags(document_text(client.get(URL, MAY | {"format": format}), format)).split()
+    )
+
+    title = Commitment.objects.get(code="B-2").title
+    assert f"B-2 {title}: became stale: at risk (40%), last assessed 1 Feb 2026." in text
+    assert "Off track 20%" not in text
+    assert "Overcounted." not in text
+    assert "1 Feb 2026: At risk 40%" not in text  # dated before the window
+    assert "(correction)" not in text
 
 
 def test_changes_since_show_a_correction_from_the_day_it_was_known(client, corrected):
@@ -273,17 +293,20 @@ def roadmap_assessed(roadmap, record):
 
 
 @pytest.mark.parametrize(
-    ("data", "query"), [("roadmap_assessed", {}), ("history", MAY)], ids=["roadmap", "history"]
+    ("data", "query"),
+    [("roadmap_assessed", {}), ("briefing_history", MAY)],
+    ids=["roadmap", "history"],
 )
-def test_the_pack_takes_seven_queries_whatever_the_data(
+def test_the_pack_takes_nine_queries_whatever_the_data(
     client, request, data, query, django_assert_num_queries
 ):
-    """The pillars, the commitments as of the date with their assessments, changes_between's
-    four (the states at both dates, the changed commitments, their updates, the counts), and
-    the headline figures (the indicators with their latest value of the date subqueried)."""
+    """PACK_QUERIES: the pillars, the commitments as of the date with their assessments,
+    changes_between's four (the states at both dates, the changed commitments, their updates,
+    the counts), the headline figures (the indicators with their latest value of the date
+    subqueried), the key messages and the contributions."""
     request.getfixturevalue(data)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(PACK_QUERIES):
         response = client.get(URL, query)
 
     assert response.status_code == 200
@@ -300,7 +323,7 @@ def figures(roadmap, analyst):
     indicator = Indicator.objects.get(slug="humanitarian-and-stabilization-assistance-raised")
     Indicator.objects.filter(pk=indicator.pk).update(target_value=30 * 10**9)
     for billions, month, day in [(25, 3, 1), (28, 5, 20)]:
-        with at(_noon(month, day)):
+        with at(noon(month, day)):
             record_indicator_value(
                 indicator=indicator,
                 author=analyst,
@@ -331,51 +354,15 @@ def test_the_headline_figures_are_in_the_page_the_pdf_and_the_docx(client, figur
     response = client.get(URL, APRIL | {"format": format})
 
     assert response.status_code == 200
-    text = " ".join(_text(response, format).split())
+    text = " ".join(document_text(response, format).split())
     assert "Headline figures" in text
     assert "more than 7.7 million people" in text
     assert "Latest: US$25 billion, as of 1 March 2026. Progress: 50.0%." in text
     assert "US$28 billion" not in text  # dated after the pack's date
 
 
-def _text(response, format):
-    if format == "pdf":
-        from pypdf import PdfReader
-
-        return "\n".join(
-            page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
-        )
-    if format == "docx":
-        from docx import Document
-
-        document = Document(io.BytesIO(response.content))
-        return "\n".join(paragraph.text for paragraph in document.paragraphs)
-    return response.content.decode()
-
-
-@pytest.fixture
-def pango():
-    """WeasyPrint, whose Pango is a Debian package: missing, the PDF's tests are skipped
-    locally (make install installs it) and fail in CI, as the browser tests do."""
-    try:
-        import weasyprint  # noqa: F401  (loads Pango)
-    except OSError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must render the PDF: {error}")
-        pytest.skip(f"Pango is not installed ({error}): make install installs it.")
-
-
-@pytest.fixture
-def format(request):
-    """The format a test renders, given by its parametrize(..., indirect=True): the PDF needs
-    Pango."""
-    if request.param == "pdf":
-        request.getfixturevalue("pango")
-    return request.param
-
-
 @pytest.mark.usefixtures("pango")
-def test_the_pdf_is_a4_with_the_title_pillars_and_commitments(client, history):
+def test_the_pdf_is_a4_with_the_title_pillars_and_commitments(client, briefing_history):
     from pypdf import PdfReader
 
     response = client.get(URL, MAY | {"format": "pdf"})
@@ -383,7 +370,7 @@ def test_the_pdf_is_a4_with_the_title_pillars_and_commitments(client, history):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        'attachment; filename="paris-roadmap-briefing-2026-05-31.pdf"'
+        'attachment; filename="paris-roadmap-briefing-2026-05-31-since-2026-02-15.pdf"'
     )
     pdf = PdfReader(io.BytesIO(response.content))
     assert pdf.metadata.title == "Paris Roadmap briefing pack, 31 May 2026"
@@ -399,13 +386,13 @@ def test_the_pdf_is_a4_with_the_title_pillars_and_commitments(client, history):
     assert "Download PDF" not in text
 
 
-def test_the_docx_has_a_heading_per_pillar(client, history):
+def test_the_docx_has_a_heading_per_pillar(client, briefing_history):
     from docx import Document
 
     response = client.get(URL, MAY | {"format": "docx"})
 
     assert response["Content-Disposition"] == (
-        'attachment; filename="paris-roadmap-briefing-2026-05-31.docx"'
+        'attachment; filename="paris-roadmap-briefing-2026-05-31-since-2026-02-15.docx"'
     )
     document = Document(io.BytesIO(response.content))
     headings = [
@@ -413,7 +400,13 @@ def test_the_docx_has_a_heading_per_pillar(client, history):
         for paragraph in document.paragraphs
         if paragraph.style.name in ("Title", "Heading 1")
     ]
-    assert headings == ["Paris Roadmap briefing pack", "Alpha", "Beta"]
+    assert headings == [
+        "Paris Roadmap briefing pack",
+        "Overview",
+        "Alpha",
+        "Beta",
+        "Never assessed by 31 May 2026",
+    ]
     text = "\n".join(paragraph.text for paragraph in document.paragraphs)
     assert "A-1 " in text
     assert "As of 31 May 2026; changes since 15 February 2026." in text
@@ -439,7 +432,7 @@ A4_TEXT_WIDTH_PX = round(180 / 25.4 * 96)
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_page_loads_cleanly_and_printed_fits_the_width_of_a4(page, history):
+def test_the_page_loads_cleanly_and_printed_fits_the_width_of_a4(page, briefing_history):
     page.goto(f"{URL}?as_of=2026-05-31&since=2026-02-15")
     assert page.locator("form.screen-only").is_visible()
 
@@ -447,7 +440,12 @@ def test_the_page_loads_cleanly_and_printed_fits_the_width_of_a4(page, history):
     page.emulate_media(media="print")
 
     assert not page.locator("form.screen-only").is_visible()
-    assert page.locator("h2").all_inner_texts() == ["Overview", "Alpha", "Beta"]
+    assert page.locator("h2").all_inner_texts() == [
+        "Overview",
+        "Alpha",
+        "Beta",
+        "Never assessed by 31 May 2026",
+    ]
     widest = page.evaluate(
         "Math.max(document.documentElement.scrollWidth,"
         " ...[...document.querySelectorAll('body *')].map("
@@ -461,7 +459,7 @@ def test_the_page_loads_cleanly_and_printed_fits_the_width_of_a4(page, history):
 
 
 def test_a_client_asking_for_more_documents_than_the_rate_gets_a_429(
-    client, history, settings, shared_cache
+    client, briefing_history, settings, shared_cache
 ):
     settings.BRIEFING_THROTTLE = "2/minute"
     asked = [
@@ -483,7 +481,9 @@ def test_a_client_asking_for_more_documents_than_the_rate_gets_a_429(
     assert other.status_code == 200
 
 
-def test_a_signed_in_user_is_counted_as_themselves_not_by_address(client, history, settings):
+def test_a_signed_in_user_is_counted_as_themselves_not_by_address(
+    client, briefing_history, settings
+):
     settings.BRIEFING_THROTTLE = "1/minute"
     assert client.get(URL, MAY | {"format": "docx"}).status_code == 200
 
@@ -495,10 +495,12 @@ def test_a_signed_in_user_is_counted_as_themselves_not_by_address(client, histor
 
 @pytest.mark.parametrize("format", ["pdf", "docx"], indirect=True)
 def test_the_same_document_again_is_served_from_the_cache_without_rendering(
-    client, history, format, shared_cache, django_assert_num_queries
+    client, request, briefing_history, format, shared_cache, django_assert_num_queries
 ):
-    # Rendering reads the pack (seven queries) after the data version.
-    with django_assert_num_queries(8):
+    if format == "pdf":
+        request.getfixturevalue("pango")
+    # Rendering reads the pack after the data version.
+    with django_assert_num_queries(1 + PACK_QUERIES):
         first = client.get(URL, MAY | {"format": format})
 
     # A hit: the data version only.
@@ -512,7 +514,7 @@ def test_the_same_document_again_is_served_from_the_cache_without_rendering(
 
 
 def test_a_write_makes_the_next_request_render_the_document_again(
-    client, history, analyst, reviewer, django_assert_num_queries
+    client, briefing_history, analyst, reviewer, django_assert_num_queries
 ):
     before = client.get(URL, MAY | {"format": "docx"})
     update = record_status_update(
@@ -525,20 +527,20 @@ def test_a_write_makes_the_next_request_render_the_document_again(
     )
     approve_or_return(update, reviewer=reviewer, decision="approve")
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(1 + PACK_QUERIES):
         after = client.get(URL, MAY | {"format": "docx"})
 
-    assert "Assessed at last." not in _text(before, "docx")
-    assert "Assessed at last." in _text(after, "docx")
+    assert "Assessed at last." not in document_text(before, "docx")
+    assert "Assessed at last." in document_text(after, "docx")
 
 
 def test_a_document_larger_than_the_limit_is_not_kept(
-    client, history, settings, django_assert_num_queries
+    client, briefing_history, settings, django_assert_num_queries
 ):
     settings.BRIEFING_CACHE_MAX_BYTES = 1000  # a .docx is some 36 KB
     client.get(URL, MAY | {"format": "docx"})
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(1 + PACK_QUERIES):
         assert client.get(URL, MAY | {"format": "docx"}).status_code == 200
 
 
@@ -565,7 +567,9 @@ def slot_held_by_a_thread(settings):
         holder.join(timeout=5)
 
 
-def test_while_every_render_slot_is_taken_a_document_is_a_503_to_retry(client, history, settings):
+def test_while_every_render_slot_is_taken_a_document_is_a_503_to_retry(
+    client, briefing_history, settings
+):
     with slot_held_by_a_thread(settings):
         response = client.get(URL, MAY | {"format": "docx"})
 
@@ -577,7 +581,7 @@ def test_while_every_render_slot_is_taken_a_document_is_a_503_to_retry(client, h
 
 
 def test_while_every_render_slot_is_taken_the_page_and_kept_documents_are_served(
-    client, history, settings
+    client, briefing_history, settings
 ):
     kept = client.get(URL, MAY | {"format": "docx"})
 
@@ -589,7 +593,7 @@ def test_while_every_render_slot_is_taken_the_page_and_kept_documents_are_served
     assert client.get(URL, MAY | {"since": "2026-01-01", "format": "docx"}).status_code == 200
 
 
-def test_a_render_slot_held_by_another_process_is_waited_for(client, history, settings):
+def test_a_render_slot_held_by_another_process_is_waited_for(client, briefing_history, settings):
     """What bounds gunicorn's sync workers, each a process: the slot is the kernel's lock."""
     settings.BRIEFING_RENDERS = 1
     settings.BRIEFING_RENDER_WAIT_SECONDS = 0.2

@@ -116,3 +116,72 @@ def test_the_public_never_sees_a_withdrawn_record(submit, analyst, api):
     )
 
     assert api.get(url).status_code == 404
+
+
+# Through the API and the admin.
+
+
+def paths(record):
+    if isinstance(record, StatusUpdate):
+        return f"/api/v1/updates/{record.pk}/", f"/admin/commitments/statusupdate/{record.pk}/"
+    return (
+        f"/api/v1/indicator-values/{record.pk}/",
+        f"/admin/commitments/indicatorvalue/{record.pk}/",
+    )
+
+
+def withdraw_button(page):
+    return 'name="withdraw"' in page
+
+
+def test_an_author_withdraws_through_the_api_once(submit, analyst, editor, api, token_for):
+    pending = submit()
+    api_url, _ = paths(pending)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(editor)}")
+    not_theirs = api.post(f"{api_url}withdraw/", {}, format="json")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
+
+    withdrawn = api.post(f"{api_url}withdraw/", {"comment": "Wrong date."}, format="json")
+    again = api.post(f"{api_url}withdraw/", {}, format="json")
+
+    assert not_theirs.status_code == 403
+    assert withdrawn.status_code == 201, withdrawn.json()
+    assert (withdrawn.json()["decision"], withdrawn.json()["comment"]) == (
+        "withdraw",
+        "Wrong date.",
+    )
+    assert again.status_code == 409
+    assert api.get(api_url).json()["review_state"] == "withdrawn"
+
+
+def test_a_reviewer_is_not_offered_withdraw_as_a_decision(submit, reviewer, api, token_for):
+    pending = submit()
+    api_url, _ = paths(pending)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(reviewer)}")
+
+    response = api.post(f"{api_url}review/", {"decision": "withdraw"}, format="json")
+
+    assert response.status_code == 400
+    assert "decision" in response.json()
+    assert type(pending).objects.get(pk=pending.pk).review_state == ReviewState.PENDING
+
+
+def test_an_author_withdraws_from_the_records_page_and_starts_again_from_it(
+    submit, analyst, editor, client
+):
+    pending = submit()
+    _, page = paths(pending)
+    client.force_login(editor)
+    assert not withdraw_button(client.get(f"{page}change/").content.decode())
+    refused = client.post(f"{page}withdraw/", follow=True)
+    client.force_login(analyst)
+    assert withdraw_button(client.get(f"{page}change/").content.decode())
+
+    response = client.post(f"{page}withdraw/", {"again": ""})
+
+    assert "Nothing was withdrawn" in refused.content.decode()
+    assert type(pending).objects.get(pk=pending.pk).review_state == ReviewState.WITHDRAWN
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/add/?start_from={pending.pk}")
+    form = client.get(response["Location"]).context["adminform"].form
+    assert form.initial["as_of"] == pending.as_of

@@ -12,6 +12,7 @@ from those above it in this list):
 - assessments: status updates, their corrections and what their review queue shows;
 - indicators: indicators, their values and what the values' review queue shows;
 - contributions: partners' contributions and their matrix;
+- briefing: the briefing pack's key messages, and the decision on each;
 - access: API tokens and login attempts;
 - people: the user list with roles, and inviting a person.
 
@@ -42,6 +43,8 @@ from commitments.admin.base import person as person
 from commitments.admin.base import person_name as person_name
 from commitments.admin.base import status_badge as status_badge
 from commitments.admin.base import with_role as with_role
+from commitments.admin.briefing import BriefingMessageAdmin as BriefingMessageAdmin
+from commitments.admin.briefing import MessageDecisionForm as MessageDecisionForm
 from commitments.admin.commitments import FIXED_ONCE_SAVED as FIXED_ONCE_SAVED
 from commitments.admin.commitments import INHERITED_FROM_PARENT as INHERITED_FROM_PARENT
 from commitments.admin.commitments import STALE_EDIT as STALE_EDIT

@@ -170,6 +170,7 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
         *REVIEW_FIELDS,
         "correct_link_display",
         "queue_link_display",
+        "withdraw_display",
     ]
 
     def get_fields(self, request, obj=None):
@@ -180,6 +181,8 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
 
     def page_extras(self, request, update):
         shown = ["correction_display", *REVIEW_FIELDS]
+        if self.may_withdraw(request, update):
+            shown.append("withdraw_display")
         if self.sends_to_queue(request, update):
             shown.append("queue_link_display")
         elif update.review_state != ReviewState.PENDING and self.has_add_permission(request):

@@ -184,15 +184,22 @@ class RecordAdmin(RecordColumns):
 
     def get_changeform_initial_data(self, request):
         """The add form: empty but for today's date; or, to correct a record (?correct=<id>),
-        that record's own values and `corrects` set to it."""
+        that record's own values and `corrects` set to it; or, to record again one its author
+        withdrew (?start_from=<id>), its values."""
         initial = super().get_changeform_initial_data(request)
         original = self.model.objects.filter(pk=request.GET.get("correct") or None).first()
-        if original is None:
+        # A withdrawn record its author starts again from (?start_from=<id>): its values, and
+        # what it corrected.
+        start_from = self.model.objects.filter(
+            pk=request.GET.get("start_from") or None, author=request.user
+        ).first()
+        if original is None and start_from is None:
             initial.setdefault(self.dated_by, localdate())
             return initial
         fields = map(self.model._meta.get_field, self.correction_starts_from)
-        copied = {field.name: field.value_from_object(original) for field in fields}
-        return {**initial, **copied, "corrects": original.pk}
+        copied = {field.name: field.value_from_object(original or start_from) for field in fields}
+        corrects = original.pk if original else start_from.corrects_id
+        return {**initial, **copied, "corrects": corrects}
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -111,12 +111,21 @@ class IndicatorValueAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mo
     search_fields = ["indicator__name", "indicator__commitment__code", "evidence_source"]
     autocomplete_fields = ["indicator", "corrects"]
     fields = INDICATOR_VALUE_FIELDS
-    readonly_fields = ["author_display", "created_at", "review_state_display", "queue_link_display"]
+    readonly_fields = [
+        "author_display",
+        "created_at",
+        "review_state_display",
+        "queue_link_display",
+        "withdraw_display",
+    ]
 
     def page_extras(self, request, value):
+        shown = ["review_state_display"]
+        if self.may_withdraw(request, value):
+            shown.append("withdraw_display")
         if self.sends_to_queue(request, value):
-            return ["review_state_display", "queue_link_display"]
-        return ["review_state_display"]
+            shown.append("queue_link_display")
+        return shown
 
     @admin.display(description="value")
     def phrase_display(self, observation):

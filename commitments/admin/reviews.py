@@ -6,22 +6,24 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from commitments.admin.base import BoundedSearch, own_page, person, person_name
 from commitments.models import Review, ReviewDecision, ReviewState
+from commitments.models.records import REVIEWER_DECISIONS
 from commitments.roles import roles_with
-from commitments.services import ReviewRefused, approve_or_return
+from commitments.services import ReviewRefused, approve_or_return, withdraw
 
 # Text is always shown next to the colour here too.
 REVIEW_COLOURS = {
     ReviewState.PENDING: "#b45309",
     ReviewState.APPROVED: "#15803d",
     ReviewState.RETURNED: "#b91c1c",
+    ReviewState.WITHDRAWN: "#57534e",
 }
 
 
@@ -89,7 +91,7 @@ class ReviewDecisionForm(forms.Form):
     """One decision, as a review queue posts it: the record, named by its noun ("update",
     "value"), the decision and a comment; approve_or_return checks the rest."""
 
-    decision = forms.ChoiceField(choices=ReviewDecision.Decision.choices)
+    decision = forms.ChoiceField(choices=REVIEWER_DECISIONS)
     comment = forms.CharField(required=False)
 
     def __init__(self, data, *, records):
@@ -119,7 +121,58 @@ class ReviewQueueMixin:
     queue_title = "Review queue"
 
     def get_urls(self):
-        return [own_page(self, "review", self.review_queue_view), *super().get_urls()]
+        withdrawal = self.admin_site.admin_view(self.withdraw_view)
+        return [
+            own_page(self, "review", self.review_queue_view),
+            # Before the default ones, whose "<path:object_id>/" would take "1/withdraw".
+            path(
+                "<path:object_id>/withdraw/",
+                withdrawal,
+                name=f"{self.model._meta.app_label}_{self.model._meta.model_name}_withdraw",
+            ),
+            *super().get_urls(),
+        ]
+
+    def may_withdraw(self, request, record):
+        """Its author, while it is pending (services.withdraw)."""
+        return record.review_state == ReviewState.PENDING and record.author_id == request.user.pk
+
+    @admin.display(description="withdraw")
+    def withdraw_display(self, record):
+        # A button of the page's own form (which carries the CSRF token), posting elsewhere.
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_withdraw", args=[record.pk])
+        return format_html(
+            '<button type="submit" formaction="{}" class="button" name="withdraw">'
+            "Withdraw it</button> "
+            '<button type="submit" formaction="{}" class="button" name="again">'
+            "Withdraw it and record another from it</button>"
+            '<div class="help">It stays in the history as withdrawn, never counts and is '
+            "never public; no reviewer is needed.</div>",
+            url,
+            url,
+        )
+
+    @method_decorator(require_http_methods(["POST"]))
+    def withdraw_view(self, request, object_id):
+        record = get_object_or_404(self.model, pk=object_id)
+        opts = self.model._meta
+        page = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
+        try:
+            withdraw(record, author=request.user)
+        except ReviewRefused as refusal:
+            self.message_user(request, f"Nothing was withdrawn. {refusal}", messages.ERROR)
+            return HttpResponseRedirect(page)
+        self.message_user(
+            request,
+            f"Withdrew {record.noun} #{record.pk}: it stays in the history as withdrawn and "
+            "never counts.",
+            messages.SUCCESS,
+        )
+        if "again" in request.POST:
+            add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+            return HttpResponseRedirect(f"{add}?start_from={record.pk}")
+        return HttpResponseRedirect(page)
 
     def queue_records(self, limit):
         raise NotImplementedError

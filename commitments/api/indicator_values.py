@@ -42,6 +42,8 @@ from commitments.api.review import (
     ReviewActionMixin,
     ReviewedRecordSerializer,
     review_documented,
+    withdrawal_documented,
+    withdrawal_of,
 )
 from commitments.models import (
     FIGURE_DECIMALS,
@@ -314,6 +316,9 @@ def values_shown(request, values):
         "otherwise). Nobody decides on their own value, superusers included (403).",
         sent=IndicatorValueReviewWriteSerializer,
         tag="indicators",
+    ),
+    withdraw=withdrawal_documented(
+        "value", sent=withdrawal_of(IndicatorValueReviewWriteSerializer), tag="indicators"
     ),
 )
 class IndicatorValueViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -25,6 +25,17 @@ class MayReview(BasePermission):
         return may_review(request.user)
 
 
+class MayRecord(BasePermission):
+    """Who may record the view's model (add_<model>): the only ones who may withdraw one of
+    theirs."""
+
+    message = "Only those who record them may withdraw one of their own."
+
+    def has_permission(self, request, view):
+        opts = view.queryset.model._meta
+        return request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+
+
 class ReadOrModelPermission(DjangoModelPermissions):
     """Reads are public, or need any authenticated user when ROADMAP_PUBLIC_READ is off.
     Writes need the model permission of the view's model: add_statusupdate to record a status

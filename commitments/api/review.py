@@ -5,6 +5,8 @@ action that takes it, POST <record>/review/, with the rule of who sees which rec
 record type says only what differs: its words in the documentation, which records its list
 shows, and the address of one record."""
 
+import functools
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -22,11 +24,12 @@ from commitments.api.fields import (
     _reader,
     person_columns,
 )
-from commitments.api.permissions import MayReview, may_see_unapproved
+from commitments.api.permissions import MayRecord, MayReview, may_see_unapproved
 from commitments.api.representation import RowMethodField
 from commitments.models import ReviewState, StatusUpdate
+from commitments.models.records import REVIEWER_DECISIONS
 from commitments.people import person_name
-from commitments.services import AlreadyDecided, OwnRecord, approve_or_return
+from commitments.services import AlreadyDecided, NotYours, OwnRecord, approve_or_return, withdraw
 
 
 class DocumentedInOwnWords:
@@ -146,6 +149,10 @@ class DecisionSerializer(DocumentedInOwnWords, serializers.ModelSerializer):
 class DecisionWriteSerializer(StrictWriteSerializer):
     """A decision on a pending update: approve it, or return it with a comment saying why."""
 
+    decision = serializers.ChoiceField(
+        choices=REVIEWER_DECISIONS, help_text="approve, or return with a comment."
+    )
+
     # ("update": the word of both record types' documentation, docs/openapi.yaml.) A return
     # without a comment is approve_or_return's to refuse, in the database's words.
 
@@ -158,6 +165,42 @@ class DecisionWriteSerializer(StrictWriteSerializer):
 
     class Meta:
         fields = ["decision", "comment"]
+
+
+@functools.cache  # one class per decision model: the schema names it once
+def withdrawal_of(decision_sent):
+    """What an author sends to withdraw their pending record: an optional comment. A
+    serializer of the same decision model as `decision_sent` (a reviewer's decision), answered
+    as that one is."""
+
+    class Meta(decision_sent.Meta):
+        fields = ["comment"]
+
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text="Why you withdraw it, if you wish: kept with it, seen by staff only.",
+    )
+    noun = decision_sent.Meta.model.record_field
+    name = f"{noun.capitalize()}WithdrawalSerializer"
+    return type(name, (decision_sent,), {"Meta": Meta, "comment": comment, "__doc__": ""})
+
+
+def withdrawal_documented(noun, *, sent, tag):
+    """The documentation of a viewset's withdraw action (extend_schema_view(withdraw=...))."""
+    return extend_schema(
+        summary=f"Withdraw your own pending {noun} (its author)",
+        description=f"Its author takes back a pending {noun}, with no reviewer: it never "
+        f"counts, is never public, and stays in the history as withdrawn (review_state "
+        f"`withdrawn`). A withdrawal is a decision: final, and the only one the {noun} gets "
+        "(409 once it has one). Only its author withdraws it (403); anyone else who may "
+        f"record {noun}s learns that it exists only if they may see unapproved ones.",
+        request=sent,
+        responses={201: sent.shown_as},
+        filters=False,
+        tags=[tag],
+    )
 
 
 def review_documented(summary, description, *, sent, tag):
@@ -186,7 +229,7 @@ class ReviewActionMixin:
         """All of them to staff who may see unapproved records, and to a reviewer deciding on
         one (the service refuses what may not be decided); approved ones to everyone else,
         to whom a pending or returned record is a 404. A list shows what `listed` says."""
-        if self.action == "review":
+        if self.action in ("review", "withdraw"):
             return records
         if self.action == "list":
             return self.listed(records)
@@ -198,11 +241,15 @@ class ReviewActionMixin:
     def get_permissions(self):
         if self.action == "review":
             return [MayReview()]
+        if self.action == "withdraw":
+            return [MayRecord()]
         return super().get_permissions()
 
     def get_serializer_class(self):
         if self.action == "review":
             return self.review_serializer_class
+        if self.action == "withdraw":
+            return withdrawal_of(self.review_serializer_class)
         return super().get_serializer_class()
 
     @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
@@ -218,4 +265,18 @@ class ReviewActionMixin:
             raise Conflict(str(refusal)) from refusal
         answer = serializer.shown_as(decision, context=self.get_serializer_context()).data
         # The decision has no address of its own: it is shown with its record.
+        return created(answer, location=answer[f"{decision.record_field}_url"])
+
+    @action(detail=True, methods=["post"], url_path="withdraw", filter_backends=[])
+    def withdraw(self, request, *args, **kwargs):
+        record = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            decision = withdraw(record, author=request.user, **serializer.validated_data)
+        except NotYours as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        except AlreadyDecided as refusal:
+            raise Conflict(str(refusal)) from refusal
+        answer = serializer.shown_as(decision, context=self.get_serializer_context()).data
         return created(answer, location=answer[f"{decision.record_field}_url"])

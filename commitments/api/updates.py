@@ -41,6 +41,8 @@ from commitments.api.review import (
     ReviewActionMixin,
     ReviewedRecordSerializer,
     review_documented,
+    withdrawal_documented,
+    withdrawal_of,
 )
 from commitments.models import Commitment, Review, StatusUpdate
 from commitments.services import record_status_update
@@ -228,6 +230,9 @@ class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.L
         sent=ReviewWriteSerializer,
         tag="updates",
     ),
+    withdraw=withdrawal_documented(
+        "update", sent=withdrawal_of(ReviewWriteSerializer), tag="updates"
+    ),
 )
 class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = StatusUpdate.objects.for_display()
@@ -240,7 +245,7 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
 
     def get_queryset(self):
         updates = self.shown(super().get_queryset())
-        if self.action == "review":
+        if self.action in ("review", "withdraw"):
             return updates
         # Reads are of rows, as the serializer reads them.
         return updates.values(*self.get_serializer_class().columns())

@@ -11,6 +11,7 @@ concept, each importing only modules listed before it.
 - contributions: what partners contribute to commitments.
 - figures: indicators' units and qualifiers, figures in words, progress toward a target.
 - indicators: indicators, their values, and the values' review.
+- briefing: the key messages of the briefing pack, and their review.
 - bookkeeping: the data version, reminders sent, import receipts, idempotency keys.
 
 The rest of the project imports from the package (`from commitments.models import Commitment`),
@@ -105,6 +106,11 @@ from commitments.models.indicators import (
     IndicatorValueQuerySet,
     IndicatorValueReview,
 )
+from commitments.models.briefing import (
+    BriefingMessage,
+    BriefingMessageQuerySet,
+    BriefingMessageReview,
+)
 from commitments.models.bookkeeping import (
     DataVersion,
     IdempotencyKey,
@@ -136,6 +142,9 @@ __all__ = [
     "STATUS_RANK",
     "UNIT_OTHER_MESSAGE",
     "AddDays",
+    "BriefingMessage",
+    "BriefingMessageQuerySet",
+    "BriefingMessageReview",
     "Change",
     "Commitment",
     "CommitmentManager",

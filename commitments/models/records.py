@@ -348,6 +348,14 @@ class ReviewDecision(models.Model):
         return getattr(self, self.record_field)
 
 
+# What a reviewer decides; the third decision, withdraw, is the author's (services.withdraw).
+REVIEWER_DECISIONS = [
+    (value, label)
+    for value, label in ReviewDecision.Decision.choices
+    if value != ReviewDecision.Decision.WITHDRAW
+]
+
+
 def decided_record(model):
     """A decision's one-to-one field to the reviewed record it decides (`model`)."""
     return models.OneToOneField(

@@ -4,9 +4,9 @@ Each function runs a fixed number of queries, whatever the amount of data.
 
 One module per concept, in layers (none imports one listed after it): raw_sql (values read by
 raw SQL), commitments (a page's related rows), summary (counts by status, as of a day, changes,
-timeline), briefing_pack (the briefing pack's read), cache (the data version and the cache
-keyed by it), history (a commitment's edits), review (the review queue), reminders,
-contributions (the matrix). This package names every public name of them, so that `from
+timeline), contributions (the matrix), briefing_pack (the briefing pack's read), cache (the
+data version and the cache keyed by it), history (a commitment's edits), review (the review
+queue), reminders. This package names every public name of them, so that `from
 commitments.selectors import data_version` works wherever it did.
 """
 

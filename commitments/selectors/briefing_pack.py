@@ -1,6 +1,7 @@
-"""The briefing pack's read: each pillar's commitments on a date with the assessment in effect
-then, what changed since an earlier date, the stale ones, and the indicators' headline figures.
-Rendering it (HTML, PDF, .docx) is commitments.briefing's.
+"""The briefing pack's read: the secretariat's key messages for its date, each pillar's
+commitments on that date with the assessment in effect then, what changed since an earlier
+date, the stale and the never assessed ones, the contributions recorded by then, and the
+indicators' headline figures. Rendering it (HTML, PDF, .docx) is commitments.briefing's.
 """
 
 import datetime
@@ -11,12 +12,15 @@ from django.db.models import OuterRef, Q, Subquery
 
 from commitments.models import (
     STATUS_COLOURS,
+    BriefingMessage,
     Commitment,
+    Contribution,
     Indicator,
     Pillar,
     StatusUpdate,
     days_overdue,
 )
+from commitments.selectors.contributions import ContributionTotals, contribution_matrix
 from commitments.selectors.summary import StatusCounts, changes_between
 
 # What the briefing pack shows of each commitment, and of the assessment in effect on its date.
@@ -33,17 +37,10 @@ BRIEFING_COLUMNS = [
     "stale_then",
 ]
 BRIEFING_ASSESSMENT_COLUMNS = ["summary", "evidence_url", "evidence_source", "confidence"]
-# Of the updates under "Changes since": `corrected_by_id` leaves out those a correction replaced,
-# `corrects_approved` marks a correction (of an update that was public: the answer to a returned
-# one is no correction to a reader, as the API's `corrects` says, StatusUpdateSerializer).
-BRIEFING_UPDATE_COLUMNS = [
-    "status",
-    "progress",
-    "as_of",
-    "summary",
-    "corrected_by_id",
-    "corrects_approved",
-]
+# Of the standing updates under "Changes since": `corrects_approved` marks a correction (of an
+# update that was public: the answer to a returned one is no correction to a reader, as the
+# API's `corrects` says, StatusUpdateSerializer).
+BRIEFING_UPDATE_COLUMNS = ["status", "progress", "as_of", "summary", "corrects_approved"]
 
 
 @dataclass
@@ -51,9 +48,13 @@ class BriefingPillar:
     pillar: Pillar
     commitments: list = field(default_factory=list)  # rows, in the Roadmap's order
     changes: list = field(default_factory=list)  # of CommitmentChange
-    stale: list = field(default_factory=list)  # rows, never assessed first, then most overdue
     assessed: list = field(default_factory=list)  # rows with an assessment in effect
+    # Assessed rows past their cadence, most overdue first.
+    stale: list = field(default_factory=list)
+    never_assessed: list = field(default_factory=list)  # rows with no assessment in effect
     counts: StatusCounts = field(default_factory=StatusCounts)
+    messages: list = field(default_factory=list)  # texts of its approved key messages
+    contributions: ContributionTotals = field(default_factory=ContributionTotals)
 
 
 @dataclass
@@ -80,16 +81,28 @@ class Briefing:
             for status in STATUS_COLOURS  # the vocabulary's display order
         ]
 
+    @property
+    def with_messages(self):
+        """The pillars that have key messages: the pack's first page, when there are any."""
+        return [group for group in self.pillars if group.messages]
+
+    @property
+    def never_assessed(self):
+        """The pillars that have commitments never assessed by `as_of`: one compact list."""
+        return [group for group in self.pillars if group.never_assessed]
+
 
 def briefing(as_of, since, *, known_on=None) -> Briefing:
-    """Everything the briefing pack shows, per pillar: each commitment's status, progress and
+    """Everything the briefing pack shows, per pillar: the approved key messages of the pack
+    of `as_of` (BriefingMessageQuerySet.for_pack), each commitment's status, progress and
     staleness on `as_of` with the summary and evidence of the assessment in effect then
     (CommitmentQuerySet.as_of), what changed since `since` (changes_between, with the
-    standing updates dated in between, corrections marked) and the stale
-    commitments, and the headline figures of the indicators (headline_figures). Only approved
-    updates and values count, as known on `known_on`. Seven queries, whatever the amount of
-    data (five when nothing changed): the pillars, the commitments on `as_of`,
-    changes_between's four and headline_figures' one."""
+    standing updates dated in between, corrections marked), the stale and the never assessed
+    commitments, the standing contributions dated by `as_of` (contribution_matrix), and the
+    headline figures of the indicators (headline_figures). Only approved updates, values and
+    messages count, as known on `known_on`. Nine queries, whatever the amount of data (seven
+    when nothing changed): the pillars, the commitments on `as_of`, changes_between's four,
+    headline_figures' one, the messages and the contributions."""
     in_effect = StatusUpdate.objects.in_effect_on(as_of, known_on).filter(commitment=OuterRef("pk"))
     commitments = Commitment.objects.as_of(as_of, known_on).annotate(
         **{
@@ -125,28 +138,33 @@ def briefing(as_of, since, *, known_on=None) -> Briefing:
         if (group := pillars.get(row["pillar_id"])) is not None:
             group.commitments.append(row)
             group.counts.add(counted)
+            if row["current_as_of"] is None:
+                group.never_assessed.append(row)
+                continue
+            group.assessed.append(row)
             if row["stale_then"]:
                 group.stale.append(row)
-            if row["assessment_summary"]:
-                group.assessed.append(row)
     for group in pillars.values():
-        group.stale.sort(
-            key=lambda row: (row["days_overdue"] is not None, -(row["days_overdue"] or 0))
-        )
+        group.stale.sort(key=lambda row: -row["days_overdue"])
     changes = changes_between(
         Commitment.objects.all(),
         since,
         as_of,
         known_on=known_on,
         update_columns=BRIEFING_UPDATE_COLUMNS,
+        standing=True,
     )
     slugs = {group.pillar.slug: group for group in pillars.values()}
     for change in changes.changes:
-        # What stands, as on the dashboard: an assessment that an approved correction replaced
-        # (by `known_on`) is not listed as if it had been said; its correction is, marked.
-        change.updates = [update for update in change.updates if update["corrected_by_id"] is None]
         if (group := slugs.get(change.commitment["pillar__slug"])) is not None:
             group.changes.append(change)
+    for message in BriefingMessage.objects.for_pack(as_of, known_on).values("pillar_id", "text"):
+        if (group := pillars.get(message["pillar_id"])) is not None:
+            group.messages.append(message["text"])
+    contributions = contribution_matrix(Contribution.objects.observed_by(as_of), known_on=known_on)
+    for totals in contributions.pillars:
+        if (group := slugs.get(totals["slug"])) is not None:
+            group.contributions = totals["totals"]
     return Briefing(
         as_of=as_of,
         since=since,

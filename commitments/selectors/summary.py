@@ -256,13 +256,15 @@ class Changes:
     after: StatusCounts
 
 
-def changes_between(commitments, start, end, *, known_on=None, update_columns=()):
+def changes_between(commitments, start, end, *, known_on=None, update_columns=(), standing=False):
     """Every one of `commitments` (a queryset) whose status or progress differs between the
     ends of `start` and `end`, or that became stale, as known on `known_on` (now without it):
     how it moved (models.change_between), with its approved updates dated after `start` and
-    up to `end` (`update_columns` of them, newest first), which made the difference; and the
-    counts at both dates. Four queries, whatever the number of commitments and of changes:
-    the states at both dates, the changed commitments, their updates, and the counts."""
+    up to `end` (`update_columns` of them, newest first), which made the difference (with
+    `standing`, only those no approved correction had replaced by then: what stands, as the
+    states are read); and the counts at both dates. Four queries, whatever the number of
+    commitments and of changes: the states at both dates, the changed commitments, their
+    updates, and the counts."""
     states = states_on(commitments, [start, end], known_on=known_on)
     moved = {}
     for (day, commitment_id), after in states.items():
@@ -285,10 +287,12 @@ def changes_between(commitments, start, end, *, known_on=None, update_columns=()
         before, after, change = moved[row["id"]]
         changes[row["id"]] = CommitmentChange(row, before, after, change)
     if changes and update_columns:
+        if standing:
+            updates = StatusUpdate.objects.counting(known_on).observed_by(end)
+        else:
+            updates = StatusUpdate.objects.approved().observed_by(end, known_on)
         updates = (
-            StatusUpdate.objects.filter(commitment_id__in=list(changes), as_of__gt=start)
-            .approved()
-            .observed_by(end, known_on)
+            updates.filter(commitment_id__in=list(changes), as_of__gt=start)
             .for_display(known_on)
             .values(*update_columns, "commitment_id")
         )

@@ -7,12 +7,13 @@ One module per concept, in layers (none imports one listed after it): commitment
 its search vector, its current status derived from its standing updates), review (the decision
 on a status update or an indicator value), assessments (recording a status update), indicators
 (an indicator, recording its values),
-contributions, status_imports (CSV imports of status updates), reminders (sending them). This
+contributions, briefing (the briefing pack's key messages), status_imports (CSV imports of status updates), reminders (sending them). This
 package names every public name of them, so that `from commitments.services import
 save_commitment` works wherever it did.
 """
 
 from commitments.services.assessments import record_status_update as record_status_update
+from commitments.services.briefing import record_briefing_message as record_briefing_message
 from commitments.services.commitments import (
     COMMITMENT_EDITABLE_FIELDS as COMMITMENT_EDITABLE_FIELDS,
 )

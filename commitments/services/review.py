@@ -1,5 +1,6 @@
-"""A reviewer's decision on a pending reviewed record, a status update or an indicator value
-(four eyes, one final decision, the race between two reviewers), and the refusals it raises.
+"""A reviewer's decision on a pending reviewed record, a status update, an indicator value or a
+key message of the briefing pack (four eyes, one final decision, the race between two
+reviewers), and the refusals it raises.
 """
 
 from django.conf import settings
@@ -55,7 +56,8 @@ class AlreadyDecided(ReviewRefused):
 
 
 def decision_of(record):
-    """The model of `record`'s decisions (Review, IndicatorValueReview)."""
+    """The model of `record`'s decisions (Review, IndicatorValueReview,
+    BriefingMessageReview)."""
     return type(record)._meta.get_field("review").related_model
 
 
@@ -64,10 +66,10 @@ def _record_field(record):
 
 
 def lock_subject(record):
-    """Locks what `record` observes (its commitment, its indicator): records and decisions of
-    one subject take turns, so that of two decisions on one record the second sees the first
-    and is refused, and of two corrections of one record the second sees the first in
-    clean()."""
+    """Locks what `record` observes (its commitment, its indicator, its pillar): records and
+    decisions of one subject take turns, so that of two decisions on one record the second
+    sees the first and is refused, and of two corrections of one record the second sees the
+    first in clean()."""
     field = record._meta.get_field(record.subject)
     subject = field.related_model.objects.select_for_update(of=("self",))
     subject.filter(pk=getattr(record, field.attname)).values_list("pk").get()

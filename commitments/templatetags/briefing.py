@@ -1,11 +1,14 @@
-"""The briefing pack's vocabulary in templates, and its form on the admin's home page."""
+"""The briefing pack's words in templates (commitments.briefing says each sentence once, for
+the page and the .docx), its statuses on their colours, and its form on the admin's home
+page."""
 
 import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from commitments.briefing import DEFAULT_SINCE_DAYS, percent
+from commitments import briefing as words
 from commitments.models import Change, Status
 
 register = template.Library()
@@ -21,11 +24,42 @@ def change_label(value):
     return Change(value).label
 
 
-register.filter("percent", percent)
+@register.simple_tag
+def status_badge(status, text=None):
+    """A status on its colour (status_stylesheet), its name always written on it."""
+    return format_html(
+        '<span class="status-badge status-{}">{}</span>', status, text or Status(status).label
+    )
+
+
+@register.simple_tag
+def change_words(change, since):
+    """How a commitment moved, in plain words (briefing.change_parts), statuses on their
+    colours."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (status_badge(part.status, part.text) if isinstance(part, words.StatusWord) else part,)
+            for part in words.change_parts(change, since)
+        ),
+    )
+
+
+for name in (
+    "percent",
+    "update_line",
+    "counts_line",
+    "overdue",
+    "contribution_lines",
+    "short_title",
+    "never_assessed_note",
+):
+    register.filter(name, getattr(words, name))
 
 
 @register.inclusion_tag("admin/briefing_form.html")
 def briefing_form():
     """The two dates of a briefing pack, today and DEFAULT_SINCE_DAYS before, to change."""
     today = timezone.localdate()
-    return {"as_of": today, "since": today - datetime.timedelta(days=DEFAULT_SINCE_DAYS)}
+    return {"as_of": today, "since": today - datetime.timedelta(days=words.DEFAULT_SINCE_DAYS)}
