@@ -41,9 +41,7 @@ from commitments.api.review import (
     DecisionWriteSerializer,
     ReviewActionMixin,
     ReviewedRecordSerializer,
-    review_documented,
-    withdrawal_documented,
-    withdrawal_of,
+    review_actions_documented,
 )
 from commitments.models import (
     FIGURE_DECIMALS,
@@ -309,16 +307,14 @@ def values_shown(request, values):
         parameters=POINT_IN_TIME_PARAMETERS,
         tags=["indicators"],
     ),
-    review=review_documented(
+    **review_actions_documented(
+        "value",
         "Approve or return an indicator value (Reviewers, Editors)",
         "Four eyes, as for status updates: a pending value counts only once someone other than "
         "its author approves it; returned, it never counts. A decision is final (409 "
         "otherwise). Nobody decides on their own value, superusers included (403).",
         sent=IndicatorValueReviewWriteSerializer,
         tag="indicators",
-    ),
-    withdraw=withdrawal_documented(
-        "value", sent=withdrawal_of(IndicatorValueReviewWriteSerializer), tag="indicators"
     ),
 )
 class IndicatorValueViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):

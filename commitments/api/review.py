@@ -280,3 +280,13 @@ class ReviewActionMixin:
             raise Conflict(str(refusal)) from refusal
         answer = serializer.shown_as(decision, context=self.get_serializer_context()).data
         return created(answer, location=answer[f"{decision.record_field}_url"])
+
+
+def review_actions_documented(noun, summary, description, *, sent, tag):
+    """The documentation of a viewset's two actions on a pending record, for
+    extend_schema_view(**...): a reviewer's decision (review_documented: `summary`,
+    `description`, what they send) and its author's withdrawal."""
+    return {
+        "review": review_documented(summary, description, sent=sent, tag=tag),
+        "withdraw": withdrawal_documented(noun, sent=withdrawal_of(sent), tag=tag),
+    }

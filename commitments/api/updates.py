@@ -40,9 +40,7 @@ from commitments.api.review import (
     DecisionWriteSerializer,
     ReviewActionMixin,
     ReviewedRecordSerializer,
-    review_documented,
-    withdrawal_documented,
-    withdrawal_of,
+    review_actions_documented,
 )
 from commitments.models import Commitment, Review, StatusUpdate
 from commitments.services import record_status_update
@@ -221,7 +219,8 @@ class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.L
         description="One status update by its id, as the `Location` of its creation names it. "
         "A pending or returned update is a 404 to anyone but staff.",
     ),
-    review=review_documented(
+    **review_actions_documented(
+        "update",
         "Approve or return a status update (Reviewers, Editors)",
         "Four eyes: a pending update counts only once someone other than its author approves "
         "it; returned, it never counts, and its author answers with a new update that "
@@ -229,9 +228,6 @@ class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.L
         "decides on their own update, superusers included (403).",
         sent=ReviewWriteSerializer,
         tag="updates",
-    ),
-    withdraw=withdrawal_documented(
-        "update", sent=withdrawal_of(ReviewWriteSerializer), tag="updates"
     ),
 )
 class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
