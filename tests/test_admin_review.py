@@ -436,6 +436,19 @@ def test_a_commitments_page_keeps_updates_in_review_apart_from_the_approved_hist
     assert "Source?" in table
 
 
+def test_a_commitments_page_says_no_updates_yet_until_one_is_approved(
+    client, record, reviewer, editor, mil1
+):
+    client.force_login(editor)
+    never = client.get(commitment_page(mil1)).content.decode()
+    approve_or_return(record(mil1), reviewer=reviewer, decision="approve")
+
+    since = client.get(commitment_page(mil1)).content.decode()
+
+    assert "No updates yet." in never
+    assert "None: every update of this commitment has been approved." in since
+
+
 # Recording
 
 

@@ -34,6 +34,7 @@ from commitments.models import (
     PartnerRole,
     Review,
     ReviewState,
+    Status,
     StatusUpdate,
 )
 from commitments.services import (
@@ -556,7 +557,10 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             }
             for update in updates
         ]
-        return render_to_string("admin/commitments/commitment/in_review.html", {"rows": rows})
+        # Never assessed and nothing in review: nothing was ever recorded that counts or waits.
+        assessed = commitment.current_status != Status.NOT_ASSESSED
+        context = {"rows": rows, "assessed": assessed}
+        return render_to_string("admin/commitments/commitment/in_review.html", context)
 
     @admin.display(description="")
     def record_link(self, commitment):
