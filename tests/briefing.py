@@ -90,3 +90,12 @@ def pango():
         if os.environ.get("CI"):
             pytest.fail(f"CI must render the PDF: {error}")
         pytest.skip(f"Pango is not installed ({error}): make install installs it.")
+
+
+@pytest.fixture
+def format(request):
+    """The format a test renders, given by its parametrize(..., indirect=True): the PDF needs
+    Pango."""
+    if request.param == "pdf":
+        request.getfixturevalue("pango")
+    return request.param

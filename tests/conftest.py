@@ -530,4 +530,4 @@ def time_history(db, settings, record, reviewer):
     update(b1, "discontinued", day(2026, 5, 10), _noon(5, 10), _noon(5, 10))
 
 
-from tests.briefing import briefing_history, pango  # noqa: E402, F401  (the briefing pack's)
+from tests.briefing import briefing_history, format, pango  # noqa: E402, F401  (the briefing pack's)

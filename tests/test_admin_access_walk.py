@@ -383,10 +383,10 @@ def decision_posts(context, queue, field="update"):
             DECIDE,
             {field: row["record"].pk, "decision": decision, "comment": "Checked."},
             None if row["mine"] else queue,
-            decided=row[field].pk,
+            decided=row["record"].pk,
         )
         for row in context["rows"]
-        for decision in Review.Decision.values
+        for decision in (Review.Decision.APPROVE, Review.Decision.RETURN)
     ]
 
 
@@ -400,7 +400,7 @@ def page_decision_posts(request, row):
             None if row.author_id == request.user.pk else request.path,
             decided=row.pk,
         )
-        for decision in Review.Decision.values
+        for decision in (Review.Decision.APPROVE, Review.Decision.RETURN)
     ]
 
 

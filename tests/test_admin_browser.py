@@ -137,7 +137,7 @@ def test_a_reviewer_approves_one_update_and_returns_another_with_a_comment(
     sign_in(page, reviewer)
 
     page.goto("/admin/")
-    page.click("text=2 updates to review")
+    page.click("text=2 status updates to review")
     screenshot(page, "review-queue")
     page.click(f"#update-{slower.pk} button[value=approve]")
     assert "FTF-2 now shows “At risk”" in page.locator(".messagelist").inner_text()

@@ -242,6 +242,19 @@ def every_post(
             f"/api/v1/indicator-values/{pending_value.pk}/review/",
             IndicatorValueReview.objects.all(),
         ),
+        # Their author's withdrawal of the same pending records.
+        "/api/v1/updates/{id}/withdraw/": (
+            analyst,
+            f"/api/v1/updates/{pending.pk}/withdraw/",
+            {},
+            Review.objects.all(),
+        ),
+        "/api/v1/indicator-values/{id}/withdraw/": (
+            analyst,
+            f"/api/v1/indicator-values/{pending_value.pk}/withdraw/",
+            {},
+            IndicatorValueReview.objects.all(),
+        ),
     }
 
 
@@ -265,6 +278,8 @@ def test_every_post_of_the_schema_takes_an_idempotency_key(every_post):
         "/api/v1/indicators/",
         "/api/v1/indicators/{id}/values/",
         "/api/v1/indicator-values/{id}/review/",
+        "/api/v1/updates/{id}/withdraw/",
+        "/api/v1/indicator-values/{id}/withdraw/",
     ],
 )
 def test_every_post_retried_with_its_key_writes_once(every_post, token_for, path):

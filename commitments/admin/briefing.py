@@ -29,13 +29,14 @@ from commitments.admin.reviews import (
     who_reviews,
 )
 from commitments.models import BriefingMessage, BriefingMessageReview, ReviewState
+from commitments.models.records import REVIEWER_DECISIONS
 from commitments.services import ReviewRefused, approve_or_return, record_briefing_message
 
 
 class MessageDecisionForm(forms.Form):
     """Approve or Return, as a message's page posts it; approve_or_return checks the rest."""
 
-    decision = forms.ChoiceField(choices=BriefingMessageReview.Decision.choices)
+    decision = forms.ChoiceField(choices=REVIEWER_DECISIONS)
     comment = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
