@@ -266,11 +266,19 @@ def test_a_dry_run_says_who_would_get_what_and_sends_and_records_nothing(mailout
 
     assert mailoutbox == []
     assert not ReminderSent.objects.exists()
-    assert out == (
+    summary, *email, last = out.splitlines()
+    assert summary == (
         '  analyst <olivia@example.org>: would be sent "Roadmap Tracker: 2 commitments to '
-        'assess" (DRY-1, DRY-2)\n'
-        "Dry run: 1 person would be emailed; nothing sent.\n"
+        'assess" (DRY-1, DRY-2)'
     )
+    assert last == "Dry run: 1 person would be emailed; nothing sent."
+    # Each email's full text, as it would be sent.
+    assert all(line.startswith("    | ") for line in email)
+    text = "\n".join(line.removeprefix("    | ") for line in email)
+    assert text.startswith("Hello ")
+    assert "- DRY-1 " in text
+    assert "- DRY-2 " in text
+    assert "/admin/commitments/commitment/" in text
 
 
 def test_people_without_an_email_address_are_reported_and_skipped(mailoutbox, record, owner):

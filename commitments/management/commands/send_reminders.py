@@ -1,8 +1,10 @@
+import textwrap
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from commitments.emails import reminder_subject
+from commitments.emails import reminder_message, reminder_subject
 from commitments.selectors import REMINDER_HORIZON_DAYS, reminders_due
 from commitments.services import RemindersInterrupted, send_reminders
 
@@ -19,7 +21,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="Say who would get what, and send and record nothing.",
+            help="Say who would get what, with each email's full text, and send and record "
+            "nothing.",
         )
 
     def handle(self, *args, dry_run, **options):
@@ -36,6 +39,9 @@ class Command(BaseCommand):
         if dry_run:
             for reminder in to_send:
                 self.stdout.write(f"  {_recipient(reminder)}: would be sent {_contents(reminder)}")
+                # The email as it would leave, to read before a first real run.
+                body = reminder_message(reminder, today=today).body
+                self.stdout.write(textwrap.indent(body, "    | ", lambda line: True))
             self.stdout.write(f"Dry run: {_people(len(to_send))} would be emailed; nothing sent.")
             return
         if (
