@@ -127,6 +127,16 @@ def test_an_ordering_it_does_not_know_is_a_400_even_when_repeated(api, roadmap):
     assert "colour" in response.json()["ordering"][0]
 
 
+def test_an_empty_ordering_is_the_default_order_not_an_error(api, roadmap):
+    """Found by the schema fuzzer (make fuzz): ?ordering=&ordering= was a 500."""
+    default = api.get(LIST).json()["results"]
+
+    for query in ("?ordering=", "?ordering=&ordering=", "?ordering=,"):
+        response = api.get(f"{LIST}{query}")
+        assert response.status_code == 200, query
+        assert response.json()["results"] == default, query
+
+
 def test_the_schema_says_to_repeat_the_ordering(schema):
     (ordering,) = [
         parameter

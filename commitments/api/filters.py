@@ -250,6 +250,8 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
     commitments showed then."""
 
     def filter(self, qs, value):
+        # An empty `ordering` (as in ?ordering=&ordering=) asks for no order: the default.
+        value = [param for param in value or [] if param]
         if not value:
             return qs
         ordering = []
