@@ -8,6 +8,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -256,6 +257,17 @@ def test_confirming_imports_the_rows_checked_by_the_importer_pending_review(
     assert {update.author for update in imported} == {analyst}
     assert imported.pending().count() == 3
     assert Commitment.objects.get(code="MIL-1").current_status == "not_assessed"
+
+
+def test_an_import_is_among_the_importers_recent_actions(signed_in, roadmap, analyst):
+    confirm(signed_in, dry_run(signed_in, csv_file(*THREE_ROWS)))
+
+    [entry] = LogEntry.objects.filter(user=analyst)
+    home = signed_in.get("/admin/").content.decode()
+
+    assert entry.content_type.model_class() is ImportReceipt
+    assert "3 updates imported for 2 commitments" in entry.get_change_message()
+    assert str(entry.object_repr) in home
 
 
 def test_with_review_off_the_confirmed_rows_are_approved_at_once(signed_in, roadmap):

@@ -5,6 +5,7 @@ everyone, and a commitment's page that keeps what is in review apart from what c
 import datetime
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -434,6 +435,26 @@ def test_a_commitments_page_keeps_updates_in_review_apart_from_the_approved_hist
     assert f'href="{QUEUE}#update-{pending.pk}">Review it in the queue' in table
     assert f"?correct={returned.pk}" in table
     assert "Source?" in table
+
+
+def test_decisions_and_withdrawals_are_recent_actions_on_the_admin_home(
+    client, record, reviewer, analyst, mil1
+):
+    approved, withdrawn = record(mil1), record(mil1)
+    client.force_login(reviewer)
+    decide(client, approved, "approve")
+    client.force_login(analyst)
+    client.post(f"/admin/commitments/statusupdate/{withdrawn.pk}/withdraw/")
+
+    by_reviewer = LogEntry.objects.get(user=reviewer)
+    by_author = LogEntry.objects.get(user=analyst)
+    client.force_login(reviewer)
+    home = client.get(HOME).content.decode()
+
+    assert (by_reviewer.object_id, by_author.object_id) == (str(approved.pk), str(withdrawn.pk))
+    assert by_reviewer.get_change_message().startswith(f"Approved update #{approved.pk} of MIL-1")
+    assert by_author.get_change_message().startswith(f"Withdrew update #{withdrawn.pk}")
+    assert f"/admin/commitments/statusupdate/{approved.pk}/change/" in home
 
 
 def test_a_commitments_page_says_no_updates_yet_until_one_is_approved(

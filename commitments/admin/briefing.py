@@ -204,4 +204,5 @@ class BriefingMessageAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
                 else f"Returned message #{message.pk} with your comment: it is not printed, and "
                 "its author can rewrite it."
             )
+            self.log_change(request, message, done)
             self.message_user(request, done, messages.SUCCESS)

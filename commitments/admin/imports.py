@@ -42,7 +42,7 @@ from commitments.imports import (
     repeated_rows,
     template,
 )
-from commitments.models import Commitment, Status
+from commitments.models import Commitment, ImportReceipt, Status
 from commitments.services import AlreadyImported, import_confirmed
 
 SESSION_KEY = "commitments.import"
@@ -167,7 +167,11 @@ def _confirm(model_admin, request):
             request, "This file was imported already; nothing was imported again.", messages.ERROR
         )
         return HttpResponseRedirect(request.path)
-    model_admin.message_user(request, _imported(result), messages.SUCCESS)
+    imported = _imported(result)
+    # The importer's "Recent actions" on the admin's home page: the import, by its receipt.
+    receipt = ImportReceipt.objects.get(token=staged["token"])
+    model_admin.log_addition(request, receipt, f"{staged['name']}: {imported}")
+    model_admin.message_user(request, imported, messages.SUCCESS)
     return HttpResponseRedirect(reverse("admin:commitments_statusupdate_changelist"))
 
 

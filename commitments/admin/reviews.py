@@ -163,12 +163,12 @@ class ReviewQueueMixin:
         except ReviewRefused as refusal:
             self.message_user(request, f"Nothing was withdrawn. {refusal}", messages.ERROR)
             return HttpResponseRedirect(page)
-        self.message_user(
-            request,
+        withdrawn = (
             f"Withdrew {record.noun} #{record.pk}: it stays in the history as withdrawn and "
-            "never counts.",
-            messages.SUCCESS,
+            "never counts."
         )
+        self.log_change(request, record, withdrawn)
+        self.message_user(request, withdrawn, messages.SUCCESS)
         if "again" in request.POST:
             add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
             return HttpResponseRedirect(f"{add}?start_from={record.pk}")
@@ -265,7 +265,10 @@ class ReviewQueueMixin:
             )
             return HttpResponseRedirect(queue_url(self.model, record))
         else:
-            self.message_user(request, self._decided(record, decision), messages.SUCCESS)
+            decided = self._decided(record, decision)
+            # The reviewer's "Recent actions" on the admin's home page, and the record's history.
+            self.log_change(request, record, decided)
+            self.message_user(request, decided, messages.SUCCESS)
         return HttpResponseRedirect(queue_url(self.model))
 
     def _decided(self, record, decision):
