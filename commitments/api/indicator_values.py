@@ -134,7 +134,7 @@ class IndicatorValueSerializer(ReviewedRecordSerializer):
         "approved: this one then no longer counts (superseded). Null while it stands, a "
         "correction pending review or returned included.",
         "review_state": "pending until a reviewer decides; then approved (it counts) or returned "
-        "(it never counts).",
+        "(it never counts); or withdrawn by its author while pending (it never counts).",
         "review_comment": None,
         "reviewed_at": None,
     }

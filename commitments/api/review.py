@@ -79,12 +79,14 @@ class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.Mo
         choices=ReviewState.choices,
         read_only=True,
         help_text="pending until a reviewer decides; then approved (it counts) or returned "
-        "for revision (it never counts: its author answers it with a correction).",
+        "for revision (it never counts: its author answers it with a correction); or withdrawn "
+        "by its author while pending (it never counts).",
     )
     reviewer = RowMethodField(
         columns=person_columns("review__reviewer"),
-        help_text="Who approved or returned it (never its author); null while pending, and when "
-        "it was approved on submission because review is not required.",
+        help_text="Who approved or returned it (never its author), or its author who withdrew "
+        "it; null while pending, and when it was approved on submission because review is not "
+        "required.",
     )
     review_comment = OptionalCharField(
         source="review.comment",
