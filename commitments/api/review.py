@@ -29,7 +29,7 @@ from commitments.api.representation import RowMethodField
 from commitments.models import ReviewState, StatusUpdate
 from commitments.models.records import REVIEWER_DECISIONS
 from commitments.people import person_name
-from commitments.services import AlreadyDecided, NotYours, OwnRecord, approve_or_return, withdraw
+from commitments.services import AlreadyDecided, ReviewRefused, approve_or_return, withdraw
 
 
 class DocumentedInOwnWords:
@@ -256,31 +256,29 @@ class ReviewActionMixin:
 
     @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
     def review(self, request, *args, **kwargs):
-        record = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            decision = approve_or_return(record, reviewer=request.user, **serializer.validated_data)
-        except OwnRecord as refusal:
-            raise PermissionDenied(str(refusal)) from refusal
-        except AlreadyDecided as refusal:
-            raise Conflict(str(refusal)) from refusal
-        answer = serializer.shown_as(decision, context=self.get_serializer_context()).data
-        # The decision has no address of its own: it is shown with its record.
-        return created(answer, location=answer[f"{decision.record_field}_url"])
+        return self._decided(
+            lambda record, **sent: approve_or_return(record, reviewer=request.user, **sent)
+        )
 
     @action(detail=True, methods=["post"], url_path="withdraw", filter_backends=[])
     def withdraw(self, request, *args, **kwargs):
+        return self._decided(lambda record, **sent: withdraw(record, author=request.user, **sent))
+
+    def _decided(self, decide):
+        """The one decision of the record asked for, taken by `decide(record, **sent)` (a
+        reviewer's, or its author's withdrawal), answered with the decision: 403 for whoever
+        may not take it, 409 once it has one."""
         record = self.get_object()
-        serializer = self.get_serializer(data=request.data)
+        serializer = self.get_serializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            decision = withdraw(record, author=request.user, **serializer.validated_data)
-        except NotYours as refusal:
-            raise PermissionDenied(str(refusal)) from refusal
+            decision = decide(record, **serializer.validated_data)
         except AlreadyDecided as refusal:
             raise Conflict(str(refusal)) from refusal
+        except ReviewRefused as refusal:  # OwnRecord, NotYours
+            raise PermissionDenied(str(refusal)) from refusal
         answer = serializer.shown_as(decision, context=self.get_serializer_context()).data
+        # The decision has no address of its own: it is shown with its record.
         return created(answer, location=answer[f"{decision.record_field}_url"])
 
 
