@@ -30,6 +30,11 @@ class CommitmentCountAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj is not None else {"slug": [self.slug_from]}
 
+    def get_ordering(self, request):
+        # The count's GROUP BY makes Django drop the model's Meta.ordering, and an unordered list
+        # pages unreliably (the autocomplete of a contribution's partner failed on it): say it.
+        return self.ordering or self.model._meta.ordering
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(commitment_total=Count("commitments"))
 
