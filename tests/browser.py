@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from commitments import migration_sql
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -79,7 +81,18 @@ def _erasable_history(transactional_db):
     review_delete = next(sql for sql in reviews.SQLITE if "review_no_delete" in sql)
     contributions = importlib.import_module("commitments.migrations.0020_contributions")
     indicators = importlib.import_module("commitments.migrations.0021_indicators")
+    # The key messages' tables, decisions first (migration 0029: migration_sql.reviewed_record).
+    messages = {
+        table: migration_sql.append_only(table, "append-only")
+        for table in ("commitments_briefingmessagereview", "commitments_briefingmessage")
+    }
     with connection.cursor() as cursor:
+        for table, (forward, reverse) in messages.items():
+            for statement in reverse["sqlite"]:
+                cursor.execute(statement)
+            cursor.execute(f"DELETE FROM {table}")
+            for statement in forward["sqlite"]:
+                cursor.execute(statement)
         for statement in contributions.APPEND_ONLY_REVERSE["sqlite"]:
             cursor.execute(statement)
         cursor.execute("DELETE FROM commitments_contribution")
