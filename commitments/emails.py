@@ -6,10 +6,11 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_encode
 
+from commitments.models import StatusUpdate
 from commitments.people import person_name
 
 
@@ -23,46 +24,60 @@ def _counted(number, noun):
 
 def reminder_subject(reminder):
     parts = []
-    if reminder.due:
-        parts.append(f"{_counted(len(reminder.due), 'commitment')} to assess")
+    if to_assess := reminder.to_assess:
+        parts.append(f"{_counted(len(to_assess), 'commitment')} to assess")
+    if awaiting := len(reminder.due) - len(to_assess):
+        parts.append(f"{_counted(awaiting, 'commitment')} of yours awaiting review")
+    if reminder.returned:
+        parts.append(f"{_counted(len(reminder.returned), 'record')} returned to you")
     if reminder.pending:
         parts.append(f"{_counted(len(reminder.pending), 'update')} to review")
-    return f"Roadmap Tracker: {' and '.join(parts)}"
+    if reminder.pending_values:
+        parts.append(f"{_counted(len(reminder.pending_values), 'indicator value')} to review")
+    listed = ", ".join(parts[:-1])
+    return f"Roadmap Tracker: {f'{listed} and ' if listed else ''}{parts[-1]}"
 
 
 def reminder_message(reminder, *, today, connection=None) -> EmailMessage:
     """The plain-text email of a selectors.Reminder, to its person's address."""
     user = reminder.user
+
+    def name(person, acting_as):
+        # Reminded people are staff: a login name is no secret to them.
+        return person_name(person, reader=user, acting_as=acting_as)
+
     due = [
         {
             "code": row.commitment.code,
             "title": row.commitment.title,
-            "why": row.why,
+            "why": row.why if row.awaiting is None else _awaiting(row.awaiting, today, user, name),
             "url": site_url(
                 reverse("admin:commitments_commitment_change", args=[row.commitment.pk])
             ),
         }
         for row in reminder.due
     ]
-    pending = [
+    returned = [
         {
-            "code": update.commitment.code,
-            "status": update.get_status_display(),
-            "as_of": update.as_of,
-            # Reviewers are staff: a login name is no secret to them.
-            "author": person_name(update.author, reader=user, acting_as="Analyst"),
-            "age": _age(today, update),
-            # Its place in the review queue, where it is approved or returned.
+            "what": f"{_kind(record)} {_described(record)}",
+            "reviewer": name(record.review.reviewer, "Reviewer"),
+            "returned_on": timezone.localdate(record.review.decided_at),
+            # Continued lines of the comment stay inside its item.
+            "comment": record.review.comment.replace("\n", "\n  "),
+            # The add form, filled in from the record (RecordAdmin: ?correct=<id>).
             "url": site_url(
-                f"{reverse('admin:commitments_statusupdate_review')}#update-{update.pk}"
+                f"{reverse(f'admin:commitments_{record._meta.model_name}_add')}"
+                f"?{urlencode({'correct': record.pk})}"
             ),
         }
-        for update in reminder.pending
+        for record in reminder.returned
     ]
     context = {
         "name": user.get_full_name() or user.get_username(),
         "due": due,
-        "pending": pending,
+        "returned": returned,
+        "pending": [_to_review(update, today, name) for update in reminder.pending],
+        "pending_values": [_to_review(value, today, name) for value in reminder.pending_values],
         "site_url": settings.SITE_URL,
     }
     return EmailMessage(
@@ -73,11 +88,56 @@ def reminder_message(reminder, *, today, connection=None) -> EmailMessage:
     )
 
 
-def _age(today, update):
-    days = (today - timezone.localdate(update.created_at)).days
-    if days <= 0:
-        return "submitted today"
-    return f"waiting {_counted(days, 'day')}"
+def _kind(record):
+    return "Status update" if isinstance(record, StatusUpdate) else "Indicator value"
+
+
+def _described(record):
+    """`REV-1: At risk, as of 1 Mar 2024`, `MIL-1: People trained, 2,000 people, as of
+    15 Jan 2024`: what a record says, in a line."""
+    if isinstance(record, StatusUpdate):
+        return (
+            f"{record.commitment.code}: {record.get_status_display()}, as of {_day(record.as_of)}"
+        )
+    if record.as_of is not None:
+        when = f"as of {_day(record.as_of)}"
+    else:
+        start = _day(record.period_start) if record.period_start else "…"
+        when = f"{start} to {_day(record.period_end)}"
+    return f"{record.indicator}, {record.phrase}, {when}"
+
+
+def _day(date):
+    return dateformat.format(date, "j M Y")
+
+
+def _to_review(record, today, name):
+    """A pending record in a reviewer's list, with its place in its model's review queue
+    (admin.reviews.queue_url's anchor), where it is approved or returned."""
+    queue = reverse(f"admin:commitments_{record._meta.model_name}_review")
+    return {
+        "what": _described(record),
+        "author": name(record.author, "Analyst"),
+        "since": _since(record.created_at, today),
+        "url": site_url(f"{queue}#{record.noun}-{record.pk}"),
+    }
+
+
+def _awaiting(update, today, owner, name):
+    """Instead of "never assessed" or "overdue", for a due commitment that an update assesses
+    anew: its owner waits for a reviewer, not the other way round."""
+    if update.author_id == owner.pk:
+        whose = "your update"
+    else:
+        whose = f"an update by {name(update.author, 'Analyst')}"
+    return f"{whose} of {_day(update.as_of)} is awaiting review {_since(update.created_at, today)}"
+
+
+def _since(moment, today):
+    """`since 3 Dec 2026 (3 days)`: the day a record was submitted, and how long ago."""
+    day = timezone.localdate(moment)
+    days = (today - day).days
+    return f"since {_day(day)}" + (f" ({_counted(days, 'day')})" if days > 0 else "")
 
 
 def invitation_message(person, *, invited_by) -> EmailMessage:

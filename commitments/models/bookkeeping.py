@@ -31,7 +31,9 @@ class DataVersion(models.Model):
 class ReminderSent(models.Model):
     """That a person was sent their daily reminder (`manage.py send_reminders`) on a day. It is
     written just before the email goes out and taken back if the mail server refuses it, so
-    nobody is reminded twice on one day."""
+    nobody is reminded twice on one day. It is kept per person and day, not per record: one
+    email lists all a person has to act on (a digest), and what still waits the next day is
+    listed again then; the counts say what the email listed."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders_sent"
@@ -43,6 +45,13 @@ class ReminderSent(models.Model):
     )
     pending_updates = models.PositiveIntegerField(
         default=0, help_text="How many updates it listed as waiting for their review."
+    )
+    pending_values = models.PositiveIntegerField(
+        default=0, help_text="How many indicator values it listed as waiting for their review."
+    )
+    returned_records = models.PositiveIntegerField(
+        default=0,
+        help_text="How many status updates and indicator values returned to them it listed.",
     )
 
     class Meta:

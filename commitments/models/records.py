@@ -243,6 +243,11 @@ class ReviewedRecordQuerySet(RecordQuerySet):
         ).live()
         return self.returned().exclude(Exists(answers))
 
+    def awaiting_action(self):
+        """Records someone has to act on: pending ones (a reviewer decides them) and
+        unanswered returned ones (their author corrects them). One query for the reminders."""
+        return self.pending() | self.unanswered()
+
     def reviewable_by(self, user):
         """Pending records that `user` may decide: anyone's but their own (four eyes)."""
         return self.pending().exclude(author=user)

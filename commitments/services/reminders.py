@@ -49,6 +49,8 @@ def send_reminders(reminders, *, today) -> list:
                             sent_at=timezone.now(),
                             commitments=len(reminder.due),
                             pending_updates=len(reminder.pending),
+                            pending_values=len(reminder.pending_values),
+                            returned_records=len(reminder.returned),
                         )
                 except IntegrityError:
                     continue  # another run reminded this person today

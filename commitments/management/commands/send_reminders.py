@@ -12,9 +12,10 @@ from commitments.services import RemindersInterrupted, send_reminders
 class Command(BaseCommand):
     help = (
         "Emails each owner the commitments of theirs that are stale or fall due within "
-        f"{REMINDER_HORIZON_DAYS} days, and each Reviewer and Editor the pending updates they "
-        "may decide: one email a person, at most once a day (a second run on the same day sends "
-        "nothing again). Run it daily, e.g. from cron."
+        f"{REMINDER_HORIZON_DAYS} days, each author the status updates and indicator values "
+        "returned to them that no correction answers yet, and each Reviewer and Editor the "
+        "pending updates and values they may decide: one email a person, at most once a day (a "
+        "second run on the same day sends nothing again). Run it daily, e.g. from cron."
     )
 
     def add_arguments(self, parser):
@@ -71,10 +72,18 @@ def _recipient(reminder):
 
 
 def _contents(reminder):
-    """`"Roadmap Tracker: 2 commitments to assess" (MIL-1, MIL-2)`: the subject, and the codes."""
-    codes = [row.commitment.code for row in reminder.due]
-    codes += [f"update #{update.pk} of {update.commitment.code}" for update in reminder.pending]
-    return f'"{reminder_subject(reminder)}" ({", ".join(codes)})'
+    """`"Roadmap Tracker: 2 commitments to assess" (MIL-1, MIL-2)`: the subject, and what it
+    lists."""
+    listed = [row.commitment.code for row in reminder.due]
+    listed += [f"returned {_record(record)}" for record in reminder.returned]
+    listed += [_record(record) for record in reminder.pending + reminder.pending_values]
+    return f'"{reminder_subject(reminder)}" ({", ".join(listed)})'
+
+
+def _record(record):
+    """`update #3 of MIL-1`, `value #4 of MIL-1: People trained`."""
+    subject = getattr(record, record.subject)  # a commitment, by its code; an indicator
+    return f"{record.noun} #{record.pk} of {getattr(subject, 'code', subject)}"
 
 
 def _people(number):
