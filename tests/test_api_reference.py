@@ -43,6 +43,7 @@ def test_a_pillar_carries_its_commitments_by_status_average_progress_and_stale_c
             "total": 3,
             "by_status": {**ZERO, "on_track": 1, "at_risk": 2},
             "average_progress": 45.0,
+            "progress_reported": 2,  # MIL-3 is assessed, without a progress
             "stale": 1,
         },
     }
@@ -63,6 +64,7 @@ def test_pillars_are_listed_in_display_order_with_empty_ones_included(api, asses
         "total": 0,
         "by_status": ZERO,
         "average_progress": None,
+        "progress_reported": 0,
         "stale": 0,
     }
     assert sum(pillar["commitments"]["total"] for pillar in pillars) == 29
@@ -87,6 +89,7 @@ def test_the_summary_counts_the_whole_roadmap(api, assessed):
         "off_track": 1,
     }
     assert summary["average_progress"] == 31.7  # (60 + 30 + 5) / 3
+    assert summary["progress_reported"] == 3  # of the 29: what the average is of
     assert summary["stale"] == 26  # 25 never assessed, and MIL-3 assessed in 2020
     assert summary["latest_update_at"] == DateTimeField().to_representation(assessed.created_at)
     assert [pillar["slug"] for pillar in summary["pillars"]][:2] == ["military", "humanitarian"]
@@ -104,6 +107,7 @@ def test_the_summary_of_an_empty_tracker_says_so_with_zeros(api, db):
             "total",
             "by_status",
             "average_progress",
+            "progress_reported",
             "stale",
             "latest_update_at",
             "pillars",
@@ -112,6 +116,7 @@ def test_the_summary_of_an_empty_tracker_says_so_with_zeros(api, db):
         "total": 0,
         "by_status": ZERO,
         "average_progress": None,
+        "progress_reported": 0,
         "stale": 0,
         "latest_update_at": None,
         "pillars": [],

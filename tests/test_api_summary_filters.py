@@ -39,6 +39,7 @@ def counts_of(commitments):
         "by_status": by_status,
         "stale": sum(commitment["is_stale"] for commitment in commitments),
         "average_progress": mean and float(mean.quantize(Decimal("0.1"), ROUND_HALF_UP)),
+        "progress_reported": len(progress),
     }
 
 
@@ -54,7 +55,8 @@ def summarised(api, query):
     assert response.status_code == 200, response.json()
     summary = response.json()
     return summary, {
-        key: summary[key] for key in ("total", "by_status", "stale", "average_progress")
+        key: summary[key]
+        for key in ("total", "by_status", "stale", "average_progress", "progress_reported")
     }
 
 

@@ -109,12 +109,14 @@ def test_the_changes_come_with_the_counts_at_both_dates_and_their_difference(api
             "total": 4,
             "by_status": {**zero, "off_track": 1, "on_track": 1, "not_assessed": 2},
             "average_progress": 52.5,
+            "progress_reported": 2,
             "stale": 2,
         },
         "after": {
             "total": 5,
             "by_status": {**zero, "at_risk": 1, "on_track": 2, "not_started": 1, "not_assessed": 1},
             "average_progress": 56.7,
+            "progress_reported": 3,
             "stale": 2,
         },
         "difference": {

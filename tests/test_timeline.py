@@ -52,6 +52,8 @@ def test_the_timeline_counts_the_commitments_at_the_end_of_each_month(api, time_
             3,
         ),
     ]
+    # What each average is of: the commitments that report a progress.
+    assert [point["progress_reported"] for point in response.json()["points"]] == [1, 2, 3, 3, 3]
 
 
 def test_the_timeline_as_known_on_a_day(api, time_history):

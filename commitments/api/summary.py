@@ -16,6 +16,12 @@ from commitments.api.filters import FilterBackend, SummaryFilter, point_in_time
 from commitments.models import Commitment, Pillar
 from commitments.selectors import cached, roadmap_summary
 
+# What an average progress is of: a mean of 70% over 1 commitment in 12 is not "70%" of all 12.
+PROGRESS_REPORTED_HELP = (
+    "Commitments that report a progress: the ones `average_progress` is the mean of, out of "
+    "`total`."
+)
+
 
 class StatusCountsSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Commitments in the group.")
@@ -26,6 +32,7 @@ class StatusCountsSerializer(serializers.Serializer):
     average_progress = serializers.FloatField(
         allow_null=True, help_text="Mean progress of the commitments that report one; null if none."
     )
+    progress_reported = serializers.IntegerField(help_text=PROGRESS_REPORTED_HELP)
     stale = serializers.IntegerField(help_text="Commitments that need a new assessment.")
 
 
@@ -50,6 +57,7 @@ class SummarySerializer(serializers.Serializer):
     total = serializers.IntegerField()
     by_status = serializers.DictField(child=serializers.IntegerField())
     average_progress = serializers.FloatField(allow_null=True)
+    progress_reported = serializers.IntegerField(help_text=PROGRESS_REPORTED_HELP)
     stale = serializers.IntegerField()
     latest_update_at = serializers.DateTimeField(allow_null=True)
     pillars = PillarSerializer(many=True)
@@ -69,6 +77,7 @@ def cached_summary(data_fingerprint, commitments=None, filters=(), when=None):
             "total": overall.total,
             "by_status": overall.by_status,
             "average_progress": overall.average_progress,
+            "progress_reported": overall.progress_reported,
             "stale": overall.stale,
             "latest_update_at": summary.latest_update_at,
             "pillars": summary.pillars,

@@ -382,5 +382,6 @@ def _point(point):
         "total": counts.total,
         "by_status": counts.by_status,
         "average_progress": counts.average_progress,
+        "progress_reported": counts.progress_reported,
         "stale": counts.stale,
     }

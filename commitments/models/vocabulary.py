@@ -25,14 +25,16 @@ class Status(models.TextChoices):
 # How each status is shown, in the order statuses are listed and stacked (done first, then the
 # healthy, then the troubled): the one source of the vocabulary's colours and order, served by
 # GET /api/v1/statuses/ to the dashboard and used by the admin. Every colour is shown beside its
-# label or a count as text, and white text on each passes WCAG AA contrast.
+# label or a count as text, and white text on each passes WCAG AA contrast. Not started,
+# discontinued and not assessed were three greys side by side in a bar: now violet, near-black
+# and grey, told apart by hue or by lightness.
 STATUS_COLOURS = {
     Status.COMPLETED: "#1e40af",
     Status.ON_TRACK: "#166534",
-    Status.NOT_STARTED: "#4b5563",
+    Status.NOT_STARTED: "#6d28d9",
     Status.AT_RISK: "#92400e",
     Status.OFF_TRACK: "#991b1b",
-    Status.DISCONTINUED: "#374151",
+    Status.DISCONTINUED: "#1f2937",
     Status.NOT_ASSESSED: "#6b7280",
 }
 

@@ -12,6 +12,9 @@ const API = main.dataset.apiRoot; // "/api/v1/"
 let STATUSES = [];
 let STATUS_LABELS = {};
 let STATUS_COLOURS = {};
+// The statuses no analyst records (not assessed: no assessment yet), drawn hatched as well as in
+// their colour: an absence of news, told apart from every status by more than its grey.
+let UNRECORDED = new Set();
 const FILTERS = ["pillar", "status", "place", "stale"];
 // The filters that choose commitments by what they are, not by their status on a day: the only
 // ones the timeline and changes/ take, as a status or staleness differs from date to date.
@@ -119,9 +122,11 @@ function statusBadge(status, label) {
   return coloured(el("span", { class: `badge status-${status}` }, label || STATUS_LABELS[status] || status), status);
 }
 
-/** The element in its status's colour (CSSOM, which a Content-Security-Policy allows). */
+/** The element in its status's colour (CSSOM, which a Content-Security-Policy allows), hatched
+ * when no analyst records that status. */
 function coloured(node, status) {
   node.style.setProperty("--status-colour", STATUS_COLOURS[status] || "");
+  if (UNRECORDED.has(status)) node.classList.add("hatched");
   return node;
 }
 
@@ -130,10 +135,29 @@ async function loadStatuses() {
   STATUSES = statuses.map((status) => [status.value, status.label]);
   STATUS_LABELS = Object.fromEntries(STATUSES);
   STATUS_COLOURS = Object.fromEntries(statuses.map((status) => [status.value, status.colour]));
+  UNRECORDED = new Set(statuses.filter((status) => !status.assessable).map((status) => status.value));
 }
 
 function progressText(progress) {
   return progress === null || progress === undefined ? "—" : `${progress}%`;
+}
+
+/** What an average progress is of (a summary's counts): "based on 1 of 12" commitments, as a
+ * mean of the few that report one reads as if it were of them all. */
+function progressBasis(counts) {
+  if (!counts.total) return "";
+  if (!counts.progress_reported) return `none of ${counts.total} reports a progress`;
+  return `based on ${counts.progress_reported} of ${counts.total}`;
+}
+
+/** How recent a commitment's assessment is: its freshness, the dashboard's one word for it
+ * ("review", in the admin, is the approval of an update: another thing). */
+function freshnessText(commitment) {
+  const state = commitment.is_stale ? "Stale: needs a new assessment" : "Up to date";
+  if (!commitment.as_of) return `${state} (never assessed)`;
+  const days = Math.round((new Date(`${today()}T00:00:00`) - new Date(`${commitment.as_of}T00:00:00`)) / 86_400_000);
+  const due = commitment.update_cadence_days ? `, due every ${commitment.update_cadence_days} days` : "";
+  return `${state} (last assessed ${days === 1 ? "1 day" : `${days} days`} ago${due})`;
 }
 
 function commitmentLink(code, title) {
@@ -258,6 +282,7 @@ function renderTotals(summary, filters) {
         {},
         el("dt", {}, "Average progress"),
         el("dd", { "data-total": "progress" }, progressText(summary.average_progress)),
+        el("dd", { class: "basis", "data-total": "progress-basis" }, progressBasis(summary)),
       ),
       el("div", {}, el("dt", {}, "Latest update"), el("dd", { "data-total": "latest" }, formatDate(summary.latest_update_at))),
     ),
@@ -277,7 +302,7 @@ function renderFilters(reference, { filters, since }, { onChange, onSince }) {
       "Place",
       reference.places.map((place) => [place.slug, place.parent ? `${place.name} (in ${reference.placeNames[place.parent]})` : place.name]),
     ),
-    select("stale", "Assessment", [
+    select("stale", "Freshness", [
       ["true", "Stale: needs a new assessment"],
       ["false", "Up to date"],
     ]),
@@ -324,7 +349,12 @@ function renderPillars(pillars) {
             { "data-pillar": pillar.slug },
             el("th", { scope: "row" }, pillar.name, el("span", { class: "count", "data-count": "total" }, `${counts.total} commitments`)),
             el("td", {}, stackedBar(counts.by_status, `${pillar.name} by status`), breakdown(counts.by_status)),
-            el("td", { "data-count": "progress" }, progressText(counts.average_progress)),
+            el(
+              "td",
+              { class: "progress-cell" },
+              el("span", { "data-count": "progress" }, progressText(counts.average_progress)),
+              el("span", { class: "count", "data-count": "progress-basis" }, progressBasis(counts)),
+            ),
             el("td", { "data-count": "stale" }, counts.stale),
           );
         }),
@@ -484,7 +514,7 @@ function renderCommitmentTable(list, view, { sort, go }, changed = new Map()) {
               "tr",
               { "data-code": commitment.code, class: changed.has(commitment.code) ? "changed" : null },
               el("td", { class: "nowrap" }, commitmentLink(commitment.code)),
-              el("td", {}, commitment.title, changed.has(commitment.code) ? changeBadge(changed.get(commitment.code)) : null),
+              el("td", { class: "title-cell" }, el("span", { class: "title" }, commitment.title), changed.has(commitment.code) ? changeBadge(changed.get(commitment.code)) : null),
               el("td", {}, commitment.pillar.name),
               el("td", {}, statusBadge(commitment.status, commitment.status_label), commitment.is_stale ? el("span", { class: "stale-flag" }, "stale") : null),
               el("td", {}, progressText(commitment.progress)),
@@ -522,10 +552,11 @@ function intervalName(iso, interval) {
 }
 
 /** Stacked bars of the counts by status at the end of each interval, and average progress as
- * a line on its own scale (0–100%). */
-function trendChart(timeline) {
+ * a line on its own scale (0–100%). Drawn `available` pixels wide, so that its labels are
+ * drawn at their size: a fixed 640-wide drawing shrunk onto a phone shrank them to 5 px. */
+function trendChart(timeline, available) {
   const points = timeline.points;
-  const [width, height] = [640, 260];
+  const [width, height] = [Math.round(Math.max(240, available || 640)), 260];
   const pad = { left: 40, right: 44, top: 14, bottom: 34 };
   const plotWidth = width - pad.left - pad.right;
   const plotHeight = height - pad.top - pad.bottom;
@@ -536,14 +567,15 @@ function trendChart(timeline) {
   const x = (index) => pad.left + index * band + band / 2;
   const first = intervalName(timeline.points[0]?.date || timeline.to, timeline.interval);
   const last = intervalName(timeline.to, timeline.interval);
-  const every = Math.ceil(points.length / 8); // at most eight labels under the bars
+  // As many labels under the bars as fit side by side ("Sept 2026" is about 60 px), eight at most.
+  const every = Math.ceil(points.length / Math.max(1, Math.min(8, Math.floor(plotWidth / 80))));
 
   const bars = points.map((point, index) => {
     let top = bottom;
     const segments = STATUSES.filter(([status]) => point.by_status[status]).map(([status, label]) => {
       const size = (point.by_status[status] / most) * plotHeight;
       top -= size;
-      return coloured(
+      const segment = coloured(
         svg(
           "rect",
           { class: `segment status-${status}`, x: x(index) - barWidth / 2, y: top, width: barWidth, height: size },
@@ -551,6 +583,8 @@ function trendChart(timeline) {
         ),
         status,
       );
+      if (UNRECORDED.has(status)) segment.style.fill = `url(#trend-hatch-${status})`; // CSSOM
+      return segment;
     });
     return svg("g", { "data-date": point.date }, segments);
   });
@@ -560,6 +594,19 @@ function trendChart(timeline) {
     "svg",
     { viewBox: `0 0 ${width} ${height}`, class: "trend-chart", role: "img", "aria-labelledby": "trend-svg-title trend-svg-desc" },
     svg("title", { id: "trend-svg-title" }, "Commitments by status over time, with average progress"),
+    // The hatching of .hatched, in SVG: a pattern per status drawn so, on its colour.
+    svg(
+      "defs",
+      {},
+      [...UNRECORDED].map((status) =>
+        svg(
+          "pattern",
+          { id: `trend-hatch-${status}`, width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
+          coloured(svg("rect", { class: "hatch-ground", width: 6, height: 6 }), status),
+          svg("line", { class: "hatch-line", x1: 1, y1: 0, x2: 1, y2: 6 }),
+        ),
+      ),
+    ),
     svg(
       "desc",
       { id: "trend-svg-desc" },
@@ -577,9 +624,10 @@ function trendChart(timeline) {
         : null,
     ),
     bars,
-    progress.length
-      ? svg("polyline", { class: "progress-line", points: progress.map(([point, index]) => `${x(index)},${y(point.average_progress)}`).join(" ") })
-      : null,
+    // The line on a white casing: it crosses bars of every colour, the darkest included.
+    ["progress-casing", "progress-line"].map((name) =>
+      progress.length ? svg("polyline", { class: name, points: progress.map(([point, index]) => `${x(index)},${y(point.average_progress)}`).join(" ") }) : null,
+    ),
     progress.map(([point, index]) =>
       svg("circle", { class: "progress-point", cx: x(index), cy: y(point.average_progress), r: 3 }, svg("title", {}, `Average progress ${point.average_progress}% at the end of ${intervalName(point.date, timeline.interval)}`)),
     ),
@@ -666,7 +714,7 @@ function createTrend(onInterval) {
     let content;
     try {
       const timeline = await getJSON(address);
-      content = [trendChart(timeline), trendLegend(), trendTable(timeline)];
+      content = [trendChart(timeline, body.clientWidth), trendLegend(), trendTable(timeline)];
     } catch (error) {
       shown = null; // to be asked again
       content = [el("p", { class: "notice error", role: "alert" }, `${error.message} The trend cannot be shown right now.`)];
@@ -756,6 +804,11 @@ async function renderOverview(vocabulary) {
   let latestRequest = 0;
 
   function draw() {
+    // A sort redraws the table: it keeps where the reader had scrolled it and the focus on the
+    // header's button, so a narrow screen stays on the column just sorted (Code stays in view,
+    // sticky).
+    const scrolled = results.querySelector("#commitments .table-scroll")?.scrollLeft || 0;
+    const sorting = results.contains(document.activeElement) ? document.activeElement.dataset.ordering : undefined;
     const changed = new Map((drawn.changes?.changes || []).map((change) => [change.code, change]));
     totals.replaceChildren(renderTotals(drawn.summary, drawn.view.filters));
     results.replaceChildren(
@@ -775,6 +828,9 @@ async function renderOverview(vocabulary) {
     );
     for (const name of FILTERS) form.elements[name].value = drawn.view.filters[name];
     form.elements.since.value = drawn.view.since;
+    const scroller = results.querySelector("#commitments .table-scroll");
+    if (scroller) scroller.scrollLeft = scrolled;
+    if (sorting) results.querySelector(`#commitments .sort[data-ordering="${sorting}"]`)?.focus({ preventScroll: true });
   }
 
   /** Draws `next`, asking the API only for what changed: the summary when the filters did, a
@@ -817,7 +873,9 @@ async function renderOverview(vocabulary) {
     el("h1", {}, "Paris Roadmap: where the commitments stand"),
     el("p", { class: "lede" }, "Commitments of the Global Coalition to Defeat Daesh/ISIS, adopted in Paris on 25 June 2019, and the latest assessment of each."),
     totals,
-    el("div", { class: "columns" }, el("div", { class: "primary" }, form, results), el("aside", {}, renderLatest(latest.results))),
+    form,
+    results,
+    renderLatest(latest.results),
   );
   trend.show(view);
 }
@@ -1033,7 +1091,7 @@ async function renderCommitment(code) {
       el("div", {}, el("dt", {}, "Progress"), el("dd", { "data-field": "progress" }, progressText(commitment.progress))),
       el("div", {}, el("dt", {}, "As of"), el("dd", { "data-field": "as_of" }, formatDate(commitment.as_of))),
       el("div", {}, el("dt", {}, "Pillar"), el("dd", {}, commitment.pillar.name)),
-      el("div", {}, el("dt", {}, "Review"), el("dd", { "data-field": "stale" }, commitment.is_stale ? "Stale: needs a new assessment" : "Up to date")),
+      el("div", {}, el("dt", {}, "Freshness"), el("dd", { "data-field": "stale" }, freshnessText(commitment))),
       commitment.target_date ? el("div", {}, el("dt", {}, "Target date"), el("dd", {}, formatDate(commitment.target_date))) : null,
     ),
     el(
