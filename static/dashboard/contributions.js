@@ -7,7 +7,8 @@
 // address, so a link reproduces the view.
 //
 // Money is never added across currencies, nor across stages of the funnel (a disbursement is
-// often the very money pledged before): every amount is shown per currency and per stage.
+// often the very money pledged before): every amount is shown per currency and per stage, each
+// stage as the API counts it, what reached it (so pledged ≥ committed ≥ disbursed).
 
 const FILTERS = ["pillar", "kind", "since", "until"];
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -177,7 +178,7 @@ function renderMatrix(matrix) {
           "caption",
           { class: "table-caption" },
           `What each partner contributes to each commitment: ${counted(matrix.partners.length, "partner", "partners")}, ${counted(matrix.commitments.length, "commitment", "commitments")}. `,
-          "Money is per currency and per stage, never added across either; other contributions are counted per unit.",
+          "Money is per currency and per stage, never added across either; each stage counts the money that has reached it (see the funnel below). Other contributions are counted per unit.",
         ),
         el(
           "thead",
@@ -223,16 +224,20 @@ function renderPillars(matrix) {
     "contribution-pillars",
     "By pillar",
     el(
-      "table",
-      { class: "pillar-totals" },
-      el("caption", { class: "table-caption" }, "What the commitments of each pillar receive, per currency and stage, and per unit."),
-      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Pillar"), el("th", { scope: "col" }, "Contributions"), el("th", { scope: "col" }, "Totals"))),
-      tableBody(matrix.pillars, (pillar) => [
-        { "data-pillar": pillar.slug },
-        pillar.name,
-        el("td", { "data-count": "contributions" }, pillar.totals.contributions),
-        el("td", { "data-total": "pillar" }, totalsList(pillar.totals)),
-      ]),
+      "div",
+      { class: "table-scroll" },
+      el(
+        "table",
+        { class: "pillar-totals" },
+        el("caption", { class: "table-caption" }, "What the commitments of each pillar receive, per currency and stage, and per unit."),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Pillar"), el("th", { scope: "col" }, "Contributions"), el("th", { scope: "col" }, "Totals"))),
+        tableBody(matrix.pillars, (pillar) => [
+          { "data-pillar": pillar.slug },
+          pillar.name,
+          el("td", { "data-count": "contributions" }, pillar.totals.contributions),
+          el("td", { "data-total": "pillar" }, totalsList(pillar.totals)),
+        ]),
+      ),
     ),
   );
 }
@@ -303,6 +308,12 @@ function renderFunnel(matrix) {
   return section(
     "funnel",
     "Money: pledged → committed → disbursed",
+    // What the API's funnel counts (contributions/matrix/): no stage contradicts another.
+    el(
+      "p",
+      { class: "funnel-note" },
+      "Each stage counts the money that has reached it: money disbursed has also been committed and pledged, even where only its disbursement was recorded. Percentages are shares of the amount pledged.",
+    ),
     el("h3", {}, "Per partner"),
     funnelTable(matrix.partners, { what: "Partner", key: "partner", name: (partner) => partner.name, caption: `Each partner's money, per currency, at each stage. ${note}` }),
     el("h3", {}, "Per commitment"),
