@@ -205,3 +205,52 @@ def test_on_a_phone_only_the_wide_matrix_scrolls_and_its_caption_stays_in_view(
         assert inside["x"] <= shown["x"]
         assert shown["x"] + shown["width"] <= inside["x"] + inside["width"]
     assert caption.evaluate("caption => caption.scrollWidth <= caption.clientWidth")
+
+
+def test_a_commitment_page_lists_the_contributions_made_to_it(page, roadmap, contribute):
+    france = PartnerFactory(slug="france", name="France", kind=Partner.Kind.MEMBER_STATE)
+    nato = Partner.objects.get(slug="nato")
+    wrong = fund(contribute, france, "MIL-1", amount=Decimal("9999.00"))
+    fund(
+        contribute,
+        france,
+        "MIL-1",
+        amount=Decimal("1000.00"),
+        corrects=wrong,
+        date=datetime.date(2024, 2, 1),
+    )
+    fund(contribute, france, "MIL-1", "funds_disbursed", currency="EUR", amount=Decimal("250.5"))
+    fund(contribute, nato, "MIL-1", "training", count=12, unit="courses")
+    fund(contribute, france, "HUM-1", amount=Decimal("7.00"))  # another commitment's
+    requests = api_requests(page)
+
+    page.goto("/commitments/MIL-1/")
+    wait_until_drawn(page)
+
+    assert "contributions/?commitment=MIL-1&page_size=200" in requests
+    section = page.locator("#contributions")
+    assert section.locator("h2").inner_text() == "Contributions (3)"
+    rows = section.locator("tbody tr")
+    assert rows.evaluate_all(
+        "rows => rows.map(row => [...row.cells].map(cell => cell.innerText.trim()))"
+    ) == [
+        ["1 Feb 2024", "France", "Funds pledged", "US$1,000.00"],
+        ["15 Jan 2024", "NATO", "Training", "12 courses"],
+        ["15 Jan 2024", "France", "Funds disbursed", "€250.50"],
+        [
+            "15 Jan 2024",
+            "France",
+            "Funds pledged",
+            f"US$9,999.00\nReplaced by a correction (#{wrong.corrections.get().pk})",
+        ],
+    ]
+    assert rows.evaluate_all("rows => rows.map(row => row.className)") == ["", "", "", "superseded"]
+
+
+def test_a_commitment_page_says_when_nothing_was_contributed_to_it(page, roadmap):
+    page.goto("/commitments/MIL-1/")
+    wait_until_drawn(page)
+
+    assert page.locator("#contributions .empty").inner_text() == (
+        "No contribution to this commitment has been recorded yet."
+    )

@@ -80,13 +80,14 @@ def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
     ]
     assert card.locator("svg.indicator-chart circle").count() == 3
     assert card.locator("svg.indicator-chart .target-line").count() == 1
-    # The statuses, the commitment (which embeds its indicators), its history, and the values
-    # of the one indicator with an approved value to chart.
+    # The statuses, the commitment (which embeds its indicators), its history, its
+    # contributions, and the values of the one indicator with an approved value to chart.
     assert sorted(requests) == sorted(
         [
             "statuses/",
             "commitments/HUM-1/",
             "commitments/HUM-1/updates/?page_size=200",
+            "contributions/?commitment=HUM-1&page_size=200",
             f"indicators/{indicator.pk}/values/",
         ]
     )

@@ -20,26 +20,7 @@ let STAGES = []; // the funnel's stages, in the order money moves
 
 // --- amounts -------------------------------------------------------------------------------
 
-const formats = new Map();
 const countFormat = new Intl.NumberFormat("en-GB");
-
-/** An amount as the API gives it (a decimal string, "1000.50") in its currency.
- *
- * The string goes to Intl.NumberFormat as it is, never through parseFloat: Intl formats a
- * numeric string as an exact decimal (ECMA-402, Intl.NumberFormat v3), so an amount of 16
- * digits is shown to the cent rather than rounded through a double. Each currency keeps its
- * usual decimals (none for yen, three for dinars), and shows cents where the API recorded
- * them, so rounding never hides part of an amount. */
-function money(amount, currency) {
-  if (!formats.has(currency)) {
-    const usual = new Intl.NumberFormat("en-GB", { style: "currency", currency }).resolvedOptions().minimumFractionDigits;
-    formats.set(
-      currency,
-      new Intl.NumberFormat("en-GB", { style: "currency", currency, minimumFractionDigits: usual, maximumFractionDigits: Math.max(usual, 2) }),
-    );
-  }
-  return formats.get(currency).format(amount);
-}
 
 /** "0.00", "0", "" and the like: nothing at that stage. */
 function isZero(amount) {
@@ -107,7 +88,7 @@ function totalsList(totals) {
           { "data-currency": funds.currency, "data-stage": stage, "data-amount": funds[stage] },
           el("span", { class: "stage-name" }, capitalised(stageLabel(stage))),
           " ",
-          el("span", { class: "amount" }, money(funds[stage], funds.currency)),
+          el("span", { class: "amount" }, kit.money(funds[stage], funds.currency)),
         ),
       );
     }
@@ -253,7 +234,7 @@ function stageCell(funds, stage, largest) {
   return el(
     "td",
     { "data-stage": stage, "data-currency": funds.currency, "data-amount": amount },
-    el("span", { class: "amount" }, money(amount, funds.currency)),
+    el("span", { class: "amount" }, kit.money(amount, funds.currency)),
     stage !== STAGES[0] && !isZero(pledged) ? el("span", { class: "share" }, `${Math.round(share(amount, pledged))}% of pledged`) : null,
     el("span", { class: "bar", "aria-hidden": "true" }, fill),
   );

@@ -1014,11 +1014,84 @@ async function loadIndicatorValues(indicators) {
   return new Map(charted.map((indicator, at) => [indicator.id, standingValues(lists[at])]));
 }
 
+// --- a commitment's contributions ----------------------------------------------------------
+//
+// What partners contribute to the commitment, as contributions/ lists them (newest first):
+// a correction replaced the one it corrects, which is still listed, for the record, but marked.
+
+const moneyFormats = new Map();
+
+/** An amount as the API gives it (a decimal string, "1000.50") in its currency.
+ *
+ * The string goes to Intl.NumberFormat as it is, never through parseFloat: Intl formats a
+ * numeric string as an exact decimal (ECMA-402, Intl.NumberFormat v3), so an amount of 16
+ * digits is shown to the cent rather than rounded through a double. Each currency keeps its
+ * usual decimals (none for yen, three for dinars), and shows cents where the API recorded
+ * them, so rounding never hides part of an amount. */
+function money(amount, currency) {
+  if (!moneyFormats.has(currency)) {
+    const usual = new Intl.NumberFormat("en-GB", { style: "currency", currency }).resolvedOptions().minimumFractionDigits;
+    moneyFormats.set(
+      currency,
+      new Intl.NumberFormat("en-GB", { style: "currency", currency, minimumFractionDigits: usual, maximumFractionDigits: Math.max(usual, 2) }),
+    );
+  }
+  return moneyFormats.get(currency).format(amount);
+}
+
+function contributed(contribution) {
+  return contribution.amount !== null ? money(contribution.amount, contribution.currency) : `${formatFigure(contribution.count)} ${contribution.unit}`;
+}
+
+function renderContributions(contributions) {
+  if (!contributions.length) return section("contributions", "Contributions", el("p", { class: "empty" }, "No contribution to this commitment has been recorded yet."));
+  const standing = contributions.filter((contribution) => contribution.corrected_by === null).length;
+  return section(
+    "contributions",
+    `Contributions (${standing})`,
+    el(
+      "div",
+      { class: "table-scroll" },
+      el(
+        "table",
+        { class: "contributions" },
+        el(
+          "caption",
+          { class: "table-caption" },
+          "What partners contribute to this commitment, newest first. Money is in its own currency; a contribution a correction replaced is struck through and counts in no total.",
+        ),
+        el("thead", {}, el("tr", {}, ["Date", "Partner", "Kind", "Amount"].map((name) => el("th", { scope: "col" }, name)))),
+        el(
+          "tbody",
+          {},
+          contributions.map((contribution) => {
+            const replaced = contribution.corrected_by !== null;
+            return el(
+              "tr",
+              { "data-contribution": contribution.id, class: replaced ? "superseded" : null },
+              el("td", {}, el("time", { datetime: contribution.date }, formatDate(contribution.date))),
+              el("th", { scope: "row" }, contribution.partner_name),
+              el("td", { "data-kind": contribution.kind }, contribution.kind_label),
+              el(
+                "td",
+                { class: "amount" },
+                el("span", { class: "figure" }, contributed(contribution)),
+                replaced ? el("span", { class: "superseded-note" }, `Replaced by a correction (#${contribution.corrected_by})`) : null,
+              ),
+            );
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
 async function renderCommitment(code) {
   const commitment = await getJSON(`${API}commitments/${encodeURIComponent(code)}/`);
-  const [history, valuesOf] = await Promise.all([
+  const [history, valuesOf, contributions] = await Promise.all([
     getAll(`${API}commitments/${encodeURIComponent(code)}/updates/?page_size=200`),
     loadIndicatorValues(commitment.indicators),
+    getAll(`${API}contributions/${query({ commitment: commitment.code, page_size: 200 })}`),
   ]);
   const source = commitment.source;
   const cite = `${source.title}, paragraph ${source.paragraph}`;
@@ -1046,6 +1119,7 @@ async function renderCommitment(code) {
       ? el("section", { "aria-labelledby": "children-title" }, el("h2", { id: "children-title" }, "Its tools"), el("ul", { class: "children" }, commitment.children.map((child) => el("li", {}, commitmentLink(child.code, child.title), " ", statusBadge(child.status, child.status_label)))))
       : null,
     renderIndicators(commitment.indicators, valuesOf, source),
+    renderContributions(contributions),
     el("div", { class: "tag-lists" }, tagList("Places", commitment.places), tagList("Partners", commitment.partners), tagList("Themes", commitment.themes)),
     el("section", { id: "history", "aria-labelledby": "history-title" }, el("h2", { id: "history-title" }, `Status history (${history.length})`), progressChart(history), renderTimeline(history)),
   ];
@@ -1070,6 +1144,7 @@ const KIT = {
   getAll,
   query,
   formatDate,
+  money,
   section,
   filterField,
   filterSelect,
