@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from commitments.models import Indicator
+from commitments.models import Commitment, Indicator
 from commitments.services import approve_or_return, record_indicator_value
 from tests.browser import api_requests, read_api, wait_until_drawn
 
@@ -64,7 +64,7 @@ def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
         "baseline": f"{shown['baseline']['phrase']} (25 Jun 2019)",
         "latest": f"{shown['latest_phrase']} (15 Jan 2024)",
         "target": shown["target"]["phrase"],
-        "progress": f"{float(shown['progress']):g}% of the way to the target",
+        "progress": f"{float(shown['progress']):g}% of the way from the baseline to the target",
     }
     assert shown["baseline"]["phrase"].startswith("approximately ")
     assert shown["progress"] == "50.0"
@@ -91,3 +91,31 @@ def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
             f"indicators/{indicator.pk}/values/",
         ]
     )
+
+
+def test_the_assessed_progress_and_the_indicators_progress_are_labelled_apart(
+    page, roadmap, record_approved, observe, reviewer, review_required
+):
+    # HUM-1 assessed at 40%; its indicator 30% of the way from 20 to 30 billion (23 billion).
+    commitment = Commitment.objects.get(code="HUM-1")
+    record_approved(commitment, progress=40)
+    indicator = Indicator.objects.get(commitment=commitment)
+    Indicator.objects.filter(pk=indicator.pk).update(target_value=Decimal("30000000000"))
+    value = observe(indicator, "23000000000")
+    approve_or_return(value, reviewer=reviewer, decision="approve")
+
+    page.goto("/commitments/HUM-1/")
+    wait_until_drawn(page)
+
+    assessed = page.locator(".current div:has([data-field=progress])")
+    assert assessed.locator("dt").inner_text() == "Assessed progress"
+    assert assessed.locator("dd").all_inner_texts() == [
+        "40%",
+        "The analyst's estimate in the latest approved status update",
+    ]
+    figure = page.locator(f"[data-indicator='{indicator.pk}'] div:has([data-figure=progress])")
+    assert figure.locator("dt").inner_text() == "Indicator progress"
+    assert figure.locator("dd").all_inner_texts() == [
+        "30% of the way from the baseline to the target",
+        "Computed from the latest approved value",
+    ]

@@ -862,7 +862,7 @@ function progressChart(updates) {
     svg("polyline", { points: points.map((point) => `${x(point)},${y(point)}`).join(" "), class: "line" }),
     points.map((point) => svg("circle", { cx: x(point), cy: y(point), r: 3, class: "point" }, svg("title", {}, `${point.progress}% on ${formatDate(point.as_of)}`))),
   );
-  return el("figure", { class: "chart" }, chart, el("figcaption", {}, "Progress reported over time"));
+  return el("figure", { class: "chart" }, chart, el("figcaption", {}, "Assessed progress over time, as each status update reported it"));
 }
 
 function renderTimeline(updates) {
@@ -908,8 +908,12 @@ function formatFigure(value) {
   return figureFormat.format(value);
 }
 
+/** The indicator's progress, said so that it cannot be taken for the commitment's assessed one. */
 function indicatorProgress(indicator) {
-  if (indicator.progress !== null) return `${formatFigure(indicator.progress)}% of the way to the target`;
+  if (indicator.progress !== null && indicator.direction === "maintain") {
+    return `${formatFigure(indicator.progress)}% (100% while the value stays between the baseline and the target)`;
+  }
+  if (indicator.progress !== null) return `${formatFigure(indicator.progress)}% of the way from the baseline to the target`;
   if (indicator.target.value === null) return "No target";
   if (indicator.latest_value === null) return "No value yet";
   return "—";
@@ -982,7 +986,7 @@ function renderIndicator(indicator, values, source) {
     ["baseline", "Baseline", baseline.phrase ? `${baseline.phrase}${baseline.date ? ` (${formatDate(baseline.date)})` : ""}` : "Not known"],
     ["latest", "Latest approved value", indicator.latest_phrase ? `${indicator.latest_phrase} (${formatDate(indicator.latest_date)})` : "No value yet"],
     ["target", "Target", indicator.target.phrase ? `${indicator.target.phrase}${indicator.target.date ? ` by ${formatDate(indicator.target.date)}` : ""}` : "No target"],
-    ["progress", "Progress", indicatorProgress(indicator)],
+    ["progress", "Indicator progress", indicatorProgress(indicator), "Computed from the latest approved value"],
   ];
   return el(
     "article",
@@ -992,7 +996,9 @@ function renderIndicator(indicator, values, source) {
     el(
       "dl",
       { class: "figures" },
-      figures.map(([field, label, value]) => el("div", {}, el("dt", {}, label), el("dd", { "data-figure": field }, value))),
+      figures.map(([field, label, value, hint]) =>
+        el("div", {}, el("dt", {}, label), el("dd", { "data-figure": field }, value), hint ? el("dd", { class: "hint" }, hint) : null),
+      ),
     ),
     baseline.quote
       ? el("figure", { class: "quote baseline-quote" }, el("blockquote", {}, el("p", {}, baseline.quote)), el("figcaption", {}, baseline.paragraph ? `${cited}, paragraph ${baseline.paragraph}` : cited))
@@ -1103,7 +1109,14 @@ async function renderCommitment(code) {
       "dl",
       { class: "current" },
       el("div", {}, el("dt", {}, "Status"), el("dd", { "data-field": "status" }, statusBadge(commitment.status, commitment.status_label))),
-      el("div", {}, el("dt", {}, "Progress"), el("dd", { "data-field": "progress" }, progressText(commitment.progress))),
+      // Not the indicators' progress (computed from figures): the two are labelled apart.
+      el(
+        "div",
+        {},
+        el("dt", {}, "Assessed progress"),
+        el("dd", { "data-field": "progress" }, progressText(commitment.progress)),
+        el("dd", { class: "hint" }, "The analyst's estimate in the latest approved status update"),
+      ),
       el("div", {}, el("dt", {}, "As of"), el("dd", { "data-field": "as_of" }, formatDate(commitment.as_of))),
       el("div", {}, el("dt", {}, "Pillar"), el("dd", {}, commitment.pillar.name)),
       el("div", {}, el("dt", {}, "Review"), el("dd", { "data-field": "stale" }, commitment.is_stale ? "Stale: needs a new assessment" : "Up to date")),
