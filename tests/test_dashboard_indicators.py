@@ -14,6 +14,14 @@ from tests.browser import api_requests, read_api, wait_until_drawn
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def tick_labels(chart):
+    """The dates along a chart's date axis, left to right, checked to be in that order."""
+    ticks = chart.locator(".date-axis .tick-label")
+    places = ticks.evaluate_all("labels => labels.map(label => Number(label.getAttribute('x')))")
+    assert places == sorted(places)
+    return ticks.all_text_contents()
+
+
 def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
     page, roadmap, analyst, reviewer, review_required
 ):
@@ -79,6 +87,14 @@ def test_a_commitment_page_shows_its_indicators_in_the_apis_words_with_a_chart(
         "Target\t—\t30,000,000,000\t" + shown["target"]["phrase"],
     ]
     assert card.locator("svg.indicator-chart circle").count() == 3
+    # A date axis: June 2019 to January 2024, a tick a year.
+    assert tick_labels(card.locator("svg.indicator-chart")) == [
+        "2020",
+        "2021",
+        "2022",
+        "2023",
+        "2024",
+    ]
     assert card.locator("svg.indicator-chart .target-line").count() == 1
     # The statuses, the commitment (which embeds its indicators), its history, its
     # contributions, and the values of the one indicator with an approved value to chart.
@@ -119,3 +135,25 @@ def test_the_assessed_progress_and_the_indicators_progress_are_labelled_apart(
         "30% of the way from the baseline to the target",
         "Computed from the latest approved value",
     ]
+
+
+def test_a_chart_of_one_date_shows_that_date_once(page, roadmap, record):
+    # HUM-1's indicator has its dated baseline alone; MIL-1 a single assessment.
+    page.goto("/commitments/HUM-1/")
+    wait_until_drawn(page)
+
+    assert tick_labels(page.locator("svg.indicator-chart")) == ["25 Jun 2019"]
+
+    commitment = Commitment.objects.get(code="MIL-1")
+    record(commitment, progress=30, as_of=datetime.date(2024, 11, 28))
+    page.goto("/commitments/MIL-1/")
+    wait_until_drawn(page)
+
+    assert tick_labels(page.locator("svg.progress-chart")) == ["28 Nov 2024"]
+
+    # Two dates within a month: no month starts between them to mark, so both are dated.
+    record(commitment, progress=40, as_of=datetime.date(2024, 11, 30))
+    page.reload()
+    wait_until_drawn(page)
+
+    assert tick_labels(page.locator("svg.progress-chart")) == ["28 Nov 2024", "30 Nov 2024"]

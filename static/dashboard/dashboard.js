@@ -838,6 +838,52 @@ function tagList(title, items) {
   return el("div", { class: "tags" }, el("h3", {}, title), items.length ? el("ul", {}, items.map((item) => el("li", {}, item.name))) : el("p", {}, "None named."));
 }
 
+/** A time scale onto [left, right] for dates in milliseconds: the earliest at the left, the latest at
+ * the right, and a single date alone in the middle. */
+function timeScale(times, left, right) {
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  const x = (time) => (last === first ? (left + right) / 2 : left + ((time - first) / (last - first)) * (right - left));
+  return { first, last, x };
+}
+
+// Steps between a date axis's ticks, in months: the first that gives at most five ticks.
+const TICK_STEPS = [1, 2, 3, 6, 12, 24, 60, 120, 240, 600];
+
+/** The ticks of a date axis from `first` to `last` (milliseconds), as [{ time, label }]: the
+ * starts of months or years within the range (a step of a year or more is labelled by the year
+ * alone); the two ends, dated, when fewer than two such starts fall within; one date alone once. */
+function dateTicks(first, last) {
+  if (first === last) return [{ time: first, label: dateFormat.format(new Date(first)) }];
+  const start = new Date(first);
+  const end = new Date(last);
+  const fromMonth = start.getFullYear() * 12 + start.getMonth() + (start.getDate() === 1 ? 0 : 1);
+  const toMonth = end.getFullYear() * 12 + end.getMonth();
+  for (const step of TICK_STEPS) {
+    const months = [];
+    for (let month = Math.ceil(fromMonth / step) * step; month <= toMonth; month += step) months.push(month);
+    if (months.length > 5) continue;
+    if (months.length < 2) break;
+    return months.map((month) => {
+      const date = new Date(Math.floor(month / 12), month % 12, 1);
+      return { time: date.getTime(), label: step >= 12 ? String(date.getFullYear()) : monthFormat.format(date) };
+    });
+  }
+  return [first, last].map((time) => ({ time, label: dateFormat.format(new Date(time)) }));
+}
+
+/** A date axis's ticks and labels under a chart's horizontal axis at `y`, placed by `scale`. */
+function dateAxis(scale, y) {
+  return svg(
+    "g",
+    { class: "date-axis" },
+    dateTicks(scale.first, scale.last).flatMap((tick) => [
+      svg("line", { x1: scale.x(tick.time), x2: scale.x(tick.time), y1: y, y2: y + 4, class: "axis" }),
+      svg("text", { x: scale.x(tick.time), y: y + 15, class: "axis-label tick-label", "text-anchor": "middle" }, tick.label),
+    ]),
+  );
+}
+
 /** Progress over time, as a line through each reported value that a correction did not replace. */
 function progressChart(updates) {
   const points = updates
@@ -846,9 +892,8 @@ function progressChart(updates) {
     .sort((a, b) => a.date - b.date);
   if (!points.length) return null;
   const [width, height, pad] = [320, 140, 36];
-  const first = points[0].date.getTime();
-  const span = Math.max(points[points.length - 1].date.getTime() - first, 1);
-  const x = (point) => pad + ((point.date.getTime() - first) / span) * (width - 2 * pad);
+  const scale = timeScale(points.map((point) => point.date.getTime()), pad, width - pad);
+  const x = (point) => scale.x(point.date.getTime());
   const y = (point) => height - pad - (point.progress / 100) * (height - 2 * pad);
   const chart = svg(
     "svg",
@@ -857,8 +902,7 @@ function progressChart(updates) {
     svg("line", { x1: pad, x2: pad, y1: pad, y2: height - pad, class: "axis" }),
     svg("text", { x: pad - 4, y: pad + 4, class: "axis-label", "text-anchor": "end" }, "100%"),
     svg("text", { x: pad - 4, y: height - pad + 4, class: "axis-label", "text-anchor": "end" }, "0%"),
-    svg("text", { x: pad, y: height - 8, class: "axis-label" }, formatDate(points[0].as_of)),
-    svg("text", { x: width - pad, y: height - 8, class: "axis-label", "text-anchor": "end" }, formatDate(points[points.length - 1].as_of)),
+    dateAxis(scale, height - pad),
     svg("polyline", { points: points.map((point) => `${x(point)},${y(point)}`).join(" "), class: "line" }),
     points.map((point) => svg("circle", { cx: x(point), cy: y(point), r: 3, class: "point" }, svg("title", {}, `${point.progress}% on ${formatDate(point.as_of)}`))),
   );
@@ -939,11 +983,11 @@ function indicatorChart(indicator, values) {
   const numbers = [...rows, ...(target ? [target] : [])].map((row) => Number.parseFloat(row.value));
   const low = Math.min(0, ...numbers);
   const high = Math.max(...numbers) > low ? Math.max(...numbers) : low + 1;
-  const times = [...rows, ...(target && target.date ? [target] : [])].filter((row) => row.date).map((row) => new Date(`${row.date}T00:00:00`).getTime());
-  const first = times.length ? Math.min(...times) : 0;
-  const span = times.length ? Math.max(Math.max(...times) - first, 1) : 1;
+  const time = (row) => new Date(`${row.date}T00:00:00`).getTime();
+  const times = [...rows, ...(target && target.date ? [target] : [])].filter((row) => row.date).map(time);
+  const scale = times.length ? timeScale(times, pad, width - pad) : null;
   // An undated figure (a baseline "since 2014") stands at the start.
-  const x = (row) => (row.date ? pad + ((new Date(`${row.date}T00:00:00`).getTime() - first) / span) * (width - 2 * pad) : pad);
+  const x = (row) => (row.date ? scale.x(time(row)) : pad);
   const y = (value) => height - pad - ((Number.parseFloat(value) - low) / (high - low)) * (height - 2 * pad);
   const titleId = `indicator-${indicator.id}-chart-title`;
   const descId = `indicator-${indicator.id}-chart-desc`;
@@ -957,6 +1001,7 @@ function indicatorChart(indicator, values) {
     svg("line", { x1: pad, x2: pad, y1: pad, y2: height - pad, class: "axis" }),
     svg("text", { x: pad - 4, y: y(high) + 4, class: "axis-label", "text-anchor": "end" }, axisFormat.format(high)),
     svg("text", { x: pad - 4, y: y(low) + 4, class: "axis-label", "text-anchor": "end" }, axisFormat.format(low)),
+    scale ? dateAxis(scale, height - pad) : null,
     target
       ? svg("line", { x1: pad, x2: width - pad, y1: y(target.value), y2: y(target.value), class: "target-line" }, svg("title", {}, `Target: ${target.phrase}`))
       : null,
