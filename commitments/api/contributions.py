@@ -274,9 +274,10 @@ class ContributionKindSerializer(serializers.Serializer):
     )
 
 
+# Reached as ContributionTotals (commitments/selectors/contributions.py) says.
 class FunnelSerializer(serializers.Serializer):
     """Money in one currency through the funnel, cumulative: each stage counts the money that
-    has reached it, so pledged ≥ committed ≥ disbursed (selectors.ContributionTotals)."""
+    has reached it, so pledged ≥ committed ≥ disbursed."""
 
     currency = serializers.CharField(help_text="ISO 4217 code.")
     pledged = serializers.DecimalField(
