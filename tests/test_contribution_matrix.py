@@ -117,8 +117,9 @@ def test_a_correction_replaces_the_corrected_contribution_in_every_total(
     matrix = api.get(MATRIX).json()
 
     cells = {(cell["partner"], cell["commitment"]): cell["totals"] for cell in matrix["cells"]}
+    # Committed with no pledge left standing: what was committed was pledged (the funnel).
     assert cells["france", "MIL-1"]["funds"] == [
-        funnel("USD", committed="600.00", disbursed="250.25")
+        funnel("USD", pledged="600.00", committed="600.00", disbursed="250.25")
     ]
     assert cells["france", "HUM-1"]["funds"] == [
         funnel("EUR", pledged="500.00"),
@@ -126,6 +127,43 @@ def test_a_correction_replaces_the_corrected_contribution_in_every_total(
     ]
     assert "9999" not in str(matrix)
     assert "1000.00" not in str(matrix)
+
+
+def test_money_disbursed_counts_as_committed_and_pledged_where_those_were_not_recorded(
+    api, roadmap, france, contribute
+):
+    mil1 = commitment("MIL-1")
+    # France pledges 1,000 and disburses 240 of it, its commitment never recorded; NATO records
+    # only a disbursement of 300; France also commits 50 in EUR, which it never pledged.
+    contribute(france, mil1, amount=Decimal("1000.00"))
+    contribute(france, mil1, kind="funds_disbursed", amount=Decimal("200.00"))
+    contribute(france, mil1, kind="funds_disbursed", amount=Decimal("40.00"))
+    contribute(partner("nato"), mil1, kind="funds_disbursed", amount=Decimal("300.00"))
+    contribute(france, mil1, kind="funds_committed", currency="EUR", amount=Decimal("50.00"))
+
+    matrix = api.get(MATRIX).json()
+
+    cells = {(cell["partner"], cell["commitment"]): cell["totals"] for cell in matrix["cells"]}
+    assert cells["france", "MIL-1"]["funds"] == [
+        funnel("EUR", pledged="50.00", committed="50.00"),
+        funnel("USD", pledged="1000.00", committed="240.00", disbursed="240.00"),
+    ]
+    assert cells["nato", "MIL-1"]["funds"] == [
+        funnel("USD", pledged="300.00", committed="300.00", disbursed="300.00")
+    ]
+    # Reached cell by cell, then added up: NATO's 300 is not hidden by France's pledge.
+    assert matrix["overall"]["funds"] == [
+        funnel("EUR", pledged="50.00", committed="50.00"),
+        funnel("USD", pledged="1300.00", committed="540.00", disbursed="540.00"),
+    ]
+    # The CSV gives the amounts as recorded, stage by stage.
+    lines = list(csv.DictReader(io.StringIO(api.get(MATRIX, {"format": "csv"}).content.decode())))
+    assert [(row["partner"], row["kind"], row["currency"], row["amount"]) for row in lines] == [
+        ("france", "funds_pledged", "USD", "1000.00"),
+        ("france", "funds_committed", "EUR", "50.00"),
+        ("france", "funds_disbursed", "USD", "240.00"),
+        ("nato", "funds_disbursed", "USD", "300.00"),
+    ]
 
 
 def sum_of(groups):

@@ -157,3 +157,100 @@ def test_the_contributions_page_shows_the_matrix_and_funnel_of_the_api_and_filte
 
     pick(page, "#filter-kind", "training", "?pillar=humanitarian&kind=training&since=2024-02-01")
     expect(page.locator("#matrix .empty")).to_have_text("No contribution matches these filters.")
+
+
+def test_the_funnel_counts_a_disbursement_as_committed_and_pledged_and_says_so(
+    page, roadmap, contribute
+):
+    # 240 of a pledge of 1,000 disbursed, its commitment never recorded.
+    france = PartnerFactory(slug="france", name="France", kind=Partner.Kind.MEMBER_STATE)
+    fund(contribute, france, "MIL-1", currency="EUR", amount=Decimal("1000.00"))
+    fund(contribute, france, "MIL-1", "funds_disbursed", currency="EUR", amount=Decimal("240.00"))
+
+    page.goto("/contributions/")
+    wait_until_drawn(page)
+
+    row = page.locator("tr[data-partner=france][data-currency=EUR]")
+    stages = {
+        stage: row.locator(f"[data-stage={stage}]").inner_text().split("\n")[:2] for stage in STAGES
+    }
+    assert stages == {
+        "pledged": ["€1,000.00"],
+        "committed": ["€240.00", "24% of pledged"],
+        "disbursed": ["€240.00", "24% of pledged"],
+    }
+    assert page.locator("#funnel .funnel-note").inner_text() == (
+        "Each stage counts the money that has reached it: money disbursed has also been "
+        "committed and pledged, even where only its disbursement was recorded. Percentages are "
+        "shares of the amount pledged."
+    )
+
+
+def test_on_a_phone_only_the_wide_matrix_scrolls_and_its_caption_stays_in_view(
+    page, roadmap, contribute
+):
+    record_contributions(contribute)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto("/contributions/")
+    wait_until_drawn(page)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator("#matrix .table-scroll")
+    assert box.evaluate("box => box.scrollWidth > box.clientWidth")  # it scrolls, in its box
+    caption = page.locator("#matrix caption")
+    for scrolled in [0, 10_000]:
+        box.evaluate(f"box => {{ box.scrollLeft = {scrolled}; }}")
+        shown, inside = caption.bounding_box(), box.bounding_box()
+        assert inside["x"] <= shown["x"]
+        assert shown["x"] + shown["width"] <= inside["x"] + inside["width"]
+    assert caption.evaluate("caption => caption.scrollWidth <= caption.clientWidth")
+
+
+def test_a_commitment_page_lists_the_contributions_made_to_it(page, roadmap, contribute):
+    france = PartnerFactory(slug="france", name="France", kind=Partner.Kind.MEMBER_STATE)
+    nato = Partner.objects.get(slug="nato")
+    wrong = fund(contribute, france, "MIL-1", amount=Decimal("9999.00"))
+    fund(
+        contribute,
+        france,
+        "MIL-1",
+        amount=Decimal("1000.00"),
+        corrects=wrong,
+        date=datetime.date(2024, 2, 1),
+    )
+    fund(contribute, france, "MIL-1", "funds_disbursed", currency="EUR", amount=Decimal("250.5"))
+    fund(contribute, nato, "MIL-1", "training", count=12, unit="courses")
+    fund(contribute, france, "HUM-1", amount=Decimal("7.00"))  # another commitment's
+    requests = api_requests(page)
+
+    page.goto("/commitments/MIL-1/")
+    wait_until_drawn(page)
+
+    assert "contributions/?commitment=MIL-1&page_size=200" in requests
+    section = page.locator("#contributions")
+    assert section.locator("h2").inner_text() == "Contributions (3)"
+    rows = section.locator("tbody tr")
+    assert rows.evaluate_all(
+        "rows => rows.map(row => [...row.cells].map(cell => cell.innerText.trim()))"
+    ) == [
+        ["1 Feb 2024", "France", "Funds pledged", "US$1,000.00"],
+        ["15 Jan 2024", "NATO", "Training", "12 courses"],
+        ["15 Jan 2024", "France", "Funds disbursed", "€250.50"],
+        [
+            "15 Jan 2024",
+            "France",
+            "Funds pledged",
+            f"US$9,999.00\nReplaced by a correction (#{wrong.corrections.get().pk})",
+        ],
+    ]
+    assert rows.evaluate_all("rows => rows.map(row => row.className)") == ["", "", "", "superseded"]
+
+
+def test_a_commitment_page_says_when_nothing_was_contributed_to_it(page, roadmap):
+    page.goto("/commitments/MIL-1/")
+    wait_until_drawn(page)
+
+    assert page.locator("#contributions .empty").inner_text() == (
+        "No contribution to this commitment has been recorded yet."
+    )

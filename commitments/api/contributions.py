@@ -274,11 +274,29 @@ class ContributionKindSerializer(serializers.Serializer):
     )
 
 
+# Reached as ContributionTotals (commitments/selectors/contributions.py) says.
 class FunnelSerializer(serializers.Serializer):
+    """Money in one currency through the funnel, cumulative: each stage counts the money that
+    has reached it, so pledged ≥ committed ≥ disbursed."""
+
     currency = serializers.CharField(help_text="ISO 4217 code.")
-    pledged = serializers.DecimalField(max_digits=None, decimal_places=2)
-    committed = serializers.DecimalField(max_digits=None, decimal_places=2)
-    disbursed = serializers.DecimalField(max_digits=None, decimal_places=2)
+    pledged = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=2,
+        help_text="Money pledged, including what was committed or disbursed with no pledge "
+        "recorded: for each partner and commitment, the larger of the amounts recorded as "
+        "pledged and of `committed`.",
+    )
+    committed = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=2,
+        help_text="Money committed, including what was disbursed with no commitment recorded: "
+        "for each partner and commitment, the larger of the amounts recorded as committed and "
+        "of `disbursed`.",
+    )
+    disbursed = serializers.DecimalField(
+        max_digits=None, decimal_places=2, help_text="Money disbursed, as recorded."
+    )
 
 
 class CountTotalSerializer(serializers.Serializer):
@@ -291,8 +309,9 @@ class ContributionTotalsSerializer(serializers.Serializer):
     contributions = serializers.IntegerField(help_text="Standing contributions counted.")
     funds = FunnelSerializer(
         many=True,
-        help_text="Money per currency, through the funnel: pledged, committed, disbursed. "
-        "Never converted between currencies, nor added across stages.",
+        help_text="Money per currency, through the funnel: pledged, committed, disbursed, "
+        "each stage counting the money that reached it (what is disbursed was committed and "
+        "pledged). Never converted between currencies, nor added across stages.",
     )
     counts = CountTotalSerializer(many=True, help_text="Other kinds, per kind and unit.")
 
@@ -458,10 +477,13 @@ class ContributionViewSet(
         summary="The contribution matrix",
         description="Partners by commitments, with totals per partner, per commitment, per "
         "pillar and overall: money per currency through the funnel (pledged → committed → "
-        "disbursed; never converted, never added across stages), other kinds per unit. Only "
+        "disbursed; never converted, never added across stages), other kinds per unit. The "
+        "funnel is cumulative: money disbursed has been committed and pledged, so each stage "
+        "counts what reached it, recorded there or at a later stage (for each partner and "
+        "commitment, the larger of the two): pledged ≥ committed ≥ disbursed. Only "
         "standing contributions count: a correction replaces what it corrects. Takes the "
         "list's filters. `format=csv` gives it as CSV instead: one line per partner, "
-        "commitment, kind and currency or unit, added up.",
+        "commitment, kind and currency or unit, added up as recorded.",
         parameters=[CSV_PARAMETER],
         responses=ContributionMatrixSerializer,
         filters=True,

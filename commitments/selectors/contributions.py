@@ -17,24 +17,54 @@ KIND_ORDER = {kind: position for position, kind in enumerate(ContributionKind.va
 @dataclass
 class ContributionTotals:
     """Standing contributions of a group (a partner, a commitment, a pillar, a cell of the
-    matrix, or all of them): how many, money per currency through the funnel (pledged,
-    committed, disbursed: never converted, never added across stages, which may be the same
-    money three times), and counts per kind and unit."""
+    matrix, or all of them): how many, money per currency through the funnel, and counts per
+    kind and unit.
+
+    The funnel is cumulative: each stage counts the money that has reached it, at that stage or
+    a later one, as money disbursed has been committed and pledged. Analysts record the same
+    money at each stage it reaches (pledged 1,000, then committed 600 of it, then disbursed 250
+    of those), yet not always every stage (a disbursement with no commitment recorded): so for
+    one partner's contributions to one commitment in one currency, a stage counts the larger of
+    what was recorded at it and what the next stage counts (of_rows). A group adds up its cells
+    (add). Never converted between currencies, never summed across stages."""
 
     contributions: int = 0
     money: dict = field(default_factory=dict)  # currency -> {stage: Decimal}
     counted: dict = field(default_factory=dict)  # (kind, unit) -> int
 
-    def add(self, row):
-        self.contributions += row["contributions"]
-        if row["kind"] in FUNNEL_STAGES:
-            stages = self.money.setdefault(
-                row["currency"], dict.fromkeys(FUNNEL_STAGES.values(), Decimal(0))
-            )
-            stages[FUNNEL_STAGES[row["kind"]]] += row["total_amount"]
-        else:
-            key = (row["kind"], row["unit"])
-            self.counted[key] = self.counted.get(key, 0) + row["total_count"]
+    @classmethod
+    def of_rows(cls, rows):
+        """The totals of one partner's contributions to one commitment, from the matrix's
+        grouped rows (one per kind, currency and unit): each stage reached by what a later
+        stage recorded."""
+        totals = cls()
+        for row in rows:
+            totals.contributions += row["contributions"]
+            if row["kind"] in FUNNEL_STAGES:
+                totals._funnel(row["currency"])[FUNNEL_STAGES[row["kind"]]] += row["total_amount"]
+            else:
+                totals._count(row["kind"], row["unit"], row["total_count"])
+        for stages in totals.money.values():
+            reached = Decimal(0)
+            for stage in reversed(stages):
+                reached = stages[stage] = max(stages[stage], reached)
+        return totals
+
+    def add(self, other):
+        """Adds `other`'s totals (a cell's) to these."""
+        self.contributions += other.contributions
+        for currency, amounts in other.money.items():
+            stages = self._funnel(currency)
+            for stage, amount in amounts.items():
+                stages[stage] += amount
+        for (kind, unit), count in other.counted.items():
+            self._count(kind, unit, count)
+
+    def _funnel(self, currency):
+        return self.money.setdefault(currency, dict.fromkeys(FUNNEL_STAGES.values(), Decimal(0)))
+
+    def _count(self, kind, unit, count):
+        self.counted[kind, unit] = self.counted.get((kind, unit), 0) + count
 
     @property
     def funds(self):
@@ -58,7 +88,8 @@ class ContributionMatrix:
     """Partners by commitments: `cells` (one per partner and commitment that has a standing
     contribution), with totals per partner (`partners`), per commitment (`commitments`), per
     pillar (`pillars`) and `overall`; `rows` are the grouped rows they were added up from, one
-    per partner, commitment, kind, currency and unit (the CSV)."""
+    per partner, commitment, kind, currency and unit (the CSV): amounts as recorded at each
+    stage, where the totals' funnel counts what reached it."""
 
     rows: list
     partners: list
@@ -84,8 +115,8 @@ def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMat
     standing ones only: a correction replaces what it corrects (once recorded, by the end of
     `known_on` when given). One query, whatever the amount
     of data: the contributions grouped by partner, commitment, kind, currency and unit (the
-    database adds up); the partners', commitments' and pillars' totals are added up from those
-    grouped rows, exactly, in decimals."""
+    database adds up); each cell's funnel is reached from its grouped rows, and the partners',
+    commitments' and pillars' totals are added up from the cells, exactly, in decimals."""
     if contributions is None:
         contributions = Contribution.objects.all()
     order = [
@@ -102,6 +133,12 @@ def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMat
     for row in rows:
         for name, column in MATRIX_COLUMNS.items():
             row[name] = row.pop(column)
+    # A cell's rows first: its funnel is reached stage by stage (ContributionTotals.of_rows),
+    # then every other total adds up cells.
+    rows_of = {}
+    for row in rows:
+        place = tuple(row[column] for column in order)
+        rows_of.setdefault((row["partner_name"], *place[1:], row["commitment"]), []).append(row)
     partners, commitments, pillars, cells = {}, {}, {}, {}
     overall = ContributionTotals()
 
@@ -110,35 +147,35 @@ def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMat
             groups[key] = {**shown, "totals": ContributionTotals()}
         return groups[key]["totals"]
 
-    for row in rows:
-        place = tuple(row[column] for column in order)
+    for key, cell_rows in rows_of.items():
+        row = cell_rows[0]
+        totals = ContributionTotals.of_rows(cell_rows)
+        cells[key] = {
+            "partner": row["partner"],
+            "commitment": row["commitment"],
+            "totals": totals,
+        }
         group(
             partners,
             (row["partner_name"], row["partner"]),
             slug=row["partner"],
             name=row["partner_name"],
             kind=row["partner_kind"],
-        ).add(row)
+        ).add(totals)
         group(
             commitments,
-            (*place[1:], row["commitment"]),
+            key[1:],
             code=row["commitment"],
             title=row["commitment_title"],
             pillar=row["pillar"],
-        ).add(row)
+        ).add(totals)
         group(
             pillars,
-            (place[0], row["pillar_name"], row["pillar"]),
+            (row[order[0]], row["pillar_name"], row["pillar"]),
             slug=row["pillar"],
             name=row["pillar_name"],
-        ).add(row)
-        group(
-            cells,
-            (row["partner_name"], *place[1:], row["commitment"]),
-            partner=row["partner"],
-            commitment=row["commitment"],
-        ).add(row)
-        overall.add(row)
+        ).add(totals)
+        overall.add(totals)
     rows.sort(
         key=lambda row: (
             row["partner_name"],

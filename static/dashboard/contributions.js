@@ -7,7 +7,8 @@
 // address, so a link reproduces the view.
 //
 // Money is never added across currencies, nor across stages of the funnel (a disbursement is
-// often the very money pledged before): every amount is shown per currency and per stage.
+// often the very money pledged before): every amount is shown per currency and per stage, each
+// stage as the API counts it, what reached it (so pledged ≥ committed ≥ disbursed).
 
 const FILTERS = ["pillar", "kind", "since", "until"];
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -19,26 +20,7 @@ let STAGES = []; // the funnel's stages, in the order money moves
 
 // --- amounts -------------------------------------------------------------------------------
 
-const formats = new Map();
 const countFormat = new Intl.NumberFormat("en-GB");
-
-/** An amount as the API gives it (a decimal string, "1000.50") in its currency.
- *
- * The string goes to Intl.NumberFormat as it is, never through parseFloat: Intl formats a
- * numeric string as an exact decimal (ECMA-402, Intl.NumberFormat v3), so an amount of 16
- * digits is shown to the cent rather than rounded through a double. Each currency keeps its
- * usual decimals (none for yen, three for dinars), and shows cents where the API recorded
- * them, so rounding never hides part of an amount. */
-function money(amount, currency) {
-  if (!formats.has(currency)) {
-    const usual = new Intl.NumberFormat("en-GB", { style: "currency", currency }).resolvedOptions().minimumFractionDigits;
-    formats.set(
-      currency,
-      new Intl.NumberFormat("en-GB", { style: "currency", currency, minimumFractionDigits: usual, maximumFractionDigits: Math.max(usual, 2) }),
-    );
-  }
-  return formats.get(currency).format(amount);
-}
 
 /** "0.00", "0", "" and the like: nothing at that stage. */
 function isZero(amount) {
@@ -106,7 +88,7 @@ function totalsList(totals) {
           { "data-currency": funds.currency, "data-stage": stage, "data-amount": funds[stage] },
           el("span", { class: "stage-name" }, capitalised(stageLabel(stage))),
           " ",
-          el("span", { class: "amount" }, money(funds[stage], funds.currency)),
+          el("span", { class: "amount" }, kit.money(funds[stage], funds.currency)),
         ),
       );
     }
@@ -177,7 +159,7 @@ function renderMatrix(matrix) {
           "caption",
           { class: "table-caption" },
           `What each partner contributes to each commitment: ${counted(matrix.partners.length, "partner", "partners")}, ${counted(matrix.commitments.length, "commitment", "commitments")}. `,
-          "Money is per currency and per stage, never added across either; other contributions are counted per unit.",
+          "Money is per currency and per stage, never added across either; each stage counts the money that has reached it (see the funnel below). Other contributions are counted per unit.",
         ),
         el(
           "thead",
@@ -223,16 +205,20 @@ function renderPillars(matrix) {
     "contribution-pillars",
     "By pillar",
     el(
-      "table",
-      { class: "pillar-totals" },
-      el("caption", { class: "table-caption" }, "What the commitments of each pillar receive, per currency and stage, and per unit."),
-      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Pillar"), el("th", { scope: "col" }, "Contributions"), el("th", { scope: "col" }, "Totals"))),
-      tableBody(matrix.pillars, (pillar) => [
-        { "data-pillar": pillar.slug },
-        pillar.name,
-        el("td", { "data-count": "contributions" }, pillar.totals.contributions),
-        el("td", { "data-total": "pillar" }, totalsList(pillar.totals)),
-      ]),
+      "div",
+      { class: "table-scroll" },
+      el(
+        "table",
+        { class: "pillar-totals" },
+        el("caption", { class: "table-caption" }, "What the commitments of each pillar receive, per currency and stage, and per unit."),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Pillar"), el("th", { scope: "col" }, "Contributions"), el("th", { scope: "col" }, "Totals"))),
+        tableBody(matrix.pillars, (pillar) => [
+          { "data-pillar": pillar.slug },
+          pillar.name,
+          el("td", { "data-count": "contributions" }, pillar.totals.contributions),
+          el("td", { "data-total": "pillar" }, totalsList(pillar.totals)),
+        ]),
+      ),
     ),
   );
 }
@@ -248,7 +234,7 @@ function stageCell(funds, stage, largest) {
   return el(
     "td",
     { "data-stage": stage, "data-currency": funds.currency, "data-amount": amount },
-    el("span", { class: "amount" }, money(amount, funds.currency)),
+    el("span", { class: "amount" }, kit.money(amount, funds.currency)),
     stage !== STAGES[0] && !isZero(pledged) ? el("span", { class: "share" }, `${Math.round(share(amount, pledged))}% of pledged`) : null,
     el("span", { class: "bar", "aria-hidden": "true" }, fill),
   );
@@ -303,6 +289,12 @@ function renderFunnel(matrix) {
   return section(
     "funnel",
     "Money: pledged → committed → disbursed",
+    // What the API's funnel counts (contributions/matrix/): no stage contradicts another.
+    el(
+      "p",
+      { class: "funnel-note" },
+      "Each stage counts the money that has reached it: money disbursed has also been committed and pledged, even where only its disbursement was recorded. Percentages are shares of the amount pledged.",
+    ),
     el("h3", {}, "Per partner"),
     funnelTable(matrix.partners, { what: "Partner", key: "partner", name: (partner) => partner.name, caption: `Each partner's money, per currency, at each stage. ${note}` }),
     el("h3", {}, "Per commitment"),

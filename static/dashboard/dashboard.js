@@ -896,6 +896,52 @@ function tagList(title, items) {
   return el("div", { class: "tags" }, el("h3", {}, title), items.length ? el("ul", {}, items.map((item) => el("li", {}, item.name))) : el("p", {}, "None named."));
 }
 
+/** A time scale onto [left, right] for dates in milliseconds: the earliest at the left, the latest at
+ * the right, and a single date alone in the middle. */
+function timeScale(times, left, right) {
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  const x = (time) => (last === first ? (left + right) / 2 : left + ((time - first) / (last - first)) * (right - left));
+  return { first, last, x };
+}
+
+// Steps between a date axis's ticks, in months: the first that gives at most five ticks.
+const TICK_STEPS = [1, 2, 3, 6, 12, 24, 60, 120, 240, 600];
+
+/** The ticks of a date axis from `first` to `last` (milliseconds), as [{ time, label }]: the
+ * starts of months or years within the range (a step of a year or more is labelled by the year
+ * alone); the two ends, dated, when fewer than two such starts fall within; one date alone once. */
+function dateTicks(first, last) {
+  if (first === last) return [{ time: first, label: dateFormat.format(new Date(first)) }];
+  const start = new Date(first);
+  const end = new Date(last);
+  const fromMonth = start.getFullYear() * 12 + start.getMonth() + (start.getDate() === 1 ? 0 : 1);
+  const toMonth = end.getFullYear() * 12 + end.getMonth();
+  for (const step of TICK_STEPS) {
+    const months = [];
+    for (let month = Math.ceil(fromMonth / step) * step; month <= toMonth; month += step) months.push(month);
+    if (months.length > 5) continue;
+    if (months.length < 2) break;
+    return months.map((month) => {
+      const date = new Date(Math.floor(month / 12), month % 12, 1);
+      return { time: date.getTime(), label: step >= 12 ? String(date.getFullYear()) : monthFormat.format(date) };
+    });
+  }
+  return [first, last].map((time) => ({ time, label: dateFormat.format(new Date(time)) }));
+}
+
+/** A date axis's ticks and labels under a chart's horizontal axis at `y`, placed by `scale`. */
+function dateAxis(scale, y) {
+  return svg(
+    "g",
+    { class: "date-axis" },
+    dateTicks(scale.first, scale.last).flatMap((tick) => [
+      svg("line", { x1: scale.x(tick.time), x2: scale.x(tick.time), y1: y, y2: y + 4, class: "axis" }),
+      svg("text", { x: scale.x(tick.time), y: y + 15, class: "axis-label tick-label", "text-anchor": "middle" }, tick.label),
+    ]),
+  );
+}
+
 /** Progress over time, as a line through each reported value that a correction did not replace. */
 function progressChart(updates) {
   const points = updates
@@ -904,9 +950,8 @@ function progressChart(updates) {
     .sort((a, b) => a.date - b.date);
   if (!points.length) return null;
   const [width, height, pad] = [320, 140, 36];
-  const first = points[0].date.getTime();
-  const span = Math.max(points[points.length - 1].date.getTime() - first, 1);
-  const x = (point) => pad + ((point.date.getTime() - first) / span) * (width - 2 * pad);
+  const scale = timeScale(points.map((point) => point.date.getTime()), pad, width - pad);
+  const x = (point) => scale.x(point.date.getTime());
   const y = (point) => height - pad - (point.progress / 100) * (height - 2 * pad);
   const chart = svg(
     "svg",
@@ -915,12 +960,11 @@ function progressChart(updates) {
     svg("line", { x1: pad, x2: pad, y1: pad, y2: height - pad, class: "axis" }),
     svg("text", { x: pad - 4, y: pad + 4, class: "axis-label", "text-anchor": "end" }, "100%"),
     svg("text", { x: pad - 4, y: height - pad + 4, class: "axis-label", "text-anchor": "end" }, "0%"),
-    svg("text", { x: pad, y: height - 8, class: "axis-label" }, formatDate(points[0].as_of)),
-    svg("text", { x: width - pad, y: height - 8, class: "axis-label", "text-anchor": "end" }, formatDate(points[points.length - 1].as_of)),
+    dateAxis(scale, height - pad),
     svg("polyline", { points: points.map((point) => `${x(point)},${y(point)}`).join(" "), class: "line" }),
     points.map((point) => svg("circle", { cx: x(point), cy: y(point), r: 3, class: "point" }, svg("title", {}, `${point.progress}% on ${formatDate(point.as_of)}`))),
   );
-  return el("figure", { class: "chart" }, chart, el("figcaption", {}, "Progress reported over time"));
+  return el("figure", { class: "chart" }, chart, el("figcaption", {}, "Assessed progress over time, as each status update reported it"));
 }
 
 function renderTimeline(updates) {
@@ -966,8 +1010,12 @@ function formatFigure(value) {
   return figureFormat.format(value);
 }
 
+/** The indicator's progress, said so that it cannot be taken for the commitment's assessed one. */
 function indicatorProgress(indicator) {
-  if (indicator.progress !== null) return `${formatFigure(indicator.progress)}% of the way to the target`;
+  if (indicator.progress !== null && indicator.direction === "maintain") {
+    return `${formatFigure(indicator.progress)}% (100% while the value stays between the baseline and the target)`;
+  }
+  if (indicator.progress !== null) return `${formatFigure(indicator.progress)}% of the way from the baseline to the target`;
   if (indicator.target.value === null) return "No target";
   if (indicator.latest_value === null) return "No value yet";
   return "—";
@@ -993,11 +1041,11 @@ function indicatorChart(indicator, values) {
   const numbers = [...rows, ...(target ? [target] : [])].map((row) => Number.parseFloat(row.value));
   const low = Math.min(0, ...numbers);
   const high = Math.max(...numbers) > low ? Math.max(...numbers) : low + 1;
-  const times = [...rows, ...(target && target.date ? [target] : [])].filter((row) => row.date).map((row) => new Date(`${row.date}T00:00:00`).getTime());
-  const first = times.length ? Math.min(...times) : 0;
-  const span = times.length ? Math.max(Math.max(...times) - first, 1) : 1;
+  const time = (row) => new Date(`${row.date}T00:00:00`).getTime();
+  const times = [...rows, ...(target && target.date ? [target] : [])].filter((row) => row.date).map(time);
+  const scale = times.length ? timeScale(times, pad, width - pad) : null;
   // An undated figure (a baseline "since 2014") stands at the start.
-  const x = (row) => (row.date ? pad + ((new Date(`${row.date}T00:00:00`).getTime() - first) / span) * (width - 2 * pad) : pad);
+  const x = (row) => (row.date ? scale.x(time(row)) : pad);
   const y = (value) => height - pad - ((Number.parseFloat(value) - low) / (high - low)) * (height - 2 * pad);
   const titleId = `indicator-${indicator.id}-chart-title`;
   const descId = `indicator-${indicator.id}-chart-desc`;
@@ -1011,6 +1059,7 @@ function indicatorChart(indicator, values) {
     svg("line", { x1: pad, x2: pad, y1: pad, y2: height - pad, class: "axis" }),
     svg("text", { x: pad - 4, y: y(high) + 4, class: "axis-label", "text-anchor": "end" }, axisFormat.format(high)),
     svg("text", { x: pad - 4, y: y(low) + 4, class: "axis-label", "text-anchor": "end" }, axisFormat.format(low)),
+    scale ? dateAxis(scale, height - pad) : null,
     target
       ? svg("line", { x1: pad, x2: width - pad, y1: y(target.value), y2: y(target.value), class: "target-line" }, svg("title", {}, `Target: ${target.phrase}`))
       : null,
@@ -1040,7 +1089,7 @@ function renderIndicator(indicator, values, source) {
     ["baseline", "Baseline", baseline.phrase ? `${baseline.phrase}${baseline.date ? ` (${formatDate(baseline.date)})` : ""}` : "Not known"],
     ["latest", "Latest approved value", indicator.latest_phrase ? `${indicator.latest_phrase} (${formatDate(indicator.latest_date)})` : "No value yet"],
     ["target", "Target", indicator.target.phrase ? `${indicator.target.phrase}${indicator.target.date ? ` by ${formatDate(indicator.target.date)}` : ""}` : "No target"],
-    ["progress", "Progress", indicatorProgress(indicator)],
+    ["progress", "Indicator progress", indicatorProgress(indicator), "Computed from the latest approved value"],
   ];
   return el(
     "article",
@@ -1050,7 +1099,9 @@ function renderIndicator(indicator, values, source) {
     el(
       "dl",
       { class: "figures" },
-      figures.map(([field, label, value]) => el("div", {}, el("dt", {}, label), el("dd", { "data-figure": field }, value))),
+      figures.map(([field, label, value, hint]) =>
+        el("div", {}, el("dt", {}, label), el("dd", { "data-figure": field }, value), hint ? el("dd", { class: "hint" }, hint) : null),
+      ),
     ),
     baseline.quote
       ? el("figure", { class: "quote baseline-quote" }, el("blockquote", {}, el("p", {}, baseline.quote)), el("figcaption", {}, baseline.paragraph ? `${cited}, paragraph ${baseline.paragraph}` : cited))
@@ -1072,11 +1123,84 @@ async function loadIndicatorValues(indicators) {
   return new Map(charted.map((indicator, at) => [indicator.id, standingValues(lists[at])]));
 }
 
+// --- a commitment's contributions ----------------------------------------------------------
+//
+// What partners contribute to the commitment, as contributions/ lists them (newest first):
+// a correction replaced the one it corrects, which is still listed, for the record, but marked.
+
+const moneyFormats = new Map();
+
+/** An amount as the API gives it (a decimal string, "1000.50") in its currency.
+ *
+ * The string goes to Intl.NumberFormat as it is, never through parseFloat: Intl formats a
+ * numeric string as an exact decimal (ECMA-402, Intl.NumberFormat v3), so an amount of 16
+ * digits is shown to the cent rather than rounded through a double. Each currency keeps its
+ * usual decimals (none for yen, three for dinars), and shows cents where the API recorded
+ * them, so rounding never hides part of an amount. */
+function money(amount, currency) {
+  if (!moneyFormats.has(currency)) {
+    const usual = new Intl.NumberFormat("en-GB", { style: "currency", currency }).resolvedOptions().minimumFractionDigits;
+    moneyFormats.set(
+      currency,
+      new Intl.NumberFormat("en-GB", { style: "currency", currency, minimumFractionDigits: usual, maximumFractionDigits: Math.max(usual, 2) }),
+    );
+  }
+  return moneyFormats.get(currency).format(amount);
+}
+
+function contributed(contribution) {
+  return contribution.amount !== null ? money(contribution.amount, contribution.currency) : `${formatFigure(contribution.count)} ${contribution.unit}`;
+}
+
+function renderContributions(contributions) {
+  if (!contributions.length) return section("contributions", "Contributions", el("p", { class: "empty" }, "No contribution to this commitment has been recorded yet."));
+  const standing = contributions.filter((contribution) => contribution.corrected_by === null).length;
+  return section(
+    "contributions",
+    `Contributions (${standing})`,
+    el(
+      "div",
+      { class: "table-scroll" },
+      el(
+        "table",
+        { class: "contributions" },
+        el(
+          "caption",
+          { class: "table-caption" },
+          "What partners contribute to this commitment, newest first. Money is in its own currency; a contribution a correction replaced is struck through and counts in no total.",
+        ),
+        el("thead", {}, el("tr", {}, ["Date", "Partner", "Kind", "Amount"].map((name) => el("th", { scope: "col" }, name)))),
+        el(
+          "tbody",
+          {},
+          contributions.map((contribution) => {
+            const replaced = contribution.corrected_by !== null;
+            return el(
+              "tr",
+              { "data-contribution": contribution.id, class: replaced ? "superseded" : null },
+              el("td", {}, el("time", { datetime: contribution.date }, formatDate(contribution.date))),
+              el("th", { scope: "row" }, contribution.partner_name),
+              el("td", { "data-kind": contribution.kind }, contribution.kind_label),
+              el(
+                "td",
+                { class: "amount" },
+                el("span", { class: "figure" }, contributed(contribution)),
+                replaced ? el("span", { class: "superseded-note" }, `Replaced by a correction (#${contribution.corrected_by})`) : null,
+              ),
+            );
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
 async function renderCommitment(code) {
   const commitment = await getJSON(`${API}commitments/${encodeURIComponent(code)}/`);
-  const [history, valuesOf] = await Promise.all([
+  const [history, valuesOf, contributions] = await Promise.all([
     getAll(`${API}commitments/${encodeURIComponent(code)}/updates/?page_size=200`),
     loadIndicatorValues(commitment.indicators),
+    getAll(`${API}contributions/${query({ commitment: commitment.code, page_size: 200 })}`),
   ]);
   const source = commitment.source;
   const cite = `${source.title}, paragraph ${source.paragraph}`;
@@ -1088,7 +1212,14 @@ async function renderCommitment(code) {
       "dl",
       { class: "current" },
       el("div", {}, el("dt", {}, "Status"), el("dd", { "data-field": "status" }, statusBadge(commitment.status, commitment.status_label))),
-      el("div", {}, el("dt", {}, "Progress"), el("dd", { "data-field": "progress" }, progressText(commitment.progress))),
+      // Not the indicators' progress (computed from figures): the two are labelled apart.
+      el(
+        "div",
+        {},
+        el("dt", {}, "Assessed progress"),
+        el("dd", { "data-field": "progress" }, progressText(commitment.progress)),
+        el("dd", { class: "hint" }, "The analyst's estimate in the latest approved status update"),
+      ),
       el("div", {}, el("dt", {}, "As of"), el("dd", { "data-field": "as_of" }, formatDate(commitment.as_of))),
       el("div", {}, el("dt", {}, "Pillar"), el("dd", {}, commitment.pillar.name)),
       el("div", {}, el("dt", {}, "Freshness"), el("dd", { "data-field": "stale" }, freshnessText(commitment))),
@@ -1104,6 +1235,7 @@ async function renderCommitment(code) {
       ? el("section", { "aria-labelledby": "children-title" }, el("h2", { id: "children-title" }, "Its tools"), el("ul", { class: "children" }, commitment.children.map((child) => el("li", {}, commitmentLink(child.code, child.title), " ", statusBadge(child.status, child.status_label)))))
       : null,
     renderIndicators(commitment.indicators, valuesOf, source),
+    renderContributions(contributions),
     el("div", { class: "tag-lists" }, tagList("Places", commitment.places), tagList("Partners", commitment.partners), tagList("Themes", commitment.themes)),
     el("section", { id: "history", "aria-labelledby": "history-title" }, el("h2", { id: "history-title" }, `Status history (${history.length})`), progressChart(history), renderTimeline(history)),
   ];
@@ -1128,6 +1260,7 @@ const KIT = {
   getAll,
   query,
   formatDate,
+  money,
   section,
   filterField,
   filterSelect,
