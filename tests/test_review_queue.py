@@ -1,6 +1,7 @@
 """The review queue as reviewers share it, with review required: back-dated updates flagged,
 "I'll take it" (a claim each reviewer sees, released by its reviewer or after a day), the
-queue filtered by pillar, and a correction's wording as the record it corrects stands."""
+queue filtered by pillar, a correction's wording as the record it corrects stands, and the
+key messages in the same queue as updates and values."""
 
 import datetime
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.utils import timezone
 from commitments.admin import queue_url
 from commitments.admin.reviews import corrects_note
 from commitments.models import (
+    BriefingMessage,
     Indicator,
     ReviewClaim,
     StatusUpdate,
@@ -34,7 +36,7 @@ from commitments.services import (
 from tests.admin_pages import post_status_update
 from tests.conftest import at
 from tests.factories import CommitmentFactory, PillarFactory, UserFactory
-from tests.test_admin_review import indicator_of, said
+from tests.test_admin_review import decide, indicator_of, said
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
 
@@ -359,3 +361,29 @@ def test_a_correction_of_a_record_not_yet_decided_or_withdrawn_says_so(record, a
     assert corrects_note(StatusUpdate(corrects=withdrawn)) == (
         "which its author withdrew: it never counted"
     )
+
+
+# Key messages share the queue
+
+
+def test_key_messages_are_reviewed_in_the_shared_queue(client, analyst, reviewer, mil1):
+    message = record_briefing_message(
+        pillar=mil1.pillar, as_of=days_ago(1), text="On course.", author=analyst
+    )
+    client.force_login(reviewer)
+
+    home = page(client.get(reverse("admin:index")))
+    queue = page(client.get(reverse("admin:commitments_briefingmessage_review")))
+    approved = decide(client, message, "approve")
+
+    messages_queue = reverse("admin:commitments_briefingmessage_review")
+    assert (
+        f'<a href="{messages_queue}"><strong class="review-count">1</strong> briefing messages '
+        "to review</a>" in home
+    )
+    assert f"{mil1.pillar.name}, pack of {message.as_of:%-d %b %Y}" in queue
+    assert "<dt>Message</dt><dd>On course.</dd>" in queue
+    assert approved.messages == [
+        f"Approved message #{message.pk}: it is printed in the pack of {message.as_of:%d %b %Y}."
+    ]
+    assert BriefingMessage.objects.approved().get() == message
