@@ -387,3 +387,18 @@ def test_key_messages_are_reviewed_in_the_shared_queue(client, analyst, reviewer
         f"Approved message #{message.pk}: it is printed in the pack of {message.as_of:%d %b %Y}."
     ]
     assert BriefingMessage.objects.approved().get() == message
+
+
+def test_the_key_messages_queue_takes_a_fixed_number_of_queries(
+    client, analyst, reviewer, mil1, django_assert_max_num_queries
+):
+    for day in range(10):
+        record_briefing_message(
+            pillar=mil1.pillar, as_of=days_ago(day), text="On course.", author=analyst
+        )
+    client.force_login(reviewer)
+
+    # Session and user, the user's permissions (two), the pillars of the filter, the messages
+    # with their pillars and authors, the claims on them, and the two counts.
+    with django_assert_max_num_queries(9):
+        client.get(reverse("admin:commitments_briefingmessage_review"))
