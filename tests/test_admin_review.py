@@ -165,9 +165,9 @@ def test_the_queue_takes_a_fixed_number_of_queries(
         record(CommitmentFactory())
     client.force_login(reviewer)
 
-    # Session and user, the user's permissions, the updates with their rivals, the rivals, and
-    # the two counts.
-    with django_assert_max_num_queries(7):
+    # Session and user, the user's permissions (two), the pillars of the filter, the updates
+    # with their rivals, the rivals, the claims on them, and the two counts.
+    with django_assert_max_num_queries(9):
         client.get(QUEUE)
 
 
@@ -475,12 +475,13 @@ def test_a_commitments_page_says_no_updates_yet_until_one_is_approved(
 
 def test_recording_says_the_update_is_pending_review_and_who_approves_it(client, analyst, mil1):
     client.force_login(analyst)
-    response = post_status_update(client, mil1)  # on track as of 1 Mar 2024
+    today = timezone.localdate()
+    response = post_status_update(client, mil1, as_of=today.isoformat())  # on track, not late
 
     assert response.status_code == 302
     assert said(response) == [
-        "Recorded: MIL-1: On track as of 01 Mar 2024. It is pending review: a Reviewer or an "
-        "Editor other than you must approve it before it counts; MIL-1 shows “Not assessed” "
+        f"Recorded: MIL-1: On track as of {today:%d %b %Y}. It is pending review: a Reviewer or "
+        "an Editor other than you must approve it before it counts; MIL-1 shows “Not assessed” "
         "until then."
     ]
     assert StatusUpdate.objects.get().review_state == "pending"

@@ -4,7 +4,7 @@ from those above it in this list):
 
 - base: what the others share (people, badges, links, RecordAdmin, HistoryAdmin,
   RefusesDuplicates);
-- reviews: review as status updates and indicator values share it (their review queue's
+- reviews: review as status updates, indicator values and key messages share it (their review queue's
   ReviewQueueMixin included), and the decisions' list;
 - reference: source documents, pillars, themes, places, partners;
 - commitments: commitments, their form and their page's inlines;

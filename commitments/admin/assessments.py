@@ -249,6 +249,15 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
         return _readable(review.decided_at) if review else None
 
     def response_add(self, request, obj, post_url_continue=None):
+        if back_dating := obj.back_dating():
+            # Recorded all the same (a late assessment is still history); said so that the
+            # analyst can check the date, and the reviewer sees it too (the queue).
+            self.message_user(
+                request,
+                f"Back-dated: {back_dating}, so it is stale the day it is approved. Check its "
+                "as-of date; if it is right, a newer assessment is due as well.",
+                messages.WARNING,
+            )
         if "_addanother" in request.POST or "_continue" in request.POST:
             return super().response_add(request, obj, post_url_continue)
         shows = f"“{obj.commitment.get_current_status_display()}”"
@@ -266,8 +275,10 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
 
     # The review queue (ReviewQueueMixin)
 
-    def queue_records(self, limit):
-        return review_queue(StatusUpdate.objects.all(), limit=limit)
+    queue_pillar = "commitment__pillar"
+
+    def queue_records(self, records, limit):
+        return review_queue(records, limit=limit)
 
     def queue_row(self, update):
         after = update.on_approval.status
@@ -277,6 +288,7 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
             ),
             "proposed": status_badge(update.status, update.get_status_display()),
             "after": status_badge(after, Status(after).label),
+            "back_dating": update.back_dating(),
         }
 
     def queue_subject(self, update):

@@ -1,10 +1,11 @@
 """The briefing pack's key messages: written and rewritten here (add and view only, as status
-updates), and decided on from each message's own page, through approve_or_return. The pack that
-prints the approved ones is views.briefing_pack."""
+updates), and decided on in the review queue the other reviewed records share
+(ReviewQueueMixin) or from each message's own page, both through approve_or_return. The pack
+that prints the approved ones is views.briefing_pack."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -23,6 +24,7 @@ from commitments.admin.base import (
 )
 from commitments.admin.reviews import (
     AuthorListFilter,
+    ReviewQueueMixin,
     ReviewStateListFilter,
     may_review,
     review_badge,
@@ -30,7 +32,7 @@ from commitments.admin.reviews import (
 )
 from commitments.models import BriefingMessage, BriefingMessageReview, ReviewState
 from commitments.models.records import REVIEWER_DECISIONS
-from commitments.services import ReviewRefused, approve_or_return, record_briefing_message
+from commitments.services import record_briefing_message
 
 
 class MessageDecisionForm(forms.Form):
@@ -45,12 +47,15 @@ class MessageDecisionForm(forms.Form):
 
 
 @admin.register(BriefingMessage)
-class BriefingMessageAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
+class BriefingMessageAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.ModelAdmin):
     """Add and view only: a message is never changed or deleted, by anyone; a correction
-    rewrites it. Reviewers and Editors approve or return someone else's pending message on its
-    page (decide_view); the pack prints it once approved."""
+    rewrites it. Reviewers and Editors approve or return someone else's pending message in the
+    review queue (ReviewQueueMixin) or on its page (decide_view); the pack prints it once
+    approved."""
 
     record_with = staticmethod(record_briefing_message)
+    queue_title = "Review queue of key messages"
+    queue_pillar = "pillar"
     correction_starts_from = ["pillar", "as_of", "text"]
     change_form_template = "admin/commitments/briefingmessage/change_form.html"
     list_display = [
@@ -75,6 +80,16 @@ class BriefingMessageAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
         "correction_display",
         "rewrite_link_display",
     ]
+
+    # The review queue (ReviewQueueMixin)
+
+    def queue_records(self, records, limit):
+        # Oldest first.
+        return (
+            records.pending()
+            .select_related("pillar", "author")
+            .order_by("created_at", "id")[:limit]
+        )
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -180,29 +195,18 @@ class BriefingMessageAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
                 request, "Nothing was decided: choose Approve or Return.", messages.ERROR
             )
         else:
-            self._decide(request, message, **form.cleaned_data)
+            self.decide_on(request, message, **form.cleaned_data)
         return HttpResponseRedirect(
             reverse("admin:commitments_briefingmessage_change", args=[message.pk])
         )
 
-    def _decide(self, request, message, *, decision, comment):
-        try:
-            approve_or_return(message, reviewer=request.user, decision=decision, comment=comment)
-        except ReviewRefused as refusal:
-            self.message_user(request, f"Nothing was decided. {refusal}", messages.ERROR)
-        except ValidationError as error:
-            self.message_user(
-                request,
-                f"Message #{message.pk} was not decided: {' '.join(error.messages)}",
-                messages.ERROR,
-            )
-        else:
-            done = (
+    def _decided(self, message, decision):
+        if decision == BriefingMessageReview.Decision.APPROVE:
+            return (
                 f"Approved message #{message.pk}: it is printed in the pack of "
                 f"{message.as_of:%d %b %Y}."
-                if decision == BriefingMessageReview.Decision.APPROVE
-                else f"Returned message #{message.pk} with your comment: it is not printed, and "
-                "its author can rewrite it."
             )
-            self.log_change(request, message, done)
-            self.message_user(request, done, messages.SUCCESS)
+        return (
+            f"Returned message #{message.pk} with your comment: it is not printed, and its "
+            "author can rewrite it."
+        )

@@ -140,12 +140,14 @@ class IndicatorValueAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mo
 
     # The review queue (ReviewQueueMixin)
 
-    def queue_records(self, limit):
+    queue_pillar = "indicator__commitment__pillar"
+
+    def queue_records(self, records, limit):
         """Two queries: the values with their authors, then their indicators, each with its
         latest approved value."""
         indicators = Indicator.objects.select_related("commitment").with_latest()
         return (
-            IndicatorValue.objects.pending()
+            records.pending()
             .select_related("author")
             .prefetch_related(Prefetch("indicator", queryset=indicators))
             # Oldest first.

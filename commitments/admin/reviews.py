@@ -1,10 +1,12 @@
-"""Review as status updates and indicator values share it: the review badge, who may review,
-the list filters, the review queue (ReviewQueueMixin, which each record's admin fills in:
-assessments.py, indicators.py); and the read-only list of decisions (ReviewAdmin)."""
+"""Review as status updates, indicator values and key messages share it: the review badge, who
+may review, the list filters, the review queue (ReviewQueueMixin, which each record's admin
+fills in: assessments.py, indicators.py, briefing.py) with its claims ("I'll take it"); and the
+read-only list of decisions (ReviewAdmin)."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -13,10 +15,10 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from commitments.admin.base import BoundedSearch, own_page, person, person_name
-from commitments.models import Review, ReviewDecision, ReviewState
+from commitments.models import Pillar, Review, ReviewClaim, ReviewDecision, ReviewState
 from commitments.models.records import REVIEWER_DECISIONS
 from commitments.roles import roles_with
-from commitments.services import ReviewRefused, approve_or_return, withdraw
+from commitments.services import ReviewRefused, approve_or_return, claim, release, withdraw
 
 # Text is always shown next to the colour here too.
 REVIEW_COLOURS = {
@@ -34,9 +36,12 @@ def review_badge(record):
     )
 
 
-def queue_url(model, record=None):
-    """The review queue of a reviewed record's `model`, at `record`'s place in it when given."""
+def queue_url(model, record=None, pillar=None):
+    """The review queue of a reviewed record's `model`, at `record`'s place in it when given,
+    filtered to `pillar` (an id, as a queue's form posts it back) when given."""
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_review")
+    if pillar and str(pillar).isdigit():
+        url = f"{url}?pillar={pillar}"
     return f"{url}#{model.noun}-{record.pk}" if record is not None else url
 
 
@@ -87,12 +92,22 @@ class AuthorListFilter(admin.SimpleListFilter):
 QUEUE_LENGTH = 100
 
 
-class ReviewDecisionForm(forms.Form):
-    """One decision, as a review queue posts it: the record, named by its noun ("update",
-    "value"), the decision and a comment; approve_or_return checks the rest."""
+def corrects_note(record):
+    """What approving `record` does to the record it corrects, as that one stands: an approved
+    one stops counting; a returned one never counted, and this answers it."""
+    state = record.corrects.review_state
+    if state == ReviewState.APPROVED:
+        return "which no longer counts once this is approved"
+    if state == ReviewState.RETURNED:
+        return "which was returned to its author and never counted: this answers it"
+    if state == ReviewState.WITHDRAWN:
+        return "which its author withdrew: it never counted"
+    return "which is pending review itself: it does not count yet"
 
-    decision = forms.ChoiceField(choices=REVIEWER_DECISIONS)
-    comment = forms.CharField(required=False)
+
+class QueueItemForm(forms.Form):
+    """What a queue item posts: its record among `records`, named by its noun ("update",
+    "value", "message")."""
 
     def __init__(self, data, *, records):
         super().__init__(data)
@@ -104,6 +119,20 @@ class ReviewDecisionForm(forms.Form):
         return self.cleaned_data[self.noun]
 
 
+class ReviewDecisionForm(QueueItemForm):
+    """One decision, as a review queue posts it: the record, the decision and a comment;
+    approve_or_return checks the rest."""
+
+    decision = forms.ChoiceField(choices=REVIEWER_DECISIONS)
+    comment = forms.CharField(required=False)
+
+
+class ClaimForm(QueueItemForm):
+    """ "I'll take it" or "Release it" on the record, as a queue item posts it."""
+
+    action = forms.ChoiceField(choices=[("claim", "I'll take it"), ("release", "Release it")])
+
+
 class ReviewQueueMixin:
     """The review queue of a reviewed record's admin, at review/ (URL name
     "<app>_<model>_review"): the oldest pending records, each beside what approving it would
@@ -112,18 +141,24 @@ class ReviewQueueMixin:
     again. The page is admin/commitments/review_queue.html, whose blocks the model's own
     admin/<app>/<model>/review_queue.html fills in.
 
-    The admin says what differs: queue_records(limit), the oldest pending records with what
-    their rows show; queue_row(record), what a row shows beside the record; queue_subject(record),
-    what a message names the record's subject by; now_shows(record), what readers see once it
-    is approved. Its records' pages link to their place in the queue (queue_link_display) for
+    A reviewer may take a record ("I'll take it", at claim/, through services.claim): the
+    others see who took it and since when, for a day. The queue is filtered by pillar
+    (?pillar=<id>) along `queue_pillar`, the path from a record to its pillar.
+
+    The admin says what differs: queue_records(records, limit), the oldest pending of
+    `records` with what their rows show; queue_row(record), what a row shows beside the
+    record; queue_subject(record), what a message names the record's subject by;
+    now_shows(record), what readers see once it is approved (or _decided, the whole message). Its records' pages link to their place in the queue (queue_link_display) for
     whoever may decide on them (sends_to_queue)."""
 
     queue_title = "Review queue"
+    queue_pillar = ""
 
     def get_urls(self):
         withdrawal = self.admin_site.admin_view(self.withdraw_view)
         return [
             own_page(self, "review", self.review_queue_view),
+            own_page(self, "claim", self.claim_view),
             # Before the default ones, whose "<path:object_id>/" would take "1/withdraw".
             path(
                 "<path:object_id>/withdraw/",
@@ -174,7 +209,7 @@ class ReviewQueueMixin:
             return HttpResponseRedirect(f"{add}?start_from={record.pk}")
         return HttpResponseRedirect(page)
 
-    def queue_records(self, limit):
+    def queue_records(self, records, limit):
         raise NotImplementedError
 
     def queue_row(self, record):
@@ -209,16 +244,30 @@ class ReviewQueueMixin:
             raise PermissionDenied
         if request.method == "POST":
             return self._decide(request)
+        pillars = list(Pillar.objects.all())
+        pillar = next((p for p in pillars if str(p.pk) == request.GET.get("pillar")), None)
+        records = self.model.objects.all()
+        if pillar is not None:
+            records = records.filter(**{self.queue_pillar: pillar})
+        queued = list(self.queue_records(records, QUEUE_LENGTH))
+        # The record each one corrects, with its decision: what approving this does to it.
+        prefetch_related_objects(queued, "corrects__review")
+        claims = {
+            c.object_id: c
+            for c in ReviewClaim.objects.on(queued).active().select_related("reviewer")
+        }
         rows = [
             {
                 "record": record,
                 "mine": record.author_id == request.user.pk,
                 "author": person(record.author),
+                "claim": claims.get(record.pk),
+                "corrects_note": corrects_note(record) if record.corrects_id else "",
                 **self.queue_row(record),
             }
-            for record in self.queue_records(QUEUE_LENGTH)
+            for record in queued
         ]
-        pending = self.model.objects.pending()
+        pending = records.pending()
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
@@ -229,10 +278,44 @@ class ReviewQueueMixin:
             "pending_total": pending.count(),
             "yours_total": pending.filter(author=request.user).count(),
             "who_reviews": who_reviews(),
+            "pillars": pillars,
+            "pillar": pillar,
+            "claim_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_claim"),
         }
         return render(
             request, f"admin/{opts.app_label}/{opts.model_name}/review_queue.html", context
         )
+
+    @method_decorator(require_http_methods(["POST"]))
+    def claim_view(self, request):
+        """Takes or releases a record of the queue (services.claim, release), answered with a
+        message and the queue again, at the record."""
+        if not may_review(request.user):
+            raise PermissionDenied
+        form = ClaimForm(request.POST, records=self.model.objects.pending())
+        if not form.is_valid():
+            which = with_article(self.model.noun)
+            self.message_user(
+                request,
+                f"Nothing was taken: choose {which} of the queue (it may have been decided).",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(queue_url(self.model))
+        record = form.record
+        taking = form.cleaned_data["action"] == "claim"
+        try:
+            (claim if taking else release)(record, reviewer=request.user)
+        except ReviewRefused as refusal:
+            self.message_user(request, f"Nothing changed. {refusal}", messages.ERROR)
+        else:
+            done = (
+                f"You took {record.noun} #{record.pk}: the other reviewers see it is yours for "
+                "a day, or until you release it."
+                if taking
+                else f"You released {record.noun} #{record.pk}: another reviewer may take it."
+            )
+            self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(queue_url(self.model, record, request.POST.get("pillar")))
 
     def _decide(self, request):
         records = self.model.objects.select_related(self.model.subject, "author")
@@ -246,16 +329,25 @@ class ReviewQueueMixin:
                 messages.ERROR,
             )
             return HttpResponseRedirect(queue_url(self.model))
-        record, decision = form.record, form.cleaned_data["decision"]
+        record = form.record
+        decided = self.decide_on(
+            request,
+            record,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+        )
+        # Not decided: back at the record, whose comment may need writing again.
+        back_to = None if decided else record
+        return HttpResponseRedirect(queue_url(self.model, back_to, request.POST.get("pillar")))
+
+    def decide_on(self, request, record, *, decision, comment):
+        """Takes the user's decision on `record` through approve_or_return, and says how it
+        went in a message (_decided's words when it was taken). Returns whether it was."""
         try:
-            approve_or_return(
-                record,
-                reviewer=request.user,
-                decision=decision,
-                comment=form.cleaned_data["comment"],
-            )
+            approve_or_return(record, reviewer=request.user, decision=decision, comment=comment)
         except ReviewRefused as refusal:
             self.message_user(request, f"Nothing was decided. {refusal}", messages.ERROR)
+            return False
         except ValidationError as error:
             self.message_user(
                 request,
@@ -263,13 +355,12 @@ class ReviewQueueMixin:
                 f"{' '.join(error.messages)}",
                 messages.ERROR,
             )
-            return HttpResponseRedirect(queue_url(self.model, record))
-        else:
-            decided = self._decided(record, decision)
-            # The reviewer's "Recent actions" on the admin's home page, and the record's history.
-            self.log_change(request, record, decided)
-            self.message_user(request, decided, messages.SUCCESS)
-        return HttpResponseRedirect(queue_url(self.model))
+            return False
+        decided = self._decided(record, decision)
+        # The reviewer's "Recent actions" on the admin's home page, and the record's history.
+        self.log_change(request, record, decided)
+        self.message_user(request, decided, messages.SUCCESS)
+        return True
 
     def _decided(self, record, decision):
         which = f"{record.noun} #{record.pk} of {self.queue_subject(record)}"

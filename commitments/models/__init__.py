@@ -12,6 +12,7 @@ concept, each importing only modules listed before it.
 - figures: indicators' units and qualifiers, figures in words, progress toward a target.
 - indicators: indicators, their values, and the values' review.
 - briefing: the key messages of the briefing pack, and their review.
+- claims: a reviewer's claim on a pending reviewed record ("I'll take it").
 - bookkeeping: the data version, reminders sent, import receipts, idempotency keys.
 
 The rest of the project imports from the package (`from commitments.models import Commitment`),
@@ -111,6 +112,11 @@ from commitments.models.briefing import (
     BriefingMessageQuerySet,
     BriefingMessageReview,
 )
+from commitments.models.claims import (
+    CLAIM_LASTS,
+    ReviewClaim,
+    ReviewClaimQuerySet,
+)
 from commitments.models.bookkeeping import (
     DataVersion,
     IdempotencyKey,
@@ -122,6 +128,7 @@ from commitments.models.bookkeeping import (
 
 __all__ = [
     "AS_OF_COLUMNS",
+    "CLAIM_LASTS",
     "COUNTED_MESSAGE",
     "CURRENCY_CHOICES",
     "CURRENCY_MESSAGE",
@@ -175,6 +182,8 @@ __all__ = [
     "RecordQuerySet",
     "ReminderSent",
     "Review",
+    "ReviewClaim",
+    "ReviewClaimQuerySet",
     "ReviewDecision",
     "ReviewState",
     "ReviewedRecord",

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commitments.models import records
-from commitments.models.commitments import Commitment
+from commitments.models.commitments import Commitment, days_overdue
 from commitments.models.vocabulary import Status
 
 
@@ -145,6 +145,22 @@ class StatusUpdate(records.ReviewedRecord):
     @classmethod
     def observed_on_expression(cls):
         return F("as_of")
+
+    def back_dating(self, today=None):
+        """Why this update is stale the day it counts, in words ("dated 31 Aug 2026: 96 days
+        old, due every 90 days"), or "" when it is not: its as-of date is already further back
+        than its commitment's cadence (the staleness rule of Commitment.is_stale) on `today`,
+        today by default. Back-dating is allowed; a reviewer should know."""
+        today = today or timezone.localdate()
+        commitment = self.commitment
+        overdue = days_overdue(self.as_of, commitment.update_cadence_days, today)
+        if overdue is None or overdue <= 0:
+            return ""
+        age = (today - self.as_of).days
+        return (
+            f"dated {self.as_of:%d %b %Y}: {age} days old, due every "
+            f"{commitment.stale_after_days} days"
+        )
 
     def clean(self):
         errors = {}

@@ -5,7 +5,8 @@ derived current status cannot differ between them.
 
 One module per concept, in layers (none imports one listed after it): commitments (saving one,
 its search vector, its current status derived from its standing updates), review (the decision
-on a status update or an indicator value), assessments (recording a status update), indicators
+on a status update, an indicator value or a key message), claims (a reviewer taking a pending
+one), assessments (recording a status update), indicators
 (an indicator, recording its values),
 contributions, briefing (the briefing pack's key messages), status_imports (CSV imports of status updates), reminders (sending them). This
 package names every public name of them, so that `from commitments.services import
@@ -14,6 +15,10 @@ save_commitment` works wherever it did.
 
 from commitments.services.assessments import record_status_update as record_status_update
 from commitments.services.briefing import record_briefing_message as record_briefing_message
+from commitments.services.claims import NotTaken as NotTaken
+from commitments.services.claims import TakenByAnother as TakenByAnother
+from commitments.services.claims import claim as claim
+from commitments.services.claims import release as release
 from commitments.services.commitments import (
     COMMITMENT_EDITABLE_FIELDS as COMMITMENT_EDITABLE_FIELDS,
 )

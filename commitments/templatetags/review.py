@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from commitments.models import IndicatorValue, ReviewState, StatusUpdate
+from commitments.models import BriefingMessage, IndicatorValue, ReviewState, StatusUpdate
 
 register = template.Library()
 
@@ -12,12 +12,13 @@ register = template.Library()
 REVIEWED = [
     (StatusUpdate, "commitments.add_statusupdate"),
     (IndicatorValue, "commitments.add_indicatorvalue"),
+    (BriefingMessage, "commitments.add_briefingmessage"),
 ]
 
 
 @register.inclusion_tag("admin/commitments/review_summary.html", takes_context=True)
 def review_summary(context):
-    """Per kind of reviewed record (status updates, indicator values): for those who decide,
+    """Per kind of reviewed record (status updates, indicator values, key messages): for those who decide,
     how many they may review now (everyone's pending records but their own), linking to its
     queue; for those who record, their own records pending review, and those returned to them
     that no correction answers yet. A count query each."""
