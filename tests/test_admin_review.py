@@ -320,7 +320,7 @@ def test_the_home_page_counts_what_the_user_may_review_and_their_own_pending_upd
         '<strong class="review-count">1</strong> of your status updates pending review' in as_editor
     )
     assert (
-        '<strong class="review-count">1</strong> status updates returned to you for revision'
+        '<strong class="review-count">1</strong> status update returned to you for revision'
         in as_editor
     )
 
@@ -350,7 +350,7 @@ def test_the_home_page_counts_indicator_values_as_it_counts_updates(
         "review" in as_reviewer
     )
     assert (
-        '<strong class="review-count">1</strong> indicator values returned to you for revision'
+        '<strong class="review-count">1</strong> indicator value returned to you for revision'
         in as_editor
     )
 

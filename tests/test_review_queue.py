@@ -378,7 +378,7 @@ def test_key_messages_are_reviewed_in_the_shared_queue(client, analyst, reviewer
 
     messages_queue = reverse("admin:commitments_briefingmessage_review")
     assert (
-        f'<a href="{messages_queue}"><strong class="review-count">1</strong> briefing messages '
+        f'<a href="{messages_queue}"><strong class="review-count">1</strong> briefing message '
         "to review</a>" in home
     )
     assert f"{mil1.pillar.name}, pack of {message.as_of:%-d %b %Y}" in queue

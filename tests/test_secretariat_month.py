@@ -89,6 +89,8 @@ def test_a_month_of_the_secretariat(page, team, analyst, reviewer, hum1_indicato
     page.goto("/admin/")
     page.click("text=2 status updates to review")
     assert f"update-{wrong.pk}" not in page.content()
+    page.click(f"#update-{doubtful.pk} button[value=claim]")
+    assert "Taken by you since" in page.locator(f"#update-{doubtful.pk}").inner_text()
     page.click(f"#update-{meant.pk} button[value=approve]")
     assert "FTF-2 now shows “At risk”" in saved(page)
     page.fill(f"#comment-{doubtful.pk}", "Which report says it is completed?")
@@ -165,8 +167,9 @@ def test_a_month_of_the_secretariat(page, team, analyst, reviewer, hum1_indicato
     page.click("input[name=_save]")
     sign_in(page, reviewer)
     message = BriefingMessage.objects.get()
-    page.goto(f"/admin/commitments/briefingmessage/{message.pk}/change/")
-    page.locator("button[value=approve]").click()
+    page.goto("/admin/")
+    page.click("text=1 briefing message to review")
+    page.click(f"#message-{message.pk} button[value=approve]")
     message.refresh_from_db()
     assert message.review_state == "approved"
 

@@ -25,7 +25,7 @@ def review_summary(context):
     user = context["request"].user
     kinds = []
     for model, records_permission in REVIEWED:
-        kind = {"plural": model._meta.verbose_name_plural}
+        kind = {"singular": model._meta.verbose_name, "plural": model._meta.verbose_name_plural}
         records = model.objects.all()
         if user.has_perm("commitments.add_review"):
             kind["to_review"] = records.reviewable_by(user).count()
@@ -36,7 +36,7 @@ def review_summary(context):
             kind["mine_returned"] = mine.unanswered().count()
             kind["mine_pending_url"] = _mine(model, ReviewState.PENDING)
             kind["mine_returned_url"] = _mine(model, ReviewState.RETURNED)
-        if len(kind) > 1:
+        if "to_review" in kind or "mine_pending" in kind:
             kinds.append(kind)
     return {"kinds": kinds}
 
