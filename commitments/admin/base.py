@@ -64,12 +64,11 @@ def add_form_link(model_name, text, query, **attributes):
     return format_html('<a href="{}"{}>{}</a>', url, extra, text)
 
 
-def commitment_cut_short(commitment):
-    """A commitment in a list: its code, and its title cut short to the column (whole on
-    hover)."""
-    title = commitment.title
+def commitment_in_list(commitment):
+    """A commitment in a list: its code, and its title below it (admin.css gives it the
+    width)."""
     return format_html(
-        '{} <span class="cut-short" title="{}">{}</span>', commitment.code, title, title
+        '{} <span class="commitment-title">{}</span>', commitment.code, commitment.title
     )
 
 

@@ -322,11 +322,11 @@ class PartnerInline(admin.TabularInline):
 @admin.register(Commitment)
 class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     form = CommitmentForm
-    # Fits a 1280-pixel screen: long titles are cut short (whole on hover and on the page).
+    # Fits a 1280-pixel screen, the title given the width (admin.css).
     list_display = [
         "paragraph_display",
         "code",
-        "title_display",
+        "title",
         "pillar",
         "status_display",
         "progress_display",
@@ -334,7 +334,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "stale_display",
         "owner_display",
     ]
-    list_display_links = ["code", "title_display"]
+    list_display_links = ["code", "title"]
     list_filter = [
         OwnerListFilter,
         "pillar",
@@ -464,12 +464,6 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     def paragraph_display(self, commitment):
         """Where the commitment stands in its document: the list is in Roadmap order."""
         return commitment.paragraph
-
-    @admin.display(description="title", ordering="title")
-    def title_display(self, commitment):
-        return format_html(
-            '<span class="cut-short" title="{}">{}</span>', commitment.title, commitment.title
-        )
 
     def changelist_view(self, request, extra_context=None):
         extra = {"title": "Commitments, in Roadmap order (document, then paragraph)"}

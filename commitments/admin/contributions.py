@@ -12,7 +12,7 @@ from commitments.admin.base import (
     BoundedSearch,
     RecordAdmin,
     add_form_link,
-    commitment_cut_short,
+    commitment_in_list,
     own_page,
 )
 from commitments.models import Contribution, Partner, Pillar
@@ -121,7 +121,7 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
 
     @admin.display(description="commitment", ordering="commitment__code")
     def commitment_display(self, contribution):
-        return commitment_cut_short(contribution.commitment)
+        return commitment_in_list(contribution.commitment)
 
     @admin.display(description="contribution", ordering="kind")
     def what_display(self, contribution):
