@@ -161,3 +161,18 @@ def test_the_commitment_list_gives_the_title_the_width_at_1280_by_800(page, asse
     # Whole, on as many lines as it takes: nothing of it is hidden.
     assert title.evaluate("cell => cell.scrollWidth <= cell.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_a_large_amount_is_shown_in_words_as_it_is_typed(at_1280, roadmap, analyst):
+    page = at_1280
+    sign_in(page, analyst)
+    page.goto("/admin/commitments/contribution/add/")
+    words = page.locator("#id_amount + .number-words")
+
+    page.fill("#id_amount", "21,500,000,000")
+    assert words.inner_text() == "21.5 billion"
+    page.fill("#id_amount", "21 500 000")
+    assert words.inner_text() == "21.5 million"
+    page.fill("#id_amount", "21,5")
+    assert "a point for decimals" in words.inner_text()
+    screenshot(page, "amount-in-words")

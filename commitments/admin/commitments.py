@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -37,6 +38,7 @@ from commitments.models import (
     Status,
     StatusUpdate,
 )
+from commitments.numbers import GROUPED_DECIMALS
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
     COMMITMENT_SOURCE_FIELDS,
@@ -167,8 +169,12 @@ class IndicatorInline(IndicatorProgress, admin.TabularInline):
         "progress_display",
     ]
     readonly_fields = ["latest_display", "progress_display"]
+    formfield_overrides = {models.DecimalField: GROUPED_DECIMALS}
     extra = 0
     show_change_link = True
+
+    class Media:
+        js = ["commitments/number-words.js"]
 
 
 def _next_step(update, user):

@@ -3,6 +3,7 @@ with its review queue. The indicators on a commitment's page are in commitments.
 (IndicatorInline)."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Prefetch
 
 from commitments.admin.base import (
@@ -14,6 +15,7 @@ from commitments.admin.base import (
 )
 from commitments.admin.reviews import AuthorListFilter, ReviewQueueMixin, ReviewStateListFilter
 from commitments.models import Indicator, IndicatorValue
+from commitments.numbers import GROUPED_DECIMALS
 from commitments.services import record_indicator_value, save_indicator
 
 
@@ -58,6 +60,11 @@ class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
         ("Progress", {"fields": ["latest_display", "progress_display", "record_value_link"]}),
     ]
     readonly_fields = ["latest_display", "progress_display", "record_value_link"]
+    formfield_overrides = {models.DecimalField: GROUPED_DECIMALS}
+
+    class Media:
+        css = {"all": ["commitments/admin.css"]}
+        js = ["commitments/number-words.js"]
 
     @admin.display(description="baseline")
     def baseline_display(self, indicator):

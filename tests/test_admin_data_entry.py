@@ -1,0 +1,144 @@
+"""Recording contributions and indicator values in the admin as analysts type them: large
+numbers with thousands separators.
+(What the page shows as it is typed, and the list's widths: test_admin_browser.py.)"""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from commitments.models import Contribution, IndicatorValue
+from commitments.numbers import GroupedDecimalField, parse_number
+
+pytestmark = pytest.mark.django_db
+
+ADD_CONTRIBUTION = "/admin/commitments/contribution/add/"
+
+
+# Large numbers.
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("21500000000", Decimal("21500000000")),
+        ("21,500,000,000", Decimal("21500000000")),
+        ("21 500 000 000", Decimal("21500000000")),
+        ("21\u202f500\u202f000\u202f000", Decimal("21500000000")),  # narrow no-break space
+        ("21\u00a0500\u00a0000", Decimal("21500000")),  # no-break space
+        ("  1,234.56 ", Decimal("1234.56")),
+        ("21.5", Decimal("21.5")),
+        ("-1,000", Decimal("-1000")),
+        ("999", Decimal("999")),
+    ],
+)
+def test_a_number_may_group_its_thousands(typed, number):
+    assert parse_number(typed) == number
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("21,5", "Use a point for decimals: 21.5, not 21,5."),
+        ("1 234,56", "Use a point for decimals: 1 234.56, not 1 234,56."),
+        ("21.500.000", "with a point for decimals"),  # Europe's thousands
+        ("21,500 000", "one kind of separator"),
+        ("2,15,000", "thousands in groups of three"),
+        ("21 billion", "Enter a number such as 21500000"),
+    ],
+)
+def test_a_number_that_could_be_read_two_ways_is_refused_with_a_reason(typed, message):
+    with pytest.raises(ValidationError) as refusal:
+        parse_number(typed)
+
+    assert message in refusal.value.messages[0]
+
+
+def test_the_field_keeps_the_models_digits():
+    field = GroupedDecimalField(max_digits=5, decimal_places=2)
+
+    assert field.clean("999.99") == Decimal("999.99")
+    with pytest.raises(ValidationError, match="no more than 5 digits"):
+        field.clean("1,000.00")
+
+
+def add_funds(client, partner, commitment, amount, currency="EUR"):
+    return client.post(
+        ADD_CONTRIBUTION,
+        {
+            "partner": partner.pk,
+            "commitment": commitment.pk,
+            "kind": "funds_pledged",
+            "amount": amount,
+            "currency": currency,
+            "date": "2024-04-01",
+        },
+    )
+
+
+@pytest.mark.parametrize("typed", ["21,500,000,000", "21 500 000 000", "21500000000.00"])
+def test_the_admin_records_an_amount_typed_with_separators(client, analyst, nato, mil1, typed):
+    client.force_login(analyst)
+
+    response = add_funds(client, nato, mil1, typed)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Contribution.objects.get().amount == Decimal("21500000000")
+
+
+def test_the_admin_refuses_a_decimal_comma_and_records_nothing(client, analyst, nato, mil1):
+    client.force_login(analyst)
+
+    response = add_funds(client, nato, mil1, "21,5")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["amount"][0] == (
+        "Use a point for decimals: 21.5, not 21,5. Commas and spaces only group thousands "
+        "(21,500,000)."
+    )
+    assert not Contribution.objects.exists()
+
+
+def test_the_admin_records_an_indicator_value_typed_with_separators(
+    client, analyst, hum1_indicator
+):
+    client.force_login(analyst)
+
+    response = client.post(
+        "/admin/commitments/indicatorvalue/add/",
+        {
+            "indicator": hum1_indicator.pk,
+            "value": "25 000 000 000",
+            "qualifier": "nearly",
+            "as_of": "2024-04-01",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert IndicatorValue.objects.get().value == Decimal("25000000000")
+
+
+@pytest.mark.parametrize(
+    ("page", "field"),
+    [
+        (ADD_CONTRIBUTION, "amount"),
+        ("/admin/commitments/indicatorvalue/add/", "value"),
+        ("indicator", "baseline_value"),
+        ("indicator", "target_value"),
+    ],
+)
+def test_amount_and_value_fields_are_text_fields_that_show_the_number_in_words(
+    client, editor, hum1_indicator, page, field
+):
+    if page == "indicator":
+        page = f"/admin/commitments/indicator/{hum1_indicator.pk}/change/"
+    client.force_login(editor)
+
+    html = client.get(page).content.decode()
+
+    [tag] = re.findall(rf'<input type="[a-z]+" name="{field}"[^>]*>', html)
+    assert tag.startswith('<input type="text"')
+    assert 'inputmode="decimal"' in tag
+    assert "data-number-pattern=" in tag
+    assert "commitments/number-words.js" in html
