@@ -1,5 +1,5 @@
 """Recording contributions and indicator values in the admin as analysts type them: large
-numbers with thousands separators.
+numbers with thousands separators, the usual currencies first.
 (What the page shows as it is typed, and the list's widths: test_admin_browser.py.)"""
 
 import re
@@ -142,3 +142,48 @@ def test_amount_and_value_fields_are_text_fields_that_show_the_number_in_words(
     assert 'inputmode="decimal"' in tag
     assert "data-number-pattern=" in tag
     assert "commitments/number-words.js" in html
+
+
+# Currencies.
+
+
+def currency_groups(client):
+    field = client.get(ADD_CONTRIBUTION).context["adminform"].form.fields["currency"]
+    return [(group, [code for code, _ in codes]) for group, codes in field.choices[1:]]
+
+
+def test_the_usual_currencies_come_first_then_those_already_used(
+    client, analyst, nato, mil1, contribute
+):
+    contribute(nato, mil1, currency="JPY")
+    contribute(nato, mil1, currency="USD")
+    contribute(nato, mil1, currency="CHF")
+    client.force_login(analyst)
+
+    groups = currency_groups(client)
+
+    assert [(group, codes[:3]) for group, codes in groups] == [
+        ("Usual", ["EUR", "USD", "GBP"]),
+        ("Already used", ["CHF", "JPY"]),
+        ("Others", ["AED", "AFN", "ALL"]),
+    ]
+    others = groups[2][1]
+    assert {"EUR", "USD", "GBP", "CHF", "JPY"}.isdisjoint(others)
+    assert "HRK" in others  # withdrawn since the Roadmap, still accepted
+
+
+def test_before_any_contribution_the_usual_currencies_are_followed_by_the_rest(
+    client, analyst, roadmap
+):
+    client.force_login(analyst)
+
+    assert [group for group, _ in currency_groups(client)] == ["Usual", "Others"]
+
+
+def test_a_currency_from_the_rest_is_recorded(client, analyst, nato, mil1):
+    client.force_login(analyst)
+
+    response = add_funds(client, nato, mil1, "1,000", currency="NOK")
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Contribution.objects.get().currency == "NOK"

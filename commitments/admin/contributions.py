@@ -15,6 +15,7 @@ from commitments.admin.base import (
     commitment_in_list,
     own_page,
 )
+from commitments.currencies import grouped_choices
 from commitments.models import Contribution, Partner, Pillar
 from commitments.selectors import contribution_matrix
 from commitments.services import record_contribution
@@ -101,6 +102,12 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
         "correction_display",
         "correct_link_display",
     ]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "currency":
+            used = Contribution.objects.currencies_used()
+            kwargs["choices"] = [("", "---------"), *grouped_choices(used)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def page_extras(self, request, contribution):
         if self.has_add_permission(request):
