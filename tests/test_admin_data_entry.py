@@ -1,5 +1,6 @@
 """Recording contributions and indicator values in the admin as analysts type them: large
-numbers with thousands separators, the usual currencies first.
+numbers with thousands separators, the usual currencies first, indicators picked by the best
+match and told apart by unit and commitment.
 (What the page shows as it is typed, and the list's widths: test_admin_browser.py.)"""
 
 import re
@@ -8,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from commitments.models import Contribution, IndicatorValue
+from commitments.models import Contribution, Indicator, IndicatorValue
 from commitments.numbers import GroupedDecimalField, parse_number
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +188,60 @@ def test_a_currency_from_the_rest_is_recorded(client, analyst, nato, mil1):
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Contribution.objects.get().currency == "NOK"
+
+
+# The indicator picker.
+
+
+def autocomplete(client, term):
+    response = client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "commitments",
+            "model_name": "indicatorvalue",
+            "field_name": "indicator",
+            "term": term,
+        },
+    )
+    assert response.status_code == 200
+    return [result["text"] for result in response.json()["results"]]
+
+
+def test_the_indicator_picker_offers_whole_word_matches_first_with_unit_and_commitment(
+    client, analyst, roadmap
+):
+    client.force_login(analyst)
+
+    offered = autocomplete(client, "members")
+
+    assert offered[:2] == [
+        "Coalition members (count; POL-7)",
+        "Coalition service members who gave their lives in Operation Inherent Resolve "
+        "(people; Roadmap context)",
+    ]
+
+
+def test_the_indicator_picker_offers_the_whole_name_before_longer_ones(
+    client, analyst, roadmap, hum1_indicator
+):
+    Indicator.objects.create(
+        slug="coalition-members-states", name="Coalition members states", unit="count"
+    )
+    Indicator.objects.create(slug="members", name="Members", unit="count")
+    client.force_login(analyst)
+
+    offered = autocomplete(client, "MEMBERS")
+
+    assert offered[:2] == ["Members (count; Roadmap context)", "Coalition members (count; POL-7)"]
+
+
+def test_a_word_start_comes_before_a_match_inside_a_word(client, analyst, roadmap):
+    Indicator.objects.create(slug="a", name="Nonmembers", unit="count")
+    Indicator.objects.create(slug="b", name="Membership applications", unit="count")
+    client.force_login(analyst)
+
+    offered = autocomplete(client, "member")
+
+    assert offered.index("Membership applications (count; Roadmap context)") < offered.index(
+        "Nonmembers (count; Roadmap context)"
+    )

@@ -66,6 +66,20 @@ class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
         css = {"all": ["commitments/admin.css"]}
         js = ["commitments/number-words.js"]
 
+    def get_search_results(self, request, queryset, search_term):
+        """The best matches first (best_matches_first), for the indicator pickers' autocomplete;
+        a changelist orders its results by its own columns afterwards."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.select_related("commitment").best_matches_first(search_term), (
+            may_have_duplicates
+        )
+
+    def autocomplete_label(self, indicator):
+        """A choice in the indicator pickers (admin_site.LabelledAutocompleteJsonView): which
+        of two alike names is meant shows in the unit and the commitment."""
+        where = indicator.commitment.code if indicator.commitment_id else "Roadmap context"
+        return f"{indicator.name} ({indicator.unit_label}; {where})"
+
     @admin.display(description="baseline")
     def baseline_display(self, indicator):
         return indicator.baseline_phrase or "—"
@@ -118,6 +132,7 @@ class IndicatorValueAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mo
     search_fields = ["indicator__name", "indicator__commitment__code", "evidence_source"]
     autocomplete_fields = ["indicator", "corrects"]
     fields = INDICATOR_VALUE_FIELDS
+
     readonly_fields = [
         "author_display",
         "created_at",
