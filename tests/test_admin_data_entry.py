@@ -1,15 +1,18 @@
 """Recording contributions and indicator values in the admin as analysts type them: large
 numbers with thousands separators, the usual currencies first, indicators picked by the best
-match and told apart by unit and commitment.
+match and told apart by unit and commitment, and a commitment's page listing its contributions.
 (What the page shows as it is typed, and the list's widths: test_admin_browser.py.)"""
 
+import datetime
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from commitments.models import Contribution, Indicator, IndicatorValue
+from commitments.models import Commitment, Contribution, Indicator, IndicatorValue, Partner
 from commitments.numbers import GroupedDecimalField, parse_number
 
 pytestmark = pytest.mark.django_db
@@ -245,3 +248,55 @@ def test_a_word_start_comes_before_a_match_inside_a_word(client, analyst, roadma
     assert offered.index("Membership applications (count; Roadmap context)") < offered.index(
         "Nonmembers (count; Roadmap context)"
     )
+
+
+# A commitment's contributions, on its page.
+
+
+def commitment_page(client, commitment):
+    return client.get(f"/admin/commitments/commitment/{commitment.pk}/change/")
+
+
+def test_a_commitments_page_lists_its_contributions_with_links(
+    client, viewer, nato, mil1, contribute
+):
+    wrong = contribute(nato, mil1, amount=Decimal("21500000000"), currency="EUR")
+    right = contribute(nato, mil1, amount=Decimal("2150000000"), currency="EUR", corrects=wrong)
+    trained = contribute(
+        nato, mil1, kind="training", count=40, unit="instructors", date=datetime.date(2024, 3, 1)
+    )
+    elsewhere = contribute(nato, Commitment.objects.get(code="MIL-2"))
+    client.force_login(viewer)
+
+    html = commitment_page(client, mil1).content.decode()
+
+    for contribution in (wrong, right, trained):
+        assert f'/admin/commitments/contribution/{contribution.pk}/change/"' in html
+    assert f"/admin/commitments/contribution/{elsewhere.pk}/change/" not in html
+    assert "EUR 21,500,000,000.00" in html
+    assert "40 instructors" in html
+    assert "Funds pledged" in html
+    assert "1 Mar 2024" in html
+    assert f"Superseded</strong> by #{right.pk}" in html
+
+
+def test_a_commitment_without_contributions_says_so(client, viewer, mil1):
+    client.force_login(viewer)
+
+    assert "None yet." in commitment_page(client, mil1).content.decode()
+
+
+def test_a_commitments_page_takes_as_many_queries_whatever_its_contributions(
+    client, viewer, nato, mil1, contribute
+):
+    contribute(nato, mil1)
+    client.force_login(viewer)
+    with CaptureQueriesContext(connection) as one:
+        commitment_page(client, mil1)
+
+    for partner in Partner.objects.exclude(pk=nato.pk)[:5]:
+        contribute(partner, mil1, kind="equipment", count=3, unit="vehicles")
+    with CaptureQueriesContext(connection) as six:
+        commitment_page(client, mil1)
+
+    assert len(six) == len(one)

@@ -21,6 +21,7 @@ from commitments.admin.base import (
     RefusesDuplicates,
     add_form_link,
     correct_link,
+    correction_note,
     person,
     person_name,
     record_button,
@@ -31,6 +32,7 @@ from commitments.models import (
     MAX_CADENCE_DAYS,
     Commitment,
     CommitmentPartner,
+    Contribution,
     Indicator,
     PartnerRole,
     Review,
@@ -367,6 +369,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "stale_display",
         "assessment_display",
         "in_review_display",
+        "contributions_display",
         "version",
         "created_at",
         "updated_at",
@@ -398,6 +401,14 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
                 "their author approves them, or returned to their author. The approved history "
                 "is below.",
                 "fields": ["in_review_display"],
+            },
+        ),
+        (
+            "Contributions",
+            {
+                "description": "What partners contributed to it, newest first. Each is "
+                "recorded, and corrected, on its own page.",
+                "fields": ["contributions_display"],
             },
         ),
         ("Scope", {"fields": ["themes", "places"]}),
@@ -436,7 +447,8 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
                     {**options, "description": FIXED_ONCE_SAVED} if name == "Source" else options,
                 )
                 for name, options in fieldsets
-                if name not in {"Current status", "In review or returned", "Record"}
+                if name
+                not in {"Current status", "In review or returned", "Contributions", "Record"}
             ]
         elif request.user.has_perm("commitments.add_commitment"):
             (name, options), *rest = fieldsets
@@ -561,6 +573,17 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         assessed = commitment.current_status != Status.NOT_ASSESSED
         context = {"rows": rows, "assessed": assessed}
         return render_to_string("admin/commitments/commitment/in_review.html", context)
+
+    @admin.display(description="contributions")
+    def contributions_display(self, commitment):
+        """A read-only table, as in_review_display (not an inline: the commitment's form does
+        not depend on it). One query. A superseded contribution says by which correction."""
+        contributions = Contribution.objects.filter(commitment=commitment).for_display()
+        rows = [
+            {"contribution": contribution, "correction": correction_note(contribution)}
+            for contribution in contributions
+        ]
+        return render_to_string("admin/commitments/commitment/contributions.html", {"rows": rows})
 
     @admin.display(description="")
     def record_link(self, commitment):
