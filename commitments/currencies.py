@@ -180,3 +180,15 @@ WITHDRAWN_SINCE_THE_ROADMAP = {
 }
 
 CODES = CURRENT | frozenset(WITHDRAWN_SINCE_THE_ROADMAP)
+
+# Offered first when a contribution is recorded: the currencies most pledges are made in.
+USUAL = ("EUR", "USD", "GBP")
+
+
+def grouped_choices(used):
+    """The currencies as a form offers them, in groups: the usual ones (USUAL), then the others
+    already `used` in contributions, then the rest, the last two in alphabetical order."""
+    used = sorted(set(used) - set(USUAL))
+    rest = sorted(CODES - set(USUAL) - set(used))
+    groups = [("Usual", USUAL), ("Already used", used), ("Others", rest)]
+    return [(label, [(code, code) for code in codes]) for label, codes in groups if codes]

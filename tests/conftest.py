@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test import override_settings
 from knox.models import AuthToken
 
-from commitments.models import FUNDS_KINDS, Commitment, Contribution, Indicator
+from commitments.models import FUNDS_KINDS, Commitment, Contribution, Indicator, Partner
 from commitments.roadmap import SECTIONS, load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
 from commitments.services import (
@@ -140,6 +140,17 @@ def roadmap(db, _roadmap_rows):
 def hum1_indicator(roadmap):
     """The shipped indicator of HUM-1, as loaded: approximately US$20 billion raised."""
     return Indicator.objects.get(slug="humanitarian-and-stabilization-assistance-raised")
+
+
+@pytest.fixture
+def nato(roadmap):
+    """NATO, a partner the Roadmap ships."""
+    return Partner.objects.get(slug="nato")
+
+
+@pytest.fixture
+def mil1(roadmap):
+    return Commitment.objects.get(code="MIL-1")
 
 
 @pytest.fixture

@@ -147,3 +147,32 @@ def test_a_reviewer_approves_one_update_and_returns_another_with_a_comment(
     assert "Returned update" in page.locator(".messagelist").inner_text()
     assert "Nothing to review" in page.locator("#content").inner_text()
     assert Commitment.objects.get(code="MIL-3").current_status == "not_assessed"
+
+
+def test_the_commitment_list_gives_the_title_the_width_at_1280_by_800(page, assessed, analyst):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, analyst)
+
+    page.goto("/admin/commitments/commitment/")
+
+    screenshot(page, "commitment-list-titles")
+    title = page.locator("#result_list tbody tr td.field-title").first
+    assert title.evaluate("cell => cell.getBoundingClientRect().width") >= 300
+    # Whole, on as many lines as it takes: nothing of it is hidden.
+    assert title.evaluate("cell => cell.scrollWidth <= cell.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_a_large_amount_is_shown_in_words_as_it_is_typed(at_1280, roadmap, analyst):
+    page = at_1280
+    sign_in(page, analyst)
+    page.goto("/admin/commitments/contribution/add/")
+    words = page.locator("#id_amount + .number-words")
+
+    page.fill("#id_amount", "21,500,000,000")
+    assert words.inner_text() == "21.5 billion"
+    page.fill("#id_amount", "21 500 000")
+    assert words.inner_text() == "21.5 million"
+    page.fill("#id_amount", "21,5")
+    assert "a point for decimals" in words.inner_text()
+    screenshot(page, "amount-in-words")

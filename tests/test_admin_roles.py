@@ -76,7 +76,7 @@ def test_every_role_opens_a_version_in_the_history_of_reference_data(client, use
 
 @pytest.mark.parametrize(
     ("model", "typed_from"),
-    [("sourcedocument", "short_name"), ("pillar", "name"), ("place", "name")],
+    [("sourcedocument", "short_name"), ("pillar", "name"), ("place", "name"), ("partner", "name")],
 )
 def test_a_new_entrys_slug_is_typed_from_its_name(client, editor, model, typed_from):
     client.force_login(editor)

@@ -20,16 +20,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/contributions/"
 
 
-@pytest.fixture
-def nato(roadmap):
-    return Partner.objects.get(slug="nato")
-
-
-@pytest.fixture
-def mil1(roadmap):
-    return Commitment.objects.get(code="MIL-1")
-
-
 # Append-only, in the database.
 
 

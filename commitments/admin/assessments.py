@@ -16,7 +16,7 @@ from commitments.admin.base import (
     RecordAdmin,
     _readable,
     add_form_link,
-    commitment_cut_short,
+    commitment_in_list,
     correct_link,
     own_page,
     person,
@@ -211,7 +211,7 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
 
     @admin.display(description="commitment", ordering="commitment__code")
     def commitment_display(self, update):
-        return commitment_cut_short(update.commitment)
+        return commitment_in_list(update.commitment)
 
     @admin.display(description="correct it")
     def correct_link_display(self, update):

@@ -22,6 +22,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import STATUS_COLOURS, PartnerRole, search_words
+from commitments.numbers import GROUPED_DECIMALS
 
 # Evidence and document links are typed without a scheme more often than not; assume https.
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -64,12 +65,11 @@ def add_form_link(model_name, text, query, **attributes):
     return format_html('<a href="{}"{}>{}</a>', url, extra, text)
 
 
-def commitment_cut_short(commitment):
-    """A commitment in a list: its code, and its title cut short to the column (whole on
-    hover)."""
-    title = commitment.title
+def commitment_in_list(commitment):
+    """A commitment in a list: its code, and its title below it (admin.css gives it the
+    width)."""
     return format_html(
-        '{} <span class="cut-short" title="{}">{}</span>', commitment.code, title, title
+        '{} <span class="commitment-title">{}</span>', commitment.code, commitment.title
     )
 
 
@@ -162,9 +162,11 @@ class RecordAdmin(RecordColumns):
 
     class Media:
         css = {"all": ["commitments/admin.css"]}
+        # Amounts and values in words as they are typed (numbers.GroupedDecimalField).
+        js = ["commitments/number-words.js"]
 
-    # A record's evidence URL.
-    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    # A record's evidence URL; its amounts and values typed with thousands separators.
+    formfield_overrides = {**URL_FIELDS_ASSUME_HTTPS, models.DecimalField: GROUPED_DECIMALS}
 
     record_with = None
     # The field the add form dates today, and what a correction starts from: the values of the

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from commitments.admin.base import (
     RefusesDuplicates,
     add_form_link,
     correct_link,
+    correction_note,
     person,
     person_name,
     record_button,
@@ -30,6 +32,7 @@ from commitments.models import (
     MAX_CADENCE_DAYS,
     Commitment,
     CommitmentPartner,
+    Contribution,
     Indicator,
     PartnerRole,
     Review,
@@ -37,6 +40,7 @@ from commitments.models import (
     Status,
     StatusUpdate,
 )
+from commitments.numbers import GROUPED_DECIMALS
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
     COMMITMENT_SOURCE_FIELDS,
@@ -167,8 +171,12 @@ class IndicatorInline(IndicatorProgress, admin.TabularInline):
         "progress_display",
     ]
     readonly_fields = ["latest_display", "progress_display"]
+    formfield_overrides = {models.DecimalField: GROUPED_DECIMALS}
     extra = 0
     show_change_link = True
+
+    class Media:
+        js = ["commitments/number-words.js"]
 
 
 def _next_step(update, user):
@@ -322,11 +330,11 @@ class PartnerInline(admin.TabularInline):
 @admin.register(Commitment)
 class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     form = CommitmentForm
-    # Fits a 1280-pixel screen: long titles are cut short (whole on hover and on the page).
+    # Fits a 1280-pixel screen, the title given the width (admin.css).
     list_display = [
         "paragraph_display",
         "code",
-        "title_display",
+        "title",
         "pillar",
         "status_display",
         "progress_display",
@@ -334,7 +342,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "stale_display",
         "owner_display",
     ]
-    list_display_links = ["code", "title_display"]
+    list_display_links = ["code", "title"]
     list_filter = [
         OwnerListFilter,
         "pillar",
@@ -361,6 +369,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "stale_display",
         "assessment_display",
         "in_review_display",
+        "contributions_display",
         "version",
         "created_at",
         "updated_at",
@@ -392,6 +401,14 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
                 "their author approves them, or returned to their author. The approved history "
                 "is below.",
                 "fields": ["in_review_display"],
+            },
+        ),
+        (
+            "Contributions",
+            {
+                "description": "What partners contributed to it, newest first. Each is "
+                "recorded, and corrected, on its own page.",
+                "fields": ["contributions_display"],
             },
         ),
         ("Scope", {"fields": ["themes", "places"]}),
@@ -430,7 +447,8 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
                     {**options, "description": FIXED_ONCE_SAVED} if name == "Source" else options,
                 )
                 for name, options in fieldsets
-                if name not in {"Current status", "In review or returned", "Record"}
+                if name
+                not in {"Current status", "In review or returned", "Contributions", "Record"}
             ]
         elif request.user.has_perm("commitments.add_commitment"):
             (name, options), *rest = fieldsets
@@ -464,12 +482,6 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     def paragraph_display(self, commitment):
         """Where the commitment stands in its document: the list is in Roadmap order."""
         return commitment.paragraph
-
-    @admin.display(description="title", ordering="title")
-    def title_display(self, commitment):
-        return format_html(
-            '<span class="cut-short" title="{}">{}</span>', commitment.title, commitment.title
-        )
 
     def changelist_view(self, request, extra_context=None):
         extra = {"title": "Commitments, in Roadmap order (document, then paragraph)"}
@@ -561,6 +573,17 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         assessed = commitment.current_status != Status.NOT_ASSESSED
         context = {"rows": rows, "assessed": assessed}
         return render_to_string("admin/commitments/commitment/in_review.html", context)
+
+    @admin.display(description="contributions")
+    def contributions_display(self, commitment):
+        """A read-only table, as in_review_display (not an inline: the commitment's form does
+        not depend on it). One query. A superseded contribution says by which correction."""
+        contributions = Contribution.objects.filter(commitment=commitment).for_display()
+        rows = [
+            {"contribution": contribution, "correction": correction_note(contribution)}
+            for contribution in contributions
+        ]
+        return render_to_string("admin/commitments/commitment/contributions.html", {"rows": rows})
 
     @admin.display(description="")
     def record_link(self, commitment):

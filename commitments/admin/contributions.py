@@ -12,9 +12,10 @@ from commitments.admin.base import (
     BoundedSearch,
     RecordAdmin,
     add_form_link,
-    commitment_cut_short,
+    commitment_in_list,
     own_page,
 )
+from commitments.currencies import grouped_choices
 from commitments.models import Contribution, Partner, Pillar
 from commitments.selectors import contribution_matrix
 from commitments.services import record_contribution
@@ -102,6 +103,12 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
         "correct_link_display",
     ]
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "currency":
+            used = Contribution.objects.currencies_used()
+            kwargs["choices"] = [("", "---------"), *grouped_choices(used)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def page_extras(self, request, contribution):
         if self.has_add_permission(request):
             return ["correction_display", "correct_link_display"]
@@ -121,7 +128,7 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
 
     @admin.display(description="commitment", ordering="commitment__code")
     def commitment_display(self, contribution):
-        return commitment_cut_short(contribution.commitment)
+        return commitment_in_list(contribution.commitment)
 
     @admin.display(description="contribution", ordering="kind")
     def what_display(self, contribution):

@@ -3,6 +3,7 @@ with its review queue. The indicators on a commitment's page are in commitments.
 (IndicatorInline)."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Prefetch
 
 from commitments.admin.base import (
@@ -14,6 +15,7 @@ from commitments.admin.base import (
 )
 from commitments.admin.reviews import AuthorListFilter, ReviewQueueMixin, ReviewStateListFilter
 from commitments.models import Indicator, IndicatorValue
+from commitments.numbers import GROUPED_DECIMALS
 from commitments.services import record_indicator_value, save_indicator
 
 
@@ -58,6 +60,25 @@ class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
         ("Progress", {"fields": ["latest_display", "progress_display", "record_value_link"]}),
     ]
     readonly_fields = ["latest_display", "progress_display", "record_value_link"]
+    formfield_overrides = {models.DecimalField: GROUPED_DECIMALS}
+
+    class Media:
+        css = {"all": ["commitments/admin.css"]}
+        js = ["commitments/number-words.js"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The best matches first (best_matches_first), for the indicator pickers' autocomplete;
+        a changelist orders its results by its own columns afterwards."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.select_related("commitment").best_matches_first(search_term), (
+            may_have_duplicates
+        )
+
+    def autocomplete_label(self, indicator):
+        """A choice in the indicator pickers (admin_site.LabelledAutocompleteJsonView): which
+        of two alike names is meant shows in the unit and the commitment."""
+        where = indicator.commitment.code if indicator.commitment_id else "Roadmap context"
+        return f"{indicator.name} ({indicator.unit_label}; {where})"
 
     @admin.display(description="baseline")
     def baseline_display(self, indicator):
@@ -111,6 +132,7 @@ class IndicatorValueAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mo
     search_fields = ["indicator__name", "indicator__commitment__code", "evidence_source"]
     autocomplete_fields = ["indicator", "corrects"]
     fields = INDICATOR_VALUE_FIELDS
+
     readonly_fields = [
         "author_display",
         "created_at",

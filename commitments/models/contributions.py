@@ -46,6 +46,10 @@ COUNTED_MESSAGE = (
 class ContributionQuerySet(RecordQuerySet):
     """Reads of contributions: a record's (RecordQuerySet), counted as soon as recorded."""
 
+    def currencies_used(self):
+        """The currencies contributions are recorded in, each once."""
+        return self.exclude(currency="").values_list("currency", flat=True).order_by().distinct()
+
 
 class Contribution(Record):
     """What a partner (a Coalition member or an organisation) contributes to a commitment:

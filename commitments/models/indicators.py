@@ -5,8 +5,8 @@ Figures and progress: figures.py."""
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Concat, Length, Lower
 from django.utils import timezone
 
 from commitments.models import records
@@ -38,6 +38,27 @@ def _observed_on():
 
 
 class IndicatorQuerySet(models.QuerySet):
+    def best_matches_first(self, term):
+        """Ordered by how well the name matches `term`: the whole name, then the term as whole
+        words of it, then as the start of a word, then anywhere; the shorter name first within
+        each (so "members" finds "Coalition members" before "Coalition service members who gave
+        their lives"). Words are told apart by spaces, which both databases compare alike."""
+        term = " ".join(term.lower().split())
+        if not term:
+            return self
+        padded = Concat(Value(" "), Lower("name"), Value(" "))
+        return self.annotate(padded_name=padded).order_by(
+            Case(
+                When(name__iexact=term, then=0),
+                When(padded_name__contains=f" {term} ", then=1),
+                When(padded_name__contains=f" {term}", then=2),
+                default=3,
+            ),
+            Length("name"),
+            "name",
+            "pk",
+        )
+
     def context(self):
         """The Roadmap-level indicators: figures that describe the Coalition's past, no
         commitment's."""
