@@ -69,6 +69,7 @@ ACTION_OF_PAGE = {
     "history": "history",
     "simple_history": "history",
     "import": "add",  # status updates, from a CSV file
+    "withdraw": "withdraw",  # a pending record, by its author
 }
 # What the admin site's own pages do: a signed-in staff user may change their own password,
 # and sign out, which stamps their sign-in record (django-axes' access log) with the time.
@@ -76,6 +77,7 @@ OWN_PASSWORD, SIGN_OUT = "change own password", "sign out"
 # The review queue's Approve and Return: a decision (a Review) on someone else's pending update,
 # and, on approval, the commitment's current status derived again.
 DECIDE = "decide"
+WITHDRAW = "withdraw"
 DECISION_WRITES = {"commitments.Review", "commitments.Commitment"}
 # The same for indicator values and key messages: a decision on someone else's pending one,
 # nothing else.
@@ -85,7 +87,7 @@ DECISION_WRITES_OF = {
     BriefingMessage: {"commitments.BriefingMessageReview"},
 }
 # What each review queue posts the decided row as.
-DECIDED_FIELD = {StatusUpdate: "update", IndicatorValue: "value"}
+DECIDED_FIELD = {StatusUpdate: "update", IndicatorValue: "value", BriefingMessage: "message"}
 # Rows decided on from their own page ("<id>/decide/", its Approve and Return), not a queue.
 DECIDED_ON_THEIR_PAGE = {BriefingMessage}
 ACTION_OF_SITE_PAGE = {"password_change": OWN_PASSWORD, "logout": SIGN_OUT}
@@ -162,6 +164,10 @@ def allowed(role, user, post, model, written):
             and author != user.pk
             and {label for label, _ in written} <= DECISION_WRITES_OF[model]
         )
+    if post.action == WITHDRAW:
+        # Its author's own pending record, and no one else's (services.review.withdraw).
+        author = model.objects.values_list("author", flat=True).get(pk=post.decided)
+        return author == user.pk and {label for label, _ in written} <= DECISION_WRITES_OF[model]
     return may(role, post.action, model)
 
 
@@ -340,6 +346,10 @@ def posts_of(response, kind, rows, model):
         return page_decision_posts(response.wsgi_request, rows[model])
     if kind == "import":
         return import_posts(response, rows[model], action)
+    if kind == "withdraw":
+        row = rows[model]
+        mine = row.author_id == response.wsgi_request.user.pk
+        return [Post(WITHDRAW, {}, response.wsgi_request.path if mine else None, decided=row.pk)]
     adminform = context.get("adminform") or context.get("adminForm")
     form = adminform.form if adminform else context.get("form")
     if kind == "delete" and response.status_code == 200:
