@@ -31,6 +31,13 @@ def sign_in(page, user):
     )
 
 
+def choose(page, field, term, option):
+    """Picks `option` in the admin's autocomplete `field` (select2), after typing `term`."""
+    page.click(f"#id_{field} + .select2 .select2-selection")
+    page.fill(".select2-search__field", term)
+    page.click(f".select2-results__option:has-text({option!r})")
+
+
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -21,20 +21,13 @@ from commitments.models import (
     StatusUpdate,
 )
 from tests.factories import PartnerFactory
-from tests.test_admin_browser import screenshot, sign_in
+from tests.test_admin_browser import choose, screenshot, sign_in
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("review_required"),
 ]
-
-
-def choose(page, field, term, option):
-    """Picks `option` in the admin's autocomplete `field` (select2), after typing `term`."""
-    page.click(f"#id_{field} + .select2 .select2-selection")
-    page.fill(".select2-search__field", term)
-    page.click(f".select2-results__option:has-text({option!r})")
 
 
 def saved(page):

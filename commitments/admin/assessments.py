@@ -2,6 +2,8 @@
 in its review queue, imported from CSV (imports.py). A commitment's page is in
 commitments.py; the list of decisions in reviews.py."""
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -30,7 +32,7 @@ from commitments.admin.reviews import (
     review_badge,
     who_reviews,
 )
-from commitments.models import ReviewState, Status, StatusUpdate
+from commitments.models import Commitment, ReviewState, Status, StatusUpdate
 from commitments.selectors import current_status_after, review_queue
 from commitments.services import record_status_update
 
@@ -247,6 +249,26 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
     def decided_at_display(self, update):
         review = getattr(update, "review", None)
         return _readable(review.decided_at) if review else None
+
+    class Media:
+        # The add form's note on a back-dated update, as its date is typed (back_dating).
+        js = ["commitments/back-dating.js"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None and "as_of" in form.base_fields:
+            # What back-dating.js needs to say what StatusUpdate.back_dating will: today, and
+            # each commitment's cadence (its own, or the project's), in one query.
+            cadences = Commitment.objects.values_list("pk", "update_cadence_days")
+            form.base_fields["as_of"].widget.attrs.update(
+                {
+                    "data-today": timezone.localdate().isoformat(),
+                    "data-due-every": json.dumps(
+                        {pk: days or settings.STALE_AFTER_DAYS for pk, days in cadences}
+                    ),
+                }
+            )
+        return form
 
     def response_add(self, request, obj, post_url_continue=None):
         if back_dating := obj.back_dating():
