@@ -482,6 +482,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewerDecisionEnum": "commitments.models.records.REVIEWER_DECISIONS",
         "IndicatorUnitEnum": "commitments.models.IndicatorUnit",
         "DirectionEnum": "commitments.models.Direction",
+        # The timeline's intervals keep their name beside the matrix's wider choice.
+        "IntervalEnum": ["month", "quarter"],
+        "MatrixIntervalEnum": "commitments.selectors.INTERVALS",
     },
 }
 

@@ -1,20 +1,23 @@
 """The Roadmap at a glance (/summary/): commitments counted by current status, overall and per
-pillar, computed once per state of the data. The pillars' endpoints serve its `pillars`
-(reference.py); counts over time are time.py's."""
+pillar, and per group of one kind on request (?group_by=), computed once per state of the data.
+The pillars' endpoints serve its `pillars` (reference.py); counts over time are time.py's."""
 
 import hashlib
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.base import ConditionalGetMixin
 from commitments.api.fields import OptionalCharField, format_datetime
-from commitments.api.filters import FilterBackend, SummaryFilter, point_in_time
+from commitments.api.filters import FilterBackend, SummaryFilter, point_in_time, valid
 from commitments.models import Commitment, Pillar
-from commitments.selectors import cached, roadmap_summary
+from commitments.selectors import GROUP_BY, cached, counts_by_group, roadmap_summary
 
 # What an average progress is of: a mean of 70% over 1 commitment in 12 is not "70%" of all 12.
 PROGRESS_REPORTED_HELP = (
@@ -52,6 +55,30 @@ class PillarSerializer(serializers.ModelSerializer):
         return StatusCountsSerializer(pillar.status_counts).data
 
 
+class GroupCountsSerializer(StatusCountsSerializer):
+    """A group's counts: those of the summary filtered by that group (?place=<key>, ...)."""
+
+    def get_fields(self):
+        return {
+            "key": serializers.CharField(
+                help_text="The group's slug (an owner's login name): what the summary's filter "
+                "of that kind takes."
+            ),
+            "name": serializers.CharField(),
+            **super().get_fields(),
+        }
+
+
+GROUPS_HELP = (
+    "Present with group_by: every pillar, place, theme or partner (zero included, in the order "
+    "of their list), or every person who owns a commitment, each with the counts of the "
+    "commitments in it. A commitment in several places (themes, partners) counts in each, and "
+    "a place counts the commitments of the places within it (as ?place= finds them): the "
+    "groups' totals may add up to more than `total`. A commitment in none (no theme, no "
+    "owner) is in no group."
+)
+
+
 class SummarySerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
     total = serializers.IntegerField()
@@ -61,13 +88,18 @@ class SummarySerializer(serializers.Serializer):
     stale = serializers.IntegerField()
     latest_update_at = serializers.DateTimeField(allow_null=True)
     pillars = PillarSerializer(many=True)
+    group_by = serializers.ChoiceField(
+        choices=GROUP_BY, required=False, help_text="Present with group_by: its value."
+    )
+    groups = GroupCountsSerializer(many=True, required=False, help_text=GROUPS_HELP)
 
 
-def cached_summary(data_fingerprint, commitments=None, filters=(), when=None):
+def cached_summary(data_fingerprint, commitments=None, filters=(), when=None, group_by=None):
     """The summary's representation of `commitments` (all of them by default), computed once
     per state of the data and per set of `filters`, the (name, values) pairs that chose them
-    (as_of and known_on among them: `when`, their PointInTime); the pillars' endpoints serve
-    the unfiltered summary's `pillars`."""
+    (as_of and known_on among them: `when`, their PointInTime; group_by among them when
+    given: the groups it asks for); the pillars' endpoints serve the unfiltered summary's
+    `pillars`."""
 
     def compute():
         summary = roadmap_summary(commitments, when=when)
@@ -82,6 +114,12 @@ def cached_summary(data_fingerprint, commitments=None, filters=(), when=None):
             "latest_update_at": summary.latest_update_at,
             "pillars": summary.pillars,
         }
+        if group_by:
+            data["group_by"] = group_by
+            data["groups"] = [
+                {"key": group.key, "name": group.name, **_counts(group.counts)}
+                for group in counts_by_group(commitments, group_by, when=when)
+            ]
         return SummarySerializer(data).data
 
     name = "api-summary"
@@ -89,6 +127,23 @@ def cached_summary(data_fingerprint, commitments=None, filters=(), when=None):
         # A digest: a search may be longer than a cache key may be.
         name += ":" + hashlib.sha256(repr(filters).encode()).hexdigest()
     return cached(name, data_fingerprint, compute)
+
+
+def _counts(counts):
+    return {
+        name: getattr(counts, name)
+        for name in ("total", "by_status", "average_progress", "progress_reported", "stale")
+    }
+
+
+class GroupByForm(forms.Form):
+    group_by = forms.ChoiceField(
+        required=False,
+        choices=[(name, name) for name in GROUP_BY],
+        error_messages={
+            "invalid_choice": f"Unknown group_by '%(value)s': one of {', '.join(GROUP_BY)}."
+        },
+    )
 
 
 class SummaryView(ConditionalGetMixin, APIView):
@@ -101,7 +156,20 @@ class SummaryView(ConditionalGetMixin, APIView):
         description="Commitments counted by current status, overall and per pillar (every "
         "pillar, zero included), with average progress and how many need a new assessment. "
         "Takes the filters of the commitment list, but for `code` and `ordering`: the counts "
-        "are then of the commitments the list would give.",
+        "are then of the commitments the list would give. `group_by` adds the same counts "
+        "per pillar, place, theme, partner or owner, every group in one read (`groups`).",
+        parameters=[
+            OpenApiParameter(
+                "group_by",
+                OpenApiTypes.STR,
+                enum=GROUP_BY,
+                description="Count per group of this kind as well (`groups`), each group "
+                "counted as the summary filtered by it would count (?place=<key>, ...), with "
+                "the other filters, as_of and known_on applied. A commitment in several places "
+                "(themes, partners) counts in each, and a place counts the places within it. "
+                "owner: signed-in staff only, as the owner filter by login name.",
+            )
+        ],
         responses=SummarySerializer,
         filters=True,  # a single object, which drf-spectacular would give no filters
     )
@@ -111,8 +179,14 @@ class SummaryView(ConditionalGetMixin, APIView):
             commitments = commitments.as_of(when.as_of, when.known_on)
         for backend in self.filter_backends:  # a bad value is a 400, as on the list
             commitments = backend().filter_queryset(request, commitments, self)
+        group_by = valid(GroupByForm(request.query_params)).cleaned_data["group_by"]
+        if group_by == "owner" and not (request.user.is_authenticated and request.user.is_staff):
+            # Login names are no business of the public (filters.CommitmentFilter.filter_owner).
+            raise PermissionDenied("Only signed-in staff count commitments by owner.")
         filters = self._filters(request)
-        data = cached_summary(self.data_fingerprint, commitments, filters, when)
+        if group_by:
+            filters = (*filters, ("group_by", (group_by,)))
+        data = cached_summary(self.data_fingerprint, commitments, filters, when, group_by)
         # The time the figures are as of, the same for every response with the same ETag.
         generated_at = format_datetime(self.last_modified)
         return Response({**data, "generated_at": generated_at})

@@ -8,6 +8,7 @@ from commitments.api import (
     contributions,
     indicator_values,
     indicators,
+    matrix,
     reference,
     summary,
     time,
@@ -31,6 +32,8 @@ router.register(
 )
 
 urlpatterns = [
+    # Before the router's, whose commitment detail would take "matrix" for a code.
+    path("commitments/matrix/", matrix.MatrixView.as_view(), name="matrix"),
     path(
         "commitments/<str:code>/updates/",
         updates.CommitmentUpdatesView.as_view(),

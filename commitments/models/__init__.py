@@ -13,6 +13,7 @@ concept, each importing only modules listed before it.
 - indicators: indicators, their values, and the values' review.
 - briefing: the key messages of the briefing pack, and their review.
 - claims: a reviewer's claim on a pending reviewed record ("I'll take it").
+- events: the stream of changes readers and webhooks are told of.
 - bookkeeping: the data version, reminders sent, import receipts, idempotency keys.
 
 The rest of the project imports from the package (`from commitments.models import Commitment`),
@@ -117,6 +118,7 @@ from commitments.models.claims import (
     ReviewClaim,
     ReviewClaimQuerySet,
 )
+from commitments.models.events import PUBLIC_EVENT_TYPES, Event, EventQuerySet, EventType
 from commitments.models.bookkeeping import (
     DataVersion,
     IdempotencyKey,
@@ -142,6 +144,7 @@ __all__ = [
     "MAX_DISPLAY_ORDER",
     "MAX_PARAGRAPH",
     "PROGRESS_PLACES",
+    "PUBLIC_EVENT_TYPES",
     "SEARCH_CONFIG",
     "SEARCH_MAX_LENGTH",
     "SEARCH_MAX_WORDS",
@@ -163,6 +166,9 @@ __all__ = [
     "ContributionQuerySet",
     "DataVersion",
     "Direction",
+    "Event",
+    "EventQuerySet",
+    "EventType",
     "IdempotencyKey",
     "IdempotencyKeyQuerySet",
     "ImportReceipt",

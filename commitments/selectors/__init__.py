@@ -4,7 +4,8 @@ Each function runs a fixed number of queries, whatever the amount of data.
 
 One module per concept, in layers (none imports one listed after it): raw_sql (values read by
 raw SQL), commitments (a page's related rows), summary (counts by status, as of a day, changes,
-timeline), contributions (the matrix), briefing_pack (the briefing pack's read), cache (the
+timeline), matrix (each commitment's state at each interval's end), facets (the summary's counts
+per group), contributions (the matrix), briefing_pack (the briefing pack's read), cache (the
 data version and the cache keyed by it), history (a commitment's edits), review (the review
 queue), reminders. This package names every public name of them, so that `from
 commitments.selectors import data_version` works wherever it did.
@@ -30,11 +31,17 @@ from commitments.selectors.contributions import MATRIX_COLUMNS as MATRIX_COLUMNS
 from commitments.selectors.contributions import ContributionMatrix as ContributionMatrix
 from commitments.selectors.contributions import ContributionTotals as ContributionTotals
 from commitments.selectors.contributions import contribution_matrix as contribution_matrix
+from commitments.selectors.facets import GROUP_BY as GROUP_BY
+from commitments.selectors.facets import GroupCounts as GroupCounts
+from commitments.selectors.facets import counts_by_group as counts_by_group
 from commitments.selectors.history import HISTORY_CHANGE_TYPES as HISTORY_CHANGE_TYPES
 from commitments.selectors.history import PEOPLE as PEOPLE
 from commitments.selectors.history import RELATED_BY_NAME as RELATED_BY_NAME
 from commitments.selectors.history import HistoricalChange as HistoricalChange
 from commitments.selectors.history import changes_of as changes_of
+from commitments.selectors.matrix import MatrixRow as MatrixRow
+from commitments.selectors.matrix import StatusMatrix as StatusMatrix
+from commitments.selectors.matrix import status_matrix as status_matrix
 from commitments.selectors.reminders import REMINDER_HORIZON_DAYS as REMINDER_HORIZON_DAYS
 from commitments.selectors.reminders import DueCommitment as DueCommitment
 from commitments.selectors.reminders import Reminder as Reminder
@@ -43,6 +50,7 @@ from commitments.selectors.review import CurrentStatus as CurrentStatus
 from commitments.selectors.review import current_status_after as current_status_after
 from commitments.selectors.review import review_queue as review_queue
 from commitments.selectors.summary import INTERVAL_MONTHS as INTERVAL_MONTHS
+from commitments.selectors.summary import INTERVALS as INTERVALS
 from commitments.selectors.summary import Changes as Changes
 from commitments.selectors.summary import CommitmentChange as CommitmentChange
 from commitments.selectors.summary import CommitmentState as CommitmentState

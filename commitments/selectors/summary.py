@@ -311,27 +311,34 @@ def changes_between(commitments, start, end, *, known_on=None, update_columns=()
     )
 
 
-INTERVAL_MONTHS = {"month": 1, "quarter": 3}
+# Intervals of whole months; a week is its own (Monday to Sunday, as ISO 8601 counts them).
+INTERVAL_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+INTERVALS = ["week", *INTERVAL_MONTHS]
 
 
 def interval_start(day, interval, back=0):
-    """The first day of the month or quarter (`interval`) that holds `day`, or of the one
-    `back` intervals before it."""
+    """The first day of the week, month, quarter or year (`interval`) that holds `day`, or of
+    the one `back` intervals before it."""
+    if interval == "week":
+        return day - datetime.timedelta(days=day.weekday(), weeks=back)
     months = INTERVAL_MONTHS[interval]
     index = day.year * 12 + (day.month - 1) // months * months - back * months
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def interval_count(start, end, interval):
-    """How many months or quarters (`interval`) hold some day from `start` to `end`."""
-    months = INTERVAL_MONTHS[interval]
+    """How many weeks, months, quarters or years (`interval`) hold some day from `start` to
+    `end`."""
     first, last = interval_start(start, interval), interval_start(end, interval)
+    if interval == "week":
+        return (last - first).days // 7 + 1
+    months = INTERVAL_MONTHS[interval]
     return ((last.year - first.year) * 12 + last.month - first.month) // months + 1
 
 
 def interval_ends(start, end, interval):
-    """The last day of each month or quarter (`interval`) from the one holding `start` to the
-    one holding `end`; the last is `end` itself."""
+    """The last day of each week, month, quarter or year (`interval`) from the one holding
+    `start` to the one holding `end`; the last is `end` itself."""
     ends = []
     for back in range(interval_count(start, end, interval) - 1, 0, -1):
         next_start = interval_start(end, interval, back=back - 1)
@@ -346,7 +353,7 @@ class TimelinePoint:
 
 
 def roadmap_timeline(commitments, start, end, interval, *, known_on=None):
-    """`commitments` (a queryset) counted by status at the end of each month or quarter from
+    """`commitments` (a queryset) counted by status at the end of each interval from
     `start` to `end` (interval_ends), with average progress and staleness, as known on
     `known_on` (now without it). One query (status_counts_on), whatever the number of
     intervals and the length of the history."""

@@ -26,6 +26,7 @@ from commitments.services.commitments import COMMITMENT_SOURCE_FIELDS as COMMITM
 from commitments.services.commitments import StaleVersion as StaleVersion
 from commitments.services.commitments import save_commitment as save_commitment
 from commitments.services.contributions import record_contribution as record_contribution
+from commitments.services.events import record_event as record_event
 from commitments.services.indicators import record_indicator_value as record_indicator_value
 from commitments.services.indicators import save_indicator as save_indicator
 from commitments.services.reminders import RemindersInterrupted as RemindersInterrupted

@@ -1,0 +1,97 @@
+"""Events: one append-only stream of what changed for the API's readers and the secretariat's
+other systems (GET /api/v1/events/, and the webhooks that deliver each event).
+
+An event is written in the same transaction as the change it describes (services.events.record),
+so a change is never visible without its event, nor an event without its change. It carries the
+affected object's representation at that moment, as the API gave it then: a reader who missed the
+change can rebuild it from the event alone. Events are never changed or deleted (database
+triggers, migration 0032)."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class EventType(models.TextChoices):
+    """What happened. The public ones change what anonymous readers see; the others are for
+    staff with the view permission (review work in progress)."""
+
+    UPDATE_SUBMITTED = "update.submitted", "Status update submitted"
+    UPDATE_APPROVED = "update.approved", "Status update approved"
+    UPDATE_RETURNED = "update.returned", "Status update returned"
+    UPDATE_WITHDRAWN = "update.withdrawn", "Status update withdrawn"
+    COMMITMENT_CREATED = "commitment.created", "Commitment created"
+    COMMITMENT_CHANGED = "commitment.changed", "Commitment changed"
+    CONTRIBUTION_RECORDED = "contribution.recorded", "Contribution recorded"
+    CONTRIBUTION_CORRECTED = "contribution.corrected", "Contribution corrected"
+    INDICATOR_CREATED = "indicator.created", "Indicator created"
+    INDICATOR_CHANGED = "indicator.changed", "Indicator changed"
+    VALUE_SUBMITTED = "indicator_value.submitted", "Indicator value submitted"
+    VALUE_APPROVED = "indicator_value.approved", "Indicator value approved"
+    VALUE_RETURNED = "indicator_value.returned", "Indicator value returned"
+    VALUE_WITHDRAWN = "indicator_value.withdrawn", "Indicator value withdrawn"
+
+
+# What anonymous readers see: the rest is review work in progress.
+PUBLIC_EVENT_TYPES = frozenset(
+    {
+        EventType.UPDATE_APPROVED,
+        EventType.COMMITMENT_CREATED,
+        EventType.COMMITMENT_CHANGED,
+        EventType.CONTRIBUTION_RECORDED,
+        EventType.CONTRIBUTION_CORRECTED,
+        EventType.INDICATOR_CREATED,
+        EventType.INDICATOR_CHANGED,
+        EventType.VALUE_APPROVED,
+    }
+)
+
+
+class EventQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(public=True)
+
+    def visible_to(self, user):
+        """Public events for everyone; all of them for staff who may view events."""
+        if user.is_authenticated and user.has_perm("commitments.view_event"):
+            return self
+        return self.public()
+
+
+class Event(models.Model):
+    """One change, as its readers are told of it. Its id is its place in the stream (a cursor
+    walks it in id order); `type` says what happened, `subject_url` to what (the API's URL of
+    the object), and `data` what the object was just after."""
+
+    id = models.BigAutoField(primary_key=True)
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    public = models.BooleanField(
+        help_text="Whether anonymous readers see it (an approval, an edit); review work in "
+        "progress is for staff."
+    )
+    subject_url = models.CharField(
+        max_length=200,
+        help_text="The API's path of the object it is about, e.g. /api/v1/updates/12/.",
+    )
+    # For the filters: the commitment it concerns (and through it the pillar), if any.
+    commitment = models.ForeignKey(
+        "commitments.Commitment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+    )
+    data = models.JSONField(help_text="The object's representation just after the change.")
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["commitment", "id"], name="event_commitment_idx"),
+            models.Index(fields=["type", "id"], name="event_type_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.type} {self.subject_url}"
