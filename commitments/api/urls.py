@@ -9,6 +9,7 @@ from commitments.api import (
     indicator_values,
     indicators,
     reference,
+    snapshot,
     summary,
     time,
     updates,
@@ -39,6 +40,7 @@ urlpatterns = [
     path("summary/", summary.SummaryView.as_view(), name="summary"),
     path("summary/timeline/", time.TimelineView.as_view(), name="timeline"),
     path("changes/", time.ChangesView.as_view(), name="changes"),
+    path("snapshot/", snapshot.SnapshotView.as_view(), name="snapshot"),
     path("statuses/", reference.StatusesView.as_view(), name="statuses"),
     path(
         "contribution-kinds/",
