@@ -11,7 +11,11 @@ import zipfile
 import frictionless
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from commitments.api import snapshot
 from commitments.api.snapshot import write_directory
 from commitments.models import Commitment, Indicator, Partner
 from commitments.services import approve_or_return
@@ -170,3 +174,26 @@ def test_the_command_writes_a_directory_or_a_zip(history, tmp_path):
     assert _tables((tmp_path / "s.zip").read_bytes())["updates"][0]["id"] == str(
         history["first"].pk
     )
+
+
+def test_the_snapshot_reads_a_query_a_resource_and_batch(history, tmp_path, monkeypatch):
+    """The data version, then a query per resource (two for the reviews, which read the
+    updates and the values again), and one for the related rows of each batch of commitments,
+    whatever the number of rows: with batches of 10, three for the 29 commitments."""
+    monkeypatch.setattr(snapshot, "BATCH", 10)
+    with CaptureQueriesContext(connection) as queries:
+        write_directory(datetime.date(2026, 11, 30), tmp_path)
+    reads = [query["sql"] for query in queries if query["sql"].startswith(("SELECT", "WITH"))]
+    assert len(reads) == 1 + len(snapshot.RESOURCES) + 1 + 3
+
+
+# It commits for real: its status update is erased afterwards (append-only).
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_erasable_history")
+def test_the_snapshot_is_read_in_a_transaction_of_its_own(commitment, record, tmp_path):
+    """Outside any transaction (the command's, a request's), it begins its own: on PostgreSQL
+    one that reads a single state of the database."""
+    update = record(commitment, as_of=datetime.date(2026, 3, 1))  # approved: review is off
+    write_directory(timezone.localdate(), tmp_path)
+    with (tmp_path / "data" / "updates.csv").open(encoding="utf-8") as table:
+        assert [row["id"] for row in csv.DictReader(table)] == [str(update.pk)]

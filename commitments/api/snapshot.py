@@ -14,6 +14,7 @@ Rows are read off a server-side cursor a batch at a time and written as they com
 stays bounded however large the history. It is in api/ because it is a representation of the
 API's reads, served by SnapshotView and written by `manage.py snapshot`."""
 
+import contextlib
 import csv
 import datetime
 import io
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
@@ -376,10 +378,10 @@ def _links(through, tag, serializer):
     return batches
 
 
-def _all(model, serializer):
+def _all(queryset, serializer):
     # Reference data as it is now: every row a record of the day may name is still there
     # (they are protected from deletion while named).
-    return lambda as_of: _batched(model.objects.order_by("pk"), _serialized(serializer))
+    return lambda as_of: _batched(queryset.order_by("pk"), _serialized(serializer))
 
 
 def _without_review(serializer):
@@ -394,7 +396,7 @@ RESOURCES = [
         "Pillars",
         "The Roadmap's lines of effort, in display order.",
         SnapshotPillarSerializer,
-        _all(Pillar, SnapshotPillarSerializer),
+        _all(Pillar.objects.all(), SnapshotPillarSerializer),
         primary_key=["slug"],
     ),
     Resource(
@@ -402,7 +404,7 @@ RESOURCES = [
         "Themes",
         "Cross-cutting tags of commitments.",
         ThemeSerializer,
-        _all(Theme, ThemeSerializer),
+        _all(Theme.objects.all(), ThemeSerializer),
         primary_key=["slug"],
     ),
     Resource(
@@ -410,7 +412,7 @@ RESOURCES = [
         "Places",
         "Places commitments concern, each with the place it lies in.",
         PlaceSerializer,
-        _all(Place, PlaceSerializer),
+        _all(Place.objects.select_related("parent"), PlaceSerializer),
         primary_key=["slug"],
         foreign_keys={"parent": "places.slug"},
     ),
@@ -419,7 +421,7 @@ RESOURCES = [
         "Partners",
         "Who works with the Coalition or within it.",
         PartnerSerializer,
-        _all(Partner, PartnerSerializer),
+        _all(Partner.objects.all(), PartnerSerializer),
         primary_key=["slug"],
     ),
     Resource(
@@ -427,7 +429,7 @@ RESOURCES = [
         "Source documents",
         "The documents commitments and baselines are quoted from.",
         SourceDocumentSerializer,
-        _all(SourceDocument, SourceDocumentSerializer),
+        _all(SourceDocument.objects.all(), SourceDocumentSerializer),
         primary_key=["slug"],
     ),
     Resource(
@@ -564,11 +566,31 @@ def descriptor(as_of):
 
 
 def members(as_of):
-    """(path in the package, chunks of bytes) of each file of the snapshot of `as_of`."""
-    metadata = json.dumps(descriptor(as_of), indent=2, ensure_ascii=False).encode()
-    yield "datapackage.json", [metadata]
-    for resource in RESOURCES:
-        yield resource.path, resource.csv_chunks(as_of)
+    """(path in the package, chunks of bytes) of each file of the snapshot of `as_of`, read
+    in one transaction: see consistent_reads."""
+    with consistent_reads():
+        metadata = json.dumps(descriptor(as_of), indent=2, ensure_ascii=False).encode()
+        yield "datapackage.json", [metadata]
+        for resource in RESOURCES:
+            yield resource.path, resource.csv_chunks(as_of)
+
+
+@contextlib.contextmanager
+def consistent_reads():
+    """The resources are read by a query each, one after the other: a write between two of
+    them (an update approved today, on a snapshot of today) would leave a key naming a row the
+    package does not hold. So they are read in one transaction, which on PostgreSQL is
+    REPEATABLE READ: every query sees the database as the first one did. (SQLite's transaction
+    reads one state of the database already. Inside a transaction begun earlier, a test's, the
+    isolation cannot be changed any more and is left as it is.)"""
+    alias = router.db_for_read(Commitment)
+    connection = connections[alias]
+    began_here = not connection.in_atomic_block
+    with transaction.atomic(using=alias):
+        if began_here and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def write_directory(as_of, directory):
