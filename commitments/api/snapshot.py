@@ -109,7 +109,7 @@ class CommitmentPartnerSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=CommitmentPartner._meta.get_field("role").choices)
 
 
-class ReviewSerializer(serializers.Serializer):
+class PublicReviewSerializer(serializers.Serializer):
     """The public part of the decision on an approved status update or indicator value: who
     approved it (as the public API names them), their remark, and when."""
 
@@ -525,7 +525,7 @@ RESOURCES = [
         "Reviews",
         "The public part of the approval of each status update and indicator value of the "
         "package (four eyes): who approved it, their remark, when.",
-        ReviewSerializer,
+        PublicReviewSerializer,
         _reviews,
         primary_key=["id"],
         foreign_keys={"update": "updates.id", "indicator_value": "indicator_values.id"},
