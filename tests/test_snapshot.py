@@ -198,3 +198,11 @@ def test_the_snapshot_is_read_in_a_transaction_of_its_own(commitment, record, tm
     write_directory(timezone.localdate(), tmp_path)
     with (tmp_path / "data" / "updates.csv").open(encoding="utf-8") as table:
         assert [row["id"] for row in csv.DictReader(table)] == [str(update.pk)]
+
+
+def test_the_same_data_give_the_same_zip_byte_for_byte(history, api):
+    """As its ETag promises: the package is dated by the data's last change."""
+    first, second = (
+        b"".join(api.get(URL, {"as_of": "2026-11-30"}).streaming_content) for _ in range(2)
+    )
+    assert first == second

@@ -548,8 +548,9 @@ RESOURCES = [
 ]
 
 
-def descriptor(as_of):
-    """datapackage.json's content for the snapshot of `as_of`."""
+def descriptor(as_of, version, created):
+    """datapackage.json's content for the snapshot of `as_of`, read at the data `version`
+    that `created` (a time) brought about."""
     return {
         "profile": "tabular-data-package",
         "name": PACKAGE_NAME,
@@ -558,21 +559,28 @@ def descriptor(as_of):
         "indicators and values, contributions and reference data, as the public API shows them "
         f"as of {as_of:%Y-%m-%d} and as they were known at the end of that day.",
         "version": PACKAGE_VERSION,
-        "created": timezone.now().isoformat(timespec="seconds"),
+        "created": created.isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
-        "data_version": data_version()[0],
+        "data_version": version,
         "resources": [resource.descriptor() for resource in RESOURCES],
     }
 
 
 def members(as_of):
-    """(path in the package, chunks of bytes) of each file of the snapshot of `as_of`, read
-    in one transaction: see consistent_reads."""
+    """(path in the package, time it was created, chunks of bytes) of each file of the
+    snapshot of `as_of`, read in one transaction (see consistent_reads).
+
+    The same data give the same bytes, as the ETag (of the data version) promises: the package
+    is dated by the last change of the data it holds, not by the time it was written."""
     with consistent_reads():
-        metadata = json.dumps(descriptor(as_of), indent=2, ensure_ascii=False).encode()
-        yield "datapackage.json", [metadata]
+        version, changed_at = data_version()
+        created = timezone.localtime(
+            changed_at or timezone.make_aware(datetime.datetime.combine(as_of, datetime.time()))
+        )
+        metadata = json.dumps(descriptor(as_of, version, created), indent=2, ensure_ascii=False)
+        yield "datapackage.json", created, [metadata.encode()]
         for resource in RESOURCES:
-            yield resource.path, resource.csv_chunks(as_of)
+            yield resource.path, created, resource.csv_chunks(as_of)
 
 
 @contextlib.contextmanager
@@ -598,7 +606,7 @@ def write_directory(as_of, directory):
     path."""
     directory = Path(directory)
     (directory / DATA_DIR).mkdir(parents=True, exist_ok=True)
-    for name, chunks in members(as_of):
+    for name, _, chunks in members(as_of):
         with (directory / name).open("wb") as file:
             file.writelines(chunks)
     return directory / "datapackage.json"
@@ -607,10 +615,9 @@ def write_directory(as_of, directory):
 def write_zip(as_of, file):
     """Writes the package as a ZIP into `file` (a binary file, seekable or not), a member at a
     time, compressed as it is written."""
-    stamp = timezone.localtime().timetuple()[:6]
     with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, chunks in members(as_of):
-            info = zipfile.ZipInfo(name, date_time=stamp)
+        for name, created, chunks in members(as_of):
+            info = zipfile.ZipInfo(name, date_time=created.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(info, "w", force_zip64=True) as member:
                 for chunk in chunks:
