@@ -14,7 +14,7 @@ CLIENTS := var/clients
 DEV := DEBUG=$${DEBUG:-true}
 
 .PHONY: install system-libraries run test lint format schema clients client-test check-deploy fuzz fault-test \
-	bench screenshot clean
+	bench screenshot snapshot clean
 
 # Re-installs whenever pyproject.toml changes.
 $(INSTALLED): pyproject.toml
@@ -94,6 +94,11 @@ check-deploy: $(INSTALLED)
 	DEBUG=false ALLOWED_HOSTS=roadmap.example.org \
 	SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+# Writes the dated snapshot for warehouses (a Frictionless Data Package, as GET
+# /api/v1/snapshot/ serves it) into var/snapshot/: today's, or AS_OF=YYYY-MM-DD's.
+snapshot: $(INSTALLED)
+	$(DEV) $(MANAGE) snapshot --output var/snapshot $(if $(AS_OF),--as-of $(AS_OF))
 
 # Fuzzes the API from its OpenAPI schema (schemathesis) against gunicorn on PostgreSQL.
 fuzz: $(INSTALLED)

@@ -10,6 +10,7 @@ from commitments.api import (
     indicators,
     matrix,
     reference,
+    snapshot,
     summary,
     time,
     updates,
@@ -42,6 +43,7 @@ urlpatterns = [
     path("summary/", summary.SummaryView.as_view(), name="summary"),
     path("summary/timeline/", time.TimelineView.as_view(), name="timeline"),
     path("changes/", time.ChangesView.as_view(), name="changes"),
+    path("snapshot/", snapshot.SnapshotView.as_view(), name="snapshot"),
     path("statuses/", reference.StatusesView.as_view(), name="statuses"),
     path(
         "contribution-kinds/",
