@@ -387,7 +387,7 @@ elif TASK_QUEUE == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {
         "default": {
-            "URL": env.str("TASK_REDIS_URL", default="redis://127.0.0.1:6379/0"),
+            "URL": env.str("TASK_REDIS_URL", default="redis://127.0.0.1:6379/1"),
             "DEFAULT_TIMEOUT": 300,
         }
     }
