@@ -183,12 +183,14 @@ def _record_attempt(delivery, *, claimed_at, response_status, error, duration_ms
 
 
 def _disable(endpoint, *, now):
-    endpoint.active = False
-    endpoint.disabled_at = now
-    endpoint.disabled_reason = (
-        f"{endpoint.consecutive_failures} deliveries in a row failed every attempt."
+    reason = f"{endpoint.consecutive_failures} deliveries in a row failed every attempt."
+    # Only while it is active: two deliveries failing at once disable it (and email) once.
+    disabled = WebhookEndpoint.objects.filter(pk=endpoint.pk, active=True).update(
+        active=False, disabled_at=now, disabled_reason=reason
     )
-    endpoint.save(update_fields=["active", "disabled_at", "disabled_reason"])
+    if not disabled:
+        return
+    endpoint.refresh_from_db()
     # Pending attempts of a disabled endpoint are not made.
     endpoint.deliveries.filter(status=Status.PENDING).update(
         status=Status.CANCELLED, finished_at=now, error="The endpoint was disabled."
