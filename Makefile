@@ -37,10 +37,13 @@ system-libraries:
 
 install: system-libraries $(INSTALLED) $(NODE_INSTALLED)
 
+# The task worker (webhook deliveries) runs beside the web server, and stops with it.
 run: $(INSTALLED)
 	$(DEV) $(MANAGE) migrate --no-input
 	$(DEV) $(MANAGE) load_roadmap
 	$(DEV) $(MANAGE) create_local_admin
+	$(DEV) $(MANAGE) task_worker & worker=$$!; \
+	trap 'kill $$worker 2> /dev/null; wait $$worker' EXIT INT TERM; \
 	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
 
 # Runs against DATABASE_URL when set (PostgreSQL in CI), else a throwaway SQLite database, in

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before commitments, whose admin takes the task queue's ModelAdmin away.
+    "django_tasks",
+    "django_tasks_db",
     "commitments",
 ]
 
@@ -370,6 +373,50 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Roadmap Tracker <roa
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 if not SITE_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("SITE_URL is the site's address, e.g. https://roadmap.example.org.")
+
+# Background tasks (the webhooks' deliveries): Django's task framework (django-tasks, django.tasks
+# in Django 6). TASK_QUEUE=database (the default) keeps the queue in the database, worked by
+# `manage.py task_worker` beside the web server, no other server needed; TASK_QUEUE=rq puts it
+# on Redis at TASK_REDIS_URL, worked by the same command, for more workers on more machines
+# (docs/scaling.md). The same task functions run on either.
+TASK_QUEUE = env.str("TASK_QUEUE", default="database")
+if TASK_QUEUE == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+elif TASK_QUEUE == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {
+        "default": {
+            "URL": env.str("TASK_REDIS_URL", default="redis://127.0.0.1:6379/1"),
+            "DEFAULT_TIMEOUT": 300,
+        }
+    }
+else:
+    raise ImproperlyConfigured("TASK_QUEUE is where background tasks wait: database or rq.")
+
+# Webhooks (commitments/webhooks.py). Seconds between a failed attempt and the next (after the
+# last, the delivery has failed): 30 s to 12 h, over 34 hours in all. An endpoint is disabled,
+# and its owner emailed, after WEBHOOK_DISABLE_AFTER deliveries in a row have failed. A
+# delivery claimed by a worker that died is attempted again after WEBHOOK_CLAIM_SECONDS
+# (longer than any attempt: WEBHOOK_TIMEOUT to connect, and again to read the answer), found
+# by the sweep that each task worker runs every WEBHOOK_SWEEP_SECONDS.
+WEBHOOK_RETRY_DELAYS = [
+    int(delay)
+    for delay in env.list(
+        "WEBHOOK_RETRY_DELAYS",
+        default=[30, 120, 600, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 12 * 3600],
+    )
+]
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=5)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_CLAIM_SECONDS = env.float("WEBHOOK_CLAIM_SECONDS", default=120)
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60)
+if WEBHOOK_CLAIM_SECONDS <= 2 * WEBHOOK_TIMEOUT:
+    raise ImproperlyConfigured("WEBHOOK_CLAIM_SECONDS must exceed twice WEBHOOK_TIMEOUT.")
+# Endpoints on private, loopback, link-local or reserved addresses are refused (no server-side
+# request forgery), and plain http is refused, except in development: DEBUG allows http on
+# loopback and private addresses. Tests that deliver to a local receiver set it explicitly.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=DEBUG)
 
 # Four eyes: a status update is pending until a Reviewer (or an Editor) other than its author
 # approves it, and only approved updates count. Off: every update is approved on submission.

@@ -165,3 +165,21 @@ def invitation_message(person, *, invited_by) -> EmailMessage:
         body=render_to_string("emails/invitation.txt", context),
         to=[person.email],
     )
+
+
+def webhook_disabled_message(endpoint) -> EmailMessage:
+    """The email to a webhook endpoint's owner when repeated failures have disabled it."""
+    link = site_url(reverse("admin:commitments_webhookendpoint_change", args=[endpoint.pk]))
+    body = (
+        f"Roadmap Tracker has stopped sending events to the webhook endpoint\n\n  {endpoint.url}\n\n"
+        f"because {endpoint.disabled_reason[0].lower()}{endpoint.disabled_reason[1:]}\n"
+        "Each delivery was tried for over a day before it counted as failed; the delivery log "
+        "says what the endpoint answered.\n\n"
+        f"Once it works again, tick Active and save to resume deliveries (and redeliver what it "
+        f"missed from its delivery log):\n{link}\n"
+    )
+    return EmailMessage(
+        subject="Roadmap Tracker: webhook endpoint disabled",
+        body=body,
+        to=[endpoint.owner.email],
+    )

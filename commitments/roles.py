@@ -5,7 +5,7 @@ a status update, an indicator value, a key message of the briefing pack, a revie
 contribution: history is append-only, and the admin refuses it even to superusers. Analysts and
 Editors record contributions, indicator values and the briefing pack's key messages; Editors
 manage partners (their kind: who is a Coalition member) with the rest of the reference data,
-and define indicators. Reviewers and Editors decide on other people's updates, indicator values
+and define indicators, and register webhook endpoints. Reviewers and Editors decide on other people's updates, indicator values
 and key messages (add_review), never on their own.
 """
 
@@ -55,6 +55,10 @@ ROLE_PERMISSIONS = {
         # Editors define what measures a commitment; values are recorded, never changed.
         *(f"{action}_indicator" for action in ("add", "change", "delete")),
         *(f"{action}_{model}" for model in REFERENCE_MODELS for action in ("add", "change")),
+        # Editors register webhook endpoints (whose signing secret they read), see their
+        # delivery log and redeliver from it (change_webhookendpoint). Other roles see none.
+        *(f"{action}_webhookendpoint" for action in ("view", "add", "change", "delete")),
+        "view_webhookdelivery",
     ],
 }
 

@@ -15,7 +15,14 @@ from django.db import transaction
 from django.test import override_settings
 from knox.models import AuthToken
 
-from commitments.models import FUNDS_KINDS, Commitment, Contribution, Indicator, Partner
+from commitments.models import (
+    FUNDS_KINDS,
+    Commitment,
+    Contribution,
+    Indicator,
+    Partner,
+    WebhookEndpoint,
+)
 from commitments.roadmap import SECTIONS, load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
 from commitments.services import (
@@ -25,6 +32,7 @@ from commitments.services import (
     record_indicator_value,
     record_status_update,
 )
+from commitments.services.webhooks import send_test_event
 from tests.factories import (
     CommitmentFactory,
     PartnerFactory,
@@ -287,6 +295,11 @@ def one_of_each(django_db_setup, django_db_blocker):
                 as_of=datetime.date(2024, 3, 31),
                 text="Awaiting review.",
             )
+        # A webhook endpoint of its own owner (who may not be deleted while it has one), with
+        # a test event in its delivery log.
+        endpoint = WebhookEndpoint.objects.create(
+            url="https://hooks.example.org/walk", owner=UserFactory(username="integrations")
+        )
         access = {
             "username": "bystander",
             "ip_address": "203.0.113.7",
@@ -315,6 +328,8 @@ def one_of_each(django_db_setup, django_db_blocker):
                 ),
                 value,
                 message,
+                endpoint,
+                send_test_event(endpoint, by=users["editor"]),
                 AccessAttempt.objects.create(
                     **access, get_data="", post_data="", failures_since_start=1
                 ),

@@ -1,5 +1,8 @@
 """Small things that several test files need and that are neither fixtures nor factories."""
 
+from pathlib import Path
+from urllib.parse import quote
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -35,3 +38,17 @@ PLEDGE = {
 
 # What /readyz answers when the database, its disk and the cache all answer.
 READY = {"status": "ok", "database": "ok", "disk": "ok", "cache": "ok"}
+
+
+def database_url():
+    """The test database, for another process (a server, a task worker)."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(database['NAME']).resolve()}"
+    credentials = quote(database["USER"] or "") + (
+        f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
+    )
+    return (
+        f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+        f"/{database['NAME']}"
+    )

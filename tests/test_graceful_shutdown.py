@@ -12,28 +12,14 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
+
+from tests.helpers import database_url as _database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 DRAIN_SECONDS = 2
-
-
-def _database_url():
-    """The test database, for another process."""
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(database['NAME']).resolve()}"
-    credentials = quote(database["USER"] or "") + (
-        f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
-    )
-    return (
-        f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-        f"/{database['NAME']}"
-    )
 
 
 def _free_port():

@@ -14,7 +14,8 @@ from those above it in this list):
 - contributions: partners' contributions and their matrix;
 - briefing: the briefing pack's key messages, and the decision on each;
 - access: API tokens and login attempts;
-- people: the user list with roles, and inviting a person.
+- people: the user list with roles, and inviting a person;
+- webhooks: webhook endpoints, their test events and their delivery log.
 
 Django's autodiscover imports this package, which imports every module so that each
 registers its ModelAdmins, and re-exports every public name the single admin.py had, so
@@ -78,3 +79,5 @@ from commitments.admin.reviews import may_review as may_review
 from commitments.admin.reviews import queue_url as queue_url
 from commitments.admin.reviews import review_badge as review_badge
 from commitments.admin.reviews import who_reviews as who_reviews
+from commitments.admin.webhooks import WebhookDeliveryAdmin as WebhookDeliveryAdmin
+from commitments.admin.webhooks import WebhookEndpointAdmin as WebhookEndpointAdmin

@@ -14,6 +14,7 @@ concept, each importing only modules listed before it.
 - briefing: the key messages of the briefing pack, and their review.
 - claims: a reviewer's claim on a pending reviewed record ("I'll take it").
 - events: the stream of changes readers and webhooks are told of.
+- webhooks: endpoints that receive the events, and the log of each delivery attempt.
 - bookkeeping: the data version, reminders sent, import receipts, idempotency keys.
 
 The rest of the project imports from the package (`from commitments.models import Commitment`),
@@ -119,6 +120,11 @@ from commitments.models.claims import (
     ReviewClaimQuerySet,
 )
 from commitments.models.events import PUBLIC_EVENT_TYPES, Event, EventQuerySet, EventType
+from commitments.models.webhooks import (
+    SUBSCRIBABLE_EVENT_TYPES,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from commitments.models.bookkeeping import (
     DataVersion,
     IdempotencyKey,
@@ -150,6 +156,7 @@ __all__ = [
     "SEARCH_MAX_WORDS",
     "STATUS_COLOURS",
     "STATUS_RANK",
+    "SUBSCRIBABLE_EVENT_TYPES",
     "UNIT_OTHER_MESSAGE",
     "AddDays",
     "BriefingMessage",
@@ -199,6 +206,8 @@ __all__ = [
     "StatusUpdate",
     "StatusUpdateQuerySet",
     "Theme",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "change_between",
     "days_overdue",
     "end_of_day",
