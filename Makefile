@@ -83,7 +83,8 @@ clients: $(INSTALLED) $(NODE_INSTALLED)
 		echo "openapi-typescript warned"; exit 1; fi
 
 # The generated clients used as their users would: TypeScript's checker on a file that holds
-# the contract in types, and the Python client against gunicorn (reliability/generated_client.py).
+# the contract in types, and the Python client against gunicorn (reliability/generated_client.py,
+# which also runs the README's client recipe as written).
 # Both run, and either failing fails.
 client-test: clients
 	@status=0; \

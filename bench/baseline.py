@@ -52,9 +52,14 @@ class Queries:
         return self.cursor.fetchall()
 
 
-COMMITMENT_COLUMNS = """
-    c.id, c.code, c.title, c.text, c.paragraph, c.current_status, c.current_progress,
-    c.current_as_of, c.last_update_at, c.target_date, c.update_cadence_days, c.version,
+# A commitment's current status, and what an as_of read puts in its place (STATE_ON's).
+CURRENT = (
+    "c.current_status, c.current_progress, c.current_as_of, c.last_recorded_at, c.last_approved_at"
+)
+THEN = "coalesce(s.status, 'not_assessed'), s.progress, s.as_of, s.created_at, s.decided_at"
+COMMITMENT_COLUMNS = f"""
+    c.id, c.code, c.title, c.text, c.paragraph, {CURRENT},
+    c.target_date, c.update_cadence_days, c.version,
     p.slug, p.name, d.slug, d.title, d.url, parent.code, o.first_name, o.last_name
 """
 COMMITMENT_JOINS = """
@@ -111,8 +116,8 @@ def commitments_json(queries, rows, today=None):
             related[owner][kind].append(tag)
     today = today or datetime.datetime.now(datetime.UTC).date()
     results = []
-    for (commitment_id, code, title, text, paragraph, status, progress, as_of, last_update_at,
-         target_date, cadence, version, pillar_slug, pillar_name, document_slug, document_title,
+    for (commitment_id, code, title, text, paragraph, status, progress, as_of, last_recorded_at,
+         last_approved_at, target_date, cadence, version, pillar_slug, pillar_name, document_slug, document_title,
          document_url, parent, owner_first, owner_last) in rows:  # fmt: skip
         tags = related[commitment_id]
         url = f"{HOST}/api/v1/commitments/{urllib.parse.quote(code)}/"
@@ -138,7 +143,9 @@ def commitments_json(queries, rows, today=None):
                 "status_label": LABELS[status],
                 "progress": progress,
                 "as_of": as_of,
-                "last_update_at": last_update_at,
+                "last_recorded_at": last_recorded_at,
+                "last_approved_at": last_approved_at,
+                "last_update_at": last_approved_at,
                 "is_stale": is_stale(as_of, cadence, today),
                 # As the app names an owner to an anonymous reader.
                 "owner": None
@@ -184,7 +191,8 @@ def update_json(row):
 # the newest approved update dated by then that no approved correction replaced.
 STATE_ON = """
     LEFT JOIN LATERAL (
-        SELECT u.status, u.progress, u.as_of, u.created_at FROM commitments_statusupdate u
+        SELECT u.status, u.progress, u.as_of, u.created_at, r.decided_at
+        FROM commitments_statusupdate u
         JOIN commitments_review r ON r.update_id = u.id AND r.decision = 'approve'
         WHERE u.commitment_id = c.id AND u.as_of <= {day}
           AND NOT EXISTS (
@@ -194,8 +202,6 @@ STATE_ON = """
         ORDER BY u.as_of DESC, u.created_at DESC, u.id DESC LIMIT 1
     ) {alias} ON TRUE
 """
-CURRENT = "c.current_status, c.current_progress, c.current_as_of, c.last_update_at"
-THEN = "coalesce(s.status, 'not_assessed'), s.progress, s.as_of, s.created_at"
 STALE_THEN = "{alias}.as_of IS NULL OR {alias}.as_of + coalesce({cadence}, %(days)s) < {day}"
 
 
@@ -307,7 +313,7 @@ def summary(queries, query):
             SELECT p.slug, p.name, p.description, p.display_order, c.current_status,
                    count(c.id), count(c.id) FILTER (WHERE c.current_as_of IS NULL OR
                    c.current_as_of + coalesce(c.update_cadence_days, %(days)s) < current_date),
-                   sum(c.current_progress), count(c.current_progress), max(c.last_update_at)
+                   sum(c.current_progress), count(c.current_progress), max(c.last_recorded_at)
             FROM commitments_pillar p LEFT JOIN commitments_commitment c ON c.pillar_id = p.id
             GROUP BY p.id, c.current_status ORDER BY p.display_order, p.name
             """,

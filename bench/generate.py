@@ -171,7 +171,7 @@ def generate(dsn, size, out=print):
             cursor,
             "commitments_commitment",
             ["id", "code", "title", "text", "paragraph", "current_status", "current_progress",
-             "current_as_of", "last_update_at", "version", "created_at", "updated_at",
+             "current_as_of", "last_recorded_at", "last_approved_at", "version", "created_at", "updated_at",
              "parent_id", "pillar_id", "source_document_id", "update_cadence_days"],
         )  # fmt: skip
         links = {
@@ -201,9 +201,10 @@ def generate(dsn, size, out=print):
             updates.extend(history)
             if history:
                 latest = max(history, key=lambda row: (row[4], row[0]))
-                current = (latest[2], latest[3], latest[4], max(row[0] for row in history))
+                # Recorded and approved at once (review off, as below).
+                current = (latest[2], latest[3], latest[4], latest[0], latest[0])
             else:
-                current = ("not_assessed", None, None, None)
+                current = ("not_assessed", None, None, None, None)
             pillar = reference["pillar"][index % len(reference["pillar"])]
             # Every tenth commitment is one of the tools listed by the one before it.
             parent = commitment_id - 1 if index % 10 == 9 and index > size.hot + 1 else None

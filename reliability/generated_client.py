@@ -10,10 +10,12 @@ one the schema declares (the client raises on any other), and errors parse into 
 Run by .ci/run (make client-test, after make clients). Exits non-zero when any step fails.
 """
 
+import contextlib
 import datetime
 import enum
 import importlib
 import inspect
+import io
 import json
 import socket
 import sys
@@ -66,6 +68,7 @@ class Run:
     Reviewer's."""
 
     def __init__(self, base, token, reviewer_token):
+        self.base, self.token = base, token
         # Any status the schema does not declare for an operation is a failure, not a None.
         self.public = Client(base_url=base, raise_on_unexpected_status=True, timeout=10)
         # The generated client's own defaults (prefix "Bearer"): no hand-editing.
@@ -325,6 +328,39 @@ def a_304_when_the_etag_still_holds(run):
     assert again.status_code == 304, again.status_code
     assert again.parsed is None
     assert again.content == b""
+
+
+# The README's recipe for a client of one's own: the fenced python block after this comment
+# (README.md), with these placeholders in it.
+README_MARKER = "<!-- client-test: the python block below runs in make client-test"
+README_PLACEHOLDERS = ("https://roadmap.example.org", "your-api-token")
+
+
+def readme_recipe(base, token):
+    """The README's recipe, its placeholders replaced by `base` and `token`."""
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count(README_MARKER) == 1, "README.md should mark its recipe once"
+    after = readme.split(README_MARKER, 1)[1]
+    opening = after.index("```python\n")
+    assert not after[:opening].split("-->", 1)[1].strip(), "the recipe should follow its marker"
+    code = after[opening:].split("\n", 1)[1].split("\n```", 1)[0]
+    for placeholder, value in zip(README_PLACEHOLDERS, (base, token), strict=True):
+        assert f'"{placeholder}"' in code, f"the recipe should name {placeholder}"
+        code = code.replace(f'"{placeholder}"', repr(value))
+    return code
+
+
+@step
+def the_readmes_recipe_runs_as_written(run):
+    """The README's recipe: an anonymous read with a plain Client, and a status update posted
+    with an Analyst's token, pending review. Last, so that its update is there for no other
+    step."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(readme_recipe(run.base, run.token), "README.md", "exec"), {})
+    lines = printed.getvalue().splitlines()
+    assert any(line.startswith("MIL-1 ") for line in lines), lines
+    assert lines[-1].endswith(" pending"), lines
 
 
 def explain(error):

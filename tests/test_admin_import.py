@@ -69,7 +69,7 @@ def history():
     return (
         list(StatusUpdate.objects.values_list("pk", flat=True)),
         list(Review.objects.values_list("pk", flat=True)),
-        list(Commitment.objects.values_list("code", "current_status", "last_update_at")),
+        list(Commitment.objects.values_list("code", "current_status", "last_approved_at")),
     )
 
 

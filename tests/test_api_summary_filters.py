@@ -118,7 +118,7 @@ def test_every_pillar_is_listed_even_when_the_filters_leave_it_nothing(api, hist
 
 def test_the_latest_update_is_the_latest_of_the_filtered_set(api, history):
     summary, _ = summarised(api, "pillar=humanitarian")
-    latest = max(c["last_update_at"] or "" for c in listed(api, "pillar=humanitarian"))
+    latest = max(c["last_recorded_at"] or "" for c in listed(api, "pillar=humanitarian"))
 
     assert summary["latest_update_at"] == (latest or None)
 

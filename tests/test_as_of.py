@@ -229,7 +229,10 @@ def test_the_summary_as_of_today_is_todays(api, time_history):
     today = api.get(SUMMARY).json()
     as_of = api.get(SUMMARY, {"as_of": timezone.localdate().isoformat()}).json()
     for body in (today, as_of):
-        del body["generated_at"], body["latest_update_at"]
+        del body["generated_at"]
+    # The latest update too: when the newest of the updates in effect (B-1's of 10 May) was
+    # recorded, on either read.
+    assert today["latest_update_at"] == "2026-05-10T12:00:00Z"
     assert as_of == today
 
 

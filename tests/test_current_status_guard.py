@@ -29,7 +29,7 @@ def set_current_with_the_orm(commitment, status, progress, as_of):
         current_status=status,
         current_progress=progress,
         current_as_of=as_of,
-        last_update_at=timezone.now(),
+        last_approved_at=timezone.now(),
     )
 
 

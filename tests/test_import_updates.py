@@ -17,7 +17,7 @@ import psycopg2
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -111,8 +111,10 @@ def test_it_imports_every_row_and_sets_each_commitments_current_status(roadmap, 
     )
     assert (first.confidence, first.author, first.corrects) == ("high", analyst, None)
     assert StatusUpdate.objects.get(progress=45).summary == "Funding gap for the next cycle."
-    import_ended = StatusUpdate.objects.latest("created_at").created_at
-    assert Commitment.objects.get(code="MIL-1").last_update_at == import_ended
+    # When the row that gives it its status was recorded, and approved with it (review is off).
+    mil_1 = Commitment.objects.get(code="MIL-1")
+    recorded = StatusUpdate.objects.get(progress=45).created_at
+    assert (mil_1.last_recorded_at, mil_1.last_approved_at) == (recorded, recorded)
 
 
 def test_every_row_is_recorded_at_the_time_of_the_import_and_in_file_order(roadmap, write_csv):
@@ -171,17 +173,19 @@ def test_importing_leaves_what_recording_each_row_in_file_order_would(
     codes = ["MIL-1", "MIL-2", "MIL-3", "FTF-1", "HUM-1", "STB-1"]
 
     def state():
+        newest = StatusUpdate.objects.newest_standing(OuterRef("pk"))
         commitments = Commitment.objects.filter(code__in=codes).annotate(
-            latest_recorded=Max("status_updates__created_at")
+            newest_recorded=Subquery(newest.values("created_at")[:1]),
+            newest_approved=Subquery(newest.values("review__decided_at")[:1]),
         )
         return {
             commitment.code: (
                 commitment.current_status,
                 commitment.current_progress,
                 commitment.current_as_of,
-                # Not before its latest row (an import stamps the time it ended).
-                commitment.last_update_at == commitment.latest_recorded
-                or commitment.last_update_at > commitment.latest_recorded,
+                # When the update that gives the status was recorded and approved.
+                (commitment.last_recorded_at, commitment.last_approved_at)
+                == (commitment.newest_recorded, commitment.newest_approved),
                 list(
                     commitment.status_updates.values_list("status", "progress", "as_of", "summary")
                 ),
@@ -240,7 +244,7 @@ def test_a_bad_row_in_the_middle_is_named_by_its_line_and_nothing_is_written(
     )
     assert list(StatusUpdate.objects.values_list("id", flat=True)) == before
     assert current("MIL-1") == ("not_assessed", None, None)
-    assert Commitment.objects.get(code="MIL-1").last_update_at is None
+    assert Commitment.objects.get(code="MIL-1").last_approved_at is None
 
 
 def test_it_names_the_first_ten_bad_rows_and_counts_them_all(roadmap, write_csv):

@@ -52,7 +52,7 @@ def test_a_new_update_is_pending_and_changes_nothing_readers_see(signed_in, anal
     body = response.json()
     assert (body["review_state"], body["reviewer"], body["reviewed_at"]) == ("pending", None, None)
     assert current(commitment) == ("not_assessed", None, None)
-    assert Commitment.objects.get(pk=commitment.pk).last_update_at is None
+    assert Commitment.objects.get(pk=commitment.pk).last_approved_at is None
 
 
 def test_without_review_an_update_is_approved_on_submission_by_nobody(settings, record, commitment):
@@ -91,8 +91,11 @@ def test_an_approved_update_becomes_the_current_status(signed_in, record, review
     )
     assert response["Location"] == body["update_url"]
     assert current(commitment) == ("at_risk", 40, datetime.date(2024, 3, 1))
-    decided = Commitment.objects.get(pk=commitment.pk).last_update_at
-    assert decided == Review.objects.get(update=update).decided_at
+    commitment.refresh_from_db()
+    assert (commitment.last_recorded_at, commitment.last_approved_at) == (
+        update.created_at,
+        Review.objects.get(update=update).decided_at,
+    )
 
 
 def test_an_editor_may_review_too(signed_in, record, editor, commitment):

@@ -21,24 +21,31 @@ def test_a_commitment_never_assessed_shows_not_assessed(commitment):
     assert commitment.current_status == "not_assessed"
     assert commitment.get_current_status_display() == "Not assessed"
     assert commitment.current_as_of is None
-    assert commitment.last_update_at is None
+    assert (commitment.last_recorded_at, commitment.last_approved_at) == (None, None)
 
 
 def test_recording_an_update_makes_it_the_current_status(commitment, record, analyst):
     update = record(commitment, status="at_risk", progress=40, as_of=FEB)
 
     assert current(commitment) == ("at_risk", 40, FEB)
-    assert commitment.last_update_at == update.created_at
+    # Review is off here: approved as it was recorded.
+    assert (commitment.last_recorded_at, commitment.last_approved_at) == (
+        update.created_at,
+        update.created_at,
+    )
     assert update.author == analyst
 
 
 def test_a_back_dated_update_does_not_replace_a_newer_assessment(commitment, record):
-    record(commitment, status="on_track", progress=60, as_of=MAR)
-    back_dated = record(commitment, status="off_track", progress=10, as_of=JAN)
+    newer = record(commitment, status="on_track", progress=60, as_of=MAR)
+    record(commitment, status="off_track", progress=10, as_of=JAN)
 
     assert current(commitment) == ("on_track", 60, MAR)
-    # The back-dated update is still news: it was recorded last.
-    assert commitment.last_update_at == back_dated.created_at
+    # Its times are those of the update that gives it its status, not of the latest recorded.
+    assert (commitment.last_recorded_at, commitment.last_approved_at) == (
+        newer.created_at,
+        newer.created_at,
+    )
 
 
 def test_out_of_order_updates_end_with_the_latest_as_of(commitment, record):
@@ -195,7 +202,7 @@ def test_an_invalid_update_is_refused_with_a_message_and_nothing_is_written(
     assert StatusUpdate.objects.count() == 0
     commitment.refresh_from_db()
     assert commitment.current_status == "not_assessed"
-    assert commitment.last_update_at is None
+    assert (commitment.last_recorded_at, commitment.last_approved_at) == (None, None)
 
 
 def test_a_completed_update_may_leave_progress_empty_or_at_100(commitment, record):

@@ -3,7 +3,7 @@ add or change one (If-Match on a change), their change history, and CommitmentVi
 Their status updates are updates.py's; their indicators, indicators.py's."""
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -91,6 +91,8 @@ OWNER_HELP = (
 STANDING_FIELDS = [
     "progress",
     "as_of",
+    "last_recorded_at",
+    "last_approved_at",
     "last_update_at",
     "is_stale",
     "owner",
@@ -100,7 +102,30 @@ STANDING_FIELDS = [
 
 
 class AssessmentFields(NamesPeople, serializers.Serializer):
-    """Whether a commitment needs a new assessment, and who is to make it."""
+    """When the assessment that gives a commitment its current status was made public, whether
+    it needs a new one, and who is to make it."""
+
+    # The same on a plain read and on an as_of read (CommitmentQuerySet.as_of: the update in
+    # effect on that day), so that as_of=today reads exactly what a plain read does.
+    last_recorded_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the status update that gives the current status (on an as_of read, "
+        "the one in effect that day) was recorded; null: never assessed.",
+    )
+    last_approved_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When that status update was approved, and so became public (where review "
+        "is off, when it was recorded); null: never assessed. What updated_since and "
+        "ordering=last_approved_at read.",
+    )
+    last_update_at = serializers.DateTimeField(
+        source="last_approved_at",
+        read_only=True,
+        allow_null=True,
+        help_text="Deprecated: the same as last_approved_at, under its former name.",
+    )
 
     is_stale = RowMethodField(
         columns=["current_as_of", "update_cadence_days"],
@@ -118,6 +143,7 @@ class AssessmentFields(NamesPeople, serializers.Serializer):
         return is_stale(row["current_as_of"], row["update_cadence_days"], as_of)
 
 
+@extend_schema_serializer(deprecate_fields=["last_update_at"])
 class CommitmentSerializer(
     FastRepresentation, AssessmentFields, CurrentStatusFields, serializers.ModelSerializer
 ):
@@ -283,6 +309,8 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
         "status",
         "progress",
         "as_of",
+        "last_recorded_at",
+        "last_approved_at",
         "last_update_at",
         "created_at",
     }

@@ -244,6 +244,10 @@ def theme_filter(**kwargs):
     )
 
 
+# Former names of fields that ordering still takes: {former name: field}.
+ORDERING_ALIASES = {"last_update_at": "last_approved_at"}
+
+
 class NullsLastOrderingFilter(filters.OrderingFilter):
     """Never-assessed commitments sort after assessed ones in either direction, on every
     database; the code breaks ties so that pages are stable. On an as_of read, by what the
@@ -257,7 +261,8 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
         ordering = []
         for param in value:
             descending = param.startswith("-")
-            expression = F(qs.shown(self.param_map[param.lstrip("-")]))
+            field = self.param_map[param.lstrip("-")]
+            expression = F(qs.shown(ORDERING_ALIASES.get(field, field)))
             ordering.append(
                 expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
             )
@@ -324,11 +329,11 @@ class CommitmentFilter(ByConcerns):
         help_text="true: only commitments that need a new assessment; false: only up-to-date ones.",
     )
     updated_since = InstantFilter(
-        field_name="last_update_at",
+        field_name="last_approved_at",
         method="filter_updated_since",
-        help_text="ISO 8601 date or time: commitments whose approved status history changed "
-        "since then (an update approved, or recorded where review is off). On an as_of read, "
-        "whose update in effect then was recorded since.",
+        help_text="ISO 8601 date or time: commitments whose last_approved_at is at or after "
+        "it, i.e. whose current status comes from an update approved since then (on an as_of "
+        "read, whose update in effect that day was). Never-assessed ones are left out.",
     )
     as_of = applied_by_the_view(AS_OF_HELP)
     known_on = applied_by_the_view(KNOWN_ON_HELP)
@@ -347,12 +352,16 @@ class CommitmentFilter(ByConcerns):
         fields=[
             ("code", "code"),
             ("title", "title"),
-            ("last_update_at", "last_update_at"),
+            ("last_approved_at", "last_approved_at"),
+            ("last_recorded_at", "last_recorded_at"),
             ("current_progress", "progress"),
+            # Deprecated: last_approved_at's former name (ORDERING_ALIASES).
+            ("last_update_at", "last_update_at"),
         ],
         widget=RepeatedOrCommaSeparated,
-        help_text="code, title, last_update_at or progress; prefix with - for descending. "
-        "Repeat the parameter (or separate with commas) to sort by several.",
+        help_text="code, title, last_approved_at, last_recorded_at or progress (last_update_at: "
+        "deprecated, the same as last_approved_at); prefix with - for descending. Repeat the "
+        "parameter (or separate with commas) to sort by several.",
     )
 
     class Meta:
@@ -403,7 +412,7 @@ class CommitmentFilter(ByConcerns):
     def filter_updated_since(self, queryset, name, since):
         if since is None:
             return queryset
-        return queryset.filter(**{f"{queryset.shown('last_update_at')}__gte": since})
+        return queryset.filter(**{f"{queryset.shown('last_approved_at')}__gte": since})
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

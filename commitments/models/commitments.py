@@ -129,7 +129,8 @@ AS_OF_COLUMNS = {
     "current_status": "status_then",
     "current_progress": "progress_then",
     "current_as_of": "as_of_then",
-    "last_update_at": "last_update_then",
+    "last_recorded_at": "last_recorded_then",
+    "last_approved_at": "last_approved_then",
 }
 
 
@@ -184,7 +185,8 @@ class CommitmentQuerySet(models.QuerySet):
         status, progress and as-of date of its newest update that counts then
         (StatusUpdateQuerySet.counting: dated on or before `date`, and standing as known by
         the end of `known_on`, or as known now without it), annotated under the names
-        AS_OF_COLUMNS gives, with `last_update_then` (when that update was recorded) and
+        AS_OF_COLUMNS gives, with `last_recorded_then` and `last_approved_then` (when that update
+        was recorded and approved: as_of(today) reads what the stored columns hold) and
         `stale_then` (stale on `date`). `rows()` reads them under the current_* names, so a
         representation reads either kind of queryset alike. Each is an index read of
         statusupdate_history_idx per commitment, however long its history."""
@@ -202,7 +204,8 @@ class CommitmentQuerySet(models.QuerySet):
                 ),
                 progress_then=then("progress"),
                 as_of_then=then("as_of"),
-                last_update_then=then("created_at"),
+                last_recorded_then=then("created_at"),
+                last_approved_then=then("review__decided_at"),
             )
             .annotate(
                 stale_then=models.Case(
@@ -399,10 +402,19 @@ class Commitment(models.Model):
     )
     current_progress = models.PositiveSmallIntegerField(null=True, editable=False)
     current_as_of = models.DateField(null=True, editable=False)
-    last_update_at = models.DateTimeField(
+    # When the update that gives the current status was recorded and approved (approved on
+    # submission, where review is off: then both are the same moment). Derived from that one
+    # update, so that CommitmentQuerySet.as_of(today) reads the same: not the latest approval
+    # of any update, which a back-dated one that does not become current would move.
+    last_recorded_at = models.DateTimeField(
         null=True,
         editable=False,
-        help_text="When a status update was last recorded, even a back-dated one.",
+        help_text="When the status update that gives the current status was recorded.",
+    )
+    last_approved_at = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="When the status update that gives the current status was approved.",
     )
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Goes up by one on every edit of the commitment."
@@ -422,7 +434,8 @@ class Commitment(models.Model):
             "current_status",
             "current_progress",
             "current_as_of",
-            "last_update_at",
+            "last_recorded_at",
+            "last_approved_at",
             "search_vector",
         ],
         m2m_fields=["themes", "places", "partners"],
@@ -477,8 +490,8 @@ class Commitment(models.Model):
             models.Index(fields=["current_status"], name="commitment_status_idx"),
             # The stale filter compares the latest as-of date with a cut-off.
             models.Index(fields=["current_as_of"], name="commitment_as_of_idx"),
-            # "Updated since" filters and ordering by last update.
-            models.Index(fields=["last_update_at"], name="commitment_last_update_idx"),
+            # "Updated since" filters and ordering by the current update's approval.
+            models.Index(fields=["last_approved_at"], name="commitment_last_approved_idx"),
             # The default order of every list (Meta.ordering): a page is read off this index
             # instead of sorting the whole table for each page.
             models.Index(

@@ -79,7 +79,7 @@ def roadmap_summary(commitments=None, today=None, *, when=None) -> RoadmapSummar
                 stale=Count("pk", filter=stale_q(today)),
                 progress_sum=Sum("current_progress"),
                 progress_reported=Count("current_progress"),
-                latest=Max("last_update_at"),
+                latest=Max("last_recorded_at"),
             )
         )
     pillars = {

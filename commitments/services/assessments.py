@@ -32,5 +32,5 @@ def record_status_update(*, commitment: Commitment, author, **fields) -> StatusU
     )
     update = submit(StatusUpdate(commitment=locked, author=author, **fields))
     if not settings.REVIEW_REQUIRED:
-        refresh_current_status(commitment, approved_at=update.created_at)
+        refresh_current_status(commitment)
     return update

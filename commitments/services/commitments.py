@@ -47,17 +47,17 @@ def _searched_by(summary, **values):
     return {"search_vector": search_vector(summary, **values)}
 
 
-def refresh_current_status(commitment, *, approved_at):
+def refresh_current_status(commitment):
     """Sets a commitment's current status from its newest standing update (none: not
-    assessed), in the database and on `commitment`. `last_update_at` is when its approved
-    history last changed: approval is when an update becomes public. The caller holds the
-    commitment's lock."""
-    newest = StatusUpdate.objects.newest_standing(commitment.pk).first()
+    assessed), in the database and on `commitment`, with when that update was recorded and
+    approved. The caller holds the commitment's lock."""
+    newest = StatusUpdate.objects.newest_standing(commitment.pk).select_related("review").first()
     current = {
         "current_status": newest.status if newest else Status.NOT_ASSESSED,
         "current_progress": newest.progress if newest else None,
         "current_as_of": newest.as_of if newest else None,
-        "last_update_at": approved_at,
+        "last_recorded_at": newest.created_at if newest else None,
+        "last_approved_at": newest.review.decided_at if newest else None,
     }
     summary = Value(newest.summary if newest else "")
     Commitment.objects.filter(pk=commitment.pk).update(**current, **_searched_by(summary))

@@ -125,7 +125,7 @@ def approve_or_return(
     # A commitment stores its current status (lists never read the history); an indicator
     # stores nothing its values decide.
     if decision == APPROVE and isinstance(record, StatusUpdate):
-        refresh_current_status(record.commitment, approved_at=review.decided_at)
+        refresh_current_status(record.commitment)
     return review
 
 

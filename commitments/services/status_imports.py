@@ -88,7 +88,7 @@ def _import_checked(table, updates, commitment_ids, *, author, token, progress):
         write(updates, author=author, recorded_at=recorded_at, progress=progress)
         if not settings.REVIEW_REQUIRED:
             _approve_on_submission(commitment_ids, author=author, since=started)
-            _derive_current_status(commitment_ids, last_update_at=recorded_at[-1])
+            _derive_current_status(commitment_ids)
     return ImportResult(len(updates), len(commitment_ids), recorded_at[0], recorded_at[-1])
 
 
@@ -226,13 +226,11 @@ def _reporting(rows, total, progress):
             progress("writing", done, total)
 
 
-def _derive_current_status(commitment_ids, *, last_update_at):
+def _derive_current_status(commitment_ids):
     """Sets each commitment's current status from its standing history (what no correction
     replaced): the update with the latest as-of date, ties going to the latest recorded (and
-    then the highest id), which is the state record_status_update keeps one update at a time.
-    Its last-update time is the end of the import, when its last row was recorded give or take
-    the import's fraction of a second: finding each one's own last row would read the history
-    of every commitment again.
+    then the highest id), which is the state record_status_update keeps one update at a time,
+    with when that update was recorded and approved.
 
     One statement on every database. Its subqueries are a few reads of statusupdate_history_idx
     per commitment, however long its history, where a DISTINCT ON over the history would read all
@@ -242,6 +240,7 @@ def _derive_current_status(commitment_ids, *, last_update_at):
         current_status=Subquery(latest.values("status")[:1]),
         current_progress=Subquery(latest.values("progress")[:1]),
         current_as_of=Subquery(latest.values("as_of")[:1]),
-        last_update_at=last_update_at,
+        last_recorded_at=Subquery(latest.values("created_at")[:1]),
+        last_approved_at=Subquery(latest.values("review__decided_at")[:1]),
         **_searched_by(Subquery(latest.values("summary")[:1])),
     )
