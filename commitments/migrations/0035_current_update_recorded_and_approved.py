@@ -29,7 +29,7 @@ def from_current_update(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("commitments", "0032_events"),
+        ("commitments", "0034_webhooks"),
     ]
 
     operations = [
