@@ -481,6 +481,7 @@ SPECTACULAR_SETTINGS = {
         "DecisionEnum": "commitments.models.ReviewDecision.Decision",
         "ReviewerDecisionEnum": "commitments.models.records.REVIEWER_DECISIONS",
         "IndicatorUnitEnum": "commitments.models.IndicatorUnit",
+        "EventTypeEnum": "commitments.models.EventType",
         "DirectionEnum": "commitments.models.Direction",
     },
 }

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from commitments.api import (
     commitments,
     contributions,
+    events,
     indicator_values,
     indicators,
     reference,
@@ -29,6 +30,7 @@ router.register("indicators", indicators.IndicatorViewSet, basename="indicator")
 router.register(
     "indicator-values", indicator_values.IndicatorValueViewSet, basename="indicatorvalue"
 )
+router.register("events", events.EventViewSet, basename="event")
 
 urlpatterns = [
     path(
