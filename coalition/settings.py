@@ -456,6 +456,10 @@ SPECTACULAR_SETTINGS = {
             "description": "The Roadmap over time: what changed between two dates, and the "
             "counts month by month. (The list, detail and summary take ?as_of= and ?known_on=.)",
         },
+        {
+            "name": "events",
+            "description": "Every change of what readers see, as one append-only stream to follow.",
+        },
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

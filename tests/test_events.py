@@ -22,6 +22,7 @@ from commitments.services import (
     withdraw,
 )
 from tests.factories import CommitmentFactory
+from tests.helpers import execute_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -225,6 +226,22 @@ def test_an_event_is_refused_outside_the_transaction_of_a_change(mil1):
         record_event("commitment.changed", subject_url="/api/v1/commitments/MIL-1/", data={})
 
     assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE commitments_event SET type = 'update.returned' WHERE id = %s",
+        "DELETE FROM commitments_event WHERE id = %s",
+    ],
+)
+def test_the_database_refuses_to_rewrite_or_delete_an_event(mil1, record, sql):
+    record(mil1)
+    event = Event.objects.get()
+
+    execute_refused(sql, [event.pk], match="events are append-only")
+
+    assert Event.objects.get().type == "update.approved"
 
 
 # Reading the stream.

@@ -131,10 +131,14 @@ def _record_events(commitment_ids, *, author, since):
         commitment_id__in=commitment_ids, author=author, created_at__gte=since
     ).order_by("pk")
     after = 0
-    while chunk := dict(
-        imported.filter(pk__gt=after).values_list("pk", "commitment_id")[:EVENTS_CHUNK]
-    ):
-        record_changes(event_type, StatusUpdate, chunk)
+    while True:
+        chunk = dict(
+            imported.filter(pk__gt=after).values_list("pk", "commitment_id")[:EVENTS_CHUNK]
+        )
+        if chunk:
+            record_changes(event_type, StatusUpdate, chunk)
+        if len(chunk) < EVENTS_CHUNK:
+            return
         after = max(chunk)
 
 
