@@ -503,6 +503,10 @@ SPECTACULAR_SETTINGS = {
             "description": "The Roadmap over time: what changed between two dates, and the "
             "counts month by month. (The list, detail and summary take ?as_of= and ?known_on=.)",
         },
+        {
+            "name": "events",
+            "description": "Every change of what readers see, as one append-only stream to follow.",
+        },
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -528,6 +532,7 @@ SPECTACULAR_SETTINGS = {
         "DecisionEnum": "commitments.models.ReviewDecision.Decision",
         "ReviewerDecisionEnum": "commitments.models.records.REVIEWER_DECISIONS",
         "IndicatorUnitEnum": "commitments.models.IndicatorUnit",
+        "EventTypeEnum": "commitments.models.EventType",
         "DirectionEnum": "commitments.models.Direction",
         # The timeline's intervals keep their name beside the matrix's wider choice.
         "IntervalEnum": ["month", "quarter"],

@@ -22,3 +22,6 @@ class CommitmentsConfig(AppConfig):
         # Roles need this app's permissions, which Django creates after each migrate; syncing
         # right after it means every database, including each test database, has the roles.
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+
+        # The API's representations, which services write into events (services.events).
+        import commitments.api.event_data  # noqa: F401

@@ -22,6 +22,7 @@ ALL_MODELS = [
     "indicatorvaluereview",
     "briefingmessage",
     "briefingmessagereview",
+    "event",  # the events stream's review work in progress (EventQuerySet.visible_to)
     *REFERENCE_MODELS,
 ]
 

@@ -64,8 +64,8 @@ class PageProblems:
 
 @pytest.fixture
 def _erasable_history(transactional_db):
-    """Lets the end of a transactional test empty the status history, the contributions and
-    the indicator values on SQLite.
+    """Lets the end of a transactional test empty the status history, the contributions, the
+    indicator values, the key messages and the events on SQLite.
 
     pytest-django empties the tables after a transactional test: PostgreSQL with TRUNCATE,
     which the append-only triggers leave alone, SQLite with DELETE, which they refuse. So on
@@ -81,11 +81,14 @@ def _erasable_history(transactional_db):
     review_delete = next(sql for sql in reviews.SQLITE if "review_no_delete" in sql)
     contributions = importlib.import_module("commitments.migrations.0020_contributions")
     indicators = importlib.import_module("commitments.migrations.0021_indicators")
+    events = importlib.import_module("commitments.migrations.0032_events")
     # The key messages' tables, decisions first (migration 0029: migration_sql.reviewed_record).
     messages = {
         table: migration_sql.append_only(table, "append-only")
         for table in ("commitments_briefingmessagereview", "commitments_briefingmessage")
     }
+    # The events first: they name the commitments, and the records through their data only.
+    messages = {"commitments_event": (events.APPEND_ONLY, events.APPEND_ONLY_REVERSE), **messages}
     with connection.cursor() as cursor:
         for table, (forward, reverse) in messages.items():
             for statement in reverse["sqlite"]:

@@ -314,7 +314,16 @@ def test_a_bad_cursor_is_a_400(api, roadmap):
 # 13. The published documentation is written for client developers.
 
 # The tags that group the operations, in the order the documentation lists them.
-TAGS = ["commitments", "updates", "summary", "reference", "contributions", "indicators", "time"]
+TAGS = [
+    "commitments",
+    "updates",
+    "summary",
+    "reference",
+    "contributions",
+    "indicators",
+    "time",
+    "events",
+]
 
 
 def test_every_operation_has_a_summary_a_description_and_a_tag(schema):

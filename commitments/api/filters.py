@@ -22,6 +22,8 @@ from commitments.models import (
     SEARCH_MAX_WORDS,
     Commitment,
     CommitmentPartner,
+    Event,
+    EventType,
     Partner,
     Pillar,
     Place,
@@ -568,3 +570,71 @@ class StatusUpdateFilter(ByConcerns):
         if not may_review(self.request.user):
             raise PermissionDenied("Only signed-in Reviewers and Editors have updates to review.")
         return queryset.exclude(author=self.request.user)
+
+
+EVENT_SINCE_HELP = (
+    "An event id: the events after it (what a client that follows the stream sends, the last "
+    "id it saw); or an ISO 8601 date (midnight, server time) or date and time: the events at "
+    "or after it."
+)
+
+
+class EventSinceField(forms.Field):
+    """An event's id (the events after it) or an ISO 8601 date or time (the events at or after
+    it): what a client that follows the stream last saw, or when it starts to look."""
+
+    default_error_messages = {
+        "invalid": "An event id (a whole number: the events after it) or an ISO 8601 date or "
+        "time (the events at or after it), e.g. 1234 or 2026-12-01T09:00:00Z."
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = value.strip()
+        if value.isdigit():
+            return int(value)
+        try:
+            return InstantField().to_python(value)
+        except ValidationError as error:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string", "format": "date"},
+            {"type": "string", "format": "date-time"},
+        ],
+        "description": EVENT_SINCE_HELP,
+    }
+)
+class EventSinceFilter(filters.Filter):
+    field_class = EventSinceField
+
+    def filter(self, queryset, value):
+        if value is None:
+            return queryset
+        if isinstance(value, int):
+            return queryset.filter(pk__gt=value)
+        return queryset.filter(occurred_at__gte=value)
+
+
+class EventFilter(filters.FilterSet):
+    type = filters.MultipleChoiceFilter(
+        choices=EventType.choices,
+        widget=RepeatedOrCommaSeparated,
+        distinct=False,
+        help_text="What happened (update.approved, commitment.changed, ...); repeat the "
+        "parameter or separate with commas for several.",
+    )
+    pillar = pillar_filter()
+    commitment = commitment_filter()
+    since = EventSinceFilter(
+        help_text=EVENT_SINCE_HELP,
+    )
+
+    class Meta:
+        model = Event
+        fields = []

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from commitments.api import (
     commitments,
     contributions,
+    events,
     indicator_values,
     indicators,
     matrix,
@@ -31,6 +32,7 @@ router.register("indicators", indicators.IndicatorViewSet, basename="indicator")
 router.register(
     "indicator-values", indicator_values.IndicatorValueViewSet, basename="indicatorvalue"
 )
+router.register("events", events.EventViewSet, basename="event")
 
 urlpatterns = [
     # Before the router's, whose commitment detail would take "matrix" for a code.

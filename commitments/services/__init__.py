@@ -3,7 +3,9 @@
 The admin, the API, the importers and the tests all call these, so validation and the
 derived current status cannot differ between them.
 
-One module per concept, in layers (none imports one listed after it): commitments (saving one,
+One module per concept, in layers (none imports one listed after it): events (what each write
+tells the events stream, in its transaction, with the API's representation of what it wrote,
+which the API registers at start-up), commitments (saving one,
 its search vector, its current status derived from its standing updates), review (the decision
 on a status update, an indicator value or a key message), claims (a reviewer taking a pending
 one), assessments (recording a status update), indicators

@@ -14,12 +14,14 @@ from commitments.integrity import unique_violations_refused
 from commitments.models import (
     Commitment,
     CommitmentPartner,
+    EventType,
     Partner,
     PartnerRole,
     Status,
     StatusUpdate,
     search_vector,
 )
+from commitments.services.events import record_change
 
 # What a commitment is quotes its source: set when it is created, never edited after (only the
 # Roadmap's data file, loaded with --sync, may correct them).
@@ -122,6 +124,9 @@ def save_commitment(
         )
     finally:
         del commitment.skip_history_when_saving
+    record_change(
+        EventType.COMMITMENT_CREATED if adding else EventType.COMMITMENT_CHANGED, commitment
+    )
     post_save.send(
         sender=Commitment, instance=commitment, created=adding, using=commitment._state.db
     )

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments.integrity import unique_violations_refused
-from commitments.models import Commitment, Contribution, Partner
+from commitments.models import Commitment, Contribution, EventType, Partner
+from commitments.services.events import record_change
 
 
 @unique_violations_refused()
@@ -54,4 +55,8 @@ def record_contribution(
     )
     contribution.full_clean()
     contribution.save(force_insert=True)
+    record_change(
+        EventType.CONTRIBUTION_CORRECTED if corrects else EventType.CONTRIBUTION_RECORDED,
+        contribution,
+    )
     return contribution

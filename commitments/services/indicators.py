@@ -6,7 +6,8 @@ IndicatorQuerySet's (models).
 from django.db import transaction
 
 from commitments.integrity import unique_violations_refused
-from commitments.models import Indicator, IndicatorValue
+from commitments.models import EventType, Indicator, IndicatorValue
+from commitments.services.events import record_change
 from commitments.services.review import lock_subject, submit
 
 
@@ -19,7 +20,9 @@ def save_indicator(indicator: Indicator) -> Indicator:
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid
     (also for a slug someone else took between the check and the write)."""
     indicator.full_clean()
+    adding = indicator._state.adding
     indicator.save()
+    record_change(EventType.INDICATOR_CREATED if adding else EventType.INDICATOR_CHANGED, indicator)
     return indicator
 
 

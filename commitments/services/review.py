@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from commitments.models import ReviewDecision, ReviewedRecord, StatusUpdate
 from commitments.services.commitments import refresh_current_status
+from commitments.services.events import SUBMIT, record_review_step
 
 APPROVE, RETURN, WITHDRAW = ReviewDecision.Decision
 
@@ -96,6 +97,8 @@ def submit(record: ReviewedRecord) -> ReviewedRecord:
         record.review = decision_of(record).objects.create(
             **{_record_field(record): record}, decision=APPROVE, decided_at=record.created_at
         )
+    # Approved on submission, it is told as approved: it was never pending.
+    record_review_step(record, SUBMIT if settings.REVIEW_REQUIRED else APPROVE)
     return record
 
 
@@ -126,6 +129,7 @@ def approve_or_return(
     # stores nothing its values decide.
     if decision == APPROVE and isinstance(record, StatusUpdate):
         refresh_current_status(record.commitment)
+    record_review_step(record, decision)
     return review
 
 
@@ -139,7 +143,9 @@ def withdraw(record: ReviewedRecord, *, author, comment: str = "") -> ReviewDeci
     on it (also when one decides at the same moment: exactly one wins)."""
     if record.author_id != author.pk:
         raise NotYours(record)
-    return _decide(record, decision=WITHDRAW, reviewer=author, comment=(comment or "").strip())
+    review = _decide(record, decision=WITHDRAW, reviewer=author, comment=(comment or "").strip())
+    record_review_step(record, WITHDRAW)
+    return review
 
 
 def _decide(record, *, decision, reviewer, comment):

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from commitments import db_deadlines
 from commitments.imports import NewUpdates, Table, check_rows, refuse_if_imported
-from commitments.models import Commitment, ImportReceipt, Review, StatusUpdate
+from commitments.models import Commitment, EventType, ImportReceipt, Review, StatusUpdate
 from commitments.services.commitments import _searched_by
+from commitments.services.events import record_changes
 
 
 class ImportResult(NamedTuple):
@@ -89,6 +90,7 @@ def _import_checked(table, updates, commitment_ids, *, author, token, progress):
         if not settings.REVIEW_REQUIRED:
             _approve_on_submission(commitment_ids, author=author, since=started)
             _derive_current_status(commitment_ids)
+        _record_events(commitment_ids, author=author, since=started)
     return ImportResult(len(updates), len(commitment_ids), recorded_at[0], recorded_at[-1])
 
 
@@ -111,6 +113,33 @@ def _approve_on_submission(commitment_ids, *, author, since):
     )
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {review_table} ({columns}) {select}", params)
+
+
+# Imported updates told in the events stream at a time: one query reads and represents them.
+EVENTS_CHUNK = 2000
+
+
+def _record_events(commitment_ids, *, author, since):
+    """One event per imported update, in file order, as record_status_update tells one:
+    submitted, or approved when review is off. Represented and inserted a chunk at a time, so
+    that an import of any size holds one chunk's events in memory. The import's rows are
+    selected as _approve_on_submission selects them."""
+    event_type = (
+        EventType.UPDATE_SUBMITTED if settings.REVIEW_REQUIRED else EventType.UPDATE_APPROVED
+    )
+    imported = StatusUpdate.objects.filter(
+        commitment_id__in=commitment_ids, author=author, created_at__gte=since
+    ).order_by("pk")
+    after = 0
+    while True:
+        chunk = dict(
+            imported.filter(pk__gt=after).values_list("pk", "commitment_id")[:EVENTS_CHUNK]
+        )
+        if chunk:
+            record_changes(event_type, StatusUpdate, chunk)
+        if len(chunk) < EVENTS_CHUNK:
+            return
+        after = max(chunk)
 
 
 class AlreadyImported(Exception):

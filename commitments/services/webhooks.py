@@ -31,14 +31,19 @@ Status = WebhookDelivery.Status
 TEST_EVENT_TYPE = "webhook.test"
 
 
-def deliveries_for(event):
-    """Writes the first delivery of `event` to each endpoint that receives it, and queues them
-    once the transaction commits. Called by record_event, in the event's transaction."""
-    if not event.public:
-        return []
+def deliveries_for(events):
+    """Writes the first delivery of each of `events` to each endpoint that receives it, and
+    queues them once the transaction commits; one query for the endpoints of each event type.
+    Called by services.events as each event is written, in the event's transaction."""
     now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [
+    receivers = {}
+    deliveries = []
+    for event in events:
+        if not event.public:
+            continue
+        if event.type not in receivers:
+            receivers[event.type] = list(WebhookEndpoint.objects.receiving(event.type))
+        deliveries += [
             WebhookDelivery(
                 endpoint=endpoint,
                 event=event,
@@ -46,9 +51,9 @@ def deliveries_for(event):
                 due_at=now,
                 queued_at=now,
             )
-            for endpoint in WebhookEndpoint.objects.receiving(event.type)
+            for endpoint in receivers[event.type]
         ]
-    )
+    deliveries = WebhookDelivery.objects.bulk_create(deliveries)
     _queue_on_commit(deliveries)
     return deliveries
 
