@@ -78,12 +78,14 @@ OWN_PASSWORD, SIGN_OUT = "change own password", "sign out"
 # and, on approval, the commitment's current status derived again.
 DECIDE = "decide"
 WITHDRAW = "withdraw"
-DECISION_WRITES = {"commitments.Review", "commitments.Commitment"}
+# A decision's event (the events stream) and its webhook deliveries come with it.
+DECISION_EVENTS = {"commitments.Event", "commitments.WebhookDelivery"}
+DECISION_WRITES = {"commitments.Review", "commitments.Commitment", *DECISION_EVENTS}
 # The same for indicator values and key messages: a decision on someone else's pending one,
 # nothing else.
 DECISION_WRITES_OF = {
     StatusUpdate: DECISION_WRITES,
-    IndicatorValue: {"commitments.IndicatorValueReview"},
+    IndicatorValue: {"commitments.IndicatorValueReview", *DECISION_EVENTS},
     BriefingMessage: {"commitments.BriefingMessageReview"},
 }
 # What each review queue posts the decided row as.
