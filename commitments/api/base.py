@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from commitments.api import response_cache
 from commitments.api.exceptions import NotModified
 from commitments.api.idempotency import IdempotentPostMixin
+from commitments.api.parameters import refuse_unknown_parameters
 from commitments.api.permissions import may_see_unapproved
 from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
 from commitments.freshness import revalidate_each_time
@@ -104,6 +105,7 @@ class ConditionalGetMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
+        refuse_unknown_parameters(request)
         self.fingerprint = None
         if request.method not in ("GET", "HEAD"):
             return
