@@ -35,3 +35,11 @@ PLEDGE = {
 
 # What /readyz answers when the database, its disk and the cache all answer.
 READY = {"status": "ok", "database": "ok", "disk": "ok", "cache": "ok"}
+
+
+def refusal(response):
+    """What an API error says, as a test reads it: a 400's messages per field (its problem's
+    `errors`), else `{"detail": ...}` (the problem's message)."""
+    problem = response.json()
+    assert response["Content-Type"] == "application/problem+json", response["Content-Type"]
+    return problem["errors"] if "errors" in problem else {"detail": problem["detail"]}
