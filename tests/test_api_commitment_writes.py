@@ -186,7 +186,7 @@ def test_a_new_commitment_names_its_missing_fields(as_editor, missing):
         LIST, {key: value for key, value in NEW.items() if key != missing}, format="json"
     )
 
-    assert response.json() == {missing: ["This field is required."]}
+    assert refusal(response) == {missing: ["This field is required."]}
 
 
 def test_a_patch_without_if_match_is_a_428_and_changes_nothing(as_editor):

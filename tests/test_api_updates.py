@@ -162,7 +162,7 @@ def test_required_fields_are_named_when_missing(as_analyst, commitment, missing)
 
     response = as_analyst.post(history_url(commitment), body, format="json")
 
-    assert response.json() == {missing: ["This field is required."]}
+    assert refusal(response) == {missing: ["This field is required."]}
 
 
 def test_a_correction_of_another_commitments_update_is_refused(as_analyst, commitment, record):

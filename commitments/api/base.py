@@ -92,6 +92,10 @@ class ConditionalGetMixin:
     before the response is built. A commitment's ETag also carries its version, sealed
     ("v3-<seal>-<fingerprint>"), which If-Match checks before an edit.
 
+    Every API view is one (it is where every request passes once authenticated and throttled):
+    its `initial` also refuses query parameters the operation does not take
+    (commitments.api.parameters), for every view, present and future.
+
     An anonymous GET of JSON, CSV or XLSX is marked as one the versioned response cache may keep
     (commitments.api.response_cache): its middleware, outside the view, answers the next such
     read of the same address from it until the data change. The mark is given after DRF's

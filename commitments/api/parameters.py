@@ -54,6 +54,12 @@ def _unknown(name, known):
     return f"{message[0].upper()}{message[1:]}."
 
 
+def prepare():
+    """Reads the schema now (gunicorn's post_worker_init), so that a worker's first request does
+    not wait the second it takes."""
+    _known_parameters()
+
+
 # drf-spectacular's generator is not thread-safe, and gunicorn's workers run threads.
 _generating = threading.Lock()
 
