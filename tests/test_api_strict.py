@@ -188,13 +188,22 @@ def test_too_many_requests_is_a_429_problem_with_retry_after(api, roadmap, monke
 
 
 def test_pages_of_the_site_still_answer_html_errors(client, roadmap):
-    response = client.get("/commitments/NOPE-1/")
+    response = client.get("/no-such-page/")
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
 
 
 # Rate limits.
+
+
+@pytest.fixture
+def production_rates(monkeypatch):
+    """The default rates (the tests' settings raise them); DRF reads them once, into the
+    class."""
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "120/minute", "user": "1200/minute"}
+    )
 
 
 def rate_limit(response):
@@ -206,7 +215,7 @@ def rate_limit(response):
     return policy[1], int(policy[2]), int(policy[3]), int(state[2]), int(state[3])
 
 
-def test_every_answer_says_the_rate_limit_and_what_is_left_of_it(api, roadmap):
+def test_every_answer_says_the_rate_limit_and_what_is_left_of_it(api, roadmap, production_rates):
     first = rate_limit(api.get(LIST))
     second = rate_limit(api.get(LIST))  # from the response cache: counted all the same
     third = rate_limit(api.get(f"{LIST}NOPE-1/"))
@@ -216,13 +225,15 @@ def test_every_answer_says_the_rate_limit_and_what_is_left_of_it(api, roadmap):
     assert 0 < first[4] <= 60
 
 
-def test_a_token_holder_is_told_the_user_rate(api, roadmap, analyst, token_for):
+def test_a_token_holder_is_told_the_user_rate(api, roadmap, production_rates, analyst, token_for):
     api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(analyst)}")
 
     assert rate_limit(api.get(LIST))[:4] == ("user", 1200, 60, 1199)
 
 
-def test_an_answer_refused_before_counting_still_says_where_the_client_stands(api, roadmap):
+def test_an_answer_refused_before_counting_still_says_where_the_client_stands(
+    api, roadmap, production_rates
+):
     api.get(LIST)
     refused = api.post(LIST, {})  # 401: refused before the throttles count it
 

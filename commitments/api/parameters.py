@@ -48,10 +48,9 @@ def refuse_unknown_parameters(request):
 
 
 def _unknown(name, known):
-    message = f"unknown parameter '{name}'"
     if close := difflib.get_close_matches(name, sorted(known), n=1):
-        message += f": did you mean '{close[0]}'?"
-    return f"{message[0].upper()}{message[1:]}."
+        return f"Unknown parameter '{name}': did you mean '{close[0]}'?"
+    return f"Unknown parameter '{name}'."
 
 
 def prepare():
