@@ -172,7 +172,7 @@ def test_a_correction_of_another_commitments_update_is_refused(as_analyst, commi
         history_url(commitment), {**VALID, "corrects": other.pk}, format="json"
     )
 
-    assert response.json() == {
+    assert refusal(response) == {
         "corrects": ["A correction must correct an update of the same commitment."]
     }
 

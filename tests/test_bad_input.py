@@ -346,8 +346,8 @@ def test_the_api_refuses_bad_input_and_writes_nothing(
         response = getattr(api, method)(url, body, content_type=content_type, **headers)
 
     assert response.status_code == status
-    assert response["Content-Type"] == "application/json"
-    assert text in messages(response.json())
+    assert response["Content-Type"] == "application/problem+json"
+    assert text in messages(refusal(response))
     assert snapshot() == before
 
 

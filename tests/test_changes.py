@@ -220,7 +220,8 @@ def test_from_defaults_to_30_days_before_to(api, time_history):
                 ]
             },
         ),
-        ({"status": "on_track"}, None),  # not a filter of changes: ignored
+        # Not a parameter of changes: refused, as every unknown parameter is.
+        ({"status": "on_track"}, {"status": ["Unknown parameter 'status'."]}),
     ],
 )
 def test_a_bad_period_is_a_400_naming_it(api, time_history, query, errors):

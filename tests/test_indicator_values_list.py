@@ -145,7 +145,7 @@ def test_a_bad_filter_is_a_400_in_json(api, observed, query, field, form):
     response = api.get(LIST, {**query, "format": form})
 
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert list(refusal(response)) == [field]
     assert "Content-Disposition" not in response
 
