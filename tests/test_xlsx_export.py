@@ -257,7 +257,7 @@ def test_a_bad_filter_is_a_400_in_json_not_a_workbook(api, recorded, url, query,
     response = api.get(url, {**query, "format": "xlsx"})
 
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert "Content-Disposition" not in response
     assert list(refusal(response)) == [field]
 
@@ -284,7 +284,7 @@ def test_an_anonymous_reader_asking_for_pending_updates_is_refused_in_json(
     response = api.get(FEED, {"format": "xlsx", "review_state": "pending"})
 
     assert response.status_code == 403
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert "detail" in response.json()
 
 
