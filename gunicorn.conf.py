@@ -83,6 +83,11 @@ control_socket_disable = True
 
 def post_worker_init(worker):
     draining.drain_on_sigterm(worker, _drain_seconds)
+    # The app is loaded: the API's known query parameters are read from its schema before the
+    # first request rather than during it.
+    from commitments.api import parameters
+
+    parameters.prepare()
 
 
 def pre_request(worker, request):

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside the response cache, so that a hit tells its client where it stands now.
+    "commitments.api.throttling.RateLimitHeadersMiddleware",
     # Anonymous API reads from the versioned response cache: after the middleware whose headers
     # depend on the request (CORS, CSP, security, gzip), which a hit gets as any response does.
     "commitments.api.response_cache.ResponseCacheMiddleware",
@@ -476,9 +478,15 @@ SPECTACULAR_SETTINGS = {
         "`Cache-Control: no-cache` asks a cache to revalidate before each use (`private, "
         "no-cache, no-store` for a signed-in reader: kept by no cache). A POST may carry an "
         "`Idempotency-Key`: retried with the same key, it answers what it answered the first "
-        "time and writes nothing again. Errors are JSON: a `detail`, or messages per field for "
-        "a 400. Lists are paged (`page`, `page_size` up to 200); the feed of updates pages with "
-        "a cursor."
+        "time and writes nothing again. Errors are problems (RFC 9457, "
+        "`application/problem+json`): `type`, `title`, `status`, a `detail` for a person, a "
+        "stable `code` for a program, and for a 400 the messages per field or parameter under "
+        "`errors`. A query parameter the operation does not take is a 400 "
+        "(`unknown_parameter`) naming it; `format` and the paging parameters are taken "
+        "everywhere. Every response says the client's rate limit in `RateLimit-Policy` and "
+        "`RateLimit` (IETF draft); a 429 says `Retry-After`. Lists are paged (`page`, "
+        "`page_size` up to 200; the feed of updates pages with a cursor), and the next and "
+        'previous pages are in a `Link` header (`rel="next"`, `rel="prev"`) as in the body.'
     ),
     "VERSION": "1",
     "SERVERS": [{"url": "/", "description": "This deployment"}],

@@ -5,11 +5,12 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
 from commitments import db_router, dependencies
+from commitments.api.problems import problem_response
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class DatabaseUnavailableMiddleware:
 def unavailable_response(request, fault=dependencies.Fault.DATABASE_UNAVAILABLE):
     answer = dependencies.ANSWERS[fault]
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": answer.message}, status=503)
+        response = problem_response(503, fault.value, answer.message)
     else:
         response = HttpResponse(render_to_string("503.html", answer._asdict()), status=503)
     response["Retry-After"] = str(answer.retry_after)

@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from coalition.draining import draining
 from commitments import briefing as documents
 from commitments import dependencies
+from commitments.api.problems import SERVER_ERROR, problem_response
 from commitments.api.throttling import BriefingThrottle
 from commitments.briefing_docx import docx
 from commitments.roles import roles_with
@@ -202,10 +203,7 @@ def server_error(request):
     in a middleware, would otherwise be Django's HTML page); a plain page elsewhere. Neither
     shows what failed: that is in the log."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"detail": "Something went wrong on our side; it has been logged. Please try again."},
-            status=500,
-        )
+        return problem_response(500, "server_error", SERVER_ERROR)
     return HttpResponse(render_to_string("500.html"), status=500)
 
 

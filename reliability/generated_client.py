@@ -34,6 +34,7 @@ from server import ROOT, environment, gunicorn, populate, robot_token
 sys.path.insert(0, str(ROOT / "var" / "clients" / "python"))
 
 from roadmap_client import AuthenticatedClient, Client
+from roadmap_client.models import Problem
 
 
 def operation(operation_id):
@@ -289,9 +290,31 @@ def a_400_parsed_as_a_typed_error(run):
         body=status_update(status="on_track", summary="Too much progress.", progress=101),
     )
     assert response.status_code == 400, response.content
+    assert response.headers["Content-Type"] == "application/problem+json", response.headers
     error = response.parsed
     assert type(error).__module__.startswith("roadmap_client.models"), f"parsed as {error!r}"
-    assert "progress" in error.to_dict(), error.to_dict()
+    assert (error.status, error.code) == (400, "invalid"), error.to_dict()
+    assert "progress" in error.errors.to_dict(), error.to_dict()
+
+
+@step
+def an_unknown_parameter_is_a_400_naming_it(run):
+    """A misspelt filter (which the generated client cannot send: sent by hand) is refused,
+    with a problem that the generated model reads, naming it and what was meant."""
+    response = run.public.get_httpx_client().get("/api/v1/commitments/", params={"pilar": "x"})
+    assert response.status_code == 400, response.content
+    problem = Problem.from_dict(response.json())
+    assert problem.code == "unknown_parameter", problem.to_dict()
+    assert "did you mean 'pillar'" in problem.errors.to_dict()["pilar"][0], problem.to_dict()
+
+
+@step
+def a_page_links_to_the_next_and_says_the_rate_limit(run):
+    """The Link header's next page is the body's `next`; RateLimit headers on every answer."""
+    response = commitments_list.sync_detailed(client=run.public, page_size=7)
+    assert response.headers["Link"] == f'<{response.parsed.next_}>; rel="next"', response.headers
+    assert response.headers["RateLimit-Policy"].startswith('"anon";q='), response.headers
+    assert response.headers["RateLimit"].startswith('"anon";r='), response.headers
 
 
 @step

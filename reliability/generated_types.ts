@@ -26,9 +26,26 @@ export const commitmentsCsv: operations["commitments_list"]["responses"][200]["c
 export const updatesCsv: operations["updates_list"]["responses"][200]["content"]["text/csv"] =
   "id,commitment\r\n1,MIL-1\r\n";
 
-// A refused status update says why, in a body a client can read.
+// A refused status update says why, in a problem (RFC 9457) a client can read: a stable code,
+// and the messages per field under errors.
 export type RefusedUpdate =
-  operations["commitments_updates_create"]["responses"][400]["content"]["application/json"];
+  operations["commitments_updates_create"]["responses"][400]["content"]["application/problem+json"];
+export const refusedUpdate: RefusedUpdate = {
+  type: "about:blank",
+  title: "Bad Request",
+  status: 400,
+  detail: "progress: Ensure this value is less than or equal to 100.",
+  code: "invalid",
+  errors: { progress: ["Ensure this value is less than or equal to 100."] },
+};
+
+// Every response says the client's rate limit; a page says where the next one is.
+export type PageHeaders = operations["commitments_list"]["responses"][200]["headers"];
+export const pageHeaders: Pick<PageHeaders, "Link" | "RateLimit" | "RateLimit-Policy"> = {
+  Link: '<http://127.0.0.1:8000/api/v1/commitments/?page=2>; rel="next"',
+  RateLimit: '"anon";r=119;t=60',
+  "RateLimit-Policy": '"anon";q=120;w=60',
+};
 
 // A read whose ETag still holds answers 304.
 export type SummaryNotModified = operations["summary_retrieve"]["responses"][304];

@@ -52,3 +52,11 @@ def database_url():
         f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
         f"/{database['NAME']}"
     )
+
+
+def refusal(response):
+    """What an API error says, as a test reads it: a 400's messages per field (its problem's
+    `errors`), else `{"detail": ...}` (the problem's message)."""
+    problem = response.json()
+    assert response["Content-Type"] == "application/problem+json", response["Content-Type"]
+    return problem["errors"] if "errors" in problem else {"detail": problem["detail"]}

@@ -7,12 +7,14 @@ responses of the test client, the API client and the browser tests' live server 
 they are compressed. It uses openapi-core, the maintained validator of OpenAPI 3 documents."""
 
 import functools
+import json
 import threading
 
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 
+from commitments.api import problems
 from commitments.api.renderers import XLSXRenderer
 
 CHECKED_PREFIX = "/api/v1/"
@@ -39,16 +41,25 @@ def _api_schema():
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    # The CSV exports are declared as text; openapi-core reads only JSON bodies by itself.
-    # The XLSX exports are a binary string: the bytes themselves, which tests open.
+    # The CSV exports are declared as text; openapi-core reads only JSON bodies by itself
+    # (not even errors' problem+json). The XLSX exports are a binary string: the bytes
+    # themselves, which tests open.
     config = Config(
-        extra_media_type_deserializers={"text/csv": _text, XLSXRenderer.media_type: _bytes}
+        extra_media_type_deserializers={
+            "text/csv": _text,
+            XLSXRenderer.media_type: _bytes,
+            problems.MEDIA_TYPE: _json,
+        }
     )
     return OpenAPI.from_dict(schema, config=config)
 
 
 def _text(body, charset="utf-8", **parameters):
     return body.decode(charset)
+
+
+def _json(body, **parameters):
+    return json.loads(body)
 
 
 def _bytes(body, **parameters):

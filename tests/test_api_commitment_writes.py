@@ -3,6 +3,7 @@
 import pytest
 
 from commitments.models import Commitment
+from tests.helpers import refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,7 @@ def test_a_bad_patch_is_a_400_and_changes_nothing(as_editor, change, errors):
     response = patch(as_editor, "MIL-3", change)
 
     assert response.status_code == 400
-    assert response.json() == errors
+    assert refusal(response) == errors
     after = Commitment.objects.get(code="MIL-3")
     assert (after.title, after.version, after.parent_id, after.update_cadence_days) == (
         before.title,
@@ -157,7 +158,7 @@ def test_a_bad_new_commitment_is_a_400_and_nothing_is_written(as_editor, change,
     response = as_editor.post(LIST, {**NEW, **change}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == errors
+    assert refusal(response) == errors
     assert not Commitment.objects.filter(code__in=["KGP-1", "kgp 1"]).exists()
 
 
@@ -172,7 +173,7 @@ def test_a_code_taken_between_the_check_and_the_write_is_a_400_and_nothing_is_wr
     response = as_editor.post(LIST, {**NEW, "code": "MIL-1"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"code": ["A commitment with this code already exists."]}
+    assert refusal(response) == {"code": ["A commitment with this code already exists."]}
     assert (Commitment.objects.count(), Commitment.history.count()) == before
     assert Commitment.objects.get(code="MIL-1").title == taken.title
 
@@ -185,7 +186,7 @@ def test_a_new_commitment_names_its_missing_fields(as_editor, missing):
         LIST, {key: value for key, value in NEW.items() if key != missing}, format="json"
     )
 
-    assert response.json() == {missing: ["This field is required."]}
+    assert refusal(response) == {missing: ["This field is required."]}
 
 
 def test_a_patch_without_if_match_is_a_428_and_changes_nothing(as_editor):

@@ -124,7 +124,7 @@ def test_an_ordering_it_does_not_know_is_a_400_even_when_repeated(api, roadmap):
     response = api.get(LIST, {"ordering": ["title", "colour"]})
 
     assert response.status_code == 400
-    assert "colour" in response.json()["ordering"][0]
+    assert "colour" in response.json()["errors"]["ordering"][0]
 
 
 def test_an_empty_ordering_is_the_default_order_not_an_error(api, roadmap):
@@ -206,9 +206,12 @@ def test_every_operation_declares_its_errors_with_their_bodies(schema):
         expected |= {"304"} if method == "get" else {"413", "415"}
         expected |= {"412", "428"} if method == "patch" else set()
         assert expected <= set(declared), (method, path, expected - set(declared))
-        assert declared["400"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/ValidationError"
-        }
+        for status in expected - {"304"}:
+            assert declared[status]["content"] == {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            }, (method, path, status)
+        for response in declared.values():
+            assert {"RateLimit-Policy", "RateLimit"} <= set(response["headers"]), (method, path)
         assert "Retry-After" in declared["429"]["headers"]
         assert "Retry-After" in declared["503"]["headers"]
 
@@ -308,7 +311,14 @@ def test_a_bad_cursor_is_a_400(api, roadmap):
     response = api.get(FEED, {"cursor": "not-a-cursor"})
 
     assert response.status_code == 400
-    assert response.json() == {"cursor": ["Not a cursor of this feed: follow `next` links."]}
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "cursor: Not a cursor of this feed: follow `next` links.",
+        "code": "invalid",
+        "errors": {"cursor": ["Not a cursor of this feed: follow `next` links."]},
+    }
 
 
 # 13. The published documentation is written for client developers.
@@ -399,7 +409,7 @@ def test_an_unknown_code_among_several_is_a_400_naming_it(api, roadmap):
     response = api.get(LIST, {"code": ["MIL-1", "NOPE-1"]})
 
     assert response.status_code == 400
-    assert "NOPE-1" in str(response.json()["code"])
+    assert "NOPE-1" in str(response.json()["errors"]["code"])
 
 
 def test_the_feed_filters_by_place_including_places_within_and_by_theme(api, roadmap, record):

@@ -133,7 +133,7 @@ def test_too_many_requests_get_a_429_with_retry_after(api, roadmap, monkeypatch)
     cache.clear()
 
 
-def test_an_unexpected_error_is_json_without_a_traceback(api, roadmap, monkeypatch):
+def test_an_unexpected_error_is_a_problem_without_a_traceback(api, roadmap, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database exploded")
 
@@ -142,8 +142,13 @@ def test_an_unexpected_error_is_json_without_a_traceback(api, roadmap, monkeypat
     response = api.get("/api/v1/summary/")
 
     assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json() == {
-        "detail": "Something went wrong on our side; it has been logged. Please try again."
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Something went wrong on our side; it has been logged. Please try again.",
+        "code": "server_error",
     }
     assert "exploded" not in response.content.decode()
 

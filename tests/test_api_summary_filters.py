@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from commitments.models import Commitment, CommitmentPartner, PartnerRole, Status
+from tests.helpers import refusal
 from tests.scenario import record_illustrative_history
 
 pytestmark = pytest.mark.django_db
@@ -153,27 +154,30 @@ def test_a_bad_filter_value_is_a_400_naming_it_as_on_the_list(api, roadmap, quer
     response = api.get(f"{SUMMARY}?{query}")
 
     assert response.status_code == 400
-    assert response.json() == {field: [message]}
-    assert api.get(f"{LIST}?{query}").json() == response.json()
+    assert refusal(response) == {field: [message]}
+    assert refusal(api.get(f"{LIST}?{query}")) == refusal(response)
 
 
 def test_a_search_too_long_is_a_400(api, roadmap):
     response = api.get(SUMMARY, {"search": " ".join(["word"] * 50)})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["search"]
+    assert list(refusal(response)) == ["search"]
 
 
 def test_owner_me_needs_a_signed_in_reader(api, roadmap):
     response = api.get(f"{SUMMARY}?owner=me")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["owner"]
+    assert list(refusal(response)) == ["owner"]
 
 
 @pytest.mark.parametrize("parameter", ["code=MIL-1", "ordering=title"])
-def test_code_and_ordering_are_not_filters_of_the_summary(api, roadmap, parameter):
-    assert api.get(f"{SUMMARY}?{parameter}").json()["total"] == Commitment.objects.count()
+def test_code_and_ordering_are_not_parameters_of_the_summary(api, roadmap, parameter):
+    response = api.get(f"{SUMMARY}?{parameter}")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_parameter"
 
 
 def test_different_filters_are_cached_apart(api, history):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from commitments.models import StatusUpdate
 from tests.factories import CommitmentFactory
+from tests.helpers import refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +143,7 @@ def test_a_bad_update_is_a_400_with_field_errors_and_nothing_is_written(
     response = as_analyst.post(history_url(commitment), {**VALID, **change}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == errors
+    assert refusal(response) == errors
     assert not StatusUpdate.objects.exists()
 
 
@@ -152,7 +153,7 @@ def test_an_update_dated_in_the_future_is_refused(as_analyst, commitment):
     )
 
     assert response.status_code == 400
-    assert "cannot be in the future" in response.json()["as_of"][0]
+    assert "cannot be in the future" in refusal(response)["as_of"][0]
 
 
 @pytest.mark.parametrize("missing", ["status", "as_of", "summary"])
@@ -161,7 +162,7 @@ def test_required_fields_are_named_when_missing(as_analyst, commitment, missing)
 
     response = as_analyst.post(history_url(commitment), body, format="json")
 
-    assert response.json() == {missing: ["This field is required."]}
+    assert refusal(response) == {missing: ["This field is required."]}
 
 
 def test_a_correction_of_another_commitments_update_is_refused(as_analyst, commitment, record):
@@ -171,7 +172,7 @@ def test_a_correction_of_another_commitments_update_is_refused(as_analyst, commi
         history_url(commitment), {**VALID, "corrects": other.pk}, format="json"
     )
 
-    assert response.json() == {
+    assert refusal(response) == {
         "corrects": ["A correction must correct an update of the same commitment."]
     }
 
@@ -213,7 +214,7 @@ def test_a_body_the_api_cannot_read_is_refused_and_nothing_is_written(
     response = as_analyst.post(history_url(commitment), body, content_type=content_type)
 
     assert response.status_code == status
-    assert response.json() == answer
+    assert refusal(response) == answer
     assert not StatusUpdate.objects.exists()
 
 
@@ -284,7 +285,7 @@ def test_the_feed_refuses_unknown_filter_values(api, db, query, field):
     response = api.get(FEED, query)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(refusal(response)) == [field]
 
 
 def test_the_feed_exports_csv(api, commitment, record):

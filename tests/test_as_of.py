@@ -12,6 +12,7 @@ from commitments.models import Commitment, Contribution, Status
 from commitments.services import record_contribution
 from tests.conftest import at
 from tests.factories import PartnerFactory
+from tests.helpers import refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -263,7 +264,7 @@ def test_a_bad_date_is_a_400_naming_it(api, time_history, path, query, errors):
     assert response.status_code == 400
     today = timezone.localdate().isoformat()
     expected = {name: [m.format(today=today) for m in ms] for name, ms in errors.items()}
-    assert response.json() == expected
+    assert refusal(response) == expected
 
 
 def test_the_list_as_of_a_date_takes_a_constant_number_of_queries(

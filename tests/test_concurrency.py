@@ -6,6 +6,7 @@ import datetime
 import pytest
 
 from commitments.models import Commitment, Review, StatusUpdate
+from tests.helpers import refusal
 from tests.threads import at_once, client_with
 
 # Each test commits for real, so its status updates are erased afterwards (append-only).
@@ -98,7 +99,7 @@ def test_of_two_creates_of_one_code_at_once_one_is_created_and_one_is_a_400(
 
     assert sorted(response.status_code for response in responses) == [201, 400]
     created, refused = sorted(responses, key=lambda response: response.status_code)
-    assert refused.json() == {"code": ["A commitment with this code already exists."]}
+    assert refusal(refused) == {"code": ["A commitment with this code already exists."]}
     assert list(Commitment.objects.filter(code="KGP-1").values_list("title", flat=True)) == [
         created.json()["title"]
     ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from commitments.models import Commitment, Contribution, Partner
 from commitments.selectors import data_version
 from tests.factories import PartnerFactory
-from tests.helpers import PLEDGE, execute_refused
+from tests.helpers import PLEDGE, execute_refused, refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -266,7 +266,7 @@ def test_a_bad_contribution_is_a_400_naming_the_field(as_analyst, mil1, changes,
     response = as_analyst.post(URL, {**PLEDGE, **changes}, format="json")
 
     assert response.status_code == 400
-    assert field in response.json(), response.json()
+    assert field in refusal(response), refusal(response)
     assert not Contribution.objects.exists()
 
 
@@ -277,7 +277,7 @@ def test_a_second_correction_is_a_400_naming_the_first(as_analyst, mil1):
     response = as_analyst.post(URL, {**PLEDGE, "corrects": wrong["id"]}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {
+    assert refusal(response) == {
         "corrects": [
             f"Contribution #{wrong['id']} was already corrected by contribution "
             f"#{first['id']}: correct that one instead."

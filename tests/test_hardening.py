@@ -73,7 +73,7 @@ def test_a_server_error_shows_a_plain_page_without_a_traceback(db, monkeypatch):
     assert "Traceback" not in page
 
 
-def test_a_server_error_of_the_api_outside_its_views_is_json_too(db, monkeypatch):
+def test_a_server_error_of_the_api_outside_its_views_is_a_problem_too(db, monkeypatch):
     # A failure in a middleware (the response cache's, here) never reaches DRF's exception
     # handler; Django's handler500 answers it.
     response = get_with_a_failure_in(
@@ -81,9 +81,13 @@ def test_a_server_error_of_the_api_outside_its_views_is_json_too(db, monkeypatch
     )
 
     assert response.status_code == 500
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json() == {
-        "detail": "Something went wrong on our side; it has been logged. Please try again."
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Something went wrong on our side; it has been logged. Please try again.",
+        "code": "server_error",
     }
 
 
@@ -97,7 +101,7 @@ def test_an_unknown_page_is_a_plain_404(client):
 @pytest.mark.parametrize(
     ("url", "content_type", "text"),
     [
-        ("/api/v1/summary/", "application/json", '"detail": "The database is unavailable'),
+        ("/api/v1/summary/", "application/problem+json", '"detail": "The database is unavailable'),
         ("/", "text/html", "Back in a moment"),
     ],
 )

@@ -21,7 +21,7 @@ from commitments.models import (
     StatusUpdate,
 )
 from tests.conftest import at
-from tests.helpers import PLEDGE
+from tests.helpers import PLEDGE, refusal
 from tests.threads import client_with
 
 UPDATES = "/api/v1/commitments/MIL-1/updates/"
@@ -173,7 +173,7 @@ def test_a_key_that_is_empty_or_too_long_is_a_400(as_analyst, key):
     response = post(as_analyst, UPDATES, UPDATE, key=key)
 
     assert response.status_code == 400
-    assert "1 to 255 characters" in response.json()["Idempotency-Key"][0]
+    assert "1 to 255 characters" in refusal(response)["Idempotency-Key"][0]
     assert not StatusUpdate.objects.exists()
 
 

@@ -15,6 +15,7 @@ from commitments.api.indicator_values import IndicatorValueCSVSerializer
 from commitments.api.renderers import XLSXRenderer
 from commitments.models import Indicator
 from commitments.services import approve_or_return
+from tests.helpers import refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -144,8 +145,8 @@ def test_a_bad_filter_is_a_400_in_json(api, observed, query, field, form):
     response = api.get(LIST, {**query, "format": form})
 
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
-    assert list(response.json()) == [field]
+    assert response["Content-Type"] == "application/problem+json"
+    assert list(refusal(response)) == [field]
     assert "Content-Disposition" not in response
 
 
@@ -243,7 +244,7 @@ def test_staff_may_ask_for_pending_values(
     ]
     refused = as_analyst.get(LIST, {"review_state": "doubtful"})
     assert refused.status_code == 400
-    assert list(refused.json()) == ["review_state"]
+    assert list(refusal(refused)) == ["review_state"]
 
 
 def test_the_list_cannot_be_written(as_analyst):

@@ -25,6 +25,7 @@ from commitments.services import (
     approve_or_return,
     record_indicator_value,
 )
+from tests.helpers import refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -611,7 +612,7 @@ def test_a_bad_value_is_a_400_naming_the_field(as_analyst, indicator, changes, f
     response = as_analyst.post(values_url(indicator), body, format="json")
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in refusal(response)
     assert not IndicatorValue.objects.exists()
 
 
@@ -625,7 +626,7 @@ def test_an_indicator_with_an_unsaid_other_unit_is_a_400(api, editor, token_for,
     )
 
     assert refused.status_code == 400
-    assert refused.json() == {
+    assert refusal(refused) == {
         "unit_other": ["Say what is counted (e.g. years): the unit is other."]
     }
     assert created.status_code == 201, created.json()
@@ -748,7 +749,7 @@ def test_a_value_with_a_correction_pending_is_not_corrected_twice(
     )
 
     assert response.status_code == 400
-    assert response.json()["corrects"] == [
+    assert refusal(response)["corrects"] == [
         f"Value #{value.pk} was already corrected by value #{pending.pk}: correct that one instead."
     ]
 
@@ -798,7 +799,7 @@ def test_a_return_without_a_comment_is_a_400(
     response = api.post(f"/api/v1/indicator-values/{pending.pk}/review/", {"decision": "return"})
 
     assert response.status_code == 400
-    assert "comment" in response.json()
+    assert "comment" in refusal(response)
 
 
 # The admin.

@@ -12,6 +12,7 @@ from django.utils.http import http_date
 from commitments.models import Commitment, Review, StatusUpdate
 from commitments.services import AlreadyDecided, OwnRecord, approve_or_return
 from tests.factories import CommitmentFactory, UserFactory
+from tests.helpers import refusal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
 
@@ -160,7 +161,7 @@ def test_returning_needs_a_comment(signed_in, record, reviewer, commitment):
     response = signed_in(reviewer).post(review_url(update), {"decision": "return", "comment": " "})
 
     assert response.status_code == 400
-    assert "comment" in response.json()
+    assert "comment" in refusal(response)
     with pytest.raises(ValidationError, match="Say why"):
         approve_or_return(update, reviewer=reviewer, decision="return")
     assert not Review.objects.exists()
@@ -174,7 +175,7 @@ def test_a_decision_may_not_set_its_reviewer_or_update(signed_in, record, review
     )
 
     assert response.status_code == 400
-    assert response.json()["reviewer"] == ["This field cannot be set here."]
+    assert refusal(response)["reviewer"] == ["This field cannot be set here."]
 
 
 def test_reviewing_an_update_that_does_not_exist_is_a_404(signed_in, reviewer, db):
@@ -337,7 +338,7 @@ def test_a_pending_update_is_corrected_only_once_a_reviewer_has_decided(
     )
 
     assert response.status_code == 400
-    assert "pending review" in response.json()["corrects"][0]
+    assert "pending review" in refusal(response)["corrects"][0]
     approve_or_return(pending, reviewer=reviewer, decision="return", comment="Date is wrong.")
     assert record(commitment, corrects=pending).corrects == pending
 

@@ -16,6 +16,7 @@ from commitments.services import (
     record_indicator_value,
     withdraw,
 )
+from tests.helpers import refusal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
 
@@ -162,7 +163,7 @@ def test_a_reviewer_is_not_offered_withdraw_as_a_decision(submit, reviewer, api,
     response = api.post(f"{api_url}review/", {"decision": "withdraw"}, format="json")
 
     assert response.status_code == 400
-    assert "decision" in response.json()
+    assert "decision" in refusal(response)
     assert type(pending).objects.get(pk=pending.pk).review_state == ReviewState.PENDING
 
 

@@ -19,6 +19,7 @@ from openpyxl.worksheet._writer import ALL_TEMP_FILES
 from commitments.api.renderers import XLSXRenderer, cell
 from commitments.models import Commitment, Partner
 from tests.factories import PartnerFactory
+from tests.helpers import refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -256,9 +257,9 @@ def test_a_bad_filter_is_a_400_in_json_not_a_workbook(api, recorded, url, query,
     response = api.get(url, {**query, "format": "xlsx"})
 
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert "Content-Disposition" not in response
-    assert list(response.json()) == [field]
+    assert list(refusal(response)) == [field]
 
 
 def test_pending_updates_stay_out_of_an_anonymous_workbook(
@@ -283,7 +284,7 @@ def test_an_anonymous_reader_asking_for_pending_updates_is_refused_in_json(
     response = api.get(FEED, {"format": "xlsx", "review_state": "pending"})
 
     assert response.status_code == 403
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert "detail" in response.json()
 
 
@@ -319,7 +320,7 @@ def test_a_workbook_of_the_feed_holds_at_most_its_limit(api, roadmap, record, mo
     response = api.get(FEED, {"format": "xlsx"})
 
     assert response.status_code == 400
-    assert "format=csv" in response.json()["format"][0]
+    assert "format=csv" in refusal(response)["format"][0]
     assert ALL_TEMP_FILES == []  # the workbook given up on left no file behind
     assert api.get(FEED, {"format": "csv"}).status_code == 200  # which has no limit
 

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from commitments.api import response_cache
 from commitments.api.exceptions import NotModified
 from commitments.api.idempotency import IdempotentPostMixin
+from commitments.api.parameters import refuse_unknown_parameters
 from commitments.api.permissions import may_see_unapproved
 from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
 from commitments.freshness import revalidate_each_time
@@ -91,6 +92,10 @@ class ConditionalGetMixin:
     before the response is built. A commitment's ETag also carries its version, sealed
     ("v3-<seal>-<fingerprint>"), which If-Match checks before an edit.
 
+    Every API view is one (it is where every request passes once authenticated and throttled):
+    its `initial` also refuses query parameters the operation does not take
+    (commitments.api.parameters), for every view, present and future.
+
     An anonymous GET of JSON, CSV or XLSX is marked as one the versioned response cache may keep
     (commitments.api.response_cache): its middleware, outside the view, answers the next such
     read of the same address from it until the data change. The mark is given after DRF's
@@ -104,6 +109,7 @@ class ConditionalGetMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
+        refuse_unknown_parameters(request)
         self.fingerprint = None
         if request.method not in ("GET", "HEAD"):
             return

@@ -27,7 +27,7 @@ from commitments.api.fields import (
     _reader,
     person_columns,
 )
-from commitments.api.filters import CommitmentFilter, point_in_time
+from commitments.api.filters import POINT_IN_TIME_PARAMETERS, CommitmentFilter, point_in_time
 from commitments.api.indicators import IndicatorSerializer
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.api.updates import StatusUpdateSerializer
@@ -413,6 +413,7 @@ class HistoricalChangeSerializer(serializers.Serializer):
         summary="Get a commitment",
         description="One commitment by its code, with its children and its ten latest status "
         "updates. Its ETag is what a change (PATCH) sends back in If-Match.",
+        parameters=POINT_IN_TIME_PARAMETERS,
         responses=CommitmentDetailSerializer,
     ),
     create=extend_schema(

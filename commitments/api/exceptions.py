@@ -10,6 +10,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from commitments import db_router, dependencies
+from commitments.api.problems import SERVER_ERROR, problem
+from commitments.api.renderers import ProblemJSONRenderer
 from commitments.integrity import unique_violation
 from commitments.middleware import unavailable_response
 
@@ -46,9 +48,9 @@ class PreconditionFailed(APIException):
 
 
 def exception_handler(exc, context):
-    """Every API error is JSON with a message a person can act on; the domain's own
-    ValidationErrors (raised by the services) and unique-constraint violations become 400s
-    with field errors."""
+    """Every API error is a problem (RFC 9457, problems.problem) with a message a person can
+    act on and a `code` a program can; the domain's own ValidationErrors (raised by the
+    services) and unique-constraint violations become 400s with field errors (`errors`)."""
     if isinstance(exc, OperationalError | InterfaceError):
         if db_router.replica_of_this_request():
             # A replica failed: ReplicaReadsMiddleware sets it aside and runs the request again
@@ -69,12 +71,42 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = NotFound(str(exc) or "Not found.")
     response = drf_exception_handler(exc, context)
-    if isinstance(exc, PreconditionFailed) and exc.current_version is not None:
-        response.data["current_version"] = exc.current_version
     if response is None:
         logger.exception("Unhandled error in the API", exc_info=exc)
-        return Response(
-            {"detail": "Something went wrong on our side; it has been logged. Please try again."},
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
+        response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        response.data = problem(response.status_code, "server_error", SERVER_ERROR)
+    else:
+        response.data = _problem_of(exc, response)
+    request = context["request"]
+    if (
+        getattr(request, "accepted_renderer", None) is None
+        or request.accepted_renderer.format != "api"
+    ):
+        # A problem whatever was asked for (CSV, a workbook, or nothing acceptable: a 406);
+        # a person in a browser still gets the browsable page.
+        request.accepted_renderer = ProblemJSONRenderer()
+        request.accepted_media_type = ProblemJSONRenderer.media_type
     return response
+
+
+def _problem_of(exc, response):
+    """The problem of a DRF exception: its code (the detail's own, else the class's), and for
+    a 400 the messages per field under `errors`, also said in `detail`."""
+    data = response.data
+    members = {}
+    if isinstance(exc, ValidationError):
+        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        members["errors"] = errors
+        detail = "; ".join(_said(field, messages) for field, messages in errors.items())
+        code = exc.default_code
+    else:
+        detail = str(exc.detail)
+        code = getattr(exc.detail, "code", None) or exc.default_code
+    if isinstance(exc, PreconditionFailed) and exc.current_version is not None:
+        members["current_version"] = exc.current_version
+    return problem(response.status_code, code, detail, **members)
+
+
+def _said(field, messages):
+    words = " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+    return words if field == "non_field_errors" else f"{field}: {words}"

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from django_filters.widgets import CSVWidget
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions
 from rest_framework.exceptions import PermissionDenied
 
@@ -135,6 +136,12 @@ KNOWN_ON_HELP = (
     "approved by the end of that day counts (a back-dated update or a correction entered later "
     "does not), as the Roadmap was seen then. Alone, it is also the as_of date."
 )
+
+# A read of one thing (no filterset) that takes the two time axes declares them with these.
+POINT_IN_TIME_PARAMETERS = [
+    OpenApiParameter("as_of", OpenApiTypes.DATE, description=AS_OF_HELP),
+    OpenApiParameter("known_on", OpenApiTypes.DATE, description=KNOWN_ON_HELP),
+]
 
 
 class RepeatedOrCommaSeparated(CSVWidget):

@@ -22,12 +22,28 @@ class PageSizeChecked:
         return super().get_page_size(request)
 
 
-class PageNumberPagination(PageSizeChecked, pagination.PageNumberPagination):
+class LinkHeader:
+    """The next and previous pages in a Link header (RFC 8288) as well as in the body, so that
+    a client can follow pages without reading the body's shape."""
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        links = [
+            f'<{url}>; rel="{rel}"'
+            for url, rel in ((self.get_next_link(), "next"), (self.get_previous_link(), "prev"))
+            if url
+        ]
+        if links:
+            response["Link"] = ", ".join(links)
+        return response
+
+
+class PageNumberPagination(LinkHeader, PageSizeChecked, pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
 
 
-class FeedPagination(PageSizeChecked, pagination.CursorPagination):
+class FeedPagination(LinkHeader, PageSizeChecked, pagination.CursorPagination):
     """Newest first; a cursor stays valid while new updates arrive, unlike a page number."""
 
     page_size = 50

@@ -14,6 +14,8 @@ from rest_framework import fields, renderers, status
 from rest_framework.renderers import BaseRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
+from commitments.api import problems
+
 
 class JSONRenderer(renderers.JSONRenderer):
     """DRF's compact UTF-8 JSON, encoded by orjson: several times faster than the standard
@@ -31,6 +33,13 @@ class JSONRenderer(renderers.JSONRenderer):
         body = orjson.dumps(data, default=self._default)
         # As DRF does: these two line separators are valid JSON but break JavaScript source.
         return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+
+
+class ProblemJSONRenderer(JSONRenderer):
+    """An error's problem (RFC 9457), chosen by the exception handler, never negotiated: its
+    format is JSON's, so the views treat it as the JSON it is."""
+
+    media_type = problems.MEDIA_TYPE
 
 
 class CSVRenderer(BaseRenderer):

@@ -6,37 +6,49 @@ the response validation of the whole test suite hold both to it."""
 
 from drf_spectacular import openapi
 
+from commitments.api import problems
 from commitments.api.renderers import XLSXRenderer
 
 XLSX = XLSXRenderer.media_type
 
-# Error bodies: a `detail` message, or a message list per field (400).
-ERROR = {
+# Error bodies: a problem (RFC 9457, commitments.api.problems), for every error.
+PROBLEM = {
     "type": "object",
+    "description": "What went wrong (RFC 9457): `code` says which kind of error, for a program; "
+    "`detail` says it to a person.",
     "properties": {
-        "detail": {"type": "string", "description": "What went wrong, for a person to read."}
-    },
-    "required": ["detail"],
-}
-VALIDATION_ERROR = {
-    "type": "object",
-    "description": "Messages per field (`non_field_errors` for the request as a whole), or a "
-    "`detail` for a request that could not be read at all (malformed JSON).",
-    "properties": {"detail": {"type": "string"}},
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-}
-PRECONDITION_FAILED = {
-    "type": "object",
-    "properties": {
-        "detail": {"type": "string"},
+        "type": {
+            "type": "string",
+            "description": "`about:blank`: the problem is what its status says.",
+        },
+        "title": {"type": "string", "description": "The status's phrase (Bad Request)."},
+        "status": {"type": "integer", "description": "The HTTP status."},
+        "detail": {"type": "string", "description": "What went wrong, for a person to read."},
+        "code": {
+            "type": "string",
+            "description": "The kind of error, stable: invalid, unknown_parameter, parse_error, "
+            "not_authenticated, authentication_failed, permission_denied, not_found, "
+            "method_not_allowed, not_acceptable, conflict, precondition_failed, "
+            "precondition_required, request_too_large, unsupported_media_type, "
+            "idempotency_key_reused, throttled, server_error, database_unavailable, "
+            "database_busy, disk_full.",
+        },
+        "errors": {
+            "type": "object",
+            "description": "A 400's messages per field or query parameter "
+            "(`non_field_errors` for the request as a whole).",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
         "current_version": {
             "type": "integer",
             "nullable": True,
-            "description": "The commitment's version now, when the If-Match named an older one.",
+            "description": "A 412's: the commitment's version now, when the If-Match named an "
+            "older one.",
         },
     },
-    "required": ["detail"],
+    "required": ["type", "title", "status", "detail", "code"],
 }
+PROBLEM_MEDIA_TYPE = problems.MEDIA_TYPE
 
 HEADERS = {
     "ETag": {
@@ -59,6 +71,22 @@ HEADERS = {
     "Retry-After": {
         "description": "Seconds to wait before retrying.",
         "schema": {"type": "integer"},
+    },
+    "Link": {
+        "description": 'The next and previous pages (RFC 8288): `<url>; rel="next"`, '
+        '`<url>; rel="prev"`, the same as the body\'s `next` and `previous`; absent on a '
+        "single page.",
+        "schema": {"type": "string"},
+    },
+    "RateLimit-Policy": {
+        "description": 'The rate limit that counts this client (IETF draft): `"anon";q=120;w=60` '
+        "is 120 requests a 60-second window for anonymous clients (`user`: signed in).",
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'Where this client stands in it: `"anon";r=87;t=23` is 87 requests '
+        "left, for 23 seconds more.",
+        "schema": {"type": "string"},
     },
     "Idempotent-Replayed": {
         "description": "`true` when this is the response to an earlier request with the same "
@@ -105,10 +133,10 @@ PARAMETERS = {
 }
 
 
-def _error(description, schema="Error", headers=()):
+def _error(description, headers=()):
     response = {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
     if headers:
         response["headers"] = {name: HEADERS[name] for name in headers}
@@ -133,8 +161,8 @@ WRITE_ERRORS = {
 }
 PATCH_ERRORS = {
     "412": _error(
-        "If-Match is not an ETag of this commitment, or the commitment changed since.",
-        schema="PreconditionFailed",
+        "If-Match is not an ETag of this commitment, or the commitment changed since "
+        "(`current_version`)."
     ),
     "428": _error("If-Match is missing (or `*`)."),
 }
@@ -142,6 +170,17 @@ NOT_MODIFIED = {
     "description": "Your copy (If-None-Match or If-Modified-Since) is current; no body.",
     "headers": {name: HEADERS[name] for name in ("ETag", "Cache-Control")},
 }
+
+
+# On every response of every operation (throttling.RateLimitHeadersMiddleware): declared once,
+# as components, and referred to.
+RATE_LIMIT = ("RateLimit-Policy", "RateLimit")
+RATE_LIMIT_HEADERS = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT}
+
+
+def _is_page(media):
+    """Whether a JSON body is a page of a list (drf-spectacular's Paginated… components)."""
+    return media.get("schema", {}).get("$ref", "").startswith("#/components/schemas/Paginated")
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -156,8 +195,9 @@ class AutoSchema(openapi.AutoSchema):
 def declare_http_contract(result, generator, request, public):
     """drf-spectacular postprocessing hook: see the module's docstring."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(
-        Error=ERROR, ValidationError=VALIDATION_ERROR, PreconditionFailed=PRECONDITION_FAILED
+    schemas["Problem"] = PROBLEM
+    result["components"].setdefault("headers", {}).update(
+        {name: HEADERS[name] for name in RATE_LIMIT}
     )
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -197,6 +237,8 @@ def _declare(operation, method, path):
             response["headers"] = {
                 name: HEADERS[name] for name in ("ETag", "Last-Modified", "Cache-Control")
             }
+            if _is_page(content.get("application/json", {})):
+                response["headers"]["Link"] = HEADERS["Link"]
         if status == "201":
             response["headers"] = {
                 name: HEADERS[name] for name in ("Location", "Idempotent-Replayed")
@@ -204,7 +246,11 @@ def _declare(operation, method, path):
         if method == "patch" and status == "200":
             response["headers"] = {"ETag": HEADERS["ETag"]}
     responses.update(COMMON_ERRORS)
-    responses["400"] = _error("A parameter or the body is not valid.", schema="ValidationError")
+    responses["400"] = _error(
+        "A parameter or the body is not valid (`invalid`), a query parameter the operation "
+        "does not take (`unknown_parameter`), or the body is not JSON (`parse_error`): "
+        "`errors` names each."
+    )
     if method == "get":
         responses["304"] = NOT_MODIFIED
         parameters += [PARAMETERS["If-None-Match"], PARAMETERS["If-Modified-Since"]]
@@ -229,4 +275,7 @@ def _declare(operation, method, path):
     if method == "patch":
         responses.update(PATCH_ERRORS)
         parameters.append(PARAMETERS["If-Match"])
-    operation["responses"] = dict(sorted(responses.items()))
+    operation["responses"] = {
+        status: {**response, "headers": {**response.get("headers", {}), **RATE_LIMIT_HEADERS}}
+        for status, response in sorted(responses.items())
+    }

@@ -7,10 +7,35 @@ window, whatever the rate. A fixed window lets a client send up to twice its rat
 turn of a window, which is fine for protecting the service.
 """
 
+import math
+from dataclasses import dataclass
+
 from django.conf import settings
 from rest_framework import throttling
+from rest_framework.settings import api_settings
 
 from commitments.client_address import client_address
+
+# The attribute of the (Django) request that holds the RateLimit each throttle counted it in.
+RATE_LIMITS_ATTRIBUTE = "rate_limits"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Where a client stands in one throttle's window: what RateLimitHeadersMiddleware tells
+    it, in the IETF RateLimit-Policy and RateLimit headers."""
+
+    policy: str  # the throttle's scope: anon, user
+    limit: int  # requests a window
+    window: int  # seconds
+    remaining: int
+    reset: int  # seconds until the window turns
+
+    def headers(self):
+        return {
+            "RateLimit-Policy": f'"{self.policy}";q={self.limit};w={self.window}',
+            "RateLimit": f'"{self.policy}";r={self.remaining};t={self.reset}',
+        }
 
 
 class CountingThrottle(throttling.SimpleRateThrottle):
@@ -22,10 +47,37 @@ class CountingThrottle(throttling.SimpleRateThrottle):
             return True
         now = self.timer()
         window = int(now // self.duration)
-        if self._count(f"{key}:{window}") <= self.num_requests:
+        count = self._count(f"{key}:{window}")
+        self._remember(request, count, window, now)
+        if count <= self.num_requests:
             return True
         self.retry_after = (window + 1) * self.duration - now
         return False
+
+    def peek(self, request):
+        """The RateLimit of `request`'s client without counting a request: for a response
+        that no throttle counted (refused before throttling, or answered outside DRF)."""
+        if self.rate is None or (key := self.get_cache_key(request, None)) is None:
+            return None
+        now = self.timer()
+        window = int(now // self.duration)
+        return self._state(self.cache.get(f"{key}:{window}", 0), window, now)
+
+    def _state(self, count, window, now):
+        return RateLimit(
+            policy=self.scope,
+            limit=self.num_requests,
+            window=self.duration,
+            remaining=max(0, self.num_requests - count),
+            reset=math.ceil((window + 1) * self.duration - now),
+        )
+
+    def _remember(self, request, count, window, now):
+        # On the Django request, which DRF's wraps: the middleware outside the view reads it.
+        django_request = getattr(request, "_request", request)
+        states = getattr(django_request, RATE_LIMITS_ATTRIBUTE, [])
+        states.append(self._state(count, window, now))
+        setattr(django_request, RATE_LIMITS_ATTRIBUTE, states)
 
     def _count(self, key):
         try:
@@ -57,6 +109,34 @@ class UserRateThrottle(CountingThrottle, throttling.UserRateThrottle):
         if not request.user or not request.user.is_authenticated:
             return None
         return super().get_cache_key(request, view)
+
+
+def rate_limit_of(request):
+    """The tightest RateLimit that counted `request` (a Django request), else where its client
+    stands in the API's throttles (CountingThrottle.peek); None when no throttle applies."""
+    states = getattr(request, RATE_LIMITS_ATTRIBUTE, None) or [
+        state
+        for throttle in api_settings.DEFAULT_THROTTLE_CLASSES
+        if (state := throttle().peek(request)) is not None
+    ]
+    return min(states, key=lambda state: state.remaining, default=None)
+
+
+class RateLimitHeadersMiddleware:
+    """RateLimit-Policy and RateLimit (the IETF's draft, as `"anon";q=120;w=60` and
+    `"anon";r=87;t=23`) on every response of the API, whatever answered it: a view, the
+    response cache (outside which it stands, so that a hit says where its client stands now),
+    an error. Retry-After on a 429 stays DRF's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/") and (state := rate_limit_of(request)):
+            for name, value in state.headers().items():
+                response[name] = value
+        return response
 
 
 class BriefingThrottle(CountingThrottle):
