@@ -22,7 +22,7 @@ from commitments.services import (
     withdraw,
 )
 from tests.factories import CommitmentFactory
-from tests.helpers import execute_refused
+from tests.helpers import execute_refused, refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -349,7 +349,7 @@ def test_a_bad_filter_is_a_400_that_names_it(roadmap, params, field):
     response = APIClient().get(URL, params)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(refusal(response)) == [field]
 
 
 def test_a_cursor_walks_the_whole_stream_in_order(mil1, record):
