@@ -76,7 +76,8 @@ schema: $(INSTALLED)
 clients: $(INSTALLED) $(NODE_INSTALLED)
 	rm -rf $(CLIENTS) && mkdir -p $(CLIENTS)/typescript
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/openapi-python-client generate --path $(SCHEMA) \
-		--meta none --output-path $(CLIENTS)/python/roadmap_client --fail-on-warning
+		--meta none --output-path $(CLIENTS)/python/roadmap_client --fail-on-warning \
+		--config reliability/openapi-python-client.yaml
 	cd $(CLIENTS)/typescript && $(abspath $(NODE_BIN))/openapi-typescript \
 		$(abspath $(SCHEMA)) -o schema.d.ts 2> stderr.txt || { cat stderr.txt; exit 1; }
 	@if [ -s $(CLIENTS)/typescript/stderr.txt ]; then cat $(CLIENTS)/typescript/stderr.txt; \

@@ -45,6 +45,8 @@ def operation(operation_id):
 
 
 commitments_list = operation("commitments_list")
+commitments_matrix_retrieve = operation("commitments_matrix_retrieve")
+events_list = operation("events_list")
 commitments_retrieve = operation("commitments_retrieve")
 commitments_updates_create = operation("commitments_updates_create")
 summary_retrieve = operation("summary_retrieve")
@@ -99,6 +101,14 @@ def typed_list(function, parameter, values):
             (item,) = typing.get_args(arg)
             return [item(value) for value in values]
     return ",".join(values)
+
+
+def typed_enum(function, parameter, value):
+    """`value` for a parameter of one of a few values, as the generated client types it: its
+    enum."""
+    hint = typing.get_type_hints(function)[parameter]
+    (enum_type,) = [arg for arg in typing.get_args(hint) if isinstance(arg, enum.EnumMeta)]
+    return enum_type(value)
 
 
 def status_update(**fields):
@@ -315,6 +325,58 @@ def a_page_links_to_the_next_and_says_the_rate_limit(run):
     assert response.headers["Link"] == f'<{response.parsed.next_}>; rel="next"', response.headers
     assert response.headers["RateLimit-Policy"].startswith('"anon";q='), response.headers
     assert response.headers["RateLimit"].startswith('"anon";r='), response.headers
+
+
+@step
+def the_events_stream_read_on_from_where_it_stopped(run):
+    """The events, oldest first, through their cursor: an anonymous reader sees HUM-1's
+    approval (a step above) and no review work in progress; the Analyst sees the submissions
+    too; since= the last id seen gives only what came after."""
+    public = all_pages(
+        lambda: events_list.sync(client=run.public, page_size=2),
+        lambda query: events_list.sync(client=run.public, cursor=query["cursor"][0], page_size=2),
+    )
+    types = [event.type_.value for event in public]
+    ids = [event.id for event in public]
+    assert ids == sorted(ids), ids
+    assert len(set(ids)) == len(ids), ids
+    assert "update.approved" in types, types
+    assert "update.submitted" not in types, types
+    approved = next(
+        e for e in public if e.type_.value == "update.approved" and e.commitment == "HUM-1"
+    )
+    assert approved.subject_url.startswith("/api/v1/updates/"), approved.subject_url
+    assert approved.data.to_dict()["status"] == "at_risk", approved.data.to_dict()
+    staff = events_list.sync(
+        client=run.analyst, type_=typed_list(events_list.sync, "type_", ["update.submitted"])
+    )
+    assert staff.results, staff.to_dict()
+    assert {e.type_.value for e in staff.results} == {"update.submitted"}
+    later = events_list.sync(client=run.public, since=ids[-2])
+    assert [event.id for event in later.results] == ids[-1:], later.to_dict()
+
+
+@step
+def a_heatmap_in_one_read(run):
+    """The matrix: each commitment's status at the end of each month, typed; its last column
+    agrees with the list as it is today."""
+    start = (today().replace(day=1) - datetime.timedelta(days=60)).replace(day=1)
+    matrix = commitments_matrix_retrieve.sync(
+        client=run.public,
+        from_=start,
+        to=today(),
+        interval=typed_enum(commitments_matrix_retrieve.sync, "interval", "month"),
+    )
+    assert matrix.dates[-1] == today(), matrix.dates
+    assert len(matrix.dates) == 3, matrix.dates
+    last = {row.code: row.cells[-1].status.value for row in matrix.commitments}
+    listed = all_pages(
+        lambda: commitments_list.sync(client=run.public, page_size=100),
+        lambda query: commitments_list.sync(
+            client=run.public, page=int(query["page"][0]), page_size=100
+        ),
+    )
+    assert last == {c.code: c.status.value for c in listed}, (last, listed)
 
 
 @step
