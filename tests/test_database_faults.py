@@ -20,7 +20,7 @@ from django.db import OperationalError, connection
 from commitments import dependencies
 from commitments.dependencies import Fault
 from commitments.models import StatusUpdate
-from tests.helpers import READY
+from tests.helpers import READY, refusal
 from tests.test_settings import manage
 
 pytestmark = pytest.mark.fault
@@ -130,10 +130,11 @@ def test_a_write_that_waits_too_long_for_a_lock_is_a_503_to_retry(
 
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
-    assert response.json() == {
+    assert refusal(response) == {
         "detail": "The database is busy: this request timed out waiting for it. Please try "
         "again in a few seconds."
     }
+    assert response.json()["code"] == "database_busy"
     assert WAIT <= seconds < BOUND_SECONDS
     assert not StatusUpdate.objects.exists()
     assert dependencies.counts[Fault.DATABASE_BUSY] == before + 1
