@@ -225,10 +225,11 @@ def test_a_write_to_a_full_disk_is_a_503_that_says_so_and_readyz_fails(
 
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
-    assert response.json() == {
+    assert refusal(response) == {
         "detail": "The server's disk is full, so this request could not be completed. Please "
         "try again later; the site's operators must free some space first."
     }
+    assert response.json()["code"] == "disk_full"
     assert not written
     assert dependencies.counts[Fault.DISK_FULL] == before + 1
     logged = [record for record in caplog.records if record.name.startswith("commitments.")]
