@@ -1,7 +1,7 @@
 """The benchmark's baseline: the practical limit of this machine for the API's reads.
 
 A bare WSGI application that answers the benchmarked requests with the same JSON as the API,
-from hand-written SQL over one psycopg2 connection per worker, encoded with orjson. No
+from hand-written SQL over one psycopg2 connection per worker thread, encoded with orjson. No
 framework, no middleware, no authentication, no validation of parameters beyond what the
 benchmark sends: it is what the API would cost if it did nothing but its queries and its JSON.
 Served by gunicorn exactly like the app: `gunicorn baseline:application` from bench/.
@@ -12,6 +12,7 @@ Each response carries X-Queries, the number of SQL statements it ran.
 import base64
 import datetime
 import os
+import threading
 import urllib.parse
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -20,7 +21,6 @@ import psycopg2
 
 PAGE_SIZE = 50
 STALE_AFTER_DAYS = int(os.environ.get("STALE_AFTER_DAYS", "180"))
-HOST = "http://127.0.0.1"  # overwritten per request from the Host header
 LABELS = {
     "not_assessed": "Not assessed",
     "not_started": "Not started",
@@ -30,15 +30,17 @@ LABELS = {
     "completed": "Completed",
     "discontinued": "Discontinued",
 }
-_connection = None
+# Per thread, as Django keeps them: a connection of its own for each of a gthread worker's
+# threads (one shared would make them wait on each other), and the base URL of the request it
+# answers.
+_local = threading.local()
 
 
 def connection():
-    global _connection
-    if _connection is None or _connection.closed:
-        _connection = psycopg2.connect(os.environ["BASELINE_DSN"])
-        _connection.autocommit = True
-    return _connection
+    if getattr(_local, "connection", None) is None or _local.connection.closed:
+        _local.connection = psycopg2.connect(os.environ["BASELINE_DSN"])
+        _local.connection.autocommit = True
+    return _local.connection
 
 
 class Queries:
@@ -83,11 +85,15 @@ RELATED = """
     SELECT 'children', parent_id, code, title, NULL FROM commitments_commitment
       WHERE parent_id = ANY(%(ids)s)
 """
-# Approved updates only, as the public API shows them, with their decision.
+# Approved updates only, as the public API shows them, with their decision and the approved
+# correction that replaced each, if any.
 UPDATE_SELECT = """
     SELECT u.id, c.code, u.status, u.progress, u.as_of, u.summary, u.evidence_url,
            u.evidence_source, u.confidence, u.corrects_id, a.first_name, a.last_name,
-           a.username, u.created_at, r.comment, r.decided_at, v.first_name, v.last_name
+           a.username, u.created_at, r.comment, r.decided_at, v.first_name, v.last_name,
+           (SELECT k.id FROM commitments_statusupdate k
+            JOIN commitments_review kr ON kr.update_id = k.id AND kr.decision = 'approve'
+            WHERE k.corrects_id = u.id LIMIT 1)
     FROM commitments_statusupdate u
     JOIN commitments_review r ON r.update_id = u.id AND r.decision = 'approve'
     JOIN commitments_commitment c ON c.id = u.commitment_id
@@ -120,7 +126,7 @@ def commitments_json(queries, rows, today=None):
          last_approved_at, target_date, cadence, version, pillar_slug, pillar_name, document_slug, document_title,
          document_url, parent, owner_first, owner_last) in rows:  # fmt: skip
         tags = related[commitment_id]
-        url = f"{HOST}/api/v1/commitments/{urllib.parse.quote(code)}/"
+        url = f"{_local.host}/api/v1/commitments/{urllib.parse.quote(code)}/"
         results.append(
             {
                 "code": code,
@@ -137,7 +143,7 @@ def commitments_json(queries, rows, today=None):
                     "document": document_slug,
                     "title": document_title,
                     "paragraph": paragraph,
-                    "url": document_url,
+                    "url": document_url or None,  # an unknown address is null
                 },
                 "status": status,
                 "status_label": LABELS[status],
@@ -163,21 +169,23 @@ def commitments_json(queries, rows, today=None):
 def update_json(row):
     (update_id, code, status, progress, as_of, summary, evidence_url, evidence_source,
      confidence, corrects, first_name, last_name, username, created_at, comment, decided_at,
-     reviewer_first_name, reviewer_last_name) = row  # fmt: skip
+     reviewer_first_name, reviewer_last_name, corrected_by) = row  # fmt: skip
     return {
         "id": update_id,
-        "url": f"{HOST}/api/v1/updates/{update_id}/",
+        "url": f"{_local.host}/api/v1/updates/{update_id}/",
         "commitment": code,
-        "commitment_url": f"{HOST}/api/v1/commitments/{code}/",
+        "commitment_url": f"{_local.host}/api/v1/commitments/{code}/",
         "status": status,
         "status_label": LABELS[status],
         "progress": progress,
         "as_of": as_of,
         "summary": summary,
-        "evidence_url": evidence_url,
-        "evidence_source": evidence_source,
-        "confidence": confidence,
+        # What is not known is null, as in the API.
+        "evidence_url": evidence_url or None,
+        "evidence_source": evidence_source or None,
+        "confidence": confidence or None,
         "corrects": corrects,
+        "corrected_by": corrected_by,
         "author": f"{first_name} {last_name}".strip() or username,
         "created_at": created_at,
         "review_state": "approved",
@@ -249,10 +257,13 @@ def commitment_list(queries, query):
         f" ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
         {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
     )
-    base = f"{HOST}/api/v1/commitments/?"
+    base = f"{_local.host}/api/v1/commitments/?"
 
     def link(number):
-        return base + urllib.parse.urlencode({**query, "page": [number]}, doseq=True)
+        # Parameters in alphabetical order, as Django REST framework writes its links.
+        return base + urllib.parse.urlencode(
+            sorted({**query, "page": [number]}.items()), doseq=True
+        )
 
     return {
         "count": count,
@@ -273,7 +284,7 @@ def commitment_detail(queries, code):
         [rows[0][0]],
     )
     data["children"] = [
-        {"code": child, "url": f"{HOST}/api/v1/commitments/{child}/", "title": title,
+        {"code": child, "url": f"{_local.host}/api/v1/commitments/{child}/", "title": title,
          "status": status, "status_label": LABELS[status], "progress": progress, "as_of": as_of}
         for child, title, status, progress, as_of in children
     ]  # fmt: skip
@@ -283,7 +294,165 @@ def commitment_detail(queries, code):
         [rows[0][0]],
     )
     data["latest_updates"] = [update_json(row) for row in updates]
+    data["indicators"] = [
+        indicator_json(row) for row in queries.all(INDICATOR_SELECT, [rows[0][0]])
+    ]
     return data
+
+
+# A commitment's indicators, each with its latest approved value that no approved correction
+# replaced (by the date it describes, then the time it was recorded), in the API's order.
+INDICATOR_SELECT = """
+    SELECT i.id, i.slug, i.name, i.description, c.code, p.slug, i.commitment_id, i.unit,
+           i.unit_other, i.measure, i.direction, i.baseline_value, i.baseline_qualifier,
+           i.baseline_date, d.slug, i.baseline_paragraph, i.baseline_quote, i.target_value,
+           i.target_qualifier, i.target_date, l.id, l.value, l.qualifier, l.observed_on
+    FROM commitments_indicator i
+    LEFT JOIN commitments_commitment c ON c.id = i.commitment_id
+    LEFT JOIN commitments_pillar p ON p.id = c.pillar_id
+    LEFT JOIN commitments_sourcedocument d ON d.id = i.baseline_source_id
+    LEFT JOIN LATERAL (
+        SELECT v.id, v.value, v.qualifier, coalesce(v.as_of, v.period_end) AS observed_on
+        FROM commitments_indicatorvalue v
+        JOIN commitments_indicatorvaluereview r ON r.value_id = v.id AND r.decision = 'approve'
+        WHERE v.indicator_id = i.id
+          AND NOT EXISTS (
+              SELECT 1 FROM commitments_indicatorvalue k
+              JOIN commitments_indicatorvaluereview kr
+                ON kr.value_id = k.id AND kr.decision = 'approve'
+              WHERE k.corrects_id = v.id)
+        ORDER BY coalesce(v.as_of, v.period_end) DESC, v.created_at DESC, v.id DESC LIMIT 1
+    ) l ON TRUE
+    WHERE i.commitment_id = %s
+    ORDER BY i.baseline_paragraph, i.slug
+"""
+UNIT_LABELS = {
+    "people": "people",
+    "personnel": "personnel",
+    "square_kilometres": "square kilometres",
+    "us_dollars": "US dollars",
+    "count": "count",
+    "percent": "percent",
+}
+UNIT_WORDS = {
+    "people": " people",
+    "personnel": " personnel",
+    "square_kilometres": " square kilometres",
+    "count": "",
+    "percent": "%",
+}
+# How exact a figure is, in words before it ("exactly" goes unsaid).
+QUALIFIER_WORDS = {
+    "approximately": "approximately",
+    "nearly": "nearly",
+    "more_than": "more than",
+    "at_least": "at least",
+    "fewer_than": "fewer than",
+}
+SCALES = [(10**12, "trillion"), (10**9, "billion"), (10**6, "million")]
+
+
+def figure(value):
+    """A decimal as a string without trailing zeros, as the API writes figures."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+def phrase(value, qualifier, unit, unit_other):
+    """A figure in words, as the API says it: "more than 7.7 million people"."""
+    if value is None:
+        return None
+    value = value.normalize()
+    number = None
+    for size, word in SCALES:
+        if abs(value) >= size and (value * 10 / size) == int(value * 10 / size):
+            number = f"{format((value / size).normalize(), 'f')} {word}"
+            break
+    if number is None:
+        number = format(value, ",f")
+        number = number.rstrip("0").rstrip(".") if "." in number else number
+    if unit == "us_dollars":
+        words = f"US${number}"
+    elif unit == "other":
+        words = f"{number} {unit_other}".rstrip()
+    else:
+        words = f"{number}{UNIT_WORDS.get(unit, '')}"
+    return f"{QUALIFIER_WORDS[qualifier]} {words}" if qualifier in QUALIFIER_WORDS else words
+
+
+def progress(baseline, latest, target, direction):
+    """Percent of the way from the baseline to the target, to one place, as the API computes
+    it; None without a baseline, a target, a latest value or a direction. (The rule of
+    commitments/models/figures.py, written again as phrase() is: the baseline imports nothing
+    of the app, whose models need Django configured.)"""
+    if None in (baseline, latest, target) or not direction:
+        return None
+    place = Decimal("0.1")
+    if direction == "maintain":
+        low, high = min(baseline, target), max(baseline, target)
+        if low <= latest <= high:
+            return Decimal(100).quantize(place)
+        edge = low if latest < low else high
+        if edge == 0:
+            return Decimal(0).quantize(place)
+        return max(Decimal(0), 100 - abs(latest - edge) / abs(edge) * 100).quantize(place)
+    if target == baseline:
+        reached = latest >= target if direction == "increase" else latest <= target
+        return Decimal(100 if reached else 0).quantize(place)
+    return ((latest - baseline) / (target - baseline) * 100).quantize(place)
+
+
+def indicator_json(row):
+    (indicator_id, slug, name, description, code, pillar, commitment_id, unit, unit_other,
+     measure, direction, baseline_value, baseline_qualifier, baseline_date, document,
+     paragraph, quote, target_value, target_qualifier, target_date, latest_id, latest_value,
+     latest_qualifier, latest_on) = row  # fmt: skip
+    percent = progress(baseline_value, latest_value, target_value, direction)
+    return {
+        "id": indicator_id,
+        "url": f"{_local.host}/api/v1/indicators/{indicator_id}/",
+        "slug": slug,
+        "name": name,
+        "description": description or None,
+        "commitment": code,
+        "pillar": pillar,
+        "is_context": commitment_id is None,
+        "unit": unit,
+        "unit_label": unit_other if unit == "other" else UNIT_LABELS[unit],
+        "unit_other": unit_other or None,
+        "measure": measure,
+        "direction": direction or None,
+        "baseline": {
+            "value": figure(baseline_value),
+            "qualifier": baseline_qualifier,
+            "date": baseline_date,
+            "phrase": phrase(baseline_value, baseline_qualifier, unit, unit_other),
+            "document": document,
+            "paragraph": paragraph,
+            "quote": quote or None,
+        },
+        "target": {
+            "value": figure(target_value),
+            "qualifier": target_qualifier,
+            "date": target_date,
+            "phrase": phrase(target_value, target_qualifier, unit, unit_other),
+        },
+        "latest_value": figure(latest_value),
+        "latest_qualifier": latest_qualifier or None,
+        "latest_date": latest_on,
+        "latest_phrase": phrase(latest_value, latest_qualifier, unit, unit_other),
+        "latest_value_url": None
+        if latest_id is None
+        else f"{_local.host}/api/v1/indicator-values/{latest_id}/",
+        "progress": None if percent is None else str(percent),
+        "values_url": f"{_local.host}/api/v1/indicators/{indicator_id}/values/",
+    }
+
+
+def cursor_link(**tokens):
+    """A link to a page of the feed, with Django REST framework's cursor: `p`, a position (the
+    created_at of an update), and `r=1` to read back from it."""
+    cursor = base64.b64encode(urllib.parse.urlencode(tokens).encode()).decode()
+    return f"{_local.host}/api/v1/updates/?{urllib.parse.urlencode({'cursor': cursor})}"
 
 
 def feed(queries, query):
@@ -298,11 +467,10 @@ def feed(queries, query):
         {"position": position, "limit": PAGE_SIZE + 1},
     )
     results = [update_json(row) for row in rows[:PAGE_SIZE]]
-    following = None
-    if len(rows) > PAGE_SIZE:
-        cursor = base64.b64encode(f"p={results[-1]['created_at']}".encode()).decode()
-        following = f"{HOST}/api/v1/updates/?cursor={urllib.parse.quote(cursor)}"
-    return {"next": following, "previous": None, "results": results}
+    following = cursor_link(p=results[-1]["created_at"]) if len(rows) > PAGE_SIZE else None
+    # A page reached by a cursor links back to the one before it.
+    previous = cursor_link(r=1, p=results[0]["created_at"]) if position and results else None
+    return {"next": following, "previous": previous, "results": results}
 
 
 def summary(queries, query):
@@ -337,7 +505,7 @@ def summary(queries, query):
 
     overall, pillars, latest = empty_counts(), {}, None
     for slug, name, description, order, status, total, stale, progress, reported, last in rows:
-        pillar = pillars.setdefault(slug, {"slug": slug, "name": name, "description": description,
+        pillar = pillars.setdefault(slug, {"slug": slug, "name": name, "description": description or None,
                                            "display_order": order, "commitments": empty_counts()})  # fmt: skip
         if status is None:
             continue
@@ -394,12 +562,14 @@ def add_counts(group, status, total, stale, progress, reported):
 
 
 def finish_counts(group):
-    """The counts as the API answers them: the average progress in place of its parts."""
+    """The counts as the API answers them: the average progress and how many commitments it
+    is the average of, in place of its parts."""
     reported, total = group.pop("reported"), group.pop("sum")
     mean = Decimal(total) / Decimal(reported) if reported else None
     group["average_progress"] = (
         float(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if reported else None
     )
+    group["progress_reported"] = reported
     return group
 
 
@@ -425,6 +595,14 @@ def timeline(queries, query):
 
 
 RANK = {"off_track": 1, "at_risk": 2, "on_track": 3, "completed": 4}
+CHANGE_LABELS = {
+    "improved": "Improved",
+    "worsened": "Worsened",
+    "changed": "Status changed",
+    "progress_moved": "Progress moved",
+    "newly_assessed": "Newly assessed",
+    "became_stale": "Became stale",
+}
 
 
 def change_of(before, after):
@@ -477,10 +655,11 @@ def changes(queries, query):
 
         moved[row[0]] = {
             "code": row[1],
-            "url": f"{HOST}/api/v1/commitments/{urllib.parse.quote(row[1])}/",
+            "url": f"{_local.host}/api/v1/commitments/{urllib.parse.quote(row[1])}/",
             "title": row[2],
             "pillar": {"slug": row[3], "name": row[4]},
             "change": change,
+            "change_label": CHANGE_LABELS[change],
             "before": shown(before),
             "after": shown(after),
             "created_since": not existed,
@@ -497,9 +676,7 @@ def changes(queries, query):
             by_code[row[1]]["updates"].append(update_json(row))
     counts = counts_on(queries, [start, end])
     before, after = counts[start], counts[end]
-    by_change = dict.fromkeys(
-        ["improved", "worsened", "changed", "progress_moved", "newly_assessed", "became_stale"], 0
-    )
+    by_change = dict.fromkeys(CHANGE_LABELS, 0)
     for change in moved.values():
         by_change[change["change"]] += 1
     return {
@@ -524,8 +701,7 @@ def changes(queries, query):
 
 
 def application(environ, start_response):
-    global HOST
-    HOST = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
+    _local.host = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
     path = environ["PATH_INFO"]
     query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
     if path == "/healthz":
@@ -550,7 +726,8 @@ def application(environ, start_response):
     if data is None:
         start_response("404 Not Found", [("Content-Type", "application/json")])
         return [b'{"detail": "Not found."}']
-    body = orjson.dumps(data)
+    # Times in UTC end in Z, as Django REST framework writes them.
+    body = orjson.dumps(data, option=orjson.OPT_UTC_Z)
     start_response(
         "200 OK",
         [
