@@ -115,7 +115,9 @@ fault-test: $(INSTALLED)
 
 # The benchmark: the API against a hand-written baseline at 1k and 10k commitments (10k and 1M
 # status updates) on the local PostgreSQL and Redis, loaded by wrk, warm (response cache on)
-# and cold; the dashboard in Chromium; writes docs/performance.md. About 15 minutes. A quick look: make bench BENCH_ARGS="--sizes S --duration 2 --no-write"
+# and cold, read anonymously and with a token, in two gunicorn configurations (sync and gthread);
+# the dashboard in Chromium; writes docs/performance.md. About 25 minutes. A quick look:
+# make bench BENCH_ARGS="--sizes S --duration 1 --no-write" (CI adds --configs gthread)
 bench: $(INSTALLED)
 	@command -v wrk > /dev/null || (apt-get update -qq && apt-get install -y -qq wrk > /dev/null)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -1,32 +1,43 @@
-"""The benchmark (make bench): the API against a hand-written baseline, at two data sizes.
+"""The benchmark (make bench): the API against a hand-written baseline, at two data sizes and
+in two server configurations.
 
-For each size (S, then M): a fresh PostgreSQL database is migrated and filled by generate.py;
-the app is served twice (gunicorn, DEBUG off, as in production): warm, with the versioned
-response cache on, and cold, with RESPONSE_CACHE=false; the baseline (baseline.py, the same
-gunicorn) beside them, all on loopback. wrk loads each scenario for a fixed time, warm, cold
-and baseline in turn; inspect_queries.py counts the queries of each scenario and EXPLAINs
-them; dashboard.py opens the dashboard in Chromium against the warm app. Then the bulk import
-of status updates is timed on the M database.
+For each size (S, then M): a fresh PostgreSQL database is migrated and filled by generate.py,
+and a Viewer (a read-only role) is given an API token. In each server configuration (CONFIGS:
+2 sync workers loaded by 2 connections, and the README's production setting, 2 gthread workers of
+4 threads loaded by 16), the app is served twice (gunicorn, DEBUG off, as in production): warm,
+with the versioned response cache on, and cold, with RESPONSE_CACHE=false; the baseline
+(baseline.py, served the same way) beside them, all on loopback. Every scenario's answer from
+the app is first compared with the baseline's: they must hold the same data. Then wrk loads each
+scenario for a fixed time, reader by reader (READERS: the warm app read anonymously and with
+the token, the cold app) and the baseline in turn; inspect_queries.py counts the queries of each
+scenario for each reader and EXPLAINs them; dashboard.py opens the dashboard in Chromium against
+the warm app. Then the bulk import of status updates is timed on the M database.
 
-Prints a warm and a cold table per size, the dashboard's figures, the scaling p50(M)/p50(S)
-and the goals of the performance issue, and writes them to docs/performance.md with a
-description of the machine.
+Prints a table per size and reader with the configurations side by side, the dashboard's
+figures, and the goals of the performance issue (at size M, in each configuration), every goal
+missed as a MISSED line with its figure; writes them to docs/performance.md with a description
+of the machine.
 
-    python bench/run.py [--sizes S,M] [--duration SECONDS] [--connections N] [--no-write]
+    python bench/run.py [--sizes S,M] [--configs sync,gthread] [--duration SECONDS]
+                        [--databases PREFIX] [--port PORT] [--cache-url URL] [--no-write]
 """
 
 import argparse
 import base64
 import contextlib
 import datetime
+import http.client
 import json
 import os
 import platform
 import re
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -35,16 +46,54 @@ sys.path[:0] = [str(ROOT / "reliability"), str(BENCH)]
 
 import generate  # noqa: E402
 from dashboard import measure_dashboard  # noqa: E402
-from server import BIN, environment, gunicorn, manage  # noqa: E402
+from server import BIN, environment, gunicorn, manage, robot_token  # noqa: E402
 
-APP_PORT, BASELINE_PORT, COLD_APP_PORT = 8771, 8772, 8773
-WORKERS = 2  # gunicorn sync workers, for the app and the baseline alike: one per core
 REPORT = ROOT / "docs" / "performance.md"
 PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
 
-# Goals of the performance issue, checked on the figures of size M: warm, every scenario at
-# least the baseline's throughput and no slower at p50; cold, a share of the baseline's
-# throughput by kind of read; search and the dashboard in absolute terms.
+
+@dataclass(frozen=True)
+class Config:
+    """How the app and the baseline alike are served (gunicorn's worker class, processes and
+    threads) and how hard wrk loads them (connections)."""
+
+    title: str
+    worker_class: str
+    workers: int
+    threads: int
+    connections: int
+
+    def environment(self):
+        return {"GUNICORN_WORKER_CLASS": self.worker_class, "GUNICORN_THREADS": str(self.threads)}
+
+
+CONFIGS = {
+    # What the benchmark measured until issue 26: a sync worker per core, a connection each.
+    "sync": Config("2 sync workers, 2 connections", "sync", 2, 1, 2),
+    # What the README recommends for production (gunicorn.conf.py's defaults), loaded by two
+    # connections per thread.
+    "gthread": Config("2 gthread workers x 4 threads, 16 connections", "gthread", 2, 4, 16),
+}
+
+# Seconds of load per scenario, reader and configuration, by size (--duration sets one for all):
+# the goals are checked at M; S's figures feed the scaling guard, p50(M) / p50(S).
+DURATIONS = {"S": 2, "M": 5}
+
+# Who reads, and which app serves them: the warm app (response cache on, the normal mode) read
+# anonymously and with an API token, and the cold app (RESPONSE_CACHE=false: every request does
+# the view's work) read anonymously.
+READERS = {"warm": "warm", "token": "warm", "cold": "cold"}
+READER_TITLES = {
+    "warm": "warm, anonymous: response cache on",
+    "token": "warm, token reader (a Viewer's `Authorization: Token`): response cache on",
+    "cold": "cold, anonymous: RESPONSE_CACHE=false",
+}
+# The role of the token reader: read-only, what a dashboard or a warehouse is given.
+TOKEN_ROLE = "Viewer"
+
+# The goals of the performance issue (26), checked at size M in every configuration: warm, for
+# anonymous and token readers alike, every scenario at least the baseline's throughput; cold, a
+# share of it by kind of read; search and the dashboard in absolute terms.
 WARM_RATIO_MIN = 1.0
 COLD_RATIO_MIN = {
     "list": 0.5,
@@ -53,9 +102,14 @@ COLD_RATIO_MIN = {
     "detail_hot": 0.4,
     "feed": 0.3,
     "feed_deep": 0.3,
+    "as_of_list": 0.5,
 }
 SEARCH_P50_MAX_MS = 32
-DASHBOARD_FIRST_VIEW_REQUESTS, DASHBOARD_SETTLED_MS, DASHBOARD_FILTER_CHANGE_REQUESTS = 5, 1500, 3
+DASHBOARD_FIRST_VIEW_REQUESTS, DASHBOARD_SETTLED_MS = 5, 1500
+# Goals of earlier issues, kept as guards: a filter change of the dashboard, the 304's cost, the
+# growth of the cold p50 from S to M, no sequential scan of the status updates, the same query
+# count at S and M for the scenarios without a baseline.
+DASHBOARD_FILTER_CHANGE_REQUESTS = 3
 SCALING_MAX, REVALIDATION_MAX = 1.2, 0.3
 SCALING_SCENARIOS = [
     "list",
@@ -76,7 +130,6 @@ def fresh_database(database, env, size):
     subprocess.run([*PSQL, "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=True)
     subprocess.run([*PSQL, "-c", f"CREATE DATABASE {database}"], check=True)
     manage(env, "migrate", "--no-input")
-    manage(env, "collectstatic", "--no-input")  # the dashboard's assets, served as in production
     return generate.generate(database_url(database).replace("postgres://", "postgresql://"), size)
 
 
@@ -142,9 +195,25 @@ WITHOUT_BASELINE = {
 }
 
 
-def etag_of(url):
-    with urllib.request.urlopen(url) as response:
+def etag_of(url, headers):
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
         return response.headers["ETag"]
+
+
+def for_readers(chosen, warm_url, token):
+    """{reader: {scenario: (path, headers)}}: the token reader sends its token, and each reader
+    revalidates the list with the ETag it was given."""
+    readers = {}
+    for reader in READERS:
+        sent = {"Authorization": f"Token {token}"} if reader == "token" else {}
+        scenarios_read = {
+            name: (path, {**headers, **sent}) for name, (path, headers) in chosen.items()
+        }
+        path = chosen["revalidation"][0]
+        etag = etag_of(warm_url + path, sent)
+        scenarios_read["revalidation"] = (path, {**sent, "If-None-Match": etag})
+        readers[reader] = scenarios_read
+    return readers
 
 
 WRK_LINE = {
@@ -156,12 +225,35 @@ WRK_LINE = {
 TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+def warm_up(url, headers, connections, rounds=2):
+    """Readies the server for `url`: `rounds` of `connections` requests at once, so that every
+    worker and thread has its database connection and has answered the request (and the warm
+    app has kept its body). A second of wrk did the same, at a second a load."""
+    address = urllib.parse.urlsplit(url)
+
+    def get(_):
+        connection = http.client.HTTPConnection(address.netloc, timeout=30)
+        try:
+            path = f"{address.path}?{address.query}" if address.query else address.path
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status >= 400:
+                sys.exit(f"{url}: warming up, it answered {response.status}")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(connections) as pool:
+        for _ in range(rounds):
+            list(pool.map(get, range(connections)))
+
+
 def wrk(url, headers, duration, connections):
-    """Loads `url` with wrk (after a one-second warm-up); returns req/s, p50 and p99 in ms."""
+    """Loads `url` with wrk (after a warm-up); returns req/s, p50 and p99 in ms."""
     command = ["wrk", "-t1", f"-c{connections}", "--latency", "--timeout", "10s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    subprocess.run([*command, "-d1s", url], check=True, capture_output=True)
+    warm_up(url, headers, connections)
     output = subprocess.run(
         [*command, f"-d{duration}s", url], check=True, capture_output=True, text=True
     ).stdout
@@ -180,7 +272,53 @@ def header(url, name):
         return response.headers[name]
 
 
-MODES = {"warm": "true", "cold": "false"}  # RESPONSE_CACHE of the app in each mode
+def answer(base_url, path, headers):
+    """The JSON answer to `path`, with the server's own address in its links replaced by one
+    that every server shares."""
+    request = urllib.request.Request(base_url + path, headers=headers)
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read().decode().replace(base_url, "http://server"))
+
+
+# What two answers to the same request may differ in: the moment each was made.
+UNCOMPARED = {"generated_at"}
+
+
+def difference(app, baseline, where="$"):
+    """Where the JSON values `app` and `baseline` first differ (e.g. `$.results[3].status: 'at_risk'
+    in the app, 'on_track' in the baseline`), or None when they hold the same data."""
+    if isinstance(app, dict) and isinstance(baseline, dict):
+        for key in sorted((app.keys() | baseline.keys()) - UNCOMPARED):
+            if key not in app or key not in baseline:
+                return f"{where}.{key} is only in the {'app' if key in app else 'baseline'}"
+            if found := difference(app[key], baseline[key], f"{where}.{key}"):
+                return found
+        return None
+    if isinstance(app, list) and isinstance(baseline, list):
+        if len(app) != len(baseline):
+            return f"{where}: {len(app)} items in the app, {len(baseline)} in the baseline"
+        for index, (one, other) in enumerate(zip(app, baseline, strict=True)):
+            if found := difference(one, other, f"{where}[{index}]"):
+                return found
+        return None
+    if isinstance(app, bool) == isinstance(baseline, bool) and app == baseline:
+        return None
+    return f"{where}: {app!r} in the app, {baseline!r} in the baseline"
+
+
+def check_answers(servers, readers):
+    """Exits unless every reader of the app gets the baseline's data for every scenario it
+    answers: a ratio to a baseline that does other work would mean nothing."""
+    for reader, read in readers.items():
+        app = servers[READERS[reader]]
+        for name, (path, headers) in read.items():
+            if name in WITHOUT_BASELINE:
+                continue
+            found = difference(answer(app, path, headers), answer(servers["baseline"], path, {}))
+            if found:
+                sys.exit(
+                    f"{name} ({path}), {reader} reader: the app and the baseline differ at {found}"
+                )
 
 
 def inspect(env, chosen):
@@ -193,60 +331,98 @@ def inspect(env, chosen):
     )  # fmt: skip
 
 
-def measure_size(size, duration, connections):
-    """Every scenario against the app warm (response cache on, the normal mode), the app cold
-    (RESPONSE_CACHE=false: every request does the view's work) and the baseline."""
-    database = f"bench_{size.name.lower()}"
+def clear_cache(env):
+    """Empties the benchmark's cache: a body kept by an earlier run (older code, the same data
+    version) must not answer this run's warm reads."""
+    manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
+
+
+@contextlib.contextmanager
+def served(config, envs, baseline_env, port, size):
+    """The warm app, the cold app and the baseline, served in `config` on ports `port`, +1
+    and +2; yields their base URLs by name."""
+    log = f"{size.name}-{config.worker_class}.log"
+    with (
+        gunicorn({**envs["warm"], **config.environment()}, port, f"bench-app-{log}",
+                 workers=config.workers) as warm,
+        gunicorn({**envs["cold"], **config.environment()}, port + 2, f"bench-cold-{log}",
+                 workers=config.workers) as cold,
+        gunicorn({**baseline_env, **config.environment()}, port + 1, f"bench-baseline-{log}",
+                 app="baseline:application", cwd=BENCH, workers=config.workers) as baseline,
+    ):  # fmt: skip
+        yield {"warm": warm, "cold": cold, "baseline": baseline}
+
+
+def measure_size(size, options):
+    """Every scenario, in each configuration, against the app for each reader and against the
+    baseline; the queries of each scenario for each reader; the dashboard."""
+    started = time.monotonic()
+    duration = options.duration or DURATIONS[size.name]
+    database = f"{options.databases}_{size.name.lower()}"
     env = {
         **environment(database),
         "STALE_AFTER_DAYS": "180",
         "ROADMAP_PUBLIC_READ": "true",
         # As in production: throttle counts, the summary and the responses in the local Redis.
-        "CACHE_URL": "redis://127.0.0.1:6379/3",
+        "CACHE_URL": options.cache_url,
     }
-    envs = {mode: {**env, "RESPONSE_CACHE": on} for mode, on in MODES.items()}
+    envs = {"warm": {**env, "RESPONSE_CACHE": "true"}, "cold": {**env, "RESPONSE_CACHE": "false"}}
     print(f"Size {size.name}: generating into {database}...", flush=True)
     load_seconds = fresh_database(database, env, size)
+    clear_cache(env)
+    token = robot_token(env, TOKEN_ROLE)
     chosen = scenarios(database)
-    results = {}
     baseline_env = {
         **env,
         "BASELINE_DSN": database_url(database).replace("postgres://", "postgresql://"),
     }
-    with (
-        gunicorn(envs["warm"], APP_PORT, f"bench-app-{size.name}.log", workers=WORKERS) as warm,
-        gunicorn(envs["cold"], COLD_APP_PORT, f"bench-cold-{size.name}.log",
-                 workers=WORKERS) as cold,
-        gunicorn(baseline_env, BASELINE_PORT, f"bench-baseline-{size.name}.log",
-                 app="baseline:application", cwd=BENCH, workers=WORKERS) as baseline,
-    ):  # fmt: skip
-        apps = {"warm": warm, "cold": cold}
-        etag = etag_of(warm + chosen["revalidation"][0])
-        chosen["revalidation"] = (chosen["revalidation"][0], {"If-None-Match": etag})
-        inspected = {mode: inspect(envs[mode], chosen) for mode in MODES}
-        # The modes and the baseline take turns, scenario by scenario, so that a change in the
-        # machine's speed during the run touches all alike.
-        for name, (path, headers) in chosen.items():
-            results[name] = {
-                **{mode: wrk(apps[mode] + path, headers, duration, connections) for mode in MODES},
-                "queries": {mode: inspected[mode][name]["queries"] for mode in MODES},
-                **{
-                    key: inspected["cold"][name][key]
-                    for key in ("reads_updates", "sequential_scans")
-                },
-            }
-            if name not in WITHOUT_BASELINE:
-                results[name]["baseline"] = wrk(baseline + path, headers, duration, connections)
-                results[name]["baseline_queries"] = int(header(baseline + path, "X-Queries"))
-            print(f"  {name:14} {results[name]}", flush=True)
-        dashboard = measure_dashboard(warm)
-    return {
+    run = {
         "load_seconds": load_seconds,
         "database": database,
         "env": env,
-        "results": results,
-        "dashboard": dashboard,
+        "duration": duration,
+        "configs": {},
     }
+    for name in options.configs:
+        config = CONFIGS[name]
+        print(f"  {config.title}", flush=True)
+        config_started = time.monotonic()
+        results = {}
+        with served(config, envs, baseline_env, options.port, size) as servers:
+            if "readers" not in run:
+                run["readers"] = readers = for_readers(chosen, servers["warm"], token)
+                run["inspected"] = {
+                    reader: inspect(envs[app], readers[reader]) for reader, app in READERS.items()
+                }
+                run["baseline_queries"] = {
+                    scenario: int(header(servers["baseline"] + path, "X-Queries"))
+                    for scenario, (path, _) in chosen.items()
+                    if scenario not in WITHOUT_BASELINE
+                }
+            check_answers(servers, run["readers"])
+            # The readers and the baseline take turns, scenario by scenario, so that a change in
+            # the machine's speed during the run touches all alike.
+            for scenario in chosen:
+                results[scenario] = {
+                    reader: wrk(
+                        servers[app] + run["readers"][reader][scenario][0],
+                        run["readers"][reader][scenario][1],
+                        duration,
+                        config.connections,
+                    )
+                    for reader, app in READERS.items()
+                }
+                if scenario not in WITHOUT_BASELINE:
+                    path, headers = chosen[scenario]
+                    results[scenario]["baseline"] = wrk(
+                        servers["baseline"] + path, headers, duration, config.connections
+                    )
+                print(f"    {scenario:16} {results[scenario]}", flush=True)
+            dashboard = measure_dashboard(servers["warm"])
+        run["configs"][name] = {"results": results, "dashboard": dashboard}
+        print(f"  ({time.monotonic() - config_started:.0f} s)", flush=True)
+    run["minutes"] = (time.monotonic() - started) / 60
+    return run
 
 
 def import_rate(env):
@@ -263,39 +439,45 @@ def ratio(numerator, denominator):
     return numerator / denominator if denominator else float("nan")
 
 
-def tables(measured):
+def tables(measured, configs):
+    """A table per size and reader: each scenario's figures, a column group per configuration."""
     lines = []
     for size_name, run in measured.items():
-        for mode, title in (
-            ("warm", "warm: response cache on"),
-            ("cold", "cold: RESPONSE_CACHE=false"),
-        ):
+        for reader, title in READER_TITLES.items():
+            columns = ["scenario", "queries (baseline)"]
+            for name in configs:
+                columns += [f"{name} req/s", f"{name} p50 ms", f"{name} p99 ms",
+                            f"{name} baseline req/s", f"{name} req/s ÷ baseline"]  # fmt: skip
+            if reader == "cold":
+                columns.append("seq scans of updates")
             lines += [
-                f"### Size {size_name}, {title} ({run['counts']}; generated in "
-                f"{run['load_seconds']:.1f} s)",
+                f"### Size {size_name}, {title}",
                 "",
-                "| scenario | req/s | p50 ms | p99 ms | baseline req/s | baseline p50 ms "
-                "| p50 ÷ baseline | req/s ÷ baseline | queries (baseline) | seq scans of updates |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+                "| " + " | ".join(columns) + " |",
+                "|---|" + "---:|" * (len(columns) - 1),
             ]
-            for name, result in run["results"].items():
-                app, base = result[mode], result.get("baseline")
-                queries = result["queries"][mode]
-                lines.append(
-                    f"| {name} | {app['throughput']:.0f} | {app['p50']:.2f} | {app['p99']:.2f} | "
-                    + (
-                        f"{base['throughput']:.0f} | {base['p50']:.2f} | "
-                        f"{ratio(app['p50'], base['p50']):.2f}x | "
-                        f"{ratio(app['throughput'], base['throughput']):.2f}x | "
-                        f"{queries} ({result['baseline_queries']}) | "
-                        if base
-                        else f"— | — | — | — | {queries} (—) | "
-                    )
-                    + f"{result['sequential_scans']} of {result['reads_updates']} |"
-                )
+            for scenario, inspected in run["inspected"][reader].items():
+                cells = [scenario, f"{inspected['queries']} "
+                         f"({run['baseline_queries'].get(scenario, '—')})"]  # fmt: skip
+                for name in configs:
+                    result = run["configs"][name]["results"][scenario]
+                    app, base = result[reader], result.get("baseline")
+                    cells += [f"{app['throughput']:.0f}", f"{app['p50']:.2f}", f"{app['p99']:.2f}"]
+                    cells += (
+                        [f"{base['throughput']:.0f}",
+                         f"{ratio(app['throughput'], base['throughput']):.2f}x"]
+                        if base else ["—", "—"]
+                    )  # fmt: skip
+                if reader == "cold":
+                    cells.append(f"{inspected['sequential_scans']} of {inspected['reads_updates']}")
+                lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
-        if run.get("dashboard"):
-            lines += [f"Dashboard at size {size_name}: {describe_dashboard(run['dashboard'])}.", ""]
+        for name in configs:
+            if dashboard := run["configs"][name].get("dashboard"):
+                lines.append(
+                    f"Dashboard at size {size_name}, {name}: {describe_dashboard(dashboard)}."
+                )
+        lines.append("")
     return lines
 
 
@@ -307,80 +489,154 @@ def describe_dashboard(figures):
     )
 
 
-def verdict(ok):
-    return "met" if ok else "MISSED"
-
-
-def goals(measured):
-    """The issue's goals, each with its figure and a verdict."""
-    lines = []
-    m = measured.get("M")
-    if m:
-        results = m["results"]
+def issue_goals(run, config):
+    """The performance issue's goals in one configuration of one size's run: (goal, figure,
+    met) each."""
+    results = run["configs"][config]["results"]
+    goals = []
+    for reader, who in (("warm", "anonymous"), ("token", "token reader")):
         for name, result in results.items():
-            if "baseline" not in result:
-                continue
-            p50 = ratio(result["warm"]["p50"], result["baseline"]["p50"])
-            throughput = ratio(result["warm"]["throughput"], result["baseline"]["throughput"])
-            lines.append(
-                f"- {verdict(p50 <= 1.0 and throughput >= WARM_RATIO_MIN)}: {name} warm at M, "
-                f"throughput {throughput:.2f}x the baseline (goal ≥ {WARM_RATIO_MIN}x), "
-                f"p50 {p50:.2f}x (goal ≤ 1.0x)"
-            )
-        for name, minimum in COLD_RATIO_MIN.items():
-            result = results[name]
-            throughput = ratio(result["cold"]["throughput"], result["baseline"]["throughput"])
-            lines.append(
-                f"- {verdict(throughput >= minimum)}: {name} cold at M, throughput "
-                f"{throughput:.2f}x the baseline (goal ≥ {minimum}x)"
-            )
-        search = results["search"]
-        p50, base_p50 = search["cold"]["p50"], search["baseline"]["p50"]
-        lines.append(
-            f"- {verdict(p50 <= SEARCH_P50_MAX_MS and p50 < base_p50)}: search cold at M, p50 "
-            f"{p50:.1f} ms (goal ≤ {SEARCH_P50_MAX_MS} ms and below the baseline's "
-            f"{base_p50:.1f} ms)"
-        )
-        revalidation = ratio(results["revalidation"]["cold"]["p50"], results["list"]["cold"]["p50"])
-        lines.append(
-            f"- {verdict(revalidation <= REVALIDATION_MAX)}: a 304 revalidation of the list costs "
-            f"{revalidation:.2f}x its full cold 200 at p50 (goal ≤ {REVALIDATION_MAX}x)"
-        )
-        scans = sum(result["sequential_scans"] for result in results.values())
-        lines.append(
-            f"- {verdict(scans == 0)}: {scans} sequential scans of the status-update table in the "
-            "plans of every scenario's queries at M (EXPLAIN; goal 0)"
-        )
-        if dashboard := m.get("dashboard"):
-            ok = (
-                dashboard["first_view_requests"] <= DASHBOARD_FIRST_VIEW_REQUESTS
-                and dashboard["first_view_ms"] <= DASHBOARD_SETTLED_MS
-                and dashboard["filter_change_requests"] <= DASHBOARD_FILTER_CHANGE_REQUESTS
-            )
-            lines.append(
-                f"- {verdict(ok)}: dashboard at M, {describe_dashboard(dashboard)} (goals ≤ "
-                f"{DASHBOARD_FIRST_VIEW_REQUESTS} requests settled within "
-                f"{DASHBOARD_SETTLED_MS / 1000} s; ≤ {DASHBOARD_FILTER_CHANGE_REQUESTS} requests "
-                "per filter change)"
-            )
-        else:
-            lines.append("- MISSED: dashboard at M not measured (Playwright or Chromium missing)")
-    if "S" in measured and m:
+            if "baseline" in result:
+                throughput = ratio(result[reader]["throughput"], result["baseline"]["throughput"])
+                goals.append((f"{name} warm, {who}: req/s ≥ {WARM_RATIO_MIN}x the baseline",
+                              f"{throughput:.2f}x", throughput >= WARM_RATIO_MIN))  # fmt: skip
+    for name, minimum in COLD_RATIO_MIN.items():
+        result = results[name]
+        throughput = ratio(result["cold"]["throughput"], result["baseline"]["throughput"])
+        goals.append((f"{name} cold: req/s ≥ {minimum}x the baseline", f"{throughput:.2f}x",
+                      throughput >= minimum))  # fmt: skip
+    search = results["search"]
+    goals.append((f"search cold: p50 ≤ {SEARCH_P50_MAX_MS} ms",
+                  f"{search['cold']['p50']:.1f} ms (baseline {search['baseline']['p50']:.1f} ms)",
+                  search["cold"]["p50"] <= SEARCH_P50_MAX_MS))  # fmt: skip
+    dashboard = run["configs"][config].get("dashboard")
+    goals.append((
+        f"dashboard: settled ≤ {DASHBOARD_SETTLED_MS / 1000} s with ≤ "
+        f"{DASHBOARD_FIRST_VIEW_REQUESTS} requests",
+        f"{dashboard['first_view_ms']} ms, {dashboard['first_view_requests']} requests"
+        if dashboard else "not measured",
+        bool(dashboard) and dashboard["first_view_ms"] <= DASHBOARD_SETTLED_MS
+        and dashboard["first_view_requests"] <= DASHBOARD_FIRST_VIEW_REQUESTS,
+    ))  # fmt: skip
+    return goals
+
+
+def guard_goals(measured, size_name, config):
+    """Earlier issues' goals, kept as guards, in one configuration: (goal, figure, met) each."""
+    run = measured[size_name]
+    results = run["configs"][config]["results"]
+    goals = []
+    dashboard = run["configs"][config].get("dashboard")
+    if dashboard:
+        requests = dashboard["filter_change_requests"]
+        goals.append((f"dashboard: a filter change makes ≤ {DASHBOARD_FILTER_CHANGE_REQUESTS} "
+                      "requests", f"{requests} ({dashboard['filter_change_ms']} ms)",
+                      requests <= DASHBOARD_FILTER_CHANGE_REQUESTS))  # fmt: skip
+    revalidation = ratio(results["revalidation"]["cold"]["p50"], results["list"]["cold"]["p50"])
+    goals.append((f"revalidation: a cold 304 of the list ≤ {REVALIDATION_MAX}x its full cold 200 "
+                  "at p50", f"{revalidation:.2f}x", revalidation <= REVALIDATION_MAX))  # fmt: skip
+    scans = sum(
+        inspected["sequential_scans"]
+        for reader in READERS
+        for inspected in run["inspected"][reader].values()
+    )
+    goals.append(("no sequential scan of the status updates in any scenario's plans (EXPLAIN)",
+                  str(scans), scans == 0))  # fmt: skip
+    if size_name == "M" and "S" in measured:
+        small = measured["S"]
         for name in sorted(WITHOUT_BASELINE - {"revalidation"}):
-            queries = [measured[size]["results"][name]["queries"]["cold"] for size in ("S", "M")]
-            lines.append(
-                f"- {verdict(queries[0] == queries[1])}: {name} cold makes {queries[0]} queries "
-                f"at S and {queries[1]} at M (goal: the same, whatever the data)"
-            )
+            queries = [measured[size]["inspected"]["cold"][name]["queries"] for size in ("S", "M")]
+            goals.append((f"{name} cold: the same queries at S and M",
+                          f"{queries[0]} and {queries[1]}", queries[0] == queries[1]))  # fmt: skip
         for name in SCALING_SCENARIOS:
-            scaling = ratio(
-                m["results"][name]["cold"]["p50"], measured["S"]["results"][name]["cold"]["p50"]
-            )
-            lines.append(
-                f"- {verdict(scaling <= SCALING_MAX)}: {name} cold p50(M)/p50(S) = {scaling:.2f} "
-                f"(goal ≤ {SCALING_MAX})"
-            )
-    return lines
+            before = small["configs"][config]["results"][name]["cold"]["p50"]
+            scaling = ratio(results[name]["cold"]["p50"], before)
+            goals.append((f"{name} cold: p50(M) ÷ p50(S) ≤ {SCALING_MAX}", f"{scaling:.2f}",
+                          scaling <= SCALING_MAX))  # fmt: skip
+    return goals
+
+
+def goal_table(rows_by_config):
+    """A table of goals with a column per configuration; and the missed ones, as (goal,
+    configuration, figure)."""
+    configs = list(rows_by_config)
+    lines = ["| goal | " + " | ".join(configs) + " |", "|---|" + "---|" * len(configs)]
+    missed = []
+    for index, (goal, _, _) in enumerate(rows_by_config[configs[0]]):
+        cells = []
+        for config in configs:
+            _, figure, met = rows_by_config[config][index]
+            cells.append(figure if met else f"**{figure} MISSED**")
+            if not met:
+                missed.append((goal, config, figure))
+        lines.append(f"| {goal} | " + " | ".join(cells) + " |")
+    return lines, missed
+
+
+def goals(measured, configs):
+    """The goals' section of the report, and every goal missed as (goal, configuration, figure).
+    The issue states its goals at size M; without M they are checked at the largest size run,
+    for a look only."""
+    size_name = "M" if "M" in measured else list(measured)[-1]
+    run = measured[size_name]
+    issue, missed = goal_table({config: issue_goals(run, config) for config in configs})
+    guards, missed_guards = goal_table(
+        {config: guard_goals(measured, size_name, config) for config in configs}
+    )
+    note = (
+        "" if size_name == "M"
+        else f" (size M was not run: checked at size {size_name}, for a look only)"
+    )  # fmt: skip
+    lines = [
+        f"The performance issue's goals (issue 26), at size {size_name}{note}, in each "
+        "configuration:",
+        "",
+        *issue,
+        "",
+        "Goals of earlier issues, kept as guards:",
+        "",
+        *guards,
+        "",
+    ]
+    return lines, missed + missed_guards
+
+
+def why(missed):
+    """A line per goal missed, for the integrator to say why (from this round's profiling)."""
+    if not missed:
+        return ["Every goal is met.", ""]
+    by_goal = {}
+    for goal, config, figure in missed:
+        by_goal.setdefault(goal, []).append(f"{config} {figure}")
+    return [
+        *(f"- **{goal}** ({'; '.join(figures)}): _why: to be written._"
+          for goal, figures in by_goal.items()),
+        "",
+    ]  # fmt: skip
+
+
+def method(measured, configs, minutes):
+    """The report's opening: what was measured, how and for how long."""
+    served = "; ".join(f"**{name}**: {CONFIGS[name].title}" for name in configs)
+    durations = ", ".join(f"{run['duration']} s at size {name}" for name, run in measured.items())
+    taken = ", ".join(f"size {name} {run['minutes']:.1f}" for name, run in measured.items())
+    return [
+        f"Two server configurations side by side ({served}): the app and the baseline are "
+        "served alike in each (gunicorn, DEBUG off), and wrk loads them with the "
+        "configuration's connections. Every scenario is loaded for "
+        f"{durations} (after a warm-up: two rounds of as many requests as connections) by "
+        "each reader in turn: the warm app (the versioned response cache on, as in production) "
+        "read anonymously, the warm app read with an API token (a Viewer's, `Authorization: "
+        "Token`), the cold app (`RESPONSE_CACHE=false`: every request does the view's work), and "
+        "the baseline. Before the load, each scenario's answer to every reader was checked to "
+        "hold the baseline's data. Latencies in milliseconds. Queries are counted per request "
+        "in Django (the baseline's in its own header). The 304 revalidation has no baseline: "
+        "its goal compares it with the full cold list. The dashboard is opened in Chromium "
+        "(bench/dashboard.py) against the warm app.",
+        "",
+        f"The run took {minutes:.0f} minutes ({taken}).",
+        "",
+    ]
 
 
 def machine():
@@ -402,14 +658,29 @@ def machine():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="S,M")
-    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 10)))
-    parser.add_argument("--connections", type=int, default=WORKERS)
+    parser.add_argument(
+        "--configs", default=",".join(CONFIGS), help=f"of {', '.join(CONFIGS)}, comma-separated"
+    )
+    parser.add_argument(
+        "--duration", type=int, default=os.environ.get("BENCH_DURATION"),
+        help="seconds of load per scenario, reader and configuration, at every size "
+        f"(default: {', '.join(f'{size} {seconds} s' for size, seconds in DURATIONS.items())})",
+    )  # fmt: skip
+    parser.add_argument("--databases", default="bench", help="the databases' prefix (bench_s...)")
+    parser.add_argument("--port", type=int, default=8771, help="the first of three ports")
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3", help="emptied first")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
     options = parser.parse_args()
+    options.configs = options.configs.split(",")
+    if unknown := set(options.configs) - set(CONFIGS):
+        parser.error(f"unknown configurations: {', '.join(sorted(unknown))}")
+    started = time.monotonic()
+    # The dashboard's assets, served as in production; the same for every size.
+    manage(environment(options.databases), "collectstatic", "--no-input")
     measured = {}
     for name in options.sizes.split(","):
         size = generate.SIZES[name]
-        measured[name] = measure_size(size, options.duration, options.connections)
+        measured[name] = measure_size(size, options)
         measured[name]["counts"] = (
             f"{size.commitments:,} commitments, ~{size.updates:,} status updates"
         )
@@ -420,24 +691,26 @@ def main():
     # cluster (the read replicas' tests make one).
     for run in measured.values():
         subprocess.run([*PSQL, "-c", f"DROP DATABASE {run['database']} WITH (FORCE)"], check=True)
+    minutes = (time.monotonic() - started) / 60
+    goal_lines, missed = goals(measured, options.configs)
     summary = [
         "# Performance",
         "",
         f"Measured by `make bench` on {datetime.datetime.now(datetime.UTC).date():%Y-%m-%d}: {machine()}.",
-        f"Each scenario is loaded by wrk for {options.duration} s with {options.connections} "
-        f"connections (after a 1 s warm-up), against the app warm (the versioned response cache "
-        f"on, as in production), the app cold (`RESPONSE_CACHE=false`: every request does the "
-        f"view's work) and the baseline in turn; each runs {WORKERS} gunicorn sync workers. "
-        "Latencies in milliseconds. Queries are counted per request in Django (the baseline's in "
-        "its own header). The 304 revalidation has no baseline: its goal compares it with the "
-        "full cold list. The dashboard is opened in Chromium (bench/dashboard.py) against the "
-        "warm app.",
         "",
-        *tables(measured),
+        *method(measured, options.configs, minutes),
+        *(
+            f"Size {name}: {run['counts']}; generated in {run['load_seconds']:.1f} s."
+            for name, run in measured.items()
+        ),
+        "",
+        *tables(measured, options.configs),
         "## Goals",
         "",
-        *goals(measured),
+        *goal_lines,
+        "## Why the goals marked MISSED are missed",
         "",
+        *why(missed),
         "## Bulk import",
         "",
         f"- {imported}",
@@ -445,38 +718,14 @@ def main():
     ]
     text = "\n".join(summary)
     print("\n" + text)
+    for goal, config, figure in missed:
+        print(f"MISSED ({config}): {goal}: {figure}")
     if not options.no_write:
         REPORT.write_text(text + "\n" + REPORT_TAIL)
         print(f"Written to {REPORT.relative_to(ROOT)}.")
 
 
 REPORT_TAIL = """
-## Why the goals marked MISSED are missed
-
-- **Warm, a commitment and the feed**: a hit costs the floor of any request through the
-  project, whatever the data: Django's middleware (security, gzip, CSP, static files, session,
-  CORS, CSRF, authentication), the data version (one primary-key query), one Redis read and
-  the anonymous throttle's count (one Redis increment). That is 3.5 to 4.5 ms at p50 here, the
-  same as the baseline's whole answer for a commitment or a feed page (one to four indexed
-  queries and orjson, no framework), so these scenarios land either side of 1.0x from run to
-  run (in the same run one commitment can meet the goal and the other miss it, for the same
-  work). The lists, the search, a deep page and the summary, where the baseline has real work
-  to do, are 1.5x to 27x the baseline.
-- **Cold**: every request does the view's work in Python: authentication and throttling, the
-  data version, a count, the page and its related rows (4 or 5 queries where the baseline
-  makes 3), and the rows' representation. The read path builds rows from `.values()` with a plan
-  compiled once per serializer (`commitments/api/representation.py`), which took a 100-row
-  page from about 47 to 19 ms in-process; what is left is Python per row and per field, which
-  the baseline does not pay. Not tried: keeping each commitment's representation in the cache
-  under its own version, so that a cold page would only assemble cached rows.
-- **Search, cold**: full-text search over a stored, GIN-indexed vector made it three times
-  faster than the substring search (161 ms at p50 before), but the scenario's word occurs in
-  nine commitments in ten of the synthetic data, so PostgreSQL ranks some 9,000 matches for
-  every page; the baseline runs the very same query and is as slow. A rarer word, or an
-  explicit `ordering`, answers in a few milliseconds.
-- **Scaling p50(M)/p50(S)**: the list counts every matching commitment (ten times more at
-  M); the commitment with few updates varies most between runs at both sizes.
-
 ## The cost of failing safely
 
 Measured by hand on the development machine (2 cores shared with other work, load about 4),
@@ -496,12 +745,15 @@ not by `make bench`; each figure alternates the two cases in the same run.
 
 ## How to read and repeat this
 
-`make bench` reruns all of it (about fifteen minutes: the databases `bench_s` and `bench_m`
-are made and filled at the start, and dropped at the end). `make bench BENCH_ARGS="--sizes S
---duration 3"` is a quick look. The data are generated by `bench/generate.py` from a fixed
-seed; the baseline is `bench/baseline.py`. Figures from a shared or busy machine vary from run
-to run by 10-20%; the ratios, measured in the same run, vary less. `bench/scaling.py` measures
-one app process against two (docs/scaling.md).
+`make bench` reruns all of it (about 25 minutes on 2 cores: the databases `bench_s` and
+`bench_m` are made and filled at the start, and dropped at the end). `make bench
+BENCH_ARGS="--sizes S --duration 1 --no-write"` is a quick look (CI runs it with `--configs
+gthread`, one configuration); `--databases`, `--port` and `--cache-url` keep a run apart
+from another on the same machine. The data are generated by `bench/generate.py` from a fixed
+seed; the baseline is `bench/baseline.py`, and a run stops before loading anything if the
+baseline's answer to a scenario holds other data than the app's (for any reader). Figures from a
+shared or busy machine vary from run to run by 10-20%; the ratios, measured in the same
+minutes, vary less. `bench/scaling.py` measures one app process against two (docs/scaling.md).
 """
 
 
