@@ -621,7 +621,7 @@ def method(measured, configs, minutes):
     durations = ", ".join(f"{run['duration']} s at size {name}" for name, run in measured.items())
     taken = ", ".join(f"size {name} {run['minutes']:.1f}" for name, run in measured.items())
     return [
-        f"Two server configurations side by side ({served}): the app and the baseline are "
+        f"Server configurations, side by side ({served}): the app and the baseline are "
         "served alike in each (gunicorn, DEBUG off), and wrk loads them with the "
         "configuration's connections. Every scenario is loaded for "
         f"{durations} (after a warm-up: two rounds of as many requests as connections) by "
