@@ -656,7 +656,7 @@ def machine():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--sizes", default="S,M")
     parser.add_argument(
         "--configs", default=",".join(CONFIGS), help=f"of {', '.join(CONFIGS)}, comma-separated"
