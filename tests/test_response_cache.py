@@ -234,6 +234,16 @@ def test_a_signed_in_readers_warm_read_is_a_hit(
     assert again["Cache-Control"] == "private, no-cache, no-store"
 
 
+def test_a_miss_checks_the_token_and_permissions_once(roadmap, token_reader):
+    # The middleware authenticates before the view, which does not do it again.
+    with CaptureQueriesContext(connection) as miss:
+        assert token_reader.get("/api/v1/commitments/MIL-1/").status_code == 200
+    sql = [query["sql"] for query in miss.captured_queries]
+    assert len([query for query in sql if "knox_authtoken" in query]) == 2  # token, user's tokens
+    assert len([query for query in sql if "auth_permission" in query]) == 2  # own, groups'
+    assert any("commitments_commitment" in query for query in sql)  # a miss indeed
+
+
 def test_a_token_reader_of_a_private_deployment_is_served_a_hit(
     roadmap, token_reader, settings, django_assert_num_queries
 ):

@@ -115,12 +115,12 @@ def key_for(request, data_fingerprint):
     """The reader's visibility class (what they may see), the data version as they see it, today's
     date and the staleness setting (stale flags move at midnight and with the setting, without a
     write), the full address (scheme and host too: bodies hold absolute links) and the Accept
-    header, which decides the representation (`; indent=` included). (When responses come in
-    several languages, issue 29, the language chosen goes here too.)"""
+    header, which decides the representation (`; indent=` included)."""
     variant = "|".join(
         [
             visibility_class(request.user),
             data_fingerprint,
+            # (issue 29: the language chosen, once responses come in several)
             str(timezone.localdate()),
             str(settings.STALE_AFTER_DAYS),
             request.build_absolute_uri(),
