@@ -231,8 +231,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     }
 # How long a computed summary is kept. Any write changes its key, so this only bounds memory.
 SUMMARY_CACHE_SECONDS = env.int("SUMMARY_CACHE_SECONDS", default=3600)
-# The versioned response cache of the read API (commitments/api/response_cache.py): anonymous
-# JSON, CSV and XLSX responses, kept under a key that holds the data version, so a write is visible
+# The versioned response cache of the read API (commitments/api/response_cache.py): JSON, CSV
+# and XLSX responses, kept under a key that holds the reader's visibility class and the data
+# version, so a write is visible
 # to the very next read. The TTL only bounds memory; larger bodies (a CSV of everything) are
 # not kept.
 RESPONSE_CACHE = env.bool("RESPONSE_CACHE", default=True)

@@ -1,17 +1,22 @@
-"""Anonymous reads of the API are answered from the versioned response cache: whole bodies,
-kept under a key that holds the data version, so that a write of any kind is visible to the very
-next read and nobody signed in is ever served a body rendered for someone else."""
+"""Reads of the API are answered from the versioned response cache: whole bodies, kept under a
+key that holds the data version and the reader's visibility class, so that a write of any kind is
+visible to the very next read and nobody is ever served a body rendered for another class of
+reader. (tests/test_visibility_walk.py walks every endpoint as each class.)"""
 
 import datetime
 import gzip
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from knox.models import AuthToken
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from commitments.models import Commitment, Pillar
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -199,12 +204,126 @@ def test_staff_filters_work_after_an_anonymous_read(roadmap, api, staff, record,
     assert queue["Cache-Control"] == "private, no-cache, no-store"
 
 
-def test_staff_reads_are_never_cached(roadmap, staff, django_assert_num_queries):
-    staff.get("/api/v1/statuses/")
-    # Expect 6 queries, the view's work done again: the token and its user, the user's tokens
-    # (knox), the data version, the user's own and group permissions, the review queue version.
-    with django_assert_num_queries(6):
-        staff.get("/api/v1/statuses/")
+@pytest.fixture
+def token_reader(roadmap, token_for):
+    """A client with the token of a user who is not staff: they see what the public sees."""
+    client = APIClient()
+    user = UserFactory(username="reader", is_staff=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
+    return client
+
+
+# Expect, on a hit: the token and its user, the user's other tokens (knox sweeps the expired);
+# or the session and its user. Then the user's own and group permissions (their class), the
+# data version, and for staff the review queue version, which pending updates move.
+HIT_QUERIES = {"token_reader": 5, "staff": 6, "signed_in_staff": 6}
+
+
+@pytest.mark.parametrize(("reader", "queries"), HIT_QUERIES.items())
+@pytest.mark.parametrize("url", ["/api/v1/commitments/", "/api/v1/commitments/MIL-1/"])
+def test_a_signed_in_readers_warm_read_is_a_hit(
+    reader, queries, url, request, django_assert_num_queries
+):
+    client = request.getfixturevalue(reader)
+    first = client.get(url)
+    with django_assert_num_queries(queries) as hit:
+        again = client.get(url)
+    assert not any("commitments_commitment" in query["sql"] for query in hit.captured_queries)
+    assert (again.status_code, again.content) == (200, first.content)
+    assert headers_of(again) == headers_of(first)
+    assert again["Cache-Control"] == "private, no-cache, no-store"
+
+
+def test_a_miss_checks_the_token_and_permissions_once(roadmap, token_reader):
+    # The middleware authenticates before the view, which does not do it again.
+    with CaptureQueriesContext(connection) as miss:
+        assert token_reader.get("/api/v1/commitments/MIL-1/").status_code == 200
+    sql = [query["sql"] for query in miss.captured_queries]
+    assert len([query for query in sql if "knox_authtoken" in query]) == 2  # token, user's tokens
+    assert len([query for query in sql if "auth_permission" in query]) == 2  # own, groups'
+    assert any("commitments_commitment" in query for query in sql)  # a miss indeed
+
+
+def test_a_token_reader_of_a_private_deployment_is_served_a_hit(
+    roadmap, token_reader, settings, django_assert_num_queries
+):
+    settings.ROADMAP_PUBLIC_READ = False
+    first = token_reader.get("/api/v1/commitments/")
+    assert first.status_code == 200
+    with django_assert_num_queries(HIT_QUERIES["token_reader"]):
+        again = token_reader.get("/api/v1/commitments/")
+    assert again.content == first.content
+
+
+def test_a_hit_counts_against_the_users_rate(roadmap, token_reader, monkeypatch):
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "1000/minute", "user": "3/minute"}
+    )
+    statuses = [token_reader.get("/api/v1/statuses/") for _ in range(4)]
+    assert [response.status_code for response in statuses] == [200, 200, 200, 429]
+    assert statuses[2]["RateLimit"].startswith('"user";r=0;')
+
+
+@pytest.mark.parametrize("url", ["/api/v1/commitments/?owner=me", "/api/v1/summary/?owner=me"])
+def test_owner_me_is_never_served_to_another_user(roadmap, analyst, editor, token_for, url):
+    # Two staff users: one visibility class, but owner=me is each one's own.
+    Commitment.objects.filter(code__in=["MIL-1", "MIL-2"]).update(owner=analyst)
+    Commitment.objects.filter(code="MIL-3").update(owner=editor)
+    readers = {}
+    for user in (analyst, editor, analyst, editor):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+        readers.setdefault(user.username, []).append(client.get(url).content)
+    assert readers["analyst"][0] == readers["analyst"][1]
+    assert readers["editor"][0] == readers["editor"][1]
+    assert readers["analyst"][0] != readers["editor"][0]
+    if "commitments" in url:
+        assert b'"MIL-1"' in readers["analyst"][0]
+        assert b'"MIL-1"' not in readers["editor"][0]
+
+
+def test_a_reviewers_queue_is_their_own(roadmap, reviewer, editor, token_for, record, settings):
+    # Four eyes: the updates a reviewer may decide leave out their own.
+    settings.REVIEW_REQUIRED = True
+    by_editor = record(Commitment.objects.get(code="MIL-1"), status="off_track", author=editor)
+    url = "/api/v1/updates/?review_state=pending&reviewable=true"
+    queues = {}
+    for user in (editor, reviewer, editor, reviewer):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+        queues[user.username] = [update["id"] for update in client.get(url).json()["results"]]
+    assert queues == {"editor": [], "reviewer": [by_editor.pk]}
+
+
+@pytest.mark.parametrize("refused", ["deactivated", "revoked"])
+def test_a_refused_token_is_not_served_from_the_cache(roadmap, token_for, refused, settings):
+    settings.ROADMAP_PUBLIC_READ = False  # so that a hit could not pass for a public read
+    user = UserFactory(username="leaver", is_staff=False)
+    token = token_for(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/v1/commitments/").status_code == 200
+    assert client.get("/api/v1/commitments/").status_code == 200  # a hit
+    if refused == "deactivated":
+        get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    else:
+        AuthToken.objects.filter(user=user).delete()
+    response = client.get("/api/v1/commitments/")
+    assert response.status_code == 401
+    assert "results" not in response.json()
+
+
+def test_a_deactivated_users_session_reads_as_nobody(roadmap, analyst, record, settings):
+    settings.REVIEW_REQUIRED = True
+    record(Commitment.objects.get(code="MIL-1"), status="off_track", summary="Pending.")
+    client = APIClient()
+    client.force_login(analyst)
+    url = "/api/v1/updates/?review_state=all"
+    assert client.get(url).status_code == client.get(url).status_code == 200
+    get_user_model().objects.filter(pk=analyst.pk).update(is_active=False)
+    assert client.get(url).status_code == 403  # refused as to anyone anonymous
+    settings.ROADMAP_PUBLIC_READ = False
+    assert client.get("/api/v1/updates/").status_code == 401
 
 
 def test_private_reads_never_serve_a_cached_body_to_an_anonymous_client(roadmap, api, settings):

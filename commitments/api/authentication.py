@@ -5,14 +5,22 @@ from rest_framework.exceptions import AuthenticationFailed
 
 # Knox's own prefix, and the standard one that generated clients send.
 PREFIXES = {b"token", b"bearer"}
+# The attribute of the (Django) request that holds the (user, token) this class found for it
+# already: the response cache's middleware authenticates before the view, which then does not
+# look the token up again (two queries, and two more for the permissions of a new user object).
+CHECKED_ATTRIBUTE = "checked_token"
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
     """django-rest-knox's hashed tokens, sent as `Authorization: Bearer <token>` (what generated
     clients send) or `Token <token>` (knox's own). A header that is not valid UTF-8 is an
-    invalid token (401), where knox would fail with a server error."""
+    invalid token (401), where knox would fail with a server error. A token is checked once a
+    request (CHECKED_ATTRIBUTE), however many times the request is authenticated."""
 
     def authenticate(self, request):
+        django_request = getattr(request, "_request", request)
+        if (checked := getattr(django_request, CHECKED_ATTRIBUTE, None)) is not None:
+            return checked
         header = get_authorization_header(request).split()
         if not header or header[0].lower() not in PREFIXES:
             return None  # another scheme, or none: not ours to refuse
@@ -25,7 +33,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
                 "Invalid token header: send 'Authorization: Bearer <token>', with no spaces in "
                 "the token."
             )
-        return self.authenticate_credentials(header[1])
+        checked = self.authenticate_credentials(header[1])
+        setattr(django_request, CHECKED_ATTRIBUTE, checked)
+        return checked
 
     def authenticate_credentials(self, token):
         try:

@@ -24,10 +24,10 @@ from commitments.api import response_cache
 from commitments.api.exceptions import NotModified
 from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.parameters import refuse_unknown_parameters
-from commitments.api.permissions import may_see_unapproved
+from commitments.api.permissions import visibility_class
 from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
 from commitments.freshness import revalidate_each_time
-from commitments.selectors import data_version, review_queue_version
+from commitments.selectors import data_version
 
 CSV_PARAMETER = OpenApiParameter(
     "format",
@@ -96,9 +96,10 @@ class ConditionalGetMixin:
     its `initial` also refuses query parameters the operation does not take
     (commitments.api.parameters), for every view, present and future.
 
-    An anonymous GET of JSON, CSV or XLSX is marked as one the versioned response cache may keep
+    A GET of JSON, CSV or XLSX is marked as one the versioned response cache may keep
     (commitments.api.response_cache): its middleware, outside the view, answers the next such
-    read of the same address from it until the data change. The mark is given after DRF's
+    read of the same address by a reader of the same visibility class (permissions.
+    visibility_class) from it until the data change. The mark is given after DRF's
     `initial`, when authentication and content negotiation have said who reads and in which
     representation."""
 
@@ -124,14 +125,11 @@ class ConditionalGetMixin:
     def _fingerprint(self, request):
         # The response cache's middleware read the version already, when it looked this up.
         known = getattr(request._request, response_cache.VERSION_ATTRIBUTE, None)
-        data, changed_at = data_version(known)
-        self.data_fingerprint = data
-        if may_see_unapproved(request.user):
-            # Staff may list pending and returned updates, which move no data version: their
-            # ETags and Last-Modified follow the newest update and decision too.
-            queue, queue_changed_at = review_queue_version()
-            data = f"{data}+{queue}"
-            changed_at = max(filter(None, [changed_at, queue_changed_at]), default=None)
+        version = data_version(known)
+        self.data_fingerprint = version[0]
+        # Staff may list pending and returned updates, which move no data version: their ETags
+        # and Last-Modified follow the newest update and decision too.
+        data, changed_at = response_cache.version_seen_by(request.user, version)
         # Staleness moves on at midnight: what the data says may change then without a write.
         today = timezone.localdate()
         day_began = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
@@ -142,10 +140,20 @@ class ConditionalGetMixin:
                 request.get_full_path(),
                 request.accepted_renderer.format,
                 str(today),
-                str(request.user.pk),  # the browsable page names its user
+                self._reader(request),
             ]
         )
         return hashlib.sha256(variant.encode()).hexdigest()[:32]
+
+    def _reader(self, request):
+        """Who the response is for: the reader's visibility class (what they may see), and the
+        reader themselves where it is theirs alone (owner=me, reviewable; the browsable page,
+        which names its user). Readers of one class share ETags as they share cached bodies."""
+        reader = visibility_class(request.user)
+        personal = response_cache.is_personal(request.query_params)
+        if personal or request.accepted_renderer.format not in response_cache.CACHED_FORMATS:
+            reader = f"{reader}:{request.user.pk}"
+        return reader
 
     def _not_modified_since(self, request):
         """If-Modified-Since, when the client sent no If-None-Match (which decides when sent)."""

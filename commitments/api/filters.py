@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions
 from rest_framework.exceptions import PermissionDenied
 
-from commitments.api.permissions import may_review, may_see_unapproved
+from commitments.api.permissions import may_review, may_see_login_names, may_see_unapproved
 from commitments.models import (
     SEARCH_MAX_LENGTH,
     SEARCH_MAX_WORDS,
@@ -400,7 +400,7 @@ class CommitmentFilter(ByConcerns):
             return queryset.filter(owner=reader)
         # Login names are no business of the public (serializers.person_name): they may not
         # probe them here either.
-        if not (reader.is_authenticated and reader.is_staff):
+        if not may_see_login_names(reader):
             raise PermissionDenied(
                 "Only signed-in staff find commitments by their owner's login name; use "
                 "owner=me for your own."

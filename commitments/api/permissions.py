@@ -1,5 +1,11 @@
+"""Who may read and write what through the API, and the visibility class of a reader: what,
+of all the API could show, they may see."""
+
 from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
+
+from commitments.models.events import may_see_private_events
+from commitments.people import may_see_login_names
 
 
 def may_read(request):
@@ -14,6 +20,40 @@ def may_see_unapproved(user):
 def may_review(user):
     """Reviewers and Editors. Whose updates they may decide is the service's rule (four eyes)."""
     return bool(user and user.is_authenticated and user.has_perm("commitments.add_review"))
+
+
+# The rights that change what a reader is shown, each the very rule the views and serializers
+# apply, by the short name it adds to a reader's visibility class. A new one (a clearance, for
+# releasability) is one more line.
+VISIBILITY_RIGHTS = {
+    # People named by login (people.person_name); owner=<login> and group_by=owner.
+    "names": may_see_login_names,
+    # Pending and returned records, and their review queue's version in ETags and cache keys.
+    "unapproved": may_see_unapproved,
+    # The events stream's review work in progress (EventQuerySet.visible_to).
+    "events": may_see_private_events,
+}
+
+
+def visibility_class(user):
+    """What `user` may see of the API, as a short string: "anonymous", "public" (signed in,
+    with none of VISIBILITY_RIGHTS), or the rights they hold ("names+unapproved+events" for
+    every staff role). Two readers of one class are answered the same body by every GET the
+    response cache keeps (commitments.api.response_cache), which keys bodies by it.
+
+    Why these are all: every GET reads its user only through the rules above, or through
+    may_read, or for what is one reader's alone. may_read is why anonymous is a class of its
+    own: where reads need signing in (ROADMAP_PUBLIC_READ=false) it sees nothing; it is also
+    answered `Cache-Control: no-cache` where a signed-in reader gets `private, no-store`
+    (freshness). What is one reader's alone is kept by no cache (response_cache.is_personal):
+    owner=me, reviewable (four eyes: the updates others wrote, which may_review gates), and the
+    browsable HTML page, which names its user. Writes are not kept either. A right that a
+    representation, a filter or a refusal of a GET comes to depend on must be added above: a
+    refusal too, or a body of one class would answer another that the view refuses."""
+    if not (user and user.is_authenticated):
+        return "anonymous"
+    rights = [name for name, holds in VISIBILITY_RIGHTS.items() if holds(user)]
+    return "+".join(rights) or "public"
 
 
 class MayReview(BasePermission):

@@ -1,5 +1,5 @@
-"""The versioned response cache of the read API: whole rendered bodies of anonymous GETs, kept
-in the shared cache (CACHE_URL) under a key that holds the data version.
+"""The versioned response cache of the read API: whole rendered bodies of GETs, kept in the
+shared cache (CACHE_URL) under a key that holds the data version and what the reader may see.
 
 Any write moves the data version (database triggers, models.DataVersion), so a new key is
 used from the next read on and nothing is ever invalidated by hand: an entry can only be
@@ -13,17 +13,24 @@ when that replica has replayed exactly that version; otherwise the request reads
 (selectors.data_version). So a lagging replica can make a read slower, never put an old body
 under a new key.
 
-Only anonymous readers are served from it, and only JSON, CSV and XLSX: what a signed-in user or
-token holder reads may depend on who they are (staff see pending updates, people's login
-names), and the browsable HTML page names its user.
+Every reader is served from it: anonymous, signed in or with a token. What a reader is shown
+depends not on who they are but on their visibility class (permissions.visibility_class: staff
+see pending updates and people's login names, the public neither), and the key holds that class;
+for those who see pending records, the review queue's version too, since pending updates move no
+data version. So no body crosses classes, and a write is visible to the next read of every one.
+What is one reader's alone (owner=me, reviewable: is_personal) is never kept, nor the browsable
+HTML page, which names its user: only JSON, CSV and XLSX are.
 
 It is a middleware (ResponseCacheMiddleware), so that a hit costs what a dashboard's poll
-should: the data version (one primary-key query), one cache read and the anonymous rate
-count, none of the view's work nor DRF's authentication and content negotiation. The view
-says which responses may be kept (ConditionalGetMixin marks them: an anonymous GET, negotiated
-to JSON, CSV or XLSX); the middleware looks up and stores. A request that could be anyone's but an
-anonymous reader's (a session cookie, an Authorization header) never reaches the cache, nor
-does any request while reads need signing in (ROADMAP_PUBLIC_READ=false)."""
+should: the reader's authentication as the API does it (none for an anonymous reader; a token's
+two queries or a session's two, and the user's permissions, two more), the data version (one
+primary-key query), one cache read and the count against the reader's rate (anonymous or user),
+none of the view's work nor its content negotiation. The view says which responses may be kept
+(ConditionalGetMixin marks them: a GET negotiated to JSON, CSV or XLSX, not personal, made for
+the class the middleware keyed it by); the middleware looks up and stores. Credentials the API
+refuses (an unknown or revoked token, an inactive user's) never reach the cache: the view
+answers them, as it answers an anonymous reader while reads need signing in
+(ROADMAP_PUBLIC_READ=false)."""
 
 import hashlib
 from dataclasses import dataclass
@@ -33,9 +40,12 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils import timezone
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-from commitments.selectors import data_version
+from commitments.api.permissions import may_read, may_see_unapproved, visibility_class
+from commitments.selectors import data_version, review_queue_version
 
 # Entries are pickled CachedResponse objects: a new shape of it, or new headers for what it
 # holds, needs a new prefix, so that a deployment never serves the entries of the one before it.
@@ -47,6 +57,9 @@ CACHED_FORMATS = ("json", "csv", "xlsx")
 # The request attribute that hands the version the middleware read on to the view, which
 # needs it for the ETag: one query a request, not two.
 VERSION_ATTRIBUTE = "primary_data_version"
+# The request attribute that names the visibility class the middleware keyed the request by:
+# the view keeps a body only if it made it for that class.
+CLASS_ATTRIBUTE = "visibility_class"
 # Conditional requests go through the view, which answers 304s (at the same cost as a hit).
 CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since")
 
@@ -65,25 +78,49 @@ class CachedResponse:
         return HttpResponse(self.content, headers=dict(self.headers))
 
 
+def is_personal(query):
+    """Whether a query asks for what is its reader's alone, whatever their class: owner=me (their
+    own commitments), reviewable (the updates they may decide: not their own). Such responses
+    are never kept, rather than kept per user: they are one reader's work lists, rarely
+    polled, and a key per user would keep a copy of every one."""
+    return "me" in query.getlist("owner") or "reviewable" in query
+
+
 def may_keep(request, accepted_format):
     """Whether the view may let this (authenticated, negotiated) request's response be kept:
-    an anonymous GET of JSON, CSV or XLSX, with the cache on."""
+    a GET of JSON, CSV or XLSX that is not personal, with the cache on, made for the visibility
+    class the middleware keyed it by (whose rights changed in between is not kept)."""
     return (
         settings.RESPONSE_CACHE
         and request.method == "GET"
-        and not (request.user and request.user.is_authenticated)
         and accepted_format in CACHED_FORMATS
+        and not is_personal(request.query_params)
+        and getattr(request._request, CLASS_ATTRIBUTE, None) == visibility_class(request.user)
     )
 
 
+def version_seen_by(user, version):
+    """`version` (selectors.data_version's fingerprint and time) as `user` sees the data: for
+    those who may see pending and returned records, which move no data version, with the review
+    queue's version and time too (one query more)."""
+    data, changed_at = version
+    if may_see_unapproved(user):
+        queue, queue_changed_at = review_queue_version()
+        data = f"{data}+{queue}"
+        changed_at = max(filter(None, [changed_at, queue_changed_at]), default=None)
+    return data, changed_at
+
+
 def key_for(request, data_fingerprint):
-    """The data version, today's date and the staleness setting (stale flags move at midnight
-    and with the setting, without a write), the full address (scheme and host too: bodies hold
-    absolute links) and the Accept header, which decides the representation (`; indent=`
-    included)."""
+    """The reader's visibility class (what they may see), the data version as they see it, today's
+    date and the staleness setting (stale flags move at midnight and with the setting, without a
+    write), the full address (scheme and host too: bodies hold absolute links) and the Accept
+    header, which decides the representation (`; indent=` included)."""
     variant = "|".join(
         [
+            visibility_class(request.user),
             data_fingerprint,
+            # (issue 29: the language chosen, once responses come in several)
             str(timezone.localdate()),
             str(settings.STALE_AFTER_DAYS),
             request.build_absolute_uri(),
@@ -94,9 +131,10 @@ def key_for(request, data_fingerprint):
 
 
 class ResponseCacheMiddleware:
-    """Answers an anonymous GET of the API from the cache when the same address was read since
-    the last write, and keeps what the view marked as keepable. Placed after the session,
-    CORS, CSRF and authentication middleware and before everything else of the project's."""
+    """Answers a GET of the API from the cache when a reader of the same visibility class read
+    the same address since the last write, and keeps what the view marked as keepable. Placed
+    after the session, CORS, CSRF and authentication middleware and before everything else of
+    the project's."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -115,29 +153,46 @@ class ResponseCacheMiddleware:
     def _may_look_up(self, request):
         return (
             settings.RESPONSE_CACHE
-            and settings.ROADMAP_PUBLIC_READ
             and request.method == "GET"
             and request.path.startswith("/api/")
-            and "Authorization" not in request.headers
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and not any(name in request.headers for name in CONDITIONAL_HEADERS)
-            # Without a session cookie nobody is signed in, and this reads no session. It also
-            # marks the session as read, as the view's authentication does: the session
-            # middleware then says "Vary: Cookie" of a hit as of a computed response.
-            and not request.user.is_authenticated
+            and not is_personal(request.GET)
+            and self._authenticate(request)
+            # Where reads need signing in, an anonymous reader goes on to the view's refusal.
+            and may_read(request)
         )
+
+    def _authenticate(self, request):
+        """Sets request.user as the API's views will (DRF's authentication classes: a token, then
+        a session), so that the reader's class is known before the view runs. False when the
+        credentials are refused (an unknown or revoked token, an inactive user's), or the
+        database that checks them is out: the view answers that itself. (An inactive user's
+        session is no user's: anonymous, as to the view.) A session read this way is marked as
+        read, as the view's authentication does: the session middleware then says "Vary: Cookie"
+        of a hit as of a computed response."""
+        authenticators = [
+            authentication() for authentication in api_settings.DEFAULT_AUTHENTICATION_CLASSES
+        ]
+        try:
+            Request(request, authenticators=authenticators).user  # noqa: B018 (sets request.user)
+        except (APIException, DatabaseError):
+            return False
+        return True
 
     def _key(self, request):
         try:
             version = data_version()
+            seen = version_seen_by(request.user, version)
+            setattr(request, CLASS_ATTRIBUTE, visibility_class(request.user))
         except DatabaseError:
             return None  # the view answers the outage as usual (a 503)
         setattr(request, VERSION_ATTRIBUTE, version)
-        return key_for(request, version[0])
+        return key_for(request, seen[0])
 
     def _within_rate(self, request):
-        """A hit counts against the anonymous rate like any request. Over it, the request goes
-        on to the view, whose throttle answers 429 with Retry-After."""
+        """A hit counts against the reader's rate (anonymous, or user for a token or session) like
+        any request. Over it, the request goes on to the view, whose throttle answers 429 with
+        Retry-After."""
         return all(
             throttle().allow_request(request, None)
             for throttle in api_settings.DEFAULT_THROTTLE_CLASSES

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from commitments.api.base import ConditionalGetMixin
 from commitments.api.fields import OptionalCharField, format_datetime
 from commitments.api.filters import FilterBackend, SummaryFilter, point_in_time, valid
+from commitments.api.permissions import may_see_login_names
 from commitments.models import Commitment, Pillar
 from commitments.selectors import GROUP_BY, cached, counts_by_group, roadmap_summary
 
@@ -180,7 +181,7 @@ class SummaryView(ConditionalGetMixin, APIView):
         for backend in self.filter_backends:  # a bad value is a 400, as on the list
             commitments = backend().filter_queryset(request, commitments, self)
         group_by = valid(GroupByForm(request.query_params)).cleaned_data["group_by"]
-        if group_by == "owner" and not (request.user.is_authenticated and request.user.is_staff):
+        if group_by == "owner" and not may_see_login_names(request.user):
             # Login names are no business of the public (filters.CommitmentFilter.filter_owner).
             raise PermissionDenied("Only signed-in staff count commitments by owner.")
         filters = self._filters(request)

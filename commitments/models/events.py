@@ -46,15 +46,18 @@ PUBLIC_EVENT_TYPES = frozenset(
 )
 
 
+def may_see_private_events(user):
+    """Staff who may view events see review work in progress too (every role may)."""
+    return user.is_authenticated and user.has_perm("commitments.view_event")
+
+
 class EventQuerySet(models.QuerySet):
     def public(self):
         return self.filter(public=True)
 
     def visible_to(self, user):
         """Public events for everyone; all of them for staff who may view events."""
-        if user.is_authenticated and user.has_perm("commitments.view_event"):
-            return self
-        return self.public()
+        return self if may_see_private_events(user) else self.public()
 
 
 class Event(models.Model):
