@@ -237,6 +237,14 @@ def test_the_cache_keeps_the_uncompressed_body(roadmap, api):
     assert gzip.decompress(compressed.content) == plain.content
 
 
+def test_a_read_counts_once_against_the_rate_hit_or_miss(roadmap, api, shared_cache):
+    remaining = [
+        int(api.get(url)["RateLimit"].split("r=")[1].split(";")[0])
+        for url in ["/api/v1/themes/", "/api/v1/themes/", "/api/v1/places/"]
+    ]
+    assert remaining == [remaining[0], remaining[0] - 1, remaining[0] - 2]
+
+
 def test_response_cache_off_reads_the_database_every_time(
     roadmap, api, settings, django_assert_num_queries
 ):

@@ -18,10 +18,11 @@ token holder reads may depend on who they are (staff see pending updates, people
 names), and the browsable HTML page names its user.
 
 It is a middleware (ResponseCacheMiddleware), so that a hit costs what a dashboard's poll
-should: the data version (one primary-key query), one cache read and the anonymous rate
-count, none of the view's work nor DRF's authentication and content negotiation. The view
-says which responses may be kept (ConditionalGetMixin marks them: an anonymous GET, negotiated
-to JSON, CSV or XLSX); the middleware looks up and stores. A request that could be anyone's but an
+should: the data version (one primary-key query) and one cache round trip, which reads the
+entry and counts the request in the rate limits together; none of the view's work nor DRF's
+authentication and content negotiation. The view says which responses may be kept
+(ConditionalGetMixin marks them: an anonymous GET, negotiated to JSON, CSV or XLSX); the
+middleware looks up and stores. A request that could be anyone's but an
 anonymous reader's (a session cookie, an Authorization header) never reaches the cache, nor
 does any request while reads need signing in (ROADMAP_PUBLIC_READ=false)."""
 
@@ -104,8 +105,8 @@ class ResponseCacheMiddleware:
     def __call__(self, request):
         key = self._key(request) if self._may_look_up(request) else None
         if key is not None:
-            entry = cache.get(key)
-            if entry is not None and self._within_rate(request):
+            entry = self._look_up(key, request)
+            if entry is not None:
                 return entry.response()
         response = self.get_response(request)
         if key is not None and getattr(response, "keep_in_response_cache", False):
@@ -135,13 +136,24 @@ class ResponseCacheMiddleware:
         setattr(request, VERSION_ATTRIBUTE, version)
         return key_for(request, version[0])
 
-    def _within_rate(self, request):
-        """A hit counts against the anonymous rate like any request. Over it, the request goes
-        on to the view, whose throttle answers 429 with Retry-After."""
-        return all(
-            throttle().allow_request(request, None)
-            for throttle in api_settings.DEFAULT_THROTTLE_CLASSES
+    def _look_up(self, key, request):
+        """The entry at `key`, when the request is within its rate limits. The request is
+        counted in them (the API's throttles) in the same round trip as the read, hit or miss,
+        and the view's throttles judge it on that count: over the rate, the request goes on to
+        the view, whose throttle answers 429 with Retry-After."""
+        counters = {}
+        for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES:
+            throttle = throttle_class()
+            if (counter := throttle.counter(request)) is not None:
+                counters[counter] = throttle
+        entry, counts = cache.get_and_count(
+            key, {counter: throttle.duration for counter, throttle in counters.items()}
         )
+        states = [
+            throttle.admit(request, count)
+            for throttle, count in zip(counters.values(), counts, strict=True)
+        ]
+        return entry if all(state.count <= state.limit for state in states) else None
 
     def _store(self, key, response):
         """Keeps a rendered 200, unless it is larger than RESPONSE_CACHE_MAX_BYTES (a CSV of
