@@ -20,12 +20,15 @@ names), and the browsable HTML page names its user.
 It is a middleware (ResponseCacheMiddleware), so that a hit costs what a dashboard's poll
 should: the data version (one primary-key query) and one cache round trip, which reads the
 entry and counts the request in the rate limits together; none of the view's work nor DRF's
-authentication and content negotiation. The view says which responses may be kept
-(ConditionalGetMixin marks them: an anonymous GET, negotiated to JSON, CSV or XLSX); the
-middleware looks up and stores. A request that could be anyone's but an
+authentication and content negotiation. Bodies of JSON and CSV are kept gzipped, compressed
+once when stored: a client that accepts gzip (every browser) is sent those bytes, any other
+the body decompressed (docs/performance.md, "What a hit costs"). The view says which
+responses may be kept (ConditionalGetMixin marks them: an anonymous GET, negotiated to JSON,
+CSV or XLSX); the middleware looks up and stores. A request that could be anyone's but an
 anonymous reader's (a session cookie, an Authorization header) never reaches the cache, nor
 does any request while reads need signing in (ROADMAP_PUBLIC_READ=false)."""
 
+import gzip
 import hashlib
 from dataclasses import dataclass
 
@@ -36,12 +39,14 @@ from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.settings import api_settings
 
+from commitments import compression
 from commitments.selectors import data_version
 
 # Entries are pickled CachedResponse objects: a new shape of it, or new headers for what it
 # holds, needs a new prefix, so that a deployment never serves the entries of the one before it.
-# (3: reads say Cache-Control: no-cache; an entry of 2 would be served without it.)
-KEY_PREFIX = "api-response:3"
+# (3: reads say Cache-Control: no-cache; an entry of 2 would be served without it. 4: bodies
+# kept gzipped.)
+KEY_PREFIX = "api-response:4"
 # An XLSX body is bytes like any other: kept and served back byte for byte, with its
 # Content-Type and Content-Disposition.
 CACHED_FORMATS = ("json", "csv", "xlsx")
@@ -54,16 +59,23 @@ CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since")
 
 @dataclass(frozen=True)
 class CachedResponse:
-    """A rendered 200: its body and every header the view and the middleware within this one
-    gave it (ETag, Last-Modified, Vary, Cache-Control, Content-Type, Content-Disposition,
-    X-Frame-Options). Those outside it (CORS, CSP, security headers, gzip) are added to a hit
-    as to any response, since they depend on the request."""
+    """A rendered 200: its body, gzipped when `gzipped` (commitments.compression.compress),
+    and every header the view and the middleware within this one gave it (ETag,
+    Last-Modified, Vary, Cache-Control, Content-Type, Content-Disposition, X-Frame-Options).
+    Those outside it (CORS, CSP, security headers, gzip's) are added to a hit as to any
+    response, since they depend on the request."""
 
     content: bytes
     headers: tuple[tuple[str, str], ...]
+    gzipped: bool = False
 
-    def response(self):
-        return HttpResponse(self.content, headers=dict(self.headers))
+    def response(self, request):
+        if not self.gzipped:
+            return HttpResponse(self.content, headers=dict(self.headers))
+        if compression.accepts_gzip(request):
+            response = HttpResponse(headers=dict(self.headers))
+            return compression.compressed_once(response, self.content)
+        return HttpResponse(gzip.decompress(self.content), headers=dict(self.headers))
 
 
 def may_keep(request, accepted_format):
@@ -107,10 +119,10 @@ class ResponseCacheMiddleware:
         if key is not None:
             entry = self._look_up(key, request)
             if entry is not None:
-                return entry.response()
+                return entry.response(request)
         response = self.get_response(request)
         if key is not None and getattr(response, "keep_in_response_cache", False):
-            self._store(key, response)
+            self._store(key, request, response)
         return response
 
     def _may_look_up(self, request):
@@ -155,12 +167,20 @@ class ResponseCacheMiddleware:
         ]
         return entry if all(state.count <= state.limit for state in states) else None
 
-    def _store(self, key, response):
+    def _store(self, key, request, response):
         """Keeps a rendered 200, unless it is larger than RESPONSE_CACHE_MAX_BYTES (a CSV of
-        everything would crowd out many pages for one rare download) or streamed."""
+        everything would crowd out many pages for one rare download) or streamed. JSON and CSV
+        are kept gzipped; this response is sent with those bytes when its client accepts gzip,
+        so a body is compressed once."""
         if response.status_code != 200 or response.streaming:
             return
         if len(response.content) > settings.RESPONSE_CACHE_MAX_BYTES:
             return
-        entry = CachedResponse(response.content, tuple(response.headers.items()))
+        headers = tuple(response.headers.items())
+        compressed = compression.compressible(request, response) and compression.compress(
+            response.content
+        )
+        entry = CachedResponse(compressed or response.content, headers, bool(compressed))
         cache.set(key, entry, timeout=settings.RESPONSE_CACHE_SECONDS)
+        if compressed and compression.accepts_gzip(request):
+            compression.compressed_once(response, compressed)
