@@ -119,9 +119,9 @@ def unavailable(error):
     """Whether a redis-py error means that Redis cannot serve now, rather than a bug."""
     if isinstance(error, UNAVAILABLE):
         return True
-    return isinstance(error, redis_errors.ResponseError) and str(error).startswith(
-        UNAVAILABLE_REPLIES
-    )
+    # In a pipeline, redis-py puts "Command # 2 (SET ...) of pipeline caused error: " first.
+    reply = str(error).rpartition(" of pipeline caused error: ")[2]
+    return isinstance(error, redis_errors.ResponseError) and reply.startswith(UNAVAILABLE_REPLIES)
 
 
 # After a failure, how long a process leaves Redis alone before trying it again (seconds): a

@@ -245,10 +245,10 @@ def test_a_body_kept_gzipped_is_served_plain_to_a_client_without_gzip(
 
 def test_a_compressed_hit_carries_the_headers_of_a_compressed_miss(roadmap, api, settings):
     settings.RESPONSE_CACHE = False
-    computed = api.get("/api/v1/updates/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    computed = api.get("/api/v1/commitments/", HTTP_ACCEPT_ENCODING="gzip, deflate")
     settings.RESPONSE_CACHE = True
-    miss = api.get("/api/v1/updates/", HTTP_ACCEPT_ENCODING="gzip, deflate")
-    hit = api.get("/api/v1/updates/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    miss = api.get("/api/v1/commitments/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    hit = api.get("/api/v1/commitments/", HTTP_ACCEPT_ENCODING="gzip, deflate")
     # Every header but the rate limit's count and the length, which gzip's random padding
     # (against BREACH) changes from one compression to the next.
     varying = {"RateLimit", "Content-Length"}

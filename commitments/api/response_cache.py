@@ -162,8 +162,8 @@ class ResponseCacheMiddleware:
             key, {counter: throttle.duration for counter, throttle in counters.items()}
         )
         states = [
-            throttle.admit(request, count)
-            for throttle, count in zip(counters.values(), counts, strict=True)
+            throttle.admit(request, counter, count)
+            for (counter, throttle), count in zip(counters.items(), counts, strict=True)
         ]
         return entry if all(state.count <= state.limit for state in states) else None
 

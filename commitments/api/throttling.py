@@ -17,7 +17,8 @@ from rest_framework.settings import api_settings
 
 from commitments.client_address import client_address
 
-# The attribute of the (Django) request that holds the RateLimit each throttle counted it in.
+# The attribute of the (Django) request that holds the RateLimit each throttle counted it in,
+# by the cache key of the count.
 RATE_LIMITS_ATTRIBUTE = "rate_limits"
 
 
@@ -49,11 +50,11 @@ class CountingThrottle(throttling.SimpleRateThrottle):
     when it goes on to the view (a miss, or over the rate)."""
 
     def allow_request(self, request, view):
-        state = self.counted(request)
-        if state is None:
-            if (counter := self.counter(request, view)) is None:
-                return True
-            state = self.admit(request, self._count(counter))
+        if (counter := self.counter(request, view)) is None:
+            return True
+        state = self._counted(request).get(counter) or self.admit(
+            request, counter, self._count(counter)
+        )
         if state.count <= state.limit:
             return True
         self.retry_after = state.reset
@@ -67,22 +68,19 @@ class CountingThrottle(throttling.SimpleRateThrottle):
         self.now = self.timer()
         return f"{key}:{int(self.now // self.duration)}"
 
-    def admit(self, request, count):
+    def admit(self, request, counter, count):
         """Remembers on `request` where its client stands, `count` requests into the window
-        that counter() named; returns that RateLimit."""
+        of `counter` (which counter() gave); returns that RateLimit."""
         state = self._state(count, self.now)
-        # On the Django request, which DRF's wraps: the middleware outside the view reads it.
-        django_request = getattr(request, "_request", request)
-        states = getattr(django_request, RATE_LIMITS_ATTRIBUTE, [])
-        states.append(state)
-        setattr(django_request, RATE_LIMITS_ATTRIBUTE, states)
+        self._counted(request)[counter] = state
         return state
 
-    def counted(self, request):
-        """The RateLimit this throttle's scope counted `request` in already, or None."""
+    def _counted(self, request):
+        # On the Django request, which DRF's wraps: the middleware outside the view reads it.
         django_request = getattr(request, "_request", request)
-        states = getattr(django_request, RATE_LIMITS_ATTRIBUTE, [])
-        return next((state for state in states if state.policy == self.scope), None)
+        if not hasattr(django_request, RATE_LIMITS_ATTRIBUTE):
+            setattr(django_request, RATE_LIMITS_ATTRIBUTE, {})
+        return getattr(django_request, RATE_LIMITS_ATTRIBUTE)
 
     def peek(self, request):
         """The RateLimit of `request`'s client without counting a request: for a response
@@ -131,7 +129,7 @@ class UserRateThrottle(CountingThrottle, throttling.UserRateThrottle):
 def rate_limit_of(request):
     """The tightest RateLimit that counted `request` (a Django request), else where its client
     stands in the API's throttles (CountingThrottle.peek); None when no throttle applies."""
-    states = getattr(request, RATE_LIMITS_ATTRIBUTE, None) or [
+    states = list(getattr(request, RATE_LIMITS_ATTRIBUTE, {}).values()) or [
         state
         for throttle in api_settings.DEFAULT_THROTTLE_CLASSES
         if (state := throttle().peek(request)) is not None
