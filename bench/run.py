@@ -726,6 +726,74 @@ def main():
 
 
 REPORT_TAIL = """
+## What a hit costs
+
+Measured by hand on the development machine (2 cores shared with other work, load 3 to 12),
+not by `make bench`: a warm hit of the feed (`/api/v1/updates/`, a 36 KB page of JSON) and of a
+commitment (`FEW-1`, 5.7 KB) at size M, production settings, Redis as the cache. In process,
+the WSGI handler called directly, medians of 1,500 to 3,000 calls, before this round's change:
+
+| part of a hit | µs |
+|---|---:|
+| the whole hit of the feed; for a client that accepts gzip | 1,170-1,330; 1,500-1,730 |
+| the data version through the ORM (the queryset compiled on every request) | 360-570 |
+| the same query written out (`selectors.cache.DATA_VERSION_SQL`) | 90-130 |
+| `CONN_HEALTH_CHECKS`' `SELECT 1`, once a request | 43-53 |
+| the anonymous rate's count: Django's `incr` is an `EXISTS` and an `INCRBY`, two round trips | 240 |
+| the entry's `GET` and unpickling | 120-140 (unpickling 3) |
+| gzip of the feed's body, again on every hit of a client that accepts it | 210 (360 in the stack) |
+| the key (SHA-256 of the address), the `HttpResponse` from the entry | 9, 6 |
+| the middleware around the cache, self time each | CSP 64, CORS 18, session 18, common 15, compression's checks 14, security 10, rate-limit headers 7, CSRF 4, authentication 4, WhiteNoise 2 |
+| outside the middleware (the WSGI handler, the request, signals) | 75-85 |
+
+So a hit was two PostgreSQL round trips, three Redis round trips, the ORM's compilation and,
+for every browser, a fresh gzip of the whole body. Now (`commitments/api/response_cache.py`):
+
+- **The data version is one written-out statement**: same SQL, same fingerprint, no
+  staleness; it saves the compilation on every API read, hit or not.
+- **One Redis round trip**: the entry's `GET` and each throttle's count (`SET` 0 with the
+  window's expiry unless it exists, `INCR`) go in one pipeline
+  (`coalition.redis_cache.CountingCache`); a request is counted once, hit or miss, and the
+  view's throttle judges a miss or a request over the rate on that count. Outside the response
+  cache a count is one round trip too, not two or three.
+- **Bodies are kept gzipped**: JSON and CSV are compressed once, when stored; a client that
+  accepts gzip is sent those bytes (the compression middleware's share of a hit: 360 → 20 µs),
+  any other the body decompressed (29 µs for the feed's). An entry of the feed takes 4.3 KB of
+  Redis instead of 36 KB.
+
+Before against after, alternated in the same run:
+
+| measured | feed | feed, gzip | commitment | commitment, gzip |
+|---|---:|---:|---:|---:|
+| CPU time of a hit in process, after ÷ before (2 rounds of 1,500 hits) | 0.64-0.82 | 0.43-0.73 | 0.54-0.69 | 0.46-0.61 |
+| gunicorn, 2 sync workers, `wrk -t1 -c16 -d5s`: req/s after ÷ before (median of 3 rounds) | 1.59 | 1.64 | 1.26 | 1.57 |
+| the same runs, req/s ÷ the baseline's: before → after | 0.37 → 0.47 | 0.33 → 0.56 | 0.46 → 0.53 | 0.48 → 0.65 |
+
+The machine was at load 10 to 12 during the gunicorn runs (25 to 60 requests a second where a
+quiet run serves about 1,000), so the ratios to the baseline say little about the goal:
+`make bench` on a quiet machine does. With 2 gthread workers of 4 threads the same runs
+ranged from 0.75 to 4.2 after ÷ before, too noisy to read.
+
+Measured and not taken, this round:
+
+- **The data version kept in the process** (a short TTL, or moved on by LISTEN/NOTIFY): its
+  upper bound, every hit served with a version read once, took a hit to 0.71 of its CPU time
+  and 0.59 of its wall time (6 alternating rounds of 400 hits at load 12, where every
+  PostgreSQL round trip waits its turn). The largest saving left, but a TTL lets a write made
+  through one process go unseen by the others' reads for up to the TTL, which breaks what
+  the response cache promises (a write is visible to the very next read, README and
+  docs/reliability.md); its own process could forget its copy, but writes also come from
+  other workers, management commands and database shells. LISTEN/NOTIFY narrows the window to
+  the notification's delay, at the price of a listening connection per process and a fallback
+  when it drops. Worth doing with the promise restated as "within N ms".
+- **The CSP header built once**: django-csp builds the policy twice per response (65-100 µs);
+  a constant header took a hit to 0.86 of its CPU time. Not done: it means overriding
+  django-csp's `process_response`; a candidate.
+- **The health check** (43-53 µs): a reliability setting (a restarted database costs one
+  failed check instead of an error), kept. **The rest of the middleware** (about 150 µs): each
+  writes headers a hit must carry as a computed response does, kept. **Unpickling, the
+  response object** (3 and 6 µs): not worth it.
+
 ## The cost of failing safely
 
 Measured by hand on the development machine (2 cores shared with other work, load about 4),

@@ -1,20 +1,46 @@
-"""Django's Redis cache backend, keeping one redis-py client per connection pool.
+"""The cache backends settings use: Django's Redis backend, keeping one redis-py client per
+connection pool, and in-process memory; both count requests (CountingCache).
 
 Django's backend builds a new redis-py client for every cache call, and redis-py builds its
 table of reply callbacks with each client: about 0.1 ms a call, several calls per API read
 (throttle counts, the summary). The client is thread-safe; its pool is already shared.
 
-FailOpenRedisCache, the one settings use, makes Redis optional: see its docstring.
+FailOpenRedisCache, the one settings use with CACHE_URL=redis://..., makes Redis optional: see
+its docstring.
 """
 
 import time
 
-from django.core.cache.backends import redis
+from django.core.cache.backends import locmem, redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.locmem import LocMemCache
 from redis import exceptions as redis_errors
 
 from commitments import dependencies
+
+
+class CountingCache:
+    """What the rate limits need of the cache on every API request, beyond Django's API:
+    `count`, a counter that starts at 1 and lives `timeout` seconds, and `get_and_count`, a
+    read of one key with counts, as the response cache's lookup does. Here by Django's calls
+    (incr, add, get: two to four); the Redis backend does each in one round trip."""
+
+    def count(self, key, timeout):
+        try:
+            return self.incr(key)
+        except ValueError:  # the counter's first count
+            if self.add(key, 1, timeout):
+                return 1
+            return self.incr(key)  # another process added it first
+
+    def get_and_count(self, key, counters):
+        """The value at `key` (None when there is none, or no key) and the new value of each
+        counter of `counters` ({key: timeout}), in their order."""
+        value = None if key is None else self.get(key)
+        return value, [self.count(counter, timeout) for counter, timeout in counters.items()]
+
+
+class LocMemCache(CountingCache, locmem.LocMemCache):
+    """In-process memory (no CACHE_URL, and Redis's stand-in while it does not answer)."""
 
 
 class RedisCacheClient(redis.RedisCacheClient):
@@ -28,11 +54,40 @@ class RedisCacheClient(redis.RedisCacheClient):
             self._clients[pool] = self._client(connection_pool=pool)
         return self._clients[pool]
 
+    def get_and_count(self, key, counters):
+        """One pipeline, one round trip: GET, then for each counter SET 0 with its expiry
+        unless it exists, and INCR. (Django's incr is an EXISTS and an INCRBY, and a window's
+        first count an ADD besides.)"""
+        pipeline = self.get_client(key, write=True).pipeline(transaction=False)
+        if key is not None:
+            pipeline.get(key)
+        for counter, timeout in counters.items():
+            pipeline.set(counter, 0, ex=timeout, nx=True)
+            pipeline.incr(counter)
+        replies = pipeline.execute()
+        value = None
+        if key is not None:
+            value, replies = replies[0], replies[1:]
+            value = None if value is None else self._serializer.loads(value)
+        return value, replies[1::2]
+
 
 class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def count(self, key, timeout):
+        return self.get_and_count(None, {key: timeout})[1][0]
+
+    def get_and_count(self, key, counters):
+        return self._cache.get_and_count(
+            None if key is None else self.make_and_validate_key(key),
+            {
+                self.make_and_validate_key(counter): int(timeout)
+                for counter, timeout in counters.items()
+            },
+        )
 
 
 # What a Redis that cannot serve raises: down, unreachable or refusing us (ConnectionError,
@@ -64,9 +119,9 @@ def unavailable(error):
     """Whether a redis-py error means that Redis cannot serve now, rather than a bug."""
     if isinstance(error, UNAVAILABLE):
         return True
-    return isinstance(error, redis_errors.ResponseError) and str(error).startswith(
-        UNAVAILABLE_REPLIES
-    )
+    # In a pipeline, redis-py puts "Command # 2 (SET ...) of pipeline caused error: " first.
+    reply = str(error).rpartition(" of pipeline caused error: ")[2]
+    return isinstance(error, redis_errors.ResponseError) and reply.startswith(UNAVAILABLE_REPLIES)
 
 
 # After a failure, how long a process leaves Redis alone before trying it again (seconds): a
@@ -156,3 +211,9 @@ class FailOpenRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear")
+
+    def count(self, key, timeout):
+        return self._call("count", key, timeout)
+
+    def get_and_count(self, key, counters):
+        return self._call("get_and_count", key, counters)

@@ -221,9 +221,16 @@ if DATABASE_REPLICAS:
 # redis://127.0.0.1:6379/0; in-process memory when unset. Redis is optional: while it does not
 # answer, each process uses its own memory instead and requests go on (coalition/redis_cache.py).
 # Its socket timeouts (seconds) bound what a frozen Redis costs a request.
+# Only these two: the rate limits count in one step with the cache's lookup, which they offer
+# (coalition.redis_cache.CountingCache).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    CACHES["default"]["BACKEND"] = "coalition.redis_cache.LocMemCache"
+elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "coalition.redis_cache.FailOpenRedisCache"
+else:
+    raise ImproperlyConfigured("CACHE_URL must be a Redis URL (redis://...), or unset.")
+if CACHES["default"]["BACKEND"] == "coalition.redis_cache.FailOpenRedisCache":
     CACHES["default"]["OPTIONS"] = {
         "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
         "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
-from commitments import db_router, dependencies
+from commitments import compression, db_router, dependencies
 from commitments.api.problems import problem_response
 
 logger = logging.getLogger(__name__)
@@ -144,18 +144,15 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         return parts
 
 
-COMPRESSED_TYPES = ("application/json", "text/csv")
-
-
 class APICompressionMiddleware(GZipMiddleware):
-    """Compresses the API's JSON and CSV for clients that accept gzip. Only those: they hold
-    no secret, where an HTML page carries a CSRF token beside text a visitor can choose, which
-    compression would let an eavesdropper guess (BREACH). Django makes a compressed response's
-    ETag weak; the API accepts it back in If-None-Match and If-Match alike."""
+    """Compresses the API's JSON and CSV for clients that accept gzip (commitments.compression
+    says why only those). Django makes a compressed response's ETag weak; the API accepts it
+    back in If-None-Match and If-Match alike. A body the response cache gzipped already (its
+    entries are kept compressed) is sent as it is, labelled as this would label it."""
 
     def process_response(self, request, response):
-        if not request.path.startswith("/api/") or not response.get("Content-Type", "").startswith(
-            COMPRESSED_TYPES
-        ):
+        if not compression.compressible(request, response):
             return response
+        if getattr(response, compression.GZIPPED_ATTRIBUTE, False):
+            return compression.label_gzipped(response)
         return super().process_response(request, response)

@@ -48,6 +48,15 @@ def test_debug_runs_without_a_secret_key():
     assert manage("check", DEBUG="true").returncode == 0
 
 
+def test_the_cache_is_redis_or_in_process_memory():
+    # The rate limits count in the same round trip as the response cache's lookup, which only
+    # these backends offer (coalition.redis_cache.CountingCache).
+    result = manage("check", DEBUG="true", CACHE_URL="memcache://127.0.0.1:11211")
+
+    assert result.returncode != 0
+    assert "CACHE_URL must be a Redis URL" in result.stderr
+
+
 @pytest.mark.parametrize("value", ["0", "-5"])
 def test_stale_after_days_must_be_a_positive_number_of_days(value):
     result = manage("check", DEBUG="true", STALE_AFTER_DAYS=value)

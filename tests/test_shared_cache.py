@@ -92,3 +92,24 @@ def test_the_redis_backend_keeps_one_client(shared_cache):
     shared_cache.set("answer", 42)
     assert shared_cache.get("answer") == 42
     assert StatusUpdate.objects.count() == 0  # nothing else was written
+
+
+def test_a_count_starts_at_one_and_is_read_with_a_value(shared_cache):
+    # What the rate limits do on every API request (coalition.redis_cache.CountingCache).
+    assert [shared_cache.count("window", 60) for _ in range(3)] == [1, 2, 3]
+    shared_cache.set("entry", {"body": b"{}"})
+    assert shared_cache.get_and_count("entry", {"window": 60, "other": 60}) == (
+        {"body": b"{}"},
+        [4, 1],
+    )
+    assert shared_cache.get_and_count("absent", {}) == (None, [])
+
+
+def test_a_count_in_redis_expires_with_its_window(shared_cache):
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("in-process memory expires keys as Django's backend does")
+    shared_cache.count("window", 60)
+    shared_cache.count("window", 60)
+    client = backend._cache.get_client()
+    assert 0 < client.ttl(backend.make_and_validate_key("window")) <= 60

@@ -24,14 +24,17 @@ HTML page, which names its user: only JSON, CSV and XLSX are.
 It is a middleware (ResponseCacheMiddleware), so that a hit costs what a dashboard's poll
 should: the reader's authentication as the API does it (none for an anonymous reader; a token's
 two queries or a session's two, and the user's permissions, two more), the data version (one
-primary-key query), one cache read and the count against the reader's rate (anonymous or user),
-none of the view's work nor its content negotiation. The view says which responses may be kept
-(ConditionalGetMixin marks them: a GET negotiated to JSON, CSV or XLSX, not personal, made for
-the class the middleware keyed it by); the middleware looks up and stores. Credentials the API
-refuses (an unknown or revoked token, an inactive user's) never reach the cache: the view
-answers them, as it answers an anonymous reader while reads need signing in
-(ROADMAP_PUBLIC_READ=false)."""
+primary-key query) and one cache round trip, which reads the entry and counts the request in the
+reader's rate (anonymous or user) together; none of the view's work nor its content negotiation.
+Bodies of JSON and CSV are kept gzipped, compressed once when stored: a client that accepts gzip
+(every browser) is sent those bytes, any other the body decompressed (docs/performance.md, "What
+a hit costs"). The view says which responses may be kept (ConditionalGetMixin marks them: a GET
+negotiated to JSON, CSV or XLSX, not personal, made for the class the middleware keyed it by);
+the middleware looks up and stores. Credentials the API refuses (an unknown or revoked token, an
+inactive user's) never reach the cache: the view answers them, as it answers an anonymous reader
+while reads need signing in (ROADMAP_PUBLIC_READ=false)."""
 
+import gzip
 import hashlib
 from dataclasses import dataclass
 
@@ -44,13 +47,15 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from commitments import compression
 from commitments.api.permissions import may_read, may_see_unapproved, visibility_class
 from commitments.selectors import data_version, review_queue_version
 
 # Entries are pickled CachedResponse objects: a new shape of it, or new headers for what it
 # holds, needs a new prefix, so that a deployment never serves the entries of the one before it.
-# (3: reads say Cache-Control: no-cache; an entry of 2 would be served without it.)
-KEY_PREFIX = "api-response:3"
+# (3: reads say Cache-Control: no-cache; an entry of 2 would be served without it. 4: bodies
+# kept gzipped.)
+KEY_PREFIX = "api-response:4"
 # An XLSX body is bytes like any other: kept and served back byte for byte, with its
 # Content-Type and Content-Disposition.
 CACHED_FORMATS = ("json", "csv", "xlsx")
@@ -66,16 +71,23 @@ CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since")
 
 @dataclass(frozen=True)
 class CachedResponse:
-    """A rendered 200: its body and every header the view and the middleware within this one
-    gave it (ETag, Last-Modified, Vary, Cache-Control, Content-Type, Content-Disposition,
-    X-Frame-Options). Those outside it (CORS, CSP, security headers, gzip) are added to a hit
-    as to any response, since they depend on the request."""
+    """A rendered 200: its body, gzipped when `gzipped` (commitments.compression.compress),
+    and every header the view and the middleware within this one gave it (ETag,
+    Last-Modified, Vary, Cache-Control, Content-Type, Content-Disposition, X-Frame-Options).
+    Those outside it (CORS, CSP, security headers, gzip's) are added to a hit as to any
+    response, since they depend on the request."""
 
     content: bytes
     headers: tuple[tuple[str, str], ...]
+    gzipped: bool = False
 
-    def response(self):
-        return HttpResponse(self.content, headers=dict(self.headers))
+    def response(self, request):
+        if not self.gzipped:
+            return HttpResponse(self.content, headers=dict(self.headers))
+        if compression.accepts_gzip(request):
+            response = HttpResponse(headers=dict(self.headers))
+            return compression.compressed_once(response, self.content)
+        return HttpResponse(gzip.decompress(self.content), headers=dict(self.headers))
 
 
 def is_personal(query):
@@ -142,12 +154,12 @@ class ResponseCacheMiddleware:
     def __call__(self, request):
         key = self._key(request) if self._may_look_up(request) else None
         if key is not None:
-            entry = cache.get(key)
-            if entry is not None and self._within_rate(request):
-                return entry.response()
+            entry = self._look_up(key, request)
+            if entry is not None:
+                return entry.response(request)
         response = self.get_response(request)
         if key is not None and getattr(response, "keep_in_response_cache", False):
-            self._store(key, response)
+            self._store(key, request, response)
         return response
 
     def _may_look_up(self, request):
@@ -189,21 +201,40 @@ class ResponseCacheMiddleware:
         setattr(request, VERSION_ATTRIBUTE, version)
         return key_for(request, seen[0])
 
-    def _within_rate(self, request):
-        """A hit counts against the reader's rate (anonymous, or user for a token or session) like
-        any request. Over it, the request goes on to the view, whose throttle answers 429 with
-        Retry-After."""
-        return all(
-            throttle().allow_request(request, None)
-            for throttle in api_settings.DEFAULT_THROTTLE_CLASSES
+    def _look_up(self, key, request):
+        """The entry at `key`, when the request is within its rate limits. The request is
+        counted in them (the API's throttles) in the same round trip as the read, hit or miss,
+        and the view's throttles judge it on that count: over the rate, the request goes on to
+        the view, whose throttle answers 429 with Retry-After. A reader signed in or with a token
+        counts against the user rate, as in the view."""
+        counters = {}
+        for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES:
+            throttle = throttle_class()
+            if (counter := throttle.counter(request)) is not None:
+                counters[counter] = throttle
+        entry, counts = cache.get_and_count(
+            key, {counter: throttle.duration for counter, throttle in counters.items()}
         )
+        states = [
+            throttle.admit(request, counter, count)
+            for (counter, throttle), count in zip(counters.items(), counts, strict=True)
+        ]
+        return entry if all(state.count <= state.limit for state in states) else None
 
-    def _store(self, key, response):
+    def _store(self, key, request, response):
         """Keeps a rendered 200, unless it is larger than RESPONSE_CACHE_MAX_BYTES (a CSV of
-        everything would crowd out many pages for one rare download) or streamed."""
+        everything would crowd out many pages for one rare download) or streamed. JSON and CSV
+        are kept gzipped; this response is sent with those bytes when its client accepts gzip,
+        so a body is compressed once."""
         if response.status_code != 200 or response.streaming:
             return
         if len(response.content) > settings.RESPONSE_CACHE_MAX_BYTES:
             return
-        entry = CachedResponse(response.content, tuple(response.headers.items()))
+        headers = tuple(response.headers.items())
+        compressed = compression.compressible(request, response) and compression.compress(
+            response.content
+        )
+        entry = CachedResponse(compressed or response.content, headers, bool(compressed))
         cache.set(key, entry, timeout=settings.RESPONSE_CACHE_SECONDS)
+        if compressed and compression.accepts_gzip(request):
+            compression.compressed_once(response, compressed)

@@ -3,8 +3,9 @@
 DRF's own throttles keep the time of every request in the window as a list, read it from the
 cache and write it back on every request: at the user rate (1,200 a minute) that is a list of
 up to 1,200 timestamps pickled twice a request. These count instead: one integer per client and
-window, whatever the rate. A fixed window lets a client send up to twice its rate across the
-turn of a window, which is fine for protecting the service.
+window, whatever the rate, created with its expiry and counted in one round trip
+(coalition.redis_cache.CountingCache). A fixed window lets a client send up to twice its rate
+across the turn of a window, which is fine for protecting the service.
 """
 
 import math
@@ -16,7 +17,8 @@ from rest_framework.settings import api_settings
 
 from commitments.client_address import client_address
 
-# The attribute of the (Django) request that holds the RateLimit each throttle counted it in.
+# The attribute of the (Django) request that holds the RateLimit each throttle counted it in,
+# by the cache key of the count.
 RATE_LIMITS_ATTRIBUTE = "rate_limits"
 
 
@@ -28,8 +30,12 @@ class RateLimit:
     policy: str  # the throttle's scope: anon, user
     limit: int  # requests a window
     window: int  # seconds
-    remaining: int
+    count: int  # requests counted in this window, this one included
     reset: int  # seconds until the window turns
+
+    @property
+    def remaining(self):
+        return max(0, self.limit - self.count)
 
     def headers(self):
         return {
@@ -39,53 +45,62 @@ class RateLimit:
 
 
 class CountingThrottle(throttling.SimpleRateThrottle):
+    """A request is counted once: by the response cache's lookup, in the same round trip
+    (ResponseCacheMiddleware), or here; a request the lookup counted is judged on that count
+    when it goes on to the view (a miss, or over the rate)."""
+
     def allow_request(self, request, view):
-        if self.rate is None:
+        if (counter := self.counter(request, view)) is None:
             return True
-        key = self.get_cache_key(request, view)
-        if key is None:
+        state = self._counted(request).get(counter) or self.admit(
+            request, counter, self._count(counter)
+        )
+        if state.count <= state.limit:
             return True
-        now = self.timer()
-        window = int(now // self.duration)
-        count = self._count(f"{key}:{window}")
-        self._remember(request, count, window, now)
-        if count <= self.num_requests:
-            return True
-        self.retry_after = (window + 1) * self.duration - now
+        self.retry_after = state.reset
         return False
+
+    def counter(self, request, view=None):
+        """The cache key of the count of `request`'s client in this window; None when this
+        throttle does not count it."""
+        if self.rate is None or (key := self.get_cache_key(request, view)) is None:
+            return None
+        self.now = self.timer()
+        return f"{key}:{int(self.now // self.duration)}"
+
+    def admit(self, request, counter, count):
+        """Remembers on `request` where its client stands, `count` requests into the window
+        of `counter` (which counter() gave); returns that RateLimit."""
+        state = self._state(count, self.now)
+        self._counted(request)[counter] = state
+        return state
+
+    def _counted(self, request):
+        # On the Django request, which DRF's wraps: the middleware outside the view reads it.
+        django_request = getattr(request, "_request", request)
+        if not hasattr(django_request, RATE_LIMITS_ATTRIBUTE):
+            setattr(django_request, RATE_LIMITS_ATTRIBUTE, {})
+        return getattr(django_request, RATE_LIMITS_ATTRIBUTE)
 
     def peek(self, request):
         """The RateLimit of `request`'s client without counting a request: for a response
         that no throttle counted (refused before throttling, or answered outside DRF)."""
-        if self.rate is None or (key := self.get_cache_key(request, None)) is None:
+        if (counter := self.counter(request)) is None:
             return None
-        now = self.timer()
-        window = int(now // self.duration)
-        return self._state(self.cache.get(f"{key}:{window}", 0), window, now)
+        return self._state(self.cache.get(counter, 0), self.now)
 
-    def _state(self, count, window, now):
+    def _state(self, count, now):
+        window = int(now // self.duration)
         return RateLimit(
             policy=self.scope,
             limit=self.num_requests,
             window=self.duration,
-            remaining=max(0, self.num_requests - count),
+            count=count,
             reset=math.ceil((window + 1) * self.duration - now),
         )
 
-    def _remember(self, request, count, window, now):
-        # On the Django request, which DRF's wraps: the middleware outside the view reads it.
-        django_request = getattr(request, "_request", request)
-        states = getattr(django_request, RATE_LIMITS_ATTRIBUTE, [])
-        states.append(self._state(count, window, now))
-        setattr(django_request, RATE_LIMITS_ATTRIBUTE, states)
-
     def _count(self, key):
-        try:
-            return self.cache.incr(key)
-        except ValueError:  # the window's first request
-            if self.cache.add(key, 1, self.duration):
-                return 1
-            return self.cache.incr(key)  # another process added it first
+        return self.cache.count(key, self.duration)
 
     def wait(self):
         return self.retry_after
@@ -114,7 +129,7 @@ class UserRateThrottle(CountingThrottle, throttling.UserRateThrottle):
 def rate_limit_of(request):
     """The tightest RateLimit that counted `request` (a Django request), else where its client
     stands in the API's throttles (CountingThrottle.peek); None when no throttle applies."""
-    states = getattr(request, RATE_LIMITS_ATTRIBUTE, None) or [
+    states = list(getattr(request, RATE_LIMITS_ATTRIBUTE, {}).values()) or [
         state
         for throttle in api_settings.DEFAULT_THROTTLE_CLASSES
         if (state := throttle().peek(request)) is not None

@@ -1,0 +1,56 @@
+"""gzip for the API's JSON and CSV: which responses are compressed, for which clients, and a
+body compressed once for many responses (the response cache keeps bodies compressed, and
+serves the same bytes to every client that accepts gzip).
+
+Only the API's JSON and CSV: they hold no secret, where an HTML page carries a CSRF token
+beside text a visitor can choose, which compression would let an eavesdropper guess (BREACH).
+For the same reason a body compressed once may be served many times with the same length."""
+
+from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
+from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
+
+COMPRESSED_TYPES = ("application/json", "text/csv")
+# GZipMiddleware's: shorter bodies are not worth it.
+MIN_LENGTH = 200
+# The response attribute that says its content is gzip already (compressed_once).
+GZIPPED_ATTRIBUTE = "gzipped"
+
+
+def compressible(request, response):
+    return request.path.startswith("/api/") and response.get("Content-Type", "").startswith(
+        COMPRESSED_TYPES
+    )
+
+
+def accepts_gzip(request):
+    return bool(re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
+def compress(content):
+    """`content` gzipped as GZipMiddleware would, or None where it would send it as it is
+    (too short, or no shorter compressed)."""
+    if len(content) < MIN_LENGTH:
+        return None
+    compressed = compress_string(content, max_random_bytes=GZipMiddleware.max_random_bytes)
+    return compressed if len(compressed) < len(content) else None
+
+
+def compressed_once(response, compressed):
+    """Gives `response` its gzipped body `compressed`, for APICompressionMiddleware to send
+    as it is."""
+    response.content = compressed
+    setattr(response, GZIPPED_ATTRIBUTE, True)
+    return response
+
+
+def label_gzipped(response):
+    """The headers GZipMiddleware gives a body it has compressed, for one compressed already:
+    Vary, a weak ETag, Content-Encoding and Content-Length."""
+    patch_vary_headers(response, ("Accept-Encoding",))
+    etag = response.get("ETag")
+    if etag and etag.startswith('"'):
+        response.headers["ETag"] = "W/" + etag
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Length"] = str(len(response.content))
+    return response
