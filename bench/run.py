@@ -794,6 +794,33 @@ Measured and not taken, this round:
   writes headers a hit must carry as a computed response does, kept. **Unpickling, the
   response object** (3 and 6 µs): not worth it.
 
+## The cold path
+
+Where a request the response cache cannot answer spends its time, and what this round changed.
+
+- **As of a date, cold**: `?as_of=` read the update in effect on the date through five
+  correlated subqueries per commitment (status, progress, as-of date, recorded, approved), each
+  finding the same update again; the page's query took 6.4 ms to run and 4.0 ms to plan at M,
+  and a page deep in the list 4.2 s (the subqueries ran for every row skipped). The update is
+  now joined once per commitment (`commitments/models/in_effect.py`): a LATERAL join on
+  PostgreSQL, as the timeline and the baseline read it (0.8 ms to run, 1.7 ms to plan; 0.54 s
+  for page 100), a join on the id of a correlated subquery on SQLite; the count and the ids
+  the summary counts leave it out, and its SQL is compiled once per date. In-process, the
+  request's CPU fell from 19.5 to 15.3 ms and its ratio to the baseline from 0.36 to 0.42 (old
+  and new alternated in one process on a loaded machine); a filter by the status then went
+  from 0.35x to 0.83x. A short wrk run (2 cold gunicorn workers, 2 connections, the same
+  loaded machine, app and baseline in turn) gave 0.14-0.19x before and 0.22-0.23x after. What
+  is left is the list's own cost (the filter set, the count, the representation), which the
+  list's cold path shares.
+- **Feed, cold**: the SQL is under a millisecond (statusupdate_feed_idx, first page and deep
+  cursor alike); the rest is Python. The feed's query is now built once per serializer and
+  cloned per request (`rows_of` in `commitments/api/updates.py`), where building its joins and
+  two subqueries cost as long as the database took to answer: about 7% of the request's CPU.
+  What remains is the floor every request pays (middleware, the throttle's and the data
+  version's round trips), compiling the query (its two per-row subqueries, `corrected_by` and
+  `corrects_approved`, are half of that), and representing 50 rows with two times and two
+  links each. The same wrk run: 0.15x before, 0.19x after.
+
 ## The cost of failing safely
 
 Measured by hand on the development machine (2 cores shared with other work, load about 4),

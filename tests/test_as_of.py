@@ -8,10 +8,10 @@ import io
 import pytest
 from django.utils import timezone
 
-from commitments.models import Commitment, Contribution, Status
-from commitments.services import record_contribution
-from tests.conftest import at
-from tests.factories import PartnerFactory
+from commitments.models import Commitment, Contribution, Status, StatusUpdate
+from commitments.services import approve_or_return, record_contribution, withdraw
+from tests.conftest import _noon, at
+from tests.factories import CommitmentFactory, PartnerFactory
 from tests.helpers import refusal
 
 pytestmark = pytest.mark.django_db
@@ -270,10 +270,179 @@ def test_a_bad_date_is_a_400_naming_it(api, time_history, path, query, errors):
 def test_the_list_as_of_a_date_takes_a_constant_number_of_queries(
     api, time_history, django_assert_num_queries
 ):
-    # Expect 4 queries, as today: the fingerprint, the count, the page (the status then read
-    # by subqueries), and the union of the relations.
+    # Expect 4 queries, as today: the fingerprint, the count, the page (the update in effect
+    # joined to each commitment), and the union of the relations.
     with django_assert_num_queries(4):
         api.get(LIST, {"as_of": "2026-04-30", "known_on": "2026-05-01"})
+
+
+@pytest.mark.parametrize(
+    ("query", "reading_updates"),
+    [
+        # The count of commitments created by then needs no update: the page alone reads them.
+        ({"as_of": "2026-04-30"}, 1),
+        # A filter by the status then is counted by it too.
+        ({"as_of": "2026-04-30", "status": "on_track"}, 2),
+    ],
+)
+def test_only_the_queries_that_need_the_update_in_effect_read_it(
+    api, time_history, django_assert_num_queries, query, reading_updates
+):
+    with django_assert_num_queries(4) as captured:
+        api.get(LIST, query)
+    reads = [q["sql"] for q in captured.captured_queries if "commitments_statusupdate" in q["sql"]]
+    assert len(reads) == reading_updates
+
+
+@pytest.fixture
+def edge_history(time_history, record, reviewer, analyst):
+    """Three more commitments of Alpha, created on 1 Jan, for the edges of the rule:
+
+    C-1: on_track 10 as of 1 Mar (recorded and approved 1 Mar); at_risk 20 as of 10 Mar
+      (recorded and approved 10 Mar), corrected by not_started as of 1 Apr, recorded and
+      approved 20 Apr: a correction recorded after an as-of date, stating a later date still.
+    C-2: on_track 40 as of 1 Mar, recorded 1 Mar, approved 5 Mar: approved after a date.
+    C-3: two updates as of 1 Mar recorded at the same moment (noon 1 Mar), at_risk 50 then
+      off_track 55, both approved; and completed as of 1 Mar, recorded 2 Mar and withdrawn."""
+    day = datetime.date
+    alpha = Commitment.objects.get(code="A-1").pillar
+    document = Commitment.objects.get(code="A-1").source_document
+    with at(_noon(1, 1)):
+        c1, c2, c3 = (
+            CommitmentFactory(code=code, pillar=alpha, source_document=document)
+            for code in ("C-1", "C-2", "C-3")
+        )
+
+    def update(commitment, recorded, approved=None, **fields):
+        with at(recorded):
+            made = record(commitment, summary=f"{fields['status']}.", **fields)
+        if approved is not None:
+            with at(approved):
+                approve_or_return(made, reviewer=reviewer, decision="approve")
+        return made
+
+    update(c1, _noon(3, 1), _noon(3, 1), status="on_track", progress=10, as_of=day(2026, 3, 1))
+    wrong = update(
+        c1, _noon(3, 10), _noon(3, 10), status="at_risk", progress=20, as_of=day(2026, 3, 10)
+    )
+    update(
+        c1, _noon(4, 20), _noon(4, 20), status="not_started", as_of=day(2026, 4, 1), corrects=wrong
+    )
+    update(c2, _noon(3, 1), _noon(3, 5), status="on_track", progress=40, as_of=day(2026, 3, 1))
+    for status, progress in (("at_risk", 50), ("off_track", 55)):
+        update(
+            c3, _noon(3, 1), _noon(3, 1), status=status, progress=progress, as_of=day(2026, 3, 1)
+        )
+    taken_back = update(c3, _noon(3, 2), status="completed", progress=100, as_of=day(2026, 3, 1))
+    with at(_noon(3, 3)):
+        withdraw(taken_back, author=analyst)
+
+
+def then(response, code):
+    """(status, progress, as_of, last_approved_at) of one commitment of a list's page."""
+    assert response.status_code == 200, response.json()
+    (row,) = [row for row in response.json()["results"] if row["code"] == code]
+    return row["status"], row["progress"], row["as_of"], row["last_approved_at"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # As known now, the correction replaces at_risk from every date, and states 1 Apr: on
+        # 15 Mar what stood is the update before the one it corrects.
+        ({"as_of": "2026-03-15"}, ("on_track", 10, "2026-03-01", "2026-03-01T12:00:00Z")),
+        # As known on 31 Mar, before the correction was recorded, at_risk stood.
+        (
+            {"as_of": "2026-03-15", "known_on": "2026-03-31"},
+            ("at_risk", 20, "2026-03-10", "2026-03-10T12:00:00Z"),
+        ),
+        ({"as_of": "2026-04-05"}, ("not_started", None, "2026-04-01", "2026-04-20T12:00:00Z")),
+    ],
+)
+def test_a_correction_recorded_after_the_date_counts_as_known_then(
+    api, edge_history, query, expected
+):
+    assert then(api.get(LIST, query), "C-1") == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Approved on 5 Mar, it counts on 2 Mar as known now, and says when it was approved.
+        ({"as_of": "2026-03-02"}, ("on_track", 40, "2026-03-01", "2026-03-05T12:00:00Z")),
+        ({"as_of": "2026-03-02", "known_on": "2026-03-04"}, ("not_assessed", None, None, None)),
+        (
+            {"as_of": "2026-03-02", "known_on": "2026-03-05"},
+            ("on_track", 40, "2026-03-01", "2026-03-05T12:00:00Z"),
+        ),
+    ],
+)
+def test_an_update_approved_after_the_date_counts_from_its_approval(
+    api, edge_history, query, expected
+):
+    assert then(api.get(LIST, query), "C-2") == expected
+
+
+def test_of_two_updates_of_the_same_date_and_moment_the_later_recorded_stands(api, edge_history):
+    # The withdrawn one, recorded later, never counts.
+    assert then(api.get(LIST, {"as_of": "2026-03-31"}), "C-3") == (
+        "off_track",
+        55,
+        "2026-03-01",
+        "2026-03-01T12:00:00Z",
+    )
+
+
+def test_an_as_of_read_used_as_a_subquery_chooses_the_same_commitments(edge_history):
+    day = datetime.date(2026, 3, 15)
+    off_track = Commitment.objects.as_of(day).filter(status_then="off_track").order_by("code")
+    chosen = Commitment.objects.filter(pk__in=off_track.values("pk")).order_by("code")
+    assert [c.code for c in chosen] == ["C-3"] == [row["code"] for row in off_track.rows("code")]
+
+
+# Every day the history of edge_history moves, and a day on either side of most.
+AS_OF_DAYS = [
+    datetime.date(2026, month, day)
+    for month, days in [
+        (1, [9, 10, 11]),
+        (2, [1, 10, 15]),
+        (3, [1, 2, 4, 5, 10, 15, 31]),
+        (4, [1, 5, 15, 20]),
+        (5, [1, 2, 10]),
+        (6, [30]),
+    ]
+    for day in days
+]
+
+
+def test_every_read_as_of_a_day_is_the_newest_update_that_counts_then(edge_history):
+    """The join of as_of() against its rule read one commitment at a time: the first of
+    in_effect_on(), for every day the history moves, as known now and on each later day."""
+    columns = ["current_status", "current_progress", "current_as_of", "last_approved_at"]
+    commitments = list(Commitment.objects.order_by("code"))
+    joined, ruled = {}, {}
+    for day in AS_OF_DAYS:
+        for known_on in [None, *(known for known in AS_OF_DAYS if known >= day)]:
+            read = Commitment.objects.as_of(day, known_on).order_by("code")
+            joined[day, known_on] = [[row[c] for c in columns] for row in read.rows(*columns)]
+            ruled[day, known_on] = [
+                _in_effect(commitment, day, known_on)
+                for commitment in commitments
+                if commitment.created_at.date() <= day
+            ]
+    assert joined == ruled
+
+
+def _in_effect(commitment, day, known_on):
+    update = (
+        StatusUpdate.objects.in_effect_on(day, known_on)
+        .filter(commitment=commitment)
+        .select_related("review")
+        .first()
+    )
+    if update is None:
+        return [Status.NOT_ASSESSED, None, None, None]
+    return [update.status, update.progress, update.as_of, update.review.decided_at]
 
 
 def test_the_summary_as_of_a_date_takes_4_queries(api, time_history, django_assert_num_queries):

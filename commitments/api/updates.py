@@ -3,6 +3,7 @@ decision (four eyes), a commitment's history (/commitments/<code>/updates/) and 
 (/updates/) with its streamed CSV and bounded workbook. The review itself, the same for
 indicator values (indicator_values.py), is review.py's: here is only what differs."""
 
+import functools
 import itertools
 import logging
 
@@ -104,6 +105,15 @@ class StatusUpdateCSVSerializer(StatusUpdateSerializer):
         read_only_fields = fields
 
 
+@functools.cache
+def rows_of(serializer):
+    """Status updates as lists show them (for_display), read as rows of `serializer`'s
+    columns: the query is built once per serializer and cloned per request, as DRF clones a
+    view's `queryset`. Building its joins and subqueries anew took as long as the database
+    took to answer a page of the feed."""
+    return StatusUpdate.objects.for_display().values(*serializer.columns())
+
+
 class StatusUpdateWriteSerializer(StrictWriteSerializer):
     """A new status update. Unknown fields, and fields the server sets, are refused."""
 
@@ -176,8 +186,7 @@ class ReviewWriteSerializer(DecisionWriteSerializer):
     ),
 )
 class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.ListCreateAPIView):
-    # Its approved history, for everyone; staff find pending ones in /updates/?review_state=.
-    queryset = StatusUpdate.objects.approved().for_display()
+    queryset = StatusUpdate.objects.none()  # for the permission class: get_queryset reads
 
     @cached_property
     def commitment(self):
@@ -187,8 +196,9 @@ class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.L
             raise NotFound(no_such_commitment(self.kwargs["code"])) from error
 
     def get_queryset(self):
-        queryset = super().get_queryset().filter(commitment=self.commitment)
-        return queryset.values(*StatusUpdateSerializer.columns())
+        # Its approved history, for everyone; staff find pending ones in /updates/?review_state=.
+        rows = rows_of(StatusUpdateSerializer).all()
+        return rows.approved().filter(commitment=self.commitment)
 
     def get_serializer_class(self):
         if self.request.method == "POST":
@@ -240,11 +250,10 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
     csv_filename = "status-updates.csv"
 
     def get_queryset(self):
-        updates = self.shown(super().get_queryset())
         if self.action in ("review", "withdraw"):
-            return updates
+            return self.shown(super().get_queryset())
         # Reads are of rows, as the serializer reads them.
-        return updates.values(*self.get_serializer_class().columns())
+        return self.shown(rows_of(self.get_serializer_class()).all())
 
     def listed(self, updates):
         # Staff list the review_state they ask for (the filter, which refuses anyone else);

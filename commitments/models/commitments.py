@@ -31,6 +31,7 @@ from commitments.models.bounds import (
     end_of_day,
     optional_date,
 )
+from commitments.models.in_effect import InEffectColumn, InEffectJoin
 from commitments.models.reference import (
     Partner,
     Pillar,
@@ -188,31 +189,32 @@ class CommitmentQuerySet(models.QuerySet):
         AS_OF_COLUMNS gives, with `last_recorded_then` and `last_approved_then` (when that update
         was recorded and approved: as_of(today) reads what the stored columns hold) and
         `stale_then` (stale on `date`). `rows()` reads them under the current_* names, so a
-        representation reads either kind of queryset alike. Each is an index read of
-        statusupdate_history_idx per commitment, however long its history."""
-        StatusUpdate = apps.get_model("commitments", "StatusUpdate")  # By name, as in search().
-        newest = StatusUpdate.objects.in_effect_on(date, known_on).filter(commitment=OuterRef("pk"))
+        representation reads either kind of queryset alike. The update is joined once per
+        commitment (in_effect.InEffectJoin: a LATERAL join on PostgreSQL), an index read of
+        statusupdate_history_idx however long its history, and only by a query that reads it."""
+        # By name, as in search().
+        StatusUpdate, Review = (
+            apps.get_model("commitments", name) for name in ("StatusUpdate", "Review")
+        )
+        chosen = self.filter(created_at__lt=end_of_day(date))
+        joined = InEffectJoin.add_to(chosen.query, date, known_on)
 
-        def then(column):
-            return Subquery(newest.values(column)[:1])
+        def then(field, model=StatusUpdate):
+            return InEffectColumn(joined, model._meta.get_field(field))
 
-        return (
-            self.filter(created_at__lt=end_of_day(date))
-            .annotate(
-                status_then=Coalesce(
-                    then("status"), Value(Status.NOT_ASSESSED), output_field=models.CharField()
-                ),
-                progress_then=then("progress"),
-                as_of_then=then("as_of"),
-                last_recorded_then=then("created_at"),
-                last_approved_then=then("review__decided_at"),
-            )
-            .annotate(
-                stale_then=models.Case(
-                    models.When(stale_q(date, as_of="as_of_then"), then=Value(True)),
-                    default=Value(False),
-                    output_field=models.BooleanField(),
-                )
+        return chosen.annotate(
+            status_then=Coalesce(
+                then("status"), Value(Status.NOT_ASSESSED), output_field=models.CharField()
+            ),
+            progress_then=then("progress"),
+            as_of_then=then("as_of"),
+            last_recorded_then=then("created_at"),
+            last_approved_then=then("decided_at", Review),
+        ).annotate(
+            stale_then=models.Case(
+                models.When(stale_q(date, as_of="as_of_then"), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
             )
         )
 
