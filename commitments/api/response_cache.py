@@ -35,6 +35,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.settings import api_settings
 
+from commitments import metrics
 from commitments.selectors import data_version
 
 # Entries are pickled CachedResponse objects: a new shape of it, or new headers for what it
@@ -105,6 +106,7 @@ class ResponseCacheMiddleware:
         key = self._key(request) if self._may_look_up(request) else None
         if key is not None:
             entry = cache.get(key)
+            metrics.count_cache_lookup(entry)
             if entry is not None and self._within_rate(request):
                 return entry.response()
         response = self.get_response(request)
@@ -152,3 +154,4 @@ class ResponseCacheMiddleware:
             return
         entry = CachedResponse(response.content, tuple(response.headers.items()))
         cache.set(key, entry, timeout=settings.RESPONSE_CACHE_SECONDS)
+        metrics.RESPONSE_CACHE_STORES.inc()
