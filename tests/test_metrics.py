@@ -227,14 +227,22 @@ def test_stale_commitments_and_approvals_of_the_day_are_counted(
     assert value(scraped, "roadmap_review_queue_size") == 0
 
 
-def test_the_domain_is_read_in_7_queries(roadmap, client, settings, django_assert_num_queries):
+def test_the_domain_is_read_in_7_queries_and_the_review_queue_counted_once_a_change(
+    review_required, commitment, record, client, settings, django_assert_num_queries
+):
     settings.METRICS_TOKEN = TOKEN
-    # Expect 7 queries: readiness (SELECT 1), the review queue, stale commitments, approvals
-    # of the last 24 hours, ready tasks, failed webhook attempts of the last hour, and webhook
-    # endpoints failing or disabled.
+    record(commitment)
+    # Expect 8 queries: readiness (SELECT 1), the review queue's version, the review queue
+    # (counted as it changed), stale commitments, approvals of the last 24 hours, ready tasks,
+    # failed webhook attempts of the last hour, and webhook endpoints failing or disabled.
+    with django_assert_num_queries(8):
+        first = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    # Expect 7: the review queue has not changed, its version says so.
     with django_assert_num_queries(7):
-        response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
-    assert response.status_code == 200
+        again = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+
+    assert value(samples(first.content.decode()), "roadmap_review_queue_size") == 1
+    assert value(samples(again.content.decode()), "roadmap_review_queue_size") == 1
 
 
 # The alert rules and the dashboard name metrics that exist
