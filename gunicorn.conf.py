@@ -6,6 +6,8 @@ stopping server drains before it stops (coalition/draining.py).
 """
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import environ
@@ -79,6 +81,36 @@ errorlog = "-"
 # gunicorn's control socket (gunicornc) is a second way to reload or stop the server, shared by
 # every instance of a user; signals are the one way here.
 control_socket_disable = True
+
+
+# /metrics adds up the counts of every worker (prometheus-client's multiprocess mode): each
+# writes them to files in PROMETHEUS_MULTIPROC_DIR. The folder is emptied as the server starts,
+# since counts of an earlier run would be added to this one's; unset, a folder of this server's
+# own is made, and removed when it stops. (A reload, HUP, keeps it: counters only go up.)
+# (The folder made is named in the environment: a reload reads this file again, afresh.)
+_MADE = "ROADMAP_METRICS_DIR_MADE"
+
+
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if not folder:
+        folder = os.environ[_MADE] = tempfile.mkdtemp(prefix="roadmap-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for counts in Path(folder).glob("*.db"):
+        counts.unlink()
+
+
+def on_exit(server):
+    if made := os.environ.get(_MADE):
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def child_exit(server, worker):
+    # Gauges of a live worker only ("livesum" and the like) leave with it; counters stay.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker):

@@ -5,6 +5,7 @@ security settings below pass `manage.py check --deploy`. `make run` sets DEBUG=t
 development, which is the only case where insecure defaults apply.
 """
 
+import ipaddress
 import math
 from pathlib import Path
 
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it times and counts what every other middleware does too.
+    "commitments.metrics.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that it compresses what every later middleware has written.
     "commitments.middleware.APICompressionMiddleware",
@@ -327,8 +330,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Load balancers probe health over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Load balancers probe health, and Prometheus scrapes, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# /metrics (commitments/metrics): served only to the bearer of METRICS_TOKEN or to a client at
+# one of METRICS_ALLOWED_ADDRESSES (addresses or networks, e.g. 10.0.0.0/8, judged as the rate
+# limits judge them, with TRUSTED_PROXY_COUNT); with neither, it is a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    METRICS_ALLOWED_ADDRESSES = [
+        ipaddress.ip_network(network, strict=False)
+        for network in env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"METRICS_ALLOWED_ADDRESSES lists addresses or networks, e.g. 10.0.0.0/8: {error}"
+    ) from error
+# Where each gunicorn worker writes its counts for /metrics to add up (prometheus-client's
+# multiprocess mode; gunicorn.conf.py makes a folder of its own when this is unset). The
+# client reads the variable itself, from the environment.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 
 # Content-Security-Policy: every script, style, image and font comes from this site; no page
 # may be framed. The dashboard and the API docs are built to need nothing more.

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from commitments.feeds import updates_feed
+from commitments.metrics.views import metrics
 from commitments.views import (
     briefing_pack,
     briefing_statuses,
@@ -40,6 +41,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("feeds/updates/", updates_feed, name="feed-updates"),
     path("briefing/", briefing_pack, name="briefing"),
     path("briefing/statuses.css", briefing_statuses, name="briefing-statuses"),

@@ -51,10 +51,15 @@ class ReplicaRouter:
         return db == DEFAULT_DB_ALIAS
 
 
+def healthy_replicas():
+    """The replicas this process has not set aside."""
+    now = time.monotonic()
+    return [alias for alias in settings.DATABASE_REPLICAS if _down_until.get(alias, 0) <= now]
+
+
 def healthy_replica():
     """One of the replicas not set aside, at random (None when all are)."""
-    now = time.monotonic()
-    healthy = [alias for alias in settings.DATABASE_REPLICAS if _down_until.get(alias, 0) <= now]
+    healthy = healthy_replicas()
     return random.choice(healthy) if healthy else None
 
 

@@ -12,7 +12,8 @@ way and an operator reads one vocabulary (README, "When a dependency fails"):
 - Redis does not answer: the cache is optional (coalition.redis_cache.FailOpenRedisCache), so
   requests go on with each process's own memory, and this is logged at most once a minute.
 
-`counts` is the number of each fault since the process started (for the metrics to come).
+`counts` is the number of each fault since the process started; the metric
+roadmap_dependency_faults_total counts them too, across the machine's workers.
 """
 
 import enum
@@ -26,7 +27,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import psycopg2
+from django.db import DatabaseError, connection
 
+from coalition.draining import draining
+from commitments import metrics
 from commitments.db_deadlines import DeadlineExceeded
 
 logger = logging.getLogger(__name__)
@@ -93,6 +97,7 @@ def database_fault(error):
     fault = _classify(error.__cause__ or error)
     with _lock:
         counts[fault] += 1
+        metrics.FAULTS.labels(fault.value).inc()
         if fault is Fault.DISK_FULL:
             _disk_full_at = time.monotonic()
     return fault
@@ -119,6 +124,7 @@ def _classify(error):
 def replica_set_aside():
     with _lock:
         counts[Fault.REPLICA_SET_ASIDE] += 1
+        metrics.FAULTS.labels(Fault.REPLICA_SET_ASIDE.value).inc()
 
 
 def disk_status(database):
@@ -154,6 +160,7 @@ def cache_unavailable(error):
     now = time.monotonic()
     with _lock:
         counts[Fault.CACHE_UNAVAILABLE] += 1
+        metrics.FAULTS.labels(Fault.CACHE_UNAVAILABLE.value).inc()
         _cache_failures_unlogged += 1
         if _cache_logged_at is not None and now - _cache_logged_at < CACHE_LOG_SECONDS:
             return
@@ -176,6 +183,28 @@ def cache_available():
             return
         _cache_logged_at, _cache_failures_unlogged = None, 0
     logger.info("Redis answers again: the cache and the rate limits are shared again.")
+
+
+def readiness():
+    """Whether this process is ready to serve, as /readyz answers and the metrics tell
+    (roadmap_ready): the process is not draining (its server is stopping,
+    coalition/draining.py), the database answers a query and its disk is not full; `status`
+    is "ok" only then. The cache is reported, and does not fail it: Redis is optional, and while
+    it does not answer each process uses its own memory (coalition.redis_cache.FailOpenRedisCache).
+    One query."""
+    if draining():
+        return {"status": "draining"}
+    body = {"status": "ok", "database": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        body["database"] = f"unreachable ({type(error).__name__})"
+    body["disk"] = disk_status(connection.settings_dict)
+    body["cache"] = cache_status()
+    if body["database"] != "ok" or body["disk"] != "ok":
+        body["status"] = "unavailable"
+    return body
 
 
 def cache_status():

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
-from commitments import compression, db_router, dependencies
+from commitments import compression, db_router, dependencies, metrics
 from commitments.api.problems import problem_response
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class DatabaseUnavailableMiddleware:
 
 def unavailable_response(request, fault=dependencies.Fault.DATABASE_UNAVAILABLE):
     answer = dependencies.ANSWERS[fault]
+    metrics.UNAVAILABLE.labels(fault.value).inc()
     if request.path.startswith("/api/"):
         response = problem_response(503, fault.value, answer.message)
     else:
@@ -65,7 +66,10 @@ class ReplicaReadsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = db_router.read_from(self._replica_for(request))
+        replica = self._replica_for(request)
+        if replica is not None:
+            metrics.REPLICA_READS.labels(replica).inc()
+        token = db_router.read_from(replica)
         try:
             response = self.get_response(request)
         finally:
@@ -124,6 +128,7 @@ class ReplicaReadsMiddleware:
             return None
         logger.warning("Replica %s failed, reading the primary: %s", replica, exception)
         dependencies.replica_set_aside()
+        metrics.REPLICA_FALLBACKS.labels("failed").inc()
         db_router.set_aside(replica)
         db_router.read_primary()
         return self.get_response(request)

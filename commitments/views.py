@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -17,9 +16,8 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
-from coalition.draining import draining
 from commitments import briefing as documents
-from commitments import dependencies
+from commitments import dependencies, metrics
 from commitments.api.problems import SERVER_ERROR, problem_response
 from commitments.api.throttling import BriefingThrottle
 from commitments.briefing_docx import docx
@@ -110,6 +108,7 @@ def _briefing_document(request, dates):
     machine's render slots (commitments/briefing.py says why)."""
     throttle = BriefingThrottle()
     if not throttle.allow_request(request, None):
+        metrics.THROTTLED.labels("briefing").inc()
         wait = math.ceil(throttle.wait())
         message = (
             f"You have asked for {throttle.num_requests} briefing documents in a short time, "
@@ -127,6 +126,7 @@ def _briefing_document(request, dates):
                     body = _render(request, dates)
                     documents.keep(key, body)
         except documents.RendersBusy:
+            metrics.UNAVAILABLE.labels("briefing_busy").inc()
             wait = math.ceil(settings.BRIEFING_RENDER_WAIT_SECONDS)
             message = (
                 "Other briefing documents are being rendered. Please try again in a few seconds."
@@ -167,22 +167,8 @@ def healthz(request):
 
 
 def readyz(request):
-    """Ready to serve: the process is not draining (its server is stopping,
-    coalition/draining.py), the database answers a query and its disk is not full (503
-    otherwise). The cache is reported, and does not fail it: Redis is optional, and while it
-    does not answer each process uses its own memory (coalition.redis_cache.FailOpenRedisCache)."""
-    if draining():
-        return JsonResponse({"status": "draining"}, status=503)
-    body = {"status": "ok", "database": "ok"}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError as error:
-        body["database"] = f"unreachable ({type(error).__name__})"
-    body["disk"] = dependencies.disk_status(connection.settings_dict)
-    body["cache"] = dependencies.cache_status()
-    if body["database"] != "ok" or body["disk"] != "ok":
-        body["status"] = "unavailable"
+    """Ready to serve (commitments.dependencies.readiness): 200, else 503."""
+    body = dependencies.readiness()
     return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
 
 

@@ -20,7 +20,7 @@ from django.db import OperationalError, connection
 from commitments import dependencies
 from commitments.dependencies import Fault
 from commitments.models import StatusUpdate
-from tests.helpers import READY, refusal
+from tests.helpers import READY, counted, refusal
 from tests.test_settings import manage
 
 pytestmark = pytest.mark.fault
@@ -122,6 +122,7 @@ def test_a_write_that_waits_too_long_for_a_lock_is_a_503_to_retry(
     token = {"Authorization": f"Bearer {token_for(analyst)}"}
     assert api.get("/api/v1/commitments/MIL-1/", headers=token).status_code == 200  # warm
     before = dependencies.counts[Fault.DATABASE_BUSY]
+    answered_before = counted("roadmap_http_unavailable_total", cause="database_busy")
 
     with held("commitments_commitment", "code", "MIL-1"), waiting_at_most(WAIT, timeout):
         started = time.monotonic()
@@ -138,6 +139,7 @@ def test_a_write_that_waits_too_long_for_a_lock_is_a_503_to_retry(
     assert WAIT <= seconds < BOUND_SECONDS
     assert not StatusUpdate.objects.exists()
     assert dependencies.counts[Fault.DATABASE_BUSY] == before + 1
+    assert counted("roadmap_http_unavailable_total", cause="database_busy") == answered_before + 1
     logged = [record for record in caplog.records if record.name.startswith("commitments.")]
     assert logged[-1].levelno == logging.ERROR
     assert "(database_busy)" in logged[-1].getMessage()
@@ -215,6 +217,7 @@ def test_a_write_to_a_full_disk_is_a_503_that_says_so_and_readyz_fails(
 ):
     token = {"Authorization": f"Bearer {token_for(analyst)}"}
     before = dependencies.counts[Fault.DISK_FULL]
+    answered_before = counted("roadmap_http_unavailable_total", cause="disk_full")
 
     with sqlite_database_in(small_disk):
         assert api.get("/api/v1/commitments/MIL-1/", headers=token).status_code == 200
@@ -232,6 +235,7 @@ def test_a_write_to_a_full_disk_is_a_503_that_says_so_and_readyz_fails(
     assert response.json()["code"] == "disk_full"
     assert not written
     assert dependencies.counts[Fault.DISK_FULL] == before + 1
+    assert counted("roadmap_http_unavailable_total", cause="disk_full") == answered_before + 1
     logged = [record for record in caplog.records if record.name.startswith("commitments.")]
     assert "(disk_full)" in logged[-1].getMessage()
     assert "database or disk is full" in logged[-1].getMessage()

@@ -2,7 +2,6 @@
 (coalition/draining.py). Real gunicorn on a free loopback port, on the test database; every wait
 is bounded."""
 
-import contextlib
 import http.client
 import os
 import signal
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import database_url as _database_url
+from tests.helpers import gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -60,24 +60,8 @@ def server(roadmap, tmp_path):
     for name in ("CACHE_URL", "DATABASE_REPLICA_URLS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [str(GUNICORN), "coalition.wsgi"], cwd=ROOT, env=env, stdout=output, stderr=output
-        )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                if _get(port, "/readyz", timeout=2)[0] == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not become ready:\n{log.read_text()}")
-            time.sleep(0.1)
+    with gunicorn(env, port, log) as process:
         yield process, port, log
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
     print(log.read_text())  # shown when the test fails
 
 

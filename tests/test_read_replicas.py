@@ -13,10 +13,12 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import close_old_connections, connection, connections
 from django.test.utils import CaptureQueriesContext
+from prometheus_client.parser import text_string_to_metric_families
 
 from commitments import db_deadlines, db_router, dependencies
 from commitments.models import DataVersion
 from tests.factories import CommitmentFactory, UserFactory
+from tests.helpers import counted
 from tests.replica import ReplicaUnavailable, streaming_replica
 
 REPLICA = "replica_1"
@@ -99,9 +101,36 @@ def codes(response):
     return [row["code"] for row in response.json()["results"]]
 
 
+def test_the_replicas_lag_and_health_are_read_when_prometheus_scrapes(client, settings, replica):
+    settings.METRICS_TOKEN = "replica-metrics"
+    CommitmentFactory()
+    replica.wait_for_replay()
+
+    def scrape():
+        response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer replica-metrics")
+        return {
+            (sample.name, tuple(sample.labels.values())): sample.value
+            for family in text_string_to_metric_families(response.content.decode())
+            for sample in family.samples
+        }
+
+    caught_up = scrape()
+    with replica.paused():
+        CommitmentFactory()  # received by the replica, not replayed
+        time.sleep(0.3)
+        lagging = scrape()
+
+    assert caught_up[("roadmap_replica_up", (REPLICA,))] == 1
+    # Other databases of the same cluster stream to it too: nearly, not exactly, 0.
+    assert caught_up[("roadmap_replica_lag_seconds", (REPLICA,))] < 5
+    assert lagging[("roadmap_replica_up", (REPLICA,))] == 1
+    assert lagging[("roadmap_replica_lag_seconds", (REPLICA,))] > 0
+
+
 def test_an_anonymous_read_is_served_by_the_replica(api, replica):
     commitment = CommitmentFactory()
     replica.wait_for_replay()
+    reads = counted("roadmap_replica_reads_total", replica=REPLICA)
 
     response, on_primary, on_replica = read(api)
 
@@ -111,6 +140,7 @@ def test_an_anonymous_read_is_served_by_the_replica(api, replica):
     assert len(on_primary) == 1
     assert DataVersion._meta.db_table in on_primary[0]
     assert any("commitments_commitment" in sql for sql in on_replica)
+    assert counted("roadmap_replica_reads_total", replica=REPLICA) == reads + 1
 
 
 def test_a_signed_in_user_reads_the_primary(client, analyst, replica):
@@ -151,6 +181,7 @@ def test_after_signing_out_a_browser_reads_the_primary_for_a_few_seconds(client,
 def test_the_data_version_is_read_on_the_primary_and_a_lagging_replica_is_passed_over(api, replica):
     first = CommitmentFactory()
     replica.wait_for_replay()
+    passed_over = counted("roadmap_replica_fallbacks_total", reason="lagging")
     with replica.paused():
         second = CommitmentFactory()  # on the primary only, for now
 
@@ -161,6 +192,7 @@ def test_the_data_version_is_read_on_the_primary_and_a_lagging_replica_is_passed
     assert len(on_replica) == 1
     assert DataVersion._meta.db_table in on_replica[0]
     assert any("commitments_commitment" in sql for sql in on_primary)
+    assert counted("roadmap_replica_fallbacks_total", reason="lagging") == passed_over + 1
 
 
 def test_a_lagging_replica_never_puts_an_old_body_under_a_new_key(api, replica):
@@ -182,6 +214,8 @@ def test_a_lagging_replica_never_puts_an_old_body_under_a_new_key(api, replica):
 
 def test_when_the_replica_is_down_the_primary_answers(api, replica, unused_port):
     commitment = CommitmentFactory()
+    set_aside = counted("roadmap_dependency_faults_total", fault="replica_set_aside")
+    fell_back = counted("roadmap_replica_fallbacks_total", reason="failed")
     connections[REPLICA].close()
     running = connections[REPLICA].settings_dict
     connections[REPLICA].settings_dict = {**running, "PORT": unused_port}
@@ -195,6 +229,8 @@ def test_when_the_replica_is_down_the_primary_answers(api, replica, unused_port)
     assert response.status_code == 200
     assert codes(response) == [commitment.code]
     assert then is None  # set aside: the next reads go straight to the primary
+    assert counted("roadmap_dependency_faults_total", fault="replica_set_aside") == set_aside + 1
+    assert counted("roadmap_replica_fallbacks_total", reason="failed") == fell_back + 1
 
 
 @pytest.fixture
@@ -226,6 +262,7 @@ def test_a_frozen_replica_is_set_aside_and_the_primary_answers_within_its_deadli
     commitment = CommitmentFactory()
     replica.wait_for_replay()
     assert read(api)[2]  # the replica answered, and its connection stays open
+    set_aside = counted("roadmap_dependency_faults_total", fault="replica_set_aside")
 
     with replica.frozen():
         with CaptureQueriesContext(connections["default"]) as on_primary:
@@ -247,6 +284,7 @@ def test_a_frozen_replica_is_set_aside_and_the_primary_answers_within_its_deadli
     assert codes(response) == codes(again) == [commitment.code]
     assert any("commitments_commitment" in sql for sql in read_on_primary)
     assert then is None  # set aside: the next reads go straight to the primary
+    assert counted("roadmap_dependency_faults_total", fault="replica_set_aside") == set_aside + 1
     assert closed  # the connection that timed out is not used again
     # The deadline of one query (the health check's: 1 s, plus db_deadlines.MARGIN_SECONDS),
     # and no second wait for a new connection to the same server; then none at all.

@@ -16,7 +16,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from coalition import redis_cache
 from commitments import dependencies
 from commitments.dependencies import Fault
-from tests.helpers import READY
+from tests.helpers import READY, counted
 from tests.redis_server import RedisUnavailable, private_redis
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db]
@@ -64,6 +64,7 @@ def test_while_redis_is_stopped_reads_and_token_writes_answer_as_without_it(
 ):
     api.get(LIST)  # kept in Redis
     failures = dependencies.counts[Fault.CACHE_UNAVAILABLE]
+    counted_before = counted("roadmap_dependency_faults_total", fault="cache_unavailable")
     redis_server.stop()
     token = {"Authorization": f"Bearer {token_for(analyst)}"}
 
@@ -80,6 +81,7 @@ def test_while_redis_is_stopped_reads_and_token_writes_answer_as_without_it(
     assert max(seconds for _, seconds in answers) < BOUND_SECONDS
     assert answers[-1][0].json()["status"] == "on_track"
     assert dependencies.counts[Fault.CACHE_UNAVAILABLE] > failures
+    assert counted("roadmap_dependency_faults_total", fault="cache_unavailable") > counted_before
 
 
 def test_while_redis_is_stopped_the_rate_limits_hold_in_each_process(
@@ -118,6 +120,7 @@ def test_a_frozen_redis_costs_a_request_at_most_its_socket_timeout(
 
 def test_redis_failures_are_counted_and_logged_once_a_minute(api, roadmap, redis_server, caplog):
     before = dependencies.counts[Fault.CACHE_UNAVAILABLE]
+    counted_before = counted("roadmap_dependency_faults_total", fault="cache_unavailable")
     redis_server.stop()
 
     with caplog.at_level(logging.WARNING, logger="commitments.dependencies"):
@@ -126,6 +129,10 @@ def test_redis_failures_are_counted_and_logged_once_a_minute(api, roadmap, redis
             assert api.get(LIST).status_code == 200
 
     assert dependencies.counts[Fault.CACHE_UNAVAILABLE] == before + 3
+    # What /metrics tells: roadmap_dependency_faults_total{fault="cache_unavailable"}.
+    assert counted("roadmap_dependency_faults_total", fault="cache_unavailable") == (
+        counted_before + 3
+    )
     warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
     assert len(warnings) == 1
     assert warnings[0].startswith("Redis does not answer (ConnectionError")

@@ -4,12 +4,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from commitments import db_router, dependencies
+from commitments import db_router, dependencies, metrics
 from commitments.api.problems import SERVER_ERROR, problem
 from commitments.api.renderers import ProblemJSONRenderer
 from commitments.integrity import unique_violation
@@ -64,6 +64,8 @@ def exception_handler(exc, context):
     if isinstance(exc, IntegrityError) and (refusal := unique_violation(exc)):
         # A write that no service wraps: a duplicate is the client's mistake all the same.
         exc = refusal
+    if isinstance(exc, Throttled):
+        metrics.THROTTLED.labels("api").inc()
     if isinstance(exc, NotModified):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": exc.etag})
     if isinstance(exc, DjangoValidationError):

@@ -47,7 +47,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-from commitments import compression
+from commitments import compression, metrics
 from commitments.api.permissions import may_read, may_see_unapproved, visibility_class
 from commitments.selectors import data_version, review_queue_version
 
@@ -215,6 +215,7 @@ class ResponseCacheMiddleware:
         entry, counts = cache.get_and_count(
             key, {counter: throttle.duration for counter, throttle in counters.items()}
         )
+        metrics.count_cache_lookup(entry)
         states = [
             throttle.admit(request, counter, count)
             for (counter, throttle), count in zip(counters.items(), counts, strict=True)
@@ -236,5 +237,6 @@ class ResponseCacheMiddleware:
         )
         entry = CachedResponse(compressed or response.content, headers, bool(compressed))
         cache.set(key, entry, timeout=settings.RESPONSE_CACHE_SECONDS)
+        metrics.RESPONSE_CACHE_STORES.inc()
         if compressed and compression.accepts_gzip(request):
             compression.compressed_once(response, compressed)

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
-from commitments import db_router
+from commitments import db_router, metrics
 from commitments.models import (
     DataVersion,
     IndicatorValue,
@@ -48,6 +48,7 @@ def data_version(known=None):
     version = known or _data_version(DEFAULT_DB_ALIAS)
     replica = db_router.replica_of_this_request()
     if replica is not None and _data_version(replica)[0] != version[0]:
+        metrics.REPLICA_FALLBACKS.labels("lagging").inc()
         db_router.read_primary()
     return version
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from commitments import metrics
 from commitments.emails import webhook_disabled_message
 from commitments.models import WebhookDelivery, WebhookEndpoint
 from commitments.webhooks import DeliveryError, post, signed_headers
@@ -114,6 +115,7 @@ def attempt_delivery(delivery_id):
         WebhookDelivery.objects.filter(pk=delivery_id).update(
             status=Status.CANCELLED, finished_at=timezone.now(), error="The endpoint is disabled."
         )
+        metrics.WEBHOOK_DELIVERIES.labels(Status.CANCELLED.value).inc()
         return Status.CANCELLED
     body = json.dumps(payload(delivery), separators=(",", ":"))
     headers = signed_headers(
@@ -130,10 +132,13 @@ def attempt_delivery(delivery_id):
     except DeliveryError as failure:
         error = str(failure)
     duration_ms = round((time.monotonic() - started) * 1000)
-    return _record_attempt(
+    outcome = _record_attempt(
         delivery, claimed_at=claimed_at, response_status=response_status, error=error,
         duration_ms=duration_ms,
     )  # fmt: skip
+    if outcome is not None:  # None: the sweep took the claim back, another attempt counts
+        metrics.WEBHOOK_DELIVERIES.labels(outcome.value).inc()
+    return outcome
 
 
 @transaction.atomic

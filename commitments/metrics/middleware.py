@@ -1,0 +1,75 @@
+"""Counts every request and times it, by route template, method and status."""
+
+import functools
+import re
+import time
+
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
+from commitments import metrics
+
+# DRF's router writes its patterns as regular expressions: `(?P<code>[^/]+)` reads `<code>`.
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+# Requests that match no URL pattern (a 404, a static file) share one label value.
+UNMATCHED = "<unmatched>"
+# Served by WhiteNoise, before any URL is resolved.
+STATIC_PREFIXES = (f"/{settings.STATIC_URL.strip('/')}/", "/favicon.ico")
+
+
+class RequestMetricsMiddleware:
+    """First in MIDDLEWARE, so that the time measured is that of every other middleware too.
+    The route is the URL pattern that matched (`api/v1/commitments/<str:code>/`), not the path:
+    one time series per pattern, however many commitments there are."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        route = _route(request, response)
+        method = request.method if request.method in metrics.METHODS else "other"
+        count, duration = _series(route, method, response.status_code)
+        count.inc()
+        duration.observe(elapsed)
+        return response
+
+
+@functools.cache  # one entry per route, method and status: a bounded few hundred
+def _series(route, method, status):
+    """The time series of a request, found once: labels() takes a lock and checks its values."""
+    return (
+        metrics.REQUESTS.labels(route, method, str(status)),
+        metrics.REQUEST_DURATION.labels(route, method),
+    )
+
+
+def _route(request, response):
+    match = request.resolver_match
+    if match is not None:
+        return _template(match.route) if match.route else UNMATCHED
+    if response.status_code == 404 or request.path_info.startswith(STATIC_PREFIXES):
+        return UNMATCHED
+    # Answered before the URL was resolved: a response-cache hit (whose route is that of the
+    # view it saves), a redirect to HTTPS, a refusal by a middleware.
+    return _route_of_path(request.path_info)
+
+
+# Resolving a path again costs some 50 us; the paths a cache hit can have are those read
+# lately.
+@functools.lru_cache(maxsize=4096)
+def _route_of_path(path):
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return UNMATCHED
+    return _template(match.route) if match.route else UNMATCHED
+
+
+@functools.cache  # one entry per URL pattern
+def _template(route):
+    """`api/v1/commitments/(?P<code>[^/]+)/$` as `api/v1/commitments/<code>/`."""
+    return _GROUP.sub(r"<\1>", route).replace("^", "").replace("$", "")

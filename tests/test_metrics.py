@@ -1,0 +1,418 @@
+"""/metrics: the Prometheus text format, for Prometheus only (a bearer token or an allowed
+address), with the requests, the faults, the caches, the throttles and the domain (the review
+queue, stale commitments, approvals) as Prometheus reads them, and correct under several gunicorn
+workers."""
+
+import http.client
+import ipaddress
+import json
+import os
+import re
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.cache import cache
+from django.utils import timezone
+from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+from prometheus_client.parser import text_string_to_metric_families
+from rest_framework.throttling import SimpleRateThrottle
+
+from tests.factories import CommitmentFactory
+from tests.helpers import database_url
+from tests.helpers import gunicorn as serving
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "metrics-token-of-the-tests"
+
+
+@pytest.fixture
+def scrape(client, settings):
+    """Reads /metrics with the token, as Prometheus would: {(sample name, labels): value}."""
+    settings.METRICS_TOKEN = TOKEN
+
+    def scrape():
+        response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+        assert response.status_code == 200
+        return samples(response.content.decode())
+
+    return scrape
+
+
+def samples(text):
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(scraped, name, **labels):
+    """A sample's value; 0 for a labelled counter not counted yet."""
+    return scraped.get((name, frozenset(labels.items())), 0)
+
+
+# Access
+
+
+def test_metrics_do_not_exist_unless_a_token_or_addresses_are_configured(client, settings):
+    # A 404, as before there were metrics: nothing tells a stranger there is a page to unlock.
+    settings.METRICS_TOKEN = ""
+    settings.METRICS_ALLOWED_ADDRESSES = []
+
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer anything").status_code == 404
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Token {TOKEN}", TOKEN])
+def test_metrics_are_refused_without_the_token(client, settings, authorization):
+    settings.METRICS_TOKEN = TOKEN
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+
+    response = client.get("/metrics", **headers)
+
+    assert response.status_code == 403
+    assert b"roadmap_" not in response.content
+
+
+def test_metrics_are_served_with_the_token_in_the_prometheus_text_format(client, settings):
+    settings.METRICS_TOKEN = TOKEN
+
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=")
+    assert response["Cache-Control"] == "no-store"
+    names = {family.name for family in text_string_to_metric_families(response.content.decode())}
+    assert {"roadmap_http_requests", "roadmap_ready", "roadmap_review_queue_size"} <= names
+
+
+def test_metrics_are_served_to_an_allowed_address_only(client, settings):
+    settings.METRICS_TOKEN = ""
+    settings.METRICS_ALLOWED_ADDRESSES = [ipaddress.ip_network("10.0.0.0/8")]
+
+    assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="192.0.2.1").status_code == 403
+
+
+@pytest.mark.parametrize(("proxies", "status"), [(0, 403), (1, 200)])
+def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(
+    client, settings, proxies, status
+):
+    settings.METRICS_ALLOWED_ADDRESSES = [ipaddress.ip_network("10.0.0.5")]
+    settings.TRUSTED_PROXY_COUNT = proxies
+
+    response = client.get("/metrics", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="10.0.0.5")
+
+    assert response.status_code == status
+
+
+# Requests, caches, throttles
+
+
+def test_a_request_is_counted_under_its_route_template_with_its_status(roadmap, api, scrape):
+    route = "api/v1/commitments/<code>/"
+    before = scrape()
+
+    api.get("/api/v1/commitments/MIL-1/")
+    api.get("/api/v1/commitments/NO-SUCH-1/")
+    api.get("/api/v1/commitments/MIL-1/")  # a response-cache hit: the same route
+    after = scrape()
+
+    def moved(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("roadmap_http_requests_total", route=route, method="GET", status="200") == 2
+    assert moved("roadmap_http_requests_total", route=route, method="GET", status="404") == 1
+    assert moved("roadmap_http_request_duration_seconds_count", route=route, method="GET") == 3
+    assert not any("MIL-1" in dict(labels).get("route", "") for _, labels in after), (
+        "a path, not a route template, was used as a label"
+    )
+
+
+def test_a_cache_miss_a_store_and_a_hit_move_their_counters(roadmap, api, scrape):
+    before = scrape()
+
+    api.get("/api/v1/pillars/")
+    api.get("/api/v1/pillars/")
+    after = scrape()
+
+    assert (
+        value(after, "roadmap_response_cache_lookups_total", result="miss")
+        - value(before, "roadmap_response_cache_lookups_total", result="miss")
+        == 1
+    )
+    assert (
+        value(after, "roadmap_response_cache_stores_total")
+        - value(before, "roadmap_response_cache_stores_total")
+        == 1
+    )
+    assert (
+        value(after, "roadmap_response_cache_lookups_total", result="hit")
+        - value(before, "roadmap_response_cache_lookups_total", result="hit")
+        == 1
+    )
+
+
+def test_a_throttled_request_is_counted(roadmap, api, scrape, monkeypatch):
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "1000/minute"}
+    )
+    cache.clear()
+    before = scrape()
+
+    statuses = [api.get("/api/v1/summary/").status_code for _ in range(3)]
+    after = scrape()
+
+    assert statuses == [200, 200, 429]
+    assert (
+        value(after, "roadmap_throttled_requests_total", scope="api")
+        - value(before, "roadmap_throttled_requests_total", scope="api")
+        == 1
+    )
+    assert (
+        value(
+            after,
+            "roadmap_http_requests_total",
+            route="api/v1/summary/",
+            method="GET",
+            status="429",
+        )
+        - value(
+            before,
+            "roadmap_http_requests_total",
+            route="api/v1/summary/",
+            method="GET",
+            status="429",
+        )
+        == 1
+    )
+
+
+# The domain, read at scrape time
+
+
+def test_the_review_queue_tells_its_size_and_the_age_of_its_oldest_update(
+    review_required, commitment, record, scrape
+):
+    assert value(scrape(), "roadmap_review_queue_size") == 0
+    record(commitment)
+
+    scraped = scrape()
+
+    assert value(scraped, "roadmap_review_queue_size") == 1
+    assert value(scraped, "roadmap_review_queue_oldest_age_seconds") > 0
+    assert value(scraped, "roadmap_status_updates_approved_last_24h") == 0
+
+
+def test_stale_commitments_and_approvals_of_the_day_are_counted(
+    review_required, record_approved, scrape
+):
+    never_assessed = CommitmentFactory()
+    assessed_today = CommitmentFactory()
+    record_approved(assessed_today, as_of=timezone.localdate())
+    assessed_today.refresh_from_db()
+
+    scraped = scrape()
+
+    assert never_assessed.is_stale()
+    assert not assessed_today.is_stale()
+    assert value(scraped, "roadmap_commitments_stale") == 1
+    assert value(scraped, "roadmap_status_updates_approved_last_24h") == 1
+    assert value(scraped, "roadmap_review_queue_size") == 0
+
+
+def test_the_domain_is_read_in_7_queries_and_the_review_queue_counted_once_a_change(
+    review_required, commitment, record, client, settings, django_assert_num_queries
+):
+    settings.METRICS_TOKEN = TOKEN
+    record(commitment)
+    # Expect 8 queries: readiness (SELECT 1), the review queue's version, the review queue
+    # (counted as it changed), stale commitments, approvals of the last 24 hours, ready tasks,
+    # failed webhook attempts of the last hour, and webhook endpoints failing or disabled.
+    with django_assert_num_queries(8):
+        first = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    # Expect 7: the review queue has not changed, its version says so.
+    with django_assert_num_queries(7):
+        again = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+
+    assert value(samples(first.content.decode()), "roadmap_review_queue_size") == 1
+    assert value(samples(again.content.decode()), "roadmap_review_queue_size") == 1
+
+
+# The alert rules and the dashboard name metrics that exist
+
+
+def metric_names(text):
+    """{name a query may use: its family} for what /metrics serves: each family by its name,
+    a counter's samples by _total, a histogram's by _bucket, _count and _sum."""
+    names = {}
+    for family in text_string_to_metric_families(text):
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"]}
+        for suffix in ["", *suffixes.get(family.type, [])]:
+            names[family.name + suffix] = family.name
+    return names
+
+
+def named_in(expression):
+    return set(re.findall(r"\broadmap_[a-z0-9_]+", expression))
+
+
+@pytest.fixture
+def served_names(client, settings):
+    settings.METRICS_TOKEN = TOKEN
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    return metric_names(response.content.decode())
+
+
+def test_every_alert_rule_is_complete_and_names_served_metrics(served_names):
+    rules = yaml.safe_load((ROOT / "docs" / "prometheus-alerts.yml").read_text())
+
+    alerts = [rule for group in rules["groups"] for rule in group["rules"]]
+    assert {rule["alert"] for rule in alerts} >= {
+        "RoadmapServerErrors",
+        "RoadmapNotReady",
+        "RoadmapReplicaLagging",
+        "RoadmapReviewQueueSlipping",
+        "RoadmapWebhooksFailing",
+    }
+    for rule in alerts:
+        assert set(rule) >= {"alert", "expr", "for", "labels", "annotations"}, rule["alert"]
+        assert {"summary", "description"} <= set(rule["annotations"]), rule["alert"]
+        assert "severity" in rule["labels"], rule["alert"]
+        assert named_in(rule["expr"]), rule["alert"]
+        assert named_in(rule["expr"]) <= served_names.keys(), rule["alert"]
+
+
+def test_the_dashboard_takes_its_datasource_as_a_variable_and_charts_served_metrics(
+    served_names,
+):
+    dashboard = json.loads((ROOT / "docs" / "grafana-dashboard.json").read_text())
+
+    variables = {variable["name"]: variable for variable in dashboard["templating"]["list"]}
+    assert variables["datasource"]["type"] == "datasource"
+    assert variables["datasource"]["query"] == "prometheus"
+    targets = [target for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    assert targets
+    for panel in dashboard["panels"]:
+        if panel["type"] != "row":
+            assert panel["datasource"]["uid"] == "${datasource}", panel["title"]
+    charted = set().union(*(named_in(target["expr"]) for target in targets))
+    assert charted <= served_names.keys()
+    served_families = {family for family in served_names.values() if family.startswith("roadmap_")}
+    assert served_families == {served_names[name] for name in charted}, "a metric not charted"
+
+
+# Several gunicorn workers
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(port, path, headers=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"Accept": "application/json", **(headers or {})})
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def gunicorn(db, tmp_path):
+    """The project's gunicorn.conf.py with 2 sync workers (one request at a time each, so that
+    requests sent together are shared out) on a free loopback port, on the test database, its
+    workers' counts in a folder of this test's; yields (port, that folder)."""
+    port, folder = _free_port(), tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_1.db").write_bytes(b"")  # of an earlier run: emptied at start
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DEBUG": "false",
+        "SECRET_KEY": "test-only-secret-key-of-the-metrics-tests-0123456789-abcdefgh",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_WORKER_CLASS": "sync",
+        "GUNICORN_ACCESS_LOG": "",
+        "GUNICORN_DRAIN_SECONDS": "0",
+        "METRICS_TOKEN": TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(folder),
+    }
+    for name in ("CACHE_URL", "DATABASE_REPLICA_URLS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    log = tmp_path / "gunicorn.log"
+    with serving(env, port, log, ready="/healthz") as process:
+        yield port, folder
+        process.terminate()
+        process.wait(timeout=30)
+    print(log.read_text())  # shown when the test fails
+
+
+def _counted_by_each_worker(folder, tmp_path):
+    """{pid: requests to /api/v1/pillars/ that worker counted}, read from each worker's own
+    file by the client library's own reader."""
+    counts = {}
+    for path in folder.glob("counter_*.db"):
+        alone = tmp_path / f"alone-{path.stem}"
+        alone.mkdir()
+        shutil.copy(path, alone)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(alone))
+        scraped = samples(generate_latest(registry).decode())
+        counts[path.stem.removeprefix("counter_")] = value(
+            scraped,
+            "roadmap_http_requests_total",
+            route="api/v1/pillars/",
+            method="GET",
+            status="200",
+        )
+    return counts
+
+
+def test_the_counts_of_two_gunicorn_workers_add_up_whichever_answers(gunicorn, tmp_path):
+    port, folder = gunicorn
+    clients, each = 6, 10
+    statuses = []
+
+    def read():
+        for _ in range(each):
+            statuses.append(_get(port, "/api/v1/pillars/")[0])
+
+    threads = [threading.Thread(target=read) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    totals = []
+    for _ in range(6):  # each scrape is answered by one worker or the other
+        status, body = _get(port, "/metrics", {"Authorization": f"Bearer {TOKEN}"})
+        assert status == 200
+        totals.append(
+            value(
+                samples(body),
+                "roadmap_http_requests_total",
+                route="api/v1/pillars/",
+                method="GET",
+                status="200",
+            )
+        )
+
+    assert statuses == [200] * clients * each
+    assert totals == [clients * each] * 6
+    by_worker = _counted_by_each_worker(folder, tmp_path)
+    assert "1" not in by_worker, "the counts of an earlier run were not emptied at start"
+    served = [count for count in by_worker.values() if count]
+    assert len(served) == 2, by_worker
+    assert sum(served) == clients * each
