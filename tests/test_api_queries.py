@@ -26,15 +26,29 @@ def lots(roadmap, record):
 
 
 @pytest.mark.parametrize("page_size", [5, 50, 200])
-def test_the_commitments_list_takes_3_queries_whatever_the_page_size(
+def test_the_commitments_list_takes_4_queries_whatever_the_page_size(
     api, lots, page_size, django_assert_num_queries
 ):
-    # Expect 3 queries: the data fingerprint (ETag), the count, and the page of commitments
-    # with pillar, document and parent joined; plus 1, the union of their themes, places,
-    # partners and children.
+    # Expect 4 queries: the data fingerprint (ETag), the count, the page of commitments with
+    # pillar, document and parent joined, and the union of their themes, places, partners and
+    # children.
     with django_assert_num_queries(4):
         response = api.get("/api/v1/commitments/", {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("filters", [{}, {"pillar": "military", "status": "not_assessed"}])
+def test_the_commitments_list_counts_without_the_tables_its_columns_come_from(
+    api, lots, filters, django_assert_num_queries
+):
+    with django_assert_num_queries(5 if filters else 4) as queries:
+        response = api.get("/api/v1/commitments/", filters)
+    (count,) = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
+    # The pillar is joined to filter by it; the document, the parent and the owner never are.
+    assert count.count("JOIN") == (1 if filters else 0)
+    assert response.json()["count"] == Commitment.objects.filter(
+        **({"pillar__slug": "military", "current_status": "not_assessed"} if filters else {})
+    ).count()
 
 
 def test_the_csv_export_takes_the_same_queries_for_every_row(api, lots, django_assert_num_queries):

@@ -29,6 +29,7 @@ from commitments.api.fields import (
 )
 from commitments.api.filters import POINT_IN_TIME_PARAMETERS, CommitmentFilter, point_in_time
 from commitments.api.indicators import IndicatorSerializer
+from commitments.api.pagination import CountedBy
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.api.updates import StatusUpdateSerializer
 from commitments.models import (
@@ -472,9 +473,9 @@ class CommitmentViewSet(
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        queryset = queryset.rows(*self.get_serializer_class().columns())
-        page = self.paginate_queryset(queryset)
-        rows = attach_related(queryset if page is None else page)
+        rows = queryset.rows(*self.get_serializer_class().columns())
+        page = self.paginate_queryset(CountedBy(rows, counted=queryset))
+        rows = attach_related(rows if page is None else page)
         data = self.get_serializer(rows, many=True).data
         return Response(data) if page is None else self.get_paginated_response(data)
 
