@@ -3,6 +3,8 @@ add or change one (If-Match on a change), their change history, and CommitmentVi
 Their status updates are updates.py's; their indicators, indicators.py's."""
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -139,9 +141,13 @@ class AssessmentFields(NamesPeople, serializers.Serializer):
         return self.name_of(row, "owner", acting_as="Analyst")
 
     def get_is_stale(self, row) -> bool:
-        # Measured from the day a read is as of (the view's context), today by default.
-        as_of = self.context.get("as_of")
-        return is_stale(row["current_as_of"], row["update_cadence_days"], as_of)
+        return is_stale(row["current_as_of"], row["update_cadence_days"], self.staleness_day)
+
+    @cached_property
+    def staleness_day(self):
+        # Measured from the day a read is as of (the view's context), today by default: the
+        # same day for every row of a response.
+        return self.context.get("as_of") or timezone.localdate()
 
 
 @extend_schema_serializer(deprecate_fields=["last_update_at"])
