@@ -13,6 +13,7 @@ A field whose value is computed declares the columns it reads, on the field itse
 mixing in `FromRow` (a function of those columns, which the model uses too).
 """
 
+import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
@@ -34,10 +35,15 @@ class Links:
         self._request = request
         self._patterns = {}
 
-    @staticmethod
-    def _quoted(value):
-        # As Django's reverse() quotes a path argument.
-        return quote(str(value), safe="!$&'()*+,;=/~:@")
+    # What Django's reverse() leaves as it is in a path argument (quote()'s safe characters).
+    _SAFE = "!$&'()*+,;=/~:@"
+    _AS_IS = re.compile(r"[A-Za-z0-9_.\-" + re.escape(_SAFE) + "]*")
+
+    @classmethod
+    def _quoted(cls, value):
+        # As Django's reverse() quotes a path argument; a code or an id needs no quoting.
+        text = str(value)
+        return text if cls._AS_IS.fullmatch(text) else quote(text, safe=cls._SAFE)
 
     def url(self, view_name, kwarg, value):
         pattern = self._patterns.get((view_name, kwarg))
