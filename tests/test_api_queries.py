@@ -68,7 +68,7 @@ def test_a_filtered_list_adds_one_query_per_filter_that_names_rows(
 
 
 @pytest.mark.parametrize(
-    "code, queries",
+    ("code", "queries"),
     [("MIL-1", 5), ("GLB-2", 6), ("POL-7", 5)],  # GLB-2: children; POL-7: two indicators
 )
 @pytest.mark.parametrize("as_of", [None, "2024-01-02"])
