@@ -821,6 +821,36 @@ Where a request the response cache cannot answer spends its time, and what this 
   `corrects_approved`, are half of that), and representing 50 rows with two times and two
   links each. The same wrk run: 0.15x before, 0.19x after.
 
+## Where a cold list or commitment spends its time
+
+Measured in process at size M on a copy of the benchmark's data (django.test.Client with the
+production settings and RESPONSE_CACHE=false; the CPU time of the thread that serves, median of
+30 requests, since the shared machine's load made wall times meaningless; PostgreSQL's own
+times from EXPLAIN ANALYZE).
+
+- **A page of 50 commitments** makes 4 queries: the data version (a primary-key read); the
+  count, of the filtered commitments alone (counting the page's queryset made PostgreSQL join
+  all 10,000 with their pillar, document, parent and owner: 24 ms, against 0.8 ms now); the
+  page, joined (0.3 ms along the Roadmap-order index, after 1.6 ms of planning); and the union
+  of its themes, places, partners and children (1 to 1.5 ms). Python spends some 9.5 ms of
+  CPU: 1 ms in the middleware, 1.8 ms in DRF's `initial` (authentication, the throttle's Redis
+  count, the version), 2 ms building, compiling and reading the count and the page through
+  the ORM, 0.8 ms on the related rows, 1.5 ms representing the 50 rows (the plan of
+  `commitments/api/representation.py`, the time zone and the day read once a response) and
+  0.3 ms in orjson. A filter adds a filterset of the filters it names only (about 1.5 ms for
+  pillar and status, where building all fifteen took 4.6) and, for a pillar, one query that
+  checks its slug.
+- **A commitment** makes 5 queries (6 when it has children, read with their status only then):
+  the version, the commitment, its related rows, its ten latest updates and its indicators.
+  Python spends 7 to 8 ms of CPU (17 before): the updates' and indicators' querysets, with
+  subqueries in their columns, are built and compiled once per process and day
+  (`raw_sql.CompiledOnce`) instead of for each request. PostgreSQL still plans those two
+  statements each time (0.7 and 1.1 ms of planning for 0.15 ms of execution each): server-side
+  prepared statements (psycopg 3 with server-side binding) would save that; not tried.
+- What the baseline does not pay is now mostly the floor of every request (middleware,
+  authentication, throttle and version: some 3 ms of CPU, the same for a warm hit) and the
+  ORM's building and compiling of the list's count and page (about 2 ms).
+
 ## The cost of failing safely
 
 Measured by hand on the development machine (2 cores shared with other work, load about 4),

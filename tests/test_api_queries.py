@@ -26,15 +26,28 @@ def lots(roadmap, record):
 
 
 @pytest.mark.parametrize("page_size", [5, 50, 200])
-def test_the_commitments_list_takes_3_queries_whatever_the_page_size(
+def test_the_commitments_list_takes_4_queries_whatever_the_page_size(
     api, lots, page_size, django_assert_num_queries
 ):
-    # Expect 3 queries: the data fingerprint (ETag), the count, and the page of commitments
-    # with pillar, document and parent joined; plus 1, the union of their themes, places,
-    # partners and children.
+    # Expect 4 queries: the data fingerprint (ETag), the count, the page of commitments with
+    # pillar, document and parent joined, and the union of their themes, places, partners and
+    # children.
     with django_assert_num_queries(4):
         response = api.get("/api/v1/commitments/", {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("filters", [{}, {"pillar": "military", "status": "not_assessed"}])
+def test_the_commitments_list_counts_without_the_tables_its_columns_come_from(
+    api, lots, filters, django_assert_num_queries
+):
+    with django_assert_num_queries(5 if filters else 4) as queries:
+        response = api.get("/api/v1/commitments/", filters)
+    (count,) = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
+    # The pillar is joined to filter by it; the document, the parent and the owner never are.
+    assert count.count("JOIN") == (1 if filters else 0)
+    counted = Commitment.objects.filter(pillar__slug="military", current_status="not_assessed")
+    assert response.json()["count"] == (counted if filters else Commitment.objects).count()
 
 
 def test_the_csv_export_takes_the_same_queries_for_every_row(api, lots, django_assert_num_queries):
@@ -54,14 +67,22 @@ def test_a_filtered_list_adds_one_query_per_filter_that_names_rows(
     assert response.json()["count"] > 50
 
 
-@pytest.mark.parametrize("code", ["MIL-1", "GLB-2", "POL-7"])  # POL-7: two indicators
-def test_a_commitment_detail_takes_6_queries(api, lots, code, django_assert_num_queries):
-    # Expect 6 queries: fingerprint, the commitment (joined with pillar, document, parent),
-    # the union of its relations, its children, its latest updates with their authors, and
-    # its indicators with their latest approved values (a subquery per column, in the one
-    # query).
-    with django_assert_num_queries(6):
-        assert api.get(f"/api/v1/commitments/{code}/").status_code == 200
+@pytest.mark.parametrize(
+    ("code", "queries"),
+    [("MIL-1", 5), ("GLB-2", 6), ("POL-7", 5)],  # GLB-2: children; POL-7: two indicators
+)
+@pytest.mark.parametrize("as_of", [None, "2024-01-02"])
+def test_a_commitment_detail_takes_5_queries_and_1_for_its_children(
+    api, lots, code, queries, as_of, django_assert_num_queries
+):
+    # Expect 5 queries: fingerprint, the commitment (joined with pillar, document, parent),
+    # the union of its relations, its latest updates with their authors, and its indicators
+    # with their latest approved values (a subquery per column, in the one query); plus 1,
+    # its children with their status, when the union found any.
+    with django_assert_num_queries(queries):
+        response = api.get(f"/api/v1/commitments/{code}/", {"as_of": as_of} if as_of else {})
+    assert response.status_code == 200
+    assert bool(response.json()["children"]) == (queries == 6)
 
 
 @pytest.mark.parametrize("page_size", [5, 50, 200])

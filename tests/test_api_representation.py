@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.reverse import reverse
 from rest_framework.test import APIRequestFactory
 
 from commitments.api.commitments import (
@@ -182,3 +183,10 @@ def test_links_quote_what_a_path_cannot_hold_as_is():
         == f"http://testserver{LIST}A%20B/updates/"
     )
     assert links.url("api:update-detail", "pk", 7) == "http://testserver/api/v1/updates/7/"
+
+
+@pytest.mark.parametrize("code", ["GLB-2.3", "A B", "é-1", "x?y", "50%", "a#b", "~!$&'()*+,;=:@"])
+def test_links_are_what_reverse_makes_of_any_code(code):
+    request = APIRequestFactory().get(LIST, HTTP_HOST="testserver")
+    expected = reverse("api:commitment-detail", kwargs={"code": code}, request=request)
+    assert Links(request).url("api:commitment-detail", "code", code) == expected

@@ -3,6 +3,8 @@ add or change one (If-Match on a change), their change history, and CommitmentVi
 Their status updates are updates.py's; their indicators, indicators.py's."""
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -29,6 +31,7 @@ from commitments.api.fields import (
 )
 from commitments.api.filters import POINT_IN_TIME_PARAMETERS, CommitmentFilter, point_in_time
 from commitments.api.indicators import IndicatorSerializer
+from commitments.api.pagination import CountedBy
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.api.updates import StatusUpdateSerializer
 from commitments.models import (
@@ -46,6 +49,7 @@ from commitments.models import (
 )
 from commitments.people import person_name
 from commitments.selectors import HISTORY_CHANGE_TYPES, PEOPLE, attach_related, changes_of
+from commitments.selectors.raw_sql import CompiledOnce
 from commitments.services import StaleVersion, save_commitment
 
 LATEST_UPDATES_IN_DETAIL = 10
@@ -138,9 +142,13 @@ class AssessmentFields(NamesPeople, serializers.Serializer):
         return self.name_of(row, "owner", acting_as="Analyst")
 
     def get_is_stale(self, row) -> bool:
-        # Measured from the day a read is as of (the view's context), today by default.
-        as_of = self.context.get("as_of")
-        return is_stale(row["current_as_of"], row["update_cadence_days"], as_of)
+        return is_stale(row["current_as_of"], row["update_cadence_days"], self.staleness_day)
+
+    @cached_property
+    def staleness_day(self):
+        # Measured from the day a read is as of (the view's context), today by default: the
+        # same day for every row of a response.
+        return self.context.get("as_of") or timezone.localdate()
 
 
 @extend_schema_serializer(deprecate_fields=["last_update_at"])
@@ -472,9 +480,9 @@ class CommitmentViewSet(
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        queryset = queryset.rows(*self.get_serializer_class().columns())
-        page = self.paginate_queryset(queryset)
-        rows = attach_related(queryset if page is None else page)
+        rows = queryset.rows(*self.get_serializer_class().columns())
+        page = self.paginate_queryset(CountedBy(rows, counted=queryset))
+        rows = attach_related(rows if page is None else page)
         data = self.get_serializer(rows, many=True).data
         return Response(data) if page is None else self.get_paginated_response(data)
 
@@ -564,25 +572,44 @@ class CommitmentViewSet(
         except Commitment.DoesNotExist as error:
             raise NotFound(no_such_commitment(self.kwargs.get("code"))) from error
         attach_related([row])
-        children, updates = Commitment.objects.all(), StatusUpdate.objects.approved().for_display()
-        indicators = Indicator.objects.with_latest()
-        if queryset.is_as_of and (when := point_in_time(self.request)):
-            children = children.as_of(when.as_of, when.known_on)
-            indicators = Indicator.objects.with_latest(when.as_of, when.known_on)
-            updates = (
-                StatusUpdate.objects.approved()
-                .observed_by(when.as_of, when.known_on)
-                .for_display(when.known_on)
-            )
-        row["child_rows"] = list(
-            children.filter(parent=row["id"]).order_by("code").rows(*ChildSerializer.columns())
-        )
-        row["latest_updates"] = list(
-            updates.filter(commitment=row["id"]).values(*StatusUpdateSerializer.columns())[
-                :LATEST_UPDATES_IN_DETAIL
-            ]
-        )
-        row["indicator_rows"] = list(
-            indicators.filter(commitment=row["id"]).values(*IndicatorSerializer.columns())
-        )
+        when = point_in_time(self.request) if queryset.is_as_of else None
+
+        def read(rows_of):
+            return list(rows_of(row["id"], when)) if when else DETAIL_NOW[rows_of](row["id"])
+
+        # Its children with their status, when the related rows found some.
+        row["child_rows"] = read(_children) if row["children"] else []
+        row["latest_updates"] = read(_latest_updates)
+        row["indicator_rows"] = read(_indicators)
         return detail(row, context=self.get_serializer_context()).data, row
+
+
+# What a commitment's detail shows beside the commitment itself, read by its id: as they stand
+# now, or as they stood at a PointInTime `when`.
+
+
+def _children(pk, when=None):
+    children = Commitment.objects.all()
+    if when is not None:
+        children = children.as_of(when.as_of, when.known_on)
+    return children.filter(parent=pk).order_by("code").rows(*ChildSerializer.columns())
+
+
+def _latest_updates(pk, when=None):
+    updates = StatusUpdate.objects.approved()
+    if when is None:
+        updates = updates.for_display()
+    else:
+        updates = updates.observed_by(when.as_of, when.known_on).for_display(when.known_on)
+    columns = StatusUpdateSerializer.columns()
+    return updates.filter(commitment=pk).values(*columns)[:LATEST_UPDATES_IN_DETAIL]
+
+
+def _indicators(pk, when=None):
+    indicators = Indicator.objects.with_latest(*([when.as_of, when.known_on] if when else []))
+    return indicators.filter(commitment=pk).values(*IndicatorSerializer.columns())
+
+
+# As they stand now, compiled once: building and compiling the updates' and the indicators'
+# querysets (subqueries in their columns) took longer than running them.
+DETAIL_NOW = {read: CompiledOnce(read) for read in (_children, _latest_updates, _indicators)}

@@ -1,3 +1,6 @@
+"""How the API's lists are paged: page numbers for what is browsed in an order (commitments,
+contributions, indicators), a cursor for feeds that grow at the top."""
+
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -36,6 +39,28 @@ class LinkHeader:
         if links:
             response["Link"] = ", ".join(links)
         return response
+
+
+class CountedBy:
+    """A list's rows, read by one queryset and counted by another: `rows`, the `.values()` of
+    the page's columns, joined with every table a column comes from; `counted`, the filtered
+    queryset they were read from, which a COUNT need not join. PostgreSQL keeps the joins of a
+    count (an inner join could drop rows, a left join could add some), and counting 10,000
+    commitments joined with their pillar, document, parent and owner took most of a list's
+    SQL. Paged as the queryset of rows would be."""
+
+    def __init__(self, rows, counted):
+        self.rows, self.counted = rows, counted
+
+    @property
+    def ordered(self):
+        return self.rows.ordered
+
+    def count(self):
+        return self.counted.count()
+
+    def __getitem__(self, index):
+        return self.rows[index]
 
 
 class PageNumberPagination(LinkHeader, PageSizeChecked, pagination.PageNumberPagination):

@@ -13,12 +13,16 @@ A field whose value is computed declares the columns it reads, on the field itse
 mixing in `FromRow` (a function of those columns, which the model uses too).
 """
 
+import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 from rest_framework import fields, relations, serializers
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 
 
 class Links:
@@ -31,10 +35,15 @@ class Links:
         self._request = request
         self._patterns = {}
 
-    @staticmethod
-    def _quoted(value):
-        # As Django's reverse() quotes a path argument.
-        return quote(str(value), safe="!$&'()*+,;=/~:@")
+    # What Django's reverse() leaves as it is in a path argument (quote()'s safe characters).
+    _SAFE = "!$&'()*+,;=/~:@"
+    _AS_IS = re.compile(r"[A-Za-z0-9_.\-" + re.escape(_SAFE) + "]*")
+
+    @classmethod
+    def _quoted(cls, value):
+        # As Django's reverse() quotes a path argument; a code or an id needs no quoting.
+        text = str(value)
+        return text if cls._AS_IS.fullmatch(text) else quote(text, safe=cls._SAFE)
 
     def url(self, view_name, kwarg, value):
         pattern = self._patterns.get((view_name, kwarg))
@@ -191,8 +200,44 @@ def _getter(plan, field, *, prefix, model):
     column = plan.read(_path(prefix, field))
     if getattr(field, "as_is", False) or type(field) in _AS_IS:
         return _column(column)
+    if _iso_8601(field, fields.DateTimeField, api_settings.DATETIME_FORMAT):
+        return _datetime(column, field)
+    if _iso_8601(field, fields.DateField, api_settings.DATE_FORMAT):
+        return lambda row, rep: None if (value := row[column]) is None else value.isoformat()
     convert = getattr(field, "convert", None) or field.to_representation
     return lambda row, rep: None if (value := row[column]) is None else convert(value)
+
+
+def _iso_8601(field, kind, default_format):
+    """Whether `field` is a `kind` (DRF's DateTimeField or DateField, not a subclass that
+    represents values its own way) that writes ISO 8601."""
+    return (
+        isinstance(field, kind)
+        and type(field).to_representation is kind.to_representation
+        and str(getattr(field, "format", default_format)).lower() == fields.ISO_8601
+        and not hasattr(field, "timezone")
+    )
+
+
+def _datetime(column, field):
+    """DateTimeField.to_representation, in the time zone of the representation (`rep`) read
+    once: DRF reads the current time zone for each value, through asgiref's context-local
+    storage, which was a third of the time a page of commitments took to represent."""
+
+    def represent(row, rep):
+        value = row[column]
+        if value is None:
+            return None
+        zone = rep.time_zone
+        if zone is None or value.tzinfo is None:
+            return field.to_representation(value)
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return field.to_representation(value)  # DRF's own error
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return represent
 
 
 def _column(column):
@@ -225,6 +270,14 @@ class FastRepresentation:
     @classmethod
     def columns(cls):
         return cls.plan().columns
+
+    @property
+    def time_zone(self):
+        """The time zone times are given in, as DateTimeField's default_timezone(): the
+        current one, the same for every row of a response."""
+        if "_time_zone" not in self.__dict__:
+            self._time_zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        return self._time_zone
 
     @property
     def links(self):
