@@ -87,7 +87,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out username is refused before its password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with a user's permissions read in one query (not two).
+    "commitments.auth_backend.PermissionsBackend",
 ]
 
 ROOT_URLCONF = "coalition.urls"

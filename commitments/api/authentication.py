@@ -1,5 +1,7 @@
+from django.utils import timezone
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.signals import token_expired
 from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -36,6 +38,18 @@ class TokenAuthentication(KnoxTokenAuthentication):
         checked = self.authenticate_credentials(header[1])
         setattr(django_request, CHECKED_ATTRIBUTE, checked)
         return checked
+
+    def _cleanup_token(self, auth_token):
+        """Whether `auth_token` has expired (then deleted, as knox does). Knox also reads every
+        other token of its user, on every request, to delete those that have expired: one query
+        a request for housekeeping alone, since an expired token is refused (and deleted) when it
+        is used. Left out: a token reader's cache hit costs one query less."""
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
+            return True
+        return False
 
     def authenticate_credentials(self, token):
         try:

@@ -23,7 +23,7 @@ HTML page, which names its user: only JSON, CSV and XLSX are.
 
 It is a middleware (ResponseCacheMiddleware), so that a hit costs what a dashboard's poll
 should: the reader's authentication as the API does it (none for an anonymous reader; a token's
-two queries or a session's two, and the user's permissions, two more), the data version (one
+one query or a session's two, and the user's permissions, one more), the data version (one
 primary-key query) and one cache round trip, which reads the entry and counts the request in the
 reader's rate (anonymous or user) together; none of the view's work nor its content negotiation.
 Bodies of JSON and CSV are kept gzipped, compressed once when stored: a client that accepts gzip
