@@ -146,6 +146,19 @@ class _AsOfRows(ValuesIterable):
             yield row
 
 
+class _AmongKeys(models.Func):
+    """`key = ANY(ARRAY(subquery))`: the subquery's keys as one array, which PostgreSQL
+    computes once and then looks up by index, whatever else the statement filters on. (`key IN
+    (subquery)` is a semi-join that it plans among all the statement's other joins, and with
+    a few of them, as filters on partners and places add, it may join every other row first.)"""
+
+    output_field = models.BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (key, key_params), (keys, keys_params) = map(compiler.compile, self.source_expressions)
+        return f"{key} = ANY(ARRAY{keys})", (*key_params, *keys_params)
+
+
 class CommitmentQuerySet(models.QuerySet):
     def search(self, text):
         """Commitments that match a search of their code, title, text and current summary (that
@@ -228,12 +241,33 @@ class CommitmentQuerySet(models.QuerySet):
 
     def rows(self, *columns):
         """`values(*columns)`; on an as_of() queryset the current_* columns hold what they
-        held on its date, under their own names."""
+        held on its date, under their own names. A slice of the rows of a search is read by
+        the keys of the slice first (`__getitem__`)."""
         if not self.is_as_of:
-            return self.values(*columns)
-        rows = self.values(*[AS_OF_COLUMNS.get(column, column) for column in columns])
-        rows._iterable_class = _AsOfRows
+            rows = self.values(*columns)
+        else:
+            rows = self.values(*[AS_OF_COLUMNS.get(column, column) for column in columns])
+            rows._iterable_class = _AsOfRows
+        if self.is_ranked_search:
+            rows._keys = self.values("pk")  # The same rows, found and ordered the same way.
         return rows
+
+    def __getitem__(self, k):
+        """A slice of the rows of a search (rows() on a search() queryset, sliced as it is, as
+        a paginator does): the rows whose keys are that slice of the search's keys, in the
+        same order. PostgreSQL ranks every match to find a page, and would otherwise join
+        every match with the tables the columns come from and sort them whole; the keys alone
+        are ranked, and only the page's rows joined. Anything chained onto the rows (a
+        filter, another order) drops this, and slices as usual."""
+        keys = getattr(self, "_keys", None)
+        if keys is None or self._result_cache is not None or not isinstance(k, slice) or k.step:
+            return super().__getitem__(k)
+        return self.filter(_AmongKeys(F("pk"), Subquery(keys[k])))
+
+    @property
+    def is_ranked_search(self):
+        """Whether this queryset is one of search() on PostgreSQL, ranked by relevance."""
+        return "search_rank" in self.query.annotations
 
     def stale(self, today=None):
         """Commitments never assessed, or whose latest assessment is older than their cadence
