@@ -9,9 +9,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
+from commitments.models import Commitment
 from commitments.services import approve_or_return, save_commitment
-from tests.factories import CommitmentFactory
+from tests.factories import CommitmentFactory, SourceDocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,24 @@ def wells(db):
         title="Restore the water wells",
         text="Partners repair the pumps of the villages.",
     )
+
+
+@pytest.fixture
+def mines(db):
+    """Five commitments that speak of mines, in the Roadmap's order (paragraphs 1 to 5 of one
+    document): three by their text only and two, which rank above them, by their title."""
+    document = SourceDocumentFactory()
+    by_title = {"title": "Clear the mines", "text": "Make the farmland safe."}
+    by_text = {"title": "Safe farmland", "text": "Clear the mines."}
+    found_by = [
+        ("TXT-1", by_text),
+        ("TTL-1", by_title),
+        ("TXT-2", by_text),
+        ("TTL-2", by_title),
+        ("TXT-3", by_text),
+    ]
+    for paragraph, (code, words) in enumerate(found_by, start=1):
+        CommitmentFactory(code=code, paragraph=paragraph, source_document=document, **words)
 
 
 @pytest.fixture
@@ -170,3 +190,42 @@ def test_a_search_takes_the_queries_of_an_unfiltered_list(
     # the union of their themes, places, partners and children.
     with django_assert_num_queries(4):
         assert found(api, "quartermasters") == ["QRT-1"]
+
+
+def pages(api, search, pages, **params):
+    """The count and the codes of `pages` (page numbers) of a search, two commitments a page."""
+    bodies = [
+        api.get(LIST, {"search": search, "page_size": 2, "page": page, **params}).json()
+        for page in pages
+    ]
+    return [body["count"] for body in bodies], [
+        [item["code"] for item in body["results"]] for body in bodies
+    ]
+
+
+@postgresql_only
+@pytest.mark.parametrize("as_of", [None, "today"])
+def test_the_pages_of_a_search_cut_its_relevance_order(api, mines, as_of):
+    # On an as_of read too, whose rows are read differently.
+    params = {"as_of": timezone.localdate().isoformat()} if as_of else {}
+
+    assert pages(api, "mines", [1, 2, 3], **params) == (
+        [5, 5, 5],
+        [["TTL-1", "TTL-2"], ["TXT-1", "TXT-2"], ["TXT-3"]],
+    )
+
+
+def test_the_pages_of_a_search_in_an_explicit_order_cut_that_order(api, mines):
+    assert pages(api, "mines", [1, 2, 3], ordering="-code") == (
+        [5, 5, 5],
+        [["TXT-3", "TXT-2"], ["TXT-1", "TTL-2"], ["TTL-1"]],
+    )
+
+
+def test_a_search_with_another_filter_counts_and_pages_the_matches_of_both(api, record, mines):
+    for code in ("TXT-1", "TTL-2", "TXT-3"):
+        record(Commitment.objects.get(code=code), status="at_risk")
+
+    count, codes = pages(api, "mines", [1, 2], status="at_risk")
+    assert count == [3, 3]
+    assert sorted(codes[0] + codes[1]) == ["TTL-2", "TXT-1", "TXT-3"]

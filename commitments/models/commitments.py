@@ -11,7 +11,13 @@ import datetime
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorExact,
+    SearchVectorField,
+)
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models
@@ -147,6 +153,29 @@ class _AsOfRows(ValuesIterable):
             yield row
 
 
+class _WordsUnseenByThePlanner(SearchQuery):
+    """A search query that PostgreSQL plans without reading its words, `(SELECT
+    websearch_to_tsquery(...))`: a value it learns when the statement runs, so that it
+    estimates the match at its default selectivity, a small one, whatever the words."""
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        sql, params = super().as_sql(compiler, connection, function, template)
+        return f"(SELECT {sql})", params
+
+
+class _AmongKeys(models.Func):
+    """`key = ANY(ARRAY(subquery))`: the subquery's keys as one array, which PostgreSQL
+    computes once and then looks up by index, whatever else the statement filters on. (`key IN
+    (subquery)` is a semi-join that it plans among all the statement's other joins, and with
+    a few of them, as filters on partners and places add, it may join every other row first.)"""
+
+    output_field = models.BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (key, key_params), (keys, keys_params) = map(compiler.compile, self.source_expressions)
+        return f"{key} = ANY(ARRAY{keys})", (*key_params, *keys_params)
+
+
 class CommitmentQuerySet(models.QuerySet):
     def search(self, text):
         """Commitments that match a search of their code, title, text and current summary (that
@@ -161,10 +190,15 @@ class CommitmentQuerySet(models.QuerySet):
         words = search_words(text)
         if connections[self.db].vendor == "postgresql":
             query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+            unseen = _WordsUnseenByThePlanner(text, config=SEARCH_CONFIG, search_type="websearch")
             # Relevance, then the Roadmap's order: pages of equally relevant rows stay stable.
+            # search_counted, the same match, is how count() counts a search alone.
             return (
                 self.filter(search_vector=query)
-                .alias(search_rank=SearchRank(F("search_vector"), query))
+                .alias(
+                    search_rank=SearchRank(F("search_vector"), query),
+                    search_counted=SearchVectorExact(F("search_vector"), unseen),
+                )
                 .order_by("-search_rank", *self.model._meta.ordering)
             )
         # By name: status updates name their commitment (assessments.py imports this module
@@ -230,12 +264,48 @@ class CommitmentQuerySet(models.QuerySet):
 
     def rows(self, *columns):
         """`values(*columns)`; on an as_of() queryset the current_* columns hold what they
-        held on its date, under their own names."""
+        held on its date, under their own names. A slice of the rows of a search is read by
+        the keys of the slice first (`__getitem__`)."""
         if not self.is_as_of:
-            return self.values(*columns)
-        rows = self.values(*[AS_OF_COLUMNS.get(column, column) for column in columns])
-        rows._iterable_class = _AsOfRows
+            rows = self.values(*columns)
+        else:
+            rows = self.values(*[AS_OF_COLUMNS.get(column, column) for column in columns])
+            rows._iterable_class = _AsOfRows
+        if self.is_ranked_search:
+            rows._keys = self.values("pk")  # The same rows, found and ordered the same way.
         return rows
+
+    def __getitem__(self, k):
+        """A slice of the rows of a search (rows() on a search() queryset, sliced as it is, as
+        a paginator does): the rows whose keys are that slice of the search's keys, in the
+        same order. PostgreSQL ranks every match to find a page, and would otherwise join
+        every match with the tables the columns come from and sort them whole; the keys alone
+        are ranked, and only the page's rows joined. Anything chained onto the rows (a
+        filter, another order) drops this, and slices as usual."""
+        keys = getattr(self, "_keys", None)
+        if keys is None or self._result_cache is not None or not isinstance(k, slice) or k.step:
+            return super().__getitem__(k)
+        return self.filter(_AmongKeys(F("pk"), Subquery(keys[k])))
+
+    def count(self):
+        """The number of rows; of a search alone (no other filter), counted by the GIN index
+        alone. Planning a count of a word found in most commitments, PostgreSQL expects the
+        index to cost about as much as reading the whole table and matching every row's
+        vector, and does the latter; but the index counts them without reading a row (the
+        table's pages are all-visible), several times faster. The search's match again, with
+        words it cannot see when it plans (the same rows), makes it take the index. Not with
+        other filters: the small estimate of the matches it then makes would mislead its
+        choice among them (a theme, found in a few commitments, would be checked for each
+        match instead of the other way round)."""
+        where = self.query.where.children
+        if len(where) == 1 and isinstance(where[0], SearchVectorExact):
+            return super(CommitmentQuerySet, self.filter(search_counted=True)).count()
+        return super().count()
+
+    @property
+    def is_ranked_search(self):
+        """Whether this queryset is one of search() on PostgreSQL, ranked by relevance."""
+        return "search_rank" in self.query.annotations
 
     def stale(self, today=None):
         """Commitments never assessed, or whose latest assessment is older than their cadence
