@@ -872,27 +872,6 @@ is left is reading every match's row to rank it; a narrow table of vectors alone
 that by about a third (measured on a copy), for a second write on every change of a
 commitment's text or current summary.
 
-## How a search is answered
-
-A search shows the most relevant commitments first (`ts_rank` over the stored vector, then
-the Roadmap's order, as the schema says), so a page of a word found in most commitments needs
-every match ranked; that stays exact. What changed is the work around it
-(`CommitmentQuerySet.rows`, `__getitem__` and `count`). The page's keys are ranked from the
-commitments table alone and only those 50 rows are joined with their pillar, document,
-parent and owner, in one statement (`id = ANY(ARRAY(ranked keys))`); before, PostgreSQL
-joined all 9,000 matches and sorted the wide rows whole. A search with no other filter is
-counted by its GIN index alone, which reads no row (the table's pages are all-visible);
-PostgreSQL's cost model does not see that and scans the table, so the count repeats the match
-with words the planner cannot see, whose small estimate makes it take the index. Measured and
-left: ranking only the first candidates the GIN index returns (five times cheaper, but it
-returns matches in table order: 8 of the scenario's true first 50); `ts_rank_cd` (half as
-dear again); the count in the page's statement (`count(*) OVER ()`, dearer: it keeps every
-match); a covering index holding the vector (a vector has no size bound, a B-tree entry has);
-an estimated or capped count (the API promises the number of matches and the last page). What
-is left is reading every match's row to rank it; a narrow table of vectors alone would cut
-that by about a third (measured on a copy), for a second write on every change of a
-commitment's text or current summary.
-
 ## The cost of failing safely
 
 Measured by hand on the development machine (2 cores shared with other work, load about 4),
