@@ -1,12 +1,13 @@
 """Request ids and structured logs (issue 27): every response says its request's id, every line
 logged while serving it carries that id, each request has an access line (route, status,
-duration, user, never a credential), and an exception is one line. Lines are read as the
-console handler writes them: JSON, one object a line."""
+duration, user, never a credential), an exception is one line, and gunicorn writes its access
+log as JSON too. Lines are read as they are written: JSON, one object a line."""
 
 import io
 import json
 import logging
 import re
+import time
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -14,6 +15,7 @@ from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tests.gunicorn_server import get, serving
 from tests.test_settings import manage
 
 pytestmark = pytest.mark.django_db
@@ -294,3 +296,56 @@ def test_an_unknown_log_format_is_refused():
 
     assert result.returncode != 0
     assert "LOG_FORMAT is how lines are written: json or text" in result.stderr
+
+
+# gunicorn's access log.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorns_access_log_is_json_with_the_apps_request_id_route_and_user(
+    roadmap, analyst, token_for, tmp_path
+):
+    token = token_for(analyst)
+    log = tmp_path / "gunicorn.log"
+
+    with serving(log, TRUSTED_PROXY_COUNT="1") as (_, port):
+        status, _ = get(
+            port,
+            "/api/v1/commitments/MIL-1/",
+            headers={"Authorization": f"Token {token}", "X-Request-ID": "from-the-proxy-42"},
+        )
+        # gunicorn writes the line once the response is sent, maybe after the client has it.
+        deadline = time.monotonic() + 10
+        while not (lines := _proxied(log)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    [line] = lines
+    assert status == 200
+    assert line == {
+        "time": line["time"],
+        "level": "INFO",
+        "logger": "gunicorn.access",
+        "message": "GET api/v1/commitments/<code>/ 200",
+        "request_id": "from-the-proxy-42",
+        "method": "GET",
+        "route": "api/v1/commitments/<code>/",
+        "status": 200,
+        "bytes": line["bytes"],
+        "duration_ms": line["duration_ms"],
+        "user_id": analyst.pk,
+        "remote_addr": "127.0.0.1",
+        "user_agent": None,  # http.client sends none
+    }
+    assert line["bytes"] > 0
+    assert line["duration_ms"] > 0
+    assert token not in log.read_text()
+
+
+def _proxied(log):
+    """gunicorn's access lines of the request whose id the proxy gave."""
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    return [
+        line
+        for line in lines
+        if line["logger"] == "gunicorn.access" and line["request_id"] == "from-the-proxy-42"
+    ]
