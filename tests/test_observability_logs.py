@@ -137,6 +137,18 @@ def test_a_problem_names_its_request_id(api, roadmap):
     assert response.json()["request_id"] == response["X-Request-ID"]
 
 
+def test_a_server_error_page_names_its_request_id(db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the page broke")
+
+    monkeypatch.setattr("commitments.views.render", broken)
+
+    response = Client(raise_request_exception=False).get("/")
+
+    assert response.status_code == 500
+    assert f"reference {response['X-Request-ID']}" in response.content.decode()
+
+
 # Every line of a request carries its id.
 
 
