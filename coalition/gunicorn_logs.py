@@ -45,13 +45,10 @@ class JsonLogger(glogging.Logger):
             # No route matched (or not the Django app): the path, for a person to see what was
             # asked. A route's path is left out, as in the app's own line: some carry a token.
             fields["path"] = environ.get("PATH_INFO")
+            what = fields["path"]
+        else:
+            what = f"/{fields['route']}"
         try:
-            self.access_log.info(
-                "%s %s %s",
-                fields["method"],
-                fields["route"] or fields.get("path"),
-                status,
-                extra=fields,
-            )
+            self.access_log.info("%s %s %s", fields["method"], what, status, extra=fields)
         except Exception:
             self.exception("Could not write the access log line")

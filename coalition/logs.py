@@ -8,6 +8,7 @@ too, also to serve an app that is not Django (the benchmark's baseline)."""
 import contextvars
 import logging
 import logging.config
+from datetime import UTC, datetime
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.orjson import OrjsonFormatter
@@ -50,9 +51,6 @@ class JsonFormatter(OrjsonFormatter):
 
     def __init__(self, **kwargs):
         super().__init__(
-            ["levelname", "name", "message"],
-            rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
-            timestamp="time",
             # Django's own records carry the request object (django.request, django.server):
             # its repr is the path and query, which a password reset link's carries a token in.
             # The access line says the route instead.
@@ -60,9 +58,20 @@ class JsonFormatter(OrjsonFormatter):
             **kwargs,
         )
 
-    def process_log_record(self, log_data):
-        # Time first, as a person reads a line.
-        return {"time": log_data.pop("time"), **log_data}
+    def add_fields(self, log_data, record, message_dict):
+        # The library's own, less its renaming of any field, which costs a few microseconds of
+        # every line: two a request (ours and gunicorn's).
+        log_data["time"] = datetime.fromtimestamp(record.created, tz=UTC)
+        log_data["level"] = record.levelname
+        log_data["logger"] = record.name
+        log_data["message"] = record.message
+        skipped = self._skip_fields
+        for key, value in record.__dict__.items():
+            if key not in skipped:
+                log_data[key] = value
+        # A dict logged as the message, and the traceback the library formatted.
+        for key, value in message_dict.items():
+            log_data["exception" if key == "exc_info" else key] = value
 
 
 class TextFormatter(logging.Formatter):

@@ -9,8 +9,10 @@ is served carries it (coalition.logs), as does the body of an API problem
 
 RequestLogMiddleware is the outermost middleware, so that every response carries the id,
 however early it was answered (an HTTPS redirect, a static file, a response-cache hit, a
-lockout), and its access line times the whole of it."""
+lockout), and its access line times the whole of it. The line is written once the response
+has been sent (request_finished), off the client's wait."""
 
+import contextvars
 import logging
 import re
 import secrets
@@ -34,6 +36,10 @@ HEADER = "X-Request-ID"
 VALID_ID = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
 
 
+# The access line of the request being served, written once its response has been sent.
+_access = contextvars.ContextVar("access line", default=None)
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,17 +53,6 @@ class RequestLogMiddleware:
         logs.request_id.set(request_id)
         response = self.get_response(request)
         response[HEADER] = request_id
-        self._log(request, response, request_id, started)
-        return response
-
-    def _request_id(self, request):
-        if settings.TRUSTED_PROXY_COUNT:
-            given = request.META.get("HTTP_X_REQUEST_ID", "")
-            if VALID_ID.fullmatch(given):
-                return given
-        return secrets.token_hex(16)
-
-    def _log(self, request, response, request_id, started):
         route = route_of(request)
         user_id = _user_id(request)
         # For gunicorn's own access line (coalition.gunicorn_logs): under WSGI, META is the
@@ -67,27 +62,41 @@ class RequestLogMiddleware:
             "route": route,
             "user_id": user_id,
         }
-        if not logger.isEnabledFor(logging.INFO):
-            return
-        fields = {
-            "method": request.method,
-            "route": route,
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "user_id": user_id,
-            "client": client_address(request),
-        }
-        if route is None:
-            # Nothing matched: the path says what was asked. A matched one's path is left out:
-            # some carry a secret (a password link's token), which their route only names.
-            fields["path"] = request.path
-        logger.info(
-            "%s %s %s", request.method, route or request.path, response.status_code, extra=fields
-        )
+        if logger.isEnabledFor(logging.INFO):
+            fields = {
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "user_id": user_id,
+                "client": client_address(request),
+            }
+            if route is None:
+                # Nothing matched: the path says what was asked. A matched one's path is left
+                # out: some carry a secret (a password link's token), which their route names.
+                fields["path"] = request.path
+            _access.set((fields, started))
+        return response
+
+    def _request_id(self, request):
+        if settings.TRUSTED_PROXY_COUNT:
+            given = request.META.get("HTTP_X_REQUEST_ID", "")
+            if VALID_ID.fullmatch(given):
+                return given
+        return secrets.token_hex(16)
 
 
 @receiver(request_finished, dispatch_uid="commitments.request_log")
 def _request_finished(**kwargs):
+    """The response is sent (the server closed it): the request's access line, timed to here
+    (a streamed body included), written after the client has its answer rather than before;
+    then the lines that follow belong to no request."""
+    if (access := _access.get()) is not None:
+        fields, started = access
+        _access.set(None)
+        fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        route = fields["route"]
+        what = fields["path"] if route is None else f"/{route}"
+        logger.info("%s %s %s", fields["method"], what, fields["status"], extra=fields)
     logs.request_id.set(None)
 
 
