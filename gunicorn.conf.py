@@ -12,7 +12,7 @@ from pathlib import Path
 
 import environ
 
-from coalition import draining
+from coalition import draining, logs
 
 # The settings read the project's .env file too; read here, the GUNICORN_* variables it sets
 # count (the environment's own values win, as they do for the settings).
@@ -73,10 +73,19 @@ keepalive = _count("GUNICORN_KEEPALIVE", 75)
 max_requests = _count("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 
-# One line a request on stdout, with its duration: address, request line, status, bytes, time.
+# One line a request on stdout, with its duration. As the app writes its own (LOG_FORMAT, the
+# settings: json unless DEBUG): a JSON object with the request's id, method, route, status,
+# bytes, duration_ms and user_id (coalition.gunicorn_logs), gunicorn's own messages JSON too;
+# or text: address, request line, status, bytes, time.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 errorlog = "-"
+_debug = environ.Env().bool("DEBUG", default=False)
+_log_format = os.environ.get("LOG_FORMAT", "").strip() or ("text" if _debug else "json")
+if _log_format not in logs.FORMATS:
+    raise RuntimeError(f"LOG_FORMAT is how lines are written: json or text, not {_log_format!r}.")
+if _log_format == "json":
+    logger_class = "coalition.gunicorn_logs.JsonLogger"
 
 # gunicorn's control socket (gunicornc) is a second way to reload or stop the server, shared by
 # every instance of a user; signals are the one way here.

@@ -14,6 +14,8 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from coalition import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / "var"
 
@@ -59,7 +61,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that it times and counts what every other middleware does too.
+    # Outermost, so that every response carries its X-Request-ID and its access line, however
+    # early a middleware answered it. The id a request brings in X-Request-ID is believed only
+    # from the proxies of TRUSTED_PROXY_COUNT (docs/operations.md).
+    "commitments.request_log.RequestLogMiddleware",
+    # Next, so that it times and counts what every other middleware does too.
     "commitments.metrics.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that it compresses what every later middleware has written.
@@ -369,10 +375,29 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs and request ids (docs/operations.md): RequestLogMiddleware, first in MIDDLEWARE.
+# json: one JSON object a line (time, level, logger, message, request_id, and each access
+# line's route, status, duration_ms, user_id), for a log shipper; text: lines for a person,
+# the default with DEBUG (`make run`). gunicorn's lines follow it too (gunicorn.conf.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in logs.FORMATS:
+    raise ImproperlyConfigured("LOG_FORMAT is how lines are written: json or text.")
+LOGGING_CONFIG = "coalition.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "coalition.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "coalition.logs.JsonFormatter"},
+        "text": {"()": "coalition.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes announces itself at INFO on every start; its lockouts are WARNINGs.
     "loggers": {
@@ -511,7 +536,9 @@ SPECTACULAR_SETTINGS = {
         "time and writes nothing again. Errors are problems (RFC 9457, "
         "`application/problem+json`): `type`, `title`, `status`, a `detail` for a person, a "
         "stable `code` for a program, and for a 400 the messages per field or parameter under "
-        "`errors`. A query parameter the operation does not take is a 400 "
+        "`errors`. Every response carries its request's id in `X-Request-ID`, which a problem "
+        "repeats as `request_id`: quote it when asking about a response. A query parameter "
+        "the operation does not take is a 400 "
         "(`unknown_parameter`) naming it; `format` and the paging parameters are taken "
         "everywhere. Every response says the client's rate limit in `RateLimit-Policy` and "
         "`RateLimit` (IETF draft); a 429 says `Retry-After`. Lists are paged (`page`, "
@@ -581,7 +608,14 @@ SPECTACULAR_SETTINGS = {
 # Dashboards on other origins may read the API; nothing else is shared across origins.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After", "Idempotent-Replayed"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Last-Modified",
+    "Location",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "X-Request-ID",
+]
 # What a dashboard on another origin may send besides the usual: a key that makes a retried
 # POST safe (commitments/api/idempotency.py).
 CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")

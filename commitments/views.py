@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
+from coalition import logs
 from commitments import briefing as documents
 from commitments import dependencies, metrics
 from commitments.api.problems import SERVER_ERROR, problem_response
@@ -187,10 +188,11 @@ OWN_PAGES = {"commitments_statusupdate_review": ("add", "review")}  # deciding a
 def server_error(request):
     """A server error: JSON for the API, whose clients parse JSON (a failure outside DRF's views,
     in a middleware, would otherwise be Django's HTML page); a plain page elsewhere. Neither
-    shows what failed: that is in the log."""
+    shows what failed: that is in the log, under the request's id, which both show."""
     if request.path.startswith("/api/"):
         return problem_response(500, "server_error", SERVER_ERROR)
-    return HttpResponse(render_to_string("500.html"), status=500)
+    page = render_to_string("500.html", {"request_id": logs.request_id.get()})
+    return HttpResponse(page, status=500)
 
 
 def permission_denied(request, exception=None):

@@ -1,10 +1,5 @@
 """Small things that several test files need and that are neither fixtures nor factories."""
 
-import contextlib
-import http.client
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -47,40 +42,6 @@ READY = {"status": "ok", "database": "ok", "disk": "ok", "cache": "ok"}
 
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@contextlib.contextmanager
-def gunicorn(env, port, log, ready="/readyz"):
-    """`gunicorn coalition.wsgi` in the project's folder (so with its gunicorn.conf.py), in
-    `env`, its output in the file `log`; yields the process once `ready` answers 200 on
-    127.0.0.1:`port` (fails the test after 20 s), and kills it if it is still running after."""
-    with Path(log).open("w") as output:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "coalition.wsgi"],
-            cwd=ROOT, env=env, stdout=output, stderr=output,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while not _answers(port, ready):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not become ready:\n{Path(log).read_text()}")
-            time.sleep(0.1)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-
-
-def _answers(port, path):
-    connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection_.request("GET", path)
-        return connection_.getresponse().status == 200
-    except (OSError, http.client.HTTPException):
-        return False
-    finally:
-        connection_.close()
 
 
 def counted(name, **labels):

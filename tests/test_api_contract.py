@@ -318,6 +318,7 @@ def test_a_bad_cursor_is_a_400(api, roadmap):
         "detail": "cursor: Not a cursor of this feed: follow `next` links.",
         "code": "invalid",
         "errors": {"cursor": ["Not a cursor of this feed: follow `next` links."]},
+        "request_id": response["X-Request-ID"],
     }
 
 

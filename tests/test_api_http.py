@@ -149,6 +149,7 @@ def test_an_unexpected_error_is_a_problem_without_a_traceback(api, roadmap, monk
         "status": 500,
         "detail": "Something went wrong on our side; it has been logged. Please try again.",
         "code": "server_error",
+        "request_id": response["X-Request-ID"],
     }
     assert "exploded" not in response.content.decode()
 

@@ -75,6 +75,7 @@ def test_a_misspelt_filter_is_a_400_that_says_what_was_meant(api, roadmap):
         "detail": "pilar: Unknown parameter 'pilar': did you mean 'pillar'?",
         "code": "unknown_parameter",
         "errors": {"pilar": ["Unknown parameter 'pilar': did you mean 'pillar'?"]},
+        "request_id": response["X-Request-ID"],
     }
 
 

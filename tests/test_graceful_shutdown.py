@@ -5,64 +5,24 @@ is bounded."""
 import http.client
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import database_url as _database_url
-from tests.helpers import gunicorn
+from tests.gunicorn_server import GUNICORN, ROOT, get, serving
 
-ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 DRAIN_SECONDS = 2
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _get(port, path, connection_=None, timeout=10):
-    """(status, body) of a GET, on `connection_` (kept alive) or a connection of its own."""
-    own = connection_ is None
-    conn = connection_ or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers={"Accept": "application/json"})
-        response = conn.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        if own:
-            conn.close()
 
 
 @pytest.fixture
 def server(roadmap, tmp_path):
-    """gunicorn as deployed (gunicorn.conf.py: gthread, 2 workers, draining) on the test
-    database; yields (process, port, log) once /readyz answers 200. Killed if still running."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "DEBUG": "false",
-        "SECRET_KEY": "test-only-secret-key-of-the-graceful-shutdown-tests-0123456789",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_DRAIN_SECONDS": str(DRAIN_SECONDS),
-    }
-    for name in ("CACHE_URL", "DATABASE_REPLICA_URLS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
-        env.pop(name, None)
+    """gunicorn as deployed on the test database; yields (process, port, log) once /readyz
+    answers 200."""
     log = tmp_path / "gunicorn.log"
-    with gunicorn(env, port, log) as process:
+    with serving(log, GUNICORN_DRAIN_SECONDS=str(DRAIN_SECONDS)) as (process, port):
         yield process, port, log
-    print(log.read_text())  # shown when the test fails
 
 
 class Load:
@@ -101,7 +61,7 @@ class Load:
         while self._running():
             started = time.monotonic()
             try:
-                status, _ = _get(self.port, "/api/v1/commitments/", conn if keep_alive else None)
+                status, _ = get(self.port, "/api/v1/commitments/", conn if keep_alive else None)
             except (OSError, http.client.HTTPException) as error:
                 status = repr(error)
                 conn.close()
@@ -112,7 +72,7 @@ class Load:
     def _load_balancer(self):
         while self._running():
             try:
-                status, body = _get(self.port, "/readyz", timeout=5)
+                status, body = get(self.port, "/readyz", timeout=5)
             except (OSError, http.client.HTTPException) as error:
                 status, body = repr(error), ""
             self.readyz.append((time.monotonic(), status, body))

@@ -88,6 +88,7 @@ def test_a_server_error_of_the_api_outside_its_views_is_a_problem_too(db, monkey
         "status": 500,
         "detail": "Something went wrong on our side; it has been logged. Please try again.",
         "code": "server_error",
+        "request_id": response["X-Request-ID"],
     }
 
 

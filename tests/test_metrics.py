@@ -3,13 +3,10 @@ address), with the requests, the faults, the caches, the throttles and the domai
 queue, stale commitments, approvals) as Prometheus reads them, and correct under several gunicorn
 workers."""
 
-import http.client
 import ipaddress
 import json
-import os
 import re
 import shutil
-import socket
 import threading
 from pathlib import Path
 
@@ -22,8 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.throttling import SimpleRateThrottle
 
 from tests.factories import CommitmentFactory
-from tests.helpers import database_url
-from tests.helpers import gunicorn as serving
+from tests.gunicorn_server import get, serving
 
 pytestmark = pytest.mark.django_db
 
@@ -311,53 +307,25 @@ def test_the_dashboard_takes_its_datasource_as_a_variable_and_charts_served_metr
 # Several gunicorn workers
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _get(port, path, headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path, headers={"Accept": "application/json", **(headers or {})})
-        response = connection.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        connection.close()
-
-
 @pytest.fixture
 def gunicorn(db, tmp_path):
     """The project's gunicorn.conf.py with 2 sync workers (one request at a time each, so that
     requests sent together are shared out) on a free loopback port, on the test database, its
     workers' counts in a folder of this test's; yields (port, that folder)."""
-    port, folder = _free_port(), tmp_path / "metrics"
+    folder = tmp_path / "metrics"
     folder.mkdir()
     (folder / "counter_1.db").write_bytes(b"")  # of an earlier run: emptied at start
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DEBUG": "false",
-        "SECRET_KEY": "test-only-secret-key-of-the-metrics-tests-0123456789-abcdefgh",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_WORKER_CLASS": "sync",
-        "GUNICORN_ACCESS_LOG": "",
-        "GUNICORN_DRAIN_SECONDS": "0",
-        "METRICS_TOKEN": TOKEN,
-        "PROMETHEUS_MULTIPROC_DIR": str(folder),
-    }
-    for name in ("CACHE_URL", "DATABASE_REPLICA_URLS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
-        env.pop(name, None)
-    log = tmp_path / "gunicorn.log"
-    with serving(env, port, log, ready="/healthz") as process:
+    with serving(
+        tmp_path / "gunicorn.log",
+        GUNICORN_WORKER_CLASS="sync",
+        GUNICORN_ACCESS_LOG="",
+        GUNICORN_DRAIN_SECONDS="0",
+        METRICS_TOKEN=TOKEN,
+        PROMETHEUS_MULTIPROC_DIR=str(folder),
+    ) as (process, port):
         yield port, folder
         process.terminate()
         process.wait(timeout=30)
-    print(log.read_text())  # shown when the test fails
 
 
 def _counted_by_each_worker(folder, tmp_path):
@@ -388,7 +356,7 @@ def test_the_counts_of_two_gunicorn_workers_add_up_whichever_answers(gunicorn, t
 
     def read():
         for _ in range(each):
-            statuses.append(_get(port, "/api/v1/pillars/")[0])
+            statuses.append(get(port, "/api/v1/pillars/")[0])
 
     threads = [threading.Thread(target=read) for _ in range(clients)]
     for thread in threads:
@@ -397,7 +365,7 @@ def test_the_counts_of_two_gunicorn_workers_add_up_whichever_answers(gunicorn, t
         thread.join(timeout=60)
     totals = []
     for _ in range(6):  # each scrape is answered by one worker or the other
-        status, body = _get(port, "/metrics", {"Authorization": f"Bearer {TOKEN}"})
+        status, body = get(port, "/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
         assert status == 200
         totals.append(
             value(

@@ -6,6 +6,8 @@ from http import HTTPStatus
 
 from django.http import JsonResponse
 
+from coalition.logs import request_id
+
 MEDIA_TYPE = "application/problem+json"
 # No page describes each kind of problem: `type` is RFC 9457's "about:blank" (the problem is
 # what its status says), and `code` names the kind of error for programs, stably.
@@ -16,7 +18,9 @@ SERVER_ERROR = "Something went wrong on our side; it has been logged. Please try
 def problem(status, code, detail, **members):
     """A problem's members: `title` is the status's phrase, as RFC 9457 asks with about:blank;
     `detail` says what went wrong in words a person can act on; `members` add what a kind of
-    problem carries (`errors` per field for a 400, `current_version` for a 412)."""
+    problem carries (`errors` per field for a 400, `current_version` for a 412). `request_id`
+    is the request's X-Request-ID, which its log lines carry: what a client quotes to an
+    operator."""
     return {
         "type": TYPE,
         "title": HTTPStatus(status).phrase,
@@ -24,6 +28,7 @@ def problem(status, code, detail, **members):
         "detail": detail,
         "code": code,
         **members,
+        "request_id": request_id.get(),
     }
 
 

@@ -45,8 +45,13 @@ PROBLEM = {
             "description": "A 412's: the commitment's version now, when the If-Match named an "
             "older one.",
         },
+        "request_id": {
+            "type": "string",
+            "description": "The request's id, as in the X-Request-ID header: quote it to the "
+            "operators, whose log lines of this request carry it.",
+        },
     },
-    "required": ["type", "title", "status", "detail", "code"],
+    "required": ["type", "title", "status", "detail", "code", "request_id"],
 }
 PROBLEM_MEDIA_TYPE = problems.MEDIA_TYPE
 
@@ -86,6 +91,11 @@ HEADERS = {
     "RateLimit": {
         "description": 'Where this client stands in it: `"anon";r=87;t=23` is 87 requests '
         "left, for 23 seconds more.",
+        "schema": {"type": "string"},
+    },
+    "X-Request-ID": {
+        "description": "This request's id, which every log line of it carries (and a problem's "
+        "`request_id`): quote it when asking about a response.",
         "schema": {"type": "string"},
     },
     "Idempotent-Replayed": {
@@ -172,10 +182,10 @@ NOT_MODIFIED = {
 }
 
 
-# On every response of every operation (throttling.RateLimitHeadersMiddleware): declared once,
-# as components, and referred to.
-RATE_LIMIT = ("RateLimit-Policy", "RateLimit")
-RATE_LIMIT_HEADERS = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT}
+# On every response of every operation (throttling.RateLimitHeadersMiddleware and
+# request_log.RequestLogMiddleware): declared once, as components, and referred to.
+EVERY_RESPONSE = ("RateLimit-Policy", "RateLimit", "X-Request-ID")
+EVERY_RESPONSE_HEADERS = {name: {"$ref": f"#/components/headers/{name}"} for name in EVERY_RESPONSE}
 
 
 def _is_page(media):
@@ -197,7 +207,7 @@ def declare_http_contract(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM
     result["components"].setdefault("headers", {}).update(
-        {name: HEADERS[name] for name in RATE_LIMIT}
+        {name: HEADERS[name] for name in EVERY_RESPONSE}
     )
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -276,6 +286,6 @@ def _declare(operation, method, path):
         responses.update(PATCH_ERRORS)
         parameters.append(PARAMETERS["If-Match"])
     operation["responses"] = {
-        status: {**response, "headers": {**response.get("headers", {}), **RATE_LIMIT_HEADERS}}
+        status: {**response, "headers": {**response.get("headers", {}), **EVERY_RESPONSE_HEADERS}}
         for status, response in sorted(responses.items())
     }

@@ -1,16 +1,12 @@
 """Counts every request and times it, by route template, method and status."""
 
 import functools
-import re
 import time
 
 from django.conf import settings
-from django.urls import Resolver404, resolve
 
 from commitments import metrics
-
-# DRF's router writes its patterns as regular expressions: `(?P<code>[^/]+)` reads `<code>`.
-_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+from commitments.request_log import route_of
 
 # Requests that match no URL pattern (a 404, a static file) share one label value.
 UNMATCHED = "<unmatched>"
@@ -48,28 +44,12 @@ def _series(route, method, status):
 
 
 def _route(request, response):
-    match = request.resolver_match
-    if match is not None:
-        return _template(match.route) if match.route else UNMATCHED
-    if response.status_code == 404 or request.path_info.startswith(STATIC_PREFIXES):
+    unresolved = request.resolver_match is None
+    if unresolved and (
+        response.status_code == 404 or request.path_info.startswith(STATIC_PREFIXES)
+    ):
         return UNMATCHED
-    # Answered before the URL was resolved: a response-cache hit (whose route is that of the
-    # view it saves), a redirect to HTTPS, a refusal by a middleware.
-    return _route_of_path(request.path_info)
-
-
-# Resolving a path again costs some 50 us; the paths a cache hit can have are those read
-# lately.
-@functools.lru_cache(maxsize=4096)
-def _route_of_path(path):
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return UNMATCHED
-    return _template(match.route) if match.route else UNMATCHED
-
-
-@functools.cache  # one entry per URL pattern
-def _template(route):
-    """`api/v1/commitments/(?P<code>[^/]+)/$` as `api/v1/commitments/<code>/`."""
-    return _GROUP.sub(r"<\1>", route).replace("^", "").replace("$", "")
+    # Otherwise one answered before the URL was resolved is a response-cache hit (whose route
+    # is that of the view it saves), a redirect to HTTPS or a refusal by a middleware:
+    # route_of resolves its path (once per path, for the paths read lately).
+    return route_of(request) or UNMATCHED
