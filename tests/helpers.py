@@ -1,5 +1,8 @@
 """Small things that several test files need and that are neither fixtures nor factories."""
 
+import io
+import re
+import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -70,3 +73,40 @@ def refusal(response):
     problem = response.json()
     assert response["Content-Type"] == "application/problem+json", response["Content-Type"]
     return problem["errors"] if "errors" in problem else {"detail": problem["detail"]}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Each request's own id, which a problem's body carries (commitments.request_log).
+_REQUEST_ID = re.compile(rb',"request_id":"[^"]*"')
+
+
+def workbook_text(body):
+    """What an Excel workbook says (its sheets and strings, as XML): a workbook is zipped, and
+    stamped with the time it was written."""
+    with zipfile.ZipFile(io.BytesIO(body)) as workbook:
+        return b"".join(
+            workbook.read(name)
+            for name in sorted(workbook.namelist())
+            if name.startswith("xl/") and name.endswith(".xml")
+        )
+
+
+def zipped_text(body):
+    """Every file of a ZIP (the snapshot's), uncompressed: a secret must not hide in it."""
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        return b"".join(archive.read(name) for name in sorted(archive.namelist()))
+
+
+def body_of(response):
+    """What a response says, as two answers to the same read are compared: a streamed body
+    joined, a workbook or a ZIP as its text, and a problem without its request id (each
+    request's own)."""
+    body = b"".join(response) if response.streaming else response.content
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith(XLSX):
+        return workbook_text(body)
+    if content_type.startswith("application/zip"):
+        return zipped_text(body)
+    if content_type.startswith("application/problem+json"):
+        return _REQUEST_ID.sub(b"", body)
+    return body

@@ -55,17 +55,17 @@ def test_the_changelist_runs_the_same_number_of_queries_for_any_number_of_commit
     client, analyst, roadmap, record, django_assert_num_queries
 ):
     client.force_login(analyst)
-    # Expect 13 queries: the session, the user, the user's permissions (2: through groups and
-    # directly), the choices of six list filters (owner, pillar, places, themes, partners,
+    # Expect 12 queries: the session, the user, the user's permissions (1: through groups and
+    # directly at once, commitments.auth_backend), the choices of six list filters (owner, pillar, places, themes, partners,
     # source document), the filtered and total counts, and the page of commitments joined with
     # pillars and owners.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(CHANGELIST)
 
     for commitment in Commitment.objects.all():
         record(commitment, status="on_track", progress=50)
     CommitmentFactory.create_batch(20)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(CHANGELIST)
 
 
