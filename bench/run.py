@@ -232,7 +232,9 @@ def warm_up(url, headers, connections, rounds=2):
     address = urllib.parse.urlsplit(url)
 
     def get(_):
-        connection = http.client.HTTPConnection(address.netloc, timeout=30)
+        # Generous: at M a cold read of the changes or the timeline takes seconds, and 16 of them
+        # at once queue behind each other (30 s ended a run there).
+        connection = http.client.HTTPConnection(address.netloc, timeout=300)
         try:
             path = f"{address.path}?{address.query}" if address.query else address.path
             connection.request("GET", path, headers=headers)

@@ -2,9 +2,13 @@
 body compressed once for many responses (the response cache keeps bodies compressed, and
 serves the same bytes to every client that accepts gzip).
 
-Only the API's JSON and CSV: they hold no secret, where an HTML page carries a CSRF token
-beside text a visitor can choose, which compression would let an eavesdropper guess (BREACH).
-For the same reason a body compressed once may be served many times with the same length."""
+Only the API's JSON and CSV, where an HTML page carries a CSRF token beside text a visitor can
+choose, which compression would let an eavesdropper guess (BREACH). The API's bodies carry no
+credential; what staff read in them (pending records, login names) a page of another site can
+request with their session only by a top-level navigation (the cookie is SameSite=Lax), one
+guess a page load, and with a token reader's credentials not at all. A body compressed once may
+be served many times with the same length: another address, so another guess, is another entry,
+compressed afresh with its own random padding (Django's, against BREACH)."""
 
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.utils.cache import patch_vary_headers
