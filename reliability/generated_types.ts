@@ -27,7 +27,7 @@ export const updatesCsv: operations["updates_list"]["responses"][200]["content"]
   "id,commitment\r\n1,MIL-1\r\n";
 
 // A refused status update says why, in a problem (RFC 9457) a client can read: a stable code,
-// and the messages per field under errors.
+// the messages per field under errors, and the request's id (X-Request-ID) to quote.
 export type RefusedUpdate =
   operations["commitments_updates_create"]["responses"][400]["content"]["application/problem+json"];
 export const refusedUpdate: RefusedUpdate = {
@@ -37,6 +37,7 @@ export const refusedUpdate: RefusedUpdate = {
   detail: "progress: Ensure this value is less than or equal to 100.",
   code: "invalid",
   errors: { progress: ["Ensure this value is less than or equal to 100."] },
+  request_id: "4f1c2b7e9a0d4c3b8e6f5a1d2c3b4a59",
 };
 
 // Every response says the client's rate limit; a page says where the next one is.
