@@ -20,6 +20,11 @@ of the machine.
 
     python bench/run.py [--sizes S,M] [--configs sync,gthread] [--duration SECONDS]
                         [--databases PREFIX] [--port PORT] [--cache-url URL] [--no-write]
+                        [--scenarios NAME,...] [--template DATABASE]
+
+`--scenarios` loads only the scenarios named (and `dashboard` for the dashboard), prints their
+figures and writes nothing; `--template` copies a database filled earlier (at the one size run)
+instead of generating one, so that one change can be measured in a minute.
 """
 
 import argparse
@@ -126,8 +131,13 @@ def database_url(database):
     return f"postgres://postgres@127.0.0.1:5432/{database}"
 
 
-def fresh_database(database, env, size):
+def fresh_database(database, env, size, template=None):
     subprocess.run([*PSQL, "-c", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=True)
+    if template:
+        started = time.monotonic()
+        subprocess.run([*PSQL, "-c", f"CREATE DATABASE {database} TEMPLATE {template}"], check=True)
+        manage(env, "migrate", "--no-input")
+        return time.monotonic() - started
     subprocess.run([*PSQL, "-c", f"CREATE DATABASE {database}"], check=True)
     manage(env, "migrate", "--no-input")
     return generate.generate(database_url(database).replace("postgres://", "postgresql://"), size)
@@ -370,10 +380,16 @@ def measure_size(size, options):
     }
     envs = {"warm": {**env, "RESPONSE_CACHE": "true"}, "cold": {**env, "RESPONSE_CACHE": "false"}}
     print(f"Size {size.name}: generating into {database}...", flush=True)
-    load_seconds = fresh_database(database, env, size)
+    load_seconds = fresh_database(database, env, size, options.template)
     clear_cache(env)
     token = robot_token(env, TOKEN_ROLE)
     chosen = scenarios(database)
+    if options.scenarios:
+        # The revalidation's ETag is read from the list: keep its path whatever is named.
+        chosen = {
+            name: read for name, read in chosen.items()
+            if name in options.scenarios or name == "revalidation"
+        }  # fmt: skip
     baseline_env = {
         **env,
         "BASELINE_DSN": database_url(database).replace("postgres://", "postgresql://"),
@@ -405,6 +421,8 @@ def measure_size(size, options):
             # The readers and the baseline take turns, scenario by scenario, so that a change in
             # the machine's speed during the run touches all alike.
             for scenario in chosen:
+                if options.scenarios and scenario not in options.scenarios:
+                    continue
                 results[scenario] = {
                     reader: wrk(
                         servers[app] + run["readers"][reader][scenario][0],
@@ -420,7 +438,11 @@ def measure_size(size, options):
                         servers["baseline"] + path, headers, duration, config.connections
                     )
                 print(f"    {scenario:16} {results[scenario]}", flush=True)
-            dashboard = measure_dashboard(servers["warm"])
+            dashboard = (
+                measure_dashboard(servers["warm"])
+                if not options.scenarios or "dashboard" in options.scenarios
+                else None
+            )
         run["configs"][name] = {"results": results, "dashboard": dashboard}
         print(f"  ({time.monotonic() - config_started:.0f} s)", flush=True)
     run["minutes"] = (time.monotonic() - started) / 60
@@ -481,6 +503,30 @@ def tables(measured, configs):
                 )
         lines.append("")
     return lines
+
+
+def print_scenarios(measured):
+    """The figures of a run of chosen scenarios: each reader's req/s and p50, and its ratio to
+    the baseline's req/s."""
+    for size_name, run in measured.items():
+        for config, figures in run["configs"].items():
+            print(f"Size {size_name}, {config}:")
+            for scenario, result in figures["results"].items():
+                base = result.get("baseline")
+                cells = [
+                    f"{reader} {result[reader]['throughput']:.0f} req/s "
+                    f"p50 {result[reader]['p50']:.2f} ms"
+                    + (f" ({ratio(result[reader]['throughput'], base['throughput']):.2f}x)"
+                       if base else "")
+                    for reader in READERS
+                ]  # fmt: skip
+                if base:
+                    cells.append(
+                        f"baseline {base['throughput']:.0f} req/s p50 {base['p50']:.2f} ms"
+                    )
+                print(f"  {scenario:16} " + "; ".join(cells))
+            if figures["dashboard"]:
+                print(f"  dashboard: {describe_dashboard(figures['dashboard'])}")
 
 
 def describe_dashboard(figures):
@@ -672,7 +718,20 @@ def main():
     parser.add_argument("--port", type=int, default=8771, help="the first of three ports")
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3", help="emptied first")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
+    parser.add_argument(
+        "--scenarios",
+        help="only these (comma-separated; `dashboard` for the dashboard): "
+        "print their figures, check no goal, write nothing",
+    )
+    parser.add_argument(
+        "--template", help="a database filled earlier, copied instead of generating (one size)"
+    )
     options = parser.parse_args()
+    if options.scenarios:
+        options.scenarios = set(options.scenarios.split(","))
+        options.no_write = True
+    if options.template and "," in options.sizes:
+        parser.error("--template copies one database: name one size")
     options.configs = options.configs.split(",")
     if unknown := set(options.configs) - set(CONFIGS):
         parser.error(f"unknown configurations: {', '.join(sorted(unknown))}")
@@ -686,6 +745,12 @@ def main():
         measured[name]["counts"] = (
             f"{size.commitments:,} commitments, ~{size.updates:,} status updates"
         )
+    if options.scenarios:
+        for run in measured.values():
+            subprocess.run([*PSQL, "-c", f"DROP DATABASE {run['database']} WITH (FORCE)"],
+                           check=True)  # fmt: skip
+        print_scenarios(measured)
+        return
     imported = (
         import_rate(measured["M"]["env"]) if "M" in measured else "not measured (size M not run)"
     )
