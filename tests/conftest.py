@@ -414,11 +414,13 @@ def api():
     return APIClient()
 
 
-# A Redis database of each test process's own, counting down from 15: a test empties its
-# database when it ends (Django's cache.clear() is FLUSHDB), which must not take the throttle
-# counts of a test running beside it in another pytest-xdist process.
+# A Redis database of each test process's own, counting down from 15 (or TEST_REDIS_DB, for two
+# test runs side by side on one machine): a test empties its database when it ends (Django's
+# cache.clear() is FLUSHDB), which must not take the throttle counts of a test running beside it
+# in another pytest-xdist process.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-REDIS_URL = f"redis://127.0.0.1:6379/{15 - int(_WORKER.removeprefix('gw')) % 16}"
+_FIRST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
+REDIS_URL = f"redis://127.0.0.1:6379/{(_FIRST_REDIS_DB - int(_WORKER.removeprefix('gw'))) % 16}"
 
 
 def _redis_is_up():
