@@ -1,7 +1,8 @@
 import logging
 
+from csp.constants import HEADER as CSP_HEADER
 from csp.constants import SELF, UNSAFE_INLINE
-from csp.middleware import CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import InterfaceError, OperationalError
@@ -139,14 +140,30 @@ class ReplicaReadsMiddleware:
 INLINE_STYLE_PATHS = ("/admin/", "/api/v1/docs/")
 
 
-class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's policy, with inline styles allowed on INLINE_STYLE_PATHS only."""
+class ContentSecurityPolicyMiddleware:
+    """The Content-Security-Policy of the settings (CONTENT_SECURITY_POLICY, in django-csp's
+    format, written out by django-csp's build_policy), with inline styles allowed on
+    INLINE_STYLE_PATHS only. The policy is the same for every response, so its two forms are
+    built once, when the process starts. (django-csp's own middleware built it twice a
+    response, its report-only form too, for what this project neither uses nor sets: nonces,
+    per-view decorators, a report-only policy.) A response that brings its own header keeps
+    it; as with django-csp, a 404 or 500 with DEBUG gets none, so that Django's technical page
+    shows as it is."""
 
-    def get_policy_parts(self, request, response, report_only=False):
-        parts = super().get_policy_parts(request, response, report_only)
-        if not report_only and request.path.startswith(INLINE_STYLE_PATHS):
-            parts.update = {**(parts.update or {}), "style-src": [SELF, UNSAFE_INLINE]}
-        return parts
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = build_policy()
+        self.policy_with_inline_styles = build_policy(update={"style-src": [SELF, UNSAFE_INLINE]})
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if CSP_HEADER in response or (settings.DEBUG and response.status_code in (404, 500)):
+            return response
+        if request.path.startswith(INLINE_STYLE_PATHS):
+            response[CSP_HEADER] = self.policy_with_inline_styles
+        else:
+            response[CSP_HEADER] = self.policy
+        return response
 
 
 class APICompressionMiddleware(GZipMiddleware):

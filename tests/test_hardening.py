@@ -34,6 +34,18 @@ def test_the_dashboard_allows_no_inline_style_or_script(client):
     assert "unsafe-eval" not in policy
 
 
+@pytest.mark.parametrize(
+    ("url", "inline_styles"),
+    [("/admin/login/", True), ("/api/v1/docs/", True), ("/", False), ("/api/v1/summary/", False)],
+)
+def test_only_the_admin_and_the_api_docs_allow_inline_styles(client, url, inline_styles):
+    policy = client.get(url)["Content-Security-Policy"]
+    style_src = policy.split("style-src")[1].split(";")[0]
+
+    assert ("'unsafe-inline'" in style_src) is inline_styles
+    assert "'unsafe-inline'" not in policy.replace(style_src, "")
+
+
 def test_what_a_signed_in_user_reads_is_never_stored_in_a_cache(api, roadmap, viewer, token_for):
     anonymous = api.get("/api/v1/summary/")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(viewer)}")
