@@ -115,6 +115,15 @@ def on_exit(server):
         shutil.rmtree(made, ignore_errors=True)
 
 
+def post_fork(server, worker):
+    # Tracing's spans leave from a thread (coalition/tracing.py), which the fork of a worker
+    # does not carry: each worker starts its own, before it loads the app (off unless
+    # OTEL_EXPORTER_OTLP_ENDPOINT is set).
+    from coalition import tracing
+
+    tracing.start()
+
+
 def child_exit(server, worker):
     # Gauges of a live worker only ("livesum" and the like) leave with it; counters stay.
     from prometheus_client import multiprocess

@@ -13,6 +13,12 @@ def main():
         os.environ.setdefault("ROADMAP_SERVING", "true")
     from django.core.management import execute_from_command_line
 
+    from coalition import tracing
+
+    # Traced (runserver's requests, the task worker's deliveries) when
+    # OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    tracing.configure()
+
     execute_from_command_line(sys.argv)
 
 

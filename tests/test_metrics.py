@@ -3,6 +3,7 @@ address), with the requests, the faults, the caches, the throttles and the domai
 queue, stale commitments, approvals) as Prometheus reads them, and correct under several gunicorn
 workers."""
 
+import datetime
 import ipaddress
 import json
 import re
@@ -13,13 +14,21 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.throttling import SimpleRateThrottle
 
-from tests.factories import CommitmentFactory
+from commitments.models import WebhookDelivery, WebhookEndpoint
+from commitments.services import approve_or_return, record_briefing_message, record_event
+from commitments.tasks import deliver_webhook
+from tests.factories import CommitmentFactory, UserFactory
 from tests.gunicorn_server import get, serving
+from tests.redis_server import RedisUnavailable, private_redis
+from tests.test_webhooks import Receiver, _erasable_events  # noqa: F401 (a fixture, used below)
+from tests.test_webhooks import _wait_for as wait_for
+from tests.test_webhooks import _worker as task_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -193,17 +202,64 @@ def test_a_throttled_request_is_counted(roadmap, api, scrape, monkeypatch):
 # The domain, read at scrape time
 
 
-def test_the_review_queue_tells_its_size_and_the_age_of_its_oldest_update(
-    review_required, commitment, record, scrape
+# The kinds of reviewed record, as the review queue's gauges label them.
+RECORDS = ["status_update", "indicator_value", "key_message"]
+
+
+@pytest.fixture
+def submit(commitment, record, observe, hum1_indicator, analyst):
+    """Submits a record of a kind (a `record` label) through its service; returns it."""
+
+    def submit(kind):
+        if kind == "status_update":
+            return record(commitment)
+        if kind == "indicator_value":
+            return observe(hum1_indicator, "12")
+        return record_briefing_message(
+            pillar=commitment.pillar, author=analyst, as_of=datetime.date(2026, 5, 31),
+            text="Training is on track.",
+        )  # fmt: skip
+
+    return submit
+
+
+def test_the_review_queue_tells_the_size_and_oldest_age_of_each_kind_of_record(
+    review_required, submit, scrape
 ):
-    assert value(scrape(), "roadmap_review_queue_size") == 0
-    record(commitment)
+    assert [value(scrape(), "roadmap_review_queue_size", record=kind) for kind in RECORDS] == [
+        0,
+        0,
+        0,
+    ]
+    for kind in RECORDS:
+        submit(kind)
+    submit("key_message")
 
     scraped = scrape()
 
-    assert value(scraped, "roadmap_review_queue_size") == 1
-    assert value(scraped, "roadmap_review_queue_oldest_age_seconds") > 0
+    sizes = [value(scraped, "roadmap_review_queue_size", record=kind) for kind in RECORDS]
+    assert sizes == [1, 1, 2]
+    for kind in RECORDS:
+        assert value(scraped, "roadmap_review_queue_oldest_age_seconds", record=kind) > 0
     assert value(scraped, "roadmap_status_updates_approved_last_24h") == 0
+
+
+@pytest.mark.parametrize("kind", RECORDS)
+@pytest.mark.parametrize("decision", ["approve", "return"])
+def test_the_review_queue_of_a_kind_moves_with_each_submission_and_decision(
+    review_required, submit, reviewer, scrape, kind, decision
+):
+    # Each scrape keeps the counts under the queue's version: a count that a submission or a
+    # decision did not make new again would be read back unchanged.
+    def size():
+        return value(scrape(), "roadmap_review_queue_size", record=kind)
+
+    before = size()
+    submitted = submit(kind)
+    after_submission = size()
+    approve_or_return(submitted, reviewer=reviewer, decision=decision, comment="Say who counted.")
+
+    assert [before, after_submission, size()] == [0, 1, 0]
 
 
 def test_stale_commitments_and_approvals_of_the_day_are_counted(
@@ -220,25 +276,80 @@ def test_stale_commitments_and_approvals_of_the_day_are_counted(
     assert not assessed_today.is_stale()
     assert value(scraped, "roadmap_commitments_stale") == 1
     assert value(scraped, "roadmap_status_updates_approved_last_24h") == 1
-    assert value(scraped, "roadmap_review_queue_size") == 0
+    assert value(scraped, "roadmap_review_queue_size", record="status_update") == 0
 
 
-def test_the_domain_is_read_in_7_queries_and_the_review_queue_counted_once_a_change(
-    review_required, commitment, record, client, settings, django_assert_num_queries
+def test_the_domain_is_read_in_7_queries_and_a_review_queue_counted_once_a_change_of_its_kind(
+    review_required, submit, client, settings, django_assert_num_queries
 ):
     settings.METRICS_TOKEN = TOKEN
-    record(commitment)
-    # Expect 8 queries: readiness (SELECT 1), the review queue's version, the review queue
-    # (counted as it changed), stale commitments, approvals of the last 24 hours, ready tasks,
-    # failed webhook attempts of the last hour, and webhook endpoints failing or disabled.
-    with django_assert_num_queries(8):
-        first = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
-    # Expect 7: the review queue has not changed, its version says so.
-    with django_assert_num_queries(7):
-        again = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    submit("status_update")
 
-    assert value(samples(first.content.decode()), "roadmap_review_queue_size") == 1
-    assert value(samples(again.content.decode()), "roadmap_review_queue_size") == 1
+    def scrape():
+        response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+        return samples(response.content.decode())
+
+    # Expect 10 queries: readiness (SELECT 1), the review queues' versions, the queue of each
+    # of the 3 kinds of reviewed record (none counted yet), stale commitments, approvals of the
+    # last 24 hours, ready tasks, failed webhook attempts of the last hour, and webhook
+    # endpoints failing or disabled.
+    with django_assert_num_queries(10):
+        first = scrape()
+    # Expect 7: no queue has changed, their versions say so.
+    with django_assert_num_queries(7):
+        again = scrape()
+    submit("key_message")
+    # Expect 8: the key messages' queue is counted again, and it alone.
+    with django_assert_num_queries(8):
+        after_a_message = scrape()
+
+    assert value(first, "roadmap_review_queue_size", record="status_update") == 1
+    assert value(again, "roadmap_review_queue_size", record="status_update") == 1
+    assert value(after_a_message, "roadmap_review_queue_size", record="status_update") == 1
+    assert value(after_a_message, "roadmap_review_queue_size", record="key_message") == 1
+
+
+@pytest.fixture
+def rq_queue(settings):
+    """TASK_QUEUE=rq, on a Redis of the test's own: yields that Redis."""
+    try:
+        with private_redis() as server:
+            settings.TASK_QUEUE = "rq"
+            settings.TASKS = {
+                "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+            }
+            settings.RQ_QUEUES = {"default": {"URL": server.url, "DEFAULT_TIMEOUT": 300}}
+            yield server
+    except RedisUnavailable as missing:
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(params=["database", "rq"])
+def task_queue(request):
+    """Each queue TASK_QUEUE may name: the database (the tests' default), and RQ."""
+    if request.param == "rq":
+        request.getfixturevalue("rq_queue")
+
+
+def test_the_tasks_ready_on_the_task_queue_are_counted(task_queue, scrape):
+    assert value(scrape(), "roadmap_task_queue_ready") == 0
+
+    for delivery_id in (101, 102, 103):
+        deliver_webhook.enqueue(delivery_id)
+    # Due later: waiting to be due (RQ's scheduled registry), not ready.
+    deliver_webhook.using(run_after=timezone.now() + datetime.timedelta(hours=1)).enqueue(104)
+
+    assert value(scrape(), "roadmap_task_queue_ready") == 3
+
+
+def test_a_scrape_without_the_task_queues_redis_tells_the_rest(rq_queue, scrape):
+    rq_queue.stop()
+
+    scraped = scrape()
+
+    assert ("roadmap_task_queue_ready", frozenset()) not in scraped
+    assert value(scraped, "roadmap_ready") == 1
+    assert ("roadmap_commitments_stale", frozenset()) in scraped
 
 
 # The alert rules and the dashboard name metrics that exist
@@ -384,3 +495,38 @@ def test_the_counts_of_two_gunicorn_workers_add_up_whichever_answers(gunicorn, t
     served = [count for count in by_worker.values() if count]
     assert len(served) == 2, by_worker
     assert sum(served) == clients * each
+
+
+@pytest.mark.usefixtures("_erasable_events")
+@pytest.mark.parametrize("queue", ["database", "rq"])
+def test_a_webhook_delivery_counted_by_the_task_worker_is_in_the_servers_metrics(
+    request, gunicorn, queue
+):
+    """The task worker shares the server's PROMETHEUS_MULTIPROC_DIR: its counts are added to
+    those of the server's workers, whichever answers the scrape."""
+    port, folder = gunicorn
+    worker_settings = {"PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    if queue == "rq":
+        redis_server = request.getfixturevalue("rq_queue")
+        worker_settings |= {"TASK_QUEUE": "rq", "TASK_REDIS_URL": redis_server.url}
+    receiver = Receiver().start()
+    request.addfinalizer(receiver.stop)
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url, owner=UserFactory())
+    receiver.secret = endpoint.secret
+
+    with task_worker(**worker_settings) as worker:
+        with transaction.atomic():
+            record_event("update.approved", subject_url="/api/v1/updates/1/", data={})
+        wait_for(lambda: WebhookDelivery.objects.filter(status="succeeded").exists())
+        # Stopped as a service manager stops it, its connections closed: its counts stay.
+        worker.terminate()
+        assert worker.wait(30) == 0
+    scrapes = [
+        get(port, "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}) for _ in range(4)
+    ]
+
+    assert [request["verified"] for request in receiver.requests] == [True]
+    assert [
+        value(samples(body), "roadmap_webhook_deliveries_total", outcome="succeeded")
+        for _, body in scrapes
+    ] == [1] * 4

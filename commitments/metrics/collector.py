@@ -1,30 +1,35 @@
-"""What the database knows, read when Prometheus scrapes: readiness, the review queue, stale
-commitments, approvals, the task queue, webhook endpoints that fail, and each replica's lag.
+"""What the database knows, read when Prometheus scrapes: readiness, the review queues of the
+reviewed records, stale commitments, approvals, the task queue, webhook endpoints that fail, and
+each replica's lag.
 
 Read at scrape time rather than counted as things happen, so that the figures are the same
-whichever worker answers and survive restarts. Seven queries on the primary, and one per replica
-(tests/test_metrics.py pins the count); one more after the review queue changed. While the database does not answer, only roadmap_ready
-(0) and the replicas are told: the scrape itself still succeeds.
+whichever worker answers and survive restarts. Seven queries on the primary (six and a LLEN on
+Redis with TASK_QUEUE=rq), and one per replica (tests/test_metrics.py pins the count); one more
+for each kind of reviewed record whose queue changed. While the database does not answer, only
+roadmap_ready (0) and the replicas are told: the scrape itself still succeeds.
 """
 
 import contextlib
 import datetime
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connection, connections
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
+from redis import RedisError
 
-from commitments import db_router, dependencies
+from commitments import db_router, dependencies, tasks
 from commitments.models import (
+    BriefingMessage,
     Commitment,
+    IndicatorValue,
     Review,
     StatusUpdate,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from commitments.selectors import cached, review_queue_version
+from commitments.selectors import cached
 
 # How far back roadmap_status_updates_approved_last_24h and
 # roadmap_webhook_attempts_failed_last_hour look.
@@ -32,19 +37,52 @@ APPROVALS_WINDOW = datetime.timedelta(hours=24)
 WEBHOOK_FAILURES_WINDOW = datetime.timedelta(hours=1)
 
 
-def _review_queue():
-    """The number of pending status updates and when the oldest was submitted. Counting them
-    reads every update (an anti-join with the decisions: 1.5 s at a million updates), so the
-    figures are kept in the shared cache under the review queue's version, which moves exactly
-    when an update is submitted or decided (selectors.review_queue_version, one query of
-    primary keys): counted once a change, not once a scrape."""
-    version, _ = review_queue_version()
+# The reviewed records (models.records.ReviewedRecord), by the `record` label of the review
+# queue's gauges.
+REVIEWED_RECORDS = {
+    "status_update": StatusUpdate,
+    "indicator_value": IndicatorValue,
+    "key_message": BriefingMessage,
+}
 
-    def count():
-        queue = StatusUpdate.objects.pending().aggregate(size=Count("id"), oldest=Min("created_at"))
-        return queue["size"], queue["oldest"]
 
-    return cached("metrics-review-queue", version, count)
+def _review_queues():
+    """{record: (how many are pending, when the oldest was submitted)} for each kind of reviewed
+    record. Counting them reads every record (an anti-join with the decisions: 1.5 s at a
+    million status updates), so each kind's figures are kept in the shared cache under its
+    version, which moves exactly when a record of that kind is submitted or decided: counted
+    once a change of that kind, not once a scrape."""
+    versions = _review_queue_versions()
+    queues = {}
+    for record, model in REVIEWED_RECORDS.items():
+
+        def count(model=model):
+            queue = model.objects.pending().aggregate(size=Count("id"), oldest=Min("created_at"))
+            return queue["size"], queue["oldest"]
+
+        queues[record] = cached(f"metrics-review-queue-{record}", versions[record], count)
+    return queues
+
+
+def _review_queue_versions():
+    """{record: the newest id of its records and of their decisions}: the tables are
+    append-only, so the pair changes exactly when a record is submitted or decided. One query,
+    six reads of primary-key indexes. (selectors.review_queue_version, the response cache's,
+    leaves key messages out: the API does not show them.)"""
+    tables = {
+        record: [model._meta.db_table, model._meta.get_field("review").related_model._meta.db_table]
+        for record, model in REVIEWED_RECORDS.items()
+    }
+    quote = connection.ops.quote_name
+    newest = ", ".join(
+        f"(SELECT id FROM {quote(table)} ORDER BY id DESC LIMIT 1)"
+        for pair in tables.values()
+        for table in pair
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {newest}")
+        ids = iter(cursor.fetchone())
+    return {record: f"{next(ids) or 0}.{next(ids) or 0}" for record in tables}
 
 
 def _gauge(name, documentation, value):
@@ -70,19 +108,20 @@ class DomainCollector:
 
     def _domain(self):
         now = timezone.now()
-        size, oldest = _review_queue()
-        yield _gauge(
-            "roadmap_review_queue_size",
-            "Status updates waiting for a reviewer's decision.",
-            size,
-        )
-        yield _gauge(
-            "roadmap_review_queue_oldest_age_seconds",
-            "How long the oldest status update waiting for review has waited (0: none waits).",
-            (now - oldest).total_seconds() if oldest else 0,
-        )
+        yield from self._review_queue(now)
         for name, documentation, queryset in self._counted(now):
             yield _gauge(name, documentation, queryset.count())
+        try:
+            ready_tasks = tasks.ready_count()
+        except RedisError:
+            pass  # TASK_QUEUE=rq and Redis does not answer: the gauge is absent meanwhile
+        else:
+            yield _gauge(
+                "roadmap_task_queue_ready",
+                "Background tasks (webhook deliveries) due and waiting for a task worker, on "
+                "the queue TASK_QUEUE names: rows in the database, or RQ's queue in Redis.",
+                ready_tasks,
+            )
         endpoints = WebhookEndpoint.objects.aggregate(
             failing=Count("id", filter=Q(active=True, consecutive_failures__gt=0)),
             disabled=Count("id", filter=Q(active=False)),
@@ -98,6 +137,25 @@ class DomainCollector:
             "deliveries in a row.",
             endpoints["disabled"],
         )
+
+    def _review_queue(self, now):
+        size = GaugeMetricFamily(
+            "roadmap_review_queue_size",
+            "Records waiting for a reviewer's decision, by kind: status_update, "
+            "indicator_value, key_message.",
+            labels=["record"],
+        )
+        oldest_age = GaugeMetricFamily(
+            "roadmap_review_queue_oldest_age_seconds",
+            "How long the oldest record of each kind waiting for review has waited (0: none "
+            "waits).",
+            labels=["record"],
+        )
+        for record, (pending, oldest) in _review_queues().items():
+            size.add_metric([record], pending)
+            oldest_age.add_metric([record], (now - oldest).total_seconds() if oldest else 0)
+        yield size
+        yield oldest_age
 
     def _counted(self, now):
         """(name, documentation, the queryset it counts) of the gauges that count rows."""
@@ -115,16 +173,6 @@ class DomainCollector:
                 decision=Review.Decision.APPROVE, decided_at__gte=now - APPROVALS_WINDOW
             ),
         )
-        if settings.TASK_QUEUE == "database":
-            # Only installed with TASK_QUEUE=database.
-            from django_tasks import TaskResultStatus
-            from django_tasks_db.models import DBTaskResult
-
-            yield (
-                "roadmap_task_queue_ready",
-                "Background tasks (webhook deliveries) waiting for the task worker.",
-                DBTaskResult.objects.filter(status=TaskResultStatus.READY),
-            )
         yield (
             "roadmap_webhook_attempts_failed_last_hour",
             "Webhook delivery attempts due in the last hour that failed (each is retried "
