@@ -4,9 +4,10 @@ permissions (commitments.api.response_cache).
 
 Per token (by a hash of it), Redis keeps who its user is, their visibility class and the token's
 expiry, each entry stamped with the readers' version it was read under. Any change that can
-move who may use a token or what they see (a token deleted: revoked in the admin, by
-revoke_tokens, by logging out, expired; a user saved or deleted, their groups or own permissions
-changed, a group's permissions changed, a group or permission deleted) gives the readers a new
+move who may use a token or what they see (a token deleted: revoked in the admin or by
+revoke_tokens, expired, or by any other delete through the ORM; a user saved (not a sign-in's
+last_login) or deleted, their groups or own permissions changed, a group's permissions changed,
+a group or permission deleted) gives the readers a new
 version (forget_every_reader), which no entry is stamped with: every token reader is checked in
 the database once more on their next request, as before, and remembered again. One version for
 everyone rather than each token's entry found and deleted: a group's permissions reach every
