@@ -42,6 +42,10 @@ class CountingCache:
 class LocMemCache(CountingCache, locmem.LocMemCache):
     """In-process memory (no CACHE_URL, and Redis's stand-in while it does not answer)."""
 
+    def is_shared(self):
+        """Whether what is set here is seen by every process: never, in this process's memory."""
+        return False
+
 
 class RedisCacheClient(redis.RedisCacheClient):
     def __init__(self, *args, **kwargs):
@@ -164,6 +168,11 @@ class FailOpenRedisCache(RedisCache):
                     dependencies.cache_available()
                 return result
         return getattr(self._fallback, method)(*args, **kwargs)
+
+    def is_shared(self):
+        """Whether this process's calls go to Redis now, which every process shares, rather than
+        to its stand-in in this process's memory (for RETRY_SECONDS after a failure)."""
+        return _down_until.get(self._server, 0) <= time.monotonic()
 
     def ping(self):
         """Whether Redis answers now (for /readyz), whatever this process last found."""

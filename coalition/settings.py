@@ -256,6 +256,11 @@ SUMMARY_CACHE_SECONDS = env.int("SUMMARY_CACHE_SECONDS", default=3600)
 RESPONSE_CACHE = env.bool("RESPONSE_CACHE", default=True)
 RESPONSE_CACHE_SECONDS = env.int("RESPONSE_CACHE_SECONDS", default=600)
 RESPONSE_CACHE_MAX_BYTES = env.int("RESPONSE_CACHE_MAX_BYTES", default=1024 * 1024)
+# A token reader's user and visibility class are remembered in Redis (commitments/api/readers.py)
+# so that their cache hit needs no query of the token: forgotten at once on any change of tokens,
+# users, groups or permissions made through Django, and at most this many seconds after one that
+# no signal sees (an update() or a database shell). 0 checks every token in the database.
+TOKEN_READER_CACHE_SECONDS = env.int("TOKEN_READER_CACHE_SECONDS", default=300)
 
 # The briefing pack's PDF and .docx (commitments/briefing.py), which take seconds to render:
 # requests per client and period (anonymous clients by address, signed-in users by user), far

@@ -25,3 +25,7 @@ class CommitmentsConfig(AppConfig):
 
         # The API's representations, which services write into events (services.events).
         import commitments.api.event_data  # noqa: F401
+        from commitments.api import readers
+
+        # Token readers remembered for the response cache are forgotten when rights change.
+        readers.connect_signals()

@@ -56,6 +56,13 @@ def visibility_class(user):
     return "+".join(rights) or "public"
 
 
+def holds(visibility, right):
+    """Whether readers of the visibility class `visibility` hold `right`, a name of
+    VISIBILITY_RIGHTS: what a class says without its user at hand (a token reader that the
+    response cache remembers, commitments.api.readers)."""
+    return right in visibility.split("+")
+
+
 class MayReview(BasePermission):
     """Reviewers and Editors, on a view of reviewed records, which its refusal names."""
 

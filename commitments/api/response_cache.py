@@ -22,8 +22,9 @@ What is one reader's alone (owner=me, reviewable: is_personal) is never kept, no
 HTML page, which names its user: only JSON, CSV and XLSX are.
 
 It is a middleware (ResponseCacheMiddleware), so that a hit costs what a dashboard's poll
-should: the reader's authentication as the API does it (none for an anonymous reader; a token's
-one query or a session's two, and the user's permissions, one more), the data version (one
+should: the reader's authentication as the API does it (none for an anonymous reader; for a
+token, one cache round trip while Redis remembers its reader, commitments.api.readers, else the
+token's one query; a session's two; and the user's permissions, one more), the data version (one
 primary-key query) and one cache round trip, which reads the entry and counts the request in the
 reader's rate (anonymous or user) together; none of the view's work nor its content negotiation.
 Bodies of JSON and CSV are kept gzipped, compressed once when stored: a client that accepts gzip
@@ -39,6 +40,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponse
@@ -48,7 +50,8 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from commitments import compression, metrics
-from commitments.api.permissions import may_read, may_see_unapproved, visibility_class
+from commitments.api import readers
+from commitments.api.permissions import holds, may_read, visibility_class
 from commitments.selectors import data_version, review_queue_version
 
 # Entries are pickled CachedResponse objects: a new shape of it, or new headers for what it
@@ -115,8 +118,13 @@ def version_seen_by(user, version):
     """`version` (selectors.data_version's fingerprint and time) as `user` sees the data: for
     those who may see pending and returned records, which move no data version, with the review
     queue's version and time too (one query more)."""
+    return version_seen_by_class(visibility_class(user), version)
+
+
+def version_seen_by_class(visibility, version):
+    """version_seen_by, for readers of the visibility class `visibility`."""
     data, changed_at = version
-    if may_see_unapproved(user):
+    if holds(visibility, "unapproved"):
         queue, queue_changed_at = review_queue_version()
         data = f"{data}+{queue}"
         changed_at = max(filter(None, [changed_at, queue_changed_at]), default=None)
@@ -130,7 +138,7 @@ def key_for(request, data_fingerprint):
     header, which decides the representation (`; indent=` included)."""
     variant = "|".join(
         [
-            visibility_class(request.user),
+            getattr(request, CLASS_ATTRIBUTE),
             data_fingerprint,
             # (issue 29: the language chosen, once responses come in several)
             str(timezone.localdate()),
@@ -157,6 +165,8 @@ class ResponseCacheMiddleware:
             entry = self._look_up(key, request)
             if entry is not None:
                 return entry.response(request)
+        if isinstance(request.user, readers.RememberedReader):
+            self._authenticate_for_the_view(request)
         response = self.get_response(request)
         if key is not None and getattr(response, "keep_in_response_cache", False):
             self._store(key, request, response)
@@ -175,27 +185,52 @@ class ResponseCacheMiddleware:
         )
 
     def _authenticate(self, request):
-        """Sets request.user as the API's views will (DRF's authentication classes: a token, then
-        a session), so that the reader's class is known before the view runs. False when the
-        credentials are refused (an unknown or revoked token, an inactive user's), or the
-        database that checks them is out: the view answers that itself. (An inactive user's
-        session is no user's: anonymous, as to the view.) A session read this way is marked as
-        read, as the view's authentication does: the session middleware then says "Vary: Cookie"
-        of a hit as of a computed response."""
+        """Sets request.user and the reader's visibility class (CLASS_ATTRIBUTE) before the view
+        runs. A token that Redis remembers (readers.recognise) is its RememberedReader, which
+        the database is not asked about; any other reader is authenticated as the API's views
+        will (DRF's authentication classes: a token, then a session), and a token's reader is
+        then remembered. False when the credentials are refused (an unknown or revoked token, an
+        inactive user's), or the database that checks them is out: the view answers that
+        itself. (An inactive user's session is no user's: anonymous, as to the view.) A session
+        read this way is marked as read, as the view's authentication does: the session
+        middleware then says "Vary: Cookie" of a hit as of a computed response."""
+        if (reader := readers.recognise(request)) is not None:
+            request.user = reader
+            setattr(request, CLASS_ATTRIBUTE, reader.visibility_class)
+            return True
+        try:
+            visibility = self._authenticate_in_the_database(request)
+        except (APIException, DatabaseError):
+            return False
+        setattr(request, CLASS_ATTRIBUTE, visibility)
+        readers.remember(request, visibility)
+        return True
+
+    def _authenticate_in_the_database(self, request):
+        """The visibility class of the reader DRF's authentication classes find (request.user)."""
         authenticators = [
             authentication() for authentication in api_settings.DEFAULT_AUTHENTICATION_CLASSES
         ]
+        Request(request, authenticators=authenticators).user  # noqa: B018 (sets request.user)
+        return visibility_class(request.user)
+
+    def _authenticate_for_the_view(self, request):
+        """A remembered token reader's request that missed goes on to the view, which is given
+        the real user, authenticated in the database as on any miss (so a miss costs what it
+        did), and remembered afresh: a change no signal saw is corrected by it. The key keeps
+        the class it was looked up by, so a view that finds another class keeps no body
+        (may_keep). A token refused now is refused by the view too."""
         try:
-            Request(request, authenticators=authenticators).user  # noqa: B018 (sets request.user)
+            visibility = self._authenticate_in_the_database(request)
         except (APIException, DatabaseError):
-            return False
-        return True
+            request.user = AnonymousUser()  # the view authenticates again, and refuses the token
+        else:
+            readers.remember(request, visibility)
 
     def _key(self, request):
         try:
             version = data_version()
-            seen = version_seen_by(request.user, version)
-            setattr(request, CLASS_ATTRIBUTE, visibility_class(request.user))
+            seen = version_seen_by_class(getattr(request, CLASS_ATTRIBUTE), version)
         except DatabaseError:
             return None  # the view answers the outage as usual (a 503)
         setattr(request, VERSION_ATTRIBUTE, version)
