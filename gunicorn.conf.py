@@ -52,6 +52,10 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 workers = _count("WEB_CONCURRENCY", 2, least=1)
 # (gunicorn runs sync workers with more than one thread as gthread.)
 threads = _count("GUNICORN_THREADS", 4 if worker_class == "gthread" else 1, least=1)
+# gthread as gunicorn's, except that a worker whose threads are all busy leaves new connections
+# to another worker (coalition/gunicorn_workers.py): otherwise the first to wake takes them all.
+if worker_class == "gthread" or (worker_class == "sync" and threads > 1):
+    worker_class = "coalition.gunicorn_workers.BalancedThreadWorker"
 
 # A worker whose main loop stops answering the master this long is killed and replaced. (With
 # threads, a slow request does not stop that loop; the database's own timeouts bound it.)

@@ -35,7 +35,6 @@ the middleware looks up and stores. Credentials the API refuses (an unknown or r
 inactive user's) never reach the cache: the view answers them, as it answers an anonymous reader
 while reads need signing in (ROADMAP_PUBLIC_READ=false)."""
 
-import gzip
 import hashlib
 from dataclasses import dataclass
 
@@ -90,7 +89,7 @@ class CachedResponse:
         if compression.accepts_gzip(request):
             response = HttpResponse(headers=dict(self.headers))
             return compression.compressed_once(response, self.content)
-        return HttpResponse(gzip.decompress(self.content), headers=dict(self.headers))
+        return HttpResponse(compression.decompress(self.content), headers=dict(self.headers))
 
 
 def is_personal(query):
