@@ -422,10 +422,11 @@ def test_a_body_over_the_bound_that_gzips_under_it_is_kept(
     assert hit.content == computed.content
 
 
-def test_a_workbook_is_bounded_by_its_own_size(roadmap, api, settings):
-    # An XLSX is a zip already: it is kept as it is, and measured as it is.
+def test_a_workbook_over_the_bound_is_not_kept(roadmap, api, settings):
+    # An XLSX is a zip already: it is kept as it is, and measured as it is. (Half its size:
+    # a workbook's length varies by a few bytes between renders, with its timestamps.)
     computed = uncached("/api/v1/commitments/?format=xlsx", settings)
-    settings.RESPONSE_CACHE_MAX_BYTES = len(computed.content) - 1
+    settings.RESPONSE_CACHE_MAX_BYTES = len(computed.content) // 2
     api.get("/api/v1/commitments/", {"format": "xlsx"})
     with CaptureQueriesContext(connection) as queries:
         api.get("/api/v1/commitments/", {"format": "xlsx"})
