@@ -297,12 +297,12 @@ def roadmap_assessed(roadmap, record):
     [("roadmap_assessed", {}), ("briefing_history", MAY)],
     ids=["roadmap", "history"],
 )
-def test_the_pack_takes_nine_queries_whatever_the_data(
+def test_the_pack_takes_eight_queries_whatever_the_data(
     client, request, data, query, django_assert_num_queries
 ):
     """PACK_QUERIES: the pillars, the commitments as of the date with their assessments,
-    changes_between's four (the states at both dates, the changed commitments, their updates,
-    the counts), the headline figures (the indicators with their latest value of the date
+    changes_between's three (the states at both dates, the changed commitments, their
+    updates), the headline figures (the indicators with their latest value of the date
     subqueried), the key messages and the contributions."""
     request.getfixturevalue(data)
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from rest_framework import serializers
 
-from commitments.api.contributions import ContributionTotalsSerializer
+from commitments.api.contributions import ContributionTotalsSerializer, MatrixCellSerializer
 from commitments.models import Commitment, Partner
 from commitments.selectors import contribution_matrix
 from tests.factories import PartnerFactory
@@ -258,7 +258,7 @@ def test_the_matrix_csv_has_a_line_per_partner_commitment_kind_and_currency_or_u
 
 
 @pytest.mark.parametrize("size", [1, 6])
-def test_the_matrix_takes_2_queries_whatever_the_data(
+def test_the_matrix_takes_4_queries_whatever_the_data(
     api, roadmap, contribute, size, django_assert_num_queries
 ):
     partners = [PartnerFactory() for _ in range(size)]
@@ -266,15 +266,16 @@ def test_the_matrix_takes_2_queries_whatever_the_data(
         for each in partners:
             contribute(each, commitment(code))
             contribute(each, commitment(code), kind="personnel", count=size, unit="officers")
-    # Expect 2 queries: the data fingerprint (ETag), and the standing contributions grouped by
-    # partner, commitment, kind, currency and unit.
-    with django_assert_num_queries(2):
+    # Expect 4 queries: the data fingerprint (ETag), the standing contributions grouped by
+    # partner, commitment, kind, currency and unit, the names of those partners and of those
+    # commitments.
+    with django_assert_num_queries(4):
         response = api.get(MATRIX)
     assert response.json()["overall"]["contributions"] == 2 * size * max(1, size - 2)
 
 
-def test_the_selector_reads_one_query(roadmap, funded, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_the_selector_reads_3_queries(roadmap, funded, django_assert_num_queries):
+    with django_assert_num_queries(3):
         matrix = contribution_matrix()
     assert [row["slug"] for row in matrix.pillars] == ["military", "humanitarian"]
 
@@ -333,3 +334,14 @@ def test_the_totals_are_written_as_their_declared_fields_would_write_them(funded
         assert written.to_representation(totals) == generic
     assert any(totals.funds for totals in groups)
     assert any(totals.counts for totals in groups)
+
+
+def test_the_cells_are_written_as_their_declared_fields_would_write_them(funded):
+    cells = contribution_matrix().cells
+    written = MatrixCellSerializer()
+
+    assert cells
+    for cell in cells:
+        assert written.to_representation(cell) == serializers.Serializer.to_representation(
+            written, cell
+        )

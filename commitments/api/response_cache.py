@@ -257,20 +257,22 @@ class ResponseCacheMiddleware:
         return entry if all(state.count <= state.limit for state in states) else None
 
     def _store(self, key, request, response):
-        """Keeps a rendered 200, unless it is larger than RESPONSE_CACHE_MAX_BYTES (a CSV of
-        everything would crowd out many pages for one rare download) or streamed. JSON and CSV
+        """Keeps a rendered 200, unless it is streamed or what the cache would hold of it is
+        larger than RESPONSE_CACHE_MAX_BYTES. The bound is on the entry as kept (gzipped, for
+        JSON and CSV), since what it guards is the cache's memory: one rare huge download (a CSV
+        of everything) must not crowd out many pages, while a large body that compresses well
+        (a week's changes, the contribution matrix) costs no more than a few pages. JSON and CSV
         are kept gzipped; this response is sent with those bytes when its client accepts gzip,
         so a body is compressed once."""
         if response.status_code != 200 or response.streaming:
             return
-        if len(response.content) > settings.RESPONSE_CACHE_MAX_BYTES:
-            return
-        headers = tuple(response.headers.items())
         compressed = compression.compressible(request, response) and compression.compress(
             response.content
         )
-        entry = CachedResponse(compressed or response.content, headers, bool(compressed))
-        cache.set(key, entry, timeout=settings.RESPONSE_CACHE_SECONDS)
-        metrics.RESPONSE_CACHE_STORES.inc()
+        kept = compressed or response.content
+        if len(kept) <= settings.RESPONSE_CACHE_MAX_BYTES:
+            entry = CachedResponse(kept, tuple(response.headers.items()), bool(compressed))
+            cache.set(key, entry, timeout=settings.RESPONSE_CACHE_SECONDS)
+            metrics.RESPONSE_CACHE_STORES.inc()
         if compressed and compression.accepts_gzip(request):
             compression.compressed_once(response, compressed)

@@ -27,7 +27,6 @@ from commitments.selectors.cache import review_queue_version as review_queue_ver
 from commitments.selectors.commitments import attach_related as attach_related
 from commitments.selectors.contributions import FUNNEL_STAGES as FUNNEL_STAGES
 from commitments.selectors.contributions import KIND_ORDER as KIND_ORDER
-from commitments.selectors.contributions import MATRIX_COLUMNS as MATRIX_COLUMNS
 from commitments.selectors.contributions import ContributionMatrix as ContributionMatrix
 from commitments.selectors.contributions import ContributionTotals as ContributionTotals
 from commitments.selectors.contributions import contribution_matrix as contribution_matrix

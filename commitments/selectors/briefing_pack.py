@@ -100,8 +100,9 @@ def briefing(as_of, since, *, known_on=None) -> Briefing:
     standing updates dated in between, corrections marked), the stale and the never assessed
     commitments, the standing contributions dated by `as_of` (contribution_matrix), and the
     headline figures of the indicators (headline_figures). Only approved updates, values and
-    messages count, as known on `known_on`. Nine queries, whatever the amount of data (seven
-    when nothing changed): the pillars, the commitments on `as_of`, changes_between's four,
+    messages count, as known on `known_on`. Eight queries, whatever the amount of data (six
+    when nothing changed, ten when there are contributions: their partners' and commitments'
+    names): the pillars, the commitments on `as_of`, changes_between's three,
     headline_figures' one, the messages and the contributions."""
     in_effect = StatusUpdate.objects.in_effect_on(as_of, known_on).filter(commitment=OuterRef("pk"))
     commitments = Commitment.objects.as_of(as_of, known_on).annotate(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
-from commitments.models import FUNDS_KINDS, Contribution, ContributionKind
+from commitments.models import FUNDS_KINDS, Commitment, Contribution, ContributionKind, Partner
 
 # The funnel's stages, in the order money moves, by the kind that records each.
 FUNNEL_STAGES = {kind.value: kind.value.removeprefix("funds_") for kind in FUNDS_KINDS}
@@ -61,7 +61,10 @@ class ContributionTotals:
             self._count(kind, unit, count)
 
     def _funnel(self, currency):
-        return self.money.setdefault(currency, dict.fromkeys(FUNNEL_STAGES.values(), Decimal(0)))
+        # Not setdefault: the matrix asks a hundred thousand times, mostly for a funnel begun.
+        if (stages := self.money.get(currency)) is None:
+            stages = self.money[currency] = dict.fromkeys(FUNNEL_STAGES.values(), Decimal(0))
+        return stages
 
     def _count(self, kind, unit, count):
         self.counted[kind, unit] = self.counted.get((kind, unit), 0) + count
@@ -99,45 +102,47 @@ class ContributionMatrix:
     overall: ContributionTotals
 
 
-MATRIX_COLUMNS = {
-    "partner": "partner__slug",
-    "partner_name": "partner__name",
-    "partner_kind": "partner__kind",
-    "commitment": "commitment__code",
-    "commitment_title": "commitment__title",
-    "pillar": "commitment__pillar__slug",
-    "pillar_name": "commitment__pillar__name",
+# The names of a row of the matrix, read off its partner and its commitment.
+PARTNER_COLUMNS = {"partner": "slug", "partner_name": "name", "partner_kind": "kind"}
+COMMITMENT_COLUMNS = {
+    "commitment": "code",
+    "commitment_title": "title",
+    "pillar": "pillar__slug",
+    "pillar_name": "pillar__name",
 }
+# Where a commitment stands in the Roadmap's order (by pillar, then as its source lists it).
+ROADMAP_PLACE = ["pillar__display_order", "source_document_id", "paragraph"]
 
 
 def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMatrix:
     """The matrix of `contributions` (a queryset, filtered or not; all by default), of the
     standing ones only: a correction replaces what it corrects (once recorded, by the end of
-    `known_on` when given). One query, whatever the amount
-    of data: the contributions grouped by partner, commitment, kind, currency and unit (the
-    database adds up); each cell's funnel is reached from its grouped rows, and the partners',
-    commitments' and pillars' totals are added up from the cells, exactly, in decimals."""
+    `known_on` when given). Three queries, whatever the amount of data: the contributions
+    grouped by partner, commitment, kind, currency and unit (the database adds up), then the
+    names of those partners and of those commitments. (Grouped by their names in one query,
+    the rows were sorted on disk at scale: ids are a small hash.) Each cell's funnel is reached
+    from its grouped rows, and the partners', commitments' and pillars' totals are added up
+    from the cells, exactly, in decimals."""
     if contributions is None:
         contributions = Contribution.objects.all()
-    order = [
-        "commitment__pillar__display_order",
-        "commitment__source_document_id",
-        "commitment__paragraph",
-    ]
     rows = list(
         contributions.counting(known_on)
         .order_by()
-        .values(*MATRIX_COLUMNS.values(), *order, "kind", "currency", "unit")
+        .values("partner_id", "commitment_id", "kind", "currency", "unit")
         .annotate(total_amount=Sum("amount"), total_count=Sum("count"), contributions=Count("pk"))
     )
+    partners_named = _named(Partner, PARTNER_COLUMNS, [], {row["partner_id"] for row in rows})
+    commitments_named = _named(
+        Commitment, COMMITMENT_COLUMNS, ROADMAP_PLACE, {row["commitment_id"] for row in rows}
+    )
     for row in rows:
-        for name, column in MATRIX_COLUMNS.items():
-            row[name] = row.pop(column)
+        row.update(partners_named[row.pop("partner_id")])
+        row.update(commitments_named[row.pop("commitment_id")])
     # A cell's rows first: its funnel is reached stage by stage (ContributionTotals.of_rows),
     # then every other total adds up cells.
     rows_of = {}
     for row in rows:
-        place = tuple(row[column] for column in order)
+        place = tuple(row[column] for column in ROADMAP_PLACE)
         rows_of.setdefault((row["partner_name"], *place[1:], row["commitment"]), []).append(row)
     partners, commitments, pillars, cells = {}, {}, {}, {}
     overall = ContributionTotals()
@@ -171,7 +176,7 @@ def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMat
         ).add(totals)
         group(
             pillars,
-            (row[order[0]], row["pillar_name"], row["pillar"]),
+            (row[ROADMAP_PLACE[0]], row["pillar_name"], row["pillar"]),
             slug=row["pillar"],
             name=row["pillar_name"],
         ).add(totals)
@@ -179,7 +184,7 @@ def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMat
     rows.sort(
         key=lambda row: (
             row["partner_name"],
-            *(row[column] for column in order[1:]),
+            *(row[column] for column in ROADMAP_PLACE[1:]),
             row["commitment"],
             KIND_ORDER[row["kind"]],
             row["currency"],
@@ -194,3 +199,16 @@ def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMat
         cells=[cells[key] for key in sorted(cells)],
         overall=overall,
     )
+
+
+def _named(model, columns, kept, ids):
+    """{id: {name: value}} of the `model` rows of `ids`: `columns` by the names given them,
+    `kept` by their own."""
+    found = model.objects.filter(pk__in=ids).values("pk", *columns.values(), *kept)
+    return {
+        row["pk"]: {
+            **{name: row[column] for name, column in columns.items()},
+            **{k: row[k] for k in kept},
+        }
+        for row in found
+    }

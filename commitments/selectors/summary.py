@@ -43,6 +43,15 @@ class StatusCounts:
         mean = Decimal(self.progress_sum) / Decimal(self.progress_reported)
         return float(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
+    def count(self, state):
+        """Adds one commitment as it stood (a CommitmentState)."""
+        self.total += 1
+        self.by_status[state.status] += 1
+        self.stale += int(state.stale)
+        if state.progress is not None:
+            self.progress_sum += state.progress
+            self.progress_reported += 1
+
     def add(self, row):
         self.total += row["total"]
         self.by_status[row["status"]] += row["total"]
@@ -262,9 +271,9 @@ def changes_between(commitments, start, end, *, known_on=None, update_columns=()
     how it moved (models.change_between), with its approved updates dated after `start` and
     up to `end` (`update_columns` of them, newest first), which made the difference (with
     `standing`, only those no approved correction had replaced by then: what stands, as the
-    states are read); and the counts at both dates. Four queries, whatever the number of
-    commitments and of changes: the states at both dates, the changed commitments, their
-    updates, and the counts."""
+    states are read); and the counts at both dates. Three queries, whatever the number of
+    commitments and of changes: the states at both dates (the counts are added up from them),
+    the changed commitments, their updates."""
     states = states_on(commitments, [start, end], known_on=known_on)
     moved = {}
     for (day, commitment_id), after in states.items():
@@ -298,9 +307,11 @@ def changes_between(commitments, start, end, *, known_on=None, update_columns=()
         )
         for update in updates:
             changes[update["commitment_id"]].updates.append(update)
+    # Counted from the states read above, as status_counts_on would count them: a second
+    # read of the update in effect of every commitment on both days cost as much again.
     counts = {start: StatusCounts(), end: StatusCounts()}
-    for row in status_counts_on(commitments, sorted(counts), known_on=known_on):
-        counts[row["day"]].add(row)
+    for (day, _), state in states.items():
+        counts[day].count(state)
     return Changes(
         start=start,
         end=end,
