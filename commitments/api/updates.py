@@ -32,7 +32,7 @@ from commitments.api.fields import (
 )
 from commitments.api.filters import StatusUpdateFilter
 from commitments.api.idempotency import IdempotentPostMixin
-from commitments.api.pagination import FeedPagination
+from commitments.api.pagination import FeedPagination, PagesCompiledOnce
 from commitments.api.permissions import may_see_unapproved
 from commitments.api.renderers import csv_chunks, xlsx_workbook
 from commitments.api.representation import FastRepresentation
@@ -112,6 +112,11 @@ def rows_of(serializer):
     view's `queryset`. Building its joins and subqueries anew took as long as the database
     took to answer a page of the feed."""
     return StatusUpdate.objects.for_display().values(*serializer.columns())
+
+
+# The feed as it is asked for without parameters, a page after another (readers and the
+# dashboard poll it): approved updates, whoever reads them.
+WHOLE_FEED = PagesCompiledOnce(lambda: rows_of(FeedStatusUpdateSerializer).all().approved())
 
 
 class StatusUpdateWriteSerializer(StrictWriteSerializer):
@@ -261,6 +266,14 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
         if "review_state" in self.request.query_params and may_see_unapproved(self.request.user):
             return updates
         return updates.approved()
+
+    def paginate_queryset(self, queryset):
+        # The whole feed, paged by its cursor alone, is read by SQL compiled once; `listed`
+        # and the filters leave it as it is for everyone.
+        asked = set(self.request.query_params)
+        if asked <= {FeedPagination.cursor_query_param, FeedPagination.page_size_query_param}:
+            queryset = WHOLE_FEED
+        return super().paginate_queryset(queryset)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
