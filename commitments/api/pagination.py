@@ -89,6 +89,18 @@ class FeedPagination(LinkHeader, PageSizeChecked, pagination.CursorPagination):
                 {self.cursor_query_param: ["Not a cursor of this feed: follow `next` links."]}
             ) from error
 
+    # A page's links are asked for twice, for the body and for the Link header: each is made
+    # once (a cursor encoded into the request's URL, a walk back over the page's positions).
+    def get_next_link(self):
+        if "_next_link" not in self.__dict__:
+            self._next_link = super().get_next_link()
+        return self._next_link
+
+    def get_previous_link(self):
+        if "_previous_link" not in self.__dict__:
+            self._previous_link = super().get_previous_link()
+        return self._previous_link
+
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         # DRF's own example of a cursor link ends in a stray quote, which is not a URI.

@@ -267,13 +267,12 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
             return updates
         return updates.approved()
 
-    def paginate_queryset(self, queryset):
-        # The whole feed, paged by its cursor alone, is read by SQL compiled once; `listed`
-        # and the filters leave it as it is for everyone.
+    @property
+    def asks_whole_feed(self):
+        """Whether the request asks for the feed by its cursor alone, as readers and the
+        dashboard poll it: `listed` and the filters leave it the same for everyone."""
         asked = set(self.request.query_params)
-        if asked <= {FeedPagination.cursor_query_param, FeedPagination.page_size_query_param}:
-            queryset = WHOLE_FEED
-        return super().paginate_queryset(queryset)
+        return asked <= {FeedPagination.cursor_query_param, FeedPagination.page_size_query_param}
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -281,6 +280,11 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
         return queryset.order_by(*FeedPagination.ordering) if self.wants_spreadsheet else queryset
 
     def list(self, request, *args, **kwargs):
+        if not self.wants_spreadsheet and self.asks_whole_feed:
+            # Read by SQL compiled once, without building its queryset, which took a tenth of
+            # the request's time.
+            page = self.paginate_queryset(WHOLE_FEED)
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
         if not self.wants_spreadsheet:
             return super().list(request, *args, **kwargs)
         if not self.wants_csv:
