@@ -143,9 +143,11 @@ class PagesCompiledOnce:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compile(alias, shape)
-            if len(self._compiled) >= self.KEPT or any(k[1] != key[1] for k in self._compiled):
-                self._compiled = {}  # another day's, or too many shapes
-            self._compiled[key] = compiled
+            # Replaced, never changed in place: another thread may be reading it.
+            kept = self._compiled
+            if len(kept) >= self.KEPT or any(day != key[1] for _, day, _ in kept):
+                kept = {}  # another day's, or too many shapes
+            self._compiled = {**kept, key: compiled}
         compiler, sql, params, marks, field, names, converters = compiled
         connection = connections[alias]
         if marks:
