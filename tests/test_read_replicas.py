@@ -252,6 +252,18 @@ def test_the_feeds_streamed_csv_is_read_on_the_replica(api, replica, record):
     assert any("commitments_statusupdate" in query["sql"] for query in on_replica)
 
 
+def test_the_whole_feed_compiled_once_is_read_on_the_replica(api, replica, record):
+    # Its SQL is compiled once (pagination.PagesCompiledOnce), for the database the ORM reads.
+    record(CommitmentFactory(), summary="Replicated.")
+    replica.wait_for_replay()
+
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+        results = api.get("/api/v1/updates/").json()["results"]
+
+    assert [update["summary"] for update in results] == ["Replicated."]
+    assert any("commitments_statusupdate" in query["sql"] for query in on_replica)
+
+
 @pytest.mark.fault
 def test_a_frozen_replica_is_set_aside_and_the_primary_answers_within_its_deadline(
     api, replica, settings

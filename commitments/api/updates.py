@@ -32,7 +32,7 @@ from commitments.api.fields import (
 )
 from commitments.api.filters import StatusUpdateFilter
 from commitments.api.idempotency import IdempotentPostMixin
-from commitments.api.pagination import FeedPagination
+from commitments.api.pagination import FeedPagination, PagesCompiledOnce
 from commitments.api.permissions import may_see_unapproved
 from commitments.api.renderers import csv_chunks, xlsx_workbook
 from commitments.api.representation import FastRepresentation
@@ -112,6 +112,11 @@ def rows_of(serializer):
     view's `queryset`. Building its joins and subqueries anew took as long as the database
     took to answer a page of the feed."""
     return StatusUpdate.objects.for_display().values(*serializer.columns())
+
+
+# The feed as it is asked for without parameters, a page after another (readers and the
+# dashboard poll it): approved updates, whoever reads them.
+WHOLE_FEED = PagesCompiledOnce(lambda: rows_of(FeedStatusUpdateSerializer).all().approved())
 
 
 class StatusUpdateWriteSerializer(StrictWriteSerializer):
@@ -262,12 +267,24 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
             return updates
         return updates.approved()
 
+    @property
+    def asks_whole_feed(self):
+        """Whether the request asks for the feed by its cursor alone, as readers and the
+        dashboard poll it: `listed` and the filters leave it the same for everyone."""
+        asked = set(self.request.query_params)
+        return asked <= {FeedPagination.cursor_query_param, FeedPagination.page_size_query_param}
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         # The CSV and the XLSX have no cursor to order them; give them the feed's order.
         return queryset.order_by(*FeedPagination.ordering) if self.wants_spreadsheet else queryset
 
     def list(self, request, *args, **kwargs):
+        if not self.wants_spreadsheet and self.asks_whole_feed:
+            # Read by SQL compiled once, without building its queryset, which took a tenth of
+            # the request's time.
+            page = self.paginate_queryset(WHOLE_FEED)
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
         if not self.wants_spreadsheet:
             return super().list(request, *args, **kwargs)
         if not self.wants_csv:
