@@ -143,11 +143,20 @@ if min(DATABASE_STATEMENT_TIMEOUT, DATABASE_LOCK_TIMEOUT, DATABASE_REPLICA_TIMEO
 DATABASE_CLIENT_DEADLINES = POSTGRESQL and SERVING
 
 
+# PostgreSQL's JIT compiles a query to machine code when the planner's cost estimate is high,
+# which the API's largest reads are (the timeline, as-of summaries, the week's changes): at size M
+# the compiling took longer than it saved, and the timeline's cold read went from 1.23 to 0.82 s
+# with it off (docs/performance.md). None of the API's queries runs long enough to gain from it.
+SESSION_SETTINGS = {"jit": "off"}
+
+
 def _server_options(database, **timeouts):
-    """`database`'s OPTIONS with PostgreSQL timeouts for each of its sessions (in seconds; 0
-    leaves one out), before any `options` that DATABASE_URL gives, which win."""
+    """`database`'s OPTIONS with SESSION_SETTINGS and PostgreSQL timeouts for each of its
+    sessions (in seconds; 0 leaves one out), before any `options` that DATABASE_URL gives,
+    which win."""
     options = database.get("OPTIONS", {})
-    ours = [f"-c {name}={round(seconds * 1000)}" for name, seconds in timeouts.items() if seconds]
+    ours = [f"-c {name}={value}" for name, value in SESSION_SETTINGS.items()]
+    ours += [f"-c {name}={round(seconds * 1000)}" for name, seconds in timeouts.items() if seconds]
     combined = " ".join([*ours, options.get("options", "")]).strip()
     return {**options, "options": combined} if combined else options
 

@@ -38,16 +38,18 @@ BOUND_SECONDS = 2
 
 @postgresql_only
 @pytest.mark.django_db
-def test_every_connection_of_a_serving_process_has_the_statement_and_lock_timeouts(settings):
+def test_every_connection_of_a_serving_process_has_the_timeouts_and_no_jit(settings):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'),"
+            " current_setting('jit')"
         )
-        timeouts = cursor.fetchone()
+        session = cursor.fetchone()
 
-    assert timeouts == (
+    assert session == (
         f"{settings.DATABASE_STATEMENT_TIMEOUT:g}s",
         f"{settings.DATABASE_LOCK_TIMEOUT:g}s",
+        "off",
     )
 
 

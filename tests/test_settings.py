@@ -194,5 +194,5 @@ def test_the_redis_and_replica_timeouts_are_read_from_the_environment():
     assert result.stdout.splitlines() == [
         "coalition.redis_cache.FailOpenRedisCache "
         "{'socket_timeout': 0.25, 'socket_connect_timeout': 0.5}",
-        "2 -c statement_timeout=1500",
+        "2 -c jit=off -c statement_timeout=1500",
     ], result.stderr
