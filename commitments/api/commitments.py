@@ -626,6 +626,7 @@ def _indicators(pk, when=None):
 # As they stand now, compiled once: building and compiling the updates' and the indicators'
 # querysets (subqueries in their columns) took longer than running them.
 DETAIL_NOW = {read: CompiledOnce(read) for read in (_children, _latest_updates, _indicators)}
-# The commitment itself, by its code, as a plain read (no parameter) reads it: building and
-# compiling its joins took half as long again as reading it.
+# The commitment itself, by its code, as a plain read (no parameter) reads it: the ORM built
+# and compiled its four joins for each request, and PostgreSQL planned them (0.3 ms at M, for
+# 0.05 ms of running).
 DETAIL_ROW_NOW = CompiledOnce(_row, mark="-compiled-once-code-")
