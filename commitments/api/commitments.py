@@ -3,6 +3,7 @@ add or change one (If-Match on a change), their change history, and CommitmentVi
 Their status updates are updates.py's; their indicators, indicators.py's."""
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
@@ -488,8 +489,13 @@ class CommitmentViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         # get_object()'s lookup, for a row instead of an instance.
-        queryset = self.filter_queryset(self.get_queryset()).filter(code=kwargs["code"])
-        data, row = self._detail(queryset)
+        queryset = self.get_queryset()
+        filtered = self.filter_queryset(queryset)
+        if filtered is queryset and not queryset.is_as_of:
+            # The plain read, which no parameter changes: the same statement for every code.
+            data, row = self._detail(DETAIL_ROW_NOW(kwargs["code"]))
+        else:
+            data, row = self._detail(filtered.filter(code=kwargs["code"]))
         self.check_object_permissions(request, row)
         self.etag_version = self._etag_version(row["id"], row["version"])
         return Response(data)
@@ -563,16 +569,19 @@ class CommitmentViewSet(
             ).data
         )
 
-    def _detail(self, queryset):
-        """The representation of the one commitment of `queryset` (NotFound if none), and its
-        row."""
+    def _detail(self, found):
+        """The representation of the one commitment `found` (a queryset, or its rows; NotFound
+        if none), and its row."""
         detail = CommitmentDetailSerializer
-        try:
-            row = queryset.rows(*detail.columns()).get()
-        except Commitment.DoesNotExist as error:
-            raise NotFound(no_such_commitment(self.kwargs.get("code"))) from error
+        when = None
+        if isinstance(found, models.QuerySet):
+            when = point_in_time(self.request) if found.is_as_of else None
+            found = found.rows(*detail.columns())
+        found = list(found)
+        if not found:
+            raise NotFound(no_such_commitment(self.kwargs.get("code")))
+        (row,) = found
         attach_related([row])
-        when = point_in_time(self.request) if queryset.is_as_of else None
 
         def read(rows_of):
             return list(rows_of(row["id"], when)) if when else DETAIL_NOW[rows_of](row["id"])
@@ -586,6 +595,10 @@ class CommitmentViewSet(
 
 # What a commitment's detail shows beside the commitment itself, read by its id: as they stand
 # now, or as they stood at a PointInTime `when`.
+
+
+def _row(code):
+    return CommitmentViewSet.queryset.filter(code=code).rows(*CommitmentDetailSerializer.columns())
 
 
 def _children(pk, when=None):
@@ -613,3 +626,7 @@ def _indicators(pk, when=None):
 # As they stand now, compiled once: building and compiling the updates' and the indicators'
 # querysets (subqueries in their columns) took longer than running them.
 DETAIL_NOW = {read: CompiledOnce(read) for read in (_children, _latest_updates, _indicators)}
+# The commitment itself, by its code, as a plain read (no parameter) reads it: the ORM built
+# and compiled its four joins for each request, and PostgreSQL planned them (0.3 ms at M, for
+# 0.05 ms of running).
+DETAIL_ROW_NOW = CompiledOnce(_row, mark="-compiled-once-code-")

@@ -9,6 +9,8 @@ from django.utils import timezone
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
+from commitments.selectors.raw_sql import read_values
+
 
 class PageSizeChecked:
     """A page_size that is not a whole number from 1 up is a 400, like every bad parameter;
@@ -52,7 +54,8 @@ class CountedBy:
     queryset they were read from, which a COUNT need not join. PostgreSQL keeps the joins of a
     count (an inner join could drop rows, a left join could add some), and counting 10,000
     commitments joined with their pillar, document, parent and owner took most of a list's
-    SQL. Paged as the queryset of rows would be."""
+    SQL. Paged as the queryset of rows would be; a page is read by read_values (PostgreSQL plans
+    the unfiltered list's page once per connection)."""
 
     def __init__(self, rows, counted):
         self.rows, self.counted = rows, counted
@@ -65,7 +68,8 @@ class CountedBy:
         return self.counted.count()
 
     def __getitem__(self, index):
-        return self.rows[index]
+        page = self.rows[index]
+        return read_values(page) if isinstance(index, slice) else page
 
 
 class PageNumberPagination(LinkHeader, PageSizeChecked, pagination.PageNumberPagination):
