@@ -8,7 +8,11 @@ from django.db import connection
 from django.urls import reverse
 
 from commitments.models import Commitment, DataVersion, Pillar, Review, StatusUpdate, Theme
-from commitments.selectors import data_version
+from commitments.selectors import (
+    data_and_review_queue_version,
+    data_version,
+    review_queue_version,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +104,16 @@ def test_it_comes_back_when_its_row_is_gone(roadmap, record, moved_on):
     assert data_version() == ("0-0", None)
     with moved_on():
         record(Commitment.objects.get(code="MIL-1"))
+
+
+def test_read_with_the_review_queues_it_is_what_each_reads_alone(roadmap, record, review_required):
+    # A staff reader's hit reads both in one statement: the same versions, whatever the tables
+    # hold, the version's row gone included.
+    assert data_and_review_queue_version() == (data_version(), review_queue_version())
+    record(Commitment.objects.get(code="MIL-1"), status="off_track")  # pending: the queue's
+    assert data_and_review_queue_version() == (data_version(), review_queue_version())
+    DataVersion.objects.all().delete()
+    assert data_and_review_queue_version() == (("0-0", None), review_queue_version())
 
 
 def test_a_staff_login_leaves_it_and_the_public_etags_alone(

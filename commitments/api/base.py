@@ -27,7 +27,6 @@ from commitments.api.parameters import refuse_unknown_parameters
 from commitments.api.permissions import visibility_class
 from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
 from commitments.freshness import revalidate_each_time
-from commitments.selectors import data_version
 
 CSV_PARAMETER = OpenApiParameter(
     "format",
@@ -125,11 +124,10 @@ class ConditionalGetMixin:
     def _fingerprint(self, request):
         # The response cache's middleware read the version already, when it looked this up.
         known = getattr(request._request, response_cache.VERSION_ATTRIBUTE, None)
-        version = data_version(known)
-        self.data_fingerprint = version[0]
         # Staff may list pending and returned updates, which move no data version: their ETags
         # and Last-Modified follow the newest update and decision too.
-        data, changed_at = response_cache.version_seen_by(request.user, version)
+        version, (data, changed_at) = response_cache.version_seen_by(request.user, known)
+        self.data_fingerprint = version[0]
         # Staleness moves on at midnight: what the data says may change then without a write.
         today = timezone.localdate()
         day_began = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))

@@ -51,7 +51,11 @@ from rest_framework.settings import api_settings
 from commitments import compression, metrics
 from commitments.api import readers
 from commitments.api.permissions import holds, may_read, visibility_class
-from commitments.selectors import data_version, review_queue_version
+from commitments.selectors import (
+    data_and_review_queue_version,
+    data_version,
+    review_queue_version,
+)
 
 # Entries are pickled CachedResponse objects: a new shape of it, or new headers for what it
 # holds, needs a new prefix, so that a deployment never serves the entries of the one before it.
@@ -113,21 +117,29 @@ def may_keep(request, accepted_format):
     )
 
 
-def version_seen_by(user, version):
-    """`version` (selectors.data_version's fingerprint and time) as `user` sees the data: for
-    those who may see pending and returned records, which move no data version, with the review
-    queue's version and time too (one query more)."""
-    return version_seen_by_class(visibility_class(user), version)
+def version_seen_by(user, known=None):
+    """The data version (selectors.data_version's fingerprint and time; `known`: the primary's,
+    when this request read it already) and the version as `user` sees the data: for those who
+    may see pending and returned records, which move no data version, with the review queue's
+    version and time too."""
+    return version_seen_by_class(visibility_class(user), known)
 
 
-def version_seen_by_class(visibility, version):
-    """version_seen_by, for readers of the visibility class `visibility`."""
+def version_seen_by_class(visibility, known=None):
+    """version_seen_by, for readers of the visibility class `visibility`. A request that has
+    read neither version reads both in one statement (a staff reader's hit: one query, as the
+    public's); one that knows the data version (the view after the middleware) reads the
+    queue's alone."""
+    if not holds(visibility, "unapproved"):
+        version = data_version(known)
+        return version, version
+    if known is None:
+        version, (queue, queue_changed_at) = data_and_review_queue_version()
+    else:
+        version, (queue, queue_changed_at) = data_version(known), review_queue_version()
     data, changed_at = version
-    if holds(visibility, "unapproved"):
-        queue, queue_changed_at = review_queue_version()
-        data = f"{data}+{queue}"
-        changed_at = max(filter(None, [changed_at, queue_changed_at]), default=None)
-    return data, changed_at
+    seen_changed_at = max(filter(None, [changed_at, queue_changed_at]), default=None)
+    return version, (f"{data}+{queue}", seen_changed_at)
 
 
 def key_for(request, data_fingerprint):
@@ -228,8 +240,7 @@ class ResponseCacheMiddleware:
 
     def _key(self, request):
         try:
-            version = data_version()
-            seen = version_seen_by_class(getattr(request, CLASS_ATTRIBUTE), version)
+            version, seen = version_seen_by_class(getattr(request, CLASS_ATTRIBUTE))
         except DatabaseError:
             return None  # the view answers the outage as usual (a 503)
         setattr(request, VERSION_ATTRIBUTE, version)

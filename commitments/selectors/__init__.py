@@ -22,6 +22,9 @@ from commitments.selectors.briefing_pack import HeadlineFigure as HeadlineFigure
 from commitments.selectors.briefing_pack import briefing as briefing
 from commitments.selectors.briefing_pack import headline_figures as headline_figures
 from commitments.selectors.cache import cached as cached
+from commitments.selectors.cache import (
+    data_and_review_queue_version as data_and_review_queue_version,
+)
 from commitments.selectors.cache import data_version as data_version
 from commitments.selectors.cache import review_queue_version as review_queue_version
 from commitments.selectors.commitments import attach_related as attach_related
