@@ -110,3 +110,10 @@ def body_of(response):
     if content_type.startswith("application/problem+json"):
         return _REQUEST_ID.sub(b"", body)
     return body
+
+
+def reads_commitments(sql):
+    """Whether a captured statement reads the commitments: by their table's name, or as a
+    statement prepared earlier on its connection (selectors.raw_sql.execute_prepared), whose
+    EXECUTE names no table."""
+    return "commitments_commitment" in sql or sql.startswith("EXECUTE prepared_")

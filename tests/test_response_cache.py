@@ -17,6 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from commitments.models import Commitment, Pillar
 from tests.factories import UserFactory
+from tests.helpers import reads_commitments
 
 pytestmark = pytest.mark.django_db
 
@@ -233,7 +234,7 @@ def test_a_signed_in_readers_warm_read_is_a_hit(
     first = client.get(url)
     with django_assert_num_queries(queries) as hit:
         again = client.get(url)
-    assert not any("commitments_commitment" in query["sql"] for query in hit.captured_queries)
+    assert not any(reads_commitments(query["sql"]) for query in hit.captured_queries)
     assert (again.status_code, again.content) == (200, first.content)
     assert headers_of(again) == headers_of(first)
     assert again["Cache-Control"] == "private, no-cache, no-store"
@@ -246,7 +247,7 @@ def test_a_miss_checks_the_token_and_permissions_once(roadmap, token_reader):
     sql = [query["sql"] for query in miss.captured_queries]
     assert len([query for query in sql if "knox_authtoken" in query]) == 1  # with its user
     assert len([query for query in sql if "auth_permission" in query]) == 1  # own and groups'
-    assert any("commitments_commitment" in query for query in sql)  # a miss indeed
+    assert any(reads_commitments(query) for query in sql)  # a miss indeed
 
 
 def test_a_token_reader_of_a_private_deployment_is_served_a_hit(
@@ -436,7 +437,7 @@ def test_a_workbook_over_the_bound_is_not_kept(roadmap, api, settings):
     api.get("/api/v1/commitments/", {"format": "xlsx"})
     with CaptureQueriesContext(connection) as queries:
         api.get("/api/v1/commitments/", {"format": "xlsx"})
-    assert any("commitments_commitment" in query["sql"] for query in queries)
+    assert any(reads_commitments(query["sql"]) for query in queries)
 
 
 def test_the_streamed_csv_of_the_feed_is_never_kept(roadmap, api, record):
