@@ -793,6 +793,152 @@ def main():
 
 
 REPORT_TAIL = """
+## What this round changed (2026-12-06), and how it was measured
+
+The tables at the top are one `make bench` run of all this round's code, on a quiet machine.
+Each change below was measured while it was made, on the same machine shared by eight
+concurrent runs (load average 20 to 40 on its 2 cores): wrk's figures from those runs moved by
+2x to 10x from one run to the next (the baseline alone from 39 to 806 req/s), so they are not
+kept here. What is kept is what held under that load: CPU time read in process or from /proc,
+before and after alternated in the same minutes, EXPLAIN ANALYZE, and counts (queries,
+connections, bytes).
+
+### A token reader's hit without the token's queries
+
+Redis remembers each token's user, visibility class and expiry (`commitments/api/readers.py`),
+stamped with a readers' version that any change of who may use a token or what they see moves
+(a token deleted, a user saved or deleted, groups or permissions changed: signals, at once and
+again on commit). A token reader's hit then reads no token, user or permission, and for staff
+classes the data version and the review queue's version are read in one statement
+(`selectors.data_and_review_queue_version`): one query, as for an anonymous hit, and one Redis
+round trip more (the remembered reader). What no signal sees (an `update()`, SQL by hand) is
+seen within `TOKEN_READER_CACHE_SECONDS` (300); without a shared Redis every token is checked in
+the database, as before. A hit's queries before → after: a token holder of no role 3 → 1, staff
+with a token 4 → 1 (the benchmark's Viewer), staff signed in 5 → 4. In process, 2,000 hits of a
+Viewer's token a path, the one statement instead of two saved 36-96 µs of CPU a hit (median of
+paired rounds). Left: the remembered reader could ride in the response lookup's Redis pipeline
+(with a per-process hint of the class, checked in the same trip), which would make a token hit
+exactly an anonymous one.
+
+### Warm hits under gthread: connections shared between workers
+
+In the 2026-12-06 morning run, `feed_deep` and `list_filtered` hits ran at half the speed of
+`feed` and `list` under gthread. Not the hits: wrk opens 16 kept-alive connections at once, and
+gunicorn's threaded worker accepts every connection it is offered and keeps it, so the worker
+that woke first took nearly all (counted with `ss`: 16/0 three times, 15/1 twice, 14/2, 12/4 in
+seven loads; CPU 85 and 16 ticks), and a hit is Python under the GIL: one process, one core.
+The baseline, served by the same gunicorn.conf.py, drew its own lot, which is why the ratios
+swung both ways. The gthread worker is now gunicorn's, except that a worker whose threads are
+all busy stops accepting until one is free (`coalition/gunicorn_workers.py`;
+`tests/test_gunicorn_workers.py` fails on gunicorn's own worker): 10/6, 9/7, 9/7 in the same
+trials, CPU 72/67, 33/33, 72/61. A load balancer's pool or a dashboard's parallel reads gain the
+same. And a hit for a client that does not accept gzip (wrk, curl, .NET's and Java's HTTP
+clients by default) no longer inflates the stored body on every request: a process keeps what
+it inflated, up to 8 MiB (`compression.decompress`): 190-770 µs → 11-16 µs a hit.
+
+### The floor of a request
+
+What every request the response cache does not answer pays around its own work, in process
+(the WSGI handler called directly, production settings, `RESPONSE_CACHE=false`, Redis as the
+cache, a copy of M; the serving thread's CPU, medians of 300 requests, before and after
+alternated twice):
+
+| part of a cold request (µs of CPU) | summary | list, `page_size=1` | feed |
+|---|---:|---:|---:|
+| the floor: all but the view's own work and orjson, before → after | 950-1,170 → 960-1,040 | 1,280-1,740 → 1,360-1,390 | 1,330-1,690 → 1,390-1,630 |
+| Content-Security-Policy, before → after | 66-70 → 5-6 | 75-88 → 7 | 73-82 → 7 |
+| the access line, before → after | 51-57 → 45-48 | 69-93 → 66-68 | 68-83 → 69-74 |
+| DRF's throttles, of which the Redis count's round trip | 164-218, 137-185 | 281-380, 242-328 | 283-351, 245-303 |
+| the ETag's fingerprint, of which the data version | 167-296, 106-221 | 208-342, 126-228 | 216-375, 144-268 |
+| the other middleware, their own time | 210-230 | 260-340 | 320-400 |
+| URL resolution | 29-33 | 78-105 | 81-108 |
+
+Cut: the CSP header is built once per process (`commitments.middleware.ContentSecurityPolicyMiddleware`,
+django-csp's own `build_policy` of the settings; django-csp built it twice a response for
+nonces, decorators and a report-only policy the project does not use), and log records no longer
+gather the caller's file and line, thread and process, which no formatter writes. Measured and
+left: content negotiation's short cut for `*/*` (6 µs), parsing each rate once (2-3 µs), the
+day's start once a day (3 µs), the metrics (2.5 µs). What remains is mostly two round trips: a
+Redis command costs 80-95 µs of CPU in redis-py whether pipelined or not, and the data version is
+Django's health check `SELECT 1` and the version's query.
+
+### The cold commitment list and detail: planned once
+
+PostgreSQL planned the list's and a commitment's statements on every request, and planning cost
+more than running: at M the unfiltered page 0.8 ms to plan for 0.2 to run, the related rows 0.4
+for 0.2, a commitment's four statements 0.3, 0.2, 0.6 and 1.1 ms for 0.05-0.15 each.
+`execute_prepared` (`commitments/selectors/raw_sql.py`) runs a statement as a server-side
+prepared statement, prepared in the same round trip as its first run, at most 64 a connection,
+and only where the plan cannot depend on the values: reads by an id, a code or an array of ids,
+and a page with no parameter. A filtered page is not (a generic plan of
+`pillar=military&status=on_track` ran 5.9 ms against 1.2 in one measurement); PostgreSQL itself
+re-plans the as-of page. (So the app needs session-level pooling if a pooler sits between it
+and PostgreSQL: a prepared statement lives in its session.) App + PostgreSQL CPU per request, in
+process at M, two rounds alternated, inflated by the load (the comparison within a round holds):
+
+| read | before, ms | after, ms |
+|---|---:|---:|
+| list | 11.3-11.4 | 9.1-9.8 |
+| list_filtered | 16.1-16.2 | 14.9-15.0 |
+| as_of_list | 19.2-21.1 | 20.4-20.8 |
+| detail_few | 10.0-10.5 | 6.4-6.8 |
+| detail_hot | 9.6-11.1 | 6.6-6.9 |
+
+### The cold feed: its pages compiled once
+
+A cold page of the feed spent 6-7 ms of CPU: 1-1.4 ms in DRF's `initial`, 0.3 ms building the
+queryset, 0.6-0.9 ms compiling it (as long without its two per-row subqueries: the joins and
+columns are the cost, not the subqueries, as this page said before), 0.5 ms running and reading
+it, 0.85-1 ms representing 50 rows, 0.15-0.3 ms for the page's links (each made twice). The feed
+asked with no parameter but its cursor and page size (what readers and the dashboard poll) is
+now read by `PagesCompiledOnce` (`commitments/api/pagination.py`): its SQL compiled once per
+process, database, day and shape, the cursor's position a parameter; each link is made once.
+Any filter or format still goes through the ORM. Alternated three times in process: the feed
+5.95-6.81 → 4.30-5.09 ms of CPU, the deep cursor 6.14-7.09 → 3.76-4.91.
+
+### Large bodies: `changes`, `matrix` and `timeline`
+
+`changes` and `matrix` were never kept: over `RESPONSE_CACHE_MAX_BYTES` (1 MiB) as rendered,
+though the cache keeps JSON and CSV gzipped. The bound is for the cache's memory, so it now
+applies to the entry as kept; its default stays. At M, rendered → gzipped: a week's `changes`
+2.82 → 0.26 MB (now kept), `matrix` 4.43 → 0.61 MB (now kept), every contribution as CSV 8.28 →
+0.90 MB (now kept), every commitment as CSV 7.96 → 1.26 MB (still not), a year's `changes` 96.5
+→ 9.35 MB (not). Cold: the matrix groups the 50,000 contributions by ids, a hash, where grouping
+by names sorted 9.6 MB of wide keys on disk (the query 0.90 → 0.21-0.36 s), and writes a cell out
+directly; `changes` adds its counts up from the states it read instead of reading all 10,000
+commitments' states on both dates a second time, and writes a change out directly (CPU 180-193
+→ 138-156 ms in process). The timeline's 130,000 lateral reads are what the baseline does too.
+
+### PostgreSQL's JIT off
+
+PostgreSQL's JIT compiles a query to machine code when its estimated cost is high, which the
+time axes' reads are. Serving processes and replicas now connect with `-c jit=off`
+(`coalition/settings.py` SESSION_SETTINGS; DATABASE_URL's own options win). In process at M,
+two rounds alternated, three reads each: the timeline's cold read 1.17-1.25 s → 0.75-0.86 s, an
+as-of summary's first 86 → 73-74 ms; the week's changes (0.31-0.43 s after the first), the
+matrix and the as-of list unchanged.
+
+### Search: one word ranked in advance, measured and not taken
+
+The goal of a 32 ms search under 16 connections needs some 500 cold searches a second on 2
+cores. Tried: a table of each commitment's words with the rank PostgreSQL's own `ts_rank` gives
+each (for one lexeme and no normalization the rank depends on that lexeme's positions alone, so
+it is exact), kept by row triggers in the statement that writes the vector, and an index on
+(word, rank, Roadmap order). At M for 36 words its counts and whole orders equalled the ranked
+query's; the page's statement went from 21.5-30 ms to 0.24-0.30 ms, the count from 2.2-2.8 to 1.0
+ms, and a whole search to about what a page of the plain list costs (76 against 124 ms, under
+load). Not taken: under 16 connections a search would then queue like the list does (128 ms cold
+at p50 in the morning run), still far from 32 ms, for a table of 345,000 rows (68 MB), a
+migration of 16-27 s, a commitment's write 2-4 times dearer and an import touching every
+commitment three times slower (5.3 → 15.4 s). The 32 ms goal is met with 2 connections.
+
+### Tracing's cost
+
+OpenTelemetry tracing is off unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set, and then nothing of
+it is imported (`tests/test_tracing.py`). Its cost when on was measured only on the loaded
+machine, where two runs of the same setting differed more than on from off: to be measured
+before tracing every request (or sample, `OTEL_TRACES_SAMPLER=parentbased_traceidratio`).
+
 ## What a hit costs
 
 Measured by hand on the development machine (2 cores shared with other work, load 3 to 12),
@@ -854,8 +1000,7 @@ Measured and not taken, this round:
   the notification's delay, at the price of a listening connection per process and a fallback
   when it drops. Worth doing with the promise restated as "within N ms".
 - **The CSP header built once**: django-csp builds the policy twice per response (65-100 µs);
-  a constant header took a hit to 0.86 of its CPU time. Not done: it means overriding
-  django-csp's `process_response`; a candidate.
+  a constant header took a hit to 0.86 of its CPU time. Done since ("The floor of a request").
 - **The health check** (43-53 µs): a reliability setting (a restarted database costs one
   failed check instead of an error), kept. **The rest of the middleware** (about 150 µs): each
   writes headers a hit must carry as a computed response does, kept. **Unpickling, the
@@ -884,8 +1029,7 @@ Where a request the response cache cannot answer spends its time, and what this 
   cloned per request (`rows_of` in `commitments/api/updates.py`), where building its joins and
   two subqueries cost as long as the database took to answer: about 7% of the request's CPU.
   What remains is the floor every request pays (middleware, the throttle's and the data
-  version's round trips), compiling the query (its two per-row subqueries, `corrected_by` and
-  `corrects_approved`, are half of that), and representing 50 rows with two times and two
+  version's round trips), compiling the query (its joins and columns; compiled once since, "The cold feed" above), and representing 50 rows with two times and two
   links each. The same wrk run: 0.15x before, 0.19x after.
 
 ## Where a cold list or commitment spends its time
@@ -962,8 +1106,9 @@ not by `make bench`; each figure alternates the two cases in the same run.
 `bench_m` are made and filled at the start, and dropped at the end). `make bench
 BENCH_ARGS="--sizes S --duration 1 --no-write"` is a quick look (CI runs it with `--configs
 gthread`, one configuration); `--databases`, `--port` and `--cache-url` keep a run apart
-from another on the same machine. The data are generated by `bench/generate.py` from a fixed
-seed; the baseline is `bench/baseline.py`, and a run stops before loading anything if the
+from another on the same machine; `--scenarios list,detail_few --sizes M --template
+bench_m_filled` measures chosen scenarios on a copy of a database filled earlier, in a minute.
+The data are generated by `bench/generate.py` from a fixed seed; the baseline is `bench/baseline.py`, and a run stops before loading anything if the
 baseline's answer to a scenario holds other data than the app's (for any reader). Figures from a
 shared or busy machine vary from run to run by 10-20%; the ratios, measured in the same
 minutes, vary less. `bench/scaling.py` measures one app process against two (docs/scaling.md).
