@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
-from commitments.selectors.raw_sql import read_values
+from commitments.selectors.raw_sql import read_values, values_rows, values_shape
 
 
 class PageSizeChecked:
@@ -161,9 +161,7 @@ class PagesCompiledOnce:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return values_rows(compiler, names, converters, rows)
 
     def _compile(self, alias, shape):
         ordering, lookup, start, stop = shape
@@ -183,11 +181,7 @@ class PagesCompiledOnce:
             marks = {index for index, param in enumerate(params) if param == mark}
             if len(marks) != 1:
                 raise ValueError(f"The position is not one parameter of the compiled {lookup}")
-        # As ValuesIterable names and converts them.
-        names = list(query.selected or [])
-        names = names or [*query.extra_select, *query.values_select, *query.annotation_select]
-        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
-        return compiler, sql, params, marks, field, names, compiler.get_converters(columns)
+        return compiler, sql, params, marks, field, *values_shape(compiler)
 
 
 class _CursorRead:

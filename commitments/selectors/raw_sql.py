@@ -88,10 +88,10 @@ def read_values(queryset):
         else:
             execute_prepared(cursor, sql, params)
         rows = cursor.fetchall()
-    return _values_rows(compiler, *_values_shape(compiler), rows)
+    return values_rows(compiler, *values_shape(compiler), rows)
 
 
-def _values_shape(compiler):
+def values_shape(compiler):
     """The names and converters of the columns of a compiled `.values()` query, as
     ValuesIterable names and converts them."""
     query = compiler.query
@@ -101,7 +101,9 @@ def _values_shape(compiler):
     return names, compiler.get_converters(columns)
 
 
-def _values_rows(compiler, names, converters, rows):
+def values_rows(compiler, names, converters, rows):
+    """Rows fetched by a compiled `.values()` query, as ValuesIterable gives them: dicts of
+    converted values (values_shape's names and converters)."""
     if converters:
         rows = compiler.apply_converters(rows, converters)
     return [dict(zip(names, row, strict=True)) for row in rows]
@@ -143,7 +145,7 @@ class CompiledOnce:
         with connections[alias].cursor() as cursor:
             execute_prepared(cursor, sql, params)
             rows = cursor.fetchall()
-        return _values_rows(compiler, names, converters, rows)
+        return values_rows(compiler, names, converters, rows)
 
     def _compile(self, alias):
         queryset = self._build(self.mark)
@@ -155,4 +157,4 @@ class CompiledOnce:
         marks = {index for index, param in enumerate(params) if param == self.mark}
         if not marks:
             raise ValueError("CompiledOnce needs a read that filters by the id it is given")
-        return compiler, sql, params, marks, *_values_shape(compiler)
+        return compiler, sql, params, marks, *values_shape(compiler)
