@@ -57,10 +57,12 @@ def populate(env, role="Analyst"):
 
 
 def robot_token(env, role):
-    """An API token of a new staff user with `role`, in the database of `env`."""
+    """An API token of a staff user with `role` (made in the database of `env` unless a copy of
+    a database that a run kept holds it already: bench/run.py --keep)."""
     script = (
         "from django.contrib.auth.models import Group, User; from knox.models import AuthToken;"
-        f"u = User.objects.create_user('{role.lower()}-robot', is_staff=True);"
+        f"u, _ = User.objects.get_or_create(username='{role.lower()}-robot', "
+        "defaults={'is_staff': True});"
         f"u.groups.add(Group.objects.get(name='{role}'));"
         "print(AuthToken.objects.create(user=u)[1])"
     )
