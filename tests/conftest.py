@@ -15,6 +15,8 @@ from django.db import transaction
 from django.test import override_settings
 from knox.models import AuthToken
 
+from coalition import redis_cache
+from commitments import dependencies
 from commitments.models import (
     FUNDS_KINDS,
     Commitment,
@@ -42,6 +44,7 @@ from tests.factories import (
     ThemeFactory,
     UserFactory,
 )
+from tests.redis_server import RedisUnavailable, private_redis
 
 
 def _test_only_settings():
@@ -476,6 +479,31 @@ def uniqueness_checks_miss(monkeypatch):
 
     monkeypatch.setattr(UniqueValidator, "__call__", lambda self, value, serializer_field: None)
     monkeypatch.setattr(Model, "validate_unique", lambda self, exclude=None: None)
+
+
+@pytest.fixture
+def redis_server(request, monkeypatch):
+    """A private Redis as the shared cache, with the options CACHE_URL=redis://... gives
+    (tests/test_settings.py), and no memory of another test's failures. Indirect parameters
+    are more options of redis-server."""
+    try:
+        context = private_redis(*getattr(request, "param", ()))
+        server = context.__enter__()
+    except RedisUnavailable as error:
+        pytest.fail(f"cannot start Redis: {error}")  # CI installs it
+    monkeypatch.setattr(redis_cache, "_down_until", {})
+    dependencies.forget()
+    backend = {
+        "BACKEND": "coalition.redis_cache.FailOpenRedisCache",
+        "LOCATION": server.url,
+        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+    }
+    try:
+        with override_settings(CACHES={"default": backend}):
+            yield server
+    finally:
+        context.__exit__(None, None, None)
+        dependencies.forget()
 
 
 from tests.browser import _erasable_history, browser, page  # noqa: E402, F401  (browser fixtures)

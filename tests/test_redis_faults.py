@@ -10,14 +10,12 @@ import time
 import pytest
 import redis
 from django.core.cache import cache
-from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from coalition import redis_cache
 from commitments import dependencies
 from commitments.dependencies import Fault
 from tests.helpers import READY, counted
-from tests.redis_server import RedisUnavailable, private_redis
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db]
 
@@ -26,31 +24,6 @@ UPDATE = {"status": "on_track", "as_of": "2024-01-15", "summary": "Training went
 # A request that Redis slows down waits at most its socket timeout (0.5 s), once per process
 # every RETRY_SECONDS; the rest is the request's own work, on a busy test machine.
 BOUND_SECONDS = 1.5
-
-
-@pytest.fixture
-def redis_server(request, monkeypatch):
-    """A private Redis as the shared cache, with the options CACHE_URL=redis://... gives
-    (tests/test_settings.py), and no memory of another test's failures. Indirect parameters
-    are more options of redis-server."""
-    try:
-        context = private_redis(*getattr(request, "param", ()))
-        server = context.__enter__()
-    except RedisUnavailable as error:
-        pytest.fail(f"cannot start Redis: {error}")  # CI installs it
-    monkeypatch.setattr(redis_cache, "_down_until", {})
-    dependencies.forget()
-    backend = {
-        "BACKEND": "coalition.redis_cache.FailOpenRedisCache",
-        "LOCATION": server.url,
-        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
-    }
-    try:
-        with override_settings(CACHES={"default": backend}):
-            yield server
-    finally:
-        context.__exit__(None, None, None)
-        dependencies.forget()
 
 
 def timed(call, *args, **kwargs):

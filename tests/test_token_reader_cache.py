@@ -28,7 +28,6 @@ from commitments.roles import VIEWER
 from tests.conftest import REDIS_URL, _redis_is_up
 from tests.factories import UserFactory
 from tests.helpers import body_of, reads_commitments
-from tests.redis_server import RedisUnavailable, private_redis
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roadmap", "review_required")]
 
@@ -255,36 +254,15 @@ def test_a_remembered_readers_hits_count_against_their_own_rate(
     assert other.get("/api/v1/statuses/").status_code == 200
 
 
-@pytest.fixture
-def private_redis_cache(monkeypatch):
-    """A private Redis as the shared cache, which a test may stop (tests/redis_server.py)."""
-    try:
-        context = private_redis()
-        server = context.__enter__()
-    except RedisUnavailable as error:
-        pytest.fail(f"cannot start Redis: {error}")
-    monkeypatch.setattr(redis_cache, "_down_until", {})
-    backend = {
-        "BACKEND": "coalition.redis_cache.FailOpenRedisCache",
-        "LOCATION": server.url,
-        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
-    }
-    try:
-        with override_settings(CACHES={"default": backend}):
-            yield server
-    finally:
-        context.__exit__(None, None, None)
-
-
 @pytest.mark.fault
 def test_while_redis_is_down_tokens_are_checked_in_the_database(
-    private_redis_cache, reader, django_assert_num_queries
+    redis_server, reader, django_assert_num_queries
 ):
     user, client = reader
     user.groups.add(viewer_role())
     client.get(LIST)
     client.get(LIST)  # remembered, and a hit
-    private_redis_cache.stop()
+    redis_server.stop()
     user.groups.clear()  # forgotten in this process's memory only
     assert client.get(LIST).status_code == 200  # kept in this process's memory now
     with django_assert_num_queries(3):  # the token and user, their permissions, the version
