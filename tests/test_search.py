@@ -229,3 +229,48 @@ def test_a_search_with_another_filter_counts_and_pages_the_matches_of_both(api, 
     count, codes = pages(api, "mines", [1, 2], status="at_risk")
     assert count == [3, 3]
     assert sorted(codes[0] + codes[1]) == ["TTL-2", "TXT-1", "TXT-3"]
+
+
+@pytest.fixture
+def ranked(db, record):
+    """Commitments that hold "mines" with every kind of weight: in the code or title (once, late,
+    with the text and summary), in the text only (many times: the highest rank a text gives),
+    in the summary only; and others without it."""
+    document = SourceDocumentFactory()
+    words = [
+        ("mines", "Mines and mines again."),
+        ("Clear the farmland of mines", "Safe farmland."),
+        ("Safe farmland", "Mines mines mines mines mines mines mines mines."),
+        ("Safe farmland", "The mines, the mines."),
+        ("Safe farmland", "Roads and mines."),
+        ("Roads and mines", "Roads, mines and bridges; mines."),
+        ("Roads", "Bridges."),
+        ("Demining teams for the mines", "Teams."),
+    ]
+    for paragraph, (title, text) in enumerate(words * 2, start=1):
+        CommitmentFactory(
+            code=f"MIN-{paragraph}",
+            paragraph=paragraph,
+            source_document=document,
+            title=title,
+            text=text,
+        )
+    record(Commitment.objects.get(code="MIN-7"), summary="Mines found by the roads.")
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    "search", ["mines", "min", "mines roads", '"the mines"', "mines -roads", "mines or bridges"]
+)
+def test_each_page_of_a_search_is_that_of_the_whole_ranking(api, ranked, search):
+    # A page of a search of one word is ranked from the matches of the codes and titles when
+    # enough of them hold it (_FirstByTitle); it is the same page as a ranking of every match.
+    expected = list(Commitment.objects.search(search).values_list("code", flat=True))
+    assert expected, search
+    for page_size in (1, 3, 5, 7):
+        count = -(-len(expected) // page_size)
+        got = [
+            api.get(LIST, {"search": search, "page_size": page_size, "page": page}).json()
+            for page in range(1, count + 1)
+        ]
+        assert [item["code"] for body in got for item in body["results"]] == expected

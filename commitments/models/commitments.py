@@ -176,6 +176,61 @@ class _AmongKeys(models.Func):
         return f"{key} = ANY(ARRAY{keys})", (*key_params, *keys_params)
 
 
+class _TitleWords(models.Func):
+    """`ts_filter(vector, '{a}')`: a search vector's words weighted A (a commitment's code and
+    title, search_vector), which commitment_search_title_idx indexes (migration 0036)."""
+
+    template = "ts_filter(%(expressions)s, '{a}')"
+    output_field = SearchVectorField()
+
+
+class _FirstByTitle(models.Expression):
+    """The keys of a slice of a search ranked by relevance (`keys`, sliced [start:stop]),
+    found among the commitments whose code or title holds the word when that is enough.
+
+    For a search of one word, `ts_rank` (no normalization, the default weights) ranks every
+    commitment that holds the word with weight A (code, title) above every one that holds it
+    only in its text or summary. PostgreSQL's rank of one word (tsrank.c, calc_rank_or) is
+    (w + r - w/(m+1)²) / 1.6449, where w is the greatest weight of the word's positions, m the
+    first of them with it (counting from 0) and r the sum of weight(i)/(i+1)² over them all:
+    at least 1/1.6449 = 0.61 when w is A (1.0), since r holds w/(m+1)²; and at most
+    (0.4 + 0.36) / 1.6449 = 0.46 when w is B (0.4) or less, whatever the positions (those
+    before m weigh 0.2 at most). So when at least `stop` commitments hold the word in their
+    code or title, the first `stop` of the search are the first `stop` of those, in the same
+    order: ranked from commitment_search_title_idx's few matches instead of every match.
+    Otherwise (fewer of them, several words, a phrase, a word left out) every match is
+    ranked, as before; the statement decides which when it runs, from the count of the first."""
+
+    output_field = models.IntegerField()
+
+    def __init__(self, keys, start, stop):
+        super().__init__()
+        self.keys, self.start, self.stop = keys, start, stop
+
+    def as_sql(self, compiler, connection):
+        ordering = [name.removeprefix("-") for name in self.keys.query.order_by]
+        columns = [f"k{i}" for i in range(len(ordering))]
+        order = ", ".join(
+            f"{column} {'DESC' if name.startswith('-') else 'ASC'}"
+            for column, name in zip(columns, self.keys.query.order_by, strict=True)
+        )
+        first = self.keys.filter(search_in_title=True, search_terms=1).values(
+            "pk", **{column: F(name) for column, name in zip(columns, ordering, strict=True)}
+        )[: self.stop]
+        first_sql, first_params = first.query.get_compiler(connection=connection).as_sql()
+        all_sql, all_params = (
+            self.keys[self.start : self.stop].query.get_compiler(connection=connection).as_sql()
+        )
+        sql = (
+            f"(WITH first_by_title(key, {', '.join(columns)}) AS MATERIALIZED ({first_sql}) "
+            f"SELECT page.key FROM (SELECT key FROM first_by_title ORDER BY {order} "
+            f"OFFSET %s) page WHERE (SELECT count(*) FROM first_by_title) = %s "
+            f"UNION ALL SELECT ranked.key FROM ({all_sql}) ranked(key) "
+            f"WHERE (SELECT count(*) FROM first_by_title) < %s)"
+        )
+        return sql, (*first_params, self.start, self.stop, *all_params, self.stop)
+
+
 class CommitmentQuerySet(models.QuerySet):
     def search(self, text):
         """Commitments that match a search of their code, title, text and current summary (that
@@ -198,6 +253,12 @@ class CommitmentQuerySet(models.QuerySet):
                 .alias(
                     search_rank=SearchRank(F("search_vector"), query),
                     search_counted=SearchVectorExact(F("search_vector"), unseen),
+                    # How a page is found among the matches of the code and title
+                    # (_FirstByTitle).
+                    search_in_title=SearchVectorExact(_TitleWords(F("search_vector")), query),
+                    search_terms=models.Func(
+                        query, function="numnode", output_field=models.IntegerField()
+                    ),
                 )
                 .order_by("-search_rank", *self.model._meta.ordering)
             )
@@ -285,14 +346,22 @@ class CommitmentQuerySet(models.QuerySet):
         keys = getattr(self, "_keys", None)
         if keys is None or self._result_cache is not None or not isinstance(k, slice) or k.step:
             return super().__getitem__(k)
+        order = keys.query.order_by
+        if (
+            k.stop is not None
+            and order[:1] == ("-search_rank",)
+            and all(map(str.__instancecheck__, order))
+        ):
+            return self.filter(_AmongKeys(F("pk"), _FirstByTitle(keys, k.start or 0, k.stop)))
         return self.filter(_AmongKeys(F("pk"), Subquery(keys[k])))
 
     def count(self):
         """The number of rows; of a search alone (no other filter), counted by the GIN index
         alone. Planning a count of a word found in most commitments, PostgreSQL expects the
         index to cost about as much as reading the whole table and matching every row's
-        vector, and does the latter; but the index counts them without reading a row (the
-        table's pages are all-visible), several times faster. The search's match again, with
+        vector, and does the latter; but the index finds them without matching a vector
+        (it still reads each page that holds a match: PostgreSQL 15.20 skips no all-visible
+        page of a bitmap scan), several times faster. The search's match again, with
         words it cannot see when it plans (the same rows), makes it take the index. Not with
         other filters: the small estimate of the matches it then makes would mislead its
         choice among them (a theme, found in a few commitments, would be checked for each
