@@ -1077,23 +1077,35 @@ times from EXPLAIN ANALYZE).
 ## How a search is answered
 
 A search shows the most relevant commitments first (`ts_rank` over the stored vector, then
-the Roadmap's order, as the schema says), so a page of a word found in most commitments needs
-every match ranked; that stays exact. What changed is the work around it
-(`CommitmentQuerySet.rows`, `__getitem__` and `count`). The page's keys are ranked from the
+the Roadmap's order, as the schema says); that stays exact. The page's keys are ranked from the
 commitments table alone and only those 50 rows are joined with their pillar, document,
-parent and owner, in one statement (`id = ANY(ARRAY(ranked keys))`); before, PostgreSQL
-joined all 9,000 matches and sorted the wide rows whole. A search with no other filter is
-counted by its GIN index alone, which reads no row (the table's pages are all-visible);
-PostgreSQL's cost model does not see that and scans the table, so the count repeats the match
-with words the planner cannot see, whose small estimate makes it take the index. Measured and
-left: ranking only the first candidates the GIN index returns (five times cheaper, but it
-returns matches in table order: 8 of the scenario's true first 50); `ts_rank_cd` (half as
-dear again); the count in the page's statement (`count(*) OVER ()`, dearer: it keeps every
-match); a covering index holding the vector (a vector has no size bound, a B-tree entry has);
-an estimated or capped count (the API promises the number of matches and the last page). What
-is left is reading every match's row to rank it; a narrow table of vectors alone would cut
-that by about a third (measured on a copy), for a second write on every change of a
-commitment's text or current summary.
+parent and owner, in one statement (`id = ANY(ARRAY(ranked keys))`; `CommitmentQuerySet.rows`
+and `__getitem__`); before, PostgreSQL joined all 9,000 matches and sorted the wide rows whole.
+For a search of one word, `ts_rank` puts every commitment holding the word in its code or
+title (weight A) above every one holding it only in its text or summary (at least 0.61
+against at most 0.46, whatever the positions; the bound is worked out in
+`models.commitments._FirstByTitle`). So when at least as many commitments as the page needs
+hold it there, the page is ranked from those alone, found by a GIN index of the vectors'
+A-weighted words (`commitment_search_title_idx`, 776 kB at M): 1,564 ranked at M for the
+scenario's word instead of 9,002, the same rows in the same order; otherwise (several words, a
+phrase, a word left out, fewer title matches than the page needs) the same statement ranks
+every match. Measured at M, in process on a copy of the template, alternated (machine loaded):
+the page's statement 9.3 → 3.7 ms of PostgreSQL CPU (60 runs each), a whole cold search 13.9-14.3
+→ 8.2-8.6 ms of PostgreSQL CPU and about 11 ms of Python's, unchanged (200 requests, three
+rounds); a statement rewriting 2,000 vectors 329 → 452 ms at the median (310 → 314 at the
+least). A search with no other filter is counted by its GIN index; PostgreSQL's cost model
+expects that to cost about as much as matching every row's vector and scans the table, so the
+count repeats the match with words the planner cannot see, whose small estimate makes it take
+the index (3.5 against 8.2 ms of CPU; it still reads every page that holds a match). Measured
+and left: ranking only the first candidates the GIN index returns (inexact: it returns matches
+in table order); `ts_rank_cd` (half as dear again); the count in the page's statement
+(`count(*) OVER ()`, dearer: it keeps every match); a covering index holding the vector (a
+vector has no size bound, a B-tree entry has); an estimated or capped count (the API promises
+the number of matches and the last page); a narrow table of (key, vector, order) on a copy:
+the whole ranking 8.2 → 6.5 ms of CPU and the page ranked by title 3.0 → 2.2 ms, the count
+unchanged (3.8 ms), for a second write of every change of a commitment's text or summary. What
+is left is Python's share (the list's), the count, and a page ranked whole for searches of
+several words.
 
 ## The cost of failing safely
 
