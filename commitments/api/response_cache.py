@@ -65,9 +65,10 @@ KEY_PREFIX = "api-response:4"
 # An XLSX body is bytes like any other: kept and served back byte for byte, with its
 # Content-Type and Content-Disposition.
 CACHED_FORMATS = ("json", "csv", "xlsx")
-# The request attribute that hands the version the middleware read on to the view, which
-# needs it for the ETag: one query a request, not two.
-VERSION_ATTRIBUTE = "primary_data_version"
+# The request attribute that hands the versions the middleware read on to the view, which
+# needs them for the ETag: one query a request, not two. (The visibility class they were read
+# for, the data version, the version as that class sees it: version_seen_by_class.)
+VERSION_ATTRIBUTE = "versions_read"
 # The request attribute that names the visibility class the middleware keyed the request by:
 # the view keeps a body only if it made it for that class.
 CLASS_ATTRIBUTE = "visibility_class"
@@ -122,12 +123,21 @@ def may_keep(request, accepted_format):
     )
 
 
-def version_seen_by(user, known=None):
-    """The data version (selectors.data_version's fingerprint and time; `known`: the primary's,
-    when this request read it already) and the version as `user` sees the data: for those who
-    may see pending and returned records, which move no data version, with the review queue's
-    version and time too."""
-    return version_seen_by_class(visibility_class(user), known)
+def version_seen_by(request):
+    """The data version (selectors.data_version's fingerprint and time) and the version as
+    `request`'s reader (a DRF request's user) sees the data: for those who may see pending and
+    returned records, which move no data version, with the review queue's version and time too.
+    The versions the middleware read (VERSION_ATTRIBUTE), the review queue's too when it read
+    it for the reader's class: a staff miss reads it once. (A replica is checked again by
+    data_version.)"""
+    visibility = visibility_class(request.user)
+    read = getattr(request._request, VERSION_ATTRIBUTE, None)
+    if read is None:
+        return version_seen_by_class(visibility)
+    read_for, version, seen = read
+    if read_for == visibility:
+        return data_version(version), seen
+    return version_seen_by_class(visibility, known=version)
 
 
 def version_seen_by_class(visibility, known=None):
@@ -277,14 +287,14 @@ class ResponseCacheMiddleware:
 
     def _key(self, request, visibility):
         """The key of the request's response for readers of `visibility` (CLASS_ATTRIBUTE set to
-        it); the data version read is handed on to the view (VERSION_ATTRIBUTE). None when the
+        it); the versions read are handed on to the view (VERSION_ATTRIBUTE). None when the
         database is out: the view answers the outage as usual (a 503)."""
         try:
             version, seen = version_seen_by_class(visibility)
         except DatabaseError:
             return None
         setattr(request, CLASS_ATTRIBUTE, visibility)
-        setattr(request, VERSION_ATTRIBUTE, version)
+        setattr(request, VERSION_ATTRIBUTE, (visibility, version, seen))
         return key_for(request, seen[0])
 
     def _trip(self, request, keys):
