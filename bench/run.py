@@ -828,9 +828,19 @@ seen within `TOKEN_READER_CACHE_SECONDS` (300); without a shared Redis every tok
 the database, as before. A hit's queries before → after: a token holder of no role 3 → 1, staff
 with a token 4 → 1 (the benchmark's Viewer), staff signed in 5 → 4. In process, 2,000 hits of a
 Viewer's token a path, the one statement instead of two saved 36-96 µs of CPU a hit (median of
-paired rounds). Left: the remembered reader could ride in the response lookup's Redis pipeline
-(with a per-process hint of the class, checked in the same trip), which would make a token hit
-exactly an anonymous one.
+paired rounds).
+
+The remembered reader now rides in the response lookup's Redis pipeline: each process keeps a
+hint of the reader it last found for each token, keys the lookup by the hint's class, and
+reads the entry, the remembered reader and the readers' version with the rate count in one
+round trip (counted on redis-py's connection in `tests/test_token_reader_cache.py`: 1, as an
+anonymous hit); the entry is served only when Redis confirms the hint in that trip, and a wrong
+hint (rights changed) costs a second trip, never another class's body. In process (a WSGI call
+loop, blocks of 200 hits alternated with anonymous ones, median of paired blocks over three
+rounds), a token hit's CPU beyond an anonymous hit's: a token holder of no role +27 to +168 µs
+→ -25 to +37 µs (the same); the Viewer (staff) +213 to +339 µs → +72 to +178 µs, what remains
+being the staff class's version statement. A staff miss reads the review queue's version once
+(the view uses what the middleware read), not twice.
 
 ### Warm hits under gthread: connections shared between workers
 

@@ -20,8 +20,8 @@ from commitments import dependencies
 
 class CountingCache:
     """What the rate limits need of the cache on every API request, beyond Django's API:
-    `count`, a counter that starts at 1 and lives `timeout` seconds, and `get_and_count`, a
-    read of one key with counts, as the response cache's lookup does. Here by Django's calls
+    `count`, a counter that starts at 1 and lives `timeout` seconds, and `get_many_and_count`,
+    a read of some keys with counts, as the response cache's lookup does. Here by Django's calls
     (incr, add, get: two to four); the Redis backend does each in one round trip."""
 
     def count(self, key, timeout):
@@ -32,11 +32,12 @@ class CountingCache:
                 return 1
             return self.incr(key)  # another process added it first
 
-    def get_and_count(self, key, counters):
-        """The value at `key` (None when there is none, or no key) and the new value of each
-        counter of `counters` ({key: timeout}), in their order."""
-        value = None if key is None else self.get(key)
-        return value, [self.count(counter, timeout) for counter, timeout in counters.items()]
+    def get_many_and_count(self, keys, counters):
+        """The values found at `keys`, as get_many gives them ({key: value}, the keys found
+        only), and the new value of each counter of `counters` ({key: timeout}), in their
+        order."""
+        found = self.get_many(keys) if keys else {}
+        return found, [self.count(counter, timeout) for counter, timeout in counters.items()]
 
 
 class LocMemCache(CountingCache, locmem.LocMemCache):
@@ -58,22 +59,26 @@ class RedisCacheClient(redis.RedisCacheClient):
             self._clients[pool] = self._client(connection_pool=pool)
         return self._clients[pool]
 
-    def get_and_count(self, key, counters):
-        """One pipeline, one round trip: GET, then for each counter SET 0 with its expiry
-        unless it exists, and INCR. (Django's incr is an EXISTS and an INCRBY, and a window's
-        first count an ADD besides.)"""
-        pipeline = self.get_client(key, write=True).pipeline(transaction=False)
-        if key is not None:
-            pipeline.get(key)
+    def get_many_and_count(self, keys, counters):
+        """One pipeline, one round trip: MGET of `keys`, then for each counter SET 0 with its
+        expiry unless it exists, and INCR. (Django's incr is an EXISTS and an INCRBY, and a
+        window's first count an ADD besides.)"""
+        pipeline = self.get_client(write=True).pipeline(transaction=False)
+        if keys:
+            pipeline.mget(keys)
         for counter, timeout in counters.items():
             pipeline.set(counter, 0, ex=timeout, nx=True)
             pipeline.incr(counter)
         replies = pipeline.execute()
-        value = None
-        if key is not None:
-            value, replies = replies[0], replies[1:]
-            value = None if value is None else self._serializer.loads(value)
-        return value, replies[1::2]
+        found = {}
+        if keys:
+            values, replies = replies[0], replies[1:]
+            found = {
+                key: self._serializer.loads(value)
+                for key, value in zip(keys, values, strict=True)
+                if value is not None
+            }
+        return found, replies[1::2]
 
 
 class RedisCache(redis.RedisCache):
@@ -82,16 +87,18 @@ class RedisCache(redis.RedisCache):
         self._class = RedisCacheClient
 
     def count(self, key, timeout):
-        return self.get_and_count(None, {key: timeout})[1][0]
+        return self.get_many_and_count([], {key: timeout})[1][0]
 
-    def get_and_count(self, key, counters):
-        return self._cache.get_and_count(
-            None if key is None else self.make_and_validate_key(key),
+    def get_many_and_count(self, keys, counters):
+        made = {self.make_and_validate_key(key): key for key in keys}
+        found, counts = self._cache.get_many_and_count(
+            list(made),
             {
                 self.make_and_validate_key(counter): int(timeout)
                 for counter, timeout in counters.items()
             },
         )
+        return {made[key]: value for key, value in found.items()}, counts
 
 
 # What a Redis that cannot serve raises: down, unreachable or refusing us (ConnectionError,
@@ -224,5 +231,5 @@ class FailOpenRedisCache(RedisCache):
     def count(self, key, timeout):
         return self._call("count", key, timeout)
 
-    def get_and_count(self, key, counters):
-        return self._call("get_and_count", key, counters)
+    def get_many_and_count(self, keys, counters):
+        return self._call("get_many_and_count", keys, counters)

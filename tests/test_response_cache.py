@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from commitments.models import Commitment, Pillar
+from commitments.selectors.cache import REVIEW_QUEUE_COLUMNS
 from tests.factories import UserFactory
 from tests.helpers import reads_commitments
 
@@ -247,6 +248,15 @@ def test_a_miss_checks_the_token_and_permissions_once(roadmap, token_reader):
     sql = [query["sql"] for query in miss.captured_queries]
     assert len([query for query in sql if "knox_authtoken" in query]) == 1  # with its user
     assert len([query for query in sql if "auth_permission" in query]) == 1  # own and groups'
+    assert any(reads_commitments(query) for query in sql)  # a miss indeed
+
+
+def test_a_staff_miss_reads_the_review_queues_version_once(roadmap, staff):
+    # With the data version, for the key; the view's ETag is made of what the middleware read.
+    with CaptureQueriesContext(connection) as miss:
+        assert staff.get("/api/v1/commitments/MIL-1/").status_code == 200
+    sql = [query["sql"] for query in miss.captured_queries]
+    assert len([query for query in sql if REVIEW_QUEUE_COLUMNS in query]) == 1
     assert any(reads_commitments(query) for query in sql)  # a miss indeed
 
 

@@ -98,11 +98,11 @@ def test_a_count_starts_at_one_and_is_read_with_a_value(shared_cache):
     # What the rate limits do on every API request (coalition.redis_cache.CountingCache).
     assert [shared_cache.count("window", 60) for _ in range(3)] == [1, 2, 3]
     shared_cache.set("entry", {"body": b"{}"})
-    assert shared_cache.get_and_count("entry", {"window": 60, "other": 60}) == (
-        {"body": b"{}"},
-        [4, 1],
-    )
-    assert shared_cache.get_and_count("absent", {}) == (None, [])
+    shared_cache.set("reader", "R")
+    assert shared_cache.get_many_and_count(
+        ["entry", "absent", "reader"], {"window": 60, "other": 60}
+    ) == ({"entry": {"body": b"{}"}, "reader": "R"}, [4, 1])
+    assert shared_cache.get_many_and_count(["absent"], {}) == ({}, [])
 
 
 def test_a_count_in_redis_expires_with_its_window(shared_cache):

@@ -6,6 +6,7 @@ permissions, their groups' permissions, a group deleted, their account saved) sh
 next read. Without a shared cache (in-process memory, or Redis down) every token is checked in
 the database, as before."""
 
+import dataclasses
 import datetime
 import io
 import time
@@ -19,10 +20,12 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
+from redis.connection import AbstractConnection
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from coalition import redis_cache
+from commitments.api import readers
 from commitments.models import Commitment
 from commitments.roles import VIEWER
 from tests.conftest import REDIS_URL, _redis_is_up
@@ -45,6 +48,7 @@ def redis(monkeypatch):
     if not _redis_is_up():
         pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
     monkeypatch.setattr(redis_cache, "_down_until", {})
+    monkeypatch.setattr(readers, "_hints", {})
     backend = {"BACKEND": "coalition.redis_cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
     with override_settings(CACHES={"default": backend}):
         yield cache
@@ -269,3 +273,80 @@ def test_while_redis_is_down_tokens_are_checked_in_the_database(
         assert client.get(LIST).status_code == 200
     deactivated(user)
     assert client.get(LIST).status_code == 401
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """What is sent to Redis, one item a round trip (a command, or a pipeline of them), as the
+    real connection sends it."""
+    sent = []
+    send = AbstractConnection.send_packed_command
+
+    def sent_and_counted(connection, command, check_health=True):
+        sent.append(command)
+        return send(connection, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", sent_and_counted)
+    return sent
+
+
+@pytest.mark.parametrize("staff", [False, True], ids=["public", "staff"])
+@pytest.mark.parametrize("url", [LIST, "/api/v1/updates/"])
+def test_a_token_readers_hit_takes_one_redis_round_trip_as_an_anonymous_one(
+    redis, token_for, analyst, staff, url, round_trips
+):
+    # The entry, the remembered reader, the readers' version and the rate count: one pipeline.
+    user = analyst if staff else UserFactory(username="reader", is_staff=False)
+    for client in (APIClient(), client_with(token_for(user))):
+        first = client.get(url)  # a miss; a token's reader remembered, and this process's hint
+        round_trips.clear()
+        again = client.get(url)
+        assert len(round_trips) == 1
+        assert (again.status_code, again.content) == (200, first.content)
+
+
+def hints_now():
+    return dict(readers._hints)
+
+
+# A process that last saw the token's reader before their rights changed guesses their class
+# before it: the lookup it makes by that class finds a body of that class (kept before the
+# change: a change of rights moves no data version). Whether the reader gains staff's rights, or
+# loses them.
+@pytest.mark.parametrize("in_role", [False, True], ids=["gains rights", "loses rights"])
+def test_a_hint_of_the_class_before_a_change_serves_no_body_of_that_class(
+    redis, reader, record, in_role, settings
+):
+    user, client = reader
+    if in_role:
+        user.groups.add(viewer_role())
+    pending = record(Commitment.objects.get(code="MIL-1"), status="off_track", summary="Pending.")
+    urls = ["/api/v1/events/", f"/api/v1/updates/{pending.pk}/"]
+    before = {url: body_of(client.get(url)) for url in urls}
+    hinted_before = hints_now()
+
+    if in_role:
+        user.groups.remove(viewer_role())
+    else:
+        user.groups.add(viewer_role())
+    after = {url: body_of(client.get(url)) for url in urls}  # checked, remembered afresh
+    assert after == {url: uncached(client, url, settings) for url in urls}
+    assert after != before
+
+    readers._hints.update(hinted_before)
+    assert {url: body_of(client.get(url)) for url in urls} == after
+
+
+def test_a_request_whose_hint_is_wrong_is_counted_once(redis, reader, monkeypatch):
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "1000/minute", "user": "3/minute"}
+    )
+    client = reader[1]
+    assert client.get("/api/v1/statuses/").status_code == 200
+    assert client.get("/api/v1/statuses/").status_code == 200  # hinted
+    for key, hint in hints_now().items():
+        readers._hints[key] = dataclasses.replace(hint, visibility_class="names+unapproved")
+    third = client.get("/api/v1/statuses/")
+    assert third.status_code == 200
+    assert third["RateLimit"].startswith('"user";r=0;')
+    assert client.get("/api/v1/statuses/").status_code == 429

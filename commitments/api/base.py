@@ -122,11 +122,10 @@ class ConditionalGetMixin:
         )
 
     def _fingerprint(self, request):
-        # The response cache's middleware read the version already, when it looked this up.
-        known = getattr(request._request, response_cache.VERSION_ATTRIBUTE, None)
         # Staff may list pending and returned updates, which move no data version: their ETags
-        # and Last-Modified follow the newest update and decision too.
-        version, (data, changed_at) = response_cache.version_seen_by(request.user, known)
+        # and Last-Modified follow the newest update and decision too. (The response cache's
+        # middleware read the versions already, when it looked this up.)
+        version, (data, changed_at) = response_cache.version_seen_by(request)
         self.data_fingerprint = version[0]
         # Staleness moves on at midnight: what the data says may change then without a write.
         today = timezone.localdate()

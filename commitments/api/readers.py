@@ -23,7 +23,16 @@ What no signal sees (a queryset's update(), a management command's raw SQL, a da
 seen when the entry expires: at most TOKEN_READER_CACHE_SECONDS later (docs/reliability.md).
 Readers are remembered only in a cache every process shares, and only while it answers: in
 this process's memory (no CACHE_URL, or Redis down, coalition.redis_cache) another process's
-change would never be seen, so every token is then checked in the database."""
+change would never be seen, so every token is then checked in the database.
+
+So that a token reader's hit costs the one round trip an anonymous hit does, each process also
+keeps a hint: the reader it last found for each token (hinted). The response cache keys its
+lookup by the hint's class, and reads the remembered reader and the readers' version in the
+same round trip as the entry and the rate counts; the entry is served only when what Redis
+holds, read in that trip, is the hinted reader, current (confirm). The hint decides nothing:
+wrong (a role changed, the token revoked, the readers' version moved), the request goes the way
+it would without one, from what that trip read (recognise), and no body of another class is
+served."""
 
 import datetime
 import hashlib
@@ -48,6 +57,14 @@ VERSION_KEY = "api-readers-version"
 # The request attribute that holds (entry key, readers' version) as recognise() read them,
 # before the database was asked: what remember() stamps an entry with.
 LOOKUP_ATTRIBUTE = "token_reader_lookup"
+# The request attribute that holds the key of its token's entry, hashed once a request.
+KEY_ATTRIBUTE = "token_reader_key"
+
+# This process's hints: by entry key, the RememberedReader last found for the token. Bounded
+# (emptied when full: each token then costs one round trip more, once); a token is a user's
+# dashboard or script, so a process sees few.
+MAX_HINTS = 10_000
+_hints = {}
 
 
 @dataclass(frozen=True)
@@ -75,21 +92,57 @@ class RememberedReader:
         )
 
 
-def recognise(request):
+def hinted(request):
+    """The reader this process last found for `request`'s token, or None (no token, none found
+    yet, or none would be looked for: recognise). A guess, before any round trip, for the
+    response cache to key its lookup by and count the request in its user's rate; it reads
+    lookup_keys() in the same trip and serves nothing unless confirm() agrees."""
+    key = _entry_key(request)
+    return None if key is None else _hints.get(key)
+
+
+def lookup_keys(request):
+    """What confirm() needs read of the cache, in the round trip of the response lookup."""
+    return [VERSION_KEY, getattr(request, KEY_ATTRIBUTE)]
+
+
+def confirm(request, hint, found):
+    """The RememberedReader that the cache holds for `request`'s token, from `found` (what the
+    cache held at lookup_keys()), when it is the reader `hint` guessed (their user and class),
+    current: what recognise() would have returned. Otherwise None, and the hint is dropped."""
+    key = getattr(request, KEY_ATTRIBUTE)
+    reader, version = found.get(key), found.get(VERSION_KEY)
+    if (
+        reader is None
+        or version is None
+        or (reader.pk, reader.visibility_class) != (hint.pk, hint.visibility_class)
+        or not reader.is_current(version)
+        or not cache.is_shared()  # Redis stopped answering during the trip
+    ):
+        _hints.pop(key, None)
+        return None
+    setattr(request, LOOKUP_ATTRIBUTE, (key, version))
+    return reader
+
+
+def recognise(request, found=None):
     """The RememberedReader of `request`'s token, or None: no token, none remembered, or
     remembered under another readers' version or past its expiry; then the request is
-    authenticated in the database, and remember() keeps what it found. One cache round trip."""
-    token = _token_of(request)
-    if token is None or not settings.TOKEN_READER_CACHE_SECONDS or not cache.is_shared():
+    authenticated in the database, and remember() keeps what it found. One cache round trip,
+    none when `found` holds what the cache held at lookup_keys() (a hint's lookup read it)."""
+    if (key := _entry_key(request)) is None:
         return None
-    key = f"{KEY_PREFIX}:{hashlib.sha256(token).hexdigest()}"
-    found = cache.get_many([VERSION_KEY, key])
+    if found is None:
+        found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY) or _first_version()
     if not cache.is_shared():
         return None  # Redis stopped answering during the call: it came from this process
     setattr(request, LOOKUP_ATTRIBUTE, (key, version))
     reader = found.get(key)
-    return reader if reader is not None and reader.is_current(version) else None
+    if reader is None or not reader.is_current(version):
+        return None
+    _hint(key, reader)
+    return reader
 
 
 def remember(request, visibility):
@@ -102,12 +155,32 @@ def remember(request, visibility):
     (key, version), (user, auth_token) = lookup, checked
     reader = RememberedReader(user.pk, visibility, auth_token.expiry, version)
     cache.set(key, reader, timeout=settings.TOKEN_READER_CACHE_SECONDS)
+    _hint(key, reader)
 
 
 def forget_every_reader():
     """A new readers' version, now and once the change being made is committed."""
     _new_version()
     transaction.on_commit(_new_version, robust=True)
+
+
+def _entry_key(request):
+    """The cache key of `request`'s token's entry; None when it has no token, or when readers
+    are not remembered (TOKEN_READER_CACHE_SECONDS=0, or no cache every process shares)."""
+    if not settings.TOKEN_READER_CACHE_SECONDS or not cache.is_shared():
+        return None
+    if (key := getattr(request, KEY_ATTRIBUTE, None)) is None:
+        if (token := _token_of(request)) is None:
+            return None
+        key = f"{KEY_PREFIX}:{hashlib.sha256(token).hexdigest()}"
+        setattr(request, KEY_ATTRIBUTE, key)
+    return key
+
+
+def _hint(key, reader):
+    if len(_hints) >= MAX_HINTS:
+        _hints.clear()
+    _hints[key] = reader
 
 
 def _token_of(request):

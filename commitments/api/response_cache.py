@@ -65,12 +65,18 @@ KEY_PREFIX = "api-response:4"
 # An XLSX body is bytes like any other: kept and served back byte for byte, with its
 # Content-Type and Content-Disposition.
 CACHED_FORMATS = ("json", "csv", "xlsx")
-# The request attribute that hands the version the middleware read on to the view, which
-# needs it for the ETag: one query a request, not two.
-VERSION_ATTRIBUTE = "primary_data_version"
+# The request attribute that hands the versions the middleware read on to the view, which
+# needs them for the ETag: one query a request, not two. (The visibility class they were read
+# for, the data version, the version as that class sees it: version_seen_by_class.)
+VERSION_ATTRIBUTE = "versions_read"
 # The request attribute that names the visibility class the middleware keyed the request by:
 # the view keeps a body only if it made it for that class.
 CLASS_ATTRIBUTE = "visibility_class"
+# The request attributes that hold, for a token reader whose hint Redis did not confirm, what
+# the hint's round trip read (readers.lookup_keys), and the counts it made ({counter: count}):
+# the lookup that follows reads and counts neither again.
+HINT_FOUND_ATTRIBUTE = "token_reader_found"
+COUNTS_ATTRIBUTE = "rate_counts"
 # Conditional requests go through the view, which answers 304s (at the same cost as a hit).
 CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since")
 
@@ -117,12 +123,21 @@ def may_keep(request, accepted_format):
     )
 
 
-def version_seen_by(user, known=None):
-    """The data version (selectors.data_version's fingerprint and time; `known`: the primary's,
-    when this request read it already) and the version as `user` sees the data: for those who
-    may see pending and returned records, which move no data version, with the review queue's
-    version and time too."""
-    return version_seen_by_class(visibility_class(user), known)
+def version_seen_by(request):
+    """The data version (selectors.data_version's fingerprint and time) and the version as
+    `request`'s reader (a DRF request's user) sees the data: for those who may see pending and
+    returned records, which move no data version, with the review queue's version and time too.
+    The versions the middleware read (VERSION_ATTRIBUTE), the review queue's too when it read
+    it for the reader's class: a staff miss reads it once. (A replica is checked again by
+    data_version.)"""
+    visibility = visibility_class(request.user)
+    read = getattr(request._request, VERSION_ATTRIBUTE, None)
+    if read is None:
+        return version_seen_by_class(visibility)
+    read_for, version, seen = read
+    if read_for == visibility:
+        return data_version(version), seen
+    return version_seen_by_class(visibility, known=version)
 
 
 def version_seen_by_class(visibility, known=None):
@@ -171,11 +186,11 @@ class ResponseCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        key = self._key(request) if self._may_look_up(request) else None
-        if key is not None:
-            entry = self._look_up(key, request)
-            if entry is not None:
-                return entry.response(request)
+        key = entry = None
+        if self._may_look_up(request):
+            key, entry = self._look_up_as_hinted(request) or self._look_up(request)
+        if entry is not None:
+            return entry.response(request)
         if isinstance(request.user, readers.RememberedReader):
             self._authenticate_for_the_view(request)
         response = self.get_response(request)
@@ -190,10 +205,41 @@ class ResponseCacheMiddleware:
             and request.path.startswith("/api/")
             and not any(name in request.headers for name in CONDITIONAL_HEADERS)
             and not is_personal(request.GET)
-            and self._authenticate(request)
-            # Where reads need signing in, an anonymous reader goes on to the view's refusal.
-            and may_read(request)
         )
+
+    def _look_up_as_hinted(self, request):
+        """(key, entry or None) for a token reader whose class this process guessed
+        (readers.hinted): the entry, the remembered reader, the readers' version and the rate
+        counts in one round trip, as an anonymous hit's. None when there is no hint, or Redis
+        does not confirm it (readers.confirm): then the request is looked up as if there had
+        been none (_look_up), with what the trip read, counted once. (None, None) when the
+        database is out: the view answers that."""
+        if (hint := readers.hinted(request)) is None:
+            return None
+        user = request.user  # AuthenticationMiddleware's, unread: put back when not confirmed
+        request.user = hint  # what the rate counts it by
+        if (key := self._key(request, hint.visibility_class)) is None:
+            request.user = user
+            return None, None  # the view answers the database's outage
+        found, counts = self._trip(request, [key, *readers.lookup_keys(request)])
+        if (reader := readers.confirm(request, hint, found)) is None:
+            request.user = user
+            setattr(request, HINT_FOUND_ATTRIBUTE, found)
+            return None
+        request.user = reader
+        entry = self._served(found.get(key), request, counts)
+        return key, entry
+
+    def _look_up(self, request):
+        """(key, entry or None) for a reader authenticated first (_authenticate); (None, None)
+        when their credentials are refused, or reads need signing in and they are anonymous:
+        the view answers them."""
+        if not (self._authenticate(request) and may_read(request)):
+            return None, None
+        if (key := self._key(request, getattr(request, CLASS_ATTRIBUTE))) is None:
+            return None, None
+        found, counts = self._trip(request, [key])
+        return key, self._served(found.get(key), request, counts)
 
     def _authenticate(self, request):
         """Sets request.user and the reader's visibility class (CLASS_ATTRIBUTE) before the view
@@ -205,7 +251,8 @@ class ResponseCacheMiddleware:
         itself. (An inactive user's session is no user's: anonymous, as to the view.) A session
         read this way is marked as read, as the view's authentication does: the session
         middleware then says "Vary: Cookie" of a hit as of a computed response."""
-        if (reader := readers.recognise(request)) is not None:
+        found = getattr(request, HINT_FOUND_ATTRIBUTE, None)
+        if (reader := readers.recognise(request, found)) is not None:
             request.user = reader
             setattr(request, CLASS_ATTRIBUTE, reader.visibility_class)
             return True
@@ -238,32 +285,45 @@ class ResponseCacheMiddleware:
         else:
             readers.remember(request, visibility)
 
-    def _key(self, request):
+    def _key(self, request, visibility):
+        """The key of the request's response for readers of `visibility` (CLASS_ATTRIBUTE set to
+        it); the versions read are handed on to the view (VERSION_ATTRIBUTE). None when the
+        database is out: the view answers the outage as usual (a 503)."""
         try:
-            version, seen = version_seen_by_class(getattr(request, CLASS_ATTRIBUTE))
+            version, seen = version_seen_by_class(visibility)
         except DatabaseError:
-            return None  # the view answers the outage as usual (a 503)
-        setattr(request, VERSION_ATTRIBUTE, version)
+            return None
+        setattr(request, CLASS_ATTRIBUTE, visibility)
+        setattr(request, VERSION_ATTRIBUTE, (visibility, version, seen))
         return key_for(request, seen[0])
 
-    def _look_up(self, key, request):
-        """The entry at `key`, when the request is within its rate limits. The request is
-        counted in them (the API's throttles) in the same round trip as the read, hit or miss,
-        and the view's throttles judge it on that count: over the rate, the request goes on to
-        the view, whose throttle answers 429 with Retry-After. A reader signed in or with a token
-        counts against the user rate, as in the view."""
-        counters = {}
+    def _trip(self, request, keys):
+        """One cache round trip: the values found at `keys`, and the request counted in its
+        client's rates (the API's throttles; a reader signed in or with a token counts against
+        the user rate, as in the view), hit or miss: {counter: (throttle, count)}. A count the
+        request was given already (by a hint's trip, readers.confirm) is not made again."""
+        throttles = {}
         for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES:
             throttle = throttle_class()
             if (counter := throttle.counter(request)) is not None:
-                counters[counter] = throttle
-        entry, counts = cache.get_and_count(
-            key, {counter: throttle.duration for counter, throttle in counters.items()}
-        )
+                throttles[counter] = throttle
+        counted = getattr(request, COUNTS_ATTRIBUTE, {})
+        new = {counter: throttle.duration for counter, throttle in throttles.items()}
+        new = {counter: duration for counter, duration in new.items() if counter not in counted}
+        found, counts = cache.get_many_and_count(keys, new)
+        counted = {**counted, **dict(zip(new, counts, strict=True))}
+        setattr(request, COUNTS_ATTRIBUTE, counted)
+        return found, {
+            counter: (throttle, counted[counter]) for counter, throttle in throttles.items()
+        }
+
+    def _served(self, entry, request, counts):
+        """`entry` (what the lookup found), when the request is within its rate limits. The
+        view's throttles judge it on the counts of the lookup: over the rate, the request goes
+        on to the view, whose throttle answers 429 with Retry-After."""
         metrics.count_cache_lookup(entry)
         states = [
-            throttle.admit(request, counter, count)
-            for (counter, throttle), count in zip(counters.items(), counts, strict=True)
+            throttle.admit(request, counter, count) for counter, (throttle, count) in counts.items()
         ]
         return entry if all(state.count <= state.limit for state in states) else None
 
