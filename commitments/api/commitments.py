@@ -480,11 +480,11 @@ class CommitmentViewSet(
         return context
 
     def list(self, request, *args, **kwargs):
-        quick = (
-            None if self.wants_spreadsheet else CommitmentFilter.quick_values(request.query_params)
-        )
+        quick = None
+        if self.paginator is not None and not self.wants_spreadsheet:
+            quick = CommitmentFilter.quick_values(request.query_params)
         if quick is not None:
-            # Filtered by pillar or status alone: read by SQL compiled once for each shape.
+            # A page filtered by pillar or status alone: read by SQL compiled once a shape.
             rows = LIST_FILTERED(quick)
         else:
             queryset = self.filter_queryset(self.get_queryset())
