@@ -117,3 +117,15 @@ def reads_commitments(sql):
     statement prepared earlier on its connection (selectors.raw_sql.execute_prepared), whose
     EXECUTE names no table."""
     return "commitments_commitment" in sql or sql.startswith("EXECUTE prepared_")
+
+
+def statement_text(sql):
+    """A captured statement's SQL; of an EXECUTE of a statement prepared earlier on the
+    connection (selectors.raw_sql.execute_prepared), the statement it prepared."""
+    if not sql.startswith("EXECUTE prepared_"):
+        return sql
+    name = sql.removeprefix("EXECUTE ").split("(", 1)[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
+        (statement,) = cursor.fetchone()
+    return statement

@@ -6,6 +6,7 @@ import pytest
 
 from commitments.models import Commitment
 from tests.factories import CommitmentFactory, PlaceFactory, ThemeFactory
+from tests.helpers import statement_text
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +44,11 @@ def test_the_commitments_list_counts_without_the_tables_its_columns_come_from(
 ):
     with django_assert_num_queries(5 if filters else 4) as queries:
         response = api.get("/api/v1/commitments/", filters)
-    (count,) = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
-    # The pillar is joined to filter by it; the document, the parent and the owner never are.
-    assert count.count("JOIN") == (1 if filters else 0)
+    statements = [statement_text(query["sql"]) for query in queries.captured_queries]
+    (count,) = [sql for sql in statements if "COUNT(" in sql]
+    # The pillar, the document, the parent and the owner are never joined: a pillar is
+    # filtered by its id, found when its slug was checked.
+    assert count.count("JOIN") == 0
     counted = Commitment.objects.filter(pillar__slug="military", current_status="not_assessed")
     assert response.json()["count"] == (counted if filters else Commitment.objects).count()
 

@@ -32,7 +32,7 @@ from commitments.api.fields import (
 )
 from commitments.api.filters import POINT_IN_TIME_PARAMETERS, CommitmentFilter, point_in_time
 from commitments.api.indicators import IndicatorSerializer
-from commitments.api.pagination import CountedBy
+from commitments.api.pagination import CountedBy, FilteredCompiledOnce
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.api.updates import StatusUpdateSerializer
 from commitments.models import (
@@ -480,10 +480,18 @@ class CommitmentViewSet(
         return context
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        rows = queryset.rows(*self.get_serializer_class().columns())
-        page = self.paginate_queryset(CountedBy(rows, counted=queryset))
-        rows = attach_related(rows if page is None else page)
+        quick = None
+        if self.paginator is not None and not self.wants_spreadsheet:
+            quick = CommitmentFilter.quick_values(request.query_params)
+        if quick is not None:
+            # A page filtered by pillar or status alone: read by SQL compiled once a shape.
+            rows = LIST_FILTERED(quick)
+        else:
+            queryset = self.filter_queryset(self.get_queryset())
+            rows = queryset.rows(*self.get_serializer_class().columns())
+            rows = CountedBy(rows, counted=queryset)
+        page = self.paginate_queryset(rows)
+        rows = attach_related(rows.rows if page is None else page)
         data = self.get_serializer(rows, many=True).data
         return Response(data) if page is None else self.get_paginated_response(data)
 
@@ -622,6 +630,26 @@ def _indicators(pk, when=None):
     indicators = Indicator.objects.with_latest(*([when.as_of, when.known_on] if when else []))
     return indicators.filter(commitment=pk).values(*IndicatorSerializer.columns())
 
+
+def _filtered(**values):
+    """The commitment list's rows and the queryset that counts them, filtered by `values` of
+    CommitmentFilter.QUICK as the filter set filters them."""
+    queryset = CommitmentViewSet.queryset.all()
+    for name in CommitmentFilter.QUICK:
+        queryset = getattr(CommitmentFilter, f"filter_{name}")(queryset, name, values.get(name))
+    return queryset.rows(*CommitmentSerializer.columns()), queryset
+
+
+# The list filtered by pillar or status alone, its page and count compiled once for each shape.
+# Planned once per connection where one pillar and one status, or one status, is asked for:
+# commitment_pillar_status_idx and commitment_status_order_idx give its page in the list's
+# order and count it, whatever the values. A pillar alone, or several values, are planned
+# each time: the best plan depends on how many commitments match.
+LIST_FILTERED = FilteredCompiledOnce(
+    _filtered,
+    marks={"pillar": lambda i: CompiledOnce.MARK - i, "status": lambda i: f"-mark-{i}-"},
+    prepared=[("pillar", "status"), ("status",)],
+)
 
 # As they stand now, compiled once: building and compiling the updates' and the indicators'
 # querysets (subqueries in their columns) took longer than running them.

@@ -3,13 +3,20 @@ contributions, indicators), a cursor for feeds that grow at the top."""
 
 import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
+from django.db.models import Count
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
-from commitments.selectors.raw_sql import read_values, values_rows, values_shape
+from commitments.selectors.raw_sql import (
+    execute_prepared,
+    read_values,
+    values_rows,
+    values_shape,
+)
 
 
 class PageSizeChecked:
@@ -199,3 +206,129 @@ class _CursorRead:
     def __getitem__(self, page):
         shape = (self._ordering, self._lookup, page.start, page.stop)
         return self._pages._read(shape, self._position)
+
+
+class FilteredCompiledOnce:
+    """A list filtered by a few filters given by value, such as the commitments of
+    ?pillar=military&status=on_track: its pages and its count read by SQL compiled once per
+    process, database, day (a build may read today's date) and shape, where the ORM built
+    and compiled both for each request (about 1 ms for the commitments' page and count). A
+    shape is the filters given and how many values each has, and for a page its slice; the
+    values are parameters.
+
+    `build(**values)` makes, from each filter's list of values, the `.values()` queryset of the
+    rows and the queryset that counts them (CountedBy's two): the same SQL for every request of
+    a day but for the values. `marks[name](i)` is a value of filter `name` no row has, to
+    find its place among the compiled parameters. The shapes in `prepared` are run as
+    statements PostgreSQL plans once per connection (execute_prepared): only where the plan
+    cannot depend on the values (such as one value of each filter, with an index that has
+    their columns first and the list's order after them); the others are planned each time,
+    as the ORM's are."""
+
+    # Shapes kept at most: a client chooses the page and its size.
+    KEPT = 64
+
+    def __init__(self, build, marks, prepared=()):
+        self._build, self._marks, self._prepared = build, marks, set(prepared)
+        self._model, self._compiled = None, {}
+
+    def __call__(self, values):
+        """What CountedBy is, for `values` ({filter: its values}): the rows counted and paged
+        as the querysets `build(**values)` would be."""
+        return _FilteredRead(self, values)
+
+    def _read(self, values, part):
+        """The rows of `part` of the list of `values` (a slice, or "count")."""
+        if self._model is None:
+            self._model = self._build(**self._mark_values(values))[1].model
+        # Where the ORM reads it: a replica, for an anonymous read when there are any.
+        alias = router.db_for_read(self._model)
+        shape = tuple(sorted((name, len(given)) for name, given in values.items()))
+        key = (alias, timezone.localdate(), shape, part)
+        compiled = self._compiled.get(key, False)
+        if compiled is False:
+            compiled = self._compile(alias, values, part)
+            # Replaced, never changed in place: another thread may be reading it.
+            kept = self._compiled
+            if len(kept) >= self.KEPT or any(day != key[1] for _, day, _, _ in kept):
+                kept = {}  # another day's, or too many shapes
+            self._compiled = {**kept, key: compiled}
+        if compiled is None:
+            return []
+        sql, params, marks, shape_of_rows = compiled
+        params = [
+            values[marks[index][0]][marks[index][1]] if index in marks else param
+            for index, param in enumerate(params)
+        ]
+        with connections[alias].cursor() as cursor:
+            if tuple(name for name, _ in shape) in self._prepared and all(
+                count == 1 for _, count in shape
+            ):
+                execute_prepared(cursor, sql, params)
+            else:
+                cursor.execute(sql, params)
+            found = cursor.fetchall()
+        if shape_of_rows is None:
+            ((count,),) = found
+            return count
+        return values_rows(*shape_of_rows, found)
+
+    def _mark_values(self, values):
+        return {name: [self._marks[name](i) for i in range(len(values[name]))] for name in values}
+
+    def _compile(self, alias, values, part):
+        marked = self._mark_values(values)
+        rows, counted = self._build(**marked)
+        if part == "count":
+            query, shape_of_rows = _count_query(counted.query), None
+        else:
+            if rows._iterable_class is not ValuesIterable:
+                raise TypeError("FilteredCompiledOnce reads .values() rows")
+            query = rows[part[0] : part[1]].query
+        compiler = query.get_compiler(using=alias)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # an empty slice (the first page of no rows): no query
+            return None
+        if part != "count":
+            shape_of_rows = (compiler, *values_shape(compiler))
+        marks = {}  # {index of a parameter: (filter, index of its value)}
+        for name, given in marked.items():
+            for i, mark in enumerate(given):
+                found = [index for index, param in enumerate(params) if param == mark]
+                if len(found) != 1:
+                    raise ValueError(f"A value of {name} is not one parameter of its SQL")
+                marks[found[0]] = (name, i)
+        return sql, params, marks, shape_of_rows
+
+
+def _count_query(query):
+    """The query of `SELECT COUNT(*)` of `query`'s rows, as Query.get_count builds it for a
+    query of rows filtered and joined but not aggregated, limited or distinct (which it would
+    count in a subquery): its compiled SQL without running it, which get_count does not give."""
+    if query.annotations or query.distinct or query.combinator or query.is_sliced:
+        raise ValueError("Only a plain filtered query is counted this way")
+    query = query.clone()
+    count = Count("*").resolve_expression(query, allow_joins=True, reuse=None, summarize=True)
+    query.select, query.selected, query.default_cols, query.extra = (), None, False, {}
+    query.annotations = {"__count": count}
+    query.set_annotation_mask(["__count"])
+    query.clear_ordering(force=True)
+    query.select_for_update = query.select_related = False
+    return query
+
+
+class _FilteredRead:
+    """A read of FilteredCompiledOnce for some values, as CountedBy: counted, and sliced into
+    pages."""
+
+    ordered = True
+
+    def __init__(self, compiled, values):
+        self._compiled, self._values = compiled, values
+
+    def count(self):
+        return self._compiled._read(self._values, "count")
+
+    def __getitem__(self, page):
+        return self._compiled._read(self._values, (page.start, page.stop))

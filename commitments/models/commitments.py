@@ -627,8 +627,20 @@ class Commitment(models.Model):
             ),
         ]
         indexes = [
-            # Filtering by current status (API and admin filters, the "needs attention" list).
-            models.Index(fields=["current_status"], name="commitment_status_idx"),
+            # Filtering by current status (API and admin filters, the "needs attention" list);
+            # a page of the list filtered by status is read off it in the list's order, and
+            # counted from it alone (the table's rows are wide: four to a page).
+            models.Index(
+                fields=["current_status", "source_document", "paragraph", "code"],
+                name="commitment_status_order_idx",
+            ),
+            # The list filtered by pillar and status (?pillar=...&status=..., the dashboard's
+            # filters): its page read in the list's order and its count from the index alone,
+            # where PostgreSQL read and sorted every match (ten times as many at M as at S).
+            models.Index(
+                fields=["pillar", "current_status", "source_document", "paragraph", "code"],
+                name="commitment_pillar_status_idx",
+            ),
             # The stale filter compares the latest as-of date with a cut-off.
             models.Index(fields=["current_as_of"], name="commitment_as_of_idx"),
             # "Updated since" filters and ordering by the current update's approval.
