@@ -4,11 +4,15 @@ conftest.time_history, whose answers are written out here by hand."""
 import csv
 import datetime
 import io
+import re
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from commitments.api.commitments import CommitmentSerializer
 from commitments.models import Commitment, Contribution, Status, StatusUpdate
+from commitments.selectors.raw_sql import read_values
 from commitments.services import approve_or_return, record_contribution, withdraw
 from tests.conftest import _noon, at
 from tests.factories import CommitmentFactory, PartnerFactory
@@ -290,8 +294,53 @@ def test_only_the_queries_that_need_the_update_in_effect_read_it(
 ):
     with django_assert_num_queries(4) as captured:
         api.get(LIST, query)
-    reads = [q["sql"] for q in captured.captured_queries if "commitments_statusupdate" in q["sql"]]
+    statements = [statement_run(q["sql"]) for q in captured.captured_queries]
+    reads = [sql for sql in statements if "commitments_statusupdate" in sql]
     assert len(reads) == reading_updates
+
+
+def statement_run(sql):
+    """The SQL a captured statement ran: that of a statement prepared earlier on the connection
+    (raw_sql.execute_prepared) for an EXECUTE of it, which names no table."""
+    executed = re.match(r"EXECUTE (prepared_\d+)\b", sql)
+    if executed is None:
+        return sql
+    _, names = connection._prepared_statements
+    (prepared,) = [text for text, name in names.items() if name == executed[1]]
+    return prepared
+
+
+def test_the_list_as_of_a_day_is_counted_and_paged_by_statements_prepared_once(
+    api, time_history, django_assert_num_queries
+):
+    api.get(LIST, {"as_of": "2026-02-15"})
+    # Expect 4 queries: the fingerprint, the count, the page, the relations. On PostgreSQL
+    # the count and the page are the statements that the read of another day prepared.
+    with django_assert_num_queries(4) as captured:
+        response = api.get(LIST, {"as_of": "2026-04-30"})
+    assert shown(response) == {
+        "A-1": ("at_risk", 30, "2026-03-01", True),
+        "A-2": ("on_track", 80, "2026-02-10", False),
+        "A-3": ("on_track", 60, "2026-04-20", False),
+        "B-1": ("not_started", None, "2026-04-05", False),
+        "B-2": ("not_assessed", None, None, True),
+    }
+    _, count, page, _ = (q["sql"] for q in captured.captured_queries)
+    prepared = connection.vendor == "postgresql"
+    assert count.startswith("EXECUTE prepared_") is prepared
+    assert page.startswith("EXECUTE prepared_") is prepared
+
+
+def test_only_the_commitments_as_of_a_day_alone_are_planned_alike_for_every_day(time_history):
+    day = datetime.date(2026, 3, 1)
+    alone = Commitment.objects.as_of(day, one_plan=True)
+    assert alone.plans_alike
+    assert alone.rows("code").order_by("-code")[:2].plans_alike
+    # The best plan of a filter depends on its values; as_of() alone plans for its day.
+    assert not alone.filter(pillar__slug="alpha").plans_alike
+    assert not alone.stale().plans_alike
+    assert not Commitment.objects.as_of(day).plans_alike
+    assert not Commitment.objects.all().plans_alike
 
 
 @pytest.fixture
@@ -431,6 +480,23 @@ def test_every_read_as_of_a_day_is_the_newest_update_that_counts_then(edge_histo
                 if commitment.created_at.date() <= day
             ]
     assert joined == ruled
+
+
+def test_a_page_as_of_any_day_read_by_its_prepared_statement_is_what_the_orm_reads(
+    edge_history,
+):
+    """The page and the count of the commitments as of a day alone are one statement each for
+    every day, prepared once per connection (as_of's one_plan: on PostgreSQL a generic plan
+    from the sixth run): for every day, what the ORM reads of as_of()."""
+    columns = CommitmentSerializer.columns()
+    for day in [datetime.date(2025, 12, 31), *AS_OF_DAYS]:
+        for known_on in [None, day]:
+            alone = Commitment.objects.as_of(day, known_on, one_plan=True)
+            read = Commitment.objects.as_of(day, known_on)
+            assert alone.count() == read.count()
+            page = read_values(alone.rows(*columns)[1:5])
+            assert page == list(read.rows(*columns)[1:5])
+            assert len(page) == min(4, max(read.count() - 1, 0))
 
 
 def _in_effect(commitment, day, known_on):

@@ -470,7 +470,8 @@ class CommitmentViewSet(
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action in ("list", "retrieve") and (when := point_in_time(self.request)):
-            return queryset.as_of(when.as_of, when.known_on)
+            # A list's page is prepared once for every day (as_of's one_plan).
+            return queryset.as_of(when.as_of, when.known_on, one_plan=self.action == "list")
         return queryset
 
     def get_serializer_context(self):
