@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0035_current_update_recorded_and_approved'),
+        ('commitments', '0036_commitment_search_title_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0035_current_update_recorded_and_approved"),
+        ("commitments", "0037_commitment_list_filtered_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
