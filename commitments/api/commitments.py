@@ -487,17 +487,16 @@ class CommitmentViewSet(
         if filtered is queryset and not queryset.is_as_of and not self.wants_spreadsheet:
             # The plain list, which no parameter narrows or orders: the same statements for
             # every reader of a class, its count once per data version (UnfilteredPages).
-            page = self.paginate_queryset(
-                UNFILTERED_PAGES.of(
-                    queryset,
-                    columns,
-                    reader=visibility_class(request.user),
-                    data_version=self.data_fingerprint,
-                )
+            rows = UNFILTERED_PAGES.of(
+                queryset,
+                columns,
+                reader=visibility_class(request.user),
+                data_version=self.data_fingerprint,
             )
         else:
-            page = self.paginate_queryset(CountedBy(filtered.rows(*columns), counted=filtered))
-        rows = attach_related(filtered.rows(*columns) if page is None else page)
+            rows = CountedBy(filtered.rows(*columns), counted=filtered)
+        page = self.paginate_queryset(rows)
+        rows = attach_related(rows.rows if page is None else page)
         data = self.get_serializer(rows, many=True).data
         return Response(data) if page is None else self.get_paginated_response(data)
 

@@ -153,6 +153,11 @@ class _UnfilteredRows:
         self.reader, self.data_version = reader, data_version
 
     @property
+    def rows(self):
+        """Every row, unpaged, as CountedBy's `rows`."""
+        return self.queryset.rows(*self.columns)
+
+    @property
     def ordered(self):
         return self.queryset.ordered
 
@@ -161,7 +166,7 @@ class _UnfilteredRows:
 
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.step or index.start is None or index.stop is None:
-            return self.queryset.rows(*self.columns)[index]
+            return self.rows[index]
         return self.pages.page(self, index.start, index.stop)
 
 
