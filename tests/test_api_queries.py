@@ -68,6 +68,12 @@ def test_the_plain_list_is_counted_once_per_data_version(api, lots, django_asser
         assert api.get("/api/v1/commitments/", {"page_size": 7}).json()["count"] == total + 1
 
 
+def test_the_plain_list_of_no_commitments_is_empty(api):
+    Commitment.objects.all().delete()
+    body = api.get("/api/v1/commitments/").json()
+    assert (body["count"], body["results"]) == (0, [])
+
+
 def test_a_filter_is_counted_on_every_read(api, lots, django_assert_num_queries):
     # (Another page size each time: the response cache would answer the same address.)
     api.get("/api/v1/commitments/", {"pillar": "military"})

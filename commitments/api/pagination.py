@@ -3,6 +3,7 @@ contributions, indicators), a cursor for feeds that grow at the top."""
 
 import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
@@ -133,10 +134,15 @@ class UnfilteredPages:
         if compiled is None:
             page = rows.queryset.rows(*rows.columns)[start:stop]
             compiler = page.query.get_compiler(using=alias)
-            compiled = (compiler, *compiler.as_sql(), *values_shape(compiler))
+            try:
+                compiled = (compiler, *compiler.as_sql(), *values_shape(compiler))
+            except EmptyResultSet:  # an empty slice (no rows at all: [0:0])
+                compiled = ()
             kept = {known: value for known, value in self._compiled.items() if known[1] == today}
             if len(kept) < self.MAX_COMPILED:
                 self._compiled = {**kept, key: compiled}
+        if not compiled:
+            return []
         compiler, sql, params, names, converters = compiled
         with connections[alias].cursor() as cursor:
             if params:
