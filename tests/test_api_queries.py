@@ -53,6 +53,37 @@ def test_the_commitments_list_counts_without_the_tables_its_columns_come_from(
     assert response.json()["count"] == (counted if filters else Commitment.objects).count()
 
 
+def test_the_plain_list_is_counted_once_per_data_version(api, lots, django_assert_num_queries):
+    # The list no parameter narrows: its count is made by the first read of a data version
+    # (commitments.api.pagination.UnfilteredPages); later pages of that version, and every
+    # reader class's, take 3 queries (the fingerprint, the page, the related rows).
+    total = Commitment.objects.count()
+    with django_assert_num_queries(4):
+        assert api.get("/api/v1/commitments/").json()["count"] == total
+    with django_assert_num_queries(3):
+        response = api.get("/api/v1/commitments/", {"page": 2, "page_size": 7})
+    assert response.json()["count"] == total
+    expected = list(Commitment.objects.values_list("code", flat=True)[7:14])
+    assert [row["code"] for row in response.json()["results"]] == expected
+    # A write moves the data version on: the next read counts again, and sees it.
+    CommitmentFactory(pillar=Commitment.objects.get(code="MIL-1").pillar)
+    with django_assert_num_queries(4):
+        assert api.get("/api/v1/commitments/", {"page_size": 7}).json()["count"] == total + 1
+
+
+def test_the_plain_list_of_no_commitments_is_empty(api):
+    Commitment.objects.all().delete()
+    body = api.get("/api/v1/commitments/").json()
+    assert (body["count"], body["results"]) == (0, [])
+
+
+def test_a_filter_is_counted_on_every_read(api, lots, django_assert_num_queries):
+    # (Another page size each time: the response cache would answer the same address.)
+    api.get("/api/v1/commitments/", {"pillar": "military"})
+    with django_assert_num_queries(5):
+        api.get("/api/v1/commitments/", {"pillar": "military", "page_size": 7})
+
+
 def test_the_csv_export_takes_the_same_queries_for_every_row(api, lots, django_assert_num_queries):
     # Expect 3 queries: fingerprint, all matching commitments, the union of their relations.
     with django_assert_num_queries(3):

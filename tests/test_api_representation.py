@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.contrib.auth.models import AnonymousUser
+from django.urls import clear_script_prefix, set_script_prefix
 from rest_framework.reverse import reverse
 from rest_framework.test import APIRequestFactory
 
@@ -190,3 +191,24 @@ def test_links_are_what_reverse_makes_of_any_code(code):
     request = APIRequestFactory().get(LIST, HTTP_HOST="testserver")
     expected = reverse("api:commitment-detail", kwargs={"code": code}, request=request)
     assert Links(request).url("api:commitment-detail", "code", code) == expected
+
+
+def test_links_keep_the_requests_script_prefix_and_format(client, roadmap, settings):
+    """Links reverse each path once per process (its URLconf and script prefix the key), and
+    make it absolute for each request, as DRF's reverse() does: under a script prefix, then
+    without, then with the `format` DRF carries over into links."""
+    settings.RESPONSE_CACHE = False  # the same address each time: each is made
+    detail = "api/v1/commitments/MIL-1/"
+    # As the WSGI handler sets it from SCRIPT_NAME (the test client does not).
+    set_script_prefix("/tracker/")
+    try:
+        under = client.get(LIST).json()["results"]
+    finally:
+        clear_script_prefix()
+    assert f"http://testserver/tracker/{detail}" in [row["url"] for row in under]
+    plain = client.get(LIST).json()["results"]
+    assert f"http://testserver/{detail}" in [row["url"] for row in plain]
+    formatted = client.get(LIST, {"format": "json"}).json()["results"]
+    assert f"http://testserver/{detail}?format=json" in [row["url"] for row in formatted]
+    updates = [row["updates_url"] for row in formatted]
+    assert f"http://testserver/{detail}updates/?format=json" in updates

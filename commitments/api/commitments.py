@@ -32,7 +32,8 @@ from commitments.api.fields import (
 )
 from commitments.api.filters import POINT_IN_TIME_PARAMETERS, CommitmentFilter, point_in_time
 from commitments.api.indicators import IndicatorSerializer
-from commitments.api.pagination import CountedBy, FilteredCompiledOnce
+from commitments.api.pagination import CountedBy, FilteredCompiledOnce, UnfilteredPages
+from commitments.api.permissions import visibility_class
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.api.updates import StatusUpdateSerializer
 from commitments.models import (
@@ -488,9 +489,21 @@ class CommitmentViewSet(
             # A page filtered by pillar or status alone: read by SQL compiled once a shape.
             rows = LIST_FILTERED(quick)
         else:
-            queryset = self.filter_queryset(self.get_queryset())
-            rows = queryset.rows(*self.get_serializer_class().columns())
-            rows = CountedBy(rows, counted=queryset)
+            queryset = self.get_queryset()
+            filtered = self.filter_queryset(queryset)
+            columns = self.get_serializer_class().columns()
+            if filtered is queryset and not queryset.is_as_of and not self.wants_spreadsheet:
+                # The plain list, which no parameter narrows or orders: the same statements
+                # for every reader of a class, its count once per data version
+                # (UnfilteredPages).
+                rows = UNFILTERED_PAGES.of(
+                    queryset,
+                    columns,
+                    reader=visibility_class(request.user),
+                    data_version=self.data_fingerprint,
+                )
+            else:
+                rows = CountedBy(filtered.rows(*columns), counted=filtered)
         page = self.paginate_queryset(rows)
         rows = attach_related(rows.rows if page is None else page)
         data = self.get_serializer(rows, many=True).data
@@ -659,3 +672,4 @@ DETAIL_NOW = {read: CompiledOnce(read) for read in (_children, _latest_updates, 
 # and compiled its four joins for each request, and PostgreSQL planned them (0.3 ms at M, for
 # 0.05 ms of running).
 DETAIL_ROW_NOW = CompiledOnce(_row, mark="-compiled-once-code-")
+UNFILTERED_PAGES = UnfilteredPages()
