@@ -71,6 +71,18 @@ def test_the_plain_list_is_counted_once_per_data_version(api, lots, django_asser
         assert api.get("/api/v1/commitments/", {"page_size": 7}).json()["count"] == total + 1
 
 
+def test_without_the_response_cache_the_plain_list_counts_on_every_read(
+    api, lots, settings, django_assert_num_queries
+):
+    # RESPONSE_CACHE=false keeps nothing per data version, the count included: each read
+    # does the whole work (the benchmark's cold reader measures exactly that).
+    settings.RESPONSE_CACHE = False
+    api.get("/api/v1/commitments/")
+    with django_assert_num_queries(4):
+        response = api.get("/api/v1/commitments/", {"page": 2, "page_size": 7})
+    assert response.json()["count"] == Commitment.objects.count()
+
+
 def test_the_plain_list_of_no_commitments_is_empty(api):
     Commitment.objects.all().delete()
     body = api.get("/api/v1/commitments/").json()
