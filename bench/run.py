@@ -893,8 +893,9 @@ for 0.2, a commitment's four statements 0.3, 0.2, 0.6 and 1.1 ms for 0.05-0.15 e
 prepared statement, prepared in the same round trip as its first run, at most 64 a connection,
 and only where the plan cannot depend on the values: reads by an id, a code or an array of ids,
 and a page with no parameter. A filtered page is not (a generic plan of
-`pillar=military&status=on_track` ran 5.9 ms against 1.2 in one measurement); PostgreSQL itself
-re-plans the as-of page. (So the app needs session-level pooling if a pooler sits between it
+`pillar=military&status=on_track` ran 5.9 ms against 1.2 in one measurement, until the
+afternoon's indexes in the list's order, below); PostgreSQL itself re-planned the as-of page
+(until the afternoon, below). (So the app needs session-level pooling if a pooler sits between it
 and PostgreSQL: a prepared statement lives in its session.) App + PostgreSQL CPU per request, in
 process at M, two rounds alternated, inflated by the load (the comparison within a round holds):
 
@@ -917,6 +918,57 @@ now read by `PagesCompiledOnce` (`commitments/api/pagination.py`): its SQL compi
 process, database, day and shape, the cursor's position a parameter; each link is made once.
 Any filter or format still goes through the ORM. Alternated three times in process: the feed
 5.95-6.81 → 4.30-5.09 ms of CPU, the deep cursor 6.14-7.09 → 3.76-4.91.
+
+### The afternoon's cold reads: the list's rows, a filtered list, the as-of list
+
+Measured like the rest of this section, by five concurrent helpers (load average 10 to 20):
+CPU per request in process on copies of the size-M template (the WSGI handler or the test
+client, production settings, `RESPONSE_CACHE=false`, Redis as the cache, before and after
+alternated, medians of rounds of 150 to 400 requests), PostgreSQL's backend CPU from /proc,
+EXPLAIN ANALYZE; every response body compared with the morning's code's.
+
+- **The representation** (`commitments/api/representation.py`): each serializer's declared
+  fields are compiled into one function a row (one dict of expressions, not a closure a field),
+  what is the same for a whole response (the time zone, each link's pattern) is read once per
+  response, and each link's path is reversed once per process (`reverse()` per URLconf and
+  script prefix; the request still makes it absolute, `?format=` kept as DRF keeps it): 50
+  commitments 0.93-1.37 → 0.86-0.89 ms. A page's next and previous links are made once, for
+  the body and the Link header alike (the feed's memo, now in `LinkHeader`).
+- **The plain list's pages** (`UnfilteredPages`, `commitments/api/pagination.py`): the list no
+  parameter narrows or orders reads each page by SQL compiled once per process, database,
+  day, visibility class and page, and, while the response cache is on, counts itself once per
+  data version (so page 2 after page 1 does not count again; with `RESPONSE_CACHE=false`, the
+  benchmark's cold reader, it counts every time). In cProfile the list's paging went from 9.5
+  to 1.7 ms of 36 (the profiler inflates about 4x). The whole cold list, app CPU: 6.4-8.3 →
+  4.4-5.5 ms (with the count memo; it is off in the tables above), a commitment 3.9-4.7 →
+  3.6-4.0 ms. Left, with their cProfile share of a cold list of 20 ms: DRF's `initial` (the
+  throttle's Redis count, 2.1), `attach_related` (2.2), `point_in_time`'s form when no date
+  is asked (0.7), URL resolution (0.7). The throttle as one Lua script instead of a pipeline:
+  39-50 against 45-52 µs, not taken.
+- **A list filtered by pillar and status**: two indexes in the list's own order (migration
+  0037: (current_status, document, paragraph, code) replaces the status index, and (pillar,
+  current_status, document, paragraph, code)), the pillar filtered by the ids found when its
+  slugs were checked rather than a join on the slug (the join kept PostgreSQL from walking the
+  index in order), `CommitmentFilter.quick_values` reading pillar and status directly when they
+  (and the page) are all the query holds and every value is valid (anything else, any bad value
+  included, goes through django-filter, whose 400 names the field), and the page and count
+  compiled once per shape with the values as parameters (`FilteredCompiledOnce`), prepared where
+  the generic plan walks the new indexes whatever the values (one pillar and one status; one
+  status). EXPLAIN ANALYZE at M: the count a bitmap scan of 342 heap pages (0.56-0.6 ms) → an
+  index-only scan (0.05 ms); the page read and sorted every match (1.1-1.3 ms, planned in
+  0.6-0.8) → the first 50 index entries (0.15 ms). App CPU 8.0-8.1 → 4.9-5.3 ms, PostgreSQL's
+  4.3-4.6 → 1.2-1.3 ms. What grew from S to M (reading every match) is gone. A pillar alone, a
+  theme, or several values are planned each time: their best plan depends on how many match.
+- **The as-of list**: an index of the commitments' creation times (migration 0038) makes its
+  count an index-only scan (2,934 pages and 7 ms → 11 pages and 0.85 ms at M; the baseline's
+  count gains it too, since it counts the same way on the same tables), and its page and count
+  are prepared once per connection with the day hidden from the planner (`(SELECT
+  value::timestamptz)`): PostgreSQL had re-planned the page each time, since with the day in
+  view the custom plan always looked cheaper (estimated 1,219 against 1,388); now one plan,
+  read off the list's order index and filtered by the day, planned in 0.03 ms instead of
+  1.55-1.78. PostgreSQL CPU per request 8.4-9.2 → 2.0-2.4 ms, app + PostgreSQL 17-20.5 → 10-14
+  ms. Only the as-of list with no other filter (`plans_alike`): hiding the day in every as-of
+  read turned the as-of summary's merge join into a hash join.
 
 ### Large bodies: `changes`, `matrix` and `timeline`
 
