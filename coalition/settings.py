@@ -492,6 +492,18 @@ WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=DEBUG)
 # Four eyes: a status update is pending until a Reviewer (or an Editor) other than its author
 # approves it, and only approved updates count. Off: every update is approved on submission.
 REVIEW_REQUIRED = env.bool("REVIEW_REQUIRED", default=True)
+# Releasability (commitments.clearance): the marking a record gets when its author names none,
+# per kind of record, "public", "coalition" or "secretariat". The README's table says who reads
+# each.
+RELEASABILITY_DEFAULTS = {
+    record: env.str(f"RELEASABILITY_DEFAULT_{record.upper()}", default="public")
+    for record in ("statusupdate", "indicatorvalue", "contribution", "evidence")
+}
+for _record, _level in RELEASABILITY_DEFAULTS.items():
+    if _level not in ("public", "coalition", "secretariat"):
+        raise ImproperlyConfigured(
+            f"RELEASABILITY_DEFAULT_{_record.upper()} must be public, coalition or secretariat."
+        )
 # The largest CSV file of status updates the admin's import page takes, in bytes. Between its
 # dry run and its confirmation the file waits in the user's session (in the database), so it is
 # kept small; larger files go through `manage.py import_updates`.

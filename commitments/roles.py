@@ -64,6 +64,17 @@ ROLE_PERMISSIONS = {
 }
 
 
+# Clearance groups: what a reader may read of the records' releasabilities (commitments.clearance),
+# whatever their role. A Coalition member's staff read what is released to the coalition; the
+# secretariat reads everything. A user of neither reads what is public, as anyone does.
+COALITION = "Coalition"
+SECRETARIAT = "Secretariat"
+CLEARANCE_PERMISSIONS = {
+    COALITION: ["read_coalition"],
+    SECRETARIAT: ["read_coalition", "read_secretariat"],
+}
+
+
 def roles_with(codename):
     """The names of the roles granted a permission, e.g. ["Reviewer", "Editor"] for
     "add_review"."""
@@ -71,9 +82,9 @@ def roles_with(codename):
 
 
 def sync_roles():
-    """Creates the role groups and sets their permissions to exactly ROLE_PERMISSIONS.
-    Idempotent; permissions granted to a role by hand are removed."""
-    for name, codenames in ROLE_PERMISSIONS.items():
+    """Creates the role groups and the clearance groups and sets their permissions to exactly
+    ROLE_PERMISSIONS and CLEARANCE_PERMISSIONS. Idempotent; permissions granted to a role by hand are removed."""
+    for name, codenames in {**ROLE_PERMISSIONS, **CLEARANCE_PERMISSIONS}.items():
         group, _ = Group.objects.get_or_create(name=name)
         permissions = Permission.objects.filter(
             content_type__app_label="commitments", codename__in=codenames

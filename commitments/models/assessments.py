@@ -97,6 +97,7 @@ class StatusUpdate(records.ReviewedRecord):
         ordering = ["-as_of", "-created_at", "-id"]
         verbose_name = "status update"
         constraints = [
+            records.releasability_constraint("statusupdate"),
             models.CheckConstraint(
                 condition=Q(progress__isnull=True) | Q(progress__gte=0, progress__lte=100),
                 name="statusupdate_progress_0_100",

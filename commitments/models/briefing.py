@@ -33,9 +33,11 @@ class BriefingMessage(records.ReviewedRecord):
     noun = "message"
     shown_with = ("pillar", "author")
 
-    # A message is the secretariat's own words: it cites no evidence.
+    # A message is the secretariat's own words: it cites no evidence, and is marked by the pack
+    # it is printed in, not on its own.
     evidence_url = None
     evidence_source = None
+    releasability = None
 
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="briefing_messages")
     as_of = models.DateField(

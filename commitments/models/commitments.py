@@ -646,6 +646,12 @@ class Commitment(models.Model):
 
     class Meta:
         ordering = ["source_document_id", "paragraph", "code"]
+        # The clearances (commitments.clearance), granted through the clearance groups
+        # (roles.CLEARANCE_PERMISSIONS). On the commitment, as what they open is its records.
+        permissions = [
+            ("read_coalition", "Can read what is released to the coalition"),
+            ("read_secretariat", "Can read what is released to the secretariat"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(paragraph__gte=1, paragraph__lte=MAX_PARAGRAPH),

@@ -13,7 +13,12 @@ from commitments.models.bounds import (
     _date_range_message,
     _date_validators,
 )
-from commitments.models.records import Record, RecordQuerySet, correction_field
+from commitments.models.records import (
+    Record,
+    RecordQuerySet,
+    correction_field,
+    releasability_constraint,
+)
 from commitments.models.reference import Partner
 
 
@@ -122,6 +127,7 @@ class Contribution(Record):
         ordering = ["-date", "-created_at", "-id"]
         verbose_name = "contribution"
         constraints = [
+            releasability_constraint("contribution"),
             models.CheckConstraint(
                 condition=Q(kind__in=ContributionKind.values),
                 name="contribution_kind_valid",

@@ -353,6 +353,7 @@ class IndicatorValue(records.ReviewedRecord):
         ordering = [_observed_on().desc(), "-created_at", "-id"]
         verbose_name = "indicator value"
         constraints = [
+            records.releasability_constraint("indicatorvalue"),
             models.CheckConstraint(
                 condition=Q(as_of__isnull=False, period_start__isnull=True, period_end__isnull=True)
                 | Q(as_of__isnull=True, period_end__isnull=False),

@@ -15,13 +15,35 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from commitments.models.bounds import end_of_day
+from commitments.models.vocabulary import Releasability
 
 
 class RecordQuerySet(models.QuerySet):
     """Reads of a history of records. What counts is `counted()` (every record, here; approved
     ones, for reviewed records); a correction replaces what it corrects once it counts itself,
     and, read as known on a past day, from the day it was known, whatever date it states: it
-    says that the record it corrects was wrong, not that the world changed on its date."""
+    says that the record it corrects was wrong, not that the world changed on its date.
+
+    Read for a reader (`readable_by(clearance)`), a history holds only the records released to
+    their clearance, and a correction they may not read replaces nothing for them: the public
+    reads a public record as standing while a coalition correction of it stands for members."""
+
+    # The clearance this history is read for (readable_by), kept by every chained queryset.
+    _clearance = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._clearance = self._clearance
+        return clone
+
+    def readable_by(self, clearance):
+        """The records a reader of `clearance` (a Releasability) may read, read as their
+        history: corrections beyond their clearance are left out of standing(), counting()
+        and the rest too."""
+        clearance = Releasability(clearance)
+        records = self.filter(releasability__in=clearance.readable())
+        records._clearance = clearance
+        return records
 
     def counted(self):
         """Records that count as soon as they exist: all of them, without a review."""
@@ -35,6 +57,8 @@ class RecordQuerySet(models.QuerySet):
         """The corrections of the outer record that replace it (as known by the end of
         `known_on`, when given): for Exists() and Subquery()."""
         corrections = self.model.objects.filter(corrects=OuterRef("pk"))
+        if self._clearance is not None:
+            corrections = corrections.filter(releasability__in=self._clearance.readable())
         if known_on is None:
             return corrections.counted()
         return corrections.known_by(end_of_day(known_on))
@@ -93,6 +117,15 @@ class RecordQuerySet(models.QuerySet):
         return self.standing()
 
 
+def releasability_constraint(table):
+    """The check constraint of a record table's releasability (`table` prefixes its name)."""
+    return models.CheckConstraint(
+        condition=Q(releasability__in=Releasability.values),
+        name=f"{table}_releasability_valid",
+        violation_error_message="Choose public, coalition or secretariat.",
+    )
+
+
 def a_or_an(noun):
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
@@ -124,6 +157,16 @@ class Record(models.Model):
     noun = "record"
     shown_with = ("author",)
 
+    releasability = models.CharField(
+        max_length=12,
+        choices=Releasability.choices,
+        default=Releasability.PUBLIC,
+        # Also the database's, for whatever inserts a row without naming it (raw SQL, a restore
+        # of an older dump): public, what every record was before markings.
+        db_default=Releasability.PUBLIC.value,
+        help_text="Who may read it: the public, Coalition members' staff, or the secretariat "
+        "alone. Its author names it (RELEASABILITY_DEFAULTS when they do not).",
+    )
     evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
     evidence_source = models.CharField(
         max_length=300,

@@ -99,3 +99,41 @@ def change_between(before, after, *, stale_before, stale_after):
     if stale_after and not stale_before:
         return Change.BECAME_STALE
     return None
+
+
+class Releasability(models.TextChoices):
+    """Who may read a record (a status update, an indicator value, a contribution, a piece of
+    evidence), from the widest audience to the narrowest. A reader's clearance is one of the
+    same levels (commitments.clearance.clearance_of): they read every record released to
+    their level or a wider one. Listed from the widest: the order is the ranking."""
+
+    PUBLIC = "public", "Public"
+    COALITION = "coalition", "Coalition"
+    SECRETARIAT = "secretariat", "Secretariat"
+
+    @property
+    def rank(self):
+        """0 for public, 1 for coalition, 2 for secretariat: narrower is higher."""
+        return list(type(self)).index(self)
+
+    def readable(self):
+        """The releasabilities a reader of this clearance may read: this level and every wider
+        one (public < coalition < secretariat)."""
+        return [level.value for level in type(self) if level.rank <= self.rank]
+
+    @classmethod
+    def highest(cls, levels):
+        """The narrowest of `levels` (public when there are none): a document's marking."""
+        return max(
+            (cls(level) for level in levels), key=lambda level: level.rank, default=cls.PUBLIC
+        )
+
+
+# What each marking says to a reader: the admin's banner, the API's help and the README's table.
+RELEASABILITY_MEANING = {
+    Releasability.PUBLIC: "May be read by anyone, signed in or not.",
+    Releasability.COALITION: "For the staff of Coalition members (the Coalition clearance "
+    "group) and the secretariat.",
+    Releasability.SECRETARIAT: "For the secretariat that runs the tracker (the Secretariat "
+    "clearance group) alone.",
+}
