@@ -1,5 +1,5 @@
-"""The Atom feed of approved status updates, for feed readers: /feeds/updates/, optionally of
-one pillar (?pillar=<slug>)."""
+"""The Atom feed of approved public status updates, for feed readers: /feeds/updates/,
+optionally of one pillar (?pillar=<slug>)."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 
 from commitments.api.permissions import may_read
 from commitments.freshness import revalidate_each_time
-from commitments.models import Pillar, StatusUpdate
+from commitments.models import Pillar, Releasability, StatusUpdate
 from commitments.people import person_name
 
 FEED_ENTRIES = 50
@@ -57,8 +57,9 @@ class UpdatesFeed(Feed):
         return self.request.build_absolute_uri(self.feed_url(pillar))
 
     def items(self, pillar):
-        # Approved only, whoever reads: a feed is copied and shared beyond its reader.
-        updates = StatusUpdate.objects.approved()
+        # Approved and public only, whoever reads: a feed is copied and shared beyond its
+        # reader (and a feed reader carries no token to say who that is).
+        updates = StatusUpdate.objects.readable_by(Releasability.PUBLIC).approved()
         if pillar is not None:
             updates = updates.filter(commitment__pillar=pillar)
         shown = ["status", "as_of", "summary", "created_at", "commitment__code"]

@@ -13,7 +13,7 @@ import re
 
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery, Value
 
 
 def run(statements_by_vendor):
@@ -117,10 +117,12 @@ def postgresql_data_version_trigger(
 
 
 def sqlite_data_version_trigger(
-    table, event, *, name=None, columns=None, when=None, if_not_exists=True
+    table, event, *, name=None, columns=None, when=None, if_not_exists=True, row=1
 ):
     """The SQLite trigger that moves the data version on after `event` on `table` (optionally
-    only an UPDATE OF `columns`, or only `when` the new row meets a condition).
+    only an UPDATE OF `columns`, or only `when` the new row meets a condition). `row`: which
+    of models.DataVersion's rows (RESTRICTED_DATA_VERSION: the one records beyond the public
+    move, migration 0041).
 
     SQLite rebuilds a table to add a check constraint, and a rebuilt table has lost its
     triggers: a migration that rebuilds a watched table creates its triggers again with this,
@@ -133,7 +135,7 @@ def sqlite_data_version_trigger(
     {create} {name} AFTER {event}{of_columns} ON {table}{condition}
     BEGIN
         INSERT INTO commitments_dataversion (id, number, changed_at)
-        VALUES (1, 1, strftime('%Y-%m-%d %H:%M:%f', 'now'))
+        VALUES ({row}, 1, strftime('%Y-%m-%d %H:%M:%f', 'now'))
         ON CONFLICT (id) DO UPDATE SET number = number + 1, changed_at = excluded.changed_at;
     END;
     """
@@ -365,19 +367,22 @@ CURRENT_STATUS_MESSAGE = (
 )
 
 
-def _current_status_allowed(same):
+def _current_status_allowed(same, *, public_only=False):
     """True when NEW (a commitments_commitment row) holds what
     services.commitments.refresh_current_status derives: the status, progress and as-of date of its newest standing update (approved, and
     not replaced by an approved correction: StatusUpdateQuerySet.newest_standing, in
     StatusUpdate's Meta.ordering), or, with none, not assessed. `same` is the vendor's
-    null-safe equality."""
-    standing = """
+    null-safe equality. `public_only` (migration 0041): of public updates alone, which only public
+    corrections replace (StatusUpdate.objects.readable_by(Releasability.PUBLIC)): the stored
+    current status is the public's."""
+    public = "\n              AND {}.releasability = 'public'" if public_only else ""
+    standing = f"""
         FROM commitments_statusupdate u
         JOIN commitments_review r ON r.update_id = u.id AND r.decision = 'approve'
-        WHERE u.commitment_id = NEW.id AND NOT EXISTS (
+        WHERE u.commitment_id = NEW.id{public.format("u")} AND NOT EXISTS (
             SELECT 1 FROM commitments_statusupdate c
             JOIN commitments_review cr ON cr.update_id = c.id AND cr.decision = 'approve'
-            WHERE c.corrects_id = u.id
+            WHERE c.corrects_id = u.id{public.format("c")}
         )
     """
     return f"""
@@ -408,7 +413,7 @@ def _current_changed(distinct):
     )
 
 
-def current_status_reviewed():
+def current_status_reviewed(*, public_only=False):
     """The statements that let a commitment's current status be only what the approved history
     says (issue 22): an INSERT, or an UPDATE that changes the current status, progress or as-of
     date, is refused unless they are those of the commitment's newest standing update (or not
@@ -419,7 +424,10 @@ def current_status_reviewed():
     refuse an inconsistent row first, with their own message. SQLite rebuilds a table to
     change its check constraints, losing its triggers: a migration that rebuilds
     commitments_commitment runs the "sqlite" statements again. Returns (forward, reverse), as
-    append_only does."""
+    append_only does.
+
+    `public_only` (migration 0041): the newest standing *public* update, which only public
+    corrections replace: what the public reads is what is stored."""
     table = "commitments_commitment"
     function = f"{table}_current_status_reviewed"
     message = CURRENT_STATUS_MESSAGE.replace("'", "''")  # in an SQL string
@@ -427,7 +435,7 @@ def current_status_reviewed():
         "postgresql": [
             _postgresql_refusing_function(
                 function,
-                f"NOT ({_current_status_allowed('IS NOT DISTINCT FROM')})",
+                f"NOT ({_current_status_allowed('IS NOT DISTINCT FROM', public_only=public_only)})",
                 f"'{message} (% of %: %, %, as of % refused)',"
                 "\n                        TG_OP, NEW.code, NEW.current_status, NEW.current_progress,"
                 "\n                        NEW.current_as_of",
@@ -445,13 +453,13 @@ def current_status_reviewed():
         "sqlite": [
             f"""
             CREATE TRIGGER IF NOT EXISTS {function}_insert AFTER INSERT ON {table}
-            WHEN NOT ({_current_status_allowed("IS")})
+            WHEN NOT ({_current_status_allowed("IS", public_only=public_only)})
             BEGIN SELECT RAISE(ABORT, '{message} (INSERT refused)'); END;
             """,
             f"""
             CREATE TRIGGER IF NOT EXISTS {function}_update
             AFTER UPDATE OF {CURRENT_COLUMNS} ON {table}
-            WHEN ({_current_changed("IS NOT")}) AND NOT ({_current_status_allowed("IS")})
+            WHEN ({_current_changed("IS NOT")}) AND NOT ({_current_status_allowed("IS", public_only=public_only)})
             BEGIN SELECT RAISE(ABORT, '{message} (UPDATE refused)'); END;
             """,
         ],
@@ -471,18 +479,63 @@ def current_status_reviewed():
 # on the day.
 
 
-def standing_updates(StatusUpdate):
+def standing_updates(StatusUpdate, *, public_only=False):
     """The standing status updates of the commitment OuterRef("pk"), newest first: approved,
     and not replaced by an approved correction (StatusUpdateQuerySet.newest_standing).
-    `StatusUpdate` is the migration's historical model."""
+    `StatusUpdate` is the migration's historical model. `public_only`: public updates, which
+    only public corrections replace (migration 0041)."""
+    public = {"releasability": "public"} if public_only else {}
     approved_correction = StatusUpdate.objects.filter(
-        corrects=OuterRef("pk"), review__decision="approve"
+        corrects=OuterRef("pk"), review__decision="approve", **public
     )
     return (
-        StatusUpdate.objects.filter(commitment=OuterRef("pk"), review__decision="approve")
+        StatusUpdate.objects.filter(commitment=OuterRef("pk"), review__decision="approve", **public)
         .exclude(Exists(approved_correction))
         .order_by("-as_of", "-created_at", "-id")
     )
+
+
+def derive_current_statuses(apps, schema_editor, *, public_only=False, times=False):
+    """Gives every commitment whose current status differs from its newest standing update
+    (`public_only`: public update, standing_updates) that update's, written out as the services
+    derive it on the day (`times`: with when it was recorded and approved, from migration 0035
+    on); nothing is written where none differs, so the data version moves only when something
+    readers see was wrong. A RunPython function's body (migrations 0023 and 0041)."""
+    Commitment = apps.get_model("commitments", "Commitment")
+    using = schema_editor.connection.alias
+    # The newest standing update, in StatusUpdate's Meta.ordering.
+    newest = standing_updates(
+        apps.get_model("commitments", "StatusUpdate"), public_only=public_only
+    )
+    derived = {
+        f"derived_{column}": Subquery(newest.values(column)[:1])
+        for column in ("status", "progress", "as_of", "summary")
+    }
+    if times:
+        derived["derived_created_at"] = Subquery(newest.values("created_at")[:1])
+        derived["derived_decided_at"] = Subquery(newest.values("review__decided_at")[:1])
+    rows = Commitment.objects.using(using).annotate(**derived)
+    for row in rows.values("pk", "current_status", "current_progress", "current_as_of", *derived):
+        current = (
+            row["derived_status"] or "not_assessed",
+            row["derived_progress"],
+            row["derived_as_of"],
+        )
+        if (row["current_status"], row["current_progress"], row["current_as_of"]) == current:
+            continue
+        written = {}
+        if schema_editor.connection.vendor == "postgresql":
+            summary = Value(row["derived_summary"] or "")
+            written["search_vector"] = commitment_search_vector(summary)
+        if times:
+            written["last_recorded_at"] = row["derived_created_at"]
+            written["last_approved_at"] = row["derived_decided_at"]
+        Commitment.objects.using(using).filter(pk=row["pk"]).update(
+            current_status=current[0],
+            current_progress=current[1],
+            current_as_of=current[2],
+            **written,
+        )
 
 
 def commitment_search_vector(summary):
@@ -492,4 +545,133 @@ def commitment_search_vector(summary):
         SearchVector("code", "title", config="english", weight="A")
         + SearchVector("text", config="english", weight="B")
         + SearchVector(summary, config="english", weight="C")
+    )
+
+
+# Releasability (migration 0041): the data version is two rows of models.DataVersion. Row 1
+# moves with what the public may read, as before; row RESTRICTED_DATA_VERSION with records of a
+# narrower releasability (coalition, secretariat), which only cleared readers' ETags and cache
+# keys follow (selectors.cache). A public reader's version never moves for what they may not
+# read, so their bodies, ETags and Last-Modified stay as they were.
+
+RESTRICTED_DATA_VERSION = 2
+
+# The tables whose inserts make a record count, each with the record's table and the column that
+# names it (None: the row is the record itself, a contribution, which counts once recorded).
+# A status update and an indicator value count once a review decision approves them.
+_RELEASED_ON = {
+    "commitments_review": ("commitments_statusupdate", "update_id"),
+    "commitments_indicatorvaluereview": ("commitments_indicatorvalue", "value_id"),
+    "commitments_contribution": (None, None),
+}
+
+
+def _postgresql_released(table, compare):
+    """The condition, in a trigger of `table` with the transition table new_rows, that a row
+    made a record count whose releasability is `compare` ("= 'public'" or "<> 'public'")."""
+    records, column = _RELEASED_ON[table]
+    if records is None:
+        return f"EXISTS (SELECT 1 FROM new_rows WHERE releasability {compare})"
+    return (
+        f"EXISTS (SELECT 1 FROM new_rows JOIN {records} record ON record.id = new_rows.{column}"
+        f"\n                  WHERE new_rows.decision = 'approve'"
+        f" AND record.releasability {compare})"
+    )
+
+
+def _sqlite_released(table, compare):
+    """SQLite's counterpart, on the row NEW."""
+    records, column = _RELEASED_ON[table]
+    if records is None:
+        return f"NEW.releasability {compare}"
+    return (
+        f"NEW.decision = 'approve' AND (SELECT releasability FROM {records}"
+        f" WHERE id = NEW.{column}) {compare}"
+    )
+
+
+def data_versions_by_releasability():
+    """The statements that split the data version by releasability: an approval of a status
+    update or an indicator value, and a contribution's insert, move row 1 when the record is
+    public and row RESTRICTED_DATA_VERSION when it is not, never both. Every other write moves
+    row 1 as before. Returns (forward, reverse), as append_only does."""
+    restricted = RESTRICTED_DATA_VERSION
+    postgresql = [
+        f"""
+    CREATE FUNCTION commitments_bump_restricted_data_version() RETURNS void AS $$
+        INSERT INTO commitments_dataversion (id, number, changed_at)
+        VALUES ({restricted}, 1, clock_timestamp())
+        ON CONFLICT (id) DO UPDATE
+        SET number = commitments_dataversion.number + 1, changed_at = clock_timestamp();
+    $$ LANGUAGE sql;
+    """
+    ]
+    postgresql_reverse = []
+    for table in _RELEASED_ON:
+        function = f"{table}_released"
+        postgresql.append(
+            f"""
+    CREATE FUNCTION {function}() RETURNS trigger AS $$
+    BEGIN
+        IF {_postgresql_released(table, "= 'public'")} THEN
+            PERFORM commitments_bump_data_version();
+        END IF;
+        IF {_postgresql_released(table, "<> 'public'")} THEN
+            PERFORM commitments_bump_restricted_data_version();
+        END IF;
+        RETURN NULL;
+    END
+    $$ LANGUAGE plpgsql;
+    """
+        )
+        if table == "commitments_contribution":
+            postgresql += [
+                f"DROP TRIGGER commitments_data_changed ON {table};",
+                postgresql_data_version_trigger(table, "UPDATE OR DELETE OR TRUNCATE"),
+            ]
+            postgresql_reverse += [
+                f"DROP TRIGGER commitments_data_changed ON {table};",
+                postgresql_data_version_trigger(table),
+            ]
+        else:
+            postgresql.append(f"DROP TRIGGER commitments_data_changed_if_approved ON {table};")
+            postgresql_reverse.append(postgresql_data_version_trigger_on_approval(table))
+        postgresql.append(
+            _postgresql_trigger(
+                function, f"AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows", function
+            )
+        )
+        postgresql_reverse[:0] = [f"DROP TRIGGER {function} ON {table};"]
+        postgresql_reverse.append(f"DROP FUNCTION {function}();")
+    postgresql_reverse.append("DROP FUNCTION commitments_bump_restricted_data_version();")
+
+    sqlite, sqlite_reverse = [], []
+    for table in _RELEASED_ON:
+        sqlite += [
+            f"DROP TRIGGER {table}_insert_data_changed;",
+            sqlite_data_version_trigger(
+                table, "INSERT", when=_sqlite_released(table, "= 'public'"), if_not_exists=False
+            ),
+            sqlite_data_version_trigger(
+                table,
+                "INSERT",
+                name=f"{table}_insert_restricted_data_changed",
+                when=_sqlite_released(table, "<> 'public'"),
+                if_not_exists=False,
+                row=restricted,
+            ),
+        ]
+        original = (
+            sqlite_data_version_trigger(table, "INSERT")
+            if _RELEASED_ON[table][0] is None
+            else sqlite_data_version_trigger_on_approval(table)
+        )
+        sqlite_reverse += [
+            f"DROP TRIGGER {table}_insert_restricted_data_changed;",
+            f"DROP TRIGGER {table}_insert_data_changed;",
+            original,
+        ]
+    return (
+        {"postgresql": postgresql, "sqlite": sqlite},
+        {"postgresql": postgresql_reverse, "sqlite": sqlite_reverse},
     )

@@ -8,10 +8,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from commitments.api.permissions import visibility_class
 from commitments.models import Commitment, Indicator, Partner
+from commitments.roles import COALITION, SECRETARIAT
 from commitments.services import approve_or_return, record_indicator_value
 from tests.factories import UserFactory
 from tests.helpers import body_of
@@ -158,12 +160,26 @@ def test_a_write_is_visible_to_the_next_read_of_every_class(
         ("analyst", "names+unapproved+events"),
         ("reviewer", "names+unapproved+events"),
         ("editor", "names+unapproved+events"),
-        ("superuser", "names+unapproved+events"),
+        # Superusers read everything: the secretariat's clearance too (commitments.clearance).
+        ("superuser", "names+unapproved+events+coalition+secretariat"),
     ],
 )
 def test_every_staff_role_is_one_class(role, expected, request):
     # So one cached body serves all staff, whatever their role.
     assert visibility_class(request.getfixturevalue(role)) == expected
+
+
+def test_each_clearance_is_a_class_of_its_own(analyst):
+    # What a commitment shows depends on the clearance (CommitmentQuerySet.seen_by): no body
+    # of one clearance answers another (tests/test_clearance_walk.py walks every endpoint).
+    coalition, secretariat = UserFactory(is_staff=False), UserFactory(is_staff=False)
+    coalition.groups.add(Group.objects.get(name=COALITION))
+    secretariat.groups.add(Group.objects.get(name=SECRETARIAT))
+    assert visibility_class(coalition) == "coalition"
+    assert visibility_class(secretariat) == "coalition+secretariat"
+    analyst.groups.add(Group.objects.get(name=COALITION))
+    analyst = type(analyst).objects.get(pk=analyst.pk)  # its permissions read afresh
+    assert visibility_class(analyst) == "names+unapproved+events+coalition"
 
 
 def test_the_public_is_two_classes(db):

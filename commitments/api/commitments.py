@@ -36,6 +36,7 @@ from commitments.api.pagination import CountedBy, FilteredCompiledOnce, Unfilter
 from commitments.api.permissions import visibility_class
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.api.updates import StatusUpdateSerializer
+from commitments.clearance import clearance_of
 from commitments.models import (
     Commitment,
     Indicator,
@@ -43,6 +44,7 @@ from commitments.models import (
     PartnerRole,
     Pillar,
     Place,
+    Releasability,
     SourceDocument,
     Status,
     StatusUpdate,
@@ -468,12 +470,25 @@ class CommitmentViewSet(
             return HistoricalChangeSerializer
         return super().get_serializer_class()
 
+    @cached_property
+    def clearance(self):
+        """The reader's clearance: what they are shown of each commitment is computed from the
+        records it may read (CommitmentQuerySet.seen_by)."""
+        return clearance_of(self.request.user)
+
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.action in ("list", "retrieve") and (when := point_in_time(self.request)):
+        if self.action not in ("list", "retrieve"):
+            return queryset
+        if when := point_in_time(self.request):
             # A list's page is prepared once for every day (as_of's one_plan).
-            return queryset.as_of(when.as_of, when.known_on, one_plan=self.action == "list")
-        return queryset
+            return queryset.as_of(
+                when.as_of,
+                when.known_on,
+                one_plan=self.action == "list",
+                clearance=self.clearance,
+            )
+        return queryset.seen_by(self.clearance)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -483,7 +498,9 @@ class CommitmentViewSet(
 
     def list(self, request, *args, **kwargs):
         quick = None
-        if self.paginator is not None and not self.wants_spreadsheet:
+        # Compiled once for the stored columns, which are the public's.
+        public = self.clearance == Releasability.PUBLIC
+        if self.paginator is not None and not self.wants_spreadsheet and public:
             quick = CommitmentFilter.quick_values(request.query_params)
         if quick is not None:
             # A page filtered by pillar or status alone: read by SQL compiled once a shape.
@@ -526,7 +543,7 @@ class CommitmentViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         commitment = serializer.save()
-        data, _ = self._detail(self.get_queryset().filter(pk=commitment.pk))
+        data, _ = self._detail(self.get_queryset().seen_by(self.clearance).filter(pk=commitment.pk))
         return created(data, location=data["url"])
 
     def update(self, request, *args, **kwargs):
@@ -546,7 +563,7 @@ class CommitmentViewSet(
         # The new ETag, so that the editor can edit again without reading again.
         self.fingerprint = self._fingerprint(request)
         self.etag_version = self._etag_version(commitment.pk, commitment.version)
-        data, _ = self._detail(self.get_queryset().filter(pk=commitment.pk))
+        data, _ = self._detail(self.get_queryset().seen_by(self.clearance).filter(pk=commitment.pk))
         return Response(data)
 
     @staticmethod
@@ -604,9 +621,12 @@ class CommitmentViewSet(
             raise NotFound(no_such_commitment(self.kwargs.get("code")))
         (row,) = found
         attach_related([row])
+        clearance = self.clearance
 
         def read(rows_of):
-            return list(rows_of(row["id"], when)) if when else DETAIL_NOW[rows_of](row["id"])
+            if when or clearance != Releasability.PUBLIC:
+                return list(rows_of(row["id"], when, clearance))
+            return DETAIL_NOW[rows_of](row["id"])
 
         # Its children with their status, when the related rows found some.
         row["child_rows"] = read(_children) if row["children"] else []
@@ -623,15 +643,17 @@ def _row(code):
     return CommitmentViewSet.queryset.filter(code=code).rows(*CommitmentDetailSerializer.columns())
 
 
-def _children(pk, when=None):
+def _children(pk, when=None, clearance=Releasability.PUBLIC):
     children = Commitment.objects.all()
     if when is not None:
-        children = children.as_of(when.as_of, when.known_on)
+        children = children.as_of(when.as_of, when.known_on, clearance=clearance)
+    else:
+        children = children.seen_by(clearance)
     return children.filter(parent=pk).order_by("code").rows(*ChildSerializer.columns())
 
 
-def _latest_updates(pk, when=None):
-    updates = StatusUpdate.objects.approved()
+def _latest_updates(pk, when=None, clearance=Releasability.PUBLIC):
+    updates = StatusUpdate.objects.readable_by(clearance).approved()
     if when is None:
         updates = updates.for_display()
     else:
@@ -640,7 +662,8 @@ def _latest_updates(pk, when=None):
     return updates.filter(commitment=pk).values(*columns)[:LATEST_UPDATES_IN_DETAIL]
 
 
-def _indicators(pk, when=None):
+def _indicators(pk, when=None, clearance=Releasability.PUBLIC):
+    # (Indicator values' releasability is read by their own reads: Indicator.with_latest.)
     indicators = Indicator.objects.with_latest(*([when.as_of, when.known_on] if when else []))
     return indicators.filter(commitment=pk).values(*IndicatorSerializer.columns())
 

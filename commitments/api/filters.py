@@ -29,6 +29,7 @@ from commitments.models import (
     Partner,
     Pillar,
     Place,
+    Releasability,
     ReviewState,
     Status,
     StatusUpdate,
@@ -125,6 +126,16 @@ def point_in_time(request):
         form = valid(PointInTimeForm(request.query_params))
         request._point_in_time = form.point_in_time()
     return request._point_in_time
+
+
+def point_in_time_seen_by(request, clearance):
+    """point_in_time(request); without one, today for a reader cleared beyond the public, whose
+    counts and states are computed from the records they may read (the stored current status
+    is the public's: CommitmentQuerySet.seen_by). None: the stored columns answer."""
+    when = point_in_time(request)
+    if when is None and Releasability(clearance) != Releasability.PUBLIC:
+        return PointInTime(as_of=timezone.localdate())
+    return when
 
 
 AS_OF_HELP = (

@@ -4,7 +4,9 @@ of all the API could show, they may see."""
 from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
+from commitments.clearance import clearance_of
 from commitments.models.events import may_see_private_events
+from commitments.models.vocabulary import Releasability
 from commitments.people import may_see_login_names
 
 
@@ -32,6 +34,11 @@ VISIBILITY_RIGHTS = {
     "unapproved": may_see_unapproved,
     # The events stream's review work in progress (EventQuerySet.visible_to).
     "events": may_see_private_events,
+    # Clearances (commitments.clearance): the records released to the coalition, and to the
+    # secretariat, and what they make of a commitment (CommitmentQuerySet.seen_by); with the
+    # data version of such records in ETags and cache keys (selectors.cache.data_version).
+    "coalition": lambda user: clearance_of(user).rank >= Releasability.COALITION.rank,
+    "secretariat": lambda user: clearance_of(user) == Releasability.SECRETARIAT,
 }
 
 
@@ -61,6 +68,16 @@ def holds(visibility, right):
     VISIBILITY_RIGHTS: what a class says without its user at hand (a token reader that the
     response cache remembers, commitments.api.readers)."""
     return right in visibility.split("+")
+
+
+def clearance_of_class(visibility):
+    """The clearance of readers of the visibility class `visibility` (a Releasability): what a
+    class says without its user at hand, as holds() does."""
+    if holds(visibility, "secretariat"):
+        return Releasability.SECRETARIAT
+    if holds(visibility, "coalition"):
+        return Releasability.COALITION
+    return Releasability.PUBLIC
 
 
 class MayReview(BasePermission):

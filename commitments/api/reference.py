@@ -10,8 +10,9 @@ from rest_framework.views import APIView
 
 from commitments.api.base import ConditionalGetMixin
 from commitments.api.fields import OptionalCharField, OptionalURLField
-from commitments.api.filters import PartnerFilter
+from commitments.api.filters import PartnerFilter, point_in_time_seen_by
 from commitments.api.summary import PillarSerializer, cached_summary
+from commitments.clearance import clearance_of
 from commitments.models import (
     Commitment,
     Partner,
@@ -128,7 +129,15 @@ class PillarViewSet(ReferenceViewSet):
         raise NotFound(f"No pillar '{kwargs['slug']}'. See /api/v1/pillars/ for the list.")
 
     def _pillars(self):
-        return cached_summary(self.data_fingerprint)["pillars"]
+        # Their counts as the reader's summary gives them: of the records they may read.
+        clearance = clearance_of(self.request.user)
+        commitments = Commitment.objects.seen_by(clearance)
+        when = point_in_time_seen_by(self.request, clearance)
+        if when is None:
+            return cached_summary(self.data_fingerprint)["pillars"]
+        return cached_summary(self.data_fingerprint, commitments, when=when, clearance=clearance)[
+            "pillars"
+        ]
 
 
 @documented(

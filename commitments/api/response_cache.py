@@ -50,7 +50,8 @@ from rest_framework.settings import api_settings
 
 from commitments import compression, metrics
 from commitments.api import readers
-from commitments.api.permissions import holds, may_read, visibility_class
+from commitments.api.permissions import clearance_of_class, holds, may_read, visibility_class
+from commitments.models.vocabulary import Releasability
 from commitments.selectors import (
     data_and_review_queue_version,
     data_version,
@@ -136,8 +137,16 @@ def version_seen_by(request):
         return version_seen_by_class(visibility)
     read_for, version, seen = read
     if read_for == visibility:
-        return data_version(version), seen
+        return data_version(version, cleared=_cleared(visibility)), seen
+    if _cleared(read_for) != _cleared(visibility):
+        return version_seen_by_class(visibility)  # another data version: read it
     return version_seen_by_class(visibility, known=version)
+
+
+def _cleared(visibility):
+    """Whether readers of `visibility` are cleared beyond the public: their data version
+    follows non-public records too (selectors.cache.data_version)."""
+    return clearance_of_class(visibility) != Releasability.PUBLIC
 
 
 def version_seen_by_class(visibility, known=None):
@@ -145,13 +154,15 @@ def version_seen_by_class(visibility, known=None):
     read neither version reads both in one statement (a staff reader's hit: one query, as the
     public's); one that knows the data version (the view after the middleware) reads the
     queue's alone."""
+    cleared = _cleared(visibility)
     if not holds(visibility, "unapproved"):
-        version = data_version(known)
+        version = data_version(known, cleared=cleared)
         return version, version
     if known is None:
-        version, (queue, queue_changed_at) = data_and_review_queue_version()
+        version, (queue, queue_changed_at) = data_and_review_queue_version(cleared=cleared)
     else:
-        version, (queue, queue_changed_at) = data_version(known), review_queue_version()
+        version = data_version(known, cleared=cleared)
+        queue, queue_changed_at = review_queue_version()
     data, changed_at = version
     seen_changed_at = max(filter(None, [changed_at, queue_changed_at]), default=None)
     return version, (f"{data}+{queue}", seen_changed_at)

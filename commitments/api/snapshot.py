@@ -65,6 +65,7 @@ from commitments.models import (
     Partner,
     Pillar,
     Place,
+    Releasability,
     SourceDocument,
     StatusUpdate,
     Theme,
@@ -285,8 +286,12 @@ def _serialized(serializer, context=None):
     return lambda batch: serializer(batch, many=True, context=context or {}).data
 
 
+# The snapshot is the public's, whoever downloads it: a warehouse's copy is no place for a
+# marking (as_of() reads public records by default).
+
+
 def commitments_then(as_of):
-    return Commitment.objects.as_of(as_of, as_of)
+    return Commitment.objects.as_of(as_of, as_of, clearance=Releasability.PUBLIC)
 
 
 def _commitments(as_of):
@@ -303,7 +308,8 @@ def _commitments(as_of):
 
 
 def _updates_then(as_of):
-    return StatusUpdate.objects.approved().observed_by(as_of, as_of).for_display(as_of)
+    updates = StatusUpdate.objects.readable_by(Releasability.PUBLIC).approved()
+    return updates.observed_by(as_of, as_of).for_display(as_of)
 
 
 def _updates(as_of):

@@ -15,9 +15,16 @@ from rest_framework.views import APIView
 
 from commitments.api.base import ConditionalGetMixin
 from commitments.api.fields import OptionalCharField, format_datetime
-from commitments.api.filters import FilterBackend, SummaryFilter, point_in_time, valid
+from commitments.api.filters import (
+    FilterBackend,
+    SummaryFilter,
+    point_in_time,
+    point_in_time_seen_by,
+    valid,
+)
 from commitments.api.permissions import may_see_login_names
-from commitments.models import Commitment, Pillar
+from commitments.clearance import clearance_of
+from commitments.models import Commitment, Pillar, Releasability
 from commitments.selectors import GROUP_BY, cached, counts_by_group, roadmap_summary
 
 # What an average progress is of: a mean of 70% over 1 commitment in 12 is not "70%" of all 12.
@@ -95,15 +102,22 @@ class SummarySerializer(serializers.Serializer):
     groups = GroupCountsSerializer(many=True, required=False, help_text=GROUPS_HELP)
 
 
-def cached_summary(data_fingerprint, commitments=None, filters=(), when=None, group_by=None):
+def cached_summary(
+    data_fingerprint,
+    commitments=None,
+    filters=(),
+    when=None,
+    group_by=None,
+    clearance=Releasability.PUBLIC,
+):
     """The summary's representation of `commitments` (all of them by default), computed once
-    per state of the data and per set of `filters`, the (name, values) pairs that chose them
+    per state of the data, per set of `filters`, the (name, values) pairs that chose them
     (as_of and known_on among them: `when`, their PointInTime; group_by among them when
-    given: the groups it asks for); the pillars' endpoints serve the unfiltered summary's
-    `pillars`."""
+    given: the groups it asks for), and per clearance (from the records a reader of it may
+    read); the pillars' endpoints serve the unfiltered public summary's `pillars`."""
 
     def compute():
-        summary = roadmap_summary(commitments, when=when)
+        summary = roadmap_summary(commitments, when=when, clearance=clearance)
         overall = summary.overall
         data = {
             "generated_at": None,  # set per response
@@ -119,11 +133,13 @@ def cached_summary(data_fingerprint, commitments=None, filters=(), when=None, gr
             data["group_by"] = group_by
             data["groups"] = [
                 {"key": group.key, "name": group.name, **_counts(group.counts)}
-                for group in counts_by_group(commitments, group_by, when=when)
+                for group in counts_by_group(commitments, group_by, when=when, clearance=clearance)
             ]
         return SummarySerializer(data).data
 
     name = "api-summary"
+    if clearance != Releasability.PUBLIC:
+        name += f":{clearance}"  # what the public's key never holds
     if filters:
         # A digest: a search may be longer than a cache key may be.
         name += ":" + hashlib.sha256(repr(filters).encode()).hexdigest()
@@ -175,9 +191,14 @@ class SummaryView(ConditionalGetMixin, APIView):
         filters=True,  # a single object, which drf-spectacular would give no filters
     )
     def get(self, request):
+        clearance = clearance_of(request.user)
         commitments = Commitment.objects.all()
-        if when := point_in_time(request):
-            commitments = commitments.as_of(when.as_of, when.known_on)
+        if asked := point_in_time(request):
+            commitments = commitments.as_of(asked.as_of, asked.known_on, clearance=clearance)
+        else:
+            commitments = commitments.seen_by(clearance)
+        # A cleared reader's counts of today are computed, as of today (seen_by).
+        when = point_in_time_seen_by(request, clearance)
         for backend in self.filter_backends:  # a bad value is a 400, as on the list
             commitments = backend().filter_queryset(request, commitments, self)
         group_by = valid(GroupByForm(request.query_params)).cleaned_data["group_by"]
@@ -187,7 +208,9 @@ class SummaryView(ConditionalGetMixin, APIView):
         filters = self._filters(request)
         if group_by:
             filters = (*filters, ("group_by", (group_by,)))
-        data = cached_summary(self.data_fingerprint, commitments, filters, when, group_by)
+        data = cached_summary(
+            self.data_fingerprint, commitments, filters, when, group_by, clearance
+        )
         # The time the figures are as of, the same for every response with the same ETag.
         generated_at = format_datetime(self.last_modified)
         return Response({**data, "generated_at": generated_at})

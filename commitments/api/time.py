@@ -22,6 +22,7 @@ from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
 from commitments.api.representation import Links
 from commitments.api.summary import StatusCountsSerializer
 from commitments.api.updates import StatusUpdateSerializer
+from commitments.clearance import clearance_of
 from commitments.models import Change, Commitment, Status
 from commitments.selectors import changes_between, roadmap_timeline
 
@@ -263,6 +264,8 @@ class PeriodView(ConditionalGetMixin, APIView):
         return Response(self.rows(data) if self.wants_spreadsheet else data)
 
     def read(self, period, commitments):
+        """What the view shows of `period`, computed from the records its reader's clearance
+        may read (clearance_of)."""
         raise NotImplementedError
 
     def rows(self, data):
@@ -296,6 +299,7 @@ class ChangesView(PeriodView):
             period["to"],
             known_on=period.get("known_on"),
             update_columns=StatusUpdateSerializer.columns(),
+            clearance=clearance_of(self.request.user),
         )
         return ChangesSerializer(
             {
@@ -388,6 +392,7 @@ class TimelineView(PeriodView):
             period["to"],
             period["interval"],
             known_on=period.get("known_on"),
+            clearance=clearance_of(self.request.user),
         )
         return TimelineSerializer(
             {

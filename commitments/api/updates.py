@@ -43,7 +43,8 @@ from commitments.api.review import (
     ReviewedRecordSerializer,
     review_actions_documented,
 )
-from commitments.models import Commitment, Review, StatusUpdate
+from commitments.clearance import clearance_of
+from commitments.models import Commitment, Releasability, Review, StatusUpdate
 from commitments.services import record_status_update
 
 logger = logging.getLogger(__name__)
@@ -106,16 +107,18 @@ class StatusUpdateCSVSerializer(StatusUpdateSerializer):
 
 
 @functools.cache
-def rows_of(serializer):
+def rows_of(serializer, clearance=Releasability.PUBLIC):
     """Status updates as lists show them (for_display), read as rows of `serializer`'s
-    columns: the query is built once per serializer and cloned per request, as DRF clones a
-    view's `queryset`. Building its joins and subqueries anew took as long as the database
-    took to answer a page of the feed."""
-    return StatusUpdate.objects.for_display().values(*serializer.columns())
+    columns, of those a reader of `clearance` may read (a correction beyond it is no
+    correction to them: readable_by): the query is built once per serializer and clearance and
+    cloned per request, as DRF clones a view's `queryset`. Building its joins and subqueries
+    anew took as long as the database took to answer a page of the feed."""
+    updates = StatusUpdate.objects.readable_by(clearance)
+    return updates.for_display().values(*serializer.columns())
 
 
 # The feed as it is asked for without parameters, a page after another (readers and the
-# dashboard poll it): approved updates, whoever reads them.
+# dashboard poll it): approved public updates, read so by every reader of no clearance.
 WHOLE_FEED = PagesCompiledOnce(lambda: rows_of(FeedStatusUpdateSerializer).all().approved())
 
 
@@ -201,8 +204,9 @@ class CommitmentUpdatesView(IdempotentPostMixin, ConditionalGetMixin, generics.L
             raise NotFound(no_such_commitment(self.kwargs["code"])) from error
 
     def get_queryset(self):
-        # Its approved history, for everyone; staff find pending ones in /updates/?review_state=.
-        rows = rows_of(StatusUpdateSerializer).all()
+        # Its approved history, of what its reader may read; staff find pending ones in
+        # /updates/?review_state=.
+        rows = rows_of(StatusUpdateSerializer, clearance_of(self.request.user)).all()
         return rows.approved().filter(commitment=self.commitment)
 
     def get_serializer_class(self):
@@ -257,8 +261,12 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
     def get_queryset(self):
         if self.action in ("review", "withdraw"):
             return self.shown(super().get_queryset())
-        # Reads are of rows, as the serializer reads them.
-        return self.shown(rows_of(self.get_serializer_class()).all())
+        # Reads are of rows, as the serializer reads them, of what the reader may read.
+        return self.shown(rows_of(self.get_serializer_class(), self.clearance).all())
+
+    @cached_property
+    def clearance(self):
+        return clearance_of(self.request.user)
 
     def listed(self, updates):
         # Staff list the review_state they ask for (the filter, which refuses anyone else);
@@ -280,7 +288,8 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
         return queryset.order_by(*FeedPagination.ordering) if self.wants_spreadsheet else queryset
 
     def list(self, request, *args, **kwargs):
-        if not self.wants_spreadsheet and self.asks_whole_feed:
+        public = self.clearance == Releasability.PUBLIC
+        if not self.wants_spreadsheet and self.asks_whole_feed and public:
             # Read by SQL compiled once, without building its queryset, which took a tenth of
             # the request's time.
             page = self.paginate_queryset(WHOLE_FEED)

@@ -47,7 +47,7 @@ from commitments.models.reference import (
     _ancestor_ids,
     _parent_field,
 )
-from commitments.models.vocabulary import Status
+from commitments.models.vocabulary import Releasability, Status
 
 
 class AddDays(models.Func):
@@ -283,8 +283,13 @@ class CommitmentQuerySet(models.QuerySet):
             )
         # By name: status updates name their commitment (assessments.py imports this module
         # for it), so this module cannot import them back.
+        # The stored current status's summary, as PostgreSQL's vector holds it: the public's.
         StatusUpdate = apps.get_model("commitments", "StatusUpdate")
-        summary = StatusUpdate.objects.newest_standing(OuterRef("pk")).values("summary")[:1]
+        summary = (
+            StatusUpdate.objects.readable_by(Releasability.PUBLIC)
+            .newest_standing(OuterRef("pk"))
+            .values("summary")[:1]
+        )
         condition = Q()
         for word in words:
             condition &= (
@@ -295,7 +300,19 @@ class CommitmentQuerySet(models.QuerySet):
             )
         return self.alias(current_summary=Subquery(summary)).filter(condition)
 
-    def as_of(self, date, known_on=None, *, one_plan=False):
+    def seen_by(self, clearance):
+        """The commitments as a reader of `clearance` (a Releasability) reads them today: for
+        the public, this queryset itself, whose stored current status is the public's (its
+        columns, their indexes, and not one join more); for a reader cleared beyond it,
+        as_of(today) computed from the records they may read (a coalition assessment newer
+        than the last public one gives members its status). Either is read alike by rows(),
+        shown(), stale() and fresh()."""
+        clearance = Releasability(clearance)
+        if clearance == Releasability.PUBLIC:
+            return self
+        return self.as_of(timezone.localdate(), clearance=clearance)
+
+    def as_of(self, date, known_on=None, *, one_plan=False, clearance=Releasability.PUBLIC):
         """The commitments as they stood on `date`: those created by its end, each with the
         status, progress and as-of date of its newest update that counts then
         (StatusUpdateQuerySet.counting: dated on or before `date`, and standing as known by
@@ -311,7 +328,11 @@ class CommitmentQuerySet(models.QuerySet):
         so that a page of these commitments, alone, is one plan for every day, prepared once
         per connection (plans_alike, raw_sql.read_values) instead of planned for each request
         (1.5 ms at size M, for 0.6 to run). The plan is the same one: a page read off the
-        list's order, filtered by the day; the count reads commitment_created_idx either way."""
+        list's order, filtered by the day; the count reads commitment_created_idx either way.
+
+        `clearance`: the records that count are those a reader of it may read, and corrections
+        beyond it replace nothing (RecordQuerySet.readable_by): as_of(today) for the public
+        reads what the stored columns hold."""
         # By name, as in search().
         StatusUpdate, Review = (
             apps.get_model("commitments", name) for name in ("StatusUpdate", "Review")
@@ -320,7 +341,7 @@ class CommitmentQuerySet(models.QuerySet):
         if one_plan:
             created_by = _UnseenByThePlanner(created_by, output_field=models.DateTimeField())
         chosen = self.filter(created_at__lt=created_by)
-        joined = InEffectJoin.add_to(chosen.query, date, known_on)
+        joined = InEffectJoin.add_to(chosen.query, date, known_on, Releasability(clearance))
 
         def then(field, model=StatusUpdate):
             return InEffectColumn(joined, model._meta.get_field(field))

@@ -28,7 +28,8 @@ REVIEW_COLUMNS = ["decided_at"]
 class InEffectJoin:
     """An entry of a query's alias_map (the protocol of Django's Join) that joins to each
     commitment (`parent_alias`) its update in effect on `date` as known on `known_on`
-    (StatusUpdateQuerySet.in_effect_on)."""
+    (StatusUpdateQuerySet.in_effect_on), among the updates a reader of `clearance` may read
+    (RecordQuerySet.readable_by)."""
 
     join_type = LOUTER
     nullable = True
@@ -36,14 +37,14 @@ class InEffectJoin:
     join_field = None
     table_name = "in_effect"
 
-    def __init__(self, date, known_on, parent_alias, table_alias=None):
-        self.date, self.known_on = date, known_on
+    def __init__(self, date, known_on, parent_alias, table_alias=None, clearance="public"):
+        self.date, self.known_on, self.clearance = date, known_on, clearance
         self.parent_alias, self.table_alias = parent_alias, table_alias
 
     @classmethod
-    def add_to(cls, query, date, known_on):
+    def add_to(cls, query, date, known_on, clearance="public"):
         """Joins the update in effect to `query`'s commitments; returns the join's alias."""
-        return query.join(cls(date, known_on, query.get_initial_alias()))
+        return query.join(cls(date, known_on, query.get_initial_alias(), clearance=clearance))
 
     def review_alias(self):
         return f"{self.table_alias}_review"
@@ -63,6 +64,7 @@ class InEffectJoin:
             self.known_on,
             commitment,
             timezone.get_current_timezone_name(),  # of the end of known_on's day
+            str(self.clearance),
         )
         alias = compiler.quote_name_unless_alias(self.table_alias)
         if lateral:
@@ -84,6 +86,7 @@ class InEffectJoin:
             self.known_on,
             change_map.get(self.parent_alias, self.parent_alias),
             change_map.get(self.table_alias, self.table_alias),
+            clearance=self.clearance,
         )
 
     @property
@@ -94,6 +97,7 @@ class InEffectJoin:
             self.table_alias,
             self.date,
             self.known_on,
+            str(self.clearance),
         )
 
     def __eq__(self, other):
@@ -117,14 +121,14 @@ def _lateral(connection):
 
 
 @functools.lru_cache(maxsize=256)
-def _newest_sql(using, lateral, date, known_on, commitment, zone):
+def _newest_sql(using, lateral, date, known_on, commitment, zone, clearance):
     """The SQL and parameters of the update in effect of the commitment whose id is the SQL
-    `commitment`: its columns (lateral) or its id. Built and compiled once per date, day known
-    on and time zone (`zone`, which the day's end depends on), not once per request."""
+    `commitment`, among those a reader of `clearance` may read: its columns (lateral) or its
+    id. Built and compiled once per date, day known on, time zone (`zone`, which the day's end
+    depends on) and clearance, not once per request."""
     StatusUpdate = apps.get_model("commitments", "StatusUpdate")
-    newest = StatusUpdate.objects.in_effect_on(date, known_on).filter(
-        commitment_id=RawSQL(commitment, ())
-    )
+    updates = StatusUpdate.objects.readable_by(clearance)
+    newest = updates.in_effect_on(date, known_on).filter(commitment_id=RawSQL(commitment, ()))
     if lateral:
         newest = newest.values(*UPDATE_COLUMNS, decided_at=F("review__decided_at"))
     else:

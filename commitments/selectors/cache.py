@@ -9,6 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from commitments import db_router, metrics
+from commitments.migration_sql import RESTRICTED_DATA_VERSION
 from commitments.models import (
     DataVersion,
     IndicatorValue,
@@ -32,10 +33,15 @@ def cached(name, data_fingerprint, compute):
     return value
 
 
-def data_version(known=None):
+def data_version(known=None, *, cleared=False):
     """A fingerprint of everything the API shows, and the time of the latest change: the data
     version row that database triggers move on with every write (models.DataVersion), read
     by primary key. Every API read runs it, for its ETag and its cache keys.
+
+    `cleared`: for a reader cleared beyond the public, a fingerprint of both rows (the public's
+    and RESTRICTED_DATA_VERSION, which records of a narrower releasability move, migration
+    0041), and the newer of their two times, in the same one query. The public's alone never
+    moves for what the public may not read.
 
     It is read on the primary, always: a replica that lags must not make an old body look
     current. When this request reads a replica, the replica's own version is read too, and
@@ -45,9 +51,9 @@ def data_version(known=None):
 
     `known`: the primary's version as this request read it already (the response cache's
     middleware does, before the view)."""
-    version = known or _data_version(DEFAULT_DB_ALIAS)
+    version = known or _data_version(DEFAULT_DB_ALIAS, cleared)
     replica = db_router.replica_of_this_request()
-    if replica is not None and _data_version(replica)[0] != version[0]:
+    if replica is not None and _data_version(replica, cleared)[0] != version[0]:
         metrics.REPLICA_FALLBACKS.labels("lagging").inc()
         db_router.read_primary()
     return version
@@ -57,6 +63,18 @@ def data_version(known=None):
 # included, and compiling the queryset cost several times the query's round trip
 # (docs/performance.md, "What a hit costs").
 DATA_VERSION_SQL = f"SELECT number, changed_at FROM {DataVersion._meta.db_table} WHERE id = 1"
+
+
+def _row_columns(row):
+    return ", ".join(
+        f"(SELECT {column} FROM {DataVersion._meta.db_table} WHERE id = {row})"
+        for column in ("number", "changed_at")
+    )
+
+
+# Both rows, for a cleared reader: subqueries, so that a row is there when either is missing.
+BOTH_ROWS = f"{_row_columns(1)}, {_row_columns(RESTRICTED_DATA_VERSION)}"
+CLEARED_DATA_VERSION_SQL = f"SELECT {BOTH_ROWS}"
 
 # What staff see beyond the data version: the newest status update and indicator value
 # submitted and the newest decision on each, which do not move it until one is approved
@@ -83,17 +101,29 @@ DATA_AND_REVIEW_QUEUE_VERSION_SQL = (
     f" (SELECT changed_at FROM {DataVersion._meta.db_table} WHERE id = 1),"
     f" {REVIEW_QUEUE_COLUMNS}"
 )
+CLEARED_DATA_AND_REVIEW_QUEUE_VERSION_SQL = f"SELECT {BOTH_ROWS}, {REVIEW_QUEUE_COLUMNS}"
 
 
-def _data_version(alias):
+def _data_version(alias, cleared=False):
     with connections[alias].cursor() as cursor:
-        cursor.execute(DATA_VERSION_SQL)
-        return _version_of(*(cursor.fetchone() or (None, None)))
+        if not cleared:
+            cursor.execute(DATA_VERSION_SQL)
+            return _version_of(*(cursor.fetchone() or (None, None)))
+        cursor.execute(CLEARED_DATA_VERSION_SQL)
+        return _cleared_version_of(*cursor.fetchone())
 
 
 def _version_of(number, changed_at):
     changed_at = _aware(changed_at) if changed_at is not None else None
     return f"{number or 0}-{changed_at.timestamp() if changed_at else 0}", changed_at
+
+
+def _cleared_version_of(number, changed_at, restricted_number, restricted_changed_at):
+    """Both rows' fingerprints, and the newer of their times."""
+    public, public_changed_at = _version_of(number, changed_at)
+    restricted, restricted_changed_at = _version_of(restricted_number, restricted_changed_at)
+    times = [time for time in (public_changed_at, restricted_changed_at) if time is not None]
+    return f"{public}~{restricted}", max(times, default=None)
 
 
 def review_queue_version():
@@ -111,12 +141,17 @@ def _review_queue_version_of(found):
     return ".".join(str(pk or 0) for pk in ids), max(times, default=None)
 
 
-def data_and_review_queue_version():
-    """data_version() and review_queue_version(), read on the primary in one statement
-    (DATA_AND_REVIEW_QUEUE_VERSION_SQL), for a request that has read neither; the replica's
-    version is then read as data_version reads it."""
+def data_and_review_queue_version(*, cleared=False):
+    """data_version(cleared=cleared) and review_queue_version(), read on the primary in one
+    statement (DATA_AND_REVIEW_QUEUE_VERSION_SQL), for a request that has read neither; the
+    replica's version is then read as data_version reads it."""
     with connection.cursor() as cursor:
-        cursor.execute(DATA_AND_REVIEW_QUEUE_VERSION_SQL)
-        found = cursor.fetchone()
-    primary = _version_of(*found[:2])
-    return data_version(known=primary), _review_queue_version_of(found[2:])
+        if cleared:
+            cursor.execute(CLEARED_DATA_AND_REVIEW_QUEUE_VERSION_SQL)
+            found = cursor.fetchone()
+            primary, queue = _cleared_version_of(*found[:4]), found[4:]
+        else:
+            cursor.execute(DATA_AND_REVIEW_QUEUE_VERSION_SQL)
+            found = cursor.fetchone()
+            primary, queue = _version_of(*found[:2]), found[2:]
+    return data_version(known=primary, cleared=cleared), _review_queue_version_of(queue)

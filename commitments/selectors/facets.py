@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Value, When
 
-from commitments.models import Commitment, Partner, Pillar, Place, Theme, stale_q
+from commitments.models import Commitment, Partner, Pillar, Place, Releasability, Theme, stale_q
 from commitments.people import person_name
 from commitments.selectors.summary import StatusCounts, states_on
 
@@ -24,15 +24,18 @@ class GroupCounts:
     counts: StatusCounts
 
 
-def counts_by_group(commitments, group_by, *, when=None, today=None) -> list[GroupCounts]:
+def counts_by_group(
+    commitments, group_by, *, when=None, today=None, clearance=Releasability.PUBLIC
+) -> list[GroupCounts]:
     """`commitments` (a queryset, filtered or not) counted as the summary counts them, per
     group of `group_by` (one of GROUP_BY): every pillar, place, theme or partner, zero
     included, or every person who owns a commitment. A commitment in several places (themes,
     partners) counts in each, and in every wider place of them once; one in none is in no
     group. `when`, a PointInTime: the counts on its date as known on its day (states_on).
     Three queries, whatever the number of groups: the commitments' states, which groups they
-    are in, and the groups."""
-    states = _states(commitments, when, today)
+    are in, and the groups. Of the status updates a reader of `clearance` may read (with
+    `when`; without it, the stored current status, the public's)."""
+    states = _states(commitments, when, today, clearance)
     chosen = commitments.order_by().values("pk")
     groups, parents = _groups(group_by)
     if group_by in ("pillar", "owner"):
@@ -54,10 +57,10 @@ def counts_by_group(commitments, group_by, *, when=None, today=None) -> list[Gro
     return list(groups.values())
 
 
-def _states(commitments, when, today):
+def _states(commitments, when, today, clearance):
     """{commitment id: a row as StatusCounts.add takes it} of one commitment each."""
     if when is not None:
-        found = states_on(commitments, [when.as_of], known_on=when.known_on)
+        found = states_on(commitments, [when.as_of], known_on=when.known_on, clearance=clearance)
         return {
             commitment_id: _row(state.status, state.progress, state.stale)
             for (_, commitment_id), state in found.items()

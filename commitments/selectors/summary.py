@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 from commitments.models import (
     Commitment,
     Pillar,
+    Releasability,
     Status,
     StatusUpdate,
     change_between,
@@ -67,18 +68,25 @@ class RoadmapSummary:
     latest_update_at: object
 
 
-def roadmap_summary(commitments=None, today=None, *, when=None) -> RoadmapSummary:
+def roadmap_summary(
+    commitments=None, today=None, *, when=None, clearance=Releasability.PUBLIC
+) -> RoadmapSummary:
     """Counts by current status, average progress and staleness, per pillar and overall, of
     `commitments`: a queryset of them, filtered or not (all of them by default). Two queries,
     whatever the filters: the pillars, every one of them even when none of its commitments is
     counted, and the commitments grouped by pillar and status.
 
     `when`, a PointInTime: the same counts on its date, as known on its day (status_counts_on;
-    `commitments` then only choose which are counted, and may be an as_of() queryset)."""
+    `commitments` then only choose which are counted, and may be an as_of() queryset), from
+    the status updates a reader of `clearance` may read. Without `when`, the stored current
+    status, which is the public's: a cleared reader's counts of today are those on today's
+    date (the API's views give them `when`)."""
     if commitments is None:
         commitments = Commitment.objects.all()
     if when is not None:
-        rows = status_counts_on(commitments, [when.as_of], known_on=when.known_on)
+        rows = status_counts_on(
+            commitments, [when.as_of], known_on=when.known_on, clearance=clearance
+        )
     else:
         rows = (
             commitments.order_by()
@@ -115,7 +123,7 @@ def _on_this_database(sql_postgresql, sql_sqlite, using):
     return sql_postgresql if connections[using].vendor == "postgresql" else sql_sqlite
 
 
-def _states_sql(commitments, days, known_on, using):
+def _states_sql(commitments, days, known_on, using, clearance=Releasability.PUBLIC):
     """SQL and parameters of rows (day, commitment_id, pillar_id, cadence, status, progress,
     as_of, recorded_at): each of `commitments` that existed by the end of each of `days`, with
     its update in effect that day (CommitmentQuerySet.as_of's rule; status and the rest null
@@ -124,7 +132,7 @@ def _states_sql(commitments, days, known_on, using):
     day: an index read of statusupdate_history_idx, however long the history. PostgreSQL reads
     it as a LATERAL join; SQLite, which has none, as a subquery of its id joined back by
     primary key (PostgreSQL would rather hash-join a million updates than look up a hundred
-    thousand ids)."""
+    thousand ids). Of the updates a reader of `clearance` may read (RecordQuerySet.readable_by)."""
     ops = connections[using].ops
     postgresql = connections[using].vendor == "postgresql"
     cast_day, cast_end = (
@@ -140,7 +148,8 @@ def _states_sql(commitments, days, known_on, using):
         )
     ]
     newest = (
-        StatusUpdate.objects.counting(known_on)
+        StatusUpdate.objects.readable_by(clearance)
+        .counting(known_on)
         .filter(commitment_id=RawSQL("tl_c.id", ()), as_of__lte=RawSQL("tl_d.day", ()))
         .order_by(*StatusUpdate._meta.ordering)
     )
@@ -186,14 +195,14 @@ def _stale_sql(using):
     )
 
 
-def status_counts_on(commitments, days, *, known_on=None):
+def status_counts_on(commitments, days, *, known_on=None, clearance=Releasability.PUBLIC):
     """`commitments` (a queryset: which ones) counted on each of `days` as they stood then
     (CommitmentQuerySet.as_of's rule), by pillar and status: rows of day, pillar_id, status,
     total, stale, progress_sum, progress_reported and latest (the newest recording of an
     update in effect), as roadmap_summary adds them up. One query, whatever the number of
     days and the length of the history."""
     using = router.db_for_read(Commitment)
-    states, params = _states_sql(commitments, days, known_on, using)
+    states, params = _states_sql(commitments, days, known_on, using, clearance)
     sql = (
         f"SELECT tl.day, tl.pillar_id, COALESCE(tl.status, %s), COUNT(*),"
         f" SUM(CASE WHEN {_stale_sql(using)} THEN 1 ELSE 0 END), SUM(tl.progress),"
@@ -215,11 +224,11 @@ def status_counts_on(commitments, days, *, known_on=None):
     return rows
 
 
-def states_on(commitments, days, *, known_on=None):
+def states_on(commitments, days, *, known_on=None, clearance=Releasability.PUBLIC):
     """{(day, commitment id): CommitmentState} of `commitments` on each of `days`
     (CommitmentQuerySet.as_of's rule). One query."""
     using = router.db_for_read(Commitment)
-    states, params = _states_sql(commitments, days, known_on, using)
+    states, params = _states_sql(commitments, days, known_on, using, clearance)
     sql = (
         f"SELECT tl.day, tl.commitment_id, COALESCE(tl.status, %s), tl.progress, tl.as_of,"
         f" CASE WHEN {_stale_sql(using)} THEN 1 ELSE 0 END FROM ({states}) tl"
@@ -265,7 +274,16 @@ class Changes:
     after: StatusCounts
 
 
-def changes_between(commitments, start, end, *, known_on=None, update_columns=(), standing=False):
+def changes_between(
+    commitments,
+    start,
+    end,
+    *,
+    known_on=None,
+    update_columns=(),
+    standing=False,
+    clearance=Releasability.PUBLIC,
+):
     """Every one of `commitments` (a queryset) whose status or progress differs between the
     ends of `start` and `end`, or that became stale, as known on `known_on` (now without it):
     how it moved (models.change_between), with its approved updates dated after `start` and
@@ -273,8 +291,8 @@ def changes_between(commitments, start, end, *, known_on=None, update_columns=()
     `standing`, only those no approved correction had replaced by then: what stands, as the
     states are read); and the counts at both dates. Three queries, whatever the number of
     commitments and of changes: the states at both dates (the counts are added up from them),
-    the changed commitments, their updates."""
-    states = states_on(commitments, [start, end], known_on=known_on)
+    the changed commitments, their updates. Of the updates a reader of `clearance` may read."""
+    states = states_on(commitments, [start, end], known_on=known_on, clearance=clearance)
     moved = {}
     for (day, commitment_id), after in states.items():
         if day != end:
@@ -296,10 +314,11 @@ def changes_between(commitments, start, end, *, known_on=None, update_columns=()
         before, after, change = moved[row["id"]]
         changes[row["id"]] = CommitmentChange(row, before, after, change)
     if changes and update_columns:
+        readable = StatusUpdate.objects.readable_by(clearance)
         if standing:
-            updates = StatusUpdate.objects.counting(known_on).observed_by(end)
+            updates = readable.counting(known_on).observed_by(end)
         else:
-            updates = StatusUpdate.objects.approved().observed_by(end, known_on)
+            updates = readable.approved().observed_by(end, known_on)
         updates = (
             updates.filter(commitment_id__in=list(changes), as_of__gt=start)
             .for_display(known_on)
@@ -363,13 +382,15 @@ class TimelinePoint:
     counts: StatusCounts
 
 
-def roadmap_timeline(commitments, start, end, interval, *, known_on=None):
+def roadmap_timeline(
+    commitments, start, end, interval, *, known_on=None, clearance=Releasability.PUBLIC
+):
     """`commitments` (a queryset) counted by status at the end of each interval from
     `start` to `end` (interval_ends), with average progress and staleness, as known on
     `known_on` (now without it). One query (status_counts_on), whatever the number of
     intervals and the length of the history."""
     ends = interval_ends(start, end, interval)
     points = {day: TimelinePoint(day, StatusCounts()) for day in ends}
-    for row in status_counts_on(commitments, ends, known_on=known_on):
+    for row in status_counts_on(commitments, ends, known_on=known_on, clearance=clearance):
         points[row["day"]].counts.add(row)
     return list(points.values())

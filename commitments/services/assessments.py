@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 
 from commitments.models import Commitment, StatusUpdate
-from commitments.services.commitments import refresh_current_status
+from commitments.services.commitments import moves_current_status, refresh_current_status
 from commitments.services.review import submit
 
 
@@ -31,6 +31,6 @@ def record_status_update(*, commitment: Commitment, author, **fields) -> StatusU
         .get(pk=commitment.pk)
     )
     update = submit(StatusUpdate(commitment=locked, author=author, **fields))
-    if not settings.REVIEW_REQUIRED:
+    if not settings.REVIEW_REQUIRED and moves_current_status(update):
         refresh_current_status(commitment)
     return update

@@ -1,7 +1,9 @@
 """Writing a commitment: creating one, saving an editor's edits (its version, tags and
 partners' roles), and its search vector, which every write of its current status sets too.
 Its current status is derived from its standing assessments (refresh_current_status, which
-the recording and the review of status updates call, and status_imports in bulk).
+the recording and the review of status updates call, and status_imports in bulk): its public
+ones, which public corrections alone replace (public_standing). The stored current status is
+the public's; a reader cleared beyond it reads theirs computed (CommitmentQuerySet.seen_by).
 """
 
 from django.core.exceptions import ValidationError
@@ -17,6 +19,7 @@ from commitments.models import (
     EventType,
     Partner,
     PartnerRole,
+    Releasability,
     Status,
     StatusUpdate,
     search_vector,
@@ -49,11 +52,25 @@ def _searched_by(summary, **values):
     return {"search_vector": search_vector(summary, **values)}
 
 
+def public_standing(commitment):
+    """The standing public updates of `commitment` (a commitment, an id or an OuterRef), newest
+    first: what its stored current status and search summary are read from. A correction the
+    public may not read replaces nothing here (RecordQuerySet.readable_by); the database's
+    guard says the same (migration 0041)."""
+    return StatusUpdate.objects.readable_by(Releasability.PUBLIC).newest_standing(commitment)
+
+
+def moves_current_status(update):
+    """Whether `update`, once it counts, may move its commitment's stored current status: a
+    public one. A narrower one leaves it (and so the public's data version) as it was."""
+    return update.releasability == Releasability.PUBLIC
+
+
 def refresh_current_status(commitment):
-    """Sets a commitment's current status from its newest standing update (none: not
+    """Sets a commitment's current status from its newest standing public update (none: not
     assessed), in the database and on `commitment`, with when that update was recorded and
     approved. The caller holds the commitment's lock."""
-    newest = StatusUpdate.objects.newest_standing(commitment.pk).select_related("review").first()
+    newest = public_standing(commitment.pk).select_related("review").first()
     current = {
         "current_status": newest.status if newest else Status.NOT_ASSESSED,
         "current_progress": newest.progress if newest else None,
@@ -69,8 +86,8 @@ def refresh_current_status(commitment):
 
 def _current_summary():
     """The summary of the update that gives the commitment of the outer query its current
-    status."""
-    return Subquery(StatusUpdate.objects.newest_standing(OuterRef("pk")).values("summary")[:1])
+    status (a public one)."""
+    return Subquery(public_standing(OuterRef("pk")).values("summary")[:1])
 
 
 @unique_violations_refused()

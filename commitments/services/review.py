@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commitments.models import ReviewDecision, ReviewedRecord, StatusUpdate
-from commitments.services.commitments import refresh_current_status
+from commitments.services.commitments import moves_current_status, refresh_current_status
 from commitments.services.events import SUBMIT, record_review_step
 
 APPROVE, RETURN, WITHDRAW = ReviewDecision.Decision
@@ -127,7 +127,10 @@ def approve_or_return(
     review = _decide(record, decision=decision, reviewer=reviewer, comment=comment)
     # A commitment stores its current status (lists never read the history); an indicator
     # stores nothing its values decide.
-    if decision == APPROVE and isinstance(record, StatusUpdate):
+    # Only a public update moves the stored status (the public's): a narrower one is read by
+    # cleared readers from the history itself, and writing nothing leaves the public's data
+    # version where it was.
+    if decision == APPROVE and isinstance(record, StatusUpdate) and moves_current_status(record):
         refresh_current_status(record.commitment)
     record_review_step(record, decision)
     return review

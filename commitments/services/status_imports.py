@@ -18,7 +18,7 @@ from django.utils import timezone
 from commitments import db_deadlines
 from commitments.imports import NewUpdates, Table, check_rows, refuse_if_imported
 from commitments.models import Commitment, EventType, ImportReceipt, Review, StatusUpdate
-from commitments.services.commitments import _searched_by
+from commitments.services.commitments import _searched_by, public_standing
 from commitments.services.events import record_changes
 
 
@@ -256,15 +256,15 @@ def _reporting(rows, total, progress):
 
 
 def _derive_current_status(commitment_ids):
-    """Sets each commitment's current status from its standing history (what no correction
-    replaced): the update with the latest as-of date, ties going to the latest recorded (and
+    """Sets each commitment's current status from its standing public history (what no public
+    correction replaced: services.commitments.public_standing): the update with the latest as-of date, ties going to the latest recorded (and
     then the highest id), which is the state record_status_update keeps one update at a time,
     with when that update was recorded and approved.
 
     One statement on every database. Its subqueries are a few reads of statusupdate_history_idx
     per commitment, however long its history, where a DISTINCT ON over the history would read all
     of it at every import."""
-    latest = StatusUpdate.objects.newest_standing(OuterRef("pk"))
+    latest = public_standing(OuterRef("pk"))
     Commitment.objects.filter(pk__in=commitment_ids).update(
         current_status=Subquery(latest.values("status")[:1]),
         current_progress=Subquery(latest.values("progress")[:1]),
