@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 from commitments.models import (
     Commitment,
     Pillar,
+    Releasability,
     Status,
     StatusUpdate,
     change_between,
@@ -115,11 +116,11 @@ def _on_this_database(sql_postgresql, sql_sqlite, using):
     return sql_postgresql if connections[using].vendor == "postgresql" else sql_sqlite
 
 
-def _states_sql(commitments, days, known_on, using):
+def _states_sql(commitments, days, known_on, using, clearance=Releasability.PUBLIC):
     """SQL and parameters of rows (day, commitment_id, pillar_id, cadence, status, progress,
     as_of, recorded_at): each of `commitments` that existed by the end of each of `days`, with
-    its update in effect that day (CommitmentQuerySet.as_of's rule; status and the rest null
-    when not assessed). The days are a UNION of literal rows, made here (a bounded list). The
+    its update in effect that day among those a reader of `clearance` may read
+    (CommitmentQuerySet.as_of's rule; status and the rest null when not assessed). The days are a UNION of literal rows, made here (a bounded list). The
     update in effect is the same queryset as_of() reads, correlated with each commitment and
     day: an index read of statusupdate_history_idx, however long the history. PostgreSQL reads
     it as a LATERAL join; SQLite, which has none, as a subquery of its id joined back by
@@ -140,7 +141,8 @@ def _states_sql(commitments, days, known_on, using):
         )
     ]
     newest = (
-        StatusUpdate.objects.counting(known_on)
+        StatusUpdate.objects.readable_by(clearance)
+        .counting(known_on)
         .filter(commitment_id=RawSQL("tl_c.id", ()), as_of__lte=RawSQL("tl_d.day", ()))
         .order_by(*StatusUpdate._meta.ordering)
     )
@@ -215,11 +217,12 @@ def status_counts_on(commitments, days, *, known_on=None):
     return rows
 
 
-def states_on(commitments, days, *, known_on=None):
+def states_on(commitments, days, *, known_on=None, clearance=Releasability.PUBLIC):
     """{(day, commitment id): CommitmentState} of `commitments` on each of `days`
-    (CommitmentQuerySet.as_of's rule). One query."""
+    (CommitmentQuerySet.as_of's rule), read from the updates a reader of `clearance` may read
+    (public unless told). One query."""
     using = router.db_for_read(Commitment)
-    states, params = _states_sql(commitments, days, known_on, using)
+    states, params = _states_sql(commitments, days, known_on, using, clearance)
     sql = (
         f"SELECT tl.day, tl.commitment_id, COALESCE(tl.status, %s), tl.progress, tl.as_of,"
         f" CASE WHEN {_stale_sql(using)} THEN 1 ELSE 0 END FROM ({states}) tl"
@@ -265,7 +268,16 @@ class Changes:
     after: StatusCounts
 
 
-def changes_between(commitments, start, end, *, known_on=None, update_columns=(), standing=False):
+def changes_between(
+    commitments,
+    start,
+    end,
+    *,
+    known_on=None,
+    update_columns=(),
+    standing=False,
+    clearance=Releasability.PUBLIC,
+):
     """Every one of `commitments` (a queryset) whose status or progress differs between the
     ends of `start` and `end`, or that became stale, as known on `known_on` (now without it):
     how it moved (models.change_between), with its approved updates dated after `start` and
@@ -273,8 +285,9 @@ def changes_between(commitments, start, end, *, known_on=None, update_columns=()
     `standing`, only those no approved correction had replaced by then: what stands, as the
     states are read); and the counts at both dates. Three queries, whatever the number of
     commitments and of changes: the states at both dates (the counts are added up from them),
-    the changed commitments, their updates."""
-    states = states_on(commitments, [start, end], known_on=known_on)
+    the changed commitments, their updates. Of the updates a reader of `clearance` may read
+    (public unless told), states and updates alike."""
+    states = states_on(commitments, [start, end], known_on=known_on, clearance=clearance)
     moved = {}
     for (day, commitment_id), after in states.items():
         if day != end:
@@ -296,10 +309,11 @@ def changes_between(commitments, start, end, *, known_on=None, update_columns=()
         before, after, change = moved[row["id"]]
         changes[row["id"]] = CommitmentChange(row, before, after, change)
     if changes and update_columns:
+        readable = StatusUpdate.objects.readable_by(clearance)
         if standing:
-            updates = StatusUpdate.objects.counting(known_on).observed_by(end)
+            updates = readable.counting(known_on).observed_by(end)
         else:
-            updates = StatusUpdate.objects.approved().observed_by(end, known_on)
+            updates = readable.approved().observed_by(end, known_on)
         updates = (
             updates.filter(commitment_id__in=list(changes), as_of__gt=start)
             .for_display(known_on)
