@@ -19,6 +19,8 @@ from rest_framework.test import APIClient
 
 from commitments.models import Contribution, Indicator, IndicatorValue, StatusUpdate
 from commitments.roles import COALITION, REVIEWER
+from commitments.selectors import review_queue
+from commitments.services import approve_or_return
 from tests.conftest import at
 from tests.factories import CommitmentFactory, UserFactory
 
@@ -255,3 +257,26 @@ def test_a_coalition_assessment_colours_the_status_matrix_for_members_only(publi
 
     assert statuses(public) == ["on_track", "on_track"]
     assert statuses(member) == ["on_track", "off_track"]
+
+
+def test_the_queue_tells_what_approval_would_show_from_what_the_reviewer_may_read(
+    review_required, commitment, record, reviewer
+):
+    """A coalition assessment approved as of 1 Mar, newer than the pending public one of 1 Feb:
+    approving the latter would show the coalition one to members, itself to the public."""
+    newer = record(
+        commitment, status="off_track", as_of=datetime.date(2024, 3, 1), releasability="coalition"
+    )
+    approve_or_return(newer, reviewer=reviewer, decision="approve")
+    pending = record(commitment, status="on_track", as_of=datetime.date(2024, 2, 1))
+    coalition_pending = record(
+        commitment, as_of=datetime.date(2024, 2, 2), releasability="coalition"
+    )
+    updates = StatusUpdate.objects.all()
+
+    (publicly,) = review_queue(updates, clearance="public")
+    by_members = review_queue(updates, clearance="coalition")
+
+    assert (publicly, publicly.on_approval.status) == (pending, "on_track")
+    assert [update.pk for update in by_members] == [pending.pk, coalition_pending.pk]
+    assert by_members[0].on_approval.status == "off_track"
