@@ -6,8 +6,10 @@ Briefing by python-docx (briefing_docx), with the same sections and the same wor
 sentences below say each of them once for both.
 
 Every page carries the letterhead of the settings (BRIEFING_ORGANISATION and its
-BRIEFING_LOGO, a static file read from disk) and the marking (BRIEFING_MARKING), at its top and
-bottom.
+BRIEFING_LOGO, a static file read from disk) and the marking, at its top and bottom: the
+handling the settings name (BRIEFING_MARKING) and the pack's highest releasability (marking()).
+A pack holds only what its requester's clearance may read (selectors.briefing), so a pack of
+one clearance is never another's: the cache keeps each under its own key.
 
 A document takes seconds of a worker's CPU to render (the page, milliseconds), so the view
 spends them sparingly (issue 22): it counts each client's documents (BRIEFING_THROTTLE), keeps
@@ -35,7 +37,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from commitments.api.filters import DATE_FORMAT_MESSAGE, PointInTimeForm
-from commitments.models import STATUS_COLOURS, Change, ContributionKind, Status
+from commitments.models import STATUS_COLOURS, Change, ContributionKind, Releasability, Status
 
 # `since` defaults to this many days before `as_of`: a quarter, the Coalition's usual
 # interval between meetings.
@@ -82,19 +84,21 @@ class BriefingForm(PointInTimeForm):
 
 # Entries are a document's bytes: a change of what a document holds, or of how it is drawn,
 # needs a new prefix, so that a deployment never serves the documents of the one before it.
-KEY_PREFIX = "briefing:2"
+KEY_PREFIX = "briefing:3"
 
 
-def cache_key(data_fingerprint, dates):
+def cache_key(data_fingerprint, dates, clearance):
     """Where a document is kept: the data version (selectors.data_version; any write moves
     it, so a document is never older than the data the request saw), today's date and the
     staleness setting (which move stale flags without a write), the letterhead and marking
-    (settings, which a restart may change), and the pack's dates and format. Not the reader:
-    the pack is the same for everyone who may read it (approved records only; nothing in it
-    depends on who asks)."""
+    (settings, which a restart may change), the pack's dates and format, and the requester's
+    clearance (what the pack holds is what that clearance may read: a coalition pack is never
+    served to a public requester). Nothing else of the reader: the pack is the same for
+    everyone of one clearance (approved records only)."""
     variant = "|".join(
         [
             data_fingerprint,
+            Releasability(clearance).value,
             str(timezone.localdate()),
             str(settings.STALE_AFTER_DAYS),
             *(letterhead().values()),
@@ -169,8 +173,17 @@ def filename(dates, extension):
 # The letterhead and the marking, printed on every page.
 
 
+def marking(briefing):
+    """What every page of `briefing` prints at its top and bottom: the handling the settings
+    name (BRIEFING_MARKING, if any) and the pack's releasability (the highest of the records it
+    holds), e.g. "OFFICIAL · COALITION"."""
+    level = Releasability(briefing.marking).label.upper()
+    return " · ".join(part for part in (settings.BRIEFING_MARKING, level) if part)
+
+
 def letterhead():
-    """The settings every page prints: the marking, the organisation, the logo's static path."""
+    """The settings every page prints: the handling marking, the organisation, the logo's
+    static path."""
     return {
         "marking": settings.BRIEFING_MARKING,
         "organisation": settings.BRIEFING_ORGANISATION,

@@ -59,14 +59,13 @@ def _letterhead(section, briefing):
         header.add_run().add_picture(logo, height=Mm(LOGO_HEIGHT_MM))
         header.add_run(" ")
     header.add_run(letterhead["organisation"]).bold = True
-    if letterhead["marking"]:
-        header.add_run("\t")
-        header.add_run(letterhead["marking"]).bold = True
+    header.add_run("\t")
+    header.add_run(words.marking(briefing)).bold = True
     footer = _unstyled(section.footer.paragraphs[0])
     footer.paragraph_format.tab_stops.add_tab_stop(width // 2, WD_TAB_ALIGNMENT.CENTER)
     footer.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
     footer.add_run(f"Paris Roadmap briefing pack, {words.day(briefing.as_of)}\t")
-    footer.add_run(letterhead["marking"]).bold = True
+    footer.add_run(words.marking(briefing)).bold = True
     footer.add_run("\tPage ")
     _field(footer, "PAGE")
     footer.add_run(" of ")

@@ -22,6 +22,8 @@ from commitments import dependencies, metrics
 from commitments.api.problems import SERVER_ERROR, problem_response
 from commitments.api.throttling import BriefingThrottle
 from commitments.briefing_docx import docx
+from commitments.clearance import clearance_of
+from commitments.models import Releasability
 from commitments.roles import roles_with
 from commitments.selectors import briefing, data_version
 
@@ -68,7 +70,9 @@ def briefing_pack(request):
         response = _briefing_document(request, dates)
     if response.status_code != 200:
         return response
-    if settings.ROADMAP_PUBLIC_READ:
+    # A pack read with a clearance beyond the public's is its requester's alone: no shared
+    # cache may keep it for the next reader.
+    if settings.ROADMAP_PUBLIC_READ and clearance_of(request.user) == Releasability.PUBLIC:
         patch_cache_control(response, public=True, max_age=300)
     else:
         patch_cache_control(response, private=True, no_store=True)
@@ -84,7 +88,12 @@ def briefing_statuses(request):
 
 
 def _briefing_context(request, dates):
-    pack = briefing(dates["as_of"], dates["since"], known_on=dates["known_on"])
+    pack = briefing(
+        dates["as_of"],
+        dates["since"],
+        known_on=dates["known_on"],
+        clearance=clearance_of(request.user),
+    )
     chosen = {"as_of": pack.as_of, "since": pack.since, "known_on": pack.known_on or ""}
     letterhead = documents.letterhead()
     if not letterhead["logo"]:
@@ -97,6 +106,7 @@ def _briefing_context(request, dates):
         "briefing": pack,
         "format": dates["format"],
         "letterhead": letterhead,
+        "marking": documents.marking(pack),
         "logo_src": logo_src,
         "pdf_url": f"?{urlencode({**chosen, 'format': 'pdf'})}",
         "docx_url": f"?{urlencode({**chosen, 'format': 'docx'})}",
@@ -116,7 +126,7 @@ def _briefing_document(request, dates):
             f"which is the most a reader may. Please try again in {wait} seconds."
         )
         return _plain_page("429.html", message, status=429, retry_after=wait)
-    key = documents.cache_key(data_version()[0], dates)
+    key = documents.cache_key(data_version()[0], dates, clearance_of(request.user))
     body = documents.cached_document(key)
     if body is None:
         try:

@@ -1,6 +1,6 @@
 """The briefing pack as a minister's office receives it: every page under the letterhead and the
-marking of the settings, statuses on the vocabulary's colours with their names, the
-contributions of each pillar, the commitments never assessed as one compact list, a file name
+marking (the settings' handling and the pack's releasability), statuses on the vocabulary's
+colours with their names, the contributions of each pillar, the commitments never assessed as one compact list, a file name
 with both dates, and a .docx with the same sections as the PDF (the page, rendered)."""
 
 import datetime
@@ -70,11 +70,11 @@ def test_every_page_of_the_docx_carries_the_letterhead_the_marking_and_its_numbe
 
     header, footer = section.header, section.footer
     assert [paragraph.text for paragraph in header.paragraphs] == [
-        " Ministry of Example Affairs\tOFFICIAL-SENSITIVE"
+        " Ministry of Example Affairs\tOFFICIAL-SENSITIVE · PUBLIC"
     ]
     assert header._element.xml.count("<pic:pic") == 1  # the logo
     assert [paragraph.text for paragraph in footer.paragraphs] == [
-        "Paris Roadmap briefing pack, 31 May 2026\tOFFICIAL-SENSITIVE\tPage  of "
+        "Paris Roadmap briefing pack, 31 May 2026\tOFFICIAL-SENSITIVE · PUBLIC\tPage  of "
     ]
     fields = re.findall(r'w:instr="(\w+)"', footer._element.xml)
     assert fields == ["PAGE", "NUMPAGES"]
@@ -86,10 +86,12 @@ def test_the_page_shows_the_letterhead_and_the_marking(client, briefing_history)
 
     assert '<img class="logo" src="/static/briefing/logo.png" alt="">' in html
     assert "Ministry of Example Affairs" in html
-    assert '<div class="marking page-head">OFFICIAL-SENSITIVE</div>' in html
+    assert '<div class="marking page-head">OFFICIAL-SENSITIVE · PUBLIC</div>' in html
 
 
-def test_without_a_logo_or_a_marking_none_is_printed(client, briefing_history, settings):
+def test_without_a_logo_or_a_handling_marking_the_pack_is_marked_by_its_releasability_alone(
+    client, briefing_history, settings
+):
     settings.BRIEFING_LOGO = ""
     settings.BRIEFING_MARKING = ""
 
@@ -97,8 +99,8 @@ def test_without_a_logo_or_a_marking_none_is_printed(client, briefing_history, s
     header = docx_of(client.get(URL, MAY | {"format": "docx"})).sections[0].header
 
     assert 'class="logo"' not in html
-    assert 'class="marking' not in html
-    assert [paragraph.text for paragraph in header.paragraphs] == ["Roadmap Tracker"]
+    assert '<div class="marking page-head">PUBLIC</div>' in html
+    assert [paragraph.text for paragraph in header.paragraphs] == ["Roadmap Tracker\tPUBLIC"]
     assert "<pic:pic" not in header._element.xml
 
 

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from rest_framework.test import APIClient
 
 from commitments.imports import parse_csv
 from commitments.models import Commitment, Event, Indicator
+from commitments.roles import COALITION
 from commitments.services import (
     approve_or_return,
     import_status_updates,
@@ -21,7 +23,7 @@ from commitments.services import (
     save_indicator,
     withdraw,
 )
-from tests.factories import CommitmentFactory
+from tests.factories import CommitmentFactory, UserFactory
 from tests.helpers import execute_refused, refusal
 
 pytestmark = pytest.mark.django_db
@@ -400,3 +402,67 @@ def test_a_filter_that_names_rows_adds_one_query(roadmap, record, django_assert_
     # Expect 2 queries as unfiltered, plus 1 to check that the commitment exists.
     with django_assert_num_queries(3):
         APIClient().get(URL, {"commitment": "MIL-1", "type": "update.approved", "since": 0})
+
+
+# Releasability: an event tells of its record to the readers its clearance lets read it.
+
+
+@pytest.fixture
+def marked(mil1, hum1_indicator, nato, record, observe, contribute):
+    """A public update of MIL-1, then a coalition update, value and contribution (approved on
+    submission: review is off)."""
+    record(mil1)
+    record(mil1, releasability="coalition")
+    observe(hum1_indicator, 21, releasability="coalition")
+    contribute(nato, mil1, releasability="coalition")
+
+
+def member_of_the_coalition():
+    user = UserFactory()
+    user.groups.add(Group.objects.get(name=COALITION))
+    return user
+
+
+def test_an_event_about_a_record_carries_its_releasability(marked, mil1):
+    assert list(Event.objects.values_list("type", "releasability")) == [
+        ("update.approved", "public"),
+        ("update.approved", "coalition"),
+        ("indicator_value.approved", "coalition"),
+        ("contribution.recorded", "coalition"),
+    ]
+
+
+def test_an_event_about_what_is_not_marked_is_public(mil1):
+    indicator = Indicator(
+        slug="units",
+        commitment=mil1,
+        name="Units",
+        unit=Indicator.Unit.COUNT,
+        direction=Indicator.Direction.INCREASE,
+    )
+    save_indicator(indicator)
+
+    assert Event.objects.get().releasability == "public"
+
+
+def test_a_public_reader_is_not_shown_a_coalition_event(marked, signed_in):
+    public_events = listed_types(APIClient())
+    member_events = listed_types(signed_in(member_of_the_coalition()))
+
+    assert public_events == ["update.approved"]
+    assert member_events == [
+        "update.approved",
+        "update.approved",
+        "indicator_value.approved",
+        "contribution.recorded",
+    ]
+    told = Event.objects.get(type="contribution.recorded")
+    assert APIClient().get(f"{URL}{told.pk}/").status_code == 404
+
+
+def test_staff_see_review_work_in_progress_only_within_their_clearance(
+    mil1, record, review_required, viewer, signed_in
+):
+    record(mil1, releasability="coalition")
+
+    assert listed_types(signed_in(viewer)) == []

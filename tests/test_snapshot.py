@@ -123,6 +123,32 @@ def test_a_snapshot_holds_only_what_was_approved_by_the_end_of_its_day(history, 
     assert (mil1["status"], mil1["as_of"]) == ("at_risk", "2026-03-10")
 
 
+def test_a_snapshot_holds_no_value_or_contribution_beyond_the_public(
+    history, api, observe, contribute, reviewer
+):
+    """What the public API shows: a coalition value and contribution are left out, and the
+    indicator's latest value is the public one."""
+    indicator = history["value"].indicator
+    with at(_noon(3, 2)):
+        value = observe(indicator, "99", as_of=datetime.date(2026, 3, 2), releasability="coalition")
+        contribute(
+            Partner.objects.get(slug="nato"),
+            history["first"].commitment,
+            date=datetime.date(2026, 3, 1),
+            releasability="coalition",
+        )
+    with at(_noon(3, 3)):
+        approve_or_return(value, reviewer=reviewer, decision="approve")
+
+    tables = _tables(b"".join(api.get(URL, {"as_of": "2026-04-30"}).streaming_content))
+
+    assert _ids(tables["indicator_values"]) == {str(history["value"].pk)}
+    assert _ids(tables["contributions"]) == {str(history["contribution"].pk)}
+    assert f"value-{value.pk}" not in _ids(tables["reviews"])
+    (row,) = [row for row in tables["indicators"] if row["id"] == str(indicator.pk)]
+    assert row["latest_value"] == "12.5"
+
+
 def test_a_later_snapshot_shows_the_correction_and_the_late_approval(history, api):
     tables = _tables(b"".join(api.get(URL, {"as_of": "2026-11-30"}).streaming_content))
     first, correction = history["first"].pk, history["correction"].pk

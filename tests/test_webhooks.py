@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
@@ -30,6 +31,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from commitments.models import EventType, WebhookDelivery, WebhookEndpoint
+from commitments.roles import COALITION, SECRETARIAT
 from commitments.services import record_event
 from commitments.services.webhooks import (
     RedeliveryRefused,
@@ -416,6 +418,60 @@ def test_redelivery_is_refused_while_the_message_is_under_way(endpoint, editor):
         redeliver(delivery, by=editor)
 
 
+# Releasability: an endpoint is delivered only the events its clearance may read.
+
+
+@pytest.fixture
+def coalition_receiver():
+    receiver = Receiver().start()
+    yield receiver
+    receiver.stop()
+
+
+def _attempt_all():
+    for delivery in _deliveries():
+        attempt_delivery(delivery.pk)
+
+
+@pytest.mark.django_db
+def test_an_endpoint_of_public_clearance_is_not_delivered_a_coalition_event(
+    commitment, endpoint, receiver, coalition_receiver, owner, record
+):
+    members = WebhookEndpoint.objects.create(
+        url=coalition_receiver.url, owner=owner, clearance="coalition"
+    )
+    coalition_receiver.secret = members.secret
+
+    public_update = record(commitment, summary="For everyone.")
+    coalition_update = record(commitment, summary="For members.", releasability="coalition")
+    _attempt_all()
+
+    def told(receiver):
+        return sorted(request["body"]["data"]["subject_url"] for request in receiver.requests)
+
+    assert told(receiver) == [f"/api/v1/updates/{public_update.pk}/"]
+    assert told(coalition_receiver) == [
+        f"/api/v1/updates/{public_update.pk}/",
+        f"/api/v1/updates/{coalition_update.pk}/",
+    ]
+    assert all(r["verified"] for r in coalition_receiver.requests)
+
+
+@pytest.mark.django_db
+def test_an_endpoint_whose_clearance_was_narrowed_is_not_delivered_what_it_may_no_longer_read(
+    commitment, endpoint, receiver, record, editor
+):
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(clearance="coalition")
+    record(commitment, releasability="coalition")
+    (delivery,) = _deliveries()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(clearance="public")
+
+    assert attempt_delivery(delivery.pk) == Status.CANCELLED
+    assert receiver.requests == []
+    with pytest.raises(RedeliveryRefused, match="may not read"):
+        redeliver(delivery, by=editor)
+
+
 # The admin, through real requests.
 
 
@@ -436,9 +492,34 @@ def test_an_editor_registers_an_endpoint_and_reads_its_secret(client, editor, re
     assert response.status_code == 302
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.event_types == ["update.approved", "indicator_value.approved"]
+    assert endpoint.clearance == "public"  # none chosen
     assert endpoint.secret.startswith("whsec_")
     page = client.get(reverse("admin:commitments_webhookendpoint_change", args=[endpoint.pk]))
     assert endpoint.secret in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("groups", "registered"), [([], False), ([COALITION], True), ([SECRETARIAT], True)]
+)
+@pytest.mark.django_db
+def test_an_editor_gives_an_endpoint_a_clearance_no_narrower_than_their_own(
+    client, editor, receiver, groups, registered
+):
+    editor.groups.add(*Group.objects.filter(name__in=groups))
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:commitments_webhookendpoint_add"),
+        {"url": receiver.url, "clearance": "coalition", "active": "on", "owner": editor.pk},
+    )
+
+    if registered:
+        assert response.status_code == 302
+        assert WebhookEndpoint.objects.get().clearance == "coalition"
+    else:
+        assert response.status_code == 200
+        assert "no narrower than your own (Public)" in response.content.decode()
+        assert not WebhookEndpoint.objects.exists()
 
 
 @pytest.mark.django_db

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from commitments.clearance import clearance_of
 from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import STATUS_COLOURS, PartnerRole, search_words
 from commitments.numbers import GROUPED_DECIMALS
@@ -130,7 +131,8 @@ class IndicatorProgress:
     of the indicators it lists (annotated with_latest)."""
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_latest()
+        # Of the values the user's clearance may read, as the API reads them.
+        return super().get_queryset(request).with_latest(clearance=clearance_of(request.user))
 
     @admin.display(description="latest approved value")
     def latest_display(self, indicator):

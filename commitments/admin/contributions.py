@@ -15,6 +15,7 @@ from commitments.admin.base import (
     commitment_in_list,
     own_page,
 )
+from commitments.clearance import clearance_of
 from commitments.currencies import grouped_choices
 from commitments.models import Contribution, Partner, Pillar
 from commitments.selectors import contribution_matrix
@@ -151,7 +152,7 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         filters = ContributionMatrixFilters(request.GET or None)
-        matrix = contribution_matrix(filters.contributions())
+        matrix = contribution_matrix(filters.contributions(), clearance=clearance_of(request.user))
         cells = {(cell["partner"], cell["commitment"]): cell["totals"] for cell in matrix.cells}
         grid = [
             {

@@ -1,6 +1,6 @@
-"""Webhooks: Editors register endpoints (URL, event types, active), read each one's signing
-secret, send it a test event, and follow its delivery log (status code, duration, attempt, next
-retry), from which they redeliver."""
+"""Webhooks: Editors register endpoints (URL, event types, clearance, active), read each one's
+signing secret, send it a test event, and follow its delivery log (status code, duration,
+attempt, next retry), from which they redeliver."""
 
 from functools import partial
 
@@ -11,9 +11,16 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django_tasks_db.models import DBTaskResult
 
-from commitments.models import SUBSCRIBABLE_EVENT_TYPES, WebhookDelivery, WebhookEndpoint
+from commitments.clearance import may_mark
+from commitments.models import (
+    SUBSCRIBABLE_EVENT_TYPES,
+    Releasability,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from commitments.services.webhooks import (
     RedeliveryRefused,
+    clearance_refusal,
     redeliver,
     save_webhook_endpoint,
     send_test_event,
@@ -32,17 +39,41 @@ class WebhookEndpointForm(forms.ModelForm):
         help_text="None ticked: every public event, including types added later.",
     )
 
+    clearance = forms.ChoiceField(
+        choices=Releasability.choices,
+        required=False,
+        help_text=WebhookEndpoint._meta.get_field("clearance").help_text,
+    )
+
+    # Who registers or changes it: set by WebhookEndpointAdmin.get_form.
+    user = None
+
     class Meta:
         model = WebhookEndpoint
-        fields = ["url", "description", "event_types", "active", "owner"]
+        fields = ["url", "description", "event_types", "clearance", "active", "owner"]
         field_classes = {"url": partial(forms.URLField, assume_scheme="https")}
+
+    def clean_clearance(self):
+        # Public when none is chosen, as before endpoints had one.
+        clearance = self.cleaned_data["clearance"] or Releasability.PUBLIC
+        if not may_mark(self.user, clearance):
+            raise forms.ValidationError(clearance_refusal(self.user))
+        return clearance
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ["url", "description", "owner", "active", "consecutive_failures", "log_link"]
-    list_filter = ["active"]
+    list_display = [
+        "url",
+        "description",
+        "clearance",
+        "owner",
+        "active",
+        "consecutive_failures",
+        "log_link",
+    ]
+    list_filter = ["active", "clearance"]
     list_select_related = ["owner"]
     search_fields = ["url", "description"]
     readonly_fields = [
@@ -57,8 +88,12 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk}
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
     def save_model(self, request, obj, form, change):
-        save_webhook_endpoint(obj)
+        save_webhook_endpoint(obj, by=request.user)
 
     @admin.display(description="delivery log")
     def log_link(self, endpoint):

@@ -34,6 +34,7 @@ from commitments.api.filters import (
     point_in_time,
 )
 from commitments.api.renderers import CSVRenderer, XLSXRenderer
+from commitments.clearance import clearance_of
 from commitments.models import (
     CURRENCY_CHOICES,
     CURRENCY_MESSAGE,
@@ -458,14 +459,15 @@ class ContributionViewSet(
         return "contribution-matrix.csv" if self.action == "matrix" else "contributions.csv"
 
     def get_queryset(self):
+        # Only what the reader's clearance may read: a contribution beyond it is a 404, and
+        # counts in no total they are shown (matrix).
+        contributions = super().get_queryset().readable_by(clearance_of(self.request.user))
         if self.action == "create":
-            return super().get_queryset()
+            return contributions
         when = point_in_time(self.request)
         if when is None:
-            return super().get_queryset()
-        return Contribution.objects.for_display(when.known_on).observed_by(
-            when.as_of, when.known_on
-        )
+            return contributions
+        return contributions.for_display(when.known_on).observed_by(when.as_of, when.known_on)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -505,7 +507,9 @@ class ContributionViewSet(
         if when is not None:
             contributions = contributions.observed_by(when.as_of, when.known_on)
         contributions = self.filter_queryset(contributions)
-        matrix = contribution_matrix(contributions, known_on=when and when.known_on)
+        matrix = contribution_matrix(
+            contributions, clearance=clearance_of(request.user), known_on=when and when.known_on
+        )
         if self.wants_spreadsheet:
             return Response(self.get_serializer(matrix.rows, many=True).data)
         return Response(ContributionMatrixSerializer(matrix).data)

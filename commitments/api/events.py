@@ -1,7 +1,8 @@
 """The events stream in the API (/events/): every change of what readers see, oldest first, a
 cursor page at a time, as models.events records them. Anonymous readers get the public events
 (approvals, edits, contributions); staff who may view events get review work in progress too
-(submissions, returns, withdrawals). What an event's data holds is event_data.py's."""
+(submissions, returns, withdrawals). Everyone reads only the events about records their
+clearance may read (Event.releasability). What an event's data holds is event_data.py's."""
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -10,6 +11,7 @@ from commitments.api.base import ConditionalGetMixin, NamesWhatIsNotFound
 from commitments.api.filters import EventFilter
 from commitments.api.pagination import FeedPagination
 from commitments.api.representation import FastRepresentation
+from commitments.clearance import clearance_of
 from commitments.models import Event, EventType
 
 
@@ -89,13 +91,16 @@ EXAMPLE = OpenApiExample(
         "events also see review work in progress: updates and indicator values submitted, "
         "returned and withdrawn. Follow `next` to page on; at the end, ask again later with "
         "`since` set to the last id you saw. An event is written with the change it tells of, "
-        "in the same transaction: never one without the other.",
+        "in the same transaction: never one without the other. An event about a record "
+        "released to the coalition or the secretariat is shown only to readers of that "
+        "clearance.",
         examples=[EXAMPLE],
         tags=["events"],
     ),
     retrieve=extend_schema(
         summary="Get an event",
-        description="One event by its id. One that is only for staff is a 404 to anyone else.",
+        description="One event by its id. One that is only for staff, or about a record beyond "
+        "the reader's clearance, is a 404 to anyone else.",
         tags=["events"],
     ),
 )
@@ -107,5 +112,6 @@ class EventViewSet(NamesWhatIsNotFound, ConditionalGetMixin, viewsets.ReadOnlyMo
 
     def get_queryset(self):
         # Rows, as the serializer reads them.
-        events = super().get_queryset().visible_to(self.request.user)
+        user = self.request.user
+        events = super().get_queryset().visible_to(user).readable_by(clearance_of(user))
         return events.values(*EventSerializer.columns())

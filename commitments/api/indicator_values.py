@@ -43,6 +43,7 @@ from commitments.api.review import (
     ReviewedRecordSerializer,
     review_actions_documented,
 )
+from commitments.clearance import clearance_of
 from commitments.models import (
     FIGURE_DECIMALS,
     FIGURE_DIGITS,
@@ -270,12 +271,14 @@ REVIEW_STATE_PARAMETER = OpenApiParameter(
 
 
 def observed_by(request):
-    """Values for display, as of the request's point in time (point_in_time), if it asks
-    for one: the values observed by then, recorded and approved by its known_on."""
+    """Values for display that the request's user may read (their clearance), as of the
+    request's point in time (point_in_time), if it asks for one: the values observed by then,
+    recorded and approved by its known_on."""
+    values = IndicatorValue.objects.readable_by(clearance_of(request.user))
     when = point_in_time(request)
     if when is None:
-        return IndicatorValue.objects.for_display()
-    return IndicatorValue.objects.for_display(when.known_on).observed_by(when.as_of, when.known_on)
+        return values.for_display()
+    return values.for_display(when.known_on).observed_by(when.as_of, when.known_on)
 
 
 def values_shown(request, values):

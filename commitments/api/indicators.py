@@ -47,6 +47,7 @@ from commitments.api.indicator_values import (
     values_shown,
 )
 from commitments.api.representation import FastRepresentation, RowMethodField
+from commitments.clearance import clearance_of
 from commitments.models import (
     Commitment,
     Direction,
@@ -414,9 +415,10 @@ class IndicatorViewSet(
             when = point_in_time(self.request)
             # An indicator is a definition: one defined after the date is still listed, with
             # no value then.
-            latest = (
-                queryset.with_latest(when.as_of, when.known_on) if when else queryset.with_latest()
-            )
+            # Its latest value and progress: of the values the reader may read.
+            clearance = clearance_of(self.request.user)
+            point = [when.as_of, when.known_on] if when else []
+            latest = queryset.with_latest(*point, clearance=clearance)
             return latest.values(*serializer.columns())
         return queryset
 
@@ -439,7 +441,7 @@ class IndicatorViewSet(
         serializer.is_valid(raise_exception=True)
         indicator = serializer.save()
         row = (
-            Indicator.objects.with_latest()
+            Indicator.objects.with_latest(clearance=clearance_of(request.user))
             .values(*IndicatorSerializer.columns())
             .get(pk=indicator.pk)
         )

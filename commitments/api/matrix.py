@@ -10,6 +10,7 @@ from rest_framework import serializers
 from commitments.api.base import CSV_PARAMETER
 from commitments.api.filters import TimelineForm
 from commitments.api.time import PERIOD_PARAMETERS, PeriodFields, PeriodView
+from commitments.clearance import clearance_of
 from commitments.models import Status
 from commitments.selectors import INTERVALS, status_matrix
 
@@ -118,6 +119,7 @@ class MatrixView(PeriodView):
             period["to"],
             period["interval"],
             known_on=period.get("known_on"),
+            clearance=clearance_of(self.request.user),
         )
         self._dates = matrix.days
         return MatrixSerializer(

@@ -26,6 +26,7 @@ from commitments.api.fields import (
 )
 from commitments.api.permissions import MayRecord, MayReview, may_see_unapproved
 from commitments.api.representation import RowMethodField
+from commitments.clearance import clearance_of
 from commitments.models import ReviewState, StatusUpdate
 from commitments.models.records import REVIEWER_DECISIONS
 from commitments.people import person_name
@@ -230,7 +231,10 @@ class ReviewActionMixin:
     def shown(self, records):
         """All of them to staff who may see unapproved records, and to a reviewer deciding on
         one (the service refuses what may not be decided); approved ones to everyone else,
-        to whom a pending or returned record is a 404. A list shows what `listed` says."""
+        to whom a pending or returned record is a 404. A list shows what `listed` says. Only
+        ever the records the user's clearance may read: one beyond it is a 404 to staff too,
+        deciding on it included, as if it did not exist."""
+        records = records.readable_by(clearance_of(self.request.user))
         if self.action in ("review", "withdraw"):
             return records
         if self.action == "list":

@@ -319,7 +319,8 @@ def _updates(as_of):
 
 def _values_then(as_of):
     return (
-        IndicatorValue.objects.approved()
+        IndicatorValue.objects.readable_by(Releasability.PUBLIC)
+        .approved()
         .observed_by(as_of, as_of)
         .for_display(as_of)
         .select_related("indicator__commitment")
@@ -364,7 +365,8 @@ def _indicators(as_of):
 
 def _contributions(as_of):
     rows = (
-        Contribution.objects.for_display(as_of)
+        Contribution.objects.readable_by(Releasability.PUBLIC)
+        .for_display(as_of)
         .observed_by(as_of, as_of)
         .select_related("partner")
         .order_by("id")

@@ -22,9 +22,13 @@ class StatusUpdateQuerySet(records.ReviewedRecordQuerySet):
         """Annotates `rival_id`: the newest standing update of the same commitment, leaving out
         the one this update corrects. Were this (pending) update approved, the commitment would
         show the newer of the two (approve_or_return's rule). An index read of
-        statusupdate_history_idx per row."""
+        statusupdate_history_idx per row. Read for a clearance (readable_by), of the updates
+        that clearance may read: a rival beyond it shows nothing of itself."""
+        rivals = StatusUpdate.objects.all()
+        if self._clearance is not None:
+            rivals = rivals.readable_by(self._clearance)
         rivals = (
-            StatusUpdate.objects.filter(commitment=OuterRef("commitment"))
+            rivals.filter(commitment=OuterRef("commitment"))
             .standing()
             # No update has id 0: one that corrects nothing leaves nothing out (a comparison
             # with NULL would leave out everything).

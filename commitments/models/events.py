@@ -10,6 +10,9 @@ triggers, migration 0032)."""
 from django.db import models
 from django.utils import timezone
 
+from commitments.models.records import releasability_constraint, releasability_field
+from commitments.models.vocabulary import Releasability
+
 
 class EventType(models.TextChoices):
     """What happened. The public ones change what anonymous readers see; the others are for
@@ -56,8 +59,15 @@ class EventQuerySet(models.QuerySet):
         return self.filter(public=True)
 
     def visible_to(self, user):
-        """Public events for everyone; all of them for staff who may view events."""
+        """Public events for everyone; all of them for staff who may view events. Chain
+        readable_by(the user's clearance) too: which records an event may tell of is a
+        second rule, of its subject's releasability."""
         return self if may_see_private_events(user) else self.public()
+
+    def readable_by(self, clearance):
+        """The events a reader of `clearance` (a Releasability) may read: those about a record
+        released to their clearance or a wider one, and those about no record (public)."""
+        return self.filter(releasability__in=Releasability(clearance).readable())
 
 
 class Event(models.Model):
@@ -86,11 +96,17 @@ class Event(models.Model):
         db_index=False,
     )
     data = models.JSONField(help_text="The object's representation just after the change.")
+    releasability = releasability_field(
+        "Who may read it: its record's releasability (public for an event about a commitment "
+        "or an indicator, which are not marked). Webhook endpoints are delivered only the "
+        "events their clearance may read."
+    )
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
+        constraints = [releasability_constraint("event")]
         indexes = [
             models.Index(fields=["commitment", "id"], name="event_commitment_idx"),
             models.Index(fields=["type", "id"], name="event_type_idx"),

@@ -30,6 +30,7 @@ from commitments.models.figures import (
     progress,
 )
 from commitments.models.reference import SourceDocument, _slug_field
+from commitments.models.vocabulary import Releasability
 
 
 def _observed_on():
@@ -64,13 +65,15 @@ class IndicatorQuerySet(models.QuerySet):
         commitment's."""
         return self.filter(commitment__isnull=True)
 
-    def with_latest(self, as_of=None, known_on=None):
+    def with_latest(self, as_of=None, known_on=None, *, clearance=Releasability.PUBLIC):
         """Annotates each indicator with its latest standing value (`latest_id`,
-        `latest_value`, `latest_qualifier`, `latest_on`): the approved value with the latest
-        date, ties going to the latest recorded. With `as_of` (and `known_on`), the latest
-        that counted on that day as known by the end of that one (in_effect_on). One read of
-        indicatorvalue_history_idx per indicator and column."""
-        values = IndicatorValue.objects.filter(indicator=OuterRef("pk"))
+        `latest_value`, `latest_qualifier`, `latest_on`, `latest_releasability`): the approved value with the latest
+        date, ties going to the latest recorded, of the values a reader of `clearance` may
+        read (public unless told: a figure is never moved by a value its reader may not
+        read). With `as_of` (and `known_on`), the latest that counted on that day as known by
+        the end of that one (in_effect_on). One read of indicatorvalue_history_idx per
+        indicator and column."""
+        values = IndicatorValue.objects.filter(indicator=OuterRef("pk")).readable_by(clearance)
         if as_of is None:
             latest = values.counting(known_on).order_by(*IndicatorValue._meta.ordering)
         else:
@@ -80,6 +83,7 @@ class IndicatorQuerySet(models.QuerySet):
             latest_value=Subquery(latest.values("value")[:1]),
             latest_qualifier=Subquery(latest.values("qualifier")[:1]),
             latest_on=Subquery(latest.annotate(on=_observed_on()).values("on")[:1]),
+            latest_releasability=Subquery(latest.values("releasability")[:1]),
         )
 
 

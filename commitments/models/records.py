@@ -117,6 +117,21 @@ class RecordQuerySet(models.QuerySet):
         return self.standing()
 
 
+def releasability_field(help_text, verbose_name=None):
+    """A releasability (Releasability's choices), public by default: a record's marking, an
+    event's, a webhook endpoint's clearance. Public is also the database's default, for
+    whatever inserts a row without naming it (raw SQL, a restore of an older dump): what every
+    row was before markings."""
+    return models.CharField(
+        verbose_name,
+        max_length=12,
+        choices=Releasability.choices,
+        default=Releasability.PUBLIC,
+        db_default=Releasability.PUBLIC.value,
+        help_text=help_text,
+    )
+
+
 def releasability_constraint(table):
     """The check constraint of a record table's releasability (`table` prefixes its name)."""
     return models.CheckConstraint(
@@ -157,15 +172,9 @@ class Record(models.Model):
     noun = "record"
     shown_with = ("author",)
 
-    releasability = models.CharField(
-        max_length=12,
-        choices=Releasability.choices,
-        default=Releasability.PUBLIC,
-        # Also the database's, for whatever inserts a row without naming it (raw SQL, a restore
-        # of an older dump): public, what every record was before markings.
-        db_default=Releasability.PUBLIC.value,
-        help_text="Who may read it: the public, Coalition members' staff, or the secretariat "
-        "alone. Its author names it (RELEASABILITY_DEFAULTS when they do not).",
+    releasability = releasability_field(
+        "Who may read it: the public, Coalition members' staff, or the secretariat alone. Its "
+        "author names it (RELEASABILITY_DEFAULTS when they do not)."
     )
     evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
     evidence_source = models.CharField(

@@ -3,7 +3,9 @@ to one of them (services.webhooks writes both; commitments/webhooks.py sends the
 
 An endpoint receives the public events of the types it chose: webhooks leave the site for
 whoever registered a URL, so review work in progress (staff-only events) is never pushed; staff
-read it from GET /api/v1/events/."""
+read it from GET /api/v1/events/. Of those, it receives the events its clearance may read (the
+events' releasability, their records'), a clearance its Editor chooses no narrower than their
+own."""
 
 import base64
 import secrets
@@ -13,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from commitments.models.events import PUBLIC_EVENT_TYPES, Event, EventType
+from commitments.models.records import releasability_field
+from commitments.models.vocabulary import Releasability
 from commitments.webhooks import check_endpoint_url
 
 # What an endpoint may subscribe to, in the order EventType declares them.
@@ -28,10 +32,11 @@ def new_secret():
 
 
 class WebhookEndpointQuerySet(models.QuerySet):
-    def receiving(self, event_type):
-        """The active endpoints that want events of this type. Endpoints are few (a handful per
-        deployment): filtered in Python, as SQLite cannot look inside a JSON list."""
-        return [endpoint for endpoint in self.filter(active=True) if endpoint.receives(event_type)]
+    def receiving(self, event):
+        """The active endpoints that want `event`: of its type, and cleared to read it.
+        Endpoints are few (a handful per deployment): filtered in Python, as SQLite cannot
+        look inside a JSON list."""
+        return [endpoint for endpoint in self.filter(active=True) if endpoint.receives(event)]
 
 
 class WebhookEndpoint(models.Model):
@@ -45,6 +50,11 @@ class WebhookEndpoint(models.Model):
         default=list,
         blank=True,
         help_text="The event types it receives; none ticked: every public event.",
+    )
+    clearance = releasability_field(
+        "What it may be told of: only the events about records of this releasability or a "
+        "wider one are delivered to it. No narrower than the clearance of the Editor who "
+        "registers it: whoever reads the URL's requests reads what they could."
     )
     active = models.BooleanField(
         default=True, help_text="Untick to stop deliveries; ticking it again re-enables it."
@@ -73,12 +83,23 @@ class WebhookEndpoint(models.Model):
     class Meta:
         ordering = ["url", "id"]
         verbose_name = "webhook endpoint"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(clearance__in=Releasability.values),
+                name="webhookendpoint_clearance_valid",
+                violation_error_message="Choose public, coalition or secretariat.",
+            )
+        ]
 
     def __str__(self):
         return self.url
 
-    def receives(self, event_type):
-        return not self.event_types or event_type in self.event_types
+    def receives(self, event):
+        """Whether `event` is one it subscribed to and its clearance may read."""
+        return self.may_read(event) and (not self.event_types or event.type in self.event_types)
+
+    def may_read(self, event):
+        return event.releasability in Releasability(self.clearance).readable()
 
     def clean(self):
         check_endpoint_url(self.url)

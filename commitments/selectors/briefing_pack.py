@@ -17,8 +17,11 @@ from commitments.models import (
     Contribution,
     Indicator,
     Pillar,
+    Releasability,
+    Status,
     StatusUpdate,
     days_overdue,
+    is_stale,
 )
 from commitments.selectors.contributions import ContributionTotals, contribution_matrix
 from commitments.selectors.summary import StatusCounts, changes_between
@@ -36,11 +39,27 @@ BRIEFING_COLUMNS = [
     "current_as_of",
     "stale_then",
 ]
-BRIEFING_ASSESSMENT_COLUMNS = ["summary", "evidence_url", "evidence_source", "confidence"]
+BRIEFING_ASSESSMENT_COLUMNS = [
+    "status",
+    "progress",
+    "as_of",
+    "summary",
+    "evidence_url",
+    "evidence_source",
+    "confidence",
+    "releasability",
+]
 # Of the standing updates under "Changes since": `corrects_approved` marks a correction (of an
 # update that was public: the answer to a returned one is no correction to a reader, as the
 # API's `corrects` says, StatusUpdateSerializer).
-BRIEFING_UPDATE_COLUMNS = ["status", "progress", "as_of", "summary", "corrects_approved"]
+BRIEFING_UPDATE_COLUMNS = [
+    "status",
+    "progress",
+    "as_of",
+    "summary",
+    "corrects_approved",
+    "releasability",
+]
 
 
 @dataclass
@@ -60,11 +79,14 @@ class BriefingPillar:
 @dataclass
 class Briefing:
     """The briefing pack: the Roadmap on `as_of`, what changed since `since`, both as known
-    on `known_on` (now without it)."""
+    on `known_on` (now without it), for a reader of `clearance`; its `marking` is the highest
+    releasability of the records it holds (public at least), which every page prints."""
 
     as_of: datetime.date
     since: datetime.date
     known_on: datetime.date | None
+    clearance: Releasability
+    marking: Releasability
     pillars: list  # of BriefingPillar, in display order
     overall: StatusCounts  # on as_of
     before: StatusCounts  # on since
@@ -92,7 +114,7 @@ class Briefing:
         return [group for group in self.pillars if group.never_assessed]
 
 
-def briefing(as_of, since, *, known_on=None) -> Briefing:
+def briefing(as_of, since, *, known_on=None, clearance=Releasability.PUBLIC) -> Briefing:
     """Everything the briefing pack shows, per pillar: the approved key messages of the pack
     of `as_of` (BriefingMessageQuerySet.for_pack), each commitment's status, progress and
     staleness on `as_of` with the summary and evidence of the assessment in effect then
@@ -100,22 +122,30 @@ def briefing(as_of, since, *, known_on=None) -> Briefing:
     standing updates dated in between, corrections marked), the stale and the never assessed
     commitments, the standing contributions dated by `as_of` (contribution_matrix), and the
     headline figures of the indicators (headline_figures). Only approved updates, values and
-    messages count, as known on `known_on`. Eight queries, whatever the amount of data (six
-    when nothing changed, ten when there are contributions: their partners' and commitments'
-    names): the pillars, the commitments on `as_of`, changes_between's three,
+    messages count, as known on `known_on`, and of the updates, values and contributions only
+    those a reader of `clearance` may read (public unless told): the pack's `marking` is the
+    highest of theirs. Eight queries, whatever the amount of data (six when nothing changed,
+    eleven when there are contributions: their partners' and commitments' names, and their
+    markings): the pillars, the commitments on `as_of`, changes_between's three,
     headline_figures' one, the messages and the contributions."""
-    in_effect = StatusUpdate.objects.in_effect_on(as_of, known_on).filter(commitment=OuterRef("pk"))
+    updates = StatusUpdate.objects.readable_by(clearance)
+    in_effect = updates.in_effect_on(as_of, known_on).filter(commitment=OuterRef("pk"))
+    in_effect_before = updates.in_effect_on(since, known_on).filter(commitment=OuterRef("pk"))
+    # The status of each commitment is the one of the updates the reader may read: read here
+    # from the update in effect, as CommitmentQuerySet.as_of reads the public's.
     commitments = Commitment.objects.as_of(as_of, known_on).annotate(
         **{
             f"assessment_{column}": Subquery(in_effect.values(column)[:1])
             for column in BRIEFING_ASSESSMENT_COLUMNS
-        }
+        },
+        # What the status on `since` rests on, which "Changes since" compares with.
+        assessment_before_releasability=Subquery(in_effect_before.values("releasability")[:1]),
     )
+    assessment_columns = [f"assessment_{c}" for c in BRIEFING_ASSESSMENT_COLUMNS]
     rows = list(
-        commitments.rows(
-            *BRIEFING_COLUMNS, *(f"assessment_{c}" for c in BRIEFING_ASSESSMENT_COLUMNS)
-        )
+        commitments.rows(*BRIEFING_COLUMNS, *assessment_columns, "assessment_before_releasability")
     )
+    markings = set()
     pillars = {
         pillar.pk: BriefingPillar(pillar)
         for pillar in Pillar.objects.order_by("display_order", "name").only(
@@ -124,6 +154,11 @@ def briefing(as_of, since, *, known_on=None) -> Briefing:
     }
     overall = StatusCounts()
     for row in rows:
+        row["current_status"] = row["assessment_status"] or Status.NOT_ASSESSED
+        row["current_progress"] = row["assessment_progress"]
+        row["current_as_of"] = row["assessment_as_of"]
+        row["stale_then"] = is_stale(row["current_as_of"], row["update_cadence_days"], as_of)
+        markings.update((row["assessment_releasability"], row["assessment_before_releasability"]))
         row["days_overdue"] = days_overdue(
             row["current_as_of"], row["update_cadence_days"], today=as_of
         )
@@ -154,27 +189,39 @@ def briefing(as_of, since, *, known_on=None) -> Briefing:
         known_on=known_on,
         update_columns=BRIEFING_UPDATE_COLUMNS,
         standing=True,
+        clearance=clearance,
     )
     slugs = {group.pillar.slug: group for group in pillars.values()}
     for change in changes.changes:
+        markings.update(update["releasability"] for update in change.updates)
         if (group := slugs.get(change.commitment["pillar__slug"])) is not None:
             group.changes.append(change)
     for message in BriefingMessage.objects.for_pack(as_of, known_on).values("pillar_id", "text"):
         if (group := pillars.get(message["pillar_id"])) is not None:
             group.messages.append(message["text"])
-    contributions = contribution_matrix(Contribution.objects.observed_by(as_of), known_on=known_on)
+    dated = Contribution.objects.observed_by(as_of)
+    contributions = contribution_matrix(dated, clearance=clearance, known_on=known_on)
     for totals in contributions.pillars:
         if (group := slugs.get(totals["slug"])) is not None:
             group.contributions = totals["totals"]
+    if contributions.rows:
+        counted = dated.readable_by(clearance).counting(known_on).order_by()
+        markings.update(counted.values_list("releasability", flat=True).distinct())
+    figures = headline_figures(
+        [row["id"] for row in rows], as_of, known_on=known_on, clearance=clearance
+    )
+    markings.update(figure.releasability for figure in figures)
     return Briefing(
         as_of=as_of,
         since=since,
         known_on=known_on,
+        clearance=Releasability(clearance),
+        marking=Releasability.highest(marking for marking in markings if marking),
         pillars=list(pillars.values()),
         overall=overall,
         before=changes.before,
         changes=changes.changes,
-        headline_figures=headline_figures([row["id"] for row in rows], as_of, known_on=known_on),
+        headline_figures=figures,
     )
 
 
@@ -182,13 +229,16 @@ class HeadlineFigure(NamedTuple):
     label: str
     value: str
     note: str = ""
+    # Of its latest value, if one is shown (the pack's marking counts it).
+    releasability: str | None = None
 
 
-def headline_figures(commitment_ids, as_of, *, known_on=None):
+def headline_figures(commitment_ids, as_of, *, known_on=None, clearance=Releasability.PUBLIC):
     """The briefing pack's headline figures: the Roadmap's context indicators, then those of
     the commitments `commitment_ids`, each with its baseline in words and, where one counts on
     `as_of` as known on `known_on`, its latest approved value in words and the progress made
-    (IndicatorQuerySet.with_latest's rule). An indicator defined after `as_of` is still shown,
+    (IndicatorQuerySet.with_latest's rule, of the values a reader of `clearance` may read).
+    An indicator defined after `as_of` is still shown,
     as the API lists it: it is a definition. One query."""
     indicators = (
         Indicator.objects.filter(Q(commitment__isnull=True) | Q(commitment__in=commitment_ids))
@@ -204,7 +254,7 @@ def headline_figures(commitment_ids, as_of, *, known_on=None):
             "target_value",
             "commitment__code",
         )
-        .with_latest(as_of, known_on)
+        .with_latest(as_of, known_on, clearance=clearance)
     )
     figures = []
     for indicator in indicators:
@@ -221,6 +271,11 @@ def headline_figures(commitment_ids, as_of, *, known_on=None):
             if (moved := indicator.progress(indicator.latest_value)) is not None:
                 notes.append(f"Progress: {moved:g}%.")
         figures.append(
-            HeadlineFigure(label, indicator.baseline_phrase or "No baseline", " ".join(notes))
+            HeadlineFigure(
+                label,
+                indicator.baseline_phrase or "No baseline",
+                " ".join(notes),
+                indicator.latest_releasability,
+            )
         )
     return figures

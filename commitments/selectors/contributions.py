@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
-from commitments.models import FUNDS_KINDS, Commitment, Contribution, ContributionKind, Partner
+from commitments.models import (
+    FUNDS_KINDS,
+    Commitment,
+    Contribution,
+    ContributionKind,
+    Partner,
+    Releasability,
+)
 
 # The funnel's stages, in the order money moves, by the kind that records each.
 FUNNEL_STAGES = {kind.value: kind.value.removeprefix("funds_") for kind in FUNDS_KINDS}
@@ -114,10 +121,13 @@ COMMITMENT_COLUMNS = {
 ROADMAP_PLACE = ["pillar__display_order", "source_document_id", "paragraph"]
 
 
-def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMatrix:
+def contribution_matrix(
+    contributions=None, *, clearance=Releasability.PUBLIC, known_on=None
+) -> ContributionMatrix:
     """The matrix of `contributions` (a queryset, filtered or not; all by default), of the
-    standing ones only: a correction replaces what it corrects (once recorded, by the end of
-    `known_on` when given). Three queries, whatever the amount of data: the contributions
+    standing ones that a reader of `clearance` may read (public unless told) only: a
+    correction replaces what it corrects (once recorded, by the end of `known_on` when given),
+    if that reader may read it. Three queries, whatever the amount of data: the contributions
     grouped by partner, commitment, kind, currency and unit (the database adds up), then the
     names of those partners and of those commitments. (Grouped by their names in one query,
     the rows were sorted on disk at scale: ids are a small hash.) Each cell's funnel is reached
@@ -126,7 +136,8 @@ def contribution_matrix(contributions=None, *, known_on=None) -> ContributionMat
     if contributions is None:
         contributions = Contribution.objects.all()
     rows = list(
-        contributions.counting(known_on)
+        contributions.readable_by(clearance)
+        .counting(known_on)
         .order_by()
         .values("partner_id", "commitment_id", "kind", "currency", "unit")
         .annotate(total_amount=Sum("amount"), total_count=Sum("count"), contributions=Count("pk"))

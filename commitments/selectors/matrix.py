@@ -4,7 +4,7 @@ rule), but per commitment rather than counted."""
 
 from dataclasses import dataclass
 
-from commitments.models import end_of_day
+from commitments.models import Releasability, end_of_day
 from commitments.selectors.summary import interval_ends, states_on
 
 
@@ -20,14 +20,17 @@ class StatusMatrix:
     rows: list  # of MatrixRow, in the Roadmap's order
 
 
-def status_matrix(commitments, start, end, interval, *, known_on=None) -> StatusMatrix:
+def status_matrix(
+    commitments, start, end, interval, *, known_on=None, clearance=Releasability.PUBLIC
+) -> StatusMatrix:
     """Where each of `commitments` (a queryset) stood at the end of each interval from `start`
-    to `end` (interval_ends: the last ends at `end`), as known on `known_on` (now without it).
+    to `end` (interval_ends: the last ends at `end`), as known on `known_on` (now without it),
+    for a reader of `clearance` (public unless told: the updates they may read).
     Two queries, whatever the number of commitments, of intervals and the length of the
     history: the states on every day at once (states_on), and the commitments' codes and
     titles. A commitment created after every day is left out, as the as_of list leaves it."""
     days = interval_ends(start, end, interval)
-    states = states_on(commitments, days, known_on=known_on)
+    states = states_on(commitments, days, known_on=known_on, clearance=clearance)
     # Those that existed by the last day, as states_on finds them, in the queryset's order
     # (the Roadmap's, or the most relevant first for a search).
     found = commitments.filter(created_at__lt=end_of_day(days[-1])).values(

@@ -5,7 +5,7 @@ decision itself is services.review's.
 
 from typing import NamedTuple
 
-from commitments.models import StatusUpdate
+from commitments.models import Releasability, StatusUpdate
 
 
 class CurrentStatus(NamedTuple):
@@ -28,16 +28,19 @@ def current_status_after(commitment, *, status, progress, as_of, corrects=None) 
     return CurrentStatus(newest.status, newest.progress, newest.as_of)
 
 
-def review_queue(updates, *, limit=None):
-    """The oldest `limit` pending `updates`, oldest first, each with what approving it would make its commitment
-    show: `on_approval`, a CurrentStatus, by approve_or_return's rule (the newest standing
-    update, this one counting as approved and the one it corrects no longer counting), and
-    `changes_status`, whether that differs from what the commitment shows now.
+def review_queue(updates, *, clearance=Releasability.PUBLIC, limit=None):
+    """The oldest `limit` pending `updates` that a reviewer of `clearance` may read (public
+    unless told: the caller passes the reviewer's, clearance.clearance_of), oldest first, each
+    with what approving it would make its commitment show: `on_approval`, a CurrentStatus, by
+    approve_or_return's rule (the newest standing update that clearance may read, this one
+    counting as approved and the one it corrects no longer counting), and `changes_status`,
+    whether that differs from what the commitment shows now.
 
     Two queries, however many updates: the updates with their commitment, author and corrected
     update, each with its rival (StatusUpdateQuerySet.with_newest_rival); then the rivals."""
     updates = list(
-        updates.pending()
+        updates.readable_by(clearance)
+        .pending()
         .select_related("commitment", "author", "corrects")
         .with_newest_rival()
         # Oldest first: statusupdate_feed_idx, read backwards.

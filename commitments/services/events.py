@@ -18,6 +18,7 @@ from commitments.models import (
     Event,
     EventType,
     IndicatorValue,
+    Releasability,
     ReviewDecision,
     StatusUpdate,
 )
@@ -72,26 +73,49 @@ def _in_the_change():
         raise RuntimeError("An event is recorded in the transaction of the change it describes.")
 
 
-def _event(event_type, *, subject_url, data, commitment_id):
+def _event(event_type, *, subject_url, data, commitment_id, releasability):
+    """Every event is built here: whoever writes one says the releasability of its subject
+    (releasability_of), so that a reader and a webhook endpoint are told only of what their
+    clearance may read."""
     return Event(
         type=event_type,
         public=event_type in PUBLIC_EVENT_TYPES,
         subject_url=subject_url,
         data=data,
         commitment_id=commitment_id,
+        releasability=Releasability(releasability),
     )
 
 
-def record_event(event_type, *, subject_url, data, commitment=None) -> Event:
+def releasability_of(subject):
+    """Who may read an event about `subject`: a marked record's readers (its
+    releasability); anyone, for what is not marked (a commitment, an indicator, a briefing
+    message, which the pack marks)."""
+    return getattr(subject, "releasability", None) or Releasability.PUBLIC
+
+
+def _releasabilities(model, pks):
+    """{pk: releasability} of these rows of `model` (releasability_of's rule, in one query
+    for a marked model, none for another)."""
+    if not any(field.name == "releasability" for field in model._meta.concrete_fields):
+        return dict.fromkeys(pks, Releasability.PUBLIC)
+    return dict(model.objects.filter(pk__in=pks).values_list("pk", "releasability"))
+
+
+def record_event(
+    event_type, *, subject_url, data, commitment=None, releasability=Releasability.PUBLIC
+) -> Event:
     """Records that `event_type` happened to the object at `subject_url` (its API path), which is
-    now `data` (its API representation). Must run inside the transaction of the change itself:
-    if that rolls back, so does its event."""
+    now `data` (its API representation), readable by `releasability`'s readers (public unless
+    told). Must run inside the transaction of the change itself: if that rolls back, so does
+    its event."""
     _in_the_change()
     event = _event(
         event_type,
         subject_url=subject_url,
         data=data,
         commitment_id=commitment.pk if commitment is not None else None,
+        releasability=releasability,
     )
     event.save(force_insert=True)
     # Its webhook deliveries, in the same transaction: an event is never without them.
@@ -116,7 +140,11 @@ def record_change(event_type, subject) -> Event:
     _in_the_change()
     data = representations(type(subject), [subject.pk])[subject.pk]
     event = _event(
-        event_type, subject_url=data["url"], data=data, commitment_id=_commitment_id(subject)
+        event_type,
+        subject_url=data["url"],
+        data=data,
+        commitment_id=_commitment_id(subject),
+        releasability=releasability_of(subject),
     )
     event.save(force_insert=True)
     # Its webhook deliveries, in the same transaction: an event is never without them.
@@ -133,10 +161,12 @@ def record_review_step(record, step):
 
 def record_changes(event_type, model, commitment_of, *, batch_size=500):
     """One event for each row of `model` in `commitment_of` ({pk: its commitment's id}), in the
-    order of its keys, represented in one query and inserted `batch_size` at a time: a bulk
-    write's events, written as fast as it writes its rows."""
+    order of its keys, represented in one query (and their releasabilities read in one more)
+    and inserted `batch_size` at a time: a bulk write's events, written as fast as it writes
+    its rows."""
     _in_the_change()
     data = representations(model, list(commitment_of))
+    releasabilities = _releasabilities(model, list(commitment_of))
     events = Event.objects.bulk_create(
         (
             _event(
@@ -144,6 +174,7 @@ def record_changes(event_type, model, commitment_of, *, batch_size=500):
                 subject_url=data[pk]["url"],
                 data=data[pk],
                 commitment_id=commitment_id,
+                releasability=releasabilities[pk],
             )
             for pk, commitment_id in commitment_of.items()
         ),

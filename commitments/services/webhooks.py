@@ -18,11 +18,13 @@ import time
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from commitments import metrics
+from commitments.clearance import clearance_of, may_mark
 from commitments.emails import webhook_disabled_message
 from commitments.models import WebhookDelivery, WebhookEndpoint
 from commitments.webhooks import DeliveryError, post, signed_headers
@@ -33,17 +35,19 @@ TEST_EVENT_TYPE = "webhook.test"
 
 
 def deliveries_for(events):
-    """Writes the first delivery of each of `events` to each endpoint that receives it, and
-    queues them once the transaction commits; one query for the endpoints of each event type.
-    Called by services.events as each event is written, in the event's transaction."""
+    """Writes the first delivery of each of `events` to each endpoint that receives it (of
+    the event's type, cleared to read its releasability), and queues them once the transaction
+    commits; one query for the endpoints of each event type and releasability. Called by
+    services.events as each event is written, in the event's transaction."""
     now = timezone.now()
     receivers = {}
     deliveries = []
     for event in events:
         if not event.public:
             continue
-        if event.type not in receivers:
-            receivers[event.type] = list(WebhookEndpoint.objects.receiving(event.type))
+        kind = (event.type, event.releasability)
+        if kind not in receivers:
+            receivers[kind] = list(WebhookEndpoint.objects.receiving(event))
         deliveries += [
             WebhookDelivery(
                 endpoint=endpoint,
@@ -52,7 +56,7 @@ def deliveries_for(events):
                 due_at=now,
                 queued_at=now,
             )
-            for endpoint in receivers[event.type]
+            for endpoint in receivers[kind]
         ]
     deliveries = WebhookDelivery.objects.bulk_create(deliveries)
     _queue_on_commit(deliveries)
@@ -111,9 +115,9 @@ def attempt_delivery(delivery_id):
         return None
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     endpoint = delivery.endpoint
-    if not endpoint.active:
+    if (refusal := _not_deliverable(delivery)) is not None:
         WebhookDelivery.objects.filter(pk=delivery_id).update(
-            status=Status.CANCELLED, finished_at=timezone.now(), error="The endpoint is disabled."
+            status=Status.CANCELLED, finished_at=timezone.now(), error=refusal
         )
         metrics.WEBHOOK_DELIVERIES.labels(Status.CANCELLED.value).inc()
         return Status.CANCELLED
@@ -139,6 +143,17 @@ def attempt_delivery(delivery_id):
     if outcome is not None:  # None: the sweep took the claim back, another attempt counts
         metrics.WEBHOOK_DELIVERIES.labels(outcome.value).inc()
     return outcome
+
+
+def _not_deliverable(delivery):
+    """Why `delivery` is not to be made now, if it is not: its endpoint disabled, or no longer
+    cleared to read its event (an Editor narrowed its clearance after the event)."""
+    endpoint = delivery.endpoint
+    if not endpoint.active:
+        return "The endpoint is disabled."
+    if delivery.event is not None and not endpoint.may_read(delivery.event):
+        return f"The endpoint's clearance ({endpoint.clearance}) may not read this event."
+    return None
 
 
 @transaction.atomic
@@ -209,15 +224,30 @@ def _disable(endpoint, *, now):
 
 
 @transaction.atomic
-def save_webhook_endpoint(endpoint):
-    """Validates and saves an endpoint; (re-)enabling one clears its record of failures."""
+def save_webhook_endpoint(endpoint, *, by):
+    """Validates and saves an endpoint registered or changed by `by`, whose clearance it may
+    not exceed (whoever reads the URL's requests would read what `by` may not); (re-)enabling
+    one clears its record of failures.
+
+    Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid."""
     endpoint.full_clean()
+    if not may_mark(by, endpoint.clearance):
+        raise ValidationError({"clearance": clearance_refusal(by)})
     if endpoint.active:
         endpoint.consecutive_failures = 0
         endpoint.disabled_at = None
         endpoint.disabled_reason = ""
     endpoint.save()
     return endpoint
+
+
+def clearance_refusal(user):
+    """Why `user` may not give an endpoint a clearance, as the admin's form says it."""
+    own = clearance_of(user)
+    return (
+        f"Choose a clearance no narrower than your own ({own.label}): an endpoint may not "
+        "be told what you may not read."
+    )
 
 
 class RedeliveryRefused(Exception):
@@ -230,6 +260,11 @@ def redeliver(delivery, *, by):
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
     if not endpoint.active:
         raise RedeliveryRefused(f"{endpoint} is disabled: enable it first.")
+    if delivery.event is not None and not endpoint.may_read(delivery.event):
+        raise RedeliveryRefused(
+            f"{endpoint} may not read {delivery.message_id}: its clearance is "
+            f"{endpoint.clearance}, the event's {delivery.event.releasability}."
+        )
     under_way = Q(status__in=[Status.PENDING, Status.DELIVERING])
     if WebhookDelivery.objects.of_message(delivery.message_id).filter(under_way).exists():
         raise RedeliveryRefused(f"{delivery.message_id} is already being delivered.")
