@@ -14,6 +14,7 @@ from commitments.admin.base import (
     add_form_link,
     commitment_in_list,
     own_page,
+    readable_in_admin,
 )
 from commitments.currencies import grouped_choices
 from commitments.models import Contribution, Partner, Pillar
@@ -51,6 +52,7 @@ class ContributionMatrixFilters(forms.Form):
 
 # What a correction starts from: the corrected contribution's own values.
 CONTRIBUTION_FIELDS = [
+    "releasability",
     "partner",
     "commitment",
     "kind",
@@ -75,6 +77,7 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
     correction_starts_from = CONTRIBUTION_FIELDS
     list_display = [
         "partner",
+        "marking_display",
         "commitment_display",
         "what_display",
         "date",
@@ -83,7 +86,15 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
         "correction_display",
     ]
     list_display_links = ["partner"]
-    list_filter = ["kind", "partner__kind", "commitment__pillar", "currency", "date", "created_at"]
+    list_filter = [
+        ("releasability", admin.ChoicesFieldListFilter),
+        "kind",
+        "partner__kind",
+        "commitment__pillar",
+        "currency",
+        "date",
+        "created_at",
+    ]
     list_select_related = ["partner", "commitment", "author"]
     search_fields = [
         "partner__name",
@@ -151,7 +162,7 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         filters = ContributionMatrixFilters(request.GET or None)
-        matrix = contribution_matrix(filters.contributions())
+        matrix = contribution_matrix(readable_in_admin(request.user, filters.contributions()))
         cells = {(cell["partner"], cell["commitment"]): cell["totals"] for cell in matrix.cells}
         grid = [
             {

@@ -5,6 +5,7 @@ them up is selectors.contributions'.
 from django.db import transaction
 from django.utils import timezone
 
+from commitments.clearance import default_releasability
 from commitments.integrity import unique_violations_refused
 from commitments.models import Commitment, Contribution, EventType, Partner
 from commitments.services.events import record_change
@@ -27,11 +28,13 @@ def record_contribution(
     evidence_source: str = "",
     note: str = "",
     corrects: Contribution | None = None,
+    releasability: str | None = None,
 ) -> Contribution:
     """Appends a contribution: public at once, with no review. A correction (`corrects`)
     replaces the contribution it names in every total, wherever it says it was made (another
     partner, commitment or kind included); a contribution is corrected once, and a correction
-    may be corrected in turn.
+    may be corrected in turn. Marked `releasability`, RELEASABILITY_DEFAULT_CONTRIBUTION when
+    not given; no narrower than the author's clearance (Record.clean_marking).
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid:
     also when another correction of the same contribution is recorded at the same moment (the
@@ -51,6 +54,7 @@ def record_contribution(
         evidence_source=evidence_source,
         note=(note or "").strip(),
         corrects=corrects,
+        releasability=releasability or default_releasability(Contribution),
         created_at=timezone.now(),
     )
     contribution.full_clean()
