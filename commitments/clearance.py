@@ -32,6 +32,31 @@ def may_mark(user, releasability):
     return Releasability(releasability).rank <= clearance_of(user).rank
 
 
+def markings_for(user):
+    """The markings `user` may give, widest first (may_mark)."""
+    return clearance_of(user).readable()
+
+
+def marking_refusal(user, releasability):
+    """Why `user` may not mark a record `releasability`, in words they can act on; None when
+    they may (or when it is no marking at all: the field's own choices refuse that)."""
+    if releasability not in Releasability.values or may_mark(user, releasability):
+        return None
+    # Imported here: roles reads the auth models, and the models read this module.
+    from commitments.roles import CLEARANCE_PERMISSIONS
+
+    groups = [
+        name
+        for name, codenames in CLEARANCE_PERMISSIONS.items()
+        if f"read_{releasability}" in codenames
+    ]
+    return (
+        f"You may mark it {' or '.join(markings_for(user))}: your clearance is "
+        f"{clearance_of(user)}. Marking it {releasability} takes membership of the "
+        f"{' or '.join(groups)} group."
+    )
+
+
 def default_releasability(model):
     """The marking a record of `model` gets when its author names none (RELEASABILITY_DEFAULTS,
     by model name)."""

@@ -30,10 +30,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.utils import timezone
 
-from commitments.models import Commitment, ImportReceipt, Status, StatusUpdate
+from commitments.clearance import default_releasability, marking_refusal
+from commitments.models import Commitment, ImportReceipt, Releasability, Status, StatusUpdate
 
 REQUIRED_COLUMNS = ("commitment", "status", "as_of", "summary")
-OPTIONAL_COLUMNS = ("progress", "evidence_url", "evidence_source", "confidence")
+OPTIONAL_COLUMNS = ("progress", "evidence_url", "evidence_source", "confidence", "releasability")
 # A header with more columns than this cannot be right, and is refused as soon as it is read,
 # before its rows: its checks would otherwise run on every one of its names.
 MAX_COLUMNS = len(REQUIRED_COLUMNS) + len(OPTIONAL_COLUMNS)
@@ -49,6 +50,7 @@ PROGRESS_EVERY = 10_000  # rows between two calls of a progress callback
 _field = StatusUpdate._meta.get_field
 STATUSES = [value for value, _label in _field("status").choices]
 CONFIDENCES = [value for value, _label in _field("confidence").choices]
+MARKINGS = Releasability.values
 # Traffic-light (RAG) ratings, as trackers kept in spreadsheets often give them: each word is the
 # status that is shown in its colour (models.STATUS_COLOURS). Only the import reads them.
 RAG_STATUSES = {"green": Status.ON_TRACK, "amber": Status.AT_RISK, "red": Status.OFF_TRACK}
@@ -115,6 +117,7 @@ class NewUpdates:
     evidence_url: tuple[str, ...]
     evidence_source: tuple[str, ...]
     confidence: tuple[str, ...]
+    releasability: tuple[str, ...]
 
     def __len__(self):
         return len(self.status)
@@ -236,8 +239,10 @@ _COLUMNS = (
 )
 
 
-def check_rows(table: Table, *, progress=None) -> NewUpdates:
+def check_rows(table: Table, *, importer, progress=None) -> NewUpdates:
     """Checks every row of the table, and gives them back as new updates when all are valid.
+    A row's marking is checked against `importer`'s clearance, as the service checks an update's
+    (Record.clean_marking); an empty one is RELEASABILITY_DEFAULT_STATUSUPDATE.
 
     Raises ImportRefused when the file was imported already, saying when and by whom; naming
     the columns at fault; or else the first BAD_ROWS_SHOWN bad rows by line, each with what to
@@ -257,13 +262,22 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
     # One column per StatusUpdate field, each cell stripped; an absent column is all empty.
     absent = ("",) * len(rows)
     cells = [*zip(*rows, strict=True), absent]
-    codes, statuses, as_ofs, summaries, progresses, urls, sources, confidences = (
+    codes, statuses, as_ofs, summaries, progresses, urls, sources, confidences, markings = (
         tuple(map(str.strip, cells[position])) for position in positions
     )
     # A status or confidence may be written as the admin shows it ("At risk", "Medium").
     rag = [(status, word) for word, status in RAG_STATUSES.items()]
     statuses = _as_values(statuses, [*_field("status").choices, *rag])
     confidences = _as_values(confidences, _field("confidence").choices)
+    default = default_releasability(StatusUpdate).value
+    markings = tuple(marking or default for marking in _as_values(markings, Releasability.choices))
+
+    def marking_problem(marking):
+        if marking not in Releasability.values:
+            return f"releasability {_shown(marking)} is not one of {', '.join(MARKINGS)}, nor empty"
+        if refusal := marking_refusal(importer, marking):
+            return f"releasability: y{refusal.removeprefix('Y').removesuffix('.')}"
+        return None
 
     commitments = {
         code: (pk, issued_on, document)
@@ -310,6 +324,9 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
         (("evidence_source",), _source_problem, sources),
         # statusupdate_confidence_valid; empty is allowed.
         (("confidence",), _confidence_problem, confidences),
+        # statusupdate_releasability_valid, and clean(): no narrower than the importer's
+        # clearance.
+        (("releasability",), marking_problem, markings),
     ]
     checks = []
     for done, (names, problem_of, *columns) in enumerate(rules, start=1):
@@ -329,6 +346,7 @@ def check_rows(table: Table, *, progress=None) -> NewUpdates:
         evidence_url=urls,
         evidence_source=sources,
         confidence=confidences,
+        releasability=markings,
     )
 
 
@@ -396,6 +414,9 @@ def column_help():
         "evidence_source": f"Where the evidence comes from, up to {EVIDENCE_SOURCE_MAX_LENGTH} "
         "characters, or empty.",
         "confidence": f"One of {', '.join(CONFIDENCES)}, in any case, or empty.",
+        "releasability": f"Who may read it: one of {', '.join(MARKINGS)}, in any case, or empty "
+        f"for the project's default ({default_releasability(StatusUpdate)}). No narrower than "
+        "your own clearance.",
     }
 
 

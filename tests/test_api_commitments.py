@@ -79,6 +79,7 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
                 "progress": 45,
                 "as_of": "2024-05-02",
                 "summary": "Progress reported by partners.",
+                "releasability": "public",
                 "evidence_url": None,
                 "evidence_source": None,
                 "confidence": None,

@@ -226,6 +226,7 @@ def test_an_analyst_records_a_contribution_and_reads_it_at_its_location(as_analy
         "evidence_source": "Pledging conference statement",
         "note": None,
         "corrects": None,
+        "releasability": "public",
         "corrected_by": None,
         "author": "analyst",
         "created_at": response.json()["created_at"],

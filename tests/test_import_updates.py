@@ -46,7 +46,7 @@ def as_a_command():
 
 COLUMNS = [
     "commitment", "status", "as_of", "summary",
-    "progress", "evidence_url", "evidence_source", "confidence",
+    "progress", "evidence_url", "evidence_source", "confidence", "releasability",
 ]  # fmt: skip
 ROW = {
     "commitment": "MIL-1",
@@ -380,12 +380,12 @@ def test_the_optional_columns_may_be_left_out(roadmap, write_csv):
         ),
         (
             [*COLUMNS, "notes", "author"],
-            "the header has 10 columns, where there are 8 at most; unknown columns 'notes', "
+            "the header has 11 columns, where there are 9 at most; unknown columns 'notes', "
             "'author'",
         ),
         (
             [*COLUMNS, "corrects"],
-            "the header has 9 columns, where there are 8 at most; corrections cannot be "
+            "the header has 10 columns, where there are 9 at most; corrections cannot be "
             "imported: record each in the admin or the API, which ask for the update it corrects",
         ),
         (
@@ -395,7 +395,7 @@ def test_the_optional_columns_may_be_left_out(roadmap, write_csv):
         ),
         (
             [*COLUMNS, "status"],
-            "the header has 9 columns, where there are 8 at most; column 'status' more than once",
+            "the header has 10 columns, where there are 9 at most; column 'status' more than once",
         ),
         (["status", *REQUIRED], "column 'status' more than once"),
     ],
@@ -408,7 +408,8 @@ def test_missing_and_unknown_columns_are_named(roadmap, write_csv, columns, prob
 
     assert str(refused.value) == (
         f"Nothing imported: {path}: {problem}. The columns are commitment, status, as_of, "
-        "summary, and optionally progress, evidence_url, evidence_source, confidence, in any order."
+        "summary, and optionally progress, evidence_url, evidence_source, confidence, "
+        "releasability, in any order."
     )
     assert StatusUpdate.objects.count() == 0
 
@@ -426,10 +427,10 @@ def test_a_header_of_tens_of_thousands_of_columns_is_refused_before_its_rows_are
         import_updates(path)
 
     assert str(refused.value) == (
-        f"Nothing imported: {path}: the header has 60,000 columns, where there are 8 at most; "
+        f"Nothing imported: {path}: the header has 60,000 columns, where there are 9 at most; "
         "missing columns 'commitment', 'status', 'as_of'; column 'summary' more than once. The "
         "columns are commitment, status, as_of, summary, and optionally progress, evidence_url, "
-        "evidence_source, confidence, in any order."
+        "evidence_source, confidence, releasability, in any order."
     )
     assert StatusUpdate.objects.count() == 0
 
@@ -614,7 +615,7 @@ def test_a_header_whose_separator_cannot_be_told_is_refused_saying_to_use_commas
     assert str(refused.value) == (
         f"Nothing imported: {path}: cannot tell what separates the columns of its header: use "
         "commas. The columns are commitment, status, as_of, summary, and optionally progress, "
-        "evidence_url, evidence_source, confidence, in any order."
+        "evidence_url, evidence_source, confidence, releasability, in any order."
     )
 
 

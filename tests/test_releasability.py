@@ -58,6 +58,7 @@ def test_a_correction_beyond_a_readers_clearance_replaces_nothing_for_them(recor
         as_of=datetime.date(2024, 1, 15),
         corrects=first,
         releasability="coalition",
+        author=member_of(COALITION),
     )
     history = StatusUpdate.objects.filter(commitment=commitment)
 

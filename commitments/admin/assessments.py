@@ -47,8 +47,10 @@ def update_choice_label(update):
 
 
 # What a correction's form starts from: the corrected update's values, its as-of date included
-# (a correction describes the same moment unless the analyst says otherwise).
+# (a correction describes the same moment unless the analyst says otherwise), and its marking
+# (a correction is marked on its own, Record.clean_marking: the analyst may change it).
 CORRECTION_STARTS_FROM = [
+    "releasability",
     "status",
     "progress",
     "as_of",
@@ -142,6 +144,7 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
     form = StatusUpdateForm
     list_display = [
         "commitment_display",
+        "marking_display",
         "status_display",
         "progress",
         "as_of",
@@ -154,6 +157,7 @@ class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mode
     list_filter = [
         ReviewStateListFilter,
         AuthorListFilter,
+        ("releasability", admin.ChoicesFieldListFilter),
         ("status", admin.ChoicesFieldListFilter),
         "confidence",
         "commitment__pillar",

@@ -2,7 +2,9 @@
 value are shown, links to add forms, the URLs of the admins' own pages, the bound on searches,
 the refusal of duplicates, RecordAdmin (records, added and viewed only, with RecordColumns),
 IndicatorProgress (an indicator's latest value and progress as columns) and HistoryAdmin
-(history pages that show and never write). Nothing is registered here."""
+(history pages that show and never write); and a record's marking (its releasability) as a
+badge and as a page's banner, and the records a user's clearance may read. Nothing is
+registered here."""
 
 import datetime
 
@@ -20,9 +22,16 @@ from django.views.decorators.http import require_safe
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from commitments.clearance import clearance_of
+from commitments.clearance import clearance_of, default_releasability, markings_for
 from commitments.integrity import UniqueViolation, unique_violations_refused
-from commitments.models import STATUS_COLOURS, PartnerRole, search_words
+from commitments.models import (
+    RELEASABILITY_COLOURS,
+    RELEASABILITY_MEANING,
+    STATUS_COLOURS,
+    PartnerRole,
+    Releasability,
+    search_words,
+)
 from commitments.numbers import GROUPED_DECIMALS
 
 # Evidence and document links are typed without a scheme more often than not; assume https.
@@ -36,6 +45,46 @@ def status_badge(status, label):
         STATUS_COLOURS[status],
         label,
     )
+
+
+def marking_badge(releasability):
+    """A record's marking in a list: its name in capitals on its colour, its meaning on hover."""
+    level = Releasability(releasability)
+    return format_html(
+        '<span class="marking-badge marking-{}" style="background:{}" title="{}">{}</span>',
+        level.value,
+        RELEASABILITY_COLOURS[level],
+        RELEASABILITY_MEANING[level],
+        level.label.upper(),
+    )
+
+
+def marking_banner(releasability):
+    """A record's marking across the top (and the foot) of its page, as a marked document
+    carries it: "COALITION: For the staff of Coalition members ... and the secretariat." """
+    level = Releasability(releasability)
+    return format_html(
+        '<p class="marking-banner marking-{}" role="note" style="background:{}">'
+        "<strong>{}</strong>: {}</p>",
+        level.value,
+        RELEASABILITY_COLOURS[level],
+        level.label.upper(),
+        RELEASABILITY_MEANING[level],
+    )
+
+
+def is_marked(model):
+    """Whether records of `model` carry a releasability (a key message does not: the pack it is
+    printed in is marked)."""
+    return any(field.name == "releasability" for field in model._meta.concrete_fields)
+
+
+def readable_in_admin(user, records):
+    """`records` as far as `user`'s clearance may read them (RecordQuerySet.readable_by): the
+    admin shows nobody a record they could not read elsewhere. Unmarked records as they are."""
+    if not is_marked(records.model):
+        return records
+    return records.readable_by(clearance_of(user))
 
 
 def person_name(user):
@@ -155,6 +204,10 @@ class RecordColumns:
     def correction_display(self, record):
         return correction_note(record)
 
+    @admin.display(description="marking", ordering="releasability")
+    def marking_display(self, record):
+        return marking_badge(record.releasability)
+
 
 class RecordAdmin(RecordColumns):
     """The admin of a record (status updates, indicator values, contributions): add and view
@@ -171,6 +224,8 @@ class RecordAdmin(RecordColumns):
     formfield_overrides = {**URL_FIELDS_ASSUME_HTTPS, models.DecimalField: GROUPED_DECIMALS}
 
     record_with = None
+    # A record's page carries its marking as a banner, at its top and its foot.
+    change_form_template = "admin/commitments/marked_change_form.html"
     # The field the add form dates today, and what a correction starts from: the values of the
     # record it corrects (?correct=<id>).
     dated_by = "as_of"
@@ -191,19 +246,70 @@ class RecordAdmin(RecordColumns):
         that record's own values and `corrects` set to it; or, to record again one its author
         withdrew (?start_from=<id>), its values."""
         initial = super().get_changeform_initial_data(request)
-        original = self.model.objects.filter(pk=request.GET.get("correct") or None).first()
+        # Only a record the user may read is copied.
+        records = readable_in_admin(request.user, self.model.objects.all())
+        original = records.filter(pk=request.GET.get("correct") or None).first()
         # A withdrawn record its author starts again from (?start_from=<id>): its values, and
         # what it corrected.
-        start_from = self.model.objects.filter(
+        start_from = records.filter(
             pk=request.GET.get("start_from") or None, author=request.user
         ).first()
         if original is None and start_from is None:
             initial.setdefault(self.dated_by, localdate())
+            if is_marked(self.model):
+                initial.setdefault("releasability", default_releasability(self.model))
             return initial
         fields = map(self.model._meta.get_field, self.correction_starts_from)
         copied = {field.name: field.value_from_object(original or start_from) for field in fields}
         corrects = original.pk if original else start_from.corrects_id
         return {**initial, **copied, "corrects": corrects}
+
+    def get_queryset(self, request):
+        """What the user's clearance may read, in the list, on a record's page (a 404 beyond
+        it, as for a record that does not exist) and in the pickers of `corrects`."""
+        return readable_in_admin(request.user, super().get_queryset(request))
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        """The add form offers the markings the user may give; one posted beyond them is
+        refused by the record's own check (Record.clean_marking, as the form checks the record
+        as the user's: get_form). When the project's default is narrower than the user's
+        clearance, they choose: nothing is marked wider than the default without them."""
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "releasability":
+            allowed = markings_for(request.user)
+            offered = [(level, Releasability(level).label) for level in allowed]
+            # Left out (a script's post, an older form), it is the default, as in the API.
+            field.required = default_releasability(self.model) not in allowed
+            if field.required:
+                offered = [("", "Choose a marking"), *offered]
+            field.widget.choices = offered
+            field.help_text = " ".join(
+                f"{level.label}: {RELEASABILITY_MEANING[level]}" for level in Releasability
+            )
+        return field
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        author = request.user
+
+        class AuthoredForm(form):
+            """A new record is checked as its author's (the user's), as the service will check
+            it: its marking against their clearance, in the form, with what they typed kept."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.instance.author_id is None:
+                    self.instance.author = author
+                # A correction names a record the user may read.
+                if corrects := self.fields.get("corrects"):
+                    corrects.queryset = readable_in_admin(author, corrects.queryset)
+
+        return AuthoredForm
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and is_marked(self.model):
+            context["marking"] = marking_banner(obj.releasability)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -22,8 +22,10 @@ from commitments.admin.base import (
     add_form_link,
     correct_link,
     correction_note,
+    marking_badge,
     person,
     person_name,
+    readable_in_admin,
     record_button,
     status_badge,
 )
@@ -107,6 +109,7 @@ class StatusHistoryInline(RecordColumns, admin.TabularInline):
     fk_name = "commitment"
     verbose_name_plural = "status history (approved, newest first)"
     fields = [
+        "marking_display",
         "as_of",
         "status_display",
         "progress",
@@ -129,9 +132,9 @@ class StatusHistoryInline(RecordColumns, admin.TabularInline):
         return self.fields
 
     def get_queryset(self, request):
+        # What the user's clearance may read, its corrections included (readable_by).
         return (
-            super()
-            .get_queryset(request)
+            readable_in_admin(request.user, super().get_queryset(request))
             .approved()
             .select_related("author", "commitment")
             .with_corrected_by()
@@ -436,7 +439,9 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         # A commitment's story is its edits and its assessments: both on one page.
-        updates = StatusUpdate.objects.filter(commitment_id=object_id).for_display()
+        updates = readable_in_admin(
+            request.user, StatusUpdate.objects.filter(commitment_id=object_id)
+        ).for_display()
         return super().history_view(request, object_id, {"status_updates": updates})
 
     def get_fieldsets(self, request, obj=None):
@@ -555,7 +560,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         the review queue lists them."""
         user = commitment.shown_to
         updates = (
-            StatusUpdate.objects.filter(commitment=commitment)
+            readable_in_admin(user, StatusUpdate.objects.filter(commitment=commitment))
             .exclude(review__decision=Review.Decision.APPROVE)
             .select_related("author", "review__reviewer")
             .order_by("created_at", "id")
@@ -563,6 +568,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         rows = [
             {
                 "update": update,
+                "marking": marking_badge(update.releasability),
                 "status": status_badge(update.status, update.get_status_display()),
                 "author": person(update.author),
                 "review": review_badge(update),
@@ -580,9 +586,16 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     def contributions_display(self, commitment):
         """A read-only table, as in_review_display (not an inline: the commitment's form does
         not depend on it). One query. A superseded contribution says by which correction."""
-        contributions = Contribution.objects.filter(commitment=commitment).for_display()
+        contributions = readable_in_admin(
+            getattr(commitment, "shown_to", None),
+            Contribution.objects.filter(commitment=commitment),
+        ).for_display()
         rows = [
-            {"contribution": contribution, "correction": correction_note(contribution)}
+            {
+                "contribution": contribution,
+                "correction": correction_note(contribution),
+                "marking": marking_badge(contribution.releasability),
+            }
             for contribution in contributions
         ]
         return render_to_string("admin/commitments/commitment/contributions.html", {"rows": rows})

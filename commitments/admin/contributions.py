@@ -14,6 +14,7 @@ from commitments.admin.base import (
     add_form_link,
     commitment_in_list,
     own_page,
+    readable_in_admin,
 )
 from commitments.clearance import clearance_of
 from commitments.currencies import grouped_choices
@@ -52,6 +53,7 @@ class ContributionMatrixFilters(forms.Form):
 
 # What a correction starts from: the corrected contribution's own values.
 CONTRIBUTION_FIELDS = [
+    "releasability",
     "partner",
     "commitment",
     "kind",
@@ -76,6 +78,7 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
     correction_starts_from = CONTRIBUTION_FIELDS
     list_display = [
         "partner",
+        "marking_display",
         "commitment_display",
         "what_display",
         "date",
@@ -84,7 +87,15 @@ class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
         "correction_display",
     ]
     list_display_links = ["partner"]
-    list_filter = ["kind", "partner__kind", "commitment__pillar", "currency", "date", "created_at"]
+    list_filter = [
+        ("releasability", admin.ChoicesFieldListFilter),
+        "kind",
+        "partner__kind",
+        "commitment__pillar",
+        "currency",
+        "date",
+        "created_at",
+    ]
     list_select_related = ["partner", "commitment", "author"]
     search_fields = [
         "partner__name",

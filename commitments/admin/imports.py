@@ -99,7 +99,7 @@ def import_view(model_admin, request):
     name, data = form.cleaned_data["file"]
     try:
         table = parse_csv(data, name=name)
-        updates = check_rows(table)
+        updates = check_rows(table, importer=request.user)
     except ImportRefused as refused:
         return _page(model_admin, request, form=UploadForm(), refused=_refusal(refused))
     return _page(

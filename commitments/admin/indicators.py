@@ -98,6 +98,7 @@ class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
 
 INDICATOR_VALUE_FIELDS = [
     "indicator",
+    "releasability",
     "value",
     "qualifier",
     "as_of",
@@ -121,13 +122,20 @@ class IndicatorValueAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.Mo
     queue_title = "Review queue of indicator values"
     list_display = [
         "indicator",
+        "marking_display",
         "phrase_display",
         "observed_display",
         "author_display",
         "created_at",
         "review_state_display",
     ]
-    list_filter = [ReviewStateListFilter, AuthorListFilter, "indicator__unit", "created_at"]
+    list_filter = [
+        ReviewStateListFilter,
+        AuthorListFilter,
+        ("releasability", admin.ChoicesFieldListFilter),
+        "indicator__unit",
+        "created_at",
+    ]
     list_select_related = ["indicator__commitment", "author", "review"]
     search_fields = ["indicator__name", "indicator__commitment__code", "evidence_source"]
     autocomplete_fields = ["indicator", "corrects"]

@@ -14,7 +14,17 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
-from commitments.admin.base import BoundedSearch, own_page, person, person_name
+from commitments.admin.base import (
+    BoundedSearch,
+    is_marked,
+    marking_badge,
+    marking_banner,
+    own_page,
+    person,
+    person_name,
+    readable_in_admin,
+)
+from commitments.clearance import clearance_of
 from commitments.models import Pillar, Review, ReviewClaim, ReviewDecision, ReviewState
 from commitments.models.records import REVIEWER_DECISIONS
 from commitments.roles import roles_with
@@ -190,7 +200,7 @@ class ReviewQueueMixin:
 
     @method_decorator(require_http_methods(["POST"]))
     def withdraw_view(self, request, object_id):
-        record = get_object_or_404(self.model, pk=object_id)
+        record = get_object_or_404(self.readable(request), pk=object_id)
         opts = self.model._meta
         page = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
         try:
@@ -208,6 +218,11 @@ class ReviewQueueMixin:
             add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
             return HttpResponseRedirect(f"{add}?start_from={record.pk}")
         return HttpResponseRedirect(page)
+
+    def readable(self, request):
+        """The records of this queue the user's clearance may read: the queue, its claims and
+        its decisions are of those only (a record beyond it is as one that does not exist)."""
+        return readable_in_admin(request.user, self.model.objects.all())
 
     def queue_records(self, records, limit):
         raise NotImplementedError
@@ -246,7 +261,7 @@ class ReviewQueueMixin:
             return self._decide(request)
         pillars = list(Pillar.objects.all())
         pillar = next((p for p in pillars if str(p.pk) == request.GET.get("pillar")), None)
-        records = self.model.objects.all()
+        records = self.readable(request)
         if pillar is not None:
             records = records.filter(**{self.queue_pillar: pillar})
         queued = list(self.queue_records(records, QUEUE_LENGTH))
@@ -263,6 +278,7 @@ class ReviewQueueMixin:
                 "author": person(record.author),
                 "claim": claims.get(record.pk),
                 "corrects_note": corrects_note(record) if record.corrects_id else "",
+                "marking": marking_badge(record.releasability) if is_marked(self.model) else "",
                 **self.queue_row(record),
             }
             for record in queued
@@ -292,7 +308,7 @@ class ReviewQueueMixin:
         message and the queue again, at the record."""
         if not may_review(request.user):
             raise PermissionDenied
-        form = ClaimForm(request.POST, records=self.model.objects.pending())
+        form = ClaimForm(request.POST, records=self.readable(request).pending())
         if not form.is_valid():
             which = with_article(self.model.noun)
             self.message_user(
@@ -318,7 +334,7 @@ class ReviewQueueMixin:
         return HttpResponseRedirect(queue_url(self.model, record, request.POST.get("pillar")))
 
     def _decide(self, request):
-        records = self.model.objects.select_related(self.model.subject, "author")
+        records = self.readable(request).select_related(self.model.subject, "author")
         form = ReviewDecisionForm(request.POST, records=records)
         if not form.is_valid():
             which = with_article(self.model.noun)
@@ -377,13 +393,42 @@ class ReviewAdmin(BoundedSearch, admin.ModelAdmin):
     """Decisions, read-only: a decision is taken in the review queue (approve_or_return), once,
     and never changed or deleted, by anyone (as status updates)."""
 
-    list_display = ["update_display", "decision", "reviewer_display", "decided_at", "comment"]
-    list_filter = ["decision", "decided_at"]
+    list_display = [
+        "update_display",
+        "marking_display",
+        "decision",
+        "reviewer_display",
+        "decided_at",
+        "comment",
+    ]
+    list_filter = ["update__releasability", "decision", "decided_at"]
     list_select_related = ["update__commitment", "reviewer"]
     search_fields = ["update__commitment__code", "comment"]
     date_hierarchy = "decided_at"
-    fields = ["update_display", "decision", "reviewer_display", "comment", "decided_at"]
+    fields = [
+        "update_display",
+        "marking_display",
+        "decision",
+        "reviewer_display",
+        "comment",
+        "decided_at",
+    ]
     readonly_fields = fields
+    change_form_template = "admin/commitments/marked_change_form.html"
+
+    def get_queryset(self, request):
+        """Decisions on the updates the user's clearance may read, as the updates' own list."""
+        readable = clearance_of(request.user).readable()
+        return super().get_queryset(request).filter(update__releasability__in=readable)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["marking"] = marking_banner(obj.update.releasability)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="marking", ordering="update__releasability")
+    def marking_display(self, review):
+        return marking_badge(review.update.releasability)
 
     @admin.display(description="update", ordering="update_id")
     def update_display(self, review):

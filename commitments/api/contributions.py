@@ -25,6 +25,8 @@ from commitments.api.fields import (
     OptionalURLInput,
     StrictWriteSerializer,
     correction_of,
+    releasability_field,
+    releasability_input,
 )
 from commitments.api.filters import (
     applied_by_the_view,
@@ -112,6 +114,7 @@ CONTRIBUTED_FIELDS = [
     "evidence_source",
     "note",
     "corrects",
+    "releasability",
 ]
 
 
@@ -145,6 +148,7 @@ class ContributionSerializer(serializers.ModelSerializer):
     evidence_url = OptionalURLField()
     evidence_source = OptionalCharField()
     note = OptionalCharField()
+    releasability = releasability_field()
     corrects = serializers.IntegerField(
         source="corrects_id",
         allow_null=True,
@@ -238,6 +242,7 @@ class ContributionWriteSerializer(StrictWriteSerializer):
     evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
     evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
     note = OptionalCharInput(allow_blank=True)
+    releasability = releasability_input(Contribution)
     corrects = correction_of(
         Contribution,
         help_text="Id of the contribution this one corrects: it then counts in no total.",

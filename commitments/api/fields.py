@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from commitments.api.representation import FromRow
+from commitments.models import RELEASABILITY_MEANING, Releasability
 from commitments.people import person_name
 
 # Times exactly as the declared fields give them.
@@ -117,6 +118,33 @@ def correction_of(model, *, help_text):
     one (the recording service says which it may)."""
     return serializers.PrimaryKeyRelatedField(
         queryset=model.objects.all(), required=False, allow_null=True, help_text=help_text
+    )
+
+
+# What each marking means, as every record's `releasability` documents it.
+_MARKINGS = " ".join(f"`{level}`: {RELEASABILITY_MEANING[level]}" for level in Releasability)
+
+
+def releasability_field():
+    """A record's marking, as its representation shows it."""
+    return serializers.ChoiceField(
+        choices=Releasability.choices,
+        read_only=True,
+        help_text=f"Who may read it, named by its author. {_MARKINGS}",
+    )
+
+
+def releasability_input(model):
+    """The marking of a new record of `model`: optional, the project's default for its kind
+    (RELEASABILITY_DEFAULT_<MODEL>) when not given. The recording service refuses one narrower
+    than the author's clearance (Record.clean_marking), with nothing written."""
+    return serializers.ChoiceField(
+        choices=Releasability.choices,
+        required=False,
+        help_text=f"Who may read it. When not given, the project's default for a {model.noun} "
+        f"(RELEASABILITY_DEFAULT_{model._meta.model_name.upper()}, `public` unless configured). "
+        "No narrower than your clearance: you may mark a record only as you could read it "
+        f"(400 otherwise). {_MARKINGS}",
     )
 
 

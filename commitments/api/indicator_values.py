@@ -27,6 +27,7 @@ from commitments.api.fields import (
     StrictWriteSerializer,
     correction_of,
     figure,
+    releasability_input,
 )
 from commitments.api.filters import (
     applied_by_the_view,
@@ -201,6 +202,7 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
     evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
     evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
     confidence = OptionalChoiceInput(choices=IndicatorValue.Confidence.choices, allow_blank=True)
+    releasability = releasability_input(IndicatorValue)
     corrects = correction_of(
         IndicatorValue,
         help_text="Id of the approved value of this indicator that this one corrects.",
@@ -220,6 +222,7 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
             "evidence_source",
             "confidence",
             "corrects",
+            "releasability",
         ]
         # Corrected once: record_indicator_value's checks say so, by field.
         validators = []

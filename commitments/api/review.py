@@ -23,6 +23,7 @@ from commitments.api.fields import (
     StrictWriteSerializer,
     _reader,
     person_columns,
+    releasability_field,
 )
 from commitments.api.permissions import MayRecord, MayReview, may_see_unapproved
 from commitments.api.representation import RowMethodField
@@ -53,6 +54,7 @@ class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.Mo
     A concrete serializer lists `RECORD_FIELDS` last in its Meta.fields."""
 
     RECORD_FIELDS = [
+        "releasability",
         "evidence_url",
         "evidence_source",
         "confidence",
@@ -66,6 +68,7 @@ class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.Mo
         "reviewed_at",
     ]
 
+    releasability = releasability_field()
     evidence_url = OptionalURLField()
     evidence_source = OptionalCharField()
     confidence = OptionalChoiceField(choices=StatusUpdate.Confidence.choices)

@@ -29,6 +29,7 @@ from commitments.api.fields import (
     OptionalURLInput,
     StrictWriteSerializer,
     correction_of,
+    releasability_input,
 )
 from commitments.api.filters import StatusUpdateFilter
 from commitments.api.idempotency import IdempotentPostMixin
@@ -132,6 +133,7 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
         help_text="Where the evidence comes from, e.g. a report's title.",
     )
     confidence = OptionalChoiceInput(choices=StatusUpdate.Confidence.choices, allow_blank=True)
+    releasability = releasability_input(StatusUpdate)
     corrects = correction_of(
         StatusUpdate,
         help_text="Id of the earlier update of this commitment that this one corrects.",
@@ -150,6 +152,7 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
             "evidence_source",
             "confidence",
             "corrects",
+            "releasability",
         ]
         extra_kwargs = {"summary": {"trim_whitespace": True}}
 

@@ -27,6 +27,7 @@ as it did when this was one module: __all__ names what it exports.
 from commitments.models.vocabulary import (
     STATUS_COLOURS,
     STATUS_RANK,
+    RELEASABILITY_COLOURS,
     RELEASABILITY_MEANING,
     Change,
     Releasability,
@@ -153,6 +154,7 @@ __all__ = [
     "MAX_PARAGRAPH",
     "PROGRESS_PLACES",
     "PUBLIC_EVENT_TYPES",
+    "RELEASABILITY_COLOURS",
     "RELEASABILITY_MEANING",
     "SEARCH_CONFIG",
     "SEARCH_MAX_LENGTH",

@@ -190,6 +190,8 @@ class StatusUpdate(records.ReviewedRecord):
             )
         if correction_error := self.clean_correction():
             errors["corrects"] = correction_error
+        if marking_error := self.clean_marking():
+            errors["releasability"] = marking_error
         if errors:
             raise ValidationError(errors)
 

@@ -219,5 +219,7 @@ class Contribution(Record):
             errors["date"] = f"The date cannot be in the future (today is {today:%Y-%m-%d})."
         if correction_error := self.clean_correction():
             errors["corrects"] = correction_error
+        if marking_error := self.clean_marking():
+            errors["releasability"] = marking_error
         if errors:
             raise ValidationError(errors)

@@ -439,6 +439,8 @@ class IndicatorValue(records.ReviewedRecord):
             errors["period_end"] = "The period cannot end before it starts."
         if correction_error := self.clean_correction():
             errors["corrects"] = correction_error
+        if marking_error := self.clean_marking():
+            errors["releasability"] = marking_error
         if errors:
             raise ValidationError(errors)
 

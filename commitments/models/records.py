@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from commitments import clearance
 from commitments.models.bounds import end_of_day
 from commitments.models.vocabulary import Releasability
 
@@ -209,6 +210,20 @@ class Record(models.Model):
 
     def not_correctable_message(self):
         return f"{self.noun.capitalize()} #{self.corrects_id} cannot be corrected."
+
+    def clean_marking(self):
+        """The error of `releasability`, if any: nobody marks a record narrower than their own
+        clearance, since they could not read back what they wrote. Checked as the record is
+        written (a record is never edited): a clearance lost later leaves its records as marked.
+
+        A correction is marked on its own, as its author may mark any record: wider or
+        narrower than what it corrects. Each reader's history takes the corrections they may
+        read (RecordQuerySet.readable_by): a public record corrected by a coalition one still
+        stands for the public."""
+        if self.author_id is None:
+            # A form checks a record before its author is set; the service checks it again.
+            return None
+        return clearance.marking_refusal(self.author, self.releasability)
 
 
 class ReviewState(models.TextChoices):

@@ -137,3 +137,13 @@ RELEASABILITY_MEANING = {
     Releasability.SECRETARIAT: "For the secretariat that runs the tracker (the Secretariat "
     "clearance group) alone.",
 }
+
+
+# How each marking is shown (a badge, a banner), always with its name as text: grey for what is
+# public, amber and red for the narrower ones, as marked documents do. White text on each passes
+# WCAG AA contrast (7:1 and more).
+RELEASABILITY_COLOURS = {
+    Releasability.PUBLIC: "#4b5563",
+    Releasability.COALITION: "#92400e",
+    Releasability.SECRETARIAT: "#991b1b",
+}

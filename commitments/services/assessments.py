@@ -6,6 +6,7 @@ updates, status_imports'.
 from django.conf import settings
 from django.db import transaction
 
+from commitments.clearance import default_releasability
 from commitments.models import Commitment, StatusUpdate
 from commitments.services.commitments import moves_current_status, refresh_current_status
 from commitments.services.review import submit
@@ -17,8 +18,9 @@ def record_status_update(*, commitment: Commitment, author, **fields) -> StatusU
     REVIEW_REQUIRED off it is approved on submission, as if reviewed at once (see
     approve_or_return for what approval does to the commitment's current status). `fields`
     are the update's own: status, as_of, summary, and optionally progress, evidence_url,
-    evidence_source, confidence and corrects (the update it corrects, or answers when that one
-    was returned).
+    evidence_source, confidence, corrects (the update it corrects, or answers when that one
+    was returned) and releasability (RELEASABILITY_DEFAULT_STATUSUPDATE when not given; no
+    narrower than the author's clearance, Record.clean_marking).
 
     Raises django.core.exceptions.ValidationError, with nothing written, when the update is invalid.
     """
@@ -30,6 +32,7 @@ def record_status_update(*, commitment: Commitment, author, **fields) -> StatusU
         .select_related("source_document")
         .get(pk=commitment.pk)
     )
+    fields["releasability"] = fields.get("releasability") or default_releasability(StatusUpdate)
     update = submit(StatusUpdate(commitment=locked, author=author, **fields))
     if not settings.REVIEW_REQUIRED and moves_current_status(update):
         refresh_current_status(commitment)

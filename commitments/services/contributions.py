@@ -33,7 +33,8 @@ def record_contribution(
     """Appends a contribution: public at once, with no review. A correction (`corrects`)
     replaces the contribution it names in every total, wherever it says it was made (another
     partner, commitment or kind included); a contribution is corrected once, and a correction
-    may be corrected in turn. Marked `releasability` (RELEASABILITY_DEFAULTS without one).
+    may be corrected in turn. Marked `releasability`, RELEASABILITY_DEFAULT_CONTRIBUTION when
+    not given; no narrower than the author's clearance (Record.clean_marking).
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid:
     also when another correction of the same contribution is recorded at the same moment (the

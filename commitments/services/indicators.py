@@ -5,6 +5,7 @@ IndicatorQuerySet's (models).
 
 from django.db import transaction
 
+from commitments.clearance import default_releasability
 from commitments.integrity import unique_violations_refused
 from commitments.models import EventType, Indicator, IndicatorValue
 from commitments.services.events import record_change
@@ -31,7 +32,9 @@ def record_indicator_value(*, indicator: Indicator, author, **fields) -> Indicat
     """Appends an observation of an indicator, pending review as a status update is; with
     REVIEW_REQUIRED off it is approved on submission, and counts at once. `fields` are the
     value's own: value, as_of or period_end (and period_start), and optionally qualifier
-    (exactly, if not given), evidence_url, evidence_source, confidence and corrects. A
+    (exactly, if not given), evidence_url, evidence_source, confidence, corrects and
+    releasability (RELEASABILITY_DEFAULT_INDICATORVALUE if not given; no narrower than the
+    author's clearance, Record.clean_marking). A
     correction (a standing value of the same indicator) replaces it once approved; one of a
     returned value answers it. As for a status update, a value has one live correction at
     most (pending or approved): once that one is returned, the value may be corrected again.
@@ -39,6 +42,7 @@ def record_indicator_value(*, indicator: Indicator, author, **fields) -> Indicat
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid:
     also when another correction of the same value was recorded a moment earlier."""
     fields["qualifier"] = fields.get("qualifier") or IndicatorValue.Qualifier.EXACTLY
+    fields["releasability"] = fields.get("releasability") or default_releasability(IndicatorValue)
     observation = IndicatorValue(indicator=indicator, author=author, **fields)
     # Of two corrections of one value recorded at the same moment, the second sees the first
     # in clean() and is refused.

@@ -45,12 +45,15 @@ def import_status_updates(table: Table, *, author, token=None, progress=None) ->
     The file is imported once: its receipt (ImportReceipt), with its SHA-256 and `token` (the
     admin's dry run's, or a new one), is written with the rows.
 
+    Each row is marked as its `releasability` cell says (RELEASABILITY_DEFAULT_STATUSUPDATE when
+    empty), no narrower than `author`'s clearance, as record_status_update marks an update.
+
     Raises commitments.imports.ImportRefused, with nothing written, when any row is invalid or
     the file was imported already, were it by another import at the same moment; and
     AlreadyImported when a receipt has `token` already.
     `progress(step, done, total)`, when given, is called as the rows are checked and written.
     """
-    updates = check_rows(table, progress=progress)
+    updates = check_rows(table, importer=author, progress=progress)
     commitment_ids = sorted(set(updates.commitment_id))
     try:
         return _import_checked(
@@ -189,6 +192,7 @@ def _copy(updates, *, author, recorded_at, progress):
         _copy_escaped(updates.evidence_url),
         _copy_escaped(updates.evidence_source),
         updates.confidence,
+        updates.releasability,
         repeat(str(author.pk)),
         map(datetime.datetime.isoformat, recorded_at),
     ]

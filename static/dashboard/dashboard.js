@@ -122,6 +122,13 @@ function statusBadge(status, label) {
   return coloured(el("span", { class: `badge status-${status}` }, label || STATUS_LABELS[status] || status), status);
 }
 
+/** A record's marking (its releasability) when it is not public, small beside it: only cleared
+ * readers are ever sent such a record, and the marking reminds them not to pass it on. */
+function markingFlag(record) {
+  if (!record.releasability || record.releasability === "public") return null;
+  return el("span", { class: "marking-flag", title: `Released to: ${record.releasability}` }, record.releasability.toUpperCase());
+}
+
 /** The element in its status's colour (CSSOM, which a Content-Security-Policy allows), hatched
  * when no analyst records that status. */
 function coloured(node, status) {
@@ -413,7 +420,7 @@ function renderLatest(updates) {
         el(
           "li",
           { "data-update": update.id },
-          el("p", { class: "update-head" }, commitmentLink(update.commitment), " ", statusBadge(update.status, update.status_label), el("span", { class: "date" }, `as of ${formatDate(update.as_of)}`)),
+          el("p", { class: "update-head" }, commitmentLink(update.commitment), " ", statusBadge(update.status, update.status_label), el("span", { class: "date" }, `as of ${formatDate(update.as_of)}`), markingFlag(update)),
           el("p", { class: "summary" }, update.summary),
         ),
       ),
@@ -979,7 +986,7 @@ function renderTimeline(updates) {
         "li",
         { "data-update": update.id, class: superseded ? "superseded" : null },
         superseded ? el("p", { class: "superseded-note" }, `Superseded: corrected by a later update (#${update.corrected_by}).`) : null,
-        el("p", { class: "update-head" }, el("time", { datetime: update.as_of }, formatDate(update.as_of)), " ", statusBadge(update.status, update.status_label), update.progress !== null ? el("span", { class: "progress" }, `${update.progress}%`) : null),
+        el("p", { class: "update-head" }, el("time", { datetime: update.as_of }, formatDate(update.as_of)), " ", statusBadge(update.status, update.status_label), update.progress !== null ? el("span", { class: "progress" }, `${update.progress}%`) : null, markingFlag(update)),
         el("p", { class: "summary" }, update.summary),
         el(
           "p",
