@@ -6,8 +6,9 @@ updates, status_imports'.
 from django.conf import settings
 from django.db import transaction
 
-from commitments.models import Commitment, StatusUpdate
+from commitments.models import Commitment, Releasability, StatusUpdate
 from commitments.services.commitments import refresh_current_status
+from commitments.services.dependencies import TROUBLED, record_slips, watch_for_slips
 from commitments.services.review import submit
 
 
@@ -30,7 +31,16 @@ def record_status_update(*, commitment: Commitment, author, **fields) -> StatusU
         .select_related("source_document")
         .get(pk=commitment.pk)
     )
+    before = {}
+    if not settings.REVIEW_REQUIRED and fields.get("status") in TROUBLED:
+        # Approved on submission, it may make the commitment slip: what it read before, at
+        # every level (the update's own marking is settled by submit).
+        before = watch_for_slips((locked.pk, level) for level in Releasability.values)
     update = submit(StatusUpdate(commitment=locked, author=author, **fields))
     if not settings.REVIEW_REQUIRED:
         refresh_current_status(commitment)
+        record_slips(
+            {pair: status for pair, status in before.items() if pair[1] == update.releasability},
+            {update.pk},
+        )
     return update

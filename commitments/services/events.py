@@ -72,26 +72,28 @@ def _in_the_change():
         raise RuntimeError("An event is recorded in the transaction of the change it describes.")
 
 
-def _event(event_type, *, subject_url, data, commitment_id):
+def _event(event_type, *, subject_url, data, commitment_id, public=None):
     return Event(
         type=event_type,
-        public=event_type in PUBLIC_EVENT_TYPES,
+        public=event_type in PUBLIC_EVENT_TYPES if public is None else public,
         subject_url=subject_url,
         data=data,
         commitment_id=commitment_id,
     )
 
 
-def record_event(event_type, *, subject_url, data, commitment=None) -> Event:
+def record_event(event_type, *, subject_url, data, commitment=None, public=None) -> Event:
     """Records that `event_type` happened to the object at `subject_url` (its API path), which is
     now `data` (its API representation). Must run inside the transaction of the change itself:
-    if that rolls back, so does its event."""
+    if that rolls back, so does its event. `public`: False keeps an event of a public type to
+    staff (what it tells is not for everyone); by default its type decides."""
     _in_the_change()
     event = _event(
         event_type,
         subject_url=subject_url,
         data=data,
         commitment_id=commitment.pk if commitment is not None else None,
+        public=public,
     )
     event.save(force_insert=True)
     # Its webhook deliveries, in the same transaction: an event is never without them.

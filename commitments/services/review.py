@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from commitments.models import ReviewDecision, ReviewedRecord, StatusUpdate
 from commitments.services.commitments import refresh_current_status
+from commitments.services.dependencies import record_slips, troubled_pairs, watch_for_slips
 from commitments.services.events import SUBMIT, record_review_step
 
 APPROVE, RETURN, WITHDRAW = ReviewDecision.Decision
@@ -124,12 +125,20 @@ def approve_or_return(
     comment = (comment or "").strip()
     if decision == RETURN and not comment:
         raise ValidationError({"comment": _return_needs_comment(record)})
+    approving_update = decision == APPROVE and isinstance(record, StatusUpdate)
+    before = {}
+    if approving_update:
+        # What its commitment read before, for a slip (services.dependencies), under the lock.
+        lock_subject(record)
+        before = watch_for_slips(troubled_pairs(StatusUpdate.objects.filter(pk=record.pk)))
     review = _decide(record, decision=decision, reviewer=reviewer, comment=comment)
     # A commitment stores its current status (lists never read the history); an indicator
     # stores nothing its values decide.
-    if decision == APPROVE and isinstance(record, StatusUpdate):
+    if approving_update:
         refresh_current_status(record.commitment)
     record_review_step(record, decision)
+    if approving_update:
+        record_slips(before, {record.pk})
     return review
 
 
