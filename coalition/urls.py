@@ -9,6 +9,7 @@ from commitments.views import (
     briefing_statuses,
     contributions,
     dashboard,
+    dependency_graph,
     favicon,
     healthz,
     readyz,
@@ -48,4 +49,5 @@ urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("commitments/<str:code>/", dashboard, name="commitment"),
     path("contributions/", contributions, name="contributions"),
+    path("dependencies/", dependency_graph, name="dependency-graph"),
 ]

@@ -1,6 +1,8 @@
 """What the emails of Roadmap Tracker say. Links are absolute, made with SITE_URL: an email is
 written without a request to take the site's address from."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
@@ -183,3 +185,45 @@ def webhook_disabled_message(endpoint) -> EmailMessage:
         body=body,
         to=[endpoint.owner.email],
     )
+
+
+def slip_alert_message(owner, slip, dependents, *, connection=None) -> EmailMessage:
+    """The email to the owner of `dependents` (their commitments that depend on the one that
+    slipped) about a slip: `slip` is the dependency.slipped event's data (which dependency,
+    from what to what, and why: the update's summary)."""
+    depth = {row["code"]: row for row in slip["dependents"]}
+    rows = [
+        {
+            "code": commitment.code,
+            "title": commitment.title,
+            "how": _how_it_depends(slip["commitment"], depth[commitment.code]["via"]),
+            "url": site_url(reverse("admin:commitments_commitment_change", args=[commitment.pk])),
+        }
+        for commitment in dependents
+    ]
+    update = slip["update"]
+    context = {
+        "name": owner.get_full_name() or owner.get_username(),
+        "slip": slip,
+        "as_of": _day(datetime.date.fromisoformat(update["as_of"])),
+        # Continued lines of the summary stay inside its quotation.
+        "why": update["summary"].replace("\n", "\n  "),
+        "dependents": rows,
+        "page": site_url(reverse("commitment", args=[slip["commitment"]])),
+        "site_url": settings.SITE_URL,
+    }
+    theirs = "yours depends" if len(rows) == 1 else f"{len(rows)} of yours depend"
+    return EmailMessage(
+        subject=f"Roadmap Tracker: {slip['commitment']}, which {theirs} on, is now "
+        f"{slip['to_label'].lower()}",
+        body=render_to_string("emails/slip_alert.txt", context),
+        to=[owner.email],
+        connection=connection,
+    )
+
+
+def _how_it_depends(slipped, via):
+    """`depends on MIL-1 directly`, `depends on it through STB-1 and GOV-2`."""
+    if not via:
+        return f"depends on {slipped} directly"
+    return f"depends on it through {' and '.join(reversed(via))}"

@@ -22,6 +22,7 @@ ALL_MODELS = [
     "indicatorvaluereview",
     "briefingmessage",
     "briefingmessagereview",
+    "dependency",
     "event",  # the events stream's review work in progress (EventQuerySet.visible_to)
     *REFERENCE_MODELS,
 ]
@@ -53,6 +54,9 @@ ROLE_PERMISSIONS = {
         "add_review",
         "add_commitment",
         "change_commitment",
+        # Editors say which commitments depend on which (removals are kept in the history).
+        "add_dependency",
+        "delete_dependency",
         # Editors define what measures a commitment; values are recorded, never changed.
         *(f"{action}_indicator" for action in ("add", "change", "delete")),
         *(f"{action}_{model}" for model in REFERENCE_MODELS for action in ("add", "change")),

@@ -48,3 +48,11 @@ def _redis(url):
         socket_timeout=QUEUE_LENGTH_TIMEOUT,
         socket_connect_timeout=QUEUE_LENGTH_TIMEOUT,
     )
+
+
+@task()
+def send_slip_alerts(event_id):
+    # Imported here: the service queues this task, and imports this module when it does.
+    from commitments.services.dependencies import send_slip_alerts as send
+
+    return send(event_id)

@@ -39,6 +39,14 @@ def contributions(request):
     )
 
 
+def dependency_graph(request):
+    """Which commitments depend on which, as a graph coloured by status, drawn by its own page
+    module."""
+    return _shell(
+        request, page="dependencies", title="Dependencies", module="dashboard/dependencies.js"
+    )
+
+
 def _shell(request, **page):
     """The dashboard's shell. A page with a `module` (a static path) is drawn by that script,
     which dashboard.js imports and hands its helpers; the others by dashboard.js itself."""

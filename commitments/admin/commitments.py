@@ -1,5 +1,6 @@
 """Commitments: their admin, its form and list filters, and what their page shows inline
-(partners, indicators, the approved status history, updates in review). Status updates are
+(partners, indicators, what it depends on and what depends on it, the approved status history,
+updates in review). Status updates are
 recorded and reviewed in assessments.py."""
 
 from django import forms
@@ -10,8 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from commitments.admin.base import (
     BoundedSearch,
@@ -35,6 +37,7 @@ from commitments.models import (
     Commitment,
     CommitmentPartner,
     Contribution,
+    Dependency,
     Indicator,
     PartnerRole,
     Review,
@@ -47,9 +50,12 @@ from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
     COMMITMENT_SOURCE_FIELDS,
     StaleVersion,
+    add_dependency,
+    remove_dependency,
     save_commitment,
     save_indicator,
 )
+from commitments.services.dependencies import cycle_refusal
 from commitments.source_texts import paragraphs_of
 
 
@@ -330,6 +336,57 @@ class PartnerInline(admin.TabularInline):
         return request.user.has_perm(f"commitments.{action}_commitment")
 
 
+class DependencyFormSet(forms.BaseInlineFormSet):
+    """Refuses a new dependency that would close a cycle, on its row, naming the path (the
+    service checks again, under its lock, when it saves)."""
+
+    def __init__(self, data=None, *args, prefix=None, **kwargs):
+        prefix = prefix or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            # A commitment's form from a page without this inline (opened before it existed,
+            # or posted by a script written before it): it changes no dependency, rather than
+            # refusing the whole save for a missing management form.
+            data = data.copy()
+            data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = "0"
+        super().__init__(data, *args, prefix=prefix, **kwargs)
+
+    def clean(self):
+        super().clean()
+        commitment = self.instance
+        if commitment.pk is None:
+            return  # a new commitment: nothing depends on it yet
+        edges = Dependency.objects.graph()
+        for form in self.forms:
+            depends_on = form.cleaned_data.get("depends_on")
+            if form.instance.pk is not None or depends_on is None or form in self.deleted_forms:
+                continue
+            if refusal := cycle_refusal(edges, commitment, depends_on):
+                form.add_error("depends_on", refusal)
+            else:
+                edges.setdefault(commitment.pk, []).append(depends_on.pk)
+
+
+class DependencyInline(admin.TabularInline):
+    """What the commitment depends on, each with why: Editors add and remove them (a removal
+    is kept in the dependency's history). What depends on it is shown read-only above."""
+
+    model = Dependency
+    fk_name = "commitment"
+    formset = DependencyFormSet
+    fields = ["depends_on", "note"]
+    autocomplete_fields = ["depends_on"]
+    extra = 0
+    verbose_name = "depends on"
+    verbose_name_plural = "depends on"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("depends_on")
+
+    # An edge is added or removed, never edited: a new note is a new edge.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     form = CommitmentForm
@@ -374,6 +431,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         "assessment_display",
         "in_review_display",
         "contributions_display",
+        "dependents_display",
         "version",
         "created_at",
         "updated_at",
@@ -416,11 +474,20 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
                 "fields": ["contributions_display"],
             },
         ),
+        (
+            "Depended on by",
+            {
+                "description": "Commitments that depend on this one: when it moves to at risk "
+                "or off track, their owners are emailed (to three steps away). What this one "
+                "depends on is listed below, under Depends on.",
+                "fields": ["dependents_display"],
+            },
+        ),
         ("Scope", {"fields": ["themes", "places"]}),
         ("Schedule", {"fields": ["owner", "target_date", "update_cadence_days"]}),
         ("Record", {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
     ]
-    inlines = [PartnerInline, IndicatorInline, StatusHistoryInline]
+    inlines = [PartnerInline, DependencyInline, IndicatorInline, StatusHistoryInline]
 
     class Media:
         css = {"all": ["commitments/admin.css"]}
@@ -600,6 +667,29 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         ]
         return render_to_string("admin/commitments/commitment/contributions.html", {"rows": rows})
 
+    @admin.display(description="depended on by")
+    def dependents_display(self, commitment):
+        """The commitments that depend on this one, each with its status and why. One query."""
+        if commitment.pk is None:
+            return "None yet."
+        dependents = Dependency.objects.filter(depends_on=commitment).select_related("commitment")
+        rows = [
+            format_html(
+                '<li><a href="{}">{}</a> {} {}</li>',
+                reverse("admin:commitments_commitment_change", args=[dependency.commitment_id]),
+                dependency.commitment,
+                status_badge(
+                    dependency.commitment.current_status,
+                    dependency.commitment.get_current_status_display(),
+                ),
+                f"— {dependency.note}" if dependency.note else "",
+            )
+            for dependency in dependents
+        ]
+        if not rows:
+            return "No commitment depends on it."
+        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
+
     @admin.display(description="")
     def record_link(self, commitment):
         title = f"Record a status update of {commitment.code}"
@@ -647,6 +737,19 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
                 self.save_formset(request, form, formset, change)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Dependency:
+            # Through the service, as the API adds and removes them (the cycle checked again
+            # under its lock, the removal kept in the history with its editor).
+            for dependency in formset.save(commit=False):
+                add_dependency(
+                    commitment=form.instance,
+                    depends_on=dependency.depends_on,
+                    note=dependency.note,
+                    author=request.user,
+                )
+            for dependency in formset.deleted_objects:
+                remove_dependency(dependency, by=request.user)
+            return None
         if formset.model is not Indicator:
             return super().save_formset(request, form, formset, change)
         # The indicators inline writes through the service, as the API and the loader do.

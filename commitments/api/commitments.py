@@ -4,6 +4,7 @@ Their status updates are updates.py's; their indicators, indicators.py's."""
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
@@ -39,6 +40,7 @@ from commitments.api.updates import StatusUpdateSerializer
 from commitments.clearance import clearance_of
 from commitments.models import (
     Commitment,
+    Dependency,
     Indicator,
     Partner,
     PartnerRole,
@@ -212,8 +214,24 @@ class ChildSerializer(FastRepresentation, CurrentStatusFields, serializers.Model
         read_only_fields = fields
 
 
+class DependencyRefSerializer(FastRepresentation, CurrentStatusFields, serializers.ModelSerializer):
+    """A commitment at the other end of a dependency, with its current status, and why the one
+    depends on the other."""
+
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:commitment-detail", lookup_field="code"
+    )
+    note = serializers.CharField(read_only=True, help_text="Why the one depends on the other.")
+
+    class Meta:
+        model = Commitment
+        fields = ["code", "url", "title", "status", "status_label", "note"]
+        read_only_fields = fields
+
+
 class CommitmentDetailSerializer(CommitmentSerializer):
-    """A commitment with its children, its latest status updates and its indicators."""
+    """A commitment with its children, its latest status updates, its indicators, and the
+    commitments it depends on and that depend on it."""
 
     children = ChildSerializer(source="child_rows", many=True, read_only=True)
     latest_updates = StatusUpdateSerializer(many=True, read_only=True)
@@ -225,8 +243,28 @@ class CommitmentDetailSerializer(CommitmentSerializer):
         "and progress.",
     )
 
+    depends_on = DependencyRefSerializer(
+        source="depends_on_rows",
+        many=True,
+        read_only=True,
+        help_text="The commitments it depends on (GET /api/v1/dependencies/): when one of them "
+        "slips, its owner is alerted.",
+    )
+    dependents = DependencyRefSerializer(
+        source="dependent_rows",
+        many=True,
+        read_only=True,
+        help_text="The commitments that depend on it.",
+    )
+
     class Meta(CommitmentSerializer.Meta):
-        fields = [*CommitmentSerializer.Meta.fields, "latest_updates", "indicators"]
+        fields = [
+            *CommitmentSerializer.Meta.fields,
+            "latest_updates",
+            "indicators",
+            "depends_on",
+            "dependents",
+        ]
         read_only_fields = fields
 
 
@@ -632,6 +670,9 @@ class CommitmentViewSet(
         row["child_rows"] = read(_children) if row["children"] else []
         row["latest_updates"] = read(_latest_updates)
         row["indicator_rows"] = read(_indicators)
+        edges = read(_dependencies)
+        row["depends_on_rows"] = _ends(edges, "depends_on_note")
+        row["dependent_rows"] = _ends(edges, "dependent_note")
         return detail(row, context=self.get_serializer_context()).data, row
 
 
@@ -668,6 +709,34 @@ def _indicators(pk, when=None, clearance=Releasability.PUBLIC):
     return indicators.filter(commitment=pk).values(*IndicatorSerializer.columns())
 
 
+def _dependencies(pk, when=None):
+    """The commitments at the other end of its dependencies, either way, each with the note of
+    the dependency it depends on (`depends_on_note`) or that depends on it (`dependent_note`),
+    the other None: one query. Their status is read as the children's is (now, or as of
+    `when`); the dependencies are those of now."""
+    commitments = Commitment.objects.all()
+    if when is not None:
+        commitments = commitments.as_of(when.as_of, when.known_on)
+    depends_on = Dependency.objects.filter(commitment=pk)
+    dependents = Dependency.objects.filter(depends_on=pk)
+    columns = [column for column in DependencyRefSerializer.columns() if column != "note"]
+    return (
+        commitments.filter(
+            Q(pk__in=depends_on.values("depends_on")) | Q(pk__in=dependents.values("commitment"))
+        )
+        .annotate(
+            depends_on_note=Subquery(depends_on.filter(depends_on=OuterRef("pk")).values("note")),
+            dependent_note=Subquery(dependents.filter(commitment=OuterRef("pk")).values("note")),
+        )
+        .order_by("code")
+        .rows(*columns, "depends_on_note", "dependent_note")
+    )
+
+
+def _ends(edges, note):
+    return [{**edge, "note": edge[note]} for edge in edges if edge[note] is not None]
+
+
 def _filtered(**values):
     """The commitment list's rows and the queryset that counts them, filtered by `values` of
     CommitmentFilter.QUICK as the filter set filters them."""
@@ -690,7 +759,9 @@ LIST_FILTERED = FilteredCompiledOnce(
 
 # As they stand now, compiled once: building and compiling the updates' and the indicators'
 # querysets (subqueries in their columns) took longer than running them.
-DETAIL_NOW = {read: CompiledOnce(read) for read in (_children, _latest_updates, _indicators)}
+DETAIL_NOW = {
+    read: CompiledOnce(read) for read in (_children, _latest_updates, _indicators, _dependencies)
+}
 # The commitment itself, by its code, as a plain read (no parameter) reads it: the ORM built
 # and compiled its four joins for each request, and PostgreSQL planned them (0.3 ms at M, for
 # 0.05 ms of running).

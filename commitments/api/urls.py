@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from commitments.api import (
     commitments,
     contributions,
+    dependencies,
     events,
     indicator_values,
     indicators,
@@ -33,6 +34,7 @@ router.register(
     "indicator-values", indicator_values.IndicatorValueViewSet, basename="indicatorvalue"
 )
 router.register("events", events.EventViewSet, basename="event")
+router.register("dependencies", dependencies.DependencyViewSet, basename="dependency")
 
 urlpatterns = [
     # Before the router's, whose commitment detail would take "matrix" for a code.

@@ -13,6 +13,7 @@ concept, each importing only modules listed before it.
 - indicators: indicators, their values, and the values' review.
 - briefing: the key messages of the briefing pack, and their review.
 - claims: a reviewer's claim on a pending reviewed record ("I'll take it").
+- dependencies: commitments that depend on others, and the alerts sent when one slips.
 - events: the stream of changes readers and webhooks are told of.
 - webhooks: endpoints that receive the events, and the log of each delivery attempt.
 - bookkeeping: the data version, reminders sent, import receipts, idempotency keys.
@@ -122,6 +123,14 @@ from commitments.models.claims import (
     ReviewClaim,
     ReviewClaimQuerySet,
 )
+from commitments.models.dependencies import (
+    SLIP_ALERT_DEPTH,
+    Dependency,
+    DependencyQuerySet,
+    SlipAlert,
+    dependents_within,
+    path_between,
+)
 from commitments.models.events import PUBLIC_EVENT_TYPES, Event, EventQuerySet, EventType
 from commitments.models.webhooks import (
     SUBSCRIBABLE_EVENT_TYPES,
@@ -159,6 +168,7 @@ __all__ = [
     "SEARCH_CONFIG",
     "SEARCH_MAX_LENGTH",
     "SEARCH_MAX_WORDS",
+    "SLIP_ALERT_DEPTH",
     "STATUS_COLOURS",
     "STATUS_RANK",
     "SUBSCRIBABLE_EVENT_TYPES",
@@ -177,6 +187,8 @@ __all__ = [
     "ContributionKind",
     "ContributionQuerySet",
     "DataVersion",
+    "Dependency",
+    "DependencyQuerySet",
     "Direction",
     "Event",
     "EventQuerySet",
@@ -207,6 +219,7 @@ __all__ = [
     "ReviewState",
     "ReviewedRecord",
     "ReviewedRecordQuerySet",
+    "SlipAlert",
     "SourceDocument",
     "Status",
     "StatusUpdate",
@@ -216,9 +229,11 @@ __all__ = [
     "WebhookEndpoint",
     "change_between",
     "days_overdue",
+    "dependents_within",
     "end_of_day",
     "figure_words",
     "is_stale",
+    "path_between",
     "phrase",
     "progress",
     "search_vector",

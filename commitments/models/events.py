@@ -32,6 +32,9 @@ class EventType(models.TextChoices):
     VALUE_APPROVED = "indicator_value.approved", "Indicator value approved"
     VALUE_RETURNED = "indicator_value.returned", "Indicator value returned"
     VALUE_WITHDRAWN = "indicator_value.withdrawn", "Indicator value withdrawn"
+    # An approved update moved a commitment that others depend on to at risk or off track
+    # (services.dependencies): its dependents' owners are emailed, and webhooks told.
+    DEPENDENCY_SLIPPED = "dependency.slipped", "Dependency slipped"
 
 
 # What anonymous readers see: the rest is review work in progress.
@@ -45,6 +48,9 @@ PUBLIC_EVENT_TYPES = frozenset(
         EventType.INDICATOR_CREATED,
         EventType.INDICATOR_CHANGED,
         EventType.VALUE_APPROVED,
+        # Public when the update that slipped is (services.dependencies records the slip of
+        # a coalition or secretariat update as staff-only).
+        EventType.DEPENDENCY_SLIPPED,
     }
 )
 

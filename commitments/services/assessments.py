@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import transaction
 
 from commitments.clearance import default_releasability
-from commitments.models import Commitment, StatusUpdate
+from commitments.models import Commitment, Releasability, StatusUpdate
 from commitments.services.commitments import moves_current_status, refresh_current_status
+from commitments.services.dependencies import TROUBLED, record_slips, watch_for_slips
 from commitments.services.review import submit
 
 
@@ -33,7 +34,17 @@ def record_status_update(*, commitment: Commitment, author, **fields) -> StatusU
         .get(pk=commitment.pk)
     )
     fields["releasability"] = fields.get("releasability") or default_releasability(StatusUpdate)
+    before = {}
+    if not settings.REVIEW_REQUIRED and fields.get("status") in TROUBLED:
+        # Approved on submission, it may make the commitment slip: what it read before, at
+        # every level (the update's own marking is settled by submit).
+        before = watch_for_slips((locked.pk, level) for level in Releasability.values)
     update = submit(StatusUpdate(commitment=locked, author=author, **fields))
-    if not settings.REVIEW_REQUIRED and moves_current_status(update):
-        refresh_current_status(commitment)
+    if not settings.REVIEW_REQUIRED:
+        if moves_current_status(update):
+            refresh_current_status(commitment)
+        record_slips(
+            {pair: status for pair, status in before.items() if pair[1] == update.releasability},
+            {update.pk},
+        )
     return update

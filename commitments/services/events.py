@@ -73,13 +73,13 @@ def _in_the_change():
         raise RuntimeError("An event is recorded in the transaction of the change it describes.")
 
 
-def _event(event_type, *, subject_url, data, commitment_id, releasability):
+def _event(event_type, *, subject_url, data, commitment_id, releasability, public=None):
     """Every event is built here: whoever writes one says the releasability of its subject
     (releasability_of), so that a reader and a webhook endpoint are told only of what their
     clearance may read."""
     return Event(
         type=event_type,
-        public=event_type in PUBLIC_EVENT_TYPES,
+        public=event_type in PUBLIC_EVENT_TYPES if public is None else public,
         subject_url=subject_url,
         data=data,
         commitment_id=commitment_id,
@@ -103,12 +103,19 @@ def _releasabilities(model, pks):
 
 
 def record_event(
-    event_type, *, subject_url, data, commitment=None, releasability=Releasability.PUBLIC
+    event_type,
+    *,
+    subject_url,
+    data,
+    commitment=None,
+    releasability=Releasability.PUBLIC,
+    public=None,
 ) -> Event:
     """Records that `event_type` happened to the object at `subject_url` (its API path), which is
     now `data` (its API representation), readable by `releasability`'s readers (public unless
     told). Must run inside the transaction of the change itself: if that rolls back, so does
-    its event."""
+    its event. `public`: False keeps an event of a public type to staff (what it tells is not
+    for everyone); by default its type decides."""
     _in_the_change()
     event = _event(
         event_type,
@@ -116,6 +123,7 @@ def record_event(
         data=data,
         commitment_id=commitment.pk if commitment is not None else None,
         releasability=releasability,
+        public=public,
     )
     event.save(force_insert=True)
     # Its webhook deliveries, in the same transaction: an event is never without them.

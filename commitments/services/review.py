@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from commitments.models import ReviewDecision, ReviewedRecord, StatusUpdate
 from commitments.services.commitments import moves_current_status, refresh_current_status
+from commitments.services.dependencies import record_slips, troubled_pairs, watch_for_slips
 from commitments.services.events import SUBMIT, record_review_step
 
 APPROVE, RETURN, WITHDRAW = ReviewDecision.Decision
@@ -124,15 +125,23 @@ def approve_or_return(
     comment = (comment or "").strip()
     if decision == RETURN and not comment:
         raise ValidationError({"comment": _return_needs_comment(record)})
+    approving_update = decision == APPROVE and isinstance(record, StatusUpdate)
+    before = {}
+    if approving_update:
+        # What its commitment read before, for a slip (services.dependencies), under the lock.
+        lock_subject(record)
+        before = watch_for_slips(troubled_pairs(StatusUpdate.objects.filter(pk=record.pk)))
     review = _decide(record, decision=decision, reviewer=reviewer, comment=comment)
     # A commitment stores its current status (lists never read the history); an indicator
     # stores nothing its values decide.
     # Only a public update moves the stored status (the public's): a narrower one is read by
     # cleared readers from the history itself, and writing nothing leaves the public's data
     # version where it was.
-    if decision == APPROVE and isinstance(record, StatusUpdate) and moves_current_status(record):
+    if approving_update and moves_current_status(record):
         refresh_current_status(record.commitment)
     record_review_step(record, decision)
+    if approving_update:
+        record_slips(before, {record.pk})
     return review
 
 

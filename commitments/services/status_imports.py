@@ -19,6 +19,7 @@ from commitments import db_deadlines
 from commitments.imports import NewUpdates, Table, check_rows, refuse_if_imported
 from commitments.models import Commitment, EventType, ImportReceipt, Review, StatusUpdate
 from commitments.services.commitments import _searched_by, public_standing
+from commitments.services.dependencies import record_slips, troubled_pairs, watch_for_slips
 from commitments.services.events import record_changes
 
 
@@ -90,10 +91,20 @@ def _import_checked(table, updates, commitment_ids, *, author, token, progress):
         copy = connection.vendor == "postgresql" and not db_deadlines.installed()
         write = _copy if copy else _insert
         write(updates, author=author, recorded_at=recorded_at, progress=progress)
+        before = {}
         if not settings.REVIEW_REQUIRED:
+            imported = StatusUpdate.objects.filter(
+                commitment_id__in=commitment_ids, author=author, created_at__gte=started
+            )
+            # Approved as they are imported, they may make commitments slip: what those read
+            # before (services.dependencies), for the commitments that others depend on.
+            before = watch_for_slips(troubled_pairs(imported))
             _approve_on_submission(commitment_ids, author=author, since=started)
             _derive_current_status(commitment_ids)
         _record_events(commitment_ids, author=author, since=started)
+        if before:
+            watched = imported.filter(commitment_id__in={pk for pk, _ in before})
+            record_slips(before, set(watched.values_list("pk", flat=True)))
     return ImportResult(len(updates), len(commitment_ids), recorded_at[0], recorded_at[-1])
 
 

@@ -1202,6 +1202,29 @@ function renderContributions(contributions) {
   );
 }
 
+// --- a commitment's dependencies -----------------------------------------------------------
+//
+// What it depends on and what depends on it, each with its status, from the commitment's own
+// detail (no request of its own); the whole graph is the Dependencies page's.
+
+function renderDependencies(commitment) {
+  const { depends_on: dependsOn, dependents } = commitment;
+  if (!dependsOn.length && !dependents.length) return null;
+  const list = (items, id) =>
+    el(
+      "ul",
+      { class: "children", id },
+      items.map((item) => el("li", {}, commitmentLink(item.code, item.title), " ", statusBadge(item.status, item.status_label), item.note ? el("span", { class: "note" }, ` — ${item.note}`) : null)),
+    );
+  return section(
+    "dependencies",
+    "Dependencies",
+    dependsOn.length ? [el("h3", {}, "Depends on"), list(dependsOn, "depends-on")] : null,
+    dependents.length ? [el("h3", {}, "Depended on by"), list(dependents, "dependents")] : null,
+    el("p", {}, el("a", { href: "/dependencies/" }, "Every dependency of the Roadmap, as a graph")),
+  );
+}
+
 async function renderCommitment(code) {
   const commitment = await getJSON(`${API}commitments/${encodeURIComponent(code)}/`);
   const [history, valuesOf, contributions] = await Promise.all([
@@ -1241,6 +1264,7 @@ async function renderCommitment(code) {
     commitment.children.length
       ? el("section", { "aria-labelledby": "children-title" }, el("h2", { id: "children-title" }, "Its tools"), el("ul", { class: "children" }, commitment.children.map((child) => el("li", {}, commitmentLink(child.code, child.title), " ", statusBadge(child.status, child.status_label)))))
       : null,
+    renderDependencies(commitment),
     renderIndicators(commitment.indicators, valuesOf, source),
     renderContributions(contributions),
     el("div", { class: "tag-lists" }, tagList("Places", commitment.places), tagList("Partners", commitment.partners), tagList("Themes", commitment.themes)),
@@ -1269,6 +1293,11 @@ const KIT = {
   formatDate,
   money,
   section,
+  statusBadge,
+  coloured,
+  commitmentLink,
+  // The status vocabulary (labels, colours), asked for once by a page that shows statuses.
+  vocabulary: () => (STATUSES.length ? Promise.resolve() : loadStatuses()),
   filterField,
   filterSelect,
   fail: (error) => showError(error, start),
