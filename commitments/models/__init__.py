@@ -5,6 +5,7 @@ concept, each importing only modules listed before it.
 - bounds: the bounds of what a user can set (dates, cadences, paragraphs), and of a day.
 - records: the record (dated, append-only, corrected by a later one, readable as known on any
   day) and the reviewed record (counted once a second person approves it), with its decision.
+- evidence: graded evidence (STANAG 2511) and the records' citations of it.
 - reference: source documents, pillars, themes, places, partners.
 - commitments: a commitment, its partners, its current status; staleness, search, as-of reads.
 - assessments: status updates, how their history is read, and their four-eyes review.
@@ -50,6 +51,17 @@ from commitments.models.records import (
     ReviewedRecord,
     ReviewedRecordQuerySet,
     ReviewState,
+)
+from commitments.models.evidence import (
+    UNGRADED,
+    ContributionEvidence,
+    Credibility,
+    Evidence,
+    EvidenceQuerySet,
+    IndicatorValueEvidence,
+    Reliability,
+    StatusUpdateEvidence,
+    parse_grade,
 )
 from commitments.models.reference import (
     Partner,
@@ -160,6 +172,7 @@ __all__ = [
     "STATUS_COLOURS",
     "STATUS_RANK",
     "SUBSCRIBABLE_EVENT_TYPES",
+    "UNGRADED",
     "UNIT_OTHER_MESSAGE",
     "AddDays",
     "BriefingMessage",
@@ -172,13 +185,17 @@ __all__ = [
     "CommitmentPartnerQuerySet",
     "CommitmentQuerySet",
     "Contribution",
+    "ContributionEvidence",
     "ContributionKind",
     "ContributionQuerySet",
+    "Credibility",
     "DataVersion",
     "Direction",
     "Event",
     "EventQuerySet",
     "EventType",
+    "Evidence",
+    "EvidenceQuerySet",
     "IdempotencyKey",
     "IdempotencyKeyQuerySet",
     "ImportReceipt",
@@ -186,6 +203,7 @@ __all__ = [
     "IndicatorQuerySet",
     "IndicatorUnit",
     "IndicatorValue",
+    "IndicatorValueEvidence",
     "IndicatorValueQuerySet",
     "IndicatorValueReview",
     "Partner",
@@ -197,6 +215,7 @@ __all__ = [
     "Record",
     "RecordQuerySet",
     "Releasability",
+    "Reliability",
     "ReminderSent",
     "Review",
     "ReviewClaim",
@@ -208,6 +227,7 @@ __all__ = [
     "SourceDocument",
     "Status",
     "StatusUpdate",
+    "StatusUpdateEvidence",
     "StatusUpdateQuerySet",
     "Theme",
     "WebhookDelivery",
@@ -217,6 +237,7 @@ __all__ = [
     "end_of_day",
     "figure_words",
     "is_stale",
+    "parse_grade",
     "phrase",
     "progress",
     "search_vector",

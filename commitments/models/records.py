@@ -126,6 +126,19 @@ def releasability_constraint(table):
     )
 
 
+def releasability_field(help_text):
+    """A record's (or a piece of evidence's) releasability."""
+    return models.CharField(
+        max_length=12,
+        choices=Releasability.choices,
+        default=Releasability.PUBLIC,
+        # Also the database's, for whatever inserts a row without naming it (raw SQL, a restore
+        # of an older dump): public, what every record was before markings.
+        db_default=Releasability.PUBLIC.value,
+        help_text=help_text,
+    )
+
+
 def a_or_an(noun):
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
@@ -157,21 +170,23 @@ class Record(models.Model):
     noun = "record"
     shown_with = ("author",)
 
-    releasability = models.CharField(
-        max_length=12,
-        choices=Releasability.choices,
-        default=Releasability.PUBLIC,
-        # Also the database's, for whatever inserts a row without naming it (raw SQL, a restore
-        # of an older dump): public, what every record was before markings.
-        db_default=Releasability.PUBLIC.value,
-        help_text="Who may read it: the public, Coalition members' staff, or the secretariat "
-        "alone. Its author names it (RELEASABILITY_DEFAULTS when they do not).",
+    releasability = releasability_field(
+        "Who may read it: the public, Coalition members' staff, or the secretariat alone. Its "
+        "author names it (RELEASABILITY_DEFAULTS when they do not)."
     )
     evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
     evidence_source = models.CharField(
         max_length=300,
         blank=True,
         help_text="Where the evidence comes from, e.g. a report's title.",
+    )
+    # How many pieces of evidence it cites (its `evidence`, declared by each model with its own
+    # citation table): fixed at submission, as the record is (evidence.evidence_cited_field).
+    evidence_cited = models.PositiveSmallIntegerField(
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="How many pieces of evidence it cites: fixed when it is submitted.",
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)

@@ -5,7 +5,8 @@ derived current status cannot differ between them.
 
 One module per concept, in layers (none imports one listed after it): events (what each write
 tells the events stream, in its transaction, with the API's representation of what it wrote,
-which the API registers at start-up), commitments (saving one,
+which the API registers at start-up), evidence (recording a piece of graded evidence, and a
+record's citations of it), commitments (saving one,
 its search vector, its current status derived from its standing updates), review (the decision
 on a status update, an indicator value or a key message), claims (a reviewer taking a pending
 one), assessments (recording a status update), indicators
@@ -29,6 +30,7 @@ from commitments.services.commitments import StaleVersion as StaleVersion
 from commitments.services.commitments import save_commitment as save_commitment
 from commitments.services.contributions import record_contribution as record_contribution
 from commitments.services.events import record_event as record_event
+from commitments.services.evidence import record_evidence as record_evidence
 from commitments.services.indicators import record_indicator_value as record_indicator_value
 from commitments.services.indicators import save_indicator as save_indicator
 from commitments.services.reminders import RemindersInterrupted as RemindersInterrupted

@@ -12,13 +12,14 @@ from commitments.services.review import submit
 
 
 @transaction.atomic
-def record_status_update(*, commitment: Commitment, author, **fields) -> StatusUpdate:
+def record_status_update(*, commitment: Commitment, author, evidence=(), **fields) -> StatusUpdate:
     """Appends a status update to a commitment's history, pending review; with
     REVIEW_REQUIRED off it is approved on submission, as if reviewed at once (see
     approve_or_return for what approval does to the commitment's current status). `fields`
     are the update's own: status, as_of, summary, and optionally progress, evidence_url,
     evidence_source, confidence and corrects (the update it corrects, or answers when that one
-    was returned).
+    was returned). It cites `evidence` (pieces or their ids, in order), each one its author
+    may read.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when the update is invalid.
     """
@@ -30,7 +31,7 @@ def record_status_update(*, commitment: Commitment, author, **fields) -> StatusU
         .select_related("source_document")
         .get(pk=commitment.pk)
     )
-    update = submit(StatusUpdate(commitment=locked, author=author, **fields))
+    update = submit(StatusUpdate(commitment=locked, author=author, **fields), evidence)
     if not settings.REVIEW_REQUIRED:
         refresh_current_status(commitment)
     return update

@@ -8,6 +8,7 @@ from django.utils import timezone
 from commitments.integrity import unique_violations_refused
 from commitments.models import Commitment, Contribution, EventType, Partner
 from commitments.services.events import record_change
+from commitments.services.evidence import cite, cited_evidence
 
 
 @unique_violations_refused()
@@ -27,11 +28,13 @@ def record_contribution(
     evidence_source: str = "",
     note: str = "",
     corrects: Contribution | None = None,
+    evidence=(),
 ) -> Contribution:
     """Appends a contribution: public at once, with no review. A correction (`corrects`)
     replaces the contribution it names in every total, wherever it says it was made (another
     partner, commitment or kind included); a contribution is corrected once, and a correction
-    may be corrected in turn.
+    may be corrected in turn. It cites `evidence` (pieces or their ids, in order), each one
+    its author may read.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid:
     also when another correction of the same contribution is recorded at the same moment (the
@@ -53,8 +56,10 @@ def record_contribution(
         corrects=corrects,
         created_at=timezone.now(),
     )
+    cited = cited_evidence(contribution, evidence)
     contribution.full_clean()
     contribution.save(force_insert=True)
+    cite(contribution, cited)
     record_change(
         EventType.CONTRIBUTION_CORRECTED if corrects else EventType.CONTRIBUTION_RECORDED,
         contribution,
