@@ -4,6 +4,7 @@ of all the API could show, they may see."""
 from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
+from commitments.clearance import clearance_of
 from commitments.models.events import may_see_private_events
 from commitments.people import may_see_login_names
 
@@ -32,6 +33,10 @@ VISIBILITY_RIGHTS = {
     "unapproved": may_see_unapproved,
     # The events stream's review work in progress (EventQuerySet.visible_to).
     "events": may_see_private_events,
+    # What is released to the coalition, or to the secretariat alone (commitments.clearance):
+    # the evidence a reader is shown, in /evidence/ and beside the records that cite it.
+    "coalition": lambda user: clearance_of(user).rank >= 1,
+    "secretariat": lambda user: clearance_of(user).rank >= 2,
 }
 
 

@@ -23,6 +23,7 @@ from commitments.api.base import (
     no_such_commitment,
     unlinked,
 )
+from commitments.api.evidence import cites
 from commitments.api.fields import (
     OptionalCharInput,
     OptionalChoiceInput,
@@ -129,6 +130,7 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
         help_text="Where the evidence comes from, e.g. a report's title.",
     )
     confidence = OptionalChoiceInput(choices=StatusUpdate.Confidence.choices, allow_blank=True)
+    evidence = cites()
     corrects = correction_of(
         StatusUpdate,
         help_text="Id of the earlier update of this commitment that this one corrects.",
@@ -145,6 +147,7 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
             "summary",
             "evidence_url",
             "evidence_source",
+            "evidence",
             "confidence",
             "corrects",
         ]

@@ -7,6 +7,7 @@ from commitments.api import (
     commitments,
     contributions,
     events,
+    evidence,
     indicator_values,
     indicators,
     matrix,
@@ -33,6 +34,7 @@ router.register(
     "indicator-values", indicator_values.IndicatorValueViewSet, basename="indicatorvalue"
 )
 router.register("events", events.EventViewSet, basename="event")
+router.register("evidence", evidence.EvidenceViewSet, basename="evidence")
 
 urlpatterns = [
     # Before the router's, whose commitment detail would take "matrix" for a code.

@@ -62,6 +62,7 @@ from commitments.models.evidence import (
     Reliability,
     StatusUpdateEvidence,
     parse_grade,
+    validate_grade,
 )
 from commitments.models.reference import (
     Partner,
@@ -245,4 +246,5 @@ __all__ = [
     "stale_q",
     "start_of_day",
     "status_vocabulary",
+    "validate_grade",
 ]

@@ -66,6 +66,14 @@ def parse_grade(grade):
     return match.groups()
 
 
+def validate_grade(grade):
+    """A form's and a setting's check of a grade (parse_grade)."""
+    try:
+        parse_grade(grade)
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+
+
 class EvidenceQuerySet(models.QuerySet):
     def readable_by(self, clearance):
         """The evidence a reader of `clearance` (a Releasability) may read."""
