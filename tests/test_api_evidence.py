@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from commitments.models import Contribution, Evidence, IndicatorValue, StatusUpdate
 from commitments.roles import COALITION
@@ -169,7 +170,7 @@ def test_a_value_and_a_contribution_cite_evidence_by_id(as_analyst, hum1_indicat
 
 
 def test_evidence_dated_in_the_future_is_refused(as_analyst):
-    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=2)
 
     response = as_analyst.post(LIST, {**REPORT, "date": tomorrow.isoformat()}, format="json")
 
