@@ -7,6 +7,7 @@ development, which is the only case where insecure defaults apply.
 
 import ipaddress
 import math
+import re
 from pathlib import Path
 
 import environ
@@ -504,6 +505,14 @@ for _record, _level in RELEASABILITY_DEFAULTS.items():
         raise ImproperlyConfigured(
             f"RELEASABILITY_DEFAULT_{_record.upper()} must be public, coalition or secretariat."
         )
+# The grade below which a reviewer may return an update for its evidence alone (every piece it
+# cites graded below it on one count or the other, or none cited): a source reliability A-F and
+# an information credibility 1-6 (STANAG 2511), e.g. C3. The README's table says what each means.
+EVIDENCE_GRADE_THRESHOLD = env.str("EVIDENCE_GRADE_THRESHOLD", default="C3").strip().upper()
+if not re.fullmatch(r"[A-F][1-6]", EVIDENCE_GRADE_THRESHOLD):
+    raise ImproperlyConfigured(
+        "EVIDENCE_GRADE_THRESHOLD is a grade: a letter A-F and a digit 1-6, e.g. C3."
+    )
 # The largest CSV file of status updates the admin's import page takes, in bytes. Between its
 # dry run and its confirmation the file waits in the user's session (in the database), so it is
 # kept small; larger files go through `manage.py import_updates`.
@@ -597,6 +606,11 @@ SPECTACULAR_SETTINGS = {
         {
             "name": "events",
             "description": "Every change of what readers see, as one append-only stream to follow.",
+        },
+        {
+            "name": "evidence",
+            "description": "Graded evidence (STANAG 2511: source reliability A-F, information "
+            "credibility 1-6) that status updates, indicator values and contributions cite.",
         },
     ],
     "POSTPROCESSING_HOOKS": [

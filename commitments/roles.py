@@ -17,6 +17,7 @@ ALL_MODELS = [
     "statusupdate",
     "review",
     "contribution",
+    "evidence",
     "indicator",
     "indicatorvalue",
     "indicatorvaluereview",
@@ -41,6 +42,8 @@ ROLE_PERMISSIONS = {
         "add_contribution",
         "add_indicatorvalue",
         "add_briefingmessage",
+        # The graded evidence their records cite (never changed: a new grade is a new piece).
+        "add_evidence",
     ],
     # Approves or returns other people's status updates, indicator values and key messages
     # (add_review); never their own.
@@ -51,6 +54,7 @@ ROLE_PERMISSIONS = {
         "add_contribution",
         "add_indicatorvalue",
         "add_briefingmessage",
+        "add_evidence",
         "add_review",
         "add_commitment",
         "change_commitment",

@@ -31,6 +31,7 @@ from commitments.services import (
     approve_or_return,
     record_briefing_message,
     record_contribution,
+    record_evidence,
     record_indicator_value,
     record_status_update,
 )
@@ -361,6 +362,26 @@ def record(analyst):
         return record_status_update(commitment=commitment, **fields)
 
     return record
+
+
+@pytest.fixture
+def evidence(analyst):
+    """Records a piece of evidence through the service, graded B2 unless told otherwise."""
+
+    def evidence(grade="B2", **fields):
+        fields = {
+            "source": "UNDP field office",
+            "url": "https://example.org/report.pdf",
+            "date": datetime.date(2024, 1, 10),
+            "summary": "Ten of twelve police stations reopened.",
+            "reliability": grade[0],
+            "credibility": grade[1],
+            "author": analyst,
+            **fields,
+        }
+        return record_evidence(**fields)
+
+    return evidence
 
 
 @pytest.fixture

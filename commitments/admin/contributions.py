@@ -14,7 +14,6 @@ from commitments.admin.base import (
     add_form_link,
     commitment_in_list,
     own_page,
-    readable_in_admin,
 )
 from commitments.clearance import clearance_of
 from commitments.currencies import grouped_choices

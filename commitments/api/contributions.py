@@ -17,6 +17,7 @@ from commitments.api.base import (
     created,
     unlinked,
 )
+from commitments.api.evidence import cites
 from commitments.api.fields import (
     NullAsBlank,
     OptionalCharField,
@@ -241,6 +242,7 @@ class ContributionWriteSerializer(StrictWriteSerializer):
     )
     evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
     evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
+    evidence = cites()
     note = OptionalCharInput(allow_blank=True)
     releasability = releasability_input(Contribution)
     corrects = correction_of(
@@ -257,6 +259,7 @@ class ContributionWriteSerializer(StrictWriteSerializer):
             "commitment",
             "kind",
             *CONTRIBUTED_FIELDS,
+            "evidence",
         ]
         # A contribution is corrected once: record_contribution's checks say so, by field.
         validators = []

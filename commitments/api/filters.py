@@ -26,6 +26,7 @@ from commitments.models import (
     CommitmentPartner,
     Event,
     EventType,
+    Evidence,
     Partner,
     Pillar,
     Place,
@@ -35,6 +36,7 @@ from commitments.models import (
     StatusUpdate,
     Theme,
     search_words,
+    validate_grade,
 )
 from commitments.selectors import interval_count, interval_start
 
@@ -711,3 +713,28 @@ class EventFilter(filters.FilterSet):
     class Meta:
         model = Event
         fields = []
+
+
+class EvidenceFilter(filters.FilterSet):
+    grade = filters.CharFilter(
+        method="at_least",
+        validators=[validate_grade],
+        help_text="Evidence graded at least this (e.g. B2: a source A or B and information 1 or "
+        "2).",
+    )
+    source = filters.CharFilter(
+        lookup_expr="icontains", help_text="Part of who or what it comes from, any case."
+    )
+    reliability = filters.MultipleChoiceFilter(
+        choices=Evidence.Reliability.choices, distinct=False, help_text="Repeat for several."
+    )
+    credibility = filters.MultipleChoiceFilter(
+        choices=Evidence.Credibility.choices, distinct=False, help_text="Repeat for several."
+    )
+
+    class Meta:
+        model = Evidence
+        fields = []
+
+    def at_least(self, queryset, name, value):
+        return queryset.at_least(value)

@@ -20,6 +20,7 @@ from commitments.api.base import (
     CSV_PARAMETER,
     ResourceViewSetMixin,
 )
+from commitments.api.evidence import cites
 from commitments.api.fields import (
     OptionalCharInput,
     OptionalChoiceInput,
@@ -201,6 +202,7 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
     )
     evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
     evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
+    evidence = cites()
     confidence = OptionalChoiceInput(choices=IndicatorValue.Confidence.choices, allow_blank=True)
     releasability = releasability_input(IndicatorValue)
     corrects = correction_of(
@@ -220,6 +222,7 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
             "period_end",
             "evidence_url",
             "evidence_source",
+            "evidence",
             "confidence",
             "corrects",
             "releasability",

@@ -23,6 +23,7 @@ from commitments.api.base import (
     no_such_commitment,
     unlinked,
 )
+from commitments.api.evidence import cites
 from commitments.api.fields import (
     OptionalCharInput,
     OptionalChoiceInput,
@@ -134,6 +135,7 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
     )
     confidence = OptionalChoiceInput(choices=StatusUpdate.Confidence.choices, allow_blank=True)
     releasability = releasability_input(StatusUpdate)
+    evidence = cites()
     corrects = correction_of(
         StatusUpdate,
         help_text="Id of the earlier update of this commitment that this one corrects.",
@@ -150,6 +152,7 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
             "summary",
             "evidence_url",
             "evidence_source",
+            "evidence",
             "confidence",
             "corrects",
             "releasability",

@@ -8,6 +8,7 @@ from commitments.api import (
     contributions,
     dependencies,
     events,
+    evidence,
     indicator_values,
     indicators,
     matrix,
@@ -35,6 +36,7 @@ router.register(
 )
 router.register("events", events.EventViewSet, basename="event")
 router.register("dependencies", dependencies.DependencyViewSet, basename="dependency")
+router.register("evidence", evidence.EvidenceViewSet, basename="evidence")
 
 urlpatterns = [
     # Before the router's, whose commitment detail would take "matrix" for a code.

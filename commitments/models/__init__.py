@@ -5,6 +5,7 @@ concept, each importing only modules listed before it.
 - bounds: the bounds of what a user can set (dates, cadences, paragraphs), and of a day.
 - records: the record (dated, append-only, corrected by a later one, readable as known on any
   day) and the reviewed record (counted once a second person approves it), with its decision.
+- evidence: graded evidence (STANAG 2511) and the records' citations of it.
 - reference: source documents, pillars, themes, places, partners.
 - commitments: a commitment, its partners, its current status; staleness, search, as-of reads.
 - assessments: status updates, how their history is read, and their four-eyes review.
@@ -52,6 +53,18 @@ from commitments.models.records import (
     ReviewedRecord,
     ReviewedRecordQuerySet,
     ReviewState,
+)
+from commitments.models.evidence import (
+    UNGRADED,
+    ContributionEvidence,
+    Credibility,
+    Evidence,
+    EvidenceQuerySet,
+    IndicatorValueEvidence,
+    Reliability,
+    StatusUpdateEvidence,
+    parse_grade,
+    validate_grade,
 )
 from commitments.models.reference import (
     Partner,
@@ -172,6 +185,7 @@ __all__ = [
     "STATUS_COLOURS",
     "STATUS_RANK",
     "SUBSCRIBABLE_EVENT_TYPES",
+    "UNGRADED",
     "UNIT_OTHER_MESSAGE",
     "AddDays",
     "BriefingMessage",
@@ -184,8 +198,10 @@ __all__ = [
     "CommitmentPartnerQuerySet",
     "CommitmentQuerySet",
     "Contribution",
+    "ContributionEvidence",
     "ContributionKind",
     "ContributionQuerySet",
+    "Credibility",
     "DataVersion",
     "Dependency",
     "DependencyQuerySet",
@@ -193,6 +209,8 @@ __all__ = [
     "Event",
     "EventQuerySet",
     "EventType",
+    "Evidence",
+    "EvidenceQuerySet",
     "IdempotencyKey",
     "IdempotencyKeyQuerySet",
     "ImportReceipt",
@@ -200,6 +218,7 @@ __all__ = [
     "IndicatorQuerySet",
     "IndicatorUnit",
     "IndicatorValue",
+    "IndicatorValueEvidence",
     "IndicatorValueQuerySet",
     "IndicatorValueReview",
     "Partner",
@@ -211,6 +230,7 @@ __all__ = [
     "Record",
     "RecordQuerySet",
     "Releasability",
+    "Reliability",
     "ReminderSent",
     "Review",
     "ReviewClaim",
@@ -223,6 +243,7 @@ __all__ = [
     "SourceDocument",
     "Status",
     "StatusUpdate",
+    "StatusUpdateEvidence",
     "StatusUpdateQuerySet",
     "Theme",
     "WebhookDelivery",
@@ -233,6 +254,7 @@ __all__ = [
     "end_of_day",
     "figure_words",
     "is_stale",
+    "parse_grade",
     "path_between",
     "phrase",
     "progress",
@@ -241,4 +263,5 @@ __all__ = [
     "stale_q",
     "start_of_day",
     "status_vocabulary",
+    "validate_grade",
 ]

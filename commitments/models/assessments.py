@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from commitments.models import records
 from commitments.models.commitments import Commitment, days_overdue
+from commitments.models.evidence import StatusUpdateEvidence, cites_evidence
 from commitments.models.vocabulary import Status
 
 
@@ -94,6 +95,7 @@ class StatusUpdate(records.ReviewedRecord):
     corrects = records.correction_field(
         "The earlier update of the same commitment that this one corrects, if any."
     )
+    evidence = cites_evidence(StatusUpdateEvidence, "status_updates")
 
     objects = StatusUpdateQuerySet.as_manager()
 

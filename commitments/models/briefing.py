@@ -37,6 +37,7 @@ class BriefingMessage(records.ReviewedRecord):
     # it is printed in, not on its own.
     evidence_url = None
     evidence_source = None
+    evidence_cited = None
     releasability = None
 
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="briefing_messages")

@@ -13,6 +13,7 @@ from commitments.models.bounds import (
     _date_range_message,
     _date_validators,
 )
+from commitments.models.evidence import ContributionEvidence, cites_evidence
 from commitments.models.records import (
     Record,
     RecordQuerySet,
@@ -120,6 +121,8 @@ class Contribution(Record):
         # contribution_corrected_once's unique index serves every lookup by it.
         db_index=False,
     )
+
+    evidence = cites_evidence(ContributionEvidence, "contributions")
 
     objects = ContributionQuerySet.as_manager()
 

@@ -18,6 +18,7 @@ from commitments.models.bounds import (
     optional_date,
 )
 from commitments.models.commitments import Commitment
+from commitments.models.evidence import IndicatorValueEvidence, cites_evidence
 from commitments.models.figures import (
     FIGURE_DECIMALS,
     FIGURE_DIGITS,
@@ -350,6 +351,8 @@ class IndicatorValue(records.ReviewedRecord):
         "has one correction pending or approved at most; once one is returned, another may be "
         "recorded.",
     )
+
+    evidence = cites_evidence(IndicatorValueEvidence, "indicator_values")
 
     objects = IndicatorValueQuerySet.as_manager()
 

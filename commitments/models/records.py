@@ -183,6 +183,14 @@ class Record(models.Model):
         blank=True,
         help_text="Where the evidence comes from, e.g. a report's title.",
     )
+    # How many pieces of evidence it cites (its `evidence`, declared by each model with its own
+    # citation table): fixed at submission, as the record is (evidence.evidence_cited_field).
+    evidence_cited = models.PositiveSmallIntegerField(
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="How many pieces of evidence it cites: fixed when it is submitted.",
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
 

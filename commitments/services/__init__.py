@@ -5,7 +5,8 @@ derived current status cannot differ between them.
 
 One module per concept, in layers (none imports one listed after it): events (what each write
 tells the events stream, in its transaction, with the API's representation of what it wrote,
-which the API registers at start-up), commitments (saving one,
+which the API registers at start-up), evidence (recording a piece of graded evidence, and a
+record's citations of it), commitments (saving one,
 its search vector, its current status derived from its standing updates), dependencies
 (between commitments, and the slip alerts an approval may send), review (the decision
 on a status update, an indicator value or a key message), claims (a reviewer taking a pending
@@ -33,6 +34,7 @@ from commitments.services.dependencies import add_dependency as add_dependency
 from commitments.services.dependencies import remove_dependency as remove_dependency
 from commitments.services.dependencies import send_slip_alerts as send_slip_alerts
 from commitments.services.events import record_event as record_event
+from commitments.services.evidence import record_evidence as record_evidence
 from commitments.services.indicators import record_indicator_value as record_indicator_value
 from commitments.services.indicators import save_indicator as save_indicator
 from commitments.services.reminders import RemindersInterrupted as RemindersInterrupted

@@ -14,14 +14,15 @@ from commitments.services.review import submit
 
 
 @transaction.atomic
-def record_status_update(*, commitment: Commitment, author, **fields) -> StatusUpdate:
+def record_status_update(*, commitment: Commitment, author, evidence=(), **fields) -> StatusUpdate:
     """Appends a status update to a commitment's history, pending review; with
     REVIEW_REQUIRED off it is approved on submission, as if reviewed at once (see
     approve_or_return for what approval does to the commitment's current status). `fields`
     are the update's own: status, as_of, summary, and optionally progress, evidence_url,
     evidence_source, confidence, corrects (the update it corrects, or answers when that one
     was returned) and releasability (RELEASABILITY_DEFAULT_STATUSUPDATE when not given; no
-    narrower than the author's clearance, Record.clean_marking).
+    narrower than the author's clearance, Record.clean_marking). It cites `evidence` (pieces or
+    their ids, in order), each one its author may read.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when the update is invalid.
     """
@@ -39,7 +40,7 @@ def record_status_update(*, commitment: Commitment, author, **fields) -> StatusU
         # Approved on submission, it may make the commitment slip: what it read before, at
         # every level (the update's own marking is settled by submit).
         before = watch_for_slips((locked.pk, level) for level in Releasability.values)
-    update = submit(StatusUpdate(commitment=locked, author=author, **fields))
+    update = submit(StatusUpdate(commitment=locked, author=author, **fields), evidence)
     if not settings.REVIEW_REQUIRED:
         if moves_current_status(update):
             refresh_current_status(commitment)

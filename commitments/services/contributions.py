@@ -9,6 +9,7 @@ from commitments.clearance import default_releasability
 from commitments.integrity import unique_violations_refused
 from commitments.models import Commitment, Contribution, EventType, Partner
 from commitments.services.events import record_change
+from commitments.services.evidence import cite, cited_evidence
 
 
 @unique_violations_refused()
@@ -29,12 +30,14 @@ def record_contribution(
     note: str = "",
     corrects: Contribution | None = None,
     releasability: str | None = None,
+    evidence=(),
 ) -> Contribution:
     """Appends a contribution: public at once, with no review. A correction (`corrects`)
     replaces the contribution it names in every total, wherever it says it was made (another
     partner, commitment or kind included); a contribution is corrected once, and a correction
     may be corrected in turn. Marked `releasability`, RELEASABILITY_DEFAULT_CONTRIBUTION when
-    not given; no narrower than the author's clearance (Record.clean_marking).
+    not given; no narrower than the author's clearance (Record.clean_marking). It cites
+    `evidence` (pieces or their ids, in order), each one its author may read.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when it is invalid:
     also when another correction of the same contribution is recorded at the same moment (the
@@ -57,8 +60,10 @@ def record_contribution(
         releasability=releasability or default_releasability(Contribution),
         created_at=timezone.now(),
     )
+    cited = cited_evidence(contribution, evidence)
     contribution.full_clean()
     contribution.save(force_insert=True)
+    cite(contribution, cited)
     record_change(
         EventType.CONTRIBUTION_CORRECTED if corrects else EventType.CONTRIBUTION_RECORDED,
         contribution,

@@ -28,13 +28,16 @@ def save_indicator(indicator: Indicator) -> Indicator:
 
 
 @transaction.atomic
-def record_indicator_value(*, indicator: Indicator, author, **fields) -> IndicatorValue:
+def record_indicator_value(
+    *, indicator: Indicator, author, evidence=(), **fields
+) -> IndicatorValue:
     """Appends an observation of an indicator, pending review as a status update is; with
     REVIEW_REQUIRED off it is approved on submission, and counts at once. `fields` are the
     value's own: value, as_of or period_end (and period_start), and optionally qualifier
     (exactly, if not given), evidence_url, evidence_source, confidence, corrects and
     releasability (RELEASABILITY_DEFAULT_INDICATORVALUE if not given; no narrower than the
-    author's clearance, Record.clean_marking). A
+    author's clearance, Record.clean_marking); it cites `evidence` (pieces or their ids, in
+    order) as a status update does. A
     correction (a standing value of the same indicator) replaces it once approved; one of a
     returned value answers it. As for a status update, a value has one live correction at
     most (pending or approved): once that one is returned, the value may be corrected again.
@@ -47,4 +50,4 @@ def record_indicator_value(*, indicator: Indicator, author, **fields) -> Indicat
     # Of two corrections of one value recorded at the same moment, the second sees the first
     # in clean() and is refused.
     lock_subject(observation)
-    return submit(observation)
+    return submit(observation, evidence)

@@ -12,6 +12,7 @@ from commitments.models import ReviewDecision, ReviewedRecord, StatusUpdate
 from commitments.services.commitments import moves_current_status, refresh_current_status
 from commitments.services.dependencies import record_slips, troubled_pairs, watch_for_slips
 from commitments.services.events import SUBMIT, record_review_step
+from commitments.services.evidence import cite, cited_evidence
 
 APPROVE, RETURN, WITHDRAW = ReviewDecision.Decision
 
@@ -77,8 +78,9 @@ def lock_subject(record):
     subject.filter(pk=getattr(record, field.attname)).values_list("pk").get()
 
 
-def submit(record: ReviewedRecord) -> ReviewedRecord:
-    """Saves a new record, validated, pending review. With REVIEW_REQUIRED off it is approved
+def submit(record: ReviewedRecord, evidence=()) -> ReviewedRecord:
+    """Saves a new record, validated, pending review, with its citations of `evidence`
+    (services.evidence.cited_evidence). With REVIEW_REQUIRED off it is approved
     as it is submitted, by no reviewer and at the moment it was recorded: it counts at once
     (the caller derives what that changes). The caller holds the subject's lock.
 
@@ -92,8 +94,10 @@ def submit(record: ReviewedRecord) -> ReviewedRecord:
     if record.corrects_id is not None:
         record.corrects = record.corrects.answered_record()
     record.created_at = timezone.now()
+    cited = cited_evidence(record, evidence) if record.evidence_cited is not None else []
     record.full_clean()
     record.save(force_insert=True)
+    cite(record, cited)
     if not settings.REVIEW_REQUIRED:
         record.review = decision_of(record).objects.create(
             **{_record_field(record): record}, decision=APPROVE, decided_at=record.created_at
