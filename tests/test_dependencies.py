@@ -326,3 +326,16 @@ def test_an_import_approved_on_submission_slips_once_per_commitment(
     (event,) = _slip_events()
     assert (event.data["from"], event.data["to"]) == ("not_assessed", "off_track")
     assert event.data["update"]["summary"] == "Withdrawal."
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writers take turns")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_the_same_alerts_send_each_once(
+    chain, review_required, analyst, reviewer, mailoutbox
+):
+    _slip(chain["MIL-1"], analyst, reviewer, "off_track")
+    (event,) = _slip_events()
+    sent = at_once([lambda: send_slip_alerts(event.pk), lambda: send_slip_alerts(event.pk)])
+    assert sorted(sent) == [0, 3] or sum(sent) == 3
+    assert len(mailoutbox) == 3
+    assert SlipAlert.objects.count() == 3
