@@ -13,7 +13,7 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from commitments.imports import parse_csv
-from commitments.models import Dependency, Event, EventType, SlipAlert
+from commitments.models import Dependency, Event, EventType, SlipAlert, WebhookEndpoint
 from commitments.roles import COALITION
 from commitments.services import (
     add_dependency,
@@ -339,3 +339,31 @@ def test_two_workers_sending_the_same_alerts_send_each_once(
     assert sorted(sent) == [0, 3] or sum(sent) == 3
     assert len(mailoutbox) == 3
     assert SlipAlert.objects.count() == 3
+
+
+def test_a_slip_is_delivered_to_webhooks_that_want_it_and_read_in_the_events_stream(
+    chain, approve, editor, api
+):
+    wants = WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/slips", owner=editor, event_types=["dependency.slipped"]
+    )
+    WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/other", owner=editor, event_types=["commitment.changed"]
+    )
+    approve(chain["MIL-1"], "off_track")
+    (event,) = _slip_events()
+    assert [delivery.endpoint for delivery in event.webhook_deliveries.all()] == [wants]
+    listed = api.get("/api/v1/events/", {"type": "dependency.slipped"}).json()["results"]
+    assert [(row["type"], row["commitment"], row["data"]["to"]) for row in listed] == [
+        ("dependency.slipped", "MIL-1", "off_track")
+    ]
+
+
+def test_a_coalition_slip_is_not_in_the_publics_events_nor_sent_to_webhooks(
+    chain, approve, editor, api
+):
+    WebhookEndpoint.objects.create(url="https://hooks.example.org/all", owner=editor)
+    approve(chain["MIL-1"], "off_track", releasability="coalition")
+    (event,) = _slip_events()
+    assert not event.webhook_deliveries.exists()
+    assert api.get("/api/v1/events/", {"type": "dependency.slipped"}).json()["results"] == []
