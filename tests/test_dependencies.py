@@ -4,11 +4,13 @@ moves a commitment to at risk or off track: its dependents' owners, to a depth o
 emailed once, and webhooks are told by a dependency.slipped event."""
 
 import datetime
+import io
 import itertools
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
@@ -367,3 +369,12 @@ def test_a_coalition_slip_is_not_in_the_publics_events_nor_sent_to_webhooks(
     (event,) = _slip_events()
     assert not event.webhook_deliveries.exists()
     assert api.get("/api/v1/events/", {"type": "dependency.slipped"}).json()["results"] == []
+
+
+def test_the_command_sends_what_no_task_sent_and_nothing_twice(chain, approve, mailoutbox):
+    approve(chain["MIL-1"], "at_risk")  # its task queued, never run (a lost queue)
+    out = io.StringIO()
+    call_command("send_slip_alerts", stdout=out)
+    assert out.getvalue() == "3 slip alerts sent.\n"
+    call_command("send_slip_alerts", stdout=out)
+    assert len(mailoutbox) == 3
