@@ -4,16 +4,18 @@ moves a commitment to at risk or off track: its dependents' owners, to a depth o
 emailed once, and webhooks are told by a dependency.slipped event."""
 
 import datetime
+import io
 import itertools
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from commitments.imports import parse_csv
-from commitments.models import Dependency, Event, EventType, SlipAlert
+from commitments.models import Dependency, Event, EventType, SlipAlert, WebhookEndpoint
 from commitments.roles import COALITION
 from commitments.services import (
     add_dependency,
@@ -326,3 +328,53 @@ def test_an_import_approved_on_submission_slips_once_per_commitment(
     (event,) = _slip_events()
     assert (event.data["from"], event.data["to"]) == ("not_assessed", "off_track")
     assert event.data["update"]["summary"] == "Withdrawal."
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writers take turns")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_the_same_alerts_send_each_once(
+    chain, review_required, analyst, reviewer, mailoutbox
+):
+    _slip(chain["MIL-1"], analyst, reviewer, "off_track")
+    (event,) = _slip_events()
+    sent = at_once([lambda: send_slip_alerts(event.pk), lambda: send_slip_alerts(event.pk)])
+    assert sorted(sent) == [0, 3] or sum(sent) == 3
+    assert len(mailoutbox) == 3
+    assert SlipAlert.objects.count() == 3
+
+
+def test_a_slip_is_delivered_to_webhooks_that_want_it_and_read_in_the_events_stream(
+    chain, approve, editor, api
+):
+    wants = WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/slips", owner=editor, event_types=["dependency.slipped"]
+    )
+    WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/other", owner=editor, event_types=["commitment.changed"]
+    )
+    approve(chain["MIL-1"], "off_track")
+    (event,) = _slip_events()
+    assert [delivery.endpoint for delivery in event.webhook_deliveries.all()] == [wants]
+    listed = api.get("/api/v1/events/", {"type": "dependency.slipped"}).json()["results"]
+    assert [(row["type"], row["commitment"], row["data"]["to"]) for row in listed] == [
+        ("dependency.slipped", "MIL-1", "off_track")
+    ]
+
+
+def test_a_coalition_slip_is_not_in_the_publics_events_nor_sent_to_webhooks(
+    chain, approve, editor, api
+):
+    WebhookEndpoint.objects.create(url="https://hooks.example.org/all", owner=editor)
+    approve(chain["MIL-1"], "off_track", releasability="coalition")
+    (event,) = _slip_events()
+    assert not event.webhook_deliveries.exists()
+    assert api.get("/api/v1/events/", {"type": "dependency.slipped"}).json()["results"] == []
+
+
+def test_the_command_sends_what_no_task_sent_and_nothing_twice(chain, approve, mailoutbox):
+    approve(chain["MIL-1"], "at_risk")  # its task queued, never run (a lost queue)
+    out = io.StringIO()
+    call_command("send_slip_alerts", stdout=out)
+    assert out.getvalue() == "3 slip alerts sent.\n"
+    call_command("send_slip_alerts", stdout=out)
+    assert len(mailoutbox) == 3

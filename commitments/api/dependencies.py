@@ -97,14 +97,24 @@ class DependencyFilter(filters.FilterSet):
         return queryset.filter(Q(commitment__in=value) | Q(depends_on__in=value))
 
 
+# Under the commitments' tag: a dependency is a link between two of them.
+TAGS = ["commitments"]
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List dependencies",
         description="Every dependency between commitments (which depends on which, why, and the "
         "current status of each), by the dependent's code: the graph of the Roadmap. "
-        "`commitment` narrows it to those of one commitment, either way.",
+        "`commitment` narrows it to those of one commitment, either way. `format=csv` gives "
+        "every matching dependency as CSV instead of a page.",
+        tags=TAGS,
     ),
-    retrieve=extend_schema(summary="Get a dependency"),
+    retrieve=extend_schema(
+        summary="Get a dependency",
+        description="One dependency, by the id its list gives.",
+        tags=TAGS,
+    ),
     create=extend_schema(
         summary="Record a dependency (Editors)",
         description="That a commitment depends on another. A cycle is refused (400), its path "
@@ -112,10 +122,12 @@ class DependencyFilter(filters.FilterSet):
         'cannot depend on MIL-1."',
         request=DependencyWriteSerializer,
         responses={201: DependencySerializer},
+        tags=TAGS,
     ),
     destroy=extend_schema(
         summary="Remove a dependency (Editors)",
         description="Its history keeps it, with who removed it and when.",
+        tags=TAGS,
     ),
 )
 class DependencyViewSet(

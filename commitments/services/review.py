@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from commitments.models import ReviewDecision, ReviewedRecord, StatusUpdate
 from commitments.services.commitments import moves_current_status, refresh_current_status
-from commitments.services.dependencies import record_slips, troubled_pairs, watch_for_slips
+from commitments.services.dependencies import (
+    TROUBLED,
+    record_slips,
+    troubled_pairs,
+    watch_for_slips,
+)
 from commitments.services.events import SUBMIT, record_review_step
 from commitments.services.evidence import cite, cited_evidence
 
@@ -131,7 +136,7 @@ def approve_or_return(
         raise ValidationError({"comment": _return_needs_comment(record)})
     approving_update = decision == APPROVE and isinstance(record, StatusUpdate)
     before = {}
-    if approving_update:
+    if approving_update and record.status in TROUBLED:
         # What its commitment read before, for a slip (services.dependencies), under the lock.
         lock_subject(record)
         before = watch_for_slips(troubled_pairs(StatusUpdate.objects.filter(pk=record.pk)))
