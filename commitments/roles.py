@@ -22,6 +22,8 @@ ALL_MODELS = [
     "indicatorvaluereview",
     "briefingmessage",
     "briefingmessagereview",
+    "release",  # a record released to a wider audience; proposed by who records its kind
+    "releasereview",
     "event",  # the events stream's review work in progress (EventQuerySet.visible_to)
     *REFERENCE_MODELS,
 ]

@@ -12,6 +12,7 @@ concept, each importing only modules listed before it.
 - figures: indicators' units and qualifiers, figures in words, progress toward a target.
 - indicators: indicators, their values, and the values' review.
 - briefing: the key messages of the briefing pack, and their review.
+- releases: a record released to a wider audience, and the release's review.
 - claims: a reviewer's claim on a pending reviewed record ("I'll take it").
 - events: the stream of changes readers and webhooks are told of.
 - webhooks: endpoints that receive the events, and the log of each delivery attempt.
@@ -116,6 +117,13 @@ from commitments.models.briefing import (
     BriefingMessageQuerySet,
     BriefingMessageReview,
 )
+from commitments.models.releases import (
+    RELEASED_MODELS,
+    Release,
+    ReleaseQuerySet,
+    ReleaseReview,
+    release_field,
+)
 from commitments.models.claims import (
     CLAIM_LASTS,
     ReviewClaim,
@@ -154,6 +162,7 @@ __all__ = [
     "PROGRESS_PLACES",
     "PUBLIC_EVENT_TYPES",
     "RELEASABILITY_MEANING",
+    "RELEASED_MODELS",
     "SEARCH_CONFIG",
     "SEARCH_MAX_LENGTH",
     "SEARCH_MAX_WORDS",
@@ -197,6 +206,9 @@ __all__ = [
     "Record",
     "RecordQuerySet",
     "Releasability",
+    "Release",
+    "ReleaseQuerySet",
+    "ReleaseReview",
     "ReminderSent",
     "Review",
     "ReviewClaim",
@@ -219,6 +231,7 @@ __all__ = [
     "is_stale",
     "phrase",
     "progress",
+    "release_field",
     "search_vector",
     "search_words",
     "stale_q",
