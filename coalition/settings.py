@@ -598,6 +598,11 @@ SPECTACULAR_SETTINGS = {
             "name": "events",
             "description": "Every change of what readers see, as one append-only stream to follow.",
         },
+        {
+            "name": "releases",
+            "description": "Records released to a wider audience than their marking: proposed "
+            "with a reason, approved by a second person (staff).",
+        },
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -625,6 +630,8 @@ SPECTACULAR_SETTINGS = {
         "IndicatorUnitEnum": "commitments.models.IndicatorUnit",
         "EventTypeEnum": "commitments.models.EventType",
         "DirectionEnum": "commitments.models.Direction",
+        # A marking, wherever it is read or sent (a record's, a release's from and to).
+        "ReleasabilityEnum": "commitments.models.Releasability",
         # The timeline's intervals keep their name beside the matrix's wider choice.
         "IntervalEnum": ["month", "quarter"],
         "MatrixIntervalEnum": "commitments.selectors.INTERVALS",

@@ -11,6 +11,7 @@ from commitments.api import (
     indicators,
     matrix,
     reference,
+    releases,
     snapshot,
     summary,
     time,
@@ -33,6 +34,7 @@ router.register(
     "indicator-values", indicator_values.IndicatorValueViewSet, basename="indicatorvalue"
 )
 router.register("events", events.EventViewSet, basename="event")
+router.register("releases", releases.ReleaseViewSet, basename="release")
 
 urlpatterns = [
     # Before the router's, whose commitment detail would take "matrix" for a code.
