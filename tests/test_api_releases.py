@@ -1,51 +1,21 @@
 """Releases through the API: POST /api/v1/releases/, the staff's list and detail, and the
 review every reviewed record shares (POST /releases/<id>/review/)."""
 
-import datetime
-
 import pytest
-from django.contrib.auth.models import Group
 
 from commitments.models import Release, StatusUpdate
-from commitments.roles import ANALYST, COALITION, REVIEWER, SECRETARIAT
-from commitments.services import approve_or_return, record_status_update
-from tests.factories import CommitmentFactory, UserFactory
+from commitments.roles import SECRETARIAT
+from tests.releases import REASON, member_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
 
+
+@pytest.fixture
+def update(coalition_update):
+    return coalition_update
+
+
 RELEASES = "/api/v1/releases/"
-
-
-def member_of(*groups, username):
-    user = UserFactory(username=username)
-    for group in groups:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def secretary(db):
-    return member_of(ANALYST, SECRETARIAT, username="secretary")
-
-
-@pytest.fixture
-def coalition_reviewer(db):
-    return member_of(REVIEWER, COALITION, username="coalition-reviewer")
-
-
-@pytest.fixture
-def update(secretary, reviewer):
-    """An approved status update for Coalition members only."""
-    update = record_status_update(
-        commitment=CommitmentFactory(code="MIL-9"),
-        author=secretary,
-        status="at_risk",
-        as_of=datetime.date(2024, 3, 1),
-        summary="Members were told first.",
-        releasability="coalition",
-    )
-    approve_or_return(update, reviewer=reviewer, decision="approve")
-    return update
 
 
 def signed_in(api, token_for, user):
@@ -58,7 +28,7 @@ def proposal(update, **fields):
         "record_kind": "status_update",
         "record": update.pk,
         "released_to": "public",
-        "reason": "The donors' conference has made it public.",
+        "reason": REASON,
         **fields,
     }
 
@@ -100,7 +70,7 @@ def test_a_release_is_proposed_approved_by_another_and_widens_its_record(
     assert decided.json()["release_url"] == body["url"]
     assert StatusUpdate.objects.get(pk=update.pk).releasability == "public"
     shown = api.get(f"{RELEASES}{release.pk}/").json()
-    assert (shown["review_state"], shown["reviewer"]) == ("approved", "coalition-reviewer")
+    assert (shown["review_state"], shown["reviewer"]) == ("approved", "member")
 
 
 @pytest.mark.parametrize(

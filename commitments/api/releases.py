@@ -259,9 +259,7 @@ class ReleaseViewSet(
         return super().get_serializer_class()
 
     def get_queryset(self):
-        # Releases of records whose marking, before the release, the reader may read.
-        readable = clearance_of(self.request.user).readable()
-        return self.shown(super().get_queryset().filter(released_from__in=readable))
+        return self.shown(super().get_queryset().readable_by(clearance_of(self.request.user)))
 
     def shown(self, releases):
         if self.action in ("review", "withdraw"):

@@ -37,6 +37,11 @@ def _widenings():
 class ReleaseQuerySet(records.ReviewedRecordQuerySet):
     """Reads of releases: the reviewed record's (ReviewedRecordQuerySet)."""
 
+    def readable_by(self, clearance):
+        """The releases a reader of `clearance` may read: of records whose marking before the
+        release they read (a release has no marking of its own)."""
+        return self.filter(released_from__in=Releasability(clearance).readable())
+
     def of(self, record):
         """The releases of `record` (a status update, an indicator value or a contribution)."""
         return self.filter(**{release_field(type(record)): record})

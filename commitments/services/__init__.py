@@ -32,6 +32,7 @@ from commitments.services.contributions import record_contribution as record_con
 from commitments.services.events import record_event as record_event
 from commitments.services.indicators import record_indicator_value as record_indicator_value
 from commitments.services.indicators import save_indicator as save_indicator
+from commitments.services.releases import NotCleared as NotCleared
 from commitments.services.releases import may_release as may_release
 from commitments.services.releases import propose_release as propose_release
 from commitments.services.reminders import RemindersInterrupted as RemindersInterrupted

@@ -10,7 +10,17 @@ from django.db import transaction
 from commitments.clearance import may_mark
 from commitments.models import Release, StatusUpdate, release_field
 from commitments.services.commitments import refresh_current_status
-from commitments.services.review import APPROVAL_EFFECTS, lock_subject, submit
+from commitments.services.review import APPROVAL_EFFECTS, ReviewRefused, lock_subject, submit
+
+
+class NotCleared(ReviewRefused):
+    """A release is approved by a reviewer who reads its record as it is marked."""
+
+    def __init__(self, release):
+        super().__init__(
+            f"Release #{release.pk} is of a record marked {release.released_from}: only a "
+            "reviewer whose clearance reads it may approve it."
+        )
 
 
 def _commitment_id(record):
@@ -67,7 +77,12 @@ def widen(release: Release):
     status update that the public, or members, may now read may give its commitment its
     current status: it is derived again (the commitment is locked by the approval).
 
-    Raises ValidationError when the record is no longer marked as the release says it was."""
+    Raises NotCleared for a reviewer whose clearance does not read the record (the decision is
+    rolled back with the rest), and ValidationError when the record is no longer marked as the
+    release says it was."""
+    reviewer = release.review.reviewer  # None: approved on submission, review not required
+    if reviewer is not None and not may_mark(reviewer, release.released_from):
+        raise NotCleared(release)
     record = release.record
     model = type(record)
     widened = model.objects.filter(pk=record.pk, releasability=release.released_from).update(
