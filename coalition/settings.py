@@ -612,6 +612,11 @@ SPECTACULAR_SETTINGS = {
             "description": "Graded evidence (STANAG 2511: source reliability A-F, information "
             "credibility 1-6) that status updates, indicator values and contributions cite.",
         },
+        {
+            "name": "releases",
+            "description": "Records released to a wider audience than their marking: proposed "
+            "with a reason, approved by a second person (staff).",
+        },
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -639,6 +644,8 @@ SPECTACULAR_SETTINGS = {
         "IndicatorUnitEnum": "commitments.models.IndicatorUnit",
         "EventTypeEnum": "commitments.models.EventType",
         "DirectionEnum": "commitments.models.Direction",
+        # A marking, wherever it is read or sent (a record's, a release's from and to).
+        "ReleasabilityEnum": "commitments.models.Releasability",
         # The timeline's intervals keep their name beside the matrix's wider choice.
         "IntervalEnum": ["month", "quarter"],
         "MatrixIntervalEnum": "commitments.selectors.INTERVALS",

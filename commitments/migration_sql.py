@@ -675,3 +675,76 @@ def data_versions_by_releasability():
         {"postgresql": postgresql, "sqlite": sqlite},
         {"postgresql": postgresql_reverse, "sqlite": sqlite_reverse},
     )
+
+
+# Releases (migration 0043, models.Release): a record's releasability is the one column an UPDATE
+# may change, to a wider level, and only as an approved release of that record says. The ranks
+# are models.Releasability's, widest first.
+RELEASABILITY_RANK = (
+    "CASE {} WHEN 'public' THEN 0 WHEN 'coalition' THEN 1 WHEN 'secretariat' THEN 2 END"
+)
+
+
+def _released(release_column):
+    """True when the UPDATE of NEW over OLD widens its releasability as an approved release of
+    the record (`release_column`: the release's column naming it) says, from OLD's to NEW's."""
+    return f"""({RELEASABILITY_RANK.format("NEW.releasability")})
+                < ({RELEASABILITY_RANK.format("OLD.releasability")})
+                AND EXISTS (
+                    SELECT 1 FROM commitments_release r
+                    JOIN commitments_releasereview d
+                        ON d.release_id = r.id AND d.decision = 'approve'
+                    WHERE r.{release_column} = OLD.id
+                      AND r.released_from = OLD.releasability
+                      AND r.released_to = NEW.releasability
+                )"""
+
+
+def append_only_but_released(table, release_column, message, *, columns, was):
+    """The statements that let through, of every UPDATE of append-only `table`, exactly one
+    kind: one that changes its releasability alone, to a wider level, as an approved release
+    says (`_released`); everything else is refused as before, with `message`. PostgreSQL
+    compares every column but releasability, whatever columns the table has; SQLite compares
+    `columns` (every column but releasability, as the table has them: a test checks them
+    against the model). `was` ("append_only", or "0003" for the status updates' first
+    triggers) says how the triggers replaced were written, for the reverse. Returns
+    (forward, reverse), as append_only does."""
+    function = f"{table}_append_only"
+    unchanged = " AND ".join(f"NEW.{column} IS OLD.{column}" for column in columns)
+    if was == "0003":
+        old_function = postgresql_no_update_or_delete(table, message)[0]
+        old_sqlite, _ = sqlite_no_update_or_delete(table, message)
+    else:
+        old_function = append_only(table, message)[0]["postgresql"][0]
+        old_sqlite, _ = sqlite_no_update_or_delete(table, message, indent=12)
+    forward = {
+        "postgresql": [
+            f"""
+            CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+            BEGIN
+                IF TG_OP = 'UPDATE'
+                   AND to_jsonb(NEW) - 'releasability' = to_jsonb(OLD) - 'releasability'
+                   AND {_released(release_column)} THEN
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION '{message} (% refused)', TG_OP
+                USING ERRCODE = 'integrity_constraint_violation';
+            END
+            $$ LANGUAGE plpgsql;
+            """,
+        ],
+        "sqlite": [
+            f"DROP TRIGGER {table}_no_update;",
+            f"""
+            CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            WHEN NOT ({unchanged}
+                AND {_released(release_column)})
+            BEGIN SELECT RAISE(ABORT, '{message} (UPDATE refused)'); END;
+            """,
+        ],
+    }
+    reverse = {
+        "postgresql": [old_function.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)],
+        "sqlite": [f"DROP TRIGGER {table}_no_update;", old_sqlite],
+    }
+    return forward, reverse

@@ -24,6 +24,8 @@ ALL_MODELS = [
     "briefingmessage",
     "briefingmessagereview",
     "dependency",
+    "release",  # a record released to a wider audience; proposed by who records its kind
+    "releasereview",
     "event",  # the events stream's review work in progress (EventQuerySet.visible_to)
     *REFERENCE_MODELS,
 ]

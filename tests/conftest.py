@@ -29,6 +29,7 @@ from commitments.roadmap import SECTIONS, load_roadmap
 from commitments.roles import ANALYST, EDITOR, REVIEWER, VIEWER
 from commitments.services import (
     approve_or_return,
+    propose_release,
     record_briefing_message,
     record_contribution,
     record_evidence,
@@ -299,6 +300,24 @@ def one_of_each(django_db_setup, django_db_blocker):
                 as_of=datetime.date(2024, 3, 31),
                 text="Awaiting review.",
             )
+        # A release pending review, by the superuser (the one user of the walk who reads what
+        # is released to the coalition), of a coalition update of a commitment of its own
+        # (approved on submission: the walk's queue of updates has its own pending ones).
+        for_members = record_status_update(
+            commitment=CommitmentFactory(),
+            author=users["superuser"],
+            status="on_track",
+            as_of=datetime.date(2024, 1, 15),
+            summary="For members.",
+            releasability="coalition",
+        )
+        with override_settings(REVIEW_REQUIRED=True):
+            release = propose_release(
+                record=for_members,
+                author=users["superuser"],
+                released_to="public",
+                reason="Published since.",
+            )
         # A webhook endpoint of its own owner (who may not be deleted while it has one), with
         # a test event in its delivery log.
         endpoint = WebhookEndpoint.objects.create(
@@ -332,6 +351,7 @@ def one_of_each(django_db_setup, django_db_blocker):
                 ),
                 value,
                 message,
+                release,
                 endpoint,
                 send_test_event(endpoint, by=users["editor"]),
                 AccessAttempt.objects.create(
@@ -608,3 +628,4 @@ def time_history(db, settings, record, reviewer):
 
 
 from tests.briefing import briefing_history, format, pango  # noqa: E402, F401  (the briefing pack's)
+from tests.releases import coalition_reviewer, coalition_update, secretary  # noqa: E402, F401  (releases')

@@ -42,6 +42,8 @@ from commitments.models import (
     DataVersion,
     IndicatorValue,
     IndicatorValueReview,
+    Release,
+    ReleaseReview,
     Review,
     StatusUpdate,
 )
@@ -87,9 +89,16 @@ DECISION_WRITES_OF = {
     StatusUpdate: DECISION_WRITES,
     IndicatorValue: {"commitments.IndicatorValueReview", *DECISION_EVENTS},
     BriefingMessage: {"commitments.BriefingMessageReview"},
+    # Approving a release widens its record (and derives its commitment's status again).
+    Release: {"commitments.ReleaseReview", "commitments.StatusUpdate", "commitments.Commitment"},
 }
 # What each review queue posts the decided row as.
-DECIDED_FIELD = {StatusUpdate: "update", IndicatorValue: "value", BriefingMessage: "message"}
+DECIDED_FIELD = {
+    StatusUpdate: "update",
+    IndicatorValue: "value",
+    BriefingMessage: "message",
+    Release: "release",
+}
 # Rows decided on from their own page ("<id>/decide/", its Approve and Return), not a queue.
 DECIDED_ON_THEIR_PAGE = {BriefingMessage}
 ACTION_OF_SITE_PAGE = {"password_change": OWN_PASSWORD, "logout": SIGN_OUT}
@@ -146,6 +155,8 @@ def may(role, action, model):
             IndicatorValueReview,
             BriefingMessage,
             BriefingMessageReview,
+            Release,
+            ReleaseReview,
         }
         return not (model in appended and action in {"change", "delete"})
     if role not in ROLE_GROUPS or model._meta.app_label != "commitments":

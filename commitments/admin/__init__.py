@@ -69,6 +69,8 @@ from commitments.admin.reference import PillarAdmin as PillarAdmin
 from commitments.admin.reference import PlaceAdmin as PlaceAdmin
 from commitments.admin.reference import SourceDocumentAdmin as SourceDocumentAdmin
 from commitments.admin.reference import ThemeAdmin as ThemeAdmin
+from commitments.admin.releases import ReleaseAdmin as ReleaseAdmin
+from commitments.admin.releases import ReleasedOnPage as ReleasedOnPage
 from commitments.admin.reviews import QUEUE_LENGTH as QUEUE_LENGTH
 from commitments.admin.reviews import REVIEW_COLOURS as REVIEW_COLOURS
 from commitments.admin.reviews import AuthorListFilter as AuthorListFilter

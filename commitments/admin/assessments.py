@@ -25,6 +25,7 @@ from commitments.admin.base import (
     person_name,
     status_badge,
 )
+from commitments.admin.releases import ReleasedOnPage
 from commitments.admin.reviews import (
     AuthorListFilter,
     ReviewQueueMixin,
@@ -134,7 +135,9 @@ REVIEW_FIELDS = [
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.ModelAdmin):
+class StatusUpdateAdmin(
+    ReleasedOnPage, ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.ModelAdmin
+):
     """Add and view only (RecordAdmin). Reviewers and Editors decide on pending ones in the
     review queue (ReviewQueueMixin), each beside what its commitment shows now and what
     approving it would make it show."""

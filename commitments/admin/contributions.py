@@ -15,6 +15,7 @@ from commitments.admin.base import (
     commitment_in_list,
     own_page,
 )
+from commitments.admin.releases import ReleasedOnPage
 from commitments.clearance import clearance_of
 from commitments.currencies import grouped_choices
 from commitments.models import Contribution, Partner, Pillar
@@ -68,7 +69,7 @@ CONTRIBUTION_FIELDS = [
 
 
 @admin.register(Contribution)
-class ContributionAdmin(RecordAdmin, BoundedSearch, admin.ModelAdmin):
+class ContributionAdmin(ReleasedOnPage, RecordAdmin, BoundedSearch, admin.ModelAdmin):
     """Add and view only (RecordAdmin), as status updates; a correction is a new contribution
     that names the one it corrects. The matrix (matrix_view) adds them up."""
 

@@ -13,6 +13,7 @@ from commitments.admin.base import (
     indicator_latest,
     record_button,
 )
+from commitments.admin.releases import ReleasedOnPage
 from commitments.admin.reviews import AuthorListFilter, ReviewQueueMixin, ReviewStateListFilter
 from commitments.models import Indicator, IndicatorValue
 from commitments.numbers import GROUPED_DECIMALS
@@ -112,7 +113,9 @@ INDICATOR_VALUE_FIELDS = [
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.ModelAdmin):
+class IndicatorValueAdmin(
+    ReleasedOnPage, ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.ModelAdmin
+):
     """Add and view only (RecordAdmin), as status updates. Reviewers and Editors decide on
     pending ones in the review queue (ReviewQueueMixin), each beside its indicator's baseline,
     latest approved value and target."""

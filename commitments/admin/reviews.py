@@ -227,6 +227,11 @@ class ReviewQueueMixin:
     def queue_records(self, records, limit):
         raise NotImplementedError
 
+    def queue_of(self, request):
+        """The records the queue of `request`'s user is made of: those their clearance reads,
+        unless the admin says otherwise (releases: of the records their clearance reads)."""
+        return self.readable(request)
+
     def queue_row(self, record):
         return {}
 
@@ -261,7 +266,7 @@ class ReviewQueueMixin:
             return self._decide(request)
         pillars = list(Pillar.objects.all())
         pillar = next((p for p in pillars if str(p.pk) == request.GET.get("pillar")), None)
-        records = self.readable(request)
+        records = self.queue_of(request)
         if pillar is not None:
             records = records.filter(**{self.queue_pillar: pillar})
         queued = list(self.queue_records(records, QUEUE_LENGTH))

@@ -13,6 +13,7 @@ from commitments.api import (
     indicators,
     matrix,
     reference,
+    releases,
     snapshot,
     summary,
     time,
@@ -37,6 +38,7 @@ router.register(
 router.register("events", events.EventViewSet, basename="event")
 router.register("dependencies", dependencies.DependencyViewSet, basename="dependency")
 router.register("evidence", evidence.EvidenceViewSet, basename="evidence")
+router.register("releases", releases.ReleaseViewSet, basename="release")
 
 urlpatterns = [
     # Before the router's, whose commitment detail would take "matrix" for a code.

@@ -13,6 +13,7 @@ concept, each importing only modules listed before it.
 - figures: indicators' units and qualifiers, figures in words, progress toward a target.
 - indicators: indicators, their values, and the values' review.
 - briefing: the key messages of the briefing pack, and their review.
+- releases: a record released to a wider audience, and the release's review.
 - claims: a reviewer's claim on a pending reviewed record ("I'll take it").
 - dependencies: commitments that depend on others, and the alerts sent when one slips.
 - events: the stream of changes readers and webhooks are told of.
@@ -131,6 +132,13 @@ from commitments.models.briefing import (
     BriefingMessageQuerySet,
     BriefingMessageReview,
 )
+from commitments.models.releases import (
+    RELEASED_MODELS,
+    Release,
+    ReleaseQuerySet,
+    ReleaseReview,
+    release_field,
+)
 from commitments.models.claims import (
     CLAIM_LASTS,
     ReviewClaim,
@@ -178,6 +186,7 @@ __all__ = [
     "PUBLIC_EVENT_TYPES",
     "RELEASABILITY_COLOURS",
     "RELEASABILITY_MEANING",
+    "RELEASED_MODELS",
     "SEARCH_CONFIG",
     "SEARCH_MAX_LENGTH",
     "SEARCH_MAX_WORDS",
@@ -230,6 +239,9 @@ __all__ = [
     "Record",
     "RecordQuerySet",
     "Releasability",
+    "Release",
+    "ReleaseQuerySet",
+    "ReleaseReview",
     "Reliability",
     "ReminderSent",
     "Review",
@@ -258,6 +270,7 @@ __all__ = [
     "path_between",
     "phrase",
     "progress",
+    "release_field",
     "search_vector",
     "search_words",
     "stale_q",

@@ -14,6 +14,8 @@ from commitments.models import (
     DataVersion,
     IndicatorValue,
     IndicatorValueReview,
+    Release,
+    ReleaseReview,
     Review,
     StatusUpdate,
 )
@@ -79,7 +81,7 @@ CLEARED_DATA_VERSION_SQL = f"SELECT {BOTH_ROWS}"
 # What staff see beyond the data version: the newest status update and indicator value
 # submitted and the newest decision on each, which do not move it until one is approved
 # (migrations 0011, 0021). The tables are append-only, so their highest ids change exactly when
-# a row is added. Eight subqueries, each the read of a primary-key index's last entry: an id,
+# a row is added. Twelve subqueries, each the read of a primary-key index's last entry: an id,
 # then its time.
 REVIEW_QUEUE_COLUMNS = ", ".join(
     f"(SELECT {column} FROM {table} ORDER BY id DESC LIMIT 1)"
@@ -89,6 +91,9 @@ REVIEW_QUEUE_COLUMNS = ", ".join(
         # Indicator values are reviewed the same way, and staff may list pending ones too.
         (IndicatorValue._meta.db_table, "created_at"),
         (IndicatorValueReview._meta.db_table, "decided_at"),
+        # Releases too: staff list pending ones (api/releases.py).
+        (Release._meta.db_table, "created_at"),
+        (ReleaseReview._meta.db_table, "decided_at"),
     ]
     for column in ("id", time)
 )
@@ -128,7 +133,7 @@ def _cleared_version_of(number, changed_at, restricted_number, restricted_change
 
 def review_queue_version():
     """What staff see beyond the data version (REVIEW_QUEUE_COLUMNS), read on the primary.
-    Returns the version and the time of the newest (None when there is none). One query, eight
+    Returns the version and the time of the newest (None when there is none). One query, twelve
     reads of primary-key indexes."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {REVIEW_QUEUE_COLUMNS}")

@@ -12,7 +12,8 @@ its search vector, its current status derived from its standing updates), depend
 on a status update, an indicator value or a key message), claims (a reviewer taking a pending
 one), assessments (recording a status update), indicators
 (an indicator, recording its values),
-contributions, briefing (the briefing pack's key messages), status_imports (CSV imports of status updates), reminders (sending them). This
+contributions, briefing (the briefing pack's key messages), releases (a record released to a
+wider audience, and what approving that does), status_imports (CSV imports of status updates), reminders (sending them). This
 package names every public name of them, so that `from commitments.services import
 save_commitment` works wherever it did.
 """
@@ -37,6 +38,9 @@ from commitments.services.events import record_event as record_event
 from commitments.services.evidence import record_evidence as record_evidence
 from commitments.services.indicators import record_indicator_value as record_indicator_value
 from commitments.services.indicators import save_indicator as save_indicator
+from commitments.services.releases import NotCleared as NotCleared
+from commitments.services.releases import may_release as may_release
+from commitments.services.releases import propose_release as propose_release
 from commitments.services.reminders import RemindersInterrupted as RemindersInterrupted
 from commitments.services.reminders import send_reminders as send_reminders
 from commitments.services.review import AlreadyDecided as AlreadyDecided

@@ -21,6 +21,11 @@ from commitments.services.evidence import cite, cited_evidence
 
 APPROVE, RETURN, WITHDRAW = ReviewDecision.Decision
 
+# What approving a record of a kind does besides making it count, by model: a function of the
+# record, run in the approval's transaction, under its subject's lock. Registered by the service
+# module of that kind (releases.py: a release widens its record), which imports this one.
+APPROVAL_EFFECTS = {}
+
 
 class ReviewRefused(Exception):
     """A decision that may not be taken: the base of the reasons below."""
@@ -107,6 +112,8 @@ def submit(record: ReviewedRecord, evidence=()) -> ReviewedRecord:
         record.review = decision_of(record).objects.create(
             **{_record_field(record): record}, decision=APPROVE, decided_at=record.created_at
         )
+        if effect := APPROVAL_EFFECTS.get(type(record)):
+            effect(record)
     # Approved on submission, it is told as approved: it was never pending.
     record_review_step(record, SUBMIT if settings.REVIEW_REQUIRED else APPROVE)
     return record
@@ -148,6 +155,8 @@ def approve_or_return(
     # version where it was.
     if approving_update and moves_current_status(record):
         refresh_current_status(record.commitment)
+    if decision == APPROVE and (effect := APPROVAL_EFFECTS.get(type(record))):
+        effect(record)
     record_review_step(record, decision)
     if approving_update:
         record_slips(before, {record.pk})

@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from commitments.models import BriefingMessage, IndicatorValue, ReviewState, StatusUpdate
+from commitments.models import BriefingMessage, IndicatorValue, Release, ReviewState, StatusUpdate
 
 register = template.Library()
 
@@ -13,6 +13,8 @@ REVIEWED = [
     (StatusUpdate, "commitments.add_statusupdate"),
     (IndicatorValue, "commitments.add_indicatorvalue"),
     (BriefingMessage, "commitments.add_briefingmessage"),
+    # Proposed by those who record status updates (or values, or contributions).
+    (Release, "commitments.add_statusupdate"),
 ]
 
 
