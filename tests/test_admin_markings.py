@@ -231,3 +231,17 @@ def test_a_user_of_no_clearance_group_cannot_start_a_correction_from_a_coalition
 
     assert "Members only." not in form.content.decode()
     assert update not in offered
+
+
+def test_a_commitments_history_page_lists_only_the_updates_the_user_may_read(
+    client, marked, reviewer, members_reviewer, mil1
+):
+    page = f"/admin/commitments/commitment/{mil1.pk}/history/"
+
+    client.force_login(reviewer)
+    public = client.get(page).context["status_updates"]
+    client.force_login(members_reviewer)
+    members = client.get(page).context["status_updates"]
+
+    assert list(public) == [marked["public"]]
+    assert set(members) == {marked["public"], marked["statusupdate"]}

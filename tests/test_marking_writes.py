@@ -375,20 +375,32 @@ def test_the_import_refuses_a_row_marked_narrower_than_the_importers_clearance(r
     assert not StatusUpdate.objects.exists()
 
 
-def test_the_admins_import_page_refuses_a_row_the_importer_may_not_mark(client, roadmap, analyst):
-    client.force_login(analyst)
+def dry_run_a_coalition_row(client, user):
+    """The admin's import page, given a file of one row marked coalition by `user`."""
+    client.force_login(user)
     csv = SimpleUploadedFile(
         "updates.csv",
         b"commitment,status,as_of,summary,releasability\n"
         b"MIL-1,on_track,2024-01-15,Training continued.,coalition\n",
     )
+    return client.post("/admin/commitments/statusupdate/import/", {"file": csv})
 
-    response = client.post("/admin/commitments/statusupdate/import/", {"file": csv})
+
+def test_the_admins_import_page_refuses_a_row_the_importer_may_not_mark(client, roadmap, analyst):
+    response = dry_run_a_coalition_row(client, analyst)
 
     assert response.status_code == 200
     assert response.context["refused"]["cells"] == [
         BadCell(2, ("releasability",), f"releasability: y{REFUSED_TO_THE_PUBLIC[1:-1]}")
     ]
+    assert not StatusUpdate.objects.exists()
+
+
+def test_the_admins_dry_run_shows_each_rows_marking(client, roadmap, member):
+    response = dry_run_a_coalition_row(client, member)
+
+    (row,) = response.context["checked"]["preview"]
+    assert ">COALITION</span>" in row["marking"]
     assert not StatusUpdate.objects.exists()
 
 

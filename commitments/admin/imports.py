@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from commitments.admin.base import marking_badge
 from commitments.imports import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
@@ -225,14 +226,16 @@ def _dry_run(updates, table):
                 "progress": progress,
                 "as_of": as_of,
                 "summary": summary,
+                "marking": marking_badge(marking),
             }
-            for line, commitment_id, status, progress, as_of, summary in zip(
+            for line, commitment_id, status, progress, as_of, summary, marking in zip(
                 table.lines,
                 updates.commitment_id,
                 updates.status,
                 updates.progress,
                 updates.as_of,
                 updates.summary,
+                updates.releasability,
                 strict=False,
             )
         ][:PREVIEW_ROWS],
