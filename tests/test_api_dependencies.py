@@ -199,3 +199,37 @@ def test_adding_or_removing_a_dependency_moves_the_data_version_on(api, graph):
     remove_dependency(Dependency.objects.get(commitment__code="RET-1", depends_on__code="MIL-1"))
     third = api.get("/api/v1/commitments/MIL-1/", HTTP_IF_NONE_MATCH=second["ETag"])
     assert [end["code"] for end in third.json()["dependents"]] == ["STB-1"]
+
+
+def test_each_end_shows_the_status_the_readers_clearance_reads(api, graph):
+    """A coalition assessment of MIL-1 moves its status for Coalition members, in the detail of
+    what depends on it and in the graph, and not for the public."""
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    member = UserFactory()
+    member.groups.add(Group.objects.get(name="Coalition"))
+    record_status_update(
+        commitment=graph["MIL-1"],
+        author=member,
+        status="off_track",
+        as_of=datetime.date(2024, 2, 1),
+        summary="Bases lost.",
+        releasability="coalition",
+    )
+
+    def statuses(reader):
+        api.force_authenticate(reader)
+        detail = api.get("/api/v1/commitments/STB-1/").json()
+        edges = api.get(LIST, {"commitment": "MIL-1"}).json()["results"]
+        return (
+            {end["code"]: end["status"] for end in detail["depends_on"]},
+            {edge["depends_on"]["code"]: edge["depends_on"]["status"] for edge in edges},
+        )
+
+    assert statuses(None) == ({"GOV-2": "not_assessed", "MIL-1": "at_risk"}, {"MIL-1": "at_risk"})
+    assert statuses(member) == (
+        {"GOV-2": "not_assessed", "MIL-1": "off_track"},
+        {"MIL-1": "off_track"},
+    )

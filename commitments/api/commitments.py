@@ -709,14 +709,16 @@ def _indicators(pk, when=None, clearance=Releasability.PUBLIC):
     return indicators.filter(commitment=pk).values(*IndicatorSerializer.columns())
 
 
-def _dependencies(pk, when=None):
+def _dependencies(pk, when=None, clearance=Releasability.PUBLIC):
     """The commitments at the other end of its dependencies, either way, each with the note of
     the dependency it depends on (`depends_on_note`) or that depends on it (`dependent_note`),
     the other None: one query. Their status is read as the children's is (now, or as of
-    `when`); the dependencies are those of now."""
+    `when`, as `clearance` reads it); the dependencies are those of now."""
     commitments = Commitment.objects.all()
     if when is not None:
-        commitments = commitments.as_of(when.as_of, when.known_on)
+        commitments = commitments.as_of(when.as_of, when.known_on, clearance=clearance)
+    else:
+        commitments = commitments.seen_by(clearance)
     depends_on = Dependency.objects.filter(commitment=pk)
     dependents = Dependency.objects.filter(depends_on=pk)
     columns = [column for column in DependencyRefSerializer.columns() if column != "note"]

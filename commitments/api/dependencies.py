@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from commitments.api.base import ResourceViewSetMixin, created
 from commitments.api.fields import StrictWriteSerializer
 from commitments.api.filters import by_slugs
-from commitments.models import Commitment, Dependency, Status
+from commitments.clearance import clearance_of
+from commitments.models import Commitment, Dependency, Releasability, Status
 from commitments.services import add_dependency, remove_dependency
 
 
@@ -144,6 +145,31 @@ class DependencyViewSet(
     serializer_class = DependencySerializer
     spreadsheet_serializer_class = DependencyCSVSerializer
     csv_filename = "dependencies.csv"
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return page if page is None else self.as_seen(page)
+
+    def get_object(self):
+        return self.as_seen([super().get_object()])[0]
+
+    def as_seen(self, dependencies):
+        """`dependencies` with each end's status as the reader's clearance reads it
+        (CommitmentQuerySet.seen_by): the stored one for the public, else one query for the
+        page's commitments."""
+        clearance = clearance_of(self.request.user)
+        if clearance == Releasability.PUBLIC or not dependencies:
+            return dependencies
+        ends = [
+            end
+            for dependency in dependencies
+            for end in (dependency.commitment, dependency.depends_on)
+        ]
+        seen = Commitment.objects.seen_by(clearance).filter(pk__in={end.pk for end in ends})
+        status = {row["id"]: row["current_status"] for row in seen.rows("id", "current_status")}
+        for end in ends:
+            end.current_status = status[end.pk]
+        return dependencies
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -12,7 +12,7 @@ from commitments.migration_sql import keeping_sqlite_triggers
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0039_releasability"),
+        ("commitments", "0041_public_current_status_and_data_versions"),
     ]
 
     operations = keeping_sqlite_triggers(

@@ -91,7 +91,7 @@ RELEASED = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0039_releasability"),
+        ("commitments", "0042_releasability_of_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -196,7 +196,7 @@ def _update_lifting_append_only(schema_editor, model, ids, **values):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0039_releasability"),
+        ("commitments", "0043_releases"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

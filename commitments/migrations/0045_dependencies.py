@@ -69,7 +69,7 @@ TRIGGERS_REVERSE = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0039_releasability"),
+        ("commitments", "0044_evidence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -91,6 +91,7 @@ class Release(records.ReviewedRecord):
     evidence_url = None
     evidence_source = None
     releasability = None
+    evidence_cited = None
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="releases")
     status_update = released_record(

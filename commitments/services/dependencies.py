@@ -209,7 +209,7 @@ def _record_slip(update_id, status_before, edges):
         subject_url=update_url,
         data=data,
         commitment=commitment,
-        public=update.releasability == Releasability.PUBLIC,
+        releasability=update.releasability,
     )
     transaction.on_commit(lambda: _queue_alerts(event.pk))
     return event
