@@ -18,10 +18,8 @@ from commitments.models import (
     Indicator,
     Pillar,
     Releasability,
-    Status,
     StatusUpdate,
     days_overdue,
-    is_stale,
 )
 from commitments.selectors.contributions import ContributionTotals, contribution_matrix
 from commitments.selectors.summary import StatusCounts, changes_between
@@ -40,9 +38,6 @@ BRIEFING_COLUMNS = [
     "stale_then",
 ]
 BRIEFING_ASSESSMENT_COLUMNS = [
-    "status",
-    "progress",
-    "as_of",
     "summary",
     "evidence_url",
     "evidence_source",
@@ -131,9 +126,9 @@ def briefing(as_of, since, *, known_on=None, clearance=Releasability.PUBLIC) -> 
     updates = StatusUpdate.objects.readable_by(clearance)
     in_effect = updates.in_effect_on(as_of, known_on).filter(commitment=OuterRef("pk"))
     in_effect_before = updates.in_effect_on(since, known_on).filter(commitment=OuterRef("pk"))
-    # The status of each commitment is the one of the updates the reader may read: read here
-    # from the update in effect, as CommitmentQuerySet.as_of reads the public's.
-    commitments = Commitment.objects.as_of(as_of, known_on).annotate(
+    # The status of each commitment is the one of the updates the reader may read (as_of's
+    # clearance); what the pack prints of the update in effect beside it, from the same updates.
+    commitments = Commitment.objects.as_of(as_of, known_on, clearance=clearance).annotate(
         **{
             f"assessment_{column}": Subquery(in_effect.values(column)[:1])
             for column in BRIEFING_ASSESSMENT_COLUMNS
@@ -154,10 +149,6 @@ def briefing(as_of, since, *, known_on=None, clearance=Releasability.PUBLIC) -> 
     }
     overall = StatusCounts()
     for row in rows:
-        row["current_status"] = row["assessment_status"] or Status.NOT_ASSESSED
-        row["current_progress"] = row["assessment_progress"]
-        row["current_as_of"] = row["assessment_as_of"]
-        row["stale_then"] = is_stale(row["current_as_of"], row["update_cadence_days"], as_of)
         markings.update((row["assessment_releasability"], row["assessment_before_releasability"]))
         row["days_overdue"] = days_overdue(
             row["current_as_of"], row["update_cadence_days"], today=as_of
