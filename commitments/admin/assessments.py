@@ -33,7 +33,7 @@ from commitments.admin.reviews import (
     review_badge,
     who_reviews,
 )
-from commitments.models import Commitment, ReviewState, Status, StatusUpdate
+from commitments.models import Commitment, Releasability, ReviewState, Status, StatusUpdate
 from commitments.selectors import current_status_after, review_queue
 from commitments.services import record_status_update
 
@@ -307,7 +307,7 @@ class StatusUpdateAdmin(
     queue_pillar = "commitment__pillar"
 
     def queue_records(self, records, limit):
-        return review_queue(records, limit=limit)
+        return review_queue(records, clearance=records.clearance, limit=limit)
 
     def queue_row(self, update):
         after = update.on_approval.status
@@ -324,6 +324,21 @@ class StatusUpdateAdmin(
         return update.commitment.code
 
     def now_shows(self, update):
+        """What readers of the update's marking now see of its commitment: the stored status
+        for the public, the one their records make for the coalition or the secretariat."""
         commitment = update.commitment
-        as_of = f" as of {commitment.current_as_of:%d %b %Y}" if commitment.current_as_of else ""
-        return f"{commitment.code} now shows “{commitment.get_current_status_display()}”{as_of}."
+        marking = Releasability(update.releasability)
+        if marking == Releasability.PUBLIC:
+            readers, status, as_of = "", commitment.current_status, commitment.current_as_of
+        else:
+            seen = (
+                Commitment.objects.seen_by(marking)
+                .filter(pk=commitment.pk)
+                .rows("current_status", "current_as_of")
+                .get()
+            )
+            readers = f"For readers cleared for {marking.label.lower()}, "
+            status, as_of = seen["current_status"], seen["current_as_of"]
+        shown = Status(status).label
+        as_of = f" as of {as_of:%d %b %Y}" if as_of else ""
+        return f"{readers}{commitment.code} now shows “{shown}”{as_of}."

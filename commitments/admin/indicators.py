@@ -178,7 +178,9 @@ class IndicatorValueAdmin(
     def queue_records(self, records, limit):
         """Two queries: the values with their authors, then their indicators, each with its
         latest approved value."""
-        indicators = Indicator.objects.select_related("commitment").with_latest()
+        indicators = Indicator.objects.select_related("commitment").with_latest(
+            clearance=records.clearance
+        )
         return (
             records.pending()
             .select_related("author")
@@ -192,7 +194,10 @@ class IndicatorValueAdmin(
         return {"latest": indicator_latest(indicator) if indicator.latest_value is not None else ""}
 
     def now_shows(self, value):
-        indicator = Indicator.objects.with_latest().get(pk=value.indicator_id)
+        # What readers of its marking see now that it counts.
+        indicator = Indicator.objects.with_latest(clearance=value.releasability).get(
+            pk=value.indicator_id
+        )
         progress = indicator.progress(indicator.latest_value)
         progress = "" if progress is None else f"; progress toward its target: {progress}%"
         return f"Its latest approved value is {indicator_latest(indicator)}{progress}."

@@ -2,6 +2,8 @@
 add or change one (If-Match on a change), their change history, and CommitmentViewSet.
 Their status updates are updates.py's; their indicators, indicators.py's."""
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -568,9 +570,10 @@ class CommitmentViewSet(
         # get_object()'s lookup, for a row instead of an instance.
         queryset = self.get_queryset()
         filtered = self.filter_queryset(queryset)
-        if filtered is queryset and not queryset.is_as_of:
-            # The plain read, which no parameter changes: the same statement for every code.
-            data, row = self._detail(DETAIL_ROW_NOW(kwargs["code"]))
+        if filtered is queryset and point_in_time(request) is None:
+            # The plain read, which no parameter changes: the same statement for every code
+            # (of each clearance).
+            data, row = self._detail(DETAIL_ROW_NOW[self.clearance](kwargs["code"]))
         else:
             data, row = self._detail(filtered.filter(code=kwargs["code"]))
         self.check_object_permissions(request, row)
@@ -662,9 +665,9 @@ class CommitmentViewSet(
         clearance = self.clearance
 
         def read(rows_of):
-            if when or clearance != Releasability.PUBLIC:
+            if when:
                 return list(rows_of(row["id"], when, clearance))
-            return DETAIL_NOW[rows_of](row["id"])
+            return DETAIL_NOW[rows_of, clearance](row["id"])
 
         # Its children with their status, when the related rows found some.
         row["child_rows"] = read(_children) if row["children"] else []
@@ -680,8 +683,9 @@ class CommitmentViewSet(
 # now, or as they stood at a PointInTime `when`.
 
 
-def _row(code):
-    return CommitmentViewSet.queryset.filter(code=code).rows(*CommitmentDetailSerializer.columns())
+def _row(code, clearance=Releasability.PUBLIC):
+    commitments = CommitmentViewSet.queryset.seen_by(clearance)
+    return commitments.filter(code=code).rows(*CommitmentDetailSerializer.columns())
 
 
 def _children(pk, when=None, clearance=Releasability.PUBLIC):
@@ -704,8 +708,9 @@ def _latest_updates(pk, when=None, clearance=Releasability.PUBLIC):
 
 
 def _indicators(pk, when=None, clearance=Releasability.PUBLIC):
-    # (Indicator values' releasability is read by their own reads: Indicator.with_latest.)
-    indicators = Indicator.objects.with_latest(*([when.as_of, when.known_on] if when else []))
+    indicators = Indicator.objects.with_latest(
+        *([when.as_of, when.known_on] if when else []), clearance=clearance
+    )
     return indicators.filter(commitment=pk).values(*IndicatorSerializer.columns())
 
 
@@ -759,13 +764,21 @@ LIST_FILTERED = FilteredCompiledOnce(
     prepared=[("pillar", "status"), ("status",)],
 )
 
-# As they stand now, compiled once: building and compiling the updates' and the indicators'
-# querysets (subqueries in their columns) took longer than running them.
+# As they stand now, compiled once per clearance (each reads only what its readers may):
+# building and compiling the updates' and the indicators' querysets (subqueries in their
+# columns) took longer than running them.
 DETAIL_NOW = {
-    read: CompiledOnce(read) for read in (_children, _latest_updates, _indicators, _dependencies)
+    (read, clearance): CompiledOnce(functools.partial(read, clearance=clearance))
+    for read in (_children, _latest_updates, _indicators, _dependencies)
+    for clearance in Releasability
 }
-# The commitment itself, by its code, as a plain read (no parameter) reads it: the ORM built
-# and compiled its four joins for each request, and PostgreSQL planned them (0.3 ms at M, for
-# 0.05 ms of running).
-DETAIL_ROW_NOW = CompiledOnce(_row, mark="-compiled-once-code-")
+# The commitment itself, by its code, as a plain read (no parameter) reads it, per clearance:
+# the ORM built and compiled its four joins for each request, and PostgreSQL planned them
+# (0.3 ms at M, for 0.05 ms of running); a cleared reader's as_of(today) read, more so.
+DETAIL_ROW_NOW = {
+    clearance: CompiledOnce(
+        functools.partial(_row, clearance=clearance), mark="-compiled-once-code-"
+    )
+    for clearance in Releasability
+}
 UNFILTERED_PAGES = UnfilteredPages()

@@ -37,6 +37,12 @@ class RecordQuerySet(models.QuerySet):
         clone._clearance = self._clearance
         return clone
 
+    @property
+    def clearance(self):
+        """The clearance this history is read for (readable_by): the secretariat's, who read
+        every record, when it is read whole."""
+        return self._clearance or Releasability.SECRETARIAT
+
     def readable_by(self, clearance):
         """The records a reader of `clearance` (a Releasability) may read, read as their
         history: corrections beyond their clearance are left out of standing(), counting()

@@ -156,7 +156,8 @@ class CompiledOnce:
 
     def _compile(self, alias):
         queryset = self._build(self.mark)
-        if queryset._iterable_class is not ValuesIterable:
+        rows_class = queryset._iterable_class
+        if not issubclass(rows_class, ValuesIterable):
             raise TypeError("CompiledOnce reads .values() rows")
         query = queryset.query
         compiler = query.get_compiler(using=alias)
@@ -164,4 +165,7 @@ class CompiledOnce:
         marks = {index for index, param in enumerate(params) if param == self.mark}
         if not marks:
             raise ValueError("CompiledOnce needs a read that filters by the id it is given")
-        return compiler, sql, params, marks, *values_shape(compiler)
+        names, converters = values_shape(compiler)
+        # Rows that name their columns otherwise (CommitmentQuerySet.rows() of an as_of read).
+        names = getattr(rows_class, "names", lambda names: names)(names)
+        return compiler, sql, params, marks, names, converters
