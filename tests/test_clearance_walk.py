@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from commitments.models import Commitment, Indicator, Partner
+from commitments.models import Commitment, Contribution, Indicator, IndicatorValue, Partner
 from commitments.roles import COALITION, SECRETARIAT
 from commitments.services import approve_or_return
 from tests.factories import UserFactory
@@ -52,7 +52,7 @@ def readers(roadmap, token_for):
 
 
 @pytest.fixture
-def public_history(roadmap, record, reviewer, contribute):
+def public_history(roadmap, record, reviewer, contribute, cleared_analyst):
     mil1 = Commitment.objects.get(code="MIL-1")
     contribute(Partner.objects.get(slug="nato"), mil1)  # for the contributions' paths
     public = record(mil1, status="on_track", summary="Public assessment.")
@@ -60,18 +60,15 @@ def public_history(roadmap, record, reviewer, contribute):
     return public
 
 
-def paths_for(public, ids):
+def paths_for(public, ids, value_ids=(), contribution_ids=()):
     indicator = Indicator.objects.filter(commitment__isnull=False).first()
-    paths = public_paths([public.pk, *ids], [], indicator)
-    # The API and the feed. Not the events stream (its releasability is the events' own) nor
+    paths = public_paths([public.pk, *ids], list(value_ids), indicator)
+    # The API (the events stream too: an event carries its record's marking) and the feed. Not
     # the dashboard's pages (the dashboard's).
-    kept = [
-        path
-        for path in paths
-        if path.startswith(("/api/", "/feeds/")) and not path.startswith("/api/v1/events/")
-    ]
+    kept = [path for path in paths if path.startswith(("/api/", "/feeds/"))]
     return [
         *kept,
+        *(f"/api/v1/contributions/{pk}/" for pk in contribution_ids),
         "/api/v1/commitments/?status=off_track",
         "/api/v1/commitments/?status=on_track",
         "/api/v1/commitments/?stale=true",
@@ -86,6 +83,26 @@ def paths_for(public, ids):
 
 def walk(readers, paths):
     return {name: {path: answer(readers[name], path) for path in paths} for name in READERS}
+
+
+def next_id(model):
+    return (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+
+
+def arrive_beside(observe, contribute, reviewer, public):
+    """A coalition value of MIL-1's indicator, newer than any, approved; and a coalition
+    contribution to MIL-1."""
+    indicator = Indicator.objects.filter(commitment__isnull=False).first()
+    value = observe(indicator, "987654", as_of=datetime.date(2024, 5, 1), releasability="coalition")
+    if value.review_state != "approved":
+        approve_or_return(value, reviewer=reviewer, decision="approve")
+    contribution = contribute(
+        Partner.objects.get(slug="nato"),
+        public.commitment,
+        releasability="coalition",
+        note=COALITION_SECRET,
+    )
+    return value, contribution
 
 
 def arrive(record, reviewer, public):
@@ -121,16 +138,19 @@ def arrive(record, reviewer, public):
 
 
 def test_the_public_view_does_not_move_when_narrower_records_arrive_by_any_endpoint(
-    readers, public_history, record, reviewer, settings
+    readers, public_history, record, observe, contribute, reviewer, settings
 ):
     settings.RESPONSE_CACHE = False  # what the views compute (the cache: the test below)
     last = public_history.pk
     ids = [last + 1, last + 2, last + 3]
-    paths = paths_for(public_history, ids)
+    value_id, contribution_id = next_id(IndicatorValue), next_id(Contribution)
+    paths = paths_for(public_history, ids, [value_id], [contribution_id])
     before = walk(readers, paths)
 
     coalition, correction, secretariat = arrive(record, reviewer, public_history)
     assert [coalition.pk, correction.pk, secretariat.pk] == ids
+    value, contribution = arrive_beside(observe, contribute, reviewer, public_history)
+    assert (value.pk, contribution.pk) == (value_id, contribution_id)
     after = walk(readers, paths)
 
     assert len(paths) > 40
@@ -142,6 +162,9 @@ def test_the_public_view_does_not_move_when_narrower_records_arrive_by_any_endpo
     for name in COALITION_READERS:
         assert SECRETARIAT_SECRET.encode() not in b"".join(a[-1] for a in after[name].values())
         assert after[name][f"/api/v1/updates/{secretariat.pk}/"][0] == 404
+    for name in [*COALITION_READERS, *SECRETARIAT_READERS]:
+        assert after[name][f"/api/v1/indicator-values/{value.pk}/"][0] == 200, name
+        assert after[name][f"/api/v1/contributions/{contribution.pk}/"][0] == 200, name
     detail, history = "/api/v1/commitments/MIL-1/", "/api/v1/commitments/MIL-1/updates/"
     for name in [*COALITION_READERS, *SECRETARIAT_READERS]:
         assert after[name][detail] != before[name][detail], name
