@@ -4,7 +4,7 @@ on the pages of the records that cite it."""
 import pytest
 from django.urls import reverse
 
-from commitments.models import Evidence
+from commitments.models import Evidence, ReviewState, StatusUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +67,26 @@ def test_a_records_page_shows_its_evidence_with_each_grade(
 
     assert page.status_code == 200
     assert page.text.index(">C3</strong> OCHA") < page.text.index(">A1</strong>")
+
+
+def test_the_review_queue_shows_the_grades_and_returns_an_update_for_its_evidence(
+    client, reviewer, review_required, commitment, record, evidence
+):
+    weak = record(commitment, evidence=[evidence("D2", source="Rumour mill")])
+    strong = record(commitment, evidence=[evidence("B2")])
+    queue = reverse("admin:commitments_statusupdate_review")
+    client.force_login(reviewer)
+
+    page = client.get(queue).text
+
+    assert ">D2</strong> Rumour mill" in page
+    assert page.count("Return: evidence below C3") == 1
+    client.post(
+        queue,
+        {"update": weak.pk, "reason": "evidence_below_threshold", "comment": ""},
+    )
+    weak.refresh_from_db()
+    assert weak.review.comment.startswith("Its evidence is all graded below C3 (graded D2)")
+    client.post(queue, {"update": strong.pk, "reason": "evidence_below_threshold", "comment": ""})
+    # Its evidence reaches C3: nothing is decided.
+    assert StatusUpdate.objects.get(pk=strong.pk).review_state == ReviewState.PENDING

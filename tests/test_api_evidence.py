@@ -95,6 +95,21 @@ def test_the_list_keeps_evidence_graded_at_least_a_grade(api, evidence):
     assert api.get(LIST, {"grade": "Z9"}).status_code == 400
 
 
+def test_the_list_is_given_as_csv_too(api, evidence):
+    evidence("B2", source="UNDP field office")
+
+    response = api.get(LIST, {"format": "csv"})
+
+    assert response.status_code == 200
+    header, row = (
+        b"".join(response.streaming_content if response.streaming else [response.content])
+        .decode()
+        .splitlines()[:2]
+    )
+    assert header.split(",")[:2] == ["id", "source"]
+    assert "UNDP field office" in row
+
+
 def test_the_list_finds_evidence_by_its_source(api, evidence):
     found = evidence(source="Ministry of Interior")
     evidence(source="UNDP")

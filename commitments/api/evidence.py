@@ -152,13 +152,17 @@ class EvidenceViewSet(ResourceViewSetMixin, mixins.CreateModelMixin, viewsets.Re
     queryset = Evidence.objects.all()
     filterset_class = EvidenceFilter
     serializer_class = EvidenceSerializer
+    spreadsheet_serializer_class = EvidenceSerializer
+    csv_filename = "evidence.csv"
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
         return Evidence.objects.readable_by(clearance_of(self.request.user))
 
     def get_serializer_class(self):
-        return EvidenceWriteSerializer if self.action == "create" else EvidenceSerializer
+        if self.action == "create":
+            return EvidenceWriteSerializer
+        return super().get_serializer_class()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

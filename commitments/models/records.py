@@ -358,7 +358,8 @@ class ReviewedRecord(Record):
     def evidence_below(self, grade):
         """Whether every piece of evidence it cites is graded below `grade` (none: true), and
         the grades it cites, in order."""
-        pieces = [citation.evidence for citation in self.citations.select_related("evidence")]
+        # (The citations as prefetched, with their evidence, by a review queue.)
+        pieces = [citation.evidence for citation in self.citations.all()]
         below = not any(piece.is_at_least(grade) for piece in pieces)
         return below, [piece.grade for piece in pieces]
 
