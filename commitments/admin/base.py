@@ -167,7 +167,7 @@ def grade_badge(piece):
 def evidence_list(record):
     """The evidence `record` cites, in order, each with its grade beside it, as the record's
     page and its review show it."""
-    pieces = [citation.evidence for citation in record.citations.select_related("evidence")]
+    pieces = record.cited()
     if not pieces:
         return "none cited"
     return format_html(

@@ -9,17 +9,6 @@ from commitments.clearance import clearance_of, default_releasability
 from commitments.models import Evidence
 from commitments.services import record_evidence
 
-EVIDENCE_FIELDS = [
-    "source",
-    "url",
-    "reference",
-    "date",
-    "summary",
-    "reliability",
-    "credibility",
-    "releasability",
-]
-
 
 @admin.register(Evidence)
 class EvidenceAdmin(BoundedSearch, admin.ModelAdmin):
@@ -32,7 +21,7 @@ class EvidenceAdmin(BoundedSearch, admin.ModelAdmin):
     list_select_related = ["author"]
     search_fields = ["source", "url", "reference", "summary"]
     date_hierarchy = "date"
-    fields = EVIDENCE_FIELDS
+    fields = Evidence.recorded_fields
     readonly_fields = ["grade_display", "author_display", "created_at"]
 
     def get_fields(self, request, obj=None):

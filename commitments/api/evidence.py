@@ -61,16 +61,7 @@ class EvidenceWriteSerializer(StrictWriteSerializer):
 
     class Meta:
         model = Evidence
-        fields = [
-            "source",
-            "url",
-            "reference",
-            "date",
-            "summary",
-            "reliability",
-            "credibility",
-            "releasability",
-        ]
+        fields = Evidence.recorded_fields
         extra_kwargs = {
             name: {"trim_whitespace": True} for name in ("source", "reference", "summary")
         }

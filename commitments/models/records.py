@@ -355,11 +355,19 @@ class ReviewedRecord(Record):
         review = getattr(self, "review", None)
         return ReviewState.of(None if review is None else review.decision)
 
+    def cited(self):
+        """The evidence it cites, in order: from its citations as a list prefetched them (with
+        their evidence, as the review queue does), or one query."""
+        if "citations" in getattr(self, "_prefetched_objects_cache", {}):
+            citations = self.citations.all()
+        else:
+            citations = self.citations.select_related("evidence")
+        return [citation.evidence for citation in citations]
+
     def evidence_below(self, grade):
         """Whether every piece of evidence it cites is graded below `grade` (none: true), and
         the grades it cites, in order."""
-        # (The citations as prefetched, with their evidence, by a review queue.)
-        pieces = [citation.evidence for citation in self.citations.all()]
+        pieces = self.cited()
         below = not any(piece.is_at_least(grade) for piece in pieces)
         return below, [piece.grade for piece in pieces]
 
