@@ -346,6 +346,15 @@ def one_of_each(django_db_setup, django_db_blocker):
                 commitment.places.get(),
                 commitment.partners.get(),
                 contribution,
+                # Cited by nothing.
+                record_evidence(
+                    author=users["analyst"],
+                    source="Walked field office",
+                    url="https://example.org/walked.pdf",
+                    date=datetime.date(2024, 1, 10),
+                    reliability="C",
+                    credibility="3",
+                ),
                 CommitmentFactory().indicators.create(
                     slug="unvalued-indicator", name="Unvalued", unit="count", direction="increase"
                 ),

@@ -159,15 +159,16 @@ def test_the_queue_shows_what_a_correction_corrects_and_what_approving_it_would_
 
 
 def test_the_queue_takes_a_fixed_number_of_queries(
-    client, record, reviewer, django_assert_max_num_queries
+    client, record, reviewer, evidence, django_assert_max_num_queries
 ):
     for _ in range(10):
-        record(CommitmentFactory())
+        record(CommitmentFactory(), evidence=[evidence("C3"), evidence("D4")])
     client.force_login(reviewer)
 
     # Session and user, the user's permissions (two), the pillars of the filter, the updates
-    # with their rivals, the rivals, the claims on them, and the two counts.
-    with django_assert_max_num_queries(9):
+    # with their rivals, the rivals, the evidence they cite, the claims on them, and the two
+    # counts.
+    with django_assert_max_num_queries(10):
         client.get(QUEUE)
 
 

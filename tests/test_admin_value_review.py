@@ -73,9 +73,9 @@ def test_the_queue_takes_a_fixed_number_of_queries(
     client.force_login(reviewer)
 
     # Session and user, the user's own and their groups' permissions, the pillars of the
-    # filter, the values, their indicators with their latest values, the claims on the values,
-    # and the two counts.
-    with django_assert_max_num_queries(10):
+    # filter, the values, their indicators with their latest values, the evidence the values
+    # cite, the claims on the values, and the two counts.
+    with django_assert_max_num_queries(11):
         client.get(QUEUE)
 
 

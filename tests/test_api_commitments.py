@@ -92,6 +92,7 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
                 "reviewer": None,
                 "review_comment": None,
                 "reviewed_at": DateTimeField().to_representation(update.created_at),
+                "evidence_below_threshold": None,
             }
         ],
         "indicators": [],  # the Roadmap states no figure of MIL-3

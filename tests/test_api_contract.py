@@ -334,6 +334,7 @@ TAGS = [
     "indicators",
     "time",
     "events",
+    "evidence",
     "releases",
 ]
 

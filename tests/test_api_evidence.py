@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from commitments.models import Contribution, Evidence, IndicatorValue, StatusUpdate
+from commitments.models import Commitment, Contribution, Evidence, IndicatorValue, StatusUpdate
 from commitments.roles import COALITION
-from tests.factories import UserFactory
+from tests.factories import CommitmentFactory, UserFactory
 from tests.helpers import refusal
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,21 @@ def test_the_list_keeps_evidence_graded_at_least_a_grade(api, evidence):
     assert api.get(LIST, {"grade": "Z9"}).status_code == 400
 
 
+def test_the_list_is_given_as_csv_too(api, evidence):
+    evidence("B2", source="UNDP field office")
+
+    response = api.get(LIST, {"format": "csv"})
+
+    assert response.status_code == 200
+    header, row = (
+        b"".join(response.streaming_content if response.streaming else [response.content])
+        .decode()
+        .splitlines()[:2]
+    )
+    assert header.split(",")[:2] == ["id", "source"]
+    assert "UNDP field office" in row
+
+
 def test_the_list_finds_evidence_by_its_source(api, evidence):
     found = evidence(source="Ministry of Interior")
     evidence(source="UNDP")
@@ -176,3 +191,46 @@ def test_evidence_dated_in_the_future_is_refused(as_analyst):
 
     assert response.status_code == 400
     assert refusal(response) == {"date": ["The date is not in the future."]}
+
+
+def test_the_summary_counts_current_assessments_resting_on_b2_evidence(
+    api, record, evidence, django_assert_num_queries
+):
+    strong, weak = evidence("A2"), evidence("C3")
+    on_strong, on_weak, on_both, replaced = (CommitmentFactory() for _ in range(4))
+    record(on_strong, evidence=[strong])
+    record(on_weak, evidence=[weak])
+    record(on_both, evidence=[weak, strong])
+    # Its current assessment is the later one, on weak evidence: the strong one is history.
+    record(replaced, evidence=[strong], as_of=datetime.date(2024, 1, 1))
+    record(replaced, evidence=[weak], as_of=datetime.date(2024, 2, 1))
+
+    # Expect 3 queries: the data version, the pillars, and the commitments counted by pillar
+    # and status, those resting on B2 evidence among them (no query of its own).
+    with django_assert_num_queries(3):
+        body = api.get("/api/v1/summary/").json()
+
+    assert body["assessed_on_b2_evidence"] == 2
+
+
+def test_the_summary_as_of_a_past_day_counts_the_evidence_of_the_assessments_then(
+    api, record, evidence
+):
+    commitment = CommitmentFactory()
+    Commitment.objects.update(created_at=datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC))
+    record(commitment, evidence=[evidence("A2")], as_of=datetime.date(2024, 1, 1))
+    record(commitment, evidence=[evidence("C3")], as_of=datetime.date(2024, 2, 1))
+
+    def on_b2(as_of):
+        return api.get("/api/v1/summary/", {"as_of": as_of}).json()["assessed_on_b2_evidence"]
+
+    assert (on_b2("2024-01-15"), on_b2("2024-02-15")) == (1, 0)
+
+
+def test_evidence_the_public_may_not_read_counts_in_no_public_summary(api, record, evidence):
+    member = UserFactory()
+    member.groups.add(Group.objects.get(name=COALITION))
+    members_only = evidence("A1", releasability="coalition", author=member)
+    record(CommitmentFactory(), evidence=[members_only], author=member)
+
+    assert api.get("/api/v1/summary/").json()["assessed_on_b2_evidence"] == 0

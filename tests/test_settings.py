@@ -65,6 +65,14 @@ def test_stale_after_days_must_be_a_positive_number_of_days(value):
     assert "STALE_AFTER_DAYS must be a whole number of days" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["C9", "G1", "B", "b2x"])
+def test_the_evidence_grade_threshold_must_be_a_grade(value):
+    result = manage("check", DEBUG="true", EVIDENCE_GRADE_THRESHOLD=value)
+
+    assert result.returncode != 0
+    assert "EVIDENCE_GRADE_THRESHOLD is a grade" in result.stderr
+
+
 def test_production_settings_pass_the_deployment_checks():
     result = manage(
         "check",

@@ -11,6 +11,7 @@ from those above it in this list):
 - imports: the status updates' CSV import page (a dry run, then a signed confirmation);
 - assessments: status updates, their corrections and what their review queue shows;
 - indicators: indicators, their values and what the values' review queue shows;
+- evidence: graded evidence, and the list of a record's evidence with its grades;
 - contributions: partners' contributions and their matrix;
 - briefing: the briefing pack's key messages, and the decision on each;
 - access: API tokens and login attempts;
@@ -38,6 +39,7 @@ from commitments.admin.base import RefusesDuplicates as RefusesDuplicates
 from commitments.admin.base import add_form_link as add_form_link
 from commitments.admin.base import correct_link as correct_link
 from commitments.admin.base import correction_note as correction_note
+from commitments.admin.base import evidence_list as evidence_list
 from commitments.admin.base import indicator_latest as indicator_latest
 from commitments.admin.base import indicator_progress as indicator_progress
 from commitments.admin.base import person as person
@@ -59,6 +61,7 @@ from commitments.admin.commitments import StatusHistoryInline as StatusHistoryIn
 from commitments.admin.contributions import CONTRIBUTION_FIELDS as CONTRIBUTION_FIELDS
 from commitments.admin.contributions import ContributionAdmin as ContributionAdmin
 from commitments.admin.contributions import ContributionMatrixFilters as ContributionMatrixFilters
+from commitments.admin.evidence import EvidenceAdmin as EvidenceAdmin
 from commitments.admin.indicators import INDICATOR_VALUE_FIELDS as INDICATOR_VALUE_FIELDS
 from commitments.admin.indicators import IndicatorAdmin as IndicatorAdmin
 from commitments.admin.indicators import IndicatorValueAdmin as IndicatorValueAdmin

@@ -209,6 +209,44 @@ class RecordColumns:
         return marking_badge(record.releasability)
 
 
+def grade_badge(piece):
+    """A piece's grade, its meaning on hover."""
+    return format_html(
+        '<strong title="{}; {}">{}</strong>',
+        piece.get_reliability_display(),
+        piece.get_credibility_display(),
+        piece.grade,
+    )
+
+
+def evidence_list(record):
+    """The evidence `record` cites, in order, each with its grade beside it, as the record's
+    page and its review show it."""
+    pieces = record.cited()
+    if not pieces:
+        return "none cited"
+    return format_html(
+        "<ul class='evidence'>{}</ul>",
+        format_html_join(
+            "",
+            "<li>{} {} ({}){}</li>",
+            (
+                (
+                    grade_badge(piece),
+                    piece.source,
+                    f"{piece.date:%d %b %Y}",
+                    format_html(
+                        ' <a href="{}" rel="noopener noreferrer">{}</a>', piece.url, piece.url
+                    )
+                    if piece.url
+                    else format_html(" {}", piece.reference),
+                )
+                for piece in pieces
+            ),
+        ),
+    )
+
+
 class RecordAdmin(RecordColumns):
     """The admin of a record (status updates, indicator values, contributions): add and view
     only, as the database enforces, for anyone; a correction is a new record. A record is
@@ -232,11 +270,26 @@ class RecordAdmin(RecordColumns):
     correction_starts_from = []
 
     def get_fields(self, request, obj=None):
-        """The add form: the fields a record is recorded with. A record's page: those, who
-        recorded it and when, and what the admin adds about it (page_extras)."""
+        """The add form: the fields a record is recorded with. A record's page: those, the
+        evidence it cites with their grades, who recorded it and when, and what the admin adds
+        about it (page_extras)."""
         if obj is None:
             return self.fields
-        return [*self.fields, "author_display", "created_at", *self.page_extras(request, obj)]
+        cites = ["evidence_display"] if obj.evidence_cited is not None else []
+        return [
+            *self.fields,
+            *cites,
+            "author_display",
+            "created_at",
+            *self.page_extras(request, obj),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "evidence_display"]
+
+    @admin.display(description="evidence")
+    def evidence_display(self, record):
+        return evidence_list(record)
 
     def page_extras(self, request, record):
         return []

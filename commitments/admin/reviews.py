@@ -4,9 +4,10 @@ fills in: assessments.py, indicators.py, briefing.py) with its claims ("I'll tak
 read-only list of decisions (ReviewAdmin)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from commitments.admin.base import (
     BoundedSearch,
+    evidence_list,
     is_marked,
     marking_badge,
     marking_banner,
@@ -28,7 +30,15 @@ from commitments.clearance import clearance_of
 from commitments.models import Pillar, Review, ReviewClaim, ReviewDecision, ReviewState
 from commitments.models.records import REVIEWER_DECISIONS
 from commitments.roles import roles_with
-from commitments.services import ReviewRefused, approve_or_return, claim, release, withdraw
+from commitments.services import (
+    EVIDENCE_BELOW_THRESHOLD,
+    ReviewRefused,
+    approve_or_return,
+    claim,
+    release,
+    return_for_evidence,
+    withdraw,
+)
 
 # Text is always shown next to the colour here too.
 REVIEW_COLOURS = {
@@ -133,8 +143,18 @@ class ReviewDecisionForm(QueueItemForm):
     """One decision, as a review queue posts it: the record, the decision and a comment;
     approve_or_return checks the rest."""
 
-    decision = forms.ChoiceField(choices=REVIEWER_DECISIONS)
+    decision = forms.ChoiceField(choices=REVIEWER_DECISIONS, required=False)
     comment = forms.CharField(required=False)
+    # "Return: evidence below C3": a return, worded by return_for_evidence.
+    reason = forms.ChoiceField(choices=[("", ""), (EVIDENCE_BELOW_THRESHOLD, "")], required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason"):
+            cleaned["decision"] = ReviewDecision.Decision.RETURN
+        elif not cleaned.get("decision"):
+            raise forms.ValidationError("Choose Approve or Return.")
+        return cleaned
 
 
 class ClaimForm(QueueItemForm):
@@ -272,6 +292,13 @@ class ReviewQueueMixin:
         queued = list(self.queue_records(records, QUEUE_LENGTH))
         # The record each one corrects, with its decision: what approving this does to it.
         prefetch_related_objects(queued, "corrects__review")
+        cites = self.model.evidence_cited is not None
+        if cites:
+            # The evidence each one cites, with its grade: one query for the page.
+            citation = self.model._meta.get_field("evidence").remote_field.through
+            cited = citation.objects.select_related("evidence")
+            prefetch_related_objects(queued, Prefetch("citations", queryset=cited))
+        threshold = settings.EVIDENCE_GRADE_THRESHOLD
         claims = {
             c.object_id: c
             for c in ReviewClaim.objects.on(queued).active().select_related("reviewer")
@@ -284,6 +311,8 @@ class ReviewQueueMixin:
                 "claim": claims.get(record.pk),
                 "corrects_note": corrects_note(record) if record.corrects_id else "",
                 "marking": marking_badge(record.releasability) if is_marked(self.model) else "",
+                "evidence": evidence_list(record) if cites else None,
+                "evidence_below": cites and record.evidence_below(threshold)[0],
                 **self.queue_row(record),
             }
             for record in queued
@@ -296,6 +325,7 @@ class ReviewQueueMixin:
             "opts": opts,
             "noun": self.model.noun,
             "rows": rows,
+            "threshold": threshold,
             "pending_total": pending.count(),
             "yours_total": pending.filter(author=request.user).count(),
             "who_reviews": who_reviews(),
@@ -356,16 +386,21 @@ class ReviewQueueMixin:
             record,
             decision=form.cleaned_data["decision"],
             comment=form.cleaned_data["comment"],
+            reason=form.cleaned_data["reason"],
         )
         # Not decided: back at the record, whose comment may need writing again.
         back_to = None if decided else record
         return HttpResponseRedirect(queue_url(self.model, back_to, request.POST.get("pillar")))
 
-    def decide_on(self, request, record, *, decision, comment):
-        """Takes the user's decision on `record` through approve_or_return, and says how it
-        went in a message (_decided's words when it was taken). Returns whether it was."""
+    def decide_on(self, request, record, *, decision, comment, reason=""):
+        """Takes the user's decision on `record` through approve_or_return (return_for_evidence
+        for a return for its evidence), and says how it went in a message (_decided's words
+        when it was taken). Returns whether it was."""
         try:
-            approve_or_return(record, reviewer=request.user, decision=decision, comment=comment)
+            if reason == EVIDENCE_BELOW_THRESHOLD:
+                return_for_evidence(record, reviewer=request.user, comment=comment)
+            else:
+                approve_or_return(record, reviewer=request.user, decision=decision, comment=comment)
         except ReviewRefused as refusal:
             self.message_user(request, f"Nothing was decided. {refusal}", messages.ERROR)
             return False

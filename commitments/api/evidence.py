@@ -5,7 +5,7 @@ pieces it cites."""
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
-from commitments.api.base import ResourceViewSetMixin, created
+from commitments.api.base import CSV_PARAMETER, ResourceViewSetMixin, created
 from commitments.api.fields import OptionalCharField, OptionalURLField, StrictWriteSerializer
 from commitments.api.filters import EvidenceFilter
 from commitments.clearance import clearance_of
@@ -61,16 +61,7 @@ class EvidenceWriteSerializer(StrictWriteSerializer):
 
     class Meta:
         model = Evidence
-        fields = [
-            "source",
-            "url",
-            "reference",
-            "date",
-            "summary",
-            "reliability",
-            "credibility",
-            "releasability",
-        ]
+        fields = Evidence.recorded_fields
         extra_kwargs = {
             name: {"trim_whitespace": True} for name in ("source", "reference", "summary")
         }
@@ -127,10 +118,17 @@ def cites():
         summary="Evidence",
         description="Graded evidence, newest first (by the date of the information, then by "
         "time recorded), 50 a page: what your clearance may read. `grade=B2` keeps what is "
-        "graded at least B2 (a source A or B, information 1 or 2).",
+        "graded at least B2 (a source A or B, information 1 or 2). `format=csv` gives every "
+        "matching piece as CSV.",
+        parameters=[CSV_PARAMETER],
         tags=["evidence"],
     ),
-    retrieve=extend_schema(summary="Get a piece of evidence", tags=["evidence"]),
+    retrieve=extend_schema(
+        summary="Get a piece of evidence",
+        description="One piece by its id, as the `Location` of its creation names it: a 404 "
+        "when your clearance may not read it.",
+        tags=["evidence"],
+    ),
     create=extend_schema(
         summary="Record a piece of evidence (Analysts, Editors)",
         description="Who or what it comes from, a URL or a reference (or both), the date of "
@@ -145,13 +143,17 @@ class EvidenceViewSet(ResourceViewSetMixin, mixins.CreateModelMixin, viewsets.Re
     queryset = Evidence.objects.all()
     filterset_class = EvidenceFilter
     serializer_class = EvidenceSerializer
+    spreadsheet_serializer_class = EvidenceSerializer
+    csv_filename = "evidence.csv"
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
         return Evidence.objects.readable_by(clearance_of(self.request.user))
 
     def get_serializer_class(self):
-        return EvidenceWriteSerializer if self.action == "create" else EvidenceSerializer
+        if self.action == "create":
+            return EvidenceWriteSerializer
+        return super().get_serializer_class()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

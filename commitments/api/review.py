@@ -31,7 +31,14 @@ from commitments.clearance import clearance_of
 from commitments.models import ReviewState, StatusUpdate
 from commitments.models.records import REVIEWER_DECISIONS
 from commitments.people import person_name
-from commitments.services import AlreadyDecided, ReviewRefused, approve_or_return, withdraw
+from commitments.services import (
+    EVIDENCE_BELOW_THRESHOLD,
+    AlreadyDecided,
+    ReviewRefused,
+    approve_or_return,
+    return_for_evidence,
+    withdraw,
+)
 
 
 class DocumentedInOwnWords:
@@ -66,6 +73,7 @@ class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.Mo
         "reviewer",
         "review_comment",
         "reviewed_at",
+        "evidence_below_threshold",
     ]
 
     releasability = releasability_field()
@@ -103,8 +111,21 @@ class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.Mo
         help_text="When it was approved or returned; null while pending.",
     )
 
+    evidence_below_threshold = RowMethodField(
+        columns=["evidence_below_threshold"],
+        help_text="To those who review: whether every piece of evidence it cites is graded "
+        "below the threshold (EVIDENCE_GRADE_THRESHOLD, C3 by default) or it cites none, which "
+        'a reviewer may return it for (`"reason": "evidence_below_threshold"`); null to '
+        "other readers.",
+    )
+
     def get_author(self, row) -> str:
         return self.name_of(row, "author", acting_as="Analyst")
+
+    def get_evidence_below_threshold(self, row) -> bool | None:
+        if "_sees_unapproved" not in self.__dict__:
+            self._sees_unapproved = may_see_unapproved(self.reader)
+        return row["evidence_below_threshold"] if self._sees_unapproved else None
 
     def get_reviewer(self, row) -> str | None:
         return self.name_of(row, "review__reviewer", acting_as="Reviewer")
@@ -169,8 +190,22 @@ class DecisionWriteSerializer(StrictWriteSerializer):
         help_text="Required when returning: what the author should revise.",
     )
 
+    reason = serializers.ChoiceField(
+        choices=[(EVIDENCE_BELOW_THRESHOLD, "Its evidence is all graded below the threshold")],
+        required=False,
+        help_text="With `return`: evidence_below_threshold returns it because every piece of "
+        "evidence it cites is graded below EVIDENCE_GRADE_THRESHOLD (C3 by default), or it "
+        "cites none, with a comment that says so (your own `comment` follows it). 400 when "
+        "a piece is graded at the threshold or better.",
+    )
+
     class Meta:
-        fields = ["decision", "comment"]
+        fields = ["decision", "comment", "reason"]
+
+    def validate(self, attrs):
+        if attrs.get("reason") and attrs["decision"] != "return":
+            raise serializers.ValidationError({"reason": "A reason goes with a return."})
+        return attrs
 
 
 @functools.cache  # one class per decision model: the schema names it once
@@ -190,7 +225,9 @@ def withdrawal_of(decision_sent):
     )
     noun = decision_sent.Meta.model.record_field
     name = f"{noun.capitalize()}WithdrawalSerializer"
-    return type(name, (decision_sent,), {"Meta": Meta, "comment": comment, "__doc__": ""})
+    # A withdrawal gives no reason for a return.
+    attrs = {"Meta": Meta, "comment": comment, "reason": None, "validate": lambda _, sent: sent}
+    return type(name, (decision_sent,), {**attrs, "__doc__": ""})
 
 
 def withdrawal_documented(noun, *, sent, tag):
@@ -263,9 +300,12 @@ class ReviewActionMixin:
 
     @action(detail=True, methods=["post"], url_path="review", filter_backends=[])
     def review(self, request, *args, **kwargs):
-        return self._decided(
-            lambda record, **sent: approve_or_return(record, reviewer=request.user, **sent)
-        )
+        def decide(record, reason=None, decision=None, **sent):
+            if reason == EVIDENCE_BELOW_THRESHOLD:
+                return return_for_evidence(record, reviewer=request.user, **sent)
+            return approve_or_return(record, reviewer=request.user, decision=decision, **sent)
+
+        return self._decided(decide)
 
     @action(detail=True, methods=["post"], url_path="withdraw", filter_backends=[])
     def withdraw(self, request, *args, **kwargs):

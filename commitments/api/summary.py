@@ -94,6 +94,10 @@ class SummarySerializer(serializers.Serializer):
     average_progress = serializers.FloatField(allow_null=True)
     progress_reported = serializers.IntegerField(help_text=PROGRESS_REPORTED_HELP)
     stale = serializers.IntegerField()
+    assessed_on_b2_evidence = serializers.IntegerField(
+        help_text="Commitments whose current assessment cites at least one piece of public "
+        "evidence graded B2 or better (a source A or B, information 1 or 2).",
+    )
     latest_update_at = serializers.DateTimeField(allow_null=True)
     pillars = PillarSerializer(many=True)
     group_by = serializers.ChoiceField(
@@ -126,6 +130,7 @@ def cached_summary(
             "average_progress": overall.average_progress,
             "progress_reported": overall.progress_reported,
             "stale": overall.stale,
+            "assessed_on_b2_evidence": overall.on_b2_evidence,
             "latest_update_at": summary.latest_update_at,
             "pillars": summary.pillars,
         }

@@ -49,6 +49,17 @@ class Credibility(models.TextChoices):
     CANNOT_BE_JUDGED = "6", "6: truth cannot be judged"
 
 
+# What a piece's author gives, in the order forms ask for it (the admin's, the API's).
+RECORDED_FIELDS = [
+    "source",
+    "url",
+    "reference",
+    "date",
+    "summary",
+    "reliability",
+    "credibility",
+    "releasability",
+]
 GRADE_PATTERN = re.compile(r"^([A-F])([1-6])$")
 # What nobody graded (evidence migrated from the records' own columns, or given as a URL in an
 # import): reliability cannot be judged, truth cannot be judged.
@@ -92,6 +103,7 @@ class Evidence(models.Model):
 
     Reliability = Reliability
     Credibility = Credibility
+    recorded_fields = RECORDED_FIELDS
 
     source = models.CharField(
         max_length=300,

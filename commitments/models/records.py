@@ -190,7 +190,7 @@ class Record(models.Model):
         help_text="Where the evidence comes from, e.g. a report's title.",
     )
     # How many pieces of evidence it cites (its `evidence`, declared by each model with its own
-    # citation table): fixed at submission, as the record is (evidence.evidence_cited_field).
+    # citation table): fixed at submission, as the record is .
     evidence_cited = models.PositiveSmallIntegerField(
         default=0,
         db_default=0,
@@ -333,21 +333,37 @@ class ReviewedRecordQuerySet(RecordQuerySet):
         """Pending records that `user` may decide: anyone's but their own (four eyes)."""
         return self.pending().exclude(author=user)
 
+    def with_evidence_below(self, grade):
+        """Annotates `evidence_below_threshold`: whether every piece of evidence the record
+        cites is graded below `grade` on one count or the other (none cited: true), which a
+        reviewer may return it for (services.review.return_for_evidence). One index read of
+        its citations per row."""
+        citation = self.model._meta.get_field("evidence").remote_field.through
+        strong = citation.objects.filter(
+            **{citation.record_field: OuterRef("pk")},
+            evidence__in=citation._meta.get_field("evidence").related_model.objects.at_least(grade),
+        )
+        return self.annotate(evidence_below_threshold=~Exists(strong))
+
     def for_display(self, known_on=None):
         """As RecordQuerySet.for_display, with the decision and its reviewer, and
         `corrects_approved`: whether the record this one corrects was approved (a correction
-        of a returned record answers it, and replaces nothing)."""
+        of a returned record answers it, and replaces nothing); and, for a record that cites
+        evidence, `evidence_below_threshold` (with_evidence_below, EVIDENCE_GRADE_THRESHOLD)."""
         decision = self.model._meta.get_field("review").related_model
         approved = decision.objects.filter(
             **{decision.record_field: OuterRef("corrects")},
             decision=ReviewDecision.Decision.APPROVE,
         )
-        return (
+        records = (
             super()
             .for_display(known_on)
             .select_related("review__reviewer")
             .annotate(corrects_approved=Exists(approved))
         )
+        if self.model.evidence_cited is None:  # a key message cites none
+            return records
+        return records.with_evidence_below(settings.EVIDENCE_GRADE_THRESHOLD)
 
 
 class ReviewedRecord(Record):
@@ -361,6 +377,22 @@ class ReviewedRecord(Record):
     def review_state(self):
         review = getattr(self, "review", None)
         return ReviewState.of(None if review is None else review.decision)
+
+    def cited(self):
+        """The evidence it cites, in order: from its citations as a list prefetched them (with
+        their evidence, as the review queue does), or one query."""
+        if "citations" in getattr(self, "_prefetched_objects_cache", {}):
+            citations = self.citations.all()
+        else:
+            citations = self.citations.select_related("evidence")
+        return [citation.evidence for citation in citations]
+
+    def evidence_below(self, grade):
+        """Whether every piece of evidence it cites is graded below `grade` (none: true), and
+        the grades it cites, in order."""
+        pieces = self.cited()
+        below = not any(piece.is_at_least(grade) for piece in pieces)
+        return below, [piece.grade for piece in pieces]
 
     def answered_record(self):
         """The record a correction of this one stands in for. Answering a returned correction

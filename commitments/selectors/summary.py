@@ -10,15 +10,17 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import Count, F, Max, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.expressions import RawSQL
 
 from commitments.models import (
     Commitment,
+    Evidence,
     Pillar,
     Releasability,
     Status,
     StatusUpdate,
+    StatusUpdateEvidence,
     change_between,
     end_of_day,
     stale_q,
@@ -35,6 +37,9 @@ class StatusCounts:
     stale: int = 0
     progress_sum: int = 0
     progress_reported: int = 0
+    # Commitments whose current assessment cites evidence graded at least B2: counted by
+    # roadmap_summary's current read only (None: not counted).
+    on_b2_evidence: int | None = None
 
     @property
     def average_progress(self):
@@ -59,6 +64,8 @@ class StatusCounts:
         self.stale += row["stale"]
         self.progress_sum += row["progress_sum"] or 0
         self.progress_reported += row["progress_reported"]
+        if "on_b2_evidence" in row and self.on_b2_evidence is not None:
+            self.on_b2_evidence += row["on_b2_evidence"]
 
 
 @dataclass
@@ -68,17 +75,43 @@ class RoadmapSummary:
     latest_update_at: object
 
 
+# The grade the summary counts current assessments resting on (assessed_on_b2_evidence).
+SUMMARY_GRADE = "B2"
+
+
+def rests_on_evidence(grade, clearance, when=None):
+    """Whether the outer commitment's current assessment (its newest standing update; on
+    `when`, a PointInTime, the update in effect then as known then) cites a piece of evidence
+    graded at least `grade` that `clearance` may read: for Exists()."""
+    readable = StatusUpdate.objects.readable_by(clearance)
+    if when is None:
+        current = readable.newest_standing(OuterRef(OuterRef("pk")))
+    else:
+        current = readable.in_effect_on(when.as_of, when.known_on).filter(
+            commitment=OuterRef(OuterRef("pk"))
+        )
+    current = current.values("pk")[:1]
+    return Exists(
+        StatusUpdateEvidence.objects.filter(
+            update=Subquery(current),
+            evidence__in=Evidence.objects.at_least(grade).readable_by(clearance),
+        )
+    )
+
+
 def roadmap_summary(
     commitments=None, today=None, *, when=None, clearance=Releasability.PUBLIC
 ) -> RoadmapSummary:
     """Counts by current status, average progress and staleness, per pillar and overall, of
-    `commitments`: a queryset of them, filtered or not (all of them by default). Two queries,
+    `commitments`: a queryset of them, filtered or not (all of them by default). Two queries
+    (three on a past day: rests_on_evidence),
     whatever the filters: the pillars, every one of them even when none of its commitments is
     counted, and the commitments grouped by pillar and status.
 
     `when`, a PointInTime: the same counts on its date, as known on its day (status_counts_on;
-    `commitments` then only choose which are counted, and may be an as_of() queryset), from
-    the status updates a reader of `clearance` may read. Without `when`, the stored current
+    `commitments` then only choose which are counted, and may be an as_of() queryset; what
+    rests on B2 evidence is counted overall only then), from the status updates a reader of
+    `clearance` may read, and the evidence they may read. Without `when`, the stored current
     status, which is the public's: a cleared reader's counts of today are those on today's
     date (the API's views give them `when`)."""
     if commitments is None:
@@ -87,7 +120,15 @@ def roadmap_summary(
         rows = status_counts_on(
             commitments, [when.as_of], known_on=when.known_on, clearance=clearance
         )
+        # Which of them rest on B2 evidence then: a query of its own, the counts being SQL
+        # the timeline shares.
+        on_b2_evidence = (
+            commitments.filter(created_at__lt=end_of_day(when.as_of))
+            .filter(rests_on_evidence(SUMMARY_GRADE, clearance, when))
+            .count()
+        )
     else:
+        on_b2_evidence = None
         rows = (
             commitments.order_by()
             .values("pillar_id", status=F("current_status"))
@@ -97,6 +138,7 @@ def roadmap_summary(
                 progress_sum=Sum("current_progress"),
                 progress_reported=Count("current_progress"),
                 latest=Max("last_recorded_at"),
+                on_b2_evidence=Count("pk", filter=Q(rests_on_evidence(SUMMARY_GRADE, clearance))),
             )
         )
     pillars = {
@@ -105,9 +147,10 @@ def roadmap_summary(
             "slug", "name", "description", "display_order"
         )
     }
+    # By pillar too on a current read, with the rest of the row; overall only on a past day's.
     for pillar in pillars.values():
-        pillar.status_counts = StatusCounts()
-    overall = StatusCounts()
+        pillar.status_counts = StatusCounts(on_b2_evidence=0 if when is None else None)
+    overall = StatusCounts(on_b2_evidence=0 if when is None else on_b2_evidence)
     latest = None
     for row in rows:
         # A pillar added between the two queries is left out of this summary, not a KeyError.

@@ -43,11 +43,15 @@ from commitments.services.releases import may_release as may_release
 from commitments.services.releases import propose_release as propose_release
 from commitments.services.reminders import RemindersInterrupted as RemindersInterrupted
 from commitments.services.reminders import send_reminders as send_reminders
+from commitments.services.review import (
+    EVIDENCE_BELOW_THRESHOLD as EVIDENCE_BELOW_THRESHOLD,
+)
 from commitments.services.review import AlreadyDecided as AlreadyDecided
 from commitments.services.review import NotYours as NotYours
 from commitments.services.review import OwnRecord as OwnRecord
 from commitments.services.review import ReviewRefused as ReviewRefused
 from commitments.services.review import approve_or_return as approve_or_return
+from commitments.services.review import return_for_evidence as return_for_evidence
 from commitments.services.review import withdraw as withdraw
 from commitments.services.status_imports import WRITE_CHUNK as WRITE_CHUNK
 from commitments.services.status_imports import AlreadyImported as AlreadyImported

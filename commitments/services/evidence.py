@@ -55,9 +55,10 @@ def cited_evidence(record, evidence):
 def cite(record, evidence):
     """Writes `record`'s citations of `evidence` (cited_evidence's answer), in order, once the
     record is saved."""
+    if not evidence:
+        return
     citation = type(record)._meta.get_field("evidence").remote_field.through
-    if evidence:
-        citation.objects.bulk_create(
-            citation(**{citation.record_field: record}, evidence=piece, position=position)
-            for position, piece in enumerate(evidence)
-        )
+    citation.objects.bulk_create(
+        citation(**{citation.record_field: record}, evidence=piece, position=position)
+        for position, piece in enumerate(evidence)
+    )

@@ -163,6 +163,45 @@ def approve_or_return(
     return review
 
 
+# A reviewer's reason for a return that the service words (return_for_evidence).
+EVIDENCE_BELOW_THRESHOLD = "evidence_below_threshold"
+
+
+@transaction.atomic
+def return_for_evidence(record: ReviewedRecord, *, reviewer, comment: str = "") -> ReviewDecision:
+    """Returns a pending record because every piece of evidence it cites is graded below
+    EVIDENCE_GRADE_THRESHOLD (or it cites none), with a comment that says so and names the
+    grades, followed by the reviewer's own words if any.
+
+    Raises ValidationError, with nothing written, when a piece it cites is graded at the
+    threshold or above; otherwise as approve_or_return."""
+    threshold = settings.EVIDENCE_GRADE_THRESHOLD
+    if record.evidence_cited is None:
+        raise ValidationError({"reason": f"A {record.noun} cites no evidence to grade."})
+    below, grades = record.evidence_below(threshold)
+    if not below:
+        raise ValidationError(
+            {
+                "reason": f"{record.noun.capitalize()} #{record.pk} cites evidence graded "
+                f"{threshold} or better ({', '.join(grades)}): return it with a comment of "
+                "your own if it needs revising."
+            }
+        )
+    cited = f"graded {', '.join(grades)}" if grades else "none cited"
+    words = (
+        f"Its evidence is all graded below {threshold} ({cited}): cite evidence graded "
+        f"{threshold} or better (a source {threshold[0]} or more reliable, information "
+        f"{threshold[1]} or more credible), or say why none can be had."
+    )
+    comment = (comment or "").strip()
+    return approve_or_return(
+        record,
+        reviewer=reviewer,
+        decision=RETURN,
+        comment=f"{words} {comment}" if comment else words,
+    )
+
+
 @transaction.atomic
 def withdraw(record: ReviewedRecord, *, author, comment: str = "") -> ReviewDecision:
     """Its author takes back a pending record, with no reviewer: it never counts, is never
