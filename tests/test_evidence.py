@@ -22,7 +22,7 @@ from tests.factories import PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("commitments.migrations.0044_evidence")
+migration = importlib.import_module("commitments.migrations.0043_evidence")
 
 
 def test_a_grade_is_the_sources_reliability_then_the_informations_credibility(evidence):

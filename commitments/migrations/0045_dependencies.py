@@ -69,7 +69,7 @@ TRIGGERS_REVERSE = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0044_evidence"),
+        ("commitments", "0044_releases"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -39,6 +39,7 @@ RELEASED = [
             "author_id",
             "commitment_id",
             "corrects_id",
+            "evidence_cited",
         ],
         was="0003",
     ),
@@ -60,6 +61,7 @@ RELEASED = [
             "author_id",
             "indicator_id",
             "corrects_id",
+            "evidence_cited",
         ],
         was="append_only",
     ),
@@ -83,6 +85,7 @@ RELEASED = [
             "commitment_id",
             "partner_id",
             "corrects_id",
+            "evidence_cited",
         ],
         was="append_only",
     ),
@@ -91,7 +94,7 @@ RELEASED = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0042_releasability_of_events"),
+        ("commitments", "0043_evidence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

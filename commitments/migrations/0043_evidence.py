@@ -196,7 +196,7 @@ def _update_lifting_append_only(schema_editor, model, ids, **values):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0043_releases"),
+        ("commitments", "0042_releasability_of_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
