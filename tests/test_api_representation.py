@@ -107,6 +107,7 @@ def test_a_commitment_in_detail_is_what_its_fields_describe(history, signed_in, 
     commitment.child_rows = list(Commitment.objects.filter(parent=commitment).order_by("code"))
     commitment.latest_updates = list(commitment.status_updates.approved().for_display()[:10])
     commitment.indicator_rows = list(Indicator.objects.filter(commitment=commitment).with_latest())
+    commitment.depends_on_rows = commitment.dependent_rows = []  # (the history has none)
     served = signed_in.get(f"{LIST}{code}/").json()
     assert served == generic(CommitmentDetailSerializer, commitment, reader)
 

@@ -34,9 +34,10 @@ READERS = pytest.mark.parametrize(
 
 
 @pytest.fixture
-def coalition_records(briefing_history, analyst, reviewer, contribute, settings):
+def coalition_records(briefing_history, cleared_analyst, reviewer, contribute, settings):
     """briefing_history (all public), and for Coalition members only: B-2, never assessed
     otherwise, at risk as of 30 May (approved that day), and a pledge of EUR 777,000 to A-1."""
+    analyst = cleared_analyst  # who may mark them
     settings.BRIEFING_MARKING = "OFFICIAL"
     with at(noon(5, 30)):
         update = record_status_update(

@@ -21,7 +21,11 @@ from tests.factories import UserFactory
 from tests.helpers import current
 from tests.test_token_reader_cache import redis  # noqa: F401 (the shared cache in Redis)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
+pytestmark = [
+    pytest.mark.django_db,
+    # (The analyst who marks records narrower than public exists before the first reading.)
+    pytest.mark.usefixtures("review_required", "cleared_analyst"),
+]
 
 PUBLIC, MEMBERS, SECRETARIAT_ONLY = Releasability
 JAN, MAR = datetime.date(2024, 1, 15), datetime.date(2024, 3, 1)
@@ -186,8 +190,9 @@ def test_a_public_approval_moves_both(commitment, record, reviewer):
 
 
 def test_narrower_contributions_and_indicator_values_move_only_the_cleared_version(
-    roadmap, contribute, analyst, reviewer
+    roadmap, contribute, cleared_analyst, reviewer
 ):
+    analyst = cleared_analyst
     mil1 = Commitment.objects.get(code="MIL-1")
     indicator = Indicator.objects.filter(commitment__isnull=False).first()
     public, cleared = data_version(), data_version(cleared=True)

@@ -283,8 +283,8 @@ def test_a_coalition_slip_alerts_only_owners_cleared_for_it(chain, approve, mail
         releasability="coalition",
     )
     (event,) = _slip_events()
-    # Staff only: the public (and webhooks) read MIL-1 on track still.
-    assert not event.public
+    # For the coalition: the public (and webhooks of public clearance) read MIL-1 on track still.
+    assert event.releasability == "coalition"
     assert (event.data["from"], event.data["to"]) == ("on_track", "off_track")
     assert _send_queued() == 1
     assert [message.to for message in mailoutbox] == [["ret-1@example.org"]]

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection, transaction
 from drf_spectacular.generators import SchemaGenerator
@@ -13,13 +14,19 @@ from drf_spectacular.generators import SchemaGenerator
 from commitments.models import (
     Commitment,
     Contribution,
+    Dependency,
+    Evidence,
     IdempotencyKey,
     Indicator,
     IndicatorValue,
     IndicatorValueReview,
+    Release,
+    ReleaseReview,
     Review,
     StatusUpdate,
 )
+from commitments.roles import SECRETARIAT
+from commitments.services import approve_or_return, propose_release
 from tests.conftest import at
 from tests.helpers import PLEDGE, refusal
 from tests.threads import client_with
@@ -182,11 +189,34 @@ def test_a_key_that_is_empty_or_too_long_is_a_400(as_analyst, key):
 
 @pytest.fixture
 def every_post(
-    roadmap, analyst, editor, reviewer, record, hum1_indicator, observe, review_required
+    roadmap,
+    analyst,
+    editor,
+    reviewer,
+    record,
+    hum1_indicator,
+    observe,
+    review_required,
+    cleared_analyst,
 ):
     """Each POST of the API: who may send it, its address, a body, and what it writes."""
     pending = record(Commitment.objects.get(code="MIL-1"), as_of=datetime.date(2024, 1, 10))
     pending_value = observe(hum1_indicator, "12", as_of=datetime.date(2024, 1, 10))
+    # Coalition updates to release (one release of a record pending at a time), by the
+    # secretariat's analyst, whose releases the reviewer, of the secretariat too, decides.
+    reviewer.groups.add(Group.objects.get(name=SECRETARIAT))
+    for_members = [
+        record(Commitment.objects.get(code=code), releasability="coalition")
+        for code in ("MIL-2", "MIL-3", "HUM-1")
+    ]
+    for update in for_members:
+        approve_or_return(update, reviewer=reviewer, decision="approve")
+    to_decide, to_withdraw = (
+        propose_release(
+            record=update, author=cleared_analyst, released_to="public", reason="Published."
+        )
+        for update in for_members[1:]
+    )
 
     def approval(url, written):
         return reviewer, url, {"decision": "approve"}, written
@@ -255,6 +285,45 @@ def every_post(
             {},
             IndicatorValueReview.objects.all(),
         ),
+        "/api/v1/evidence/": (
+            analyst,
+            "/api/v1/evidence/",
+            {
+                "source": "UNDP field office",
+                "url": "https://example.org/report.pdf",
+                "date": "2024-01-10",
+                "summary": "Ten of twelve police stations reopened.",
+                "reliability": "B",
+                "credibility": "2",
+            },
+            Evidence.objects.all(),
+        ),
+        "/api/v1/dependencies/": (
+            editor,
+            "/api/v1/dependencies/",
+            {"commitment": "MIL-2", "depends_on": "MIL-1", "note": "Needs bases."},
+            Dependency.objects.all(),
+        ),
+        "/api/v1/releases/": (
+            cleared_analyst,
+            "/api/v1/releases/",
+            {
+                "record_kind": "status_update",
+                "record": for_members[0].pk,
+                "released_to": "public",
+                "reason": "Published since.",
+            },
+            Release.objects.all(),
+        ),
+        "/api/v1/releases/{id}/review/": approval(
+            f"/api/v1/releases/{to_decide.pk}/review/", ReleaseReview.objects.all()
+        ),
+        "/api/v1/releases/{id}/withdraw/": (
+            cleared_analyst,
+            f"/api/v1/releases/{to_withdraw.pk}/withdraw/",
+            {},
+            ReleaseReview.objects.all(),
+        ),
     }
 
 
@@ -280,6 +349,11 @@ def test_every_post_of_the_schema_takes_an_idempotency_key(every_post):
         "/api/v1/indicator-values/{id}/review/",
         "/api/v1/updates/{id}/withdraw/",
         "/api/v1/indicator-values/{id}/withdraw/",
+        "/api/v1/evidence/",
+        "/api/v1/dependencies/",
+        "/api/v1/releases/",
+        "/api/v1/releases/{id}/review/",
+        "/api/v1/releases/{id}/withdraw/",
     ],
 )
 def test_every_post_retried_with_its_key_writes_once(every_post, token_for, path):

@@ -104,7 +104,15 @@ class ReleaseSerializer(ReviewedRecordSerializer):
             *(
                 field
                 for field in ReviewedRecordSerializer.RECORD_FIELDS
-                if field not in ("evidence_url", "evidence_source", "confidence")
+                # A release cites no evidence (models.Release).
+                if field
+                not in (
+                    "evidence_url",
+                    "evidence_source",
+                    "confidence",
+                    "evidence_below_threshold",
+                    "releasability",
+                )
             ),
         ]
         read_only_fields = fields

@@ -13,11 +13,12 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commitments import db_deadlines
 from commitments.imports import NewUpdates, Table, check_rows, refuse_if_imported
-from commitments.models import Commitment, EventType, ImportReceipt, Review, StatusUpdate
+from commitments.models import Commitment, EventType, ImportReceipt, Review, Status, StatusUpdate
 from commitments.services.commitments import _searched_by, public_standing
 from commitments.services.dependencies import record_slips, troubled_pairs, watch_for_slips
 from commitments.services.events import record_changes
@@ -281,7 +282,8 @@ def _derive_current_status(commitment_ids):
     of it at every import."""
     latest = public_standing(OuterRef("pk"))
     Commitment.objects.filter(pk__in=commitment_ids).update(
-        current_status=Subquery(latest.values("status")[:1]),
+        # Not assessed, for the public, when every row imported for it is narrower.
+        current_status=Coalesce(Subquery(latest.values("status")[:1]), Value(Status.NOT_ASSESSED)),
         current_progress=Subquery(latest.values("progress")[:1]),
         current_as_of=Subquery(latest.values("as_of")[:1]),
         last_recorded_at=Subquery(latest.values("created_at")[:1]),
