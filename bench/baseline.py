@@ -93,9 +93,12 @@ UPDATE_SELECT = """
            a.username, u.created_at, r.comment, r.decided_at, v.first_name, v.last_name,
            (SELECT k.id FROM commitments_statusupdate k
             JOIN commitments_review kr ON kr.update_id = k.id AND kr.decision = 'approve'
-            WHERE k.corrects_id = u.id LIMIT 1)
+            WHERE k.corrects_id = u.id AND k.releasability = 'public' LIMIT 1),
+           u.releasability
     FROM commitments_statusupdate u
+    -- What an anonymous reader reads: approved, public updates.
     JOIN commitments_review r ON r.update_id = u.id AND r.decision = 'approve'
+                              AND u.releasability = 'public'
     JOIN commitments_commitment c ON c.id = u.commitment_id
     JOIN auth_user a ON a.id = u.author_id
     LEFT JOIN auth_user v ON v.id = r.reviewer_id
@@ -169,7 +172,7 @@ def commitments_json(queries, rows, today=None):
 def update_json(row):
     (update_id, code, status, progress, as_of, summary, evidence_url, evidence_source,
      confidence, corrects, first_name, last_name, username, created_at, comment, decided_at,
-     reviewer_first_name, reviewer_last_name, corrected_by) = row  # fmt: skip
+     reviewer_first_name, reviewer_last_name, corrected_by, releasability) = row  # fmt: skip
     return {
         "id": update_id,
         "url": f"{_local.host}/api/v1/updates/{update_id}/",
@@ -192,6 +195,9 @@ def update_json(row):
         "reviewer": f"{reviewer_first_name or ''} {reviewer_last_name or ''}".strip() or None,
         "review_comment": comment or None,
         "reviewed_at": decided_at,
+        "releasability": releasability,
+        # For those who may see unapproved records only.
+        "evidence_below_threshold": None,
     }
 
 
@@ -199,16 +205,26 @@ def update_json(row):
 # the newest approved update dated by then that no approved correction replaced.
 STATE_ON = """
     LEFT JOIN LATERAL (
-        SELECT u.status, u.progress, u.as_of, u.created_at, r.decided_at
+        SELECT u.id, u.status, u.progress, u.as_of, u.created_at, r.decided_at
         FROM commitments_statusupdate u
         JOIN commitments_review r ON r.update_id = u.id AND r.decision = 'approve'
-        WHERE u.commitment_id = c.id AND u.as_of <= {day}
+        WHERE u.commitment_id = c.id AND u.as_of <= {day} AND u.releasability = 'public'
           AND NOT EXISTS (
               SELECT 1 FROM commitments_statusupdate k
               JOIN commitments_review kr ON kr.update_id = k.id AND kr.decision = 'approve'
-              WHERE k.corrects_id = u.id)
+              WHERE k.corrects_id = u.id AND k.releasability = 'public')
         ORDER BY u.as_of DESC, u.created_at DESC, u.id DESC LIMIT 1
     ) {alias} ON TRUE
+"""
+# How many commitments' assessment in effect (`s`, of STATE_ON) cites public evidence graded B2
+# or better (source reliability A or B, information credibility 1 or 2).
+ON_B2_EVIDENCE = """
+    SELECT count(*) FROM commitments_commitment c {state}
+    WHERE c.created_at < {day}::date + 1 AND EXISTS (
+        SELECT 1 FROM commitments_statusupdateevidence se
+        JOIN commitments_evidence e ON e.id = se.evidence_id
+        WHERE se.update_id = s.id AND e.reliability IN ('A', 'B')
+          AND e.credibility IN ('1', '2') AND e.releasability = 'public')
 """
 STALE_THEN = "{alias}.as_of IS NULL OR {alias}.as_of + coalesce({cadence}, %(days)s) < {day}"
 
@@ -297,6 +313,20 @@ def commitment_detail(queries, code):
     data["indicators"] = [
         indicator_json(row) for row in queries.all(INDICATOR_SELECT, [rows[0][0]])
     ]
+    # What it depends on and what depends on it, either way, with the note of each.
+    ends = queries.all(
+        "SELECT e.code, e.title, e.current_status, d.note, d.commitment_id = %s"
+        " FROM commitments_dependency d JOIN commitments_commitment e"
+        " ON e.id = CASE WHEN d.commitment_id = %s THEN d.depends_on_id ELSE d.commitment_id END"
+        " WHERE d.commitment_id = %s OR d.depends_on_id = %s ORDER BY e.code",
+        [rows[0][0]] * 4,
+    )
+    for key, outgoing in (("depends_on", True), ("dependents", False)):
+        data[key] = [
+            {"code": end, "url": f"{_local.host}/api/v1/commitments/{end}/", "title": title,
+             "status": status, "status_label": LABELS[status], "note": note}
+            for end, title, status, note, out in ends if out == outgoing
+        ]  # fmt: skip
     return data
 
 
@@ -516,9 +546,15 @@ def summary(queries, query):
 
     for pillar in pillars.values():
         finish_counts(pillar["commitments"])
+    day_sql = "current_date" if day is None else "%(day)s"
+    ((on_b2_evidence,),) = queries.all(
+        ON_B2_EVIDENCE.format(state=STATE_ON.format(day=day_sql, alias="s"), day=day_sql),
+        {"day": day},
+    )
     return {
         "generated_at": datetime.datetime.now(datetime.UTC),
         **finish_counts(overall),
+        "assessed_on_b2_evidence": on_b2_evidence,
         "latest_update_at": latest,
         "pillars": list(pillars.values()),
     }
