@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from commitments.models import (
+    Commitment,
     Contribution,
     DataVersion,
     Indicator,
@@ -24,9 +25,11 @@ from commitments.services import (
     approve_or_return,
     propose_release,
     record_indicator_value,
+    record_status_update,
     save_indicator,
     withdraw,
 )
+from tests.conftest import at
 from tests.factories import CommitmentFactory, PartnerFactory
 from tests.helpers import current, execute_refused
 from tests.releases import REASON, member_of
@@ -88,6 +91,73 @@ def test_a_released_update_gives_its_commitment_the_status_the_public_now_reads(
     approve_or_return(release, reviewer=coalition_reviewer, decision="approve")
 
     assert current(commitment) == ("at_risk", None, datetime.date(2024, 3, 1))
+
+
+def test_a_day_read_as_known_then_shows_a_released_record_only_from_its_release(
+    secretary, coalition_reviewer, reviewer, review_required, api
+):
+    # Recorded for members on 2 Nov, released to the public on 20 Nov: the public read the
+    # commitment as never assessed until then, and a read of 10 Nov as known that day says so.
+    with at(datetime.datetime(2026, 11, 2, 12, tzinfo=datetime.UTC)):
+        update = record_status_update(
+            commitment=CommitmentFactory(code="MIL-9"),
+            author=secretary,
+            status="at_risk",
+            as_of=datetime.date(2026, 11, 1),
+            summary="Members were told first.",
+            releasability="coalition",
+        )
+        approve_or_return(update, reviewer=reviewer, decision="approve")
+    with at(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)):
+        release = propose(update, secretary)
+        approve_or_return(release, reviewer=coalition_reviewer, decision="approve")
+
+    def status(known_on, clearance):
+        as_of = known_on or datetime.date(2026, 11, 30)
+        read = Commitment.objects.as_of(as_of, known_on, clearance=clearance)
+        return read.get(code="MIL-9").status_then
+
+    assert status(datetime.date(2026, 11, 10), "public") == "not_assessed"
+    assert status(datetime.date(2026, 11, 19), "public") == "not_assessed"
+    assert status(datetime.date(2026, 11, 20), "public") == "at_risk"
+    assert status(None, "public") == "at_risk"
+    assert status(datetime.date(2026, 11, 10), "coalition") == "at_risk"
+    read_then = {"as_of": "2026-11-10", "known_on": "2026-11-10"}
+    assert api.get("/api/v1/commitments/MIL-9/", read_then).json()["status"] == ("not_assessed")
+
+
+def test_a_coalition_correction_released_later_replaces_nothing_for_the_public_before(
+    secretary, coalition_reviewer, reviewer, review_required, record_approved
+):
+    commitment = CommitmentFactory(code="MIL-9")
+    with at(datetime.datetime(2026, 11, 2, 12, tzinfo=datetime.UTC)):
+        public = record_approved(commitment, status="on_track", as_of=datetime.date(2026, 11, 1))
+        correction = record_status_update(
+            commitment=commitment,
+            author=secretary,
+            status="off_track",
+            as_of=datetime.date(2026, 11, 1),
+            summary="What members knew: it was never on track.",
+            releasability="coalition",
+            corrects=public,
+        )
+        approve_or_return(correction, reviewer=reviewer, decision="approve")
+    with at(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)):
+        approve_or_return(
+            propose(correction, secretary), reviewer=coalition_reviewer, decision="approve"
+        )
+
+    def public_history(known_on):
+        return list(
+            StatusUpdate.objects.readable_by("public")
+            .filter(commitment=commitment)
+            .counting(known_on)
+            .values_list("status", flat=True)
+        )
+
+    assert public_history(datetime.date(2026, 11, 10)) == ["on_track"]
+    assert public_history(datetime.date(2026, 11, 20)) == ["off_track"]
+    assert public_history(None) == ["off_track"]
 
 
 def test_approving_a_release_moves_the_data_version_proposing_one_does_not(

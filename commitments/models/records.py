@@ -57,15 +57,37 @@ class RecordQuerySet(models.QuerySet):
         return self
 
     def known_by(self, moment):
-        """Records that counted before `moment`."""
+        """Records that counted before `moment`, and, read for a reader (readable_by), that
+        their clearance could read then (readable_then)."""
+        return self.counted_before(moment).readable_then(moment)
+
+    def counted_before(self, moment):
+        """Records that counted before `moment`: all recorded before it, here."""
         return self.filter(created_at__lt=moment)
+
+    def readable_then(self, moment):
+        """Read for a reader (readable_by), the records their clearance could read at
+        `moment`: a record released to them since (a Release approved at or after `moment`,
+        from a marking beyond them) was not theirs yet, so a past day read as known then
+        shows what they were told then. A release only widens, so one such release is
+        enough: the marking a record had at `moment` is the first later release's `from`."""
+        releases = getattr(self.model, "releases", None)  # the records a Release may name
+        if self._clearance is None or releases is None:
+            return self
+        widened_since = (
+            releases.rel.related_model.objects.approved()
+            .filter(**{releases.field.name: OuterRef("pk")}, review__decided_at__gte=moment)
+            .exclude(released_from__in=self._clearance.readable())
+        )
+        return self.exclude(Exists(widened_since))
 
     def _corrections(self, known_on=None):
         """The corrections of the outer record that replace it (as known by the end of
-        `known_on`, when given): for Exists() and Subquery()."""
+        `known_on`, when given), among those its reader may read: for Exists() and
+        Subquery()."""
         corrections = self.model.objects.filter(corrects=OuterRef("pk"))
         if self._clearance is not None:
-            corrections = corrections.filter(releasability__in=self._clearance.readable())
+            corrections = corrections.readable_by(self._clearance)
         if known_on is None:
             return corrections.counted()
         return corrections.known_by(end_of_day(known_on))
@@ -291,7 +313,7 @@ class ReviewedRecordQuerySet(RecordQuerySet):
             ReviewState.WITHDRAWN: self.withdrawn,
         }[state]()
 
-    def known_by(self, moment):
+    def counted_before(self, moment):
         """Records recorded and approved before `moment`."""
         return self.filter(
             created_at__lt=moment,
