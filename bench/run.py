@@ -88,14 +88,29 @@ DURATIONS = {"S": 2, "M": 5}
 # Who reads, and which app serves them: the warm app (response cache on, the normal mode) read
 # anonymously and with an API token, and the cold app (RESPONSE_CACHE=false: every request does
 # the view's work) read anonymously.
-READERS = {"warm": "warm", "token": "warm", "cold": "cold"}
+# A Coalition member's token reads too, warm and cold (issue 28): the public's view is the stored
+# columns, a cleared reader's is computed from the records their clearance may read (as_of today).
+# The data holds public records only, so both readers are answered the baseline's data.
+READERS = {
+    "warm": "warm",
+    "token": "warm",
+    "cleared": "warm",
+    "cold": "cold",
+    "cold_cleared": "cold",
+}
 READER_TITLES = {
     "warm": "warm, anonymous: response cache on",
     "token": "warm, token reader (a Viewer's `Authorization: Token`): response cache on",
+    "cleared": "warm, cleared token reader (a Viewer of the Coalition group): response cache on",
     "cold": "cold, anonymous: RESPONSE_CACHE=false",
+    "cold_cleared": "cold, cleared token reader (a Viewer of the Coalition group): "
+    "RESPONSE_CACHE=false",
 }
-# The role of the token reader: read-only, what a dashboard or a warehouse is given.
-TOKEN_ROLE = "Viewer"
+# The role of the token readers: read-only, what a dashboard or a warehouse is given; the cleared
+# ones' clearance group.
+TOKEN_ROLE, TOKEN_CLEARANCE = "Viewer", "Coalition"
+# Which token each reader sends (none: anonymous).
+TOKEN_OF_READER = {"token": "viewer", "cleared": "cleared", "cold_cleared": "cleared"}
 
 # The goals of the performance issue (26), checked at size M in every configuration: warm, for
 # anonymous and token readers alike, every scenario at least the baseline's throughput; cold, a
@@ -211,12 +226,13 @@ def etag_of(url, headers):
         return response.headers["ETag"]
 
 
-def for_readers(chosen, warm_url, token):
-    """{reader: {scenario: (path, headers)}}: the token reader sends its token, and each reader
-    revalidates the list with the ETag it was given."""
+def for_readers(chosen, warm_url, tokens):
+    """{reader: {scenario: (path, headers)}}: each token reader sends its token (`tokens`, by
+    TOKEN_OF_READER's names), and each reader revalidates the list with the ETag it was given."""
     readers = {}
     for reader in READERS:
-        sent = {"Authorization": f"Token {token}"} if reader == "token" else {}
+        token = tokens.get(TOKEN_OF_READER.get(reader))
+        sent = {"Authorization": f"Token {token}"} if token else {}
         scenarios_read = {
             name: (path, {**headers, **sent}) for name, (path, headers) in chosen.items()
         }
@@ -386,7 +402,10 @@ def measure_size(size, options):
     print(f"Size {size.name}: generating into {database}...", flush=True)
     load_seconds = fresh_database(database, env, size, options.template)
     clear_cache(env)
-    token = robot_token(env, TOKEN_ROLE)
+    tokens = {
+        "viewer": robot_token(env, TOKEN_ROLE),
+        "cleared": robot_token(env, TOKEN_ROLE, clearance=TOKEN_CLEARANCE),
+    }
     chosen = scenarios(database)
     if options.scenarios:
         # The revalidation's ETag is read from the list: keep its path whatever is named.
@@ -412,7 +431,7 @@ def measure_size(size, options):
         results = {}
         with served(config, envs, baseline_env, options.port, size) as servers:
             if "readers" not in run:
-                run["readers"] = readers = for_readers(chosen, servers["warm"], token)
+                run["readers"] = readers = for_readers(chosen, servers["warm"], tokens)
                 run["inspected"] = {
                     reader: inspect(envs[app], readers[reader]) for reader, app in READERS.items()
                 }
@@ -476,7 +495,7 @@ def tables(measured, configs):
             for name in configs:
                 columns += [f"{name} req/s", f"{name} p50 ms", f"{name} p99 ms",
                             f"{name} baseline req/s", f"{name} req/s ÷ baseline"]  # fmt: skip
-            if reader == "cold":
+            if READERS[reader] == "cold":
                 columns.append("seq scans of updates")
             lines += [
                 f"### Size {size_name}, {title}",
@@ -496,7 +515,7 @@ def tables(measured, configs):
                          f"{ratio(app['throughput'], base['throughput']):.2f}x"]
                         if base else ["—", "—"]
                     )  # fmt: skip
-                if reader == "cold":
+                if READERS[reader] == "cold":
                     cells.append(f"{inspected['sequential_scans']} of {inspected['reads_updates']}")
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
@@ -546,7 +565,11 @@ def issue_goals(run, config):
     met) each."""
     results = run["configs"][config]["results"]
     goals = []
-    for reader, who in (("warm", "anonymous"), ("token", "token reader")):
+    for reader, who in (
+        ("warm", "anonymous"),
+        ("token", "token reader"),
+        ("cleared", "cleared token reader"),
+    ):
         for name, result in results.items():
             if "baseline" in result:
                 throughput = ratio(result[reader]["throughput"], result["baseline"]["throughput"])
@@ -679,8 +702,10 @@ def method(measured, configs, minutes):
         f"{durations} (after a warm-up: two rounds of as many requests as connections) by "
         "each reader in turn: the warm app (the versioned response cache on, as in production) "
         "read anonymously, the warm app read with an API token (a Viewer's, `Authorization: "
-        "Token`), the cold app (`RESPONSE_CACHE=false`: every request does the view's work), and "
-        "the baseline. Before the load, each scenario's answer to every reader was checked to "
+        "Token`) and with a cleared one (a Viewer of the Coalition group, whose view is computed "
+        "from the records their clearance reads), the cold app (`RESPONSE_CACHE=false`: every "
+        "request does the view's work) read anonymously and with the cleared token, and the "
+        "baseline. Before the load, each scenario's answer to every reader was checked to "
         "hold the baseline's data. Latencies in milliseconds. Queries are counted per request "
         "in Django (the baseline's in its own header). The 304 revalidation has no baseline: "
         "its goal compares it with the full cold list. The dashboard is opened in Chromium "

@@ -56,14 +56,16 @@ def populate(env, role="Analyst"):
     return robot_token(env, role)
 
 
-def robot_token(env, role):
-    """An API token of a staff user with `role` (made in the database of `env` unless a copy of
-    a database that a run kept holds it already: bench/run.py --keep)."""
+def robot_token(env, role, clearance=None):
+    """An API token of a staff user with `role`, and of the `clearance` group (Coalition,
+    Secretariat) when given (made in the database of `env` unless a copy of a database that a
+    run kept holds it already: bench/run.py --keep)."""
+    groups = [role, clearance] if clearance else [role]
     script = (
         "from django.contrib.auth.models import Group, User; from knox.models import AuthToken;"
-        f"u, _ = User.objects.get_or_create(username='{role.lower()}-robot', "
+        f"u, _ = User.objects.get_or_create(username='{'-'.join(groups).lower()}-robot', "
         "defaults={'is_staff': True});"
-        f"u.groups.add(Group.objects.get(name='{role}'));"
+        f"u.groups.add(*Group.objects.filter(name__in={groups!r}));"
         "print(AuthToken.objects.create(user=u)[1])"
     )
     return manage(env, "shell", "-c", script).strip().splitlines()[-1]
