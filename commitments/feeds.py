@@ -1,5 +1,6 @@
-"""The Atom feed of approved public status updates, for feed readers: /feeds/updates/,
-optionally of one pillar (?pillar=<slug>)."""
+"""The Atom feed of approved status updates, for feed readers: /feeds/updates/, optionally of one
+pillar (?pillar=<slug>). Each reader is given the updates their clearance may read: the public's
+to anyone, and to a signed-in member of a clearance group theirs too, each marked."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -11,6 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import urlencode
 
 from commitments.api.permissions import may_read
+from commitments.clearance import clearance_of
 from commitments.freshness import revalidate_each_time
 from commitments.models import Pillar, Releasability, StatusUpdate
 from commitments.people import person_name
@@ -38,6 +40,7 @@ class UpdatesFeed(Feed):
     def __init__(self, request):
         super().__init__()
         self.request = request
+        self.clearance = clearance_of(request.user)
 
     def get_object(self, request):
         slug = request.GET.get("pillar")
@@ -57,12 +60,13 @@ class UpdatesFeed(Feed):
         return self.request.build_absolute_uri(self.feed_url(pillar))
 
     def items(self, pillar):
-        # Approved and public only, whoever reads: a feed is copied and shared beyond its
-        # reader (and a feed reader carries no token to say who that is).
-        updates = StatusUpdate.objects.readable_by(Releasability.PUBLIC).approved()
+        # Approved, and as the reader's clearance may read them: a feed reader carries no token,
+        # so beyond the public's only a signed-in member's browser is given more (marked, and
+        # never kept by a shared cache: updates_feed).
+        updates = StatusUpdate.objects.readable_by(self.clearance).approved()
         if pillar is not None:
             updates = updates.filter(commitment__pillar=pillar)
-        shown = ["status", "as_of", "summary", "created_at", "commitment__code"]
+        shown = ["status", "as_of", "summary", "created_at", "releasability", "commitment__code"]
         author = ["author__username", "author__first_name", "author__last_name"]
         return (
             updates.select_related("commitment", "author", "review")
@@ -73,7 +77,14 @@ class UpdatesFeed(Feed):
 
     def item_title(self, update):
         as_of = format_date(update.as_of, "j M Y")
-        return f"{update.commitment.code}: {update.get_status_display()} (as of {as_of})"
+        title = f"{update.commitment.code}: {update.get_status_display()} (as of {as_of})"
+        if update.releasability != Releasability.PUBLIC:
+            return f"{title} · {update.releasability.upper()}"
+        return title
+
+    def item_categories(self, update):
+        # Its marking, for a reader that files entries by category; a public entry has none.
+        return [update.releasability] if update.releasability != Releasability.PUBLIC else []
 
     def item_description(self, update):
         return None  # the summary is written as text (TextSummaryAtom1Feed)
@@ -107,7 +118,10 @@ def updates_feed(request):
     login page)."""
     if not may_read(request):
         raise PermissionDenied
-    response = UpdatesFeed(request)(request)
-    # Its Last-Modified would otherwise let a reader reuse it for hours after an approval.
-    revalidate_each_time(response, personal=not settings.ROADMAP_PUBLIC_READ)
+    feed = UpdatesFeed(request)
+    response = feed(request)
+    # Its Last-Modified would otherwise let a reader reuse it for hours after an approval; and
+    # a member's feed, or any with the Roadmap private, is kept by no shared cache.
+    personal = not settings.ROADMAP_PUBLIC_READ or feed.clearance != Releasability.PUBLIC
+    revalidate_each_time(response, personal=personal)
     return response

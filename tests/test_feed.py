@@ -4,10 +4,12 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.contrib.auth.models import Group
 
 from commitments.models import Review
+from commitments.roles import COALITION
 from commitments.services import approve_or_return
-from tests.factories import CommitmentFactory, PillarFactory
+from tests.factories import CommitmentFactory, PillarFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +188,36 @@ def test_a_feed_reader_revalidates_the_feed_each_time(settings, client, viewer):
 
     assert public["Cache-Control"] == "no-cache"
     assert private["Cache-Control"] == "private, no-cache, no-store"
+
+
+def test_a_member_signed_in_reads_the_updates_of_their_clearance_each_marked(
+    client, record, commitment, cleared_analyst
+):
+    record(commitment, status="on_track", summary="For everyone.")
+    record(commitment, status="at_risk", summary="For members.", releasability="coalition")
+    record(
+        commitment, status="off_track", summary="For the secretariat.", releasability="secretariat"
+    )
+    member = UserFactory(is_staff=False)
+    member.groups.add(Group.objects.get(name=COALITION))
+
+    public = client.get(FEED)
+    client.force_login(member)
+    members = client.get(FEED)
+
+    assert [title.split(": ")[1] for title in entry_titles(ET.fromstring(public.content))] == [
+        "On track (as of 15 Jan 2024)"
+    ]
+    feed = ET.fromstring(members.content)
+    assert [title.split(": ")[1] for title in entry_titles(feed)] == [
+        "At risk (as of 15 Jan 2024) · COALITION",
+        "On track (as of 15 Jan 2024)",
+    ]
+    categories = [
+        [category.get("term") for category in entry.findall(f"{ATOM}category")]
+        for entry in entries(feed)
+    ]
+    assert categories == [["coalition"], []]
+    # What a member reads is theirs: no shared cache keeps it.
+    assert public["Cache-Control"] == "no-cache"
+    assert members["Cache-Control"] == "private, no-cache, no-store"
