@@ -3,9 +3,14 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from commitments.models import Commitment
-from tests.factories import CommitmentFactory, PlaceFactory, ThemeFactory
+from commitments.roles import COALITION
+from tests.factories import CommitmentFactory, PlaceFactory, ThemeFactory, UserFactory
 from tests.helpers import statement_text
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +174,24 @@ def test_a_revalidation_takes_1_query_whatever_the_data(api, lots, django_assert
     with django_assert_num_queries(1):
         response = api.get("/api/v1/commitments/", headers={"If-None-Match": etag})
     assert response.status_code == 304
+
+
+def test_a_cleared_readers_plain_list_is_counted_once_per_data_version_too(lots):
+    # A Coalition member's list is computed from the records they may read (as_of today), the
+    # same statements for every reader of that clearance on a day: counted once per data
+    # version, as the public's; its next page reads one query fewer than the first.
+    member = UserFactory(is_staff=False)
+    member.groups.add(Group.objects.get(name=COALITION))
+    client = APIClient()
+    client.force_login(member)
+    total = Commitment.objects.count()
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/api/v1/commitments/").json()["count"] == total
+    with CaptureQueriesContext(connection) as second:
+        response = client.get("/api/v1/commitments/", {"page": 2, "page_size": 7})
+
+    assert len(second) == len(first) - 1
+    assert not [query for query in second if "COUNT(" in query["sql"]]
+    assert response.json()["count"] == total
+    expected = list(Commitment.objects.values_list("code", flat=True)[7:14])
+    assert [row["code"] for row in response.json()["results"]] == expected

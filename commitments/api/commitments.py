@@ -549,9 +549,11 @@ class CommitmentViewSet(
             queryset = self.get_queryset()
             filtered = self.filter_queryset(queryset)
             columns = self.get_serializer_class().columns()
-            if filtered is queryset and not queryset.is_as_of and not self.wants_spreadsheet:
+            plain = filtered is queryset and point_in_time(request) is None
+            if plain and not self.wants_spreadsheet:
                 # The plain list, which no parameter narrows or orders: the same statements
-                # for every reader of a class, its count once per data version
+                # for every reader of a class (of a clearance: a cleared reader's is today's
+                # as_of, the same for a day), its count once per data version
                 # (UnfilteredPages).
                 rows = UNFILTERED_PAGES.of(
                     queryset,

@@ -145,7 +145,12 @@ class UnfilteredPages:
             page = rows.queryset.rows(*rows.columns)[start:stop]
             compiler = page.query.get_compiler(using=alias)
             try:
-                compiled = (compiler, *compiler.as_sql(), *values_shape(compiler))
+                # A cleared reader's rows (as_of today's) name their columns as the public's.
+                compiled = (
+                    compiler,
+                    *compiler.as_sql(),  # before values_shape, which reads what it counts
+                    *values_shape(compiler, page._iterable_class),
+                )
             except EmptyResultSet:  # an empty slice (no rows at all: [0:0])
                 compiled = ()
             kept = {known: value for known, value in self._compiled.items() if known[1] == today}

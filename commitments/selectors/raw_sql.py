@@ -92,18 +92,19 @@ def read_values(queryset):
         else:
             execute_prepared(cursor, sql, params)
         rows = cursor.fetchall()
-    names, converters = values_shape(compiler)
-    if rows_class is not ValuesIterable:
-        names = rows_class.names(names)
+    names, converters = values_shape(compiler, rows_class)
     return values_rows(compiler, names, converters, rows)
 
 
-def values_shape(compiler):
+def values_shape(compiler, rows_class=ValuesIterable):
     """The names and converters of the columns of a compiled `.values()` query, as
-    ValuesIterable names and converts them."""
+    ValuesIterable names and converts them, or as `rows_class` (a queryset's iterable class)
+    names them when it names them otherwise (its `names(names)`: CommitmentQuerySet.rows() of
+    an as_of read)."""
     query = compiler.query
     names = list(query.selected or [])
     names = names or [*query.extra_select, *query.values_select, *query.annotation_select]
+    names = getattr(rows_class, "names", lambda names: names)(names)
     columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
     return names, compiler.get_converters(columns)
 
@@ -165,7 +166,5 @@ class CompiledOnce:
         marks = {index for index, param in enumerate(params) if param == self.mark}
         if not marks:
             raise ValueError("CompiledOnce needs a read that filters by the id it is given")
-        names, converters = values_shape(compiler)
-        # Rows that name their columns otherwise (CommitmentQuerySet.rows() of an as_of read).
-        names = getattr(rows_class, "names", lambda names: names)(names)
+        names, converters = values_shape(compiler, rows_class)
         return compiler, sql, params, marks, names, converters
