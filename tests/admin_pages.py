@@ -79,3 +79,19 @@ def offered_to(client, users, page, link):
         client.force_login(user)
         offered.append(link in client.get(page).content.decode())
     return offered
+
+
+def picker_choices(client, model_name, field_name, term=""):
+    """What the admin's autocomplete offers in the picker of `field_name` on the add form of
+    `model_name`, for `term`: each choice's label, in order."""
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "commitments",
+            "model_name": model_name,
+            "field_name": field_name,
+            "term": term,
+        },
+    )
+    assert response.status_code == 200
+    return [result["text"] for result in response.json()["results"]]

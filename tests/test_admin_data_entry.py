@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment, Contribution, Indicator, IndicatorValue, Partner
 from commitments.numbers import GroupedDecimalField, parse_number
+from tests.admin_pages import picker_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -197,17 +198,7 @@ def test_a_currency_from_the_rest_is_recorded(client, analyst, nato, mil1):
 
 
 def autocomplete(client, term):
-    response = client.get(
-        "/admin/autocomplete/",
-        {
-            "app_label": "commitments",
-            "model_name": "indicatorvalue",
-            "field_name": "indicator",
-            "term": term,
-        },
-    )
-    assert response.status_code == 200
-    return [result["text"] for result in response.json()["results"]]
+    return picker_choices(client, "indicatorvalue", "indicator", term)
 
 
 def test_the_indicator_picker_offers_whole_word_matches_first_with_unit_and_commitment(

@@ -2,6 +2,8 @@
 updates and indicator values recorded. One module a concept, in layers (each imports only
 from those above it in this list):
 
+- citations: the evidence a record cites, chosen in its add form and listed, graded, on its page
+  and in its review, as far as the reader's clearance goes;
 - base: what the others share (people, badges, links, RecordAdmin, HistoryAdmin,
   RefusesDuplicates);
 - reviews: review as status updates, indicator values and key messages share it (their review queue's
@@ -11,7 +13,7 @@ from those above it in this list):
 - imports: the status updates' CSV import page (a dry run, then a signed confirmation);
 - assessments: status updates, their corrections and what their review queue shows;
 - indicators: indicators, their values and what the values' review queue shows;
-- evidence: graded evidence, and the list of a record's evidence with its grades;
+- evidence: graded evidence, recorded and listed with its grades;
 - contributions: partners' contributions and their matrix;
 - briefing: the briefing pack's key messages, and the decision on each;
 - access: API tokens and login attempts;
@@ -39,7 +41,6 @@ from commitments.admin.base import RefusesDuplicates as RefusesDuplicates
 from commitments.admin.base import add_form_link as add_form_link
 from commitments.admin.base import correct_link as correct_link
 from commitments.admin.base import correction_note as correction_note
-from commitments.admin.base import evidence_list as evidence_list
 from commitments.admin.base import indicator_latest as indicator_latest
 from commitments.admin.base import indicator_progress as indicator_progress
 from commitments.admin.base import person as person
@@ -48,6 +49,7 @@ from commitments.admin.base import status_badge as status_badge
 from commitments.admin.base import with_role as with_role
 from commitments.admin.briefing import BriefingMessageAdmin as BriefingMessageAdmin
 from commitments.admin.briefing import MessageDecisionForm as MessageDecisionForm
+from commitments.admin.citations import evidence_list as evidence_list
 from commitments.admin.commitments import FIXED_ONCE_SAVED as FIXED_ONCE_SAVED
 from commitments.admin.commitments import INHERITED_FROM_PARENT as INHERITED_FROM_PARENT
 from commitments.admin.commitments import STALE_EDIT as STALE_EDIT

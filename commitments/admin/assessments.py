@@ -171,7 +171,7 @@ class StatusUpdateAdmin(
     search_fields = ["commitment__code", "commitment__title", "summary", "evidence_source"]
     date_hierarchy = "as_of"
     autocomplete_fields = ["commitment"]
-    fields = ["commitment", *CORRECTION_STARTS_FROM, "corrects"]
+    fields = ["commitment", *CORRECTION_STARTS_FROM, "cites", "corrects"]
     readonly_fields = [
         "author_display",
         "created_at",

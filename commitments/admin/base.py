@@ -9,6 +9,7 @@ registered here."""
 import datetime
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404, render
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_safe
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from commitments.admin.citations import cited_for, cites_field, evidence_list
 from commitments.clearance import clearance_of, default_releasability, markings_for
 from commitments.integrity import UniqueViolation, unique_violations_refused
 from commitments.models import (
@@ -209,49 +211,12 @@ class RecordColumns:
         return marking_badge(record.releasability)
 
 
-def grade_badge(piece):
-    """A piece's grade, its meaning on hover."""
-    return format_html(
-        '<strong title="{}; {}">{}</strong>',
-        piece.get_reliability_display(),
-        piece.get_credibility_display(),
-        piece.grade,
-    )
-
-
-def evidence_list(record):
-    """The evidence `record` cites, in order, each with its grade beside it, as the record's
-    page and its review show it."""
-    pieces = record.cited()
-    if not pieces:
-        return "none cited"
-    return format_html(
-        "<ul class='evidence'>{}</ul>",
-        format_html_join(
-            "",
-            "<li>{} {} ({}){}</li>",
-            (
-                (
-                    grade_badge(piece),
-                    piece.source,
-                    f"{piece.date:%d %b %Y}",
-                    format_html(
-                        ' <a href="{}" rel="noopener noreferrer">{}</a>', piece.url, piece.url
-                    )
-                    if piece.url
-                    else format_html(" {}", piece.reference),
-                )
-                for piece in pieces
-            ),
-        ),
-    )
-
-
 class RecordAdmin(RecordColumns):
     """The admin of a record (status updates, indicator values, contributions): add and view
     only, as the database enforces, for anyone; a correction is a new record. A record is
     written by its service, `record_with(author=..., **fields)` (a staticmethod), as the API
-    and the importer write it."""
+    and the importer write it; "cites" among its `fields` (the evidence it cites, a form field
+    of its own: citations.cites_field) is handed to the service as `evidence`."""
 
     class Media:
         css = {"all": ["commitments/admin.css"]}
@@ -270,15 +235,14 @@ class RecordAdmin(RecordColumns):
     correction_starts_from = []
 
     def get_fields(self, request, obj=None):
-        """The add form: the fields a record is recorded with. A record's page: those, the
-        evidence it cites with their grades, who recorded it and when, and what the admin adds
-        about it (page_extras)."""
+        """The add form: the fields a record is recorded with, and `cites`, the evidence it
+        cites (citations.cites_field), where a record cites evidence. A record's page: those,
+        the evidence it cites with their grades in place of `cites`, who recorded it and when,
+        and what the admin adds about it (page_extras)."""
         if obj is None:
             return self.fields
-        cites = ["evidence_display"] if obj.evidence_cited is not None else []
         return [
-            *self.fields,
-            *cites,
+            *("evidence_display" if name == "cites" else name for name in self.fields),
             "author_display",
             "created_at",
             *self.page_extras(request, obj),
@@ -287,9 +251,17 @@ class RecordAdmin(RecordColumns):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "evidence_display"]
 
+    def get_object(self, request, object_id, from_field=None):
+        """The record, with the clearance of the user it is shown to (`shown_to`): its page
+        lists the evidence they may read (evidence_display)."""
+        record = super().get_object(request, object_id, from_field)
+        if record is not None:
+            record.shown_to = clearance_of(request.user)
+        return record
+
     @admin.display(description="evidence")
     def evidence_display(self, record):
-        return evidence_list(record)
+        return evidence_list(record, record.shown_to)
 
     def page_extras(self, request, record):
         return []
@@ -297,7 +269,8 @@ class RecordAdmin(RecordColumns):
     def get_changeform_initial_data(self, request):
         """The add form: empty but for today's date; or, to correct a record (?correct=<id>),
         that record's own values and `corrects` set to it; or, to record again one its author
-        withdrew (?start_from=<id>), its values."""
+        withdrew (?start_from=<id>), its values. Either cites the evidence that record cites,
+        as far as the user may read it."""
         initial = super().get_changeform_initial_data(request)
         # Only a record the user may read is copied.
         records = readable_in_admin(request.user, self.model.objects.all())
@@ -312,8 +285,12 @@ class RecordAdmin(RecordColumns):
             if is_marked(self.model):
                 initial.setdefault("releasability", default_releasability(self.model))
             return initial
+        source = original or start_from
         fields = map(self.model._meta.get_field, self.correction_starts_from)
-        copied = {field.name: field.value_from_object(original or start_from) for field in fields}
+        copied = {field.name: field.value_from_object(source) for field in fields}
+        if "cites" in self.fields:
+            cited, _ = cited_for(source, clearance_of(request.user))
+            copied["cites"] = [piece.pk for piece in cited]
         corrects = original.pk if original else start_from.corrects_id
         return {**initial, **copied, "corrects": corrects}
 
@@ -342,7 +319,15 @@ class RecordAdmin(RecordColumns):
         return field
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        fields = kwargs.pop("fields", None) or flatten_fieldsets(self.get_fieldsets(request, obj))
+        # A record's `evidence` goes through a citation table, which a model form cannot
+        # write (admin.E013): the form cites through a field of its own, `cites`, which
+        # save_model hands the service.
+        citing = "cites" in fields
+        fields = [name for name in fields if name != "cites"]
+        form = super().get_form(request, obj, change, fields=fields, **kwargs)
+        if citing:
+            form = type(form.__name__, (form,), {"cites": cites_field(self, request)})
         author = request.user
 
         class AuthoredForm(form):
@@ -371,9 +356,10 @@ class RecordAdmin(RecordColumns):
         return False
 
     def save_model(self, request, obj, form, change):
-        record = self.record_with(
-            author=request.user, **{name: form.cleaned_data[name] for name in self.fields}
-        )
+        fields = {name: form.cleaned_data[name] for name in self.fields}
+        if "cites" in fields:
+            fields["evidence"] = fields.pop("cites")
+        record = self.record_with(author=request.user, **fields)
         # The admin goes on to log and redirect with the object it passed in.
         obj.pk = record.pk
         obj.refresh_from_db()

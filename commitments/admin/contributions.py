@@ -107,7 +107,7 @@ class ContributionAdmin(ReleasedOnPage, RecordAdmin, BoundedSearch, admin.ModelA
     ]
     date_hierarchy = "date"
     autocomplete_fields = ["partner", "commitment", "corrects"]
-    fields = [*CONTRIBUTION_FIELDS, "corrects"]
+    fields = [*CONTRIBUTION_FIELDS, "cites", "corrects"]
     readonly_fields = [
         "author_display",
         "created_at",

@@ -1,10 +1,11 @@
 """Graded evidence: recorded through its admin (add and view only: a piece is never changed,
 a new grade is a new piece) and listed with its grade. The records' pages show what they cite
-with base.evidence_list."""
+with citations.evidence_list, and their add forms cite it with citations.cites_field."""
 
 from django.contrib import admin
 
-from commitments.admin.base import URL_FIELDS_ASSUME_HTTPS, BoundedSearch, grade_badge, person
+from commitments.admin.base import URL_FIELDS_ASSUME_HTTPS, BoundedSearch, person
+from commitments.admin.citations import grade_badge
 from commitments.clearance import clearance_of, default_releasability
 from commitments.models import Evidence
 from commitments.services import record_evidence

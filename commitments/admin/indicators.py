@@ -142,7 +142,7 @@ class IndicatorValueAdmin(
     list_select_related = ["indicator__commitment", "author", "review"]
     search_fields = ["indicator__name", "indicator__commitment__code", "evidence_source"]
     autocomplete_fields = ["indicator", "corrects"]
-    fields = INDICATOR_VALUE_FIELDS
+    fields = [*correction_starts_from, "cites", "corrects"]
 
     readonly_fields = [
         "author_display",

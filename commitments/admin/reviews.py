@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 
 from commitments.admin.base import (
     BoundedSearch,
-    evidence_list,
     is_marked,
     marking_badge,
     marking_banner,
@@ -26,6 +25,7 @@ from commitments.admin.base import (
     person_name,
     readable_in_admin,
 )
+from commitments.admin.citations import evidence_list
 from commitments.clearance import clearance_of
 from commitments.models import Pillar, Review, ReviewClaim, ReviewDecision, ReviewState
 from commitments.models.records import REVIEWER_DECISIONS
@@ -299,6 +299,7 @@ class ReviewQueueMixin:
             cited = citation.objects.select_related("evidence")
             prefetch_related_objects(queued, Prefetch("citations", queryset=cited))
         threshold = settings.EVIDENCE_GRADE_THRESHOLD
+        clearance = clearance_of(request.user)
         claims = {
             c.object_id: c
             for c in ReviewClaim.objects.on(queued).active().select_related("reviewer")
@@ -311,7 +312,8 @@ class ReviewQueueMixin:
                 "claim": claims.get(record.pk),
                 "corrects_note": corrects_note(record) if record.corrects_id else "",
                 "marking": marking_badge(record.releasability) if is_marked(self.model) else "",
-                "evidence": evidence_list(record) if cites else None,
+                # What the user may read of it; the flag below weighs all it cites.
+                "evidence": evidence_list(record, clearance) if cites else None,
                 "evidence_below": cites and record.evidence_below(threshold)[0],
                 **self.queue_row(record),
             }

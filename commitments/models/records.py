@@ -229,6 +229,15 @@ class Record(models.Model):
     def observed_on_expression(cls):
         raise NotImplementedError
 
+    def cited(self):
+        """The evidence it cites, in order: from its citations as a list prefetched them (with
+        their evidence, as the review queue does), or one query."""
+        if "citations" in getattr(self, "_prefetched_objects_cache", {}):
+            citations = self.citations.all()
+        else:
+            citations = self.citations.select_related("evidence")
+        return [citation.evidence for citation in citations]
+
     def clean_correction(self):
         """The error of `corrects`, if any: a record has one live correction at most
         (correct that one instead), and only a correctable record is corrected."""
@@ -399,15 +408,6 @@ class ReviewedRecord(Record):
     def review_state(self):
         review = getattr(self, "review", None)
         return ReviewState.of(None if review is None else review.decision)
-
-    def cited(self):
-        """The evidence it cites, in order: from its citations as a list prefetched them (with
-        their evidence, as the review queue does), or one query."""
-        if "citations" in getattr(self, "_prefetched_objects_cache", {}):
-            citations = self.citations.all()
-        else:
-            citations = self.citations.select_related("evidence")
-        return [citation.evidence for citation in citations]
 
     def evidence_below(self, grade):
         """Whether every piece of evidence it cites is graded below `grade` (none: true), and
