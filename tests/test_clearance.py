@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from commitments.models import Commitment, Contribution, Indicator, Partner, Releasability
-from commitments.roles import COALITION, SECRETARIAT
+from commitments.roles import COALITION, REVIEWER, SECRETARIAT
 from commitments.selectors import data_version
 from commitments.services import approve_or_return, record_indicator_value
 from tests.factories import UserFactory
@@ -32,10 +32,9 @@ JAN, MAR = datetime.date(2024, 1, 15), datetime.date(2024, 3, 1)
 REFUSED = "current status is that of its newest approved status update"
 
 
-def client_of(group=None, *, token_for=None):
+def client_of(*groups, token_for=None):
     user = UserFactory(is_staff=False)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
+    user.groups.add(*Group.objects.filter(name__in=groups))
     client = APIClient()
     if token_for:
         client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
@@ -243,4 +242,19 @@ def test_a_cleared_readers_etag_follows_narrower_records_and_the_publics_does_no
     record_approved(Commitment.objects.get(code="MIL-2"), releasability="coalition")
 
     assert anonymous.get(url)["ETag"] == before["a"]
+    assert member.get(url)["ETag"] != before["m"]
+
+
+def test_a_narrower_submission_moves_the_review_queues_etag_of_its_readers_alone(
+    roadmap, record, review_required, cleared_analyst, token_for
+):
+    # Staff's ETags follow the review queue's version too: of the records their clearance reads.
+    uncleared = client_of(REVIEWER, token_for=token_for)
+    member = client_of(REVIEWER, COALITION, token_for=token_for)
+    url = "/api/v1/updates/?review_state=pending"
+    before = {name: client.get(url)["ETag"] for name, client in [("u", uncleared), ("m", member)]}
+
+    record(Commitment.objects.get(code="MIL-1"), releasability="coalition")  # pending
+
+    assert uncleared.get(url)["ETag"] == before["u"]
     assert member.get(url)["ETag"] != before["m"]
