@@ -13,7 +13,11 @@ from tests.admin_pages import offered_to
 pytestmark = pytest.mark.django_db
 
 ADD = reverse("admin:commitments_statusupdate_add")
-JUL_15, OCT_31 = datetime.date(2026, 7, 15), datetime.date(2026, 10, 31)
+JUL_15, OCT_31, NOV_30 = (
+    datetime.date(2026, 7, 15),
+    datetime.date(2026, 10, 31),
+    datetime.date(2026, 11, 30),
+)
 
 
 @pytest.fixture
@@ -106,6 +110,22 @@ def test_a_correction_that_would_change_the_current_status_asks_to_confirm(
         in response.content.decode()
     )
     assert StatusUpdate.objects.filter(commitment=ftf2).count() == 3
+
+
+def test_the_status_a_correction_would_give_is_of_what_the_analysts_clearance_may_read(
+    client, history, analyst, ftf2, record
+):
+    # Newer than the October assessment, and beyond the (uncleared) analyst's reading.
+    record(ftf2, status="completed", progress=100, as_of=NOV_30, releasability="secretariat")
+    client.force_login(analyst)
+    form = correction_form(history[2], status="on_track", as_of="2026-11-15", summary="Recovered.")
+
+    response = client.post(ADD, form)
+
+    assert (
+        "This will make FTF-2 “On track” as of 15 Nov 2026 — current: “At risk” as of 31 Oct 2026"
+        in response.content.decode()
+    )
 
 
 def test_a_confirmed_correction_is_recorded_and_replaces_the_original(

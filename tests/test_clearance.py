@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from commitments.models import Commitment, Contribution, Indicator, Partner, Releasability
-from commitments.roles import COALITION, SECRETARIAT
+from commitments.roles import COALITION, REVIEWER, SECRETARIAT
 from commitments.selectors import data_version
 from commitments.services import approve_or_return, record_indicator_value
 from tests.factories import UserFactory
@@ -32,22 +32,9 @@ JAN, MAR = datetime.date(2024, 1, 15), datetime.date(2024, 3, 1)
 REFUSED = "current status is that of its newest approved status update"
 
 
-@pytest.fixture
-def approved(record, reviewer):
-    """Records a status update and approves it."""
-
-    def approved(commitment, **fields):
-        update = record(commitment, **fields)
-        approve_or_return(update, reviewer=reviewer, decision="approve")
-        return update
-
-    return approved
-
-
-def client_of(group=None, *, token_for=None):
+def client_of(*groups, token_for=None):
     user = UserFactory(is_staff=False)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
+    user.groups.add(*Group.objects.filter(name__in=groups))
     client = APIClient()
     if token_for:
         client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
@@ -57,10 +44,10 @@ def client_of(group=None, *, token_for=None):
 
 
 def test_a_coalition_assessment_leaves_the_stored_current_status_as_the_public_one(
-    commitment, approved
+    commitment, record_approved
 ):
-    approved(commitment, status="on_track", as_of=JAN)
-    approved(commitment, status="off_track", as_of=MAR, releasability="coalition")
+    record_approved(commitment, status="on_track", as_of=JAN)
+    record_approved(commitment, status="off_track", as_of=MAR, releasability="coalition")
 
     assert current(commitment) == ("on_track", None, JAN)
     seen = {
@@ -73,10 +60,12 @@ def test_a_coalition_assessment_leaves_the_stored_current_status_as_the_public_o
 
 
 def test_a_coalition_correction_replaces_the_public_assessment_for_members_only(
-    commitment, approved
+    commitment, record_approved
 ):
-    first = approved(commitment, status="on_track", as_of=JAN)
-    approved(commitment, status="at_risk", as_of=JAN, corrects=first, releasability="coalition")
+    first = record_approved(commitment, status="on_track", as_of=JAN)
+    record_approved(
+        commitment, status="at_risk", as_of=JAN, corrects=first, releasability="coalition"
+    )
 
     assert current(commitment) == ("on_track", None, JAN)
     members = Commitment.objects.seen_by(MEMBERS).rows("current_status").get(pk=commitment.pk)
@@ -91,10 +80,12 @@ def test_the_public_reads_the_stored_columns_with_the_same_sql():
 
 @pytest.mark.parametrize("releasability", ["coalition", "secretariat"])
 def test_the_database_refuses_a_current_status_taken_from_a_narrower_update(
-    commitment, approved, releasability
+    commitment, record_approved, releasability
 ):
-    approved(commitment, status="on_track", as_of=JAN)
-    approved(commitment, status="off_track", progress=20, as_of=MAR, releasability=releasability)
+    record_approved(commitment, status="on_track", as_of=JAN)
+    record_approved(
+        commitment, status="off_track", progress=20, as_of=MAR, releasability=releasability
+    )
 
     with (
         pytest.raises(IntegrityError, match=REFUSED),
@@ -109,9 +100,13 @@ def test_the_database_refuses_a_current_status_taken_from_a_narrower_update(
     assert current(commitment) == ("on_track", None, JAN)
 
 
-def test_the_database_keeps_the_public_status_under_a_narrower_correction(commitment, approved):
-    first = approved(commitment, status="on_track", as_of=JAN)
-    approved(commitment, status="at_risk", as_of=JAN, corrects=first, releasability="coalition")
+def test_the_database_keeps_the_public_status_under_a_narrower_correction(
+    commitment, record_approved
+):
+    first = record_approved(commitment, status="on_track", as_of=JAN)
+    record_approved(
+        commitment, status="at_risk", as_of=JAN, corrects=first, releasability="coalition"
+    )
 
     # What the public reads stands: writing it again is allowed, the correction's is not.
     Commitment.objects.filter(pk=commitment.pk).update(current_progress=None)
@@ -119,11 +114,11 @@ def test_the_database_keeps_the_public_status_under_a_narrower_correction(commit
         Commitment.objects.filter(pk=commitment.pk).update(current_status="at_risk")
 
 
-def test_staleness_is_of_the_assessments_a_reader_may_read(roadmap, approved, token_for):
+def test_staleness_is_of_the_assessments_a_reader_may_read(roadmap, record_approved, token_for):
     mil1 = Commitment.objects.get(code="MIL-1")
     old = timezone.localdate() - datetime.timedelta(days=400)
-    approved(mil1, status="on_track", as_of=old)
-    approved(mil1, status="on_track", as_of=timezone.localdate(), releasability="coalition")
+    record_approved(mil1, status="on_track", as_of=old)
+    record_approved(mil1, status="on_track", as_of=timezone.localdate(), releasability="coalition")
 
     def stale_codes(client):
         rows = client.get("/api/v1/commitments/?stale=true&page_size=200").json()["results"]
@@ -135,11 +130,11 @@ def test_staleness_is_of_the_assessments_a_reader_may_read(roadmap, approved, to
     assert client_of(COALITION).get("/api/v1/commitments/MIL-1/").json()["is_stale"] is False
 
 
-def test_the_summary_counts_what_each_clearance_may_read(roadmap, approved):
+def test_the_summary_counts_what_each_clearance_may_read(roadmap, record_approved):
     mil1 = Commitment.objects.get(code="MIL-1")
-    approved(mil1, status="on_track", as_of=JAN)
-    approved(mil1, status="off_track", as_of=MAR, releasability="coalition")
-    approved(mil1, status="completed", progress=100, as_of=MAR, releasability="secretariat")
+    record_approved(mil1, status="on_track", as_of=JAN)
+    record_approved(mil1, status="off_track", as_of=MAR, releasability="coalition")
+    record_approved(mil1, status="completed", progress=100, as_of=MAR, releasability="secretariat")
 
     counts = {
         name: client.get("/api/v1/summary/").json()["by_status"]
@@ -156,10 +151,10 @@ def test_the_summary_counts_what_each_clearance_may_read(roadmap, approved):
     assert len({sum(by_status.values()) for by_status in counts.values()}) == 1
 
 
-def test_the_search_reads_the_public_summary_alone(roadmap, approved):
+def test_the_search_reads_the_public_summary_alone(roadmap, record_approved):
     mil1 = Commitment.objects.get(code="MIL-1")
-    approved(mil1, status="on_track", as_of=JAN, summary="Sawmills inspected.")
-    approved(
+    record_approved(mil1, status="on_track", as_of=JAN, summary="Sawmills inspected.")
+    record_approved(
         mil1, status="off_track", as_of=MAR, summary="Gunboats sighted.", releasability="coalition"
     )
 
@@ -226,9 +221,9 @@ def test_narrower_contributions_and_indicator_values_move_only_the_cleared_versi
 
 @pytest.mark.usefixtures("redis")
 def test_a_cleared_token_readers_hit_asks_only_for_the_versions(
-    roadmap, token_for, approved, django_assert_num_queries
+    roadmap, token_for, record_approved, django_assert_num_queries
 ):
-    approved(Commitment.objects.get(code="MIL-1"), releasability="coalition")
+    record_approved(Commitment.objects.get(code="MIL-1"), releasability="coalition")
     client = client_of(COALITION, token_for=token_for)
     for url in ["/api/v1/commitments/", "/api/v1/commitments/MIL-1/", "/api/v1/summary/"]:
         first = client.get(url)
@@ -238,13 +233,28 @@ def test_a_cleared_token_readers_hit_asks_only_for_the_versions(
 
 
 def test_a_cleared_readers_etag_follows_narrower_records_and_the_publics_does_not(
-    roadmap, approved, token_for
+    roadmap, record_approved, token_for
 ):
     anonymous, member = APIClient(), client_of(COALITION, token_for=token_for)
     url = "/api/v1/commitments/MIL-1/"
     before = {name: client.get(url)["ETag"] for name, client in [("a", anonymous), ("m", member)]}
 
-    approved(Commitment.objects.get(code="MIL-2"), releasability="coalition")
+    record_approved(Commitment.objects.get(code="MIL-2"), releasability="coalition")
 
     assert anonymous.get(url)["ETag"] == before["a"]
+    assert member.get(url)["ETag"] != before["m"]
+
+
+def test_a_narrower_submission_moves_the_review_queues_etag_of_its_readers_alone(
+    roadmap, record, review_required, cleared_analyst, token_for
+):
+    # Staff's ETags follow the review queue's version too: of the records their clearance reads.
+    uncleared = client_of(REVIEWER, token_for=token_for)
+    member = client_of(REVIEWER, COALITION, token_for=token_for)
+    url = "/api/v1/updates/?review_state=pending"
+    before = {name: client.get(url)["ETag"] for name, client in [("u", uncleared), ("m", member)]}
+
+    record(Commitment.objects.get(code="MIL-1"), releasability="coalition")  # pending
+
+    assert uncleared.get(url)["ETag"] == before["u"]
     assert member.get(url)["ETag"] != before["m"]

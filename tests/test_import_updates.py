@@ -768,6 +768,26 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(
     assert StatusUpdate.objects.count() == 404
 
 
+def test_rows_the_public_may_not_read_leave_the_stored_current_status_unwritten(
+    roadmap, cleared_analyst, write_csv
+):
+    # The stored current status is the public's: an import of coalition rows alone takes the
+    # same queries as one of public rows but its UPDATE of the commitments.
+    queries = []
+    for marking, as_of in [("public", "2024-01-15"), ("coalition", "2024-02-15")]:
+        rows = [
+            {**ROW, "commitment": code, "as_of": as_of, "releasability": marking}
+            for code in ("MIL-1", "MIL-2")
+        ]
+        path = write_csv(*rows)
+        with CaptureQueriesContext(connection) as captured:
+            import_updates(path, author=cleared_analyst.username)
+        queries.append(len(captured))
+
+    assert queries[1] == queries[0] - 1
+    assert current("MIL-1") == ("on_track", None, datetime.date(2024, 1, 15))
+
+
 def test_no_progress_bar_is_drawn_when_the_output_is_not_a_terminal(roadmap, write_csv):
     stderr = StringIO()
 

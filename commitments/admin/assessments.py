@@ -33,6 +33,7 @@ from commitments.admin.reviews import (
     review_badge,
     who_reviews,
 )
+from commitments.clearance import clearance_of
 from commitments.models import Commitment, Releasability, ReviewState, Status, StatusUpdate
 from commitments.selectors import current_status_after, review_queue
 from commitments.services import record_status_update
@@ -108,6 +109,8 @@ class StatusUpdateForm(forms.ModelForm):
             progress=cleaned.get("progress"),
             as_of=cleaned["as_of"],
             corrects=corrects,
+            # Of what its author (the user: RecordAdmin.get_form) may read.
+            clearance=clearance_of(self.instance.author),
         )
         before = (commitment.current_status, commitment.current_progress, commitment.current_as_of)
         if tuple(after) != before and not cleaned.get("confirm_current_status"):

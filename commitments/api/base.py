@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
-from django.utils.functional import classproperty
+from django.utils.functional import cached_property, classproperty
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -26,6 +26,7 @@ from commitments.api.idempotency import IdempotentPostMixin
 from commitments.api.parameters import refuse_unknown_parameters
 from commitments.api.permissions import visibility_class
 from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
+from commitments.clearance import clearance_of
 from commitments.freshness import revalidate_each_time
 
 CSV_PARAMETER = OpenApiParameter(
@@ -235,9 +236,20 @@ class CSVExportMixin:
         return response
 
 
+class ReadsAsCleared:
+    """A view that reads records as its reader's clearance may (commitments.clearance)."""
+
+    @cached_property
+    def clearance(self):
+        """The reader's clearance, looked up once a request: what they are shown is computed
+        from the records it may read (RecordQuerySet.readable_by, CommitmentQuerySet.seen_by)."""
+        return clearance_of(self.request.user)
+
+
 class ResourceViewSetMixin(
-    NamesWhatIsNotFound, IdempotentPostMixin, CSVExportMixin, ConditionalGetMixin
+    NamesWhatIsNotFound, IdempotentPostMixin, CSVExportMixin, ReadsAsCleared, ConditionalGetMixin
 ):
     """The conventions every resource family's viewset follows (commitments, status updates,
     contributions, indicators, indicator values): a 404 that names what was asked for,
-    idempotent POSTs, a list's CSV and XLSX, conditional GETs and the response cache."""
+    idempotent POSTs, a list's CSV and XLSX, reads as the reader's clearance may, conditional
+    GETs and the response cache."""

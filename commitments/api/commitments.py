@@ -39,7 +39,6 @@ from commitments.api.pagination import CountedBy, FilteredCompiledOnce, Unfilter
 from commitments.api.permissions import visibility_class
 from commitments.api.representation import FastRepresentation, RowMethodField
 from commitments.api.updates import StatusUpdateSerializer
-from commitments.clearance import clearance_of
 from commitments.models import (
     Commitment,
     Dependency,
@@ -509,12 +508,6 @@ class CommitmentViewSet(
         if self.action == "history":
             return HistoricalChangeSerializer
         return super().get_serializer_class()
-
-    @cached_property
-    def clearance(self):
-        """The reader's clearance: what they are shown of each commitment is computed from the
-        records it may read (CommitmentQuerySet.seen_by)."""
-        return clearance_of(self.request.user)
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -37,7 +37,6 @@ from commitments.api.filters import (
     point_in_time,
 )
 from commitments.api.renderers import CSVRenderer, XLSXRenderer
-from commitments.clearance import clearance_of
 from commitments.models import (
     CURRENCY_CHOICES,
     CURRENCY_MESSAGE,
@@ -469,7 +468,7 @@ class ContributionViewSet(
     def get_queryset(self):
         # Only what the reader's clearance may read: a contribution beyond it is a 404, and
         # counts in no total they are shown (matrix).
-        contributions = super().get_queryset().readable_by(clearance_of(self.request.user))
+        contributions = super().get_queryset().readable_by(self.clearance)
         if self.action == "create":
             return contributions
         when = point_in_time(self.request)
@@ -516,7 +515,7 @@ class ContributionViewSet(
             contributions = contributions.observed_by(when.as_of, when.known_on)
         contributions = self.filter_queryset(contributions)
         matrix = contribution_matrix(
-            contributions, clearance=clearance_of(request.user), known_on=when and when.known_on
+            contributions, clearance=self.clearance, known_on=when and when.known_on
         )
         if self.wants_spreadsheet:
             return Response(self.get_serializer(matrix.rows, many=True).data)

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from commitments.api.base import ResourceViewSetMixin, created
 from commitments.api.fields import StrictWriteSerializer
 from commitments.api.filters import by_slugs
-from commitments.clearance import clearance_of
 from commitments.models import Commitment, Dependency, Releasability, Status
 from commitments.services import add_dependency, remove_dependency
 
@@ -157,7 +156,7 @@ class DependencyViewSet(
         """`dependencies` with each end's status as the reader's clearance reads it
         (CommitmentQuerySet.seen_by): the stored one for the public, else one query for the
         page's commitments."""
-        clearance = clearance_of(self.request.user)
+        clearance = self.clearance
         if clearance == Releasability.PUBLIC or not dependencies:
             return dependencies
         ends = [

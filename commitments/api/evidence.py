@@ -148,7 +148,7 @@ class EvidenceViewSet(ResourceViewSetMixin, mixins.CreateModelMixin, viewsets.Re
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return Evidence.objects.readable_by(clearance_of(self.request.user))
+        return Evidence.objects.readable_by(self.clearance)
 
     def get_serializer_class(self):
         if self.action == "create":

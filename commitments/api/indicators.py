@@ -47,7 +47,6 @@ from commitments.api.indicator_values import (
     values_shown,
 )
 from commitments.api.representation import FastRepresentation, RowMethodField
-from commitments.clearance import clearance_of
 from commitments.models import (
     Commitment,
     Direction,
@@ -416,9 +415,8 @@ class IndicatorViewSet(
             # An indicator is a definition: one defined after the date is still listed, with
             # no value then.
             # Its latest value and progress: of the values the reader may read.
-            clearance = clearance_of(self.request.user)
             point = [when.as_of, when.known_on] if when else []
-            latest = queryset.with_latest(*point, clearance=clearance)
+            latest = queryset.with_latest(*point, clearance=self.clearance)
             return latest.values(*serializer.columns())
         return queryset
 
@@ -441,7 +439,7 @@ class IndicatorViewSet(
         serializer.is_valid(raise_exception=True)
         indicator = serializer.save()
         row = (
-            Indicator.objects.with_latest(clearance=clearance_of(request.user))
+            Indicator.objects.with_latest(clearance=self.clearance)
             .values(*IndicatorSerializer.columns())
             .get(pk=indicator.pk)
         )

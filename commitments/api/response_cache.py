@@ -153,16 +153,18 @@ def version_seen_by_class(visibility, known=None):
     """version_seen_by, for readers of the visibility class `visibility`. A request that has
     read neither version reads both in one statement (a staff reader's hit: one query, as the
     public's); one that knows the data version (the view after the middleware) reads the
-    queue's alone."""
-    cleared = _cleared(visibility)
+    queue's alone. Both as the class's clearance reads them: neither moves for a record it may
+    not read."""
+    clearance = clearance_of_class(visibility)
+    cleared = clearance != Releasability.PUBLIC
     if not holds(visibility, "unapproved"):
         version = data_version(known, cleared=cleared)
         return version, version
     if known is None:
-        version, (queue, queue_changed_at) = data_and_review_queue_version(cleared=cleared)
+        version, (queue, queue_changed_at) = data_and_review_queue_version(clearance)
     else:
         version = data_version(known, cleared=cleared)
-        queue, queue_changed_at = review_queue_version()
+        queue, queue_changed_at = review_queue_version(clearance)
     data, changed_at = version
     seen_changed_at = max(filter(None, [changed_at, queue_changed_at]), default=None)
     return version, (f"{data}+{queue}", seen_changed_at)

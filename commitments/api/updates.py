@@ -270,10 +270,6 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
         # Reads are of rows, as the serializer reads them, of what the reader may read.
         return self.shown(rows_of(self.get_serializer_class(), self.clearance).all())
 
-    @cached_property
-    def clearance(self):
-        return clearance_of(self.request.user)
-
     def listed(self, updates):
         # Staff list the review_state they ask for (the filter, which refuses anyone else);
         # without it, the feed is of approved updates for everyone.

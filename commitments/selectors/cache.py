@@ -13,10 +13,8 @@ from commitments.migration_sql import RESTRICTED_DATA_VERSION
 from commitments.models import (
     DataVersion,
     IndicatorValue,
-    IndicatorValueReview,
+    Releasability,
     Release,
-    ReleaseReview,
-    Review,
     StatusUpdate,
 )
 from commitments.selectors.raw_sql import _aware
@@ -78,35 +76,59 @@ def _row_columns(row):
 BOTH_ROWS = f"{_row_columns(1)}, {_row_columns(RESTRICTED_DATA_VERSION)}"
 CLEARED_DATA_VERSION_SQL = f"SELECT {BOTH_ROWS}"
 
-# What staff see beyond the data version: the newest status update and indicator value
-# submitted and the newest decision on each, which do not move it until one is approved
-# (migrations 0011, 0021). The tables are append-only, so their highest ids change exactly when
-# a row is added. Twelve subqueries, each the read of a primary-key index's last entry: an id,
-# then its time.
-REVIEW_QUEUE_COLUMNS = ", ".join(
-    f"(SELECT {column} FROM {table} ORDER BY id DESC LIMIT 1)"
-    for table, time in [
-        (StatusUpdate._meta.db_table, "created_at"),
-        (Review._meta.db_table, "decided_at"),
+
+def _review_queue_columns(clearance):
+    """What staff of `clearance` see beyond the data version: the newest status update,
+    indicator value and release submitted and the newest decision on each, of those their
+    clearance reads (RecordQuerySet.readable_by, ReleaseQuerySet's), which do not move it until
+    one is approved (migrations 0011, 0021). The tables are append-only, so their highest ids
+    change exactly when a row is added. Twelve subqueries, each the read of a primary-key
+    index's last entry (the last readable one, for a narrower clearance): an id, then its time.
+    A reader's version never moves for a record they may not read."""
+    readable = Releasability(clearance).readable()
+    everything = len(readable) == len(Releasability)
+    markings = ", ".join(f"'{level}'" for level in readable)
+    columns = []
+    for record, time, marking in [
+        (StatusUpdate, "created_at", "releasability"),
         # Indicator values are reviewed the same way, and staff may list pending ones too.
-        (IndicatorValue._meta.db_table, "created_at"),
-        (IndicatorValueReview._meta.db_table, "decided_at"),
-        # Releases too: staff list pending ones (api/releases.py).
-        (Release._meta.db_table, "created_at"),
-        (ReleaseReview._meta.db_table, "decided_at"),
-    ]
-    for column in ("id", time)
-)
+        (IndicatorValue, "created_at", "releasability"),
+        # Releases too: staff list pending ones (api/releases.py), as far as they read the
+        # record's marking before the release.
+        (Release, "created_at", "released_from"),
+    ]:
+        table = record._meta.db_table
+        decision = record._meta.get_field("review").related_model
+        on = decision._meta.get_field(decision.record_field).column
+        decisions = f"{decision._meta.db_table} d"
+        readable_only = ""
+        if not everything:
+            decisions += f" JOIN {table} r ON r.id = d.{on}"
+            readable_only = f" WHERE r.{marking} IN ({markings})"
+        for source, column_time in [(f"{table} r", time), (decisions, "decided_at")]:
+            alias = source.split()[1]
+            columns += [
+                f"(SELECT {alias}.{column} FROM {source}{readable_only}"
+                f" ORDER BY {alias}.id DESC LIMIT 1)"
+                for column in ("id", column_time)
+            ]
+    return ", ".join(columns)
+
+
+REVIEW_QUEUE_COLUMNS = {clearance: _review_queue_columns(clearance) for clearance in Releasability}
 
 # The data version and the review queue's in one statement, for a reader who sees both (a
 # staff reader's hit of the response cache): one round trip, not two. The data version as
 # subqueries too, so that the row comes back when the version's row is gone (a test run's flush).
-DATA_AND_REVIEW_QUEUE_VERSION_SQL = (
-    f"SELECT (SELECT number FROM {DataVersion._meta.db_table} WHERE id = 1),"
-    f" (SELECT changed_at FROM {DataVersion._meta.db_table} WHERE id = 1),"
-    f" {REVIEW_QUEUE_COLUMNS}"
+_PUBLIC_ROW = (
+    f"(SELECT number FROM {DataVersion._meta.db_table} WHERE id = 1),"
+    f" (SELECT changed_at FROM {DataVersion._meta.db_table} WHERE id = 1)"
 )
-CLEARED_DATA_AND_REVIEW_QUEUE_VERSION_SQL = f"SELECT {BOTH_ROWS}, {REVIEW_QUEUE_COLUMNS}"
+DATA_AND_REVIEW_QUEUE_VERSION_SQL = {
+    clearance: f"SELECT {_PUBLIC_ROW if clearance == Releasability.PUBLIC else BOTH_ROWS},"
+    f" {REVIEW_QUEUE_COLUMNS[clearance]}"
+    for clearance in Releasability
+}
 
 
 def _data_version(alias, cleared=False):
@@ -131,12 +153,12 @@ def _cleared_version_of(number, changed_at, restricted_number, restricted_change
     return f"{public}~{restricted}", max(times, default=None)
 
 
-def review_queue_version():
-    """What staff see beyond the data version (REVIEW_QUEUE_COLUMNS), read on the primary.
-    Returns the version and the time of the newest (None when there is none). One query, twelve
-    reads of primary-key indexes."""
+def review_queue_version(clearance=Releasability.PUBLIC):
+    """What staff of `clearance` see beyond the data version (REVIEW_QUEUE_COLUMNS), read on
+    the primary. Returns the version and the time of the newest (None when there is none). One
+    query, twelve reads of primary-key indexes."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {REVIEW_QUEUE_COLUMNS}")
+        cursor.execute(f"SELECT {REVIEW_QUEUE_COLUMNS[clearance]}")
         return _review_queue_version_of(cursor.fetchone())
 
 
@@ -146,17 +168,16 @@ def _review_queue_version_of(found):
     return ".".join(str(pk or 0) for pk in ids), max(times, default=None)
 
 
-def data_and_review_queue_version(*, cleared=False):
-    """data_version(cleared=cleared) and review_queue_version(), read on the primary in one
-    statement (DATA_AND_REVIEW_QUEUE_VERSION_SQL), for a request that has read neither; the
-    replica's version is then read as data_version reads it."""
+def data_and_review_queue_version(clearance=Releasability.PUBLIC):
+    """data_version and review_queue_version as a reader of `clearance` sees them, read on the
+    primary in one statement (DATA_AND_REVIEW_QUEUE_VERSION_SQL), for a request that has read
+    neither; the replica's version is then read as data_version reads it."""
+    cleared = clearance != Releasability.PUBLIC
     with connection.cursor() as cursor:
-        if cleared:
-            cursor.execute(CLEARED_DATA_AND_REVIEW_QUEUE_VERSION_SQL)
-            found = cursor.fetchone()
-            primary, queue = _cleared_version_of(*found[:4]), found[4:]
-        else:
-            cursor.execute(DATA_AND_REVIEW_QUEUE_VERSION_SQL)
-            found = cursor.fetchone()
-            primary, queue = _version_of(*found[:2]), found[2:]
+        cursor.execute(DATA_AND_REVIEW_QUEUE_VERSION_SQL[clearance])
+        found = cursor.fetchone()
+    if cleared:
+        primary, queue = _cleared_version_of(*found[:4]), found[4:]
+    else:
+        primary, queue = _version_of(*found[:2]), found[2:]
     return data_version(known=primary, cleared=cleared), _review_queue_version_of(queue)

@@ -14,12 +14,17 @@ class CurrentStatus(NamedTuple):
     as_of: object  # a date, or None when never assessed
 
 
-def current_status_after(commitment, *, status, progress, as_of, corrects=None) -> CurrentStatus:
-    """The current status `commitment` would show once an update with these values, not yet
-    recorded, counts (approved on submission with review off; else once approved): the newest
-    standing update, the new one winning ties as the latest recorded, and `corrects` no longer
-    counting. Pending and returned updates count for nothing."""
-    standing = StatusUpdate.objects.filter(commitment=commitment).standing()
+def current_status_after(
+    commitment, *, status, progress, as_of, corrects=None, clearance=Releasability.PUBLIC
+) -> CurrentStatus:
+    """The current status `commitment` would show a reader of `clearance` (public unless told:
+    the caller passes its user's, clearance.clearance_of) once an update with these values, not
+    yet recorded, counts (approved on submission with review off; else once approved): the
+    newest standing update that clearance may read, the new one winning ties as the latest
+    recorded, and `corrects` no longer counting. Pending and returned updates count for
+    nothing."""
+    updates = StatusUpdate.objects.readable_by(clearance).filter(commitment=commitment)
+    standing = updates.standing()
     if corrects is not None:
         standing = standing.exclude(pk=corrects.pk)
     newest = standing.first()

@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from commitments import db_deadlines
 from commitments.imports import NewUpdates, Table, check_rows, refuse_if_imported
-from commitments.models import Commitment, EventType, ImportReceipt, Review, Status, StatusUpdate
+from commitments.models import (
+    Commitment,
+    EventType,
+    ImportReceipt,
+    Releasability,
+    Review,
+    Status,
+    StatusUpdate,
+)
 from commitments.services.commitments import _searched_by, public_standing
 from commitments.services.dependencies import record_slips, troubled_pairs, watch_for_slips
 from commitments.services.events import record_changes
@@ -101,7 +109,14 @@ def _import_checked(table, updates, commitment_ids, *, author, token, progress):
             # before (services.dependencies), for the commitments that others depend on.
             before = watch_for_slips(troubled_pairs(imported))
             _approve_on_submission(commitment_ids, author=author, since=started)
-            _derive_current_status(commitment_ids)
+            # The stored current status is the public's: rows marked narrower leave it as it is.
+            publicly_assessed = {
+                pk
+                for pk, marking in zip(updates.commitment_id, updates.releasability, strict=True)
+                if marking == Releasability.PUBLIC
+            }
+            if publicly_assessed:
+                _derive_current_status(sorted(publicly_assessed))
         _record_events(commitment_ids, author=author, since=started)
         if before:
             watched = imported.filter(commitment_id__in={pk for pk, _ in before})
@@ -282,7 +297,7 @@ def _derive_current_status(commitment_ids):
     of it at every import."""
     latest = public_standing(OuterRef("pk"))
     Commitment.objects.filter(pk__in=commitment_ids).update(
-        # Not assessed, for the public, when every row imported for it is narrower.
+        # (Not assessed where the public reads no standing update: never NULL.)
         current_status=Coalesce(Subquery(latest.values("status")[:1]), Value(Status.NOT_ASSESSED)),
         current_progress=Subquery(latest.values("progress")[:1]),
         current_as_of=Subquery(latest.values("as_of")[:1]),
