@@ -128,6 +128,23 @@ def test_the_status_a_correction_would_give_is_of_what_the_analysts_clearance_ma
     )
 
 
+def test_a_cleared_analysts_correction_that_leaves_their_view_as_it_is_asks_nothing(
+    client, history, cleared_analyst, ftf2, record
+):
+    # The secretariat's November assessment is what this analyst reads as current, before
+    # and after October's is corrected: nothing for them to confirm.
+    record(ftf2, status="completed", progress=100, as_of=NOV_30, releasability="secretariat")
+    cleared_analyst.is_staff = True
+    cleared_analyst.save()
+    client.force_login(cleared_analyst)
+    form = correction_form(history[2], summary="October, its summary corrected.")
+
+    response = client.post(ADD, form)
+
+    assert response.status_code == 302
+    assert StatusUpdate.objects.filter(corrects=history[2]).exists()
+
+
 def test_a_confirmed_correction_is_recorded_and_replaces_the_original(
     client, history, analyst, ftf2
 ):

@@ -103,27 +103,29 @@ class StatusUpdateForm(forms.ModelForm):
         commitment, corrects = cleaned.get("commitment"), cleaned.get("corrects")
         if corrects is None or commitment is None or self.errors or settings.REVIEW_REQUIRED:
             return cleaned
+        # Of what its author (the user: RecordAdmin.get_form) may read, before and after.
+        clearance = clearance_of(self.instance.author)
         after = current_status_after(
             commitment,
             status=cleaned["status"],
             progress=cleaned.get("progress"),
             as_of=cleaned["as_of"],
             corrects=corrects,
-            # Of what its author (the user: RecordAdmin.get_form) may read.
-            clearance=clearance_of(self.instance.author),
+            clearance=clearance,
         )
-        before = (commitment.current_status, commitment.current_progress, commitment.current_as_of)
+        now = (
+            Commitment.objects.seen_by(clearance)
+            .rows("current_status", "current_progress", "current_as_of")
+            .get(pk=commitment.pk)
+        )
+        before = (now["current_status"], now["current_progress"], now["current_as_of"])
         if tuple(after) != before and not cleaned.get("confirm_current_status"):
             label = dict(Status.choices)
             self.add_error(
                 "confirm_current_status",
                 f"This will make {commitment.code} “{label[after.status]}” as of "
-                f"{after.as_of:%d %b %Y} — current: “{commitment.get_current_status_display()}”"
-                + (
-                    f" as of {commitment.current_as_of:%d %b %Y}"
-                    if commitment.current_as_of
-                    else ""
-                )
+                f"{after.as_of:%d %b %Y} — current: “{label[before[0]]}”"
+                + (f" as of {before[2]:%d %b %Y}" if before[2] else "")
                 + ". Check the status and the date, then tick the box to confirm.",
             )
         return cleaned
