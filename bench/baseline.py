@@ -169,6 +169,40 @@ def commitments_json(queries, rows, today=None):
     return results
 
 
+# The public evidence of a page of updates, in the order each cites it.
+EVIDENCE_SELECT = """
+    SELECT c.update_id, e.id, e.source, e.url, e.reference, e.date, e.reliability,
+           e.credibility, e.releasability
+    FROM commitments_statusupdateevidence c
+    JOIN commitments_evidence e ON e.id = c.evidence_id AND e.releasability = 'public'
+    WHERE c.update_id = ANY(%(ids)s)
+    ORDER BY c.update_id, c.position, c.id
+"""
+
+
+def with_evidence(queries, updates):
+    """`updates` (update_json's), each with the public evidence it cites: one query."""
+    by_id = {update["id"]: update for update in updates}
+    if by_id:
+        for (
+            update_id,
+            pk,
+            source,
+            url,
+            reference,
+            date,
+            reliability,
+            credibility,
+            marking,
+        ) in queries.all(EVIDENCE_SELECT, {"ids": list(by_id)}):
+            by_id[update_id]["evidence"].append(
+                {"id": pk, "source": source, "url": url or None, "reference": reference or None,
+                 "date": date, "reliability": reliability, "credibility": credibility,
+                 "grade": f"{reliability}{credibility}", "releasability": marking}
+            )  # fmt: skip
+    return updates
+
+
 def update_json(row):
     (update_id, code, status, progress, as_of, summary, evidence_url, evidence_source,
      confidence, corrects, first_name, last_name, username, created_at, comment, decided_at,
@@ -186,6 +220,8 @@ def update_json(row):
         # What is not known is null, as in the API.
         "evidence_url": evidence_url or None,
         "evidence_source": evidence_source or None,
+        "evidence": [],  # with_evidence's
+        "releases": [],  # none to the public: a released record was never public
         "confidence": confidence or None,
         "corrects": corrects,
         "corrected_by": corrected_by,
@@ -309,7 +345,7 @@ def commitment_detail(queries, code):
         " ORDER BY u.as_of DESC, u.created_at DESC, u.id DESC LIMIT 10",
         [rows[0][0]],
     )
-    data["latest_updates"] = [update_json(row) for row in updates]
+    data["latest_updates"] = with_evidence(queries, [update_json(row) for row in updates])
     data["indicators"] = [
         indicator_json(row) for row in queries.all(INDICATOR_SELECT, [rows[0][0]])
     ]
@@ -496,7 +532,7 @@ def feed(queries, query):
         " ORDER BY u.created_at DESC, u.id DESC LIMIT %(limit)s",
         {"position": position, "limit": PAGE_SIZE + 1},
     )
-    results = [update_json(row) for row in rows[:PAGE_SIZE]]
+    results = with_evidence(queries, [update_json(row) for row in rows[:PAGE_SIZE]])
     following = cursor_link(p=results[-1]["created_at"]) if len(rows) > PAGE_SIZE else None
     # A page reached by a cursor links back to the one before it.
     previous = cursor_link(r=1, p=results[0]["created_at"]) if position and results else None
@@ -710,6 +746,9 @@ def changes(queries, query):
         by_code = {change["code"]: change for change in moved.values()}
         for row in updates:
             by_code[row[1]]["updates"].append(update_json(row))
+        with_evidence(
+            queries, [update for change in moved.values() for update in change["updates"]]
+        )
     counts = counts_on(queries, [start, end])
     before, after = counts[start], counts[end]
     by_change = dict.fromkeys(CHANGE_LABELS, 0)

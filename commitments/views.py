@@ -24,6 +24,7 @@ from commitments.api.throttling import BriefingThrottle
 from commitments.briefing_docx import docx
 from commitments.clearance import clearance_of
 from commitments.models import Releasability
+from commitments.models.evidence import Credibility, Reliability
 from commitments.roles import roles_with
 from commitments.selectors import briefing, data_version
 
@@ -50,8 +51,21 @@ def dependency_graph(request):
 def _shell(request, **page):
     """The dashboard's shell. A page with a `module` (a static path) is drawn by that script,
     which dashboard.js imports and hands its helpers; the others by dashboard.js itself."""
-    context = {"api_root": reverse("api:api-root"), "docs_url": reverse("api:docs"), **page}
+    context = {
+        "api_root": reverse("api:api-root"),
+        "docs_url": reverse("api:docs"),
+        "grade_words": GRADE_WORDS,
+        **page,
+    }
     return render(request, "dashboard.html", context)
+
+
+# What each letter and digit of an evidence grade means (STANAG 2511), in the models' words
+# ("B: usually reliable" is "usually reliable"), for the dashboard's grade badges.
+GRADE_WORDS = {
+    scale: {value: label.split(": ", 1)[1] for value, label in choices.choices}
+    for scale, choices in [("reliability", Reliability), ("credibility", Credibility)]
+}
 
 
 DOCUMENT_TYPES = {

@@ -65,7 +65,7 @@ class PageProblems:
 @pytest.fixture
 def _erasable_history(transactional_db):
     """Lets the end of a transactional test empty the status history, the contributions, the
-    indicator values, the key messages and the events on SQLite.
+    indicator values, the evidence they cite, the key messages and the events on SQLite.
 
     pytest-django empties the tables after a transactional test: PostgreSQL with TRUNCATE,
     which the append-only triggers leave alone, SQLite with DELETE, which they refuse. So on
@@ -82,6 +82,7 @@ def _erasable_history(transactional_db):
     contributions = importlib.import_module("commitments.migrations.0020_contributions")
     indicators = importlib.import_module("commitments.migrations.0021_indicators")
     events = importlib.import_module("commitments.migrations.0032_events")
+    evidence = importlib.import_module("commitments.migrations.0043_evidence")
     # The key messages' tables, decisions first (migration 0029: migration_sql.reviewed_record).
     messages = {
         table: migration_sql.append_only(table, "append-only")
@@ -90,6 +91,14 @@ def _erasable_history(transactional_db):
     # The events first: they name the commitments, and the records through their data only.
     messages = {"commitments_event": (events.APPEND_ONLY, events.APPEND_ONLY_REVERSE), **messages}
     with connection.cursor() as cursor:
+        # The citations first, which name the records and the evidence.
+        for statement in evidence.REVERSE["sqlite"]:
+            cursor.execute(statement)
+        for table, _ in evidence.CITING.values():
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"DELETE FROM {evidence.EVIDENCE}")
+        for statement in evidence.FORWARD["sqlite"]:
+            cursor.execute(statement)
         for table, (forward, reverse) in messages.items():
             for statement in reverse["sqlite"]:
                 cursor.execute(statement)

@@ -82,6 +82,8 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
                 "releasability": "public",
                 "evidence_url": None,
                 "evidence_source": None,
+                "evidence": [],
+                "releases": [],
                 "confidence": None,
                 "corrects": None,
                 "corrected_by": None,

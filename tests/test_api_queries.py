@@ -120,35 +120,40 @@ def test_a_filtered_list_adds_one_query_per_filter_that_names_rows(
 
 @pytest.mark.parametrize(
     ("code", "queries"),
-    [("MIL-1", 6), ("GLB-2", 7), ("POL-7", 6)],  # GLB-2: children; POL-7: two indicators
+    # MIL-1: updates; GLB-2: children, no update; POL-7: two indicators, no update.
+    [("MIL-1", 7), ("GLB-2", 7), ("POL-7", 6)],
 )
 @pytest.mark.parametrize("as_of", [None, "2024-01-02"])
-def test_a_commitment_detail_takes_6_queries_and_1_for_its_children(
+def test_a_commitment_detail_takes_6_queries_1_for_its_children_1_for_its_updates_evidence(
     api, lots, code, queries, as_of, django_assert_num_queries
 ):
     # Expect 6 queries: fingerprint, the commitment (joined with pillar, document, parent),
     # the union of its relations, its latest updates with their authors, its indicators
     # with their latest approved values (a subquery per column, in the one query), and the
     # commitments at the other end of its dependencies, either way, with their status; plus
-    # 1, its children with their status, when the union found any.
+    # 1, its children with their status, when the union found any; plus 1, the evidence its
+    # latest updates cite, when it has any (their releases: none for the public).
     with django_assert_num_queries(queries):
         response = api.get(f"/api/v1/commitments/{code}/", {"as_of": as_of} if as_of else {})
     assert response.status_code == 200
-    assert bool(response.json()["children"]) == (queries == 7)
+    assert bool(response.json()["children"]) == (code == "GLB-2")
+    assert bool(response.json()["latest_updates"]) == (code == "MIL-1")
 
 
 @pytest.mark.parametrize("page_size", [5, 50, 200])
-def test_the_updates_feed_takes_2_queries_whatever_the_page_size(
+def test_the_updates_feed_takes_3_queries_whatever_the_page_size(
     api, lots, page_size, django_assert_num_queries
 ):
-    # Expect 2 queries: fingerprint, and the page of updates joined with commitment and author.
-    with django_assert_num_queries(2):
+    # Expect 3 queries: fingerprint, the page of updates joined with commitment and author, and
+    # the evidence they cite (their releases: none for the public, tests/test_api_cited.py).
+    with django_assert_num_queries(3):
         api.get("/api/v1/updates/", {"page_size": page_size})
 
 
-def test_a_commitments_history_takes_4_queries(api, lots, django_assert_num_queries):
-    # Expect 4 queries: fingerprint, the commitment, the count, the page with authors.
-    with django_assert_num_queries(4):
+def test_a_commitments_history_takes_5_queries(api, lots, django_assert_num_queries):
+    # Expect 5 queries: fingerprint, the commitment, the count, the page with authors, the
+    # evidence its updates cite.
+    with django_assert_num_queries(5):
         api.get("/api/v1/commitments/MIL-1/updates/")
 
 

@@ -237,10 +237,10 @@ def test_a_bad_period_is_a_400_naming_it(api, time_history, query, errors):
 
 
 def test_changes_take_a_constant_number_of_queries(api, time_history, django_assert_num_queries):
-    # Expect 4 queries, however many commitments changed and however long their histories:
+    # Expect 5 queries, however many commitments changed and however long their histories:
     # the fingerprint, the states at both dates (which are counted too), the commitments that
-    # changed, their updates in between.
-    with django_assert_num_queries(4):
+    # changed, their updates in between, and the evidence those updates cite.
+    with django_assert_num_queries(5):
         api.get(CHANGES, {"from": "2026-02-15", "to": "2026-04-30", "known_on": "2026-05-31"})
 
 

@@ -227,6 +227,8 @@ def test_an_analyst_records_a_contribution_and_reads_it_at_its_location(as_analy
         "note": None,
         "corrects": None,
         "releasability": "public",
+        "evidence": [],
+        "releases": [],
         "corrected_by": None,
         "author": "analyst",
         "created_at": response.json()["created_at"],
@@ -359,24 +361,26 @@ def test_the_csv_has_a_row_per_contribution(api, several):
 
 
 @pytest.mark.parametrize("page_size", [2, 50])
-def test_the_list_takes_3_queries_whatever_the_data(
+def test_the_list_takes_4_queries_whatever_the_data(
     api, roadmap, contribute, page_size, django_assert_num_queries
 ):
     partners = [PartnerFactory() for _ in range(5)]
     for commitment in Commitment.objects.all()[:12]:
         for partner in partners:
             contribute(partner, commitment)
-    # Expect 3 queries: the data fingerprint (ETag), the count, and the page joined with
-    # partner, commitment and author, each with its correction.
-    with django_assert_num_queries(3):
+    # Expect 4 queries: the data fingerprint (ETag), the count, the page joined with partner,
+    # commitment and author, each with its correction, and the evidence the page cites (its
+    # releases: none for the public).
+    with django_assert_num_queries(4):
         response = api.get(URL, {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
 
 
-def test_a_contribution_takes_2_queries(api, nato, mil1, contribute, django_assert_num_queries):
+def test_a_contribution_takes_3_queries(api, nato, mil1, contribute, django_assert_num_queries):
     contribution = contribute(nato, mil1)
-    # Expect 2 queries: the data fingerprint, and the contribution with what it shows.
-    with django_assert_num_queries(2):
+    # Expect 3 queries: the data fingerprint, the contribution with what it shows, and the
+    # evidence it cites.
+    with django_assert_num_queries(3):
         assert api.get(f"{URL}{contribution.pk}/").status_code == 200
 
 

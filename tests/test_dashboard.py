@@ -145,7 +145,9 @@ def test_a_commitment_page_shows_its_text_source_and_history(page, history):
     )
 
 
-def test_a_corrected_update_is_marked_superseded_and_left_out_of_the_chart(page, roadmap, record):
+def test_a_corrected_update_is_marked_superseded_and_its_correction_shows_its_graded_evidence(
+    page, roadmap, record, evidence
+):
     import datetime
 
     commitment = Commitment.objects.get(code="MIL-1")
@@ -158,6 +160,7 @@ def test_a_corrected_update_is_marked_superseded_and_left_out_of_the_chart(page,
         as_of=datetime.date(2024, 3, 1),
         summary="Correction: 40%, not 90%.",
         corrects=wrong,
+        evidence=[evidence("B2")],
     )
 
     page.goto("/commitments/MIL-1/")
@@ -171,6 +174,11 @@ def test_a_corrected_update_is_marked_superseded_and_left_out_of_the_chart(page,
     )
     assert page.locator(".progress-chart circle").count() == 2  # 30% and 40%, not 90%
     assert text(page, "[data-field=status]") == "At risk"
+    grade = page.locator(f".timeline li[data-update='{correction.pk}'] .evidence .grade")
+    assert grade.inner_text() == "B2"
+    assert grade.get_attribute("aria-label") == (
+        "Grade B2: source usually reliable, information probably true"
+    )
 
 
 def test_an_unknown_commitment_says_so(page, roadmap):

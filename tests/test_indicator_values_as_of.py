@@ -190,11 +190,11 @@ def test_the_list_as_of_a_date_takes_3_queries(api, history, django_assert_num_q
     assert response.json()["count"] == 10
 
 
-def test_the_values_as_of_a_date_take_4_queries(api, history, django_assert_num_queries):
+def test_the_values_as_of_a_date_take_5_queries(api, history, django_assert_num_queries):
     indicator, _ = history
-    # Expect 4 queries, as today's: fingerprint, the indicator, the count, and the page of
-    # values of the date joined with their author and decision.
-    with django_assert_num_queries(4):
+    # Expect 5 queries, as today's: fingerprint, the indicator, the count, the page of values
+    # of the date joined with their author and decision, and the evidence they cite.
+    with django_assert_num_queries(5):
         response = api.get(
             f"{LIST}{indicator.pk}/values/", {"as_of": "2026-03-31", "known_on": "2026-05-02"}
         )

@@ -561,14 +561,15 @@ def test_the_list_takes_3_queries_whatever_the_data(
     assert len(response.json()["results"]) == page_size
 
 
-def test_the_values_take_4_queries_whatever_the_data(
+def test_the_values_take_5_queries_whatever_the_data(
     api, indicator, observe, django_assert_num_queries
 ):
     for day in range(1, 8):
         observe(indicator, "25000000000", as_of=datetime.date(2024, 1, day))
-    # Expect 4 queries: fingerprint, the indicator, the count, and the page of values joined
-    # with their author and decision.
-    with django_assert_num_queries(4):
+    # Expect 5 queries: fingerprint, the indicator, the count, the page of values joined with
+    # their author and decision, and the evidence they cite (their releases: none for the
+    # public).
+    with django_assert_num_queries(5):
         response = api.get(values_url(indicator))
     assert response.json()["count"] == 7
 

@@ -180,12 +180,14 @@ class ConditionalGetMixin:
 
 
 def unlinked(serializer_class):
-    """The fields of `serializer_class` but its links to the API's other addresses: the columns
-    of its CSV, which is read without the API."""
+    """The fields of `serializer_class` but its links to the API's other addresses, and a
+    record's lists (its evidence and its releases, which a cell does not hold): the columns of
+    its CSV, which is read without the API."""
     return [
         name
         for name, field in serializer_class().fields.items()
         if not isinstance(field, relations.HyperlinkedRelatedField)
+        and getattr(field, "in_spreadsheets", True)
     ]
 
 

@@ -17,6 +17,7 @@ from commitments.api.base import (
     created,
     unlinked,
 )
+from commitments.api.cited import CitesAndReleases, PageSerializer
 from commitments.api.evidence import cites
 from commitments.api.fields import (
     NullAsBlank,
@@ -118,7 +119,7 @@ CONTRIBUTED_FIELDS = [
 ]
 
 
-class ContributionSerializer(serializers.ModelSerializer):
+class ContributionSerializer(CitesAndReleases, serializers.ModelSerializer):
     """What a partner contributes to a commitment. Never changed once recorded: a correction
     is a new contribution that names the one it corrects, which then counts in no total."""
 
@@ -177,11 +178,14 @@ class ContributionSerializer(serializers.ModelSerializer):
             "kind",
             "kind_label",
             *CONTRIBUTED_FIELDS,
+            "evidence",
+            "releases",
             "corrected_by",
             "author",
             "created_at",
         ]
         read_only_fields = fields
+        list_serializer_class = PageSerializer
 
     def get_author(self, contribution) -> str:
         request = self.context.get("request")

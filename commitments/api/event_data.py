@@ -25,6 +25,9 @@ CONTEXT = {"request": None}
 
 def _represented(serializer_class, rows, pk="id"):
     serializer = serializer_class(context=CONTEXT)
+    rows = list(rows)
+    if hasattr(serializer, "read_ahead"):  # a record's evidence and releases, at once
+        serializer.read_ahead(rows)
     return {
         (row.pk if isinstance(row, Model) else row[pk]): serializer.to_representation(row)
         for row in rows

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from commitments.api.representation import FromRow
-from commitments.models import RELEASABILITY_MEANING, Releasability
+from commitments.models import RELEASABILITY_MEANING, Releasability, ReviewState
 from commitments.people import person_name
 
 # Times exactly as the declared fields give them.
@@ -155,6 +155,26 @@ class RefSerializer(serializers.Serializer):
 
 class ChoiceFromRow(FromRow, serializers.ChoiceField):
     pass
+
+
+def review_state_field(help_text):
+    """A reviewed record's review state, from its decision (a release's too)."""
+    return ChoiceFromRow(
+        columns=["review__decision"],
+        from_row=ReviewState.of,
+        choices=ReviewState.choices,
+        read_only=True,
+        help_text=help_text,
+    )
+
+
+def reviewed_at_field():
+    return serializers.DateTimeField(
+        source="review.decided_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When it was approved or returned; null while pending.",
+    )
 
 
 PERSON = ("username", "first_name", "last_name")

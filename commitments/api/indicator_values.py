@@ -20,6 +20,7 @@ from commitments.api.base import (
     CSV_PARAMETER,
     ResourceViewSetMixin,
 )
+from commitments.api.cited import RECORD_LISTS, PageSerializer
 from commitments.api.evidence import cites
 from commitments.api.fields import (
     OptionalCharInput,
@@ -146,6 +147,7 @@ class IndicatorValueSerializer(ReviewedRecordSerializer):
         model = IndicatorValue
         fields = ["id", "url", "indicator", "indicator_url", *VALUE_FIELDS]
         read_only_fields = fields
+        list_serializer_class = PageSerializer
 
     def get_value(self, observation) -> str:
         return figure(observation.value)
@@ -186,7 +188,7 @@ class IndicatorValueCSVSerializer(IndicatorValueSerializer):
             "indicator_name",
             "commitment",
             "unit_label",
-            *VALUE_FIELDS,
+            *(name for name in VALUE_FIELDS if name not in RECORD_LISTS),
         ]
         read_only_fields = fields
 

@@ -71,9 +71,11 @@ class ReleaseSerializer(ReviewedRecordSerializer):
     """A proposal to release a record to a wider audience, with its reason and its review.
     Never changed once proposed."""
 
-    # A release cites no evidence.
+    # A release cites no evidence, and releases no release.
     evidence_url = None
     evidence_source = None
+    evidence = None
+    releases = None
     confidence = None
 
     url = serializers.HyperlinkedIdentityField(view_name="api:release-detail")
@@ -109,6 +111,8 @@ class ReleaseSerializer(ReviewedRecordSerializer):
                 not in (
                     "evidence_url",
                     "evidence_source",
+                    "evidence",
+                    "releases",
                     "confidence",
                     "evidence_below_threshold",
                     "releasability",

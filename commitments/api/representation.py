@@ -284,6 +284,8 @@ def _nested_rows(key, child):
         inner = rep.__dict__.get(key)
         if inner is None:
             inner = rep.__dict__[key] = type(child)(context=rep.context)
+        if hasattr(inner, "read_ahead"):  # what the rows show beside their columns (cited.py)
+            inner.read_ahead(rows)
         return [inner.to_representation(item) for item in rows]
 
     return nested_rows

@@ -13,9 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 
 from commitments.api.base import created
+from commitments.api.cited import CitesAndReleases
 from commitments.api.exceptions import Conflict
 from commitments.api.fields import (
-    ChoiceFromRow,
     NamesPeople,
     OptionalCharField,
     OptionalChoiceField,
@@ -24,11 +24,13 @@ from commitments.api.fields import (
     _reader,
     person_columns,
     releasability_field,
+    review_state_field,
+    reviewed_at_field,
 )
 from commitments.api.permissions import MayRecord, MayReview, may_see_unapproved
 from commitments.api.representation import RowMethodField
 from commitments.clearance import clearance_of
-from commitments.models import ReviewState, StatusUpdate
+from commitments.models import StatusUpdate
 from commitments.models.records import REVIEWER_DECISIONS
 from commitments.people import person_name
 from commitments.services import (
@@ -54,16 +56,21 @@ class DocumentedInOwnWords:
         return fields
 
 
-class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.ModelSerializer):
-    """What a reviewed record shows besides what it observes: its evidence, its corrections,
-    who recorded it, and its review, flat (a nullable nested object is a trap for generated
-    clients). It reads a values row (FastRepresentation) or an instance of for_display() alike.
-    A concrete serializer lists `RECORD_FIELDS` last in its Meta.fields."""
+class ReviewedRecordSerializer(
+    CitesAndReleases, DocumentedInOwnWords, NamesPeople, serializers.ModelSerializer
+):
+    """What a reviewed record shows besides what it observes: its evidence and its releases
+    (CitesAndReleases: its Meta names PageSerializer its list_serializer_class), its
+    corrections, who recorded it, and its review, flat (a nullable nested object is a trap for
+    generated clients). It reads a values row (FastRepresentation) or an instance of
+    for_display() alike. A concrete serializer lists `RECORD_FIELDS` last in its Meta.fields."""
 
     RECORD_FIELDS = [
         "releasability",
         "evidence_url",
         "evidence_source",
+        "evidence",
+        "releases",
         "confidence",
         "corrects",
         "corrected_by",
@@ -85,14 +92,10 @@ class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.Mo
         source="corrected_by_id", allow_null=True, read_only=True
     )
     author = RowMethodField(columns=person_columns("author"))
-    review_state = ChoiceFromRow(
-        columns=["review__decision"],
-        from_row=ReviewState.of,
-        choices=ReviewState.choices,
-        read_only=True,
-        help_text="pending until a reviewer decides; then approved (it counts) or returned "
-        "for revision (it never counts: its author answers it with a correction); or withdrawn "
-        "by its author while pending (it never counts).",
+    review_state = review_state_field(
+        "pending until a reviewer decides; then approved (it counts) or returned for revision "
+        "(it never counts: its author answers it with a correction); or withdrawn by its author "
+        "while pending (it never counts)."
     )
     reviewer = RowMethodField(
         columns=person_columns("review__reviewer"),
@@ -104,12 +107,7 @@ class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.Mo
         source="review.comment",
         help_text="Why it was returned, or a remark on approval; null when none.",
     )
-    reviewed_at = serializers.DateTimeField(
-        source="review.decided_at",
-        read_only=True,
-        allow_null=True,
-        help_text="When it was approved or returned; null while pending.",
-    )
+    reviewed_at = reviewed_at_field()
 
     evidence_below_threshold = RowMethodField(
         columns=["evidence_below_threshold"],

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.base import CSV_PARAMETER, ConditionalGetMixin
+from commitments.api.cited import PageSerializer
 from commitments.api.fields import RefSerializer
 from commitments.api.filters import ChangesFilter, FilterBackend, PeriodForm, TimelineForm, valid
 from commitments.api.renderers import CSVRenderer, JSONRenderer, XLSXRenderer
@@ -84,6 +85,15 @@ class CommitmentChangeSerializer(serializers.Serializer):
         help_text="Its approved updates dated after `from` and up to `to` (as known on "
         "known_on), newest first: what made the difference.",
     )
+
+    class Meta:
+        list_serializer_class = PageSerializer
+
+    def read_ahead(self, changes):
+        """The evidence and releases of every change's updates, read at once (cited.py)."""
+        self.fields["updates"].child.read_ahead(
+            update for change in changes for update in change.updates
+        )
 
     def get_change_label(self, change) -> str:
         return Change(change.change).label

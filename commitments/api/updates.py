@@ -23,6 +23,7 @@ from commitments.api.base import (
     no_such_commitment,
     unlinked,
 )
+from commitments.api.cited import PageSerializer
 from commitments.api.evidence import cites
 from commitments.api.fields import (
     OptionalCharInput,
@@ -92,6 +93,7 @@ class StatusUpdateSerializer(FastRepresentation, ReviewedRecordSerializer):
             *ReviewedRecordSerializer.RECORD_FIELDS,
         ]
         read_only_fields = fields
+        list_serializer_class = PageSerializer
 
 
 @extend_schema_serializer(component_name="FeedStatusUpdate")

@@ -195,7 +195,11 @@ class Evidence(models.Model):
     @property
     def grade(self):
         """The grade as it is spoken: reliability then credibility, e.g. "B2"."""
-        return f"{self.reliability}{self.credibility}"
+        return self.grade_of(self.reliability, self.credibility)
+
+    @staticmethod
+    def grade_of(reliability, credibility):
+        return f"{reliability}{credibility}"
 
     def is_at_least(self, grade):
         reliability, credibility = parse_grade(grade)

@@ -974,6 +974,37 @@ function progressChart(updates) {
   return el("figure", { class: "chart" }, chart, el("figcaption", {}, "Assessed progress over time, as each status update reported it"));
 }
 
+// What each letter and digit of an evidence grade means (STANAG 2511), as the page gives it from
+// the models' own words.
+const GRADE_WORDS = JSON.parse(document.getElementById("grade-words")?.textContent || "null") || { reliability: {}, credibility: {} };
+
+/** A piece's grade as a badge ("B2"), spelt out for a pointer and a screen reader. */
+function gradeBadge(piece) {
+  const words = `source ${GRADE_WORDS.reliability[piece.reliability] ?? piece.reliability}, information ${GRADE_WORDS.credibility[piece.credibility] ?? piece.credibility}`;
+  return el("span", { class: "grade", role: "img", title: words, "aria-label": `Grade ${piece.grade}: ${words}` }, piece.grade);
+}
+
+/** The evidence a record cites (what the reader's clearance reads of it), each with its grade. */
+function renderEvidence(pieces) {
+  if (!pieces || !pieces.length) return null;
+  return el(
+    "ul",
+    { class: "evidence", "aria-label": "Evidence" },
+    pieces.map((piece) => {
+      const url = safeUrl(piece.url);
+      return el(
+        "li",
+        { "data-evidence": piece.id },
+        gradeBadge(piece),
+        " ",
+        url ? el("a", { href: url, rel: "noopener noreferrer" }, piece.source) : piece.source,
+        piece.reference ? `, ${piece.reference}` : "",
+        ` (${formatDate(piece.date)})`,
+      );
+    }),
+  );
+}
+
 function renderTimeline(updates) {
   if (!updates.length) return el("p", { class: "empty" }, "No status update yet: this commitment has not been assessed.");
   return el(
@@ -997,6 +1028,7 @@ function renderTimeline(updates) {
           evidence || update.evidence_source ? " · Evidence: " : "",
           evidence ? el("a", { href: evidence, rel: "noopener noreferrer" }, update.evidence_source || evidence) : update.evidence_source,
         ),
+        renderEvidence(update.evidence),
       );
     }),
   );
