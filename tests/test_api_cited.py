@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+from commitments.models import Event
 from commitments.roles import COALITION
 from commitments.services import approve_or_return, propose_release, record_status_update
 from tests.factories import CommitmentFactory
@@ -200,3 +201,26 @@ def test_a_page_reads_its_records_evidence_and_releases_in_2_more_queries_whatev
         results = api.get(FEED).json()["results"]
     assert [len(each["evidence"]) for each in results] == [1] * records
     assert [len(each["releases"]) for each in results] == [1] * records
+
+
+def test_an_events_record_shows_the_evidence_of_its_own_marking(
+    review_required, record_approved, cleared_analyst, evidence, mil1
+):
+    # An event is read only by those its marking (its record's) is released to: a coalition
+    # update's event lists its coalition piece, never a secretariat one; a public update's
+    # event its public pieces only.
+    public_piece = evidence("B2")
+    members_piece = evidence("C3", releasability="coalition", author=cleared_analyst)
+    secretariat_piece = evidence("A1", releasability="secretariat", author=cleared_analyst)
+    pieces = [public_piece, members_piece, secretariat_piece]
+    public = record_approved(mil1, evidence=pieces, author=cleared_analyst)
+    members = record_approved(
+        mil1, evidence=pieces, author=cleared_analyst, releasability="coalition"
+    )
+
+    def cited_in_event(update):
+        event = Event.objects.filter(subject_url=f"{FEED}{update.pk}/").latest("id")
+        return [piece["id"] for piece in event.data["evidence"]]
+
+    assert cited_in_event(public) == [public_piece.pk]
+    assert cited_in_event(members) == [public_piece.pk, members_piece.pk]

@@ -61,11 +61,12 @@ class RecordReleaseSerializer(FastRepresentation, serializers.ModelSerializer):
 
 class PageOfRecords:
     """The evidence and the releases of a page of records of `model`, as `reader` may read
-    them, read for all the records expected so far (`expect`) when the first one is asked for."""
+    them (or a reader of `clearance`, when given), read for all the records expected so far
+    (`expect`) when the first one is asked for."""
 
-    def __init__(self, model, reader):
+    def __init__(self, model, reader, clearance=None):
         self.model = model
-        self.clearance = clearance_of(reader)
+        self.clearance = clearance or clearance_of(reader)
         self.sees_unapproved = may_see_unapproved(reader)
         self.expected = set()
         self.evidence, self.releases = {}, {}
@@ -150,14 +151,23 @@ class CitesAndReleases(serializers.Serializer):
     a list of these serializers is a PageSerializer, which calls `read_ahead`. (A Serializer,
     for DRF to collect the fields it declares.)"""
 
-    evidence = RowsOfRecord(columns=["id"], help_text=EVIDENCE_HELP)
+    evidence = RowsOfRecord(columns=["id", "releasability"], help_text=EVIDENCE_HELP)
     releases = RowsOfRecord(columns=["id"], help_text=RELEASES_HELP)
 
     @property
     def page(self):
         if "_page" not in self.__dict__:
-            self._page = PageOfRecords(self.Meta.model, _reader(self))
+            # For nobody in particular (an event's data: `as_marked`), every piece is read,
+            # and each record shows those of its own marking (get_evidence).
+            clearance = Releasability.SECRETARIAT if self.as_marked else None
+            self._page = PageOfRecords(self.Meta.model, _reader(self), clearance)
         return self._page
+
+    @property
+    def as_marked(self):
+        """Whether each record is shown as a reader of its own marking reads it: an event's
+        data (api/event_data.py), read only by those its marking is released to."""
+        return bool(self.context.get("as_marked"))
 
     def read_ahead(self, rows):
         """Expects the evidence and releases of `rows` (values rows or instances), if it shows
@@ -174,7 +184,11 @@ class CitesAndReleases(serializers.Serializer):
     @extend_schema_field(CitedEvidenceSerializer(many=True))
     def get_evidence(self, row):
         represent = self._nested(CitedEvidenceSerializer).to_representation
-        return [represent(piece) for piece in self.page.evidence_of(row["id"])]
+        pieces = self.page.evidence_of(row["id"])
+        if self.as_marked:
+            readable = Releasability(row["releasability"]).readable()
+            pieces = [piece for piece in pieces if piece["releasability"] in readable]
+        return [represent(piece) for piece in pieces]
 
     @extend_schema_field(RecordReleaseSerializer(many=True))
     def get_releases(self, row):

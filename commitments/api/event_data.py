@@ -19,8 +19,9 @@ from commitments.models import Commitment, Contribution, Indicator, IndicatorVal
 from commitments.selectors import attach_related
 from commitments.services.events import represents
 
-# No request: links as paths, people as the public reads them.
-CONTEXT = {"request": None}
+# No request: links as paths, people as the public reads them; a record's evidence as a reader
+# of its marking reads it (the event's readers: its marking is the record's).
+CONTEXT = {"request": None, "as_marked": True}
 
 
 def _represented(serializer_class, rows, pk="id"):
