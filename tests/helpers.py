@@ -67,6 +67,24 @@ def database_url():
     )
 
 
+def empty_every_table_past_the_triggers():
+    """SQLite: empties every table, its triggers lifted for the while and created again as they
+    were. pytest-django empties the tables after a transactional test: PostgreSQL with TRUNCATE,
+    which the append-only triggers let through for the tests (conftest), SQLite with DELETE,
+    which they refuse."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        for name, _ in triggers:
+            cursor.execute(f"DROP TRIGGER {name}")
+        for table in connection.introspection.django_table_names(only_existing=True):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+        for _, sql in triggers:
+            cursor.execute(sql)
+        cursor.execute("PRAGMA foreign_keys = ON")
+
+
 def refusal(response):
     """What an API error says, as a test reads it: a 400's messages per field (its problem's
     `errors`), else `{"detail": ...}` (the problem's message)."""
