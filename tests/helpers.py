@@ -37,7 +37,6 @@ PLEDGE = {
     "amount": "2500000.50",
     "currency": "EUR",
     "date": "2024-03-01",
-    "evidence_source": "Pledging conference statement",
 }
 
 # What /readyz answers when the database, its disk and the cache all answer.

@@ -22,9 +22,7 @@ from commitments.api.base import (
 )
 from commitments.api.evidence import cites
 from commitments.api.fields import (
-    OptionalCharInput,
     OptionalChoiceInput,
-    OptionalURLInput,
     StrictWriteSerializer,
     correction_of,
     figure,
@@ -200,8 +198,6 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
         decimal_places=4,
         help_text="The figure observed, in the indicator's unit, as a decimal string.",
     )
-    evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
-    evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
     evidence = cites()
     confidence = OptionalChoiceInput(choices=IndicatorValue.Confidence.choices, allow_blank=True)
     releasability = releasability_input(IndicatorValue)
@@ -220,8 +216,6 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
             "as_of",
             "period_start",
             "period_end",
-            "evidence_url",
-            "evidence_source",
             "evidence",
             "confidence",
             "corrects",

@@ -71,9 +71,7 @@ class ReleaseSerializer(ReviewedRecordSerializer):
     """A proposal to release a record to a wider audience, with its reason and its review.
     Never changed once proposed."""
 
-    # A release cites no evidence.
-    evidence_url = None
-    evidence_source = None
+    # A release cites no evidence, and says no confidence.
     confidence = None
 
     url = serializers.HyperlinkedIdentityField(view_name="api:release-detail")
@@ -107,8 +105,6 @@ class ReleaseSerializer(ReviewedRecordSerializer):
                 # A release cites no evidence (models.Release).
                 if field
                 not in (
-                    "evidence_url",
-                    "evidence_source",
                     "confidence",
                     "evidence_below_threshold",
                     "releasability",

@@ -19,7 +19,6 @@ from commitments.api.fields import (
     NamesPeople,
     OptionalCharField,
     OptionalChoiceField,
-    OptionalURLField,
     StrictWriteSerializer,
     _reader,
     person_columns,
@@ -62,8 +61,6 @@ class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.Mo
 
     RECORD_FIELDS = [
         "releasability",
-        "evidence_url",
-        "evidence_source",
         "confidence",
         "corrects",
         "corrected_by",
@@ -77,8 +74,6 @@ class ReviewedRecordSerializer(DocumentedInOwnWords, NamesPeople, serializers.Mo
     ]
 
     releasability = releasability_field()
-    evidence_url = OptionalURLField()
-    evidence_source = OptionalCharField()
     confidence = OptionalChoiceField(choices=StatusUpdate.Confidence.choices)
     corrects = RowMethodField(columns=["corrects_id", "corrects_approved"])
     corrected_by = serializers.IntegerField(
