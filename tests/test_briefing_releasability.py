@@ -67,6 +67,14 @@ def member(db):
     return user
 
 
+@pytest.fixture
+def reading(client, request, reader):
+    """The client, signed in as a Coalition member when the reader (READERS) is one."""
+    if reader == "member":
+        client.force_login(request.getfixturevalue("member"))
+    return client
+
+
 def pdf_pages(response):
     """The text of each page of the PDF, as pdftotext reads it."""
     assert response.status_code == 200, response.content
@@ -95,12 +103,9 @@ def docx_parts(response):
 @pytest.mark.usefixtures("pango")
 @READERS
 def test_every_page_of_the_pdf_is_marked_top_and_bottom_and_holds_only_what_its_reader_may_read(
-    client, request, coalition_records, reader, marking, shown
+    reading, coalition_records, marking, shown
 ):
-    if reader == "member":
-        client.force_login(request.getfixturevalue("member"))
-
-    pages = pdf_pages(client.get(URL, MAY | {"format": "pdf"}))
+    pages = pdf_pages(reading.get(URL, MAY | {"format": "pdf"}))
 
     assert len(pages) >= 2
     for page in pages:
@@ -116,12 +121,9 @@ def test_every_page_of_the_pdf_is_marked_top_and_bottom_and_holds_only_what_its_
 
 @READERS
 def test_every_page_of_the_docx_is_marked_and_holds_only_what_its_reader_may_read(
-    client, request, coalition_records, reader, marking, shown
+    reading, coalition_records, marking, shown
 ):
-    if reader == "member":
-        client.force_login(request.getfixturevalue("member"))
-
-    header, footer, body = docx_parts(client.get(URL, MAY | {"format": "docx"}))
+    header, footer, body = docx_parts(reading.get(URL, MAY | {"format": "docx"}))
 
     assert header.endswith(f"\t{marking}")
     assert f"\t{marking}\t" in footer
@@ -220,12 +222,9 @@ def coalition_evidence(briefing_history, cleared_analyst, reviewer, settings):
 
 @READERS
 def test_the_pack_lists_the_graded_evidence_its_reader_may_read_and_is_marked_for_it(
-    client, request, coalition_evidence, reader, marking, shown
+    reading, coalition_evidence, marking, shown
 ):
-    if reader == "member":
-        client.force_login(request.getfixturevalue("member"))
-
-    header, _, body = docx_parts(client.get(URL, MAY | {"format": "docx"}))
+    header, _, body = docx_parts(reading.get(URL, MAY | {"format": "docx"}))
 
     assert "Evidence: C3 Ministry bulletin, 28 May 2026: https://example.org/bulletin" in body
     assert ("Evidence: A2 Liaison officer's note, 28 May 2026: Note 12" in body) is shown
