@@ -16,10 +16,11 @@ from tests.conftest import at
 URL = "/briefing/"
 MAY = {"as_of": "2026-05-31", "since": "2026-02-15"}
 # What a pack reads, whatever the data (selectors.briefing): the pillars, the commitments as of
-# the date with their assessments, the evidence those cite, changes_between's three (the states at both dates, the
-# changed commitments, their updates), the headline figures (the indicators with their latest
-# value of the date subqueried), the key messages and the contributions (none here: with some,
-# two more, their partners' and commitments' names).
+# the date with their assessments, the evidence those cite (none read when nothing is
+# assessed), changes_between's three (the states at both dates, the changed commitments, their
+# updates), the headline figures (the indicators with their latest value of the date
+# subqueried), the key messages and the contributions (none here: with some, two more, their
+# partners' and commitments' names).
 PACK_QUERIES = 9
 
 

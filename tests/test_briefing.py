@@ -304,9 +304,9 @@ def test_the_pack_takes_nine_queries_whatever_the_data(
     client, request, data, query, django_assert_num_queries
 ):
     """PACK_QUERIES: the pillars, the commitments as of the date with their assessments, the
-    evidence the assessments cite, changes_between's three (the states at both dates, the changed commitments, their
-    updates), the headline figures (the indicators with their latest value of the date
-    subqueried), the key messages and the contributions."""
+    evidence the assessments cite, changes_between's three (the states at both dates, the
+    changed commitments, their updates), the headline figures (the indicators with their
+    latest value of the date subqueried), the key messages and the contributions."""
     request.getfixturevalue(data)
 
     with django_assert_num_queries(PACK_QUERIES):

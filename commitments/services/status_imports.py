@@ -1,7 +1,7 @@
 """Importing status updates from a CSV table, all or nothing (COPY on PostgreSQL, INSERT
 elsewhere), with the evidence its rows cite, approved on submission when review is off, each
-file once, and the admin's once-only confirmation. Reading and checking the file is commitments.imports'; one update at a time is
-assessments'.
+file once, and the admin's once-only confirmation. Reading and checking the file is
+commitments.imports'; one update at a time is assessments'.
 """
 
 import datetime
