@@ -88,8 +88,8 @@ RELATED = """
 # Approved updates only, as the public API shows them, with their decision and the approved
 # correction that replaced each, if any.
 UPDATE_SELECT = """
-    SELECT u.id, c.code, u.status, u.progress, u.as_of, u.summary, u.evidence_url,
-           u.evidence_source, u.confidence, u.corrects_id, a.first_name, a.last_name,
+    SELECT u.id, c.code, u.status, u.progress, u.as_of, u.summary, u.confidence,
+           u.corrects_id, a.first_name, a.last_name,
            a.username, u.created_at, r.comment, r.decided_at, v.first_name, v.last_name,
            (SELECT k.id FROM commitments_statusupdate k
             JOIN commitments_review kr ON kr.update_id = k.id AND kr.decision = 'approve'
@@ -204,7 +204,7 @@ def with_evidence(queries, updates):
 
 
 def update_json(row):
-    (update_id, code, status, progress, as_of, summary, evidence_url, evidence_source,
+    (update_id, code, status, progress, as_of, summary,
      confidence, corrects, first_name, last_name, username, created_at, comment, decided_at,
      reviewer_first_name, reviewer_last_name, corrected_by, releasability) = row  # fmt: skip
     return {
@@ -218,8 +218,6 @@ def update_json(row):
         "as_of": as_of,
         "summary": summary,
         # What is not known is null, as in the API.
-        "evidence_url": evidence_url or None,
-        "evidence_source": evidence_source or None,
         "evidence": [],  # with_evidence's
         "releases": [],  # none to the public: a released record was never public
         "confidence": confidence or None,

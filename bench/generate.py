@@ -124,6 +124,15 @@ class Copy:
         self.cursor.copy_expert(f"COPY {self.table} ({columns}) FROM STDIN", self.buffer)
         return self.rows
 
+    def send_numbered(self):
+        """Sends rows given ids 1, 2, ... in order, and moves the table's id sequence past the
+        last, for rows inserted later; returns how many were sent."""
+        count = self.send()
+        self.cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{self.table}', 'id'), %s)", [count]
+        )
+        return count
+
 
 def update_counts(size, rng):
     """How many updates each commitment gets: the hot ones first, FEW-1 five, about one in
@@ -228,18 +237,18 @@ def generate(dsn, size, out=print):
             cursor,
             "commitments_statusupdate",
             ["created_at", "commitment_id", "status", "progress", "as_of", "summary",
-             "evidence_url", "evidence_source", "confidence", "author_id"],
+             "evidence_cited", "confidence", "author_id"],
         )  # fmt: skip
         for number, (recorded, commitment_id, status, progress, as_of) in enumerate(updates):
             rows.add(
                 recorded.isoformat(), commitment_id, status, progress, as_of,
-                summaries[number % len(summaries)],
-                f"https://example.org/reports/{number}" if number % 4 == 0 else "",
-                "Field report" if number % 3 == 0 else "", ("", "low", "medium", "high")[number % 4],
-                author,
+                summaries[number % len(summaries)], int(number % 3 == 0),
+                ("", "low", "medium", "high")[number % 4], author,
             )  # fmt: skip
         with indexes_built_after(cursor, "commitments_statusupdate"):
             rows.send()
+        pieces = evidence(cursor, author, created)
+        cite(cursor, "statusupdate", "update_id", pieces)
         # Every generated update was approved when it was recorded (no reviewer), as with
         # REVIEW_REQUIRED off: the public reads see all of them.
         cursor.execute(
@@ -260,7 +269,9 @@ def generate(dsn, size, out=print):
             """
         )
         contributed = contributions(cursor, size, rng, reference["partner"], author, now)
+        cite(cursor, "contribution", "contribution_id", pieces)
         measured = indicators(cursor, size, rng, author)
+        cite(cursor, "indicatorvalue", "value_id", pieces)
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('commitments_commitment', 'id'), %s)",
             [len(counts)],
@@ -284,8 +295,7 @@ def contributions(cursor, size, rng, partners, author, now):
         cursor,
         "commitments_contribution",
         ["id", "partner_id", "commitment_id", "kind", "amount", "currency", "count", "unit",
-         "date", "evidence_url", "evidence_source", "note", "corrects_id", "author_id",
-         "created_at"],
+         "date", "evidence_cited", "note", "corrects_id", "author_id", "created_at"],
     )  # fmt: skip
     span = (LAST_DAY - EPOCH).days
     # One commitment in each run of five, a different one each time: the pillars take turns.
@@ -305,8 +315,7 @@ def contributions(cursor, size, rng, partners, author, now):
                         break
                     rows.add(
                         rows.rows + 1, partner, commitment_id, kind, f"{amount // 100}.{amount % 100:02}",
-                        currency, None, "", day, "", "Pledging conference", "", None, author,
-                        now,
+                        currency, None, "", day, 1, "", None, author, now,
                     )  # fmt: skip
                     written += 1
                     amount = amount * rng.randint(60, 100) // 100
@@ -315,7 +324,7 @@ def contributions(cursor, size, rng, partners, author, now):
                 kind, unit = rng.choice(COUNTED)
                 rows.add(
                     rows.rows + 1, partner, commitment_id, kind, None, "", rng.randint(1, 400),
-                    unit, day, "", "", "", None, author, now,
+                    unit, day, 0, "", None, author, now,
                 )  # fmt: skip
                 written += 1
     # One in fifty is corrected by a later contribution saying the same with a note.
@@ -323,13 +332,9 @@ def contributions(cursor, size, rng, partners, author, now):
     for corrected in range(1, originals + 1, 50):
         rows.add(
             rows.rows + 1, rng.choice(partners), funded[corrected % len(funded)], "training",
-            None, "", 1, "courses", LAST_DAY, "", "", "Corrected.", corrected, author, now,
+            None, "", 1, "courses", LAST_DAY, 0, "Corrected.", corrected, author, now,
         )  # fmt: skip
-    count = rows.send()
-    cursor.execute(
-        "SELECT setval(pg_get_serial_sequence('commitments_contribution', 'id'), %s)", [count]
-    )
-    return count
+    return rows.send_numbered()
 
 
 def indicators(cursor, size, rng, author):
@@ -346,8 +351,8 @@ def indicators(cursor, size, rng, author):
     values = Copy(
         cursor,
         "commitments_indicatorvalue",
-        ["id", "indicator_id", "value", "qualifier", "as_of", "evidence_url", "evidence_source",
-         "confidence", "author_id", "created_at"],
+        ["id", "indicator_id", "value", "qualifier", "as_of", "evidence_cited", "confidence",
+         "author_id", "created_at"],
     )  # fmt: skip
     span = (LAST_DAY - EPOCH).days
     adopted = datetime.datetime.combine(EPOCH, datetime.time(), datetime.UTC)
@@ -363,7 +368,7 @@ def indicators(cursor, size, rng, author):
             recorded = datetime.datetime.combine(as_of, datetime.time(12), datetime.UTC)
             values.add(
                 values.rows + 1, number, baseline + rng.randrange(0, baseline), "exactly",
-                as_of, "", "Field report", "", author, recorded.isoformat(),
+                as_of, 1, "", author, recorded.isoformat(),
             )  # fmt: skip
     rows.send()
     count = values.send()
@@ -377,6 +382,42 @@ def indicators(cursor, size, rng, author):
             f"SELECT setval(pg_get_serial_sequence('commitments_{table}', 'id'), %s)", [last]
         )
     return count
+
+
+# The graded evidence the generated records cite: field reports of a few grades, public, each
+# cited by many records (one status update in three, every pledge and indicator value, one
+# piece each).
+EVIDENCE_PIECES = 200
+GRADES = ["B2", "C3", "A1", "B3", "F6", "D4"]
+
+
+def evidence(cursor, author, recorded):
+    """EVIDENCE_PIECES pieces of evidence, dated and recorded as the Roadmap was adopted;
+    returns how many."""
+    rows = Copy(
+        cursor,
+        "commitments_evidence",
+        ["id", "source", "url", "reference", "date", "summary", "reliability", "credibility",
+         "releasability", "author_id", "created_at"],
+    )  # fmt: skip
+    for number in range(1, EVIDENCE_PIECES + 1):
+        reliability, credibility = GRADES[number % len(GRADES)]
+        rows.add(
+            number, "Field report", f"https://example.org/reports/{number}", "", EPOCH, "",
+            reliability, credibility, "public", author, recorded.isoformat(),
+        )  # fmt: skip
+    return rows.send_numbered()
+
+
+def cite(cursor, table, column, pieces):
+    """Each record of commitments_`table` written to cite a piece of evidence (its
+    evidence_cited) cites one of the `pieces`, chosen by its id, through its citation table,
+    whose `column` names the record."""
+    cursor.execute(
+        f"INSERT INTO commitments_{table}evidence ({column}, evidence_id, position)"
+        f" SELECT id, 1 + id %% %s, 0 FROM commitments_{table} WHERE evidence_cited = 1",
+        [pieces],
+    )
 
 
 @contextlib.contextmanager

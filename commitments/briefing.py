@@ -294,6 +294,15 @@ def update_line(update):
     )
 
 
+def evidence_line(piece):
+    """A piece of evidence an assessment cites, graded: "B2 Ministry of Defence, 12 May 2026"
+    and where to find it, its URL or its reference."""
+    where = piece.url or piece.reference
+    return f"{piece.grade} {piece.source}, {day(piece.date, short=True)}" + (
+        f": {where}" if where else ""
+    )
+
+
 def counts_line(counts):
     """A pillar's commitments counted: "3 commitments; on track 2; at risk 1; stale 1; average
     progress 50%."."""

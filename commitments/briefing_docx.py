@@ -216,11 +216,8 @@ def _pillar(document, briefing, group):
             f"{row['code']} ({words.day(row['current_as_of'], short=True)}): "
         ).bold = True
         paragraph.add_run(row["assessment_summary"])
-        evidence = row["assessment_evidence_url"]
-        if evidence or row["assessment_evidence_source"]:
-            paragraph.add_run(
-                f" Evidence: {row['assessment_evidence_source'] or ''} {evidence}".rstrip()
-            )
+        for piece in row["assessment_evidence"]:
+            document.add_paragraph(f"Evidence: {words.evidence_line(piece)}", style="List Bullet 2")
 
 
 def _list(document, lines, empty="None."):

@@ -2,6 +2,12 @@
 the file and checking every row. The one write is `commitments.services.import_status_updates`,
 which has the rows checked here before it writes anything.
 
+A row may give its evidence as the ids of pieces of evidence already recorded (`evidence`, the
+API's rule: ids its importer may read), or, as spreadsheets kept it before evidence was graded, as
+a URL and a source (`evidence_url`, `evidence_source`): a shortcut, which the import records as a
+new piece of evidence, ungraded (F6), dated and marked as the row, that the row's update cites
+(commitments.services.status_imports).
+
 The rows are checked against the same rules as StatusUpdate's field validators, constraints and
 clean(); the choices, lengths and validators are read from the model, not copied, so that a
 rule changed there changes here, and the database's constraints remain the last line of defence.
@@ -23,18 +29,34 @@ import hashlib
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.utils import timezone
 
-from commitments.clearance import default_releasability, marking_refusal
-from commitments.models import Commitment, ImportReceipt, Releasability, Status, StatusUpdate
+from commitments.clearance import clearance_of, default_releasability, marking_refusal
+from commitments.migration_sql import evidence_source
+from commitments.models import (
+    UNGRADED,
+    Commitment,
+    Evidence,
+    ImportReceipt,
+    Releasability,
+    Status,
+    StatusUpdate,
+)
 
 REQUIRED_COLUMNS = ("commitment", "status", "as_of", "summary")
-OPTIONAL_COLUMNS = ("progress", "evidence_url", "evidence_source", "confidence", "releasability")
+OPTIONAL_COLUMNS = (
+    "progress",
+    "evidence",
+    "evidence_url",
+    "evidence_source",
+    "confidence",
+    "releasability",
+)
 # A header with more columns than this cannot be right, and is refused as soon as it is read,
 # before its rows: its checks would otherwise run on every one of its names.
 MAX_COLUMNS = len(REQUIRED_COLUMNS) + len(OPTIONAL_COLUMNS)
@@ -57,13 +79,17 @@ RAG_STATUSES = {"green": Status.ON_TRACK, "amber": Status.AT_RISK, "red": Status
 PROGRESS_MIN = max(v.limit_value for v in _field("progress").validators if isinstance(v, MinValueValidator))  # fmt: skip
 PROGRESS_MAX = min(v.limit_value for v in _field("progress").validators if isinstance(v, MaxValueValidator))  # fmt: skip
 SUMMARY_MAX_LENGTH = _field("summary").max_length  # None: a TextField, as long as it needs
-EVIDENCE_URL_MAX_LENGTH = _field("evidence_url").max_length
-EVIDENCE_SOURCE_MAX_LENGTH = _field("evidence_source").max_length
+EVIDENCE_URL_MAX_LENGTH = Evidence._meta.get_field("url").max_length
+EVIDENCE_SOURCE_MAX_LENGTH = Evidence._meta.get_field("source").max_length
 # The evidence URL field's own validator, with its pattern compiled once rather than reached
 # through Django's lazy wrapper on every call, which is a third of its time.
-_url_validator = copy.copy(next(v for v in _field("evidence_url").validators if isinstance(v, URLValidator)))  # fmt: skip
+_url_validator = copy.copy(next(v for v in Evidence._meta.get_field("url").validators if isinstance(v, URLValidator)))  # fmt: skip
 _url_validator.regex = re.compile(_url_validator.regex.pattern, _url_validator.regex.flags)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# What separates the ids of an `evidence` cell.
+_EVIDENCE_IDS = re.compile(r"[\s;]+")
+# Evidence ids looked up at a time: one query each, whatever the number of rows.
+EVIDENCE_LOOKUP_CHUNK = 900
 # UTF-8's letters and punctuation of Western European text (é, «, curly quotes). Read as
 # Windows-1252 they are pairs such as "Ã©" that nobody writes: a file holding them and bytes
 # that are not UTF-8 is a mix of the two.
@@ -106,25 +132,58 @@ class Table:
 
 
 @dataclass(frozen=True)
+class GivenEvidence:
+    """Evidence a row gives as a URL and a source (the import's shortcut): the piece of
+    evidence it becomes, ungraded, dated and marked as the row."""
+
+    url: str
+    source: str
+    date: datetime.date
+    releasability: str
+
+    def piece(self, *, author, recorded_at, summary):
+        """The piece of evidence, unsaved. Its source is the row's, or else its URL's host; a
+        source without a URL is its own reference (as migration 0043 moved them)."""
+        reliability, credibility = UNGRADED
+        return Evidence(
+            source=evidence_source(self.url, self.source),
+            url=self.url,
+            reference="" if self.url else self.source,
+            date=self.date,
+            summary=summary,
+            reliability=reliability,
+            credibility=credibility,
+            releasability=self.releasability,
+            author=author,
+            created_at=recorded_at,
+        )
+
+
+@dataclass(frozen=True)
 class NewUpdates:
-    """Checked rows, in file order, as a column per StatusUpdate field."""
+    """Checked rows, in file order, as a column per StatusUpdate field; and what each row
+    cites (`cited`: ids of evidence recorded already, and a GivenEvidence for its URL and
+    source), which evidence_cited counts."""
 
     commitment_id: tuple[int, ...]
     status: tuple[str, ...]
     progress: tuple[int | None, ...]
     as_of: tuple[datetime.date, ...]
     summary: tuple[str, ...]
-    evidence_url: tuple[str, ...]
-    evidence_source: tuple[str, ...]
+    evidence_cited: tuple[int, ...]
     confidence: tuple[str, ...]
     releasability: tuple[str, ...]
+    cited: tuple[tuple[int | GivenEvidence, ...], ...] = field(
+        default=(), metadata={"column": False}
+    )
 
     def __len__(self):
         return len(self.status)
 
     @classmethod
     def field_names(cls):
-        return [field.name for field in fields(cls)]
+        """The StatusUpdate fields, as the rows are written."""
+        return [field.name for field in fields(cls) if field.metadata.get("column", True)]
 
     def columns(self):
         return [getattr(self, name) for name in self.field_names()]
@@ -262,7 +321,7 @@ def check_rows(table: Table, *, importer, progress=None) -> NewUpdates:
     # One column per StatusUpdate field, each cell stripped; an absent column is all empty.
     absent = ("",) * len(rows)
     cells = [*zip(*rows, strict=True), absent]
-    codes, statuses, as_ofs, summaries, progresses, urls, sources, confidences, markings = (
+    codes, statuses, as_ofs, summaries, progresses, ids, urls, sources, confidences, markings = (
         tuple(map(str.strip, cells[position])) for position in positions
     )
     # A status or confidence may be written as the admin shows it ("At risk", "Medium").
@@ -291,6 +350,7 @@ def check_rows(table: Table, *, importer, progress=None) -> NewUpdates:
     # The typed value of each distinct cell, or what is wrong with it.
     dates = {text: _date(text) for text in set(as_ofs)}
     percents = {text: _percent(text) for text in set(progresses)}
+    cited_ids = _evidence_ids(set(ids), importer)
 
     def completed_problem(pair):
         return _completed_problem(pair[0], percents[pair[1]])
@@ -320,6 +380,7 @@ def check_rows(table: Table, *, importer, progress=None) -> NewUpdates:
         # statusupdate_summary_not_empty, and clean() (the service strips it too).
         (("summary",), _summary_problem, summaries),
         # The URL field's validators (an empty one is allowed), and the lengths of fields.
+        (("evidence",), lambda text: _problem(cited_ids[text]), ids),
         (("evidence_url",), _url_problem, urls),
         (("evidence_source",), _source_problem, sources),
         # statusupdate_confidence_valid; empty is allowed.
@@ -336,17 +397,23 @@ def check_rows(table: Table, *, importer, progress=None) -> NewUpdates:
     failed = [check for check in checks if check.problems]
     if failed or misshapen:
         _refuse(table, misshapen, failed)
-    ids = {code: pk for code, (pk, _issued_on, _document) in commitments.items()}
+    commitment_ids = {code: pk for code, (pk, _issued_on, _document) in commitments.items()}
+    as_of = tuple(map(dates.__getitem__, as_ofs))
+    cited = tuple(
+        (*cited_ids[text], GivenEvidence(url, source, date, marking)) if url or source
+        else cited_ids[text]
+        for text, url, source, date, marking in zip(ids, urls, sources, as_of, markings, strict=True)
+    )  # fmt: skip
     return NewUpdates(
-        commitment_id=tuple(map(ids.__getitem__, codes)),
+        commitment_id=tuple(map(commitment_ids.__getitem__, codes)),
         status=statuses,
         progress=tuple(map(percents.__getitem__, progresses)),
-        as_of=tuple(map(dates.__getitem__, as_ofs)),
+        as_of=as_of,
         summary=summaries,
-        evidence_url=urls,
-        evidence_source=sources,
+        evidence_cited=tuple(map(len, cited)),
         confidence=confidences,
         releasability=markings,
+        cited=cited,
     )
 
 
@@ -410,9 +477,13 @@ def column_help():
         "summary": "What happened, and why the status is what it is.",
         "progress": f"The percentage done, a whole number from {PROGRESS_MIN} to {PROGRESS_MAX}, "
         f"or empty if not measured; a completed commitment's is {PROGRESS_MAX} or empty.",
-        "evidence_url": f"A web address, up to {EVIDENCE_URL_MAX_LENGTH} characters, or empty.",
-        "evidence_source": f"Where the evidence comes from, up to {EVIDENCE_SOURCE_MAX_LENGTH} "
-        "characters, or empty.",
+        "evidence": "The ids of pieces of evidence already recorded that the update cites, "
+        "separated by spaces or semicolons (e.g. 12; 15), each one you may read; or empty.",
+        "evidence_url": f"A web address, up to {EVIDENCE_URL_MAX_LENGTH} characters, or empty: "
+        "with or without evidence_source, a new piece of evidence the update cites, ungraded "
+        "(F6), dated its as_of and marked as it is.",
+        "evidence_source": f"Where that evidence comes from, up to {EVIDENCE_SOURCE_MAX_LENGTH} "
+        "characters (empty: the URL's host), or empty.",
         "confidence": f"One of {', '.join(CONFIDENCES)}, in any case, or empty.",
         "releasability": f"Who may read it: one of {', '.join(MARKINGS)}, in any case, or empty "
         f"for the project's default ({default_releasability(StatusUpdate)}). No narrower than "
@@ -641,6 +712,38 @@ def _url_problem(url):
     except ValidationError:
         return f"evidence_url {_shown(url)} is not a valid URL"
     return None
+
+
+def _evidence_ids(cells, importer):
+    """For each distinct `evidence` cell, the ids it names, each once in the order given, or
+    what is wrong with it: an id that is not a number, or not of evidence `importer` may read
+    (the API's rule, services.evidence.cited_evidence). One query per EVIDENCE_LOOKUP_CHUNK
+    distinct ids, none without any."""
+    named = {}
+    for cell in cells:
+        tokens = [token.removeprefix("#") for token in _EVIDENCE_IDS.split(cell) if token]
+        if not all(token.isascii() and token.isdigit() for token in tokens):
+            named[cell] = (
+                f"evidence {_shown(cell)} is not a list of evidence ids separated by spaces or "
+                "semicolons"
+            )
+        else:
+            named[cell] = tuple(dict.fromkeys(map(int, tokens)))
+    wanted = sorted({pk for ids in named.values() if not isinstance(ids, str) for pk in ids})
+    readable = Evidence.objects.readable_by(clearance_of(importer))
+    found = set()
+    for start in range(0, len(wanted), EVIDENCE_LOOKUP_CHUNK):
+        chunk = wanted[start : start + EVIDENCE_LOOKUP_CHUNK]
+        found.update(readable.filter(pk__in=chunk).values_list("pk", flat=True))
+    for cell, ids in named.items():
+        if not isinstance(ids, str) and (missing := [pk for pk in ids if pk not in found]):
+            named[cell] = (
+                f"there is no evidence #{missing[0]} that you may cite: check its id"
+                if len(missing) == 1
+                else f"there is no evidence {', '.join(f'#{pk}' for pk in missing)} that you "
+                "may cite: check their ids"
+            )
+    return named
 
 
 def _source_problem(source):

@@ -10,10 +10,11 @@ never changed once a migration has run with it; what a new migration needs diffe
 new helper or a new argument whose default keeps the old text."""
 
 import re
+from urllib.parse import urlsplit
 
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Subquery, Value
 
 
 def run(statements_by_vendor):
@@ -700,6 +701,77 @@ def _released(release_column):
                 )"""
 
 
+# The released tables (migration 0044): the column of a release that names a record of each, its
+# append-only message, every column but releasability as it had them then (SQLite's guard
+# compares them one by one), and how its append-only triggers were written before.
+RELEASED_RECORDS = {
+    "commitments_statusupdate": (
+        "status_update_id",
+        "status updates are append-only: record a correction instead",
+        [
+            "id",
+            "status",
+            "progress",
+            "as_of",
+            "summary",
+            "evidence_url",
+            "evidence_source",
+            "confidence",
+            "created_at",
+            "author_id",
+            "commitment_id",
+            "corrects_id",
+            "evidence_cited",
+        ],
+        "0003",
+    ),
+    "commitments_indicatorvalue": (
+        "indicator_value_id",
+        "indicator values are append-only: record a correction instead",
+        [
+            "id",
+            "value",
+            "qualifier",
+            "as_of",
+            "period_start",
+            "period_end",
+            "evidence_url",
+            "evidence_source",
+            "confidence",
+            "created_at",
+            "author_id",
+            "indicator_id",
+            "corrects_id",
+            "evidence_cited",
+        ],
+        "append_only",
+    ),
+    "commitments_contribution": (
+        "contribution_id",
+        "contributions are append-only: record a correction instead",
+        [
+            "id",
+            "kind",
+            "amount",
+            "currency",
+            "count",
+            "unit",
+            "date",
+            "evidence_url",
+            "evidence_source",
+            "note",
+            "created_at",
+            "author_id",
+            "commitment_id",
+            "partner_id",
+            "corrects_id",
+            "evidence_cited",
+        ],
+        "append_only",
+    ),
+}
+
+
 def append_only_but_released(table, release_column, message, *, columns, was):
     """The statements that let through, of every UPDATE of append-only `table`, exactly one
     kind: one that changes its releasability alone, to a wider level, as an approved release
@@ -748,3 +820,106 @@ def append_only_but_released(table, release_column, message, *, columns, was):
         "sqlite": [f"DROP TRIGGER {table}_no_update;", old_sqlite],
     }
     return forward, reverse
+
+
+# The records' own evidence columns, evidence_url and evidence_source, moved into graded evidence
+# (migration 0043) and dropped (migration 0046). Each kind of record, with the field that dates
+# it (None: an indicator value's as_of, or else its period's end).
+EVIDENCE_RECORDS = {"StatusUpdate": "as_of", "IndicatorValue": None, "Contribution": "date"}
+MIGRATED_SUMMARY = "Cited by records before evidence was graded; not graded since."
+
+
+def evidence_source(url, source):
+    """Who or what evidence given as a URL and a source comes from: the source, or else the
+    host of its URL."""
+    return (source or urlsplit(url).hostname or url)[:300]
+
+
+def evidence_from_record_columns(apps, schema_editor):
+    """Moves each record's evidence_url and evidence_source into a piece of evidence it cites,
+    unless it cites such a piece already (one moved before, by migration 0043): one piece for
+    each distinct URL, source and releasability across the three kinds of record, graded F6,
+    dated the earliest date of the records citing it, recorded by the author of the first of
+    them (and when it was recorded). A source without a URL is its own reference. The record
+    cites it after the evidence it cited already: its evidence_cited grows by one."""
+    Evidence = apps.get_model("commitments", "Evidence")
+    pieces, citations = {}, []
+    for name, date_field in EVIDENCE_RECORDS.items():
+        model = apps.get_model("commitments", name)
+        records = (
+            model.objects.exclude(evidence_url="", evidence_source="")
+            .prefetch_related("citations__evidence")
+            .order_by("created_at", "id")
+        )
+        for record in records.iterator(chunk_size=2000):
+            url, source = record.evidence_url, record.evidence_source
+            moved = (url, evidence_source(url, source))
+            if any(
+                (citation.evidence.url, citation.evidence.source) == moved
+                for citation in record.citations.all()
+            ):
+                continue
+            date = getattr(record, date_field) if date_field else record.as_of or record.period_end
+            key = (url, source, record.releasability)
+            piece = pieces.get(key)
+            if piece is None:
+                piece = pieces[key] = Evidence(
+                    source=evidence_source(url, source),
+                    url=url,
+                    reference="" if url else source,
+                    date=date,
+                    summary=MIGRATED_SUMMARY,
+                    reliability="F",
+                    credibility="6",
+                    releasability=record.releasability,
+                    author_id=record.author_id,
+                    created_at=record.created_at,
+                )
+            piece.date = min(piece.date, date)
+            citations.append((model, record.pk, record.evidence_cited, key))
+    for piece in pieces.values():
+        piece.save(force_insert=True)
+    cited = {}
+    for model, record_id, position, key in citations:
+        cited.setdefault(model, []).append((record_id, position, pieces[key]))
+    for model, records in cited.items():
+        # A citation past evidence_cited is refused: the number grows first.
+        ids = [record_id for record_id, _, _ in records]
+        update_lifting_append_only(
+            schema_editor, model, ids, evidence_cited=F("evidence_cited") + 1
+        )
+        citation = model._meta.get_field("evidence").remote_field.through
+        field = next(field.name for field in citation._meta.fields if field.related_model is model)
+        citation.objects.bulk_create(
+            citation(**{f"{field}_id": record_id}, evidence=piece, position=position)
+            for record_id, position, piece in records
+        )
+
+
+def update_lifting_append_only(schema_editor, model, ids, **values):
+    """Updates `model`'s rows `ids` with `values`, the append-only triggers of its table lifted
+    for the one UPDATE: on PostgreSQL disabled, on SQLite dropped and created again in the same
+    text (gone already, when the migration rebuilt the table)."""
+    table = model._meta.db_table
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    kept = []
+    if postgresql:
+        # ALTER TABLE waits for no deferred check of rows written before in the transaction.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER", params=None)
+    else:
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                [f"{table}_no_update"],
+            )
+            kept = cursor.fetchall()
+        for name, _ in kept:
+            schema_editor.execute(f"DROP TRIGGER {name}", params=None)
+    model.objects.filter(pk__in=ids).update(**values)
+    if postgresql:
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER", params=None)
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED", params=None)
+    for _, sql in kept:
+        schema_editor.execute(sql, params=None)

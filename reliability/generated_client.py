@@ -55,7 +55,7 @@ updates_review_create = operation("updates_review_create")
 
 # Status updates recorded before the steps run, over plain HTTP (not the generated client, so
 # that a step does not depend on another): (code, status, progress). Their optional fields
-# (confidence, evidence URL and source, corrects) are left out.
+# (confidence, evidence, corrects) are left out.
 SEEDED = [("MIL-1", "on_track", 30), ("MIL-2", "at_risk", 30), ("MIL-3", "off_track", 80)]
 
 STEPS = []
@@ -192,12 +192,11 @@ def a_list_paged_through_its_next_links(run):
 
 @step
 def a_commitment_with_an_update_whose_optional_fields_were_left_out(run):
-    """Its latest update, recorded without confidence and evidence URL, has them null."""
+    """Its latest update, recorded without confidence, has it null."""
     detail = commitments_retrieve.sync(client=run.public, code="MIL-1")
     latest = detail.latest_updates[0]
     assert (latest.status.value, latest.progress) == ("on_track", 30)
     assert latest.confidence is None, f"confidence is {latest.confidence!r}"
-    assert latest.evidence_url is None, f"evidence_url is {latest.evidence_url!r}"
 
 
 @step
@@ -212,8 +211,8 @@ def the_feed_followed_through_its_cursor(run):
     assert recorded == sorted(recorded, reverse=True)
     seeded = [u for u in updates if u.commitment in {code for code, _, _ in SEEDED}]
     assert len(seeded) == len(SEEDED)
-    blanks = [(u.commitment, u.confidence, u.evidence_url) for u in seeded]
-    assert {blank[1:] for blank in blanks} == {(None, None)}, blanks
+    blanks = [(u.commitment, u.confidence) for u in seeded]
+    assert {blank[1:] for blank in blanks} == {(None,)}, blanks
 
 
 @step
@@ -234,7 +233,6 @@ def a_status_update_posted_with_a_token(run):
         status="completed",
         summary="Recorded through the generated client.",
         progress=100,
-        evidence_url="https://example.org/report",
         confidence="high",
     )
     key = str(uuid.uuid4())

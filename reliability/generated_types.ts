@@ -10,14 +10,12 @@ type StatusUpdate = components["schemas"]["StatusUpdate"];
 type FeedStatusUpdate = components["schemas"]["FeedStatusUpdate"];
 
 // An update recorded without its optional fields has them null, never "".
-export const leftOut: Pick<StatusUpdate, "progress" | "confidence" | "evidence_url"> = {
+export const leftOut: Pick<StatusUpdate, "progress" | "confidence"> = {
   progress: null,
   confidence: null,
-  evidence_url: null,
 };
-export const leftOutInTheFeed: Pick<FeedStatusUpdate, "confidence" | "evidence_url"> = {
+export const leftOutInTheFeed: Pick<FeedStatusUpdate, "confidence"> = {
   confidence: null,
-  evidence_url: null,
 };
 
 // ?format=csv answers text, a spreadsheet's rows, not JSON.

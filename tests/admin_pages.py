@@ -20,8 +20,6 @@ def status_update_form(commitment, **fields):
         "as_of": "2024-03-01",
         "summary": "Training of security forces continues.",
         "confidence": "medium",
-        "evidence_url": "",
-        "evidence_source": "",
         "corrects": "",
         **fields,
     }

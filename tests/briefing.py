@@ -10,17 +10,18 @@ import pytest
 from django.utils.html import strip_tags
 
 from commitments.models import Commitment
-from commitments.services import approve_or_return, record_status_update
+from commitments.services import approve_or_return, record_evidence, record_status_update
 from tests.conftest import at
 
 URL = "/briefing/"
 MAY = {"as_of": "2026-05-31", "since": "2026-02-15"}
 # What a pack reads, whatever the data (selectors.briefing): the pillars, the commitments as of
-# the date with their assessments, changes_between's three (the states at both dates, the
-# changed commitments, their updates), the headline figures (the indicators with their latest
-# value of the date subqueried), the key messages and the contributions (none here: with some,
-# two more, their partners' and commitments' names).
-PACK_QUERIES = 8
+# the date with their assessments, the evidence those cite (none read when nothing is
+# assessed), changes_between's three (the states at both dates, the changed commitments, their
+# updates), the headline figures (the indicators with their latest value of the date
+# subqueried), the key messages and the contributions (none here: with some, two more, their
+# partners' and commitments' names).
+PACK_QUERIES = 9
 
 
 def noon(month, day):
@@ -29,10 +30,18 @@ def noon(month, day):
 
 @pytest.fixture
 def briefing_history(time_history, analyst, reviewer):
-    """time_history, and for A-3: on track 70 as of 25 May with its evidence, approved; then
-    completed as of 28 May, still pending review."""
+    """time_history, and for A-3: on track 70 as of 25 May citing a training report graded B2,
+    approved; then completed as of 28 May, still pending review."""
     a3 = Commitment.objects.get(code="A-3")
     with at(noon(5, 25)):
+        report = record_evidence(
+            author=analyst,
+            source="Coalition training report, May 2026",
+            url="https://example.org/reports/a3-may",
+            date=datetime.date(2026, 5, 24),
+            reliability="B",
+            credibility="2",
+        )
         cited = record_status_update(
             commitment=a3,
             author=analyst,
@@ -40,8 +49,7 @@ def briefing_history(time_history, analyst, reviewer):
             progress=70,
             as_of=datetime.date(2026, 5, 25),
             summary="Training of the second battalion finished.",
-            evidence_url="https://example.org/reports/a3-may",
-            evidence_source="Coalition training report, May 2026",
+            evidence=[report],
         )
         approve_or_return(cited, reviewer=reviewer, decision="approve")
     with at(noon(5, 28)):

@@ -1,6 +1,5 @@
 """Playwright driving Debian's Chromium (Playwright's own browser download is not reachable)."""
 
-import importlib
 import os
 import re
 import shutil
@@ -9,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from commitments import migration_sql
+from tests.helpers import empty_every_table_past_the_triggers
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -64,72 +63,11 @@ class PageProblems:
 
 @pytest.fixture
 def _erasable_history(transactional_db):
-    """Lets the end of a transactional test empty the status history, the contributions, the
-    indicator values, the evidence they cite, the key messages and the events on SQLite.
-
-    pytest-django empties the tables after a transactional test: PostgreSQL with TRUNCATE,
-    which the append-only triggers leave alone, SQLite with DELETE, which they refuse. So on
-    SQLite, and only here, the triggers are lifted for that one clean-up.
-    """
+    """Lets the end of a transactional test empty the append-only tables on SQLite
+    (helpers.empty_every_table_past_the_triggers)."""
     yield
-    if connection.vendor != "sqlite":
-        return
-    triggers = importlib.import_module(
-        "commitments.migrations.0003_statusupdate_append_only_triggers"
-    )
-    reviews = importlib.import_module("commitments.migrations.0011_review_four_eyes")
-    review_delete = next(sql for sql in reviews.SQLITE if "review_no_delete" in sql)
-    contributions = importlib.import_module("commitments.migrations.0020_contributions")
-    indicators = importlib.import_module("commitments.migrations.0021_indicators")
-    events = importlib.import_module("commitments.migrations.0032_events")
-    evidence = importlib.import_module("commitments.migrations.0043_evidence")
-    # The key messages' tables, decisions first (migration 0029: migration_sql.reviewed_record).
-    messages = {
-        table: migration_sql.append_only(table, "append-only")
-        for table in ("commitments_briefingmessagereview", "commitments_briefingmessage")
-    }
-    # The events first: they name the commitments, and the records through their data only.
-    messages = {"commitments_event": (events.APPEND_ONLY, events.APPEND_ONLY_REVERSE), **messages}
-    with connection.cursor() as cursor:
-        # The citations first, which name the records and the evidence.
-        for statement in evidence.REVERSE["sqlite"]:
-            cursor.execute(statement)
-        for table, _ in evidence.CITING.values():
-            cursor.execute(f"DELETE FROM {table}")
-        cursor.execute(f"DELETE FROM {evidence.EVIDENCE}")
-        for statement in evidence.FORWARD["sqlite"]:
-            cursor.execute(statement)
-        for table, (forward, reverse) in messages.items():
-            for statement in reverse["sqlite"]:
-                cursor.execute(statement)
-            cursor.execute(f"DELETE FROM {table}")
-            for statement in forward["sqlite"]:
-                cursor.execute(statement)
-        for statement in contributions.APPEND_ONLY_REVERSE["sqlite"]:
-            cursor.execute(statement)
-        cursor.execute("DELETE FROM commitments_contribution")
-        for statement in contributions.APPEND_ONLY["sqlite"]:
-            cursor.execute(statement)
-        for statement in (
-            *indicators.REVIEW_APPEND_ONLY_REVERSE["sqlite"],
-            *indicators.VALUE_APPEND_ONLY_REVERSE["sqlite"],
-        ):
-            cursor.execute(statement)
-        cursor.execute("DELETE FROM commitments_indicatorvaluereview")
-        cursor.execute("DELETE FROM commitments_indicatorvalue")
-        for statement in (
-            *indicators.VALUE_APPEND_ONLY["sqlite"],
-            *indicators.REVIEW_APPEND_ONLY["sqlite"],
-        ):
-            cursor.execute(statement)
-        for statement in triggers.SQLITE_REVERSE:
-            cursor.execute(statement)
-        cursor.execute("DROP TRIGGER commitments_review_no_delete")
-        cursor.execute("DELETE FROM commitments_review")
-        cursor.execute("DELETE FROM commitments_statusupdate")
-        cursor.execute(review_delete)
-        for statement in triggers.SQLITE:
-            cursor.execute(statement)
+    if connection.vendor == "sqlite":
+        empty_every_table_past_the_triggers()
 
 
 @pytest.fixture

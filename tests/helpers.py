@@ -37,7 +37,6 @@ PLEDGE = {
     "amount": "2500000.50",
     "currency": "EUR",
     "date": "2024-03-01",
-    "evidence_source": "Pledging conference statement",
 }
 
 # What /readyz answers when the database, its disk and the cache all answer.
@@ -65,6 +64,24 @@ def database_url():
         f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
         f"/{database['NAME']}"
     )
+
+
+def empty_every_table_past_the_triggers():
+    """SQLite: empties every table, its triggers lifted for the while and created again as they
+    were. pytest-django empties the tables after a transactional test: PostgreSQL with TRUNCATE,
+    which the append-only triggers let through for the tests (conftest), SQLite with DELETE,
+    which they refuse."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        for name, _ in triggers:
+            cursor.execute(f"DROP TRIGGER {name}")
+        for table in connection.introspection.django_table_names(only_existing=True):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+        for _, sql in triggers:
+            cursor.execute(sql)
+        cursor.execute("PRAGMA foreign_keys = ON")
 
 
 def refusal(response):

@@ -57,6 +57,5 @@ def record_illustrative_history(author):
             progress=progress,
             as_of=today - datetime.timedelta(days=days_ago),
             summary=summary,
-            evidence_source="Illustrative data",
             confidence="medium",
         )

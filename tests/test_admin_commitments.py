@@ -153,8 +153,6 @@ def test_recording_from_the_admin_returns_to_the_commitment_with_its_new_status(
         as_of=timezone.localdate().isoformat(),
         summary="Funding gap widened.",
         confidence="high",
-        evidence_url="reliefweb.int/report/iraq",
-        evidence_source="OCHA funding update",
     )
 
     assert response.redirect_chain[-1][0] == reverse(
@@ -162,7 +160,7 @@ def test_recording_from_the_admin_returns_to_the_commitment_with_its_new_status(
     )
     assert "now shows “At risk”" in response.content.decode()
     update = StatusUpdate.objects.get()
-    assert (update.author, update.evidence_url) == (analyst, "https://reliefweb.int/report/iraq")
+    assert (update.author, update.confidence) == (analyst, "high")
     commitment.refresh_from_db()
     assert (commitment.current_status, commitment.current_progress) == ("at_risk", 20)
 
@@ -174,7 +172,6 @@ def test_recording_from_the_admin_returns_to_the_commitment_with_its_new_status(
         ({"status": "completed", "progress": "80"}, "set progress to 100 or leave it empty"),
         ({"summary": "   "}, "This field is required."),
         ({"as_of": "2999-01-01"}, "cannot be in the future"),
-        ({"evidence_url": "http://"}, "Enter a valid URL."),
     ],
 )
 def test_an_invalid_status_update_in_the_admin_shows_the_error_and_saves_nothing(

@@ -43,8 +43,6 @@ def correction_form(original, **changes):
         "as_of": original.as_of.isoformat(),
         "summary": original.summary,
         "confidence": original.confidence,
-        "evidence_url": original.evidence_url,
-        "evidence_source": original.evidence_source,
         "corrects": original.pk,
         **changes,
     }

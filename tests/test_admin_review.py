@@ -92,7 +92,7 @@ def test_the_queue_lists_pending_updates_oldest_first_and_nothing_decided(
 
 
 def test_the_queue_shows_each_update_beside_what_its_commitment_shows_now(
-    client, record, reviewer, mil1
+    client, record, evidence, reviewer, mil1
 ):
     current = record(mil1, status="on_track", progress=20, as_of=MAR_1)
     approve_or_return(current, reviewer=reviewer, decision="approve")
@@ -102,8 +102,7 @@ def test_the_queue_shows_each_update_beside_what_its_commitment_shows_now(
         progress=25,
         as_of=JUN_1,
         summary="Recruitment stalled.",
-        evidence_url="https://example.org/report",
-        evidence_source="Quarterly report",
+        evidence=[evidence(source="Quarterly report", url="https://example.org/report")],
     )
     client.force_login(reviewer)
 

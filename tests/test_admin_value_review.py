@@ -38,11 +38,13 @@ def observe(analyst):
 
 
 def test_the_queue_shows_each_value_beside_its_indicators_baseline_latest_and_target(
-    client, indicator, observe, reviewer
+    client, indicator, observe, evidence, reviewer
 ):
     approved = observe(indicator, "1500", as_of=datetime.date(2023, 12, 31))
     approve_or_return(approved, reviewer=reviewer, decision="approve")
-    pending = observe(indicator, "2000", evidence_source="Quarterly report", confidence="medium")
+    pending = observe(
+        indicator, "2000", evidence=[evidence(source="Quarterly report")], confidence="medium"
+    )
     client.force_login(reviewer)
 
     response = client.get(QUEUE)
@@ -150,7 +152,7 @@ def test_a_pending_values_page_sends_reviewers_to_its_place_in_the_queue(
 def test_a_correction_of_a_value_starts_from_the_values_it_corrects(
     client, indicator, observe, reviewer, analyst
 ):
-    value = observe(indicator, "2000", evidence_source="Quarterly report")
+    value = observe(indicator, "2000", confidence="medium")
     approve_or_return(value, reviewer=reviewer, decision="approve")
     client.force_login(analyst)
 
@@ -162,4 +164,4 @@ def test_a_correction_of_a_value_starts_from_the_values_it_corrects(
         Decimal("2000"),
         JAN_15,
     )
-    assert (initial["evidence_source"], initial["corrects"]) == ("Quarterly report", value.pk)
+    assert (initial["confidence"], initial["corrects"]) == ("medium", value.pk)

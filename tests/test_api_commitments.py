@@ -80,8 +80,6 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
                 "as_of": "2024-05-02",
                 "summary": "Progress reported by partners.",
                 "releasability": "public",
-                "evidence_url": None,
-                "evidence_source": None,
                 "evidence": [],
                 "releases": [],
                 "confidence": None,

@@ -54,8 +54,8 @@ def test_an_update_without_its_optional_fields_has_them_null_everywhere(as_analy
         as_analyst.get(f"{LIST}MIL-1/").json()["latest_updates"][0],
     ]
 
-    optional = ("confidence", "evidence_url", "evidence_source")
-    assert [[body[name] for name in optional] for body in bodies] == [[None, None, None]] * 5
+    optional = ("confidence", "progress")
+    assert [[body[name] for name in optional] for body in bodies] == [[None, None]] * 5
 
 
 def test_null_is_accepted_for_an_optional_field_and_stored_empty(as_analyst, roadmap):
@@ -66,23 +66,21 @@ def test_null_is_accepted_for_an_optional_field_and_stored_empty(as_analyst, roa
             "as_of": "2024-03-01",
             "summary": "Slipping.",
             "confidence": None,
-            "evidence_url": None,
-            "evidence_source": None,
         },
         format="json",
     )
 
     assert response.status_code == 201
     stored = StatusUpdate.objects.get(pk=response.json()["id"])
-    assert (stored.confidence, stored.evidence_url, stored.evidence_source) == ("", "", "")
+    assert stored.confidence == ""
 
 
 @pytest.mark.parametrize(
     ("component", "field"),
     [
         ("StatusUpdate", "confidence"),
-        ("StatusUpdate", "evidence_url"),
-        ("FeedStatusUpdate", "evidence_source"),
+        ("StatusUpdate", "progress"),
+        ("FeedStatusUpdate", "confidence"),
         ("SourceDocument", "url"),
         ("Source", "url"),
         ("Theme", "description"),

@@ -40,7 +40,7 @@ LIST = "/api/v1/commitments/"
 
 
 @pytest.fixture
-def history(roadmap, record, analyst, reviewer, review_required):
+def history(roadmap, record, evidence, analyst, reviewer, review_required):
     """Commitments in every state: assessed or not, with a parent or children, tags or none,
     a lead partner, an owner with a full name and one without; updates approved, pending,
     returned and corrected, with and without evidence and review comments."""
@@ -54,8 +54,7 @@ def history(roadmap, record, analyst, reviewer, review_required):
         status="completed",
         as_of=datetime.date(2024, 2, 1),
         progress=None,
-        evidence_url="https://example.org/report?a=1&b=2",
-        evidence_source="A report",
+        evidence=[evidence(source="A report", url="https://example.org/report?a=1&b=2")],
         confidence="high",
     )
     approve_or_return(update, reviewer=reviewer, decision="return", comment="Which report?")

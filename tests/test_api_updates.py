@@ -26,8 +26,6 @@ VALID = {
     "progress": 55,
     "as_of": "2024-04-01",
     "summary": "Second tranche of funding disbursed.",
-    "evidence_url": "https://reliefweb.int/report/iraq/funding",
-    "evidence_source": "OCHA Financial Tracking Service",
     "confidence": "high",
 }
 
@@ -64,6 +62,26 @@ def test_an_analyst_records_an_update_and_gets_it_back_with_its_location(
     assert as_analyst.get(response["Location"]).json() == response.json()
     commitment.refresh_from_db()
     assert (commitment.current_status, commitment.current_progress) == ("on_track", 55)
+
+
+def test_evidence_is_cited_by_its_ids_and_a_url_or_source_of_its_own_is_refused(
+    as_analyst, commitment, evidence
+):
+    piece = evidence()
+    old = {"evidence_url": "https://example.org/report", "evidence_source": "A report"}
+
+    refused = as_analyst.post(history_url(commitment), {**VALID, **old}, format="json")
+    cited = as_analyst.post(
+        history_url(commitment), {**VALID, "evidence": [piece.pk]}, format="json"
+    )
+
+    assert refused.status_code == 400
+    assert refusal(refused) == {
+        "evidence_url": ["Unknown field."],
+        "evidence_source": ["Unknown field."],
+    }
+    assert cited.status_code == 201
+    assert StatusUpdate.objects.get().cited() == [piece]
 
 
 def test_a_correction_names_the_update_it_corrects(as_analyst, commitment, record):
@@ -116,7 +134,6 @@ def tomorrow():
             {"as_of": "2019-06-24"},
             {"as_of": ["The assessment date cannot be before Document 0 was issued (2019-06-25)."]},
         ),
-        ({"evidence_url": "ftp:/broken"}, {"evidence_url": ["Enter a valid URL."]}),
         (
             {"status": "completed", "progress": 90},
             {

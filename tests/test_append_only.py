@@ -9,8 +9,8 @@ from tests.helpers import execute_refused
 pytestmark = pytest.mark.django_db
 
 TABLE = StatusUpdate._meta.db_table
-COLUMNS = "id, commitment_id, author_id, status, as_of, summary, evidence_url, evidence_source, confidence, created_at"
-VALUES = "%s, %s, %s, 'completed', %s, 'Rewritten.', '', '', '', %s"
+COLUMNS = "id, commitment_id, author_id, status, as_of, summary, confidence, created_at"
+VALUES = "%s, %s, %s, 'completed', %s, 'Rewritten.', '', %s"
 
 
 def rewrite(sql, update):

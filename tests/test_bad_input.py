@@ -8,12 +8,19 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.models import Commitment, StatusUpdate
+from commitments.models import Commitment, Evidence, StatusUpdate
 from tests.helpers import refusal
 
 pytestmark = pytest.mark.django_db
 
 GOOD_UPDATE = {"status": "on_track", "progress": 50, "as_of": "2024-03-01", "summary": "Fine."}
+GOOD_EVIDENCE = {
+    "source": "Ministry of Defence",
+    "url": "https://example.org/report",
+    "date": "2024-03-01",
+    "reliability": "B",
+    "credibility": "2",
+}
 GOOD_COMMITMENT = {
     "code": "EXT-1",
     "title": "Another undertaking",
@@ -102,8 +109,8 @@ API_CASES = [
     (
         "huge string",
         "post",
-        "/api/v1/commitments/MIL-1/updates/",
-        {**GOOD_UPDATE, "evidence_source": HUGE},
+        "/api/v1/evidence/",
+        {**GOOD_EVIDENCE, "source": HUGE},
         None,
         400,
         "no more than 300 characters",
@@ -111,8 +118,8 @@ API_CASES = [
     (
         "huge url",
         "post",
-        "/api/v1/commitments/MIL-1/updates/",
-        {**GOOD_UPDATE, "evidence_url": "https://example.org/" + HUGE},
+        "/api/v1/evidence/",
+        {**GOOD_EVIDENCE, "url": "https://example.org/" + HUGE},
         None,
         400,
         "no more than 500 characters",
@@ -120,8 +127,8 @@ API_CASES = [
     (
         "script in a url",
         "post",
-        "/api/v1/commitments/MIL-1/updates/",
-        {**GOOD_UPDATE, "evidence_url": "javascript:alert(1)"},
+        "/api/v1/evidence/",
+        {**GOOD_EVIDENCE, "url": "javascript:alert(1)"},
         None,
         400,
         "Enter a valid URL.",
@@ -321,6 +328,7 @@ def messages(body):
 def snapshot():
     return (
         StatusUpdate.objects.count(),
+        Evidence.objects.count(),
         Commitment.objects.count(),
         list(Commitment.objects.order_by("pk").values_list("version", "title", "current_status")),
     )
@@ -357,8 +365,6 @@ ADMIN_UPDATE = {
     "as_of": "2024-03-01",
     "summary": "Fine.",
     "confidence": "",
-    "evidence_url": "",
-    "evidence_source": "",
     "corrects": "",
 }
 ADMIN_CASES = [
@@ -368,8 +374,6 @@ ADMIN_CASES = [
     ("unknown choice", {"status": "fine"}, "Select a valid choice."),
     ("future date", {"as_of": TOMORROW}, "cannot be in the future"),
     ("impossible date", {"as_of": "2024-02-30"}, "Enter a valid date."),
-    ("huge string", {"evidence_source": HUGE}, "at most 300 characters"),
-    ("script in a url", {"evidence_url": "javascript:alert(1)"}, "Enter a valid URL."),
     (
         "completed below 100",
         {"status": "completed", "progress": "60"},

@@ -113,13 +113,16 @@ def test_stale_commitments_are_listed_most_overdue_first_and_the_never_assessed_
     assert "Never assessed: 1 commitment, listed at the end." in html
 
 
-def test_the_latest_approved_assessment_is_quoted_with_its_evidence(client, briefing_history):
-    html = client.get(URL, MAY).content.decode()
+def test_the_latest_approved_assessment_is_quoted_with_its_graded_evidence(
+    client, briefing_history
+):
+    html = words(client.get(URL, MAY))
 
     assert "Training of the second battalion finished." in html
     assert (
-        '<a href="https://example.org/reports/a3-may" rel="noopener noreferrer">'
-        "Coalition training report, May 2026</a>"
+        '<p class="evidence">Evidence: <abbr class="grade" title="B: usually reliable; 2: '
+        'probably true">B2</abbr> <a href="https://example.org/reports/a3-may" '
+        'rel="noopener noreferrer">Coalition training report, May 2026</a>, 24 May 2026'
     ) in html
     assert "at_risk as of 2026-03-01" in html  # A-1's summary
     assert "Pending and never shown." not in html
@@ -297,13 +300,13 @@ def roadmap_assessed(roadmap, record):
     [("roadmap_assessed", {}), ("briefing_history", MAY)],
     ids=["roadmap", "history"],
 )
-def test_the_pack_takes_eight_queries_whatever_the_data(
+def test_the_pack_takes_nine_queries_whatever_the_data(
     client, request, data, query, django_assert_num_queries
 ):
-    """PACK_QUERIES: the pillars, the commitments as of the date with their assessments,
-    changes_between's three (the states at both dates, the changed commitments, their
-    updates), the headline figures (the indicators with their latest value of the date
-    subqueried), the key messages and the contributions."""
+    """PACK_QUERIES: the pillars, the commitments as of the date with their assessments, the
+    evidence the assessments cite, changes_between's three (the states at both dates, the
+    changed commitments, their updates), the headline figures (the indicators with their
+    latest value of the date subqueried), the key messages and the contributions."""
     request.getfixturevalue(data)
 
     with django_assert_num_queries(PACK_QUERIES):

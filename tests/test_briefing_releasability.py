@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 
 from commitments.models import Commitment
 from commitments.roles import COALITION
-from commitments.services import approve_or_return, record_status_update
+from commitments.services import approve_or_return, record_evidence, record_status_update
 from tests.briefing import MAY, URL, noon, page_text
 from tests.conftest import at
 from tests.factories import PartnerFactory, UserFactory
@@ -67,6 +67,14 @@ def member(db):
     return user
 
 
+@pytest.fixture
+def reading(client, request, reader):
+    """The client, signed in as a Coalition member when the reader (READERS) is one."""
+    if reader == "member":
+        client.force_login(request.getfixturevalue("member"))
+    return client
+
+
 def pdf_pages(response):
     """The text of each page of the PDF, as pdftotext reads it."""
     assert response.status_code == 200, response.content
@@ -95,12 +103,9 @@ def docx_parts(response):
 @pytest.mark.usefixtures("pango")
 @READERS
 def test_every_page_of_the_pdf_is_marked_top_and_bottom_and_holds_only_what_its_reader_may_read(
-    client, request, coalition_records, reader, marking, shown
+    reading, coalition_records, marking, shown
 ):
-    if reader == "member":
-        client.force_login(request.getfixturevalue("member"))
-
-    pages = pdf_pages(client.get(URL, MAY | {"format": "pdf"}))
+    pages = pdf_pages(reading.get(URL, MAY | {"format": "pdf"}))
 
     assert len(pages) >= 2
     for page in pages:
@@ -116,12 +121,9 @@ def test_every_page_of_the_pdf_is_marked_top_and_bottom_and_holds_only_what_its_
 
 @READERS
 def test_every_page_of_the_docx_is_marked_and_holds_only_what_its_reader_may_read(
-    client, request, coalition_records, reader, marking, shown
+    reading, coalition_records, marking, shown
 ):
-    if reader == "member":
-        client.force_login(request.getfixturevalue("member"))
-
-    header, footer, body = docx_parts(client.get(URL, MAY | {"format": "docx"}))
+    header, footer, body = docx_parts(reading.get(URL, MAY | {"format": "docx"}))
 
     assert header.endswith(f"\t{marking}")
     assert f"\t{marking}\t" in footer
@@ -169,3 +171,61 @@ def test_a_members_pack_that_holds_nothing_beyond_the_public_is_marked_public(
 
     assert header.endswith("\tOFFICIAL · PUBLIC")
     assert SECRET_SUMMARY not in body
+
+
+@pytest.fixture
+def coalition_evidence(briefing_history, cleared_analyst, reviewer, settings):
+    """briefing_history, and a public assessment of A-3 as of 29 May, approved, that cites a
+    public bulletin graded C3 and a note graded A2 that only Coalition members may read."""
+    settings.BRIEFING_MARKING = "OFFICIAL"
+    with at(noon(5, 29)):
+        bulletin, note = (
+            record_evidence(
+                author=cleared_analyst,
+                date=datetime.date(2026, 5, 28),
+                releasability=releasability,
+                **fields,
+            )
+            for releasability, fields in [
+                (
+                    "public",
+                    {
+                        "source": "Ministry bulletin",
+                        "url": "https://example.org/bulletin",
+                        "reliability": "C",
+                        "credibility": "3",
+                    },
+                ),
+                (
+                    "coalition",
+                    {
+                        "source": "Liaison officer's note",
+                        "reference": "Note 12",
+                        "reliability": "A",
+                        "credibility": "2",
+                    },
+                ),
+            ]
+        )
+        update = record_status_update(
+            commitment=Commitment.objects.get(code="A-3"),
+            author=cleared_analyst,
+            status="on_track",
+            progress=80,
+            as_of=datetime.date(2026, 5, 29),
+            summary="The third battalion started training.",
+            evidence=[bulletin, note],
+            releasability="public",
+        )
+        approve_or_return(update, reviewer=reviewer, decision="approve")
+
+
+@READERS
+def test_the_pack_lists_the_graded_evidence_its_reader_may_read_and_is_marked_for_it(
+    reading, coalition_evidence, marking, shown
+):
+    header, _, body = docx_parts(reading.get(URL, MAY | {"format": "docx"}))
+
+    assert "Evidence: C3 Ministry bulletin, 28 May 2026: https://example.org/bulletin" in body
+    assert ("Evidence: A2 Liaison officer's note, 28 May 2026: Note 12" in body) is shown
+    assert header.endswith(f"\t{marking}")

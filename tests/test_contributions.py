@@ -222,8 +222,6 @@ def test_an_analyst_records_a_contribution_and_reads_it_at_its_location(as_analy
         "count": None,
         "unit": None,
         "date": "2024-03-01",
-        "evidence_url": None,
-        "evidence_source": "Pledging conference statement",
         "note": None,
         "corrects": None,
         "releasability": "public",

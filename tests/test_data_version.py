@@ -72,8 +72,8 @@ def test_an_approval_in_raw_sql_moves_it_on_and_a_bare_submission_does_not(
     with moved_on(expect=False), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {StatusUpdate._meta.db_table} (commitment_id, author_id, status,"
-            " as_of, summary, evidence_url, evidence_source, confidence, created_at)"
-            " VALUES (%s, %s, 'on_track', %s, 'From SQL.', '', '', '', %s)",
+            " as_of, summary, confidence, created_at)"
+            " VALUES (%s, %s, 'on_track', %s, 'From SQL.', '', %s)",
             [commitment.pk, analyst.pk, datetime.date(2024, 1, 1), now],
         )
     update = StatusUpdate.objects.get(summary="From SQL.")

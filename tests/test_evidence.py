@@ -1,11 +1,7 @@
-"""Graded evidence: a piece of evidence and its grade (STANAG 2511), the records that cite it,
-and the evidence migrated from the records' own columns (migration 0044)."""
-
-import datetime
-import importlib
+"""Graded evidence: a piece of evidence and its grade (STANAG 2511), and the records that cite
+it. The evidence migrated from the records' own columns: tests/test_evidence_migrations.py."""
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
@@ -21,8 +17,6 @@ from commitments.roles import COALITION
 from tests.factories import PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-migration = importlib.import_module("commitments.migrations.0043_evidence")
 
 
 def test_a_grade_is_the_sources_reliability_then_the_informations_credibility(evidence):
@@ -136,73 +130,3 @@ def test_a_citation_is_never_removed(commitment, record, evidence):
         StatusUpdateEvidence.objects.filter(update=update).delete()
 
     assert update.evidence.count() == 1
-
-
-def test_the_migration_makes_each_records_url_and_source_a_piece_of_evidence_graded_f6(
-    commitment, analyst, contribute
-):
-    def older(**fields):
-        return StatusUpdate.objects.create(
-            commitment=commitment,
-            status="on_track",
-            summary="As recorded.",
-            author=analyst,
-            **fields,
-        )
-
-    report = "https://reliefweb.int/report/q1.pdf"
-    first = older(as_of=datetime.date(2024, 3, 1), evidence_url=report)
-    same = older(as_of=datetime.date(2024, 2, 1), evidence_url=report)
-    titled = older(
-        as_of=datetime.date(2024, 4, 1), evidence_url=report, evidence_source="Q1 report"
-    )
-    members = older(as_of=datetime.date(2024, 4, 1), evidence_url=report, releasability="coalition")
-    letter = older(as_of=datetime.date(2024, 5, 1), evidence_source="Ministry letter 17")
-    none = older(as_of=datetime.date(2024, 5, 1))
-    pledge = contribute(
-        PartnerFactory(), commitment, evidence_url=report, date=datetime.date(2024, 6, 1)
-    )
-
-    migration.evidence_from_record_columns(apps, connection.schema_editor())
-
-    def cited(update):
-        return [
-            (piece.source, piece.url, piece.reference, piece.date, piece.grade, piece.releasability)
-            for piece in StatusUpdate.objects.get(pk=update.pk).evidence.all()
-        ]
-
-    from_report = ("reliefweb.int", report, "", datetime.date(2024, 2, 1), "F6", "public")
-    assert cited(first) == cited(same) == [from_report]
-    assert cited(titled) == [("Q1 report", report, "", datetime.date(2024, 4, 1), "F6", "public")]
-    assert cited(members) == [
-        ("reliefweb.int", report, "", datetime.date(2024, 4, 1), "F6", "coalition")
-    ]
-    assert cited(letter) == [
-        ("Ministry letter 17", "", "Ministry letter 17", datetime.date(2024, 5, 1), "F6", "public")
-    ]
-    assert cited(none) == []
-    # The same report, public, cited by a contribution: the same piece.
-    assert list(Contribution.objects.get(pk=pledge.pk).evidence.all()) == list(
-        StatusUpdate.objects.get(pk=first.pk).evidence.all()
-    )
-    assert StatusUpdate.objects.get(pk=first.pk).evidence_cited == 1
-    assert Evidence.objects.count() == 4
-
-
-def test_after_the_migration_the_records_still_refuse_an_update(
-    commitment, record, hum1_indicator, observe, contribute, analyst
-):
-    update = record(commitment, evidence_url="https://example.org/a.pdf")
-    value = observe(hum1_indicator, "5", evidence_source="Ministry letter")
-    contribution = contribute(PartnerFactory(), commitment, evidence_source="Statement")
-
-    migration.evidence_from_record_columns(apps, connection.schema_editor())
-
-    for model, pk in [
-        (StatusUpdate, update.pk),
-        (IndicatorValue, value.pk),
-        (Contribution, contribution.pk),
-    ]:
-        assert model.objects.get(pk=pk).evidence.get().grade == "F6"
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            model.objects.filter(pk=pk).update(evidence_cited=0)

@@ -24,7 +24,14 @@ from django.utils import timezone
 
 from commitments import db_deadlines
 from commitments.imports import ImportRefused, parse_csv
-from commitments.models import Commitment, Event, ImportReceipt, StatusUpdate
+from commitments.models import (
+    Commitment,
+    Event,
+    Evidence,
+    ImportReceipt,
+    StatusUpdate,
+    StatusUpdateEvidence,
+)
 from commitments.services import import_status_updates, record_status_update, status_imports
 from tests.factories import UserFactory
 from tests.replica import _as_postgres, _free_port, _program, _write_as_postgres, running
@@ -46,7 +53,7 @@ def as_a_command():
 
 COLUMNS = [
     "commitment", "status", "as_of", "summary",
-    "progress", "evidence_url", "evidence_source", "confidence", "releasability",
+    "progress", "evidence", "evidence_url", "evidence_source", "confidence", "releasability",
 ]  # fmt: skip
 ROW = {
     "commitment": "MIL-1",
@@ -55,8 +62,14 @@ ROW = {
     "summary": "Training continued as planned.",
 }
 REQUIRED = ["commitment", "status", "as_of", "summary"]
+JAN_15 = datetime.date(2024, 1, 15)
 # The columns an event's insert writes.
 EVENT_COLUMNS = [field for field in Event._meta.concrete_fields if field.name != "id"]
+# A new piece of evidence's, and a citation's.
+EVIDENCE_COLUMNS = [field for field in Evidence._meta.concrete_fields if field.name != "id"]
+CITATION_COLUMNS = [
+    field for field in StatusUpdateEvidence._meta.concrete_fields if field.name != "id"
+]
 STATUSES = "not_started, on_track, at_risk, off_track, completed, discontinued"
 
 
@@ -83,6 +96,14 @@ def import_updates(path, author="analyst", stderr=None):
     return stdout.getvalue()
 
 
+def cited(update):
+    """The evidence `update` cites, in order: grade, source, URL, reference, date, marking."""
+    return [
+        (piece.grade, piece.source, piece.url, piece.reference, piece.date, piece.releasability)
+        for piece in update.cited()
+    ]
+
+
 def current(code):
     commitment = Commitment.objects.get(code=code)
     return commitment.current_status, commitment.current_progress, commitment.current_as_of
@@ -106,12 +127,10 @@ def test_it_imports_every_row_and_sets_each_commitments_current_status(roadmap, 
     assert current("FTF-1") == ("completed", 100, datetime.date(2024, 2, 1))
     assert current("MIL-2") == ("not_assessed", None, None)
     first = StatusUpdate.objects.get(commitment__code="MIL-1", as_of=datetime.date(2024, 1, 15))
-    assert (first.status, first.summary, first.evidence_url, first.evidence_source) == (
-        "on_track",
-        "Training continued as planned.",
-        "https://example.org/report",
-        "Progress report",
-    )
+    assert (first.status, first.summary) == ("on_track", "Training continued as planned.")
+    assert cited(first) == [
+        ("F6", "Progress report", "https://example.org/report", "", JAN_15, "public")
+    ]
     assert (first.confidence, first.author, first.corrects) == ("high", analyst, None)
     assert StatusUpdate.objects.get(progress=45).summary == "Funding gap for the next cycle."
     # When the row that gives it its status was recorded, and approved with it (review is off).
@@ -229,7 +248,8 @@ def test_text_is_stored_exactly_as_written(roadmap, write_csv):
     )
 
     update = StatusUpdate.objects.get()
-    assert (update.summary, update.evidence_source, update.evidence_url) == (summary, source, url)
+    assert update.summary == summary
+    assert cited(update) == [("F6", source, url, "", JAN_15, "public")]
 
 
 def test_a_bad_row_in_the_middle_is_named_by_its_line_and_nothing_is_written(
@@ -355,6 +375,7 @@ def test_values_at_the_limits_are_accepted_and_pass_the_models_validation(roadma
     assert StatusUpdate.objects.count() == 7
     for update in StatusUpdate.objects.all():
         update.full_clean()
+    Evidence.objects.get().full_clean()
     assert current("MIL-2") == ("off_track", 7, datetime.date(2024, 1, 15))
 
 
@@ -362,12 +383,91 @@ def test_the_optional_columns_may_be_left_out(roadmap, write_csv):
     import_updates(write_csv(ROW, columns=["summary", "as_of", "commitment", "status"]))
 
     update = StatusUpdate.objects.get()
-    assert (update.progress, update.evidence_url, update.evidence_source, update.confidence) == (
-        None,
-        "",
-        "",
-        "",
+    assert (update.progress, update.confidence, cited(update)) == (None, "", [])
+
+
+# Evidence
+
+
+@pytest.mark.parametrize(
+    ("cells", "piece"),
+    [
+        (
+            {"evidence_url": "https://example.org/q1.pdf", "evidence_source": "Q1 report"},
+            ("F6", "Q1 report", "https://example.org/q1.pdf", ""),
+        ),
+        (
+            {"evidence_url": "https://reliefweb.int/report/iraq"},
+            ("F6", "reliefweb.int", "https://reliefweb.int/report/iraq", ""),
+        ),
+        (
+            {"evidence_source": "Minutes of 3 May"},
+            ("F6", "Minutes of 3 May", "", "Minutes of 3 May"),
+        ),
+    ],
+    ids=["url and source", "url alone: its host is the source", "source alone: its reference"],
+)
+def test_a_rows_evidence_url_and_source_become_a_new_ungraded_piece_it_cites(
+    roadmap, write_csv, cleared_analyst, cells, piece
+):
+    path = write_csv(
+        {**ROW, **cells, "releasability": "coalition"},
+        {**ROW, "commitment": "FTF-1"},
     )
+
+    import_updates(path, author=cleared_analyst.username)
+
+    with_evidence = StatusUpdate.objects.get(commitment__code="MIL-1")
+    assert cited(with_evidence) == [(*piece, JAN_15, "coalition")]
+    assert Evidence.objects.get().author == cleared_analyst
+    assert cited(StatusUpdate.objects.get(commitment__code="FTF-1")) == []
+
+
+def test_an_evidence_column_cites_pieces_recorded_already_in_the_order_given(
+    roadmap, write_csv, evidence
+):
+    first, second = evidence("A1", source="Ministry"), evidence("C3", source="Press")
+    path = write_csv(
+        {**ROW, "evidence": f"{second.pk}; {first.pk}"},
+        {**ROW, "commitment": "FTF-1", "evidence": f" {first.pk} {first.pk} ",
+         "evidence_url": "https://example.org/new"},
+    )  # fmt: skip
+
+    import_updates(path)
+
+    mil_1, ftf_1 = (StatusUpdate.objects.get(commitment__code=code) for code in ("MIL-1", "FTF-1"))
+    assert mil_1.cited() == [second, first]
+    assert [(piece.grade, piece.source) for piece in ftf_1.cited()] == [
+        ("A1", "Ministry"),
+        ("F6", "example.org"),
+    ]
+    assert (mil_1.evidence_cited, ftf_1.evidence_cited) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        (lambda pieces: f"{pieces['public'].pk};{pieces['public'].pk + 1000}", "there is no evidence #{missing} that you may cite: check its id"),
+        (lambda pieces: f"{pieces['coalition'].pk}", "there is no evidence #{coalition} that you may cite: check its id"),
+        (lambda pieces: "12 and 13", "evidence '12 and 13' is not a list of evidence ids separated by spaces or semicolons"),
+    ],
+    ids=["an id of no evidence", "evidence the importer may not read", "not ids"],
+)  # fmt: skip
+def test_evidence_the_importer_may_not_cite_is_refused_naming_the_row_and_nothing_is_written(
+    roadmap, write_csv, evidence, cleared_analyst, cells, problem
+):
+    pieces = {
+        "public": evidence(),
+        "coalition": evidence(author=cleared_analyst, releasability="coalition"),
+    }
+    path = write_csv(ROW, {**ROW, "evidence": cells(pieces), "evidence_url": "https://x.org"})
+
+    with pytest.raises(CommandError) as refused:
+        import_updates(path)
+
+    expected = problem.format(missing=pieces["public"].pk + 1000, coalition=pieces["coalition"].pk)
+    assert f"\nLine 3: {expected}." in str(refused.value)
+    assert (StatusUpdate.objects.count(), Evidence.objects.count()) == (0, 2)
 
 
 @pytest.mark.parametrize(
@@ -380,12 +480,12 @@ def test_the_optional_columns_may_be_left_out(roadmap, write_csv):
         ),
         (
             [*COLUMNS, "notes", "author"],
-            "the header has 11 columns, where there are 9 at most; unknown columns 'notes', "
+            "the header has 12 columns, where there are 10 at most; unknown columns 'notes', "
             "'author'",
         ),
         (
             [*COLUMNS, "corrects"],
-            "the header has 10 columns, where there are 9 at most; corrections cannot be "
+            "the header has 11 columns, where there are 10 at most; corrections cannot be "
             "imported: record each in the admin or the API, which ask for the update it corrects",
         ),
         (
@@ -395,7 +495,7 @@ def test_the_optional_columns_may_be_left_out(roadmap, write_csv):
         ),
         (
             [*COLUMNS, "status"],
-            "the header has 10 columns, where there are 9 at most; column 'status' more than once",
+            "the header has 11 columns, where there are 10 at most; column 'status' more than once",
         ),
         (["status", *REQUIRED], "column 'status' more than once"),
     ],
@@ -408,8 +508,8 @@ def test_missing_and_unknown_columns_are_named(roadmap, write_csv, columns, prob
 
     assert str(refused.value) == (
         f"Nothing imported: {path}: {problem}. The columns are commitment, status, as_of, "
-        "summary, and optionally progress, evidence_url, evidence_source, confidence, "
-        "releasability, in any order."
+        "summary, and optionally progress, evidence, evidence_url, evidence_source, "
+        "confidence, releasability, in any order."
     )
     assert StatusUpdate.objects.count() == 0
 
@@ -427,10 +527,10 @@ def test_a_header_of_tens_of_thousands_of_columns_is_refused_before_its_rows_are
         import_updates(path)
 
     assert str(refused.value) == (
-        f"Nothing imported: {path}: the header has 60,000 columns, where there are 9 at most; "
+        f"Nothing imported: {path}: the header has 60,000 columns, where there are 10 at most; "
         "missing columns 'commitment', 'status', 'as_of'; column 'summary' more than once. The "
-        "columns are commitment, status, as_of, summary, and optionally progress, evidence_url, "
-        "evidence_source, confidence, releasability, in any order."
+        "columns are commitment, status, as_of, summary, and optionally progress, evidence, "
+        "evidence_url, evidence_source, confidence, releasability, in any order."
     )
     assert StatusUpdate.objects.count() == 0
 
@@ -615,7 +715,7 @@ def test_a_header_whose_separator_cannot_be_told_is_refused_saying_to_use_commas
     assert str(refused.value) == (
         f"Nothing imported: {path}: cannot tell what separates the columns of its header: use "
         "commas. The columns are commitment, status, as_of, summary, and optionally progress, "
-        "evidence_url, evidence_source, confidence, releasability, in any order."
+        "evidence, evidence_url, evidence_source, confidence, releasability, in any order."
     )
 
 
@@ -739,30 +839,48 @@ def test_the_author_must_be_an_active_user(roadmap, write_csv):
     assert StatusUpdate.objects.count() == 0
 
 
-def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(
-    roadmap, analyst, write_csv, django_assert_max_num_queries
-):
-    codes = ["MIL-1", "MIL-2", "FTF-1", "HUM-1"]
+CODES = ["MIL-1", "MIL-2", "FTF-1", "HUM-1"]
+
+
+def queries_of_imports(write_csv, row, inserts, most, django_assert_max_num_queries):
+    """Imports 4 rows, then 400 (`row(n, rows)` each), each import in at most `most` queries
+    besides the batches of its bulk inserts (`inserts(rows)`: the columns, rows and batch size
+    of each, split further where the database takes fewer parameters a statement: SQLite's
+    999); returns how many queries each took besides those batches."""
     queries = []
     for rows in (4, 400):
-        path = write_csv(*({**ROW, "commitment": codes[n % 4]} for n in range(rows)))
-        # The author and their permissions (2: direct and through groups), the receipt of the
-        # same file if any, the commitments' codes; then, inside a savepoint (2), the receipt,
-        # the lock, the insert (COPY, on PostgreSQL, is not counted), their approval (review is
-        # off here), the commitments and markings that may slip (services.dependencies), the
-        # current status, and their events: their ids, their representation and the evidence
-        # they cite (none: a query that finds nothing; the public reads no release), their markings,
-        # the events' insert, in batches of 500, or fewer where the database takes fewer
-        # parameters a statement (SQLite: 999), and the webhook endpoints that receive them
-        # (none here, so no delivery is written).
-        batch = connection.ops.bulk_batch_size(EVENT_COLUMNS, [None] * 500)
-        event_batches = math.ceil(rows / batch)
+        path = write_csv(*(row(n, rows) for n in range(rows)))
+        batches = sum(
+            math.ceil(count / connection.ops.bulk_batch_size(columns, [None] * size))
+            for columns, count, size in inserts(rows)
+        )
         with (
-            django_assert_max_num_queries(17 + event_batches),
+            django_assert_max_num_queries(most + batches),
             CaptureQueriesContext(connection) as captured,
         ):
             import_updates(path)
-        queries.append(len(captured) - event_batches)
+        queries.append(len(captured) - batches)
+    return queries
+
+
+def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(
+    roadmap, analyst, write_csv, django_assert_max_num_queries
+):
+    # The author and their permissions (2: direct and through groups), the receipt of the
+    # same file if any, the commitments' codes; then, inside a savepoint (2), the receipt,
+    # the lock, the insert (COPY, on PostgreSQL, is not counted), their approval (review is
+    # off here), the commitments and markings that may slip (services.dependencies), the
+    # current status, and their events: their ids, their representation and the evidence
+    # they cite (none: a query that finds nothing; the public reads no release), their
+    # markings, the events' insert, in batches of 500, and the webhook endpoints that receive
+    # them (none here, so no delivery is written).
+    queries = queries_of_imports(
+        write_csv,
+        lambda n, rows: {**ROW, "commitment": CODES[n % 4]},
+        lambda rows: [(EVENT_COLUMNS, rows, 500)],
+        17,
+        django_assert_max_num_queries,
+    )
 
     assert queries[0] == queries[1]
     assert Event.objects.count() == 404
@@ -787,6 +905,34 @@ def test_rows_the_public_may_not_read_leave_the_stored_current_status_unwritten(
 
     assert queries[1] == queries[0] - 1
     assert current("MIL-1") == ("on_track", None, datetime.date(2024, 1, 15))
+
+
+def test_the_queries_of_evidence_do_not_grow_with_the_number_of_rows(
+    roadmap, analyst, write_csv, evidence, django_assert_max_num_queries
+):
+    recorded = evidence()
+    # As above, and for the evidence: the ids of the evidence column (1), the new pieces and
+    # the citations in batches of EVIDENCE_CHUNK, and the rows' ids between them (1).
+    queries = queries_of_imports(
+        write_csv,
+        lambda n, rows: {
+            **ROW,
+            "commitment": CODES[n % 4],
+            "evidence": f"{recorded.pk}",
+            "evidence_url": f"https://example.org/{rows}/{n}",
+        },
+        lambda rows: [
+            (EVENT_COLUMNS, rows, 500),
+            (EVIDENCE_COLUMNS, rows, status_imports.EVIDENCE_CHUNK),
+            (CITATION_COLUMNS, 2 * rows, status_imports.EVIDENCE_CHUNK),
+        ],
+        19,
+        django_assert_max_num_queries,
+    )
+
+    assert queries[0] == queries[1]
+    assert StatusUpdate.objects.filter(evidence_cited=2).count() == 404
+    assert Evidence.objects.count() == 405
 
 
 def test_no_progress_bar_is_drawn_when_the_output_is_not_a_terminal(roadmap, write_csv):

@@ -39,8 +39,6 @@ def observed(hum1_indicator, context_indicator, observe):
             qualifier="approximately",
             period_start=datetime.date(2024, 1, 1),
             period_end=datetime.date(2024, 6, 30),
-            evidence_url="https://example.org/report",
-            evidence_source='=HYPERLINK("x")',
             confidence="high",
         ),
         observe(context_indicator, "0.1234", as_of=datetime.date(2023, 12, 31)),
@@ -150,7 +148,10 @@ def test_a_bad_filter_is_a_400_in_json(api, observed, query, field, form):
     assert "Content-Disposition" not in response
 
 
-def test_the_csv_has_every_row_flat(api, observed, hum1_indicator):
+def test_the_csv_has_every_row_flat(api, observed, hum1_indicator, analyst):
+    analyst.first_name = '=HYPERLINK("x")'
+    analyst.save()
+
     response = api.get(LIST, {"format": "csv"})
 
     assert response["Content-Disposition"] == 'attachment; filename="indicator-values.csv"'
@@ -167,7 +168,7 @@ def test_the_csv_has_every_row_flat(api, observed, hum1_indicator):
     assert row["value"] == "25000000000"
     assert row["qualifier"] == "approximately"
     assert row["period_end"] == "2024-06-30"
-    assert row["evidence_source"] == '\'=HYPERLINK("x")'  # never a formula
+    assert row["author"] == '\'=HYPERLINK("x")'  # never a formula
     assert row["review_state"] == "approved"
 
 

@@ -582,7 +582,7 @@ def test_an_analyst_records_a_value_and_reads_it_at_its_location(as_analyst, ind
             "qualifier": "more_than",
             "period_start": "2023-01-01",
             "period_end": "2023-12-31",
-            "evidence_source": "OCHA financial tracking",
+            "confidence": "medium",
         },
         format="json",
     )

@@ -385,8 +385,8 @@ def test_the_database_refuses_a_marking_no_approved_release_gives(
     [
         "UPDATE {table} SET releasability = 'coalition' WHERE id = %s",
         "UPDATE {table} SET releasability = 'secretariat' WHERE id = %s",
-        "UPDATE {table} SET evidence_source = 'Rewritten' WHERE id = %s",
-        "UPDATE {table} SET evidence_source = 'Rewritten', releasability = 'public' WHERE id = %s",
+        "UPDATE {table} SET evidence_cited = 9 WHERE id = %s",
+        "UPDATE {table} SET evidence_cited = 9, releasability = 'public' WHERE id = %s",
         "UPDATE {table} SET corrects_id = id WHERE id = %s",
         "DELETE FROM {table} WHERE id = %s",
     ],
@@ -410,7 +410,7 @@ def test_once_released_a_record_is_append_only_as_before(
             sql.format(table=table_and_column(record)), [record.pk], match="append-only"
         )
         record.refresh_from_db()
-        assert (record.releasability, record.evidence_source) == ("public", "")
+        assert (record.releasability, record.evidence_cited) == ("public", 0)
 
 
 def test_the_database_lets_through_the_widening_an_approved_release_says(

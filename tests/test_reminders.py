@@ -420,7 +420,7 @@ def test_a_returned_record_answered_by_a_correction_is_no_longer_reminded(
     commitment = CommitmentFactory(code="ANS-1", update_cadence_days=365)
     returned = record(commitment)
     approve_or_return(returned, reviewer=rita, decision="return", comment="Source?")
-    answer = record(commitment, corrects=returned, evidence_source="Annual report")
+    answer = record(commitment, corrects=returned, confidence="high")
     approve_or_return(answer, reviewer=rita, decision="approve")
     value = observe(indicator, "2000")
     approve_or_return(value, reviewer=rita, decision="return", comment="Rounded?")

@@ -44,8 +44,8 @@ def test_a_write_outside_the_app_shows_at_once(roadmap, api, analyst, shared_cac
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO commitments_statusupdate (commitment_id, status, as_of, summary,"
-            " evidence_url, evidence_source, confidence, author_id, created_at)"
-            " VALUES (%s, 'off_track', %s, 'Imported.', '', '', '', %s, %s)",
+            " confidence, author_id, created_at)"
+            " VALUES (%s, 'off_track', %s, 'Imported.', '', %s, %s)",
             [commitment.pk, as_of, analyst.pk, now],
         )
         cursor.execute(

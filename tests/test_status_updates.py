@@ -183,7 +183,6 @@ TOMORROW = object()  # resolved at test time, in the project's time zone
         ),
         ({"summary": ""}, "summary", "This field cannot be blank."),
         ({"summary": "   \n "}, "summary", "This field cannot be blank."),
-        ({"evidence_url": "not a url"}, "evidence_url", "Enter a valid URL."),
         ({"status": "not_assessed"}, "status", "is not a valid choice"),
         ({"status": "great"}, "status", "is not a valid choice"),
         ({"confidence": "certain"}, "confidence", "is not a valid choice"),

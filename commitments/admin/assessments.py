@@ -58,8 +58,6 @@ CORRECTION_STARTS_FROM = [
     "as_of",
     "summary",
     "confidence",
-    "evidence_url",
-    "evidence_source",
 ]
 
 
@@ -173,7 +171,7 @@ class StatusUpdateAdmin(
         "created_at",
     ]
     list_select_related = ["commitment", "author", "review"]
-    search_fields = ["commitment__code", "commitment__title", "summary", "evidence_source"]
+    search_fields = ["commitment__code", "commitment__title", "summary"]
     date_hierarchy = "as_of"
     autocomplete_fields = ["commitment"]
     fields = ["commitment", *CORRECTION_STARTS_FROM, "cites", "corrects"]

@@ -62,8 +62,6 @@ CONTRIBUTION_FIELDS = [
     "currency",
     "count",
     "unit",
-    "evidence_url",
-    "evidence_source",
     "note",
 ]
 
@@ -102,7 +100,6 @@ class ContributionAdmin(ReleasedOnPage, RecordAdmin, BoundedSearch, admin.ModelA
         "commitment__code",
         "commitment__title",
         "unit",
-        "evidence_source",
         "note",
     ]
     date_hierarchy = "date"

@@ -105,8 +105,6 @@ INDICATOR_VALUE_FIELDS = [
     "as_of",
     "period_start",
     "period_end",
-    "evidence_source",
-    "evidence_url",
     "confidence",
     "corrects",
 ]
@@ -140,7 +138,7 @@ class IndicatorValueAdmin(
         "created_at",
     ]
     list_select_related = ["indicator__commitment", "author", "review"]
-    search_fields = ["indicator__name", "indicator__commitment__code", "evidence_source"]
+    search_fields = ["indicator__name", "indicator__commitment__code"]
     autocomplete_fields = ["indicator", "corrects"]
     fields = [*correction_starts_from, "cites", "corrects"]
 

@@ -23,8 +23,6 @@ from commitments.api.fields import (
     NullAsBlank,
     OptionalCharField,
     OptionalCharInput,
-    OptionalURLField,
-    OptionalURLInput,
     StrictWriteSerializer,
     correction_of,
     releasability_field,
@@ -111,8 +109,6 @@ CONTRIBUTED_FIELDS = [
     "count",
     "unit",
     "date",
-    "evidence_url",
-    "evidence_source",
     "note",
     "corrects",
     "releasability",
@@ -146,8 +142,6 @@ class ContributionSerializer(CitesAndReleases, serializers.ModelSerializer):
         allow_null=True, read_only=True, help_text="Other kinds: how many; null for funds."
     )
     unit = OptionalCharField(help_text="Other kinds: what is counted; null for funds.")
-    evidence_url = OptionalURLField()
-    evidence_source = OptionalCharField()
     note = OptionalCharField()
     releasability = releasability_field()
     corrects = serializers.IntegerField(
@@ -243,8 +237,6 @@ class ContributionWriteSerializer(StrictWriteSerializer):
         allow_blank=True,
         help_text="Other kinds only: what is counted (e.g. instructors).",
     )
-    evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
-    evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
     evidence = cites()
     note = OptionalCharInput(allow_blank=True)
     releasability = releasability_input(Contribution)

@@ -23,9 +23,7 @@ from commitments.api.base import (
 from commitments.api.cited import RECORD_LISTS, PageSerializer
 from commitments.api.evidence import cites
 from commitments.api.fields import (
-    OptionalCharInput,
     OptionalChoiceInput,
-    OptionalURLInput,
     StrictWriteSerializer,
     correction_of,
     figure,
@@ -202,8 +200,6 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
         decimal_places=4,
         help_text="The figure observed, in the indicator's unit, as a decimal string.",
     )
-    evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
-    evidence_source = OptionalCharInput(max_length=300, allow_blank=True)
     evidence = cites()
     confidence = OptionalChoiceInput(choices=IndicatorValue.Confidence.choices, allow_blank=True)
     releasability = releasability_input(IndicatorValue)
@@ -222,8 +218,6 @@ class IndicatorValueWriteSerializer(StrictWriteSerializer):
             "as_of",
             "period_start",
             "period_end",
-            "evidence_url",
-            "evidence_source",
             "evidence",
             "confidence",
             "corrects",

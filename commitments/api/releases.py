@@ -71,9 +71,7 @@ class ReleaseSerializer(ReviewedRecordSerializer):
     """A proposal to release a record to a wider audience, with its reason and its review.
     Never changed once proposed."""
 
-    # A release cites no evidence, and releases no release.
-    evidence_url = None
-    evidence_source = None
+    # A release cites no evidence, says no confidence, and releases no release.
     evidence = None
     releases = None
     confidence = None
@@ -109,8 +107,6 @@ class ReleaseSerializer(ReviewedRecordSerializer):
                 # A release cites no evidence (models.Release).
                 if field
                 not in (
-                    "evidence_url",
-                    "evidence_source",
                     "evidence",
                     "releases",
                     "confidence",

@@ -19,7 +19,6 @@ from commitments.api.fields import (
     NamesPeople,
     OptionalCharField,
     OptionalChoiceField,
-    OptionalURLField,
     StrictWriteSerializer,
     _reader,
     person_columns,
@@ -67,8 +66,6 @@ class ReviewedRecordSerializer(
 
     RECORD_FIELDS = [
         "releasability",
-        "evidence_url",
-        "evidence_source",
         "evidence",
         "releases",
         "confidence",
@@ -84,8 +81,6 @@ class ReviewedRecordSerializer(
     ]
 
     releasability = releasability_field()
-    evidence_url = OptionalURLField()
-    evidence_source = OptionalCharField()
     confidence = OptionalChoiceField(choices=StatusUpdate.Confidence.choices)
     corrects = RowMethodField(columns=["corrects_id", "corrects_approved"])
     corrected_by = serializers.IntegerField(

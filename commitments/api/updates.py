@@ -26,9 +26,7 @@ from commitments.api.base import (
 from commitments.api.cited import PageSerializer
 from commitments.api.evidence import cites
 from commitments.api.fields import (
-    OptionalCharInput,
     OptionalChoiceInput,
-    OptionalURLInput,
     StrictWriteSerializer,
     correction_of,
     releasability_input,
@@ -129,12 +127,6 @@ WHOLE_FEED = PagesCompiledOnce(lambda: rows_of(FeedStatusUpdateSerializer).all()
 class StatusUpdateWriteSerializer(StrictWriteSerializer):
     """A new status update. Unknown fields, and fields the server sets, are refused."""
 
-    evidence_url = OptionalURLInput(max_length=500, allow_blank=True)
-    evidence_source = OptionalCharInput(
-        max_length=300,
-        allow_blank=True,
-        help_text="Where the evidence comes from, e.g. a report's title.",
-    )
     confidence = OptionalChoiceInput(choices=StatusUpdate.Confidence.choices, allow_blank=True)
     releasability = releasability_input(StatusUpdate)
     evidence = cites()
@@ -152,8 +144,6 @@ class StatusUpdateWriteSerializer(StrictWriteSerializer):
             "progress",
             "as_of",
             "summary",
-            "evidence_url",
-            "evidence_source",
             "evidence",
             "confidence",
             "corrects",

@@ -14,7 +14,6 @@ keeping_sqlite_triggers creates them again, after the data has moved (the record
 append-only: on PostgreSQL the move lifts their triggers for its one UPDATE)."""
 
 import datetime
-from urllib.parse import urlsplit
 
 import django.core.validators
 import django.db.models.deletion
@@ -24,6 +23,7 @@ from django.db import migrations, models
 
 from commitments.migration_sql import (
     append_only,
+    evidence_from_record_columns,
     keeping_sqlite_triggers,
     postgresql_data_version_trigger,
     run_python,
@@ -107,93 +107,6 @@ def triggers():
 FORWARD, REVERSE = triggers()
 
 # The records' columns, by model, and the date each describes.
-RECORDS = {"StatusUpdate": "as_of", "IndicatorValue": None, "Contribution": "date"}
-MIGRATED_SUMMARY = "Cited by records before evidence was graded; not graded since."
-
-
-def _source(url, source):
-    """Who or what a migrated piece of evidence comes from: the record's source, or else the
-    host of its URL."""
-    return (source or urlsplit(url).hostname or url)[:300]
-
-
-def evidence_from_record_columns(apps, schema_editor):
-    """Moves each record's evidence_url and evidence_source into a piece of evidence it cites:
-    one piece for each distinct URL, source and releasability across the three kinds of
-    record, graded F6, dated the earliest date of the records citing it, recorded by the
-    author of the first of them (and when it was recorded). A source without a URL is its own
-    reference."""
-    Evidence = apps.get_model("commitments", "Evidence")
-    pieces, citations = {}, []
-    for name, date_field in RECORDS.items():
-        model = apps.get_model("commitments", name)
-        records = model.objects.exclude(evidence_url="", evidence_source="").order_by(
-            "created_at", "id"
-        )
-        for record in records.iterator():
-            date = getattr(record, date_field) if date_field else record.as_of or record.period_end
-            key = (record.evidence_url, record.evidence_source, record.releasability)
-            piece = pieces.get(key)
-            if piece is None:
-                piece = pieces[key] = Evidence(
-                    source=_source(record.evidence_url, record.evidence_source),
-                    url=record.evidence_url,
-                    reference="" if record.evidence_url else record.evidence_source,
-                    date=date,
-                    summary=MIGRATED_SUMMARY,
-                    reliability="F",
-                    credibility="6",
-                    releasability=record.releasability,
-                    author_id=record.author_id,
-                    created_at=record.created_at,
-                )
-            piece.date = min(piece.date, date)
-            citations.append((model, record.pk, key))
-    for piece in pieces.values():
-        piece.save(force_insert=True)
-    cited = {}
-    for model, record_id, key in citations:
-        cited.setdefault(model, []).append((record_id, pieces[key]))
-    for model, records in cited.items():
-        # Each record cites one piece, said first: a citation past evidence_cited is refused.
-        ids = [record_id for record_id, _ in records]
-        _update_lifting_append_only(schema_editor, model, ids, evidence_cited=1)
-        citation = model._meta.get_field("evidence").remote_field.through
-        field = next(field.name for field in citation._meta.fields if field.related_model is model)
-        citation.objects.bulk_create(
-            citation(**{f"{field}_id": record_id}, evidence=piece) for record_id, piece in records
-        )
-
-
-def _update_lifting_append_only(schema_editor, model, ids, **values):
-    """Updates `model`'s rows `ids` with `values`, the append-only triggers of its table lifted
-    for the one UPDATE: on PostgreSQL disabled, on SQLite dropped and created again in the same
-    text (while the migration runs they are gone already: the table was rebuilt)."""
-    table = model._meta.db_table
-    postgresql = schema_editor.connection.vendor == "postgresql"
-    kept = []
-    if postgresql:
-        # ALTER TABLE waits for no deferred check of rows written before in the transaction.
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
-        schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER", params=None)
-    else:
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-                [f"{table}_no_update"],
-            )
-            kept = cursor.fetchall()
-        for name, _ in kept:
-            schema_editor.execute(f"DROP TRIGGER {name}", params=None)
-    model.objects.filter(pk__in=ids).update(**values)
-    if postgresql:
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
-        schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER", params=None)
-        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED", params=None)
-    for _, sql in kept:
-        schema_editor.execute(sql, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("commitments", "0042_releasability_of_events"),

@@ -9,7 +9,12 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from commitments.migration_sql import append_only_but_released, reviewed_record, run_python
+from commitments.migration_sql import (
+    RELEASED_RECORDS,
+    append_only_but_released,
+    reviewed_record,
+    run_python,
+)
 
 RELEASES, RELEASES_REVERSE = reviewed_record(
     "commitments_release",
@@ -19,76 +24,11 @@ RELEASES, RELEASES_REVERSE = reviewed_record(
     decision_message="review decisions are final: answer a returned release with another",
 )
 
-# Every column but releasability, as each table has them today (SQLite compares them one by
-# one; tests/test_releases.py checks them against the models).
+# Every column but releasability, as each table had them (SQLite compares them one by one;
+# tests/test_releases.py checks them against the models).
 RELEASED = [
-    append_only_but_released(
-        "commitments_statusupdate",
-        "status_update_id",
-        "status updates are append-only: record a correction instead",
-        columns=[
-            "id",
-            "status",
-            "progress",
-            "as_of",
-            "summary",
-            "evidence_url",
-            "evidence_source",
-            "confidence",
-            "created_at",
-            "author_id",
-            "commitment_id",
-            "corrects_id",
-            "evidence_cited",
-        ],
-        was="0003",
-    ),
-    append_only_but_released(
-        "commitments_indicatorvalue",
-        "indicator_value_id",
-        "indicator values are append-only: record a correction instead",
-        columns=[
-            "id",
-            "value",
-            "qualifier",
-            "as_of",
-            "period_start",
-            "period_end",
-            "evidence_url",
-            "evidence_source",
-            "confidence",
-            "created_at",
-            "author_id",
-            "indicator_id",
-            "corrects_id",
-            "evidence_cited",
-        ],
-        was="append_only",
-    ),
-    append_only_but_released(
-        "commitments_contribution",
-        "contribution_id",
-        "contributions are append-only: record a correction instead",
-        columns=[
-            "id",
-            "kind",
-            "amount",
-            "currency",
-            "count",
-            "unit",
-            "date",
-            "evidence_url",
-            "evidence_source",
-            "note",
-            "created_at",
-            "author_id",
-            "commitment_id",
-            "partner_id",
-            "corrects_id",
-            "evidence_cited",
-        ],
-        was="append_only",
-    ),
+    append_only_but_released(table, release_column, message, columns=columns, was=was)
+    for table, (release_column, message, columns, was) in RELEASED_RECORDS.items()
 ]
 
 

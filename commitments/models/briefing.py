@@ -35,8 +35,6 @@ class BriefingMessage(records.ReviewedRecord):
 
     # A message is the secretariat's own words: it cites no evidence, and is marked by the pack
     # it is printed in, not on its own.
-    evidence_url = None
-    evidence_source = None
     evidence_cited = None
     releasability = None
 

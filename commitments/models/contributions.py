@@ -110,11 +110,6 @@ class Contribution(Record):
         validators=_date_validators("The date"),
         help_text="When it was pledged, committed, disbursed or given. Not in the future.",
     )
-    evidence_source = models.CharField(
-        max_length=300,
-        blank=True,
-        help_text="Where the evidence comes from, e.g. a pledging conference's statement.",
-    )
     note = models.TextField(blank=True)
     corrects = correction_field(
         "The contribution this one corrects, if any: it then no longer counts.",

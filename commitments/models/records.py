@@ -205,12 +205,6 @@ class Record(models.Model):
         "Who may read it: the public, Coalition members' staff, or the secretariat alone. Its "
         "author names it (RELEASABILITY_DEFAULTS when they do not)."
     )
-    evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
-    evidence_source = models.CharField(
-        max_length=300,
-        blank=True,
-        help_text="Where the evidence comes from, e.g. a report's title.",
-    )
     # How many pieces of evidence it cites (its `evidence`, declared by each model with its own
     # citation table): fixed at submission, as the record is .
     evidence_cited = models.PositiveSmallIntegerField(

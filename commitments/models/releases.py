@@ -88,8 +88,6 @@ class Release(records.ReviewedRecord):
 
     # A release is the secretariat's decision on a record: it cites no evidence, and is read by
     # those who read the record.
-    evidence_url = None
-    evidence_source = None
     releasability = None
     evidence_cited = None
 

@@ -19,6 +19,7 @@ from commitments.models import (
     Pillar,
     Releasability,
     StatusUpdate,
+    StatusUpdateEvidence,
     days_overdue,
 )
 from commitments.selectors.contributions import ContributionTotals, contribution_matrix
@@ -38,9 +39,8 @@ BRIEFING_COLUMNS = [
     "stale_then",
 ]
 BRIEFING_ASSESSMENT_COLUMNS = [
+    "id",
     "summary",
-    "evidence_url",
-    "evidence_source",
     "confidence",
     "releasability",
 ]
@@ -112,17 +112,19 @@ class Briefing:
 def briefing(as_of, since, *, known_on=None, clearance=Releasability.PUBLIC) -> Briefing:
     """Everything the briefing pack shows, per pillar: the approved key messages of the pack
     of `as_of` (BriefingMessageQuerySet.for_pack), each commitment's status, progress and
-    staleness on `as_of` with the summary and evidence of the assessment in effect then
-    (CommitmentQuerySet.as_of), what changed since `since` (changes_between, with the
+    staleness on `as_of` with the summary of the assessment in effect then
+    (CommitmentQuerySet.as_of) and the graded evidence it cites that the reader may read
+    (cited_evidence), what changed since `since` (changes_between, with the
     standing updates dated in between, corrections marked), the stale and the never assessed
     commitments, the standing contributions dated by `as_of` (contribution_matrix), and the
     headline figures of the indicators (headline_figures). Only approved updates, values and
     messages count, as known on `known_on`, and of the updates, values and contributions only
     those a reader of `clearance` may read (public unless told): the pack's `marking` is the
-    highest of theirs. Eight queries, whatever the amount of data (six when nothing changed,
-    eleven when there are contributions: their partners' and commitments' names, and their
-    markings): the pillars, the commitments on `as_of`, changes_between's three,
-    headline_figures' one, the messages and the contributions."""
+    highest of theirs, and of the evidence printed. Nine queries, whatever the amount of data
+    (eight when no commitment is assessed, seven when nothing changed either, three more when
+    there are contributions: their partners' and commitments' names, and their markings): the
+    pillars, the commitments on `as_of`, the evidence their assessments cite, changes_between's
+    three, headline_figures' one, the messages and the contributions."""
     updates = StatusUpdate.objects.readable_by(clearance)
     in_effect = updates.in_effect_on(as_of, known_on).filter(commitment=OuterRef("pk"))
     in_effect_before = updates.in_effect_on(since, known_on).filter(commitment=OuterRef("pk"))
@@ -173,6 +175,10 @@ def briefing(as_of, since, *, known_on=None, clearance=Releasability.PUBLIC) -> 
                 group.stale.append(row)
     for group in pillars.values():
         group.stale.sort(key=lambda row: -row["days_overdue"])
+    evidence = cited_evidence([row["assessment_id"] for row in rows], clearance)
+    for row in rows:
+        row["assessment_evidence"] = evidence.get(row["assessment_id"], [])
+        markings.update(piece.releasability for piece in row["assessment_evidence"])
     changes = changes_between(
         Commitment.objects.all(),
         since,
@@ -214,6 +220,27 @@ def briefing(as_of, since, *, known_on=None, clearance=Releasability.PUBLIC) -> 
         changes=changes.changes,
         headline_figures=figures,
     )
+
+
+def cited_evidence(update_ids, clearance):
+    """The evidence each of the status updates `update_ids` cites, in order, of what a reader
+    of `clearance` may read, by update id (None among the ids is no update). One query, none
+    when there is no update."""
+    update_ids = [pk for pk in update_ids if pk is not None]
+    if not update_ids:
+        return {}
+    citations = (
+        StatusUpdateEvidence.objects.filter(
+            update_id__in=update_ids,
+            evidence__releasability__in=Releasability(clearance).readable(),
+        )
+        .select_related("evidence")
+        .order_by("update_id", "position", "id")
+    )
+    cited = {}
+    for citation in citations:
+        cited.setdefault(citation.update_id, []).append(citation.evidence)
+    return cited
 
 
 class HeadlineFigure(NamedTuple):

@@ -18,11 +18,11 @@ def record_status_update(*, commitment: Commitment, author, evidence=(), **field
     """Appends a status update to a commitment's history, pending review; with
     REVIEW_REQUIRED off it is approved on submission, as if reviewed at once (see
     approve_or_return for what approval does to the commitment's current status). `fields`
-    are the update's own: status, as_of, summary, and optionally progress, evidence_url,
-    evidence_source, confidence, corrects (the update it corrects, or answers when that one
-    was returned) and releasability (RELEASABILITY_DEFAULT_STATUSUPDATE when not given; no
-    narrower than the author's clearance, Record.clean_marking). It cites `evidence` (pieces or
-    their ids, in order), each one its author may read.
+    are the update's own: status, as_of, summary, and optionally progress, confidence, corrects
+    (the update it corrects, or answers when that one was returned) and releasability
+    (RELEASABILITY_DEFAULT_STATUSUPDATE when not given; no narrower than the author's clearance,
+    Record.clean_marking). It cites `evidence` (pieces or their ids, in order), each one its
+    author may read.
 
     Raises django.core.exceptions.ValidationError, with nothing written, when the update is invalid.
     """

@@ -34,7 +34,7 @@ def record_indicator_value(
     """Appends an observation of an indicator, pending review as a status update is; with
     REVIEW_REQUIRED off it is approved on submission, and counts at once. `fields` are the
     value's own: value, as_of or period_end (and period_start), and optionally qualifier
-    (exactly, if not given), evidence_url, evidence_source, confidence, corrects and
+    (exactly, if not given), confidence, corrects and
     releasability (RELEASABILITY_DEFAULT_INDICATORVALUE if not given; no narrower than the
     author's clearance, Record.clean_marking); it cites `evidence` (pieces or their ids, in
     order) as a status update does. A

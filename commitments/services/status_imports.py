@@ -1,7 +1,7 @@
 """Importing status updates from a CSV table, all or nothing (COPY on PostgreSQL, INSERT
-elsewhere), approved on submission when review is off, each file once, and the admin's once-only
-confirmation. Reading and checking the file is commitments.imports'; one update at a time is
-assessments'.
+elsewhere), with the evidence its rows cite, approved on submission when review is off, each
+file once, and the admin's once-only confirmation. Reading and checking the file is
+commitments.imports'; one update at a time is assessments'.
 """
 
 import datetime
@@ -17,15 +17,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commitments import db_deadlines
-from commitments.imports import NewUpdates, Table, check_rows, refuse_if_imported
+from commitments.imports import GivenEvidence, NewUpdates, Table, check_rows, refuse_if_imported
 from commitments.models import (
     Commitment,
     EventType,
+    Evidence,
     ImportReceipt,
     Releasability,
     Review,
     Status,
     StatusUpdate,
+    StatusUpdateEvidence,
 )
 from commitments.services.commitments import _searched_by, public_standing
 from commitments.services.dependencies import record_slips, troubled_pairs, watch_for_slips
@@ -57,6 +59,9 @@ def import_status_updates(table: Table, *, author, token=None, progress=None) ->
 
     Each row is marked as its `releasability` cell says (RELEASABILITY_DEFAULT_STATUSUPDATE when
     empty), no narrower than `author`'s clearance, as record_status_update marks an update.
+    It cites the evidence its `evidence` cell names, and a new piece of evidence for its
+    evidence_url and evidence_source, if it gives them (commitments.imports.GivenEvidence): a
+    few statements for the whole file (_cite), none when no row cites any.
 
     Raises commitments.imports.ImportRefused, with nothing written, when any row is invalid or
     the file was imported already, were it by another import at the same moment; and
@@ -100,6 +105,7 @@ def _import_checked(table, updates, commitment_ids, *, author, token, progress):
         copy = connection.vendor == "postgresql" and not db_deadlines.installed()
         write = _copy if copy else _insert
         write(updates, author=author, recorded_at=recorded_at, progress=progress)
+        _cite(table, updates, commitment_ids, author=author, recorded_at=recorded_at)
         before = {}
         if not settings.REVIEW_REQUIRED:
             imported = StatusUpdate.objects.filter(
@@ -122,6 +128,50 @@ def _import_checked(table, updates, commitment_ids, *, author, token, progress):
             watched = imported.filter(commitment_id__in={pk for pk, _ in before})
             record_slips(before, set(watched.values_list("pk", flat=True)))
     return ImportResult(len(updates), len(commitment_ids), recorded_at[0], recorded_at[-1])
+
+
+# Pieces of evidence and citations written at a time.
+EVIDENCE_CHUNK = 2000
+
+
+def _cite(table, updates, commitment_ids, *, author, recorded_at):
+    """Writes the citations of the rows just written (NewUpdates.cited), in order, and first
+    the pieces of evidence rows give as a URL and a source: one piece for each distinct one
+    (the same URL, source, date and marking), recorded when the import started. The rows are
+    found again by when each was recorded (one microsecond apart, in file order). Nothing, and
+    no query, when no row cites any evidence."""
+    if not any(updates.evidence_cited):
+        return
+    given = {}
+    for line, cited in zip(table.lines, updates.cited, strict=True):
+        for entry in cited:
+            if isinstance(entry, GivenEvidence) and entry not in given:
+                given[entry] = entry.piece(
+                    author=author,
+                    recorded_at=recorded_at[0],
+                    summary=f"Given as evidence_url and evidence_source in {table.name}, "
+                    f"line {line}; not graded.",
+                )
+    Evidence.objects.bulk_create(given.values(), batch_size=EVIDENCE_CHUNK)
+    row_of = {moment: row for row, moment in enumerate(recorded_at)}
+    written = StatusUpdate.objects.filter(
+        commitment_id__in=commitment_ids,
+        author=author,
+        created_at__gte=recorded_at[0],
+        evidence_cited__gt=0,
+    ).values_list("created_at", "pk")
+    citations = (
+        StatusUpdateEvidence(
+            update_id=pk,
+            evidence_id=given[entry].pk if isinstance(entry, GivenEvidence) else entry,
+            position=position,
+        )
+        for moment, pk in list(written)
+        for position, entry in enumerate(updates.cited[row_of[moment]])
+    )
+    # A citation is checked against its update's evidence_cited by a trigger: each row's are
+    # inserted after the row itself.
+    StatusUpdateEvidence.objects.bulk_create(citations, batch_size=EVIDENCE_CHUNK)
 
 
 def _approve_on_submission(commitment_ids, *, author, since):
@@ -216,8 +266,7 @@ def _copy(updates, *, author, recorded_at, progress):
         _texts(updates.progress, lambda percent: r"\N" if percent is None else str(percent)),
         _texts(updates.as_of, datetime.date.isoformat),
         _copy_escaped(updates.summary),
-        _copy_escaped(updates.evidence_url),
-        _copy_escaped(updates.evidence_source),
+        _texts(updates.evidence_cited),
         updates.confidence,
         updates.releasability,
         repeat(str(author.pk)),

@@ -1011,7 +1011,6 @@ function renderTimeline(updates) {
     "ol",
     { class: "timeline" },
     updates.map((update) => {
-      const evidence = safeUrl(update.evidence_url);
       const superseded = update.corrected_by !== null;
       return el(
         "li",
@@ -1025,8 +1024,6 @@ function renderTimeline(updates) {
           `Recorded ${formatDate(update.created_at)} by ${update.author}`,
           update.confidence ? ` · ${update.confidence} confidence` : "",
           update.corrects ? ` · corrects update #${update.corrects}` : "",
-          evidence || update.evidence_source ? " · Evidence: " : "",
-          evidence ? el("a", { href: evidence, rel: "noopener noreferrer" }, update.evidence_source || evidence) : update.evidence_source,
         ),
         renderEvidence(update.evidence),
       );
