@@ -64,9 +64,10 @@ class PageOfRecords:
     them (or a reader of `clearance`, when given), read for all the records expected so far
     (`expect`) when the first one is asked for."""
 
-    def __init__(self, model, reader, clearance=None):
+    def __init__(self, model, reader, clearance=None, *, with_releases=True):
         self.model = model
         self.clearance = clearance or clearance_of(reader)
+        self.with_releases = with_releases
         self.sees_unapproved = may_see_unapproved(reader)
         self.expected = set()
         self.evidence, self.releases = {}, {}
@@ -110,7 +111,7 @@ class PageOfRecords:
         """(record id, release) of the releases of the records `pks` their reader may see,
         oldest first: one query, or none for a reader of public records only (a release widens
         its record's marking, so it was never public: ReleaseQuerySet.readable_by)."""
-        if self.clearance == Releasability.PUBLIC:
+        if self.clearance == Releasability.PUBLIC or not self.with_releases:
             return
         record = release_field(self.model)
         releases = Release.objects.readable_by(self.clearance).filter(**{f"{record}__in": pks})
@@ -158,9 +159,12 @@ class CitesAndReleases(serializers.Serializer):
     def page(self):
         if "_page" not in self.__dict__:
             # For nobody in particular (an event's data: `as_marked`), every piece is read,
-            # and each record shows those of its own marking (get_evidence).
+            # and each record shows those of its own marking (get_evidence); and no release,
+            # as an anonymous reader reads none (an event tells of a record as it was written).
             clearance = Releasability.SECRETARIAT if self.as_marked else None
-            self._page = PageOfRecords(self.Meta.model, _reader(self), clearance)
+            self._page = PageOfRecords(
+                self.Meta.model, _reader(self), clearance, with_releases=not self.as_marked
+            )
         return self._page
 
     @property
