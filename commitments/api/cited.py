@@ -100,10 +100,7 @@ class PageOfRecords:
         through = self.model.evidence.through
         record = through.record_field
         columns = CitedEvidenceSerializer.columns()
-        citations = through.objects.filter(
-            **{f"{record}__in": pks},
-            evidence__in=Evidence.objects.readable_by(self.clearance),
-        ).order_by(record, "position", "id")
+        citations = through.objects.of_records(pks, self.clearance)
         for row in citations.values(record, *(f"evidence__{column}" for column in columns)):
             yield row[record], {column: row[f"evidence__{column}"] for column in columns}
 

@@ -214,6 +214,18 @@ class Evidence(models.Model):
             raise ValidationError({"date": "The date is not in the future."})
 
 
+class CitationQuerySet(models.QuerySet):
+    def of_records(self, pks, clearance):
+        """The citations by the records `pks` of the pieces a reader of `clearance` may read,
+        each record's in the order it cites them: what a page of records, or a briefing pack,
+        shows of their evidence in one query."""
+        record = self.model.record_field
+        return self.filter(
+            **{f"{record}__in": pks},
+            evidence__in=Evidence.objects.readable_by(clearance),
+        ).order_by(record, "position", "id")
+
+
 class Citation(models.Model):
     """A record's citation of a piece of evidence, in the order its author cited them. A
     concrete citation names its record with a foreign key `record_field`."""
@@ -222,6 +234,8 @@ class Citation(models.Model):
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -229,13 +229,8 @@ def cited_evidence(update_ids, clearance):
     update_ids = [pk for pk in update_ids if pk is not None]
     if not update_ids:
         return {}
-    citations = (
-        StatusUpdateEvidence.objects.filter(
-            update_id__in=update_ids,
-            evidence__releasability__in=Releasability(clearance).readable(),
-        )
-        .select_related("evidence")
-        .order_by("update_id", "position", "id")
+    citations = StatusUpdateEvidence.objects.of_records(update_ids, clearance).select_related(
+        "evidence"
     )
     cited = {}
     for citation in citations:
