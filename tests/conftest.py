@@ -595,6 +595,24 @@ def at(moment):
     return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
+@pytest.fixture
+def one_calendar_day():
+    """For a test that compares ETags or Last-Modified across reads: every one moves on at
+    midnight (staleness does, without a write), which such a test is not about. Close to
+    midnight, it waits for the new day before the test starts (at most MARGIN)."""
+    import time
+
+    from django.utils import timezone
+
+    margin = datetime.timedelta(minutes=3)
+    now = timezone.localtime()
+    midnight = timezone.make_aware(
+        datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time.min)
+    )
+    if midnight - now < margin:
+        time.sleep((midnight - now).total_seconds() + 1)
+
+
 def _noon(month, day, hour=12):
     return datetime.datetime(2026, month, day, hour, tzinfo=datetime.UTC)
 

@@ -20,7 +20,10 @@ from tests.factories import UserFactory
 from tests.test_public_api_walk import public_paths
 from tests.test_visibility_walk import answer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("review_required", "one_calendar_day"),
+]
 
 PUBLIC_READERS = ["anonymous", "user signed in", "user with a token"]
 COALITION_READERS = ["coalition signed in", "coalition with a token"]

@@ -30,7 +30,10 @@ from commitments.services import (
 )
 from tests.helpers import body_of
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("review_required", "one_calendar_day"),
+]
 
 SECRETS = ["Pending secret.", "Returned secret.", "Correction secret."]
 # Indicator values that are pending, returned, or corrections pending or returned: figures

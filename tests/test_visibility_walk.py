@@ -19,7 +19,10 @@ from tests.factories import UserFactory
 from tests.helpers import body_of
 from tests.test_public_api_walk import public_paths
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_required")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("review_required", "one_calendar_day"),
+]
 
 READERS = ["anonymous", "token reader", "staff with a token", "staff signed in"]
 
