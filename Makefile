@@ -14,7 +14,7 @@ CLIENTS := var/clients
 DEV := DEBUG=$${DEBUG:-true}
 
 .PHONY: install system-libraries run test lint format schema clients client-test check-deploy fuzz fault-test \
-	bench screenshot snapshot clean
+	bench screenshot snapshot messages clean
 
 # Re-installs whenever pyproject.toml changes.
 $(INSTALLED): pyproject.toml
@@ -30,10 +30,12 @@ $(NODE_INSTALLED): package.json package-lock.json
 
 # WeasyPrint (the briefing pack's PDF) renders text with Pango and subsets fonts with HarfBuzz,
 # which pip cannot install: the Debian packages, when the libraries are missing, and a font.
+# gettext's tools extract and compile the translation catalogs (make messages; the catalog tests).
 system-libraries:
-	@(ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset) || \
+	@(ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset \
+		&& command -v msgfmt > /dev/null) || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core > /dev/null)
+		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext > /dev/null)
 
 install: system-libraries $(INSTALLED) $(NODE_INSTALLED)
 
@@ -125,6 +127,15 @@ bench: $(INSTALLED)
 # Redraws docs/dashboard.png from the illustrative history in tests/scenario.py.
 screenshot: $(INSTALLED)
 	$(BIN)/pytest -m screenshot tests/test_dashboard.py tests/test_briefing_documents.py
+
+# Extracts every marked string into the catalogs of each language (locale/), keeping their
+# translations, then compiles them (README: adding a language).
+MESSAGES_IGNORE := --ignore=node_modules --ignore=tests --ignore=bench --ignore=reliability \
+	--ignore=docs --ignore=var
+messages: system-libraries $(INSTALLED)
+	$(DEV) $(MANAGE) makemessages --all --add-location=file $(MESSAGES_IGNORE)
+	$(DEV) $(MANAGE) makemessages --all --add-location=file -d djangojs $(MESSAGES_IGNORE) --ignore=static/vendor
+	$(DEV) $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 clean:
 	rm -rf $(VENV) node_modules $(CLIENTS) .pytest_cache .ruff_cache *.egg-info

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "commitments.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session (where a chosen language is kept), before CommonMiddleware.
+    "django.middleware.locale.LocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -309,6 +311,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The coalition's languages (README: adding a language). Every string of ours is marked for
+# translation; the catalogs are locale/<language>/LC_MESSAGES/django.po and djangojs.po.
+LANGUAGES = [("en-gb", "English"), ("fr", "Français"), ("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # One way of writing dates across the admin (coalition/formats/en_GB/formats.py).
 FORMAT_MODULE_PATH = ["coalition.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from commitments.feeds import updates_feed
 from commitments.metrics.views import metrics
@@ -38,6 +39,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    # set_language (the switchers post to it), and the dashboard's strings for its JavaScript.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("commitments.api.urls")),
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
