@@ -260,10 +260,11 @@ def _source(plan, field, *, prefix, model, row):
         return f"{pattern}.format({plan.name(quoted)}({row}[{column!r}]))"
     attrs = field.source_attrs
     if len(attrs) == 1 and attrs[0].startswith("get_") and attrs[0].endswith("_display"):
-        # A choice's label, as Model.get_FOO_display() gives it.
+        # A choice's label, as Model.get_FOO_display() gives it: in the language of the
+        # response, so the labels are made once a response, not once a process.
         column = plan.read(prefix + attrs[0][4:-8])
         model_field = model._meta.get_field(column)
-        labels = plan.name({value: str(label) for value, label in model_field.flatchoices})
+        labels = plan.once(f"{plan.name(_labels)}({plan.name(model_field.flatchoices)})")
         return f"{labels}[{row}[{column!r}]]"
     column = plan.read(_path(prefix, field))
     value = f"{row}[{column!r}]"
@@ -277,6 +278,10 @@ def _source(plan, field, *, prefix, model, row):
         convert = f"{plan.name(getattr(field, 'convert', None) or field.to_representation)}(_v)"
     # (_v, bound by :=, is the function's local, read at once: one name serves every field.)
     return f"(None if (_v := {value}) is None else {convert})"
+
+
+def _labels(choices):
+    return {value: str(label) for value, label in choices}
 
 
 def _nested_rows(key, child):
