@@ -1,4 +1,5 @@
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.signals import token_expired
@@ -32,8 +33,10 @@ class TokenAuthentication(KnoxTokenAuthentication):
             return None
         if len(header) != 2:
             raise AuthenticationFailed(
-                "Invalid token header: send 'Authorization: Bearer <token>', with no spaces in "
-                "the token."
+                gettext(
+                    "Invalid token header: send 'Authorization: Bearer <token>', with no spaces "
+                    "in the token."
+                )
             )
         checked = self.authenticate_credentials(header[1])
         setattr(django_request, CHECKED_ATTRIBUTE, checked)
@@ -55,7 +58,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
         try:
             token.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise AuthenticationFailed("Invalid token.") from error
+            raise AuthenticationFailed(gettext("Invalid token.")) from error
         return super().authenticate_credentials(token)
 
 

@@ -13,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property, classproperty
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import relations, status
@@ -63,18 +64,18 @@ def created(data, location):
     return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(location)})
 
 
-NO_SUCH_COMMITMENT = "No commitment with code '{code}'. Codes look like MIL-1 or GLB-2.3."
+NO_SUCH_COMMITMENT = _("No commitment with code '%(code)s'. Codes look like MIL-1 or GLB-2.3.")
 
 
 def no_such_commitment(code):
-    return NO_SUCH_COMMITMENT.format(code=code)
+    return NO_SUCH_COMMITMENT % {"code": code}
 
 
 class NamesWhatIsNotFound:
     """A 404 that says what was asked for: "No status update #7." (the model's verbose name and
-    the id), or `not_found` formatted with the address's arguments."""
+    the id), or `not_found` formatted with the address's arguments (`%(pk)s`)."""
 
-    not_found = "No {verbose_name} #{pk}."
+    not_found = _("No %(verbose_name)s #%(pk)s.")
 
     def get_object(self):
         try:
@@ -82,7 +83,7 @@ class NamesWhatIsNotFound:
         except Http404 as error:
             verbose_name = self.queryset.model._meta.verbose_name
             raise NotFound(
-                self.not_found.format(verbose_name=verbose_name, **self.kwargs)
+                self.not_found % {"verbose_name": verbose_name, **self.kwargs}
             ) from error
 
 

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -146,7 +148,7 @@ class AssessmentFields(NamesPeople, serializers.Serializer):
     owner = RowMethodField(columns=person_columns("owner"), help_text=OWNER_HELP)
 
     def get_owner(self, row) -> str | None:
-        return self.name_of(row, "owner", acting_as="Analyst")
+        return self.name_of(row, "owner", acting_as=pgettext("role", "Analyst"))
 
     def get_is_stale(self, row) -> bool:
         return is_stale(row["current_as_of"], row["update_cadence_days"], self.staleness_day)
@@ -349,7 +351,9 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
         queryset=get_user_model().objects.filter(is_staff=True, is_active=True),
         required=False,
         allow_null=True,
-        error_messages={"does_not_exist": "No active staff member has the login name '{value}'."},
+        error_messages={
+            "does_not_exist": _("No active staff member has the login name '{value}'.")
+        },
         help_text="Login name of the analyst responsible for assessing it (active staff); "
         "null: nobody.",
     )
@@ -430,7 +434,9 @@ class FieldChangeSerializer(serializers.Serializer):
 
     def _person(self, user):
         return (
-            None if user is None else person_name(user, reader=_reader(self), acting_as="Analyst")
+            None
+            if user is None
+            else person_name(user, reader=_reader(self), acting_as=pgettext("role", "Analyst"))
         )
 
 
@@ -446,7 +452,9 @@ class HistoricalChangeSerializer(serializers.Serializer):
 
     def get_changed_by(self, change) -> str | None:
         user = change.record.history_user
-        return None if user is None else person_name(user, reader=_reader(self), acting_as="Editor")
+        if user is None:
+            return None
+        return person_name(user, reader=_reader(self), acting_as=pgettext("role", "Editor"))
 
     def get_change(self, change) -> str:
         return HISTORY_CHANGE_TYPES[change.record.history_type]
@@ -591,9 +599,12 @@ class CommitmentViewSet(
             commitment = serializer.save(expected_version=expected_version)
         except StaleVersion as stale:
             raise PreconditionFailed(
-                f"Commitment {commitment.code} was changed by someone else since you read it: it "
-                f"is at version {stale.current_version} now. GET it again, then send your change "
-                "with its new ETag in If-Match.",
+                gettext(
+                    "Commitment %(code)s was changed by someone else since you read it: it is at "
+                    "version %(version)s now. GET it again, then send your change with its new "
+                    "ETag in If-Match."
+                )
+                % {"code": commitment.code, "version": stale.current_version},
                 current_version=stale.current_version,
             ) from stale
         # The new ETag, so that the editor can edit again without reading again.
@@ -613,15 +624,19 @@ class CommitmentViewSet(
         header = request.headers.get("If-Match", "").strip()
         if not header or header == "*":
             raise PreconditionRequired(
-                "Send If-Match with the ETag of your last GET of this commitment, so that your "
-                "change cannot overwrite someone else's (If-Match: * is not accepted)."
+                gettext(
+                    "Send If-Match with the ETag of your last GET of this commitment, so that "
+                    "your change cannot overwrite someone else's (If-Match: * is not accepted)."
+                )
             )
         # A weak ETag is the same one, of a compressed response (APICompressionMiddleware).
         match = VERSIONED_ETAG.match(header)
         if not match or match["seal"] != version_seal(commitment.pk, int(match["version"])):
             raise PreconditionFailed(
-                "If-Match must be the ETag of a GET of this commitment, exactly as this API sent "
-                'it, such as "v3-0123456789abcdef-0123abcd...".',
+                gettext(
+                    "If-Match must be the ETag of a GET of this commitment, exactly as this API "
+                    'sent it, such as "v3-0123456789abcdef-0123abcd...".'
+                ),
                 current_version=None,
             )
         return int(match["version"])

@@ -3,6 +3,8 @@ partners by commitments matrix of them. Filters, serializers and views together,
 resource family's module; they follow the same conventions (base.ConditionalGetMixin's ETags
 and response cache, the CSV of CSVExportMixin, ReadOrModelPermission)."""
 
+from django.utils.functional import lazy
+from django.utils.translation import pgettext
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -184,13 +186,20 @@ class ContributionSerializer(CitesAndReleases, serializers.ModelSerializer):
     def get_author(self, contribution) -> str:
         request = self.context.get("request")
         reader = getattr(request, "user", None)
-        return person_name(contribution.author, reader=reader, acting_as="Analyst")
+        return person_name(
+            contribution.author, reader=reader, acting_as=pgettext("role", "Analyst")
+        )
 
 
 class ContributionCSVSerializer(ContributionSerializer):
     class Meta(ContributionSerializer.Meta):
         fields = unlinked(ContributionSerializer)
         read_only_fields = fields
+
+
+def _currency_message():
+    # The model's message, as DRF formats it ({input}), in the language of the request.
+    return str(CURRENCY_MESSAGE).replace("%(value)r", '"{input}"')
 
 
 class CurrencyInput(NullAsBlank, serializers.ChoiceField):
@@ -223,7 +232,7 @@ class ContributionWriteSerializer(StrictWriteSerializer):
     currency = CurrencyInput(
         choices=CURRENCY_CHOICES,
         allow_blank=True,
-        error_messages={"invalid_choice": CURRENCY_MESSAGE.replace("%(value)r", '"{input}"')},
+        error_messages={"invalid_choice": lazy(_currency_message, str)()},
         help_text="Funds only: the ISO 4217 code of the currency, e.g. USD.",
     )
     count = serializers.IntegerField(

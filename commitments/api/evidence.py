@@ -2,6 +2,7 @@
 clearance may read it, and the `evidence` a record's write serializer takes: the ids of the
 pieces it cites."""
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
@@ -85,7 +86,8 @@ class CitedEvidenceField(serializers.PrimaryKeyRelatedField):
             return super().to_internal_value(data)
         except serializers.ValidationError as error:
             raise serializers.ValidationError(
-                f"There is no evidence #{data} that you may cite: check its id."
+                gettext("There is no evidence #%(id)s that you may cite: check its id.")
+                % {"id": data}
             ) from error
 
 

@@ -5,6 +5,7 @@ writes have serializers of their own (in each family's module), so that the docu
 dashboards exactly what they get and scripts exactly what they may send."""
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from commitments.api.representation import FromRow
@@ -104,9 +105,9 @@ class StrictWriteSerializer(serializers.ModelSerializer):
                     server_set = set(self.shown_as().fields) - accepted
                 raise serializers.ValidationError(
                     {
-                        name: ["This field cannot be set here."]
+                        name: [gettext("This field cannot be set here.")]
                         if name in server_set
-                        else ["Unknown field."]
+                        else [gettext("Unknown field.")]
                         for name in sorted(unknown)
                     }
                 )

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from django_filters.utils import translate_validation
@@ -49,7 +51,9 @@ class InstantField(IsoDateTimeField):
         try:
             return value if value is None else value.astimezone(datetime.UTC)
         except OverflowError as error:
-            raise ValidationError("Enter a date and time between the years 1 and 9999.") from error
+            raise ValidationError(
+                gettext("Enter a date and time between the years 1 and 9999.")
+            ) from error
 
 
 @extend_schema_field(
@@ -62,7 +66,7 @@ class InstantFilter(filters.IsoDateTimeFilter):
     field_class = InstantField
 
 
-DATE_FORMAT_MESSAGE = "Enter a date as YYYY-MM-DD."
+DATE_FORMAT_MESSAGE = _("Enter a date as YYYY-MM-DD.")
 
 
 def _date_field():
@@ -74,7 +78,11 @@ def _date_field():
 def _not_in_the_future(form, name, today):
     day = form.cleaned_data.get(name)
     if day is not None and day > today:
-        form.add_error(name, f"{name} cannot be in the future (today is {today:%Y-%m-%d}).")
+        form.add_error(
+            name,
+            gettext("%(name)s cannot be in the future (today is %(today)s).")
+            % {"name": name, "today": today.isoformat()},
+        )
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,11 @@ class PointInTimeForm(forms.Form):
         if as_of and known_on and known_on < as_of:
             self.add_error(
                 "known_on",
-                "known_on cannot be before as_of: nothing recorded by then is dated later. "
-                f"Ask for as_of={known_on:%Y-%m-%d} instead.",
+                gettext(
+                    "known_on cannot be before as_of: nothing recorded by then is dated later. "
+                    "Ask for as_of=%(known_on)s instead."
+                )
+                % {"known_on": known_on.isoformat()},
             )
         return self.cleaned_data
 
@@ -435,19 +446,27 @@ class CommitmentFilter(ByConcerns):
         if value == "me":
             if not reader.is_authenticated:
                 raise exceptions.ValidationError(
-                    {"owner": ["me is the signed-in user: sign in, or send your API token."]}
+                    {
+                        "owner": [
+                            gettext("me is the signed-in user: sign in, or send your API token.")
+                        ]
+                    }
                 )
             return queryset.filter(owner=reader)
         # Login names are no business of the public (serializers.person_name): they may not
         # probe them here either.
         if not may_see_login_names(reader):
             raise PermissionDenied(
-                "Only signed-in staff find commitments by their owner's login name; use "
-                "owner=me for your own."
+                gettext(
+                    "Only signed-in staff find commitments by their owner's login name; use "
+                    "owner=me for your own."
+                )
             )
         owner = get_user_model().objects.filter(username=value).first()
         if owner is None:
-            raise exceptions.ValidationError({"owner": [f"No user has the login name '{value}'."]})
+            raise exceptions.ValidationError(
+                {"owner": [gettext("No user has the login name '%(name)s'.") % {"name": value}]}
+            )
         return queryset.filter(owner=owner)
 
     def filter_stale(self, queryset, name, value):
@@ -544,11 +563,11 @@ class PeriodForm(forms.Form):
         data["to"] = data.get("to") or today
         data["from"] = data.get("from") or self.default_from(data["to"])
         if data["from"] > data["to"]:
-            self.add_error("from", "from cannot be after to.")
+            self.add_error("from", gettext("from cannot be after to."))
         elif data.get("known_on") and data["known_on"] < data["to"]:
             self.add_error(
                 "known_on",
-                "known_on cannot be before to: nothing recorded by then is dated later.",
+                gettext("known_on cannot be before to: nothing recorded by then is dated later."),
             )
         return self.cleaned_data
 
@@ -580,8 +599,11 @@ class TimelineForm(PeriodForm):
             if count > self.MAX_INTERVALS:
                 self.add_error(
                     "from",
-                    f"At most {self.MAX_INTERVALS} intervals at a time ({count} asked for): "
-                    "take a later from, or a longer interval.",
+                    gettext(
+                        "At most %(max)s intervals at a time (%(count)s asked for): take a later "
+                        "from, or a longer interval."
+                    )
+                    % {"max": self.MAX_INTERVALS, "count": count},
                 )
         return self.cleaned_data
 
@@ -613,7 +635,7 @@ class StatusUpdateFilter(ByConcerns):
     )
     commitment = commitment_filter()
     review_state = filters.ChoiceFilter(
-        choices=[*ReviewState.choices, ("all", "All")],
+        choices=[*ReviewState.choices, ("all", _("All"))],
         method="filter_review_state",
         empty_label=None,
         help_text="Staff with view permission only: pending, returned, approved or all. Without "
@@ -634,8 +656,10 @@ class StatusUpdateFilter(ByConcerns):
     def filter_review_state(self, queryset, name, state):
         if state != ReviewState.APPROVED and not may_see_unapproved(self.request.user):
             raise PermissionDenied(
-                "Only signed-in staff who may view status updates can list pending or returned "
-                "ones."
+                gettext(
+                    "Only signed-in staff who may view status updates can list pending or "
+                    "returned ones."
+                )
             )
         return queryset if state == "all" else queryset.in_review_state(state)
 
@@ -643,7 +667,9 @@ class StatusUpdateFilter(ByConcerns):
         if not reviewable:
             return queryset
         if not may_review(self.request.user):
-            raise PermissionDenied("Only signed-in Reviewers and Editors have updates to review.")
+            raise PermissionDenied(
+                gettext("Only signed-in Reviewers and Editors have updates to review.")
+            )
         return queryset.exclude(author=self.request.user)
 
 
@@ -659,8 +685,10 @@ class EventSinceField(forms.Field):
     it): what a client that follows the stream last saw, or when it starts to look."""
 
     default_error_messages = {
-        "invalid": "An event id (a whole number: the events after it) or an ISO 8601 date or "
-        "time (the events at or after it), e.g. 1234 or 2026-12-01T09:00:00Z."
+        "invalid": _(
+            "An event id (a whole number: the events after it) or an ISO 8601 date or time (the "
+            "events at or after it), e.g. 1234 or 2026-12-01T09:00:00Z."
+        )
     }
 
     def to_python(self, value):

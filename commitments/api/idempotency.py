@@ -27,6 +27,7 @@ import json
 from django.db import connections, router, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 
@@ -101,25 +102,34 @@ class IdempotentPostMixin:
             raise ValidationError(
                 {
                     HEADER: [
-                        f"An idempotency key is 1 to {MAX_LENGTH} characters; a new UUID for "
-                        "each request (and the same one for its retries) will do."
+                        gettext(
+                            "An idempotency key is 1 to %(max)s characters; a new UUID for each "
+                            "request (and the same one for its retries) will do."
+                        )
+                        % {"max": MAX_LENGTH}
                     ]
                 }
             )
         fingerprint = _fingerprint(request)
         if not _lock(request.user, key):
             raise KeyInUse(
-                f"A request with this {HEADER} is still being processed. Retry in a moment to "
-                "get its response."
+                gettext(
+                    "A request with this %(header)s is still being processed. Retry in a moment "
+                    "to get its response."
+                )
+                % {"header": HEADER}
             )
         stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
         if stored is None or stored.is_expired():
             return key, fingerprint  # (an expired one is deleted when this one is recorded)
         if stored.fingerprint != fingerprint:
             raise KeyReused(
-                f"This {HEADER} was used for another request (another address or body) in the "
-                f"last {_hours(IdempotencyKey.KEPT_FOR)} hours. Send a new key with each new "
-                "request, and the same key only with its retries."
+                gettext(
+                    "This %(header)s was used for another request (another address or body) in "
+                    "the last %(hours)s hours. Send a new key with each new request, and the same "
+                    "key only with its retries."
+                )
+                % {"header": HEADER, "hours": _hours(IdempotencyKey.KEPT_FOR)}
             )
         raise Replay(stored)
 

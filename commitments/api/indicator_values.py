@@ -4,6 +4,7 @@ but staff; the review itself is review.py's), read as of a past day if asked. Fi
 serializers and views together, as api/contributions.py; the indicators themselves are
 indicators.py's."""
 
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -290,7 +291,10 @@ def values_shown(request, values):
     if state is None or not may_see_unapproved(request.user):
         return values.approved()
     if state not in ReviewState.values:
-        raise ValidationError({"review_state": [f"Choose one of {', '.join(ReviewState.values)}."]})
+        choices = ", ".join(ReviewState.values)
+        raise ValidationError(
+            {"review_state": [gettext("Choose one of %(choices)s.") % {"choices": choices}]}
+        )
     return values.in_review_state(state)
 
 

@@ -9,6 +9,7 @@ from django.db import connections, router
 from django.db.models import Count
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -32,8 +33,10 @@ class PageSizeChecked:
             raise ValidationError(
                 {
                     self.page_size_query_param: [
-                        f"A whole number from 1 to {self.max_page_size} (larger asks are "
-                        f"served {self.max_page_size})."
+                        gettext(
+                            "A whole number from 1 to %(max)s (larger asks are served %(max)s)."
+                        )
+                        % {"max": self.max_page_size}
                     ]
                 }
             )
@@ -209,7 +212,11 @@ class FeedPagination(LinkHeader, PageSizeChecked, pagination.CursorPagination):
         except NotFound as error:
             # A cursor is something the client sent wrong, not a resource that is missing.
             raise ValidationError(
-                {self.cursor_query_param: ["Not a cursor of this feed: follow `next` links."]}
+                {
+                    self.cursor_query_param: [
+                        gettext("Not a cursor of this feed: follow `next` links.")
+                    ]
+                }
             ) from error
 
     def get_paginated_response_schema(self, schema):

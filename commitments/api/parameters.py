@@ -14,6 +14,7 @@ import difflib
 import functools
 import threading
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
@@ -49,8 +50,11 @@ def refuse_unknown_parameters(request):
 
 def _unknown(name, known):
     if close := difflib.get_close_matches(name, sorted(known), n=1):
-        return f"Unknown parameter '{name}': did you mean '{close[0]}'?"
-    return f"Unknown parameter '{name}'."
+        return gettext("Unknown parameter '%(name)s': did you mean '%(close)s'?") % {
+            "name": name,
+            "close": close[0],
+        }
+    return gettext("Unknown parameter '%(name)s'.") % {"name": name}
 
 
 def prepare():

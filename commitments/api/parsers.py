@@ -1,6 +1,7 @@
 import io
 
 from django.conf import settings
+from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
@@ -12,8 +13,11 @@ class RequestBodyTooLarge(APIException):
 
     def __init__(self):
         super().__init__(
-            f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes. "
-            "Send one status update or commitment per request."
+            gettext(
+                "The request body is larger than %(limit)s bytes. Send one status update or "
+                "commitment per request."
+            )
+            % {"limit": settings.API_MAX_BODY_BYTES}
         )
 
 
@@ -32,5 +36,5 @@ class BoundedJSONParser(JSONParser):
             # Python's JSON decoder recurses once per level of nesting: a small body of
             # [[[[...]]]] would otherwise end in a server error.
             raise ParseError(
-                "JSON parse error - the body is nested too deeply. Send one flat object."
+                gettext("JSON parse error - the body is nested too deeply. Send one flat object.")
             ) from error

@@ -2,6 +2,8 @@
 of all the API could show, they may see."""
 
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 from commitments.clearance import clearance_of
@@ -85,7 +87,9 @@ class MayReview(BasePermission):
 
     def has_permission(self, request, view):
         records = view.queryset.model._meta.verbose_name_plural
-        self.message = f"Only Reviewers and Editors may approve or return {records}."
+        self.message = gettext("Only Reviewers and Editors may approve or return %(records)s.") % {
+            "records": records
+        }
         return may_review(request.user)
 
 
@@ -93,7 +97,7 @@ class MayRecord(BasePermission):
     """Who may record the view's model (add_<model>): the only ones who may withdraw one of
     theirs."""
 
-    message = "Only those who record them may withdraw one of their own."
+    message = _("Only those who record them may withdraw one of their own.")
 
     def has_permission(self, request, view):
         opts = view.queryset.model._meta

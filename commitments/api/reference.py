@@ -2,6 +2,7 @@
 and the status vocabulary, read-only and unpaged. A pillar's counts by status come from the
 summary (summary.py)."""
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
@@ -126,7 +127,10 @@ class PillarViewSet(ReferenceViewSet):
         for pillar in self._pillars():
             if pillar["slug"] == kwargs["slug"]:
                 return Response(pillar)
-        raise NotFound(f"No pillar '{kwargs['slug']}'. See /api/v1/pillars/ for the list.")
+        raise NotFound(
+            gettext("No pillar '%(slug)s'. See /api/v1/pillars/ for the list.")
+            % {"slug": kwargs["slug"]}
+        )
 
     def _pillars(self):
         # Their counts as the reader's summary gives them: of the records they may read.

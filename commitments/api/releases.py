@@ -5,6 +5,8 @@ author may withdraw it. Once approved, the record's `releasability` is the wider
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -139,7 +141,7 @@ class ReleaseWriteSerializer(StrictWriteSerializer):
     )
     reason = serializers.CharField(
         trim_whitespace=True,
-        error_messages={"blank": "Say why it may be released."},
+        error_messages={"blank": _("Say why it may be released.")},
         help_text="Why it may now be read more widely, for the reviewer and for the history.",
     )
     corrects = serializers.PrimaryKeyRelatedField(
@@ -163,7 +165,12 @@ class ReleaseWriteSerializer(StrictWriteSerializer):
         record = readable.filter(pk=data["record"]).first()
         if record is None:
             raise serializers.ValidationError(
-                {"record": [f"No {model._meta.verbose_name} #{data['record']}."]}
+                {
+                    "record": [
+                        gettext("No %(verbose_name)s #%(pk)s.")
+                        % {"verbose_name": model._meta.verbose_name, "pk": data["record"]}
+                    ]
+                }
             )
         return {**data, "record": record}
 
@@ -193,7 +200,7 @@ class MayProposeOrRead(BasePermission):
     propose one, and withdraw their own: who may release which record is the service's rule
     (its clearance and the right to record its kind, a 403 otherwise)."""
 
-    message = "Only staff read releases."
+    message = _("Only staff read releases.")
 
     def has_permission(self, request, view):
         if request.method in ("GET", "HEAD", "OPTIONS"):

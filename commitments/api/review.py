@@ -7,6 +7,8 @@ shows, and the address of one record."""
 
 import functools
 
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -113,7 +115,7 @@ class ReviewedRecordSerializer(
     )
 
     def get_author(self, row) -> str:
-        return self.name_of(row, "author", acting_as="Analyst")
+        return self.name_of(row, "author", acting_as=pgettext("role", "Analyst"))
 
     def get_evidence_below_threshold(self, row) -> bool | None:
         if "_sees_unapproved" not in self.__dict__:
@@ -121,7 +123,7 @@ class ReviewedRecordSerializer(
         return row["evidence_below_threshold"] if self._sees_unapproved else None
 
     def get_reviewer(self, row) -> str | None:
-        return self.name_of(row, "review__reviewer", acting_as="Reviewer")
+        return self.name_of(row, "review__reviewer", acting_as=pgettext("role", "Reviewer"))
 
     def get_corrects(self, row) -> int | None:
         # A returned record answered by a correction was never public: its id is not shown to
@@ -163,7 +165,9 @@ class DecisionSerializer(DocumentedInOwnWords, serializers.ModelSerializer):
     def get_reviewer(self, decision) -> str | None:
         if decision.reviewer_id is None:
             return None
-        return person_name(decision.reviewer, reader=_reader(self), acting_as="Reviewer")
+        return person_name(
+            decision.reviewer, reader=_reader(self), acting_as=pgettext("role", "Reviewer")
+        )
 
 
 class DecisionWriteSerializer(StrictWriteSerializer):
@@ -184,7 +188,7 @@ class DecisionWriteSerializer(StrictWriteSerializer):
     )
 
     reason = serializers.ChoiceField(
-        choices=[(EVIDENCE_BELOW_THRESHOLD, "Its evidence is all graded below the threshold")],
+        choices=[(EVIDENCE_BELOW_THRESHOLD, _("Its evidence is all graded below the threshold"))],
         required=False,
         help_text="With `return`: evidence_below_threshold returns it because every piece of "
         "evidence it cites is graded below EVIDENCE_GRADE_THRESHOLD (C3 by default), or it "
@@ -197,7 +201,7 @@ class DecisionWriteSerializer(StrictWriteSerializer):
 
     def validate(self, attrs):
         if attrs.get("reason") and attrs["decision"] != "return":
-            raise serializers.ValidationError({"reason": "A reason goes with a return."})
+            raise serializers.ValidationError({"reason": gettext("A reason goes with a return.")})
         return attrs
 
 

@@ -34,6 +34,7 @@ from django.db import connections, router, transaction
 from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import fields as drf_fields
@@ -666,7 +667,8 @@ class SnapshotParameters(forms.Form):
         as_of = self.cleaned_data["as_of"] or today
         if as_of > today:
             raise forms.ValidationError(
-                f"as_of cannot be in the future (today is {today:%Y-%m-%d})."
+                gettext("%(name)s cannot be in the future (today is %(today)s).")
+                % {"name": "as_of", "today": today.isoformat()}
             )
         return as_of
 

@@ -6,6 +6,9 @@ import hashlib
 
 import django_filters
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -163,7 +166,10 @@ class GroupByForm(forms.Form):
         required=False,
         choices=[(name, name) for name in GROUP_BY],
         error_messages={
-            "invalid_choice": f"Unknown group_by '%(value)s': one of {', '.join(GROUP_BY)}."
+            # %(value)s is Django's, filled in with the value sent.
+            "invalid_choice": format_lazy(
+                _("Unknown group_by '%(value)s': one of {choices}."), choices=", ".join(GROUP_BY)
+            )
         },
     )
 
@@ -209,7 +215,7 @@ class SummaryView(ConditionalGetMixin, APIView):
         group_by = valid(GroupByForm(request.query_params)).cleaned_data["group_by"]
         if group_by == "owner" and not may_see_login_names(request.user):
             # Login names are no business of the public (filters.CommitmentFilter.filter_owner).
-            raise PermissionDenied("Only signed-in staff count commitments by owner.")
+            raise PermissionDenied(gettext("Only signed-in staff count commitments by owner."))
         filters = self._filters(request)
         if group_by:
             filters = (*filters, ("group_by", (group_by,)))

@@ -10,6 +10,7 @@ import logging
 from django.db import DatabaseError, router
 from django.http import StreamingHttpResponse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import generics, serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
@@ -325,9 +326,13 @@ class StatusUpdateViewSet(ReviewActionMixin, ResourceViewSetMixin, viewsets.Read
                     raise ValidationError(
                         {
                             "format": [
-                                f"More than {XLSX_MAX_ROWS} updates match, more than a workbook "
-                                "of the feed holds here: narrow them down (since, until, "
-                                "commitment, pillar, ...) or take format=csv, which has no limit."
+                                gettext(
+                                    "More than %(max)s updates match, more than a workbook of "
+                                    "the feed holds here: narrow them down (since, until, "
+                                    "commitment, pillar, ...) or take format=csv, which has no "
+                                    "limit."
+                                )
+                                % {"max": XLSX_MAX_ROWS}
                             ]
                         }
                     )
