@@ -140,3 +140,39 @@ def test_a_choice_label_is_in_the_language_of_each_response(roadmap, as_analyst,
     (row,) = response.json()["results"]
     with translation.override(language):
         assert row["status_label"] == str(Status(row["status"]).label)
+
+
+def test_a_reused_idempotency_key_is_refused_in_french(roadmap, as_analyst):
+    key = "0b7e5b0a-5b2f-4f5e-9d7c-6c1f3b1d2a10"
+    as_analyst.post(UPDATES_OF_MIL1, NEW_UPDATE, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+    reused = as_analyst.post(
+        UPDATES_OF_MIL1,
+        {**NEW_UPDATE, "progress": 60},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    assert reused.status_code == 422
+    assert _without_request_id(reused) == {
+        "type": "about:blank",
+        "title": "Entité non traitable",
+        "status": 422,
+        "detail": "Cet en-tête Idempotency-Key a servi à une autre requête (autre adresse ou autre "
+        "corps) au cours des 24 dernières heures. Envoyez une nouvelle clé avec chaque nouvelle "
+        "requête, et la même clé uniquement avec ses nouvelles tentatives.",
+        "code": "idempotency_key_reused",
+    }
+
+
+def test_an_unknown_group_of_the_summary_is_named_in_arabic(roadmap, as_analyst):
+    response = as_analyst.get("/api/v1/summary/?group_by=colour", HTTP_ACCEPT_LANGUAGE="ar")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "group_by": [
+            "قيمة group_by غير معروفة «colour»: اختر إحدى القيم "
+            "pillar, place, theme, partner, owner."
+        ]
+    }
