@@ -208,7 +208,7 @@ function renderPillars(matrix) {
     gettext("By pillar"),
     el(
       "div",
-      { class: "table-scroll" },
+      { class: "table-scroll", tabindex: "0" }, // scrolled from the keyboard too
       el(
         "table",
         { class: "pillar-totals" },
@@ -249,7 +249,7 @@ function funnelTable(groups, { what, none, key, name, caption }) {
   if (!rows.length) return el("p", { class: "empty" }, none);
   return el(
     "div",
-    { class: "table-scroll" },
+    { class: "table-scroll", tabindex: "0" }, // scrolled from the keyboard too
     el(
       "table",
       { class: "funnel", "data-funnel": key },

@@ -737,7 +737,7 @@ function trendTable(timeline) {
     el("summary", {}, gettext("The numbers, interval by interval")),
     el(
       "div",
-      { class: "table-scroll" },
+      { class: "table-scroll", tabindex: "0" }, // scrolled from the keyboard too
       el(
         "table",
         { class: "trend-table" },
@@ -1346,7 +1346,7 @@ function renderContributions(contributions) {
     fill(gettext("Contributions (%(count)s)"), { count: number(standing) }),
     el(
       "div",
-      { class: "table-scroll" },
+      { class: "table-scroll", tabindex: "0" }, // scrolled from the keyboard too
       el(
         "table",
         { class: "contributions" },
