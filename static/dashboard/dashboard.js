@@ -191,7 +191,7 @@ function progressText(progress) {
 function progressBasis(counts) {
   if (!counts.total) return "";
   if (!counts.progress_reported) {
-    return fill(ngettext("none of %(total)s reports a progress", "none of %(total)s report a progress", counts.total), { total: number(counts.total) });
+    return fill(gettext("none of %(total)s reports a progress"), { total: number(counts.total) });
   }
   return fill(gettext("based on %(reported)s of %(total)s"), { reported: number(counts.progress_reported), total: number(counts.total) });
 }
