@@ -73,6 +73,9 @@ class ApiError extends Error {
 
 // --- small helpers -----------------------------------------------------------------------
 
+// Text an analyst wrote, or the Roadmap's own (quoted in English), takes its direction from its
+// first letters (dir="auto"): an English paragraph in an Arabic page reads left to right.
+
 /** Creates an element; string children become text nodes, never markup. */
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -480,7 +483,7 @@ function renderLatest(updates) {
           "li",
           { "data-update": update.id },
           el("p", { class: "update-head" }, commitmentLink(update.commitment), " ", statusBadge(update.status, update.status_label), el("span", { class: "date" }, fill(gettext("as of %(date)s"), { date: formatDate(update.as_of) })), markingFlag(update)),
-          el("p", { class: "summary" }, update.summary),
+          el("p", { class: "summary", dir: "auto" }, update.summary),
         ),
       ),
     ),
@@ -1140,7 +1143,7 @@ function renderTimeline(updates) {
         { "data-update": update.id, class: superseded ? "superseded" : null },
         superseded ? el("p", { class: "superseded-note" }, fill(gettext("Superseded: corrected by a later update (#%(id)s)."), { id: update.corrected_by })) : null,
         el("p", { class: "update-head" }, el("time", { datetime: update.as_of }, formatDate(update.as_of)), " ", statusBadge(update.status, update.status_label), update.progress !== null ? el("span", { class: "progress" }, percent(update.progress)) : null, markingFlag(update)),
-        el("p", { class: "summary" }, update.summary),
+        el("p", { class: "summary", dir: "auto" }, update.summary),
         el(
           "p",
           { class: "meta" },
@@ -1290,7 +1293,7 @@ function renderIndicator(indicator, values, source) {
       ),
     ),
     baseline.quote
-      ? el("figure", { class: "quote baseline-quote" }, el("blockquote", {}, el("p", {}, baseline.quote)), el("figcaption", {}, baseline.paragraph ? paragraphOf(cited, baseline.paragraph) : cited))
+      ? el("figure", { class: "quote baseline-quote" }, el("blockquote", {}, el("p", { dir: "auto" }, baseline.quote)), el("figcaption", {}, baseline.paragraph ? paragraphOf(cited, baseline.paragraph) : cited))
       : null,
     indicator.measure === "quantitative" ? indicatorChart(indicator, values) : null,
   );
@@ -1447,7 +1450,7 @@ async function renderCommitment(code) {
     el(
       "figure",
       { class: "quote" },
-      el("blockquote", {}, el("p", {}, commitment.text)),
+      el("blockquote", {}, el("p", { dir: "auto" }, commitment.text)),
       el("figcaption", {}, safeUrl(source.url) ? el("a", { href: safeUrl(source.url) }, cite) : cite),
     ),
     commitment.children.length
