@@ -51,7 +51,8 @@ run: $(INSTALLED)
 # Runs against DATABASE_URL when set (PostgreSQL in CI), else a throwaway SQLite database, in
 # one process per core (pytest-xdist; each process has a test database of its own).
 PYTEST_WORKERS ?= auto
-test: system-libraries $(INSTALLED)
+# The browser tests inject axe-core (an npm package) into the pages they check.
+test: system-libraries $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(INSTALLED) $(NODE_INSTALLED)

@@ -15,6 +15,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from coalition import logs
 from commitments import briefing as documents
@@ -36,7 +37,10 @@ def dashboard(request, code=None):
 def contributions(request):
     """Partners by commitments and the money funnel, drawn by its own page module."""
     return _shell(
-        request, page="contributions", title="Contributions", module="dashboard/contributions.js"
+        request,
+        page="contributions",
+        title=gettext("Contributions"),
+        module="dashboard/contributions.js",
     )
 
 
@@ -44,7 +48,10 @@ def dependency_graph(request):
     """Which commitments depend on which, as a graph coloured by status, drawn by its own page
     module."""
     return _shell(
-        request, page="dependencies", title="Dependencies", module="dashboard/dependencies.js"
+        request,
+        page="dependencies",
+        title=gettext("Dependencies"),
+        module="dashboard/dependencies.js",
     )
 
 
@@ -55,6 +62,8 @@ def _shell(request, **page):
         "api_root": reverse("api:api-root"),
         "docs_url": reverse("api:docs"),
         "grade_words": GRADE_WORDS,
+        # For the language switcher: each language by its own name, untranslated.
+        "languages": settings.LANGUAGES,
         **page,
     }
     return render(request, "dashboard.html", context)

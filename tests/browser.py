@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -119,12 +120,61 @@ def read_api(path):
 
 
 def api_requests(page):
-    """The API paths the page requests from now on (a live list)."""
+    """The API paths the page requests from now on (a live list), less the page's language
+    (`lang=`, which the dashboard adds to every request: tests/test_dashboard_languages.py)."""
     seen = []
     page.on(
         "request",
-        lambda request: (
-            "/api/v1/" in request.url and seen.append(re.sub(r"^.*/api/v1/", "", request.url))
-        ),
+        lambda request: "/api/v1/" in request.url and seen.append(without_language(request.url)),
     )
     return seen
+
+
+def without_language(url):
+    """An API address under /api/v1/, without its `lang` parameter."""
+    path, _, search = re.sub(r"^.*/api/v1/", "", url).partition("?")
+    kept = "&".join(part for part in search.split("&") if part and not part.startswith("lang="))
+    return f"{path}?{kept}" if kept else path
+
+
+# axe-core, from package.json's devDependencies (make installs it).
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page):
+    """What axe-core finds wrong with the page as drawn: [(rule, [the elements])]. Evaluated
+    through the browser's debugger, which the Content-Security-Policy does not stop."""
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the accessibility checks: make install (npm ci) axe-core.")
+        pytest.skip("axe-core is not installed: make install (npm ci).")
+    page.evaluate(AXE.read_text())
+    return page.evaluate(
+        """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
+            .map(rule => [rule.id, rule.nodes.map(node => node.target.join(" "))])"""
+    )
+
+
+def overflowing_elements(page):
+    """The visible elements that stick out of the page sideways (but for those inside a box
+    that scrolls or clips them, a wide table's), and the page itself if it scrolls sideways."""
+    return page.evaluate(
+        """() => {
+            const root = document.documentElement;
+            const found = root.scrollWidth > root.clientWidth ? [`the page: ${root.scrollWidth} > ${root.clientWidth}`] : [];
+            const contained = (node) => {
+                for (let up = node.parentElement; up && up !== document.body; up = up.parentElement) {
+                    if (getComputedStyle(up).overflowX !== "visible") return true;
+                }
+                return false;
+            };
+            for (const node of document.body.querySelectorAll("*")) {
+                const box = node.getBoundingClientRect();
+                if (!box.width || !box.height || contained(node)) continue;
+                if (box.left < -1 || box.right > root.clientWidth + 1) {
+                    found.push(`${node.tagName.toLowerCase()}${node.id ? "#" + node.id : ""}.${node.className}: ${Math.round(box.left)} to ${Math.round(box.right)}`);
+                }
+            }
+            return found;
+        }"""
+    )

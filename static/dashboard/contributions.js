@@ -20,8 +20,6 @@ let STAGES = []; // the funnel's stages, in the order money moves
 
 // --- amounts -------------------------------------------------------------------------------
 
-const countFormat = new Intl.NumberFormat("en-GB");
-
 /** "0.00", "0", "" and the like: nothing at that stage. */
 function isZero(amount) {
   return !/[1-9]/.test(amount);
@@ -34,16 +32,16 @@ function share(amount, whole) {
   return total > 0 ? (Number(amount) / total) * 100 : 0;
 }
 
+/** A stage's name ("pledged"), from the kind's label the API gives ("Funds pledged"). */
 function stageLabel(stage) {
   return (STAGE_LABELS[stage] || stage).replace(/^Funds /, "");
 }
 
-function counted(number, one, many) {
-  return `${number} ${number === 1 ? one : many}`;
-}
-
-function capitalised(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** A stage's name as a heading: the kind's label less "Funds " where the API's is English
+ * ("Pledged"), else the label as the API translated it. */
+function stageHeading(stage) {
+  const label = stageLabel(stage);
+  return label.charAt(0).toLocaleUpperCase(kit.LANGUAGE) + label.slice(1);
 }
 
 // --- the view in the address ---------------------------------------------------------------
@@ -86,7 +84,7 @@ function totalsList(totals) {
         el(
           "li",
           { "data-currency": funds.currency, "data-stage": stage, "data-amount": funds[stage] },
-          el("span", { class: "stage-name" }, capitalised(stageLabel(stage))),
+          el("span", { class: "stage-name" }, stageHeading(stage)),
           " ",
           el("span", { class: "amount" }, kit.money(funds[stage], funds.currency)),
         ),
@@ -100,7 +98,7 @@ function totalsList(totals) {
         { "data-kind": counted.kind, "data-unit": counted.unit, "data-count": counted.count },
         el("span", { class: "stage-name" }, KIND_LABELS[counted.kind] || counted.kind),
         " ",
-        el("span", { class: "amount" }, `${countFormat.format(counted.count)} ${counted.unit}`),
+        el("span", { class: "amount" }, kit.fill(gettext("%(count)s %(unit)s"), { count: kit.number(counted.count), unit: counted.unit })),
       ),
     );
   }
@@ -129,14 +127,14 @@ function renderOverall(matrix) {
   const { el } = kit;
   return el(
     "section",
-    { id: "contribution-totals", "aria-label": "Totals of this view" },
+    { id: "contribution-totals", "aria-label": gettext("Totals of this view") },
     el(
       "dl",
       { class: "totals" },
-    el("div", {}, el("dt", {}, "Contributions"), el("dd", { "data-total": "contributions" }, matrix.overall.contributions)),
-    el("div", {}, el("dt", {}, "Partners"), el("dd", { "data-total": "partners" }, matrix.partners.length)),
-    el("div", {}, el("dt", {}, "Commitments"), el("dd", { "data-total": "commitments" }, matrix.commitments.length)),
-      el("div", {}, el("dt", {}, "Pillars"), el("dd", { "data-total": "pillars" }, matrix.pillars.length)),
+      el("div", {}, el("dt", {}, gettext("Contributions")), el("dd", { "data-total": "contributions" }, kit.number(matrix.overall.contributions))),
+      el("div", {}, el("dt", {}, gettext("Partners")), el("dd", { "data-total": "partners" }, kit.number(matrix.partners.length))),
+      el("div", {}, el("dt", {}, gettext("Commitments")), el("dd", { "data-total": "commitments" }, kit.number(matrix.commitments.length))),
+      el("div", {}, el("dt", {}, gettext("Pillars")), el("dd", { "data-total": "pillars" }, kit.number(matrix.pillars.length))),
     ),
   );
 }
@@ -148,7 +146,7 @@ function renderMatrix(matrix) {
   const cells = new Map(matrix.cells.map((cell) => [`${cell.partner} ${cell.commitment}`, cell.totals]));
   return section(
     "matrix",
-    "Partners by commitments",
+    gettext("Partners by commitments"),
     el(
       "div",
       { class: "table-scroll" },
@@ -158,8 +156,12 @@ function renderMatrix(matrix) {
         el(
           "caption",
           { class: "table-caption" },
-          `What each partner contributes to each commitment: ${counted(matrix.partners.length, "partner", "partners")}, ${counted(matrix.commitments.length, "commitment", "commitments")}. `,
-          "Money is per currency and per stage, never added across either; each stage counts the money that has reached it (see the funnel below). Other contributions are counted per unit.",
+          kit.fill(gettext("What each partner contributes to each commitment: %(partners)s, %(commitments)s."), {
+            partners: kit.fill(ngettext("%(count)s partner", "%(count)s partners", matrix.partners.length), { count: kit.number(matrix.partners.length) }),
+            commitments: kit.fill(ngettext("%(count)s commitment", "%(count)s commitments", matrix.commitments.length), { count: kit.number(matrix.commitments.length) }),
+          }),
+          " ",
+          gettext("Money is per currency and per stage, never added across either; each stage counts the money that has reached it (see the funnel below). Other contributions are counted per unit."),
         ),
         el(
           "thead",
@@ -167,11 +169,11 @@ function renderMatrix(matrix) {
           el(
             "tr",
             {},
-            el("th", { scope: "col" }, "Partner"),
+            el("th", { scope: "col" }, gettext("Partner")),
             matrix.commitments.map((commitment) =>
               el("th", { scope: "col", "data-commitment": commitment.code }, commitmentLink(commitment.code), el("span", { class: "commitment-title" }, commitment.title)),
             ),
-            el("th", { scope: "col", class: "total" }, "Partner total"),
+            el("th", { scope: "col", class: "total" }, gettext("Partner total")),
           ),
         ),
         tableBody(matrix.partners, (partner) => [
@@ -189,7 +191,7 @@ function renderMatrix(matrix) {
           el(
             "tr",
             {},
-            el("th", { scope: "row" }, "Commitment total"),
+            el("th", { scope: "row" }, gettext("Commitment total")),
             matrix.commitments.map((commitment) => el("td", { class: "total", "data-total": "commitment", "data-commitment": commitment.code }, totalsList(commitment.totals))),
             el("td", { class: "total", "data-total": "overall" }, totalsList(matrix.overall)),
           ),
@@ -203,19 +205,19 @@ function renderPillars(matrix) {
   const { el, section } = kit;
   return section(
     "contribution-pillars",
-    "By pillar",
+    gettext("By pillar"),
     el(
       "div",
-      { class: "table-scroll" },
+      { class: "table-scroll", tabindex: "0" }, // scrolled from the keyboard too
       el(
         "table",
         { class: "pillar-totals" },
-        el("caption", { class: "table-caption" }, "What the commitments of each pillar receive, per currency and stage, and per unit."),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Pillar"), el("th", { scope: "col" }, "Contributions"), el("th", { scope: "col" }, "Totals"))),
+        el("caption", { class: "table-caption" }, gettext("What the commitments of each pillar receive, per currency and stage, and per unit.")),
+        el("thead", {}, el("tr", {}, [gettext("Pillar"), gettext("Contributions"), gettext("Totals")].map((name) => el("th", { scope: "col" }, name)))),
         tableBody(matrix.pillars, (pillar) => [
           { "data-pillar": pillar.slug },
           pillar.name,
-          el("td", { "data-count": "contributions" }, pillar.totals.contributions),
+          el("td", { "data-count": "contributions" }, kit.number(pillar.totals.contributions)),
           el("td", { "data-total": "pillar" }, totalsList(pillar.totals)),
         ]),
       ),
@@ -235,19 +237,19 @@ function stageCell(funds, stage, largest) {
     "td",
     { "data-stage": stage, "data-currency": funds.currency, "data-amount": amount },
     el("span", { class: "amount" }, kit.money(amount, funds.currency)),
-    stage !== STAGES[0] && !isZero(pledged) ? el("span", { class: "share" }, `${Math.round(share(amount, pledged))}% of pledged`) : null,
+    stage !== STAGES[0] && !isZero(pledged) ? el("span", { class: "share" }, kit.fill(gettext("%(share)s of pledged"), { share: kit.percent(Math.round(share(amount, pledged))) })) : null,
     el("span", { class: "bar", "aria-hidden": "true" }, fill),
   );
 }
 
 /** The funnel of each group (partners or commitments) that has money: a row per currency. */
-function funnelTable(groups, { what, key, name, caption }) {
+function funnelTable(groups, { what, none, key, name, caption }) {
   const { el } = kit;
   const rows = groups.filter((group) => group.totals.funds.length);
-  if (!rows.length) return el("p", { class: "empty" }, `No money recorded for any ${what.toLowerCase()} in this view.`);
+  if (!rows.length) return el("p", { class: "empty" }, none);
   return el(
     "div",
-    { class: "table-scroll" },
+    { class: "table-scroll", tabindex: "0" }, // scrolled from the keyboard too
     el(
       "table",
       { class: "funnel", "data-funnel": key },
@@ -259,8 +261,8 @@ function funnelTable(groups, { what, key, name, caption }) {
           "tr",
           {},
           el("th", { scope: "col" }, what),
-          el("th", { scope: "col" }, "Currency"),
-          STAGES.map((stage) => el("th", { scope: "col", class: "stage" }, capitalised(stageLabel(stage)))),
+          el("th", { scope: "col" }, gettext("Currency")),
+          STAGES.map((stage) => el("th", { scope: "col", class: "stage" }, stageHeading(stage))),
         ),
       ),
       el(
@@ -285,24 +287,33 @@ function funnelTable(groups, { what, key, name, caption }) {
 
 function renderFunnel(matrix) {
   const { el, section } = kit;
-  const note = "Each bar is as long as its share of the row's largest stage; currencies are never compared or added.";
+  const note = gettext("Each bar is as long as its share of the row's largest stage; currencies are never compared or added.");
   return section(
     "funnel",
-    "Money: pledged → committed → disbursed",
+    kit.fill(gettext("Money: pledged %(arrow)s committed %(arrow)s disbursed"), { arrow: kit.FORWARD }),
     // What the API's funnel counts (contributions/matrix/): no stage contradicts another.
     el(
       "p",
       { class: "funnel-note" },
-      "Each stage counts the money that has reached it: money disbursed has also been committed and pledged, even where only its disbursement was recorded. Percentages are shares of the amount pledged.",
+      gettext(
+        "Each stage counts the money that has reached it: money disbursed has also been committed and pledged, even where only its disbursement was recorded. Percentages are shares of the amount pledged.",
+      ),
     ),
-    el("h3", {}, "Per partner"),
-    funnelTable(matrix.partners, { what: "Partner", key: "partner", name: (partner) => partner.name, caption: `Each partner's money, per currency, at each stage. ${note}` }),
-    el("h3", {}, "Per commitment"),
+    el("h3", {}, gettext("Per partner")),
+    funnelTable(matrix.partners, {
+      what: gettext("Partner"),
+      none: gettext("No money recorded for any partner in this view."),
+      key: "partner",
+      name: (partner) => partner.name,
+      caption: `${gettext("Each partner's money, per currency, at each stage.")} ${note}`,
+    }),
+    el("h3", {}, gettext("Per commitment")),
     funnelTable(matrix.commitments, {
-      what: "Commitment",
+      what: gettext("Commitment"),
+      none: gettext("No money recorded for any commitment in this view."),
       key: "commitment",
       name: (commitment) => [commitmentLink(commitment.code), " ", commitment.title],
-      caption: `Each commitment's money, per currency, at each stage. ${note}`,
+      caption: `${gettext("Each commitment's money, per currency, at each stage.")} ${note}`,
     }),
   );
 }
@@ -310,9 +321,9 @@ function renderFunnel(matrix) {
 function renderEmpty(filters) {
   const { el, section } = kit;
   const message = isFiltered(filters)
-    ? "No contribution matches these filters."
-    : "No contributions have been recorded yet. Once analysts record what partners pledge, commit, disburse or provide, the matrix and the money funnel appear here.";
-  return section("matrix", "Partners by commitments", el("p", { class: "empty" }, message));
+    ? gettext("No contribution matches these filters.")
+    : gettext("No contributions have been recorded yet. Once analysts record what partners pledge, commit, disburse or provide, the matrix and the money funnel appear here.");
+  return section("matrix", gettext("Partners by commitments"), el("p", { class: "empty" }, message));
 }
 
 function renderResults(matrix, filters) {
@@ -326,12 +337,12 @@ function renderFilters(pillars, kinds, filters, onChange) {
   const date = (name, label) => filterField(name, label, el("input", { type: "date", id: `filter-${name}`, name, value: filters[name] }));
   const form = el(
     "form",
-    { id: "filters", class: "filters", role: "search", "aria-label": "Filter contributions" },
-    select("pillar", "Pillar", pillars.map((pillar) => [pillar.slug, pillar.name])),
-    select("kind", "Kind", kinds.map((kind) => [kind.value, kind.label])),
-    date("since", "Made on or after"),
-    date("until", "Made on or before"),
-    el("button", { type: "reset", class: "button secondary" }, "Clear filters"),
+    { id: "filters", class: "filters", role: "search", "aria-label": gettext("Filter contributions") },
+    select("pillar", gettext("Pillar"), pillars.map((pillar) => [pillar.slug, pillar.name])),
+    select("kind", gettext("Kind"), kinds.map((kind) => [kind.value, kind.label])),
+    date("since", gettext("Made on or after")),
+    date("until", gettext("Made on or before")),
+    el("button", { type: "reset", class: "button secondary" }, gettext("Clear filters")),
   );
   const chosen = () => Object.fromEntries(FILTERS.map((name) => [name, form.elements[name].value]));
   form.addEventListener("change", () => onChange(chosen()));
@@ -385,11 +396,13 @@ export async function render(shell) {
   window.onpopstate = () => show(currentView(), { push: false }).catch(kit.fail);
 
   main.replaceChildren(
-    el("h1", {}, "Contributions to the Paris Roadmap"),
+    el("h1", {}, gettext("Contributions to the Paris Roadmap")),
     el(
       "p",
       { class: "lede" },
-      "What each partner contributes to each commitment — money pledged, committed and disbursed, personnel, training, equipment and more — as analysts record it. A correction replaces what it corrects.",
+      gettext(
+        "What each partner contributes to each commitment — money pledged, committed and disbursed, personnel, training, equipment and more — as analysts record it. A correction replaces what it corrects.",
+      ),
     ),
     form,
     results,

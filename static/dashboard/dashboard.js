@@ -6,6 +6,43 @@
 const main = document.getElementById("main");
 const API = main.dataset.apiRoot; // "/api/v1/"
 
+// The page's language, as the server chose it (<html lang>): every API request names it (lang=),
+// so that an answer cached for one language is never shown on a page in another, and Intl
+// formats in it. In Arabic, numbers and dates in prose and charts take Arabic-Indic digits
+// (docs/languages.md); codes and identifiers are text, and keep the digits they were typed in.
+// The words come from Django's JavaScript catalog (gettext, ngettext, interpolate), which the
+// page loads before this script.
+const LANGUAGE = document.documentElement.lang || "en-gb";
+const LOCALE = LANGUAGE.split("-")[0] === "ar" ? "ar-u-nu-arab" : LANGUAGE;
+const numberFormat = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 1 });
+const percentFormat = new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 1 });
+
+// Arrows that say "onwards" point the way the page reads (no character mirrors them itself).
+const RTL = document.documentElement.dir === "rtl";
+const FORWARD = RTL ? "←" : "→";
+
+/** A count or a measure in the page's language ("1,234"; "١٬٢٣٤" in Arabic). */
+function number(value) {
+  return numberFormat.format(value);
+}
+
+/** A percentage from 0–100 ("45%", "45 %" in French, "٤٥٪" in Arabic). */
+function percent(value) {
+  return percentFormat.format(value / 100);
+}
+
+/** A translated text with its %(name)s placeholders filled. */
+function fill(text, values) {
+  return interpolate(text, values, true);
+}
+
+/** `url` asking for the page's language. */
+function inLanguage(url) {
+  const address = new URL(url, window.location.href);
+  address.searchParams.set("lang", LANGUAGE);
+  return address.origin === window.location.origin ? `${address.pathname}${address.search}` : address.href;
+}
+
 // The status vocabulary, from the API (statuses/, the one place it is defined): the order
 // statuses are stacked and listed in, as [value, label] pairs, their labels and their colours.
 // Every colour is shown with its label or a count as text.
@@ -20,8 +57,8 @@ const FILTERS = ["pillar", "status", "place", "stale"];
 // ones the timeline and changes/ take, as a status or staleness differs from date to date.
 const PERIOD_FILTERS = ["pillar", "place"];
 const INTERVALS = [
-  ["month", "Month by month"],
-  ["quarter", "Quarter by quarter"],
+  ["month", gettext("Month by month")],
+  ["quarter", gettext("Quarter by quarter")],
 ];
 // The columns the API sorts by (its `ordering` values), and the rows of a page.
 const ORDERINGS = ["code", "title", "progress"];
@@ -35,6 +72,9 @@ class ApiError extends Error {
 }
 
 // --- small helpers -----------------------------------------------------------------------
+
+// Text an analyst wrote, or the Roadmap's own (quoted in English), takes its direction from its
+// first letters (dir="auto"): an English paragraph in an Arabic page reads left to right.
 
 /** Creates an element; string children become text nodes, never markup. */
 function el(tag, attributes = {}, ...children) {
@@ -64,9 +104,9 @@ function svg(tag, attributes = {}, ...children) {
 async function getJSON(url) {
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    response = await fetch(inLanguage(url), { headers: { Accept: "application/json" }, credentials: "same-origin" });
   } catch (error) {
-    throw new ApiError(0, "The tracker's API could not be reached.");
+    throw new ApiError(0, gettext("The tracker's API could not be reached."));
   }
   let body = null;
   try {
@@ -77,7 +117,7 @@ async function getJSON(url) {
   if (!response.ok) {
     // A 400 names what was wrong by parameter: {"from": ["from cannot be after to."]}.
     const named = body && !body.detail && typeof body === "object" ? [].concat(...Object.values(body))[0] : null;
-    throw new ApiError(response.status, (body && body.detail) || (typeof named === "string" ? named : `The API answered ${response.status}.`));
+    throw new ApiError(response.status, (body && body.detail) || (typeof named === "string" ? named : fill(gettext("The API answered %(status)s."), { status: response.status })));
   }
   return body;
 }
@@ -104,7 +144,7 @@ function query(params) {
   return text ? `?${text}` : "";
 }
 
-const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric" });
+const dateFormat = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric" });
 
 /** Today's date in the reader's time zone, as YYYY-MM-DD. */
 function today() {
@@ -126,7 +166,7 @@ function statusBadge(status, label) {
  * readers are ever sent such a record, and the marking reminds them not to pass it on. */
 function markingFlag(record) {
   if (!record.releasability || record.releasability === "public") return null;
-  return el("span", { class: "marking-flag", title: `Released to: ${record.releasability}` }, record.releasability.toUpperCase());
+  return el("span", { class: "marking-flag", title: fill(gettext("Released to: %(marking)s"), { marking: record.releasability }) }, record.releasability.toUpperCase());
 }
 
 /** The element in its status's colour (CSSOM, which a Content-Security-Policy allows), hatched
@@ -146,25 +186,29 @@ async function loadStatuses() {
 }
 
 function progressText(progress) {
-  return progress === null || progress === undefined ? "—" : `${progress}%`;
+  return progress === null || progress === undefined ? "—" : percent(progress);
 }
 
 /** What an average progress is of (a summary's counts): "based on 1 of 12" commitments, as a
  * mean of the few that report one reads as if it were of them all. */
 function progressBasis(counts) {
   if (!counts.total) return "";
-  if (!counts.progress_reported) return `none of ${counts.total} reports a progress`;
-  return `based on ${counts.progress_reported} of ${counts.total}`;
+  if (!counts.progress_reported) {
+    return fill(gettext("none of %(total)s reports a progress"), { total: number(counts.total) });
+  }
+  return fill(gettext("based on %(reported)s of %(total)s"), { reported: number(counts.progress_reported), total: number(counts.total) });
 }
 
 /** How recent a commitment's assessment is: its freshness, the dashboard's one word for it
  * ("review", in the admin, is the approval of an update: another thing). */
 function freshnessText(commitment) {
-  const state = commitment.is_stale ? "Stale: needs a new assessment" : "Up to date";
-  if (!commitment.as_of) return `${state} (never assessed)`;
+  const state = commitment.is_stale ? gettext("Stale: needs a new assessment") : gettext("Up to date");
+  if (!commitment.as_of) return fill(gettext("%(state)s (never assessed)"), { state });
   const days = Math.round((new Date(`${today()}T00:00:00`) - new Date(`${commitment.as_of}T00:00:00`)) / 86_400_000);
-  const due = commitment.update_cadence_days ? `, due every ${commitment.update_cadence_days} days` : "";
-  return `${state} (last assessed ${days === 1 ? "1 day" : `${days} days`} ago${due})`;
+  const cadence = commitment.update_cadence_days;
+  const ago = fill(ngettext("last assessed %(days)s day ago", "last assessed %(days)s days ago", days), { days: number(days) });
+  const due = cadence ? fill(ngettext("due every %(days)s day", "due every %(days)s days", cadence), { days: number(cadence) }) : "";
+  return due ? fill(gettext("%(state)s (%(ago)s, %(due)s)"), { state, ago, due }) : fill(gettext("%(state)s (%(ago)s)"), { state, ago });
 }
 
 function commitmentLink(code, title) {
@@ -183,22 +227,22 @@ function filterField(name, label, control) {
 /** A filter's <select>: "All", then `options` ([value, text]); the one `filters` has is chosen. */
 function filterSelect(name, label, options, filters) {
   const choices = options.map(([value, text]) => el("option", { value, selected: value === filters[name] }, text));
-  return filterField(name, label, el("select", { id: `filter-${name}`, name }, el("option", { value: "" }, "All"), choices));
+  return filterField(name, label, el("select", { id: `filter-${name}`, name }, el("option", { value: "" }, gettext("All")), choices));
 }
 
 function showError(error, retry) {
   const notice = el("div", { class: "notice error", role: "alert" });
   if (error.status === 404) {
-    notice.append(el("p", {}, error.message), el("p", {}, el("a", { href: "/" }, "See all commitments")));
+    notice.append(el("p", {}, error.message), el("p", {}, el("a", { href: "/" }, gettext("See all commitments"))));
   } else if (error.status === 401 || error.status === 403) {
     notice.append(
-      el("p", {}, "This tracker's data is visible to signed-in users only. "),
-      el("p", {}, el("a", { href: main.dataset.signInUrl }, "Sign in"), " to see the Roadmap."),
+      el("p", {}, gettext("This tracker's data is visible to signed-in users only.")),
+      el("p", {}, el("a", { href: main.dataset.signInUrl }, gettext("Sign in to see the Roadmap."))),
     );
   } else {
     notice.append(
-      el("p", {}, `${error.message} The dashboard cannot show the Roadmap right now.`),
-      el("button", { type: "button", class: "button" }, "Try again"),
+      el("p", {}, fill(gettext("%(problem)s The dashboard cannot show the Roadmap right now."), { problem: error.message })),
+      el("button", { type: "button", class: "button" }, gettext("Try again")),
     );
     notice.querySelector("button").addEventListener("click", retry);
   }
@@ -248,14 +292,22 @@ function stackedBar(counts, label) {
   const bar = el("div", {
     class: "stacked-bar",
     role: "img",
-    "aria-label": `${label}: ${parts.map(([status, name]) => `${counts[status]} ${name.toLowerCase()}`).join(", ") || "none"}`,
+    "aria-label": fill(gettext("%(what)s: %(counts)s"), {
+      what: label,
+      counts: parts.map(([status, name]) => statusCount(counts[status], name)).join(gettext(", ")) || gettext("none"),
+    }),
   });
   for (const [status, name] of parts) {
-    const segment = coloured(el("span", { class: `segment status-${status}`, title: `${name}: ${counts[status]}` }, counts[status]), status);
+    const segment = coloured(el("span", { class: `segment status-${status}`, title: fill(gettext("%(what)s: %(counts)s"), { what: name, counts: number(counts[status]) }) }, number(counts[status])), status);
     segment.style.flexGrow = counts[status]; // CSSOM, which a Content-Security-Policy allows
     bar.append(segment);
   }
   return bar;
+}
+
+/** "3 at risk": a count of a status, its label in lower case where the language has cases. */
+function statusCount(count, label) {
+  return fill(gettext("%(count)s %(status)s"), { count: number(count), status: label.toLocaleLowerCase(LANGUAGE) });
 }
 
 function breakdown(counts) {
@@ -263,7 +315,7 @@ function breakdown(counts) {
     "ul",
     { class: "breakdown" },
     STATUSES.filter(([status]) => counts[status]).map(([status, label]) =>
-      el("li", {}, coloured(el("span", { class: `swatch status-${status}`, "aria-hidden": "true" }), status), `${counts[status]} ${label.toLowerCase()}`),
+      el("li", {}, coloured(el("span", { class: `swatch status-${status}`, "aria-hidden": "true" }), status), statusCount(counts[status], label)),
     ),
   );
 }
@@ -274,26 +326,26 @@ function isFiltered(filters) {
 
 function renderTotals(summary, filters) {
   const attention = summary.by_status.at_risk + summary.by_status.off_track;
-  const what = isFiltered(filters) ? "Commitments matching the filters" : "The whole Roadmap";
+  const what = isFiltered(filters) ? gettext("Commitments matching the filters") : gettext("The whole Roadmap");
   return el(
     "section",
     { id: "totals", "aria-label": what },
     el(
       "dl",
       { class: "totals" },
-      el("div", {}, el("dt", {}, "Commitments"), el("dd", { "data-total": "commitments" }, summary.total)),
-      el("div", {}, el("dt", {}, "At risk or off track"), el("dd", { "data-total": "attention" }, attention)),
-      el("div", {}, el("dt", {}, "Stale"), el("dd", { "data-total": "stale" }, summary.stale)),
+      el("div", {}, el("dt", {}, gettext("Commitments")), el("dd", { "data-total": "commitments" }, number(summary.total))),
+      el("div", {}, el("dt", {}, gettext("At risk or off track")), el("dd", { "data-total": "attention" }, number(attention))),
+      el("div", {}, el("dt", {}, gettext("Stale")), el("dd", { "data-total": "stale" }, number(summary.stale))),
       el(
         "div",
         {},
-        el("dt", {}, "Average progress"),
+        el("dt", {}, gettext("Average progress")),
         el("dd", { "data-total": "progress" }, progressText(summary.average_progress)),
         el("dd", { class: "basis", "data-total": "progress-basis" }, progressBasis(summary)),
       ),
-      el("div", {}, el("dt", {}, "Latest update"), el("dd", { "data-total": "latest" }, formatDate(summary.latest_update_at))),
+      el("div", {}, el("dt", {}, gettext("Latest update")), el("dd", { "data-total": "latest" }, formatDate(summary.latest_update_at))),
     ),
-    el("div", { class: "whole-roadmap" }, stackedBar(summary.by_status, `${what} by status`), breakdown(summary.by_status)),
+    el("div", { class: "whole-roadmap" }, stackedBar(summary.by_status, fill(gettext("%(what)s by status"), { what })), breakdown(summary.by_status)),
   );
 }
 
@@ -301,24 +353,27 @@ function renderFilters(reference, { filters, since }, { onChange, onSince }) {
   const select = (name, label, options) => filterSelect(name, label, options, filters);
   const form = el(
     "form",
-    { id: "filters", class: "filters", role: "search", "aria-label": "Filter commitments" },
-    select("pillar", "Pillar", reference.pillars.map((pillar) => [pillar.slug, pillar.name])),
-    select("status", "Status", STATUSES),
+    { id: "filters", class: "filters", role: "search", "aria-label": gettext("Filter commitments") },
+    select("pillar", gettext("Pillar"), reference.pillars.map((pillar) => [pillar.slug, pillar.name])),
+    select("status", gettext("Status"), STATUSES),
     select(
       "place",
-      "Place",
-      reference.places.map((place) => [place.slug, place.parent ? `${place.name} (in ${reference.placeNames[place.parent]})` : place.name]),
+      gettext("Place"),
+      reference.places.map((place) => [
+        place.slug,
+        place.parent ? fill(gettext("%(place)s (in %(parent)s)"), { place: place.name, parent: reference.placeNames[place.parent] }) : place.name,
+      ]),
     ),
-    select("stale", "Freshness", [
-      ["true", "Stale: needs a new assessment"],
-      ["false", "Up to date"],
+    select("stale", gettext("Freshness"), [
+      ["true", gettext("Stale: needs a new assessment")],
+      ["false", gettext("Up to date")],
     ]),
     filterField(
       "since",
-      "Highlight changes since",
+      gettext("Highlight changes since"),
       el("input", { type: "date", id: "filter-since", name: "since", value: since, max: today(), "aria-describedby": "since-summary" }),
     ),
-    el("button", { type: "reset", class: "button secondary" }, "Clear filters"),
+    el("button", { type: "reset", class: "button secondary" }, gettext("Clear filters")),
   );
   form.addEventListener("change", (event) => {
     // A date being typed is not yet a date: the input's value stays "" until it is whole.
@@ -334,17 +389,24 @@ function renderFilters(reference, { filters, since }, { onChange, onSince }) {
 
 function renderPillars(pillars) {
   const rows = pillars.filter((pillar) => pillar.commitments.total);
-  if (!rows.length) return section("pillars", "By pillar", el("p", { class: "empty" }, "No commitment matches these filters."));
+  if (!rows.length) return section("pillars", gettext("By pillar"), el("p", { class: "empty" }, gettext("No commitment matches these filters.")));
   return section(
     "pillars",
-    "By pillar",
+    gettext("By pillar"),
     el(
       "table",
       { class: "pillars" },
       el(
         "thead",
         {},
-        el("tr", {}, el("th", { scope: "col" }, "Pillar"), el("th", { scope: "col" }, "Commitments by status"), el("th", { scope: "col" }, "Average progress"), el("th", { scope: "col" }, "Stale")),
+        el(
+          "tr",
+          {},
+          el("th", { scope: "col" }, gettext("Pillar")),
+          el("th", { scope: "col" }, gettext("Commitments by status")),
+          el("th", { scope: "col" }, gettext("Average progress")),
+          el("th", { scope: "col" }, gettext("Stale")),
+        ),
       ),
       el(
         "tbody",
@@ -354,15 +416,15 @@ function renderPillars(pillars) {
           return el(
             "tr",
             { "data-pillar": pillar.slug },
-            el("th", { scope: "row" }, pillar.name, el("span", { class: "count", "data-count": "total" }, `${counts.total} commitments`)),
-            el("td", {}, stackedBar(counts.by_status, `${pillar.name} by status`), breakdown(counts.by_status)),
+            el("th", { scope: "row" }, pillar.name, el("span", { class: "count", "data-count": "total" }, fill(ngettext("%(count)s commitment", "%(count)s commitments", counts.total), { count: number(counts.total) }))),
+            el("td", {}, stackedBar(counts.by_status, fill(gettext("%(what)s by status"), { what: pillar.name })), breakdown(counts.by_status)),
             el(
               "td",
               { class: "progress-cell" },
-              el("span", { "data-count": "progress" }, progressText(counts.average_progress)),
+              el("span", { "data-count": "progress", "data-label": gettext("Average progress:") }, progressText(counts.average_progress)),
               el("span", { class: "count", "data-count": "progress-basis" }, progressBasis(counts)),
             ),
-            el("td", { "data-count": "stale" }, counts.stale),
+            el("td", { "data-count": "stale", "data-label": gettext("Stale:") }, number(counts.stale)),
           );
         }),
       ),
@@ -378,27 +440,27 @@ function renderAttention(summary, view, go) {
     ["stale", { stale: "true" }, summary.stale],
   ].filter(([, , count]) => count);
   if (!kinds.length) {
-    return section("attention", "Needs attention", el("p", { class: "empty" }, "Nothing here: no commitment is at risk, off track or stale."));
+    return section("attention", gettext("Needs attention"), el("p", { class: "empty" }, gettext("Nothing here: no commitment is at risk, off track or stale.")));
   }
   return section(
     "attention",
-    "Needs attention",
+    gettext("Needs attention"),
     el(
       "ul",
       { class: "attention" },
       kinds.map(([kind, narrowing, count]) => {
         const target = { ...view, filters: { ...view.filters, ...narrowing }, ordering: "", page: 1 };
-        const label = kind === "stale" ? "Stale: need a new assessment" : STATUS_LABELS[kind];
-        const link = el("a", { href: viewUrl(target) }, `${count} ${label.toLowerCase()}`);
+        const label = kind === "stale" ? gettext("Stale: need a new assessment") : STATUS_LABELS[kind];
+        const link = el("a", { href: viewUrl(target) }, statusCount(count, label));
         link.addEventListener("click", (event) => {
           if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
           event.preventDefault();
           go(target);
         });
-        return el("li", { "data-attention": kind }, kind === "stale" ? el("span", { class: "badge stale-badge" }, "Stale") : statusBadge(kind), " ", link);
+        return el("li", { "data-attention": kind }, kind === "stale" ? el("span", { class: "badge stale-badge" }, gettext("Stale")) : statusBadge(kind), " ", link);
       }),
     ),
-    el("p", { class: "more" }, "Each opens the commitments it counts in the table below."),
+    el("p", { class: "more" }, gettext("Each opens the commitments it counts in the table below.")),
   );
 }
 
@@ -406,13 +468,13 @@ function renderLatest(updates) {
   if (!updates.length) {
     return section(
       "latest",
-      "Latest updates",
-      el("p", { class: "empty" }, "No status updates have been recorded yet: every commitment is not assessed."),
+      gettext("Latest updates"),
+      el("p", { class: "empty" }, gettext("No status updates have been recorded yet: every commitment is not assessed.")),
     );
   }
   return section(
     "latest",
-    "Latest updates",
+    gettext("Latest updates"),
     el(
       "ol",
       { class: "updates" },
@@ -420,8 +482,8 @@ function renderLatest(updates) {
         el(
           "li",
           { "data-update": update.id },
-          el("p", { class: "update-head" }, commitmentLink(update.commitment), " ", statusBadge(update.status, update.status_label), el("span", { class: "date" }, `as of ${formatDate(update.as_of)}`), markingFlag(update)),
-          el("p", { class: "summary" }, update.summary),
+          el("p", { class: "update-head" }, commitmentLink(update.commitment), " ", statusBadge(update.status, update.status_label), el("span", { class: "date" }, fill(gettext("as of %(date)s"), { date: formatDate(update.as_of) })), markingFlag(update)),
+          el("p", { class: "summary", dir: "auto" }, update.summary),
         ),
       ),
     ),
@@ -457,61 +519,67 @@ function pageLink(text, view, page, go, rel) {
 /** How a commitment moved since the chosen date, in words: "Worsened: On track → At risk". */
 function changeBadge(change) {
   const [before, after] = [change.before, change.after];
-  let detail = `${before.status_label} → ${after.status_label}`;
-  if (change.change === "progress_moved") detail = `${progressText(before.progress)} → ${progressText(after.progress)}`;
-  if (change.change === "became_stale") detail = `${after.status_label}, now stale`;
-  if (change.created_since) detail = `new since then, ${after.status_label}`;
+  let detail = `${before.status_label} ${FORWARD} ${after.status_label}`;
+  if (change.change === "progress_moved") detail = `${progressText(before.progress)} ${FORWARD} ${progressText(after.progress)}`;
+  if (change.change === "became_stale") detail = fill(gettext("%(status)s, now stale"), { status: after.status_label });
+  if (change.created_since) detail = fill(gettext("new since then, %(status)s"), { status: after.status_label });
   return el(
     "span",
     { class: `change-badge change-${change.change}`, "data-change": change.change },
     el("strong", {}, change.change_label),
-    `: ${detail}`,
+    fill(gettext(": %(detail)s"), { detail }),
   );
 }
 
 /** The line that says what changed since the chosen date, counted by changes/. */
 function renderSinceSummary(since, changes) {
   if (!since) return el("p", { id: "since-summary", class: "since-summary", hidden: true });
-  if (!changes) return el("p", { id: "since-summary", class: "since-summary" }, `Reading the changes since ${formatDate(since)}…`);
+  if (!changes) return el("p", { id: "since-summary", class: "since-summary" }, fill(gettext("Reading the changes since %(date)s…"), { date: formatDate(since) }));
   if (changes.error) return el("p", { id: "since-summary", class: "since-summary", "data-state": "error" }, changes.error);
   // Every change counted is one of the rows, which say it in words.
   const labels = Object.fromEntries(changes.changes.map((row) => [row.change, row.change_label]));
   const counts = Object.entries(changes.summary.by_change)
     .filter(([, count]) => count)
-    .map(([change, count]) => `${count} ${labels[change].toLowerCase()}`);
+    .map(([change, count]) => statusCount(count, labels[change]));
+  const date = formatDate(since);
   return el(
     "p",
     { id: "since-summary", class: "since-summary", "data-state": "ready" },
-    `Since ${formatDate(since)}: ${counts.length ? counts.join(", ") : "no commitment changed"}.`,
-    counts.length ? " Changed commitments are marked in the table." : "",
+    counts.length
+      ? fill(gettext("Since %(date)s: %(changes)s. Changed commitments are marked in the table."), { date, changes: counts.join(gettext(", ")) })
+      : fill(gettext("Since %(date)s: no commitment changed."), { date }),
   );
 }
 
 function renderCommitmentTable(list, view, { sort, go }, changed = new Map()) {
   if (!list.count) {
-    return section("commitments", "Commitments", el("p", { class: "empty" }, "No commitment matches these filters."));
+    return section("commitments", gettext("Commitments"), el("p", { class: "empty" }, gettext("No commitment matches these filters.")));
   }
   const pages = Math.max(1, Math.ceil(list.count / PAGE_SIZE));
   const first = (view.page - 1) * PAGE_SIZE + 1;
   const last = first + list.results.length - 1;
   const columns = [
-    ["Code", "code"],
-    ["Commitment", "title"],
-    ["Pillar", null],
-    ["Status", null],
-    ["Progress", "progress"],
-    ["As of", null],
+    [gettext("Code"), "code"],
+    [gettext("Commitment"), "title"],
+    [gettext("Pillar"), null],
+    [gettext("Status"), null],
+    [gettext("Progress"), "progress"],
+    [gettext("As of"), null],
   ];
   return section(
     "commitments",
-    `Commitments (${list.count})`,
+    fill(gettext("Commitments (%(count)s)"), { count: number(list.count) }),
     el(
       "div",
       { class: "table-scroll" },
       el(
         "table",
         { class: "commitments" },
-        el("caption", { class: "table-caption" }, `${first}–${last} of ${list.count}. Sort by a column with its header's button.`),
+        el(
+          "caption",
+          { class: "table-caption" },
+          fill(gettext("%(first)s–%(last)s of %(count)s. Sort by a column with its header's button."), { first: number(first), last: number(last), count: number(list.count) }),
+        ),
         el("thead", {}, el("tr", {}, columns.map(([title, field]) => columnHeader(title, field, view.ordering, sort)))),
         el(
           "tbody",
@@ -523,7 +591,7 @@ function renderCommitmentTable(list, view, { sort, go }, changed = new Map()) {
               el("td", { class: "nowrap" }, commitmentLink(commitment.code)),
               el("td", { class: "title-cell" }, el("span", { class: "title" }, commitment.title), changed.has(commitment.code) ? changeBadge(changed.get(commitment.code)) : null),
               el("td", {}, commitment.pillar.name),
-              el("td", {}, statusBadge(commitment.status, commitment.status_label), commitment.is_stale ? el("span", { class: "stale-flag" }, "stale") : null),
+              el("td", {}, statusBadge(commitment.status, commitment.status_label), commitment.is_stale ? el("span", { class: "stale-flag" }, gettext("stale")) : null),
               el("td", {}, progressText(commitment.progress)),
               el("td", { class: "nowrap" }, formatDate(commitment.as_of)),
             ),
@@ -534,10 +602,10 @@ function renderCommitmentTable(list, view, { sort, go }, changed = new Map()) {
     pages > 1
       ? el(
           "nav",
-          { class: "pager", "aria-label": "Pages of commitments" },
-          view.page > 1 ? pageLink("Previous page", view, view.page - 1, go, "prev") : null,
-          el("span", { class: "page-of", "aria-current": "page" }, `Page ${view.page} of ${pages}`),
-          view.page < pages ? pageLink("Next page", view, view.page + 1, go, "next") : null,
+          { class: "pager", "aria-label": gettext("Pages of commitments") },
+          view.page > 1 ? pageLink(gettext("Previous page"), view, view.page - 1, go, "prev") : null,
+          el("span", { class: "page-of", "aria-current": "page" }, fill(gettext("Page %(page)s of %(pages)s"), { page: number(view.page), pages: number(pages) })),
+          view.page < pages ? pageLink(gettext("Next page"), view, view.page + 1, go, "next") : null,
         )
       : null,
   );
@@ -550,11 +618,14 @@ function renderCommitmentTable(list, view, { sort, go }, changed = new Map()) {
 // asks for the timeline only when the chart is on screen (a third request), else when it
 // next comes into view.
 
-const monthFormat = new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric" });
+const monthFormat = new Intl.DateTimeFormat(LOCALE, { month: "short", year: "numeric" });
+const yearFormat = new Intl.DateTimeFormat(LOCALE, { year: "numeric" });
 
 function intervalName(iso, interval) {
   const date = new Date(`${iso}T00:00:00`);
-  if (interval === "quarter") return `Q${Math.floor(date.getMonth() / 3) + 1} ${date.getFullYear()}`;
+  if (interval === "quarter") {
+    return fill(gettext("Q%(quarter)s %(year)s"), { quarter: number(Math.floor(date.getMonth() / 3) + 1), year: yearFormat.format(date) });
+  }
   return monthFormat.format(date);
 }
 
@@ -586,7 +657,15 @@ function trendChart(timeline, available) {
         svg(
           "rect",
           { class: `segment status-${status}`, x: x(index) - barWidth / 2, y: top, width: barWidth, height: size },
-          svg("title", {}, `${label}: ${point.by_status[status]} at the end of ${intervalName(point.date, timeline.interval)}`),
+          svg(
+            "title",
+            {},
+            fill(gettext("%(status)s: %(count)s at the end of %(interval)s"), {
+              status: label,
+              count: number(point.by_status[status]),
+              interval: intervalName(point.date, timeline.interval),
+            }),
+          ),
         ),
         status,
       );
@@ -600,7 +679,7 @@ function trendChart(timeline, available) {
   return svg(
     "svg",
     { viewBox: `0 0 ${width} ${height}`, class: "trend-chart", role: "img", "aria-labelledby": "trend-svg-title trend-svg-desc" },
-    svg("title", { id: "trend-svg-title" }, "Commitments by status over time, with average progress"),
+    svg("title", { id: "trend-svg-title" }, gettext("Commitments by status over time, with average progress")),
     // The hatching of .hatched, in SVG: a pattern per status drawn so, on its colour.
     svg(
       "defs",
@@ -617,14 +696,18 @@ function trendChart(timeline, available) {
     svg(
       "desc",
       { id: "trend-svg-desc" },
-      `Stacked bars: the commitments by status at the end of each ${timeline.interval}, from ${first} to ${last}; `,
-      "a line: their average progress. The numbers are in the table that follows the chart.",
+      fill(
+        timeline.interval === "quarter"
+          ? gettext("Stacked bars: the commitments by status at the end of each quarter, from %(first)s to %(last)s; a line: their average progress. The numbers are in the table that follows the chart.")
+          : gettext("Stacked bars: the commitments by status at the end of each month, from %(first)s to %(last)s; a line: their average progress. The numbers are in the table that follows the chart."),
+        { first, last },
+      ),
     ),
     svg("line", { x1: pad.left, x2: width - pad.right, y1: bottom, y2: bottom, class: "axis" }),
-    svg("text", { x: pad.left - 6, y: pad.top + 4, class: "axis-label", "text-anchor": "end" }, most),
-    svg("text", { x: pad.left - 6, y: bottom + 4, class: "axis-label", "text-anchor": "end" }, "0"),
-    svg("text", { x: width - pad.right + 6, y: pad.top + 4, class: "axis-label" }, "100%"),
-    svg("text", { x: width - pad.right + 6, y: bottom + 4, class: "axis-label" }, "0%"),
+    svg("text", { x: pad.left - 6, y: pad.top + 4, class: "axis-label", "text-anchor": "end" }, number(most)),
+    svg("text", { x: pad.left - 6, y: bottom + 4, class: "axis-label", "text-anchor": "end" }, number(0)),
+    svg("text", { x: width - pad.right + 6, y: pad.top + 4, class: "axis-label" }, percent(100)),
+    svg("text", { x: width - pad.right + 6, y: bottom + 4, class: "axis-label" }, percent(0)),
     points.map((point, index) =>
       (index % every === 0 && points.length - 1 - index >= every) || index === points.length - 1
         ? svg("text", { x: x(index), y: height - 12, class: "axis-label", "text-anchor": "middle" }, intervalName(point.date, timeline.interval))
@@ -636,7 +719,15 @@ function trendChart(timeline, available) {
       progress.length ? svg("polyline", { class: name, points: progress.map(([point, index]) => `${x(index)},${y(point.average_progress)}`).join(" ") }) : null,
     ),
     progress.map(([point, index]) =>
-      svg("circle", { class: "progress-point", cx: x(index), cy: y(point.average_progress), r: 3 }, svg("title", {}, `Average progress ${point.average_progress}% at the end of ${intervalName(point.date, timeline.interval)}`)),
+      svg("circle", { class: "progress-point", cx: x(index), cy: y(point.average_progress), r: 3 }, svg(
+          "title",
+          {},
+          fill(gettext("Average progress %(progress)s at the end of %(interval)s"), {
+            progress: percent(point.average_progress),
+            interval: intervalName(point.date, timeline.interval),
+          }),
+        ),
+      ),
     ),
   );
 }
@@ -646,18 +737,34 @@ function trendTable(timeline) {
   return el(
     "details",
     { class: "trend-numbers" },
-    el("summary", {}, "The numbers, interval by interval"),
+    el("summary", {}, gettext("The numbers, interval by interval")),
     el(
       "div",
-      { class: "table-scroll" },
+      { class: "table-scroll", tabindex: "0" }, // scrolled from the keyboard too
       el(
         "table",
         { class: "trend-table" },
-        el("caption", { class: "table-caption" }, `Commitments by status at the end of each ${timeline.interval}; the last ends on ${formatDate(timeline.to)}.`),
+        el(
+          "caption",
+          { class: "table-caption" },
+          fill(
+            timeline.interval === "quarter"
+              ? gettext("Commitments by status at the end of each quarter; the last ends on %(date)s.")
+              : gettext("Commitments by status at the end of each month; the last ends on %(date)s."),
+            { date: formatDate(timeline.to) },
+          ),
+        ),
         el(
           "thead",
           {},
-          el("tr", {}, el("th", { scope: "col" }, "End of"), STATUSES.map(([, label]) => el("th", { scope: "col" }, label)), el("th", { scope: "col" }, "Total"), el("th", { scope: "col" }, "Average progress")),
+          el(
+            "tr",
+            {},
+            el("th", { scope: "col" }, gettext("End of")),
+            STATUSES.map(([, label]) => el("th", { scope: "col" }, label)),
+            el("th", { scope: "col" }, gettext("Total")),
+            el("th", { scope: "col" }, gettext("Average progress")),
+          ),
         ),
         el(
           "tbody",
@@ -667,8 +774,8 @@ function trendTable(timeline) {
               "tr",
               { "data-date": point.date },
               el("th", { scope: "row", class: "nowrap" }, formatDate(point.date)),
-              STATUSES.map(([status]) => el("td", { "data-status": status }, point.by_status[status])),
-              el("td", { "data-count": "total" }, point.total),
+              STATUSES.map(([status]) => el("td", { "data-status": status }, number(point.by_status[status]))),
+              el("td", { "data-count": "total" }, number(point.total)),
               el("td", { "data-count": "progress" }, progressText(point.average_progress)),
             ),
           ),
@@ -683,7 +790,7 @@ function trendLegend() {
     "ul",
     { class: "breakdown trend-legend" },
     STATUSES.map(([status, label]) => el("li", {}, coloured(el("span", { class: `swatch status-${status}`, "aria-hidden": "true" }), status), label)),
-    el("li", {}, el("span", { class: "legend-line", "aria-hidden": "true" }), "Average progress (right scale)"),
+    el("li", {}, el("span", { class: "legend-line", "aria-hidden": "true" }), gettext("Average progress (right scale)")),
   );
 }
 
@@ -695,12 +802,12 @@ function createTrend(onInterval) {
     INTERVALS.map(([value, text]) => el("option", { value }, text)),
   );
   interval.addEventListener("change", () => onInterval(interval.value === "month" ? "" : interval.value));
-  const body = el("div", { class: "trend-body" }, el("p", { class: "loading" }, "The trend is read when it comes into view."));
+  const body = el("div", { class: "trend-body" }, el("p", { class: "loading" }, gettext("The trend is read when it comes into view.")));
   const note = el("p", { class: "more" });
   const node = section(
     "trend",
-    "Over time",
-    el("div", { class: "field trend-interval" }, el("label", { for: "trend-interval" }, "Intervals"), interval),
+    gettext("Over time"),
+    el("div", { class: "field trend-interval" }, el("label", { for: "trend-interval" }, gettext("Intervals")), interval),
     body,
     note,
   );
@@ -724,7 +831,7 @@ function createTrend(onInterval) {
       content = [trendChart(timeline, body.clientWidth), trendLegend(), trendTable(timeline)];
     } catch (error) {
       shown = null; // to be asked again
-      content = [el("p", { class: "notice error", role: "alert" }, `${error.message} The trend cannot be shown right now.`)];
+      content = [el("p", { class: "notice error", role: "alert" }, fill(gettext("%(problem)s The trend cannot be shown right now."), { problem: error.message }))];
     }
     if (request !== latest) return; // a later view asked for another trend
     body.replaceChildren(...content);
@@ -744,8 +851,8 @@ function createTrend(onInterval) {
       interval.value = view.interval || "month";
       const ignored = FILTERS.filter((name) => view.filters[name] && !PERIOD_FILTERS.includes(name));
       note.textContent = ignored.length
-        ? "The trend follows the pillar and place filters; the status and assessment filters choose by today's state, so it counts every status."
-        : "Counted at the end of each interval, as the overview counts today.";
+        ? gettext("The trend follows the pillar and place filters; the status and assessment filters choose by today's state, so it counts every status.")
+        : gettext("Counted at the end of each interval, as the overview counts today.");
       load();
     },
   };
@@ -782,7 +889,14 @@ async function loadChanges(since, filters) {
   } catch (error) {
     // A date the API refuses (in the future, say) is said beside the date, not instead of
     // the page.
-    if (error.status === 400) return { error: `The changes since ${formatDate(since)} cannot be shown (the API says: ${error.message.replace(/\.$/, "")}): choose a date up to today.` };
+    if (error.status === 400) {
+      return {
+        error: fill(gettext("The changes since %(date)s cannot be shown (the API says: %(problem)s): choose a date up to today."), {
+          date: formatDate(since),
+          problem: error.message.replace(/\.$/, ""),
+        }),
+      };
+    }
     throw error;
   }
 }
@@ -877,8 +991,8 @@ async function renderOverview(vocabulary) {
   draw();
   results.setAttribute("aria-busy", "false");
   main.replaceChildren(
-    el("h1", {}, "Paris Roadmap: where the commitments stand"),
-    el("p", { class: "lede" }, "Commitments of the Global Coalition to Defeat Daesh/ISIS, adopted in Paris on 25 June 2019, and the latest assessment of each."),
+    el("h1", {}, gettext("Paris Roadmap: where the commitments stand")),
+    el("p", { class: "lede" }, gettext("Commitments of the Global Coalition to Defeat Daesh/ISIS, adopted in Paris on 25 June 2019, and the latest assessment of each.")),
     totals,
     form,
     results,
@@ -900,7 +1014,7 @@ function safeUrl(url) {
 }
 
 function tagList(title, items) {
-  return el("div", { class: "tags" }, el("h3", {}, title), items.length ? el("ul", {}, items.map((item) => el("li", {}, item.name))) : el("p", {}, "None named."));
+  return el("div", { class: "tags" }, el("h3", {}, title), items.length ? el("ul", {}, items.map((item) => el("li", {}, item.name))) : el("p", {}, gettext("None named.")));
 }
 
 /** A time scale onto [left, right] for dates in milliseconds: the earliest at the left, the latest at
@@ -931,7 +1045,7 @@ function dateTicks(first, last) {
     if (months.length < 2) break;
     return months.map((month) => {
       const date = new Date(Math.floor(month / 12), month % 12, 1);
-      return { time: date.getTime(), label: step >= 12 ? String(date.getFullYear()) : monthFormat.format(date) };
+      return { time: date.getTime(), label: step >= 12 ? yearFormat.format(date) : monthFormat.format(date) };
     });
   }
   return [first, last].map((time) => ({ time, label: dateFormat.format(new Date(time)) }));
@@ -949,6 +1063,10 @@ function dateAxis(scale, y) {
   );
 }
 
+function progressOn(point) {
+  return fill(gettext("%(progress)s on %(date)s"), { progress: percent(point.progress), date: formatDate(point.as_of) });
+}
+
 /** Progress over time, as a line through each reported value that a correction did not replace. */
 function progressChart(updates) {
   const points = updates
@@ -962,16 +1080,21 @@ function progressChart(updates) {
   const y = (point) => height - pad - (point.progress / 100) * (height - 2 * pad);
   const chart = svg(
     "svg",
-    { viewBox: `0 0 ${width} ${height}`, class: "progress-chart", role: "img", "aria-label": `Progress over time: ${points.map((p) => `${p.progress}% on ${formatDate(p.as_of)}`).join(", ")}` },
+    {
+      viewBox: `0 0 ${width} ${height}`,
+      class: "progress-chart",
+      role: "img",
+      "aria-label": fill(gettext("Progress over time: %(points)s"), { points: points.map(progressOn).join(gettext(", ")) }),
+    },
     svg("line", { x1: pad, x2: width - pad, y1: height - pad, y2: height - pad, class: "axis" }),
     svg("line", { x1: pad, x2: pad, y1: pad, y2: height - pad, class: "axis" }),
-    svg("text", { x: pad - 4, y: pad + 4, class: "axis-label", "text-anchor": "end" }, "100%"),
-    svg("text", { x: pad - 4, y: height - pad + 4, class: "axis-label", "text-anchor": "end" }, "0%"),
+    svg("text", { x: pad - 4, y: pad + 4, class: "axis-label", "text-anchor": "end" }, percent(100)),
+    svg("text", { x: pad - 4, y: height - pad + 4, class: "axis-label", "text-anchor": "end" }, percent(0)),
     dateAxis(scale, height - pad),
     svg("polyline", { points: points.map((point) => `${x(point)},${y(point)}`).join(" "), class: "line" }),
-    points.map((point) => svg("circle", { cx: x(point), cy: y(point), r: 3, class: "point" }, svg("title", {}, `${point.progress}% on ${formatDate(point.as_of)}`))),
+    points.map((point) => svg("circle", { cx: x(point), cy: y(point), r: 3, class: "point" }, svg("title", {}, progressOn(point)))),
   );
-  return el("figure", { class: "chart" }, chart, el("figcaption", {}, "Assessed progress over time, as each status update reported it"));
+  return el("figure", { class: "chart" }, chart, el("figcaption", {}, gettext("Assessed progress over time, as each status update reported it")));
 }
 
 // What each letter and digit of an evidence grade means (STANAG 2511), as the page gives it from
@@ -980,8 +1103,11 @@ const GRADE_WORDS = JSON.parse(document.getElementById("grade-words")?.textConte
 
 /** A piece's grade as a badge ("B2"), spelt out for a pointer and a screen reader. */
 function gradeBadge(piece) {
-  const words = `source ${GRADE_WORDS.reliability[piece.reliability] ?? piece.reliability}, information ${GRADE_WORDS.credibility[piece.credibility] ?? piece.credibility}`;
-  return el("span", { class: "grade", role: "img", title: words, "aria-label": `Grade ${piece.grade}: ${words}` }, piece.grade);
+  const words = fill(gettext("source %(reliability)s, information %(credibility)s"), {
+    reliability: GRADE_WORDS.reliability[piece.reliability] ?? piece.reliability,
+    credibility: GRADE_WORDS.credibility[piece.credibility] ?? piece.credibility,
+  });
+  return el("span", { class: "grade", role: "img", title: words, "aria-label": fill(gettext("Grade %(grade)s: %(words)s"), { grade: piece.grade, words }) }, piece.grade);
 }
 
 /** The evidence a record cites (what the reader's clearance reads of it), each with its grade. */
@@ -989,7 +1115,7 @@ function renderEvidence(pieces) {
   if (!pieces || !pieces.length) return null;
   return el(
     "ul",
-    { class: "evidence", "aria-label": "Evidence" },
+    { class: "evidence", "aria-label": gettext("Evidence") },
     pieces.map((piece) => {
       const url = safeUrl(piece.url);
       return el(
@@ -1006,7 +1132,7 @@ function renderEvidence(pieces) {
 }
 
 function renderTimeline(updates) {
-  if (!updates.length) return el("p", { class: "empty" }, "No status update yet: this commitment has not been assessed.");
+  if (!updates.length) return el("p", { class: "empty" }, gettext("No status update yet: this commitment has not been assessed."));
   return el(
     "ol",
     { class: "timeline" },
@@ -1015,15 +1141,15 @@ function renderTimeline(updates) {
       return el(
         "li",
         { "data-update": update.id, class: superseded ? "superseded" : null },
-        superseded ? el("p", { class: "superseded-note" }, `Superseded: corrected by a later update (#${update.corrected_by}).`) : null,
-        el("p", { class: "update-head" }, el("time", { datetime: update.as_of }, formatDate(update.as_of)), " ", statusBadge(update.status, update.status_label), update.progress !== null ? el("span", { class: "progress" }, `${update.progress}%`) : null, markingFlag(update)),
-        el("p", { class: "summary" }, update.summary),
+        superseded ? el("p", { class: "superseded-note" }, fill(gettext("Superseded: corrected by a later update (#%(id)s)."), { id: update.corrected_by })) : null,
+        el("p", { class: "update-head" }, el("time", { datetime: update.as_of }, formatDate(update.as_of)), " ", statusBadge(update.status, update.status_label), update.progress !== null ? el("span", { class: "progress" }, percent(update.progress)) : null, markingFlag(update)),
+        el("p", { class: "summary", dir: "auto" }, update.summary),
         el(
           "p",
           { class: "meta" },
-          `Recorded ${formatDate(update.created_at)} by ${update.author}`,
-          update.confidence ? ` · ${update.confidence} confidence` : "",
-          update.corrects ? ` · corrects update #${update.corrects}` : "",
+          fill(gettext("Recorded %(date)s by %(author)s"), { date: formatDate(update.created_at), author: update.author }),
+          update.confidence ? fill(gettext(" · %(confidence)s confidence"), { confidence: update.confidence }) : "",
+          update.corrects ? fill(gettext(" · corrects update #%(id)s"), { id: update.corrects }) : "",
         ),
         renderEvidence(update.evidence),
       );
@@ -1037,9 +1163,9 @@ function renderTimeline(updates) {
 // are the API's phrases ("approximately US$20 billion"), never reworded here. Figures are
 // decimal strings: formatted from the string, and read as numbers only to place a chart's marks.
 
-const figureFormat = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 4 });
+const figureFormat = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 4 });
 // An axis's ends only ("30B"): geometry, not a figure of the API.
-const axisFormat = new Intl.NumberFormat("en-GB", { notation: "compact" });
+const axisFormat = new Intl.NumberFormat(LOCALE, { notation: "compact" });
 
 /** A decimal string as text ("20000000000" → "20,000,000,000"): Intl formats the string exactly. */
 function formatFigure(value) {
@@ -1049,11 +1175,14 @@ function formatFigure(value) {
 /** The indicator's progress, said so that it cannot be taken for the commitment's assessed one. */
 function indicatorProgress(indicator) {
   if (indicator.progress !== null && indicator.direction === "maintain") {
-    return `${formatFigure(indicator.progress)}% (100% while the value stays between the baseline and the target)`;
+    return fill(gettext("%(progress)s (%(whole)s while the value stays between the baseline and the target)"), {
+      progress: percent(indicator.progress),
+      whole: percent(100),
+    });
   }
-  if (indicator.progress !== null) return `${formatFigure(indicator.progress)}% of the way from the baseline to the target`;
-  if (indicator.target.value === null) return "No target";
-  if (indicator.latest_value === null) return "No value yet";
+  if (indicator.progress !== null) return fill(gettext("%(progress)s of the way from the baseline to the target"), { progress: percent(indicator.progress) });
+  if (indicator.target.value === null) return gettext("No target");
+  if (indicator.latest_value === null) return gettext("No value yet");
   return "—";
 }
 
@@ -1068,9 +1197,10 @@ function standingValues(values) {
 /** Baseline → values → target as a small chart, with the same figures as a table beside it. */
 function indicatorChart(indicator, values) {
   const rows = [];
-  if (indicator.baseline.value !== null) rows.push({ kind: "Baseline", value: indicator.baseline.value, date: indicator.baseline.date, phrase: indicator.baseline.phrase });
-  for (const value of values) rows.push({ kind: "Value", value: value.value, date: value.date, phrase: value.phrase });
-  const target = indicator.target.value !== null ? { kind: "Target", value: indicator.target.value, date: indicator.target.date, phrase: indicator.target.phrase } : null;
+  const { baseline: start, target: goal } = indicator;
+  if (start.value !== null) rows.push({ kind: "baseline", label: gettext("Baseline"), value: start.value, date: start.date, phrase: start.phrase });
+  for (const value of values) rows.push({ kind: "value", label: gettext("Value"), value: value.value, date: value.date, phrase: value.phrase });
+  const target = goal.value !== null ? { kind: "target", label: gettext("Target"), value: goal.value, date: goal.date, phrase: goal.phrase } : null;
   if (!rows.length && !target) return null;
 
   const [width, height, pad] = [320, 150, 40];
@@ -1085,11 +1215,16 @@ function indicatorChart(indicator, values) {
   const y = (value) => height - pad - ((Number.parseFloat(value) - low) / (high - low)) * (height - 2 * pad);
   const titleId = `indicator-${indicator.id}-chart-title`;
   const descId = `indicator-${indicator.id}-chart-desc`;
-  const summary = [...rows, ...(target ? [target] : [])].map((row) => `${row.kind.toLowerCase()} ${row.phrase}${row.date ? ` (${formatDate(row.date)})` : ""}`).join(", ");
+  const summary = [...rows, ...(target ? [target] : [])]
+    .map((row) => {
+      const figure = fill(gettext("%(figure)s %(phrase)s"), { figure: row.label.toLocaleLowerCase(LANGUAGE), phrase: row.phrase });
+      return row.date ? fill(gettext("%(figure)s (%(date)s)"), { figure, date: formatDate(row.date) }) : figure;
+    })
+    .join(gettext(", "));
   const chart = svg(
     "svg",
     { viewBox: `0 0 ${width} ${height}`, class: "indicator-chart", role: "img", "aria-labelledby": `${titleId} ${descId}` },
-    svg("title", { id: titleId }, `${indicator.name}: from the baseline toward the target`),
+    svg("title", { id: titleId }, fill(gettext("%(indicator)s: from the baseline toward the target"), { indicator: indicator.name })),
     svg("desc", { id: descId }, summary),
     svg("line", { x1: pad, x2: width - pad, y1: height - pad, y2: height - pad, class: "axis" }),
     svg("line", { x1: pad, x2: pad, y1: pad, y2: height - pad, class: "axis" }),
@@ -1097,41 +1232,59 @@ function indicatorChart(indicator, values) {
     svg("text", { x: pad - 4, y: y(low) + 4, class: "axis-label", "text-anchor": "end" }, axisFormat.format(low)),
     scale ? dateAxis(scale, height - pad) : null,
     target
-      ? svg("line", { x1: pad, x2: width - pad, y1: y(target.value), y2: y(target.value), class: "target-line" }, svg("title", {}, `Target: ${target.phrase}`))
+      ? svg("line", { x1: pad, x2: width - pad, y1: y(target.value), y2: y(target.value), class: "target-line" }, svg("title", {}, fill(gettext("%(what)s: %(counts)s"), { what: target.label, counts: target.phrase })))
       : null,
     rows.length > 1 ? svg("polyline", { points: rows.map((row) => `${x(row)},${y(row.value)}`).join(" "), class: "line" }) : null,
-    rows.map((row) => svg("circle", { cx: x(row), cy: y(row.value), r: 3, class: row.kind === "Baseline" ? "point baseline" : "point" }, svg("title", {}, `${row.kind}: ${row.phrase}`))),
+    rows.map((row) => svg("circle", { cx: x(row), cy: y(row.value), r: 3, class: row.kind === "baseline" ? "point baseline" : "point" }, svg("title", {}, fill(gettext("%(what)s: %(counts)s"), { what: row.label, counts: row.phrase })))),
   );
   const table = el(
     "table",
     { class: "indicator-values" },
-    el("caption", {}, "The figures charted"),
-    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Figure"), el("th", { scope: "col" }, "Date"), el("th", { scope: "col" }, "Value"), el("th", { scope: "col" }, "As stated"))),
+    el("caption", {}, gettext("The figures charted")),
+    el("thead", {}, el("tr", {}, [gettext("Figure"), gettext("Date"), gettext("Value"), gettext("As stated")].map((name) => el("th", { scope: "col" }, name)))),
     el(
       "tbody",
       {},
       [...rows, ...(target ? [target] : [])].map((row) =>
-        el("tr", { "data-kind": row.kind.toLowerCase() }, el("th", { scope: "row" }, row.kind), el("td", {}, row.date ? formatDate(row.date) : "—"), el("td", { class: "figure" }, formatFigure(row.value)), el("td", {}, row.phrase)),
+        el("tr", { "data-kind": row.kind }, el("th", { scope: "row" }, row.label), el("td", {}, row.date ? formatDate(row.date) : "—"), el("td", { class: "figure" }, formatFigure(row.value)), el("td", {}, row.phrase)),
       ),
     ),
   );
   return el("figure", { class: "chart indicator-figure" }, chart, el("figcaption", {}, table));
 }
 
+/** An API phrase, with the date it is of when it has one: "US$20 billion (25 Jun 2019)". */
+function phraseOn(phrase, date) {
+  return date ? fill(gettext("%(figure)s (%(date)s)"), { figure: phrase, date: formatDate(date) }) : phrase;
+}
+
 function renderIndicator(indicator, values, source) {
   const baseline = indicator.baseline;
   const cited = baseline.document === source.document ? source.title : baseline.document;
   const figures = [
-    ["baseline", "Baseline", baseline.phrase ? `${baseline.phrase}${baseline.date ? ` (${formatDate(baseline.date)})` : ""}` : "Not known"],
-    ["latest", "Latest approved value", indicator.latest_phrase ? `${indicator.latest_phrase} (${formatDate(indicator.latest_date)})` : "No value yet"],
-    ["target", "Target", indicator.target.phrase ? `${indicator.target.phrase}${indicator.target.date ? ` by ${formatDate(indicator.target.date)}` : ""}` : "No target"],
-    ["progress", "Indicator progress", indicatorProgress(indicator), "Computed from the latest approved value"],
+    ["baseline", gettext("Baseline"), baseline.phrase ? phraseOn(baseline.phrase, baseline.date) : gettext("Not known")],
+    ["latest", gettext("Latest approved value"), indicator.latest_phrase ? phraseOn(indicator.latest_phrase, indicator.latest_date) : gettext("No value yet")],
+    [
+      "target",
+      gettext("Target"),
+      indicator.target.phrase
+        ? indicator.target.date
+          ? fill(gettext("%(phrase)s by %(date)s"), { phrase: indicator.target.phrase, date: formatDate(indicator.target.date) })
+          : indicator.target.phrase
+        : gettext("No target"),
+    ],
+    ["progress", gettext("Indicator progress"), indicatorProgress(indicator), gettext("Computed from the latest approved value")],
   ];
   return el(
     "article",
     { class: "indicator", "data-indicator": indicator.id, "aria-labelledby": `indicator-${indicator.id}-name` },
     el("h3", { id: `indicator-${indicator.id}-name` }, indicator.name),
-    el("p", { class: "meta" }, `${indicator.measure} · unit: ${indicator.unit_label}`, indicator.direction ? ` · direction: ${indicator.direction}` : ""),
+    el(
+      "p",
+      { class: "meta" },
+      fill(gettext("%(measure)s · unit: %(unit)s"), { measure: indicator.measure, unit: indicator.unit_label }),
+      indicator.direction ? fill(gettext(" · direction: %(direction)s"), { direction: indicator.direction }) : "",
+    ),
     el(
       "dl",
       { class: "figures" },
@@ -1140,7 +1293,7 @@ function renderIndicator(indicator, values, source) {
       ),
     ),
     baseline.quote
-      ? el("figure", { class: "quote baseline-quote" }, el("blockquote", {}, el("p", {}, baseline.quote)), el("figcaption", {}, baseline.paragraph ? `${cited}, paragraph ${baseline.paragraph}` : cited))
+      ? el("figure", { class: "quote baseline-quote" }, el("blockquote", {}, el("p", { dir: "auto" }, baseline.quote)), el("figcaption", {}, baseline.paragraph ? paragraphOf(cited, baseline.paragraph) : cited))
       : null,
     indicator.measure === "quantitative" ? indicatorChart(indicator, values) : null,
   );
@@ -1149,7 +1302,7 @@ function renderIndicator(indicator, values, source) {
 /** A commitment's indicators; null when it has none. */
 function renderIndicators(indicators, valuesOf, source) {
   if (!indicators.length) return null;
-  return section("indicators", "Indicators", indicators.map((indicator) => renderIndicator(indicator, valuesOf.get(indicator.id) || [], source)));
+  return section("indicators", gettext("Indicators"), indicators.map((indicator) => renderIndicator(indicator, valuesOf.get(indicator.id) || [], source)));
 }
 
 /** The values to chart: asked for only of a quantitative indicator with an approved value. */
@@ -1175,37 +1328,37 @@ const moneyFormats = new Map();
  * them, so rounding never hides part of an amount. */
 function money(amount, currency) {
   if (!moneyFormats.has(currency)) {
-    const usual = new Intl.NumberFormat("en-GB", { style: "currency", currency }).resolvedOptions().minimumFractionDigits;
+    const usual = new Intl.NumberFormat(LOCALE, { style: "currency", currency }).resolvedOptions().minimumFractionDigits;
     moneyFormats.set(
       currency,
-      new Intl.NumberFormat("en-GB", { style: "currency", currency, minimumFractionDigits: usual, maximumFractionDigits: Math.max(usual, 2) }),
+      new Intl.NumberFormat(LOCALE, { style: "currency", currency, minimumFractionDigits: usual, maximumFractionDigits: Math.max(usual, 2) }),
     );
   }
   return moneyFormats.get(currency).format(amount);
 }
 
 function contributed(contribution) {
-  return contribution.amount !== null ? money(contribution.amount, contribution.currency) : `${formatFigure(contribution.count)} ${contribution.unit}`;
+  return contribution.amount !== null ? money(contribution.amount, contribution.currency) : fill(gettext("%(count)s %(unit)s"), { count: formatFigure(contribution.count), unit: contribution.unit });
 }
 
 function renderContributions(contributions) {
-  if (!contributions.length) return section("contributions", "Contributions", el("p", { class: "empty" }, "No contribution to this commitment has been recorded yet."));
+  if (!contributions.length) return section("contributions", gettext("Contributions"), el("p", { class: "empty" }, gettext("No contribution to this commitment has been recorded yet.")));
   const standing = contributions.filter((contribution) => contribution.corrected_by === null).length;
   return section(
     "contributions",
-    `Contributions (${standing})`,
+    fill(gettext("Contributions (%(count)s)"), { count: number(standing) }),
     el(
       "div",
-      { class: "table-scroll" },
+      { class: "table-scroll", tabindex: "0" }, // scrolled from the keyboard too
       el(
         "table",
         { class: "contributions" },
         el(
           "caption",
           { class: "table-caption" },
-          "What partners contribute to this commitment, newest first. Money is in its own currency; a contribution a correction replaced is struck through and counts in no total.",
+          gettext("What partners contribute to this commitment, newest first. Money is in its own currency; a contribution a correction replaced is struck through and counts in no total."),
         ),
-        el("thead", {}, el("tr", {}, ["Date", "Partner", "Kind", "Amount"].map((name) => el("th", { scope: "col" }, name)))),
+        el("thead", {}, el("tr", {}, [gettext("Date"), gettext("Partner"), gettext("Kind"), gettext("Amount")].map((name) => el("th", { scope: "col" }, name)))),
         el(
           "tbody",
           {},
@@ -1221,7 +1374,7 @@ function renderContributions(contributions) {
                 "td",
                 { class: "amount" },
                 el("span", { class: "figure" }, contributed(contribution)),
-                replaced ? el("span", { class: "superseded-note" }, `Replaced by a correction (#${contribution.corrected_by})`) : null,
+                replaced ? el("span", { class: "superseded-note" }, fill(gettext("Replaced by a correction (#%(id)s)"), { id: contribution.corrected_by })) : null,
               ),
             );
           }),
@@ -1247,11 +1400,21 @@ function renderDependencies(commitment) {
     );
   return section(
     "dependencies",
-    "Dependencies",
-    dependsOn.length ? [el("h3", {}, "Depends on"), list(dependsOn, "depends-on")] : null,
-    dependents.length ? [el("h3", {}, "Depended on by"), list(dependents, "dependents")] : null,
-    el("p", {}, el("a", { href: "/dependencies/" }, "Every dependency of the Roadmap, as a graph")),
+    gettext("Dependencies"),
+    dependsOn.length ? [el("h3", {}, gettext("Depends on")), list(dependsOn, "depends-on")] : null,
+    dependents.length ? [el("h3", {}, gettext("Depended on by")), list(dependents, "dependents")] : null,
+    el("p", {}, el("a", { href: "/dependencies/" }, gettext("Every dependency of the Roadmap, as a graph"))),
   );
+}
+
+/** "Paris Roadmap, paragraph 12": where a quoted text stands in its document. */
+function paragraphOf(document, paragraph) {
+  return fill(gettext("%(document)s, paragraph %(paragraph)s"), { document, paragraph });
+}
+
+/** The browser's title of a page: "MIL-1 Degrade Daesh · Paris Roadmap tracker". */
+function pageTitle(what) {
+  return fill(gettext("%(page)s · Paris Roadmap tracker"), { page: what });
 }
 
 async function renderCommitment(code) {
@@ -1262,42 +1425,48 @@ async function renderCommitment(code) {
     getAll(`${API}contributions/${query({ commitment: commitment.code, page_size: 200 })}`),
   ]);
   const source = commitment.source;
-  const cite = `${source.title}, paragraph ${source.paragraph}`;
-  document.title = `${commitment.code} ${commitment.title} · Paris Roadmap tracker`;
+  const cite = paragraphOf(source.title, source.paragraph);
+  document.title = pageTitle(`${commitment.code} ${commitment.title}`);
   const parts = [
-    el("p", { class: "breadcrumb" }, el("a", { href: "/" }, "All commitments"), commitment.parent ? [" › ", commitmentLink(commitment.parent)] : null),
+    el("p", { class: "breadcrumb" }, el("a", { href: "/" }, gettext("All commitments")), commitment.parent ? [RTL ? " ‹ " : " › ", commitmentLink(commitment.parent)] : null),
     el("h1", {}, el("span", { class: "code" }, commitment.code), " ", commitment.title),
     el(
       "dl",
       { class: "current" },
-      el("div", {}, el("dt", {}, "Status"), el("dd", { "data-field": "status" }, statusBadge(commitment.status, commitment.status_label))),
+      el("div", {}, el("dt", {}, gettext("Status")), el("dd", { "data-field": "status" }, statusBadge(commitment.status, commitment.status_label))),
       // Not the indicators' progress (computed from figures): the two are labelled apart.
       el(
         "div",
         {},
-        el("dt", {}, "Assessed progress"),
+        el("dt", {}, gettext("Assessed progress")),
         el("dd", { "data-field": "progress" }, progressText(commitment.progress)),
-        el("dd", { class: "hint" }, "The analyst's estimate in the latest approved status update"),
+        el("dd", { class: "hint" }, gettext("The analyst's estimate in the latest approved status update")),
       ),
-      el("div", {}, el("dt", {}, "As of"), el("dd", { "data-field": "as_of" }, formatDate(commitment.as_of))),
-      el("div", {}, el("dt", {}, "Pillar"), el("dd", {}, commitment.pillar.name)),
-      el("div", {}, el("dt", {}, "Freshness"), el("dd", { "data-field": "stale" }, freshnessText(commitment))),
-      commitment.target_date ? el("div", {}, el("dt", {}, "Target date"), el("dd", {}, formatDate(commitment.target_date))) : null,
+      el("div", {}, el("dt", {}, gettext("As of")), el("dd", { "data-field": "as_of" }, formatDate(commitment.as_of))),
+      el("div", {}, el("dt", {}, gettext("Pillar")), el("dd", {}, commitment.pillar.name)),
+      el("div", {}, el("dt", {}, gettext("Freshness")), el("dd", { "data-field": "stale" }, freshnessText(commitment))),
+      commitment.target_date ? el("div", {}, el("dt", {}, gettext("Target date")), el("dd", {}, formatDate(commitment.target_date))) : null,
     ),
     el(
       "figure",
       { class: "quote" },
-      el("blockquote", {}, el("p", {}, commitment.text)),
+      el("blockquote", {}, el("p", { dir: "auto" }, commitment.text)),
       el("figcaption", {}, safeUrl(source.url) ? el("a", { href: safeUrl(source.url) }, cite) : cite),
     ),
     commitment.children.length
-      ? el("section", { "aria-labelledby": "children-title" }, el("h2", { id: "children-title" }, "Its tools"), el("ul", { class: "children" }, commitment.children.map((child) => el("li", {}, commitmentLink(child.code, child.title), " ", statusBadge(child.status, child.status_label)))))
+      ? el("section", { "aria-labelledby": "children-title" }, el("h2", { id: "children-title" }, gettext("Its tools")), el("ul", { class: "children" }, commitment.children.map((child) => el("li", {}, commitmentLink(child.code, child.title), " ", statusBadge(child.status, child.status_label)))))
       : null,
     renderDependencies(commitment),
     renderIndicators(commitment.indicators, valuesOf, source),
     renderContributions(contributions),
-    el("div", { class: "tag-lists" }, tagList("Places", commitment.places), tagList("Partners", commitment.partners), tagList("Themes", commitment.themes)),
-    el("section", { id: "history", "aria-labelledby": "history-title" }, el("h2", { id: "history-title" }, `Status history (${history.length})`), progressChart(history), renderTimeline(history)),
+    el("div", { class: "tag-lists" }, tagList(gettext("Places"), commitment.places), tagList(gettext("Partners"), commitment.partners), tagList(gettext("Themes"), commitment.themes)),
+    el(
+      "section",
+      { id: "history", "aria-labelledby": "history-title" },
+      el("h2", { id: "history-title" }, fill(gettext("Status history (%(count)s)"), { count: number(history.length) })),
+      progressChart(history),
+      renderTimeline(history),
+    ),
   ];
   main.replaceChildren(...parts.filter(Boolean));
 }
@@ -1314,12 +1483,18 @@ const KIT = {
   main,
   API,
   ApiError,
+  LANGUAGE,
+  FORWARD,
   el,
   svg,
   getJSON,
   getAll,
   query,
   formatDate,
+  number,
+  percent,
+  fill,
+  pageTitle,
   money,
   section,
   statusBadge,
@@ -1352,7 +1527,7 @@ async function start() {
     } else await renderOverview(vocabulary());
   } catch (error) {
     if (!(error instanceof ApiError)) console.error(error);
-    showError(error instanceof ApiError ? error : new ApiError(0, "Something went wrong."), start);
+    showError(error instanceof ApiError ? error : new ApiError(0, gettext("Something went wrong.")), start);
     return;
   }
   main.setAttribute("aria-busy", "false");

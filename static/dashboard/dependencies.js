@@ -127,8 +127,12 @@ function graphSvg({ nodes, edges }) {
       role: "img",
       "aria-labelledby": "graph-title graph-desc",
     },
-    svg("title", { id: "graph-title" }, "Which commitments depend on which"),
-    svg("desc", { id: "graph-desc" }, "Each box is a commitment, coloured by its status, which it also names; an arrow points from a commitment to one it depends on. The same dependencies are listed in words below."),
+    svg("title", { id: "graph-title" }, gettext("Which commitments depend on which")),
+    svg(
+      "desc",
+      { id: "graph-desc" },
+      gettext("Each box is a commitment, coloured by its status, which it also names; an arrow points from a commitment to one it depends on. The same dependencies are listed in words below."),
+    ),
     svg("defs", {}, svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, svg("path", { d: "M 0 0 L 10 5 L 0 10 z" }))),
     arrows,
     boxes,
@@ -144,7 +148,7 @@ function edgeList({ nodes, edges }) {
   return el(
     "ul",
     { class: "dependency-list" },
-    edges.map(([from, to, note]) => el("li", {}, end(from), " depends on ", end(to), note ? el("span", { class: "note" }, ` — ${note}`) : null)),
+    edges.map(([from, to, note]) => el("li", {}, end(from), ` ${gettext("depends on")} `, end(to), note ? el("span", { class: "note" }, ` — ${note}`) : null)),
   );
 }
 
@@ -152,15 +156,17 @@ export async function render(shellKit) {
   kit = shellKit;
   const { el, main } = kit;
   const [dependencies] = await Promise.all([kit.getAll(`${kit.API}dependencies/?page_size=200`), kit.vocabulary()]);
-  document.title = "Dependencies · Paris Roadmap tracker";
-  const heading = el("h1", {}, "Dependencies");
+  document.title = kit.pageTitle(gettext("Dependencies"));
+  const heading = el("h1", {}, gettext("Dependencies"));
   const intro = el(
     "p",
     {},
-    "Lines of effort depend on each other: stabilization needs security, returns need stabilization. When a commitment moves to at risk or off track, the owners of the commitments that depend on it are told.",
+    gettext(
+      "Lines of effort depend on each other: stabilization needs security, returns need stabilization. When a commitment moves to at risk or off track, the owners of the commitments that depend on it are told.",
+    ),
   );
   if (!dependencies.length) {
-    main.replaceChildren(heading, intro, el("p", { class: "empty" }, "No dependency between commitments has been recorded yet."));
+    main.replaceChildren(heading, intro, el("p", { class: "empty" }, gettext("No dependency between commitments has been recorded yet.")));
     return;
   }
   const graph = graphOf(dependencies);
@@ -168,6 +174,6 @@ export async function render(shellKit) {
     heading,
     intro,
     el("figure", { class: "graph-figure" }, el("div", { class: "graph-scroll" }, graphSvg(graph))),
-    kit.section("dependency-edges", `In words (${graph.edges.length})`, edgeList(graph)),
+    kit.section("dependency-edges", kit.fill(gettext("In words (%(count)s)"), { count: kit.number(graph.edges.length) }), edgeList(graph)),
   );
 }
