@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Once the user is known: their own language beats their browser's (commitments.languages).
+    "commitments.middleware.UserLanguageMiddleware",
     # Outside the response cache, so that a hit tells its client where it stands now.
     "commitments.api.throttling.RateLimitHeadersMiddleware",
     # Anonymous API reads from the versioned response cache: after the middleware whose headers
