@@ -1,7 +1,8 @@
 """Which language a request is answered in (settings.LANGUAGES: English, French, Arabic).
 
 The rule, first that applies:
-1. on the API, `?lang=xx` (api.base refuses a language it does not speak: a 400);
+1. on the API and the briefing pack, `?lang=xx` (CHOSEN_BY_QUERY; api.base refuses a language
+   it does not speak: a 400);
 2. the reader's own setting (Preferences.language), when they are signed in or send a token;
 3. what their browser asks: the language cookie the switcher sets, else Accept-Language
    (Django's LocaleMiddleware, which runs first and says so in request.LANGUAGE_CODE);
@@ -19,6 +20,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 QUERY_PARAMETER = "lang"
+# Where `?lang=` chooses: the API, and the briefing pack (a pack is asked for, and its address
+# shared, in the language of its readers).
+CHOSEN_BY_QUERY = ("/api/", "/briefing/")
 
 
 def preferred_language(user) -> str | None:

@@ -52,8 +52,8 @@ def unavailable_response(request, fault=dependencies.Fault.DATABASE_UNAVAILABLE)
 class UserLanguageMiddleware:
     """Answers a signed-in user in the language they chose (commitments.languages has the
     rule), after Django's LocaleMiddleware has found what their browser asks for and
-    AuthenticationMiddleware who they are. On the API, which authenticates its readers itself
-    (a token or the session), only `?lang=` is applied here, so that every answer of the API's
+    AuthenticationMiddleware who they are; on the briefing pack, `?lang=` before it. On the API,
+    which authenticates its readers itself (a token or the session), only `?lang=` is applied here, so that every answer of the API's
     addresses speaks it (a 404 of an unknown address too); the reader's own setting is the
     API's views' (api.base) and the response cache's to apply.
 
@@ -65,15 +65,16 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        query = request.GET if request.path.startswith(languages.CHOSEN_BY_QUERY) else None
         if request.path.startswith("/api/"):
-            languages.activate_for(request, None, query=request.GET)
+            languages.activate_for(request, None, query=query)
         else:
             try:
                 user = request.user
                 user.is_authenticated  # noqa: B018 (reads the session and the user)
             except (OperationalError, InterfaceError):
                 user = None  # the view meets the outage too, and answers 503 (below)
-            languages.activate_for(request, user)
+            languages.activate_for(request, user, query=query)
         response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
         return response

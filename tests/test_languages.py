@@ -126,6 +126,16 @@ def test_the_refusal_of_a_lang_speaks_the_readers_language(client, roadmap):
     ]
 
 
+def test_lang_chooses_the_briefing_packs_language_too(signed_in, roadmap):
+    response = signed_in.get("/briefing/?lang=ar", HTTP_ACCEPT_LANGUAGE="en")
+    assert (response.status_code, response["Content-Language"]) == (200, "ar")
+    assert signed_in.get("/briefing/")["Content-Language"] == "fr"  # their own setting
+
+
+def test_lang_chooses_nothing_on_the_other_pages(client):
+    assert client.get(f"{LOGIN}?lang=ar")["Content-Language"] == "en-gb"
+
+
 # What every response says.
 
 
