@@ -229,13 +229,19 @@ def _deleted(sender, **kwargs):
     forget_every_reader()
 
 
+def _preferences_saved(sender, **kwargs):
+    # A remembered reader carries their language.
+    forget_every_reader()
+
+
 def connect_signals():
     """Forgets every reader on each change named in the module's docstring (AppConfig.ready)."""
     User = get_user_model()
     post_save.connect(_user_saved, sender=User, dispatch_uid="readers-user-saved")
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(_rights_changed, sender=through, dispatch_uid=f"readers-{through}")
-    # A reader's language is remembered too.
-    post_save.connect(_deleted, sender=Preferences, dispatch_uid="readers-preferences-saved")
+    post_save.connect(
+        _preferences_saved, sender=Preferences, dispatch_uid="readers-preferences-saved"
+    )
     for model in (AuthToken, User, Group, Permission, Preferences):
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"readers-{model}-deleted")
