@@ -133,9 +133,11 @@ screenshot: $(INSTALLED)
 # translations, then compiles them (README: adding a language).
 MESSAGES_IGNORE := --ignore=node_modules --ignore=tests --ignore=bench --ignore=reliability \
 	--ignore=docs --ignore=var
+# --no-obsolete: a string gone from the code leaves the catalogs (tests/test_translations.py
+# allows no obsolete entry).
 messages: system-libraries $(INSTALLED)
-	$(DEV) $(MANAGE) makemessages --all --add-location=file $(MESSAGES_IGNORE)
-	$(DEV) $(MANAGE) makemessages --all --add-location=file -d djangojs $(MESSAGES_IGNORE) --ignore=static/vendor
+	$(DEV) $(MANAGE) makemessages --all --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+	$(DEV) $(MANAGE) makemessages --all --add-location=file --no-obsolete -d djangojs $(MESSAGES_IGNORE) --ignore=static/vendor
 	$(DEV) $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 clean:

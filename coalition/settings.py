@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Once the user is known: their own language beats their browser's (commitments.languages).
+    "commitments.middleware.UserLanguageMiddleware",
     # Outside the response cache, so that a hit tells its client where it stands now.
     "commitments.api.throttling.RateLimitHeadersMiddleware",
     # Anonymous API reads from the versioned response cache: after the middleware whose headers
@@ -584,7 +586,11 @@ SPECTACULAR_SETTINGS = {
         "everywhere. Every response says the client's rate limit in `RateLimit-Policy` and "
         "`RateLimit` (IETF draft); a 429 says `Retry-After`. Lists are paged (`page`, "
         "`page_size` up to 200; the feed of updates pages with a cursor), and the next and "
-        'previous pages are in a `Link` header (`rel="next"`, `rel="prev"`) as in the body.'
+        'previous pages are in a `Link` header (`rel="next"`, `rel="prev"`) as in the body.\n\n'
+        "**Languages.** Messages, labels and names come in English (`en-gb`, the default), "
+        "French (`fr`) or Arabic (`ar`): `?lang=` chooses, else the language the user chose "
+        "for themselves, else `Accept-Language`; `Content-Language` says which. Codes, field "
+        "names, enum values and this documentation are the same in every language."
     ),
     "VERSION": "1",
     "SERVERS": [{"url": "/", "description": "This deployment"}],

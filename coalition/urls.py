@@ -14,6 +14,7 @@ from commitments.views import (
     favicon,
     healthz,
     readyz,
+    set_language,
 )
 
 handler403 = "commitments.views.permission_denied"
@@ -39,8 +40,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
-    # set_language (the switchers post to it), and the dashboard's strings for its JavaScript.
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switchers post to set_language; the dashboard's strings for its JavaScript.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("commitments.api.urls")),
     path("favicon.ico", favicon, name="favicon"),

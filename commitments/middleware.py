@@ -9,8 +9,9 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 
-from commitments import compression, db_router, dependencies, metrics
+from commitments import compression, db_router, dependencies, languages, metrics
 from commitments.api.problems import problem_response
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,37 @@ def unavailable_response(request, fault=dependencies.Fault.DATABASE_UNAVAILABLE)
         response = HttpResponse(render_to_string("503.html", answer._asdict()), status=503)
     response["Retry-After"] = str(answer.retry_after)
     return response
+
+
+class UserLanguageMiddleware:
+    """Answers a signed-in user in the language they chose (commitments.languages has the
+    rule), after Django's LocaleMiddleware has found what their browser asks for and
+    AuthenticationMiddleware who they are; on the briefing pack, `?lang=` before it. On the API,
+    which authenticates its readers itself (a token or the session), only `?lang=` is applied here, so that every answer of the API's
+    addresses speaks it (a 404 of an unknown address too); the reader's own setting is the
+    API's views' (api.base) and the response cache's to apply.
+
+    Every response says that it depends on the cookies as well (Vary: Cookie): the language
+    cookie the switcher sets chooses the language, as a session does. LocaleMiddleware, outside
+    this, says Content-Language and Vary: Accept-Language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.GET if request.path.startswith(languages.CHOSEN_BY_QUERY) else None
+        if request.path.startswith("/api/"):
+            languages.activate_for(request, None, query=query)
+        else:
+            try:
+                user = request.user
+                user.is_authenticated  # noqa: B018 (reads the session and the user)
+            except (OperationalError, InterfaceError):
+                user = None  # the view meets the outage too, and answers 503 (below)
+            languages.activate_for(request, user, query=query)
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 # The signed cookie that pins a client that has just written to the primary.

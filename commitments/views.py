@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext
+from django.views import i18n
+from django.views.decorators.http import require_POST
 
 from coalition import logs
 from commitments import briefing as documents
@@ -28,6 +30,7 @@ from commitments.models import Releasability
 from commitments.models.evidence import Credibility, Reliability
 from commitments.roles import roles_with
 from commitments.selectors import briefing, data_version
+from commitments.services.preferences import choose_language
 
 
 def dashboard(request, code=None):
@@ -261,3 +264,16 @@ def _admin_action(url_name):
     if len(parts) >= 3 and parts[0] == "commitments" and parts[-1] in ACTIONS:
         return ACTIONS[parts[-1]], parts[1]
     return "", ""
+
+
+@require_POST
+def set_language(request):
+    """The language switchers' form: Django's set_language (the language cookie, and a redirect
+    to `next` when it is a safe address of this site, else to the referring page or home),
+    and for a signed-in user, the choice kept in their Preferences, which decide the language
+    wherever they sign in (commitments.languages)."""
+    response = i18n.set_language(request)
+    language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER)
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        choose_language(user=request.user, language=language)
+    return response

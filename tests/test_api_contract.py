@@ -157,6 +157,8 @@ def test_a_commitments_change_history_declares_only_what_it_takes(schema, api, r
         "page_size",
         "If-None-Match",
         "If-Modified-Since",
+        "lang",
+        "Accept-Language",
     }
     assert api.get(f"{LIST}MIL-1/history/").status_code == 200
 

@@ -1,7 +1,13 @@
+import binascii
+from hmac import compare_digest
+
 from django.utils import timezone
 from django.utils.translation import gettext
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
+from knox.models import get_token_model
+from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -55,11 +61,25 @@ class TokenAuthentication(KnoxTokenAuthentication):
         return False
 
     def authenticate_credentials(self, token):
+        """Knox's, with the user's Preferences read with the token and its user (one query):
+        every request reads the reader's language (commitments.languages)."""
         try:
-            token.decode("utf-8")
+            token = token.decode("utf-8")
         except UnicodeDecodeError as error:
             raise AuthenticationFailed(gettext("Invalid token.")) from error
-        return super().authenticate_credentials(token)
+        candidates = get_token_model().objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])
+        for auth_token in candidates.select_related("user__preferences"):
+            if self._cleanup_token(auth_token):
+                continue
+            try:
+                digest = hash_token(token)
+            except (TypeError, binascii.Error) as error:
+                raise AuthenticationFailed(gettext("Invalid token.")) from error
+            if compare_digest(digest, auth_token.digest):
+                if knox_settings.AUTO_REFRESH and auth_token.expiry:
+                    self.renew_token(auth_token)
+                return self.validate_user(auth_token)
+        raise AuthenticationFailed(gettext("Invalid token."))
 
 
 class TokenScheme(KnoxTokenScheme):

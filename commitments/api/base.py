@@ -8,7 +8,7 @@ import hashlib
 import re
 
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property, classproperty
@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import relations, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
+from commitments import languages
 from commitments.api import response_cache
 from commitments.api.exceptions import NotModified
 from commitments.api.idempotency import IdempotentPostMixin
@@ -95,7 +96,9 @@ class ConditionalGetMixin:
 
     Every API view is one (it is where every request passes once authenticated and throttled):
     its `initial` also refuses query parameters the operation does not take
-    (commitments.api.parameters), for every view, present and future.
+    (commitments.api.parameters), for every view, present and future; and once its reader is
+    authenticated, it answers in their language (commitments.languages: `?lang=`, else their
+    own setting, else their browser's), refusing a `?lang=` it does not speak.
 
     A GET of JSON, CSV or XLSX is marked as one the versioned response cache may keep
     (commitments.api.response_cache): its middleware, outside the view, answers the next such
@@ -108,6 +111,17 @@ class ConditionalGetMixin:
     fingerprint = None
     data_fingerprint = None  # of the data alone (selectors.data_version), for cache keys
     keep_in_response_cache = False
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        query = request.query_params
+        if languages.QUERY_PARAMETER in query and languages.requested_language(query) is None:
+            code = query[languages.QUERY_PARAMETER]
+            raise ValidationError(
+                {languages.QUERY_PARAMETER: [languages.unsupported_language_message(code)]}
+            )
+        # Before permissions and throttling, so that their refusals speak it too.
+        languages.activate_for(request._request, request.user, query=query)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
@@ -140,6 +154,7 @@ class ConditionalGetMixin:
                 request.accepted_renderer.format,
                 str(today),
                 self._reader(request),
+                translation.get_language(),
             ]
         )
         return hashlib.sha256(variant.encode()).hexdigest()[:32]

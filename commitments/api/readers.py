@@ -4,10 +4,10 @@ permissions (commitments.api.response_cache).
 
 Per token (by a hash of it), Redis keeps who its user is, their visibility class and the token's
 expiry, each entry stamped with the readers' version it was read under. Any change that can
-move who may use a token or what they see (a token deleted: revoked in the admin or by
+move who may use a token or what they see, or the language they read (a token deleted: revoked in the admin or by
 revoke_tokens, expired, or by any other delete through the ORM; a user saved (not a sign-in's
 last_login) or deleted, their groups or own permissions changed, a group's permissions changed,
-a group or permission deleted) gives the readers a new
+a group or permission deleted, a user's Preferences saved or deleted) gives the readers a new
 version (forget_every_reader), which no entry is stamped with: every token reader is checked in
 the database once more on their next request, as before, and remembered again. One version for
 everyone rather than each token's entry found and deleted: a group's permissions reach every
@@ -38,6 +38,7 @@ import datetime
 import hashlib
 import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -49,10 +50,13 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.authentication import get_authorization_header
 
+from commitments import languages
 from commitments.api.authentication import CHECKED_ATTRIBUTE, PREFIXES
+from commitments.models import Preferences
 
 # Entries are pickled RememberedReader objects: a new shape of it needs a new prefix.
-KEY_PREFIX = "api-reader:1"
+# (2: with the reader's language.)
+KEY_PREFIX = "api-reader:2"
 VERSION_KEY = "api-readers-version"
 # The request attribute that holds (entry key, readers' version) as recognise() read them,
 # before the database was asked: what remember() stamps an entry with.
@@ -70,7 +74,8 @@ _hints = {}
 @dataclass(frozen=True)
 class RememberedReader:
     """What a cache hit needs of a token's user: who they are (the user rate counts them by id,
-    the access log names the id) and what they may see. It stands as request.user on a hit
+    the access log names the id), what they may see, and the language they chose (the
+    response cache keys bodies by it). It stands as request.user on a hit
     only: a request that goes on to a view is authenticated in the database first, and the view
     is given the real user."""
 
@@ -78,6 +83,7 @@ class RememberedReader:
     visibility_class: str
     expiry: datetime.datetime | None  # the token's
     readers_version: str
+    language: str | None = None  # languages.preferred_language of the user
 
     is_authenticated = True
     is_anonymous = False
@@ -85,6 +91,11 @@ class RememberedReader:
     @property
     def id(self):
         return self.pk
+
+    @property
+    def preferences(self):
+        """What languages.preferred_language reads of a user."""
+        return SimpleNamespace(language=self.language or "")
 
     def is_current(self, readers_version):
         return self.readers_version == readers_version and (
@@ -115,7 +126,8 @@ def confirm(request, hint, found):
     if (
         reader is None
         or version is None
-        or (reader.pk, reader.visibility_class) != (hint.pk, hint.visibility_class)
+        or (reader.pk, reader.visibility_class, reader.language)
+        != (hint.pk, hint.visibility_class, hint.language)
         or not reader.is_current(version)
         or not cache.is_shared()  # Redis stopped answering during the trip
     ):
@@ -153,7 +165,8 @@ def remember(request, visibility):
     if lookup is None or checked is None:
         return
     (key, version), (user, auth_token) = lookup, checked
-    reader = RememberedReader(user.pk, visibility, auth_token.expiry, version)
+    language = languages.preferred_language(user)
+    reader = RememberedReader(user.pk, visibility, auth_token.expiry, version, language)
     cache.set(key, reader, timeout=settings.TOKEN_READER_CACHE_SECONDS)
     _hint(key, reader)
 
@@ -216,11 +229,19 @@ def _deleted(sender, **kwargs):
     forget_every_reader()
 
 
+def _preferences_saved(sender, **kwargs):
+    # A remembered reader carries their language.
+    forget_every_reader()
+
+
 def connect_signals():
     """Forgets every reader on each change named in the module's docstring (AppConfig.ready)."""
     User = get_user_model()
     post_save.connect(_user_saved, sender=User, dispatch_uid="readers-user-saved")
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(_rights_changed, sender=through, dispatch_uid=f"readers-{through}")
-    for model in (AuthToken, User, Group, Permission):
+    post_save.connect(
+        _preferences_saved, sender=Preferences, dispatch_uid="readers-preferences-saved"
+    )
+    for model in (AuthToken, User, Group, Permission, Preferences):
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"readers-{model}-deleted")

@@ -43,12 +43,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-from commitments import compression, metrics
+from commitments import compression, languages, metrics
 from commitments.api import readers
 from commitments.api.permissions import clearance_of_class, holds, may_read, visibility_class
 from commitments.models.vocabulary import Releasability
@@ -171,7 +171,8 @@ def version_seen_by_class(visibility, known=None):
 
 
 def key_for(request, data_fingerprint):
-    """The reader's visibility class (what they may see), the data version as they see it, today's
+    """The reader's visibility class (what they may see), the data version as they see it, the
+    language the body is in (commitments.languages, activated for the reader), today's
     date and the staleness setting (stale flags move at midnight and with the setting, without a
     write), the full address (scheme and host too: bodies hold absolute links) and the Accept
     header, which decides the representation (`; indent=` included)."""
@@ -179,7 +180,7 @@ def key_for(request, data_fingerprint):
         [
             getattr(request, CLASS_ATTRIBUTE),
             data_fingerprint,
-            # (issue 29: the language chosen, once responses come in several)
+            translation.get_language(),
             str(timezone.localdate()),
             str(settings.STALE_AFTER_DAYS),
             request.build_absolute_uri(),
@@ -231,6 +232,7 @@ class ResponseCacheMiddleware:
             return None
         user = request.user  # AuthenticationMiddleware's, unread: put back when not confirmed
         request.user = hint  # what the rate counts it by
+        languages.activate_for(request, hint, query=request.GET)  # what the key holds
         if (key := self._key(request, hint.visibility_class)) is None:
             request.user = user
             return None, None  # the view answers the database's outage
@@ -256,7 +258,7 @@ class ResponseCacheMiddleware:
 
     def _authenticate(self, request):
         """Sets request.user and the reader's visibility class (CLASS_ATTRIBUTE) before the view
-        runs. A token that Redis remembers (readers.recognise) is its RememberedReader, which
+        runs, and activates the reader's language (commitments.languages). A token that Redis remembers (readers.recognise) is its RememberedReader, which
         the database is not asked about; any other reader is authenticated as the API's views
         will (DRF's authentication classes: a token, then a session), and a token's reader is
         then remembered. False when the credentials are refused (an unknown or revoked token, an
@@ -268,9 +270,11 @@ class ResponseCacheMiddleware:
         if (reader := readers.recognise(request, found)) is not None:
             request.user = reader
             setattr(request, CLASS_ATTRIBUTE, reader.visibility_class)
+            languages.activate_for(request, reader, query=request.GET)
             return True
         try:
             visibility = self._authenticate_in_the_database(request)
+            languages.activate_for(request, request.user, query=request.GET)
         except (APIException, DatabaseError):
             return False
         setattr(request, CLASS_ATTRIBUTE, visibility)

@@ -4,8 +4,10 @@ the CSV and XLSX forms of lists. The views behave this way for every operation, 
 (a drf-spectacular postprocessing hook) instead of on each view; tests/test_api_contract.py and
 the response validation of the whole test suite hold both to it."""
 
+from django.conf import settings
 from drf_spectacular import openapi
 
+from commitments import languages
 from commitments.api import problems
 from commitments.api.renderers import XLSXRenderer
 
@@ -98,6 +100,13 @@ HEADERS = {
         "`request_id`): quote it when asking about a response.",
         "schema": {"type": "string"},
     },
+    "Content-Language": {
+        "description": "The language the response's words are in (its messages, labels and "
+        "names): `lang`, else the language the token's or session's user chose, else "
+        "Accept-Language, else `en-gb`. Codes, field names and enum values are the same in "
+        "every language.",
+        "schema": {"type": "string", "enum": [code for code, _name in settings.LANGUAGES]},
+    },
     "Idempotent-Replayed": {
         "description": "`true` when this is the response to an earlier request with the same "
         "Idempotency-Key, given again: nothing was written this time.",
@@ -106,6 +115,23 @@ HEADERS = {
 }
 
 PARAMETERS = {
+    "lang": {
+        "in": "query",
+        "name": languages.QUERY_PARAMETER,
+        "required": False,
+        "schema": {"type": "string", "enum": [code for code, _name in settings.LANGUAGES]},
+        "description": "The language of the response's words (see Content-Language), whatever "
+        "Accept-Language and your user's own setting say. Another value is a 400 that lists "
+        "these.",
+    },
+    "Accept-Language": {
+        "in": "header",
+        "name": "Accept-Language",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "The languages you read, as browsers send them (`fr, en;q=0.5`): the "
+        "first the API speaks is used, unless `lang` or your user's own setting says another.",
+    },
     "If-None-Match": {
         "in": "header",
         "name": "If-None-Match",
@@ -184,7 +210,8 @@ NOT_MODIFIED = {
 
 # On every response of every operation (throttling.RateLimitHeadersMiddleware and
 # request_log.RequestLogMiddleware): declared once, as components, and referred to.
-EVERY_RESPONSE = ("RateLimit-Policy", "RateLimit", "X-Request-ID")
+# Content-Language: Django's LocaleMiddleware, with the language commitments.languages chose.
+EVERY_RESPONSE = ("RateLimit-Policy", "RateLimit", "X-Request-ID", "Content-Language")
 EVERY_RESPONSE_HEADERS = {name: {"$ref": f"#/components/headers/{name}"} for name in EVERY_RESPONSE}
 
 
@@ -255,11 +282,12 @@ def _declare(operation, method, path):
             }
         if method == "patch" and status == "200":
             response["headers"] = {"ETag": HEADERS["ETag"]}
+    parameters += [PARAMETERS["lang"], PARAMETERS["Accept-Language"]]
     responses.update(COMMON_ERRORS)
     responses["400"] = _error(
-        "A parameter or the body is not valid (`invalid`), a query parameter the operation "
-        "does not take (`unknown_parameter`), or the body is not JSON (`parse_error`): "
-        "`errors` names each."
+        "A parameter or the body is not valid (`invalid`; a `lang` the API does not speak "
+        "too), a query parameter the operation does not take (`unknown_parameter`), or the "
+        "body is not JSON (`parse_error`): `errors` names each."
     )
     if method == "get":
         responses["304"] = NOT_MODIFIED

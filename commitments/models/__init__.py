@@ -19,6 +19,7 @@ concept, each importing only modules listed before it.
 - events: the stream of changes readers and webhooks are told of.
 - webhooks: endpoints that receive the events, and the log of each delivery attempt.
 - bookkeeping: the data version, reminders sent, import receipts, idempotency keys.
+- preferences: a person's own settings (their language).
 
 The rest of the project imports from the package (`from commitments.models import Commitment`),
 as it did when this was one module: __all__ names what it exports.
@@ -165,6 +166,7 @@ from commitments.models.bookkeeping import (
     ImportReceipt,
     ReminderSent,
 )
+from commitments.models.preferences import Preferences
 # isort: on
 
 __all__ = [
@@ -235,6 +237,7 @@ __all__ = [
     "PartnerRole",
     "Pillar",
     "Place",
+    "Preferences",
     "Qualifier",
     "Record",
     "RecordQuerySet",

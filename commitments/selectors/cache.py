@@ -6,7 +6,7 @@ is commitments.api.response_cache's.
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from commitments import db_router, metrics
 from commitments.migration_sql import RESTRICTED_DATA_VERSION
@@ -22,10 +22,18 @@ from commitments.selectors.raw_sql import _aware
 
 def cached(name, data_fingerprint, compute):
     """compute() through the shared cache (Redis in production), under a key that holds the
-    data's fingerprint (data_version), today's date and the staleness setting: any write, from
-    any process, makes a new key, so a cached value is never older than the data the request
-    saw. Old keys are left to expire."""
-    key = f"{name}:{data_fingerprint}:{timezone.localdate()}:{settings.STALE_AFTER_DAYS}"
+    data's fingerprint (data_version), today's date, the staleness setting and the active
+    language (a value may hold words in it): any write, from any process, makes a new key, so a
+    cached value is never older than the data the request saw. Old keys are left to expire."""
+    key = ":".join(
+        [
+            name,
+            data_fingerprint,
+            str(timezone.localdate()),
+            str(settings.STALE_AFTER_DAYS),
+            translation.get_language() or settings.LANGUAGE_CODE,
+        ]
+    )
     value = cache.get(key)
     if value is None:
         value = compute()
