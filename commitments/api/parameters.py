@@ -27,9 +27,6 @@ ALWAYS_KNOWN = frozenset(
         PageNumberPagination.page_size_query_param,
         FeedPagination.cursor_query_param,
         FeedPagination.page_size_query_param,
-        # The language of the answer (the dashboard names its page's). A stand-in until the
-        # language core's negotiation lands, which declares it.
-        "lang",
     }
 )
 
