@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
@@ -76,20 +77,30 @@ DOCUMENT_TYPES = {
 
 def briefing_pack(request):
     """The briefing pack for a meeting, as a printable page, a PDF or a .docx (?format=): to
-    everyone when reads are public (ROADMAP_PUBLIC_READ), else to staff only. Bad dates are a
+    everyone when reads are public (ROADMAP_PUBLIC_READ), else to staff only. Written in the
+    language ?lang= names (one of LANGUAGES) whatever the browser says, else in the request's
+    (LocaleMiddleware's), which Content-Language says. Bad dates or an unknown language are a
     400 page that says what to fix, whichever the format."""
     if not (settings.ROADMAP_PUBLIC_READ or request.user.is_staff):
         if request.user.is_authenticated:
             raise PermissionDenied
         return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-    form = documents.BriefingForm(request.GET)
-    if not form.is_valid():
-        return render(request, "briefing_400.html", {"problems": form.problems()}, status=400)
-    dates = form.cleaned_data
-    if dates["format"] == "html":
-        response = render(request, "briefing.html", _briefing_context(request, dates))
-    else:
-        response = _briefing_document(request, dates)
+    language = documents.pack_language(request.GET)
+    if language is None:
+        problems = [documents.unsupported_language(request.GET["lang"])]
+        context = {"problems": problems, "language_problem": True}
+        return render(request, "briefing_400.html", context, status=400)
+    with translation.override(language):
+        form = documents.BriefingForm(request.GET)
+        if not form.is_valid():
+            problems = {"problems": form.problems()}
+            response = render(request, "briefing_400.html", problems, status=400)
+        elif form.cleaned_data["format"] == "html":
+            dates = {**form.cleaned_data, "language": language}
+            response = render(request, "briefing.html", _briefing_context(request, dates))
+        else:
+            response = _briefing_document(request, {**form.cleaned_data, "language": language})
+    response["Content-Language"] = language
     if response.status_code != 200:
         return response
     # A pack read with a clearance beyond the public's is its requester's alone: no shared
@@ -117,6 +128,9 @@ def _briefing_context(request, dates):
         clearance=clearance_of(request.user),
     )
     chosen = {"as_of": pack.as_of, "since": pack.since, "known_on": pack.known_on or ""}
+    # A language asked for by name stays asked for: the downloads are in the page's.
+    if chosen_language := request.GET.get("lang", "").lower():
+        chosen["lang"] = chosen_language
     letterhead = documents.letterhead()
     if not letterhead["logo"]:
         logo_src = ""
@@ -127,6 +141,7 @@ def _briefing_context(request, dates):
     return {
         "briefing": pack,
         "format": dates["format"],
+        "chosen_language": chosen_language,
         "letterhead": letterhead,
         "marking": documents.marking(pack),
         "logo_src": logo_src,
