@@ -11,6 +11,12 @@ handling the settings name (BRIEFING_MARKING) and the pack's highest releasabili
 A pack holds only what its requester's clearance may read (selectors.briefing), so a pack of
 one clearance is never another's: the cache keeps each under its own key.
 
+A pack is written in one language (views.briefing_pack: ?lang=, else the request's), in which
+every sentence below is said, with its dates and numbers (commitments.prose); the cache keeps
+each language's documents under their own keys too. Arabic runs right to left: the page says
+dir="rtl", briefing.css is written in logical properties, page_stylesheet mirrors the PDF's
+margins, and briefing_docx marks its paragraphs and tables right to left.
+
 A document takes seconds of a worker's CPU to render (the page, milliseconds), so the view
 spends them sparingly (issue 22): it counts each client's documents (BRIEFING_THROTTLE), keeps
 what it rendered in the shared cache under the data version (cache_key), and renders at most

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 
 from coalition import logs
 from commitments import briefing as documents
@@ -26,6 +27,7 @@ from commitments.briefing_docx import docx
 from commitments.clearance import clearance_of
 from commitments.models import Releasability
 from commitments.models.evidence import Credibility, Reliability
+from commitments.prose import number
 from commitments.roles import roles_with
 from commitments.selectors import briefing, data_version
 
@@ -158,10 +160,13 @@ def _briefing_document(request, dates):
     if not throttle.allow_request(request, None):
         metrics.THROTTLED.labels("briefing").inc()
         wait = math.ceil(throttle.wait())
-        message = (
-            f"You have asked for {throttle.num_requests} briefing documents in a short time, "
-            f"which is the most a reader may. Please try again in {wait} seconds."
-        )
+        message = ngettext(
+            "You have asked for %(count)s briefing documents in a short time, which is the most "
+            "a reader may. Please try again in %(wait)s second.",
+            "You have asked for %(count)s briefing documents in a short time, which is the most "
+            "a reader may. Please try again in %(wait)s seconds.",
+            wait,
+        ) % {"count": number(throttle.num_requests), "wait": number(wait)}
         return _plain_page("429.html", message, status=429, retry_after=wait)
     key = documents.cache_key(data_version()[0], dates, clearance_of(request.user))
     body = documents.cached_document(key)
@@ -176,12 +181,11 @@ def _briefing_document(request, dates):
         except documents.RendersBusy:
             metrics.UNAVAILABLE.labels("briefing_busy").inc()
             wait = math.ceil(settings.BRIEFING_RENDER_WAIT_SECONDS)
-            message = (
+            message = gettext(
                 "Other briefing documents are being rendered. Please try again in a few seconds."
             )
-            return _plain_page(
-                "503.html", message, status=503, retry_after=wait, heading="Busy for a moment"
-            )
+            heading = gettext("Busy for a moment")
+            return _plain_page("503.html", message, status=503, retry_after=wait, heading=heading)
     response = HttpResponse(body, content_type=DOCUMENT_TYPES[dates["format"]])
     name = documents.filename(dates, dates["format"])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
