@@ -36,8 +36,8 @@ system-libraries:
 	@(ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset \
 		&& command -v msgfmt > /dev/null && fc-list -q "Noto Naskh Arabic") || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core \
-		gettext > /dev/null)
+		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core \
+		fonts-noto-core gettext > /dev/null)
 
 install: system-libraries $(INSTALLED) $(NODE_INSTALLED)
 
