@@ -29,13 +29,15 @@ $(NODE_INSTALLED): package.json package-lock.json
 	touch $(NODE_INSTALLED)
 
 # WeasyPrint (the briefing pack's PDF) renders text with Pango and subsets fonts with HarfBuzz,
-# which pip cannot install: the Debian packages, when the libraries are missing, and a font.
+# which pip cannot install: the Debian packages, when the libraries are missing, and fonts:
+# DejaVu Sans, and Noto Naskh Arabic (fonts-noto-core) for the pack in Arabic.
 # gettext's tools extract and compile the translation catalogs (make messages; the catalog tests).
 system-libraries:
 	@(ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset \
-		&& command -v msgfmt > /dev/null) || \
+		&& command -v msgfmt > /dev/null && fc-list -q "Noto Naskh Arabic") || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext > /dev/null)
+		libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core \
+		fonts-noto-core gettext > /dev/null)
 
 install: system-libraries $(INSTALLED) $(NODE_INSTALLED)
 

@@ -11,6 +11,12 @@ handling the settings name (BRIEFING_MARKING) and the pack's highest releasabili
 A pack holds only what its requester's clearance may read (selectors.briefing), so a pack of
 one clearance is never another's: the cache keeps each under its own key.
 
+A pack is written in one language (views.briefing_pack: ?lang=, else the request's), in which
+every sentence below is said, with its dates and numbers (commitments.prose); the cache keeps
+each language's documents under their own keys too. Arabic runs right to left: the page says
+dir="rtl", briefing.css is written in logical properties, page_stylesheet mirrors the PDF's
+margins, and briefing_docx marks its paragraphs and tables right to left.
+
 A document takes seconds of a worker's CPU to render (the page, milliseconds), so the view
 spends them sparingly (issue 22): it counts each client's documents (BRIEFING_THROTTLE), keeps
 what it rendered in the shared cache under the data version (cache_key), and renders at most
@@ -23,6 +29,7 @@ import fcntl
 import hashlib
 import mimetypes
 import os
+import re
 import time
 from contextlib import contextmanager
 from decimal import Decimal
@@ -33,11 +40,21 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core import checks
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
+from commitments import languages
 from commitments.api.filters import DATE_FORMAT_MESSAGE, PointInTimeForm
-from commitments.models import STATUS_COLOURS, Change, ContributionKind, Releasability, Status
+from commitments.models import (
+    STATUS_COLOURS,
+    Change,
+    ContributionKind,
+    Releasability,
+    Status,
+    StatusUpdate,
+)
+from commitments.prose import counter_style, day, number, percent
 
 # `since` defaults to this many days before `as_of`: a quarter, the Coalition's usual
 # interval between meetings.
@@ -67,12 +84,19 @@ class BriefingForm(PointInTimeForm):
         if data.get("since") is None:
             data["since"] = data["as_of"] - datetime.timedelta(days=DEFAULT_SINCE_DAYS)
         elif data["since"] > today:
-            self.add_error("since", f"since cannot be in the future (today is {today:%Y-%m-%d}).")
+            self.add_error(
+                "since",
+                gettext("since cannot be in the future (today is %(today)s).")
+                % {"today": f"{today:%Y-%m-%d}"},
+            )
         elif data["since"] > data["as_of"]:
             self.add_error(
                 "since",
-                f"since cannot be after as_of ({data['as_of']:%Y-%m-%d}): "
-                "it is the earlier of the two dates compared.",
+                gettext(
+                    "since cannot be after as_of (%(as_of)s): it is the earlier of the two "
+                    "dates compared."
+                )
+                % {"as_of": f"{data['as_of']:%Y-%m-%d}"},
             )
         data["format"] = data.get("format") or "html"
         return data
@@ -82,16 +106,31 @@ class BriefingForm(PointInTimeForm):
         return [f"{name}: {message}" for name, errors in self.errors.items() for message in errors]
 
 
+def pack_language(query):
+    """The language the pack asked for by `query` (request.GET) is written in: ?lang= (a code of
+    LANGUAGES, as on the API), whatever the browser says; else the request's. None when ?lang=
+    names a language the tracker does not speak."""
+    if languages.QUERY_PARAMETER not in query:
+        return translation.get_language()
+    return languages.requested_language(query)
+
+
+def unsupported_language(query):
+    """What the 400 page says of a ?lang= that pack_language refused, as the form's problems."""
+    asked = query[languages.QUERY_PARAMETER]
+    return f"{languages.QUERY_PARAMETER}: {languages.unsupported_language_message(asked)}"
+
+
 # Entries are a document's bytes: a change of what a document holds, or of how it is drawn,
 # needs a new prefix, so that a deployment never serves the documents of the one before it.
-KEY_PREFIX = "briefing:3"
+KEY_PREFIX = "briefing:4"
 
 
 def cache_key(data_fingerprint, dates, clearance):
     """Where a document is kept: the data version (selectors.data_version; any write moves
     it, so a document is never older than the data the request saw), today's date and the
     staleness setting (which move stale flags without a write), the letterhead and marking
-    (settings, which a restart may change), the pack's dates and format, and the requester's
+    (settings, which a restart may change), the pack's dates, format and language, and the requester's
     clearance (what the pack holds is what that clearance may read: a coalition pack is never
     served to a public requester). Nothing else of the reader: the pack is the same for
     everyone of one clearance (approved records only)."""
@@ -102,7 +141,10 @@ def cache_key(data_fingerprint, dates, clearance):
             str(timezone.localdate()),
             str(settings.STALE_AFTER_DAYS),
             *(letterhead().values()),
-            *(str(dates[name] or "") for name in ("as_of", "since", "known_on", "format")),
+            *(
+                str(dates[name] or "")
+                for name in ("as_of", "since", "known_on", "format", "language")
+            ),
         ]
     )
     return f"{KEY_PREFIX}:{hashlib.sha256(variant.encode()).hexdigest()}"
@@ -138,8 +180,8 @@ def render_slot():
     on its own), and frees a slot when its process dies, even killed mid-render."""
     deadline = time.monotonic() + settings.BRIEFING_RENDER_WAIT_SECONDS
     while True:
-        for number in range(settings.BRIEFING_RENDERS):
-            descriptor = os.open(_slot_path(number), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        for slot in range(settings.BRIEFING_RENDERS):
+            descriptor = os.open(_slot_path(slot), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -162,11 +204,14 @@ def _slot_path(number):
 
 
 def filename(dates, extension):
-    """paris-roadmap-briefing-2026-05-31-since-2026-02-15.pdf: both dates of the pack, and the
-    day it was read as known on, when it was."""
+    """paris-roadmap-briefing-2026-05-31-since-2026-02-15.pdf: both dates of the pack, the day
+    it was read as known on, when it was, and its language when it is not the default (LANGUAGE_CODE,
+    whose packs keep the names they had before there were others): ...-since-2026-02-15-ar.pdf."""
     name = f"paris-roadmap-briefing-{dates['as_of']:%Y-%m-%d}-since-{dates['since']:%Y-%m-%d}"
     if dates["known_on"]:
         name += f"-known-on-{dates['known_on']:%Y-%m-%d}"
+    if dates["language"] != settings.LANGUAGE_CODE:
+        name += f"-{dates['language']}"
     return f"{name}.{extension}"
 
 
@@ -231,7 +276,13 @@ def check_logo(app_configs=None, **kwargs):
 
 
 # The pack's words: each sentence is said here once, for the page (templatetags.briefing) and
-# for the .docx (briefing_docx) alike.
+# for the .docx (briefing_docx) alike, in the active language (the view's: ?lang= or the
+# request's). Sentences with a status in them are translated whole, placeholders and all, then
+# cut into parts at the placeholders, so that a translation may put the statuses where its
+# grammar wants them.
+
+# Between the items of a line ("3 commitments; on track 2; stale 1"): Arabic has its own.
+SEPARATOR = pgettext_lazy("between the items of a line", "; ")
 
 
 class StatusWord(NamedTuple):
@@ -239,6 +290,19 @@ class StatusWord(NamedTuple):
 
     status: str
     text: str
+
+
+def sentence(text, **values):
+    """A translated `text` as parts: each %(name)s placeholder replaced by `values[name]` (a
+    text, or a list of parts), where the translation put it."""
+    parts = []
+    for position, piece in enumerate(re.split(r"%\((\w+)\)s", text)):
+        if position % 2:
+            value = values[piece]
+            parts.extend(value if isinstance(value, list) else [value])
+        elif piece:
+            parts.append(piece)
+    return parts
 
 
 def status_word(status, progress=None):
@@ -253,41 +317,74 @@ def change_parts(change, since):
     before, after = change.before_or_unassessed, change.after
     kind = Change(change.change)
     if kind == Change.NEWLY_ASSESSED:
-        parts = ["newly assessed: ", *status_word(after.status, after.progress)]
+        parts = sentence(
+            gettext("newly assessed: %(status)s"),
+            status=status_word(after.status, after.progress),
+        )
     elif kind == Change.PROGRESS_MOVED:
-        moved = f", {percent(before.progress)} → {percent(after.progress)}"
-        parts = ["progress moved: ", *status_word(after.status), moved]
+        parts = sentence(
+            gettext("progress moved: %(status)s, %(before)s → %(after)s"),
+            status=status_word(after.status),
+            before=percent(before.progress),
+            after=percent(after.progress),
+        )
     elif kind == Change.BECAME_STALE:
-        last = f", last assessed {day(after.as_of, short=True)}"
-        parts = ["became stale: ", *status_word(after.status, after.progress), last]
+        parts = sentence(
+            gettext("became stale: %(status)s, last assessed %(day)s"),
+            status=status_word(after.status, after.progress),
+            day=day(after.as_of, short=True),
+        )
     else:  # a change of status: improved, worsened, or to or from one outside their order
-        parts = [
-            f"{kind.label.lower()}: ",
-            *status_word(before.status, before.progress),
-            " → ",
-            *status_word(after.status, after.progress),
-        ]
+        parts = sentence(
+            gettext("%(change)s: %(before)s → %(after)s"),
+            change=kind.label.lower(),
+            before=status_word(before.status, before.progress),
+            after=status_word(after.status, after.progress),
+        )
     if change.before is None:
-        parts.append(f" (added since {day(since)})")
+        parts = sentence(gettext("%(change)s (added since %(day)s)"), change=parts, day=day(since))
     return [*parts, "."]
 
 
 def dates_line(briefing):
-    line = f"As of {day(briefing.as_of)}; changes since {day(briefing.since)}"
+    """The pack's dates, under its title (the page says it with <time> elements in it)."""
+    dates = {name: day(getattr(briefing, name)) for name in ("as_of", "since")}
     if briefing.known_on:
-        line += f"; as known on {day(briefing.known_on)}"
-    return line + ". Approved assessments only."
+        return gettext(
+            "As of %(as_of)s; changes since %(since)s; as known on %(known_on)s. "
+            "Approved assessments only."
+        ) % {**dates, "known_on": day(briefing.known_on)}
+    return gettext("As of %(as_of)s; changes since %(since)s. Approved assessments only.") % dates
 
 
-def day(date, short=False):
-    """1 December 2026 (1 Dec 2026, short), as the page says it."""
-    return f"{date.day} {date:%b %Y}" if short else f"{date.day} {date:%B %Y}"
+def pack_name(briefing):
+    """The pack's name at the foot of every page (and the page's title)."""
+    return gettext("Paris Roadmap briefing pack, %(day)s") % {"day": day(briefing.as_of)}
+
+
+def assessment_heading(row):
+    """An assessment under "Latest assessments": "A-1, at risk as of 1 Mar 2026 (medium
+    confidence)"."""
+    heading = gettext("%(code)s, %(status)s as of %(day)s") % {
+        "code": row["code"],
+        "status": Status(row["current_status"]).label.lower(),
+        "day": day(row["current_as_of"], short=True),
+    }
+    if not row["assessment_confidence"]:
+        return heading
+    confidence = StatusUpdate.Confidence(row["assessment_confidence"]).label.lower()
+    return gettext("%(assessment)s (%(confidence)s confidence)") % {
+        "assessment": heading,
+        "confidence": confidence,
+    }
 
 
 def update_line(update):
     """A standing update under "Changes since", a correction marked as the dashboard marks
     it."""
-    correction = " (correction)" if update["corrects_approved"] else ""
+    correction = ""
+    if update["corrects_approved"]:
+        correction = f" ({pgettext('an update that corrects an earlier one', 'correction')})"
     return (
         f"{day(update['as_of'], short=True)}: {Status(update['status']).label} "
         f"{percent(update['progress'])}{correction}. {Truncator(update['summary']).words(40)}"
@@ -307,21 +404,37 @@ def counts_line(counts):
     """A pillar's commitments counted: "3 commitments; on track 2; at risk 1; stale 1; average
     progress 50%."."""
     by_status = [
-        f"{Status(status).label.lower()} {count}"
+        f"{Status(status).label.lower()} {number(count)}"
         for status, count in counts.by_status.items()
         if count
     ]
-    commitments = f"{counts.total} commitment{'' if counts.total == 1 else 's'}"
-    average = f"average progress {percent(counts.average_progress)}."
-    return "; ".join([commitments, *by_status, f"stale {counts.stale}", average])
+    commitments = ngettext("%(count)s commitment", "%(count)s commitments", counts.total) % {
+        "count": number(counts.total)
+    }
+    stale = gettext("stale %(count)s") % {"count": number(counts.stale)}
+    average = gettext("average progress %(percent)s.") % {
+        "percent": percent(counts.average_progress)
+    }
+    return str(SEPARATOR).join([commitments, *by_status, stale, average])
+
+
+def changed_line(briefing):
+    """How many commitments changed, under the overview."""
+    changed = len(briefing.changes)
+    return ngettext(
+        "%(count)s commitment changed since %(day)s.",
+        "%(count)s commitments changed since %(day)s.",
+        changed,
+    ) % {"count": number(changed), "day": day(briefing.since)}
 
 
 def overdue(row):
     days = row["days_overdue"]
-    return (
-        f"last assessed {day(row['current_as_of'], short=True)}, "
-        f"{days} day{'' if days == 1 else 's'} overdue"
-    )
+    return ngettext(
+        "last assessed %(day)s, %(count)s day overdue",
+        "last assessed %(day)s, %(count)s days overdue",
+        days,
+    ) % {"day": day(row["current_as_of"], short=True), "count": number(days)}
 
 
 def contribution_lines(totals):
@@ -329,33 +442,38 @@ def contribution_lines(totals):
     currency through the funnel, never converted nor added across stages, then counts per kind
     and unit."""
     lines = [
-        f"{money['currency']}: {amount(money['pledged'])} pledged, "
-        f"{amount(money['committed'])} committed, {amount(money['disbursed'])} disbursed"
+        gettext(
+            "%(currency)s: %(pledged)s pledged, %(committed)s committed, %(disbursed)s disbursed"
+        )
+        % {
+            "currency": money["currency"],
+            **{stage: amount(money[stage]) for stage in ("pledged", "committed", "disbursed")},
+        }
         for money in totals.funds
     ]
     return lines + [
-        f"{counted['count']:,} {counted['unit']} ({ContributionKind(counted['kind']).label.lower()})"
+        f"{number(counted['count'])} {counted['unit']} "
+        f"({ContributionKind(counted['kind']).label.lower()})"
         for counted in totals.counts
     ]
 
 
 def amount(value: Decimal):
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return number(value, decimals=0 if value == value.to_integral_value() else 2)
 
 
 def never_assessed_note(group):
     count = len(group.never_assessed)
-    return f"Never assessed: {count} commitment{'' if count == 1 else 's'}, listed at the end."
+    return ngettext(
+        "Never assessed: %(count)s commitment, listed at the end.",
+        "Never assessed: %(count)s commitments, listed at the end.",
+        count,
+    ) % {"count": number(count)}
 
 
 def short_title(row):
     """A commitment's title, cut short, for the compact list of those never assessed."""
     return Truncator(row["title"]).words(10)
-
-
-def percent(value):
-    """A progress or an average, as the pack shows it: a dash when there is none."""
-    return "\N{EN DASH}" if value is None else f"{value:g}%"
 
 
 def status_stylesheet(*, browser=False):
@@ -372,6 +490,43 @@ def status_stylesheet(*, browser=False):
     return "".join(rules)
 
 
+class PageCounter(NamedTuple):
+    """The number of the page (`page`) or of the pages (`pages`) in page_numbers' parts."""
+
+    name: str
+
+
+def page_numbers():
+    """The number at the foot of every page, in the active language: "Page 2 of 3", "Page 2
+    sur 3", as parts (text, and a PageCounter where each number goes)."""
+    return sentence(
+        gettext("Page %(page)s of %(pages)s"), page=PageCounter("page"), pages=PageCounter("pages")
+    )
+
+
+def page_stylesheet():
+    """The PDF's page margins in the active language: page_numbers, in its digits (CSS
+    counters), and for a language written right to left the margin boxes mirrored (briefing.css
+    places them for left to right): the letterhead and the pack's name on the right, the
+    marking and the page's number on the left."""
+    content = " ".join(
+        f"counter({part.name}, {counter_style()})"
+        if isinstance(part, PageCounter)
+        else '"{}"'.format(part.replace("\\", "\\\\").replace('"', '\\"'))
+        for part in page_numbers()
+    )
+    if not translation.get_language_bidi():
+        return f"@page {{ @bottom-right {{ content: {content}; }} }}\n"
+    return (
+        "@page {\n"
+        "  @top-right { content: element(letterhead); width: 60%; text-align: right; }\n"
+        "  @top-left { content: element(marking-head); width: 40%; text-align: left; }\n"
+        "  @bottom-right { content: element(pack-name); width: 35%; text-align: right; }\n"
+        f"  @bottom-left {{ content: {content}; width: 30%; font-size: 8pt; color: #4b5563; }}\n"
+        "}\n"
+    )
+
+
 def pdf(html):
     """The briefing page (rendered for print, without its <link>s) as an A4 PDF. Nothing is
     fetched: the stylesheets are read from the project's static files and the vocabulary, the
@@ -386,5 +541,9 @@ def pdf(html):
                 return super().fetch(url, headers)
             raise ValueError(f"The briefing pack fetches nothing ({url}).")
 
-    stylesheets = [CSS(filename=finders.find(STYLESHEET)), CSS(string=status_stylesheet())]
+    stylesheets = [
+        CSS(filename=finders.find(STYLESHEET)),
+        CSS(string=status_stylesheet()),
+        CSS(string=page_stylesheet()),
+    ]
     return HTML(string=html, url_fetcher=NoFetching()).write_pdf(stylesheets=stylesheets)

@@ -1,21 +1,24 @@
 """The Atom feed of approved status updates, for feed readers: /feeds/updates/, optionally of one
 pillar (?pillar=<slug>). Each reader is given the updates their clearance may read: the public's
-to anyone, and to a signed-in member of a clearance group theirs too, each marked."""
+to anyone, and to a signed-in member of a clearance group theirs too, each marked. Its words are
+in the request's language (LocaleMiddleware's, which Content-Language and the feed's xml:lang
+say); the analysts' summaries, as written."""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.dateformat import format as format_date
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy
 
 from commitments.api.permissions import may_read
 from commitments.clearance import clearance_of
 from commitments.freshness import revalidate_each_time
 from commitments.models import Pillar, Releasability, StatusUpdate
-from commitments.people import person_name
+from commitments.people import ROLE_WORDS, person_name
+from commitments.prose import day
 
 FEED_ENTRIES = 50
 
@@ -33,7 +36,7 @@ class UpdatesFeed(Feed):
     """Made for one request (see updates_feed), whose address makes the ids absolute."""
 
     feed_type = TextSummaryAtom1Feed
-    subtitle = description = (
+    subtitle = description = gettext_lazy(
         "Approved assessments of the Paris Roadmap's commitments, most recently approved first."
     )
 
@@ -47,8 +50,11 @@ class UpdatesFeed(Feed):
         return get_object_or_404(Pillar, slug=slug) if slug else None
 
     def title(self, pillar):
-        title = "Paris Roadmap tracker: status updates"
-        return f"{title}, {pillar.name}" if pillar else title
+        if pillar is None:
+            return gettext("Paris Roadmap tracker: status updates")
+        return gettext("Paris Roadmap tracker: status updates, %(pillar)s") % {
+            "pillar": pillar.name
+        }
 
     def link(self, pillar):
         return _with_pillar(reverse("dashboard"), pillar)
@@ -76,8 +82,11 @@ class UpdatesFeed(Feed):
         )
 
     def item_title(self, update):
-        as_of = format_date(update.as_of, "j M Y")
-        title = f"{update.commitment.code}: {update.get_status_display()} (as of {as_of})"
+        title = gettext("%(code)s: %(status)s (as of %(day)s)") % {
+            "code": update.commitment.code,
+            "status": update.get_status_display(),
+            "day": day(update.as_of, short=True),
+        }
         if update.releasability != Releasability.PUBLIC:
             return f"{title} · {update.releasability.upper()}"
         return title
@@ -105,7 +114,7 @@ class UpdatesFeed(Feed):
 
     def item_author_name(self, update):
         # As the API names authors to the public, whoever reads: never a login name.
-        return person_name(update.author, reader=None, acting_as="Analyst")
+        return person_name(update.author, reader=None, acting_as=ROLE_WORDS["Analyst"])
 
 
 def _with_pillar(path, pillar):

@@ -13,9 +13,10 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
@@ -28,6 +29,7 @@ from commitments.briefing_docx import docx
 from commitments.clearance import clearance_of
 from commitments.models import Releasability
 from commitments.models.evidence import Credibility, Reliability
+from commitments.prose import number
 from commitments.roles import roles_with
 from commitments.selectors import briefing, data_version
 from commitments.services.preferences import choose_language
@@ -88,20 +90,30 @@ DOCUMENT_TYPES = {
 
 def briefing_pack(request):
     """The briefing pack for a meeting, as a printable page, a PDF or a .docx (?format=): to
-    everyone when reads are public (ROADMAP_PUBLIC_READ), else to staff only. Bad dates are a
+    everyone when reads are public (ROADMAP_PUBLIC_READ), else to staff only. Written in the
+    language ?lang= names (one of LANGUAGES) whatever the browser says, else in the request's
+    (LocaleMiddleware's), which Content-Language says. Bad dates or an unknown language are a
     400 page that says what to fix, whichever the format."""
     if not (settings.ROADMAP_PUBLIC_READ or request.user.is_staff):
         if request.user.is_authenticated:
             raise PermissionDenied
         return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-    form = documents.BriefingForm(request.GET)
-    if not form.is_valid():
-        return render(request, "briefing_400.html", {"problems": form.problems()}, status=400)
-    dates = form.cleaned_data
-    if dates["format"] == "html":
-        response = render(request, "briefing.html", _briefing_context(request, dates))
-    else:
-        response = _briefing_document(request, dates)
+    language = documents.pack_language(request.GET)
+    if language is None:
+        problems = [documents.unsupported_language(request.GET)]
+        context = {"problems": problems, "language_problem": True}
+        return render(request, "briefing_400.html", context, status=400)
+    with translation.override(language):
+        form = documents.BriefingForm(request.GET)
+        if not form.is_valid():
+            problems = {"problems": form.problems()}
+            response = render(request, "briefing_400.html", problems, status=400)
+        elif form.cleaned_data["format"] == "html":
+            dates = {**form.cleaned_data, "language": language}
+            response = render(request, "briefing.html", _briefing_context(request, dates))
+        else:
+            response = _briefing_document(request, {**form.cleaned_data, "language": language})
+    response["Content-Language"] = language
     if response.status_code != 200:
         return response
     # A pack read with a clearance beyond the public's is its requester's alone: no shared
@@ -129,6 +141,9 @@ def _briefing_context(request, dates):
         clearance=clearance_of(request.user),
     )
     chosen = {"as_of": pack.as_of, "since": pack.since, "known_on": pack.known_on or ""}
+    # A language asked for by name stays asked for: the downloads are in the page's.
+    if chosen_language := request.GET.get("lang"):
+        chosen["lang"] = chosen_language
     letterhead = documents.letterhead()
     if not letterhead["logo"]:
         logo_src = ""
@@ -139,6 +154,7 @@ def _briefing_context(request, dates):
     return {
         "briefing": pack,
         "format": dates["format"],
+        "chosen_language": chosen_language,
         "letterhead": letterhead,
         "marking": documents.marking(pack),
         "logo_src": logo_src,
@@ -155,10 +171,13 @@ def _briefing_document(request, dates):
     if not throttle.allow_request(request, None):
         metrics.THROTTLED.labels("briefing").inc()
         wait = math.ceil(throttle.wait())
-        message = (
-            f"You have asked for {throttle.num_requests} briefing documents in a short time, "
-            f"which is the most a reader may. Please try again in {wait} seconds."
-        )
+        message = ngettext(
+            "You have asked for %(count)s briefing documents in a short time, which is the most "
+            "a reader may. Please try again in %(wait)s second.",
+            "You have asked for %(count)s briefing documents in a short time, which is the most "
+            "a reader may. Please try again in %(wait)s seconds.",
+            wait,
+        ) % {"count": number(throttle.num_requests), "wait": number(wait)}
         return _plain_page("429.html", message, status=429, retry_after=wait)
     key = documents.cache_key(data_version()[0], dates, clearance_of(request.user))
     body = documents.cached_document(key)
@@ -173,12 +192,11 @@ def _briefing_document(request, dates):
         except documents.RendersBusy:
             metrics.UNAVAILABLE.labels("briefing_busy").inc()
             wait = math.ceil(settings.BRIEFING_RENDER_WAIT_SECONDS)
-            message = (
+            message = gettext(
                 "Other briefing documents are being rendered. Please try again in a few seconds."
             )
-            return _plain_page(
-                "503.html", message, status=503, retry_after=wait, heading="Busy for a moment"
-            )
+            heading = gettext("Busy for a moment")
+            return _plain_page("503.html", message, status=503, retry_after=wait, heading=heading)
     response = HttpResponse(body, content_type=DOCUMENT_TYPES[dates["format"]])
     name = documents.filename(dates, dates["format"])
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -221,3 +221,22 @@ def test_a_member_signed_in_reads_the_updates_of_their_clearance_each_marked(
     # What a member reads is theirs: no shared cache keeps it.
     assert public["Cache-Control"] == "no-cache"
     assert members["Cache-Control"] == "private, no-cache, no-store"
+
+
+def test_the_feed_speaks_the_readers_language(client, record):
+    commitment = CommitmentFactory(code="MIL-1")
+    record(commitment, status="at_risk", as_of=datetime.date(2024, 3, 1), summary="Retard.")
+
+    response = client.get(FEED, HTTP_ACCEPT_LANGUAGE="fr")
+
+    feed = ET.fromstring(response.content)
+    assert response["Content-Language"] == "fr"
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    assert text(feed, "atom:title") == (
+        "Suivi de la Feuille de route de Paris\N{NO-BREAK SPACE}: mises à jour de statut"
+    )
+    assert text(feed, "atom:subtitle").startswith("Évaluations approuvées des engagements")
+    [entry] = entries(feed)
+    assert text(entry, "atom:title").startswith("MIL-1\N{NO-BREAK SPACE}: ")
+    assert text(entry, "atom:title").endswith(" (au 1 mars 2024)")
+    assert text(entry, "atom:summary") == "Retard."  # the analyst's words, as written

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext
 
 from commitments.models import (
     STATUS_COLOURS,
@@ -22,6 +23,7 @@ from commitments.models import (
     StatusUpdateEvidence,
     days_overdue,
 )
+from commitments.prose import day, percent, year
 from commitments.selectors.contributions import ContributionTotals, contribution_matrix
 from commitments.selectors.summary import StatusCounts, changes_between
 
@@ -250,7 +252,8 @@ def headline_figures(commitment_ids, as_of, *, known_on=None, clearance=Releasab
     """The briefing pack's headline figures: the Roadmap's context indicators, then those of
     the commitments `commitment_ids`, each with its baseline in words and, where one counts on
     `as_of` as known on `known_on`, its latest approved value in words and the progress made
-    (IndicatorQuerySet.with_latest's rule, of the values a reader of `clearance` may read).
+    (IndicatorQuerySet.with_latest's rule, of the values a reader of `clearance` may read), in
+    the active language.
     An indicator defined after `as_of` is still shown,
     as the API lists it: it is a definition. One query."""
     indicators = (
@@ -276,17 +279,19 @@ def headline_figures(commitment_ids, as_of, *, known_on=None, clearance=Releasab
             label = f"{indicator.commitment.code}: {label}"
         notes = []
         if indicator.baseline_date is not None:
-            notes.append(f"Baseline of {indicator.baseline_date:%Y}.")
+            notes.append(gettext("Baseline of %(year)s.") % {"year": year(indicator.baseline_date)})
         if indicator.latest_value is not None:
             latest = indicator.phrase(indicator.latest_value, indicator.latest_qualifier)
-            on = indicator.latest_on
-            notes.append(f"Latest: {latest}, as of {on.day} {on:%B %Y}.")
+            notes.append(
+                gettext("Latest: %(value)s, as of %(day)s.")
+                % {"value": latest, "day": day(indicator.latest_on)}
+            )
             if (moved := indicator.progress(indicator.latest_value)) is not None:
-                notes.append(f"Progress: {moved:g}%.")
+                notes.append(gettext("Progress: %(percent)s.") % {"percent": percent(moved)})
         figures.append(
             HeadlineFigure(
                 label,
-                indicator.baseline_phrase or "No baseline",
+                indicator.baseline_phrase or gettext("No baseline"),
                 " ".join(notes),
                 indicator.latest_releasability,
             )

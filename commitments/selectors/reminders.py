@@ -28,17 +28,6 @@ class DueCommitment(NamedTuple):
     # current one), if any: its owner then waits for a reviewer, not for themselves.
     awaiting: StatusUpdate | None = None
 
-    @property
-    def why(self):
-        if self.days_overdue is None:
-            return "never assessed"
-        if self.days_overdue > 0:
-            return f"{self.days_overdue} day{'' if self.days_overdue == 1 else 's'} overdue"
-        if self.days_overdue == 0:
-            return "due today"
-        days = -self.days_overdue
-        return f"due in {days} day{'' if days == 1 else 's'}"
-
 
 @dataclass
 class Reminder:

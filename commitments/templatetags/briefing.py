@@ -1,6 +1,6 @@
 """The briefing pack's words in templates (commitments.briefing says each sentence once, for
 the page and the .docx), its statuses on their colours, and its form on the admin's home
-page."""
+page. Dates and numbers are the active language's (commitments.prose)."""
 
 import datetime
 
@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from commitments import briefing as words
+from commitments import prose
 from commitments.models import Change, Status
 
 register = template.Library()
@@ -46,8 +47,29 @@ def change_words(change, since):
     )
 
 
+@register.simple_tag
+def time_tag(date):
+    """A date in words, machine-readable too."""
+    return format_html('<time datetime="{}">{}</time>', f"{date:%Y-%m-%d}", prose.day(date))
+
+
+@register.simple_tag
+def list_separator():
+    return words.SEPARATOR
+
+
+@register.filter
+def short_day(date):
+    return prose.day(date, short=True)
+
+
+register.filter("day", prose.day)
+register.filter("number", prose.number)
 for name in (
     "percent",
+    "pack_name",
+    "changed_line",
+    "assessment_heading",
     "update_line",
     "counts_line",
     "overdue",
