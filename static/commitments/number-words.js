@@ -28,7 +28,9 @@
       if (size >= SCALES[i][0]) {
         var exact = number / SCALES[i][0];
         var shown = Math.round(exact * 1000) / 1000;
-        var words = interpolate(SCALES[i][1](Math.abs(shown)), { number: written(shown) }, true);
+        // The plural as of the whole part: "1.5 million" is singular in French too.
+        var whole = Math.floor(Math.abs(shown));
+        var words = interpolate(SCALES[i][1](whole), { number: written(shown) }, true);
         return shown === exact ? words : interpolate(gettext("about %(amount)s"), { amount: words }, true);
       }
     }
