@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import (
@@ -235,7 +235,7 @@ SOURCE = _("Source")
 CURRENT_STATUS = _("Current status")
 IN_REVIEW = _("In review or returned")
 CONTRIBUTIONS = _("Contributions")
-RECORD = _("Record")
+RECORD = pgettext_lazy("the fieldset of a commitment's version and times", "Record")
 
 
 FIXED_ONCE_SAVED = _(
