@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from commitments.feeds import updates_feed
@@ -20,9 +21,9 @@ from commitments.views import (
 handler403 = "commitments.views.permission_denied"
 handler500 = "commitments.views.server_error"
 
-admin.site.site_header = "Roadmap Tracker"
-admin.site.site_title = "Roadmap Tracker admin"
-admin.site.index_title = "Paris Roadmap commitments"
+admin.site.site_header = _("Roadmap Tracker")
+admin.site.site_title = _("Roadmap Tracker admin")
+admin.site.index_title = _("Paris Roadmap commitments")
 # The lists need the width (1280-pixel screens); every page links home, where the models are.
 admin.site.enable_nav_sidebar = False
 

@@ -8,6 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.admin import AuthTokenCreateForm
 from knox.models import AuthToken
@@ -32,7 +34,7 @@ class OwnTokenForm(AuthTokenCreateForm):
         user.disabled = True
         user.empty_label = None
         user.widget = forms.Select(choices=user.choices)
-        user.help_text = (
+        user.help_text = gettext(
             "A token acts as its user: you create your own, signed in as yourself, and each "
             "user theirs."
         )
@@ -41,8 +43,10 @@ class OwnTokenForm(AuthTokenCreateForm):
         posted = self.data.get(self.add_prefix("user"))
         if posted not in (None, "", str(self.owner.pk)):
             raise ValidationError(
-                "You may create a token for yourself only: a token acts as its user, so each "
-                "user creates their own, signed in as themselves."
+                gettext(
+                    "You may create a token for yourself only: a token acts as its user, so each "
+                    "user creates their own, signed in as themselves."
+                )
             )
         return self.owner
 
@@ -73,8 +77,11 @@ class ApiTokenAdmin(KnoxAuthTokenAdmin):
         admin.ModelAdmin.save_model(self, request, obj, form, change)
         self.message_user(
             request,
-            f"API token for {obj.user}: {form.token} — copy it now, it is not shown again "
-            "(only a hash is kept). Send it as the header 'Authorization: Bearer <token>'.",
+            gettext(
+                "API token for %(user)s: %(token)s — copy it now, it is not shown again (only a "
+                "hash is kept). Send it as the header 'Authorization: Bearer <token>'."
+            )
+            % {"user": obj.user, "token": form.token},
             messages.WARNING,
         )
 
@@ -87,7 +94,7 @@ admin.site.unregister(AccessAttempt)
 
 @admin.register(AccessAttempt)
 class AccessAttemptAdmin(AxesAccessAttemptAdmin):
-    @admin.action(description="Clean up expired attempts")
+    @admin.action(description=_("Clean up expired attempts"))
     def cleanup_expired_attempts(self, request, queryset):
         request.axes_attempt_time = timezone.now()
         return super().cleanup_expired_attempts(request, queryset)

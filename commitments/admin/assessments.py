@@ -11,6 +11,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from commitments.admin import imports as admin_import
 from commitments.admin.base import (
@@ -20,6 +22,8 @@ from commitments.admin.base import (
     add_form_link,
     commitment_in_list,
     correct_link,
+    day_text,
+    moment_text,
     own_page,
     person,
     person_name,
@@ -42,10 +46,15 @@ from commitments.services import record_status_update
 def update_choice_label(update):
     """How an update is told apart from its neighbours in a list of choices."""
     author = person_name(update.author)
-    return (
-        f"#{update.pk} · {update.get_status_display()} as of {update.as_of:%d %b %Y} · by "
-        f"{author}, recorded {timezone.localtime(update.created_at):%d %b %Y %H:%M}"
-    )
+    return gettext(
+        "#%(id)s · %(status)s as of %(as_of)s · by %(author)s, recorded %(recorded)s"
+    ) % {
+        "id": update.pk,
+        "status": update.get_status_display(),
+        "as_of": day_text(update.as_of),
+        "author": author,
+        "recorded": moment_text(update.created_at),
+    }
 
 
 # What a correction's form starts from: the corrected update's values, its as-of date included
@@ -71,8 +80,8 @@ class StatusUpdateForm(forms.ModelForm):
 
     confirm_current_status = forms.BooleanField(
         required=False,
-        label="Yes, make this the current status",
-        help_text="Asked only when a correction would change what the commitment shows.",
+        label=_("Yes, make this the current status"),
+        help_text=_("Asked only when a correction would change what the commitment shows."),
     )
 
     # No Meta: StatusUpdateAdmin builds the model form from its `fields` and overrides.
@@ -91,7 +100,7 @@ class StatusUpdateForm(forms.ModelForm):
             # A correction corrects an update already recorded: adding one from here makes no
             # sense.
             corrects.widget.can_add_related = False
-            corrects.help_text = (
+            corrects.help_text = gettext(
                 "The update of this commitment that this one corrects, if any: it then no longer "
                 "counts. Use “Correct this update” on the update to start from its values."
             )
@@ -119,13 +128,25 @@ class StatusUpdateForm(forms.ModelForm):
         before = (now["current_status"], now["current_progress"], now["current_as_of"])
         if tuple(after) != before and not cleaned.get("confirm_current_status"):
             label = dict(Status.choices)
-            self.add_error(
-                "confirm_current_status",
-                f"This will make {commitment.code} “{label[after.status]}” as of "
-                f"{after.as_of:%d %b %Y} — current: “{label[before[0]]}”"
-                + (f" as of {before[2]:%d %b %Y}" if before[2] else "")
-                + ". Check the status and the date, then tick the box to confirm.",
-            )
+            words = {
+                "code": commitment.code,
+                "status": label[after.status],
+                "as_of": day_text(after.as_of),
+                "current": label[before[0]],
+            }
+            if before[2]:
+                words["current_as_of"] = day_text(before[2])
+                confirm = gettext(
+                    "This will make %(code)s “%(status)s” as of %(as_of)s — current: "
+                    "“%(current)s” as of %(current_as_of)s. Check the status and the date, then "
+                    "tick the box to confirm."
+                )
+            else:
+                confirm = gettext(
+                    "This will make %(code)s “%(status)s” as of %(as_of)s — current: "
+                    "“%(current)s”. Check the status and the date, then tick the box to confirm."
+                )
+            self.add_error("confirm_current_status", confirm % words)
         return cleaned
 
 
@@ -217,45 +238,49 @@ class StatusUpdateAdmin(
     def import_template_view(self, request):
         return admin_import.template_view(self, request)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_display(self, update):
         return status_badge(update.status, update.get_status_display())
 
-    @admin.display(description="commitment", ordering="commitment__code")
+    @admin.display(description=_("commitment"), ordering="commitment__code")
     def commitment_display(self, update):
         return commitment_in_list(update.commitment)
 
-    @admin.display(description="correct it")
+    @admin.display(description=_("correct it"))
     def correct_link_display(self, update):
         if update.review_state == ReviewState.RETURNED:
-            return add_form_link("statusupdate", "Correct it", {"correct": update.pk})
+            return add_form_link("statusupdate", gettext("Correct it"), {"correct": update.pk})
         if update.corrected_by_id is not None:
-            return f"Superseded by #{update.corrected_by_id}: correct that one instead."
+            return gettext("Superseded by #%(id)s: correct that one instead.") % {
+                "id": update.corrected_by_id
+            }
         return correct_link(update)
 
-    @admin.display(description="review")
+    @admin.display(description=_("review"))
     def review_display(self, update):
         if update.review_state == ReviewState.PENDING:
             return format_html(
-                "{} — {} other than its author decides.", review_badge(update), who_reviews()
+                "{} — {}",
+                review_badge(update),
+                gettext("%(who)s other than its author decides.") % {"who": who_reviews()},
             )
         return review_badge(update)
 
-    @admin.display(description="reviewer", empty_value="—")
+    @admin.display(description=_("reviewer"), empty_value="—")
     def reviewer_display(self, update):
         review = getattr(update, "review", None)
         if review is None:
             return None
         if review.reviewer is None:
-            return "Nobody: approved on submission (review was not required)"
+            return gettext("Nobody: approved on submission (review was not required)")
         return person(review.reviewer)
 
-    @admin.display(description="reviewer's comment", empty_value="—")
+    @admin.display(description=_("reviewer's comment"), empty_value="—")
     def review_comment_display(self, update):
         review = getattr(update, "review", None)
         return review.comment if review else None
 
-    @admin.display(description="decided at", empty_value="—")
+    @admin.display(description=_("decided at"), empty_value="—")
     def decided_at_display(self, update):
         review = getattr(update, "review", None)
         return _readable(review.decided_at) if review else None
@@ -286,20 +311,26 @@ class StatusUpdateAdmin(
             # analyst can check the date, and the reviewer sees it too (the queue).
             self.message_user(
                 request,
-                f"Back-dated: {back_dating}, so it is stale the day it is approved. Check its "
-                "as-of date; if it is right, a newer assessment is due as well.",
+                gettext(
+                    "Back-dated: %(back_dating)s, so it is stale the day it is approved. Check its "
+                    "as-of date; if it is right, a newer assessment is due as well."
+                )
+                % {"back_dating": back_dating},
                 messages.WARNING,
             )
         if "_addanother" in request.POST or "_continue" in request.POST:
             return super().response_add(request, obj, post_url_continue)
         shows = f"“{obj.commitment.get_current_status_display()}”"
         if obj.review_state == ReviewState.PENDING:
-            message = (
-                f"Recorded: {obj}. It is pending review: {who_reviews()} other than you must "
-                f"approve it before it counts; {obj.commitment.code} shows {shows} until then."
-            )
+            message = gettext(
+                "Recorded: %(update)s. It is pending review: %(who)s other than you must approve "
+                "it before it counts; %(code)s shows %(shows)s until then."
+            ) % {"update": obj, "who": who_reviews(), "code": obj.commitment.code, "shows": shows}
         else:
-            message = f"Recorded: {obj}. The commitment now shows {shows}."
+            message = gettext("Recorded: %(update)s. The commitment now shows %(shows)s.") % {
+                "update": obj,
+                "shows": shows,
+            }
         self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(
             reverse("admin:commitments_commitment_change", args=[obj.commitment_id])
@@ -340,8 +371,16 @@ class StatusUpdateAdmin(
                 .rows("current_status", "current_as_of")
                 .get()
             )
-            readers = f"For readers cleared for {marking.label.lower()}, "
+            readers = gettext("For readers cleared for %(marking)s, ") % {
+                "marking": marking.label.lower()
+            }
             status, as_of = seen["current_status"], seen["current_as_of"]
-        shown = Status(status).label
-        as_of = f" as of {as_of:%d %b %Y}" if as_of else ""
-        return f"{readers}{commitment.code} now shows “{shown}”{as_of}."
+        words = {"code": commitment.code, "shown": Status(status).label}
+        if as_of:
+            shows = gettext("%(code)s now shows “%(shown)s” as of %(as_of)s.") % {
+                **words,
+                "as_of": day_text(as_of),
+            }
+        else:
+            shows = gettext("%(code)s now shows “%(shown)s”.") % words
+        return f"{readers}{shows}"

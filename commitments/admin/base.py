@@ -14,11 +14,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils.dateformat import format as date_format
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.timezone import localdate, localtime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -96,7 +100,28 @@ def person_name(user):
 
 def person(user):
     """A person's name, with their login name on hover (the admin is for staff only)."""
-    return format_html('<span title="login: {}">{}</span>', user.get_username(), person_name(user))
+    return format_html(
+        '<span title="{}">{}</span>',
+        gettext("login: %(login)s") % {"login": user.get_username()},
+        person_name(user),
+    )
+
+
+def html_message(message, **values):
+    """A translated `message` with named placeholders filled in with `values`, some of them
+    HTML (a person, a badge, a link): each value escaped unless it is safe, as format_html does
+    with the positional ones; the message itself is ours (the catalogs')."""
+    return mark_safe(message % {name: conditional_escape(value) for name, value in values.items()})
+
+
+def day_text(value):
+    """A date as the admin writes it, "05 Mar 2024", its month in the user's language."""
+    return date_format(value, "d M Y")
+
+
+def moment_text(value):
+    """A time as the admin writes it, "05 Mar 2024 14:30" (local time)."""
+    return date_format(localtime(value), "d M Y H:i")
 
 
 def correction_note(update):
@@ -104,9 +129,13 @@ def correction_note(update):
     correction itself, or nothing to say."""
     corrected_by = getattr(update, "corrected_by_id", None)
     if corrected_by is not None:
-        return format_html('<strong class="superseded">Superseded</strong> by #{}', corrected_by)
+        return format_html(
+            '<strong class="superseded">{}</strong> {}',
+            gettext("Superseded"),
+            gettext("by #%(id)s") % {"id": corrected_by},
+        )
     if update.corrects_id is not None:
-        return f"Corrects #{update.corrects_id}"
+        return gettext("Corrects #%(id)s") % {"id": update.corrects_id}
     return ""
 
 
@@ -141,13 +170,13 @@ def record_button(model_name, text, subject):
     """A button to the add form of `model_name` for a record of `subject` (a commitment's
     status update, an indicator's value), once the subject is saved."""
     if subject.pk is None:
-        return f"Save the {subject._meta.verbose_name} first."
+        return gettext("Save the %(subject)s first.") % {"subject": subject._meta.verbose_name}
     query = {subject._meta.model_name: subject.pk}
     return add_form_link(model_name, text, query, **{"class": "button"})
 
 
 def correct_link(update):
-    return add_form_link("statusupdate", "Correct this update", {"correct": update.pk})
+    return add_form_link("statusupdate", gettext("Correct this update"), {"correct": update.pk})
 
 
 class BoundedSearch:
@@ -167,9 +196,8 @@ def indicator_latest(indicator):
     latest = getattr(indicator, "latest_value", None)
     if latest is None:
         return "—"
-    return (
-        f"{indicator.phrase(latest, indicator.latest_qualifier)} ({indicator.latest_on:%d %b %Y})"
-    )
+    phrase = indicator.phrase(latest, indicator.latest_qualifier)
+    return f"{phrase} ({day_text(indicator.latest_on)})"
 
 
 def indicator_progress(indicator):
@@ -185,11 +213,11 @@ class IndicatorProgress:
         # Of the values the user's clearance may read, as the API reads them.
         return super().get_queryset(request).with_latest(clearance=clearance_of(request.user))
 
-    @admin.display(description="latest approved value")
+    @admin.display(description=_("latest approved value"))
     def latest_display(self, indicator):
         return indicator_latest(indicator)
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress_display(self, indicator):
         return indicator_progress(indicator)
 
@@ -198,15 +226,15 @@ class RecordColumns:
     """How a record (models/records.py) is shown in a list or on its page: its author, and
     where it stands among corrections."""
 
-    @admin.display(description="author", ordering="author__last_name")
+    @admin.display(description=_("author"), ordering="author__last_name")
     def author_display(self, record):
         return person(record.author)
 
-    @admin.display(description="correction", empty_value="")
+    @admin.display(description=_("correction"), empty_value="")
     def correction_display(self, record):
         return correction_note(record)
 
-    @admin.display(description="marking", ordering="releasability")
+    @admin.display(description=_("marking"), ordering="releasability")
     def marking_display(self, record):
         return marking_badge(record.releasability)
 
@@ -259,7 +287,7 @@ class RecordAdmin(RecordColumns):
             record.shown_to = clearance_of(request.user)
         return record
 
-    @admin.display(description="evidence")
+    @admin.display(description=_("evidence"))
     def evidence_display(self, record):
         return evidence_list(record, record.shown_to)
 
@@ -289,7 +317,7 @@ class RecordAdmin(RecordColumns):
         fields = map(self.model._meta.get_field, self.correction_starts_from)
         copied = {field.name: field.value_from_object(source) for field in fields}
         if "cites" in self.fields:
-            cited, _ = cited_for(source, clearance_of(request.user))
+            cited, _withheld = cited_for(source, clearance_of(request.user))
             copied["cites"] = [piece.pk for piece in cited]
         corrects = original.pk if original else start_from.corrects_id
         return {**initial, **copied, "corrects": corrects}
@@ -311,7 +339,7 @@ class RecordAdmin(RecordColumns):
             # Left out (a script's post, an older form), it is the default, as in the API.
             field.required = default_releasability(self.model) not in allowed
             if field.required:
-                offered = [("", "Choose a marking"), *offered]
+                offered = [("", gettext("Choose a marking")), *offered]
             field.widget.choices = offered
             field.help_text = " ".join(
                 f"{level.label}: {RELEASABILITY_MEANING[level]}" for level in Releasability
@@ -400,7 +428,9 @@ class RefusesDuplicates:
 
 def with_role(partner, role):
     """A linked row by name; a lead partner says so."""
-    return f"{partner} (lead)" if role == PartnerRole.LEAD else str(partner)
+    if role == PartnerRole.LEAD:
+        return gettext("%(partner)s (lead)") % {"partner": partner}
+    return str(partner)
 
 
 class ReadableChanges(HistoricalRecordContextHelper):
@@ -412,7 +442,7 @@ class ReadableChanges(HistoricalRecordContextHelper):
         if isinstance(field, models.ManyToManyField):
             target = field.m2m_reverse_field_name()
             names = (with_role(row[target], row.get("role")) for row in value)
-            return ", ".join(sorted(names)) or "none"
+            return ", ".join(sorted(names)) or gettext("none")
         value = super().prepare_delta_change_value(change, value)
         if field.choices:
             return dict(field.flatchoices).get(value, value)
@@ -449,10 +479,13 @@ class HistoryAdmin(SimpleHistoryAdmin):
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{record.instance} as it was on {localtime(record.history_date):%d %b %Y %H:%M}",
+            "title": gettext("%(object)s as it was on %(when)s")
+            % {"object": record.instance, "when": moment_text(record.history_date)},
             "opts": opts,
             "record": record,
-            "saved_by": person_name(record.history_user) if record.history_user else "the system",
+            "saved_by": (
+                person_name(record.history_user) if record.history_user else gettext("the system")
+            ),
             "fields": list(self.past_version_fields(record)),
             "history_url": reverse(
                 f"admin:{opts.app_label}_{opts.model_name}_history", args=[object_id]
@@ -480,14 +513,14 @@ class HistoryAdmin(SimpleHistoryAdmin):
             names = sorted(
                 with_role(getattr(row, target), getattr(row, "role", None)) for row in rows
             )
-            yield capfirst(field.verbose_name), ", ".join(names) or "none"
+            yield capfirst(field.verbose_name), ", ".join(names) or gettext("none")
 
 
 def _readable(value):
     if value is None or value == "":
-        return "none"
+        return gettext("none")
     if isinstance(value, datetime.datetime):
-        return f"{localtime(value):%d %b %Y %H:%M}"
+        return moment_text(value)
     if isinstance(value, datetime.date):
-        return f"{value:%d %b %Y}"
+        return day_text(value)
     return value

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from commitments.admin.base import (
@@ -20,6 +22,8 @@ from commitments.admin.base import (
     RecordAdmin,
     add_form_link,
     correction_note,
+    day_text,
+    html_message,
     person,
 )
 from commitments.admin.reviews import (
@@ -42,7 +46,7 @@ class MessageDecisionForm(forms.Form):
     comment = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text="Why you return it (required to return it), or a remark on approving it.",
+        help_text=_("Why you return it (required to return it), or a remark on approving it."),
     )
 
 
@@ -54,7 +58,7 @@ class BriefingMessageAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.M
     approved."""
 
     record_with = staticmethod(record_briefing_message)
-    queue_title = "Review queue of key messages"
+    queue_title = _("Review queue of key messages")
     queue_pillar = "pillar"
     correction_starts_from = ["pillar", "as_of", "text"]
     change_form_template = "admin/commitments/briefingmessage/change_form.html"
@@ -119,42 +123,53 @@ class BriefingMessageAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.M
         ]
         return [*own, *super().get_urls()]
 
-    @admin.display(description="message")
+    @admin.display(description=_("message"))
     def text_display(self, message):
         return Truncator(message.text).words(20)
 
-    @admin.display(description="author", ordering="author__last_name")
+    @admin.display(description=_("author"), ordering="author__last_name")
     def author_display(self, message):
         return person(message.author)
 
-    @admin.display(description="review")
+    @admin.display(description=_("review"))
     def review_state_display(self, message):
         return review_badge(message)
 
-    @admin.display(description="review")
+    @admin.display(description=_("review"))
     def review_display(self, message):
         review = getattr(message, "review", None)
         if review is None:
             return format_html(
-                "{} — {} other than its author decides, below.",
+                "{} — {}",
                 review_badge(message),
-                who_reviews(),
+                gettext("%(who)s other than its author decides, below.") % {"who": who_reviews()},
             )
-        by = person(review.reviewer) if review.reviewer else "nobody (review was not required)"
+        by = (
+            person(review.reviewer)
+            if review.reviewer
+            else gettext("nobody (review was not required)")
+        )
         comment = f": “{review.comment}”" if review.comment else ""
         return format_html(
-            "{} by {} on {}{}", review_badge(message), by, f"{review.decided_at:%d %b %Y}", comment
+            "{} {}{}",
+            review_badge(message),
+            html_message(gettext("by %(by)s on %(date)s"), by=by, date=day_text(review.decided_at)),
+            comment,
         )
 
-    @admin.display(description="correction", empty_value="")
+    @admin.display(description=_("correction"), empty_value="")
     def correction_display(self, message):
         return correction_note(message)
 
-    @admin.display(description="rewrite it")
+    @admin.display(description=_("rewrite it"))
     def rewrite_link_display(self, message):
         if message.corrected_by_id is not None:
-            return f"Rewritten by #{message.corrected_by_id}: rewrite that one instead."
-        return add_form_link("briefingmessage", "Rewrite this message", {"rewrite": message.pk})
+            return gettext("Rewritten by #%(id)s: rewrite that one instead.") % {
+                "id": message.corrected_by_id
+            }
+        return add_form_link(
+            "briefingmessage", gettext("Rewrite this message"), {"rewrite": message.pk}
+        )
 
     def get_changeform_initial_data(self, request):
         """The add form: the pack of today; or, to rewrite a message (?rewrite=<id>), that
@@ -192,7 +207,7 @@ class BriefingMessageAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.M
         form = MessageDecisionForm(request.POST)
         if not form.is_valid():
             self.message_user(
-                request, "Nothing was decided: choose Approve or Return.", messages.ERROR
+                request, gettext("Nothing was decided: choose Approve or Return."), messages.ERROR
             )
         else:
             self.decide_on(request, message, **form.cleaned_data)
@@ -202,11 +217,11 @@ class BriefingMessageAdmin(ReviewQueueMixin, RecordAdmin, BoundedSearch, admin.M
 
     def _decided(self, message, decision):
         if decision == BriefingMessageReview.Decision.APPROVE:
-            return (
-                f"Approved message #{message.pk}: it is printed in the pack of "
-                f"{message.as_of:%d %b %Y}."
-            )
-        return (
-            f"Returned message #{message.pk} with your comment: it is not printed, and its "
-            "author can rewrite it."
-        )
+            return gettext("Approved message #%(id)s: it is printed in the pack of %(as_of)s.") % {
+                "id": message.pk,
+                "as_of": day_text(message.as_of),
+            }
+        return gettext(
+            "Returned message #%(id)s with your comment: it is not printed, and its author can "
+            "rewrite it."
+        ) % {"id": message.pk}

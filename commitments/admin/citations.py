@@ -6,8 +6,11 @@ reader's clearance goes. The pieces themselves are recorded through evidence.py.
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from commitments.clearance import clearance_of
 from commitments.models import Evidence
@@ -44,20 +47,26 @@ def evidence_list(record, clearance):
     counted, not listed, so that a record is never taken to rest on less than it does."""
     shown, withheld = cited_for(record, clearance)
     if not shown and not withheld:
-        return "none cited"
+        return gettext("none cited")
     items = format_html_join(
         "",
         "<li>{} {} ({}){}</li>",
-        ((grade_badge(p), p.source, f"{p.date:%d %b %Y}", _where(p)) for p in shown),
+        ((grade_badge(p), p.source, date_format(p.date, "d M Y"), _where(p)) for p in shown),
     )
     if withheld:
-        items = format_html(
-            '{}<li class="withheld">{}{} piece{} you are not cleared to read</li>',
-            items,
-            "and " if shown else "",
-            withheld,
-            "" if withheld == 1 else "s",
-        )
+        if shown:
+            unread = ngettext(
+                "and %(count)s piece you are not cleared to read",
+                "and %(count)s pieces you are not cleared to read",
+                withheld,
+            )
+        else:
+            unread = ngettext(
+                "%(count)s piece you are not cleared to read",
+                "%(count)s pieces you are not cleared to read",
+                withheld,
+            )
+        items = format_html('{}<li class="withheld">{}</li>', items, unread % {"count": withheld})
     return format_html("<ul class='evidence'>{}</ul>", items)
 
 
@@ -66,7 +75,7 @@ class CitesField(forms.ModelMultipleChoiceField):
     `queryset` (what its author may read), as the service takes them (`evidence`)."""
 
     default_error_messages = {
-        "invalid_choice": "There is no evidence #%(value)s that you may cite: check its id.",
+        "invalid_choice": _("There is no evidence #%(value)s that you may cite: check its id."),
     }
 
     def clean(self, value):
@@ -83,17 +92,21 @@ def cites_field(model_admin, request):
     site = model_admin.admin_site
     cited = model_admin.model._meta.get_field("evidence")
     help_text = format_html(
-        "{} Type a source, a URL, a reference or words of its summary; fixed once it is recorded.",
+        "{} {}",
         cited.help_text,
+        gettext(
+            "Type a source, a URL, a reference or words of its summary; fixed once it is recorded."
+        ),
     )
     if site.get_model_admin(Evidence).has_add_permission(request):
         add = reverse("admin:commitments_evidence_add", current_app=site.name)
         help_text = format_html(
-            '{} Not listed? <a href="{}?_to_field=id&amp;_popup=1" id="add_id_cites" '
-            'class="related-widget-wrapper-link add-related" data-popup="yes">'
-            "Add a new piece of evidence</a>.",
+            '{} {} <a href="{}?_to_field=id&amp;_popup=1" id="add_id_cites" '
+            'class="related-widget-wrapper-link add-related" data-popup="yes">{}</a>.',
             help_text,
+            gettext("Not listed?"),
             add,
+            gettext("Add a new piece of evidence"),
         )
     return CitesField(
         queryset=Evidence.objects.readable_by(clearance_of(request.user)),

@@ -14,6 +14,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import (
     BoundedSearch,
@@ -24,6 +26,7 @@ from commitments.admin.base import (
     add_form_link,
     correct_link,
     correction_note,
+    day_text,
     marking_badge,
     person,
     person_name,
@@ -60,18 +63,32 @@ from commitments.source_texts import paragraphs_of
 
 
 def _due(commitment):
-    every = f"due every {commitment.stale_after_days} days"
+    every = _due_every(commitment)
     if commitment.current_as_of is None:
-        return f"Not assessed yet; {every}."
-    return f"Last assessed as of {commitment.current_as_of:%d %b %Y}; {every}."
+        return gettext("Not assessed yet; %(every)s.") % {"every": every}
+    return gettext("Last assessed as of %(as_of)s; %(every)s.") % {
+        "as_of": day_text(commitment.current_as_of),
+        "every": every,
+    }
+
+
+def _due_every(commitment):
+    days = commitment.stale_after_days
+    return ngettext("due every %(days)s day", "due every %(days)s days", days) % {"days": days}
+
+
+def _days_overdue(days):
+    return ngettext(
+        "Needs assessment — %(days)s day overdue", "Needs assessment — %(days)s days overdue", days
+    ) % {"days": days}
 
 
 class StaleListFilter(admin.SimpleListFilter):
-    title = "stale"
+    title = _("stale")
     parameter_name = "stale"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Stale (needs an update)"), ("no", "Up to date")]
+        return [("yes", _("Stale (needs an update)")), ("no", _("Up to date"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -84,14 +101,14 @@ class StaleListFilter(admin.SimpleListFilter):
 class OwnerListFilter(admin.SimpleListFilter):
     """Whose commitments: the analyst's own ("Mine"), nobody's, or an owner's by name."""
 
-    title = "owner"
+    title = _("owner")
     parameter_name = "owner"
 
     def lookups(self, request, model_admin):
         owners = get_user_model().objects.filter(owned_commitments__isnull=False).distinct()
         return [
-            ("mine", "Mine"),
-            ("none", "Nobody"),
+            ("mine", _("Mine")),
+            ("none", _("Nobody")),
             *sorted(((str(user.pk), person_name(user)) for user in owners), key=lambda o: o[1]),
         ]
 
@@ -113,7 +130,7 @@ class StatusHistoryInline(RecordColumns, admin.TabularInline):
 
     model = StatusUpdate
     fk_name = "commitment"
-    verbose_name_plural = "status history (approved, newest first)"
+    verbose_name_plural = _("status history (approved, newest first)")
     fields = [
         "marking_display",
         "as_of",
@@ -146,7 +163,7 @@ class StatusHistoryInline(RecordColumns, admin.TabularInline):
             .with_corrected_by()
         )
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status_display(self, update):
         return status_badge(update.status, update.get_status_display())
 
@@ -192,27 +209,36 @@ def _next_step(update, user):
     """What `user` may do next about an update that does not count, as a link, if anything."""
     if update.review_state == ReviewState.RETURNED:
         if user.has_perm("commitments.add_statusupdate"):
-            return add_form_link("statusupdate", "Correct it", {"correct": update.pk})
+            return add_form_link("statusupdate", gettext("Correct it"), {"correct": update.pk})
         return ""
     if update.author_id == user.pk:
-        return "Yours: another reviewer must decide"
+        return gettext("Yours: another reviewer must decide")
     if may_review(user):
         return format_html(
-            '<a href="{}">Review it in the queue</a>', queue_url(StatusUpdate, update)
+            '<a href="{}">{}</a>',
+            queue_url(StatusUpdate, update),
+            gettext("Review it in the queue"),
         )
     return ""
 
 
-STALE_EDIT = (
+STALE_EDIT = _(
     "This commitment was changed by someone else since you opened it (it is now at version "
-    "{version}). Nothing was saved: reload the page to see their changes, then make yours again."
+    "%(version)s). Nothing was saved: reload the page to see their changes, then make yours again."
 )
 
 
 INHERITED_FROM_PARENT = ["pillar", "source_document", "paragraph"]
 
+# The commitment's fieldsets that get_fieldsets leaves out of the add form, or describes there.
+SOURCE = _("Source")
+CURRENT_STATUS = _("Current status")
+IN_REVIEW = _("In review or returned")
+CONTRIBUTIONS = _("Contributions")
+RECORD = pgettext_lazy("the fieldset of a commitment's version and times", "Record")
 
-FIXED_ONCE_SAVED = (
+
+FIXED_ONCE_SAVED = _(
     "The text, its source document and paragraph, and the pillar (above) are fixed once the "
     "commitment is saved: check them now. The text must quote the paragraph word for word."
 )
@@ -244,7 +270,9 @@ class CommitmentForm(forms.ModelForm):
             for name in INHERITED_FROM_PARENT:
                 if name in self.fields:
                     self.fields[name].required = False
-                    self.fields[name].help_text += " Empty: the parent's."
+                    field = self.fields[name]
+                    empty = gettext("Empty: the parent's.")
+                    field.help_text = f"{field.help_text} {empty}"
         if "owner" in self.fields:
             owner = self.fields["owner"]
             owner.label_from_instance = person_name
@@ -255,10 +283,10 @@ class CommitmentForm(forms.ModelForm):
             )
         if "update_cadence_days" in self.fields:
             # Said to analysts in days, not in the name of a setting.
-            self.fields["update_cadence_days"].help_text = (
-                f"How often it should be assessed, in days (1 to {MAX_CADENCE_DAYS}). Empty: "
-                f"every {settings.STALE_AFTER_DAYS} days, the default."
-            )
+            self.fields["update_cadence_days"].help_text = gettext(
+                "How often it should be assessed, in days (1 to %(max)s). Empty: every "
+                "%(default)s days, the default."
+            ) % {"max": MAX_CADENCE_DAYS, "default": settings.STALE_AFTER_DAYS}
 
     def clean(self):
         cleaned = super().clean()
@@ -269,7 +297,7 @@ class CommitmentForm(forms.ModelForm):
         if self.instance.pk is not None and opened is not None:
             current = Commitment.objects.values_list("version", flat=True).get(pk=self.instance.pk)
             if opened != current:
-                raise forms.ValidationError(STALE_EDIT.format(version=current), code="stale")
+                raise forms.ValidationError(STALE_EDIT % {"version": current}, code="stale")
         return cleaned
 
     def _inherit_from_parent(self, cleaned):
@@ -278,7 +306,9 @@ class CommitmentForm(forms.ModelForm):
             if name not in self.fields or cleaned.get(name) is not None or name in self.errors:
                 continue
             if parent is None:
-                self.add_error(name, "This field is required (or choose a parent to take it from).")
+                self.add_error(
+                    name, gettext("This field is required (or choose a parent to take it from).")
+                )
             else:
                 cleaned[name] = getattr(parent, name)
                 setattr(self.instance, name, cleaned[name])
@@ -294,13 +324,18 @@ class CommitmentForm(forms.ModelForm):
             return  # a document whose text is not shipped: not checked
         if paragraph not in paragraphs:
             self.add_error(
-                "paragraph", f"{document.short_name} has paragraphs 1 to {len(paragraphs)}."
+                "paragraph",
+                gettext("%(document)s has paragraphs 1 to %(last)s.")
+                % {"document": document.short_name, "last": len(paragraphs)},
             )
         elif " ".join(text.split()) not in paragraphs[paragraph]:
             self.add_error(
                 "text",
-                f"This is not a verbatim quote of paragraph {paragraph} of {document.short_name}: "
-                "copy the words exactly as published, or check the paragraph number.",
+                gettext(
+                    "This is not a verbatim quote of paragraph %(paragraph)s of %(document)s: "
+                    "copy the words exactly as published, or check the paragraph number."
+                )
+                % {"paragraph": paragraph, "document": document.short_name},
             )
 
 
@@ -313,8 +348,8 @@ class PartnerInline(admin.TabularInline):
     fields = ["partner", "role"]
     autocomplete_fields = ["partner"]
     extra = 0
-    verbose_name = "partner"
-    verbose_name_plural = "partners"
+    verbose_name = _("partner")
+    verbose_name_plural = _("partners")
 
     # A partner's link is part of its commitment: whoever may edit the commitment sets them,
     # as with themes and places (CommitmentPartner has no permissions of its own in the roles).
@@ -376,8 +411,8 @@ class DependencyInline(admin.TabularInline):
     fields = ["depends_on", "note"]
     autocomplete_fields = ["depends_on"]
     extra = 0
-    verbose_name = "depends on"
-    verbose_name_plural = "depends on"
+    verbose_name = _("depends on")
+    verbose_name_plural = _("depends on")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("depends_on")
@@ -440,12 +475,14 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["code", "title", "pillar", "parent", "opened_version"]}),
-        ("Source", {"fields": ["text", "source_document", "paragraph"]}),
+        (SOURCE, {"fields": ["text", "source_document", "paragraph"]}),
         (
-            "Current status",
+            CURRENT_STATUS,
             {
-                "description": "Derived from the status history below. Record a new status "
-                "update to change it.",
+                "description": _(
+                    "Derived from the status history below. Record a new status update to "
+                    "change it."
+                ),
                 "fields": [
                     "status_display",
                     "progress_display",
@@ -458,34 +495,39 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             },
         ),
         (
-            "In review or returned",
+            IN_REVIEW,
             {
-                "description": "Updates that do not count: pending until someone other than "
-                "their author approves them, or returned to their author. The approved history "
-                "is below.",
+                "description": _(
+                    "Updates that do not count: pending until someone other than their author "
+                    "approves them, or returned to their author. The approved history is below."
+                ),
                 "fields": ["in_review_display"],
             },
         ),
         (
-            "Contributions",
+            CONTRIBUTIONS,
             {
-                "description": "What partners contributed to it, newest first. Each is "
-                "recorded, and corrected, on its own page.",
+                "description": _(
+                    "What partners contributed to it, newest first. Each is recorded, and "
+                    "corrected, on its own page."
+                ),
                 "fields": ["contributions_display"],
             },
         ),
         (
-            "Depended on by",
+            _("Depended on by"),
             {
-                "description": "Commitments that depend on this one: when it moves to at risk "
-                "or off track, their owners are emailed (to three steps away). What this one "
-                "depends on is listed below, under Depends on.",
+                "description": _(
+                    "Commitments that depend on this one: when it moves to at risk or off track, "
+                    "their owners are emailed (to three steps away). What this one depends on is "
+                    "listed below, under Depends on."
+                ),
                 "fields": ["dependents_display"],
             },
         ),
-        ("Scope", {"fields": ["themes", "places"]}),
-        ("Schedule", {"fields": ["owner", "target_date", "update_cadence_days"]}),
-        ("Record", {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
+        (_("Scope"), {"fields": ["themes", "places"]}),
+        (_("Schedule"), {"fields": ["owner", "target_date", "update_cadence_days"]}),
+        (RECORD, {"classes": ["collapse"], "fields": ["version", "created_at", "updated_at"]}),
     ]
     inlines = [PartnerInline, DependencyInline, IndicatorInline, StatusHistoryInline]
 
@@ -518,11 +560,12 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             fieldsets = [
                 (
                     name,
-                    {**options, "description": FIXED_ONCE_SAVED} if name == "Source" else options,
+                    {**options, "description": FIXED_ONCE_SAVED} if name is SOURCE else options,
                 )
                 for name, options in fieldsets
-                if name
-                not in {"Current status", "In review or returned", "Contributions", "Record"}
+                if not any(
+                    name is saved for saved in (CURRENT_STATUS, IN_REVIEW, CONTRIBUTIONS, RECORD)
+                )
             ]
         elif request.user.has_perm("commitments.add_commitment"):
             (name, options), *rest = fieldsets
@@ -548,7 +591,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             return ["code", *COMMITMENT_SOURCE_FIELDS, *self.readonly_fields]
         return self.readonly_fields
 
-    @admin.display(description="as of", ordering="current_as_of", empty_value="—")
+    @admin.display(description=_("as of"), ordering="current_as_of", empty_value="—")
     def as_of_display(self, commitment):
         return commitment.current_as_of
 
@@ -558,24 +601,24 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         return commitment.paragraph
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"title": "Commitments, in Roadmap order (document, then paragraph)"}
+        extra = {"title": gettext("Commitments, in Roadmap order (document, then paragraph)")}
         return super().changelist_view(request, {**extra, **(extra_context or {})})
 
-    @admin.display(description="status", ordering="current_status")
+    @admin.display(description=_("status"), ordering="current_status")
     def status_display(self, commitment):
         return status_badge(commitment.current_status, commitment.get_current_status_display())
 
-    @admin.display(description="owner", ordering="owner__last_name", empty_value="—")
+    @admin.display(description=_("owner"), ordering="owner__last_name", empty_value="—")
     def owner_display(self, commitment):
         return person(commitment.owner) if commitment.owner_id else None
 
-    @admin.display(description="progress", ordering="current_progress")
+    @admin.display(description=_("progress"), ordering="current_progress")
     def progress_display(self, commitment):
         if commitment.current_progress is None:
             return "—"
         return f"{commitment.current_progress}%"
 
-    @admin.display(description="assessment", empty_value="")
+    @admin.display(description=_("assessment"), empty_value="")
     def stale_display(self, commitment):
         """A warning when a new assessment is due, as the dashboard words it; nothing when the
         commitment is up to date (or not saved yet)."""
@@ -583,35 +626,38 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             return ""
         overdue = commitment.days_overdue()
         if overdue is None:
-            text = "Never assessed"
+            text = gettext("Never assessed")
         elif overdue > 0:
-            text = f"Needs assessment — {overdue} day{'s' if overdue > 1 else ''} overdue"
+            text = _days_overdue(overdue)
         else:
             return ""
         return format_html(
             '<span class="stale-badge" title="{}">⚠ {}</span>', _due(commitment), text
         )
 
-    @admin.display(description="assessment")
+    @admin.display(description=_("assessment"))
     def assessment_display(self, commitment):
         """On the commitment's page: whether an assessment is due, and why, in words (the list
         flags only what is due, with the reason on hover)."""
         if commitment.pk is None:
             return ""
-        every = f"due every {commitment.stale_after_days} days"
+        every = _due_every(commitment)
         if commitment.current_as_of is None:
-            return format_html('<span class="stale-badge">⚠ Never assessed</span>; {}.', every)
+            return format_html(
+                '<span class="stale-badge">⚠ {}</span>; {}.', gettext("Never assessed"), every
+            )
         age = (timezone.localdate() - commitment.current_as_of).days
-        reason = f"Last assessed {age} day{'' if age == 1 else 's'} ago; {every}."
+        reason = ngettext(
+            "Last assessed %(days)s day ago; %(every)s.",
+            "Last assessed %(days)s days ago; %(every)s.",
+            age,
+        ) % {"days": age, "every": every}
         overdue = commitment.days_overdue()
         if overdue > 0:
             return format_html(
-                '<span class="stale-badge">⚠ Needs assessment — {} day{} overdue</span>. {}',
-                overdue,
-                "s" if overdue > 1 else "",
-                reason,
+                '<span class="stale-badge">⚠ {}</span>. {}', _days_overdue(overdue), reason
             )
-        return f"Up to date. {reason}"
+        return gettext("Up to date. %(reason)s") % {"reason": reason}
 
     def get_object(self, request, object_id, from_field=None):
         commitment = super().get_object(request, object_id, from_field)
@@ -620,7 +666,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             commitment.shown_to = request.user
         return commitment
 
-    @admin.display(description="updates")
+    @admin.display(description=_("updates"))
     def in_review_display(self, commitment):
         """A read-only table, apart from the approved history (the inline below): a table, not
         an inline, so that saving the commitment's form does not depend on it. Oldest first, as
@@ -649,7 +695,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         context = {"rows": rows, "assessed": assessed}
         return render_to_string("admin/commitments/commitment/in_review.html", context)
 
-    @admin.display(description="contributions")
+    @admin.display(description=_("contributions"))
     def contributions_display(self, commitment):
         """A read-only table, as in_review_display (not an inline: the commitment's form does
         not depend on it). One query. A superseded contribution says by which correction."""
@@ -667,11 +713,11 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
         ]
         return render_to_string("admin/commitments/commitment/contributions.html", {"rows": rows})
 
-    @admin.display(description="depended on by")
+    @admin.display(description=_("depended on by"))
     def dependents_display(self, commitment):
         """The commitments that depend on this one, each with its status and why. One query."""
         if commitment.pk is None:
-            return "None yet."
+            return gettext("None yet.")
         dependents = Dependency.objects.filter(depends_on=commitment).select_related("commitment")
         rows = [
             format_html(
@@ -687,27 +733,31 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             for dependency in dependents
         ]
         if not rows:
-            return "No commitment depends on it."
+            return gettext("No commitment depends on it.")
         return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
 
     @admin.display(description="")
     def record_link(self, commitment):
-        title = f"Record a status update of {commitment.code}"
-        return add_form_link("statusupdate", "Record", {"commitment": commitment.pk}, title=title)
+        title = gettext("Record a status update of %(code)s") % {"code": commitment.code}
+        return add_form_link(
+            "statusupdate", gettext("Record"), {"commitment": commitment.pk}, title=title
+        )
 
     def get_list_display(self, request):
         if request.user.has_perm("commitments.add_statusupdate"):
             return [*self.list_display, "record_link"]
         return self.list_display
 
-    @admin.display(description="children")
+    @admin.display(description=_("children"))
     def add_child_link(self, commitment):
-        link = add_form_link("commitment", "Add a child commitment", {"parent": commitment.pk})
-        return format_html("{} (one of several tools it lists)", link)
+        link = add_form_link(
+            "commitment", gettext("Add a child commitment"), {"parent": commitment.pk}
+        )
+        return format_html("{} {}", link, gettext("(one of several tools it lists)"))
 
-    @admin.display(description="new status update")
+    @admin.display(description=_("new status update"))
     def record_update_link(self, commitment):
-        return record_button("statusupdate", "Record a status update", commitment)
+        return record_button("statusupdate", gettext("Record a status update"), commitment)
 
     def save_model(self, request, obj, form, change):
         # Saved by save_related instead, where the partners' inline is at hand: the commitment,
@@ -764,6 +814,6 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         except StaleVersion as stale:
             self.message_user(
-                request, STALE_EDIT.format(version=stale.current_version), messages.ERROR
+                request, STALE_EDIT % {"version": stale.current_version}, messages.ERROR
             )
             return HttpResponseRedirect(request.get_full_path())

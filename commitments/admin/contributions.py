@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from commitments.admin.base import (
@@ -29,12 +31,16 @@ class ContributionMatrixFilters(forms.Form):
     pillar = forms.ModelChoiceField(
         queryset=Pillar.objects.order_by("display_order", "name"), required=False
     )
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *Contribution.Kind.choices], required=False)
-    partner_kind = forms.ChoiceField(
-        label="Partner kind", choices=[("", "Any partner"), *Partner.Kind.choices], required=False
+    kind = forms.ChoiceField(
+        choices=[("", _("Any kind")), *Contribution.Kind.choices], required=False
     )
-    since = forms.DateField(required=False, help_text="Made on or after.")
-    until = forms.DateField(required=False, help_text="Made on or before.")
+    partner_kind = forms.ChoiceField(
+        label=_("Partner kind"),
+        choices=[("", _("Any partner")), *Partner.Kind.choices],
+        required=False,
+    )
+    since = forms.DateField(required=False, help_text=_("Made on or after."))
+    until = forms.DateField(required=False, help_text=_("Made on or before."))
 
     def contributions(self):
         """The contributions the filters choose (all of them when the form is not valid)."""
@@ -135,20 +141,22 @@ class ContributionAdmin(ReleasedOnPage, RecordAdmin, BoundedSearch, admin.ModelA
     def get_urls(self):
         return [own_page(self, "matrix", self.matrix_view), *super().get_urls()]
 
-    @admin.display(description="commitment", ordering="commitment__code")
+    @admin.display(description=_("commitment"), ordering="commitment__code")
     def commitment_display(self, contribution):
         return commitment_in_list(contribution.commitment)
 
-    @admin.display(description="contribution", ordering="kind")
+    @admin.display(description=_("contribution"), ordering="kind")
     def what_display(self, contribution):
         return contribution.what
 
-    @admin.display(description="correct it")
+    @admin.display(description=_("correct it"))
     def correct_link_display(self, contribution):
         if contribution.corrected_by_id is not None:
-            return f"Superseded by #{contribution.corrected_by_id}: correct that one instead."
+            return gettext("Superseded by #%(id)s: correct that one instead.") % {
+                "id": contribution.corrected_by_id
+            }
         return add_form_link(
-            "contribution", "Correct this contribution", {"correct": contribution.pk}
+            "contribution", gettext("Correct this contribution"), {"correct": contribution.pk}
         )
 
     @method_decorator(require_safe)
@@ -171,7 +179,7 @@ class ContributionAdmin(ReleasedOnPage, RecordAdmin, BoundedSearch, admin.ModelA
         ]
         context = {
             **self.admin_site.each_context(request),
-            "title": "Contribution matrix",
+            "title": gettext("Contribution matrix"),
             "opts": self.model._meta,
             "filters": filters,
             "matrix": matrix,

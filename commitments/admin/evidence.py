@@ -3,6 +3,7 @@ a new grade is a new piece) and listed with its grade. The records' pages show w
 with citations.evidence_list, and their add forms cite it with citations.cites_field."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import URL_FIELDS_ASSUME_HTTPS, BoundedSearch, person
 from commitments.admin.citations import grade_badge
@@ -51,10 +52,10 @@ class EvidenceAdmin(BoundedSearch, admin.ModelAdmin):
         )
         obj.pk = piece.pk
 
-    @admin.display(description="grade", ordering="reliability")
+    @admin.display(description=_("grade"), ordering="reliability")
     def grade_display(self, piece):
         return grade_badge(piece)
 
-    @admin.display(description="recorded by", ordering="author__username")
+    @admin.display(description=_("recorded by"), ordering="author__username")
     def author_display(self, piece):
         return person(piece.author)

@@ -30,6 +30,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import marking_badge
 from commitments.imports import (
@@ -62,22 +64,26 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", allow_empty_file=True)
+    file = forms.FileField(label=_("CSV file"), allow_empty_file=True)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         limit = settings.ADMIN_IMPORT_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"This file is {filesizeformat(upload.size)}; the admin takes files of up to "
-                f"{filesizeformat(limit)}. Split it, or ask an administrator to import it with "
-                "manage.py import_updates."
+                gettext(
+                    "This file is %(size)s; the admin takes files of up to %(limit)s. Split it, "
+                    "or ask an administrator to import it with manage.py import_updates."
+                )
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
             )
         data = upload.read()
         if data.startswith(ZIP_MAGIC):
             raise forms.ValidationError(
-                "This is a spreadsheet workbook, not a CSV file: in the spreadsheet, save it as "
-                "“CSV UTF-8” and upload that."
+                gettext(
+                    "This is a spreadsheet workbook, not a CSV file: in the spreadsheet, save it "
+                    "as “CSV UTF-8” and upload that."
+                )
             )
         return upload.name, data
 
@@ -90,7 +96,7 @@ def import_view(model_admin, request):
         raise PermissionDenied
     if request.method == "POST" and "_cancel" in request.POST:
         request.session.pop(SESSION_KEY, None)
-        model_admin.message_user(request, "Nothing imported.", messages.INFO)
+        model_admin.message_user(request, gettext("Nothing imported."), messages.INFO)
         return HttpResponseRedirect(request.path)
     if request.method == "POST" and "confirmation" in request.POST:
         return _confirm(model_admin, request)
@@ -133,12 +139,14 @@ def _confirm(model_admin, request):
             request.POST["confirmation"], salt=SALT, max_age=CONFIRM_WITHIN_SECONDS
         )
     except signing.SignatureExpired:
-        problem = (
-            f"This check is more than {CONFIRM_WITHIN_SECONDS // 60} minutes old. Nothing was "
-            "imported: upload the file again to check it against the data as it is now."
-        )
+        problem = gettext(
+            "This check is more than %(minutes)s minutes old. Nothing was imported: upload the "
+            "file again to check it against the data as it is now."
+        ) % {"minutes": CONFIRM_WITHIN_SECONDS // 60}
     except signing.BadSignature:
-        problem = "This confirmation is not valid. Nothing was imported: upload the file again."
+        problem = gettext(
+            "This confirmation is not valid. Nothing was imported: upload the file again."
+        )
     else:
         if not (
             staged
@@ -146,7 +154,7 @@ def _confirm(model_admin, request):
             and secrets.compare_digest(signed["token"], staged["token"])
             and signed["sha256"] == staged["sha256"] == _digest(_staged_bytes(staged))
         ):
-            problem = (
+            problem = gettext(
                 "This file is no longer waiting to be imported: it was imported or cancelled "
                 "already, or another file was checked since. Nothing was imported: upload the "
                 "file again."
@@ -165,7 +173,9 @@ def _confirm(model_admin, request):
     except AlreadyImported:
         # The same confirmation, posted twice before the session forgot the file.
         model_admin.message_user(
-            request, "This file was imported already; nothing was imported again.", messages.ERROR
+            request,
+            gettext("This file was imported already; nothing was imported again."),
+            messages.ERROR,
         )
         return HttpResponseRedirect(request.path)
     imported = _imported(result)
@@ -257,9 +267,13 @@ def _refusal(refused):
 
 
 def _imported(result):
-    updates = f"{result.updates} update{'' if result.updates == 1 else 's'}"
-    commitments = f"{result.commitments} commitment{'' if result.commitments == 1 else 's'}"
-    state = "pending review" if settings.REVIEW_REQUIRED else "approved"
+    updates = ngettext("%(count)s update", "%(count)s updates", result.updates) % {
+        "count": result.updates
+    }
+    commitments = ngettext("%(count)s commitment", "%(count)s commitments", result.commitments) % {
+        "count": result.commitments
+    }
+    state = gettext("pending review") if settings.REVIEW_REQUIRED else gettext("approved")
     # The import's rows: the importer's, recorded from the first to the last.
     url = (
         reverse("admin:commitments_statusupdate_changelist")
@@ -271,16 +285,19 @@ def _imported(result):
             }
         )
     )
-    return format_html(
-        '{} imported for {}; {}. <a href="{}">See them</a>.', updates, commitments, state, url
-    )
+    imported = gettext("%(updates)s imported for %(commitments)s; %(state)s.") % {
+        "updates": updates,
+        "commitments": commitments,
+        "state": state,
+    }
+    return format_html('{} <a href="{}">{}</a>.', imported, url, gettext("See them"))
 
 
 def _page(model_admin, request, *, form, checked=None, confirmation=None, refused=None):
     opts = model_admin.model._meta
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Import status updates",
+        "title": gettext("Import status updates"),
         "opts": opts,
         "form": form,
         "checked": checked,

@@ -5,11 +5,14 @@ with its review queue. The indicators on a commitment's page are in commitments.
 from django.contrib import admin
 from django.db import models
 from django.db.models import Prefetch
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import (
     BoundedSearch,
     IndicatorProgress,
     RecordAdmin,
+    day_text,
     indicator_latest,
     record_button,
 )
@@ -46,9 +49,9 @@ class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
     autocomplete_fields = ["commitment"]
     fieldsets = [
         (None, {"fields": ["slug", "name", "description", "commitment"]}),
-        ("Measure", {"fields": Indicator.MEASURE_FIELDS}),
+        (_("Measure"), {"fields": Indicator.MEASURE_FIELDS}),
         (
-            "Baseline",
+            _("Baseline"),
             {
                 "fields": [
                     *Indicator.BASELINE_FIELDS,
@@ -57,8 +60,8 @@ class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Target", {"fields": Indicator.TARGET_FIELDS}),
-        ("Progress", {"fields": ["latest_display", "progress_display", "record_value_link"]}),
+        (_("Target"), {"fields": Indicator.TARGET_FIELDS}),
+        (_("Progress"), {"fields": ["latest_display", "progress_display", "record_value_link"]}),
     ]
     readonly_fields = ["latest_display", "progress_display", "record_value_link"]
     formfield_overrides = {models.DecimalField: GROUPED_DECIMALS}
@@ -78,20 +81,20 @@ class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
     def autocomplete_label(self, indicator):
         """A choice in the indicator pickers (admin_site.LabelledAutocompleteJsonView): which
         of two alike names is meant shows in the unit and the commitment."""
-        where = indicator.commitment.code if indicator.commitment_id else "Roadmap context"
+        where = indicator.commitment.code if indicator.commitment_id else gettext("Roadmap context")
         return f"{indicator.name} ({indicator.unit_label}; {where})"
 
-    @admin.display(description="baseline")
+    @admin.display(description=_("baseline"))
     def baseline_display(self, indicator):
         return indicator.baseline_phrase or "—"
 
-    @admin.display(description="target")
+    @admin.display(description=_("target"))
     def target_display(self, indicator):
         return indicator.target_phrase or "—"
 
-    @admin.display(description="new value")
+    @admin.display(description=_("new value"))
     def record_value_link(self, indicator):
-        return record_button("indicatorvalue", "Record a value", indicator)
+        return record_button("indicatorvalue", gettext("Record a value"), indicator)
 
     def save_model(self, request, obj, form, change):
         save_indicator(obj)
@@ -120,7 +123,7 @@ class IndicatorValueAdmin(
 
     record_with = staticmethod(record_indicator_value)
     correction_starts_from = [name for name in INDICATOR_VALUE_FIELDS if name != "corrects"]
-    queue_title = "Review queue of indicator values"
+    queue_title = _("Review queue of indicator values")
     list_display = [
         "indicator",
         "marking_display",
@@ -158,16 +161,19 @@ class IndicatorValueAdmin(
             shown.append("queue_link_display")
         return shown
 
-    @admin.display(description="value")
+    @admin.display(description=_("value"))
     def phrase_display(self, observation):
         return observation.phrase
 
-    @admin.display(description="date", ordering="as_of")
+    @admin.display(description=_("date"), ordering="as_of")
     def observed_display(self, observation):
         if observation.as_of:
-            return f"{observation.as_of:%d %b %Y}"
-        start = f"{observation.period_start:%d %b %Y}" if observation.period_start else "…"
-        return f"{start} to {observation.period_end:%d %b %Y}"
+            return day_text(observation.as_of)
+        start = day_text(observation.period_start) if observation.period_start else "…"
+        return gettext("%(start)s to %(end)s") % {
+            "start": start,
+            "end": day_text(observation.period_end),
+        }
 
     # The review queue (ReviewQueueMixin)
 
@@ -197,5 +203,9 @@ class IndicatorValueAdmin(
             pk=value.indicator_id
         )
         progress = indicator.progress(indicator.latest_value)
-        progress = "" if progress is None else f"; progress toward its target: {progress}%"
-        return f"Its latest approved value is {indicator_latest(indicator)}{progress}."
+        latest = indicator_latest(indicator)
+        if progress is None:
+            return gettext("Its latest approved value is %(latest)s.") % {"latest": latest}
+        return gettext(
+            "Its latest approved value is %(latest)s; progress toward its target: %(progress)s%%."
+        ) % {"latest": latest, "progress": progress}

@@ -12,6 +12,8 @@ from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from commitments.roles import ROLE_PERMISSIONS
 from commitments.services.people import invite_person
@@ -19,23 +21,35 @@ from commitments.services.people import invite_person
 User = get_user_model()
 admin.site.unregister(User)
 
-ROLE_CHOICES = [(role, role) for role in ROLE_PERMISSIONS]
+# The roles' names in the user's language; a role group keeps its English name.
+ROLE_LABELS = {
+    "Viewer": pgettext_lazy("role", "Viewer"),
+    "Analyst": pgettext_lazy("role", "Analyst"),
+    "Reviewer": pgettext_lazy("role", "Reviewer"),
+    "Editor": pgettext_lazy("role", "Editor"),
+}
+
+ROLE_CHOICES = [(role, ROLE_LABELS.get(role, role)) for role in ROLE_PERMISSIONS]
+
+
+def role_label(role):
+    return str(ROLE_LABELS.get(role, role))
 
 
 def role_of(user):
     """A person's role in words: their role groups, "Superuser", or "No role"."""
-    roles = [group.name for group in user.groups.all() if group.name in ROLE_PERMISSIONS]
+    roles = [role_label(g.name) for g in user.groups.all() if g.name in ROLE_PERMISSIONS]
     if user.is_superuser:
-        roles.insert(0, "Superuser")
-    return ", ".join(roles) or "No role"
+        roles.insert(0, gettext("Superuser"))
+    return ", ".join(roles) or gettext("No role")
 
 
 class RoleListFilter(admin.SimpleListFilter):
-    title = "role"
+    title = _("role")
     parameter_name = "role"
 
     def lookups(self, request, model_admin):
-        return [*ROLE_CHOICES, ("none", "No role")]
+        return [*ROLE_CHOICES, ("none", _("No role"))]
 
     def queryset(self, request, queryset):
         if self.value() == "none":
@@ -48,12 +62,14 @@ class RoleListFilter(admin.SimpleListFilter):
 class InvitationForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(help_text="Their login name too; the invitation is sent here.")
+    email = forms.EmailField(help_text=_("Their login name too; the invitation is sent here."))
     role = forms.ChoiceField(
         choices=ROLE_CHOICES,
-        help_text="Viewer: reads everything. Analyst: records updates, values and "
-        "contributions. Reviewer: approves or returns other people's. Editor: all of that, "
-        "and maintains commitments, indicators and reference data.",
+        help_text=_(
+            "Viewer: reads everything. Analyst: records updates, values and "
+            "contributions. Reviewer: approves or returns other people's. Editor: all of that, "
+            "and maintains commitments, indicators and reference data."
+        ),
     )
 
 
@@ -70,11 +86,11 @@ class PersonAdmin(UserAdmin):
         groups = Prefetch("groups", queryset=Group.objects.only("name"))
         return super().get_queryset(request).prefetch_related(groups)
 
-    @admin.display(description="name", ordering="last_name")
+    @admin.display(description=_("name"), ordering="last_name")
     def full_name(self, user):
         return user.get_full_name()
 
-    @admin.display(description="role")
+    @admin.display(description=_("role"))
     def role(self, user):
         return role_of(user)
 
@@ -102,14 +118,17 @@ class PersonAdmin(UserAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{person.email} is invited as {form.cleaned_data['role']}: an email with "
-                    "a link to choose a password is on its way.",
+                    gettext(
+                        "%(email)s is invited as %(role)s: an email with a link to choose a "
+                        "password is on its way."
+                    )
+                    % {"email": person.email, "role": role_label(form.cleaned_data["role"])},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:auth_user_changelist"))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Invite a person",
+            "title": gettext("Invite a person"),
             "form": form,
             "opts": self.model._meta,
         }

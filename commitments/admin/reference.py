@@ -3,6 +3,7 @@ listed with how many commitments use it. Commitments themselves are in commitmen
 
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from commitments.admin.base import (
     URL_FIELDS_ASSUME_HTTPS,
@@ -38,7 +39,7 @@ class CommitmentCountAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(commitment_total=Count("commitments"))
 
-    @admin.display(description="commitments", ordering="commitment_total")
+    @admin.display(description=_("commitments"), ordering="commitment_total")
     def commitment_count(self, obj):
         return obj.commitment_total
 

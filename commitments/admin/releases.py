@@ -11,13 +11,16 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from commitments.admin.base import BoundedSearch, _readable, person
+from commitments.admin.base import BoundedSearch, _readable, html_message, person
 from commitments.admin.reviews import (
     AuthorListFilter,
     ReviewQueueMixin,
     ReviewStateListFilter,
+    noun_label,
     review_badge,
     who_reviews,
 )
@@ -44,15 +47,22 @@ def propose_url(record):
 
 def proposed(release):
     """What proposing `release` did, in a message."""
+    record = release.record
     if release.review_state == ReviewState.APPROVED:
-        return (
-            f"Released {release.record.noun} #{release.record.pk} to "
-            f"{release.get_released_to_display().lower()}."
-        )
-    return (
-        f"Proposed release #{release.pk}: {who_reviews()} other than you approves it before "
-        f"{release.record.noun} #{release.record.pk} is read more widely."
-    )
+        return gettext("Released %(noun)s #%(id)s to %(marking)s.") % {
+            "noun": noun_label(record.noun),
+            "id": record.pk,
+            "marking": release.get_released_to_display().lower(),
+        }
+    return gettext(
+        "Proposed release #%(release)s: %(who)s other than you approves it before %(noun)s "
+        "#%(id)s is read more widely."
+    ) % {
+        "release": release.pk,
+        "who": who_reviews(),
+        "noun": noun_label(record.noun),
+        "id": record.pk,
+    }
 
 
 def release_line(release):
@@ -62,24 +72,36 @@ def release_line(release):
     if review is None:
         decided = format_html("{}", review_badge(release))
     elif review.reviewer is None:
-        decided = format_html("{} on submission (review was not required)", review_badge(release))
+        decided = format_html(
+            "{} {}", review_badge(release), gettext("on submission (review was not required)")
+        )
     else:
         decided = format_html(
-            "{} by {} on {}",
+            "{} {}",
             review_badge(release),
-            person(review.reviewer),
-            _readable(review.decided_at),
+            html_message(
+                gettext("by %(by)s on %(date)s"),
+                by=person(review.reviewer),
+                date=_readable(review.decided_at),
+            ),
         )
     return format_html(
-        '<a href="{}">#{}</a> {} → {}: proposed by {} on {}, “{}”; {}',
+        '<a href="{}">#{}</a> {}',
         reverse("admin:commitments_release_change", args=[release.pk]),
         release.pk,
-        release.get_released_from_display(),
-        release.get_released_to_display(),
-        person(release.author),
-        _readable(release.created_at),
-        release.reason,
-        decided,
+        html_message(
+            gettext(
+                "%(from)s → %(to)s: proposed by %(author)s on %(date)s, “%(reason)s”; %(decided)s"
+            ),
+            **{
+                "from": release.get_released_from_display(),
+                "to": release.get_released_to_display(),
+                "author": person(release.author),
+                "date": _readable(release.created_at),
+                "reason": release.reason,
+                "decided": decided,
+            },
+        ),
     )
 
 
@@ -116,7 +138,9 @@ class ReleasedOnPage:
         if not may_release(request.user, record):
             raise PermissionDenied
         if record.releasability == Releasability.PUBLIC:
-            self.message_user(request, "It is public already: nobody may read it more widely.")
+            self.message_user(
+                request, gettext("It is public already: nobody may read it more widely.")
+            )
             return HttpResponseRedirect(record_page(record))
         form = ReleaseForm(request.POST or None, record=record)
         if request.method == "POST" and form.is_valid():
@@ -126,12 +150,15 @@ class ReleasedOnPage:
                 for field, errors in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                self.log_change(request, record, f"Proposed release #{release.pk}.")
+                self.log_change(
+                    request, record, gettext("Proposed release #%(id)s.") % {"id": release.pk}
+                )
                 self.message_user(request, proposed(release), messages.SUCCESS)
                 return HttpResponseRedirect(record_page(record))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Release {record._meta.verbose_name} #{record.pk} to a wider audience",
+            "title": gettext("Release %(record)s #%(id)s to a wider audience")
+            % {"record": record._meta.verbose_name, "id": record.pk},
             "opts": self.model._meta,
             "record": record,
             "record_url": record_page(record),
@@ -141,14 +168,16 @@ class ReleasedOnPage:
         }
         return render(request, "admin/commitments/release/propose.html", context)
 
-    @admin.display(description="releases")
+    @admin.display(description=_("releases"))
     def releases_display(self, record):
         releases = Release.objects.of(record).for_history()
         history = format_html_join("", "<li>{}</li>", ((release_line(r),) for r in releases))
         marking = Releasability(record.releasability)
         link = (
             format_html(
-                ' <a class="button" href="{}">Release to a wider audience…</a>', propose_url(record)
+                ' <a class="button" href="{}">{}</a>',
+                propose_url(record),
+                gettext("Release to a wider audience…"),
             )
             if marking != Releasability.PUBLIC
             else ""
@@ -156,7 +185,7 @@ class ReleasedOnPage:
         listed = (
             format_html("<ul>{}</ul>", history)
             if history
-            else "No release: marked so since recorded."
+            else gettext("No release: marked so since recorded.")
         )
         return format_html(
             "{}: {}{}<div>{}</div>", marking.label, RELEASABILITY_MEANING[marking], link, listed
@@ -172,11 +201,12 @@ class ReleaseForm(forms.Form):
     """The wider marking and the reason, as "Release to a wider audience…" posts them;
     propose_release checks the rest."""
 
-    released_to = forms.ChoiceField(label="Release to", widget=forms.RadioSelect)
+    released_to = forms.ChoiceField(label=_("Release to"), widget=forms.RadioSelect)
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Why it may now be read more widely: the reviewer reads it, and the history "
-        "keeps it.",
+        help_text=_(
+            "Why it may now be read more widely: the reviewer reads it, and the history keeps it."
+        ),
     )
 
     def __init__(self, *args, record, **kwargs):
@@ -194,7 +224,7 @@ class ReleaseAdmin(ReviewQueueMixin, BoundedSearch, admin.ModelAdmin):
     """View only: a release is proposed from its record's page (propose_view), decided on in
     the review queue (ReviewQueueMixin), and never changed or deleted."""
 
-    queue_title = "Review queue of releases"
+    queue_title = _("Review queue of releases")
     queue_pillar = "commitment__pillar"
     list_display = [
         "record_display",
@@ -245,35 +275,37 @@ class ReleaseAdmin(ReviewQueueMixin, BoundedSearch, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="record")
+    @admin.display(description=_("record"))
     def record_display(self, release):
         record = release.record
         return format_html(
-            '<a href="{}">{} #{}</a> of {}',
+            '<a href="{}">{} #{}</a> {}',
             record_page(record),
             record._meta.verbose_name,
             record.pk,
-            release.commitment.code,
+            gettext("of %(code)s") % {"code": release.commitment.code},
         )
 
-    @admin.display(description="from → to", ordering="released_to")
+    @admin.display(description=_("from → to"), ordering="released_to")
     def marking_display(self, release):
         return f"{release.get_released_from_display()} → {release.get_released_to_display()}"
 
-    @admin.display(description="reason")
+    @admin.display(description=_("reason"))
     def reason_display(self, release):
         return Truncator(release.reason).words(20)
 
-    @admin.display(description="author", ordering="author__last_name")
+    @admin.display(description=_("author"), ordering="author__last_name")
     def author_display(self, release):
         return person(release.author)
 
-    @admin.display(description="review")
+    @admin.display(description=_("review"))
     def review_display(self, release):
         review = getattr(release, "review", None)
         if review is None:
             return format_html(
-                "{} — {} other than its author decides.", review_badge(release), who_reviews()
+                "{} — {}",
+                review_badge(release),
+                gettext("%(who)s other than its author decides.") % {"who": who_reviews()},
             )
         return release_line(release)
 
@@ -291,8 +323,9 @@ class ReleaseAdmin(ReviewQueueMixin, BoundedSearch, admin.ModelAdmin):
         return release.commitment.code
 
     def now_shows(self, release):
-        return (
-            f"{release.record.noun.capitalize()} #{release.record.pk} is now "
-            f"{release.get_released_to_display().lower()}: "
-            f"{RELEASABILITY_MEANING[Releasability(release.released_to)]}"
-        )
+        return gettext("%(noun)s #%(id)s is now %(marking)s: %(meaning)s") % {
+            "noun": capfirst(noun_label(release.record.noun)),
+            "id": release.record.pk,
+            "marking": release.get_released_to_display().lower(),
+            "meaning": RELEASABILITY_MEANING[Releasability(release.released_to)],
+        }

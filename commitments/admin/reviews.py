@@ -13,6 +13,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from commitments.admin.base import (
@@ -69,18 +72,76 @@ def may_review(user):
     return user.has_perm("commitments.add_review")
 
 
+# A reviewed record's noun (Record.noun: "update", "value", ...) as the admin's words say it,
+# alone and with its indefinite article; the noun itself stays an identifier (ids, form fields).
+NOUNS = {
+    "update": pgettext_lazy("reviewed record", "update"),
+    "value": pgettext_lazy("reviewed record", "value"),
+    "message": pgettext_lazy("reviewed record", "message"),
+    "release": pgettext_lazy("reviewed record", "release"),
+    "contribution": pgettext_lazy("reviewed record", "contribution"),
+    "record": pgettext_lazy("reviewed record", "record"),
+}
+WITH_ARTICLE = {
+    "update": _("an update"),
+    "value": _("a value"),
+    "message": _("a message"),
+    "release": _("a release"),
+    "contribution": _("a contribution"),
+    "record": _("a record"),
+    # The roles (commitments.roles), as who_reviews names them.
+    "Reviewer": _("a Reviewer"),
+    "Editor": _("an Editor"),
+    "Analyst": _("an Analyst"),
+    "Viewer": _("a Viewer"),
+}
+
+
+# "2 pending updates": the count, and the noun it agrees with, in the user's language.
+PENDING = {
+    "update": lambda n: ngettext("%(count)s pending update", "%(count)s pending updates", n),
+    "value": lambda n: ngettext("%(count)s pending value", "%(count)s pending values", n),
+    "message": lambda n: ngettext("%(count)s pending message", "%(count)s pending messages", n),
+    "release": lambda n: ngettext("%(count)s pending release", "%(count)s pending releases", n),
+}
+
+
+def queue_total(noun, pending, yours, shown):
+    """The queue's count: "12 pending updates, 2 of them yours; the 10 oldest are shown." """
+    counted = PENDING.get(noun)
+    if counted is None:
+        total = f"{pending} pending {noun}{'' if pending == 1 else 's'}"
+    else:
+        total = counted(pending) % {"count": pending}
+    if yours:
+        total += gettext(", %(count)s of them yours") % {"count": yours}
+    if pending > shown:
+        total += gettext("; the %(count)s oldest are shown") % {"count": shown}
+    return f"{total}."
+
+
+def noun_label(noun):
+    """A record's noun in the user's language: "update", « mise à jour »."""
+    return str(NOUNS.get(noun, noun))
+
+
 def with_article(noun):
     """The noun with its indefinite article: "an update", "a value", "a Reviewer"."""
+    if noun in WITH_ARTICLE:
+        return str(WITH_ARTICLE[noun])
     return f"{'an' if noun[0] in 'aeiouAEIOU' else 'a'} {noun}"
 
 
 def who_reviews():
     """The roles that decide on records, in words: "a Reviewer or an Editor"."""
-    return " or ".join(with_article(role) for role in roles_with("add_review"))
+    *others, last = [with_article(role) for role in roles_with("add_review")]
+    if not others:
+        return last
+    return gettext("%(some)s or %(last)s") % {"some": ", ".join(others), "last": last}
 
 
 class ReviewStateListFilter(admin.SimpleListFilter):
-    title = "review"
+    title = _("review")
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
@@ -95,11 +156,11 @@ class ReviewStateListFilter(admin.SimpleListFilter):
 class AuthorListFilter(admin.SimpleListFilter):
     """Your own updates: what an analyst follows through review."""
 
-    title = "author"
+    title = _("author")
     parameter_name = "author"
 
     def lookups(self, request, model_admin):
-        return [("me", "Me")]
+        return [("me", _("Me"))]
 
     def queryset(self, request, queryset):
         if self.value() == "me":
@@ -117,12 +178,12 @@ def corrects_note(record):
     one stops counting; a returned one never counted, and this answers it."""
     state = record.corrects.review_state
     if state == ReviewState.APPROVED:
-        return "which no longer counts once this is approved"
+        return gettext("which no longer counts once this is approved")
     if state == ReviewState.RETURNED:
-        return "which was returned to its author and never counted: this answers it"
+        return gettext("which was returned to its author and never counted: this answers it")
     if state == ReviewState.WITHDRAWN:
-        return "which its author withdrew: it never counted"
-    return "which is pending review itself: it does not count yet"
+        return gettext("which its author withdrew: it never counted")
+    return gettext("which is pending review itself: it does not count yet")
 
 
 class QueueItemForm(forms.Form):
@@ -153,14 +214,14 @@ class ReviewDecisionForm(QueueItemForm):
         if cleaned.get("reason"):
             cleaned["decision"] = ReviewDecision.Decision.RETURN
         elif not cleaned.get("decision"):
-            raise forms.ValidationError("Choose Approve or Return.")
+            raise forms.ValidationError(gettext("Choose Approve or Return."))
         return cleaned
 
 
 class ClaimForm(QueueItemForm):
     """ "I'll take it" or "Release it" on the record, as a queue item posts it."""
 
-    action = forms.ChoiceField(choices=[("claim", "I'll take it"), ("release", "Release it")])
+    action = forms.ChoiceField(choices=[("claim", _("I'll take it")), ("release", _("Release it"))])
 
 
 class ReviewQueueMixin:
@@ -181,7 +242,7 @@ class ReviewQueueMixin:
     now_shows(record), what readers see once it is approved (or _decided, the whole message). Its records' pages link to their place in the queue (queue_link_display) for
     whoever may decide on them (sends_to_queue)."""
 
-    queue_title = "Review queue"
+    queue_title = _("Review queue")
     queue_pillar = ""
 
     def get_urls(self):
@@ -202,20 +263,23 @@ class ReviewQueueMixin:
         """Its author, while it is pending (services.withdraw)."""
         return record.review_state == ReviewState.PENDING and record.author_id == request.user.pk
 
-    @admin.display(description="withdraw")
+    @admin.display(description=_("withdraw"))
     def withdraw_display(self, record):
         # A button of the page's own form (which carries the CSRF token), posting elsewhere.
         opts = self.model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_withdraw", args=[record.pk])
         return format_html(
-            '<button type="submit" formaction="{}" class="button" name="withdraw">'
-            "Withdraw it</button> "
-            '<button type="submit" formaction="{}" class="button" name="again">'
-            "Withdraw it and record another from it</button>"
-            '<div class="help">It stays in the history as withdrawn, never counts and is '
-            "never public; no reviewer is needed.</div>",
+            '<button type="submit" formaction="{}" class="button" name="withdraw">{}</button> '
+            '<button type="submit" formaction="{}" class="button" name="again">{}</button>'
+            '<div class="help">{}</div>',
             url,
+            gettext("Withdraw it"),
             url,
+            gettext("Withdraw it and record another from it"),
+            gettext(
+                "It stays in the history as withdrawn, never counts and is never public; no "
+                "reviewer is needed."
+            ),
         )
 
     @method_decorator(require_http_methods(["POST"]))
@@ -226,12 +290,15 @@ class ReviewQueueMixin:
         try:
             withdraw(record, author=request.user)
         except ReviewRefused as refusal:
-            self.message_user(request, f"Nothing was withdrawn. {refusal}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Nothing was withdrawn. %(refusal)s") % {"refusal": refusal},
+                messages.ERROR,
+            )
             return HttpResponseRedirect(page)
-        withdrawn = (
-            f"Withdrew {record.noun} #{record.pk}: it stays in the history as withdrawn and "
-            "never counts."
-        )
+        withdrawn = gettext(
+            "Withdrew %(noun)s #%(id)s: it stays in the history as withdrawn and never counts."
+        ) % {"noun": noun_label(record.noun), "id": record.pk}
         self.log_change(request, record, withdrawn)
         self.message_user(request, withdrawn, messages.SUCCESS)
         if "again" in request.POST:
@@ -270,11 +337,13 @@ class ReviewQueueMixin:
             and record.author_id != request.user.pk
         )
 
-    @admin.display(description="review")
+    @admin.display(description=_("review"))
     def queue_link_display(self, record):
-        return format_html('<a href="{}">Review it in the queue</a>', queue_url(self.model, record))
+        return format_html(
+            '<a href="{}">{}</a>', queue_url(self.model, record), gettext("Review it in the queue")
+        )
 
-    @admin.display(description="review")
+    @admin.display(description=_("review"))
     def review_state_display(self, record):
         return review_badge(record)
 
@@ -320,16 +389,22 @@ class ReviewQueueMixin:
             for record in queued
         ]
         pending = records.pending()
+        pending_total = pending.count()
+        yours_total = pending.filter(author=request.user).count()
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
             "title": self.queue_title,
             "opts": opts,
             "noun": self.model.noun,
+            "noun_label": noun_label(self.model.noun),
             "rows": rows,
             "threshold": threshold,
-            "pending_total": pending.count(),
-            "yours_total": pending.filter(author=request.user).count(),
+            "pending_total": pending_total,
+            "yours_total": yours_total,
+            "queue_total": queue_total(
+                self.model.noun, pending=pending_total, yours=yours_total, shown=len(rows)
+            ),
             "who_reviews": who_reviews(),
             "pillars": pillars,
             "pillar": pillar,
@@ -350,7 +425,10 @@ class ReviewQueueMixin:
             which = with_article(self.model.noun)
             self.message_user(
                 request,
-                f"Nothing was taken: choose {which} of the queue (it may have been decided).",
+                gettext(
+                    "Nothing was taken: choose %(which)s of the queue (it may have been decided)."
+                )
+                % {"which": which},
                 messages.ERROR,
             )
             return HttpResponseRedirect(queue_url(self.model))
@@ -359,14 +437,20 @@ class ReviewQueueMixin:
         try:
             (claim if taking else release)(record, reviewer=request.user)
         except ReviewRefused as refusal:
-            self.message_user(request, f"Nothing changed. {refusal}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Nothing changed. %(refusal)s") % {"refusal": refusal},
+                messages.ERROR,
+            )
         else:
             done = (
-                f"You took {record.noun} #{record.pk}: the other reviewers see it is yours for "
-                "a day, or until you release it."
+                gettext(
+                    "You took %(noun)s #%(id)s: the other reviewers see it is yours for a day, or "
+                    "until you release it."
+                )
                 if taking
-                else f"You released {record.noun} #{record.pk}: another reviewer may take it."
-            )
+                else gettext("You released %(noun)s #%(id)s: another reviewer may take it.")
+            ) % {"noun": noun_label(record.noun), "id": record.pk}
             self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(queue_url(self.model, record, request.POST.get("pillar")))
 
@@ -377,8 +461,11 @@ class ReviewQueueMixin:
             which = with_article(self.model.noun)
             self.message_user(
                 request,
-                f"Nothing was decided: choose Approve or Return on {which} of the queue (it may "
-                "no longer exist).",
+                gettext(
+                    "Nothing was decided: choose Approve or Return on %(which)s of the queue (it "
+                    "may no longer exist)."
+                )
+                % {"which": which},
                 messages.ERROR,
             )
             return HttpResponseRedirect(queue_url(self.model))
@@ -404,13 +491,21 @@ class ReviewQueueMixin:
             else:
                 approve_or_return(record, reviewer=request.user, decision=decision, comment=comment)
         except ReviewRefused as refusal:
-            self.message_user(request, f"Nothing was decided. {refusal}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Nothing was decided. %(refusal)s") % {"refusal": refusal},
+                messages.ERROR,
+            )
             return False
         except ValidationError as error:
             self.message_user(
                 request,
-                f"{record.noun.capitalize()} #{record.pk} was not decided: "
-                f"{' '.join(error.messages)}",
+                gettext("%(noun)s #%(id)s was not decided: %(reasons)s")
+                % {
+                    "noun": capfirst(noun_label(record.noun)),
+                    "id": record.pk,
+                    "reasons": " ".join(error.messages),
+                },
                 messages.ERROR,
             )
             return False
@@ -421,13 +516,20 @@ class ReviewQueueMixin:
         return True
 
     def _decided(self, record, decision):
-        which = f"{record.noun} #{record.pk} of {self.queue_subject(record)}"
+        which = gettext("%(noun)s #%(id)s of %(subject)s") % {
+            "noun": noun_label(record.noun),
+            "id": record.pk,
+            "subject": self.queue_subject(record),
+        }
         if decision == ReviewDecision.Decision.RETURN:
-            return (
-                f"Returned {which} to {person_name(record.author)} with your comment. It does "
-                "not count; its author can answer it with a correction."
-            )
-        return f"Approved {which}. {self.now_shows(record)}"
+            return gettext(
+                "Returned %(which)s to %(author)s with your comment. It does not count; its "
+                "author can answer it with a correction."
+            ) % {"which": which, "author": person_name(record.author)}
+        return gettext("Approved %(which)s. %(now_shows)s") % {
+            "which": which,
+            "now_shows": self.now_shows(record),
+        }
 
 
 @admin.register(Review)
@@ -468,19 +570,19 @@ class ReviewAdmin(BoundedSearch, admin.ModelAdmin):
             context["marking"] = marking_banner(obj.update.releasability)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    @admin.display(description="marking", ordering="update__releasability")
+    @admin.display(description=_("marking"), ordering="update__releasability")
     def marking_display(self, review):
         return marking_badge(review.update.releasability)
 
-    @admin.display(description="update", ordering="update_id")
+    @admin.display(description=_("update"), ordering="update_id")
     def update_display(self, review):
         url = reverse("admin:commitments_statusupdate_change", args=[review.update_id])
         return format_html('<a href="{}">#{} {}</a>', url, review.update_id, review.update)
 
-    @admin.display(description="reviewer", ordering="reviewer__last_name")
+    @admin.display(description=_("reviewer"), ordering="reviewer__last_name")
     def reviewer_display(self, review):
         if review.reviewer is None:
-            return "Nobody: approved on submission"
+            return gettext("Nobody: approved on submission")
         return person(review.reviewer)
 
     def has_add_permission(self, request):

@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
 from commitments.clearance import may_mark
@@ -36,7 +38,7 @@ class WebhookEndpointForm(forms.ModelForm):
         choices=SUBSCRIBABLE_EVENT_TYPES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="None ticked: every public event, including types added later.",
+        help_text=_("None ticked: every public event, including types added later."),
     )
 
     clearance = forms.ChoiceField(
@@ -95,19 +97,28 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         save_webhook_endpoint(obj, by=request.user)
 
-    @admin.display(description="delivery log")
+    @admin.display(description=_("delivery log"))
     def log_link(self, endpoint):
         if endpoint.pk is None:
-            return "-"
+            return "-"  # not saved yet
         url = reverse("admin:commitments_webhookdelivery_changelist")
         query = urlencode({"endpoint__id__exact": endpoint.pk})
-        return format_html('<a href="{}?{}">Deliveries</a>', url, query)
+        return format_html('<a href="{}?{}">{}</a>', url, query, gettext("Deliveries"))
 
-    @admin.action(description="Send a test event", permissions=["change"])
+    @admin.action(description=_("Send a test event"), permissions=["change"])
     def send_test_event(self, request, queryset):
         for endpoint in queryset:
             send_test_event(endpoint, by=request.user)
-        self.message_user(request, f"A test event is on its way to {queryset.count()} endpoint(s).")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext(
+                "A test event is on its way to %(count)s endpoint(s).",
+                "A test event is on its way to %(count)s endpoint(s).",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 @admin.register(WebhookDelivery)
@@ -142,7 +153,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_redeliver_permission(self, request):
         return request.user.has_perm("commitments.change_webhookendpoint")
 
-    @admin.action(description="Redeliver", permissions=["redeliver"])
+    @admin.action(description=_("Redeliver"), permissions=["redeliver"])
     def redeliver(self, request, queryset):
         for delivery in queryset.select_related("endpoint"):
             try:
@@ -150,4 +161,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             except RedeliveryRefused as refusal:
                 self.message_user(request, str(refusal), messages.WARNING)
             else:
-                self.message_user(request, f"{delivery.message_id} is delivered again.")
+                self.message_user(
+                    request,
+                    gettext("%(message_id)s is delivered again.")
+                    % {"message_id": delivery.message_id},
+                )

@@ -2,7 +2,8 @@
    update will be stale the day it is approved ("dated 31 Aug 2026: 96 days old, due every 90
    days"): the rule of StatusUpdate.back_dating, which the review queue and the message after
    saving say too. The date field carries what the rule needs (StatusUpdateAdmin.get_form):
-   today, and each commitment's cadence in days. */
+   today, and each commitment's cadence in days. Its words come from the page's JavaScript
+   catalog (the admin's jsi18n, which Django's change form loads before the form's scripts). */
 (function () {
   "use strict";
 
@@ -12,6 +13,12 @@
 
   function shown(time) {
     var date = new Date(time);
+    var lang = document.documentElement.lang || "en";
+    if (!/^en\b/.test(lang) && window.Intl) {
+      return new Intl.DateTimeFormat(lang, {
+        day: "2-digit", month: "short", year: "numeric", timeZone: "UTC",
+      }).format(date);
+    }
     var day = String(date.getUTCDate()).padStart(2, "0");
     return day + " " + MONTHS[date.getUTCMonth()] + " " + date.getUTCFullYear();
   }
@@ -30,8 +37,11 @@
       note.hidden = true;
       return;
     }
-    note.textContent = "Back-dated: dated " + shown(asOf) + ": " + age +
-      " days old, due every " + dueEvery + " days, so it will be stale the day it is approved.";
+    note.textContent = interpolate(
+      gettext("Back-dated: dated %(date)s: %(age)s days old, due every %(due)s days, so it will be stale the day it is approved."),
+      { date: shown(asOf), age: age, due: dueEvery },
+      true
+    );
     note.hidden = false;
   }
 
