@@ -4,12 +4,14 @@ and word for word what it was; French and Arabic come from the catalogs under lo
 stored (an event's data, sent to webhooks) stays in the project's language, whoever made the
 change."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from commitments.imports import ImportRefused, check_rows, parse_csv
-from commitments.models import Commitment, Event, Status, status_vocabulary
+from commitments.models import Commitment, Event, Status, phrase, status_vocabulary
 from commitments.services import add_dependency, approve_or_return
 from commitments.services.review import OwnRecord
 from tests.factories import CommitmentFactory
@@ -150,3 +152,8 @@ def test_an_importer_reading_french_may_name_a_status_in_english_or_in_french(
     with translation.override(FRENCH):
         updates = check_rows(table, importer=analyst)
     assert updates.status == ("at_risk",)
+
+
+def test_a_figure_in_words_stays_as_the_roadmap_writes_it_in_every_language():
+    with translation.override(FRENCH):
+        assert phrase(Decimal("7700000"), "more_than", "people") == "more than 7.7 million people"

@@ -4,6 +4,7 @@ million people"), progress toward a target. Choices and arithmetic; the models: 
 from decimal import Decimal
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -69,7 +70,10 @@ def phrase(value, qualifier, unit, unit_other=""):
         figure = f"{number}{_UNIT_WORDS.get(unit, '')}"
     if qualifier in ("", None, Qualifier.EXACTLY):
         return figure
-    return f"{Qualifier(qualifier).label} {figure}"
+    # Its numbers and units are written as the Roadmap writes them, in English, whatever the
+    # reader's language: so is its qualifier, rather than half a phrase in each language.
+    with translation.override("en"):
+        return f"{Qualifier(qualifier).label} {figure}"
 
 
 class Direction(models.TextChoices):
