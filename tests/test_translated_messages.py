@@ -4,6 +4,7 @@ and word for word what it was; French and Arabic come from the catalogs under lo
 stored (an event's data, sent to webhooks) stays in the project's language, whoever made the
 change."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ from django.utils import translation
 
 from commitments.imports import ImportRefused, check_rows, parse_csv
 from commitments.models import Commitment, Event, Status, phrase, status_vocabulary
-from commitments.services import add_dependency, approve_or_return
+from commitments.services import add_dependency, approve_or_return, record_status_update
 from commitments.services.review import OwnRecord
 from tests.factories import CommitmentFactory
 
@@ -157,3 +158,23 @@ def test_an_importer_reading_french_may_name_a_status_in_english_or_in_french(
 def test_a_figure_in_words_stays_as_the_roadmap_writes_it_in_every_language():
     with translation.override(FRENCH):
         assert phrase(Decimal("7700000"), "more_than", "people") == "more than 7.7 million people"
+
+
+def test_a_slips_event_keeps_its_labels_in_the_projects_language(
+    review_required, analyst, reviewer
+):
+    mil, stb = CommitmentFactory(code="MIL-1"), CommitmentFactory(code="STB-1")
+    add_dependency(commitment=stb, depends_on=mil)
+    for status, day in (("on_track", 15), ("at_risk", 16)):
+        update = record_status_update(
+            commitment=mil,
+            author=analyst,
+            status=status,
+            as_of=datetime.date(2024, 1, day),
+            summary="Security forces withdrew from two districts.",
+        )
+        with translation.override(ARABIC):
+            approve_or_return(update, reviewer=reviewer, decision="approve")
+
+    event = Event.objects.get(type="dependency.slipped")
+    assert (event.data["from_label"], event.data["to_label"]) == ("On track", "At risk")

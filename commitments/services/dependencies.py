@@ -193,7 +193,7 @@ def _record_slip(update_id, status_before, edges):
         "from": status_before,
         "from_label": Status(status_before).label,
         "to": update.status,
-        "to_label": update.get_status_display(),
+        "to_label": Status(update.status).label,
         "update": {
             "id": update.pk,
             "url": update_url,
