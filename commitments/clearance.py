@@ -11,6 +11,7 @@ of a commitment (its current status, its history, its counts) is computed from t
 """
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from commitments.models.vocabulary import Releasability
 
@@ -50,11 +51,15 @@ def marking_refusal(user, releasability):
         for name, codenames in CLEARANCE_PERMISSIONS.items()
         if f"read_{releasability}" in codenames
     ]
-    return (
-        f"You may mark it {' or '.join(markings_for(user))}: your clearance is "
-        f"{clearance_of(user)}. Marking it {releasability} takes membership of the "
-        f"{' or '.join(groups)} group."
-    )
+    return gettext(
+        "You may mark it %(markings)s: your clearance is %(clearance)s. Marking it %(marking)s "
+        "takes membership of the %(groups)s group."
+    ) % {
+        "markings": gettext(" or ").join(markings_for(user)),
+        "clearance": clearance_of(user),
+        "marking": releasability,
+        "groups": gettext(" or ").join(groups),
+    }
 
 
 def default_releasability(model):

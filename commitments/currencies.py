@@ -8,6 +8,8 @@ too: a pledge made in Croatian kuna in 2020 is recorded as it was made. A code a
 amendment of ISO 4217 is added here.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 CURRENT = frozenset(
     [
         "AED",
@@ -190,5 +192,5 @@ def grouped_choices(used):
     already `used` in contributions, then the rest, the last two in alphabetical order."""
     used = sorted(set(used) - set(USUAL))
     rest = sorted(CODES - set(USUAL) - set(used))
-    groups = [("Usual", USUAL), ("Already used", used), ("Others", rest)]
+    groups = [(_("Usual"), USUAL), (_("Already used"), used), (_("Others"), rest)]
     return [(label, [(code, code) for code in codes]) for label, codes in groups if codes]

@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import psycopg2
 from django.db import DatabaseError, connection
+from django.utils.translation import gettext_lazy as _
 
 from coalition.draining import draining
 from commitments import metrics
@@ -55,20 +56,24 @@ class Answer(NamedTuple):
 
 ANSWERS = {
     Fault.DATABASE_UNAVAILABLE: Answer(
-        "Back in a moment",
-        "The database is unavailable for a moment. Please try again in a few seconds.",
+        _("Back in a moment"),
+        _("The database is unavailable for a moment. Please try again in a few seconds."),
         5,
     ),
     Fault.DATABASE_BUSY: Answer(
-        "Busy for a moment",
-        "The database is busy: this request timed out waiting for it. Please try again in a "
-        "few seconds.",
+        _("Busy for a moment"),
+        _(
+            "The database is busy: this request timed out waiting for it. Please try again in a "
+            "few seconds."
+        ),
         5,
     ),
     Fault.DISK_FULL: Answer(
-        "The server's disk is full",
-        "The server's disk is full, so this request could not be completed. Please try again "
-        "later; the site's operators must free some space first.",
+        _("The server's disk is full"),
+        _(
+            "The server's disk is full, so this request could not be completed. Please try "
+            "again later; the site's operators must free some space first."
+        ),
         60,
     ),
 }

@@ -34,7 +34,10 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from commitments.clearance import clearance_of, default_releasability, marking_refusal
 from commitments.migration_sql import evidence_source
@@ -112,7 +115,7 @@ class ImportRefused(Exception):
     (the message names the first BAD_ROWS_SHOWN rows only)."""
 
     def __init__(self, problem, bad_cells=()):
-        super().__init__(f"Nothing imported: {problem}")
+        super().__init__(_("Nothing imported: %(problem)s") % {"problem": problem})
         self.bad_cells = list(bad_cells)
 
 
@@ -197,7 +200,9 @@ def read_csv(path, *, progress=None) -> Table:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ImportRefused(f"cannot read {path}: {error.strerror}.") from error
+        raise ImportRefused(
+            _("cannot read %(path)s: %(error)s.") % {"path": path, "error": error.strerror}
+        ) from error
     return parse_csv(data, name=str(path), progress=progress)
 
 
@@ -208,8 +213,11 @@ def parse_csv(data: bytes, *, name, progress=None) -> Table:
         # No database text can hold one, and a file full of them is usually UTF-16.
         line = data.count(b"\n", 0, nul) + 1
         raise ImportRefused(
-            f"{name} contains NUL characters (line {line}). Save it as CSV UTF-8 and import "
-            f"it again."
+            _(
+                "%(name)s contains NUL characters (line %(line)s). Save it as CSV UTF-8 and "
+                "import it again."
+            )
+            % {"name": name, "line": line}
         )
     encoding, warnings = _encoding(data, name)
     delimiter = _delimiter(data, encoding, name)
@@ -222,14 +230,18 @@ def parse_csv(data: bytes, *, name, progress=None) -> Table:
     try:
         header = next(reader, None)
         if header is None:
-            raise ImportRefused(f"{name} is empty: its first line must be a header. {_COLUMNS}")
+            raise ImportRefused(
+                _("%(name)s is empty: its first line must be a header. %(columns)s")
+                % {"name": name, "columns": _COLUMNS}
+            )
         if len(header) > MAX_COLUMNS:
             columns = [column.strip().lower() for column in header]
             problems = [
-                f"the header has {len(header):,} columns, where there are {MAX_COLUMNS} at most",
+                _("the header has %(count)s columns, where there are %(max)s at most")
+                % {"count": f"{len(header):,}", "max": MAX_COLUMNS},
                 *_column_problems(columns),
             ]
-            raise ImportRefused(f"{name}: {'; '.join(problems)}. {_COLUMNS}")
+            raise ImportRefused(_columns_refusal(name, problems))
         last_line = reader.line_num
         for cells in reader:
             # Spreadsheets save empty rows as lines of commas.
@@ -240,7 +252,10 @@ def parse_csv(data: bytes, *, name, progress=None) -> Table:
             if progress and not len(rows) % PROGRESS_EVERY:
                 progress("reading", last_line, total)
     except csv.Error as error:
-        raise ImportRefused(f"{name}, line {reader.line_num}: {error}.") from error
+        raise ImportRefused(
+            _("%(name)s, line %(line)s: %(error)s.")
+            % {"name": name, "line": reader.line_num, "error": error}
+        ) from error
     if progress:
         progress("reading", total, total)
     columns = [column.strip().lower() for column in header]
@@ -258,20 +273,27 @@ def _encoding(data, name):
         line = data.count(b"\n", 0, error.start) + 1
     else:
         return "utf-8-sig", ()
-    save_it = "Save it as CSV UTF-8 and import it again."
+    save_it = _("Save it as CSV UTF-8 and import it again.")
     if data.startswith(codecs.BOM_UTF8) or _UTF8_WESTERN.search(data):
-        raise ImportRefused(f"{name} mixes UTF-8 and another encoding (line {line}). {save_it}")
+        raise ImportRefused(
+            _("%(name)s mixes UTF-8 and another encoding (line %(line)s). %(save_it)s")
+            % {"name": name, "line": line, "save_it": save_it}
+        )
     try:
         data.decode(FALLBACK_ENCODING)
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ImportRefused(
-            f"{name} is neither UTF-8 nor Windows-1252 text (line {line}). {save_it}"
+            _("%(name)s is neither UTF-8 nor Windows-1252 text (line %(line)s). %(save_it)s")
+            % {"name": name, "line": line, "save_it": save_it}
         ) from error
     return FALLBACK_ENCODING, (
-        f"{name} is not UTF-8 (line {line}): it was read as Windows-1252 (Western European, "
-        "as Excel saves “CSV”; Latin-1 reads the same). Check that its accented letters read "
-        "right; if they do not, save it as “CSV UTF-8” and import that.",
+        _(
+            "%(name)s is not UTF-8 (line %(line)s): it was read as Windows-1252 (Western "
+            "European, as Excel saves “CSV”; Latin-1 reads the same). Check that its accented "
+            "letters read right; if they do not, save it as “CSV UTF-8” and import that."
+        )
+        % {"name": name, "line": line},
     )
 
 
@@ -288,14 +310,26 @@ def _delimiter(data, encoding, name):
         return csv.Sniffer().sniff(header[:1000], delimiters="".join(DELIMITERS)).delimiter
     except csv.Error as error:
         raise ImportRefused(
-            f"{name}: cannot tell what separates the columns of its header: use commas. {_COLUMNS}"
+            _(
+                "%(name)s: cannot tell what separates the columns of its header: use commas. %(columns)s"
+            )
+            % {"name": name, "columns": _COLUMNS}
         ) from error
 
 
-_COLUMNS = (
-    f"The columns are {', '.join(REQUIRED_COLUMNS)}, and optionally "
-    f"{', '.join(OPTIONAL_COLUMNS)}, in any order."
+_COLUMNS = format_lazy(
+    gettext_lazy("The columns are {required}, and optionally {optional}, in any order."),
+    required=", ".join(REQUIRED_COLUMNS),
+    optional=", ".join(OPTIONAL_COLUMNS),
 )
+
+
+def _columns_refusal(name, problems):
+    return _("%(name)s: %(problems)s. %(columns)s") % {
+        "name": name,
+        "problems": "; ".join(problems),
+        "columns": _COLUMNS,
+    }
 
 
 def check_rows(table: Table, *, importer, progress=None) -> NewUpdates:
@@ -311,7 +345,7 @@ def check_rows(table: Table, *, importer, progress=None) -> NewUpdates:
     refuse_if_imported(table)
     positions = _column_positions(table)
     if not table.rows:
-        raise ImportRefused(f"{table.name} has a header but no rows.")
+        raise ImportRefused(_("%(name)s has a header but no rows.") % {"name": table.name})
     width = len(table.columns)
     misshapen = {row for row, cells in enumerate(table.rows) if len(cells) != width}
     rows = table.rows
@@ -333,9 +367,12 @@ def check_rows(table: Table, *, importer, progress=None) -> NewUpdates:
 
     def marking_problem(marking):
         if marking not in Releasability.values:
-            return f"releasability {_shown(marking)} is not one of {', '.join(MARKINGS)}, nor empty"
+            return _("releasability %(value)s is not one of %(choices)s, nor empty") % {
+                "value": _shown(marking),
+                "choices": ", ".join(MARKINGS),
+            }
         if refusal := marking_refusal(importer, marking):
-            return f"releasability: y{refusal.removeprefix('Y').removesuffix('.')}"
+            return f"releasability: {refusal[:1].lower()}{refusal[1:].removesuffix('.')}"
         return None
 
     commitments = {
@@ -425,10 +462,20 @@ def refuse_if_imported(table: Table):
         return
     who = receipt.user.get_full_name() or receipt.user.get_username()
     when = timezone.localtime(receipt.imported_at)
-    updates = f"{receipt.updates} update{'' if receipt.updates == 1 else 's'}"
+    updates = ngettext("%(count)s update", "%(count)s updates", receipt.updates) % {
+        "count": receipt.updates
+    }
     raise ImportRefused(
-        f"{table.name} was imported already, by {who} on {when:%d %b %Y at %H:%M} ({updates}). "
-        "A file is imported once: its rows are in the history."
+        _(
+            "%(name)s was imported already, by %(who)s on %(when)s (%(updates)s). A file is "
+            "imported once: its rows are in the history."
+        )
+        % {
+            "name": table.name,
+            "who": who,
+            "when": _("%(day)s at %(time)s") % {"day": f"{when:%d %b %Y}", "time": f"{when:%H:%M}"},
+            "updates": updates,
+        }
     )
 
 
@@ -456,9 +503,19 @@ def repeated_rows(table: Table, updates: NewUpdates) -> list[str]:
         if row in recorded:
             code, created_at = recorded[row]
             warnings.append(
-                f"Line {line} repeats the update of {code} recorded on "
-                f"{timezone.localtime(created_at):%d %b %Y at %H:%M} (the same status, as-of "
-                "date and summary): importing it records it again."
+                _(
+                    "Line %(line)s repeats the update of %(code)s recorded on %(when)s (the same "
+                    "status, as-of date and summary): importing it records it again."
+                )
+                % {
+                    "line": line,
+                    "code": code,
+                    "when": _("%(day)s at %(time)s")
+                    % {
+                        "day": f"{timezone.localtime(created_at):%d %b %Y}",
+                        "time": f"{timezone.localtime(created_at):%H:%M}",
+                    },
+                }
             )
     return warnings
 
@@ -467,27 +524,49 @@ def column_help():
     """What each column takes, by column in the order of a template's header: the import page
     lists it. Required columns first."""
     statuses = ", ".join(f"{value} ({label})" for value, label in _field("status").choices)
-    rag = ", ".join(f"{word} for {Status(status).label}" for word, status in RAG_STATUSES.items())
+    rag = ", ".join(
+        _("%(word)s for %(status)s") % {"word": word, "status": Status(status).label}
+        for word, status in RAG_STATUSES.items()
+    )
     return {
-        "commitment": "A commitment's code, such as MIL-1.",
-        "status": f"One of {statuses}: the value or the label, in any case. Or a traffic-light "
-        f"rating: {rag}.",
-        "as_of": "The date the assessment describes, as YYYY-MM-DD: not in the future, nor "
-        "before the commitment's source document was issued.",
-        "summary": "What happened, and why the status is what it is.",
-        "progress": f"The percentage done, a whole number from {PROGRESS_MIN} to {PROGRESS_MAX}, "
-        f"or empty if not measured; a completed commitment's is {PROGRESS_MAX} or empty.",
-        "evidence": "The ids of pieces of evidence already recorded that the update cites, "
-        "separated by spaces or semicolons (e.g. 12; 15), each one you may read; or empty.",
-        "evidence_url": f"A web address, up to {EVIDENCE_URL_MAX_LENGTH} characters, or empty: "
-        "with or without evidence_source, a new piece of evidence the update cites, ungraded "
-        "(F6), dated its as_of and marked as it is.",
-        "evidence_source": f"Where that evidence comes from, up to {EVIDENCE_SOURCE_MAX_LENGTH} "
-        "characters (empty: the URL's host), or empty.",
-        "confidence": f"One of {', '.join(CONFIDENCES)}, in any case, or empty.",
-        "releasability": f"Who may read it: one of {', '.join(MARKINGS)}, in any case, or empty "
-        f"for the project's default ({default_releasability(StatusUpdate)}). No narrower than "
-        "your own clearance.",
+        "commitment": _("A commitment's code, such as MIL-1."),
+        "status": _(
+            "One of %(statuses)s: the value or the label, in any case. Or a traffic-light "
+            "rating: %(rag)s."
+        )
+        % {"statuses": statuses, "rag": rag},
+        "as_of": _(
+            "The date the assessment describes, as YYYY-MM-DD: not in the future, nor before "
+            "the commitment's source document was issued."
+        ),
+        "summary": _("What happened, and why the status is what it is."),
+        "progress": _(
+            "The percentage done, a whole number from %(min)s to %(max)s, or empty if not "
+            "measured; a completed commitment's is %(max)s or empty."
+        )
+        % {"min": PROGRESS_MIN, "max": PROGRESS_MAX},
+        "evidence": _(
+            "The ids of pieces of evidence already recorded that the update cites, separated "
+            "by spaces or semicolons (e.g. 12; 15), each one you may read; or empty."
+        ),
+        "evidence_url": _(
+            "A web address, up to %(max)s characters, or empty: with or without "
+            "evidence_source, a new piece of evidence the update cites, ungraded (F6), dated "
+            "its as_of and marked as it is."
+        )
+        % {"max": EVIDENCE_URL_MAX_LENGTH},
+        "evidence_source": _(
+            "Where that evidence comes from, up to %(max)s characters (empty: the URL's host), "
+            "or empty."
+        )
+        % {"max": EVIDENCE_SOURCE_MAX_LENGTH},
+        "confidence": _("One of %(choices)s, in any case, or empty.")
+        % {"choices": ", ".join(CONFIDENCES)},
+        "releasability": _(
+            "Who may read it: one of %(choices)s, in any case, or empty for the project's "
+            "default (%(default)s). No narrower than your own clearance."
+        )
+        % {"choices": ", ".join(MARKINGS), "default": default_releasability(StatusUpdate)},
     }
 
 
@@ -525,10 +604,13 @@ def template(codes, as_of) -> bytes:
 
 
 def _as_values(cells, choices):
-    """Each cell as the value of a choice, when it names one by value or label (or another
-    name, as a (value, name) pair) in any case; anything else as it was, for the checks to
-    refuse."""
+    """Each cell as the value of a choice, when it names one by value or label, the label in
+    English or in the importer's language (or another name, as a (value, name) pair) in any
+    case; anything else as it was, for the checks to refuse."""
+    with translation.override("en"):
+        english = {str(label).casefold(): value for value, label in choices}
     names = {name.casefold(): value for value, label in choices for name in (value, str(label))}
+    names = {**english, **names}
     converted = {text: names.get(text.casefold(), text) for text in set(cells)}
     return tuple(map(converted.__getitem__, cells))
 
@@ -561,8 +643,14 @@ def _refuse(table, misshapen, failed):
                 BadCell(
                     line,
                     (),
-                    f"{cells} cell{'s' if cells > 1 else ''} where the header has {width}: "
-                    f"quote a value that contains a {DELIMITERS[table.delimiter]}",
+                    ngettext(
+                        "%(count)s cell where the header has %(width)s: quote a value that "
+                        "contains a %(delimiter)s",
+                        "%(count)s cells where the header has %(width)s: quote a value that "
+                        "contains a %(delimiter)s",
+                        cells,
+                    )
+                    % {"count": cells, "width": width, "delimiter": DELIMITERS[table.delimiter]},
                 )
             ]
         else:
@@ -575,9 +663,20 @@ def _refuse(table, misshapen, failed):
             bad += 1
             bad_cells += problems
             if len(shown) < BAD_ROWS_SHOWN:
-                shown.append(f"Line {line}: {'; '.join(cell.problem for cell in problems)}.")
-    first = f"; the first {BAD_ROWS_SHOWN}" if bad > BAD_ROWS_SHOWN else ""
-    heading = f"{bad} bad row{'s' if bad > 1 else ''} in {table.name}{first}:"
+                shown.append(
+                    _("Line %(line)s: %(problems)s.")
+                    % {"line": line, "problems": "; ".join(cell.problem for cell in problems)}
+                )
+    values = {"count": bad, "name": table.name, "shown": BAD_ROWS_SHOWN}
+    if bad > BAD_ROWS_SHOWN:
+        heading = ngettext(
+            "%(count)s bad row in %(name)s; the first %(shown)s:",
+            "%(count)s bad rows in %(name)s; the first %(shown)s:",
+            bad,
+        )
+    else:
+        heading = ngettext("%(count)s bad row in %(name)s:", "%(count)s bad rows in %(name)s:", bad)
+    heading = heading % values
     raise ImportRefused("\n".join([heading, *shown]), bad_cells)
 
 
@@ -586,7 +685,7 @@ def _column_positions(table):
     past the last."""
     columns = table.columns
     if problems := _column_problems(columns):
-        raise ImportRefused(f"{table.name}: {'; '.join(problems)}. {_COLUMNS}")
+        raise ImportRefused(_columns_refusal(table.name, problems))
     return [
         columns.index(name) if name in columns else len(columns)
         for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
@@ -600,16 +699,29 @@ def _column_problems(columns):
     counts = Counter(columns)
     if "corrects" in counts:
         problems.append(
-            "corrections cannot be imported: record each in the admin or the API, which ask "
-            "for the update it corrects"
+            _(
+                "corrections cannot be imported: record each in the admin or the API, which ask "
+                "for the update it corrects"
+            )
         )
     known = {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "corrects"}
     if unknown := [name for name in counts if name not in known]:
-        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_names(unknown)}")
+        problems.append(
+            ngettext("unknown column %(names)s", "unknown columns %(names)s", len(unknown))
+            % {"names": _names(unknown)}
+        )
     if missing := [name for name in REQUIRED_COLUMNS if name not in counts]:
-        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
+        problems.append(
+            ngettext("missing column %(names)s", "missing columns %(names)s", len(missing))
+            % {"names": _names(missing)}
+        )
     if twice := sorted(name for name, count in counts.items() if count > 1):
-        problems.append(f"column{'s' if len(twice) > 1 else ''} {_names(twice)} more than once")
+        problems.append(
+            ngettext(
+                "column %(names)s more than once", "columns %(names)s more than once", len(twice)
+            )
+            % {"names": _names(twice)}
+        )
     return problems
 
 
@@ -620,7 +732,10 @@ NAMES_SHOWN = 10
 def _names(names):
     shown = ", ".join(_shown(name) for name in names[:NAMES_SHOWN])
     if len(names) > NAMES_SHOWN:
-        return f"{shown} and {len(names) - NAMES_SHOWN:,} more"
+        return _("%(shown)s and %(more)s more") % {
+            "shown": shown,
+            "more": f"{len(names) - NAMES_SHOWN:,}",
+        }
     return shown
 
 
@@ -631,15 +746,18 @@ def _shown(value):
 
 def _commitment_problem(code, commitments):
     if not code:
-        return "commitment is empty: give a commitment's code, such as MIL-1"
+        return _("commitment is empty: give a commitment's code, such as MIL-1")
     if code not in commitments:
-        return f"no commitment with code {_shown(code)}"
+        return _("no commitment with code %(code)s") % {"code": _shown(code)}
     return None
 
 
 def _status_problem(status):
     if status not in STATUSES:
-        return f"status {_shown(status)} is not one of {', '.join(STATUSES)}"
+        return _("status %(value)s is not one of %(choices)s") % {
+            "value": _shown(status),
+            "choices": ", ".join(STATUSES),
+        }
     return None
 
 
@@ -649,31 +767,31 @@ def _percent(text):
         return None
     if text.isascii() and text.isdigit() and PROGRESS_MIN <= int(text) <= PROGRESS_MAX:
         return int(text)
-    return (
-        f"progress {_shown(text)} is not a whole number from {PROGRESS_MIN} to {PROGRESS_MAX}, "
-        f"nor empty"
-    )
+    return _("progress %(value)s is not a whole number from %(min)s to %(max)s, nor empty") % {
+        "value": _shown(text),
+        "min": PROGRESS_MIN,
+        "max": PROGRESS_MAX,
+    }
 
 
 def _completed_problem(status, percent):
     if status == Status.COMPLETED and isinstance(percent, int) and percent < PROGRESS_MAX:
-        return (
-            f"a completed commitment is {PROGRESS_MAX}% done: set progress to {PROGRESS_MAX} "
-            f"or leave it empty"
-        )
+        return _(
+            "a completed commitment is %(max)s%% done: set progress to %(max)s or leave it empty"
+        ) % {"max": PROGRESS_MAX}
     return None
 
 
 def _date(text):
     """The date a cell gives as YYYY-MM-DD, or what is wrong with it."""
     if not text:
-        return "as_of is empty: give the date the assessment describes, as YYYY-MM-DD"
+        return _("as_of is empty: give the date the assessment describes, as YYYY-MM-DD")
     if _DATE.fullmatch(text):
         try:
             return datetime.date.fromisoformat(text)
         except ValueError:
             pass
-    return f"as_of {_shown(text)} is not a date as YYYY-MM-DD"
+    return _("as_of %(value)s is not a date as YYYY-MM-DD") % {"value": _shown(text)}
 
 
 def _problem(value):
@@ -683,7 +801,10 @@ def _problem(value):
 
 def _future_problem(date, today):
     if isinstance(date, datetime.date) and date > today:
-        return f"as_of {date} is in the future (today is {today})"
+        return _("as_of %(date)s is in the future (today is %(today)s)") % {
+            "date": date,
+            "today": today,
+        }
     return None
 
 
@@ -692,13 +813,17 @@ def _issued_problem(commitment, date):
         return None  # said by the checks of the code and of the date
     _pk, issued_on, document = commitment
     if date < issued_on:
-        return f"as_of {date} is before {document} was issued ({issued_on})"
+        return _("as_of %(date)s is before %(document)s was issued (%(issued_on)s)") % {
+            "date": date,
+            "document": document,
+            "issued_on": issued_on,
+        }
     return None
 
 
 def _summary_problem(summary):
     if not summary:
-        return "summary is empty: say what happened and why the status is what it is"
+        return _("summary is empty: say what happened and why the status is what it is")
     return _length_problem("summary", summary, SUMMARY_MAX_LENGTH)
 
 
@@ -710,7 +835,7 @@ def _url_problem(url):
     try:
         _url_validator(url)
     except ValidationError:
-        return f"evidence_url {_shown(url)} is not a valid URL"
+        return _("evidence_url %(value)s is not a valid URL") % {"value": _shown(url)}
     return None
 
 
@@ -723,10 +848,9 @@ def _evidence_ids(cells, importer):
     for cell in cells:
         tokens = [token.removeprefix("#") for token in _EVIDENCE_IDS.split(cell) if token]
         if not all(token.isascii() and token.isdigit() for token in tokens):
-            named[cell] = (
-                f"evidence {_shown(cell)} is not a list of evidence ids separated by spaces or "
-                "semicolons"
-            )
+            named[cell] = _(
+                "evidence %(value)s is not a list of evidence ids separated by spaces or semicolons"
+            ) % {"value": _shown(cell)}
         else:
             named[cell] = tuple(dict.fromkeys(map(int, tokens)))
     wanted = sorted({pk for ids in named.values() if not isinstance(ids, str) for pk in ids})
@@ -738,10 +862,11 @@ def _evidence_ids(cells, importer):
     for cell, ids in named.items():
         if not isinstance(ids, str) and (missing := [pk for pk in ids if pk not in found]):
             named[cell] = (
-                f"there is no evidence #{missing[0]} that you may cite: check its id"
+                _("there is no evidence #%(pk)s that you may cite: check its id")
+                % {"pk": missing[0]}
                 if len(missing) == 1
-                else f"there is no evidence {', '.join(f'#{pk}' for pk in missing)} that you "
-                "may cite: check their ids"
+                else _("there is no evidence %(ids)s that you may cite: check their ids")
+                % {"ids": ", ".join(f"#{pk}" for pk in missing)}
             )
     return named
 
@@ -752,11 +877,18 @@ def _source_problem(source):
 
 def _length_problem(column, text, max_length):
     if max_length is not None and len(text) > max_length:
-        return f"{column} has {len(text)} characters, more than the {max_length} allowed"
+        return _("%(column)s has %(length)s characters, more than the %(max)s allowed") % {
+            "column": column,
+            "length": len(text),
+            "max": max_length,
+        }
     return None
 
 
 def _confidence_problem(confidence):
     if confidence and confidence not in CONFIDENCES:
-        return f"confidence {_shown(confidence)} is not one of {', '.join(CONFIDENCES)}, nor empty"
+        return _("confidence %(value)s is not one of %(choices)s, nor empty") % {
+            "value": _shown(confidence),
+            "choices": ", ".join(CONFIDENCES),
+        }
     return None

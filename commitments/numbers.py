@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # The spaces that group thousands: space, no-break space, thin space, narrow no-break space.
 SPACES = " \u00a0\u2009\u202f"
@@ -23,11 +24,11 @@ GROUPED_NUMBER = (
 )
 _GROUPED = re.compile(GROUPED_NUMBER)
 
-DECIMAL_COMMA_MESSAGE = (
+DECIMAL_COMMA_MESSAGE = _(
     "Use a point for decimals: %(suggestion)s, not %(value)s. Commas and spaces only group "
     "thousands (21,500,000)."
 )
-MESSAGE = (
+MESSAGE = _(
     "Enter a number such as 21500000, 21,500,000 or 21 500 000, with a point for decimals "
     "(2.5); thousands in groups of three, with one kind of separator."
 )

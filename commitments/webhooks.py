@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import urllib3
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from standardwebhooks import Webhook
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -44,19 +45,19 @@ def check_endpoint_url(url):
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if not host:
-        raise ValidationError({"url": "Enter a URL with a host name."})
+        raise ValidationError({"url": _("Enter a URL with a host name.")})
     if parts.username or parts.password:
-        raise ValidationError({"url": "A webhook URL carries no user name or password."})
+        raise ValidationError({"url": _("A webhook URL carries no user name or password.")})
     address = _literal_address(host)
     loopback = host in LOOPBACK_NAMES or (address is not None and address.is_loopback)
     if parts.scheme == "http" and not (settings.WEBHOOKS_ALLOW_PRIVATE and loopback):
-        raise ValidationError({"url": "Webhooks are sent over https only."})
+        raise ValidationError({"url": _("Webhooks are sent over https only.")})
     if parts.scheme not in ("https", "http"):
-        raise ValidationError({"url": "Webhooks are sent over https only."})
+        raise ValidationError({"url": _("Webhooks are sent over https only.")})
     if settings.WEBHOOKS_ALLOW_PRIVATE:
         return
     if loopback or (address is not None and not _is_public(address)):
-        raise ValidationError({"url": "Webhooks are not sent to private or local addresses."})
+        raise ValidationError({"url": _("Webhooks are not sent to private or local addresses.")})
 
 
 def resolve_public_address(host, port):

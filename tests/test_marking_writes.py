@@ -238,7 +238,7 @@ def test_the_schema_says_what_each_marking_means():
     shown = schema["components"]["schemas"]["StatusUpdate"]["properties"]["releasability"]
     sent = schema["components"]["schemas"]["StatusUpdateWriteRequest"]["properties"]
 
-    for meaning in RELEASABILITY_MEANING.values():
+    for meaning in map(str, RELEASABILITY_MEANING.values()):
         assert meaning in shown["description"]
         assert meaning in sent["releasability"]["description"]
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import orjson
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
@@ -210,6 +211,8 @@ def _local_time(value):
 def _plain_cell(sheet, value):
     if isinstance(value, list):
         value = "; ".join(map(str, value))
+    if isinstance(value, Promise):  # a label, translated as it is read
+        value = str(value)
     if not isinstance(value, str):
         return value
     # Control characters are not allowed in an XLSX file at all.

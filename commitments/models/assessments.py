@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from commitments.models import records
 from commitments.models.commitments import Commitment, days_overdue
@@ -71,9 +73,9 @@ class StatusUpdate(records.ReviewedRecord):
     shown_with = ("commitment", "author")
 
     class Confidence(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
 
     # Its own index duplicates the start of statusupdate_history_idx, but dropping it would
     # make SQLite rebuild the table, and a rebuilt table loses its triggers (migrations 0003, 0005).
@@ -85,15 +87,15 @@ class StatusUpdate(records.ReviewedRecord):
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Percentage done, 0 to 100, if it can be measured.",
+        help_text=_("Percentage done, 0 to 100, if it can be measured."),
     )
     as_of = models.DateField(
-        "as of", help_text="The date the assessment describes. Not in the future."
+        _("as of"), help_text=_("The date the assessment describes. Not in the future.")
     )
-    summary = models.TextField(help_text="What happened and why the status is what it is.")
+    summary = models.TextField(help_text=_("What happened and why the status is what it is."))
     confidence = models.CharField(max_length=10, choices=Confidence.choices, blank=True)
     corrects = records.correction_field(
-        "The earlier update of the same commitment that this one corrects, if any."
+        _("The earlier update of the same commitment that this one corrects, if any.")
     )
     evidence = cites_evidence(StatusUpdateEvidence, "status_updates")
 
@@ -101,33 +103,38 @@ class StatusUpdate(records.ReviewedRecord):
 
     class Meta:
         ordering = ["-as_of", "-created_at", "-id"]
-        verbose_name = "status update"
+        verbose_name = _("status update")
         constraints = [
             records.releasability_constraint("statusupdate"),
             models.CheckConstraint(
                 condition=Q(progress__isnull=True) | Q(progress__gte=0, progress__lte=100),
                 name="statusupdate_progress_0_100",
-                violation_error_message="Progress is a percentage from 0 to 100.",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
             ),
             models.CheckConstraint(
-                condition=Q(status__in=[value for value, _ in Status.assessments()]),
+                condition=Q(status__in=[value for value, _label in Status.assessments()]),
                 name="statusupdate_status_valid",
-                violation_error_message="Choose a status from the list.",
+                violation_error_message=_("Choose a status from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(confidence__in=["", "low", "medium", "high"]),
                 name="statusupdate_confidence_valid",
-                violation_error_message="Choose low, medium or high confidence, or leave it empty.",
+                violation_error_message=_(
+                    "Choose low, medium or high confidence, or leave it empty."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(summary=""),
                 name="statusupdate_summary_not_empty",
-                violation_error_message="Write a summary of the assessment.",
+                violation_error_message=_("Write a summary of the assessment."),
             ),
             models.CheckConstraint(
                 condition=~Q(status=Status.COMPLETED) | Q(progress__isnull=True) | Q(progress=100),
                 name="statusupdate_completed_is_100",
-                violation_error_message="A completed commitment is 100% done: set progress to 100 or leave it empty.",
+                # xgettext:no-python-format
+                violation_error_message=_(
+                    "A completed commitment is 100% done: set progress to 100 or leave it empty."
+                ),
             ),
         ]
         indexes = [
@@ -164,31 +171,32 @@ class StatusUpdate(records.ReviewedRecord):
         if overdue is None or overdue <= 0:
             return ""
         age = (today - self.as_of).days
-        return (
-            f"dated {self.as_of:%d %b %Y}: {age} days old, due every "
-            f"{commitment.stale_after_days} days"
-        )
+        return gettext("dated %(date)s: %(age)s days old, due every %(cadence)s days") % {
+            "date": f"{self.as_of:%d %b %Y}",
+            "age": age,
+            "cadence": commitment.stale_after_days,
+        }
 
     def clean(self):
         errors = {}
         if self.summary is not None and not self.summary.strip():
-            errors["summary"] = "Write a summary of the assessment."
+            errors["summary"] = _("Write a summary of the assessment.")
         if self.as_of is not None:
             today = timezone.localdate()
             if self.as_of > today:
-                errors["as_of"] = (
-                    f"The assessment date cannot be in the future (today is {today:%Y-%m-%d})."
-                )
+                errors["as_of"] = _(
+                    "The assessment date cannot be in the future (today is %(today)s)."
+                ) % {"today": f"{today:%Y-%m-%d}"}
             elif self.commitment_id is not None:
                 document = self.commitment.source_document
                 if self.as_of < document.issued_on:
-                    errors["as_of"] = (
-                        f"The assessment date cannot be before {document.short_name} was issued "
-                        f"({document.issued_on:%Y-%m-%d})."
-                    )
+                    errors["as_of"] = _(
+                        "The assessment date cannot be before %(document)s was issued (%(date)s)."
+                    ) % {"document": document.short_name, "date": f"{document.issued_on:%Y-%m-%d}"}
         if self.status == Status.COMPLETED and self.progress is not None and self.progress < 100:
             errors["progress"] = (
-                "A completed commitment is 100% done: set progress to 100 or leave it empty."
+                # xgettext:no-python-format
+                _("A completed commitment is 100% done: set progress to 100 or leave it empty.")
             )
         if correction_error := self.clean_correction():
             errors["corrects"] = correction_error
@@ -211,4 +219,6 @@ class Review(records.ReviewDecision):
             # The Atom feed, newest approval first; approved_since on the updates' feed.
             models.Index(F("decided_at").desc(), F("id").desc(), name="review_decided_idx"),
         ]
-        constraints = records.decision_constraints("review", "update", return_help="can revise it")
+        constraints = records.decision_constraints(
+            "review", "update", return_help=_("can revise it")
+        )

@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class DataVersion(models.Model):
@@ -22,7 +23,7 @@ class DataVersion(models.Model):
     changed_at = models.DateTimeField(null=True)
 
     class Meta:
-        verbose_name = "data version"
+        verbose_name = _("data version")
 
     def __str__(self):
         return f"data version {self.number}"
@@ -38,32 +39,32 @@ class ReminderSent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders_sent"
     )
-    sent_on = models.DateField(help_text="The day it was sent, in the site's time zone.")
+    sent_on = models.DateField(help_text=_("The day it was sent, in the site's time zone."))
     sent_at = models.DateTimeField(default=timezone.now, editable=False)
     commitments = models.PositiveIntegerField(
-        default=0, help_text="How many commitments of theirs it listed as due."
+        default=0, help_text=_("How many commitments of theirs it listed as due.")
     )
     pending_updates = models.PositiveIntegerField(
-        default=0, help_text="How many updates it listed as waiting for their review."
+        default=0, help_text=_("How many updates it listed as waiting for their review.")
     )
     pending_values = models.PositiveIntegerField(
-        default=0, help_text="How many indicator values it listed as waiting for their review."
+        default=0, help_text=_("How many indicator values it listed as waiting for their review.")
     )
     returned_records = models.PositiveIntegerField(
         default=0,
-        help_text="How many status updates and indicator values returned to them it listed.",
+        help_text=_("How many status updates and indicator values returned to them it listed."),
     )
 
     class Meta:
         ordering = ["-sent_on", "user_id"]
-        verbose_name = "reminder sent"
-        verbose_name_plural = "reminders sent"
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
         constraints = [
             # Its index also serves "who was reminded today" (sent_on first).
             models.UniqueConstraint(
                 fields=["sent_on", "user"],
                 name="remindersent_once_a_day",
-                violation_error_message="This person was already reminded on that day.",
+                violation_error_message=_("This person was already reminded on that day."),
             ),
         ]
 
@@ -79,15 +80,15 @@ class ImportReceipt(models.Model):
 
     token = models.CharField(max_length=64, unique=True)
     sha256 = models.CharField(
-        "SHA-256",
+        _("SHA-256"),
         max_length=64,
         blank=True,
-        help_text="The SHA-256 of the file's bytes; empty for imports from before it was kept.",
+        help_text=_("The SHA-256 of the file's bytes; empty for imports from before it was kept."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_receipts"
     )
-    updates = models.PositiveIntegerField(help_text="How many status updates it recorded.")
+    updates = models.PositiveIntegerField(help_text=_("How many status updates it recorded."))
     imported_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -98,7 +99,7 @@ class ImportReceipt(models.Model):
                 fields=["sha256"],
                 condition=~models.Q(sha256=""),
                 name="importreceipt_file_once",
-                violation_error_message="This file was imported already.",
+                violation_error_message=_("This file was imported already."),
             ),
         ]
 
@@ -127,28 +128,30 @@ class IdempotencyKey(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
     )
-    key = models.CharField(max_length=255, help_text="The Idempotency-Key header, as sent.")
+    key = models.CharField(max_length=255, help_text=_("The Idempotency-Key header, as sent."))
     fingerprint = models.CharField(
         max_length=64,
-        help_text="SHA-256 of the request's method, path and JSON body: the same key with "
-        "another request is refused.",
+        help_text=_(
+            "SHA-256 of the request's method, path and JSON body: the same key with "
+            "another request is refused."
+        ),
     )
-    status = models.PositiveSmallIntegerField(help_text="The HTTP status of the response.")
-    headers = models.JSONField(help_text="The response's headers, as [name, value] pairs.")
-    body = models.BinaryField(help_text="The response's body, as sent.")
+    status = models.PositiveSmallIntegerField(help_text=_("The HTTP status of the response."))
+    headers = models.JSONField(help_text=_("The response's headers, as [name, value] pairs."))
+    body = models.BinaryField(help_text=_("The response's body, as sent."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = IdempotencyKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "idempotency key"
+        verbose_name = _("idempotency key")
         constraints = [
             # Its index serves the look-up of every keyed POST (user, key).
             models.UniqueConstraint(
                 fields=["user", "key"],
                 name="idempotencykey_once_per_user",
-                violation_error_message="This user has already used this idempotency key.",
+                violation_error_message=_("This user has already used this idempotency key."),
             ),
         ]
         indexes = [

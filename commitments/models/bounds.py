@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 def start_of_day(day):
@@ -37,7 +39,12 @@ def _date_in_range(field):
 
 
 def _date_range_message(label):
-    return f"{label} must lie between {EARLIEST_DATE:%d %b %Y} and {LATEST_DATE:%d %b %Y}."
+    return format_lazy(
+        _("{label} must lie between {earliest} and {latest}."),
+        label=label,
+        earliest=f"{EARLIEST_DATE:%d %b %Y}",
+        latest=f"{LATEST_DATE:%d %b %Y}",
+    )
 
 
 def optional_date(label, help_text, verbose_name=None):

@@ -6,6 +6,7 @@ decision is a BriefingMessageReview."""
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from commitments.models import records
 from commitments.models.bounds import _date_in_range, _date_range_message, _date_validators
@@ -40,34 +41,38 @@ class BriefingMessage(records.ReviewedRecord):
 
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="briefing_messages")
     as_of = models.DateField(
-        "pack of",
-        validators=_date_validators("The date of the pack"),
-        help_text="The as-of date of the briefing pack it is printed in (its as_of).",
+        _("pack of"),
+        validators=_date_validators(_("The date of the pack")),
+        help_text=_("The as-of date of the briefing pack it is printed in (its as_of)."),
     )
     text = models.TextField(
-        help_text="What the minister's office should take away, in a sentence or two, as it "
-        "will be printed."
+        help_text=_(
+            "What the minister's office should take away, in a sentence or two, as it "
+            "will be printed."
+        )
     )
     corrects = records.correction_field(
-        "The earlier message of the same pillar and pack that this one rewrites: once approved, "
-        "it replaces it (a returned message is answered by a correction too)."
+        _(
+            "The earlier message of the same pillar and pack that this one rewrites: once approved, "
+            "it replaces it (a returned message is answered by a correction too)."
+        )
     )
 
     objects = BriefingMessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-as_of", "-created_at", "-id"]
-        verbose_name = "briefing message"
+        verbose_name = _("briefing message")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(text=""),
                 name="briefingmessage_text_not_empty",
-                violation_error_message="Write the message.",
+                violation_error_message=_("Write the message."),
             ),
             models.CheckConstraint(
                 condition=_date_in_range("as_of"),
                 name="briefingmessage_as_of_range",
-                violation_error_message=_date_range_message("The date of the pack"),
+                violation_error_message=_date_range_message(_("The date of the pack")),
             ),
         ]
         indexes = [
@@ -85,12 +90,11 @@ class BriefingMessage(records.ReviewedRecord):
     def clean(self):
         errors = {}
         if self.text is not None and not self.text.strip():
-            errors["text"] = "Write the message."
+            errors["text"] = _("Write the message.")
         if None not in (self.corrects_id, self.as_of) and self.as_of != self.corrects.as_of:
-            errors["as_of"] = (
-                f"A correction rewrites a message of the same pack: the pack of "
-                f"{self.corrects.as_of:%d %b %Y}."
-            )
+            errors["as_of"] = _(
+                "A correction rewrites a message of the same pack: the pack of %(date)s."
+            ) % {"date": f"{self.corrects.as_of:%d %b %Y}"}
         if correction_error := self.clean_correction():
             errors["corrects"] = correction_error
         if errors:
@@ -105,7 +109,7 @@ class BriefingMessageReview(records.ReviewDecision):
     message = records.decided_record(BriefingMessage)
 
     class Meta(records.ReviewDecision.Meta):
-        verbose_name = "briefing message review"
+        verbose_name = _("briefing message review")
         constraints = records.decision_constraints(
-            "briefingmessagereview", "message", return_help="can rewrite it"
+            "briefingmessagereview", "message", return_help=_("can rewrite it")
         )

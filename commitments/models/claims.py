@@ -12,6 +12,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # A claim nobody acted on is released after this long.
 CLAIM_LASTS = datetime.timedelta(hours=24)
@@ -47,24 +48,24 @@ class ReviewClaim(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="review_claims",
-        help_text="Who said they would take it.",
+        help_text=_("Who said they would take it."),
     )
     claimed_at = models.DateTimeField(
-        default=timezone.now, help_text="When it was taken; it lapses a day later."
+        default=timezone.now, help_text=_("When it was taken; it lapses a day later.")
     )
 
     objects = ReviewClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["claimed_at", "id"]
-        verbose_name = "review claim"
+        verbose_name = _("review claim")
         constraints = [
             # One claim a record, lapsed or not (a new claim takes a lapsed one's place); its
             # index serves the queue's read of the claims on its records (ReviewClaimQuerySet.on).
             models.UniqueConstraint(
                 fields=["content_type", "object_id"],
                 name="reviewclaim_one_per_record",
-                violation_error_message="Someone else has just taken it.",
+                violation_error_message=_("Someone else has just taken it."),
             ),
         ]
 

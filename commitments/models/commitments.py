@@ -27,6 +27,9 @@ from django.db.models.lookups import LessThan
 from django.db.models.query import ValuesIterable
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments.models.bounds import (
@@ -111,8 +114,16 @@ def search_words(text):
     words = text.split()
     if len(text) > SEARCH_MAX_LENGTH or len(words) > SEARCH_MAX_WORDS:
         raise ValidationError(
-            f"Search for at most {SEARCH_MAX_WORDS} words and {SEARCH_MAX_LENGTH} characters "
-            f"(this search has {len(words)} words and {len(text)} characters).",
+            gettext(
+                "Search for at most %(max_words)s words and %(max_length)s characters (this "
+                "search has %(words)s words and %(length)s characters)."
+            )
+            % {
+                "max_words": SEARCH_MAX_WORDS,
+                "max_length": SEARCH_MAX_LENGTH,
+                "words": len(words),
+                "length": len(text),
+            },
             code="search_too_long",
         )
     return words
@@ -505,8 +516,8 @@ class CommitmentManager(models.Manager.from_queryset(CommitmentQuerySet)):
 
 
 class PartnerRole(models.TextChoices):
-    LEAD = "lead", "Lead"
-    SUPPORT = "support", "Support"
+    LEAD = "lead", _("Lead")
+    SUPPORT = "support", _("Support")
 
 
 class CommitmentPartnerQuerySet(models.QuerySet):
@@ -529,7 +540,7 @@ class CommitmentPartner(models.Model):
         max_length=10,
         choices=PartnerRole.choices,
         default=PartnerRole.SUPPORT,
-        help_text="Lead only where the source says this partner leads.",
+        help_text=_("Lead only where the source says this partner leads."),
     )
 
     objects = CommitmentPartnerQuerySet.as_manager()
@@ -539,17 +550,17 @@ class CommitmentPartner(models.Model):
         # its data-version triggers (migration 0005) and its history are kept under its name.
         db_table = "commitments_commitment_partners"
         ordering = ["partner__name"]
-        verbose_name = "partner of a commitment"
+        verbose_name = _("partner of a commitment")
         constraints = [
             models.UniqueConstraint(
                 fields=["commitment", "partner"],
                 name="commitmentpartner_unique_pair",
-                violation_error_message="A partner is named once per commitment.",
+                violation_error_message=_("A partner is named once per commitment."),
             ),
             models.CheckConstraint(
                 condition=Q(role__in=PartnerRole.values),
                 name="commitmentpartner_role_valid",
-                violation_error_message="Choose lead or support.",
+                violation_error_message=_("Choose lead or support."),
             ),
         ]
 
@@ -566,35 +577,37 @@ class Commitment(models.Model):
         max_length=20,
         unique=True,
         # Said once for every check of a duplicate: the API's, the admin's and the database's.
-        error_messages={"unique": "A commitment with this code already exists."},
+        error_messages={"unique": _("A commitment with this code already exists.")},
         validators=[
             RegexValidator(
                 r"^[A-Z]{2,6}-[0-9]+(\.[0-9]+)*$",
-                "Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3.",
+                _("Use an uppercase prefix, a dash and a number, e.g. MIL-1 or GLB-2.3."),
             )
         ],
-        help_text="Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). "
-        "It never changes once created.",
+        help_text=_(
+            "Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). "
+            "It never changes once created."
+        ),
     )
-    title = models.CharField(max_length=200, help_text="Short title for lists.")
-    text = models.TextField(help_text="The commitment, quoted verbatim from its source.")
+    title = models.CharField(max_length=200, help_text=_("Short title for lists."))
+    text = models.TextField(help_text=_("The commitment, quoted verbatim from its source."))
     source_document = models.ForeignKey(
         SourceDocument, on_delete=models.PROTECT, related_name="commitments"
     )
     paragraph = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PARAGRAPH)],
-        help_text="Paragraph of the source document the text is quoted from (first = 1).",
+        help_text=_("Paragraph of the source document the text is quoted from (first = 1)."),
     )
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="commitments")
     parent = _parent_field(
-        "Set when this commitment is one of several tools listed by a wider one."
+        _("Set when this commitment is one of several tools listed by a wider one.")
     )
     themes = models.ManyToManyField(Theme, blank=True, related_name="commitments")
     places = models.ManyToManyField(Place, blank=True, related_name="commitments")
     partners = models.ManyToManyField(
         Partner, through=CommitmentPartner, blank=True, related_name="commitments"
     )
-    target_date = optional_date("The target date", "When it should be achieved, if set.")
+    target_date = optional_date(_("The target date"), _("When it should be achieved, if set."))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -604,7 +617,7 @@ class Commitment(models.Model):
         # Chosen among active staff (the admin's and the API's choices), and kept when they
         # leave: no limit_choices_to here, which would refuse every later edit of the
         # commitment until someone chose a new owner.
-        help_text="The analyst responsible for assessing it, reminded when it is due.",
+        help_text=_("The analyst responsible for assessing it, reminded when it is due."),
     )
     update_cadence_days = models.PositiveSmallIntegerField(
         null=True,
@@ -612,8 +625,13 @@ class Commitment(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_CADENCE_DAYS)],
         # Said to analysts in days, not in the name of a setting; the admin's form adds how
         # many days the default is.
-        help_text=f"How often it should be assessed, in days (1 to {MAX_CADENCE_DAYS}). Empty: "
-        "the project's default cadence.",
+        help_text=format_lazy(
+            _(
+                "How often it should be assessed, in days (1 to {max}). Empty: the project's "
+                "default cadence."
+            ),
+            max=MAX_CADENCE_DAYS,
+        ),
     )
 
     # The current status, kept by services.record_status_update, approve_or_return and
@@ -631,15 +649,15 @@ class Commitment(models.Model):
     last_recorded_at = models.DateTimeField(
         null=True,
         editable=False,
-        help_text="When the status update that gives the current status was recorded.",
+        help_text=_("When the status update that gives the current status was recorded."),
     )
     last_approved_at = models.DateTimeField(
         null=True,
         editable=False,
-        help_text="When the status update that gives the current status was approved.",
+        help_text=_("When the status update that gives the current status was approved."),
     )
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Goes up by one on every edit of the commitment."
+        default=1, editable=False, help_text=_("Goes up by one on every edit of the commitment.")
     )
     # What a search finds it by (models.search_vector), on PostgreSQL; kept by the services in
     # the statements that write its code, title, text or current status, so that it never
@@ -677,40 +695,46 @@ class Commitment(models.Model):
             models.CheckConstraint(
                 condition=Q(paragraph__gte=1, paragraph__lte=MAX_PARAGRAPH),
                 name="commitment_paragraph_range",
-                violation_error_message=f"Paragraphs are numbered from 1 to {MAX_PARAGRAPH}.",
+                violation_error_message=format_lazy(
+                    _("Paragraphs are numbered from 1 to {max}."), max=MAX_PARAGRAPH
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(update_cadence_days__isnull=True)
                 | Q(update_cadence_days__gte=1, update_cadence_days__lte=MAX_CADENCE_DAYS),
                 name="commitment_cadence_range",
-                violation_error_message=f"The update cadence is from 1 to {MAX_CADENCE_DAYS} days.",
+                violation_error_message=format_lazy(
+                    _("The update cadence is from 1 to {max} days."), max=MAX_CADENCE_DAYS
+                ),
             ),
             models.CheckConstraint(
                 condition=_date_in_range("target_date"),
                 name="commitment_target_date_range",
-                violation_error_message=_date_range_message("The target date"),
+                violation_error_message=_date_range_message(_("The target date")),
             ),
             models.CheckConstraint(
                 condition=Q(current_progress__isnull=True)
                 | Q(current_progress__gte=0, current_progress__lte=100),
                 name="commitment_current_progress_0_100",
-                violation_error_message="Progress is a percentage from 0 to 100.",
+                violation_error_message=_("Progress is a percentage from 0 to 100."),
             ),
             models.CheckConstraint(
                 condition=Q(current_status__in=Status.values),
                 name="commitment_current_status_valid",
-                violation_error_message="Choose a status from the list.",
+                violation_error_message=_("Choose a status from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(current_status=Status.NOT_ASSESSED, current_as_of__isnull=True)
                 | (~Q(current_status=Status.NOT_ASSESSED) & Q(current_as_of__isnull=False)),
                 name="commitment_assessed_iff_as_of",
-                violation_error_message="A commitment has an as-of date exactly when it has been assessed.",
+                violation_error_message=_(
+                    "A commitment has an as-of date exactly when it has been assessed."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(parent=F("pk")),
                 name="commitment_not_own_parent",
-                violation_error_message="A commitment cannot be its own parent.",
+                violation_error_message=_("A commitment cannot be its own parent."),
             ),
         ]
         indexes = [
@@ -764,4 +788,6 @@ class Commitment(models.Model):
 
     def clean(self):
         if self.pk is not None and self.pk in _ancestor_ids(self):
-            raise ValidationError({"parent": "A commitment cannot be its own parent or ancestor."})
+            raise ValidationError(
+                {"parent": _("A commitment cannot be its own parent or ancestor.")}
+            )

@@ -6,6 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from commitments.currencies import CODES as CURRENCY_CODES
 from commitments.models.bounds import (
@@ -24,14 +25,14 @@ from commitments.models.reference import Partner
 
 
 class ContributionKind(models.TextChoices):
-    FUNDS_PLEDGED = "funds_pledged", "Funds pledged"
-    FUNDS_COMMITTED = "funds_committed", "Funds committed"
-    FUNDS_DISBURSED = "funds_disbursed", "Funds disbursed"
-    PERSONNEL = "personnel", "Personnel"
-    TRAINING = "training", "Training"
-    EQUIPMENT = "equipment", "Equipment"
-    IN_KIND = "in_kind", "In kind"
-    POLITICAL = "political", "Political or diplomatic"
+    FUNDS_PLEDGED = "funds_pledged", _("Funds pledged")
+    FUNDS_COMMITTED = "funds_committed", _("Funds committed")
+    FUNDS_DISBURSED = "funds_disbursed", _("Funds disbursed")
+    PERSONNEL = "personnel", _("Personnel")
+    TRAINING = "training", _("Training")
+    EQUIPMENT = "equipment", _("Equipment")
+    IN_KIND = "in_kind", _("In kind")
+    POLITICAL = "political", _("Political or diplomatic")
 
 
 # Money, in the order it moves: pledged, then committed, then disbursed (the funnel).
@@ -41,9 +42,9 @@ FUNDS_KINDS = [
     ContributionKind.FUNDS_DISBURSED,
 ]
 CURRENCY_CHOICES = [(code, code) for code in sorted(CURRENCY_CODES)]
-CURRENCY_MESSAGE = "%(value)r is not an ISO 4217 currency code: use one such as USD, EUR or GBP."
-FUNDS_MESSAGE = "Funds need an amount and a currency, and no count or unit."
-COUNTED_MESSAGE = (
+CURRENCY_MESSAGE = _("%(value)r is not an ISO 4217 currency code: use one such as USD, EUR or GBP.")
+FUNDS_MESSAGE = _("Funds need an amount and a currency, and no count or unit.")
+COUNTED_MESSAGE = _(
     "A contribution other than funds needs a count and a unit (e.g. 40 instructors), and no "
     "amount or currency."
 )
@@ -74,7 +75,7 @@ class Contribution(Record):
         Partner,
         on_delete=models.PROTECT,
         related_name="contributions",
-        help_text="Who contributes: a Coalition member or an organisation.",
+        help_text=_("Who contributes: a Coalition member or an organisation."),
     )
     commitment = models.ForeignKey(
         "Commitment", on_delete=models.PROTECT, related_name="contributions"
@@ -85,34 +86,36 @@ class Contribution(Record):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0, "An amount of money is 0 or more.")],
-        help_text="Funds only: how much, in the currency.",
+        validators=[MinValueValidator(0, _("An amount of money is 0 or more."))],
+        help_text=_("Funds only: how much, in the currency."),
     )
     currency = models.CharField(
         max_length=3,
         blank=True,
         choices=CURRENCY_CHOICES,
         error_messages={"invalid_choice": CURRENCY_MESSAGE},
-        help_text="Funds only: the ISO 4217 code of the currency, e.g. USD or EUR. Totals are "
-        "per currency: amounts are never converted.",
+        help_text=_(
+            "Funds only: the ISO 4217 code of the currency, e.g. USD or EUR. Totals are "
+            "per currency: amounts are never converted."
+        ),
     )
     count = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Other than funds: how many, in the unit (e.g. 40).",
+        help_text=_("Other than funds: how many, in the unit (e.g. 40)."),
     )
     unit = models.CharField(
         max_length=50,
         blank=True,
-        help_text="Other than funds: what is counted (e.g. instructors, vehicles, meetings).",
+        help_text=_("Other than funds: what is counted (e.g. instructors, vehicles, meetings)."),
     )
     date = models.DateField(
-        validators=_date_validators("The date"),
-        help_text="When it was pledged, committed, disbursed or given. Not in the future.",
+        validators=_date_validators(_("The date")),
+        help_text=_("When it was pledged, committed, disbursed or given. Not in the future."),
     )
     note = models.TextField(blank=True)
     corrects = correction_field(
-        "The contribution this one corrects, if any: it then no longer counts.",
+        _("The contribution this one corrects, if any: it then no longer counts."),
         # contribution_corrected_once's unique index serves every lookup by it.
         db_index=False,
     )
@@ -123,13 +126,13 @@ class Contribution(Record):
 
     class Meta:
         ordering = ["-date", "-created_at", "-id"]
-        verbose_name = "contribution"
+        verbose_name = _("contribution")
         constraints = [
             releasability_constraint("contribution"),
             models.CheckConstraint(
                 condition=Q(kind__in=ContributionKind.values),
                 name="contribution_kind_valid",
-                violation_error_message="Choose a kind of contribution from the list.",
+                violation_error_message=_("Choose a kind of contribution from the list."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind__in=FUNDS_KINDS)
@@ -146,19 +149,20 @@ class Contribution(Record):
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
                 name="contribution_amount_not_negative",
-                violation_error_message="An amount of money is 0 or more.",
+                violation_error_message=_("An amount of money is 0 or more."),
             ),
             models.CheckConstraint(
                 condition=_date_in_range("date"),
                 name="contribution_date_range",
-                violation_error_message=_date_range_message("The date"),
+                violation_error_message=_date_range_message(_("The date")),
             ),
             # Its index serves "the correction of this one" (ContributionQuerySet.standing).
             models.UniqueConstraint(
                 fields=["corrects"],
                 name="contribution_corrected_once",
-                violation_error_message="This contribution has already been corrected: "
-                "correct its correction instead.",
+                violation_error_message=_(
+                    "This contribution has already been corrected: correct its correction instead."
+                ),
             ),
         ]
         indexes = [
@@ -194,27 +198,29 @@ class Contribution(Record):
         errors = {}
         if self.kind in FUNDS_KINDS:
             if self.amount is None:
-                errors["amount"] = "Funds need an amount."
+                errors["amount"] = _("Funds need an amount.")
             if not self.currency:
-                errors["currency"] = "Funds need a currency (an ISO 4217 code such as USD)."
+                errors["currency"] = _("Funds need a currency (an ISO 4217 code such as USD).")
             if self.count is not None:
-                errors["count"] = "Funds are counted in money: leave the count empty."
+                errors["count"] = _("Funds are counted in money: leave the count empty.")
             if self.unit:
-                errors["unit"] = "Funds are counted in money: leave the unit empty."
+                errors["unit"] = _("Funds are counted in money: leave the unit empty.")
         elif self.kind:
             if self.count is None:
-                errors["count"] = "Say how many (e.g. 40)."
+                errors["count"] = _("Say how many (e.g. 40).")
             if not self.unit:
-                errors["unit"] = "Say what is counted (e.g. instructors)."
+                errors["unit"] = _("Say what is counted (e.g. instructors).")
             if self.amount is not None:
-                errors["amount"] = (
+                errors["amount"] = _(
                     "Only funds have an amount: record money as funds pledged, committed or "
                     "disbursed."
                 )
             if self.currency:
-                errors["currency"] = "Only funds have a currency."
+                errors["currency"] = _("Only funds have a currency.")
         if self.date is not None and self.date > (today := timezone.localdate()):
-            errors["date"] = f"The date cannot be in the future (today is {today:%Y-%m-%d})."
+            errors["date"] = _("The date cannot be in the future (today is %(today)s).") % {
+                "today": f"{today:%Y-%m-%d}"
+            }
         if correction_error := self.clean_correction():
             errors["corrects"] = correction_error
         if marking_error := self.clean_marking():

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments.models.assessments import StatusUpdate
@@ -88,23 +89,24 @@ class Dependency(models.Model):
         Commitment,
         on_delete=models.PROTECT,
         related_name="dependency_links",
-        help_text="The commitment that depends on the other.",
+        help_text=_("The commitment that depends on the other."),
     )
     depends_on = models.ForeignKey(
         Commitment,
         on_delete=models.PROTECT,
         related_name="dependent_links",
-        help_text="The commitment it depends on: when this one slips, its dependents' owners "
-        "are alerted.",
+        help_text=_(
+            "The commitment it depends on: when this one slips, its dependents' owners are alerted."
+        ),
     )
-    note = models.TextField(blank=True, help_text="Why it depends on it, in a sentence.")
+    note = models.TextField(blank=True, help_text=_("Why it depends on it, in a sentence."))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who recorded it.",
+        help_text=_("Who recorded it."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -114,18 +116,18 @@ class Dependency(models.Model):
 
     class Meta:
         ordering = ["commitment__code", "depends_on__code"]
-        verbose_name = "dependency"
-        verbose_name_plural = "dependencies"
+        verbose_name = _("dependency")
+        verbose_name_plural = _("dependencies")
         constraints = [
             models.UniqueConstraint(
                 fields=["commitment", "depends_on"],
                 name="dependency_unique_pair",
-                violation_error_message="This dependency is recorded already.",
+                violation_error_message=_("This dependency is recorded already."),
             ),
             models.CheckConstraint(
                 condition=~Q(commitment=F("depends_on")),
                 name="dependency_not_on_itself",
-                violation_error_message="A commitment cannot depend on itself.",
+                violation_error_message=_("A commitment cannot depend on itself."),
             ),
         ]
         indexes = [
@@ -139,7 +141,7 @@ class Dependency(models.Model):
 
     def clean(self):
         if self.commitment_id is not None and self.commitment_id == self.depends_on_id:
-            raise ValidationError({"depends_on": "A commitment cannot depend on itself."})
+            raise ValidationError({"depends_on": _("A commitment cannot depend on itself.")})
 
 
 class SlipAlert(models.Model):
@@ -152,24 +154,24 @@ class SlipAlert(models.Model):
         StatusUpdate,
         on_delete=models.PROTECT,
         related_name="slip_alerts",
-        help_text="The approved update that moved its commitment to at risk or off track.",
+        help_text=_("The approved update that moved its commitment to at risk or off track."),
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slip_alerts"
     )
     commitments = models.PositiveIntegerField(
-        default=0, help_text="How many of their commitments depending on it the email listed."
+        default=0, help_text=_("How many of their commitments depending on it the email listed.")
     )
     sent_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        verbose_name = "slip alert"
+        verbose_name = _("slip alert")
         constraints = [
             models.UniqueConstraint(
                 fields=["update", "recipient"],
                 name="slipalert_once_per_update_and_person",
-                violation_error_message="This person was alerted of this slip already.",
+                violation_error_message=_("This person was alerted of this slip already."),
             ),
         ]
 

@@ -9,6 +9,7 @@ triggers, migration 0032)."""
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from commitments.models.records import releasability_constraint, releasability_field
 from commitments.models.vocabulary import Releasability
@@ -18,23 +19,23 @@ class EventType(models.TextChoices):
     """What happened. The public ones change what anonymous readers see; the others are for
     staff with the view permission (review work in progress)."""
 
-    UPDATE_SUBMITTED = "update.submitted", "Status update submitted"
-    UPDATE_APPROVED = "update.approved", "Status update approved"
-    UPDATE_RETURNED = "update.returned", "Status update returned"
-    UPDATE_WITHDRAWN = "update.withdrawn", "Status update withdrawn"
-    COMMITMENT_CREATED = "commitment.created", "Commitment created"
-    COMMITMENT_CHANGED = "commitment.changed", "Commitment changed"
-    CONTRIBUTION_RECORDED = "contribution.recorded", "Contribution recorded"
-    CONTRIBUTION_CORRECTED = "contribution.corrected", "Contribution corrected"
-    INDICATOR_CREATED = "indicator.created", "Indicator created"
-    INDICATOR_CHANGED = "indicator.changed", "Indicator changed"
-    VALUE_SUBMITTED = "indicator_value.submitted", "Indicator value submitted"
-    VALUE_APPROVED = "indicator_value.approved", "Indicator value approved"
-    VALUE_RETURNED = "indicator_value.returned", "Indicator value returned"
-    VALUE_WITHDRAWN = "indicator_value.withdrawn", "Indicator value withdrawn"
+    UPDATE_SUBMITTED = "update.submitted", _("Status update submitted")
+    UPDATE_APPROVED = "update.approved", _("Status update approved")
+    UPDATE_RETURNED = "update.returned", _("Status update returned")
+    UPDATE_WITHDRAWN = "update.withdrawn", _("Status update withdrawn")
+    COMMITMENT_CREATED = "commitment.created", _("Commitment created")
+    COMMITMENT_CHANGED = "commitment.changed", _("Commitment changed")
+    CONTRIBUTION_RECORDED = "contribution.recorded", _("Contribution recorded")
+    CONTRIBUTION_CORRECTED = "contribution.corrected", _("Contribution corrected")
+    INDICATOR_CREATED = "indicator.created", _("Indicator created")
+    INDICATOR_CHANGED = "indicator.changed", _("Indicator changed")
+    VALUE_SUBMITTED = "indicator_value.submitted", _("Indicator value submitted")
+    VALUE_APPROVED = "indicator_value.approved", _("Indicator value approved")
+    VALUE_RETURNED = "indicator_value.returned", _("Indicator value returned")
+    VALUE_WITHDRAWN = "indicator_value.withdrawn", _("Indicator value withdrawn")
     # An approved update moved a commitment that others depend on to at risk or off track
     # (services.dependencies): its dependents' owners are emailed, and webhooks told.
-    DEPENDENCY_SLIPPED = "dependency.slipped", "Dependency slipped"
+    DEPENDENCY_SLIPPED = "dependency.slipped", _("Dependency slipped")
 
 
 # What anonymous readers see: the rest is review work in progress.
@@ -85,12 +86,14 @@ class Event(models.Model):
     type = models.CharField(max_length=40, choices=EventType.choices)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     public = models.BooleanField(
-        help_text="Whether anonymous readers see it (an approval, an edit); review work in "
-        "progress is for staff."
+        help_text=_(
+            "Whether anonymous readers see it (an approval, an edit); review work in "
+            "progress is for staff."
+        )
     )
     subject_url = models.CharField(
         max_length=200,
-        help_text="The API's path of the object it is about, e.g. /api/v1/updates/12/.",
+        help_text=_("The API's path of the object it is about, e.g. /api/v1/updates/12/."),
     )
     # For the filters: the commitment it concerns (and through it the pillar), if any.
     commitment = models.ForeignKey(
@@ -101,11 +104,13 @@ class Event(models.Model):
         related_name="events",
         db_index=False,
     )
-    data = models.JSONField(help_text="The object's representation just after the change.")
+    data = models.JSONField(help_text=_("The object's representation just after the change."))
     releasability = releasability_field(
-        "Who may read it: its record's releasability (public for an event about a commitment "
-        "or an indicator, which are not marked). Webhook endpoints are delivered only the "
-        "events their clearance may read."
+        _(
+            "Who may read it: its record's releasability (public for an event about a commitment "
+            "or an indicator, which are not marked). Webhook endpoints are delivered only the "
+            "events their clearance may read."
+        )
     )
 
     objects = EventQuerySet.as_manager()

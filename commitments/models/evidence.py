@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from commitments.models.bounds import _date_in_range, _date_range_message, _date_validators
 from commitments.models.records import releasability_constraint, releasability_field
@@ -30,23 +32,23 @@ from commitments.models.vocabulary import Releasability
 class Reliability(models.TextChoices):
     """How far the source can be trusted, from its record (STANAG 2511), best first."""
 
-    A = "A", "A: completely reliable"
-    B = "B", "B: usually reliable"
-    C = "C", "C: fairly reliable"
-    D = "D", "D: not usually reliable"
-    E = "E", "E: unreliable"
-    F = "F", "F: reliability cannot be judged"
+    A = "A", _("A: completely reliable")
+    B = "B", _("B: usually reliable")
+    C = "C", _("C: fairly reliable")
+    D = "D", _("D: not usually reliable")
+    E = "E", _("E: unreliable")
+    F = "F", _("F: reliability cannot be judged")
 
 
 class Credibility(models.TextChoices):
     """How far the information itself is borne out (STANAG 2511), best first."""
 
-    CONFIRMED = "1", "1: confirmed by other sources"
-    PROBABLY_TRUE = "2", "2: probably true"
-    POSSIBLY_TRUE = "3", "3: possibly true"
-    DOUBTFUL = "4", "4: doubtful"
-    IMPROBABLE = "5", "5: improbable"
-    CANNOT_BE_JUDGED = "6", "6: truth cannot be judged"
+    CONFIRMED = "1", _("1: confirmed by other sources")
+    PROBABLY_TRUE = "2", _("2: probably true")
+    POSSIBLY_TRUE = "3", _("3: possibly true")
+    DOUBTFUL = "4", _("4: doubtful")
+    IMPROBABLE = "5", _("5: improbable")
+    CANNOT_BE_JUDGED = "6", _("6: truth cannot be judged")
 
 
 # What a piece's author gives, in the order forms ask for it (the admin's, the API's).
@@ -71,8 +73,11 @@ def parse_grade(grade):
     match = GRADE_PATTERN.match(str(grade or "").strip().upper())
     if match is None:
         raise ValueError(
-            f"{grade!r} is not a grade: a source reliability A to F and an information "
-            "credibility 1 to 6, e.g. B2."
+            gettext(
+                "%(grade)r is not a grade: a source reliability A to F and an information "
+                "credibility 1 to 6, e.g. B2."
+            )
+            % {"grade": grade}
         )
     return match.groups()
 
@@ -107,76 +112,84 @@ class Evidence(models.Model):
 
     source = models.CharField(
         max_length=300,
-        help_text="Who or what the information comes from, e.g. a ministry, a field office, "
-        "a report's title.",
+        help_text=_(
+            "Who or what the information comes from, e.g. a ministry, a field office, "
+            "a report's title."
+        ),
     )
     url = models.URLField(
-        "URL", max_length=500, blank=True, help_text="Where it can be read, if it is online."
+        _("URL"), max_length=500, blank=True, help_text=_("Where it can be read, if it is online.")
     )
     reference = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Where it can be found otherwise, e.g. a document's number or a message's "
-        "date and sender. A URL, a reference or both.",
+        help_text=_(
+            "Where it can be found otherwise, e.g. a document's number or a message's "
+            "date and sender. A URL, a reference or both."
+        ),
     )
     date = models.DateField(
-        validators=_date_validators("The date"),
-        help_text="When the information dates from. Not in the future.",
+        validators=_date_validators(_("The date")),
+        help_text=_("When the information dates from. Not in the future."),
     )
-    summary = models.TextField(blank=True, help_text="What it says, in a sentence or two.")
+    summary = models.TextField(blank=True, help_text=_("What it says, in a sentence or two."))
     reliability = models.CharField(
-        "source reliability",
+        _("source reliability"),
         max_length=1,
         choices=Reliability.choices,
-        help_text="How far the source can be trusted (A completely reliable ... F cannot be "
-        "judged).",
+        help_text=_(
+            "How far the source can be trusted (A completely reliable ... F cannot be judged)."
+        ),
     )
     credibility = models.CharField(
-        "information credibility",
+        _("information credibility"),
         max_length=1,
         choices=Credibility.choices,
-        help_text="How far the information is borne out (1 confirmed ... 6 cannot be judged).",
+        help_text=_("How far the information is borne out (1 confirmed ... 6 cannot be judged)."),
     )
     releasability = releasability_field(
-        "Who may read it: the public, Coalition members' staff, or the secretariat alone "
-        "(RELEASABILITY_DEFAULT_EVIDENCE when its author names none)."
+        _(
+            "Who may read it: the public, Coalition members' staff, or the secretariat alone "
+            "(RELEASABILITY_DEFAULT_EVIDENCE when its author names none)."
+        )
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
     objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-created_at", "-id"]
-        verbose_name = "evidence"
-        verbose_name_plural = "evidence"
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
         constraints = [
             releasability_constraint("evidence"),
             models.CheckConstraint(
                 condition=Q(reliability__in=Reliability.values),
                 name="evidence_reliability_valid",
-                violation_error_message="Grade the source's reliability from A to F.",
+                violation_error_message=_("Grade the source's reliability from A to F."),
             ),
             models.CheckConstraint(
                 condition=Q(credibility__in=Credibility.values),
                 name="evidence_credibility_valid",
-                violation_error_message="Grade the information's credibility from 1 to 6.",
+                violation_error_message=_("Grade the information's credibility from 1 to 6."),
             ),
             models.CheckConstraint(
                 condition=~Q(url="") | ~Q(reference=""),
                 name="evidence_url_or_reference",
-                violation_error_message="Give a URL or a reference, so that a reader can find "
-                "the evidence.",
+                violation_error_message=_(
+                    "Give a URL or a reference, so that a reader can find the evidence."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(source=""),
                 name="evidence_source_not_empty",
-                violation_error_message="Say who or what the evidence comes from.",
+                violation_error_message=_("Say who or what the evidence comes from."),
             ),
             models.CheckConstraint(
                 condition=_date_in_range("date"),
                 name="evidence_date_range",
-                violation_error_message=_date_range_message("The date"),
+                violation_error_message=_date_range_message(_("The date")),
             ),
         ]
         indexes = [
@@ -208,10 +221,10 @@ class Evidence(models.Model):
     def clean(self):
         if not self.url and not self.reference:
             raise ValidationError(
-                {"url": "Give a URL or a reference, so that a reader can find the evidence."}
+                {"url": _("Give a URL or a reference, so that a reader can find the evidence.")}
             )
         if self.date and self.date > timezone.localdate():
-            raise ValidationError({"date": "The date is not in the future."})
+            raise ValidationError({"date": _("The date is not in the future.")})
 
 
 class CitationQuerySet(models.QuerySet):
@@ -255,7 +268,7 @@ def citation_constraints(table, record_field):
         models.UniqueConstraint(
             fields=[record_field, "evidence"],
             name=f"{table}_cited_once",
-            violation_error_message="A record cites a piece of evidence once.",
+            violation_error_message=_("A record cites a piece of evidence once."),
         )
     ]
 
@@ -270,8 +283,8 @@ class StatusUpdateEvidence(Citation):
     update = _cited_by("commitments.StatusUpdate")
 
     class Meta(Citation.Meta):
-        verbose_name = "status update's evidence"
-        verbose_name_plural = "status updates' evidence"
+        verbose_name = _("status update's evidence")
+        verbose_name_plural = _("status updates' evidence")
         constraints = citation_constraints("statusupdateevidence", "update")
 
 
@@ -281,8 +294,8 @@ class IndicatorValueEvidence(Citation):
     value = _cited_by("commitments.IndicatorValue")
 
     class Meta(Citation.Meta):
-        verbose_name = "indicator value's evidence"
-        verbose_name_plural = "indicator values' evidence"
+        verbose_name = _("indicator value's evidence")
+        verbose_name_plural = _("indicator values' evidence")
         constraints = citation_constraints("indicatorvalueevidence", "value")
 
 
@@ -292,8 +305,8 @@ class ContributionEvidence(Citation):
     contribution = _cited_by("commitments.Contribution")
 
     class Meta(Citation.Meta):
-        verbose_name = "contribution's evidence"
-        verbose_name_plural = "contributions' evidence"
+        verbose_name = _("contribution's evidence")
+        verbose_name_plural = _("contributions' evidence")
         constraints = citation_constraints("contributionevidence", "contribution")
 
 
@@ -304,5 +317,5 @@ def cites_evidence(through, related_name):
         through=through,
         related_name=related_name,
         blank=True,
-        help_text="The evidence it rests on, each graded.",
+        help_text=_("The evidence it rests on, each graded."),
     )

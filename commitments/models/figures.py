@@ -4,34 +4,36 @@ million people"), progress toward a target. Choices and arithmetic; the models: 
 from decimal import Decimal
 
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 class IndicatorUnit(models.TextChoices):
-    PEOPLE = "people", "people"
-    PERSONNEL = "personnel", "personnel"
-    SQUARE_KILOMETRES = "square_kilometres", "square kilometres"
-    US_DOLLARS = "us_dollars", "US dollars"
-    COUNT = "count", "count"
-    PERCENT = "percent", "percent"
-    OTHER = "other", "other (say which)"
+    PEOPLE = "people", _("people")
+    PERSONNEL = "personnel", _("personnel")
+    SQUARE_KILOMETRES = "square_kilometres", _("square kilometres")
+    US_DOLLARS = "us_dollars", _("US dollars")
+    COUNT = "count", _("count")
+    PERCENT = "percent", _("percent")
+    OTHER = "other", _("other (say which)")
 
 
 class Qualifier(models.TextChoices):
     """How exact a figure is, as its source says it: the Roadmap's "nearly 110,000", "more
     than 7.7 million", "approximately $20 billion" and "at least 46" keep their words."""
 
-    EXACTLY = "exactly", "exactly"
-    APPROXIMATELY = "approximately", "approximately"
-    NEARLY = "nearly", "nearly"
-    MORE_THAN = "more_than", "more than"
-    AT_LEAST = "at_least", "at least"
-    FEWER_THAN = "fewer_than", "fewer than"
+    EXACTLY = "exactly", _("exactly")
+    APPROXIMATELY = "approximately", _("approximately")
+    NEARLY = "nearly", _("nearly")
+    MORE_THAN = "more_than", _("more than")
+    AT_LEAST = "at_least", _("at least")
+    FEWER_THAN = "fewer_than", _("fewer than")
 
 
 # Figures are decimals (never floats): up to 16 digits before the point, 4 after.
 FIGURE_DIGITS = 20
 FIGURE_DECIMALS = 4
-UNIT_OTHER_MESSAGE = "Say what is counted when the unit is other, and only then."
+UNIT_OTHER_MESSAGE = _("Say what is counted when the unit is other, and only then.")
 # Money is written with its sign; everything else with its unit after it.
 _UNIT_WORDS = {
     IndicatorUnit.PEOPLE: " people",
@@ -68,13 +70,16 @@ def phrase(value, qualifier, unit, unit_other=""):
         figure = f"{number}{_UNIT_WORDS.get(unit, '')}"
     if qualifier in ("", None, Qualifier.EXACTLY):
         return figure
-    return f"{Qualifier(qualifier).label} {figure}"
+    # Its numbers and units are written as the Roadmap writes them, in English, whatever the
+    # reader's language: so is its qualifier, rather than half a phrase in each language.
+    with translation.override("en"):
+        return f"{Qualifier(qualifier).label} {figure}"
 
 
 class Direction(models.TextChoices):
-    INCREASE = "increase", "Increase"
-    DECREASE = "decrease", "Decrease"
-    MAINTAIN = "maintain", "Maintain"
+    INCREASE = "increase", _("Increase")
+    DECREASE = "decrease", _("Decrease")
+    MAINTAIN = "maintain", _("Maintain")
 
 
 PROGRESS_PLACES = Decimal("0.1")

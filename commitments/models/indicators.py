@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat, Length, Lower
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from commitments.models import records
 from commitments.models.assessments import StatusUpdate
@@ -100,8 +102,8 @@ class Indicator(models.Model):
     Qualifier = Qualifier
 
     class Measure(models.TextChoices):
-        QUANTITATIVE = "quantitative", "Quantitative"
-        QUALITATIVE = "qualitative", "Qualitative"
+        QUANTITATIVE = "quantitative", _("Quantitative")
+        QUALITATIVE = "qualitative", _("Qualitative")
 
     # Its definition, part by part, as each form of it lists them (the admin's page and inline,
     # the API's write serializer and CSV, the Roadmap's data file): a new field is added here.
@@ -118,34 +120,36 @@ class Indicator(models.Model):
         null=True,
         blank=True,
         related_name="indicators",
-        help_text="The commitment it measures. Empty: a context indicator of the Roadmap, a "
-        "figure that describes the past rather than what a commitment undertakes.",
+        help_text=_(
+            "The commitment it measures. Empty: a context indicator of the Roadmap, a "
+            "figure that describes the past rather than what a commitment undertakes."
+        ),
     )
-    name = models.CharField(max_length=200, help_text="What is measured, e.g. people freed.")
+    name = models.CharField(max_length=200, help_text=_("What is measured, e.g. people freed."))
     description = models.TextField(blank=True)
     unit = models.CharField(max_length=20, choices=IndicatorUnit.choices)
     unit_other = models.CharField(
-        "other unit",
+        _("other unit"),
         max_length=50,
         blank=True,
-        help_text="When the unit is other, and only then: what is counted (e.g. years).",
+        help_text=_("When the unit is other, and only then: what is counted (e.g. years)."),
     )
     measure = models.CharField(max_length=20, choices=Measure.choices, default=Measure.QUANTITATIVE)
     direction = models.CharField(
         max_length=10,
         choices=Direction.choices,
         blank=True,
-        help_text="Which way is progress. Only a context indicator may have none.",
+        help_text=_("Which way is progress. Only a context indicator may have none."),
     )
-    baseline_value = _figure_field("baseline", help_text="Where it started, if known.")
+    baseline_value = _figure_field("baseline", help_text=_("Where it started, if known."))
     baseline_qualifier = models.CharField(
         max_length=20,
         choices=Qualifier.choices,
         default=Qualifier.EXACTLY,
-        help_text="As the source says it: nearly, more than, approximately, at least ...",
+        help_text=_("As the source says it: nearly, more than, approximately, at least ..."),
     )
     baseline_date = optional_date(
-        "The baseline date", "The date the baseline describes, where the source says."
+        _("The baseline date"), _("The date the baseline describes, where the source says.")
     )
     baseline_source = models.ForeignKey(
         SourceDocument,
@@ -153,22 +157,24 @@ class Indicator(models.Model):
         null=True,
         blank=True,
         related_name="baselines",
-        help_text="The document the baseline is quoted from.",
+        help_text=_("The document the baseline is quoted from."),
     )
     baseline_paragraph = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PARAGRAPH)],
-        help_text="Paragraph of that document (first = 1).",
+        help_text=_("Paragraph of that document (first = 1)."),
     )
     baseline_quote = models.TextField(
-        blank=True, help_text="The sentence that states the baseline, quoted verbatim."
+        blank=True, help_text=_("The sentence that states the baseline, quoted verbatim.")
     )
-    target_value = _figure_field("target", help_text="Where it should get to, if set.")
+    target_value = _figure_field("target", help_text=_("Where it should get to, if set."))
     target_qualifier = models.CharField(
         max_length=20, choices=Qualifier.choices, default=Qualifier.EXACTLY
     )
-    target_date = optional_date("The target date", "When the target should be reached, if set.")
+    target_date = optional_date(
+        _("The target date"), _("When the target should be reached, if set.")
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,7 +192,7 @@ class Indicator(models.Model):
             models.CheckConstraint(
                 condition=Q(unit__in=IndicatorUnit.values),
                 name="indicator_unit_valid",
-                violation_error_message="Choose a unit from the list.",
+                violation_error_message=_("Choose a unit from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(unit=IndicatorUnit.OTHER, unit_other__gt="")
@@ -197,24 +203,24 @@ class Indicator(models.Model):
             models.CheckConstraint(
                 condition=Q(measure__in=["quantitative", "qualitative"]),
                 name="indicator_measure_valid",
-                violation_error_message="Choose quantitative or qualitative.",
+                violation_error_message=_("Choose quantitative or qualitative."),
             ),
             models.CheckConstraint(
                 condition=Q(direction__in=["", *Direction.values]),
                 name="indicator_direction_valid",
-                violation_error_message="Choose increase, decrease or maintain.",
+                violation_error_message=_("Choose increase, decrease or maintain."),
             ),
             models.CheckConstraint(
                 condition=Q(commitment__isnull=True) | ~Q(direction=""),
                 name="indicator_commitment_has_direction",
-                violation_error_message="An indicator of a commitment needs a direction.",
+                violation_error_message=_("An indicator of a commitment needs a direction."),
             ),
             models.CheckConstraint(
                 condition=Q(
                     baseline_qualifier__in=Qualifier.values, target_qualifier__in=Qualifier.values
                 ),
                 name="indicator_qualifiers_valid",
-                violation_error_message="Choose a qualifier from the list.",
+                violation_error_message=_("Choose a qualifier from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(baseline_quote="", baseline_paragraph__isnull=True)
@@ -223,18 +229,20 @@ class Indicator(models.Model):
                     & Q(baseline_paragraph__isnull=False, baseline_source__isnull=False)
                 ),
                 name="indicator_quote_has_source",
-                violation_error_message="A quoted baseline names its document and paragraph.",
+                violation_error_message=_("A quoted baseline names its document and paragraph."),
             ),
             models.CheckConstraint(
                 condition=Q(baseline_paragraph__isnull=True)
                 | Q(baseline_paragraph__gte=1, baseline_paragraph__lte=MAX_PARAGRAPH),
                 name="indicator_paragraph_range",
-                violation_error_message=f"Paragraphs are numbered from 1 to {MAX_PARAGRAPH}.",
+                violation_error_message=format_lazy(
+                    _("Paragraphs are numbered from 1 to {max}."), max=MAX_PARAGRAPH
+                ),
             ),
             models.CheckConstraint(
                 condition=_date_in_range("baseline_date") & _date_in_range("target_date"),
                 name="indicator_dates_range",
-                violation_error_message=_date_range_message("A date"),
+                violation_error_message=_date_range_message(_("A date")),
             ),
         ]
         indexes = [
@@ -277,18 +285,18 @@ class Indicator(models.Model):
     def clean(self):
         errors = {}
         if self.unit == IndicatorUnit.OTHER and not self.unit_other.strip():
-            errors["unit_other"] = "Say what is counted (e.g. years): the unit is other."
+            errors["unit_other"] = _("Say what is counted (e.g. years): the unit is other.")
         elif self.unit and self.unit != IndicatorUnit.OTHER and self.unit_other:
-            errors["unit_other"] = "Only an indicator whose unit is other says its own unit."
+            errors["unit_other"] = _("Only an indicator whose unit is other says its own unit.")
         if self.commitment_id is not None and not self.direction:
-            errors["direction"] = "An indicator of a commitment needs a direction."
+            errors["direction"] = _("An indicator of a commitment needs a direction.")
         if self.baseline_quote:
             if self.baseline_paragraph is None:
-                errors["baseline_paragraph"] = "Say which paragraph the baseline is quoted from."
+                errors["baseline_paragraph"] = _("Say which paragraph the baseline is quoted from.")
             if self.baseline_source_id is None:
-                errors["baseline_source"] = "Say which document the baseline is quoted from."
+                errors["baseline_source"] = _("Say which document the baseline is quoted from.")
         elif self.baseline_paragraph is not None:
-            errors["baseline_quote"] = "Quote the sentence of that paragraph that states it."
+            errors["baseline_quote"] = _("Quote the sentence of that paragraph that states it.")
         if errors:
             raise ValidationError(errors)
 
@@ -320,25 +328,26 @@ class IndicatorValue(records.ReviewedRecord):
     value = models.DecimalField(
         max_digits=FIGURE_DIGITS,
         decimal_places=FIGURE_DECIMALS,
-        help_text="The figure observed, in the indicator's unit.",
+        help_text=_("The figure observed, in the indicator's unit."),
     )
     qualifier = models.CharField(
         max_length=20,
         choices=Qualifier.choices,
         default=Qualifier.EXACTLY,
-        help_text="As the evidence says it: exactly, approximately, nearly, more than ...",
+        help_text=_("As the evidence says it: exactly, approximately, nearly, more than ..."),
     )
     as_of = optional_date(
-        "The as-of date",
-        "The day the value describes; or give a period instead. Not in the future.",
-        "as of",
+        _("The as-of date"),
+        _("The day the value describes; or give a period instead. Not in the future."),
+        _("as of"),
     )
     period_start = optional_date(
-        "The start of the period", "The first day of the period the value covers, if it covers one."
+        _("The start of the period"),
+        _("The first day of the period the value covers, if it covers one."),
     )
     period_end = optional_date(
-        "The end of the period",
-        "The last day of that period: on or after its start, not in the future.",
+        _("The end of the period"),
+        _("The last day of that period: on or after its start, not in the future."),
     )
     confidence = models.CharField(
         max_length=10, choices=StatusUpdate.Confidence.choices, blank=True
@@ -346,10 +355,12 @@ class IndicatorValue(records.ReviewedRecord):
     corrects = records.correction_field(
         # indicatorvalue_corrects_idx serves every lookup by it.
         db_index=False,
-        help_text="The earlier value of the same indicator that this one corrects: once "
-        "approved, it replaces it (a returned value is answered by a correction too). A value "
-        "has one correction pending or approved at most; once one is returned, another may be "
-        "recorded.",
+        help_text=_(
+            "The earlier value of the same indicator that this one corrects: once "
+            "approved, it replaces it (a returned value is answered by a correction too). A value "
+            "has one correction pending or approved at most; once one is returned, another may be "
+            "recorded."
+        ),
     )
 
     evidence = cites_evidence(IndicatorValueEvidence, "indicator_values")
@@ -358,39 +369,42 @@ class IndicatorValue(records.ReviewedRecord):
 
     class Meta:
         ordering = [_observed_on().desc(), "-created_at", "-id"]
-        verbose_name = "indicator value"
+        verbose_name = _("indicator value")
         constraints = [
             records.releasability_constraint("indicatorvalue"),
             models.CheckConstraint(
                 condition=Q(as_of__isnull=False, period_start__isnull=True, period_end__isnull=True)
                 | Q(as_of__isnull=True, period_end__isnull=False),
                 name="indicatorvalue_as_of_or_period",
-                violation_error_message="Give an as-of date, or a period (its end at least), "
-                "not both.",
+                violation_error_message=_(
+                    "Give an as-of date, or a period (its end at least), not both."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(period_start__isnull=True)
                 | Q(period_end__isnull=True)
                 | Q(period_end__gte=F("period_start")),
                 name="indicatorvalue_period_in_order",
-                violation_error_message="A period ends on or after the day it starts.",
+                violation_error_message=_("A period ends on or after the day it starts."),
             ),
             models.CheckConstraint(
                 condition=_date_in_range("as_of")
                 & _date_in_range("period_start")
                 & _date_in_range("period_end"),
                 name="indicatorvalue_dates_range",
-                violation_error_message=_date_range_message("A date"),
+                violation_error_message=_date_range_message(_("A date")),
             ),
             models.CheckConstraint(
                 condition=Q(qualifier__in=Qualifier.values),
                 name="indicatorvalue_qualifier_valid",
-                violation_error_message="Choose a qualifier from the list.",
+                violation_error_message=_("Choose a qualifier from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(confidence__in=["", *StatusUpdate.Confidence.values]),
                 name="indicatorvalue_confidence_valid",
-                violation_error_message="Choose low, medium or high confidence, or leave it empty.",
+                violation_error_message=_(
+                    "Choose low, medium or high confidence, or leave it empty."
+                ),
             ),
         ]
         indexes = [
@@ -432,14 +446,17 @@ class IndicatorValue(records.ReviewedRecord):
             day = getattr(self, name)
             if day is not None and day > today:
                 label = self._meta.get_field(name).verbose_name
-                errors[name] = f"The {label} cannot be in the future (today is {today:%Y-%m-%d})."
+                errors[name] = _("The %(label)s cannot be in the future (today is %(today)s).") % {
+                    "label": label,
+                    "today": f"{today:%Y-%m-%d}",
+                }
         if self.as_of is not None and (self.period_start or self.period_end):
-            errors["as_of"] = "Give an as-of date or a period, not both."
+            errors["as_of"] = _("Give an as-of date or a period, not both.")
         elif self.as_of is None and self.period_end is None:
             key = "period_end" if self.period_start else "as_of"
-            errors[key] = "Give the date the value is as of, or the period it covers."
+            errors[key] = _("Give the date the value is as of, or the period it covers.")
         if self.period_start and self.period_end and self.period_end < self.period_start:
-            errors["period_end"] = "The period cannot end before it starts."
+            errors["period_end"] = _("The period cannot end before it starts.")
         if correction_error := self.clean_correction():
             errors["corrects"] = correction_error
         if marking_error := self.clean_marking():
@@ -456,7 +473,7 @@ class IndicatorValueReview(records.ReviewDecision):
     value = records.decided_record(IndicatorValue)
 
     class Meta(records.ReviewDecision.Meta):
-        verbose_name = "indicator value review"
+        verbose_name = _("indicator value review")
         constraints = records.decision_constraints(
-            "indicatorvaluereview", "value", return_help="can record a better one"
+            "indicatorvaluereview", "value", return_help=_("can record a better one")
         )

@@ -13,6 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from commitments import clearance
 from commitments.models.bounds import end_of_day
@@ -166,12 +169,40 @@ def releasability_constraint(table):
     return models.CheckConstraint(
         condition=Q(releasability__in=Releasability.values),
         name=f"{table}_releasability_valid",
-        violation_error_message="Choose public, coalition or secretariat.",
+        violation_error_message=_("Choose public, coalition or secretariat."),
     )
 
 
-def a_or_an(noun):
-    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+# How messages name one record of each kind (`noun`), in the reader's language: `noun` itself
+# stays the English identifier that anchors and API field names use.
+RECORD_NOUNS = {
+    "record": pgettext_lazy("record noun", "record"),
+    "update": pgettext_lazy("record noun", "update"),
+    "value": pgettext_lazy("record noun", "value"),
+    "contribution": pgettext_lazy("record noun", "contribution"),
+    "message": pgettext_lazy("record noun", "message"),
+    "release": pgettext_lazy("record noun", "release"),
+}
+# The same, with an indefinite article ("an update"): its form depends on the language.
+RECORD_NOUNS_WITH_ARTICLE = {
+    "record": pgettext_lazy("record noun", "a record"),
+    "update": pgettext_lazy("record noun", "an update"),
+    "value": pgettext_lazy("record noun", "a value"),
+    "contribution": pgettext_lazy("record noun", "a contribution"),
+    "message": pgettext_lazy("record noun", "a message"),
+    "release": pgettext_lazy("record noun", "a release"),
+}
+
+RECORD_SUBJECTS = {
+    "commitment": pgettext_lazy("record subject", "commitment"),
+    "pillar": pgettext_lazy("record subject", "pillar"),
+    "indicator": pgettext_lazy("record subject", "indicator"),
+}
+
+
+def noun_of(record):
+    """How messages name `record` (or a record model), translated."""
+    return str(RECORD_NOUNS.get(record.noun, record.noun))
 
 
 def correction_field(help_text, *, db_index=True):
@@ -202,8 +233,10 @@ class Record(models.Model):
     shown_with = ("author",)
 
     releasability = releasability_field(
-        "Who may read it: the public, Coalition members' staff, or the secretariat alone. Its "
-        "author names it (RELEASABILITY_DEFAULTS when they do not)."
+        _(
+            "Who may read it: the public, Coalition members' staff, or the secretariat alone. "
+            "Its author names it (RELEASABILITY_DEFAULTS when they do not)."
+        )
     )
     # How many pieces of evidence it cites (its `evidence`, declared by each model with its own
     # citation table): fixed at submission, as the record is .
@@ -211,10 +244,10 @@ class Record(models.Model):
         default=0,
         db_default=0,
         editable=False,
-        help_text="How many pieces of evidence it cites: fixed when it is submitted.",
+        help_text=_("How many pieces of evidence it cites: fixed when it is submitted."),
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    created_at = models.DateTimeField("recorded at", default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
     class Meta:
         abstract = True
@@ -237,18 +270,26 @@ class Record(models.Model):
         (correct that one instead), and only a correctable record is corrected."""
         if self.corrects_id is None:
             return None
-        noun = self.noun
+        noun = noun_of(self)
         if existing := self.corrects.corrections.live().exclude(pk=self.pk).first():
-            return (
-                f"{noun.capitalize()} #{self.corrects_id} was already corrected by {noun} "
-                f"#{existing.pk}: correct that one instead."
-            )
+            return gettext(
+                "%(Noun)s #%(pk)s was already corrected by %(noun)s #%(correction)s: correct "
+                "that one instead."
+            ) % {
+                "Noun": noun.capitalize(),
+                "pk": self.corrects_id,
+                "noun": noun,
+                "correction": existing.pk,
+            }
         if not type(self).objects.filter(pk=self.corrects_id).correctable().exists():
             return self.not_correctable_message()
         return None
 
     def not_correctable_message(self):
-        return f"{self.noun.capitalize()} #{self.corrects_id} cannot be corrected."
+        return gettext("%(Noun)s #%(pk)s cannot be corrected.") % {
+            "Noun": noun_of(self).capitalize(),
+            "pk": self.corrects_id,
+        }
 
     def clean_marking(self):
         """The error of `releasability`, if any: nobody marks a record narrower than their own
@@ -268,10 +309,10 @@ class Record(models.Model):
 class ReviewState(models.TextChoices):
     """Where a reviewed record stands in its four-eyes review. Only approved ones count."""
 
-    PENDING = "pending", "Pending review"
-    APPROVED = "approved", "Approved"
-    RETURNED = "returned", "Returned for revision"
-    WITHDRAWN = "withdrawn", "Withdrawn by its author"
+    PENDING = "pending", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for revision")
+    WITHDRAWN = "withdrawn", _("Withdrawn by its author")
 
     @classmethod
     def of(cls, decision):
@@ -425,14 +466,17 @@ class ReviewedRecord(Record):
             return None
         subject = self.subject
         if getattr(self.corrects, f"{subject}_id") != getattr(self, f"{subject}_id"):
-            return f"A correction must correct {a_or_an(self.noun)} of the same {subject}."
+            return gettext("A correction must correct %(a_noun)s of the same %(subject)s.") % {
+                "a_noun": RECORD_NOUNS_WITH_ARTICLE[self.noun],
+                "subject": RECORD_SUBJECTS.get(subject, subject),
+            }
         return super().clean_correction()
 
     def not_correctable_message(self):
-        return (
-            f"{self.noun.capitalize()} #{self.corrects_id} is pending review: a reviewer "
-            "approves or returns it first, and then it can be corrected."
-        )
+        return gettext(
+            "%(Noun)s #%(pk)s is pending review: a reviewer approves or returns it first, and "
+            "then it can be corrected."
+        ) % {"Noun": noun_of(self).capitalize(), "pk": self.corrects_id}
 
 
 class ReviewDecision(models.Model):
@@ -450,10 +494,10 @@ class ReviewDecision(models.Model):
     record_field = ""
 
     class Decision(models.TextChoices):
-        APPROVE = "approve", "Approved"
-        RETURN = "return", "Returned for revision"
+        APPROVE = "approve", _("Approved")
+        RETURN = "return", _("Returned for revision")
         # By the record's author, while it is pending: the one decision that is not four eyes.
-        WITHDRAW = "withdraw", "Withdrawn by its author"
+        WITHDRAW = "withdraw", _("Withdrawn by its author")
 
     decision = models.CharField(max_length=10, choices=Decision.choices)
     reviewer = models.ForeignKey(
@@ -461,10 +505,10 @@ class ReviewDecision(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        help_text="Empty when it was approved on submission (review not required).",
+        help_text=_("Empty when it was approved on submission (review not required)."),
     )
     comment = models.TextField(
-        blank=True, help_text="Why it was returned (required), or a remark on approval."
+        blank=True, help_text=_("Why it was returned (required), or a remark on approval.")
     )
     decided_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -497,7 +541,11 @@ def decided_record(model):
         on_delete=models.PROTECT,
         related_name="review",
         # Said once for the service's check and for the database's, when two reviewers race.
-        error_messages={"unique": f"This {model.noun} has already been reviewed."},
+        error_messages={
+            "unique": format_lazy(
+                _("This {noun} has already been reviewed."), noun=RECORD_NOUNS[model.noun]
+            )
+        },
     )
 
 
@@ -508,18 +556,26 @@ def decision_constraints(table, noun, *, return_help):
         models.CheckConstraint(
             condition=Q(decision__in=ReviewDecision.Decision.values),
             name=f"{table}_decision_valid",
-            violation_error_message=f"Decide to approve or to return the {noun} (or, its "
-            "author, to withdraw it).",
+            violation_error_message=format_lazy(
+                _("Decide to approve or to return the {noun} (or, its author, to withdraw it)."),
+                noun=RECORD_NOUNS[noun],
+            ),
         ),
         models.CheckConstraint(
             condition=~Q(decision="return") | ~Q(comment=""),
             name=f"{table}_return_has_comment",
-            violation_error_message=f"Say why the {noun} is returned, so that its author "
-            f"{return_help}.",
+            violation_error_message=format_lazy(
+                _("Say why the {noun} is returned, so that its author {return_help}."),
+                noun=RECORD_NOUNS[noun],
+                return_help=return_help,
+            ),
         ),
         models.CheckConstraint(
             condition=Q(decision="approve") | Q(reviewer__isnull=False),
             name=f"{table}_return_has_reviewer",
-            violation_error_message=f"Only a reviewer can return {a_or_an(noun)}.",
+            violation_error_message=format_lazy(
+                _("Only a reviewer can return {a_noun}."),
+                a_noun=RECORD_NOUNS_WITH_ARTICLE[noun],
+            ),
         ),
     ]

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from commitments.models.bounds import (
@@ -30,7 +32,7 @@ def _slug_field(**kwargs):
     return models.SlugField(
         max_length=60,
         unique=True,
-        help_text="Stable identifier used in URLs and the API.",
+        help_text=_("Stable identifier used in URLs and the API."),
         **kwargs,
     )
 
@@ -49,15 +51,15 @@ def _parent_field(help_text):
 
 class SourceDocument(models.Model):
     slug = _slug_field()
-    short_name = models.CharField(max_length=100, help_text="How analysts refer to it.")
-    title = models.CharField(max_length=300, help_text="Full title as published.")
-    issuer = models.CharField(max_length=300, help_text="Who adopted or published it.")
+    short_name = models.CharField(max_length=100, help_text=_("How analysts refer to it."))
+    title = models.CharField(max_length=300, help_text=_("Full title as published."))
+    issuer = models.CharField(max_length=300, help_text=_("Who adopted or published it."))
     issued_on = models.DateField(
-        validators=_date_validators("The date of adoption"),
-        help_text="Date of adoption. No status update can be dated before it.",
+        validators=_date_validators(_("The date of adoption")),
+        help_text=_("Date of adoption. No status update can be dated before it."),
     )
     url = models.URLField(
-        "URL", max_length=500, blank=True, help_text="Where the text is published."
+        _("URL"), max_length=500, blank=True, help_text=_("Where the text is published.")
     )
     description = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -65,12 +67,12 @@ class SourceDocument(models.Model):
 
     class Meta:
         ordering = ["issued_on", "short_name"]
-        verbose_name = "source document"
+        verbose_name = _("source document")
         constraints = [
             models.CheckConstraint(
                 condition=_date_in_range("issued_on"),
                 name="sourcedocument_issued_on_range",
-                violation_error_message=_date_range_message("The date of adoption"),
+                violation_error_message=_date_range_message(_("The date of adoption")),
             ),
         ]
 
@@ -87,7 +89,7 @@ class Pillar(models.Model):
     display_order = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(MAX_DISPLAY_ORDER)],
-        help_text="Pillars are listed in this order (lowest first).",
+        help_text=_("Pillars are listed in this order (lowest first)."),
     )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -98,7 +100,9 @@ class Pillar(models.Model):
             models.CheckConstraint(
                 condition=Q(display_order__gte=0, display_order__lte=MAX_DISPLAY_ORDER),
                 name="pillar_display_order_range",
-                violation_error_message=f"The display order is a number from 0 to {MAX_DISPLAY_ORDER}.",
+                violation_error_message=format_lazy(
+                    _("The display order is a number from 0 to {max}."), max=MAX_DISPLAY_ORDER
+                ),
             ),
         ]
 
@@ -124,15 +128,15 @@ class Theme(models.Model):
 
 class Place(models.Model):
     class Kind(models.TextChoices):
-        GLOBAL = "global", "Global"
-        REGION = "region", "Region"
-        COUNTRY = "country", "Country"
-        AREA = "area", "Area within a country"
+        GLOBAL = "global", _("Global")
+        REGION = "region", _("Region")
+        COUNTRY = "country", _("Country")
+        AREA = "area", _("Area within a country")
 
     slug = _slug_field()
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    parent = _parent_field("The wider place this one lies in, e.g. Syria for northeast Syria.")
+    parent = _parent_field(_("The wider place this one lies in, e.g. Syria for northeast Syria."))
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -142,12 +146,12 @@ class Place(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["global", "region", "country", "area"]),
                 name="place_kind_valid",
-                violation_error_message="Choose a kind of place from the list.",
+                violation_error_message=_("Choose a kind of place from the list."),
             ),
             models.CheckConstraint(
                 condition=~Q(parent=F("pk")),
                 name="place_not_own_parent",
-                violation_error_message="A place cannot lie within itself.",
+                violation_error_message=_("A place cannot lie within itself."),
             ),
         ]
 
@@ -156,15 +160,15 @@ class Place(models.Model):
 
     def clean(self):
         if self.pk is not None and self.pk in _ancestor_ids(self):
-            raise ValidationError({"parent": "A place cannot lie within itself."})
+            raise ValidationError({"parent": _("A place cannot lie within itself.")})
 
 
 class PartnerKind(models.TextChoices):
-    MEMBER_STATE = "member_state", "Coalition member state"
-    INTERNATIONAL_ORGANISATION = "international_organisation", "International organisation"
-    LOCAL_PARTNER = "local_partner", "Local partner"
-    WORKING_GROUP = "working_group", "Working group"
-    OTHER = "other", "Other"
+    MEMBER_STATE = "member_state", _("Coalition member state")
+    INTERNATIONAL_ORGANISATION = "international_organisation", _("International organisation")
+    LOCAL_PARTNER = "local_partner", _("Local partner")
+    WORKING_GROUP = "working_group", _("Working group")
+    OTHER = "other", _("Other")
 
 
 class Partner(models.Model):
@@ -180,8 +184,10 @@ class Partner(models.Model):
     kind = models.CharField(
         max_length=30,
         choices=PartnerKind.choices,
-        help_text="A Coalition member state only where it is known to be a member; a "
-        "government the Coalition supports is other.",
+        help_text=_(
+            "A Coalition member state only where it is known to be a member; a "
+            "government the Coalition supports is other."
+        ),
     )
     description = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -193,7 +199,7 @@ class Partner(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=PartnerKind.values),
                 name="partner_kind_valid",
-                violation_error_message="Choose a kind of partner from the list.",
+                violation_error_message=_("Choose a kind of partner from the list."),
             ),
         ]
 

@@ -8,6 +8,8 @@ through (migration 0043's triggers) and the record's history names the release."
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from commitments.models import records
 from commitments.models.assessments import StatusUpdate
@@ -93,35 +95,35 @@ class Release(records.ReviewedRecord):
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="releases")
     status_update = released_record(
-        StatusUpdate, "The status update it releases (or an indicator value, or a contribution)."
+        StatusUpdate, _("The status update it releases (or an indicator value, or a contribution).")
     )
-    indicator_value = released_record(IndicatorValue, "The indicator value it releases.")
-    contribution = released_record(Contribution, "The contribution it releases.")
+    indicator_value = released_record(IndicatorValue, _("The indicator value it releases."))
+    contribution = released_record(Contribution, _("The contribution it releases."))
     released_from = models.CharField(
-        "from",
+        _("from"),
         max_length=12,
         choices=Releasability.choices,
-        help_text="The record's marking when the release was proposed.",
+        help_text=_("The record's marking when the release was proposed."),
     )
     released_to = models.CharField(
-        "to",
+        _("to"),
         max_length=12,
         choices=Releasability.choices,
-        help_text="The wider audience it is released to: coalition or public.",
+        help_text=_("The wider audience it is released to: coalition or public."),
     )
     reason = models.TextField(
-        error_messages={"blank": "Say why it may be released."},
-        help_text="Why it may now be read more widely, for the reviewer and for the history.",
+        error_messages={"blank": _("Say why it may be released.")},
+        help_text=_("Why it may now be read more widely, for the reviewer and for the history."),
     )
     corrects = records.correction_field(
-        "The returned release of the same record that this one answers."
+        _("The returned release of the same record that this one answers.")
     )
 
     objects = ReleaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "release"
+        verbose_name = _("release")
         constraints = [
             models.CheckConstraint(
                 condition=Q(
@@ -140,8 +142,10 @@ class Release(records.ReviewedRecord):
                     contribution__isnull=False,
                 ),
                 name="release_one_record",
-                violation_error_message="Name the one record it releases: a status update, an "
-                "indicator value or a contribution.",
+                violation_error_message=_(
+                    "Name the one record it releases: a status update, an "
+                    "indicator value or a contribution."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -149,14 +153,16 @@ class Release(records.ReviewedRecord):
                     _connector=Q.OR,
                 ),
                 name="release_widens",
-                violation_error_message="A release widens who may read a record (secretariat "
-                "to coalition or public, coalition to public): once read, a record cannot be "
-                "unread.",
+                violation_error_message=_(
+                    "A release widens who may read a record (secretariat "
+                    "to coalition or public, coalition to public): once read, a record cannot be "
+                    "unread."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(reason=""),
                 name="release_reason_not_empty",
-                violation_error_message="Say why it may be released.",
+                violation_error_message=_("Say why it may be released."),
             ),
         ]
 
@@ -182,12 +188,12 @@ class Release(records.ReviewedRecord):
     def clean(self):
         errors = {}
         if self.reason and not self.reason.strip():
-            errors["reason"] = "Say why it may be released."
+            errors["reason"] = _("Say why it may be released.")
         if {self.released_from, self.released_to} <= set(Releasability.values):
             errors.update(self.clean_widening())
         if self.corrects_id is not None:
             if self.corrects.record_kind != self.record_kind or self.corrects.record != self.record:
-                errors["corrects"] = "A release answers a returned release of the same record."
+                errors["corrects"] = _("A release answers a returned release of the same record.")
             elif correction_error := self.clean_correction():
                 errors["corrects"] = correction_error
         if errors:
@@ -198,23 +204,28 @@ class Release(records.ReviewedRecord):
         before, after = Releasability(self.released_from), Releasability(self.released_to)
         if after.rank < before.rank:
             return {}
-        wider = " or ".join(
+        wider = gettext(" or ").join(
             level.label.lower() for level in Releasability if level.rank < before.rank
         )
         if not wider:
-            return {"released_to": "It is public already: nobody may read it more widely."}
+            return {"released_to": _("It is public already: nobody may read it more widely.")}
         if after == before:
-            return {"released_to": f"It is {before.label.lower()} already: release it to {wider}."}
+            return {
+                "released_to": _("It is %(level)s already: release it to %(wider)s.")
+                % {"level": before.label.lower(), "wider": wider}
+            }
         return {
-            "released_to": f"A release widens who may read it: from {before.label.lower()}, "
-            f"to {wider}. Once read, a record cannot be unread."
+            "released_to": _(
+                "A release widens who may read it: from %(level)s, to %(wider)s. Once read, a "
+                "record cannot be unread."
+            )
+            % {"level": before.label.lower(), "wider": wider}
         }
 
     def not_correctable_message(self):
-        return (
-            f"Release #{self.corrects_id} was not returned: only a returned release is answered "
-            "by another."
-        )
+        return gettext(
+            "Release #%(pk)s was not returned: only a returned release is answered by another."
+        ) % {"pk": self.corrects_id}
 
 
 class ReleaseReview(records.ReviewDecision):
@@ -226,7 +237,7 @@ class ReleaseReview(records.ReviewDecision):
     release = records.decided_record(Release)
 
     class Meta(records.ReviewDecision.Meta):
-        verbose_name = "release review"
+        verbose_name = _("release review")
         constraints = records.decision_constraints(
-            "releasereview", "release", return_help="can propose it again"
+            "releasereview", "release", return_help=_("can propose it again")
         )

@@ -2,19 +2,20 @@
 status updates alike. No model here."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
     """Where a commitment stands. `not_assessed` is never recorded by anyone: it is what a
     commitment shows until its first status update."""
 
-    NOT_ASSESSED = "not_assessed", "Not assessed"
-    NOT_STARTED = "not_started", "Not started"
-    ON_TRACK = "on_track", "On track"
-    AT_RISK = "at_risk", "At risk"
-    OFF_TRACK = "off_track", "Off track"
-    COMPLETED = "completed", "Completed"
-    DISCONTINUED = "discontinued", "Discontinued"
+    NOT_ASSESSED = "not_assessed", _("Not assessed")
+    NOT_STARTED = "not_started", _("Not started")
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    OFF_TRACK = "off_track", _("Off track")
+    COMPLETED = "completed", _("Completed")
+    DISCONTINUED = "discontinued", _("Discontinued")
 
     @classmethod
     def assessments(cls):
@@ -54,7 +55,7 @@ STATUS_RANK = {
 def status_vocabulary():
     """Every status with its label, colour and rank (None: outside the order), in display
     order."""
-    assessable = {value for value, _ in Status.assessments()}
+    assessable = {value for value, _label in Status.assessments()}
     return [
         {
             "value": status.value,
@@ -70,14 +71,14 @@ def status_vocabulary():
 class Change(models.TextChoices):
     """How a commitment moved between two dates (selectors.changes_between)."""
 
-    IMPROVED = "improved", "Improved"
-    WORSENED = "worsened", "Worsened"
+    IMPROVED = "improved", _("Improved")
+    WORSENED = "worsened", _("Worsened")
     # To or from a status outside STATUS_RANK's order (not started, discontinued).
-    CHANGED = "changed", "Status changed"
+    CHANGED = "changed", _("Status changed")
     # The same status, its progress moved.
-    PROGRESS_MOVED = "progress_moved", "Progress moved"
-    NEWLY_ASSESSED = "newly_assessed", "Newly assessed"
-    BECAME_STALE = "became_stale", "Became stale"
+    PROGRESS_MOVED = "progress_moved", _("Progress moved")
+    NEWLY_ASSESSED = "newly_assessed", _("Newly assessed")
+    BECAME_STALE = "became_stale", _("Became stale")
 
 
 def change_between(before, after, *, stale_before, stale_after):
@@ -107,9 +108,9 @@ class Releasability(models.TextChoices):
     same levels (commitments.clearance.clearance_of): they read every record released to
     their level or a wider one. Listed from the widest: the order is the ranking."""
 
-    PUBLIC = "public", "Public"
-    COALITION = "coalition", "Coalition"
-    SECRETARIAT = "secretariat", "Secretariat"
+    PUBLIC = "public", _("Public")
+    COALITION = "coalition", _("Coalition")
+    SECRETARIAT = "secretariat", _("Secretariat")
 
     @property
     def rank(self):
@@ -131,11 +132,13 @@ class Releasability(models.TextChoices):
 
 # What each marking says to a reader: the admin's banner, the API's help and the README's table.
 RELEASABILITY_MEANING = {
-    Releasability.PUBLIC: "May be read by anyone, signed in or not.",
-    Releasability.COALITION: "For the staff of Coalition members (the Coalition clearance "
-    "group) and the secretariat.",
-    Releasability.SECRETARIAT: "For the secretariat that runs the tracker (the Secretariat "
-    "clearance group) alone.",
+    Releasability.PUBLIC: _("May be read by anyone, signed in or not."),
+    Releasability.COALITION: _(
+        "For the staff of Coalition members (the Coalition clearance group) and the secretariat."
+    ),
+    Releasability.SECRETARIAT: _(
+        "For the secretariat that runs the tracker (the Secretariat clearance group) alone."
+    ),
 }
 
 

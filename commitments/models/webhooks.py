@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from commitments.models.events import PUBLIC_EVENT_TYPES, Event, EventType
 from commitments.models.records import releasability_field
@@ -41,38 +42,40 @@ class WebhookEndpointQuerySet(models.QuerySet):
 
 class WebhookEndpoint(models.Model):
     url = models.URLField(
-        "URL",
+        _("URL"),
         max_length=500,
-        help_text="Where each event is POSTed: https only, on a public address.",
+        help_text=_("Where each event is POSTed: https only, on a public address."),
     )
     description = models.CharField(max_length=200, blank=True)
     event_types = models.JSONField(
         default=list,
         blank=True,
-        help_text="The event types it receives; none ticked: every public event.",
+        help_text=_("The event types it receives; none ticked: every public event."),
     )
     clearance = releasability_field(
-        "What it may be told of: only the events about records of this releasability or a "
-        "wider one are delivered to it. No narrower than the clearance of the Editor who "
-        "registers it: whoever reads the URL's requests reads what they could."
+        _(
+            "What it may be told of: only the events about records of this releasability or a "
+            "wider one are delivered to it. No narrower than the clearance of the Editor who "
+            "registers it: whoever reads the URL's requests reads what they could."
+        )
     )
     active = models.BooleanField(
-        default=True, help_text="Untick to stop deliveries; ticking it again re-enables it."
+        default=True, help_text=_("Untick to stop deliveries; ticking it again re-enables it.")
     )
     secret = models.CharField(
         max_length=60,
         default=new_secret,
         editable=False,
-        help_text="The receiver checks each request's webhook-signature with it.",
+        help_text=_("The receiver checks each request's webhook-signature with it."),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="webhook_endpoints",
-        help_text="Who is emailed when the endpoint is disabled after repeated failures.",
+        help_text=_("Who is emailed when the endpoint is disabled after repeated failures."),
     )
     consecutive_failures = models.PositiveIntegerField(
-        default=0, help_text="Deliveries in a row that failed every attempt."
+        default=0, help_text=_("Deliveries in a row that failed every attempt.")
     )
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
@@ -82,12 +85,12 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["url", "id"]
-        verbose_name = "webhook endpoint"
+        verbose_name = _("webhook endpoint")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(clearance__in=Releasability.values),
                 name="webhookendpoint_clearance_valid",
-                violation_error_message="Choose public, coalition or secretariat.",
+                violation_error_message=_("Choose public, coalition or secretariat."),
             )
         ]
 
@@ -106,16 +109,19 @@ class WebhookEndpoint(models.Model):
         unknown = set(self.event_types) - set(PUBLIC_EVENT_TYPES)
         if unknown:
             raise ValidationError(
-                {"event_types": f"Not a public event type: {', '.join(sorted(unknown))}."}
+                {
+                    "event_types": _("Not a public event type: %(types)s.")
+                    % {"types": ", ".join(sorted(unknown))}
+                }
             )
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERING = "delivering", "Delivering"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    DELIVERING = "delivering", _("Delivering")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class WebhookDeliveryQuerySet(models.QuerySet):
@@ -138,25 +144,27 @@ class WebhookDelivery(models.Model):
         Event, null=True, blank=True, on_delete=models.PROTECT, related_name="webhook_deliveries"
     )
     message_id = models.CharField(
-        "webhook-id",
+        _("webhook-id"),
         max_length=60,
-        help_text="The same for every attempt of one event to one endpoint: receivers "
-        "ignore a message they have already handled.",
+        help_text=_(
+            "The same for every attempt of one event to one endpoint: receivers "
+            "ignore a message they have already handled."
+        ),
     )
     attempt = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(
         max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
-    due_at = models.DateTimeField(help_text="When the attempt is to be made.")
+    due_at = models.DateTimeField(help_text=_("When the attempt is to be made."))
     # When a task for it was last queued: the sweep queues another after a while without one.
     queued_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker began it.")
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text=_("When a worker began it."))
     finished_at = models.DateTimeField(null=True, blank=True)
-    response_status = models.PositiveSmallIntegerField("status code", null=True, blank=True)
-    duration_ms = models.PositiveIntegerField("duration (ms)", null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
     next_retry_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the next attempt is due, after this one failed."
+        null=True, blank=True, help_text=_("When the next attempt is due, after this one failed.")
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -164,7 +172,7 @@ class WebhookDelivery(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Who asked for it (a redelivery or a test event); empty: the event itself.",
+        help_text=_("Who asked for it (a redelivery or a test event); empty: the event itself."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -172,8 +180,8 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        verbose_name = "webhook delivery"
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(attempt__gte=1), name="webhookdelivery_attempt_1"

@@ -5,8 +5,10 @@ from deciding, and lapses a day after it was taken."""
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commitments.models import ReviewClaim
+from commitments.models.records import noun_of
 from commitments.services.review import (
     AlreadyDecided,
     OwnRecord,
@@ -19,7 +21,10 @@ from commitments.services.review import (
 def _taken(claim):
     reviewer = claim.reviewer
     since = timezone.localtime(claim.claimed_at)
-    return f"{reviewer.get_full_name() or reviewer.get_username()} since {since:%d %b %Y %H:%M}"
+    return _("%(reviewer)s since %(since)s") % {
+        "reviewer": reviewer.get_full_name() or reviewer.get_username(),
+        "since": f"{since:%d %b %Y %H:%M}",
+    }
 
 
 class TakenByAnother(ReviewRefused):
@@ -27,8 +32,11 @@ class TakenByAnother(ReviewRefused):
 
     def __init__(self, record, claim):
         super().__init__(
-            f"{record.noun.capitalize()} #{record.pk} is taken by {_taken(claim)}: you may "
-            "still decide on it, or take it once they release it or a day has passed."
+            _(
+                "%(Noun)s #%(pk)s is taken by %(taken)s: you may still decide on it, or take it "
+                "once they release it or a day has passed."
+            )
+            % {"Noun": noun_of(record).capitalize(), "pk": record.pk, "taken": _taken(claim)}
         )
 
 
@@ -36,7 +44,10 @@ class NotTaken(ReviewRefused):
     """Only the reviewer who took a record releases it (a claim lapses by itself)."""
 
     def __init__(self, record):
-        super().__init__(f"You have not taken {record.noun} #{record.pk}: nothing to release.")
+        super().__init__(
+            _("You have not taken %(noun)s #%(pk)s: nothing to release.")
+            % {"noun": noun_of(record), "pk": record.pk}
+        )
 
 
 def _claims_on(record):

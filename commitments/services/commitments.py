@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.signals import post_save
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commitments.integrity import unique_violations_refused
 from commitments.models import (
@@ -38,7 +39,9 @@ class StaleVersion(Exception):
     """The commitment was changed by someone else since the editor read it."""
 
     def __init__(self, current_version):
-        super().__init__(f"The commitment is at version {current_version} now.")
+        super().__init__(
+            _("The commitment is at version %(version)s now.") % {"version": current_version}
+        )
         self.current_version = current_version
 
 
@@ -173,8 +176,10 @@ def _partner_roles(commitment, partners, lead_partners):
         slugs = sorted(Partner.objects.filter(pk__in=strays).values_list("slug", flat=True))
         raise ValidationError(
             {
-                "lead_partners": f"A lead partner must be one of the commitment's partners: "
-                f"{', '.join(slugs)} is not."
+                "lead_partners": _(
+                    "A lead partner must be one of the commitment's partners: %(partners)s is not."
+                )
+                % {"partners": ", ".join(slugs)}
             }
         )
     roles = {pk: PartnerRole.LEAD if pk in leads else PartnerRole.SUPPORT for pk in ids}

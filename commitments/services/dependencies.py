@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commitments.clearance import clearance_of
 from commitments.emails import slip_alert_message
@@ -67,11 +68,14 @@ def cycle_refusal(edges, commitment, depends_on):
     if path is None:
         return None
     codes = _codes(path)
-    return (
-        f"{depends_on.code} already depends on {commitment.code} "
-        f"({' → '.join(codes[pk] for pk in path)}): {commitment.code} cannot depend on "
-        f"{depends_on.code}."
-    )
+    return _(
+        "%(depends_on)s already depends on %(commitment)s (%(path)s): %(commitment)s cannot "
+        "depend on %(depends_on)s."
+    ) % {
+        "depends_on": depends_on.code,
+        "commitment": commitment.code,
+        "path": " → ".join(codes[pk] for pk in path),
+    }
 
 
 @unique_violations_refused()
@@ -89,7 +93,10 @@ def add_dependency(*, commitment, depends_on, note="", author=None) -> Dependenc
     _lock_graph()
     if Dependency.objects.filter(commitment=commitment, depends_on=depends_on).exists():
         raise ValidationError(
-            {"depends_on": f"{commitment.code} depends on {depends_on.code} already."}
+            {
+                "depends_on": _("%(commitment)s depends on %(depends_on)s already.")
+                % {"commitment": commitment.code, "depends_on": depends_on.code}
+            }
         )
     if refusal := cycle_refusal(Dependency.objects.graph(), commitment, depends_on):
         raise ValidationError({"depends_on": refusal})
@@ -131,7 +138,7 @@ def watch_for_slips(pairs):
     if not pairs:
         return {}
     watched = set(
-        Dependency.objects.filter(depends_on__in={pk for pk, _ in pairs}).values_list(
+        Dependency.objects.filter(depends_on__in={pk for pk, _status in pairs}).values_list(
             "depends_on_id", flat=True
         )
     )
@@ -175,7 +182,7 @@ def _record_slip(update_id, status_before, edges):
     update = StatusUpdate.objects.select_related("commitment").get(pk=update_id)
     commitment = update.commitment
     dependents = dependents_within(edges, commitment.pk)
-    codes = _codes([*dependents, *(pk for _, via in dependents.values() for pk in via)])
+    codes = _codes([*dependents, *(pk for _update, via in dependents.values() for pk in via)])
     titles = dict(Commitment.objects.filter(pk__in=dependents).values_list("pk", "title"))
     ordered = sorted(dependents.items(), key=lambda item: (item[1][0], codes[item[0]]))
     update_url = reverse("api:update-detail", kwargs={"pk": update.pk})
@@ -186,7 +193,7 @@ def _record_slip(update_id, status_before, edges):
         "from": status_before,
         "from_label": Status(status_before).label,
         "to": update.status,
-        "to_label": update.get_status_display(),
+        "to_label": Status(update.status).label,
         "update": {
             "id": update.pk,
             "url": update_url,

@@ -10,7 +10,10 @@ imports commitments.api.event_data), and a write looks it up by its subject's mo
 services stay importable, and testable, without the API; a model nobody registered is an error
 at the first write, not a silently empty event."""
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
 
 from commitments.models import (
     PUBLIC_EVENT_TYPES,
@@ -60,12 +63,34 @@ def represents(model):
 
 
 def representations(model, pks) -> dict:
-    """{pk: data}: the API's representation of these rows of `model`, as they are now."""
+    """{pk: data}: the API's representation of these rows of `model`, as they are now, in the
+    project's language (in_project_language)."""
     try:
         represent = _representations[model]
     except KeyError:
         raise LookupError(f"No representation of {model.__name__} is registered.") from None
-    return represent(pks)
+    # Its labels read now (a serializer's) are read in that language; the lazy ones, as the
+    # event is built (_event).
+    with translation.override(settings.LANGUAGE_CODE):
+        return represent(pks)
+
+
+def in_project_language(data):
+    """`data` with its translatable texts (labels, lazy until read) read in the project's
+    language (LANGUAGE_CODE): an event's data is stored and sent to webhooks, so what it says
+    does not depend on the language of whoever made the change."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _plain(data)
+
+
+def _plain(value):
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(item) for item in value)
+    return value
 
 
 def _in_the_change():
@@ -81,7 +106,7 @@ def _event(event_type, *, subject_url, data, commitment_id, releasability, publi
         type=event_type,
         public=event_type in PUBLIC_EVENT_TYPES if public is None else public,
         subject_url=subject_url,
-        data=data,
+        data=in_project_language(data),
         commitment_id=commitment_id,
         releasability=Releasability(releasability),
     )

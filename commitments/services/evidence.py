@@ -5,6 +5,7 @@ record was submitted with)."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commitments.clearance import clearance_of, default_releasability, may_mark
 from commitments.models import Evidence
@@ -21,8 +22,10 @@ def record_evidence(*, author, releasability=None, **fields) -> Evidence:
     if not may_mark(author, releasability):
         raise ValidationError(
             {
-                "releasability": f"Your clearance does not reach {releasability}: mark it "
-                f"{clearance_of(author).label.lower()} or wider."
+                "releasability": _(
+                    "Your clearance does not reach %(marking)s: mark it %(clearance)s or wider."
+                )
+                % {"marking": releasability, "clearance": clearance_of(author).label.lower()}
             }
         )
     evidence = Evidence(author=author, releasability=releasability, created_at=timezone.now())
@@ -47,7 +50,10 @@ def cited_evidence(record, evidence):
     for pk in ids:
         if pk not in readable:
             raise ValidationError(
-                {"evidence": f"There is no evidence #{pk} that you may cite: check its id."}
+                {
+                    "evidence": _("There is no evidence #%(pk)s that you may cite: check its id.")
+                    % {"pk": pk}
+                }
             )
     return [readable[pk] for pk in ids]
 

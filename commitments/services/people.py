@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from commitments.emails import invitation_message
 from commitments.roles import ROLE_PERMISSIONS
@@ -21,14 +22,15 @@ def invite_person(*, first_name: str, last_name: str, email: str, role: str, inv
     email = (email or "").strip()
     errors = {}
     if role not in ROLE_PERMISSIONS:
-        errors["role"] = f"Choose one of the roles: {', '.join(ROLE_PERMISSIONS)}."
+        errors["role"] = _("Choose one of the roles: %(roles)s.") % {
+            "roles": ", ".join(ROLE_PERMISSIONS)
+        }
     User = get_user_model()
     taken = User.objects.filter(email__iexact=email) | User.objects.filter(username__iexact=email)
     if email and (existing := taken.first()):
-        errors["email"] = (
-            f"{email} already has an account ({existing.get_username()}): give it a role on "
-            "its page instead."
-        )
+        errors["email"] = _(
+            "%(email)s already has an account (%(username)s): give it a role on its page instead."
+        ) % {"email": email, "username": existing.get_username()}
     if errors:
         raise ValidationError(errors)
     person = User(

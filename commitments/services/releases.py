@@ -6,9 +6,11 @@ The decision itself is review's: approve_or_return, withdraw, four eyes."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from commitments.clearance import may_mark
 from commitments.models import Release, StatusUpdate, release_field
+from commitments.models.records import noun_of
 from commitments.services.commitments import refresh_current_status
 from commitments.services.review import APPROVAL_EFFECTS, ReviewRefused, lock_subject, submit
 
@@ -18,8 +20,11 @@ class NotCleared(ReviewRefused):
 
     def __init__(self, release):
         super().__init__(
-            f"Release #{release.pk} is of a record marked {release.released_from}: only a "
-            "reviewer whose clearance reads it may approve it."
+            _(
+                "Release #%(pk)s is of a record marked %(marking)s: only a reviewer whose "
+                "clearance reads it may approve it."
+            )
+            % {"pk": release.pk, "marking": release.released_from}
         )
 
 
@@ -49,8 +54,16 @@ def propose_release(*, record, author, released_to, reason, corrects=None) -> Re
     another release of it is pending."""
     if not may_release(author, record):
         raise PermissionDenied(
-            f"Only those who may read {record.noun} #{record.pk} ({record.releasability}) and "
-            f"record {record._meta.verbose_name_plural} may propose to release it."
+            _(
+                "Only those who may read %(noun)s #%(pk)s (%(marking)s) and record %(records)s "
+                "may propose to release it."
+            )
+            % {
+                "noun": noun_of(record),
+                "pk": record.pk,
+                "marking": record.releasability,
+                "records": record._meta.verbose_name_plural,
+            }
         )
     release = Release(
         commitment_id=_commitment_id(record),
@@ -66,8 +79,11 @@ def propose_release(*, record, author, released_to, reason, corrects=None) -> Re
     lock_subject(release)
     if pending := Release.objects.of(record).pending().first():
         raise ValidationError(
-            f"Release #{pending.pk} of this {record.noun} is pending review: a reviewer decides "
-            "on it (or its author withdraws it) before another is proposed."
+            _(
+                "Release #%(pk)s of this %(noun)s is pending review: a reviewer decides on it (or "
+                "its author withdraws it) before another is proposed."
+            )
+            % {"pk": pending.pk, "noun": noun_of(record)}
         )
     return submit(release)
 
@@ -90,8 +106,14 @@ def widen(release: Release):
     )
     if not widened:
         raise ValidationError(
-            f"{record.noun.capitalize()} #{record.pk} is no longer marked "
-            f"{release.released_from}: propose a release from its marking now."
+            _(
+                "%(Noun)s #%(pk)s is no longer marked %(marking)s: propose a release from its marking now."
+            )
+            % {
+                "Noun": noun_of(record).capitalize(),
+                "pk": record.pk,
+                "marking": release.released_from,
+            }
         )
     record.releasability = release.released_to
     if isinstance(record, StatusUpdate):

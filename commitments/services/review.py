@@ -7,8 +7,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commitments.models import ReviewDecision, ReviewedRecord, StatusUpdate
+from commitments.models.records import noun_of
 from commitments.services.commitments import moves_current_status, refresh_current_status
 from commitments.services.dependencies import (
     TROUBLED,
@@ -36,8 +38,8 @@ class OwnRecord(ReviewRefused):
 
     def __init__(self, record):
         super().__init__(
-            f"You recorded {record.noun} #{record.pk}: another reviewer must decide on it "
-            "(four eyes)."
+            _("You recorded %(noun)s #%(pk)s: another reviewer must decide on it (four eyes).")
+            % {"noun": noun_of(record), "pk": record.pk}
         )
 
 
@@ -46,7 +48,8 @@ class NotYours(ReviewRefused):
 
     def __init__(self, record):
         super().__init__(
-            f"Only its author withdraws {record.noun} #{record.pk}: a reviewer returns it instead."
+            _("Only its author withdraws %(noun)s #%(pk)s: a reviewer returns it instead.")
+            % {"noun": noun_of(record), "pk": record.pk}
         )
 
 
@@ -55,15 +58,22 @@ class AlreadyDecided(ReviewRefused):
 
     def __init__(self, record, review=None):
         review = review or decision_of(record).objects.get(**{_record_field(record): record})
+        noun = noun_of(record)
         answer = (
-            f" Answer a returned {record.noun} with a new {record.noun} that corrects it."
+            " "
+            + _("Answer a returned %(noun)s with a new %(noun)s that corrects it.") % {"noun": noun}
             if review.decision == RETURN
             else ""
         )
         super().__init__(
-            f"{record.noun.capitalize()} #{record.pk} was already "
-            f"{review.get_decision_display().lower()} on {review.decided_at:%d %b %Y %H:%M}: a "
-            f"decision is final.{answer}"
+            _("%(Noun)s #%(pk)s was already %(decision)s on %(when)s: a decision is final.")
+            % {
+                "Noun": noun.capitalize(),
+                "pk": record.pk,
+                "decision": review.get_decision_display().lower(),
+                "when": f"{review.decided_at:%d %b %Y %H:%M}",
+            }
+            + answer
         )
         self.review = review
 
@@ -137,7 +147,12 @@ def approve_or_return(
     if reviewer is not None and record.author_id == reviewer.pk:
         raise OwnRecord(record)
     if decision not in (APPROVE, RETURN):
-        raise ValidationError({"decision": f"Decide to approve or to return the {record.noun}."})
+        raise ValidationError(
+            {
+                "decision": _("Decide to approve or to return the %(noun)s.")
+                % {"noun": noun_of(record)}
+            }
+        )
     comment = (comment or "").strip()
     if decision == RETURN and not comment:
         raise ValidationError({"comment": _return_needs_comment(record)})
@@ -177,14 +192,23 @@ def return_for_evidence(record: ReviewedRecord, *, reviewer, comment: str = "") 
     threshold or above; otherwise as approve_or_return."""
     threshold = settings.EVIDENCE_GRADE_THRESHOLD
     if record.evidence_cited is None:
-        raise ValidationError({"reason": f"A {record.noun} cites no evidence to grade."})
+        raise ValidationError(
+            {"reason": _("A %(noun)s cites no evidence to grade.") % {"noun": noun_of(record)}}
+        )
     below, grades = record.evidence_below(threshold)
     if not below:
         raise ValidationError(
             {
-                "reason": f"{record.noun.capitalize()} #{record.pk} cites evidence graded "
-                f"{threshold} or better ({', '.join(grades)}): return it with a comment of "
-                "your own if it needs revising."
+                "reason": _(
+                    "%(Noun)s #%(pk)s cites evidence graded %(threshold)s or better "
+                    "(%(grades)s): return it with a comment of your own if it needs revising."
+                )
+                % {
+                    "Noun": noun_of(record).capitalize(),
+                    "pk": record.pk,
+                    "threshold": threshold,
+                    "grades": ", ".join(grades),
+                }
             }
         )
     cited = f"graded {', '.join(grades)}" if grades else "none cited"

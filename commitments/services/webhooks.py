@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commitments import metrics
 from commitments.clearance import clearance_of, may_mark
@@ -244,10 +245,10 @@ def save_webhook_endpoint(endpoint, *, by):
 def clearance_refusal(user):
     """Why `user` may not give an endpoint a clearance, as the admin's form says it."""
     own = clearance_of(user)
-    return (
-        f"Choose a clearance no narrower than your own ({own.label}): an endpoint may not "
-        "be told what you may not read."
-    )
+    return _(
+        "Choose a clearance no narrower than your own (%(clearance)s): an endpoint may not be "
+        "told what you may not read."
+    ) % {"clearance": own.label}
 
 
 class RedeliveryRefused(Exception):
@@ -259,15 +260,27 @@ def redeliver(delivery, *, by):
     """Delivers the message of `delivery` again, now, with a new series of attempts."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
     if not endpoint.active:
-        raise RedeliveryRefused(f"{endpoint} is disabled: enable it first.")
+        raise RedeliveryRefused(
+            _("%(endpoint)s is disabled: enable it first.") % {"endpoint": endpoint}
+        )
     if delivery.event is not None and not endpoint.may_read(delivery.event):
         raise RedeliveryRefused(
-            f"{endpoint} may not read {delivery.message_id}: its clearance is "
-            f"{endpoint.clearance}, the event's {delivery.event.releasability}."
+            _(
+                "%(endpoint)s may not read %(message)s: its clearance is %(clearance)s, the "
+                "event's %(marking)s."
+            )
+            % {
+                "endpoint": endpoint,
+                "message": delivery.message_id,
+                "clearance": endpoint.clearance,
+                "marking": delivery.event.releasability,
+            }
         )
     under_way = Q(status__in=[Status.PENDING, Status.DELIVERING])
     if WebhookDelivery.objects.of_message(delivery.message_id).filter(under_way).exists():
-        raise RedeliveryRefused(f"{delivery.message_id} is already being delivered.")
+        raise RedeliveryRefused(
+            _("%(message)s is already being delivered.") % {"message": delivery.message_id}
+        )
     now = timezone.now()
     again = WebhookDelivery.objects.create(
         endpoint=endpoint,

@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -17,8 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, username, **options):
         if not settings.DEBUG:
             raise CommandError(
-                "create_local_admin only runs with DEBUG=true. In production, use "
-                "`manage.py createsuperuser`."
+                _(
+                    "create_local_admin only runs with DEBUG=true. In production, use "
+                    "`manage.py createsuperuser`."
+                )
             )
         User = get_user_model()
         if User.objects.filter(username=username).exists():

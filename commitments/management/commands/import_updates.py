@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils.translation import gettext as _
 
 from commitments import dependencies
 from commitments.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportRefused, read_csv
@@ -49,8 +50,10 @@ class Command(BaseCommand):
                 raise
             # The import is one transaction, rolled back whole by the time this runs.
             raise CommandError(
-                "The database's disk is full: nothing was imported. Free some space on it and "
-                "import the file again."
+                _(
+                    "The database's disk is full: nothing was imported. Free some space on it "
+                    "and import the file again."
+                )
             ) from error
         finally:
             if bar:
@@ -80,15 +83,24 @@ def _active_user(username):
     User = get_user_model()
     user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
     if user is None:
-        raise CommandError(f"Nothing imported: there is no user {username!r} (--author).")
+        raise CommandError(
+            _("Nothing imported: there is no user %(username)r (--author).")
+            % {"username": username}
+        )
     if not user.is_active:
-        raise CommandError(f"Nothing imported: user {username!r} is inactive (--author).")
+        raise CommandError(
+            _("Nothing imported: user %(username)r is inactive (--author).")
+            % {"username": username}
+        )
     # The same right as in the admin and the API: an update by someone who may not record one
     # would be published all the same.
     if not user.has_perm("commitments.add_statusupdate"):
         raise CommandError(
-            f"Nothing imported: user {username!r} may not record status updates (--author); "
-            "choose an Analyst or an Editor."
+            _(
+                "Nothing imported: user %(username)r may not record status updates (--author); "
+                "choose an Analyst or an Editor."
+            )
+            % {"username": username}
         )
     return user
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, every_token, usernames, created_after, sessions, dry_run, **options):
         if sessions and not every_token:
-            raise CommandError("--sessions ends every session: use it with --all.")
+            raise CommandError(_("--sessions ends every session: use it with --all."))
         tokens = AuthToken.objects.all()
         if usernames:
             tokens = tokens.filter(user__username__in=_existing(usernames))
@@ -75,7 +76,10 @@ def _existing(usernames):
     known = set(users.values_list(User.USERNAME_FIELD, flat=True))
     unknown = [name for name in usernames if name not in known]
     if unknown:
-        raise CommandError(f"Nothing revoked: there is no user {', '.join(map(repr, unknown))}.")
+        raise CommandError(
+            _("Nothing revoked: there is no user %(usernames)s.")
+            % {"usernames": ", ".join(map(repr, unknown))}
+        )
     return known
 
 
@@ -89,8 +93,11 @@ def _moment(text):
         moment = datetime.datetime.combine(day, datetime.time())
     if moment is None:
         raise CommandError(
-            f"--created-after {text!r} is not a date or a time: write YYYY-MM-DD or "
-            "YYYY-MM-DDTHH:MM, e.g. 2026-03-01T14:30."
+            _(
+                "--created-after %(text)r is not a date or a time: write YYYY-MM-DD or "
+                "YYYY-MM-DDTHH:MM, e.g. 2026-03-01T14:30."
+            )
+            % {"text": text}
         )
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commitments.api.snapshot import filename, write_directory, write_zip
 
@@ -11,7 +12,9 @@ def _day(text):
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as error:
-        raise CommandError(f"--as-of must be a date as YYYY-MM-DD, not '{text}'.") from error
+        raise CommandError(
+            _("--as-of must be a date as YYYY-MM-DD, not '%(text)s'.") % {"text": text}
+        ) from error
 
 
 class Command(BaseCommand):
@@ -40,7 +43,10 @@ class Command(BaseCommand):
         today = timezone.localdate()
         as_of = as_of or today
         if as_of > today:
-            raise CommandError(f"--as-of cannot be in the future (today is {today:%Y-%m-%d}).")
+            raise CommandError(
+                _("--as-of cannot be in the future (today is %(today)s).")
+                % {"today": f"{today:%Y-%m-%d}"}
+            )
         if output.suffix == ".zip":
             output.parent.mkdir(parents=True, exist_ok=True)
             with output.open("wb") as file:
