@@ -3,6 +3,7 @@
 conftest's, which imports them."""
 
 import datetime
+import html
 import io
 import os
 
@@ -69,8 +70,9 @@ def words(response):
 
 
 def page_text(response):
-    """The page's text, without its tags, each run of white space as one space."""
-    return " ".join(strip_tags(response.content.decode()).split())
+    """The page's text as a reader sees it: without its tags, its entities read (&#x27; is '),
+    each run of white space as one space."""
+    return " ".join(html.unescape(strip_tags(response.content.decode())).split())
 
 
 def document_text(response, format):
