@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from commitments.models import (
     Commitment,
@@ -27,6 +28,7 @@ from commitments.models import (
     Theme,
     start_of_day,
 )
+from commitments.models.languages import DEFAULT_LANGUAGE, language_columns
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
     COMMITMENT_SOURCE_FIELDS,
@@ -58,6 +60,10 @@ class Section:
         return self.keys - set(self.picks)
 
 
+# A name's translations, as the file and the model name them (name_fr, name_ar): English is
+# `name`, which the loader writes with English active, so into name's English column.
+NAMES = tuple(language_columns("name")[1:])
+
 SECTIONS = (
     Section(
         "documents",
@@ -65,9 +71,16 @@ SECTIONS = (
         "slug",
         ("short_name", "title", "issuer", "issued_on", "url", "description"),
     ),
-    Section("pillars", Pillar, "slug", ("name", "description", "display_order")),
-    Section("themes", Theme, "slug", ("name", "description")),
-    Section("places", Place, "slug", ("name", "kind"), references={"parent": ("parent", "places")}),
+    # Names in English, French and Arabic (commitments/translation.py).
+    Section("pillars", Pillar, "slug", ("name", *NAMES, "description", "display_order")),
+    Section("themes", Theme, "slug", ("name", *NAMES, "description")),
+    Section(
+        "places",
+        Place,
+        "slug",
+        ("name", *NAMES, "kind"),
+        references={"parent": ("parent", "places")},
+    ),
     Section("partners", Partner, "slug", ("name", "kind", "description")),
     Section(
         "commitments",
@@ -145,7 +158,7 @@ def load_roadmap(path=DEFAULT_DATA_FILE, *, sync=False) -> LoadReport:
     if errors:
         raise RoadmapDataError(path, errors)
     report = LoadReport()
-    with transaction.atomic():
+    with transaction.atomic(), translation.override(DEFAULT_LANGUAGE):
         errors = _write(data, report, sync)
         if errors:
             # Leaving the block with an exception rolls back everything written so far.

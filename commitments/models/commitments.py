@@ -38,6 +38,11 @@ from commitments.models.bounds import (
     optional_date,
 )
 from commitments.models.in_effect import InEffectColumn, InEffectJoin
+from commitments.models.languages import (
+    ColumnsAsNamed,
+    EnglishColumnCharField,
+    history_leaves_out,
+)
 from commitments.models.reference import (
     Partner,
     Pillar,
@@ -250,7 +255,7 @@ class _FirstByTitle(models.Expression):
         return sql, (*first_params, self.start, self.stop, *all_params, self.stop)
 
 
-class CommitmentQuerySet(models.QuerySet):
+class CommitmentQuerySet(ColumnsAsNamed):
     def search(self, text):
         """Commitments that match a search of their code, title, text and current summary (that
         of the update that gives them their current status). Raises ValidationError for a
@@ -576,7 +581,7 @@ class Commitment(models.Model):
         help_text="Stable human code, e.g. MIL-1; a child adds a dotted number (GLB-2.3). "
         "It never changes once created.",
     )
-    title = models.CharField(max_length=200, help_text="Short title for lists.")
+    title = EnglishColumnCharField(max_length=200, help_text="Short title for lists.")
     text = models.TextField(help_text="The commitment, quoted verbatim from its source.")
     source_document = models.ForeignKey(
         SourceDocument, on_delete=models.PROTECT, related_name="commitments"
@@ -659,6 +664,7 @@ class Commitment(models.Model):
             "last_recorded_at",
             "last_approved_at",
             "search_vector",
+            *history_leaves_out("title"),
         ],
         m2m_fields=["themes", "places", "partners"],
     )
