@@ -125,7 +125,7 @@ def test_an_admin_edit_is_recorded_and_shown_on_the_objects_history_page(client,
     commitment = Commitment.objects.get(code="POL-7")
     client.force_login(editor)
 
-    response = save_in_the_admin(client, commitment, title="Keep the Coalition's format")
+    response = save_in_the_admin(client, commitment, title_en_gb="Keep the Coalition's format")
     assert response.status_code == 302, response.context["adminform"].form.errors
 
     page = client.get(
@@ -144,7 +144,7 @@ def test_reference_data_changes_are_recorded_too(client, loaded, editor):
         reverse("admin:commitments_pillar_change", args=[pillar.pk]),
         {
             "slug": "military",
-            "name": "Military engagement",
+            "name_en_gb": "Military engagement",
             "description": pillar.description,
             "display_order": 1,
         },

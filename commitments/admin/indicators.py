@@ -5,6 +5,7 @@ with its review queue. The indicators on a commitment's page are in commitments.
 from django.contrib import admin
 from django.db import models
 from django.db.models import Prefetch
+from modeltranslation.admin import TranslationAdmin
 
 from commitments.admin.base import (
     BoundedSearch,
@@ -21,7 +22,7 @@ from commitments.services import record_indicator_value, save_indicator
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
+class IndicatorAdmin(IndicatorProgress, BoundedSearch, TranslationAdmin):
     """Indicators of commitments (also on each commitment's page) and the Roadmap's context
     indicators (no commitment), defined by Editors through save_indicator."""
 
