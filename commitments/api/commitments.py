@@ -26,10 +26,14 @@ from commitments.api.base import (
 )
 from commitments.api.exceptions import PreconditionFailed, PreconditionRequired
 from commitments.api.fields import (
+    TRANSLATED_HELP,
+    InEnglishField,
+    MarksEnglish,
     NamesPeople,
     OptionalURLField,
     RefSerializer,
     StrictWriteSerializer,
+    TranslatedCharField,
     _reader,
     person_columns,
 )
@@ -158,9 +162,17 @@ class AssessmentFields(NamesPeople, serializers.Serializer):
         return self.context.get("as_of") or timezone.localdate()
 
 
+def _title():
+    return TranslatedCharField(help_text=f"Short title for lists. {TRANSLATED_HELP}")
+
+
 @extend_schema_serializer(deprecate_fields=["last_update_at"])
 class CommitmentSerializer(
-    FastRepresentation, AssessmentFields, CurrentStatusFields, serializers.ModelSerializer
+    FastRepresentation,
+    MarksEnglish,
+    AssessmentFields,
+    CurrentStatusFields,
+    serializers.ModelSerializer,
 ):
     """A commitment of the Roadmap (or of another document), quoted from its source, with its current status."""
 
@@ -168,6 +180,7 @@ class CommitmentSerializer(
         view_name="api:commitment-detail", lookup_field="code"
     )
     updates_url = RowMethodField(columns=["code"])
+    title = _title()
     pillar = RefSerializer()
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     children = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -175,6 +188,10 @@ class CommitmentSerializer(
     places = RefSerializer(many=True)
     partners = PartnerRefSerializer(source="partner_links", many=True)
     source = SourceSerializer(source="*")
+    in_english = InEnglishField(
+        texts={"/title": "title", "/pillar/name": "pillar__name"},
+        lists={"themes": ("name", "/name"), "places": ("name", "/name")},
+    )
 
     class Meta:
         model = Commitment
@@ -195,6 +212,7 @@ class CommitmentSerializer(
             *STANDING_FIELDS,
             "version",
             "updates_url",
+            "in_english",
         ]
         read_only_fields = fields
 
@@ -202,20 +220,35 @@ class CommitmentSerializer(
         return self.links.url("api:commitment-updates", "code", row["code"])
 
 
-class ChildSerializer(FastRepresentation, CurrentStatusFields, serializers.ModelSerializer):
+class ChildSerializer(
+    FastRepresentation, MarksEnglish, CurrentStatusFields, serializers.ModelSerializer
+):
     """A commitment listed by a wider one, with its current status."""
 
     url = serializers.HyperlinkedIdentityField(
         view_name="api:commitment-detail", lookup_field="code"
     )
+    title = _title()
+    in_english = InEnglishField(texts={"/title": "title"})
 
     class Meta:
         model = Commitment
-        fields = ["code", "url", "title", "status", "status_label", "progress", "as_of"]
+        fields = [
+            "code",
+            "url",
+            "title",
+            "status",
+            "status_label",
+            "progress",
+            "as_of",
+            "in_english",
+        ]
         read_only_fields = fields
 
 
-class DependencyRefSerializer(FastRepresentation, CurrentStatusFields, serializers.ModelSerializer):
+class DependencyRefSerializer(
+    FastRepresentation, MarksEnglish, CurrentStatusFields, serializers.ModelSerializer
+):
     """A commitment at the other end of a dependency, with its current status, and why the one
     depends on the other."""
 
@@ -223,10 +256,12 @@ class DependencyRefSerializer(FastRepresentation, CurrentStatusFields, serialize
         view_name="api:commitment-detail", lookup_field="code"
     )
     note = serializers.CharField(read_only=True, help_text="Why the one depends on the other.")
+    title = _title()
+    in_english = InEnglishField(texts={"/title": "title"})
 
     class Meta:
         model = Commitment
-        fields = ["code", "url", "title", "status", "status_label", "note"]
+        fields = ["code", "url", "title", "status", "status_label", "note", "in_english"]
         read_only_fields = fields
 
 

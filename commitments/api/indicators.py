@@ -22,11 +22,15 @@ from commitments.api.base import (
     created,
 )
 from commitments.api.fields import (
+    TRANSLATED_HELP,
+    InEnglishField,
+    MarksEnglish,
     OptionalCharField,
     OptionalCharInput,
     OptionalChoiceField,
     OptionalChoiceInput,
     StrictWriteSerializer,
+    TranslatedCharField,
     figure,
     iso_date,
 )
@@ -147,12 +151,14 @@ def _figure(row, part):
     }
 
 
-class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
+class IndicatorSerializer(FastRepresentation, MarksEnglish, serializers.ModelSerializer):
     """What measures a commitment, or (`is_context`) the Roadmap's context: its baseline,
     quoted from its source, its target, its latest approved value, and the progress from one
     to the other, computed (never entered)."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:indicator-detail")
+    name = TranslatedCharField(help_text=f"What is measured. {TRANSLATED_HELP}")
+    in_english = InEnglishField(texts={"/name": "name"})
     commitment = serializers.SlugRelatedField(
         slug_field="code",
         read_only=True,
@@ -228,6 +234,7 @@ class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
             "latest_value_url",
             "progress",
             "values_url",
+            "in_english",
         ]
         read_only_fields = fields
 

@@ -10,7 +10,9 @@ imports commitments.api.event_data), and a write looks it up by its subject's mo
 services stay importable, and testable, without the API; a model nobody registered is an error
 at the first write, not a silently empty event."""
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from commitments.models import (
     PUBLIC_EVENT_TYPES,
@@ -60,12 +62,14 @@ def represents(model):
 
 
 def representations(model, pks) -> dict:
-    """{pk: data}: the API's representation of these rows of `model`, as they are now."""
+    """{pk: data}: the API's representation of these rows of `model`, as they are now, in the
+    default language (English), whichever the writer reads: an event is read by anyone."""
     try:
         represent = _representations[model]
     except KeyError:
         raise LookupError(f"No representation of {model.__name__} is registered.") from None
-    return represent(pks)
+    with translation.override(settings.LANGUAGE_CODE):
+        return represent(pks)
 
 
 def _in_the_change():
