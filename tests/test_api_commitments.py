@@ -126,6 +126,7 @@ def test_a_parent_lists_its_children_in_both_views(api, roadmap):
         "status_label": "Not assessed",
         "progress": None,
         "as_of": None,
+        "in_english": [],
     }
 
 

@@ -7,7 +7,7 @@ import functools
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -58,6 +58,7 @@ from commitments.models import (
     Theme,
     is_stale,
 )
+from commitments.models.languages import DEFAULT_LANGUAGE
 from commitments.people import person_name
 from commitments.selectors import HISTORY_CHANGE_TYPES, PEOPLE, attach_related, changes_of
 from commitments.selectors.raw_sql import CompiledOnce
@@ -420,18 +421,22 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
             "update_cadence_days",
         ]
 
+    # The API writes the English title, in whichever language it answers: translations are
+    # the admin's (commitments/translation.py), and a title is written to the active language.
     def create(self, validated_data):
         tags = {name: validated_data.pop(name, None) for name in TAG_FIELDS}
-        return save_commitment(Commitment(**validated_data), **tags)
+        with translation.override(DEFAULT_LANGUAGE):
+            return save_commitment(Commitment(**validated_data), **tags)
 
     def update(self, commitment, validated_data):
         tags = {name: validated_data.pop(name, None) for name in TAG_FIELDS}
         expected_version = validated_data.pop("expected_version", None)
-        for name, value in validated_data.items():
-            setattr(commitment, name, value)
-        return save_commitment(
-            commitment, expected_version=expected_version, fields=list(validated_data), **tags
-        )
+        with translation.override(DEFAULT_LANGUAGE):
+            for name, value in validated_data.items():
+                setattr(commitment, name, value)
+            return save_commitment(
+                commitment, expected_version=expected_version, fields=list(validated_data), **tags
+            )
 
 
 # What a commitment is from its creation on: its code, its text and where the text comes from.

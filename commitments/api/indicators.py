@@ -5,6 +5,7 @@ same conventions (base.ConditionalGetMixin's ETags and response cache, the CSV o
 CSVExportMixin, ReadOrModelPermission). The values observed of an indicator, and their
 review, are indicator_values.py's (this module's /indicators/{id}/values/ serves them)."""
 
+from django.utils import translation
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -62,6 +63,7 @@ from commitments.models import (
     phrase,
     progress,
 )
+from commitments.models.languages import DEFAULT_LANGUAGE
 from commitments.services import save_indicator
 
 # Filters.
@@ -366,7 +368,9 @@ class IndicatorWriteSerializer(StrictWriteSerializer):
         validators = []
 
     def create(self, validated_data):
-        return save_indicator(Indicator(**validated_data))
+        # Its English name, in whichever language the API answers (as a commitment's title).
+        with translation.override(DEFAULT_LANGUAGE):
+            return save_indicator(Indicator(**validated_data))
 
 
 # Views.
