@@ -320,7 +320,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # The texts Editors translate (commitments/translation.py): shown in English where a French or
 # Arabic one is missing.
 MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
-MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": (LANGUAGE_CODE,), "fr": ("en-gb",), "ar": ("en-gb",)}
+MODELTRANSLATION_FALLBACK_LANGUAGES = {
+    "default": (LANGUAGE_CODE,),
+    "fr": ("en-gb",),
+    "ar": ("en-gb",),
+}
 # One way of writing dates across the admin (coalition/formats/en_GB/formats.py).
 FORMAT_MODULE_PATH = ["coalition.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
