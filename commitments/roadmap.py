@@ -57,7 +57,8 @@ class Section:
 
     @property
     def required_keys(self):
-        return self.keys - set(self.picks)
+        # A name's translations may be left out: shown in English, marked so.
+        return self.keys - set(self.picks) - set(NAMES)
 
 
 # A name's translations, as the file and the model name them (name_fr, name_ar): English is
@@ -271,7 +272,7 @@ def _write(data, report, sync):
         for index, entry in enumerate(data[section.name]):
             key = entry[section.key]
             instance = existing.get(key) or section.model(**{section.key: key})
-            wanted = {name: entry[name] for name in section.fields}
+            wanted = {name: entry.get(name) for name in section.fields}
             for file_key, (model_field, target) in section.references.items():
                 wanted[model_field] = saved[target].get(entry[file_key])
             before = _values(instance, wanted)

@@ -91,7 +91,8 @@ def save_in_the_admin(client, commitment, **changes):
     """Posts a commitment's change form back as the admin shows it, with `changes`."""
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
     form = client.get(url).context["adminform"].form
-    data = {name: form[name].value() for name in form.fields}
+    # (An empty translation is None, which a browser posts as "".)
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
     links = list(commitment.partner_links.all())
     data |= {
         "parent": "",
