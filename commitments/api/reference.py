@@ -10,7 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.base import ConditionalGetMixin
-from commitments.api.fields import OptionalCharField, OptionalURLField
+from commitments.api.fields import (
+    InEnglishField,
+    MarksEnglish,
+    OptionalCharField,
+    OptionalURLField,
+)
 from commitments.api.filters import PartnerFilter, point_in_time_seen_by
 from commitments.api.summary import PillarSerializer, cached_summary
 from commitments.clearance import clearance_of
@@ -26,20 +31,22 @@ from commitments.models import (
 )
 
 
-class ThemeSerializer(serializers.ModelSerializer):
+class ThemeSerializer(MarksEnglish, serializers.ModelSerializer):
     description = OptionalCharField()
+    in_english = InEnglishField(texts={"/name": "name"})
 
     class Meta:
         model = Theme
-        fields = ["slug", "name", "description"]
+        fields = ["slug", "name", "description", "in_english"]
 
 
-class PlaceSerializer(serializers.ModelSerializer):
+class PlaceSerializer(MarksEnglish, serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    in_english = InEnglishField(texts={"/name": "name"})
 
     class Meta:
         model = Place
-        fields = ["slug", "name", "kind", "parent"]
+        fields = ["slug", "name", "kind", "parent", "in_english"]
 
 
 class PartnerSerializer(serializers.ModelSerializer):

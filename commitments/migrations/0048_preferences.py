@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0046_drop_old_evidence_columns'),
+        ('commitments', '0047_content_translations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -41,6 +41,11 @@ from commitments.models.bounds import (
     optional_date,
 )
 from commitments.models.in_effect import InEffectColumn, InEffectJoin
+from commitments.models.languages import (
+    ColumnsAsNamed,
+    EnglishColumnCharField,
+    history_leaves_out,
+)
 from commitments.models.reference import (
     Partner,
     Pillar,
@@ -261,7 +266,7 @@ class _FirstByTitle(models.Expression):
         return sql, (*first_params, self.start, self.stop, *all_params, self.stop)
 
 
-class CommitmentQuerySet(models.QuerySet):
+class CommitmentQuerySet(ColumnsAsNamed):
     def search(self, text):
         """Commitments that match a search of their code, title, text and current summary (that
         of the update that gives them their current status). Raises ValidationError for a
@@ -589,7 +594,7 @@ class Commitment(models.Model):
             "It never changes once created."
         ),
     )
-    title = models.CharField(max_length=200, help_text=_("Short title for lists."))
+    title = EnglishColumnCharField(max_length=200, help_text=_("Short title for lists."))
     text = models.TextField(help_text=_("The commitment, quoted verbatim from its source."))
     source_document = models.ForeignKey(
         SourceDocument, on_delete=models.PROTECT, related_name="commitments"
@@ -677,6 +682,7 @@ class Commitment(models.Model):
             "last_recorded_at",
             "last_approved_at",
             "search_vector",
+            *history_leaves_out("title"),
         ],
         m2m_fields=["themes", "places", "partners"],
     )
