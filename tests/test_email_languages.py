@@ -12,6 +12,8 @@ from commitments.emails import invitation_message, reminder_message, slip_alert_
 from commitments.models import Commitment
 from commitments.roles import REVIEWER
 from commitments.selectors import reminders_due
+from commitments.services import send_reminders
+from commitments.services.preferences import choose_language
 from tests.factories import CommitmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +132,25 @@ def test_a_slip_alert_in_french_has_a_french_subject_and_body(slip, olivia):
     assert (
         "- RET-1 Retour des déplacés\n  Il en dépend par l’intermédiaire de STB-1.\n" in email.body
     )
+
+
+def test_a_reminder_is_sent_in_the_language_its_recipient_chose(record, olivia, mailoutbox):
+    reminder, today = reminder_of(record, olivia)
+    choose_language(user=olivia, language="fr")
+    olivia.refresh_from_db()
+    [reminder] = [each for each in reminders_due(today) if each.user == olivia]
+
+    send_reminders([reminder], today=today)
+
+    [email] = mailoutbox
+    assert email.subject == "Roadmap Tracker\N{NO-BREAK SPACE}: 2 engagements à évaluer"
+    assert email.body.startswith("Bonjour Olivia Example,")
+
+
+def test_a_reminder_to_someone_who_chose_no_language_is_in_english(record, olivia, mailoutbox):
+    reminder, today = reminder_of(record, olivia)
+
+    send_reminders([reminder], today=today)
+
+    [email] = mailoutbox
+    assert email.subject == "Roadmap Tracker: 2 commitments to assess"

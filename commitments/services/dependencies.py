@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from commitments.clearance import clearance_of
 from commitments.emails import slip_alert_message
 from commitments.integrity import unique_violations_refused
+from commitments.languages import preferred_language
 from commitments.models import (
     STATUS_RANK,
     Commitment,
@@ -246,7 +247,7 @@ def alerts_of(event):
     releasability = Releasability(data["update"]["releasability"])
     order = {row["code"]: index for index, row in enumerate(data["dependents"])}
     commitments = Commitment.objects.filter(code__in=order, owner__isnull=False).select_related(
-        "owner"
+        "owner__preferences"  # the language each owner's alert is written in
     )
     by_owner = {}
     for commitment in sorted(commitments, key=lambda commitment: order[commitment.code]):
@@ -285,7 +286,11 @@ def send_slip_alerts(event_id) -> int:
                     continue  # alerted already, by another run
                 try:
                     slip_alert_message(
-                        owner, event.data, dependents, connection=mail_connection
+                        owner,
+                        event.data,
+                        dependents,
+                        connection=mail_connection,
+                        language=preferred_language(owner),
                     ).send()
                 except BaseException:
                     alert.delete()

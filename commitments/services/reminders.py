@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commitments.emails import reminder_message
+from commitments.languages import preferred_language
 from commitments.models import ReminderSent
 
 
@@ -55,7 +56,12 @@ def send_reminders(reminders, *, today) -> list:
                 except IntegrityError:
                     continue  # another run reminded this person today
                 try:
-                    reminder_message(reminder, today=today, connection=connection).send()
+                    reminder_message(
+                        reminder,
+                        today=today,
+                        connection=connection,
+                        language=preferred_language(reminder.user),
+                    ).send()
                 except BaseException:
                     record.delete()
                     raise

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from commitments import metrics
 from commitments.clearance import clearance_of, may_mark
 from commitments.emails import webhook_disabled_message
+from commitments.languages import preferred_language
 from commitments.models import WebhookDelivery, WebhookEndpoint
 from commitments.webhooks import DeliveryError, post, signed_headers
 
@@ -221,7 +222,8 @@ def _disable(endpoint, *, now):
     endpoint.deliveries.filter(status=Status.PENDING).update(
         status=Status.CANCELLED, finished_at=now, error="The endpoint was disabled."
     )
-    transaction.on_commit(lambda: webhook_disabled_message(endpoint).send())
+    language = preferred_language(endpoint.owner)
+    transaction.on_commit(lambda: webhook_disabled_message(endpoint, language=language).send())
 
 
 @transaction.atomic
