@@ -67,8 +67,6 @@ def _shell(request, **page):
         "api_root": reverse("api:api-root"),
         "docs_url": reverse("api:docs"),
         "grade_words": GRADE_WORDS,
-        # For the language switcher: each language by its own name, untranslated.
-        "languages": settings.LANGUAGES,
         **page,
     }
     return render(request, "dashboard.html", context)

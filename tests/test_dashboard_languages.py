@@ -74,7 +74,7 @@ def test_every_page_has_a_labelled_language_switcher_naming_each_language_in_its
     assert 'action="/i18n/setlang/" method="post"' in form
     assert 'name="csrfmiddlewaretoken"' in form
     assert '<input type="hidden" name="next" value="/contributions/?pillar=military">' in form
-    assert '<label for="language">اللغة</label>' in form
+    assert '<label for="language-switcher-language">اللغة</label>' in form
     assert re.findall(
         r'<option value="([^"]+)" lang="[^"]+"( selected)?>([^<]+)</option>', form
     ) == [
@@ -174,7 +174,7 @@ def test_every_word_the_dashboards_scripts_mark_is_translated(language):
     ("language", "tag", "heading"),
     [
         ("en-gb", '<html lang="en-gb" dir="ltr">', "This page does not exist"),
-        ("fr", '<html lang="fr" dir="ltr">', "Cette page n’existe pas"),  # noqa: RUF001
+        ("fr", '<html lang="fr" dir="ltr">', "Cette page n’existe pas"),
         ("ar", '<html lang="ar" dir="rtl">', "هذه الصفحة غير موجودة"),
     ],
 )

@@ -3,6 +3,7 @@ gives its name in the active language, or the English, marked `lang="en"` so tha
 reader reads it, and a browser hyphenates it, as English."""
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
 from modeltranslation.utils import build_localized_fieldname
 
@@ -21,3 +22,11 @@ def translated(instance, field):
     if in_english:
         return format_html('<span lang="en">{}</span>', text)
     return text
+
+
+@register.simple_tag
+def languages_by_their_own_names():
+    """LANGUAGES, each by its own name ("Français", "العربية"), untranslated: for the language
+    switcher, where a reader who cannot read the page's language still finds theirs (Django's
+    get_available_languages would name them in the page's)."""
+    return settings.LANGUAGES
