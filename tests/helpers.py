@@ -93,6 +93,8 @@ def refusal(response):
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The language switcher's form (templates/language_switcher.html): a token masked anew each time.
+_CSRF_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 # Each request's own id, which a problem's body carries (commitments.request_log).
 _REQUEST_ID = re.compile(rb',"request_id":"[^"]*"')
 
@@ -116,8 +118,8 @@ def zipped_text(body):
 
 def body_of(response):
     """What a response says, as two answers to the same read are compared: a streamed body
-    joined, a workbook or a ZIP as its text, and a problem without its request id (each
-    request's own)."""
+    joined, a workbook or a ZIP as its text, a problem without its request id and a page
+    without its CSRF token (each request's own)."""
     body = b"".join(response) if response.streaming else response.content
     content_type = response.get("Content-Type", "")
     if content_type.startswith(XLSX):
@@ -126,6 +128,8 @@ def body_of(response):
         return zipped_text(body)
     if content_type.startswith("application/problem+json"):
         return _REQUEST_ID.sub(b"", body)
+    if content_type.startswith("text/html"):
+        return _CSRF_TOKEN.sub(b'name="csrfmiddlewaretoken"', body)
     return body
 
 

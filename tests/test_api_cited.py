@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+from commitments.languages import preferred_language
 from commitments.models import Event
 from commitments.roles import COALITION
 from commitments.services import approve_or_return, propose_release, record_status_update
@@ -195,6 +196,8 @@ def test_a_page_reads_its_records_evidence_and_releases_in_2_more_queries_whatev
         )
         approve_or_return(release, reviewer=coalition_reviewer, decision="approve")
     api.force_authenticate(secretary)
+    # A request's authentication reads its user's language (Preferences) with the user.
+    preferred_language(secretary)
 
     # Expect 4 queries: the fingerprint, the page of updates, their evidence, their releases.
     with django_assert_num_queries(4):
