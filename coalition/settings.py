@@ -39,8 +39,6 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # Before the admin, whose forms it gives a field a language (commitments/translation.py).
-    "modeltranslation",
     "commitments.admin_site.TrackerAdminConfig",  # django.contrib.admin, with its own site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -319,14 +317,6 @@ LANGUAGE_CODE = "en-gb"
 # translation; the catalogs are locale/<language>/LC_MESSAGES/django.po and djangojs.po.
 LANGUAGES = [("en-gb", "English"), ("fr", "Français"), ("ar", "العربية")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# The texts Editors translate (commitments/translation.py): shown in English where a French or
-# Arabic one is missing.
-MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
-MODELTRANSLATION_FALLBACK_LANGUAGES = {
-    "default": (LANGUAGE_CODE,),
-    "fr": ("en-gb",),
-    "ar": ("en-gb",),
-}
 # One way of writing dates across the admin (coalition/formats/en_GB/formats.py).
 FORMAT_MODULE_PATH = ["coalition.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

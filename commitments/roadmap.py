@@ -15,7 +15,6 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.utils import translation
 
 from commitments.models import (
     Commitment,
@@ -28,7 +27,6 @@ from commitments.models import (
     Theme,
     start_of_day,
 )
-from commitments.models.languages import DEFAULT_LANGUAGE, language_columns
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
     COMMITMENT_SOURCE_FIELDS,
@@ -57,13 +55,8 @@ class Section:
 
     @property
     def required_keys(self):
-        # A name's translations may be left out: shown in English, marked so.
-        return self.keys - set(self.picks) - set(NAMES)
+        return self.keys - set(self.picks)
 
-
-# A name's translations, as the file and the model name them (name_fr, name_ar): English is
-# `name`, which the loader writes with English active, so into name's English column.
-NAMES = tuple(language_columns("name")[1:])
 
 SECTIONS = (
     Section(
@@ -72,16 +65,9 @@ SECTIONS = (
         "slug",
         ("short_name", "title", "issuer", "issued_on", "url", "description"),
     ),
-    # Names in English, French and Arabic (commitments/translation.py).
-    Section("pillars", Pillar, "slug", ("name", *NAMES, "description", "display_order")),
-    Section("themes", Theme, "slug", ("name", *NAMES, "description")),
-    Section(
-        "places",
-        Place,
-        "slug",
-        ("name", *NAMES, "kind"),
-        references={"parent": ("parent", "places")},
-    ),
+    Section("pillars", Pillar, "slug", ("name", "description", "display_order")),
+    Section("themes", Theme, "slug", ("name", "description")),
+    Section("places", Place, "slug", ("name", "kind"), references={"parent": ("parent", "places")}),
     Section("partners", Partner, "slug", ("name", "kind", "description")),
     Section(
         "commitments",
@@ -159,7 +145,7 @@ def load_roadmap(path=DEFAULT_DATA_FILE, *, sync=False) -> LoadReport:
     if errors:
         raise RoadmapDataError(path, errors)
     report = LoadReport()
-    with transaction.atomic(), translation.override(DEFAULT_LANGUAGE):
+    with transaction.atomic():
         errors = _write(data, report, sync)
         if errors:
             # Leaving the block with an exception rolls back everything written so far.
@@ -272,7 +258,7 @@ def _write(data, report, sync):
         for index, entry in enumerate(data[section.name]):
             key = entry[section.key]
             instance = existing.get(key) or section.model(**{section.key: key})
-            wanted = {name: entry.get(name) for name in section.fields}
+            wanted = {name: entry[name] for name in section.fields}
             for file_key, (model_field, target) in section.references.items():
                 wanted[model_field] = saved[target].get(entry[file_key])
             before = _values(instance, wanted)

@@ -58,7 +58,7 @@ def commitment_form(commitment, **fields):
     return {
         **new_commitment_form(
             code=commitment.code,
-            title_en_gb=commitment.title,
+            title=commitment.title,
             pillar=commitment.pillar_id,
             parent="",
             text=commitment.text,

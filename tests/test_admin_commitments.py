@@ -199,7 +199,7 @@ def test_the_code_of_a_commitment_cannot_be_changed_in_the_admin(client, editor,
 def a_new_commitment_coded(code):
     return new_commitment_form(
         code=code,
-        title_en_gb="Sustain stabilization support",
+        title="Sustain stabilization support",
         text="The Coalition will continue to support stabilization in liberated areas.",
         source_document=SourceDocument.objects.get(slug="kuwait-guiding-principles-2018").pk,
         paragraph="4",
@@ -218,7 +218,7 @@ def a_new_commitment_coded(code):
         ),
         (
             Theme,
-            lambda: {"slug": "governance", "name_en_gb": "Good government", "description": ""},
+            lambda: {"slug": "governance", "name": "Good government", "description": ""},
             "slug",
             "Theme with this Slug already exists.",
         ),
@@ -337,7 +337,7 @@ def test_the_list_says_it_is_in_roadmap_order_and_is(client, viewer, roadmap):
 
 CHILD = new_commitment_form(
     code="GLB-2.9",
-    title_en_gb="Arrest, prosecute and imprison terrorists",
+    title="Arrest, prosecute and imprison terrorists",
     text="arresting, prosecuting and imprisoning terrorists",
 )
 

@@ -93,7 +93,7 @@ def test_a_form_without_the_dependencies_changes_none_of_them(client, editor, th
     # Posted from a page opened before the inline existed, say during a deploy.
     client.force_login(editor)
     ret = three["RET-1"]
-    response = client.post(_page(ret), commitment_form(ret, title_en_gb="Returns"))
+    response = client.post(_page(ret), commitment_form(ret, title="Returns"))
     assert response.status_code == 302
     ret.refresh_from_db()
     assert (ret.title, ret.dependency_links.count()) == ("Returns", 1)

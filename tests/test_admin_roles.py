@@ -76,12 +76,7 @@ def test_every_role_opens_a_version_in_the_history_of_reference_data(client, use
 
 @pytest.mark.parametrize(
     ("model", "typed_from"),
-    [
-        ("sourcedocument", "short_name"),
-        ("pillar", "name_en_gb"),
-        ("place", "name_en_gb"),
-        ("partner", "name"),
-    ],
+    [("sourcedocument", "short_name"), ("pillar", "name"), ("place", "name"), ("partner", "name")],
 )
 def test_a_new_entrys_slug_is_typed_from_its_name(client, editor, model, typed_from):
     client.force_login(editor)
@@ -123,7 +118,7 @@ def test_only_editors_change_commitments(client, users, commitment, role, may_ed
     client.force_login(users[role])
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
 
-    response = client.post(url, commitment_form(commitment, title_en_gb="A clearer title"))
+    response = client.post(url, commitment_form(commitment, title="A clearer title"))
 
     commitment.refresh_from_db()
     if may_edit:
@@ -150,12 +145,7 @@ def test_an_editor_adds_a_pillar(client, editor):
 
     response = client.post(
         reverse("admin:commitments_pillar_add"),
-        {
-            "slug": "communications",
-            "name_en_gb": "Communications",
-            "description": "",
-            "display_order": 6,
-        },
+        {"slug": "communications", "name": "Communications", "description": "", "display_order": 6},
     )
 
     assert response.status_code == 302

@@ -68,7 +68,6 @@ def test_a_commitment_is_represented_in_full(api, roadmap, record):
         "update_cadence_days": None,
         "version": 1,
         "updates_url": "http://testserver/api/v1/commitments/MIL-3/updates/",
-        "in_english": [],
         "latest_updates": [
             {
                 "id": update.pk,
@@ -126,7 +125,6 @@ def test_a_parent_lists_its_children_in_both_views(api, roadmap):
         "status_label": "Not assessed",
         "progress": None,
         "as_of": None,
-        "in_english": [],
     }
 
 

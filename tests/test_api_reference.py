@@ -46,7 +46,6 @@ def test_a_pillar_carries_its_commitments_by_status_average_progress_and_stale_c
             "progress_reported": 2,  # MIL-3 is assessed, without a progress
             "stale": 1,
         },
-        "in_english": [],
     }
     assert military["description"].startswith("Military engagement in the Core")
 
@@ -132,7 +131,6 @@ def test_places_name_the_place_they_lie_in(api, roadmap):
         "name": "Northeast Syria",
         "kind": "area",
         "parent": "syria",
-        "in_english": [],
     }
     assert places["the-levant"]["parent"] is None
 

@@ -412,11 +412,7 @@ def test_the_admin_says_when_a_commitment_was_changed_by_someone_else_since_it_w
     url = reverse("admin:commitments_commitment_change", args=[commitment.pk])
     form = client.get(url).context["adminform"].form
     data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
-    data |= {
-        "status_updates-TOTAL_FORMS": 0,
-        "status_updates-INITIAL_FORMS": 0,
-        "title_en_gb": "My edit",
-    }
+    data |= {"status_updates-TOTAL_FORMS": 0, "status_updates-INITIAL_FORMS": 0, "title": "My edit"}
     data |= {"indicators-TOTAL_FORMS": 0, "indicators-INITIAL_FORMS": 0}
 
     someone_else = Commitment.objects.get(pk=commitment.pk)

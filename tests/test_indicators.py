@@ -497,7 +497,6 @@ def test_an_indicator_shows_its_baseline_target_latest_value_and_progress(api, i
         "latest_value_url": f"http://testserver/api/v1/indicator-values/{value.pk}/",
         "progress": "50.0",
         "values_url": f"http://testserver{LIST}{indicator.pk}/values/",
-        "in_english": [],
     }
 
 

@@ -451,7 +451,7 @@ def test_an_owner_who_left_stays_while_an_editor_changes_something_else_in_the_a
     gone.is_active = False
     gone.save()
     client.force_login(editor)
-    url, data = admin_form(client, commitment, title_en_gb="Retitled while its owner is away")
+    url, data = admin_form(client, commitment, title="Retitled while its owner is away")
 
     response = client.post(url, data)
 

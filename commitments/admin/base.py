@@ -412,8 +412,7 @@ class RefusesDuplicates:
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        # (change by name: modeltranslation's TranslationAdmin takes it so, among kwargs.)
-        form = super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
         refusal = getattr(request, "unique_violation", None)
         if refusal is None:
             return form

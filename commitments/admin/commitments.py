@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationAdmin
 
 from commitments.admin.base import (
     BoundedSearch,
@@ -49,7 +48,6 @@ from commitments.models import (
     Status,
     StatusUpdate,
 )
-from commitments.models.languages import language_columns
 from commitments.numbers import GROUPED_DECIMALS
 from commitments.services import (
     COMMITMENT_EDITABLE_FIELDS,
@@ -425,7 +423,7 @@ class DependencyInline(admin.TabularInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(BoundedSearch, RefusesDuplicates, TranslationAdmin, HistoryAdmin):
+class CommitmentAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
     form = CommitmentForm
     # Fits a 1280-pixel screen, the title given the width (admin.css).
     list_display = [
@@ -476,11 +474,7 @@ class CommitmentAdmin(BoundedSearch, RefusesDuplicates, TranslationAdmin, Histor
         "add_child_link",
     ]
     fieldsets = [
-        # The title a field a language (modeltranslation's TranslationAdmin), English required.
-        (
-            None,
-            {"fields": ["code", *language_columns("title"), "pillar", "parent", "opened_version"]},
-        ),
+        (None, {"fields": ["code", "title", "pillar", "parent", "opened_version"]}),
         (SOURCE, {"fields": ["text", "source_document", "paragraph"]}),
         (
             CURRENT_STATUS,

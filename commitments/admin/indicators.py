@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import Prefetch
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationAdmin
 
 from commitments.admin.base import (
     BoundedSearch,
@@ -25,7 +24,7 @@ from commitments.services import record_indicator_value, save_indicator
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(IndicatorProgress, BoundedSearch, TranslationAdmin):
+class IndicatorAdmin(IndicatorProgress, BoundedSearch, admin.ModelAdmin):
     """Indicators of commitments (also on each commitment's page) and the Roadmap's context
     indicators (no commitment), defined by Editors through save_indicator."""
 

@@ -4,7 +4,6 @@ listed with how many commitments use it. Commitments themselves are in commitmen
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationAdmin
 
 from commitments.admin.base import (
     URL_FIELDS_ASSUME_HTTPS,
@@ -13,7 +12,6 @@ from commitments.admin.base import (
     RefusesDuplicates,
 )
 from commitments.models import Partner, Pillar, Place, SourceDocument, Theme
-from commitments.models.languages import language_columns
 
 
 class CommitmentCountAdmin(BoundedSearch, RefusesDuplicates, HistoryAdmin):
@@ -55,26 +53,19 @@ class SourceDocumentAdmin(CommitmentCountAdmin):
     date_hierarchy = "issued_on"
 
 
-class TranslatedNameAdmin(CommitmentCountAdmin, TranslationAdmin):
-    """Reference data whose names Editors give in French and Arabic too (a field a language;
-    commitments/translation.py): the English name is required, the others are optional."""
-
-    slug_from = language_columns("name")[0]
-
-
 @admin.register(Pillar)
-class PillarAdmin(TranslatedNameAdmin):
+class PillarAdmin(CommitmentCountAdmin):
     list_display = ["name", "slug", "display_order", "commitment_count"]
     list_editable = ["display_order"]
 
 
 @admin.register(Theme)
-class ThemeAdmin(TranslatedNameAdmin):
+class ThemeAdmin(CommitmentCountAdmin):
     list_display = ["name", "slug", "commitment_count"]
 
 
 @admin.register(Place)
-class PlaceAdmin(TranslatedNameAdmin):
+class PlaceAdmin(CommitmentCountAdmin):
     list_display = ["name", "kind", "parent", "commitment_count"]
     list_filter = ["kind"]
     list_select_related = ["parent"]

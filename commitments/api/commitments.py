@@ -7,7 +7,7 @@ import functools
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -28,14 +28,10 @@ from commitments.api.base import (
 )
 from commitments.api.exceptions import PreconditionFailed, PreconditionRequired
 from commitments.api.fields import (
-    TRANSLATED_HELP,
-    InEnglishField,
-    MarksEnglish,
     NamesPeople,
     OptionalURLField,
     RefSerializer,
     StrictWriteSerializer,
-    TranslatedCharField,
     _reader,
     person_columns,
 )
@@ -60,7 +56,6 @@ from commitments.models import (
     Theme,
     is_stale,
 )
-from commitments.models.languages import DEFAULT_LANGUAGE
 from commitments.people import person_name
 from commitments.selectors import HISTORY_CHANGE_TYPES, PEOPLE, attach_related, changes_of
 from commitments.selectors.raw_sql import CompiledOnce
@@ -165,17 +160,9 @@ class AssessmentFields(NamesPeople, serializers.Serializer):
         return self.context.get("as_of") or timezone.localdate()
 
 
-def _title():
-    return TranslatedCharField(help_text=f"Short title for lists. {TRANSLATED_HELP}")
-
-
 @extend_schema_serializer(deprecate_fields=["last_update_at"])
 class CommitmentSerializer(
-    FastRepresentation,
-    MarksEnglish,
-    AssessmentFields,
-    CurrentStatusFields,
-    serializers.ModelSerializer,
+    FastRepresentation, AssessmentFields, CurrentStatusFields, serializers.ModelSerializer
 ):
     """A commitment of the Roadmap (or of another document), quoted from its source, with its current status."""
 
@@ -183,7 +170,6 @@ class CommitmentSerializer(
         view_name="api:commitment-detail", lookup_field="code"
     )
     updates_url = RowMethodField(columns=["code"])
-    title = _title()
     pillar = RefSerializer()
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     children = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
@@ -191,10 +177,6 @@ class CommitmentSerializer(
     places = RefSerializer(many=True)
     partners = PartnerRefSerializer(source="partner_links", many=True)
     source = SourceSerializer(source="*")
-    in_english = InEnglishField(
-        texts={"/title": "title", "/pillar/name": "pillar__name"},
-        lists={"themes": ("name", "/name"), "places": ("name", "/name")},
-    )
 
     class Meta:
         model = Commitment
@@ -215,7 +197,6 @@ class CommitmentSerializer(
             *STANDING_FIELDS,
             "version",
             "updates_url",
-            "in_english",
         ]
         read_only_fields = fields
 
@@ -223,35 +204,20 @@ class CommitmentSerializer(
         return self.links.url("api:commitment-updates", "code", row["code"])
 
 
-class ChildSerializer(
-    FastRepresentation, MarksEnglish, CurrentStatusFields, serializers.ModelSerializer
-):
+class ChildSerializer(FastRepresentation, CurrentStatusFields, serializers.ModelSerializer):
     """A commitment listed by a wider one, with its current status."""
 
     url = serializers.HyperlinkedIdentityField(
         view_name="api:commitment-detail", lookup_field="code"
     )
-    title = _title()
-    in_english = InEnglishField(texts={"/title": "title"})
 
     class Meta:
         model = Commitment
-        fields = [
-            "code",
-            "url",
-            "title",
-            "status",
-            "status_label",
-            "progress",
-            "as_of",
-            "in_english",
-        ]
+        fields = ["code", "url", "title", "status", "status_label", "progress", "as_of"]
         read_only_fields = fields
 
 
-class DependencyRefSerializer(
-    FastRepresentation, MarksEnglish, CurrentStatusFields, serializers.ModelSerializer
-):
+class DependencyRefSerializer(FastRepresentation, CurrentStatusFields, serializers.ModelSerializer):
     """A commitment at the other end of a dependency, with its current status, and why the one
     depends on the other."""
 
@@ -259,12 +225,10 @@ class DependencyRefSerializer(
         view_name="api:commitment-detail", lookup_field="code"
     )
     note = serializers.CharField(read_only=True, help_text="Why the one depends on the other.")
-    title = _title()
-    in_english = InEnglishField(texts={"/title": "title"})
 
     class Meta:
         model = Commitment
-        fields = ["code", "url", "title", "status", "status_label", "note", "in_english"]
+        fields = ["code", "url", "title", "status", "status_label", "note"]
         read_only_fields = fields
 
 
@@ -425,22 +389,18 @@ class CommitmentCreateSerializer(StrictWriteSerializer):
             "update_cadence_days",
         ]
 
-    # The API writes the English title, in whichever language it answers: translations are
-    # the admin's (commitments/translation.py), and a title is written to the active language.
     def create(self, validated_data):
         tags = {name: validated_data.pop(name, None) for name in TAG_FIELDS}
-        with translation.override(DEFAULT_LANGUAGE):
-            return save_commitment(Commitment(**validated_data), **tags)
+        return save_commitment(Commitment(**validated_data), **tags)
 
     def update(self, commitment, validated_data):
         tags = {name: validated_data.pop(name, None) for name in TAG_FIELDS}
         expected_version = validated_data.pop("expected_version", None)
-        with translation.override(DEFAULT_LANGUAGE):
-            for name, value in validated_data.items():
-                setattr(commitment, name, value)
-            return save_commitment(
-                commitment, expected_version=expected_version, fields=list(validated_data), **tags
-            )
+        for name, value in validated_data.items():
+            setattr(commitment, name, value)
+        return save_commitment(
+            commitment, expected_version=expected_version, fields=list(validated_data), **tags
+        )
 
 
 # What a commitment is from its creation on: its code, its text and where the text comes from.

@@ -8,15 +8,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext
 from rest_framework import serializers
 
-from commitments.api.representation import FromRow, RowMethodField
+from commitments.api.representation import FromRow
 from commitments.models import RELEASABILITY_MEANING, Releasability, ReviewState
-from commitments.models.languages import (
-    DEFAULT_LANGUAGE,
-    LANGUAGE_CODES,
-    active_language,
-    in_language,
-    language_columns,
-)
 from commitments.people import person_name
 
 # Times exactly as the declared fields give them.
@@ -156,85 +149,9 @@ def releasability_input(model):
     )
 
 
-def _in_active_language(*texts):
-    """A translated text in the active language, or English: `texts` by LANGUAGE_CODES."""
-    return in_language(dict(zip(LANGUAGE_CODES, texts, strict=True)), active_language())[0]
-
-
-TRANSLATED_HELP = (
-    "In the language of the response, or in English where it has no translation (then listed "
-    "in in_english)."
-)
-
-
-class TranslatedCharField(FromRow, serializers.CharField):
-    """A text Editors may translate (commitments/translation.py): in the language of the
-    response, or in English where it has none, which the representation's `in_english` says.
-    Read off a row from its language columns; off a model instance, modeltranslation's attribute
-    gives the same."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", TRANSLATED_HELP)
-        super().__init__(columns=(), from_row=_in_active_language, read_only=True, **kwargs)
-
-    def bind(self, field_name, parent):
-        super().bind(field_name, parent)
-        self.columns = tuple(language_columns("__".join(self.source_attrs)))
-
-
-IN_ENGLISH_HELP = (
-    "JSON Pointers (RFC 6901), relative to this object, to its texts that are in English for "
-    "lack of a translation into the language of the response (Content-Language); empty in "
-    "English. The Roadmap's adopted text and quotes from sources are always English, as "
-    "adopted, and are not listed."
-)
-
-
-class InEnglishField(RowMethodField):
-    """The `in_english` of a representation: pointers to its translated texts shown in English
-    for lack of a translation. `texts`: {pointer: path of the translated field in the row};
-    `lists`: {list name: (the field of each item, its pointer within the item)}. The
-    serializer's `in_english_of(row)` (MarksEnglish) gives them."""
-
-    def __init__(self, *, texts, lists=None, **kwargs):
-        self.texts = {pointer: language_columns(path) for pointer, path in texts.items()}
-        self.list_texts = {
-            name: (language_columns(field), pointer)
-            for name, (field, pointer) in (lists or {}).items()
-        }
-        super().__init__(
-            columns=[column for columns in self.texts.values() for column in columns],
-            lists={name: columns for name, (columns, _) in self.list_texts.items()},
-            method_name="in_english_of",
-            help_text=IN_ENGLISH_HELP,
-            **kwargs,
-        )
-
-    def pointers(self, row):
-        language = active_language()
-        if language == DEFAULT_LANGUAGE:
-            return []
-        index = LANGUAGE_CODES.index(language)
-        found = [pointer for pointer, columns in self.texts.items() if not row[columns[index]]]
-        for name, (columns, pointer) in self.list_texts.items():
-            found += [
-                f"/{name}/{position}{pointer}"
-                for position, item in enumerate(row[name])
-                if not item[columns[index]]
-            ]
-        return found
-
-
-class MarksEnglish:
-    """A serializer with an InEnglishField named in_english."""
-
-    def in_english_of(self, row) -> list[str]:
-        return self.fields["in_english"].pointers(row)
-
-
 class RefSerializer(serializers.Serializer):
     slug = serializers.SlugField()
-    name = TranslatedCharField()
+    name = serializers.CharField()
 
 
 class ChoiceFromRow(FromRow, serializers.ChoiceField):

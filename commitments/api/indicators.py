@@ -5,7 +5,6 @@ same conventions (base.ConditionalGetMixin's ETags and response cache, the CSV o
 CSVExportMixin, ReadOrModelPermission). The values observed of an indicator, and their
 review, are indicator_values.py's (this module's /indicators/{id}/values/ serves them)."""
 
-from django.utils import translation
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -23,15 +22,11 @@ from commitments.api.base import (
     created,
 )
 from commitments.api.fields import (
-    TRANSLATED_HELP,
-    InEnglishField,
-    MarksEnglish,
     OptionalCharField,
     OptionalCharInput,
     OptionalChoiceField,
     OptionalChoiceInput,
     StrictWriteSerializer,
-    TranslatedCharField,
     figure,
     iso_date,
 )
@@ -63,7 +58,6 @@ from commitments.models import (
     phrase,
     progress,
 )
-from commitments.models.languages import DEFAULT_LANGUAGE
 from commitments.services import save_indicator
 
 # Filters.
@@ -153,14 +147,12 @@ def _figure(row, part):
     }
 
 
-class IndicatorSerializer(FastRepresentation, MarksEnglish, serializers.ModelSerializer):
+class IndicatorSerializer(FastRepresentation, serializers.ModelSerializer):
     """What measures a commitment, or (`is_context`) the Roadmap's context: its baseline,
     quoted from its source, its target, its latest approved value, and the progress from one
     to the other, computed (never entered)."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:indicator-detail")
-    name = TranslatedCharField(help_text=f"What is measured. {TRANSLATED_HELP}")
-    in_english = InEnglishField(texts={"/name": "name"})
     commitment = serializers.SlugRelatedField(
         slug_field="code",
         read_only=True,
@@ -236,7 +228,6 @@ class IndicatorSerializer(FastRepresentation, MarksEnglish, serializers.ModelSer
             "latest_value_url",
             "progress",
             "values_url",
-            "in_english",
         ]
         read_only_fields = fields
 
@@ -368,9 +359,7 @@ class IndicatorWriteSerializer(StrictWriteSerializer):
         validators = []
 
     def create(self, validated_data):
-        # Its English name, in whichever language the API answers (as a commitment's title).
-        with translation.override(DEFAULT_LANGUAGE):
-            return save_indicator(Indicator(**validated_data))
+        return save_indicator(Indicator(**validated_data))
 
 
 # Views.

@@ -10,12 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.base import ConditionalGetMixin
-from commitments.api.fields import (
-    InEnglishField,
-    MarksEnglish,
-    OptionalCharField,
-    OptionalURLField,
-)
+from commitments.api.fields import OptionalCharField, OptionalURLField
 from commitments.api.filters import PartnerFilter, point_in_time_seen_by
 from commitments.api.summary import PillarSerializer, cached_summary
 from commitments.clearance import clearance_of
@@ -31,22 +26,20 @@ from commitments.models import (
 )
 
 
-class ThemeSerializer(MarksEnglish, serializers.ModelSerializer):
+class ThemeSerializer(serializers.ModelSerializer):
     description = OptionalCharField()
-    in_english = InEnglishField(texts={"/name": "name"})
 
     class Meta:
         model = Theme
-        fields = ["slug", "name", "description", "in_english"]
+        fields = ["slug", "name", "description"]
 
 
-class PlaceSerializer(MarksEnglish, serializers.ModelSerializer):
+class PlaceSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    in_english = InEnglishField(texts={"/name": "name"})
 
     class Meta:
         model = Place
-        fields = ["slug", "name", "kind", "parent", "in_english"]
+        fields = ["slug", "name", "kind", "parent"]
 
 
 class PartnerSerializer(serializers.ModelSerializer):

@@ -215,9 +215,9 @@ def _path(prefix, field):
 def _source(plan, field, *, prefix, model, row):
     """The expression of `field`'s value, read off the values row named `row`."""
     if isinstance(field, RowMethodField | FromRow):
-        if prefix and isinstance(field, RowMethodField):
+        if prefix:
             raise TypeError(f"{field.field_name}: a computed field nested with a prefix")
-        columns = [plan.read(prefix + column) for column in field.columns]
+        columns = [plan.read(column) for column in field.columns]
         if isinstance(field, RowMethodField):
             plan.lists.extend(name for name in field.lists if name not in plan.lists)
             return f"rep.{field.method_name}({row})"
@@ -234,10 +234,7 @@ def _source(plan, field, *, prefix, model, row):
             nested = plan.name(_nested_rows(f"_nested_{field.field_name}", child))
             return f"{nested}({row}[{name!r}], rep)"
         item = f"{row}_"
-        # The related rows' columns are theirs; what the code names is the whole plan's.
-        related = Plan()
-        related.names, related.per_response = plan.names, plan.per_response
-        inner = _inline(related, child, prefix="", row=item)
+        inner = _inline(Plan(), child, prefix="", row=item)  # columns of the related rows
         return f"[{inner} for {item} in {row}[{name!r}]]"
     if isinstance(field, serializers.Serializer):
         prefix = prefix if field.source == "*" else _path(prefix, field) + "__"

@@ -17,12 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commitments.api.base import ConditionalGetMixin
-from commitments.api.fields import (
-    InEnglishField,
-    MarksEnglish,
-    OptionalCharField,
-    format_datetime,
-)
+from commitments.api.fields import OptionalCharField, format_datetime
 from commitments.api.filters import (
     FilterBackend,
     SummaryFilter,
@@ -33,7 +28,6 @@ from commitments.api.filters import (
 from commitments.api.permissions import may_see_login_names
 from commitments.clearance import clearance_of
 from commitments.models import Commitment, Pillar, Releasability
-from commitments.models.languages import DEFAULT_LANGUAGE, active_language
 from commitments.selectors import GROUP_BY, cached, counts_by_group, roadmap_summary
 
 # What an average progress is of: a mean of 70% over 1 commitment in 12 is not "70%" of all 12.
@@ -59,14 +53,13 @@ class StatusCountsSerializer(serializers.Serializer):
 # A pillar with its counts is the summary's, not reference.py's: the summary lists its pillars
 # with it, and the pillars' endpoints serve the summary's `pillars` (cached_summary), so
 # reference.py reads this module and never the other way round.
-class PillarSerializer(MarksEnglish, serializers.ModelSerializer):
+class PillarSerializer(serializers.ModelSerializer):
     description = OptionalCharField()
     commitments = serializers.SerializerMethodField()
-    in_english = InEnglishField(texts={"/name": "name"})
 
     class Meta:
         model = Pillar
-        fields = ["slug", "name", "description", "display_order", "commitments", "in_english"]
+        fields = ["slug", "name", "description", "display_order", "commitments"]
 
     @extend_schema_field(StatusCountsSerializer)
     def get_commitments(self, pillar):
@@ -155,8 +148,6 @@ def cached_summary(
     name = "api-summary"
     if clearance != Releasability.PUBLIC:
         name += f":{clearance}"  # what the public's key never holds
-    if (language := active_language()) != DEFAULT_LANGUAGE:
-        name += f":{language}"  # the pillars' names are in it
     if filters:
         # A digest: a search may be longer than a cache key may be.
         name += ":" + hashlib.sha256(repr(filters).encode()).hexdigest()

@@ -41,11 +41,6 @@ from commitments.models.bounds import (
     optional_date,
 )
 from commitments.models.in_effect import InEffectColumn, InEffectJoin
-from commitments.models.languages import (
-    ColumnsAsNamed,
-    EnglishColumnCharField,
-    history_leaves_out,
-)
 from commitments.models.reference import (
     Partner,
     Pillar,
@@ -266,7 +261,7 @@ class _FirstByTitle(models.Expression):
         return sql, (*first_params, self.start, self.stop, *all_params, self.stop)
 
 
-class CommitmentQuerySet(ColumnsAsNamed):
+class CommitmentQuerySet(models.QuerySet):
     def search(self, text):
         """Commitments that match a search of their code, title, text and current summary (that
         of the update that gives them their current status). Raises ValidationError for a
@@ -594,7 +589,7 @@ class Commitment(models.Model):
             "It never changes once created."
         ),
     )
-    title = EnglishColumnCharField(max_length=200, help_text=_("Short title for lists."))
+    title = models.CharField(max_length=200, help_text=_("Short title for lists."))
     text = models.TextField(help_text=_("The commitment, quoted verbatim from its source."))
     source_document = models.ForeignKey(
         SourceDocument, on_delete=models.PROTECT, related_name="commitments"
@@ -682,7 +677,6 @@ class Commitment(models.Model):
             "last_recorded_at",
             "last_approved_at",
             "search_vector",
-            *history_leaves_out("title"),
         ],
         m2m_fields=["themes", "places", "partners"],
     )

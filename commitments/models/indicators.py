@@ -32,7 +32,6 @@ from commitments.models.figures import (
     phrase,
     progress,
 )
-from commitments.models.languages import ColumnsAsNamed, EnglishColumnCharField
 from commitments.models.reference import SourceDocument, _slug_field
 from commitments.models.vocabulary import Releasability
 
@@ -42,7 +41,7 @@ def _observed_on():
     return Coalesce("as_of", "period_end")
 
 
-class IndicatorQuerySet(ColumnsAsNamed):
+class IndicatorQuerySet(models.QuerySet):
     def best_matches_first(self, term):
         """Ordered by how well the name matches `term`: the whole name, then the term as whole
         words of it, then as the start of a word, then anywhere; the shorter name first within
@@ -126,9 +125,7 @@ class Indicator(models.Model):
             "figure that describes the past rather than what a commitment undertakes."
         ),
     )
-    name = EnglishColumnCharField(
-        max_length=200, help_text=_("What is measured, e.g. people freed.")
-    )
+    name = models.CharField(max_length=200, help_text=_("What is measured, e.g. people freed."))
     description = models.TextField(blank=True)
     unit = models.CharField(max_length=20, choices=IndicatorUnit.choices)
     unit_other = models.CharField(

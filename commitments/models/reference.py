@@ -15,11 +15,6 @@ from commitments.models.bounds import (
     _date_range_message,
     _date_validators,
 )
-from commitments.models.languages import (
-    ColumnsAsNamed,
-    EnglishColumnCharField,
-    history_leaves_out,
-)
 
 
 def _ancestor_ids(node):
@@ -89,7 +84,7 @@ class Pillar(models.Model):
     """A line of effort of the Roadmap: military, humanitarian, stabilization, ..."""
 
     slug = _slug_field()
-    name = EnglishColumnCharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     display_order = models.PositiveSmallIntegerField(
         default=0,
@@ -97,9 +92,7 @@ class Pillar(models.Model):
         help_text=_("Pillars are listed in this order (lowest first)."),
     )
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=history_leaves_out("name"))
-
-    objects = ColumnsAsNamed.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["display_order", "name"]
@@ -121,12 +114,10 @@ class Theme(models.Model):
     """A cross-cutting tag, such as foreign terrorist fighters or gender and women's inclusion."""
 
     slug = _slug_field()
-    name = EnglishColumnCharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=history_leaves_out("name"))
-
-    objects = ColumnsAsNamed.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -143,13 +134,11 @@ class Place(models.Model):
         AREA = "area", _("Area within a country")
 
     slug = _slug_field()
-    name = EnglishColumnCharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     parent = _parent_field(_("The wider place this one lies in, e.g. Syria for northeast Syria."))
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=history_leaves_out("name"))
-
-    objects = ColumnsAsNamed.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0047_content_translations'),
+        ('commitments', '0046_drop_old_evidence_columns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
