@@ -13,6 +13,7 @@ from django.core import serializers
 from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
+from django.utils import translation
 from knox.models import AuthToken
 
 from coalition import redis_cache
@@ -98,6 +99,9 @@ def _test_settings(settings, _briefing_lock_dir):
     for name, value in _test_only_settings().items():
         setattr(settings, name, value)
     settings.BRIEFING_LOCK_DIR = _briefing_lock_dir
+    # And in English: a request leaves its language active in the thread (LocaleMiddleware
+    # activates one per request and none after), which a test that reads no request would inherit.
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")
