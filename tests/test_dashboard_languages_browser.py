@@ -21,11 +21,12 @@ PAGES = ["/", "/commitments/MIL-1/", "/contributions/"]
 ARABIC_INDIC_DIGIT = "[\u0660-\u0669]"
 
 # The dashboard's own English words, as the three pages show them (none of which a Roadmap text
-# or a name in the data holds). TODO(integrator): the statuses' labels ("On track", "At risk",
-# "Off track", "Not assessed", ...), the kinds and stages of contributions ("Funds pledged",
-# "Pledged", "Training"), the changes' labels and the evidence grades' words come from the API
-# and the models, which the models' helper translates: add them here once they are.
+# or a name in the data holds), the statuses' and contributions' labels of the API's among them.
 ENGLISH = [
+    "On track",
+    "Off track",
+    "Not assessed",
+    "Funds pledged",
     "Paris Roadmap tracker",
     "Skip to content",
     "API docs",
