@@ -1,5 +1,6 @@
 import datetime
 import os
+import time
 import uuid
 from decimal import Decimal
 from types import SimpleNamespace
@@ -102,6 +103,17 @@ def _test_settings(settings, _briefing_lock_dir):
     # And in English: a request leaves its language active in the thread (LocaleMiddleware
     # activates one per request and none after), which a test that reads no request would inherit.
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _rate_windows_do_not_turn_during_a_test(monkeypatch):
+    """The throttles count in fixed windows of a minute (commitments.api.throttling): a test
+    that crosses a minute's turn between two requests sees its count start again, which no
+    test is about. Their clock stands still for the test, half way through a minute."""
+    from commitments.api.throttling import CountingThrottle
+
+    standing = (time.time() // 60) * 60 + 30
+    monkeypatch.setattr(CountingThrottle, "timer", staticmethod(lambda: standing))
 
 
 @pytest.fixture(scope="session")
